@@ -1,1 +1,27 @@
-//! placeholder
+//! # wacloud-core
+//!
+//! The domain of wacloud, a WhatsApp Business integration on Meta's WhatsApp Cloud API: phone
+//! identity ([`phone`]), messages and their delivery statuses ([`message`]), contacts
+//! ([`contact`]), the customer service window ([`window`]), the queue ([`queue`]), the events a
+//! webhook delivery carries ([`events`]); the ports other crates implement ([`ports`]: the store,
+//! the messenger, the clock); and the use cases ([`usecases`]) that tie them together.
+//!
+//! This crate knows no HTTP, no SQL and no Meta JSON.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod contact;
+pub mod error;
+pub mod events;
+pub mod message;
+pub mod outbound;
+pub mod phone;
+pub mod ports;
+pub mod queue;
+pub mod stats;
+pub mod usecases;
+pub mod webhook;
+pub mod window;
+
+pub use error::CoreError;
+pub use phone::{CustomerKey, PhoneError, PhoneNumber};

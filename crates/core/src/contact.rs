@@ -1,0 +1,110 @@
+//! Contacts: the customers a business talks to.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::window::CustomerServiceWindow;
+
+/// A stored contact, as the API returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Contact {
+    /// wacloud's id (a UUIDv7).
+    pub id: String,
+    /// E.164 number, `None` for a contact known only by its business-scoped user id.
+    pub phone_number: Option<String>,
+    /// Meta's WhatsApp id (digits), when known.
+    pub wa_id: Option<String>,
+    /// Meta's business-scoped user id (BSUID), when known.
+    pub user_id: Option<String>,
+    /// The name the operator gave, else the WhatsApp profile name.
+    pub display_name: Option<String>,
+    /// The WhatsApp profile name Meta last sent.
+    pub profile_name: Option<String>,
+    /// A business name the operator recorded.
+    pub business_name: Option<String>,
+    /// Set by the operator.
+    pub is_verified: bool,
+    /// Blocked contacts are not sent to.
+    pub is_blocked: bool,
+    /// Pinned contacts list first.
+    pub is_pinned: bool,
+    /// Free-form labels.
+    pub tags: Vec<String>,
+    /// Inbound messages not yet read by an operator.
+    pub unread_count: i64,
+    /// Time of the newest message either way.
+    pub last_message_time: Option<DateTime<Utc>>,
+    /// Start of the newest message's text.
+    pub last_message_preview: Option<String>,
+    /// Direction of the newest message.
+    pub last_message_direction: Option<String>,
+    /// Meta's timestamp of the newest inbound message: the customer service window opens there.
+    pub last_inbound_at: Option<DateTime<Utc>>,
+    /// The customer opted out of marketing messages (Meta's `user_preferences`).
+    pub marketing_opt_out: bool,
+    /// Set when Meta reported the number undeliverable (131026).
+    pub undeliverable_at: Option<DateTime<Utc>>,
+    /// When the contact was first stored.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Contact {
+    /// The customer service window as of `now`.
+    #[must_use]
+    pub fn window(&self, now: DateTime<Utc>) -> CustomerServiceWindow {
+        CustomerServiceWindow::from_last_inbound(self.last_inbound_at, now)
+    }
+
+    /// The key the API uses for this contact in paths: the E.164 number, else the BSUID.
+    #[must_use]
+    pub fn key(&self) -> String {
+        self.phone_number
+            .clone()
+            .or_else(|| self.user_id.clone())
+            .unwrap_or_else(|| self.id.clone())
+    }
+}
+
+/// An operator's change to a contact (`PUT /contacts/{phone}`); `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContactUpdate {
+    /// Display name, 1–256 characters; an empty string clears it.
+    pub display_name: Option<String>,
+    /// Business name, up to 256 characters; an empty string clears it.
+    pub business_name: Option<String>,
+    /// Replaces all tags; each 1–64 characters, at most 32 tags.
+    pub tags: Option<Vec<String>>,
+    /// Pin or unpin.
+    pub is_pinned: Option<bool>,
+    /// Block or unblock.
+    pub is_blocked: Option<bool>,
+    /// Mark verified.
+    pub is_verified: Option<bool>,
+}
+
+/// Filter and page for `GET /contacts`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactQuery {
+    /// Case-insensitive substring of name, number or ids.
+    pub search: Option<String>,
+    /// Only contacts carrying this tag.
+    pub tag: Option<String>,
+    /// Page size, 1–200.
+    pub limit: i64,
+    /// Rows to skip.
+    pub offset: i64,
+}
+
+/// One page of contacts plus totals over the whole filter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactList {
+    /// The page.
+    pub contacts: Vec<Contact>,
+    /// Contacts matching the filter over all pages.
+    pub total_count: i64,
+    /// Unread inbound messages over all contacts matching the filter.
+    pub unread_count: i64,
+}

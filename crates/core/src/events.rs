@@ -1,0 +1,261 @@
+//! What a webhook delivery means for wacloud, free of Meta's JSON: the binary translates Meta's
+//! payload into these events, and [`crate::usecases::ingest`] applies them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::message::{DeliveryError, MessageStatus};
+
+/// Who a customer is, as far as one event tells.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomerRef {
+    /// Meta's `wa_id` (digits), when the event carries one.
+    pub wa_id: Option<String>,
+    /// The business-scoped user id (BSUID).
+    pub user_id: Option<String>,
+    /// The WhatsApp profile name.
+    pub profile_name: Option<String>,
+    /// The WhatsApp username, when shown.
+    pub username: Option<String>,
+}
+
+impl CustomerRef {
+    /// Whether the event identifies anybody at all.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.wa_id.is_none() && self.user_id.is_none()
+    }
+}
+
+/// What an inbound message does besides being a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InboundEffect {
+    /// An ordinary message: stored, counted unread.
+    Plain,
+    /// A reaction to `target`; `emoji: None` removes the reaction.
+    Reaction {
+        /// The `wamid` reacted to.
+        target: String,
+        /// The emoji, `None` when the reaction was removed.
+        emoji: Option<String>,
+    },
+    /// The customer edited `target`; `text` is the new text or caption.
+    Edit {
+        /// The edited message's `wamid`.
+        target: String,
+        /// Its new text.
+        text: Option<String>,
+    },
+    /// The customer deleted `target` for everyone.
+    Revoke {
+        /// The deleted message's `wamid`.
+        target: String,
+    },
+}
+
+/// A message a customer sent, or one of Meta's system notices about a customer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboundMessage {
+    /// Meta's `wamid`.
+    pub wamid: String,
+    /// The business number it was sent to.
+    pub phone_number_id: String,
+    /// The sender.
+    pub customer: CustomerRef,
+    /// Meta's timestamp.
+    pub timestamp: DateTime<Utc>,
+    /// Meta's `type`.
+    pub message_type: String,
+    /// Text, caption or a readable summary.
+    pub text: Option<String>,
+    /// The `wamid` quoted (`context.id`).
+    pub reply_to: Option<String>,
+    /// Meta's forwarded flags.
+    pub is_forwarded: bool,
+    /// Media metadata, for media kinds.
+    pub media: Option<serde_json::Value>,
+    /// Errors Meta attached to the message (e.g. 131051 unsupported type).
+    pub error: Option<DeliveryError>,
+    /// Set for group payloads: never shown as a private chat.
+    pub group_id: Option<String>,
+    /// Extra effect (reaction, edit, delete).
+    pub effect: InboundEffect,
+    /// The message object as Meta sent it, as JSON text.
+    pub raw: String,
+}
+
+/// A message the business sent from the WhatsApp Business app (`smb_message_echoes`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboundEcho {
+    /// Meta's `wamid`.
+    pub wamid: String,
+    /// The business number.
+    pub phone_number_id: String,
+    /// The customer it went to.
+    pub customer: CustomerRef,
+    /// Meta's timestamp.
+    pub timestamp: DateTime<Utc>,
+    /// Meta's `type`.
+    pub message_type: String,
+    /// Text or caption.
+    pub text: Option<String>,
+    /// Extra effect (edit, revoke).
+    pub effect: InboundEffect,
+    /// The echo object as JSON text.
+    pub raw: String,
+}
+
+/// A delivery status for an outbound message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusUpdate {
+    /// The `wamid` it is about.
+    pub wamid: String,
+    /// The business number.
+    pub phone_number_id: String,
+    /// The new status.
+    pub status: MessageStatus,
+    /// Meta's timestamp of the status.
+    pub timestamp: DateTime<Utc>,
+    /// The recipient.
+    pub recipient: CustomerRef,
+    /// For `failed`: the first error.
+    pub error: Option<DeliveryError>,
+    /// What the sender attached to the send (wacloud puts its message id here).
+    pub biz_opaque_callback_data: Option<String>,
+    /// Meta's conversation id.
+    pub conversation_id: Option<String>,
+    /// Meta's pricing category.
+    pub pricing_category: Option<String>,
+    /// Set for a status about a group message.
+    pub group_id: Option<String>,
+}
+
+/// A change to a message template (status, quality, category or components).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateUpdate {
+    /// Meta's template id.
+    pub template_id: Option<String>,
+    /// Template name.
+    pub name: Option<String>,
+    /// Language code (`en_US`).
+    pub language: Option<String>,
+    /// New status (`APPROVED`, `REJECTED`, `PAUSED`, …).
+    pub status: Option<String>,
+    /// New quality score (`GREEN`, `YELLOW`, `RED`).
+    pub quality_score: Option<String>,
+    /// New category.
+    pub category: Option<String>,
+    /// Reason Meta gave.
+    pub reason: Option<String>,
+    /// New components, as JSON text.
+    pub components: Option<String>,
+    /// When Meta sent it.
+    pub at: DateTime<Utc>,
+}
+
+/// A change to the business number or account (`phone_number_quality_update`,
+/// `phone_number_name_update`, `account_update`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountEvent {
+    /// The business number concerned, if the event names one.
+    pub phone_number_id: Option<String>,
+    /// WABA id (the entry id).
+    pub waba_id: Option<String>,
+    /// The field Meta sent (`phone_number_quality_update`, …).
+    pub field: String,
+    /// A short description (`FLAGGED`, `ACCOUNT_RESTRICTION`, …).
+    pub event: Option<String>,
+    /// The quality rating, for quality updates.
+    pub quality_rating: Option<String>,
+    /// The messaging limit tier, for quality updates.
+    pub messaging_limit_tier: Option<String>,
+    /// The verified name, for name updates.
+    pub verified_name: Option<String>,
+    /// The change as JSON text.
+    pub raw: String,
+    /// When it arrived.
+    pub at: DateTime<Utc>,
+}
+
+/// A customer's marketing preference (`user_preferences`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PreferenceUpdate {
+    /// The business number.
+    pub phone_number_id: Option<String>,
+    /// The customer.
+    pub customer: CustomerRef,
+    /// `true` for `stop`, `false` for `resume`.
+    pub marketing_opt_out: bool,
+    /// Meta's timestamp.
+    pub at: DateTime<Utc>,
+}
+
+/// One effect of a webhook delivery.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum WebhookEvent {
+    /// A customer wrote.
+    Inbound(InboundMessage),
+    /// The business wrote from the WhatsApp Business app.
+    Echo(OutboundEcho),
+    /// A delivery status.
+    Status(StatusUpdate),
+    /// A contact profile seen in `contacts[]`.
+    ContactSeen {
+        /// The business number whose delivery carried it.
+        phone_number_id: String,
+        /// The contact.
+        customer: CustomerRef,
+        /// Meta's timestamp of the event carrying it.
+        at: DateTime<Utc>,
+    },
+    /// A template changed.
+    Template(TemplateUpdate),
+    /// The number or account changed.
+    Account(AccountEvent),
+    /// A marketing preference.
+    Preference(PreferenceUpdate),
+    /// A value-level `errors[]` item: Meta could not process something for this number.
+    ValueError {
+        /// The business number.
+        phone_number_id: Option<String>,
+        /// The error.
+        error: DeliveryError,
+    },
+    /// A field wacloud keeps only raw (calls, unknown fields).
+    Unhandled {
+        /// The field name.
+        field: String,
+    },
+}
+
+/// A parsed delivery: its events and what it was about.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ParsedDelivery {
+    /// Every `metadata.phone_number_id` it names.
+    pub phone_number_ids: Vec<String>,
+    /// Every `changes[].field`.
+    pub fields: Vec<String>,
+    /// Its events in delivery order.
+    pub events: Vec<WebhookEvent>,
+}
+
+impl WebhookEvent {
+    /// The business number the event belongs to, when it names one.
+    #[must_use]
+    pub fn phone_number_id(&self) -> Option<&str> {
+        match self {
+            Self::Inbound(m) => Some(&m.phone_number_id),
+            Self::Echo(e) => Some(&e.phone_number_id),
+            Self::Status(s) => Some(&s.phone_number_id),
+            Self::ValueError {
+                phone_number_id, ..
+            } => phone_number_id.as_deref(),
+            Self::Account(a) => a.phone_number_id.as_deref(),
+            Self::ContactSeen {
+                phone_number_id, ..
+            } => Some(phone_number_id),
+            Self::Preference(p) => p.phone_number_id.as_deref(),
+            Self::Template(_) | Self::Unhandled { .. } => None,
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! The ports: what the use cases need from the outside world (a store, a way to send to Meta,
+//! a clock), as traits the other crates implement.
+
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
+use crate::events::{AccountEvent, CustomerRef, TemplateUpdate};
+use crate::message::{DeliveryError, Message, MessageStatus};
+use crate::outbound::{OutboundRequest, SendFailure, SendReceipt};
+use crate::phone::CustomerKey;
+use crate::queue::{BatchSummary, NewQueueItem, QueueItem, QueueOutcome};
+use crate::stats::Stats;
+use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
+
+/// What went wrong in the store.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or is shutting down: try again later (HTTP 503).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// The row asked for does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// A uniqueness or state conflict.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Any other database error (a bug or corrupt data).
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+/// A unit of work run by the store inside a transaction (writes) or on a read connection.
+pub type Job = Box<dyn FnOnce(&mut dyn Repos) -> Result<(), StoreError> + Send + 'static>;
+
+/// The store: runs jobs against the database.
+///
+/// Every write job runs in its own savepoint inside a transaction the store may share with
+/// other jobs (group commit); the future resolves only once that transaction is committed, so
+/// a caller that sees `Ok` knows its effects are durable. A job that returns `Err` is rolled
+/// back alone.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Runs `job` in a write transaction and waits for its commit.
+    async fn write_job(&self, job: Job) -> Result<(), StoreError>;
+    /// Runs `job` on a read-only connection.
+    async fn read_job(&self, job: Job) -> Result<(), StoreError>;
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Checks that the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// Runs `f` as a write job and returns its value once committed.
+///
+/// # Errors
+/// [`StoreError`] from the job or the commit.
+pub async fn write<R, F>(store: &dyn Store, f: F) -> Result<R, StoreError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut dyn Repos) -> Result<R, StoreError> + Send + 'static,
+{
+    run(store, f, true).await
+}
+
+/// Runs `f` as a read job and returns its value.
+///
+/// # Errors
+/// [`StoreError`] from the job.
+pub async fn read<R, F>(store: &dyn Store, f: F) -> Result<R, StoreError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut dyn Repos) -> Result<R, StoreError> + Send + 'static,
+{
+    run(store, f, false).await
+}
+
+async fn run<R, F>(store: &dyn Store, f: F, write: bool) -> Result<R, StoreError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut dyn Repos) -> Result<R, StoreError> + Send + 'static,
+{
+    let slot: Arc<Mutex<Option<R>>> = Arc::new(Mutex::new(None));
+    let out = Arc::clone(&slot);
+    let job: Job = Box::new(move |repos| {
+        let value = f(repos)?;
+        *out.lock().map_err(|_| StoreError::Internal("poisoned".into()))? = Some(value);
+        Ok(())
+    });
+    if write {
+        store.write_job(job).await?;
+    } else {
+        store.read_job(job).await?;
+    }
+    let value = slot
+        .lock()
+        .map_err(|_| StoreError::Internal("poisoned".into()))?
+        .take();
+    value.ok_or_else(|| StoreError::Internal("job produced no value".into()))
+}
+
+/// A new message row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMessage {
+    /// wacloud id.
+    pub id: String,
+    /// Meta's `wamid`, if known.
+    pub message_id: Option<String>,
+    /// The contact.
+    pub contact_id: Option<String>,
+    /// `inbound` or `outbound`.
+    pub direction: crate::message::Direction,
+    /// E.164 sender.
+    pub from_phone: Option<String>,
+    /// E.164 recipient.
+    pub to_phone: Option<String>,
+    /// The customer's BSUID.
+    pub user_id: Option<String>,
+    /// Meta's `type`.
+    pub message_type: String,
+    /// Text or summary.
+    pub message_text: Option<String>,
+    /// Initial status.
+    pub status: MessageStatus,
+    /// Read by an operator (always `true` for outbound).
+    pub is_read: bool,
+    /// Meta's timestamp (inbound) or creation time (outbound).
+    pub created_at: DateTime<Utc>,
+    /// Quoted `wamid`.
+    pub reply_to: Option<String>,
+    /// Forwarded flag.
+    pub is_forwarded: bool,
+    /// Media metadata JSON.
+    pub media: Option<String>,
+    /// Raw JSON text of Meta's object.
+    pub raw: Option<String>,
+    /// Error Meta attached.
+    pub error: Option<DeliveryError>,
+    /// Business number.
+    pub phone_number_id: Option<String>,
+    /// Origin of an outbound message.
+    pub source: Option<String>,
+    /// Queue item that sent it.
+    pub queue_id: Option<String>,
+    /// Group id for group payloads.
+    pub group_id: Option<String>,
+    /// The request body used for an outbound send (JSON text), so it can be retried.
+    pub payload: Option<String>,
+}
+
+/// A status change to apply to a message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusChange {
+    /// The status reported.
+    pub status: MessageStatus,
+    /// When Meta reported it.
+    pub at: DateTime<Utc>,
+    /// Error for `failed`.
+    pub error: Option<DeliveryError>,
+    /// Meta's conversation id.
+    pub conversation_id: Option<String>,
+    /// Meta's pricing category.
+    pub pricing_category: Option<String>,
+}
+
+/// Filter and cursor for `GET /messages`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MessageQuery {
+    /// Only this contact.
+    pub contact_id: Option<String>,
+    /// Only this direction.
+    pub direction: Option<crate::message::Direction>,
+    /// Page size, 1–200.
+    pub limit: i64,
+    /// Only messages strictly older than this `(created_at, id)` position.
+    pub before: Option<(DateTime<Utc>, String)>,
+}
+
+/// The synchronous repository methods a job may call. Implemented by the store for one
+/// connection, inside a transaction for write jobs.
+pub trait Repos {
+    // --- webhooks
+    /// Stores a raw delivery. `Ok(false)` when an identical body is already stored.
+    fn insert_webhook(&mut self, w: &NewWebhook) -> Result<bool, StoreError>;
+    /// Records how processing a stored delivery ended.
+    fn finish_webhook(&mut self, id: &str, outcome: &WebhookOutcome) -> Result<(), StoreError>;
+    /// Deliveries stored but not processed (or failed when `include_failed`), oldest first.
+    fn pending_webhooks(
+        &mut self,
+        include_failed: bool,
+        limit: i64,
+    ) -> Result<Vec<StoredWebhook>, StoreError>;
+    /// Runs `f` in a nested savepoint: an `Err` rolls back only what `f` did.
+    fn savepoint(
+        &mut self,
+        f: &mut dyn FnMut(&mut dyn Repos) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError>;
+
+    // --- contacts
+    /// The contact for a number or BSUID.
+    fn find_contact(&mut self, key: &CustomerKey) -> Result<Option<Contact>, StoreError>;
+    /// The contact matching a webhook's identity (by `wa_id`, else `user_id`).
+    fn find_contact_by_ref(&mut self, who: &CustomerRef) -> Result<Option<Contact>, StoreError>;
+    /// The contact with this wacloud id.
+    fn get_contact(&mut self, id: &str) -> Result<Option<Contact>, StoreError>;
+    /// Creates a contact for `who` (at least one of `wa_id`, `user_id` set).
+    fn insert_contact(
+        &mut self,
+        id: &str,
+        who: &CustomerRef,
+        now: DateTime<Utc>,
+    ) -> Result<Contact, StoreError>;
+    /// Fills in identity fields Meta sent (`wa_id`, `user_id`, profile name, username).
+    fn refresh_contact_identity(
+        &mut self,
+        id: &str,
+        who: &CustomerRef,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Moves the contact's last-message fields forward to a message at `at` (never backwards);
+    /// raises `last_inbound_at` for inbound; adds `unread_increment`.
+    fn record_contact_message(
+        &mut self,
+        id: &str,
+        at: DateTime<Utc>,
+        preview: Option<&str>,
+        direction: crate::message::Direction,
+        unread_increment: i64,
+    ) -> Result<(), StoreError>;
+    /// Applies an operator's change.
+    fn update_contact(
+        &mut self,
+        id: &str,
+        update: &ContactUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Contact, StoreError>;
+    /// Sets the marketing opt-out flag.
+    fn set_marketing_opt_out(
+        &mut self,
+        id: &str,
+        opt_out: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Marks the number undeliverable (131026) or clears the mark.
+    fn set_undeliverable(&mut self, id: &str, at: Option<DateTime<Utc>>)
+        -> Result<(), StoreError>;
+    /// Lists contacts.
+    fn list_contacts(&mut self, q: &ContactQuery) -> Result<ContactList, StoreError>;
+
+    // --- messages
+    /// Inserts a message; `Ok(false)` when one with the same `wamid` exists (nothing changed).
+    fn insert_message(&mut self, m: &NewMessage) -> Result<bool, StoreError>;
+    /// The message with this wacloud id.
+    fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError>;
+    /// The message with this `wamid`.
+    fn find_message_by_wamid(&mut self, wamid: &str) -> Result<Option<Message>, StoreError>;
+    /// Gives an outbound message the `wamid` Meta returned and moves it to `accepted`. If a
+    /// placeholder row for that `wamid` exists (a status that arrived first), its statuses and
+    /// timestamps are merged in and the placeholder removed.
+    fn attach_wamid(
+        &mut self,
+        id: &str,
+        wamid: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Message, StoreError>;
+    /// Applies a status to the message `id`: records the status's timestamp, and moves the
+    /// status forward only if the new one supersedes the current one (atomically). Returns
+    /// whether the status moved.
+    fn apply_status(&mut self, id: &str, change: &StatusChange) -> Result<bool, StoreError>;
+    /// Marks an outbound message failed before Meta accepted it.
+    fn fail_message(
+        &mut self,
+        id: &str,
+        error: &DeliveryError,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Records a note on a message whose send outcome is unknown.
+    fn note_message_error(&mut self, id: &str, note: &str) -> Result<(), StoreError>;
+    /// Sets or removes (`None`) the customer's reaction on `wamid`. `Ok(false)` if unknown.
+    fn set_reaction(&mut self, wamid: &str, emoji: Option<&str>) -> Result<bool, StoreError>;
+    /// Replaces the text of `wamid` after an edit. `Ok(false)` if unknown.
+    fn edit_message(
+        &mut self,
+        wamid: &str,
+        text: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Marks `wamid` deleted for everyone and clears its text. `Ok(false)` if unknown.
+    fn revoke_message(&mut self, wamid: &str, at: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// Marks all inbound messages of a contact read and zeroes its unread count. Returns how
+    /// many were unread and the newest inbound `wamid` (for the read receipt).
+    fn mark_contact_read(&mut self, contact_id: &str) -> Result<(i64, Option<String>), StoreError>;
+    /// A page of messages, newest first; the bool says whether older ones exist.
+    fn list_messages(&mut self, q: &MessageQuery) -> Result<(Vec<Message>, bool), StoreError>;
+
+    // --- templates, session
+    /// Writes a template change into `whatsapp_templates`.
+    fn upsert_template(&mut self, t: &TemplateUpdate) -> Result<(), StoreError>;
+    /// Writes a number/account change into `whatsapp_session`.
+    fn record_account_event(&mut self, e: &AccountEvent) -> Result<(), StoreError>;
+    /// Notes that a delivery for `phone_number_id` arrived.
+    fn touch_session(&mut self, phone_number_id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+
+    // --- queue
+    /// Adds items to `whatsapp_queue`.
+    fn enqueue(&mut self, items: &[NewQueueItem]) -> Result<(), StoreError>;
+    /// Claims up to `limit` due items for `owner` until `lease_until`.
+    fn claim_queue_items(
+        &mut self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<QueueItem>, StoreError>;
+    /// Records how an attempt ended.
+    fn finish_queue_item(
+        &mut self,
+        id: &str,
+        outcome: &QueueOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// Progress of a batch; `None` if no such batch.
+    fn batch_summary(&mut self, batch_id: &str) -> Result<Option<BatchSummary>, StoreError>;
+
+    // --- stats
+    /// Counts for `GET /stats`.
+    fn stats(&mut self) -> Result<Stats, StoreError>;
+}
+
+/// Sends to Meta (or the sandbox). Implemented by the binary over `wacloud-graph`.
+#[async_trait]
+pub trait Messenger: Send + Sync + 'static {
+    /// Sends one message.
+    async fn send(&self, request: &OutboundRequest) -> Result<SendReceipt, SendFailure>;
+    /// Sends a read receipt for an inbound `wamid`.
+    async fn mark_read(&self, wamid: &str) -> Result<(), SendFailure>;
+    /// The business number messages go out from, in E.164, if known.
+    fn business_phone(&self) -> Option<String>;
+}
+
+/// The current time. A port so tests can fix it.
+pub trait Clock: Send + Sync + 'static {
+    /// Now, in UTC.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A fresh time-ordered id (UUIDv7) for a row.
+#[must_use]
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

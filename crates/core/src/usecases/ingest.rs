@@ -1,0 +1,409 @@
+//! Ingesting a webhook delivery: store the raw bytes, then apply every event, exactly once, in
+//! the same transaction.
+
+use chrono::{DateTime, Utc};
+
+use crate::events::{CustomerRef, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery};
+use crate::events::{StatusUpdate, WebhookEvent};
+use crate::message::{Direction, MessageStatus};
+use crate::phone::PhoneNumber;
+use crate::ports::{new_id, NewMessage, Repos, StatusChange, Store, StoreError};
+use crate::webhook::{NewWebhook, WebhookOutcome, WebhookState};
+
+/// Meta's error code for an undeliverable recipient.
+pub const UNDELIVERABLE: i64 = 131_026;
+
+/// The business numbers this server answers for. Deliveries naming none of them are kept raw and
+/// counted as foreign, not attributed. Empty means "accept any number".
+#[derive(Debug, Clone, Default)]
+pub struct OurNumbers(pub Vec<String>);
+
+impl OurNumbers {
+    fn contains(&self, phone_number_id: &str) -> bool {
+        self.0.is_empty() || self.0.iter().any(|n| n == phone_number_id)
+    }
+}
+
+/// What happened to one delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestOutcome {
+    /// The stored delivery's id (of the first copy, for a duplicate: unknown, so `None`).
+    pub webhook_id: Option<String>,
+    /// An identical body was already stored: nothing was applied again.
+    pub duplicate: bool,
+    /// Final state.
+    pub state: WebhookState,
+    /// Events applied.
+    pub events: i64,
+    /// Error text when processing failed (the delivery is still stored).
+    pub error: Option<String>,
+}
+
+/// Stores `delivery` and applies `parsed` in one write transaction. The future resolves once
+/// that transaction is committed.
+///
+/// - An identical redelivery (same bytes) is a no-op reported as `duplicate`.
+/// - `parsed = Err(reason)` (a body the parser cannot handle) stores the delivery `failed` with
+///   the reason; it can be reprocessed later.
+/// - A failure while applying events rolls back the events only; the raw delivery stays,
+///   marked `failed`.
+///
+/// # Errors
+/// [`StoreError`] when the delivery could not be stored (the caller answers 503 so Meta retries).
+pub async fn ingest(
+    store: &dyn Store,
+    ours: OurNumbers,
+    delivery: NewWebhook,
+    parsed: Result<ParsedDelivery, String>,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
+    crate::ports::write(store, move |r| {
+        if !r.insert_webhook(&delivery)? {
+            return Ok(IngestOutcome {
+                webhook_id: None,
+                duplicate: true,
+                state: WebhookState::Processed,
+                events: 0,
+                error: None,
+            });
+        }
+        let outcome = process(r, &ours, parsed, now)?;
+        r.finish_webhook(&delivery.id, &outcome)?;
+        Ok(IngestOutcome {
+            webhook_id: Some(delivery.id),
+            duplicate: false,
+            state: outcome.state,
+            events: outcome.event_count,
+            error: outcome.error,
+        })
+    })
+    .await
+}
+
+/// Applies an already stored delivery again (start-up recovery and `wacloud webhooks
+/// reprocess`). Effects are idempotent, so a delivery partly applied before is safe.
+///
+/// # Errors
+/// [`StoreError`] when the database fails.
+pub async fn reprocess(
+    store: &dyn Store,
+    ours: OurNumbers,
+    webhook_id: String,
+    parsed: Result<ParsedDelivery, String>,
+    now: DateTime<Utc>,
+) -> Result<WebhookOutcome, StoreError> {
+    crate::ports::write(store, move |r| {
+        let outcome = process(r, &ours, parsed, now)?;
+        r.finish_webhook(&webhook_id, &outcome)?;
+        Ok(outcome)
+    })
+    .await
+}
+
+fn process(
+    r: &mut dyn Repos,
+    ours: &OurNumbers,
+    parsed: Result<ParsedDelivery, String>,
+    now: DateTime<Utc>,
+) -> Result<WebhookOutcome, StoreError> {
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(reason) => return Ok(outcome(WebhookState::Failed, Some(reason), 0, None, now)),
+    };
+    let first_pid = parsed.phone_number_ids.first().cloned();
+    let fields = (!parsed.fields.is_empty()).then(|| parsed.fields.join(","));
+    let mine: Vec<&String> = parsed
+        .phone_number_ids
+        .iter()
+        .filter(|p| ours.contains(p))
+        .collect();
+    if !parsed.phone_number_ids.is_empty() && mine.is_empty() {
+        let mut o = outcome(WebhookState::Foreign, None, 0, first_pid, now);
+        o.fields = fields;
+        return Ok(o);
+    }
+    for pid in mine {
+        r.touch_session(pid, now)?;
+    }
+    let mut applied = 0_i64;
+    let result = r.savepoint(&mut |r| {
+        applied = 0;
+        for event in &parsed.events {
+            if event.phone_number_id().is_some_and(|p| !ours.contains(p)) {
+                continue;
+            }
+            apply(r, event, now)?;
+            applied += 1;
+        }
+        Ok(())
+    });
+    let mut o = match result {
+        Ok(()) => outcome(WebhookState::Processed, None, applied, first_pid, now),
+        Err(e @ StoreError::Unavailable(_)) => return Err(e),
+        Err(e) => outcome(WebhookState::Failed, Some(e.to_string()), 0, first_pid, now),
+    };
+    o.fields = fields;
+    Ok(o)
+}
+
+fn outcome(
+    state: WebhookState,
+    error: Option<String>,
+    event_count: i64,
+    phone_number_id: Option<String>,
+    now: DateTime<Utc>,
+) -> WebhookOutcome {
+    WebhookOutcome {
+        state,
+        error,
+        event_count,
+        phone_number_id,
+        fields: None,
+        processed_at: now,
+    }
+}
+
+fn apply(r: &mut dyn Repos, event: &WebhookEvent, now: DateTime<Utc>) -> Result<(), StoreError> {
+    match event {
+        WebhookEvent::Inbound(m) => apply_inbound(r, m, now),
+        WebhookEvent::Echo(e) => apply_echo(r, e, now),
+        WebhookEvent::Status(s) => apply_status(r, s, now),
+        WebhookEvent::ContactSeen { customer, .. } => {
+            ensure_contact(r, customer, now)?;
+            Ok(())
+        }
+        WebhookEvent::Template(t) => r.upsert_template(t),
+        WebhookEvent::Account(a) => r.record_account_event(a),
+        WebhookEvent::Preference(p) => {
+            if let Some(id) = ensure_contact(r, &p.customer, now)? {
+                r.set_marketing_opt_out(&id, p.marketing_opt_out, now)?;
+            }
+            Ok(())
+        }
+        WebhookEvent::ValueError { .. } | WebhookEvent::Unhandled { .. } => Ok(()),
+    }
+}
+
+/// Finds or creates the contact for `who`, refreshing the identity fields Meta sent.
+/// `None` when the event identifies nobody.
+pub(crate) fn ensure_contact(
+    r: &mut dyn Repos,
+    who: &CustomerRef,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, StoreError> {
+    if who.is_empty() {
+        return Ok(None);
+    }
+    match r.find_contact_by_ref(who)? {
+        Some(c) => {
+            r.refresh_contact_identity(&c.id, who, now)?;
+            Ok(Some(c.id))
+        }
+        None => Ok(Some(r.insert_contact(&new_id(), who, now)?.id)),
+    }
+}
+
+fn e164(wa_id: Option<&String>) -> Option<String> {
+    wa_id.and_then(|w| PhoneNumber::from_wa_id(w).ok().map(String::from))
+}
+
+/// The preview text for the contact list: the first 120 characters.
+pub(crate) fn preview(text: Option<&str>, kind: &str) -> String {
+    match text {
+        Some(t) if !t.trim().is_empty() => t.chars().take(120).collect(),
+        _ => format!("[{kind}]"),
+    }
+}
+
+fn apply_inbound(
+    r: &mut dyn Repos,
+    m: &InboundMessage,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    // Group messages are stored apart: no private contact, never in a one-to-one chat.
+    let contact_id = if m.group_id.is_some() {
+        None
+    } else {
+        ensure_contact(r, &m.customer, now)?
+    };
+    let reply_to = match &m.effect {
+        InboundEffect::Plain => m.reply_to.clone(),
+        InboundEffect::Reaction { target, .. }
+        | InboundEffect::Edit { target, .. }
+        | InboundEffect::Revoke { target } => Some(target.clone()),
+    };
+    let row = NewMessage {
+        id: new_id(),
+        message_id: Some(m.wamid.clone()),
+        contact_id: contact_id.clone(),
+        direction: Direction::Inbound,
+        from_phone: e164(m.customer.wa_id.as_ref()),
+        to_phone: None,
+        user_id: m.customer.user_id.clone(),
+        message_type: m.message_type.clone(),
+        message_text: m.text.clone(),
+        status: MessageStatus::Received,
+        is_read: !matches!(m.effect, InboundEffect::Plain) || is_notice(&m.message_type),
+        created_at: m.timestamp,
+        reply_to,
+        is_forwarded: m.is_forwarded,
+        media: m.media.as_ref().map(ToString::to_string),
+        raw: Some(m.raw.clone()),
+        error: m.error.clone(),
+        phone_number_id: Some(m.phone_number_id.clone()),
+        source: None,
+        queue_id: None,
+        group_id: m.group_id.clone(),
+        payload: None,
+    };
+    if !r.insert_message(&row)? {
+        return Ok(()); // the same wamid again: no second effect
+    }
+    match &m.effect {
+        InboundEffect::Plain => {}
+        InboundEffect::Reaction { target, emoji } => {
+            r.set_reaction(target, emoji.as_deref().filter(|e| !e.is_empty()))?;
+        }
+        InboundEffect::Edit { target, text } => {
+            r.edit_message(target, text.as_deref(), m.timestamp)?;
+        }
+        InboundEffect::Revoke { target } => {
+            r.revoke_message(target, m.timestamp)?;
+        }
+    }
+    if let Some(cid) = contact_id {
+        let (preview_text, unread) = match &m.effect {
+            InboundEffect::Plain if !is_notice(&m.message_type) => {
+                (Some(preview(m.text.as_deref(), &m.message_type)), 1)
+            }
+            _ => (None, 0),
+        };
+        r.record_contact_message(
+            &cid,
+            m.timestamp,
+            preview_text.as_deref(),
+            Direction::Inbound,
+            unread,
+        )?;
+    }
+    Ok(())
+}
+
+/// Kinds that are notices about the chat rather than something the customer said.
+fn is_notice(message_type: &str) -> bool {
+    matches!(message_type, "system" | "request_welcome")
+}
+
+fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let contact_id = ensure_contact(r, &e.customer, now)?;
+    let row = NewMessage {
+        id: new_id(),
+        message_id: Some(e.wamid.clone()),
+        contact_id: contact_id.clone(),
+        direction: Direction::Outbound,
+        from_phone: None,
+        to_phone: e164(e.customer.wa_id.as_ref()),
+        user_id: e.customer.user_id.clone(),
+        message_type: e.message_type.clone(),
+        message_text: e.text.clone(),
+        status: MessageStatus::Sent,
+        is_read: true,
+        created_at: e.timestamp,
+        reply_to: None,
+        is_forwarded: false,
+        media: None,
+        raw: Some(e.raw.clone()),
+        error: None,
+        phone_number_id: Some(e.phone_number_id.clone()),
+        source: Some("business_app".into()),
+        queue_id: None,
+        group_id: None,
+        payload: None,
+    };
+    if !r.insert_message(&row)? {
+        return Ok(());
+    }
+    match &e.effect {
+        InboundEffect::Edit { target, text } => {
+            r.edit_message(target, text.as_deref(), e.timestamp)?;
+        }
+        InboundEffect::Revoke { target } => {
+            r.revoke_message(target, e.timestamp)?;
+        }
+        InboundEffect::Plain => {
+            if let Some(cid) = contact_id {
+                let p = preview(e.text.as_deref(), &e.message_type);
+                r.record_contact_message(&cid, e.timestamp, Some(&p), Direction::Outbound, 0)?;
+            }
+        }
+        InboundEffect::Reaction { target, emoji } => {
+            r.set_reaction(target, emoji.as_deref().filter(|x| !x.is_empty()))?;
+        }
+    }
+    Ok(())
+}
+
+fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let mut message = r.find_message_by_wamid(&s.wamid)?;
+    if message.is_none() {
+        // The status may have beaten the send's response: wacloud put its own message id in
+        // biz_opaque_callback_data, so join them now.
+        if let Some(own_id) = s.biz_opaque_callback_data.as_deref() {
+            if let Some(m) = r.get_message(own_id)? {
+                if m.message_id.is_none() && m.direction == Direction::Outbound {
+                    message = Some(r.attach_wamid(&m.id, &s.wamid, now)?);
+                }
+            }
+        }
+    }
+    let id = match message {
+        Some(m) => m.id,
+        None => {
+            // Unknown wamid (sent by another tool, or its send is not committed yet): keep a
+            // placeholder that the send joins when it lands.
+            let id = new_id();
+            let row = NewMessage {
+                id: id.clone(),
+                message_id: Some(s.wamid.clone()),
+                contact_id: None,
+                direction: Direction::Outbound,
+                from_phone: None,
+                to_phone: e164(s.recipient.wa_id.as_ref()),
+                user_id: s.recipient.user_id.clone(),
+                message_type: "unknown".into(),
+                message_text: None,
+                status: MessageStatus::Pending,
+                is_read: true,
+                created_at: s.timestamp,
+                reply_to: None,
+                is_forwarded: false,
+                media: None,
+                raw: None,
+                error: None,
+                phone_number_id: Some(s.phone_number_id.clone()),
+                source: Some("unknown".into()),
+                queue_id: None,
+                group_id: s.group_id.clone(),
+                payload: None,
+            };
+            r.insert_message(&row)?;
+            id
+        }
+    };
+    let change = StatusChange {
+        status: s.status.clone(),
+        at: s.timestamp,
+        error: s.error.clone(),
+        conversation_id: s.conversation_id.clone(),
+        pricing_category: s.pricing_category.clone(),
+    };
+    r.apply_status(&id, &change)?;
+    if s.status == MessageStatus::Failed
+        && s.error.as_ref().and_then(|e| e.code) == Some(UNDELIVERABLE)
+    {
+        if let Some(c) = r.find_contact_by_ref(&s.recipient)? {
+            r.set_undeliverable(&c.id, Some(s.timestamp))?;
+        }
+    }
+    Ok(())
+}

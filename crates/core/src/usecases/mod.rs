@@ -1,0 +1,6 @@
+//! The use cases: each takes the ports it needs and holds the rules, no I/O of its own.
+
+pub mod bulk;
+pub mod contacts;
+pub mod ingest;
+pub mod send;
