@@ -1,1 +1,30 @@
-//! placeholder
+//! # wacloud-graph
+//!
+//! A standalone client for Meta's **WhatsApp Cloud API** (the Graph API):
+//!
+//! - [`GraphClient`]: send messages ([`messages::OutboundMessage`]), read receipts and
+//!   the typing indicator, with typed answers and errors;
+//! - [`webhook`]: `X-Hub-Signature-256` verification on raw bytes (constant time,
+//!   several App Secrets for rotation), the GET handshake, and typed payloads for every
+//!   field and message kind, with catch-alls that keep the raw JSON;
+//! - [`error`]: Meta's error object kept whole and a classifier ([`ErrorClass`]) that
+//!   says what a sender should do.
+//!
+//! It depends on no web framework or database, and never puts the access token, an
+//! App Secret or an expected signature in an error or `Debug` output.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod client;
+mod de;
+pub mod error;
+pub mod messages;
+pub mod webhook;
+
+pub use client::{
+    GraphClient, GraphClientBuilder, SendMessageResponse, SentContact, SentMessage,
+    DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TIMEOUT,
+};
+pub use error::{classify, ApiError, ErrorClass, GraphError};
+pub use messages::ValidationError;

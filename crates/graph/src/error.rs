@@ -1,0 +1,346 @@
+//! Errors of the Graph client: Meta's error object kept whole ([`ApiError`]), what went
+//! wrong on our side ([`GraphError`]), and a classifier from Meta's code to what a
+//! sender should do ([`ErrorClass`]).
+//!
+//! Meta's error object (Graph API "Handling errors", Cloud API "Error codes") is
+//! `{"error": {"message", "type", "code", "error_subcode", "error_data": {"details"},
+//! "fbtrace_id", "is_transient", "error_user_title", "error_user_msg"}}`.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::time::Duration;
+
+use crate::messages::ValidationError;
+
+/// Everything that can go wrong when calling the Cloud API.
+///
+/// No variant ever contains the access token.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum GraphError {
+    /// Meta answered with an error object (any HTTP status).
+    #[error("{0}")]
+    Api(ApiError),
+    /// No answer within the configured timeout. For a send, `outcome_unknown` is
+    /// true: the message may or may not have gone out, so it must not be replayed
+    /// blindly.
+    #[error("request to the Graph API timed out{}", if *outcome_unknown { " (outcome unknown: the message may have been sent)" } else { "" })]
+    Timeout {
+        /// True when the request may have been acted on by Meta.
+        outcome_unknown: bool,
+    },
+    /// The request could not be delivered (connection refused, DNS, TLS handshake):
+    /// Meta provably did not act on it.
+    #[error("could not reach the Graph API: {0}")]
+    Transport(String),
+    /// The connection broke after the request may have been sent (reset, truncated
+    /// answer). For a send, `outcome_unknown` is true.
+    #[error("connection to the Graph API broke: {message}{}", if *outcome_unknown { " (outcome unknown: the message may have been sent)" } else { "" })]
+    Interrupted {
+        /// What broke.
+        message: String,
+        /// True when the request may have been acted on by Meta.
+        outcome_unknown: bool,
+    },
+    /// An answer we could not parse: a 2xx body of the wrong shape, or an error
+    /// status without Meta's error object (e.g. an HTML page from a proxy).
+    #[error("could not decode the Graph API answer (HTTP {status}): {message}")]
+    Decode {
+        /// HTTP status of the answer.
+        status: u16,
+        /// What was wrong, with at most a short excerpt of the body.
+        message: String,
+    },
+    /// Refused locally before any request, because Meta would refuse it.
+    #[error("{0}")]
+    Validation(#[from] ValidationError),
+    /// The client is misconfigured (bad base URL, empty token, ...).
+    #[error("Graph client configuration: {0}")]
+    Config(String),
+}
+
+impl GraphError {
+    /// Meta's error object, when Meta answered with one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            GraphError::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// What a sender should do about this error.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            GraphError::Api(e) => e.class(),
+            GraphError::Timeout { .. }
+            | GraphError::Transport(_)
+            | GraphError::Interrupted { .. } => ErrorClass::Transient,
+            GraphError::Decode { status, .. } if *status >= 500 || *status == 429 => {
+                if *status == 429 {
+                    ErrorClass::RateLimited
+                } else {
+                    ErrorClass::Transient
+                }
+            }
+            GraphError::Decode { .. } => ErrorClass::Unknown,
+            GraphError::Validation(_) | GraphError::Config(_) => ErrorClass::InvalidRequest,
+        }
+    }
+
+    /// True when the request may or may not have been acted on (a send that timed
+    /// out, broke mid-way, or whose success answer could not be read). Such a send
+    /// must not be replayed blindly: it could reach the customer twice.
+    pub fn is_outcome_unknown(&self) -> bool {
+        match self {
+            GraphError::Timeout { outcome_unknown } => *outcome_unknown,
+            GraphError::Interrupted {
+                outcome_unknown, ..
+            } => *outcome_unknown,
+            GraphError::Decode { status, .. } => (200..300).contains(status) || *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// The `Retry-After` Meta asked for, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api().and_then(|e| e.retry_after)
+    }
+}
+
+/// Meta's error object, with every field Meta sends, plus the HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status of the answer (0 when the error came from a webhook or a body alone).
+    pub http_status: u16,
+    /// Meta's `code` (e.g. 190, 131047).
+    pub code: i64,
+    /// Meta's `type` (e.g. `OAuthException`).
+    pub error_type: Option<String>,
+    /// Meta's `message`.
+    pub message: String,
+    /// Meta's `error_subcode` (e.g. 463 for an expired token).
+    pub error_subcode: Option<i64>,
+    /// `error_data.details`: the most specific explanation Meta gives.
+    pub details: Option<String>,
+    /// `fbtrace_id`, to quote to Meta support.
+    pub fbtrace_id: Option<String>,
+    /// Meta's `is_transient` hint.
+    pub is_transient: Option<bool>,
+    /// `error_user_title` (localised, for end users).
+    pub error_user_title: Option<String>,
+    /// `error_user_msg` (localised, for end users).
+    pub error_user_msg: Option<String>,
+    /// From the `Retry-After` header, when present.
+    pub retry_after: Option<Duration>,
+}
+
+#[derive(Deserialize)]
+struct ErrorEnvelope {
+    error: RawApiError,
+}
+
+#[derive(Deserialize)]
+struct RawApiError {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default, rename = "type")]
+    error_type: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::opt_int")]
+    code: Option<i64>,
+    #[serde(default, deserialize_with = "crate::de::opt_int")]
+    error_subcode: Option<i64>,
+    #[serde(default)]
+    error_data: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "crate::de::opt_id")]
+    fbtrace_id: Option<String>,
+    #[serde(default, deserialize_with = "crate::de::opt_bool")]
+    is_transient: Option<bool>,
+    #[serde(default)]
+    error_user_title: Option<String>,
+    #[serde(default)]
+    error_user_msg: Option<String>,
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    details: Option<String>,
+}
+
+impl ApiError {
+    /// Parses a Graph error body `{"error": {...}}`. `http_status` is recorded as given.
+    ///
+    /// Returns `None` when the body is not Meta's error shape.
+    pub fn from_body(http_status: u16, body: &[u8]) -> Option<Self> {
+        let env: ErrorEnvelope = serde_json::from_slice(body).ok()?;
+        Some(Self::from_raw(http_status, env.error))
+    }
+
+    /// Parses Meta's inner error object (the value of `"error"`, or a webhook
+    /// `errors[]` item).
+    pub fn from_error_object(http_status: u16, value: &serde_json::Value) -> Option<Self> {
+        let raw = RawApiError::deserialize(value).ok()?;
+        Some(Self::from_raw(http_status, raw))
+    }
+
+    fn from_raw(http_status: u16, raw: RawApiError) -> Self {
+        let details = match raw.error_data {
+            Some(serde_json::Value::Object(m)) => {
+                m.get("details").and_then(|d| d.as_str()).map(str::to_owned)
+            }
+            // Some Graph endpoints send error_data as a JSON-encoded string.
+            Some(serde_json::Value::String(s)) => serde_json::from_str::<serde_json::Value>(&s)
+                .ok()
+                .and_then(|v| v.get("details").and_then(|d| d.as_str()).map(str::to_owned))
+                .or(Some(s)),
+            _ => None,
+        }
+        .or(raw.details);
+        ApiError {
+            http_status,
+            code: raw.code.unwrap_or(0),
+            error_type: raw.error_type,
+            message: raw.message.or(raw.title).unwrap_or_default(),
+            error_subcode: raw.error_subcode,
+            details,
+            fbtrace_id: raw.fbtrace_id,
+            is_transient: raw.is_transient,
+            error_user_title: raw.error_user_title,
+            error_user_msg: raw.error_user_msg,
+            retry_after: None,
+        }
+    }
+
+    /// What a sender should do about this error (see [`classify`]).
+    pub fn class(&self) -> ErrorClass {
+        classify(
+            self.code,
+            self.error_subcode,
+            self.http_status,
+            self.is_transient,
+        )
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Graph API error {}", self.code)?;
+        if let Some(sub) = self.error_subcode {
+            write!(f, "/{sub}")?;
+        }
+        if self.http_status != 0 {
+            write!(f, " (HTTP {})", self.http_status)?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(d) = &self.details {
+            if d != &self.message {
+                write!(f, " — {d}")?;
+            }
+        }
+        if let Some(t) = &self.fbtrace_id {
+            write!(f, " [fbtrace_id {t}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+/// What a sender should do about an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorClass {
+    /// The access token is invalid or expired (0, 190): stop all sending and alert.
+    Authentication,
+    /// The app, account or number may not do this (3, 10, 200–299, 368, 131005,
+    /// 131031, 131042, 131045, 133010, ...): stop and fix the account.
+    Permission,
+    /// Too many requests for the app, account or number (4, 17, 32, 613, 80007,
+    /// 130429, 131048): back off and retry later.
+    RateLimited,
+    /// Too many messages to this one recipient (131056): slow down for that
+    /// recipient only, retry later.
+    PairRateLimited,
+    /// The 24-hour customer service window is closed (131047): send a template.
+    WindowClosed,
+    /// Meta will not deliver to this recipient (131026, 130472, 131021, 131030,
+    /// 131049, 131050): final, never retried.
+    Undeliverable,
+    /// A template problem (132000–132069): fix the template or its parameters.
+    TemplateProblem,
+    /// The request is wrong (100, 131008, 131009, 131051, 131053, 135000, ...): fix it.
+    InvalidRequest,
+    /// A temporary problem on Meta's side (1, 2, 131000, 131016, 131052, 131057,
+    /// 133004, HTTP 5xx): retry with backoff.
+    Transient,
+    /// Not known: treat as final and report.
+    Unknown,
+}
+
+impl ErrorClass {
+    /// True when retrying the same request later can succeed (rate limits and
+    /// transient errors). A send that is retryable by class must still not be
+    /// replayed when its outcome is unknown.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::RateLimited | ErrorClass::PairRateLimited | ErrorClass::Transient
+        )
+    }
+
+    /// True when all sending should pause until a person fixes the account or token.
+    pub fn stops_all_sending(self) -> bool {
+        matches!(self, ErrorClass::Authentication | ErrorClass::Permission)
+    }
+
+    /// True when the error concerns this recipient only; other recipients are fine.
+    pub fn is_recipient_specific(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::PairRateLimited | ErrorClass::WindowClosed | ErrorClass::Undeliverable
+        )
+    }
+
+    /// True when the message will never go out as it is (no retry can help).
+    pub fn is_final(self) -> bool {
+        !self.is_retryable()
+    }
+}
+
+/// Classifies a Graph error by Meta's `code` (and subcode, HTTP status and
+/// `is_transient` as fallbacks), following Meta's Cloud API error-code table.
+pub fn classify(
+    code: i64,
+    error_subcode: Option<i64>,
+    http_status: u16,
+    is_transient: Option<bool>,
+) -> ErrorClass {
+    let _ = error_subcode;
+    match code {
+        0 | 190 | 102 | 463 | 467 => ErrorClass::Authentication,
+        3 | 10 | 200..=299 | 368 | 130497 | 131005 | 131031 | 131042 | 131045 | 133010 => {
+            ErrorClass::Permission
+        }
+        4 | 17 | 32 | 613 | 80007 | 130429 | 131048 => ErrorClass::RateLimited,
+        131056 => ErrorClass::PairRateLimited,
+        131047 => ErrorClass::WindowClosed,
+        130472 | 131021 | 131026 | 131030 | 131049 | 131050 => ErrorClass::Undeliverable,
+        132000..=132069 => ErrorClass::TemplateProblem,
+        100 | 131008 | 131009 | 131051 | 131053 | 135000 | 33 => ErrorClass::InvalidRequest,
+        1 | 2 | 131000 | 131016 | 131052 | 131057 | 133004 => ErrorClass::Transient,
+        _ => {
+            if is_transient == Some(true) {
+                ErrorClass::Transient
+            } else {
+                match http_status {
+                    429 => ErrorClass::RateLimited,
+                    401 => ErrorClass::Authentication,
+                    403 => ErrorClass::Permission,
+                    500..=599 => ErrorClass::Transient,
+                    400..=499 => ErrorClass::InvalidRequest,
+                    _ => ErrorClass::Unknown,
+                }
+            }
+        }
+    }
+}
