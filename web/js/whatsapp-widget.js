@@ -1,0 +1,1423 @@
+/**
+ * wacloud operator widget: a WhatsApp chat panel that drops into any web page.
+ *
+ * Plain ES module, no framework, no build step, and it never loads anything from another
+ * origin than the wacloud server it is pointed at (and its own stylesheet).
+ *
+ * Embed with one tag:
+ *
+ *   <script type="module" src="/js/whatsapp-widget.js"
+ *           data-api-base="http://127.0.0.1:8000/api/whatsapp" data-auto-mount></script>
+ *
+ * Script attributes (auto-mount only): `data-auto-mount` (required to mount), `data-api-base`,
+ * `data-poll-interval-ms`, `data-start-open` (present and not "false"), `data-css` (stylesheet
+ * URL; default `../css/whatsapp-styles.css` next to this script; "none" injects nothing),
+ * `data-container` (CSS selector; default `document.body`). The auto-mounted controller is
+ * published as `window.wacloudWidget` and in a `wacloud:widget-ready` event on `document`.
+ *
+ * Or from code:
+ *
+ *   import { mountWhatsAppWidget } from '/js/whatsapp-widget.js';
+ *   const widget = mountWhatsAppWidget({ apiBase: '/api/whatsapp', startOpen: true });
+ *   widget.openChat('+15550000001'); widget.close(); widget.destroy();
+ *
+ * Talks to the HTTP contract in docs/API.md: GET /health, GET /contacts, POST /contacts/{phone}/read,
+ * GET /messages, POST /send, and in sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
+ * Updates come by polling (every `pollIntervalMs`, paused while the tab is hidden).
+ *
+ * Security rule: every server-provided string reaches the DOM through text nodes or
+ * `setAttribute`, never through HTML parsing. This file contains no `innerHTML`.
+ */
+
+const SCRIPT_URL = import.meta.url;
+const DEFAULT_CSS_URL = new URL('../css/whatsapp-styles.css', SCRIPT_URL).href;
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Meta's limit for a text message body, in characters (counted as Unicode code points). */
+export const MAX_TEXT_CHARS = 4096;
+const COUNTER_FROM = 3584;
+const PAGE_SIZE = 50;
+const CONTACTS_LIMIT = 200;
+const HEALTH_EVERY_MS = 10000;
+
+let instanceCounter = 0;
+
+// ---------------------------------------------------------------------------------------------
+// Small DOM helpers (no HTML parsing anywhere)
+
+/**
+ * Creates an element. `attrs`: `class`, `text` (textContent), `hidden` (boolean), `on<event>`
+ * (listener), `props` (assigned as properties), anything else via setAttribute (null skipped).
+ * `children`: nodes or strings (strings become text nodes), null/false skipped.
+ */
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key === 'text') el.textContent = String(value);
+    else if (key === 'hidden') el.hidden = Boolean(value);
+    else if (key === 'props') Object.assign(el, value);
+    else if (key.startsWith('on') && typeof value === 'function') el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.appendChild(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+  }
+  return el;
+}
+
+/** Material-style 24×24 icon paths (constants of this file, never server data). */
+const ICONS = {
+  chat: 'M20 2H4c-1.1 0-1.99.9-1.99 2L2 22l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2zM6 9h12v2H6V9zm8 5H6v-2h8v2zm4-6H6V6h12v2z',
+  close: 'M19 6.41 17.59 5 12 10.59 6.41 5 5 6.41 10.59 12 5 17.59 6.41 19 12 13.41 17.59 19 19 17.59 13.41 12z',
+  back: 'M20 11H7.83l5.59-5.59L12 4l-8 8 8 8 1.41-1.41L7.83 13H20v-2z',
+  send: 'M2.01 21 23 12 2.01 3 2 10l15 2-15 2z',
+  search: 'M15.5 14h-.79l-.28-.27A6.47 6.47 0 0 0 16 9.5 6.5 6.5 0 1 0 9.5 16c1.61 0 3.09-.59 4.23-1.57l.27.28v.79l5 4.99L20.49 19l-4.99-5zm-6 0C7.01 14 5 11.99 5 9.5S7.01 5 9.5 5 14 7.01 14 9.5 11.99 14 9.5 14z',
+  newChat: 'M20 2H4c-1.1 0-2 .9-2 2v18l4-4h14c1.1 0 2-.9 2-2V4c0-1.1-.9-2-2-2zm-3 9h-4v4h-2v-4H7V9h4V5h2v4h4v2z',
+  check: 'M9 16.17 4.83 12l-1.42 1.41L9 19 21 7l-1.41-1.41z',
+  checks: 'M18 7l-1.41-1.41-6.34 6.34 1.41 1.41L18 7zm4.24-1.41L11.66 16.17 7.48 12l-1.41 1.41L11.66 19l12-12-1.42-1.41zM.41 13.41 6 19l1.41-1.41L1.83 12 .41 13.41z',
+  clock: 'M11.99 2C6.47 2 2 6.48 2 12s4.47 10 9.99 10C17.52 22 22 17.52 22 12S17.52 2 11.99 2zM12 20c-4.42 0-8-3.58-8-8s3.58-8 8-8 8 3.58 8 8-3.58 8-8 8zm.5-13H11v6l5.25 3.15.75-1.23-4.5-2.67z',
+  error: 'M12 2C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zm1 15h-2v-2h2v2zm0-4h-2V7h2v6z',
+  warning: 'M1 21h22L12 2 1 21zm12-3h-2v-2h2v2zm0-4h-2v-4h2v4z',
+  pin: 'M16 9V4h1c.55 0 1-.45 1-1s-.45-1-1-1H7c-.55 0-1 .45-1 1s.45 1 1 1h1v5c0 1.66-1.34 3-3 3v2h5.97v7l1 1 1-1v-7H19v-2c-1.66 0-3-1.34-3-3z',
+  flask: 'M19.8 18.4 14 10.67V6.5l1.35-1.69c.26-.33.03-.81-.39-.81H9.04c-.42 0-.65.48-.39.81L10 6.5v4.17L4.2 18.4c-.49.66-.02 1.6.8 1.6h14c.82 0 1.29-.94.8-1.6z',
+  image: 'M12 15.2a3.2 3.2 0 1 0 0-6.4 3.2 3.2 0 0 0 0 6.4zM9 2 7.17 4H4c-1.1 0-2 .9-2 2v12c0 1.1.9 2 2 2h16c1.1 0 2-.9 2-2V6c0-1.1-.9-2-2-2h-3.17L15 2H9zm3 15c-2.76 0-5-2.24-5-5s2.24-5 5-5 5 2.24 5 5-2.24 5-5 5z',
+  video: 'M17 10.5V7c0-.55-.45-1-1-1H4c-.55 0-1 .45-1 1v10c0 .55.45 1 1 1h12c.55 0 1-.45 1-1v-3.5l4 4v-11l-4 4z',
+  document: 'M14 2H6c-1.1 0-1.99.9-1.99 2L4 20c0 1.1.89 2 1.99 2H18c1.1 0 2-.9 2-2V8l-6-6zm2 16H8v-2h8v2zm0-4H8v-2h8v2zm-3-5V3.5L18.5 9H13z',
+  audio: 'M12 14c1.66 0 2.99-1.34 2.99-3L15 5c0-1.66-1.34-3-3-3S9 3.34 9 5v6c0 1.66 1.34 3 3 3zm5.3-3c0 3-2.54 5.1-5.3 5.1S6.7 14 6.7 11H5c0 3.41 2.72 6.23 6 6.72V21h2v-3.28c3.28-.48 6-3.3 6-6.72h-1.7z',
+  sticker: 'M11.99 2C6.47 2 2 6.48 2 12s4.47 10 9.99 10C17.52 22 22 17.52 22 12S17.52 2 11.99 2zM12 20c-4.42 0-8-3.58-8-8s3.58-8 8-8 8 3.58 8 8-3.58 8-8 8zm3.5-9c.83 0 1.5-.67 1.5-1.5S16.33 8 15.5 8 14 8.67 14 9.5s.67 1.5 1.5 1.5zm-7 0c.83 0 1.5-.67 1.5-1.5S9.33 8 8.5 8 7 8.67 7 9.5 7.67 11 8.5 11zm3.5 6.5c2.33 0 4.31-1.46 5.11-3.5H6.89c.8 2.04 2.78 3.5 5.11 3.5z',
+  location: 'M12 2C8.13 2 5 5.13 5 9c0 5.25 7 13 7 13s7-7.75 7-13c0-3.87-3.13-7-7-7zm0 9.5a2.5 2.5 0 0 1 0-5 2.5 2.5 0 0 1 0 5z',
+  person: 'M12 12c2.21 0 4-1.79 4-4s-1.79-4-4-4-4 1.79-4 4 1.79 4 4 4zm0 2c-2.67 0-8 1.34-8 4v2h16v-2c0-2.66-5.33-4-8-4z',
+  blocked: 'M12 2C6.48 2 2 6.48 2 12s4.48 10 10 10 10-4.48 10-10S17.52 2 12 2zM4 12c0-4.42 3.58-8 8-8 1.85 0 3.55.63 4.9 1.69L5.69 16.9A7.9 7.9 0 0 1 4 12zm8 8c-1.85 0-3.55-.63-4.9-1.69L18.31 7.1A7.9 7.9 0 0 1 20 12c0 4.42-3.58 8-8 8z',
+  cart: 'M7 18c-1.1 0-1.99.9-1.99 2S5.9 22 7 22s2-.9 2-2-.9-2-2-2zM1 2v2h2l3.6 7.59-1.35 2.45c-.16.28-.25.61-.25.96 0 1.1.9 2 2 2h12v-2H7.42c-.14 0-.25-.11-.25-.25l.03-.12.9-1.63h7.45c.75 0 1.41-.41 1.75-1.03l3.58-6.49A1 1 0 0 0 20 4H5.21l-.94-2H1z',
+  forward: 'M14 9V5l7 7-7 7v-4.1c-5 0-8.5 1.6-11 5.1 1-5 4-10 11-11z',
+  template: 'M19 3H5c-1.1 0-2 .9-2 2v14c0 1.1.9 2 2 2h14c1.1 0 2-.9 2-2V5c0-1.1-.9-2-2-2zm-5 14H7v-2h7v2zm3-4H7v-2h10v2zm0-4H7V7h10v2z',
+};
+
+function icon(name, className = '') {
+  const svg = document.createElementNS(SVG_NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  svg.setAttribute('class', `wa-icon ${className}`.trim());
+  const path = document.createElementNS(SVG_NS, 'path');
+  path.setAttribute('d', ICONS[name] || ICONS.chat);
+  path.setAttribute('fill', 'currentColor');
+  svg.appendChild(path);
+  return svg;
+}
+
+/** Reorders `parent`'s children to exactly `nodes`, moving only what is out of place. */
+function reconcile(parent, nodes) {
+  nodes.forEach((node, i) => {
+    if (parent.children[i] !== node) parent.insertBefore(node, parent.children[i] || null);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
+}
+
+/** Appends `text` to `el`, turning http(s) URLs into links (text nodes only; href checked). */
+function appendLinkified(el, text) {
+  const re = /\bhttps?:\/\/[^\s<>"']+/gi;
+  let last = 0;
+  for (const match of text.matchAll(re)) {
+    let raw = match[0].replace(/[.,;:!?)\]}]+$/, '');
+    if (match.index > last) el.appendChild(document.createTextNode(text.slice(last, match.index)));
+    let href = null;
+    try {
+      const url = new URL(raw);
+      if (url.protocol === 'http:' || url.protocol === 'https:') href = url.href;
+    } catch { /* not a URL after all: stays text */ }
+    if (href) {
+      el.appendChild(h('a', { class: 'wa-link', href, target: '_blank', rel: 'noopener noreferrer nofollow', text: raw }));
+    } else {
+      el.appendChild(document.createTextNode(raw));
+    }
+    last = match.index + raw.length;
+  }
+  if (last < text.length) el.appendChild(document.createTextNode(text.slice(last)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formatting
+
+function parseTime(value) {
+  if (!value) return null;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
+const weekdayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'short' });
+const dateFmt = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+const longDayFmt = new Intl.DateTimeFormat(undefined, { weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'full', timeStyle: 'medium' });
+
+function dayKey(d) {
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+function daysAgo(d) {
+  const start = (x) => new Date(x.getFullYear(), x.getMonth(), x.getDate()).getTime();
+  return Math.round((start(new Date()) - start(d)) / 86400000);
+}
+
+/** Short local time, e.g. "14:05". */
+function formatTime(value) {
+  const d = parseTime(value);
+  return d ? timeFmt.format(d) : '';
+}
+
+/** Contact-list time: today → time, yesterday, weekday within a week, else a date. */
+function formatListTime(value) {
+  const d = parseTime(value);
+  if (!d) return '';
+  const ago = daysAgo(d);
+  if (ago <= 0) return timeFmt.format(d);
+  if (ago === 1) return 'Yesterday';
+  if (ago < 7) return weekdayFmt.format(d);
+  return dateFmt.format(d);
+}
+
+function formatDayLabel(d) {
+  const ago = daysAgo(d);
+  if (ago <= 0) return 'Today';
+  if (ago === 1) return 'Yesterday';
+  return longDayFmt.format(d);
+}
+
+function formatFull(value) {
+  const d = parseTime(value);
+  return d ? fullFmt.format(d) : '';
+}
+
+/**
+ * Best-effort E.164 clean-up of a typed number, mirroring docs/API.md: `00` → `+`, separators
+ * allowed only after a leading `+`/`00`, bare digits read as E.164 without `+`. Anything else
+ * is passed through unchanged so the server can refuse it with its own message.
+ */
+export function normalisePhone(input) {
+  let s = String(input || '').trim();
+  if (s.startsWith('00')) s = `+${s.slice(2)}`;
+  if (s.startsWith('+')) {
+    const digits = s.slice(1).replace(/[\s\-.()]/g, '');
+    return /^\d+$/.test(digits) ? `+${digits}` : s;
+  }
+  return /^\d+$/.test(s) ? `+${s}` : s;
+}
+
+/** The identifier of a contact for `?phone=` and `/contacts/{phone}`: E.164, else its BSUID. */
+function contactKey(c) {
+  return c.phone_number || c.user_id || (c.wa_id ? `+${c.wa_id}` : c.id);
+}
+
+function contactName(c) {
+  return (c && (c.display_name || c.profile_name || c.business_name)) || '';
+}
+
+function initials(name) {
+  const words = name.trim().split(/\s+/).filter((w) => /\p{L}|\p{N}/u.test(w));
+  const first = (w) => Array.from(w.replace(/^[^\p{L}\p{N}]+/u, ''))[0] || '';
+  const letters = words.slice(0, 2).map(first).join('');
+  return letters.toUpperCase();
+}
+
+function hueOf(key) {
+  let hash = 0;
+  for (const ch of String(key)) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+  return hash % 360;
+}
+
+/** `error_code error_title: error_message (error_details)`, leaving out what is missing. */
+export function failureReason(m) {
+  const head = [m.error_code, m.error_title].filter((x) => x !== null && x !== undefined && x !== '').join(' ');
+  let text = head;
+  if (m.error_message) text = head ? `${head}: ${m.error_message}` : String(m.error_message);
+  if (m.error_details) text = text ? `${text} (${m.error_details})` : String(m.error_details);
+  return text || 'The message could not be delivered';
+}
+
+const STATUS_LABEL = {
+  pending: 'Sending',
+  accepted: 'Accepted by WhatsApp, waiting to be sent',
+  sent: 'Sent',
+  delivered: 'Delivered',
+  read: 'Read',
+  played: 'Played',
+  failed: 'Failed',
+};
+
+function statusIcon(status) {
+  switch (status) {
+    case 'sent': return icon('check', 'wa-tick');
+    case 'delivered': return icon('checks', 'wa-tick');
+    case 'read':
+    case 'played': return icon('checks', 'wa-tick wa-tick--read');
+    case 'failed': return icon('error', 'wa-tick wa-tick--failed');
+    default: return icon('clock', 'wa-tick wa-tick--pending');
+  }
+}
+
+const KIND = {
+  image: { icon: 'image', label: 'Photo' },
+  video: { icon: 'video', label: 'Video' },
+  document: { icon: 'document', label: 'Document' },
+  audio: { icon: 'audio', label: 'Audio' },
+  voice: { icon: 'audio', label: 'Voice message' },
+  sticker: { icon: 'sticker', label: 'Sticker' },
+  location: { icon: 'location', label: 'Location' },
+  contacts: { icon: 'person', label: 'Contact card' },
+  order: { icon: 'cart', label: 'Order' },
+  template: { icon: 'template', label: 'Template' },
+};
+
+function clip(text, max) {
+  const chars = Array.from(String(text));
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}\u2026` : chars.join('');
+}
+
+/** One-line preview of a message, for quotes. */
+function previewOf(m) {
+  if (!m) return '';
+  if (m.deleted_at) return 'This message was deleted';
+  const kind = KIND[m.message_type];
+  const text = m.message_text || '';
+  if (kind) return text ? `${kind.label}: ${text}` : kind.label;
+  if (m.message_type === 'unsupported' || m.message_type === 'unknown') return 'Unsupported message';
+  return text || m.message_type || '';
+}
+
+class WidgetError extends Error {
+  constructor(code, message, status = 0, detail = null) {
+    super(message);
+    this.code = code;
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+function randomId() {
+  if (globalThis.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stylesheet
+
+/** Adds `<link rel=stylesheet href=url>` to <head> once per URL. `false`/"none" adds nothing. */
+function ensureStylesheet(url) {
+  if (!url || url === 'none') return;
+  const href = new URL(url, document.baseURI).href;
+  for (const link of document.querySelectorAll('link[rel="stylesheet"]')) {
+    if (link.href === href) return;
+  }
+  document.head.appendChild(h('link', { rel: 'stylesheet', href, 'data-wa-widget-css': '' }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The widget
+
+/**
+ * Mounts the widget and starts polling.
+ *
+ * @param {object} [options]
+ * @param {string} [options.apiBase='/api/whatsapp'] base URL of the wacloud API (relative to the page, or absolute)
+ * @param {number} [options.pollIntervalMs=2000] polling period for contacts and the open chat
+ * @param {Element} [options.container=document.body] where the widget's root element is appended
+ * @param {boolean} [options.startOpen=false] open the panel right away
+ * @param {string|false} [options.css] stylesheet URL to inject (default next to this script); false for none
+ * @returns {{element: HTMLElement, open(): void, close(): void, toggle(): void,
+ *            openChat(phone: string): void, refresh(): void, destroy(): void}}
+ */
+export function mountWhatsAppWidget(options = {}) {
+  const opts = {
+    apiBase: '/api/whatsapp',
+    pollIntervalMs: 2000,
+    container: null,
+    startOpen: false,
+    css: DEFAULT_CSS_URL,
+    ...options,
+  };
+  const apiBase = new URL(String(opts.apiBase || '/api/whatsapp'), document.baseURI).href.replace(/\/+$/, '');
+  // The sandbox customer endpoint is not under the API base: it hangs off the server's root.
+  const serverRoot = /\/api\/whatsapp$/.test(apiBase) ? apiBase.replace(/\/api\/whatsapp$/, '') : new URL(apiBase).origin;
+  const pollMs = Math.max(250, Number(opts.pollIntervalMs) || 2000);
+  const container = opts.container || document.body;
+  const uid = `wa${++instanceCounter}`;
+
+  if (opts.css !== false) ensureStylesheet(opts.css || DEFAULT_CSS_URL);
+
+  const state = {
+    open: false,
+    destroyed: false,
+    health: null,
+    healthState: 'loading',
+    healthError: null,
+    lastHealthAt: 0,
+    connError: null,
+    contacts: [],
+    contactsLoaded: false,
+    totalUnread: 0,
+    search: '',
+    view: 'list', // which pane shows on narrow screens: 'list' | 'chat'
+    active: null, // { key, fallbackName }
+    chatGen: 0,
+    messages: new Map(), // id -> message (with _seq)
+    seq: 0,
+    nextCursor: null,
+    hasMore: false,
+    chatLoaded: false,
+    loadingOlder: false,
+    sending: false,
+    idempotencyKey: null,
+    markingRead: false,
+    simulateOpen: false,
+  };
+
+  // ---- API -----------------------------------------------------------------------------------
+
+  async function request(method, path, { query, body, root = apiBase, headers = {} } = {}) {
+    const url = new URL(root + path);
+    for (const [k, v] of Object.entries(query || {})) {
+      if (v !== null && v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    }
+    const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store' };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(url.href, init);
+    } catch {
+      throw new WidgetError('network', 'Cannot reach the wacloud server. Check that it is running.');
+    }
+    const raw = await res.text().catch(() => '');
+    let data = null;
+    try { data = raw ? JSON.parse(raw) : null; } catch { data = null; }
+    if (!res.ok) {
+      const err = data && typeof data === 'object' ? data.error : null;
+      let message = err && err.message ? String(err.message) : `The server answered HTTP ${res.status}.`;
+      const graph = err && err.graph;
+      if (graph && graph.code && !message.includes(String(graph.code))) {
+        message += ` (${[graph.code, graph.title].filter(Boolean).join(' ')})`;
+      }
+      throw new WidgetError((err && err.code) || `http_${res.status}`, message, res.status, err);
+    }
+    return data;
+  }
+
+  // ---- DOM skeleton ------------------------------------------------------------------------
+
+  const ids = {
+    title: `${uid}-title`,
+    search: `${uid}-search`,
+    newPhone: `${uid}-new-phone`,
+    input: `${uid}-input`,
+    count: `${uid}-count`,
+    simPhone: `${uid}-sim-phone`,
+    simName: `${uid}-sim-name`,
+    simText: `${uid}-sim-text`,
+    simTitle: `${uid}-sim-title`,
+  };
+
+  const launcherBadge = h('span', { class: 'wa-launcher-badge', 'data-testid': 'wa-launcher-badge', 'aria-hidden': 'true', hidden: true });
+  const launcher = h('button', {
+    type: 'button', class: 'wa-launcher', 'data-testid': 'wa-launcher', 'aria-label': 'Open WhatsApp chats',
+    'aria-expanded': 'false', 'aria-controls': `${uid}-panel`, onclick: () => toggle(),
+  }, icon('chat', 'wa-launcher-icon'), launcherBadge);
+
+  // Header
+  const statusDot = h('span', { class: 'wa-status-dot', 'aria-hidden': 'true' });
+  const statusLabel = h('span', { class: 'wa-status-label', text: 'Connecting…' });
+  const statusPill = h('span', {
+    class: 'wa-status', 'data-testid': 'wa-status', 'data-state': 'loading', role: 'status',
+  }, statusDot, statusLabel);
+  const businessLine = h('span', { class: 'wa-header-sub', 'data-testid': 'wa-business-number' });
+  const closeBtn = h('button', {
+    type: 'button', class: 'wa-icon-btn', 'data-testid': 'wa-close', 'aria-label': 'Close WhatsApp panel', onclick: () => close(),
+  }, icon('close'));
+  const header = h('div', { class: 'wa-header' },
+    h('div', { class: 'wa-header-brand' },
+      h('span', { class: 'wa-header-logo', 'aria-hidden': 'true' }, icon('chat')),
+      h('div', { class: 'wa-header-text' },
+        h('h2', { class: 'wa-header-title', id: ids.title, text: 'WhatsApp' }),
+        businessLine)),
+    statusPill,
+    closeBtn);
+
+  // Banners: sandbox / not configured / error / alerts
+  const modeBanner = h('div', { class: 'wa-banner', 'data-testid': 'wa-mode-banner', hidden: true });
+  const alertsBox = h('div', { class: 'wa-alerts', 'data-testid': 'wa-alerts', role: 'alert', hidden: true });
+
+  // Contacts pane
+  const searchInput = h('input', {
+    type: 'search', id: ids.search, class: 'wa-search-input', 'data-testid': 'wa-search', placeholder: 'Search name or number',
+    'aria-label': 'Search contacts', autocomplete: 'off', spellcheck: 'false',
+  });
+  const newChatBtn = h('button', {
+    type: 'button', class: 'wa-icon-btn wa-icon-btn--accent', 'data-testid': 'wa-new-chat', 'aria-label': 'New chat',
+    title: 'New chat', 'aria-expanded': 'false', onclick: () => toggleNewChat(),
+  }, icon('newChat'));
+  const newPhoneInput = h('input', {
+    type: 'tel', id: ids.newPhone, class: 'wa-input-field', 'data-testid': 'wa-new-chat-phone',
+    placeholder: '+15550000001', autocomplete: 'off', inputmode: 'tel', required: true,
+  });
+  const newChatError = h('p', { class: 'wa-form-error', 'data-testid': 'wa-new-chat-error', role: 'alert', hidden: true });
+  const newChatForm = h('form', { class: 'wa-new-chat', 'data-testid': 'wa-new-chat-form', hidden: true, novalidate: true },
+    h('label', { class: 'wa-form-label', for: ids.newPhone, text: 'Phone number in international format' }),
+    h('div', { class: 'wa-new-chat-row' },
+      newPhoneInput,
+      h('button', { type: 'submit', class: 'wa-btn wa-btn--primary', 'data-testid': 'wa-new-chat-start', text: 'Chat' })),
+    newChatError);
+  const contactList = h('ul', { class: 'wa-contact-list', 'data-testid': 'wa-contact-list', 'aria-label': 'Conversations' });
+  const contactsEmpty = h('p', { class: 'wa-empty', 'data-testid': 'wa-contacts-empty', hidden: true });
+  const contactsPane = h('section', { class: 'wa-pane wa-pane--contacts', 'aria-label': 'Contacts' },
+    h('div', { class: 'wa-toolbar' },
+      h('label', { class: 'wa-search' , for: ids.search }, icon('search', 'wa-search-icon'), searchInput),
+      newChatBtn),
+    newChatForm,
+    h('div', { class: 'wa-contact-scroll' }, contactList, contactsEmpty));
+
+  // Chat pane
+  const backBtn = h('button', {
+    type: 'button', class: 'wa-icon-btn wa-back', 'data-testid': 'wa-back', 'aria-label': 'Back to conversations', onclick: () => showList(),
+  }, icon('back'));
+  const chatAvatar = h('span', { class: 'wa-avatar wa-avatar--sm', 'aria-hidden': 'true' });
+  const chatTitle = h('h3', { class: 'wa-chat-title', 'data-testid': 'wa-chat-title' });
+  const chatSub = h('p', { class: 'wa-chat-sub', 'data-testid': 'wa-chat-sub' });
+  const chatHeader = h('div', { class: 'wa-chat-header' }, backBtn, chatAvatar, h('div', { class: 'wa-chat-heading' }, chatTitle, chatSub));
+  const loadOlderBtn = h('button', {
+    type: 'button', class: 'wa-load-older', 'data-testid': 'wa-load-older', hidden: true, text: 'Load older messages', onclick: () => loadOlder(),
+  });
+  const messageList = h('div', { class: 'wa-message-list', 'data-testid': 'wa-message-list', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  const chatEmpty = h('p', { class: 'wa-chat-empty', 'data-testid': 'wa-chat-empty', hidden: true, text: 'No messages yet.' });
+  const messagesScroll = h('div', { class: 'wa-messages' }, loadOlderBtn, chatEmpty, messageList);
+  const windowNote = h('p', { class: 'wa-window-note', 'data-testid': 'wa-window-note', hidden: true });
+  const sendError = h('p', { class: 'wa-send-error', 'data-testid': 'wa-send-error', role: 'alert', hidden: true });
+  const input = h('textarea', {
+    id: ids.input, class: 'wa-composer-input', 'data-testid': 'wa-composer-input', rows: '1', placeholder: 'Type a message',
+    'aria-label': 'Message', 'aria-describedby': ids.count, enterkeyhint: 'send',
+  });
+  const charCount = h('span', { id: ids.count, class: 'wa-char-count', 'data-testid': 'wa-char-count', 'aria-live': 'polite' });
+  const sendBtn = h('button', {
+    type: 'submit', class: 'wa-send', 'data-testid': 'wa-send', 'aria-label': 'Send message', disabled: true,
+  }, icon('send'));
+  const composer = h('form', { class: 'wa-composer', 'data-testid': 'wa-composer', novalidate: true },
+    windowNote, sendError,
+    h('div', { class: 'wa-composer-row' }, h('div', { class: 'wa-composer-field' }, input, charCount), sendBtn));
+  const chatView = h('div', { class: 'wa-chat-view', hidden: true }, chatHeader, messagesScroll, composer);
+  const chatPlaceholder = h('div', { class: 'wa-chat-placeholder', 'data-testid': 'wa-chat-placeholder' },
+    h('span', { class: 'wa-placeholder-icon', 'aria-hidden': 'true' }, icon('chat')),
+    h('p', { class: 'wa-placeholder-title', text: 'wacloud for WhatsApp' }),
+    h('p', { class: 'wa-placeholder-text', text: 'Pick a conversation, or start a new chat with a phone number.' }));
+  const chatPane = h('section', { class: 'wa-pane wa-pane--chat', 'data-testid': 'wa-chat', 'aria-label': 'Conversation' }, chatPlaceholder, chatView);
+
+  // Simulate-customer sheet (sandbox only)
+  const simPhone = h('input', { type: 'tel', id: ids.simPhone, class: 'wa-input-field', 'data-testid': 'wa-simulate-phone', value: '+15550000001', autocomplete: 'off', required: true });
+  const simName = h('input', { type: 'text', id: ids.simName, class: 'wa-input-field', 'data-testid': 'wa-simulate-name', value: 'Test Customer', autocomplete: 'off' });
+  const simText = h('textarea', { id: ids.simText, class: 'wa-input-field wa-textarea', 'data-testid': 'wa-simulate-text', rows: '3', placeholder: 'Hi! Is my order on the way?', required: true });
+  const simError = h('p', { class: 'wa-form-error', 'data-testid': 'wa-simulate-error', role: 'alert', hidden: true });
+  const simSubmit = h('button', { type: 'submit', class: 'wa-btn wa-btn--primary', 'data-testid': 'wa-simulate-send', text: 'Send as customer' });
+  const simForm = h('form', { class: 'wa-sheet-card', 'data-testid': 'wa-simulate-form', novalidate: true },
+    h('div', { class: 'wa-sheet-head' },
+      h('h3', { class: 'wa-sheet-title', id: ids.simTitle, text: 'Simulate a customer' }),
+      h('button', { type: 'button', class: 'wa-icon-btn', 'aria-label': 'Close simulator', 'data-testid': 'wa-simulate-close', onclick: () => closeSimulate() }, icon('close'))),
+    h('p', { class: 'wa-sheet-note', text: 'The sandbox delivers this to wacloud as a signed webhook, exactly as Meta would deliver a customer\u2019s message.' }),
+    h('label', { class: 'wa-form-label', for: ids.simPhone, text: 'Customer phone number' }), simPhone,
+    h('label', { class: 'wa-form-label', for: ids.simName, text: 'Profile name' }), simName,
+    h('label', { class: 'wa-form-label', for: ids.simText, text: 'Message' }), simText,
+    simError,
+    h('div', { class: 'wa-sheet-actions' },
+      h('button', { type: 'button', class: 'wa-btn', text: 'Cancel', onclick: () => closeSimulate() }),
+      simSubmit));
+  const simSheet = h('div', { class: 'wa-sheet', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': ids.simTitle, hidden: true }, simForm);
+
+  const body = h('div', { class: 'wa-body' }, contactsPane, chatPane);
+  const panel = h('div', {
+    id: `${uid}-panel`, class: 'wa-panel', 'data-testid': 'wa-panel', role: 'dialog', 'aria-modal': 'false',
+    'aria-labelledby': ids.title, tabindex: '-1', hidden: true, 'data-view': 'list',
+  }, header, modeBanner, alertsBox, body, simSheet);
+
+  const root = h('div', { class: 'wa-root', 'data-testid': 'wa-widget', 'data-open': 'false' }, panel, launcher);
+  container.appendChild(root);
+
+  // ---- Open / close / views -----------------------------------------------------------------
+
+  function open() {
+    if (state.open || state.destroyed) return;
+    state.open = true;
+    panel.hidden = false;
+    root.dataset.open = 'true';
+    launcher.setAttribute('aria-expanded', 'true');
+    renderLauncher();
+    panel.focus({ preventScroll: true });
+    if (state.active) loadChat(false);
+    pollSoon(0);
+  }
+
+  function close() {
+    if (!state.open) return;
+    state.open = false;
+    panel.hidden = true;
+    root.dataset.open = 'false';
+    launcher.setAttribute('aria-expanded', 'false');
+    renderLauncher();
+    launcher.focus({ preventScroll: true });
+  }
+
+  function toggle() { if (state.open) close(); else open(); }
+
+  function setView(view) {
+    state.view = view;
+    panel.dataset.view = view;
+  }
+
+  function showList() {
+    setView('list');
+    const key = state.active && state.active.key;
+    state.active = null;
+    state.chatGen++;
+    renderChat();
+    renderContacts();
+    if (key) {
+      const btn = contactList.querySelector(`[data-key="${CSS.escape(key)}"]`);
+      if (btn) btn.focus({ preventScroll: false });
+    }
+  }
+
+  // ---- Health -------------------------------------------------------------------------------
+
+  function computeHealthState(hlth, error) {
+    if (error || !hlth || hlth.status === 'down') return 'error';
+    if (hlth.mode === 'sandbox') return 'sandbox';
+    return hlth.is_configured ? 'live' : 'not-configured';
+  }
+
+  async function refreshHealth() {
+    state.lastHealthAt = Date.now();
+    try {
+      state.health = await request('GET', '/health');
+      state.healthError = null;
+    } catch (err) {
+      // A 503 with a JSON body still tells us the server is there but unhealthy.
+      state.health = null;
+      state.healthError = err;
+    }
+    renderHealth();
+  }
+
+  const STATE_TEXT = { live: 'Live', sandbox: 'Sandbox', 'not-configured': 'Not configured', error: 'Error', loading: 'Connecting…' };
+
+  function renderHealth() {
+    const hs = state.connError && !state.healthError ? 'error' : computeHealthState(state.health, state.healthError);
+    state.healthState = hs;
+    root.dataset.mode = hs;
+    statusPill.dataset.state = hs;
+    statusLabel.textContent = STATE_TEXT[hs] || hs;
+    const hl = state.health;
+    statusPill.title = (hl && hl.message) || (state.healthError && state.healthError.message) || '';
+    businessLine.textContent = hl && hl.display_phone_number ? String(hl.display_phone_number) : 'Business inbox';
+
+    modeBanner.replaceChildren();
+    modeBanner.className = `wa-banner wa-banner--${hs}`;
+    if (hs === 'sandbox') {
+      append(modeBanner, [
+        icon('flask', 'wa-banner-icon'),
+        h('span', { class: 'wa-banner-text' },
+          h('strong', { text: 'Sandbox' }), ' \u2014 messages go to a local Meta stand-in',
+          h('span', { class: 'wa-wide-only', text: ', not to real WhatsApp users' }), '.'),
+        h('button', {
+          type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-simulate-open',
+          'aria-label': 'Simulate a customer writing in', onclick: () => openSimulate(),
+        }, icon('person', 'wa-btn-icon'), 'Simulate', h('span', { class: 'wa-wide-only', text: ' customer' })),
+      ]);
+    } else if (hs === 'not-configured') {
+      append(modeBanner, [icon('warning', 'wa-banner-icon'), h('span', { class: 'wa-banner-text' },
+        h('strong', { text: 'Not configured' }), ' \u2014 ',
+        (hl && hl.message) || 'set WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_API_TOKEN to talk to Meta.')]);
+    } else if (hs === 'error') {
+      const why = state.connError ? state.connError.message
+        : state.healthError ? state.healthError.message
+          : (hl && hl.message) || 'The server reports that it is down.';
+      append(modeBanner, [icon('error', 'wa-banner-icon'), h('span', { class: 'wa-banner-text' },
+        h('strong', { text: 'Error' }), ' \u2014 ', why)]);
+    }
+    modeBanner.hidden = !(hs === 'sandbox' || hs === 'not-configured' || hs === 'error');
+    if (hs !== 'sandbox' && state.simulateOpen) closeSimulate();
+
+    const alerts = Array.isArray(hl && hl.alerts) ? hl.alerts : [];
+    alertsBox.replaceChildren();
+    for (const a of alerts) {
+      const msg = typeof a === 'string' ? a : (a && (a.message || a.code)) || 'Alert';
+      alertsBox.appendChild(h('div', { class: 'wa-alert', 'data-testid': 'wa-alert', 'data-code': a && a.code ? String(a.code) : null },
+        icon('warning', 'wa-banner-icon'), h('span', { class: 'wa-banner-text', text: msg })));
+    }
+    if (!alerts.length && hl && hl.status === 'degraded' && hl.message) {
+      alertsBox.appendChild(h('div', { class: 'wa-alert', 'data-testid': 'wa-alert' },
+        icon('warning', 'wa-banner-icon'), h('span', { class: 'wa-banner-text', text: String(hl.message) })));
+    }
+    alertsBox.hidden = alertsBox.children.length === 0;
+  }
+
+  // ---- Contacts -----------------------------------------------------------------------------
+
+  const contactEls = new Map();
+
+  async function refreshContacts() {
+    const search = state.search;
+    const list = await request('GET', '/contacts', { query: { search, limit: CONTACTS_LIMIT } });
+    if (search !== state.search) return; // a newer search is on its way
+    const contacts = Array.isArray(list && list.contacts) ? list.contacts.slice() : [];
+    // The API orders pinned first already; keep that guaranteed without disturbing its order.
+    contacts.sort((a, b) => Number(Boolean(b.is_pinned)) - Number(Boolean(a.is_pinned)));
+    state.contacts = contacts;
+    state.contactsLoaded = true;
+    if (!search) {
+      state.totalUnread = Number(list.unread_count) || 0;
+    } else {
+      const all = await request('GET', '/contacts', { query: { limit: 1 } });
+      state.totalUnread = Number(all && all.unread_count) || 0;
+    }
+    renderContacts();
+    renderLauncher();
+    if (state.active) renderChatHeader();
+  }
+
+  function activeContact() {
+    if (!state.active) return null;
+    return state.contacts.find((c) => contactKey(c) === state.active.key)
+      || (state.active.contact && contactKey(state.active.contact) === state.active.key ? state.active.contact : null);
+  }
+
+  function buildAvatar(el, c, key) {
+    const name = contactName(c);
+    const letters = name ? initials(name) : '';
+    el.replaceChildren(letters ? document.createTextNode(letters) : icon('person'));
+    el.style.setProperty('--wa-avatar-hue', String(hueOf(key)));
+  }
+
+  function renderContactItem(c) {
+    const key = contactKey(c);
+    let li = contactEls.get(key);
+    if (!li) {
+      const btn = h('button', { type: 'button', class: 'wa-contact', 'data-testid': 'wa-contact', 'data-key': key, onclick: () => openChat(key, c) });
+      li = h('li', { class: 'wa-contact-item' }, btn);
+      li._btn = btn;
+      contactEls.set(key, li);
+    }
+    const btn = li._btn;
+    const name = contactName(c);
+    const phone = c.phone_number || c.user_id || '';
+    const unread = Number(c.unread_count) || 0;
+    const sig = JSON.stringify([name, phone, unread, c.last_message_preview, c.last_message_time, c.last_message_direction,
+      c.is_pinned, c.is_blocked, formatListTime(c.last_message_time), state.active && state.active.key === key]);
+    btn.dataset.phone = phone;
+    btn.dataset.unread = String(unread);
+    if (state.active && state.active.key === key) btn.setAttribute('aria-current', 'true'); else btn.removeAttribute('aria-current');
+    if (btn._sig === sig) return li;
+    btn._sig = sig;
+
+    const avatar = h('span', { class: 'wa-avatar', 'aria-hidden': 'true' });
+    buildAvatar(avatar, c, key);
+    const preview = h('span', { class: 'wa-contact-preview', 'data-testid': 'wa-contact-preview' });
+    if (c.last_message_direction === 'outbound' && c.last_message_preview) {
+      preview.appendChild(h('span', { class: 'wa-preview-you', text: 'You: ' }));
+    }
+    preview.appendChild(document.createTextNode(c.last_message_preview ? String(c.last_message_preview) : (phone && name ? phone : '')));
+    const badge = unread > 0
+      ? h('span', { class: 'wa-badge', 'data-testid': 'wa-contact-unread', text: unread > 99 ? '99+' : String(unread) })
+      : null;
+    btn.replaceChildren(
+      avatar,
+      h('span', { class: 'wa-contact-body' },
+        h('span', { class: 'wa-contact-row' },
+          h('span', { class: 'wa-contact-name', 'data-testid': 'wa-contact-name', text: name || phone || 'Unknown' }),
+          h('span', { class: `wa-contact-time${unread ? ' wa-contact-time--unread' : ''}`, text: formatListTime(c.last_message_time), title: formatFull(c.last_message_time) })),
+        h('span', { class: 'wa-contact-row' },
+          preview,
+          c.is_blocked ? h('span', { class: 'wa-contact-flag', title: 'Blocked' }, icon('blocked')) : null,
+          c.is_pinned ? h('span', { class: 'wa-contact-flag', title: 'Pinned', 'data-testid': 'wa-contact-pinned' }, icon('pin')) : null,
+          badge)));
+    const label = [name || phone, name && phone ? phone : null, unread ? `${unread} unread` : null, c.is_pinned ? 'pinned' : null,
+      c.last_message_preview ? `last message: ${c.last_message_preview}` : null].filter(Boolean).join(', ');
+    btn.setAttribute('aria-label', label);
+    return li;
+  }
+
+  function renderContacts() {
+    const items = state.contacts.map(renderContactItem);
+    const keep = new Set(state.contacts.map(contactKey));
+    for (const key of contactEls.keys()) if (!keep.has(key)) contactEls.delete(key);
+    reconcile(contactList, items);
+    if (state.contactsLoaded && !items.length) {
+      contactsEmpty.textContent = state.search ? `No contacts match \u201c${state.search}\u201d.` : 'No conversations yet.';
+      contactsEmpty.hidden = false;
+    } else {
+      contactsEmpty.hidden = true;
+    }
+  }
+
+  function renderLauncher() {
+    const n = state.totalUnread;
+    launcherBadge.hidden = n <= 0;
+    launcherBadge.textContent = n > 99 ? '99+' : String(n);
+    root.dataset.unread = String(n);
+    const what = state.open ? 'Close WhatsApp chats' : 'Open WhatsApp chats';
+    launcher.setAttribute('aria-label', n > 0 ? `${what} (${n} unread)` : what);
+  }
+
+  let searchTimer = null;
+  searchInput.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => {
+      state.search = searchInput.value.trim();
+      refreshContacts().catch(onPollError);
+    }, 250);
+  });
+
+  // ---- New chat ---------------------------------------------------------------------------
+
+  function toggleNewChat(force) {
+    const show = force === undefined ? newChatForm.hidden : force;
+    newChatForm.hidden = !show;
+    newChatBtn.setAttribute('aria-expanded', String(show));
+    newChatError.hidden = true;
+    if (show) newPhoneInput.focus();
+  }
+
+  newChatForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const typed = newPhoneInput.value.trim();
+    if (!typed) {
+      showFormError(newChatError, 'Type a phone number in international format, e.g. +15550000001.');
+      return;
+    }
+    const phone = normalisePhone(typed);
+    try {
+      // Lets the server judge the number (it normalises and refuses what it cannot read).
+      await request('GET', '/messages', { query: { phone, limit: 1 } });
+    } catch (err) {
+      if (err.status !== 404) {
+        showFormError(newChatError, err.message);
+        return;
+      }
+    }
+    newPhoneInput.value = '';
+    toggleNewChat(false);
+    const existing = state.contacts.find((c) => contactKey(c) === phone);
+    openChat(phone, existing || null);
+  });
+
+  function showFormError(el, message) {
+    el.textContent = message;
+    el.hidden = false;
+  }
+
+  // ---- Chat -------------------------------------------------------------------------------
+
+  function openChat(key, contact) {
+    key = String(key);
+    const same = state.active && state.active.key === key;
+    setView('chat');
+    if (!same) {
+      state.active = { key, contact: contact || null };
+      state.chatGen++;
+      state.messages = new Map();
+      messageEls.clear();
+      dayEls.clear();
+      messageList.replaceChildren();
+      state.nextCursor = null;
+      state.hasMore = false;
+      state.chatLoaded = false;
+      state.idempotencyKey = null;
+      sendError.hidden = true;
+      input.value = '';
+      updateComposer();
+    }
+    if (!state.open) open();
+    renderContacts();
+    renderChat();
+    loadChat(true);
+    if (!same) setTimeout(() => input.focus({ preventScroll: true }), 0);
+  }
+
+  async function loadChat(scrollToEnd) {
+    if (!state.active) return;
+    const gen = state.chatGen;
+    const key = state.active.key;
+    try {
+      const page = await request('GET', '/messages', { query: { phone: key, limit: PAGE_SIZE } });
+      if (gen !== state.chatGen) return;
+      const firstLoad = !state.chatLoaded;
+      mergeMessages(page.messages);
+      if (firstLoad) {
+        state.nextCursor = page.next_cursor || null;
+        state.hasMore = Boolean(page.has_more && page.next_cursor);
+        state.chatLoaded = true;
+      }
+      renderMessages(scrollToEnd || firstLoad ? 'end' : 'auto');
+      markReadIfNeeded();
+    } catch (err) {
+      if (gen !== state.chatGen) return;
+      if (err.status === 404) { // a number with no history yet
+        state.chatLoaded = true;
+        renderMessages('end');
+        return;
+      }
+      throw err;
+    }
+  }
+
+  async function loadOlder() {
+    if (!state.active || !state.nextCursor || state.loadingOlder) return;
+    const gen = state.chatGen;
+    state.loadingOlder = true;
+    loadOlderBtn.disabled = true;
+    loadOlderBtn.textContent = 'Loading…';
+    try {
+      const page = await request('GET', '/messages', { query: { phone: state.active.key, limit: PAGE_SIZE, before: state.nextCursor } });
+      if (gen !== state.chatGen) return;
+      mergeMessages(page.messages);
+      state.nextCursor = page.next_cursor || null;
+      state.hasMore = Boolean(page.has_more && page.next_cursor);
+      renderMessages('keep');
+    } catch (err) {
+      showSendError(err.message);
+    } finally {
+      state.loadingOlder = false;
+      loadOlderBtn.disabled = false;
+      loadOlderBtn.textContent = 'Load older messages';
+    }
+  }
+
+  function mergeMessages(list) {
+    if (!Array.isArray(list)) return;
+    // The API answers newest first; walk oldest first so ties in time keep the server's order.
+    for (const m of list.slice().reverse()) {
+      if (!m || !m.id) continue;
+      if (m.message_id) {
+        for (const [id, local] of state.messages) {
+          if (local._local && local.message_id === m.message_id) state.messages.delete(id);
+        }
+      }
+      const old = state.messages.get(m.id);
+      state.messages.set(m.id, { ...m, _seq: old ? old._seq : ++state.seq });
+    }
+  }
+
+  async function markReadIfNeeded(force = false) {
+    const c = activeContact();
+    if (!state.active || state.markingRead || !state.open || document.hidden) return;
+    if (!force && !(c && Number(c.unread_count) > 0)) return;
+    if (!c && !force) return;
+    const key = state.active.key;
+    state.markingRead = true;
+    try {
+      const res = await request('POST', `/contacts/${encodeURIComponent(key)}/read`, { body: {} });
+      const local = state.contacts.find((x) => contactKey(x) === key);
+      if (local) {
+        state.totalUnread = Math.max(0, state.totalUnread - (Number(local.unread_count) || 0));
+        Object.assign(local, res && res.contact ? res.contact : {}, { unread_count: 0 });
+        renderContacts();
+        renderLauncher();
+      }
+    } catch (err) {
+      if (err.status !== 404) console.warn('[wacloud widget] marking read failed:', err.message);
+    } finally {
+      state.markingRead = false;
+    }
+  }
+
+  function renderChat() {
+    const hasChat = Boolean(state.active);
+    chatView.hidden = !hasChat;
+    chatPlaceholder.hidden = hasChat;
+    if (hasChat) renderChatHeader();
+  }
+
+  function renderChatHeader() {
+    const c = activeContact();
+    const key = state.active.key;
+    const name = contactName(c);
+    const phone = (c && (c.phone_number || c.user_id)) || key;
+    chatTitle.textContent = name || phone;
+    buildAvatar(chatAvatar, c || {}, key);
+    const parts = [];
+    if (name) parts.push(phone);
+    let windowText = '';
+    let closed = false;
+    if (c && c.window_open === true) {
+      const until = formatTime(c.window_expires_at);
+      windowText = until ? `Service window open until ${until}` : 'Service window open';
+    } else if (c && c.window_open === false) {
+      closed = true;
+      windowText = 'Service window closed';
+    } else if (!c) {
+      closed = true;
+      windowText = 'New conversation';
+    }
+    if (windowText) parts.push(windowText);
+    chatSub.textContent = parts.join(' \u00b7 ');
+    chatSub.title = c && c.window_expires_at ? `Customer service window ends ${formatFull(c.window_expires_at)}` : '';
+    if (c && c.is_blocked) {
+      windowNote.textContent = 'This contact is blocked.';
+      windowNote.hidden = false;
+    } else if (closed) {
+      windowNote.textContent = 'No customer message in the last 24 hours: WhatsApp only accepts template messages until the customer writes again.';
+      windowNote.hidden = false;
+    } else {
+      windowNote.hidden = true;
+    }
+    backBtn.setAttribute('aria-label', 'Back to conversations');
+  }
+
+  // ---- Message rendering -----------------------------------------------------------------
+
+  const messageEls = new Map();
+  const dayEls = new Map();
+
+  function sortedMessages() {
+    const all = Array.from(state.messages.values());
+    all.sort((a, b) => {
+      const ta = a._local ? Infinity : (parseTime(a.created_at) || new Date(0)).getTime();
+      const tb = b._local ? Infinity : (parseTime(b.created_at) || new Date(0)).getTime();
+      return ta - tb || a._seq - b._seq;
+    });
+    return all;
+  }
+
+  function findByWamid(wamid) {
+    if (!wamid) return null;
+    for (const m of state.messages.values()) if (m.message_id === wamid) return m;
+    return null;
+  }
+
+  function renderMessages(scroll = 'auto') {
+    const el = messagesScroll;
+    const nearBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+    const prevHeight = el.scrollHeight;
+    const prevTop = el.scrollTop;
+
+    const nodes = [];
+    let lastDay = null;
+    const keep = new Set();
+    for (const m of sortedMessages()) {
+      const d = m._local ? new Date() : parseTime(m.created_at);
+      if (d) {
+        const dk = dayKey(d);
+        if (dk !== lastDay) {
+          lastDay = dk;
+          let sep = dayEls.get(dk);
+          if (!sep) {
+            sep = h('div', { class: 'wa-day', role: 'separator' }, h('span', { class: 'wa-day-label' }));
+            dayEls.set(dk, sep);
+          }
+          sep.firstChild.textContent = formatDayLabel(d);
+          nodes.push(sep);
+        }
+      }
+      nodes.push(renderMessage(m));
+      keep.add(m.id);
+    }
+    for (const id of messageEls.keys()) if (!keep.has(id)) messageEls.delete(id);
+    reconcile(messageList, nodes);
+    loadOlderBtn.hidden = !state.hasMore;
+    chatEmpty.hidden = !(state.chatLoaded && state.messages.size === 0);
+
+    if (scroll === 'end' || (scroll === 'auto' && nearBottom)) {
+      el.scrollTop = el.scrollHeight;
+    } else if (scroll === 'keep') {
+      el.scrollTop = prevTop + (el.scrollHeight - prevHeight);
+    }
+  }
+
+  function renderMessage(m) {
+    let el = messageEls.get(m.id);
+    const target = m.reply_to ? findByWamid(typeof m.reply_to === 'object' ? m.reply_to.message_id : m.reply_to) : null;
+    const reactTarget = m.reaction && typeof m.reaction === 'object' ? findByWamid(m.reaction.message_id) : null;
+    const sig = JSON.stringify([m.status, m.message_type, m.message_text, m.created_at, m.edited_at, m.deleted_at, m.error_code,
+      m.error_title, m.error_message, m.error_details, m.reaction, m.is_forwarded, m.media, m.reply_to,
+      target && previewOf(target), reactTarget && previewOf(reactTarget), m._localError]);
+    if (!el) {
+      el = h('div', { class: 'wa-msg', 'data-testid': 'wa-message' });
+      messageEls.set(m.id, el);
+    }
+    if (el._sig === sig) return el;
+    el._sig = sig;
+
+    const out = m.direction === 'outbound';
+    const status = out ? String(m.status || 'pending') : String(m.status || 'received');
+    const type = String(m.message_type || 'text');
+    el.dataset.id = String(m.id);
+    el.dataset.direction = out ? 'outbound' : 'inbound';
+    el.dataset.status = status;
+    el.dataset.type = type;
+    if (m.message_id) el.dataset.wamid = String(m.message_id); else delete el.dataset.wamid;
+
+    if (type === 'system' || type === 'request_welcome') {
+      el.className = 'wa-msg wa-msg--system';
+      const text = m.message_text || (type === 'request_welcome' ? 'The customer opened the chat for the first time.' : 'System message');
+      el.replaceChildren(h('div', { class: 'wa-system', 'data-testid': 'wa-message-text', text: String(text), title: formatFull(m.created_at) }));
+      return el;
+    }
+
+    el.className = `wa-msg ${out ? 'wa-msg--out' : 'wa-msg--in'}${status === 'failed' ? ' wa-msg--failed' : ''}`;
+    const bubble = h('div', { class: 'wa-bubble' });
+    const textEl = h('div', { class: 'wa-msg-text', 'data-testid': 'wa-message-text' });
+    let showText = true;
+
+    if (m.is_forwarded) bubble.appendChild(h('div', { class: 'wa-forwarded' }, icon('forward'), 'Forwarded'));
+    if (m.reply_to && !m.deleted_at) {
+      bubble.appendChild(h('div', { class: 'wa-quote', 'data-testid': 'wa-message-quote' },
+        h('span', { class: 'wa-quote-who', text: target ? (target.direction === 'outbound' ? 'You' : contactName(activeContact()) || 'Customer') : 'Reply' }),
+        h('span', { class: 'wa-quote-text', text: target ? previewOf(target) : 'Reply to an earlier message' })));
+    }
+
+    const text = m.message_text === null || m.message_text === undefined ? '' : String(m.message_text);
+    if (m.deleted_at || type === 'deleted') {
+      el.classList.add('wa-msg--deleted');
+      textEl.appendChild(icon('blocked', 'wa-inline-icon'));
+      textEl.appendChild(document.createTextNode('This message was deleted'));
+      bubble.appendChild(textEl);
+      showText = false;
+    } else if (type === 'unsupported' || type === 'unknown') {
+      el.classList.add('wa-msg--note');
+      textEl.appendChild(icon('warning', 'wa-inline-icon'));
+      textEl.appendChild(document.createTextNode('Unsupported message'));
+      bubble.appendChild(textEl);
+      if (text) bubble.appendChild(h('div', { class: 'wa-msg-caption', text }));
+      showText = false;
+    } else if (type === 'reaction') {
+      el.classList.add('wa-msg--reaction');
+      const emoji = m.reaction && typeof m.reaction === 'object' ? m.reaction.emoji : (typeof m.reaction === 'string' ? m.reaction : text);
+      if (emoji) {
+        textEl.appendChild(h('span', { class: 'wa-reaction-emoji', text: String(emoji) }));
+        textEl.appendChild(h('span', { class: 'wa-reaction-text', text: reactTarget ? `reacted to \u201c${clip(previewOf(reactTarget), 60)}\u201d` : 'reacted to a message' }));
+      } else {
+        textEl.appendChild(h('span', { class: 'wa-reaction-text', text: 'removed a reaction' }));
+      }
+      bubble.appendChild(textEl);
+      showText = false;
+    } else {
+      const kind = KIND[type === 'audio' && m.media && m.media.voice ? 'voice' : type];
+      if (kind) {
+        const media = m.media && typeof m.media === 'object' ? m.media : {};
+        const sub = [media.filename, media.mime_type && String(media.mime_type).split(';')[0]].filter(Boolean);
+        const filenameIsText = media.filename && text === media.filename;
+        bubble.appendChild(h('div', { class: `wa-media wa-media--${type}`, 'data-testid': 'wa-message-media' },
+          h('span', { class: 'wa-media-icon', 'aria-hidden': 'true' }, icon(kind.icon)),
+          h('span', { class: 'wa-media-body' },
+            h('span', { class: 'wa-media-label', text: kind.label }),
+            sub.length ? h('span', { class: 'wa-media-sub', text: sub.join(' \u00b7 ') }) : null)));
+        if (!text || filenameIsText) showText = false;
+      }
+      if (!text && !kind) {
+        showText = true;
+        textEl.classList.add('wa-msg-text--muted');
+        textEl.appendChild(document.createTextNode(`${type} message`));
+      }
+      if (showText && text) appendLinkified(textEl, text);
+      if (showText) bubble.appendChild(textEl);
+    }
+
+    const meta = h('span', { class: 'wa-msg-meta' });
+    if (m.edited_at && !m.deleted_at) meta.appendChild(h('span', { class: 'wa-edited', 'data-testid': 'wa-message-edited', text: '(edited)', title: `Edited ${formatFull(m.edited_at)}` }));
+    meta.appendChild(h('time', { class: 'wa-msg-time', datetime: m.created_at || null, title: formatFull(m.created_at), text: m._local ? '' : formatTime(m.created_at) }));
+    let reason = null;
+    if (out) {
+      const label = STATUS_LABEL[status] || status;
+      reason = status === 'failed' ? (m._localError || failureReason(m)) : null;
+      const tick = h('span', {
+        class: `wa-status-tick wa-status-tick--${status}`, 'data-testid': 'wa-message-status', role: 'img',
+        'aria-label': reason ? `Failed: ${reason}` : label, title: reason ? `Failed: ${reason}` : label,
+      }, statusIcon(status));
+      meta.appendChild(tick);
+    }
+    bubble.appendChild(meta);
+
+    const children = [bubble];
+    if (reason) {
+      children.push(h('div', { class: 'wa-msg-error', 'data-testid': 'wa-message-error' },
+        icon('error', 'wa-inline-icon'), h('span', { text: `Not delivered: ${reason}` })));
+    }
+    el.replaceChildren(...children);
+    return el;
+  }
+
+  // ---- Composer ----------------------------------------------------------------------------
+
+  function textLength(s) {
+    let n = 0;
+    for (const _ of s) n++; // code points, not UTF-16 units: an emoji counts once
+    return n;
+  }
+
+  function updateComposer() {
+    const value = input.value;
+    const n = textLength(value);
+    charCount.textContent = n >= COUNTER_FROM ? `${n} / ${MAX_TEXT_CHARS}` : '';
+    charCount.classList.toggle('wa-char-count--over', n > MAX_TEXT_CHARS);
+    charCount.hidden = n < COUNTER_FROM;
+    sendBtn.disabled = state.sending || !value.trim() || n > MAX_TEXT_CHARS;
+    input.style.height = 'auto';
+    input.style.height = `${Math.min(input.scrollHeight, 160)}px`;
+  }
+
+  input.addEventListener('input', () => {
+    updateComposer();
+    state.idempotencyKey = null; // an edited message is a new message
+  });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
+      ev.preventDefault();
+      composer.requestSubmit();
+    }
+  });
+  composer.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    send();
+  });
+
+  function showSendError(message) {
+    sendError.replaceChildren(icon('error', 'wa-inline-icon'), h('span', { text: message }));
+    sendError.hidden = false;
+  }
+
+  async function send() {
+    if (!state.active || state.sending) return;
+    const text = input.value;
+    const n = textLength(text);
+    if (!text.trim()) return;
+    if (n > MAX_TEXT_CHARS) {
+      showSendError(`A WhatsApp text message is limited to ${MAX_TEXT_CHARS} characters; this one has ${n}.`);
+      return;
+    }
+    const gen = state.chatGen;
+    const key = state.active.key;
+    // Same key when the operator retries the same text after a network failure: the server
+    // then answers with the first result instead of sending twice.
+    if (!state.idempotencyKey) state.idempotencyKey = randomId();
+    const idem = state.idempotencyKey;
+    const localId = `local-${idem}`;
+    state.messages.set(localId, {
+      id: localId, _local: true, _seq: ++state.seq, direction: 'outbound', message_type: 'text', message_text: text,
+      status: 'pending', created_at: new Date().toISOString(),
+    });
+    state.sending = true;
+    sendError.hidden = true;
+    input.value = '';
+    updateComposer();
+    renderMessages('end');
+    try {
+      const res = await request('POST', '/send', { body: { phone_number: key, message_text: text }, headers: { 'Idempotency-Key': idem } });
+      state.idempotencyKey = null;
+      if (gen !== state.chatGen) return;
+      state.messages.delete(localId);
+      if (res && res.message && res.message.id) {
+        mergeMessages([res.message]);
+      } else {
+        // No message object: keep a placeholder that the next poll replaces (matched by wamid).
+        state.messages.set(localId, { ...state.messages.get(localId), id: localId, _local: true, _seq: ++state.seq,
+          direction: 'outbound', message_type: 'text', message_text: text, status: 'accepted',
+          message_id: res && res.message_id, created_at: new Date().toISOString() });
+      }
+      renderMessages('end');
+      pollSoon(300);
+    } catch (err) {
+      if (gen !== state.chatGen) return;
+      state.messages.delete(localId);
+      if (err.code !== 'network') state.idempotencyKey = null;
+      if (!input.value) input.value = text; // give the text back so it can be fixed and resent
+      updateComposer();
+      renderMessages('auto');
+      showSendError(err.message);
+      pollSoon(300); // a message refused by Meta is stored as failed: show it
+    } finally {
+      state.sending = false;
+      updateComposer();
+    }
+  }
+
+  // ---- Simulate customer (sandbox) -------------------------------------------------------
+
+  function openSimulate() {
+    state.simulateOpen = true;
+    simSheet.hidden = false;
+    simError.hidden = true;
+    (simText.value ? simSubmit : simText).focus();
+  }
+
+  function closeSimulate() {
+    state.simulateOpen = false;
+    simSheet.hidden = true;
+    const opener = modeBanner.querySelector('[data-testid="wa-simulate-open"]');
+    if (opener && state.open) opener.focus({ preventScroll: true });
+  }
+
+  simForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const phone = normalisePhone(simPhone.value);
+    const text = simText.value;
+    const name = simName.value.trim();
+    if (!phone || !text.trim()) {
+      showFormError(simError, 'A phone number and a message are needed.');
+      return;
+    }
+    simSubmit.disabled = true;
+    simError.hidden = true;
+    try {
+      const payload = { text };
+      if (name) payload.name = name;
+      await request('POST', `/sandbox/customers/${encodeURIComponent(phone)}/messages`, { body: payload, root: serverRoot });
+      simText.value = '';
+      closeSimulate();
+      // The sandbox delivers through a webhook, a moment later: look twice.
+      pollSoon(400);
+      setTimeout(() => pollSoon(0), 1500);
+    } catch (err) {
+      showFormError(simError, err.message);
+    } finally {
+      simSubmit.disabled = false;
+    }
+  });
+  simText.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); simForm.requestSubmit(); }
+  });
+
+  // ---- Keyboard ----------------------------------------------------------------------------
+
+  panel.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Escape') return;
+    ev.stopPropagation();
+    if (state.simulateOpen) closeSimulate();
+    else if (!newChatForm.hidden && newChatForm.contains(document.activeElement)) toggleNewChat(false);
+    else if (state.view === 'chat' && getComputedStyle(backBtn).display !== 'none') showList();
+    else close();
+  });
+
+  // ---- Polling -----------------------------------------------------------------------------
+
+  let timer = null;
+  let polling = false;
+  let pollAgain = false;
+
+  function onPollError(err) {
+    if (err && err.code === 'network') {
+      state.connError = err;
+      renderHealth();
+    }
+  }
+
+  async function tick() {
+    timer = null;
+    if (state.destroyed || document.hidden) return;
+    if (polling) { pollAgain = true; return; }
+    polling = true;
+    pollAgain = false;
+    const jobs = [refreshContacts().then(() => {
+      if (state.connError) { state.connError = null; renderHealth(); }
+    })];
+    if (state.open && state.active) jobs.push(loadChat(false));
+    if (Date.now() - state.lastHealthAt >= Math.max(HEALTH_EVERY_MS, pollMs * 3) || state.healthState === 'error') jobs.push(refreshHealth());
+    const results = await Promise.allSettled(jobs);
+    for (const r of results) if (r.status === 'rejected') onPollError(r.reason);
+    polling = false;
+    schedule(pollAgain ? 0 : pollMs);
+  }
+
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = null;
+    if (state.destroyed || document.hidden) return;
+    timer = setTimeout(tick, delay);
+  }
+
+  function pollSoon(delay = 0) {
+    if (polling) { pollAgain = true; return; }
+    schedule(delay);
+  }
+
+  function onVisibility() {
+    if (document.hidden) {
+      clearTimeout(timer);
+      timer = null;
+    } else {
+      state.lastHealthAt = 0;
+      pollSoon(0);
+    }
+  }
+  document.addEventListener('visibilitychange', onVisibility);
+
+  // ---- Start ---------------------------------------------------------------------------------
+
+  renderHealth();
+  renderLauncher();
+  renderChat();
+  updateComposer();
+  if (opts.startOpen) open();
+  refreshHealth();
+  pollSoon(0);
+
+  const controller = {
+    element: root,
+    open,
+    close,
+    toggle,
+    /** Opens the conversation with `phone` (E.164, with or without `+`, or a BSUID). */
+    openChat: (phone) => openChat(normalisePhone(phone), null),
+    /** Polls now instead of waiting for the next tick. */
+    refresh: () => { state.lastHealthAt = 0; pollSoon(0); },
+    /** Stops polling and removes the widget from the page. */
+    destroy() {
+      state.destroyed = true;
+      clearTimeout(timer);
+      clearTimeout(searchTimer);
+      document.removeEventListener('visibilitychange', onVisibility);
+      root.remove();
+    },
+    get state() {
+      return { open: state.open, mode: state.healthState, unread: state.totalUnread, active: state.active && state.active.key };
+    },
+  };
+  return controller;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auto-mount from the script tag
+
+function ownScriptTag() {
+  for (const s of document.querySelectorAll('script[type="module"][src]')) {
+    if (s.src === SCRIPT_URL) return s;
+  }
+  return null;
+}
+
+function autoMount() {
+  const tag = ownScriptTag();
+  if (!tag || !tag.hasAttribute('data-auto-mount') || tag.dataset.waMounted) return;
+  tag.dataset.waMounted = 'true';
+  const d = tag.dataset;
+  const flag = (v) => v !== undefined && v !== 'false' && v !== '0';
+  const options = {
+    apiBase: d.apiBase || '/api/whatsapp',
+    pollIntervalMs: Number(d.pollIntervalMs || d.pollInterval) || 2000,
+    startOpen: flag(d.startOpen),
+    css: d.css === 'none' ? false : (d.css ? new URL(d.css, document.baseURI).href : DEFAULT_CSS_URL),
+    container: d.container ? document.querySelector(d.container) : null,
+  };
+  const widget = mountWhatsAppWidget(options);
+  window.wacloudWidget = widget;
+  document.dispatchEvent(new CustomEvent('wacloud:widget-ready', { detail: widget }));
+}
+
+if (typeof document !== 'undefined') {
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', autoMount, { once: true });
+  else autoMount();
+}
