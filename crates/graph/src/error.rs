@@ -167,6 +167,24 @@ struct RawApiError {
 }
 
 impl ApiError {
+    /// A new error with only the HTTP status, `code` and `message` set (for fakes,
+    /// sandboxes and tests; the other fields can be set afterwards).
+    pub fn new(http_status: u16, code: i64, message: impl Into<String>) -> Self {
+        ApiError {
+            http_status,
+            code,
+            error_type: None,
+            message: message.into(),
+            error_subcode: None,
+            details: None,
+            fbtrace_id: None,
+            is_transient: None,
+            error_user_title: None,
+            error_user_msg: None,
+            retry_after: None,
+        }
+    }
+
     /// Parses a Graph error body `{"error": {...}}`. `http_status` is recorded as given.
     ///
     /// Returns `None` when the body is not Meta's error shape.

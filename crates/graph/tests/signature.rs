@@ -3,7 +3,9 @@
 mod common;
 
 use secrecy::SecretString;
-use wacloud_graph::webhook::{sign, verify_handshake, verify_signature, HandshakeError, SignatureError};
+use wacloud_graph::webhook::{
+    sign, verify_handshake, verify_signature, HandshakeError, SignatureError,
+};
 
 fn secret(s: &str) -> SecretString {
     SecretString::from(s.to_owned())
@@ -20,7 +22,8 @@ fn pywa_vector_verifies_and_one_changed_byte_fails() {
     let app_secret = secret(vector["app_secret"].as_str().unwrap());
     let header = vector["x_hub_signature_256"].as_str().unwrap();
     assert_eq!(body.len() as u64, vector["body_length"].as_u64().unwrap());
-    verify_signature(&body, Some(header), std::slice::from_ref(&app_secret)).expect("vector verifies");
+    verify_signature(&body, Some(header), std::slice::from_ref(&app_secret))
+        .expect("vector verifies");
     assert_eq!(sign(&body, &app_secret), header);
 
     // One byte changed anywhere fails.
@@ -59,9 +62,18 @@ fn verify_token_is_not_the_hmac_key() {
 fn missing_empty_and_malformed_headers() {
     let body = b"{}";
     let s = [secret("test-secret")];
-    assert_eq!(verify_signature(body, None, &s), Err(SignatureError::Missing));
-    assert_eq!(verify_signature(body, Some(""), &s), Err(SignatureError::Missing));
-    assert_eq!(verify_signature(body, Some("   "), &s), Err(SignatureError::Missing));
+    assert_eq!(
+        verify_signature(body, None, &s),
+        Err(SignatureError::Missing)
+    );
+    assert_eq!(
+        verify_signature(body, Some(""), &s),
+        Err(SignatureError::Missing)
+    );
+    assert_eq!(
+        verify_signature(body, Some("   "), &s),
+        Err(SignatureError::Missing)
+    );
     for bad in [
         "sha256=",
         "sha256=zz",
@@ -77,7 +89,9 @@ fn missing_empty_and_malformed_headers() {
         );
     }
     // Uppercase hex is accepted (hex is case-insensitive).
-    let good = sign(body, &s[0]).to_uppercase().replace("SHA256=", "sha256=");
+    let good = sign(body, &s[0])
+        .to_uppercase()
+        .replace("SHA256=", "sha256=");
     assert_eq!(verify_signature(body, Some(&good), &s), Ok(()));
 }
 
@@ -92,7 +106,7 @@ fn two_secrets_for_rotation() {
     assert_eq!(verify_signature(body, Some(&by_old), &both), Ok(()));
     assert_eq!(verify_signature(body, Some(&by_new), &both), Ok(()));
     assert_eq!(
-        verify_signature(body, Some(&by_old), &[new.clone()]),
+        verify_signature(body, Some(&by_old), std::slice::from_ref(&new)),
         Err(SignatureError::Mismatch)
     );
     assert_eq!(
@@ -123,7 +137,10 @@ fn escaped_body_is_verified_as_bytes_and_then_parsed() {
 
     let p = wacloud_graph::webhook::WebhookPayload::from_slice(body).unwrap();
     let m = &p.messages_values().next().unwrap().messages[0];
-    assert_eq!(m.text_or_caption(), Some("café 😀 https://example.com/a @home"));
+    assert_eq!(
+        m.text_or_caption(),
+        Some("café 😀 https://example.com/a @home")
+    );
 }
 
 #[test]

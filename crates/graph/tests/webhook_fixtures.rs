@@ -47,16 +47,19 @@ fn find_payloads<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
 
 fn check_content(where_: &str, c: &MessageContent, problems: &mut Vec<String>) {
     match c {
-        MessageContent::Unknown { type_name, .. } => {
-            problems.push(format!("{where_}: message type {type_name:?} landed in Unknown"))
-        }
+        MessageContent::Unknown { type_name, .. } => problems.push(format!(
+            "{where_}: message type {type_name:?} landed in Unknown"
+        )),
         MessageContent::Edit { message, .. } => match message {
             Some(m) => check_content(where_, &m.content, problems),
             None => problems.push(format!("{where_}: edit without new content")),
         },
         MessageContent::Interactive(Interactive::Other(v)) => {
             let t = v.get("type").and_then(Value::as_str).unwrap_or("");
-            if matches!(t, "button_reply" | "list_reply" | "nfm_reply" | "call_permission_reply") {
+            if matches!(
+                t,
+                "button_reply" | "list_reply" | "nfm_reply" | "call_permission_reply"
+            ) {
                 problems.push(format!("{where_}: interactive {t} landed in Other"));
             }
         }
@@ -77,12 +80,19 @@ fn every_fixture_webhook_parses_into_typed_variants() {
     let mut problems = Vec::new();
     let mut saw_invalid = false;
     for path in &files {
-        let rel = path.strip_prefix(&root).unwrap().to_string_lossy().replace('\\', "/");
+        let rel = path
+            .strip_prefix(&root)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
         let bytes = std::fs::read(path).unwrap();
         let json: Value = match serde_json::from_slice(&bytes) {
             Ok(v) => v,
             Err(_) => {
-                assert_eq!(rel, INVALID_FILE, "only the one known-broken fixture may be invalid JSON");
+                assert_eq!(
+                    rel, INVALID_FILE,
+                    "only the one known-broken fixture may be invalid JSON"
+                );
                 saw_invalid = true;
                 continue;
             }
@@ -111,9 +121,17 @@ fn every_fixture_webhook_parses_into_typed_variants() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|e| e.get("changes").and_then(Value::as_array).map_or(0, Vec::len))
+                .map(|e| {
+                    e.get("changes")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len)
+                })
                 .sum();
-            assert_eq!(p.changes().count(), expected_changes, "{where_}: every change kept");
+            assert_eq!(
+                p.changes().count(),
+                expected_changes,
+                "{where_}: every change kept"
+            );
             for c in p.changes() {
                 changes += 1;
                 if c.value.is_unknown() && TYPED_FIELDS.contains(&c.field.as_str()) {
@@ -130,13 +148,24 @@ fn every_fixture_webhook_parses_into_typed_variants() {
             }
         }
     }
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
-    assert!(saw_invalid, "the known-invalid fixture {INVALID_FILE} was expected");
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+    assert!(
+        saw_invalid,
+        "the known-invalid fixture {INVALID_FILE} was expected"
+    );
     println!(
         "parsed {payloads} webhook payloads from {} files: {changes} changes, {messages} messages, {statuses} statuses",
         files.len()
     );
-    assert!(payloads >= 200, "expected at least 200 payloads, found {payloads}");
+    assert!(
+        payloads >= 200,
+        "expected at least 200 payloads, found {payloads}"
+    );
 }
 
 #[test]
@@ -154,8 +183,10 @@ fn the_invalid_fixture_fails_with_a_clear_error() {
 
 #[test]
 fn wrong_shape_is_reported_as_shape_not_syntax() {
-    let err = WebhookPayload::from_slice(br#"{"object":"whatsapp_business_account","entry":[{"changes":[]}]}"#)
-        .unwrap_err();
+    let err = WebhookPayload::from_slice(
+        br#"{"object":"whatsapp_business_account","entry":[{"changes":[]}]}"#,
+    )
+    .unwrap_err();
     assert!(!err.invalid_json);
     assert!(err.to_string().contains("unexpected shape"), "{err}");
 }

@@ -13,7 +13,10 @@ use wacloud_graph::webhook::{
 fn value_of(rel: &str, key: Option<&str>) -> Option<MessagesValue> {
     let v = common::fixture_json(rel)?;
     let body = match key {
-        Some(k) => v.get(k).unwrap_or_else(|| panic!("{rel} has no scenario {k}")).clone(),
+        Some(k) => v
+            .get(k)
+            .unwrap_or_else(|| panic!("{rel} has no scenario {k}"))
+            .clone(),
         None => v,
     };
     let p = WebhookPayload::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap();
@@ -26,14 +29,24 @@ fn value_of(rel: &str, key: Option<&str>) -> Option<MessagesValue> {
 
 fn first_message(rel: &str, key: Option<&str>) -> Option<Message> {
     let v = value_of(rel, key)?;
-    Some(v.messages.into_iter().chain(v.message_echoes).next().expect("a message"))
+    Some(
+        v.messages
+            .into_iter()
+            .chain(v.message_echoes)
+            .next()
+            .expect("a message"),
+    )
 }
 
 #[test]
 fn text_message() {
-    let Some(m) = first_message("pywa/updates/message.json", Some("text")) else { return };
+    let Some(m) = first_message("pywa/updates/message.json", Some("text")) else {
+        return;
+    };
     assert_eq!(m.type_name(), "text");
-    let MessageContent::Text { body } = &m.content else { panic!("{:?}", m.content) };
+    let MessageContent::Text { body } = &m.content else {
+        panic!("{:?}", m.content)
+    };
     assert!(!body.is_empty());
     assert_eq!(m.text_or_caption(), Some(body.as_str()));
     assert!(m.timestamp > 1_600_000_000);
@@ -42,53 +55,83 @@ fn text_message() {
 
 #[test]
 fn reaction_and_its_removal() {
-    let Some(m) = first_message("pywa/updates/message.json", Some("reaction")) else { return };
-    let MessageContent::Reaction { message_id, emoji } = &m.content else { panic!() };
+    let Some(m) = first_message("pywa/updates/message.json", Some("reaction")) else {
+        return;
+    };
+    let MessageContent::Reaction { message_id, emoji } = &m.content else {
+        panic!()
+    };
     assert!(!message_id.is_empty());
     assert!(emoji.as_deref().is_some_and(|e| !e.is_empty()));
 
     for key in ["unreaction_empty", "unreaction_no_emoji"] {
         let m = first_message("pywa/updates/message.json", Some(key)).unwrap();
-        let MessageContent::Reaction { message_id, emoji } = &m.content else { panic!("{key}") };
+        let MessageContent::Reaction { message_id, emoji } = &m.content else {
+            panic!("{key}")
+        };
         assert!(!message_id.is_empty(), "{key}");
-        assert!(emoji.as_deref().unwrap_or("").is_empty(), "{key}: removal has no emoji");
+        assert!(
+            emoji.as_deref().unwrap_or("").is_empty(),
+            "{key}: removal has no emoji"
+        );
     }
     let m = first_message(
         "netflie-whatsapp-cloud-api/notification-factory-test/can_build_a_removed_reaction_notification.json",
         None,
     )
     .unwrap();
-    assert!(matches!(&m.content, MessageContent::Reaction { emoji, .. } if emoji.as_deref().unwrap_or("").is_empty()));
+    assert!(
+        matches!(&m.content, MessageContent::Reaction { emoji, .. } if emoji.as_deref().unwrap_or("").is_empty())
+    );
 }
 
 #[test]
 fn failed_status_keeps_code_title_and_details() {
-    let Some(v) = value_of("pywa/updates/message_status.json", Some("failed")) else { return };
+    let Some(v) = value_of("pywa/updates/message_status.json", Some("failed")) else {
+        return;
+    };
     let s = &v.statuses[0];
     assert_eq!(s.status, StatusKind::Failed);
     let e = &s.errors[0];
     assert_eq!(e.code, 130472);
-    assert_eq!(e.title.as_deref(), Some("User's number is part of an experiment"));
+    assert_eq!(
+        e.title.as_deref(),
+        Some("User's number is part of an experiment")
+    );
     assert_eq!(
         e.details.as_deref(),
         Some("Failed to send message because this user's phone number is part of an experiment")
     );
     assert!(e.href.as_deref().unwrap().starts_with("https://"));
 
-    let v = value_of("whatsapp-business-java-api/deserialization/reEngagementMessageError.json", None).unwrap();
+    let v = value_of(
+        "whatsapp-business-java-api/deserialization/reEngagementMessageError.json",
+        None,
+    )
+    .unwrap();
     let e = &v.statuses[0].errors[0];
     assert_eq!(e.code, 131047);
     assert_eq!(e.class(), wacloud_graph::ErrorClass::WindowClosed);
 
-    let v = value_of("whatsapp-business-java-api/deserialization/mediaUploadError.json", None).unwrap();
+    let v = value_of(
+        "whatsapp-business-java-api/deserialization/mediaUploadError.json",
+        None,
+    )
+    .unwrap();
     let e = &v.statuses[0].errors[0];
     assert_eq!(e.code, 131053);
-    assert!(e.details.as_deref().unwrap().contains("text/html"), "\\/ decoded: {:?}", e.details);
+    assert!(
+        e.details.as_deref().unwrap().contains("text/html"),
+        "\\/ decoded: {:?}",
+        e.details
+    );
 }
 
 #[test]
 fn statuses_with_conversation_pricing_and_callback_data() {
-    let Some(v) = value_of("pywa/updates/message_status.json", Some("with_tracker")) else { return };
+    let Some(v) = value_of("pywa/updates/message_status.json", Some("with_tracker")) else {
+        return;
+    };
     let s = &v.statuses[0];
     assert_eq!(s.status, StatusKind::Sent);
     assert_eq!(s.biz_opaque_callback_data.as_deref(), Some("some data"));
@@ -106,17 +149,25 @@ fn statuses_with_conversation_pricing_and_callback_data() {
     ] {
         let v = value_of("pywa/updates/message_status.json", Some(key)).unwrap();
         assert_eq!(v.statuses[0].status, kind);
-        assert!(v.messages.is_empty(), "a status is never an inbound message");
+        assert!(
+            v.messages.is_empty(),
+            "a status is never an inbound message"
+        );
     }
 }
 
 #[test]
 fn group_status_is_marked_as_group() {
-    let Some(v) = value_of("pywa/updates/message_status.json", Some("group")) else { return };
+    let Some(v) = value_of("pywa/updates/message_status.json", Some("group")) else {
+        return;
+    };
     let s = &v.statuses[0];
     assert!(s.is_group());
     assert_eq!(s.recipient_type.as_deref(), Some("group"));
-    assert_eq!(s.recipient_participant_user_id.as_deref(), Some("US.123456"));
+    assert_eq!(
+        s.recipient_participant_user_id.as_deref(),
+        Some("US.123456")
+    );
 }
 
 #[test]
@@ -146,36 +197,67 @@ fn bsuid_only_contact_without_wa_id_and_message_without_from() {
 
 #[test]
 fn system_message_without_contacts() {
-    let Some(v) = value_of("pywa/updates/system.json", Some("phone_number_change")) else { return };
+    let Some(v) = value_of("pywa/updates/system.json", Some("phone_number_change")) else {
+        return;
+    };
     assert!(v.contacts.is_empty());
-    let MessageContent::System { kind, wa_id, body, .. } = &v.messages[0].content else { panic!() };
+    let MessageContent::System {
+        kind, wa_id, body, ..
+    } = &v.messages[0].content
+    else {
+        panic!()
+    };
     assert_eq!(kind.as_deref(), Some("user_changed_number"));
     assert_eq!(wa_id.as_deref(), Some("972912345678"));
     assert!(body.is_some());
 
     let v = value_of("pywa/updates/system.json", Some("identity_change")).unwrap();
     let m = &v.messages[0];
-    assert!(matches!(&m.content, MessageContent::System { kind: Some(k), .. } if k == "customer_identity_changed"));
-    assert_eq!(m.raw["identity"]["acknowledged"], json!(true), "identity kept in raw");
+    assert!(
+        matches!(&m.content, MessageContent::System { kind: Some(k), .. } if k == "customer_identity_changed")
+    );
+    assert_eq!(
+        m.raw["identity"]["acknowledged"],
+        json!(true),
+        "identity kept in raw"
+    );
 }
 
 #[test]
 fn edit_and_revoke() {
-    let Some(m) = first_message("pywa/updates/edited_message.json", Some("image")) else { return };
-    let MessageContent::Edit { original_message_id, message } = &m.content else { panic!() };
-    assert!(original_message_id.as_deref().unwrap().starts_with("wamid."));
+    let Some(m) = first_message("pywa/updates/edited_message.json", Some("image")) else {
+        return;
+    };
+    let MessageContent::Edit {
+        original_message_id,
+        message,
+    } = &m.content
+    else {
+        panic!()
+    };
+    assert!(original_message_id
+        .as_deref()
+        .unwrap()
+        .starts_with("wamid."));
     let new = message.as_ref().unwrap();
     assert_eq!(new.type_name(), "image");
     assert_eq!(m.text_or_caption(), Some("Updated image caption"));
     assert!(matches!(&new.content, MessageContent::Image(i) if i.url.is_some()));
 
     let m = first_message("pywa/updates/deleted_message.json", Some("revoke")).unwrap();
-    assert!(matches!(&m.content, MessageContent::Revoke { original_message_id: Some(_) }));
+    assert!(matches!(
+        &m.content,
+        MessageContent::Revoke {
+            original_message_id: Some(_)
+        }
+    ));
 }
 
 #[test]
 fn smb_message_echoes() {
-    let Some(v) = value_of("pywa/updates/outgoing_message.json", Some("text")) else { return };
+    let Some(v) = value_of("pywa/updates/outgoing_message.json", Some("text")) else {
+        return;
+    };
     assert!(v.messages.is_empty());
     let e = &v.message_echoes[0];
     assert_eq!(e.to_user_id.as_deref(), Some("<BSUID>"));
@@ -186,10 +268,15 @@ fn smb_message_echoes() {
 
 #[test]
 fn unsupported_keeps_errors_and_legacy_unknown_is_unsupported() {
-    let Some(m) = first_message("pywa/updates/message.json", Some("unsupported_with_type")) else { return };
+    let Some(m) = first_message("pywa/updates/message.json", Some("unsupported_with_type")) else {
+        return;
+    };
     assert!(matches!(&m.content, MessageContent::Unsupported { raw } if raw["type"] == "pool"));
     assert_eq!(m.errors[0].code, 131051);
-    assert_eq!(m.errors[0].details.as_deref(), Some("Message type is currently not supported."));
+    assert_eq!(
+        m.errors[0].details.as_deref(),
+        Some("Message type is currently not supported.")
+    );
 
     let m = first_message(
         "netflie-whatsapp-cloud-api/notification-factory-test/can_build_an_unknown_notification.json",
@@ -198,36 +285,66 @@ fn unsupported_keeps_errors_and_legacy_unknown_is_unsupported() {
     .unwrap();
     assert!(matches!(m.content, MessageContent::Unsupported { .. }));
     assert_eq!(m.type_name(), "unknown");
-    assert_eq!(m.errors[0].details.as_deref(), Some("Message type is not currently supported"));
+    assert_eq!(
+        m.errors[0].details.as_deref(),
+        Some("Message type is not currently supported")
+    );
 }
 
 #[test]
 fn media_interactive_and_flows() {
-    let Some(m) = first_message("pywa/updates/message.json", Some("voice")) else { return };
-    let MessageContent::Audio(a) = &m.content else { panic!() };
+    let Some(m) = first_message("pywa/updates/message.json", Some("voice")) else {
+        return;
+    };
+    let MessageContent::Audio(a) = &m.content else {
+        panic!()
+    };
     assert_eq!(a.voice, Some(true));
     let m = first_message("pywa/updates/message.json", Some("animated_sticker")).unwrap();
     assert!(matches!(&m.content, MessageContent::Sticker(s) if s.animated == Some(true)));
-    let m = first_message("whatsapp-business-java-api/deserialization/audioMessage.json", None).unwrap();
-    assert!(matches!(&m.content, MessageContent::Audio(a) if a.mime_type.as_deref() == Some("audio/ogg; codecs=opus")));
+    let m = first_message(
+        "whatsapp-business-java-api/deserialization/audioMessage.json",
+        None,
+    )
+    .unwrap();
+    assert!(
+        matches!(&m.content, MessageContent::Audio(a) if a.mime_type.as_deref() == Some("audio/ogg; codecs=opus"))
+    );
 
     let m = first_message("pywa/updates/callback_selection.json", Some("description")).unwrap();
-    assert!(matches!(&m.content, MessageContent::Interactive(Interactive::ListReply { description: Some(_), .. })));
+    assert!(matches!(
+        &m.content,
+        MessageContent::Interactive(Interactive::ListReply {
+            description: Some(_),
+            ..
+        })
+    ));
     let m = first_message("pywa/updates/flow_completion.json", Some("completion")).unwrap();
-    let MessageContent::Interactive(Interactive::NfmReply { response_json, .. }) = &m.content else { panic!() };
+    let MessageContent::Interactive(Interactive::NfmReply { response_json, .. }) = &m.content
+    else {
+        panic!()
+    };
     let parsed: Value = serde_json::from_str(response_json.as_deref().unwrap()).unwrap();
     assert!(parsed.is_object());
     let m = first_message("pywa/updates/call_permission_update.json", Some("accept")).unwrap();
-    assert!(matches!(&m.content, MessageContent::Interactive(Interactive::CallPermissionReply { response: Some(r), .. }) if r == "accept"));
+    assert!(
+        matches!(&m.content, MessageContent::Interactive(Interactive::CallPermissionReply { response: Some(r), .. }) if r == "accept")
+    );
 
     // interactive with value-level errors and no interactive object.
-    let v = value_of("pywa/updates/message.json", Some("interactive_message_with_err")).unwrap();
+    let v = value_of(
+        "pywa/updates/message.json",
+        Some("interactive_message_with_err"),
+    )
+    .unwrap();
     assert_eq!(v.errors[0].code, 131000);
 }
 
 #[test]
 fn context_forwarded_and_referral() {
-    let Some(m) = first_message("pywa/updates/message.json", Some("forwarded_many_times")) else { return };
+    let Some(m) = first_message("pywa/updates/message.json", Some("forwarded_many_times")) else {
+        return;
+    };
     assert!(m.context.as_ref().unwrap().frequently_forwarded);
     let m = first_message("pywa/updates/message.json", Some("reply")).unwrap();
     assert!(m.context.as_ref().unwrap().id.is_some());
@@ -249,16 +366,22 @@ fn multiple_changes_all_parsed() {
 
 #[test]
 fn other_fields_are_typed() {
-    let Some(v) = common::fixture_json("pywa/updates/template_status_update.json") else { return };
+    let Some(v) = common::fixture_json("pywa/updates/template_status_update.json") else {
+        return;
+    };
     for body in v.as_object().unwrap().values() {
         let p: WebhookPayload = serde_json::from_value(body.clone()).unwrap();
-        let ChangeValue::TemplateStatusUpdate(t) = &p.changes().next().unwrap().value else { panic!() };
+        let ChangeValue::TemplateStatusUpdate(t) = &p.changes().next().unwrap().value else {
+            panic!()
+        };
         assert!(t.event.is_some());
         assert!(t.message_template_id.is_some(), "numeric id kept as string");
     }
     let v = common::fixture_json("pywa/updates/call_terminate.json").unwrap();
     let p: WebhookPayload = serde_json::from_value(v["call_terminate"].clone()).unwrap();
-    let ChangeValue::Calls(c) = &p.changes().next().unwrap().value else { panic!() };
+    let ChangeValue::Calls(c) = &p.changes().next().unwrap().value else {
+        panic!()
+    };
     assert_eq!(c.calls[0].duration, Some(120));
     assert_eq!(c.errors[0].code, 12455);
     assert_eq!(c.errors[0].details.as_deref(), Some("ERROR_DETAILS"));
@@ -299,7 +422,10 @@ fn ids_and_timestamps_as_strings_or_numbers() {
     assert_eq!(v.messages[1].timestamp, 1750090703);
     let s = &v.statuses[0];
     assert_eq!(s.recipient_id.as_deref(), Some("15550000002"));
-    assert_eq!(s.pricing.as_ref().unwrap().category.as_deref(), Some("new_category"));
+    assert_eq!(
+        s.pricing.as_ref().unwrap().category.as_deref(),
+        Some("new_category")
+    );
     assert_eq!(s.pricing.as_ref().unwrap().billable, Some(true));
 }
 
@@ -318,14 +444,18 @@ fn new_message_type_new_status_and_new_field_are_kept_not_failed() {
     assert!(matches!(&m.content, MessageContent::Unknown { raw, .. } if raw["hologram"]["x"] == 1));
     assert_eq!(v.statuses[0].status, StatusKind::Other("teleported".into()));
 
-    let p = WebhookPayload::from_slice(&wrap(json!({"anything": [1, 2]}), "brand_new_field")).unwrap();
+    let p =
+        WebhookPayload::from_slice(&wrap(json!({"anything": [1, 2]}), "brand_new_field")).unwrap();
     let c = p.changes().next().unwrap();
     assert_eq!(c.field, "brand_new_field");
     assert!(matches!(&c.value, ChangeValue::Unknown(v) if v["anything"][1] == 2));
     // And it serialises back to Meta's shape.
     let back = serde_json::to_value(&p).unwrap();
     assert_eq!(back["entry"][0]["changes"][0]["field"], "brand_new_field");
-    assert_eq!(back["entry"][0]["changes"][0]["value"]["anything"], json!([1, 2]));
+    assert_eq!(
+        back["entry"][0]["changes"][0]["value"]["anything"],
+        json!([1, 2])
+    );
 }
 
 #[test]
