@@ -1234,7 +1234,9 @@ export function mountWhatsAppWidget(options = {}) {
       if (gen !== state.chatGen) return;
       state.messages.delete(localId);
       if (err.code !== 'network') state.idempotencyKey = null;
-      if (!input.value) input.value = text; // give the text back so it can be fixed and resent
+      // Give the text back so it can be fixed and resent, unless the server kept it as a failed
+      // message (Meta refused it: 502), which the next poll shows with its reason.
+      if (!input.value && err.status !== 502) input.value = text;
       updateComposer();
       renderMessages('auto');
       showSendError(err.message);

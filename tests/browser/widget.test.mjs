@@ -1,0 +1,223 @@
+// Browser tests of the operator widget against a running wacloud server in sandbox mode.
+//
+//   cd tests/browser && npm ci && WACLOUD_URL=http://127.0.0.1:8000 npm test
+//
+// Env: WACLOUD_URL (default http://127.0.0.1:8000), CHROMIUM_PATH (default /usr/bin/chromium).
+// Uses playwright-core with the system Chromium: no browser is ever downloaded.
+// Screenshots go to tests/browser/screenshots/ (gitignored).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.WACLOUD_URL || 'http://127.0.0.1:8000').replace(/\/+$/, '');
+const SERVER = new URL(BASE);
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+
+const CUSTOMER = '+15550000001';
+const XSS_CUSTOMER = '+15550000003';
+const XSS_TEXT = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>';
+const XSS_NAME = '<b>Eve</b><img src=x onerror="window.__xss=3">';
+
+let browser;
+let page; // desktop page shared by the conversation tests, in order
+const requests = []; // every request any page made: { url, page }
+const pageErrors = [];
+
+async function newPage(options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 800 }, ...options });
+  const p = await context.newPage();
+  p.on('request', (req) => requests.push({ url: req.url(), page: options.label || 'desktop' }));
+  p.on('pageerror', (err) => pageErrors.push(err.message));
+  p.setDefaultTimeout(10000);
+  return p;
+}
+
+async function shot(p, name) {
+  await p.screenshot({ path: join(SHOTS, name), fullPage: false });
+}
+
+const contactSel = (phone) => `[data-testid="wa-contact"][data-phone="${phone}"]`;
+
+/** Simulates a customer writing in, through the widget's sandbox control. */
+async function simulateCustomer(p, { phone, name, text }) {
+  await p.click('[data-testid="wa-simulate-open"]');
+  await p.fill('[data-testid="wa-simulate-phone"]', phone);
+  await p.fill('[data-testid="wa-simulate-name"]', name);
+  await p.fill('[data-testid="wa-simulate-text"]', text);
+  await p.click('[data-testid="wa-simulate-send"]');
+  // The sheet closes only when the server accepted (202); an error stays visible in the form.
+  await p.waitForFunction(() => {
+    const err = document.querySelector('[data-testid="wa-simulate-error"]');
+    if (err && !err.hidden) throw new Error(`simulate refused: ${err.textContent}`);
+    return document.querySelector('.wa-sheet').hidden;
+  }, null, { timeout: 10000 });
+}
+
+/** Waits until the open chat shows a message of `direction` whose text is exactly `text`. */
+async function waitForMessage(p, direction, text, timeout = 15000) {
+  await p.waitForFunction(([dir, t]) => Array.from(document.querySelectorAll(`[data-testid="wa-message"][data-direction="${dir}"] [data-testid="wa-message-text"]`))
+    .some((el) => el.textContent === t), [direction, text], { timeout });
+}
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  }
+  const health = await fetch(`${BASE}/api/whatsapp/health`).then((r) => r.json()).catch((e) => {
+    throw new Error(`wacloud is not reachable at ${BASE} (set WACLOUD_URL): ${e.message}`);
+  });
+  assert.equal(health.mode, 'sandbox', 'these tests need the server in sandbox mode (no WHATSAPP_API_TOKEN)');
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  page = await newPage();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('dashboard shows sandbox; a simulated customer appears with an unread badge and in the chat', async () => {
+  await page.goto(`${BASE}/dashboard.html`);
+  assert.equal(await page.title(), 'wacloud');
+  await page.waitForSelector('[data-testid="wa-panel"]', { state: 'visible' }); // data-start-open
+  await page.waitForSelector('[data-testid="wa-status"][data-state="sandbox"]');
+  assert.match(await page.textContent('[data-testid="wa-status"]'), /sandbox/i);
+  assert.match(await page.textContent('[data-testid="wa-mode-banner"]'), /local Meta stand-in/);
+  // The stylesheet came next to the script, from the same server.
+  assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.wa-launcher')).position), 'fixed');
+
+  await simulateCustomer(page, { phone: CUSTOMER, name: 'Test Customer', text: 'hello from customer' });
+
+  const contact = page.locator(contactSel(CUSTOMER));
+  await page.waitForFunction((sel) => {
+    const el = document.querySelector(sel);
+    return el && Number(el.dataset.unread) > 0 && el.querySelector('[data-testid="wa-contact-unread"]')
+      && el.querySelector('[data-testid="wa-contact-preview"]').textContent.includes('hello from customer');
+  }, contactSel(CUSTOMER), { timeout: 15000 });
+  assert.ok(Number(await page.getAttribute('[data-testid="wa-widget"]', 'data-unread')) > 0, 'launcher counts unread');
+  await shot(page, '01-simulated-customer-unread.png');
+
+  await contact.click();
+  await waitForMessage(page, 'inbound', 'hello from customer');
+  assert.match(await page.textContent('[data-testid="wa-chat-title"]'), /Test Customer|\+15550000001/);
+  // Opening the conversation marks it read.
+  await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.unread === '0', contactSel(CUSTOMER));
+  await shot(page, '02-chat-open.png');
+});
+
+test('a message sent from the widget goes to read', async () => {
+  const outbound = '[data-testid="wa-message"][data-direction="outbound"]';
+  const before = await page.$$eval(outbound, (els) => els.map((e) => e.dataset.id));
+  await page.fill('[data-testid="wa-composer-input"]', 'hello');
+  await page.press('[data-testid="wa-composer-input"]', 'Enter');
+
+  // Record every status the new bubble shows on its way (the poll may skip some).
+  const newId = await page.waitForFunction(([sel, old]) => {
+    const fresh = Array.from(document.querySelectorAll(sel)).filter((e) => !old.includes(e.dataset.id)
+      && !e.dataset.id.startsWith('local-') && e.querySelector('[data-testid="wa-message-text"]')?.textContent === 'hello');
+    return fresh.length ? fresh[fresh.length - 1].dataset.id : null;
+  }, [outbound, before], { timeout: 10000 }).then((h) => h.jsonValue());
+  const seen = [];
+  const t0 = Date.now();
+  let status;
+  while (Date.now() - t0 < 20000) {
+    status = await page.getAttribute(`${outbound}[data-id="${newId}"]`, 'data-status');
+    if (seen[seen.length - 1] !== status) seen.push(status);
+    if (status === 'read' || status === 'failed') break;
+    await page.waitForTimeout(200);
+  }
+  assert.equal(status, 'read', `status went ${seen.join(' → ')}`);
+  const rank = { pending: 0, accepted: 1, sent: 2, delivered: 3, read: 4 };
+  for (let i = 1; i < seen.length; i++) assert.ok(rank[seen[i]] >= rank[seen[i - 1]], `status moved backwards: ${seen.join(' → ')}`);
+  const tick = page.locator(`${outbound}[data-id="${newId}"] [data-testid="wa-message-status"]`);
+  assert.equal(await tick.getAttribute('aria-label'), 'Read');
+  assert.equal(await page.inputValue('[data-testid="wa-composer-input"]'), '', 'composer cleared');
+  await shot(page, '03-sent-read.png');
+});
+
+test('HTML in a customer message and name stays inert text', async () => {
+  await simulateCustomer(page, { phone: XSS_CUSTOMER, name: XSS_NAME, text: XSS_TEXT });
+  await page.waitForSelector(contactSel(XSS_CUSTOMER), { timeout: 15000 });
+  await page.click(contactSel(XSS_CUSTOMER));
+  await waitForMessage(page, 'inbound', XSS_TEXT);
+  await page.waitForTimeout(500); // give any onerror a chance to fire
+
+  const result = await page.evaluate(([sel]) => {
+    const root = document.querySelector('[data-testid="wa-widget"]');
+    return {
+      xss: window.__xss,
+      imgs: root.querySelectorAll('img').length,
+      scripts: root.querySelectorAll('script').length,
+      bolds: root.querySelectorAll('b').length,
+      name: document.querySelector(`${sel} [data-testid="wa-contact-name"]`).textContent,
+      preview: document.querySelector(`${sel} [data-testid="wa-contact-preview"]`).textContent,
+      title: document.querySelector('[data-testid="wa-chat-title"]').textContent,
+    };
+  }, [contactSel(XSS_CUSTOMER)]);
+  assert.equal(result.xss, undefined, 'no injected handler ran');
+  assert.equal(result.imgs, 0);
+  assert.equal(result.scripts, 0);
+  assert.equal(result.bolds, 0);
+  assert.equal(result.name, XSS_NAME, 'name shown literally');
+  assert.equal(result.title, XSS_NAME, 'chat title shown literally');
+  assert.ok(result.preview.includes('<script>'), 'preview shown literally');
+  await shot(page, '04-xss-literal.png');
+});
+
+test('phone-sized screen: full-screen panel, two views with a back button', async () => {
+  const phone = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, label: 'phone' });
+  try {
+    await phone.goto(`${BASE}/dashboard.html`);
+    await phone.waitForSelector('[data-testid="wa-panel"]', { state: 'visible' });
+    await phone.waitForSelector('[data-testid="wa-status"][data-state="sandbox"]');
+    const box = await phone.locator('[data-testid="wa-panel"]').boundingBox();
+    assert.ok(box.x <= 0.5 && box.y <= 0.5 && Math.abs(box.width - 390) <= 1 && Math.abs(box.height - 844) <= 1,
+      `panel covers the screen: ${JSON.stringify(box)}`);
+    const overflow = await phone.evaluate(() => {
+      const panel = document.querySelector('[data-testid="wa-panel"]');
+      return { page: document.documentElement.scrollWidth, panel: panel.scrollWidth - panel.clientWidth };
+    });
+    assert.ok(overflow.page <= 390 && overflow.panel <= 0, `no horizontal overflow: ${JSON.stringify(overflow)}`);
+    assert.equal(await phone.isVisible('[data-testid="wa-launcher"]'), false, 'launcher hidden under the full-screen panel');
+
+    await phone.waitForSelector(contactSel(CUSTOMER));
+    await shot(phone, '05-phone-list.png');
+    await phone.tap(contactSel(CUSTOMER));
+    await waitForMessage(phone, 'inbound', 'hello from customer');
+    assert.equal(await phone.isVisible('[data-testid="wa-contact-list"]'), false, 'list hidden while chatting');
+    assert.equal(await phone.isVisible('[data-testid="wa-back"]'), true);
+    const composer = await phone.locator('[data-testid="wa-composer"]').boundingBox();
+    assert.ok(composer.y + composer.height <= 844 + 0.5, 'composer on screen');
+    await shot(phone, '06-phone-chat.png');
+
+    await phone.tap('[data-testid="wa-back"]');
+    await phone.waitForSelector('[data-testid="wa-contact-list"]', { state: 'visible' });
+    assert.equal(await phone.isVisible('[data-testid="wa-composer"]'), false, 'chat hidden after back');
+    await shot(phone, '07-phone-back.png');
+
+    await phone.click('[data-testid="wa-close"]');
+    await phone.waitForSelector('[data-testid="wa-launcher"]', { state: 'visible' });
+  } finally {
+    await phone.context().close();
+  }
+});
+
+test('no request left the wacloud server and no script error happened', () => {
+  assert.ok(requests.length > 0);
+  const foreign = requests.filter(({ url }) => {
+    const u = new URL(url);
+    if (u.protocol === 'data:' || u.protocol === 'blob:') return false;
+    return u.host !== SERVER.host;
+  });
+  assert.deepEqual(foreign, [], 'requests to other hosts');
+  assert.deepEqual(pageErrors, [], 'uncaught page errors');
+});
