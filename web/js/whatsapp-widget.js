@@ -558,7 +558,7 @@ export function mountWhatsAppWidget(options = {}) {
     launcher.setAttribute('aria-expanded', 'true');
     renderLauncher();
     panel.focus({ preventScroll: true });
-    if (state.active) loadChat(false);
+    if (state.active) loadChat(false).catch(onChatError);
     pollSoon(0);
   }
 
@@ -595,6 +595,7 @@ export function mountWhatsAppWidget(options = {}) {
   // ---- Health -------------------------------------------------------------------------------
 
   function computeHealthState(hlth, error) {
+    if (!hlth && !error) return 'loading';
     if (error || !hlth || hlth.status === 'down') return 'error';
     if (hlth.mode === 'sandbox') return 'sandbox';
     return hlth.is_configured ? 'live' : 'not-configured';
@@ -844,7 +845,7 @@ export function mountWhatsAppWidget(options = {}) {
     if (!state.open) open();
     renderContacts();
     renderChat();
-    loadChat(true);
+    loadChat(true).catch(onChatError);
     if (!same) setTimeout(() => input.focus({ preventScroll: true }), 0);
   }
 
@@ -873,6 +874,12 @@ export function mountWhatsAppWidget(options = {}) {
       }
       throw err;
     }
+  }
+
+  /** A chat that cannot be loaded says why where the operator is looking (e.g. a refused number). */
+  function onChatError(err) {
+    if (err && err.code === 'network') onPollError(err);
+    else if (err) showSendError(err.message);
   }
 
   async function loadOlder() {
