@@ -10,11 +10,36 @@
 //! # Ok::<(), wacloud_graph::messages::ValidationError>(())
 //! ```
 
+mod contacts;
+mod interactive;
+mod media;
+mod read;
 mod template;
 mod validation;
 
-pub use template::{Component, Currency, MediaRef, Parameter, Template};
-pub use validation::{ValidationError, TEMPLATE_PARAMETER_RULE, TEXT_BODY_MAX_CHARS};
+pub use contacts::{
+    ContactAddress, ContactCard, ContactEmail, ContactLabel, ContactName, ContactOrg, ContactPhone,
+    ContactUrl, Location,
+};
+pub use interactive::{
+    Flow, FlowAction, Header, Interactive, ListRow, ListSection, ProductSection, ReplyButton,
+};
+pub use media::{MediaMessage, MediaType};
+pub use read::ReadReceipt;
+pub use template::{
+    Component, Currency, DateTimeParts, MediaRef, Parameter, Template, TemplateAction,
+};
+pub use validation::{
+    char_count, ValidationError, BUTTON_ID_MAX_CHARS, BUTTON_TITLE_MAX_CHARS, CAPTION_MAX_CHARS,
+    CONTACTS_MAX, CTA_DISPLAY_TEXT_MAX_CHARS, FLOW_CTA_MAX_CHARS, INTERACTIVE_BODY_MAX_CHARS,
+    INTERACTIVE_HEADER_FOOTER_MAX_CHARS, LIST_BUTTON_MAX_CHARS, LIST_ROWS_MAX,
+    LIST_ROW_DESCRIPTION_MAX_CHARS, LIST_ROW_ID_MAX_CHARS, LIST_ROW_TITLE_MAX_CHARS,
+    PRODUCT_ITEMS_MAX, REPLY_BUTTONS_MAX, SECTIONS_MAX, SECTION_TITLE_MAX_CHARS,
+    TEMPLATE_PARAMETER_RULE, TEXT_BODY_MAX_CHARS,
+};
+
+/// Meta's limit on `biz_opaque_callback_data`, in characters.
+pub const BIZ_OPAQUE_CALLBACK_DATA_MAX_CHARS: usize = validation::BIZ_OPAQUE_MAX_CHARS;
 
 use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
@@ -82,6 +107,14 @@ enum Body {
         preview_url: Option<bool>,
     },
     Template(Template),
+    Media(MediaMessage),
+    Location(Location),
+    Contacts(Vec<ContactCard>),
+    Interactive(Interactive),
+    Reaction {
+        message_id: String,
+        emoji: String,
+    },
 }
 
 /// One outbound message: the body of `POST /{phone_number_id}/messages`.
@@ -125,6 +158,116 @@ impl OutboundMessage {
         }
     }
 
+    fn with_body(to: Recipient, body: Body) -> Result<Self, ValidationError> {
+        let m = Self {
+            to,
+            body,
+            reply_to: None,
+            biz_opaque_callback_data: None,
+        };
+        m.validate()?;
+        Ok(m)
+    }
+
+    /// A media message (image, audio, video, document or sticker) built with
+    /// [`MediaMessage`]: `{"type":"image","image":{"id"|"link","caption"?}}`.
+    pub fn media(to: Recipient, media: MediaMessage) -> Result<Self, ValidationError> {
+        Self::with_body(to, Body::Media(media))
+    }
+
+    /// An image by media id or link, without caption (see [`MediaMessage`] for one).
+    pub fn image(to: Recipient, media: MediaRef) -> Result<Self, ValidationError> {
+        Self::media(to, MediaMessage::image(media)?)
+    }
+
+    /// An audio file or voice note by media id or link.
+    pub fn audio(to: Recipient, media: MediaRef) -> Result<Self, ValidationError> {
+        Self::media(to, MediaMessage::audio(media)?)
+    }
+
+    /// A video by media id or link, without caption.
+    pub fn video(to: Recipient, media: MediaRef) -> Result<Self, ValidationError> {
+        Self::media(to, MediaMessage::video(media)?)
+    }
+
+    /// A document by media id or link, without caption or file name.
+    pub fn document(to: Recipient, media: MediaRef) -> Result<Self, ValidationError> {
+        Self::media(to, MediaMessage::document(media)?)
+    }
+
+    /// A sticker by media id or link.
+    pub fn sticker(to: Recipient, media: MediaRef) -> Result<Self, ValidationError> {
+        Self::media(to, MediaMessage::sticker(media)?)
+    }
+
+    /// A location pin (`"type":"location"`).
+    pub fn location(to: Recipient, location: Location) -> Result<Self, ValidationError> {
+        Self::with_body(to, Body::Location(location))
+    }
+
+    /// One to five contact cards (`"type":"contacts"`).
+    pub fn contacts(to: Recipient, cards: Vec<ContactCard>) -> Result<Self, ValidationError> {
+        Self::with_body(to, Body::Contacts(cards))
+    }
+
+    /// An interactive message (`"type":"interactive"`) built with [`Interactive`].
+    pub fn interactive(to: Recipient, interactive: Interactive) -> Result<Self, ValidationError> {
+        Self::with_body(to, Body::Interactive(interactive))
+    }
+
+    /// Reacts to the message `wamid` with one emoji (`"type":"reaction"`).
+    pub fn reaction(
+        to: Recipient,
+        wamid: impl Into<String>,
+        emoji: impl Into<String>,
+    ) -> Result<Self, ValidationError> {
+        let emoji = emoji.into();
+        if emoji.is_empty() {
+            return Err(ValidationError::new(
+                "reaction.emoji",
+                "the reaction emoji is empty; use OutboundMessage::remove_reaction to remove a reaction",
+            ));
+        }
+        Self::with_body(
+            to,
+            Body::Reaction {
+                message_id: wamid.into(),
+                emoji,
+            },
+        )
+    }
+
+    /// Removes this business's reaction from the message `wamid` (a reaction with
+    /// an empty `emoji`, as Meta documents).
+    pub fn remove_reaction(
+        to: Recipient,
+        wamid: impl Into<String>,
+    ) -> Result<Self, ValidationError> {
+        Self::with_body(
+            to,
+            Body::Reaction {
+                message_id: wamid.into(),
+                emoji: String::new(),
+            },
+        )
+    }
+
+    /// The media content, for a media message.
+    pub fn media_ref(&self) -> Option<&MediaMessage> {
+        match &self.body {
+            Body::Media(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The interactive content, for an interactive message.
+    pub fn interactive_ref(&self) -> Option<&Interactive> {
+        match &self.body {
+            Body::Interactive(i) => Some(i),
+            _ => None,
+        }
+    }
+
     /// Asks WhatsApp to render a link preview (`text.preview_url`); text messages only,
     /// ignored for other kinds.
     pub fn preview_url(mut self, on: bool) -> Self {
@@ -152,11 +295,17 @@ impl OutboundMessage {
         &self.to
     }
 
-    /// Meta's `type` of this message: `"text"` or `"template"`.
+    /// Meta's `type` of this message: `text`, `template`, `image`, `audio`, `video`,
+    /// `document`, `sticker`, `location`, `contacts`, `interactive` or `reaction`.
     pub fn type_name(&self) -> &'static str {
-        match self.body {
+        match &self.body {
             Body::Text { .. } => "text",
             Body::Template(_) => "template",
+            Body::Media(m) => m.kind().as_str(),
+            Body::Location(_) => "location",
+            Body::Contacts(_) => "contacts",
+            Body::Interactive(_) => "interactive",
+            Body::Reaction { .. } => "reaction",
         }
     }
 
@@ -164,7 +313,7 @@ impl OutboundMessage {
     pub fn text_body(&self) -> Option<&str> {
         match &self.body {
             Body::Text { body, .. } => Some(body),
-            Body::Template(_) => None,
+            _ => None,
         }
     }
 
@@ -172,7 +321,7 @@ impl OutboundMessage {
     pub fn template_ref(&self) -> Option<&Template> {
         match &self.body {
             Body::Template(t) => Some(t),
-            Body::Text { .. } => None,
+            _ => None,
         }
     }
 
@@ -189,6 +338,20 @@ impl OutboundMessage {
         match &self.body {
             Body::Text { body, .. } => validation::text_body(body)?,
             Body::Template(t) => t.validate()?,
+            Body::Media(m) => m.validate()?,
+            Body::Location(l) => l.validate()?,
+            Body::Contacts(c) => contacts::check_cards(c)?,
+            Body::Interactive(i) => i.validate()?,
+            Body::Reaction { message_id, emoji } => {
+                validation::id_value("reaction.message_id", "the reacted message id", message_id)?;
+                check_emoji(emoji)?;
+                if self.reply_to.is_some() {
+                    return Err(ValidationError::new(
+                        "context",
+                        "a reaction cannot quote a message; the reacted message is reaction.message_id",
+                    ));
+                }
+            }
         }
         if let Some(id) = &self.reply_to {
             if id.trim().is_empty() {
@@ -236,12 +399,58 @@ impl OutboundMessage {
                 m.insert("type".into(), json!("template"));
                 m.insert("template".into(), tpl.to_json());
             }
+            Body::Media(media) => {
+                m.insert("type".into(), json!(media.kind().as_str()));
+                m.insert(media.kind().as_str().into(), media.to_json());
+            }
+            Body::Location(l) => {
+                m.insert("type".into(), json!("location"));
+                m.insert("location".into(), l.to_json());
+            }
+            Body::Contacts(cards) => {
+                m.insert("type".into(), json!("contacts"));
+                m.insert(
+                    "contacts".into(),
+                    Value::Array(cards.iter().map(ContactCard::to_json).collect()),
+                );
+            }
+            Body::Interactive(i) => {
+                m.insert("type".into(), json!("interactive"));
+                m.insert("interactive".into(), i.to_json());
+            }
+            Body::Reaction { message_id, emoji } => {
+                m.insert("type".into(), json!("reaction"));
+                m.insert(
+                    "reaction".into(),
+                    json!({ "message_id": message_id, "emoji": emoji }),
+                );
+            }
         }
         if let Some(d) = &self.biz_opaque_callback_data {
             m.insert("biz_opaque_callback_data".into(), Value::String(d.clone()));
         }
         Value::Object(m)
     }
+}
+
+/// One emoji (possibly a sequence: skin tone, ZWJ family, flag, keycap), or empty to
+/// remove a reaction. Text is refused: Meta answers 131009 for it.
+fn check_emoji(emoji: &str) -> Result<(), ValidationError> {
+    if emoji.is_empty() {
+        return Ok(());
+    }
+    let n = emoji.chars().count();
+    if n > 16
+        || emoji
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_ascii_alphabetic() || c.is_control())
+    {
+        return Err(ValidationError::new(
+            "reaction.emoji",
+            format!("reaction {emoji:?} is not a single emoji"),
+        ));
+    }
+    Ok(())
 }
 
 impl Serialize for OutboundMessage {

@@ -16,6 +16,18 @@ pub enum MediaRef {
 }
 
 impl MediaRef {
+    pub(crate) fn to_json_map(&self) -> Map<String, Value> {
+        self.to_json()
+    }
+
+    /// `id` or `link`: the key this reference is sent under.
+    pub(crate) fn key(&self) -> &'static str {
+        match self {
+            MediaRef::Id(_) => "id",
+            MediaRef::Link(_) => "link",
+        }
+    }
+
     fn to_json(&self) -> Map<String, Value> {
         let mut m = Map::new();
         match self {
@@ -36,6 +48,22 @@ pub struct Currency {
     pub code: String,
     /// Amount multiplied by 1000.
     pub amount_1000: i64,
+}
+
+impl Currency {
+    /// A currency amount: `fallback_value` (e.g. `$100.99`), ISO 4217 `code` (`USD`)
+    /// and `amount_1000`, the amount times 1000 (`100990`).
+    pub fn new(
+        fallback_value: impl Into<String>,
+        code: impl Into<String>,
+        amount_1000: i64,
+    ) -> Self {
+        Self {
+            fallback_value: fallback_value.into(),
+            code: code.into(),
+            amount_1000,
+        }
+    }
 }
 
 /// One parameter of a template component.
@@ -80,6 +108,67 @@ pub enum Parameter {
     },
     /// Quick-reply button payload (`{"type":"payload","payload":...}`).
     Payload(String),
+    /// A button action (`{"type":"action","action":{...}}`): the catalog thumbnail
+    /// of a catalog button, or the token and data of a Flow button.
+    Action(TemplateAction),
+    /// `{"type":"date_time","date_time":{...}}` with the calendar parts as well as the
+    /// fallback text (Meta now renders only `fallback_value`; the parts are kept for
+    /// senders that match older documented bodies).
+    DateTimeParts(DateTimeParts),
+    /// A coupon code for a `copy_code` button (`{"type":"coupon_code","coupon_code":...}`),
+    /// at most 15 characters.
+    CouponCode(String),
+}
+
+/// The `action` of a template button parameter.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub enum TemplateAction {
+    /// Catalog button: `{"thumbnail_product_retailer_id": ...}`.
+    Catalog {
+        /// The product whose image is the thumbnail.
+        thumbnail_product_retailer_id: String,
+    },
+    /// Flow button: `{"flow_token"?: ..., "flow_action_data"?: {...}}`.
+    Flow {
+        /// The business's Flow token.
+        flow_token: Option<String>,
+        /// Initial data for the first screen (a JSON object).
+        flow_action_data: Option<serde_json::Value>,
+    },
+}
+
+/// A `date_time` parameter with calendar parts. Meta shows `fallback_value`; the
+/// other parts are optional and sent only when set.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct DateTimeParts {
+    /// The date as text, e.g. `February 25, 1977`.
+    pub fallback_value: String,
+    /// `GREGORIAN` or `SOLAR_HIJRI`.
+    pub calendar: Option<String>,
+    /// 1 (Monday) to 7 (Sunday).
+    pub day_of_week: Option<u8>,
+    /// Year.
+    pub year: Option<i32>,
+    /// 1 to 12.
+    pub month: Option<u8>,
+    /// 1 to 31.
+    pub day_of_month: Option<u8>,
+    /// 0 to 23.
+    pub hour: Option<u8>,
+    /// 0 to 59.
+    pub minute: Option<u8>,
+}
+
+impl DateTimeParts {
+    /// Only the fallback text; set the parts as fields.
+    pub fn new(fallback_value: impl Into<String>) -> Self {
+        Self {
+            fallback_value: fallback_value.into(),
+            ..Self::default()
+        }
+    }
 }
 
 impl Parameter {
@@ -155,6 +244,46 @@ impl Parameter {
                 json!({"type": "location", "location": Value::Object(l)})
             }
             Parameter::Payload(p) => json!({"type": "payload", "payload": p}),
+            Parameter::Action(TemplateAction::Catalog {
+                thumbnail_product_retailer_id,
+            }) => json!({"type": "action", "action": {
+                "thumbnail_product_retailer_id": thumbnail_product_retailer_id
+            }}),
+            Parameter::Action(TemplateAction::Flow {
+                flow_token,
+                flow_action_data,
+            }) => {
+                let mut a = Map::new();
+                if let Some(t) = flow_token {
+                    a.insert("flow_token".into(), json!(t));
+                }
+                if let Some(d) = flow_action_data {
+                    a.insert("flow_action_data".into(), d.clone());
+                }
+                json!({"type": "action", "action": Value::Object(a)})
+            }
+            Parameter::DateTimeParts(d) => {
+                let mut m = Map::new();
+                m.insert("fallback_value".into(), json!(d.fallback_value));
+                let parts = [
+                    ("day_of_week", d.day_of_week.map(i64::from)),
+                    ("year", d.year.map(i64::from)),
+                    ("month", d.month.map(i64::from)),
+                    ("day_of_month", d.day_of_month.map(i64::from)),
+                    ("hour", d.hour.map(i64::from)),
+                    ("minute", d.minute.map(i64::from)),
+                ];
+                for (k, v) in parts {
+                    if let Some(v) = v {
+                        m.insert(k.into(), json!(v));
+                    }
+                }
+                if let Some(c) = &d.calendar {
+                    m.insert("calendar".into(), json!(c));
+                }
+                json!({"type": "date_time", "date_time": Value::Object(m)})
+            }
+            Parameter::CouponCode(c) => json!({"type": "coupon_code", "coupon_code": c}),
         }
     }
 }
@@ -238,6 +367,8 @@ pub struct Template {
     name: String,
     language_code: String,
     components: Vec<Component>,
+    #[serde(default)]
+    deterministic: bool,
 }
 
 impl Template {
@@ -248,7 +379,15 @@ impl Template {
             name: name.into(),
             language_code: language_code.into(),
             components: Vec::new(),
+            deterministic: false,
         }
+    }
+
+    /// Adds `"policy": "deterministic"` to the language object (the only policy Meta
+    /// has; optional, Meta applies it anyway).
+    pub fn deterministic_policy(mut self) -> Self {
+        self.deterministic = true;
+        self
     }
 
     /// Fills the body's positional variables `{{1}}..{{n}}` with text, replacing any
@@ -309,18 +448,46 @@ impl Template {
         }
         for c in &self.components {
             for (i, p) in c.parameters.iter().enumerate() {
-                if let Parameter::Text { text, .. } = p {
-                    template_text_parameter(i, text)?;
+                match p {
+                    Parameter::Text { text, .. } => template_text_parameter(i, text)?,
+                    Parameter::CouponCode(code) => {
+                        let n = code.chars().count();
+                        if n == 0 || n > 15 {
+                            return Err(ValidationError::new(
+                                "template.components.parameters.coupon_code",
+                                format!("coupon code is {n} characters; Meta allows 1 to 15"),
+                            ));
+                        }
+                    }
+                    Parameter::Image(m) | Parameter::Video(m) => link_or_id(m)?,
+                    Parameter::Document { media, .. } => link_or_id(media)?,
+                    _ => {}
+                }
+            }
+            if let ComponentKind::Button { index, .. } = &c.kind {
+                if *index > 9 {
+                    return Err(ValidationError::new(
+                        "template.components.index",
+                        format!("template button index {index} is outside 0 to 9"),
+                    ));
                 }
             }
         }
         Ok(())
     }
 
-    pub(crate) fn to_json(&self) -> Value {
+    /// The `template` object of the request body.
+    pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("name".into(), Value::String(self.name.clone()));
-        m.insert("language".into(), json!({ "code": self.language_code }));
+        if self.deterministic {
+            m.insert(
+                "language".into(),
+                json!({ "policy": "deterministic", "code": self.language_code }),
+            );
+        } else {
+            m.insert("language".into(), json!({ "code": self.language_code }));
+        }
         if !self.components.is_empty() {
             m.insert(
                 "components".into(),
@@ -328,5 +495,16 @@ impl Template {
             );
         }
         Value::Object(m)
+    }
+}
+
+fn link_or_id(m: &MediaRef) -> Result<(), ValidationError> {
+    match m {
+        MediaRef::Id(id) => {
+            super::validation::id_value("template.components.parameters.id", "media id", id)
+        }
+        MediaRef::Link(l) => {
+            super::validation::http_link("template.components.parameters.link", "media link", l)
+        }
     }
 }

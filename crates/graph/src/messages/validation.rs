@@ -97,3 +97,103 @@ pub(crate) fn template_text_parameter(index: usize, text: &str) -> Result<(), Va
     }
     Ok(())
 }
+
+/// Meta's limit on a media caption (image, video, document), in characters.
+pub const CAPTION_MAX_CHARS: usize = 1024;
+/// Meta's limit on an interactive message's body text, in characters.
+pub const INTERACTIVE_BODY_MAX_CHARS: usize = 1024;
+/// Meta's limit on an interactive header text and on a footer, in characters.
+pub const INTERACTIVE_HEADER_FOOTER_MAX_CHARS: usize = 60;
+/// Meta's limit on a reply button title, in characters.
+pub const BUTTON_TITLE_MAX_CHARS: usize = 20;
+/// Meta's limit on a reply button id, in characters.
+pub const BUTTON_ID_MAX_CHARS: usize = 256;
+/// Meta's limit on the number of reply buttons.
+pub const REPLY_BUTTONS_MAX: usize = 3;
+/// Meta's limit on a list message's button text, in characters.
+pub const LIST_BUTTON_MAX_CHARS: usize = 20;
+/// Meta's limit on a list or product section title, in characters.
+pub const SECTION_TITLE_MAX_CHARS: usize = 24;
+/// Meta's limit on the number of sections of a list or multi-product message.
+pub const SECTIONS_MAX: usize = 10;
+/// Meta's limit on the number of rows of a list message, over all sections.
+pub const LIST_ROWS_MAX: usize = 10;
+/// Meta's limit on a list row id, in characters.
+pub const LIST_ROW_ID_MAX_CHARS: usize = 200;
+/// Meta's limit on a list row title, in characters.
+pub const LIST_ROW_TITLE_MAX_CHARS: usize = 24;
+/// Meta's limit on a list row description, in characters.
+pub const LIST_ROW_DESCRIPTION_MAX_CHARS: usize = 72;
+/// Meta's limit on the products of a multi-product message, over all sections.
+pub const PRODUCT_ITEMS_MAX: usize = 30;
+/// Meta's limit on a `cta_url` button's display text, in characters.
+pub const CTA_DISPLAY_TEXT_MAX_CHARS: usize = 20;
+/// Meta's limit on a Flow's call-to-action button text (`flow_cta`), in characters.
+pub const FLOW_CTA_MAX_CHARS: usize = 30;
+/// Meta's limit on the contact cards of one contacts message.
+pub const CONTACTS_MAX: usize = 5;
+
+/// Counts characters as Meta does: Unicode scalar values (`é` is 1, `😀` is 1, a
+/// flag `🇧🇷` is 2), never bytes.
+pub fn char_count(s: &str) -> usize {
+    s.chars().count()
+}
+
+/// `s` must not be blank and at most `limit` characters; `what` names it in the
+/// message ("caption", "reply button title", ...).
+pub(crate) fn required_text(
+    field: &str,
+    what: &str,
+    s: &str,
+    limit: usize,
+) -> Result<(), ValidationError> {
+    if s.trim().is_empty() {
+        return Err(ValidationError::new(
+            field,
+            format!("{what} is empty; Meta requires at least one visible character"),
+        ));
+    }
+    max_chars(field, what, s, limit)
+}
+
+/// `s` at most `limit` characters (may be empty).
+pub(crate) fn max_chars(
+    field: &str,
+    what: &str,
+    s: &str,
+    limit: usize,
+) -> Result<(), ValidationError> {
+    let n = char_count(s);
+    if n > limit {
+        return Err(ValidationError::new(
+            field,
+            format!("{what} is {n} characters; Meta's limit is {limit}"),
+        ));
+    }
+    Ok(())
+}
+
+/// An id-like value: not empty, no whitespace at either end.
+pub(crate) fn id_value(field: &str, what: &str, s: &str) -> Result<(), ValidationError> {
+    if s.trim().is_empty() {
+        return Err(ValidationError::new(field, format!("{what} is empty")));
+    }
+    if s.trim() != s {
+        return Err(ValidationError::new(
+            field,
+            format!("{what} {s:?} has leading or trailing whitespace, which Meta rejects"),
+        ));
+    }
+    Ok(())
+}
+
+/// A link Meta fetches: an absolute `http` or `https` URL with a host.
+pub(crate) fn http_link(field: &str, what: &str, s: &str) -> Result<(), ValidationError> {
+    match url::Url::parse(s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
+        _ => Err(ValidationError::new(
+            field,
+            format!("{what} {s:?} is not an absolute http(s) URL; Meta only fetches http and https links"),
+        )),
+    }
+}
