@@ -6,13 +6,15 @@ use reqwest::header::{
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{ApiError, GraphError};
 use crate::messages::OutboundMessage;
+use crate::pacer::Pacer;
+use crate::retry::{RequestKind, RetryPolicy};
 
 /// Default Graph API host.
 pub const DEFAULT_BASE_URL: &str = "https://graph.facebook.com";
@@ -23,25 +25,30 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How much of an unreadable body goes into a [`GraphError::Decode`] message.
 const BODY_EXCERPT_CHARS: usize = 200;
 
-struct Inner {
-    http: reqwest::Client,
-    auth: HeaderValue,
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) auth: HeaderValue,
     #[expect(
         dead_code,
-        reason = "kept for the media download of milestone 2, which sends it only to Meta's hosts"
+        reason = "kept so the client owns its secret; requests use the prepared `auth` header"
     )]
     token: SecretString,
     base_url: String,
+    /// Scheme, host and port of `base_url`: the one non-Meta origin the token may go to.
+    pub(crate) base_origin: url::Origin,
     api_version: String,
     phone_number_id: String,
-    timeout: Duration,
+    pub(crate) waba_id: Option<String>,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) pacer: Option<Pacer>,
 }
 
 /// A Cloud API client for one business phone number. Cheap to clone (an `Arc`
 /// inside); `Debug` never shows the access token.
 #[derive(Clone)]
 pub struct GraphClient {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl fmt::Debug for GraphClient {
@@ -50,7 +57,10 @@ impl fmt::Debug for GraphClient {
             .field("base_url", &self.inner.base_url)
             .field("api_version", &self.inner.api_version)
             .field("phone_number_id", &self.inner.phone_number_id)
+            .field("waba_id", &self.inner.waba_id)
             .field("timeout", &self.inner.timeout)
+            .field("retry", &self.inner.retry)
+            .field("pacer", &self.inner.pacer)
             .field("access_token", &"[redacted]")
             .finish()
     }
@@ -64,6 +74,9 @@ pub struct GraphClientBuilder {
     api_version: String,
     timeout: Duration,
     http: Option<reqwest::Client>,
+    waba_id: Option<String>,
+    retry: RetryPolicy,
+    pacer: Option<Pacer>,
 }
 
 impl fmt::Debug for GraphClientBuilder {
@@ -72,13 +85,39 @@ impl fmt::Debug for GraphClientBuilder {
             .field("base_url", &self.base_url)
             .field("api_version", &self.api_version)
             .field("phone_number_id", &self.phone_number_id)
+            .field("waba_id", &self.waba_id)
             .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("pacer", &self.pacer)
             .field("access_token", &"[redacted]")
             .finish()
     }
 }
 
 impl GraphClientBuilder {
+    /// The WhatsApp Business Account (WABA) id, needed by the template calls
+    /// (`/{waba_id}/message_templates`); those return [`GraphError::Config`] without it.
+    pub fn waba_id(mut self, id: impl Into<String>) -> Self {
+        self.waba_id = Some(id.into());
+        self
+    }
+
+    /// The retry policy, default [`RetryPolicy::none`] (one attempt). Reads retry on
+    /// transient failures; sends only when Meta provably refused them before acting
+    /// (see [`crate::retry`]).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Paces every [`GraphClient::send_message`] with this pacer (opt-in; clones of a
+    /// pacer share their budget). Each attempt, retries included, waits for the
+    /// recipient's and the number's slot.
+    pub fn pacer(mut self, pacer: Pacer) -> Self {
+        self.pacer = Some(pacer);
+        self
+    }
+
     /// The Graph host, default `https://graph.facebook.com`; requests go to
     /// `{base}/{version}/{phone_number_id}/messages`. Point it at a mock or the sandbox.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
@@ -145,6 +184,13 @@ impl GraphClientBuilder {
                 "base_url {base:?} must be an http(s) URL with a host"
             )));
         }
+        if let Some(w) = &self.waba_id {
+            if !path_safe(w) {
+                return Err(GraphError::Config(format!(
+                    "waba_id {w:?} must be a non-empty id of letters and digits"
+                )));
+            }
+        }
         let http = match self.http {
             Some(c) => c,
             None => reqwest::Client::builder()
@@ -158,9 +204,13 @@ impl GraphClientBuilder {
                 auth,
                 token: self.token,
                 base_url: base,
+                base_origin: parsed.origin(),
                 api_version: self.api_version,
                 phone_number_id: self.phone_number_id,
+                waba_id: self.waba_id,
                 timeout: self.timeout,
+                retry: self.retry,
+                pacer: self.pacer,
             }),
         })
     }
@@ -241,7 +291,25 @@ impl GraphClient {
             api_version: DEFAULT_API_VERSION.to_owned(),
             timeout: DEFAULT_TIMEOUT,
             http: None,
+            waba_id: None,
+            retry: RetryPolicy::none(),
+            pacer: None,
         }
+    }
+
+    /// The WhatsApp Business Account id, when configured.
+    pub fn waba_id(&self) -> Option<&str> {
+        self.inner.waba_id.as_deref()
+    }
+
+    /// The retry policy in use.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// The pacer in use, when one was set.
+    pub fn pacer(&self) -> Option<&Pacer> {
+        self.inner.pacer.as_ref()
     }
 
     /// The business phone number id.
@@ -260,10 +328,26 @@ impl GraphClient {
     }
 
     fn messages_url(&self) -> String {
-        format!(
-            "{}/{}/{}/messages",
-            self.inner.base_url, self.inner.api_version, self.inner.phone_number_id
-        )
+        self.node_url(&[&self.inner.phone_number_id, "messages"])
+    }
+
+    /// `{base}/{version}/{segments...}`, each segment percent-encoded.
+    pub(crate) fn node_url(&self, segments: &[&str]) -> String {
+        let mut u = format!("{}/{}", self.inner.base_url, self.inner.api_version);
+        for s in segments {
+            u.push('/');
+            u.push_str(&url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>());
+        }
+        u
+    }
+
+    /// The WABA id, or [`GraphError::Config`] naming the call that needs it.
+    pub(crate) fn require_waba(&self, call: &str) -> Result<&str, GraphError> {
+        self.inner.waba_id.as_deref().ok_or_else(|| {
+            GraphError::Config(format!(
+                "{call} needs the WhatsApp Business Account id: set GraphClientBuilder::waba_id"
+            ))
+        })
     }
 
     /// Sends a message (`POST /{phone_number_id}/messages`).
@@ -277,8 +361,19 @@ impl GraphClient {
         msg: &OutboundMessage,
     ) -> Result<SendMessageResponse, GraphError> {
         msg.validate()?;
+        let pace_key = match msg.recipient() {
+            crate::messages::Recipient::PhoneNumber(p) => p.trim_start_matches('+'),
+            crate::messages::Recipient::UserId(u) => u.as_str(),
+        };
         let (status, body) = self
-            .post_json(&self.messages_url(), &msg.to_json(), false)
+            .execute(
+                reqwest::Method::POST,
+                &self.messages_url(),
+                &[],
+                &Payload::Json(msg.to_json()),
+                RequestKind::Write,
+                Some(pace_key),
+            )
             .await?;
         serde_json::from_slice::<SendMessageResponse>(&body)
             .map_err(|e| GraphError::Decode {
@@ -321,16 +416,22 @@ impl GraphClient {
                 ),
             ));
         }
-        let mut body = json!({
-            "messaging_product": "whatsapp",
-            "status": "read",
-            "message_id": wamid,
-        });
+        let mut receipt = crate::messages::ReadReceipt::new(wamid)?;
         if typing {
-            body["typing_indicator"] = json!({"type": "text"});
+            receipt = receipt.with_typing_indicator();
         }
-        // A read receipt is idempotent: replaying it is harmless, so its outcome is never "unknown".
-        let (status, bytes) = self.post_json(&self.messages_url(), &body, true).await?;
+        // A read receipt is idempotent: replaying it is harmless, so its outcome is
+        // never "unknown" and it retries like a read.
+        let (status, bytes) = self
+            .execute(
+                reqwest::Method::POST,
+                &self.messages_url(),
+                &[],
+                &Payload::Json(receipt.to_json()),
+                RequestKind::Read,
+                None,
+            )
+            .await?;
         let v: Value = serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
             status,
             message: format!("read receipt answer: {e}; body starts {}", excerpt(&bytes)),
@@ -344,29 +445,70 @@ impl GraphClient {
         Ok(())
     }
 
-    /// POSTs JSON and returns the 2xx status and body, or the error.
-    async fn post_json(
+    /// Runs a request under the retry policy (and the pacer, when `pace_key` is given
+    /// and a pacer is set) and returns the 2xx status and body, or the last error.
+    pub(crate) async fn execute(
         &self,
+        method: reqwest::Method,
         url: &str,
-        body: &Value,
-        idempotent: bool,
+        query: &[(&str, &str)],
+        payload: &Payload,
+        kind: RequestKind,
+        pace_key: Option<&str>,
     ) -> Result<(u16, Vec<u8>), GraphError> {
+        let mut attempt = 1;
+        loop {
+            if let (Some(p), Some(k)) = (&self.inner.pacer, pace_key) {
+                p.until_ready(k).await;
+            }
+            match self.once(method.clone(), url, query, payload, kind).await {
+                Ok(r) => return Ok(r),
+                Err(e) => match self.inner.retry.next_delay(attempt, &e, kind) {
+                    Some(d) => {
+                        tokio::time::sleep(d).await;
+                        attempt += 1;
+                    }
+                    None => return Err(e),
+                },
+            }
+        }
+    }
+
+    /// One attempt: the bearer token (to the configured Graph host), a User-Agent,
+    /// the timeout; the 2xx status and body, or the error.
+    async fn once(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        query: &[(&str, &str)],
+        payload: &Payload,
+        kind: RequestKind,
+    ) -> Result<(u16, Vec<u8>), GraphError> {
+        let idempotent = kind == RequestKind::Read;
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, self.inner.auth.clone());
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        headers.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("wacloud-graph/", env!("CARGO_PKG_VERSION"))),
-        );
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| GraphError::Config(format!("could not encode the request: {e}")))?;
-        let resp = self
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        let mut req = self
             .inner
             .http
-            .post(url)
+            .request(method, url)
+            .timeout(self.inner.timeout);
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        req = match payload {
+            Payload::None => req,
+            Payload::Json(body) => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                let bytes = serde_json::to_vec(body).map_err(|e| {
+                    GraphError::Config(format!("could not encode the request: {e}"))
+                })?;
+                req.body(bytes)
+            }
+            Payload::Multipart(build) => req.multipart(build()?),
+        };
+        let resp = req
             .headers(headers)
-            .timeout(self.inner.timeout)
-            .body(bytes)
             .send()
             .await
             .map_err(|e| map_reqwest(e, idempotent))?;
@@ -384,24 +526,54 @@ impl GraphClient {
         if (200..300).contains(&status) {
             return Ok((status, body));
         }
-        match ApiError::from_body(status, &body) {
-            Some(mut e) => {
-                e.retry_after = retry_after;
-                Err(GraphError::Api(e))
-            }
-            None => Err(GraphError::Decode {
-                status,
-                message: format!(
-                    "error answer without Meta's error object; body starts {}",
-                    excerpt(&body)
-                ),
-            }),
+        Err(error_from(status, retry_after, &body))
+    }
+
+    /// Decodes a 2xx body as `T`, or a [`GraphError::Decode`] naming `what`.
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+        status: u16,
+        body: &[u8],
+        what: &str,
+    ) -> Result<T, GraphError> {
+        serde_json::from_slice(body).map_err(|e| GraphError::Decode {
+            status,
+            message: format!("{what}: {e}; body starts {}", excerpt(body)),
+        })
+    }
+}
+
+/// The User-Agent of every request.
+pub(crate) const USER_AGENT_VALUE: &str = concat!("wacloud-graph/", env!("CARGO_PKG_VERSION"));
+
+/// A request body.
+pub(crate) enum Payload {
+    /// No body.
+    None,
+    /// `application/json`.
+    Json(Value),
+    /// `multipart/form-data`, rebuilt for each attempt.
+    Multipart(Box<dyn Fn() -> Result<reqwest::multipart::Form, GraphError> + Send + Sync>),
+}
+
+/// Meta's error object from a non-2xx answer, or a decode error when there is none.
+pub(crate) fn error_from(status: u16, retry_after: Option<Duration>, body: &[u8]) -> GraphError {
+    match ApiError::from_body(status, body) {
+        Some(mut e) => {
+            e.retry_after = retry_after;
+            GraphError::Api(e)
         }
+        None => GraphError::Decode {
+            status,
+            message: format!(
+                "error answer without Meta's error object; body starts {}",
+                excerpt(body)
+            ),
+        },
     }
 }
 
 /// Maps a reqwest error; `idempotent` requests never have an unknown outcome.
-fn map_reqwest(e: reqwest::Error, idempotent: bool) -> GraphError {
+pub(crate) fn map_reqwest(e: reqwest::Error, idempotent: bool) -> GraphError {
     // Never include the URL or headers: strip them from reqwest's message.
     let e = e.without_url();
     if e.is_connect() {
@@ -424,11 +596,11 @@ fn map_reqwest(e: reqwest::Error, idempotent: bool) -> GraphError {
 }
 
 /// `Retry-After` in seconds (the HTTP-date form is not used by Meta).
-fn parse_retry_after(v: &str) -> Option<Duration> {
+pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
     v.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
-fn excerpt(body: &[u8]) -> String {
+pub(crate) fn excerpt(body: &[u8]) -> String {
     let s = String::from_utf8_lossy(body);
     let mut out: String = s.chars().take(BODY_EXCERPT_CHARS).collect();
     if s.chars().count() > BODY_EXCERPT_CHARS {

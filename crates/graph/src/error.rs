@@ -54,9 +54,18 @@ pub enum GraphError {
     /// Refused locally before any request, because Meta would refuse it.
     #[error("{0}")]
     Validation(#[from] ValidationError),
-    /// The client is misconfigured (bad base URL, empty token, ...).
+    /// The client is misconfigured (bad base URL, empty token, missing WABA id, ...).
     #[error("Graph client configuration: {0}")]
     Config(String),
+    /// A downloaded media file does not have the SHA-256 Meta gave for it (truncated
+    /// or altered): discard the bytes.
+    #[error("downloaded media does not match its SHA-256 (expected {expected}, got {actual})")]
+    MediaIntegrity {
+        /// The SHA-256 Meta gave, hex.
+        expected: String,
+        /// The SHA-256 of the bytes received, hex.
+        actual: String,
+    },
 }
 
 impl GraphError {
@@ -84,6 +93,7 @@ impl GraphError {
             }
             GraphError::Decode { .. } => ErrorClass::Unknown,
             GraphError::Validation(_) | GraphError::Config(_) => ErrorClass::InvalidRequest,
+            GraphError::MediaIntegrity { .. } => ErrorClass::Transient,
         }
     }
 

@@ -19,15 +19,28 @@
 // shape; errors are the cold path, so the size of `Result<_, GraphError>` does not matter.
 #![allow(clippy::result_large_err)]
 
+pub mod account;
 mod client;
 mod de;
 pub mod error;
+pub mod media;
 pub mod messages;
+pub mod pacer;
+pub mod retry;
+pub mod templates;
 pub mod webhook;
 
+pub use account::{
+    BlockUsersResponse, BlockedUserEntry, BusinessProfile, BusinessProfileUpdate,
+    PhoneNumberDetails,
+};
 pub use client::{
     GraphClient, GraphClientBuilder, SendMessageResponse, SentContact, SentMessage,
     DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TIMEOUT,
 };
 pub use error::{classify, ApiError, ErrorClass, GraphError};
+pub use media::{MediaDownload, MediaInfo, MediaUpload, MediaUploaded};
 pub use messages::ValidationError;
+pub use pacer::{Pacer, PacerConfig};
+pub use retry::{RequestKind, RetryPolicy};
+pub use templates::{CreatedTemplate, MessageTemplate, NewTemplate, TemplateCategory};

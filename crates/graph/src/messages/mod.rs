@@ -38,6 +38,8 @@ pub use validation::{
     TEMPLATE_PARAMETER_RULE, TEXT_BODY_MAX_CHARS,
 };
 
+pub(crate) use validation::http_link as validation_http_link;
+
 /// Meta's limit on `biz_opaque_callback_data`, in characters.
 pub const BIZ_OPAQUE_CALLBACK_DATA_MAX_CHARS: usize = validation::BIZ_OPAQUE_MAX_CHARS;
 
