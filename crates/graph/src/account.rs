@@ -499,3 +499,12 @@ pub fn parse_business_profile(status: u16, body: &[u8]) -> Result<BusinessProfil
         message: format!("business profile answer: {e}"),
     })
 }
+
+/// Meta's bare acknowledgement `{"success": true}` (media and template deletes,
+/// profile updates, registrations, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SuccessResponse {
+    /// `true` when Meta did it.
+    pub success: bool,
+}
