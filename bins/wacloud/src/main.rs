@@ -1,1 +1,86 @@
-fn main() {}
+//! `wacloud`: reads the settings, sets up logging, and runs the server or a maintenance command.
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+use wacloud::cli::{Cli, Command, WebhookAction};
+use wacloud::{Application, Settings};
+
+fn init_tracing() {
+    let filter = EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).init();
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    let settings = match Settings::from_env() {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => migrate(&settings),
+        Command::Webhooks {
+            action: WebhookAction::Reprocess { unprocessed_only },
+        } => reprocess(&settings, !unprocessed_only).await,
+    }
+}
+
+async fn serve(settings: Settings) -> ExitCode {
+    let app = match Application::build(settings) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("{}", app.banner());
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("server stopped with an error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate(settings: &Settings) -> ExitCode {
+    let url = wacloud_store::DatabaseUrl::parse(&settings.database_url);
+    let result = wacloud_store::conn::establish(&url, false)
+        .and_then(|mut c| wacloud_store::conn::run_migrations(&mut c));
+    match result {
+        Ok(n) => {
+            tracing::info!(applied = n, database = %url.redacted(), "migrations done");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn reprocess(settings: &Settings, include_failed: bool) -> ExitCode {
+    match wacloud::worker::reprocess_stored(settings, include_failed).await {
+        Ok((done, failed)) => {
+            tracing::info!(
+                reprocessed = done,
+                still_failing = failed,
+                "webhooks reprocessed"
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("{e}");
+            ExitCode::FAILURE
+        }
+    }
+}

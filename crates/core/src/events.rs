@@ -11,6 +11,9 @@ use crate::message::{DeliveryError, MessageStatus};
 pub struct CustomerRef {
     /// Meta's `wa_id` (digits), when the event carries one.
     pub wa_id: Option<String>,
+    /// The E.164 number an operator typed, when it may differ from Meta's `wa_id` (Brazil's
+    /// ninth digit, Argentina's `549`, Mexico's `521`).
+    pub phone_number: Option<String>,
     /// The business-scoped user id (BSUID).
     pub user_id: Option<String>,
     /// The WhatsApp profile name.
@@ -23,7 +26,7 @@ impl CustomerRef {
     /// Whether the event identifies anybody at all.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.wa_id.is_none() && self.user_id.is_none()
+        self.wa_id.is_none() && self.user_id.is_none() && self.phone_number.is_none()
     }
 }
 

@@ -242,7 +242,10 @@ mod tests {
         assert!(!Read.supersedes(&Read), "repeat changes nothing");
         assert!(Failed.supersedes(&Sent));
         assert!(!Failed.supersedes(&Delivered));
-        assert!(!Sent.supersedes(&Failed), "failure is not undone by a late sent");
+        assert!(
+            !Sent.supersedes(&Failed),
+            "failure is not undone by a late sent"
+        );
         assert!(!Other("new_meta_status".into()).supersedes(&Pending));
         assert!(Played.supersedes(&Read));
     }

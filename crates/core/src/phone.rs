@@ -69,14 +69,20 @@ impl PhoneNumber {
         let explicit_plus = trimmed.starts_with('+');
         let explicit_00 = !explicit_plus && trimmed.starts_with("00");
         let digits: String = trimmed.chars().filter(char::is_ascii_digit).collect();
-        let has_formatting = trimmed.chars().any(|c| matches!(c, ' ' | '-' | '.' | '(' | ')'));
+        let has_formatting = trimmed
+            .chars()
+            .any(|c| matches!(c, ' ' | '-' | '.' | '(' | ')'));
         if trimmed[usize::from(explicit_plus)..].contains('+') {
             return Err(PhoneError::InvalidCharacters(trimmed.to_owned()));
         }
         if !explicit_plus && !explicit_00 && (has_formatting || digits.starts_with('0')) {
             return Err(PhoneError::MissingCountryCode(trimmed.to_owned()));
         }
-        let international = if explicit_00 { &digits[2..] } else { &digits[..] };
+        let international = if explicit_00 {
+            &digits[2..]
+        } else {
+            &digits[..]
+        };
         if !(8..=15).contains(&international.len()) {
             return Err(PhoneError::BadLength {
                 input: trimmed.to_owned(),
@@ -221,7 +227,12 @@ mod tests {
 
     #[test]
     fn national_form_is_refused_not_guessed() {
-        for input in ["(555) 000-0001", "555-000-0001", "020 7946 0958", "07911123456"] {
+        for input in [
+            "(555) 000-0001",
+            "555-000-0001",
+            "020 7946 0958",
+            "07911123456",
+        ] {
             assert!(
                 matches!(
                     PhoneNumber::parse(input),
@@ -251,7 +262,9 @@ mod tests {
             PhoneNumber::parse("+1234567890123456"),
             Err(PhoneError::BadLength { digits: 16, .. })
         ));
-        let msg = PhoneNumber::parse("(555) 000-0001").unwrap_err().to_string();
+        let msg = PhoneNumber::parse("(555) 000-0001")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("country code"), "{msg}");
     }
 

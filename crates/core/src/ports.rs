@@ -86,7 +86,8 @@ where
     let out = Arc::clone(&slot);
     let job: Job = Box::new(move |repos| {
         let value = f(repos)?;
-        *out.lock().map_err(|_| StoreError::Internal("poisoned".into()))? = Some(value);
+        *out.lock()
+            .map_err(|_| StoreError::Internal("poisoned".into()))? = Some(value);
         Ok(())
     });
     if write {
@@ -244,8 +245,7 @@ pub trait Repos {
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
     /// Marks the number undeliverable (131026) or clears the mark.
-    fn set_undeliverable(&mut self, id: &str, at: Option<DateTime<Utc>>)
-        -> Result<(), StoreError>;
+    fn set_undeliverable(&mut self, id: &str, at: Option<DateTime<Utc>>) -> Result<(), StoreError>;
     /// Lists contacts.
     fn list_contacts(&mut self, q: &ContactQuery) -> Result<ContactList, StoreError>;
 
@@ -301,7 +301,8 @@ pub trait Repos {
     /// Writes a number/account change into `whatsapp_session`.
     fn record_account_event(&mut self, e: &AccountEvent) -> Result<(), StoreError>;
     /// Notes that a delivery for `phone_number_id` arrived.
-    fn touch_session(&mut self, phone_number_id: &str, at: DateTime<Utc>) -> Result<(), StoreError>;
+    fn touch_session(&mut self, phone_number_id: &str, at: DateTime<Utc>)
+        -> Result<(), StoreError>;
 
     // --- queue
     /// Adds items to `whatsapp_queue`.

@@ -99,7 +99,7 @@ pub async fn update(
 pub fn key_ref(key: &CustomerKey) -> CustomerRef {
     match key {
         CustomerKey::Phone(p) => CustomerRef {
-            wa_id: Some(p.digits().to_owned()),
+            phone_number: Some(p.as_e164().to_owned()),
             ..CustomerRef::default()
         },
         CustomerKey::UserId(u) => CustomerRef {

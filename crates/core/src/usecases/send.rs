@@ -123,19 +123,7 @@ pub async fn send(
     let stored = crate::ports::write(store, move |r| {
         let contact = match r.find_contact(&to)? {
             Some(c) => c,
-            None => {
-                let who = match &to {
-                    CustomerKey::Phone(p) => CustomerRef {
-                        wa_id: Some(p.digits().to_owned()),
-                        ..CustomerRef::default()
-                    },
-                    CustomerKey::UserId(u) => CustomerRef {
-                        user_id: Some(u.clone()),
-                        ..CustomerRef::default()
-                    },
-                };
-                r.insert_contact(&new_id(), &who, now)?
-            }
+            None => r.insert_contact(&new_id(), &crate::usecases::contacts::key_ref(&to), now)?,
         };
         if contact.is_blocked {
             return Ok(Err(CoreError::Unprocessable {

@@ -1,0 +1,361 @@
+//! Building and running the server: store, Graph client (or sandbox), routes, workers.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::middleware::{from_fn, Next};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::watch;
+use wacloud_core::outbound::{OutboundRequest, SendFailure, SendReceipt};
+use wacloud_core::ports::{Messenger, Store, SystemClock};
+use wacloud_core::usecases::ingest::OurNumbers;
+use wacloud_graph::GraphClient;
+use wacloud_sandbox::{Sandbox, SandboxConfig};
+use wacloud_store::{DbStore, StoreOptions};
+
+use crate::config::{Mode, Settings};
+use crate::errors::ApiError;
+use crate::glue::messenger::GraphMessenger;
+use crate::routes::{assets, contacts, health, messages, send, stats, webhook};
+use crate::state::{Alerts, AppState};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The listen address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Store(#[from] wacloud_store::StoreInitError),
+    /// The Graph client could not be built.
+    #[error("cannot build the Graph client: {0}")]
+    Graph(String),
+}
+
+/// A built server, listening, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: AppState,
+    store: DbStore,
+    stop_tx: watch::Sender<bool>,
+    banner: String,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A messenger for live mode without a phone number id: every send is refused clearly.
+#[derive(Debug)]
+struct NotConfigured;
+
+#[async_trait]
+impl Messenger for NotConfigured {
+    async fn send(&self, _: &OutboundRequest) -> Result<SendReceipt, SendFailure> {
+        Err(SendFailure::Invalid(
+            "WHATSAPP_PHONE_NUMBER_ID is not set; wacloud cannot send".into(),
+        ))
+    }
+    async fn mark_read(&self, _: &str) -> Result<(), SendFailure> {
+        Ok(())
+    }
+    fn business_phone(&self) -> Option<String> {
+        None
+    }
+}
+
+fn random_token() -> SecretString {
+    use rand::Rng;
+    let bytes: [u8; 24] = rand::rng().random();
+    SecretString::from(hex::encode(bytes))
+}
+
+/// The JSON answer for errors actix raises itself (bad JSON, wrong content type, bad query).
+fn json_error(err: &actix_web::error::JsonPayloadError) -> ApiError {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        ),
+        E::Overflow { limit } | E::OverflowKnownLength { limit, .. } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request bodies are limited to {limit} bytes"),
+        ),
+        E::Deserialize(e) => ApiError::bad_request("invalid_json", e.to_string()),
+        other => ApiError::bad_request("invalid_json", other.to_string()),
+    }
+}
+
+/// Requires the API key on the REST API when one is configured.
+async fn require_api_key(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let expected = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|s| s.settings.api_key.clone());
+    if let Some(key) = expected {
+        if req.method() != actix_web::http::Method::OPTIONS {
+            let given = req
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .or_else(|| req.headers().get("x-api-key").and_then(|v| v.to_str().ok()));
+            let ok = given.is_some_and(|g| {
+                subtle::ConstantTimeEq::ct_eq(g.as_bytes(), key.expose_secret().as_bytes()).into()
+            });
+            if !ok {
+                let err = ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthorized",
+                    "this API needs WACLOUD_API_KEY: send Authorization: Bearer <key> or X-API-Key: <key>",
+                );
+                return Ok(req.into_response(actix_web::ResponseError::error_response(&err)));
+            }
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let base = Cors::default()
+        .allowed_methods(vec!["GET", "POST", "PUT", "OPTIONS"])
+        .allowed_headers(vec![
+            "content-type",
+            "authorization",
+            "x-api-key",
+            "idempotency-key",
+        ])
+        .max_age(3600);
+    if origins.iter().any(|o| o == "*") {
+        base.allow_any_origin().send_wildcard()
+    } else {
+        origins
+            .iter()
+            .fold(base, |c, o| c.allowed_origin(o.as_str()))
+    }
+}
+
+async fn not_found() -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::not_found(
+        "no such route; the API lives under /api/whatsapp and the dashboard at /dashboard.html",
+    ))
+}
+
+impl Application {
+    /// Opens the store, builds the Graph client (or the sandbox), and binds the listener.
+    ///
+    /// # Errors
+    /// [`StartError`].
+    pub fn build(settings: Settings) -> Result<Self, StartError> {
+        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind {
+            addr: settings.bind.clone(),
+            source,
+        })?;
+        let local = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: settings.bind.clone(),
+            source,
+        })?;
+        let port = local.port();
+        let self_base = format!("http://127.0.0.1:{port}");
+
+        let store = DbStore::open(
+            &settings.database_url,
+            &StoreOptions {
+                read_pool_size: settings.read_pool_size,
+                ..StoreOptions::default()
+            },
+        )?;
+
+        let (messenger, sandbox): (Arc<dyn Messenger>, Option<Arc<Sandbox>>) = match settings.mode {
+            Mode::Sandbox => {
+                let pid = settings.phone_number_id.clone().unwrap_or_default();
+                let token = random_token();
+                let mut cfg =
+                    SandboxConfig::new(pid.clone(), settings.app_secrets[0].clone(), token.clone());
+                let d = settings.sandbox_status_delay;
+                cfg.sent_after = d;
+                cfg.delivered_after = d * 2;
+                cfg.read_after = Some(d * 4);
+                cfg.strict_window = settings.sandbox_strict_window;
+                let business = format!("+{}", cfg.display_phone_number);
+                let sb = Sandbox::new(cfg);
+                sb.set_webhook_url(format!("{self_base}/api/whatsapp/webhook"));
+                let client = GraphClient::builder(token, pid)
+                    .base_url(format!("{self_base}/sandbox/graph"))
+                    .api_version(settings.graph_api_version.clone())
+                    .build()
+                    .map_err(|e| StartError::Graph(e.to_string()))?;
+                (
+                    Arc::new(GraphMessenger::new(client, Some(business))),
+                    Some(sb),
+                )
+            }
+            Mode::Live => match (&settings.api_token, &settings.phone_number_id) {
+                (Some(token), Some(pid)) => {
+                    let mut b = GraphClient::builder(token.clone(), pid.clone())
+                        .api_version(settings.graph_api_version.clone());
+                    if let Some(url) = &settings.graph_base_url {
+                        b = b.base_url(url.clone());
+                    }
+                    let client = b.build().map_err(|e| StartError::Graph(e.to_string()))?;
+                    (Arc::new(GraphMessenger::new(client, None)), None)
+                }
+                _ => (Arc::new(NotConfigured), None),
+            },
+        };
+
+        let our_numbers = OurNumbers(settings.phone_number_id.iter().cloned().collect());
+        let state = AppState {
+            store: Arc::new(store.clone()) as Arc<dyn Store>,
+            messenger,
+            clock: Arc::new(SystemClock),
+            settings: Arc::new(settings),
+            our_numbers,
+            sandbox: sandbox.clone(),
+            alerts: Arc::new(Alerts::default()),
+        };
+
+        let banner = format!(
+            "wacloud {} listening on http://{local} — mode: {}{} — database: {} — dashboard: http://{local}/dashboard.html",
+            env!("CARGO_PKG_VERSION"),
+            state.settings.mode.as_str(),
+            match state.settings.mode {
+                Mode::Sandbox => " (no WHATSAPP_API_TOKEN: messages go to the embedded Meta stand-in)",
+                Mode::Live => " (Meta's Graph API)",
+            },
+            store.describe(),
+        );
+
+        let data = web::Data::new(state.clone());
+        let origins = state.settings.cors_origins.clone();
+        let server = HttpServer::new(move || {
+            let mut app = App::new()
+                .app_data(data.clone())
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(1024 * 1024)
+                        .error_handler(|e, _| json_error(&e).into()),
+                )
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::bad_request("invalid_query", e.to_string()).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    ApiError::bad_request("invalid_path", e.to_string()).into()
+                }))
+                .wrap(cors(&origins))
+                .service(
+                    web::resource("/api/whatsapp/webhook")
+                        .route(web::get().to(webhook::handshake))
+                        .route(web::post().to(webhook::receive))
+                        .default_service(web::to(method_not_allowed)),
+                )
+                .service(
+                    web::scope("/api/whatsapp")
+                        .wrap(from_fn(require_api_key))
+                        .route("/health", web::get().to(health::health))
+                        .route("/contacts", web::get().to(contacts::list))
+                        .route("/contacts/{phone}", web::put().to(contacts::update))
+                        .route(
+                            "/contacts/{phone}/read",
+                            web::post().to(contacts::mark_read),
+                        )
+                        .route("/send", web::post().to(send::send_one))
+                        .route("/send-bulk", web::post().to(send::send_bulk))
+                        .route("/batches/{id}", web::get().to(send::batch))
+                        .route("/messages", web::get().to(messages::history))
+                        .route("/stats", web::get().to(stats::stats))
+                        .default_service(web::to(not_found)),
+                )
+                .configure(assets::configure);
+            if let Some(sb) = &sandbox {
+                app = app.configure(wacloud_sandbox::configure(sb.clone()));
+            }
+            app.default_service(web::to(not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartError::Bind {
+            addr: local.to_string(),
+            source,
+        })?
+        .shutdown_timeout(10)
+        .run();
+
+        let (stop_tx, _) = watch::channel(false);
+        Ok(Self {
+            port,
+            server,
+            state,
+            store,
+            stop_tx,
+            banner,
+        })
+    }
+
+    /// The port the server listens on (useful with `WACLOUD_BIND=127.0.0.1:0`).
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The line printed at start-up: mode, database, address.
+    #[must_use]
+    pub fn banner(&self) -> &str {
+        &self.banner
+    }
+
+    /// A handle to stop the server.
+    #[must_use]
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Runs until the server stops (Ctrl-C, SIGTERM, or the handle); then stops the workers and
+    /// lets the store commit what it holds.
+    ///
+    /// # Errors
+    /// I/O errors of the server.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let queue = tokio::spawn(crate::worker::run_queue(
+            self.state.clone(),
+            self.stop_tx.subscribe(),
+        ));
+        tokio::spawn(crate::worker::recover_webhooks(Arc::new(
+            self.state.clone(),
+        )));
+        let result = self.server.await;
+        let _ = self.stop_tx.send(true);
+        let _ = queue.await;
+        self.store.shutdown();
+        result
+    }
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    actix_web::ResponseError::error_response(&ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "the webhook takes GET (handshake) and POST (deliveries)",
+    ))
+}

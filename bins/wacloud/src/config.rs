@@ -1,0 +1,340 @@
+//! Settings from the environment (and a `.env` file), with the seed's variable names.
+
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Default database: a SQLite file, created if absent.
+pub const DEFAULT_DATABASE_URL: &str = "data/wacloud.db";
+/// Default listen address.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
+/// The sandbox's business number id when none is configured.
+pub const SANDBOX_PHONE_NUMBER_ID: &str = "100000000000001";
+
+/// The variables as read; every one optional.
+#[derive(Debug, Default, Deserialize)]
+struct Raw {
+    whatsapp_business_account_id: Option<String>,
+    whatsapp_phone_number_id: Option<String>,
+    whatsapp_api_token: Option<SecretString>,
+    whatsapp_webhook_verify_token: Option<SecretString>,
+    whatsapp_webhook_url: Option<String>,
+    whatsapp_app_secret: Option<SecretString>,
+    whatsapp_graph_api_version: Option<String>,
+    whatsapp_graph_base_url: Option<String>,
+    database_url: Option<String>,
+    wacloud_bind: Option<String>,
+    wacloud_api_key: Option<SecretString>,
+    wacloud_cors_origins: Option<String>,
+    wacloud_sandbox_strict_window: Option<String>,
+    wacloud_sandbox_status_delay_ms: Option<String>,
+    wacloud_queue_workers: Option<String>,
+    wacloud_read_pool_size: Option<String>,
+}
+
+/// Whether wacloud talks to Meta or to the embedded sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A `WHATSAPP_API_TOKEN` is set: Meta's Graph API.
+    Live,
+    /// No token: the embedded stand-in.
+    Sandbox,
+}
+
+impl Mode {
+    /// `live` or `sandbox`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Sandbox => "sandbox",
+        }
+    }
+}
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Live or sandbox.
+    pub mode: Mode,
+    /// `WHATSAPP_BUSINESS_ACCOUNT_ID`.
+    pub business_account_id: Option<String>,
+    /// `WHATSAPP_PHONE_NUMBER_ID` (in sandbox mode, a fixed stand-in id when unset).
+    pub phone_number_id: Option<String>,
+    /// `WHATSAPP_API_TOKEN`, never logged.
+    pub api_token: Option<SecretString>,
+    /// `WHATSAPP_WEBHOOK_VERIFY_TOKEN` (a random one in sandbox mode when unset).
+    pub verify_token: Option<SecretString>,
+    /// `WHATSAPP_WEBHOOK_URL`: the public URL Meta posts to (informational).
+    pub webhook_url: Option<String>,
+    /// `WHATSAPP_APP_SECRET`: one or more App Secrets, comma-separated for rotation (a random
+    /// one in sandbox mode when unset).
+    pub app_secrets: Vec<SecretString>,
+    /// `WHATSAPP_GRAPH_API_VERSION`, default `v25.0`.
+    pub graph_api_version: String,
+    /// `WHATSAPP_GRAPH_BASE_URL`, default `https://graph.facebook.com` (the sandbox in sandbox
+    /// mode).
+    pub graph_base_url: Option<String>,
+    /// `DATABASE_URL`, default `data/wacloud.db`.
+    pub database_url: String,
+    /// `WACLOUD_BIND`, default `127.0.0.1:8000`; port 0 picks a free port.
+    pub bind: String,
+    /// `WACLOUD_API_KEY`: when set, the REST API (not the webhook) requires
+    /// `Authorization: Bearer <key>` or `X-API-Key: <key>`.
+    pub api_key: Option<SecretString>,
+    /// `WACLOUD_CORS_ORIGINS`: origins allowed to call the API and load the widget from
+    /// another page (comma-separated, or `*`).
+    pub cors_origins: Vec<String>,
+    /// `WACLOUD_SANDBOX_STRICT_WINDOW`: the sandbox fails free-form messages outside the
+    /// 24-hour window with 131047, as Meta does.
+    pub sandbox_strict_window: bool,
+    /// `WACLOUD_SANDBOX_STATUS_DELAY_MS`: delay between the sandbox's statuses.
+    pub sandbox_status_delay: Duration,
+    /// `WACLOUD_QUEUE_WORKERS`: concurrent sends of the queue worker.
+    pub queue_workers: usize,
+    /// `WACLOUD_READ_POOL_SIZE`: read connections.
+    pub read_pool_size: u32,
+}
+
+/// A setting that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+fn random_secret() -> SecretString {
+    use rand::Rng;
+    let bytes: [u8; 24] = rand::rng().random();
+    SecretString::from(hex::encode(bytes))
+}
+
+fn flag(v: Option<&str>) -> bool {
+    matches!(
+        v.map(str::to_ascii_lowercase).as_deref(),
+        Some("1" | "true" | "yes" | "on")
+    )
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn non_empty_secret(v: Option<SecretString>) -> Option<SecretString> {
+    v.filter(|s| !s.expose_secret().trim().is_empty())
+}
+
+impl Settings {
+    /// Reads the process environment (after loading `.env` if present).
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a value that cannot be used.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let _ = dotenvy::dotenv();
+        let raw: Raw = config::Config::builder()
+            .add_source(config::Environment::default().try_parsing(false))
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| ConfigError(e.to_string()))?;
+        Self::from_raw(raw)
+    }
+
+    /// Settings from explicit `(NAME, value)` pairs, ignoring the process environment: for
+    /// tests and embedding.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a value that cannot be used.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ConfigError> {
+        let map: std::collections::HashMap<String, String> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+            .collect();
+        let raw: Raw = config::Config::builder()
+            .add_source(
+                config::Environment::default().source(Some(
+                    map.into_iter()
+                        .map(|(k, v)| (k.to_ascii_uppercase(), v))
+                        .collect(),
+                )),
+            )
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| ConfigError(e.to_string()))?;
+        Self::from_raw(raw)
+    }
+
+    fn from_raw(raw: Raw) -> Result<Self, ConfigError> {
+        let api_token = non_empty_secret(raw.whatsapp_api_token);
+        let mode = if api_token.is_some() {
+            Mode::Live
+        } else {
+            Mode::Sandbox
+        };
+        let mut app_secrets: Vec<SecretString> = raw
+            .whatsapp_app_secret
+            .map(|s| {
+                s.expose_secret()
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| SecretString::from(s.to_owned()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut verify_token = non_empty_secret(raw.whatsapp_webhook_verify_token);
+        let mut phone_number_id = non_empty(raw.whatsapp_phone_number_id);
+        if mode == Mode::Sandbox {
+            if app_secrets.is_empty() {
+                app_secrets.push(random_secret());
+            }
+            if verify_token.is_none() {
+                verify_token = Some(random_secret());
+            }
+            if phone_number_id.is_none() {
+                phone_number_id = Some(SANDBOX_PHONE_NUMBER_ID.to_owned());
+            }
+        }
+        if let Some(id) = &phone_number_id {
+            if !id.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ConfigError(
+                    "WHATSAPP_PHONE_NUMBER_ID must be the numeric phone number id from Meta's App Dashboard, not the phone number".into(),
+                ));
+            }
+        }
+        let graph_api_version = non_empty(raw.whatsapp_graph_api_version)
+            .unwrap_or_else(|| wacloud_graph::DEFAULT_API_VERSION.to_owned());
+        let parse_num = |name: &str, v: Option<String>, default: u64| -> Result<u64, ConfigError> {
+            match non_empty(v) {
+                None => Ok(default),
+                Some(s) => s
+                    .parse()
+                    .map_err(|_| ConfigError(format!("{name} must be a whole number, got {s:?}"))),
+            }
+        };
+        Ok(Self {
+            mode,
+            business_account_id: non_empty(raw.whatsapp_business_account_id),
+            phone_number_id,
+            api_token,
+            verify_token,
+            webhook_url: non_empty(raw.whatsapp_webhook_url),
+            app_secrets,
+            graph_api_version,
+            graph_base_url: non_empty(raw.whatsapp_graph_base_url),
+            database_url: non_empty(raw.database_url)
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
+            bind: non_empty(raw.wacloud_bind).unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            api_key: non_empty_secret(raw.wacloud_api_key),
+            cors_origins: non_empty(raw.wacloud_cors_origins)
+                .map(|s| {
+                    s.split(',')
+                        .map(|o| o.trim().to_owned())
+                        .filter(|o| !o.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            sandbox_strict_window: flag(raw.wacloud_sandbox_strict_window.as_deref()),
+            sandbox_status_delay: Duration::from_millis(parse_num(
+                "WACLOUD_SANDBOX_STATUS_DELAY_MS",
+                raw.wacloud_sandbox_status_delay_ms,
+                500,
+            )?),
+            queue_workers: usize::try_from(parse_num(
+                "WACLOUD_QUEUE_WORKERS",
+                raw.wacloud_queue_workers,
+                8,
+            )?)
+            .unwrap_or(8)
+            .clamp(1, 256),
+            read_pool_size: u32::try_from(parse_num(
+                "WACLOUD_READ_POOL_SIZE",
+                raw.wacloud_read_pool_size,
+                4,
+            )?)
+            .unwrap_or(4)
+            .clamp(1, 64),
+        })
+    }
+
+    /// Whether everything needed to talk to Meta is set.
+    #[must_use]
+    pub fn is_configured(&self) -> bool {
+        self.mode == Mode::Live
+            && self.api_token.is_some()
+            && self.phone_number_id.is_some()
+            && !self.app_secrets.is_empty()
+    }
+
+    /// What is missing for live mode, as operator-facing sentences.
+    #[must_use]
+    pub fn missing(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.mode == Mode::Live {
+            if self.phone_number_id.is_none() {
+                out.push("WHATSAPP_PHONE_NUMBER_ID is not set: messages cannot be sent".into());
+            }
+            if self.app_secrets.is_empty() {
+                out.push(
+                    "WHATSAPP_APP_SECRET is not set: webhooks from Meta are refused (401)".into(),
+                );
+            }
+            if self.verify_token.is_none() {
+                out.push("WHATSAPP_WEBHOOK_VERIFY_TOKEN is not set: Meta's webhook handshake is refused (403)".into());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_token_means_sandbox_with_generated_secrets() {
+        let s = Settings::from_pairs([]).unwrap();
+        assert_eq!(s.mode, Mode::Sandbox);
+        assert_eq!(s.phone_number_id.as_deref(), Some(SANDBOX_PHONE_NUMBER_ID));
+        assert_eq!(s.app_secrets.len(), 1);
+        assert!(s.verify_token.is_some());
+        assert_eq!(s.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.bind, DEFAULT_BIND);
+        assert_eq!(s.graph_api_version, "v25.0");
+        assert!(!s.is_configured());
+    }
+
+    #[test]
+    fn token_means_live_and_secrets_rotate() {
+        let s = Settings::from_pairs([
+            ("WHATSAPP_API_TOKEN", "EAAG-token"),
+            ("WHATSAPP_PHONE_NUMBER_ID", "106540352242922"),
+            ("WHATSAPP_APP_SECRET", "old-secret, new-secret"),
+            ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "verify-me"),
+        ])
+        .unwrap();
+        assert_eq!(s.mode, Mode::Live);
+        assert_eq!(s.app_secrets.len(), 2);
+        assert!(s.is_configured());
+        assert!(s.missing().is_empty());
+    }
+
+    #[test]
+    fn live_without_secret_says_what_is_missing() {
+        let s = Settings::from_pairs([("WHATSAPP_API_TOKEN", "EAAG-token")]).unwrap();
+        assert!(!s.is_configured());
+        let missing = s.missing().join("\n");
+        assert!(missing.contains("WHATSAPP_PHONE_NUMBER_ID"));
+        assert!(missing.contains("WHATSAPP_APP_SECRET"));
+    }
+
+    #[test]
+    fn a_phone_number_is_not_a_phone_number_id() {
+        let e = Settings::from_pairs([
+            ("WHATSAPP_API_TOKEN", "t"),
+            ("WHATSAPP_PHONE_NUMBER_ID", "+1 555 000 0001"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("numeric phone number id"));
+    }
+}

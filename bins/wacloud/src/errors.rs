@@ -1,0 +1,179 @@
+//! HTTP errors: always JSON `{"error": {"code", "message", ...}}` with a fitting status; the
+//! cause of a 500 goes only to the log.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{json, Value};
+use wacloud_core::outbound::SendFailure;
+use wacloud_core::ports::StoreError;
+use wacloud_core::CoreError;
+
+/// An error answer.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Machine-readable code.
+    pub code: String,
+    /// What to do about it.
+    pub message: String,
+    /// Extra members of the error object (`field`, `graph`, `message_id`, ...).
+    pub extra: serde_json::Map<String, Value>,
+}
+
+impl ApiError {
+    /// An error with a status, code and message.
+    pub fn new(status: StatusCode, code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: code.into(),
+            message: message.into(),
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// 400.
+    pub fn bad_request(code: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 404.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    /// Adds a member to the error object.
+    #[must_use]
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// A 500 whose cause is logged, never answered.
+    pub fn internal(cause: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; see the server log",
+        )
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.code,
+            self.message
+        )
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut obj = serde_json::Map::new();
+        obj.insert("code".into(), json!(self.code));
+        obj.insert("message".into(), json!(self.message));
+        obj.extend(self.extra.clone());
+        HttpResponse::build(self.status).json(json!({ "error": obj }))
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "database unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is unavailable; try again shortly",
+                )
+            }
+            StoreError::NotFound(m) => Self::not_found(m),
+            StoreError::Conflict(m) => Self::new(StatusCode::CONFLICT, "conflict", m),
+            StoreError::Internal(cause) => Self::internal(&cause),
+        }
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Invalid {
+                code,
+                message,
+                field,
+            } => {
+                let err = Self::bad_request(code, message);
+                match field {
+                    Some(f) => err.with("field", f),
+                    None => err,
+                }
+            }
+            CoreError::Unprocessable { code, message } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
+            }
+            CoreError::NotFound(m) => Self::not_found(m),
+            CoreError::Store(s) => s.into(),
+            CoreError::Send {
+                failure,
+                message_id,
+            } => {
+                let err = send_error(&failure);
+                match message_id {
+                    Some(id) => err.with("message_id", id),
+                    None => err,
+                }
+            }
+        }
+    }
+}
+
+fn send_error(f: &SendFailure) -> ApiError {
+    match f {
+        SendFailure::Rejected {
+            http_status,
+            error,
+            class,
+            ..
+        } => ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "graph_error",
+            format!(
+                "Meta refused the message ({}): {}",
+                error.code.map_or_else(|| "no code".to_owned(), |c| c.to_string()),
+                error.message.as_deref().unwrap_or("no message")
+            ),
+        )
+        .with(
+            "graph",
+            json!({
+                "http_status": http_status,
+                "code": error.code,
+                "title": error.title,
+                "message": error.message,
+                "details": error.details,
+                "class": class,
+            }),
+        ),
+        SendFailure::Invalid(m) => ApiError::bad_request("invalid_request", m.clone()),
+        SendFailure::OutcomeUnknown(m) => ApiError::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "outcome_unknown",
+            format!("{m}. The message is kept as pending and will be reconciled from Meta's status webhooks; do not resend it blindly."),
+        ),
+        SendFailure::Unreachable(m) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "meta_unreachable",
+            format!("{m}. Nothing was sent; try again."),
+        ),
+    }
+}

@@ -1,0 +1,434 @@
+//! Meta's webhook payload (typed by `wacloud-graph`) → the core's events.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use wacloud_core::events::{
+    AccountEvent, CustomerRef, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery,
+    PreferenceUpdate, StatusUpdate, TemplateUpdate, WebhookEvent,
+};
+use wacloud_core::message::{DeliveryError, MessageStatus};
+use wacloud_graph::webhook::{
+    Change, ChangeValue, Contact, Interactive, Message, MessageContent, MessagesValue, Status,
+    WebhookError, WebhookPayload,
+};
+
+/// Parses a raw delivery into events. `Err` carries a reason fit for the stored delivery and
+/// the log (never the body itself).
+pub fn parse_delivery(body: &[u8], now: DateTime<Utc>) -> Result<ParsedDelivery, String> {
+    let payload = WebhookPayload::from_slice(body).map_err(|e| e.to_string())?;
+    Ok(to_events(&payload, now))
+}
+
+/// Translates a parsed payload: every entry, every change, every message, status and error.
+#[must_use]
+pub fn to_events(payload: &WebhookPayload, now: DateTime<Utc>) -> ParsedDelivery {
+    let mut out = ParsedDelivery::default();
+    for entry in &payload.entry {
+        let at = entry.time.and_then(ts).unwrap_or(now);
+        for change in &entry.changes {
+            if !out.fields.contains(&change.field) {
+                out.fields.push(change.field.clone());
+            }
+            change_events(&mut out, &entry.id, change, at);
+        }
+    }
+    out
+}
+
+fn note_pid(out: &mut ParsedDelivery, pid: &str) {
+    if !out.phone_number_ids.iter().any(|p| p == pid) {
+        out.phone_number_ids.push(pid.to_owned());
+    }
+}
+
+fn ts(secs: i64) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(secs, 0)
+}
+
+fn delivery_error(e: &WebhookError) -> DeliveryError {
+    DeliveryError {
+        code: Some(e.code),
+        title: e.title.clone(),
+        message: e.message.clone(),
+        details: e.details.clone(),
+    }
+}
+
+fn change_events(out: &mut ParsedDelivery, waba_id: &str, change: &Change, at: DateTime<Utc>) {
+    let field = change.field.clone();
+    let template = |template_id: &Option<String>, name: &Option<String>, lang: &Option<String>| {
+        TemplateUpdate {
+            template_id: template_id.clone(),
+            name: name.clone(),
+            language: lang.clone(),
+            status: None,
+            quality_score: None,
+            category: None,
+            reason: None,
+            components: None,
+            at,
+        }
+    };
+    let account = |event: Option<String>, raw: Value| AccountEvent {
+        phone_number_id: None,
+        waba_id: Some(waba_id.to_owned()),
+        field: field.clone(),
+        event,
+        quality_rating: None,
+        messaging_limit_tier: None,
+        verified_name: None,
+        raw: raw.to_string(),
+        at,
+    };
+    match &change.value {
+        ChangeValue::Messages(v) => messages_value(out, v, false, at),
+        ChangeValue::SmbMessageEchoes(v) => messages_value(out, v, true, at),
+        ChangeValue::TemplateStatusUpdate(t) => {
+            let mut u = template(
+                &t.message_template_id,
+                &t.message_template_name,
+                &t.message_template_language,
+            );
+            u.status = t.event.clone();
+            u.category = t.message_template_category.clone();
+            u.reason = t.reason.clone();
+            out.events.push(WebhookEvent::Template(u));
+        }
+        ChangeValue::TemplateQualityUpdate(t) => {
+            let mut u = template(
+                &t.message_template_id,
+                &t.message_template_name,
+                &t.message_template_language,
+            );
+            u.quality_score = t.new_quality_score.clone();
+            out.events.push(WebhookEvent::Template(u));
+        }
+        ChangeValue::TemplateCategoryUpdate(t) => {
+            let mut u = template(
+                &t.message_template_id,
+                &t.message_template_name,
+                &t.message_template_language,
+            );
+            u.category = t
+                .new_category
+                .clone()
+                .or_else(|| t.correct_category.clone());
+            out.events.push(WebhookEvent::Template(u));
+        }
+        ChangeValue::TemplateComponentsUpdate(t) => {
+            let mut u = template(
+                &t.message_template_id,
+                &t.message_template_name,
+                &t.message_template_language,
+            );
+            u.components = Some(
+                json!({
+                    "title": t.message_template_title,
+                    "body": t.message_template_element,
+                    "footer": t.message_template_footer,
+                    "buttons": t.message_template_buttons,
+                })
+                .to_string(),
+            );
+            out.events.push(WebhookEvent::Template(u));
+        }
+        ChangeValue::PhoneNumberQualityUpdate(q) => {
+            let mut a = account(q.event.clone(), serde_json::to_value(q).unwrap_or_default());
+            a.quality_rating = q.event.clone();
+            a.messaging_limit_tier = q.current_limit.clone();
+            out.events.push(WebhookEvent::Account(a));
+        }
+        ChangeValue::PhoneNumberNameUpdate(n) => {
+            let mut a = account(
+                n.decision.clone(),
+                serde_json::to_value(n).unwrap_or_default(),
+            );
+            if n.decision.as_deref() == Some("APPROVED") {
+                a.verified_name = n.requested_verified_name.clone();
+            }
+            out.events.push(WebhookEvent::Account(a));
+        }
+        ChangeValue::AccountUpdate(u) => {
+            let a = account(u.event.clone(), serde_json::to_value(u).unwrap_or_default());
+            out.events.push(WebhookEvent::Account(a));
+        }
+        ChangeValue::AccountReviewUpdate(u) => {
+            let a = account(
+                u.decision.clone(),
+                serde_json::to_value(u).unwrap_or_default(),
+            );
+            out.events.push(WebhookEvent::Account(a));
+        }
+        ChangeValue::UserPreferences(v) => {
+            let pid = v.metadata.as_ref().map(|m| m.phone_number_id.clone());
+            if let Some(p) = &pid {
+                note_pid(out, p);
+            }
+            for p in &v.user_preferences {
+                if p.category.as_deref() != Some("marketing_messages") {
+                    continue;
+                }
+                let opt_out = match p.value.as_deref() {
+                    Some("stop") => true,
+                    Some("resume") => false,
+                    _ => continue,
+                };
+                out.events.push(WebhookEvent::Preference(PreferenceUpdate {
+                    phone_number_id: pid.clone(),
+                    customer: CustomerRef {
+                        wa_id: p.wa_id.clone(),
+                        user_id: p.user_id.clone(),
+                        ..CustomerRef::default()
+                    },
+                    marketing_opt_out: opt_out,
+                    at: p.timestamp.and_then(ts).unwrap_or(at),
+                }));
+            }
+        }
+        ChangeValue::Calls(v) => {
+            if let Some(m) = &v.metadata {
+                note_pid(out, &m.phone_number_id);
+            }
+            out.events.push(WebhookEvent::Unhandled { field });
+        }
+        ChangeValue::GroupLifecycleUpdate(v)
+        | ChangeValue::GroupParticipantsUpdate(v)
+        | ChangeValue::GroupSettingsUpdate(v) => {
+            if let Some(m) = &v.metadata {
+                note_pid(out, &m.phone_number_id);
+            }
+            out.events.push(WebhookEvent::Unhandled { field });
+        }
+        _ => out.events.push(WebhookEvent::Unhandled { field }),
+    }
+}
+
+fn customer_ref(c: &Contact) -> CustomerRef {
+    CustomerRef {
+        wa_id: c.wa_id.clone(),
+        user_id: c.user_id.clone(),
+        phone_number: None,
+        profile_name: c.profile.as_ref().and_then(|p| p.name.clone()),
+        username: c.profile.as_ref().and_then(|p| p.username.clone()),
+    }
+}
+
+/// The sender of `m`, with the profile from `contacts[]` when one matches.
+fn sender(m: &Message, contacts: &[Contact]) -> CustomerRef {
+    let matching = contacts.iter().find(|c| {
+        (m.from.is_some() && c.wa_id == m.from)
+            || (m.from_user_id.is_some() && c.user_id == m.from_user_id)
+    });
+    let matching = matching.or(if contacts.len() == 1 {
+        contacts.first()
+    } else {
+        None
+    });
+    let mut who = matching.map(customer_ref).unwrap_or_default();
+    if m.from.is_some() {
+        who.wa_id.clone_from(&m.from);
+    }
+    if who.user_id.is_none() {
+        who.user_id.clone_from(&m.from_user_id);
+    }
+    who
+}
+
+fn messages_value(out: &mut ParsedDelivery, v: &MessagesValue, echoes: bool, at: DateTime<Utc>) {
+    let pid = v.metadata.phone_number_id.clone();
+    note_pid(out, &pid);
+    if !echoes {
+        for c in &v.contacts {
+            let who = customer_ref(c);
+            if !who.is_empty() {
+                out.events.push(WebhookEvent::ContactSeen {
+                    phone_number_id: pid.clone(),
+                    customer: who,
+                    at,
+                });
+            }
+        }
+    }
+    for m in &v.messages {
+        out.events
+            .push(WebhookEvent::Inbound(inbound(m, &v.contacts, &pid, at)));
+    }
+    for m in &v.message_echoes {
+        out.events.push(WebhookEvent::Echo(echo(m, &pid, at)));
+    }
+    for s in &v.statuses {
+        out.events.push(WebhookEvent::Status(status(s, &pid, at)));
+    }
+    for e in &v.errors {
+        out.events.push(WebhookEvent::ValueError {
+            phone_number_id: Some(pid.clone()),
+            error: delivery_error(e),
+        });
+    }
+}
+
+/// Text for the chat: the text or caption, else a readable summary of the content.
+fn text_of(m: &Message) -> Option<String> {
+    if let Some(t) = m.text_or_caption() {
+        return Some(t.to_owned());
+    }
+    match &m.content {
+        MessageContent::Location(l) => {
+            let place = [l.name.as_deref(), l.address.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let coords = if l.latitude.is_finite() && l.longitude.is_finite() {
+                format!("{:.5}, {:.5}", l.latitude, l.longitude)
+            } else {
+                String::new()
+            };
+            Some(
+                [place, coords]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · "),
+            )
+            .filter(|s| !s.is_empty())
+        }
+        MessageContent::Contacts(cards) => {
+            let names: Vec<String> = cards
+                .iter()
+                .filter_map(|c| c.pointer("/name/formatted_name").and_then(Value::as_str))
+                .map(str::to_owned)
+                .collect();
+            Some(if names.is_empty() {
+                "Shared a contact".to_owned()
+            } else {
+                format!("Shared contact: {}", names.join(", "))
+            })
+        }
+        MessageContent::Interactive(Interactive::NfmReply { body, name, .. }) => body
+            .clone()
+            .or_else(|| name.as_ref().map(|n| format!("Completed flow {n}"))),
+        MessageContent::Interactive(Interactive::CallPermissionReply { response, .. }) => {
+            Some(format!(
+                "Call permission: {}",
+                response.as_deref().unwrap_or("answered")
+            ))
+        }
+        MessageContent::Reaction { emoji, .. } => emoji.clone().filter(|e| !e.is_empty()),
+        MessageContent::Order(o) => {
+            let n = o
+                .get("product_items")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            let text = o.get("text").and_then(Value::as_str);
+            Some(match text {
+                Some(t) => format!("Order ({n} items): {t}"),
+                None => format!("Order ({n} items)"),
+            })
+        }
+        MessageContent::System { body, .. } => body.clone(),
+        _ => None,
+    }
+}
+
+fn media_of(m: &MessageContent) -> Option<Value> {
+    match m {
+        MessageContent::Image(x)
+        | MessageContent::Audio(x)
+        | MessageContent::Video(x)
+        | MessageContent::Document(x)
+        | MessageContent::Sticker(x) => serde_json::to_value(x).ok(),
+        _ => None,
+    }
+}
+
+fn effect_of(m: &Message) -> InboundEffect {
+    match &m.content {
+        MessageContent::Reaction { message_id, emoji } => InboundEffect::Reaction {
+            target: message_id.clone(),
+            emoji: emoji.clone().filter(|e| !e.is_empty()),
+        },
+        MessageContent::Edit {
+            original_message_id: Some(target),
+            message,
+        } => InboundEffect::Edit {
+            target: target.clone(),
+            text: message
+                .as_ref()
+                .and_then(|x| x.content.text_or_caption())
+                .map(str::to_owned),
+        },
+        MessageContent::Revoke {
+            original_message_id: Some(target),
+        } => InboundEffect::Revoke {
+            target: target.clone(),
+        },
+        _ => InboundEffect::Plain,
+    }
+}
+
+fn inbound(m: &Message, contacts: &[Contact], pid: &str, at: DateTime<Utc>) -> InboundMessage {
+    InboundMessage {
+        wamid: m.id.clone(),
+        phone_number_id: pid.to_owned(),
+        customer: sender(m, contacts),
+        timestamp: ts(m.timestamp).unwrap_or(at),
+        message_type: m.type_name().to_owned(),
+        text: text_of(m),
+        reply_to: m.context.as_ref().and_then(|c| c.id.clone()),
+        is_forwarded: m
+            .context
+            .as_ref()
+            .is_some_and(|c| c.forwarded || c.frequently_forwarded),
+        media: media_of(&m.content),
+        error: m.errors.first().map(delivery_error),
+        group_id: m
+            .raw
+            .get("group_id")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        effect: effect_of(m),
+        raw: m.raw.to_string(),
+    }
+}
+
+fn echo(m: &Message, pid: &str, at: DateTime<Utc>) -> OutboundEcho {
+    OutboundEcho {
+        wamid: m.id.clone(),
+        phone_number_id: pid.to_owned(),
+        customer: CustomerRef {
+            wa_id: m.to.clone(),
+            user_id: m.to_user_id.clone(),
+            ..CustomerRef::default()
+        },
+        timestamp: ts(m.timestamp).unwrap_or(at),
+        message_type: m.type_name().to_owned(),
+        text: text_of(m),
+        effect: effect_of(m),
+        raw: m.raw.to_string(),
+    }
+}
+
+fn status(s: &Status, pid: &str, at: DateTime<Utc>) -> StatusUpdate {
+    let group = s.is_group();
+    StatusUpdate {
+        wamid: s.id.clone(),
+        phone_number_id: pid.to_owned(),
+        status: MessageStatus::from(s.status.as_str()),
+        timestamp: ts(s.timestamp).unwrap_or(at),
+        recipient: if group {
+            CustomerRef::default()
+        } else {
+            CustomerRef {
+                wa_id: s.recipient_id.clone(),
+                user_id: s.recipient_user_id.clone(),
+                ..CustomerRef::default()
+            }
+        },
+        error: s.errors.first().map(delivery_error),
+        biz_opaque_callback_data: s.biz_opaque_callback_data.clone(),
+        conversation_id: s.conversation.as_ref().and_then(|c| c.id.clone()),
+        pricing_category: s.pricing.as_ref().and_then(|p| p.category.clone()),
+        group_id: if group { s.recipient_id.clone() } else { None },
+    }
+}

@@ -1,0 +1,122 @@
+//! `/api/whatsapp/contacts`: list, update, mark read.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use wacloud_core::contact::{Contact, ContactQuery, ContactUpdate};
+use wacloud_core::usecases::contacts;
+
+use crate::errors::ApiError;
+use crate::routes::customer_key;
+use crate::state::AppState;
+
+/// A contact as the API answers it: the stored contact plus its customer service window.
+#[derive(Debug, Serialize)]
+pub struct ContactView {
+    #[serde(flatten)]
+    contact: Contact,
+    window_open: bool,
+    window_expires_at: Option<DateTime<Utc>>,
+}
+
+impl ContactView {
+    /// Adds the window as of `now`.
+    #[must_use]
+    pub fn new(contact: Contact, now: DateTime<Utc>) -> Self {
+        let w = contact.window(now);
+        Self {
+            contact,
+            window_open: w.open,
+            window_expires_at: w.expires_at,
+        }
+    }
+}
+
+/// Query of `GET /contacts`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    search: Option<String>,
+    tag: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// `GET /contacts?search=&tag=&limit=&offset=`.
+pub async fn list(
+    state: web::Data<AppState>,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(
+            ApiError::bad_request("invalid_request", "limit must be 1 to 200")
+                .with("field", "limit"),
+        );
+    }
+    let offset = q.offset.unwrap_or(0);
+    if offset < 0 {
+        return Err(
+            ApiError::bad_request("invalid_request", "offset must be 0 or more")
+                .with("field", "offset"),
+        );
+    }
+    if q.search.as_ref().is_some_and(|s| s.chars().count() > 200) {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "search is longer than 200 characters",
+        )
+        .with("field", "search"));
+    }
+    let list = contacts::list(
+        state.store.as_ref(),
+        ContactQuery {
+            search: q.search,
+            tag: q.tag,
+            limit,
+            offset,
+        },
+    )
+    .await?;
+    let now = state.clock.now();
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "contacts": list.contacts.into_iter().map(|c| ContactView::new(c, now)).collect::<Vec<_>>(),
+        "total_count": list.total_count,
+        "unread_count": list.unread_count,
+    })))
+}
+
+/// `PUT /contacts/{phone}`: update (or create) a contact.
+pub async fn update(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<ContactUpdate>,
+) -> Result<HttpResponse, ApiError> {
+    let key = customer_key(&path)?;
+    let c = contacts::update(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        key,
+        body.into_inner(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(ContactView::new(c, state.clock.now())))
+}
+
+/// `POST /contacts/{phone}/read`: mark the conversation read and send Meta a read receipt.
+pub async fn mark_read(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = customer_key(&path)?;
+    let r = contacts::mark_read(state.store.as_ref(), state.messenger.as_ref(), key).await?;
+    if let Some(e) = &r.receipt_error {
+        tracing::warn!(error = %e, "read receipt to Meta failed");
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "marked_read": r.marked_read,
+        "contact": ContactView::new(r.contact, state.clock.now()),
+        "receipt_error": r.receipt_error,
+    })))
+}

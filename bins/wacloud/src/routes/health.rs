@@ -1,0 +1,59 @@
+//! `GET /api/whatsapp/health`.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::config::Mode;
+use crate::state::{Alert, AppState};
+
+/// Mode, configuration, database state and alerts. 200 unless the database is down (503).
+pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+    let s = &state.settings;
+    let db = state.store.ping().await;
+    let mut alerts: Vec<Alert> = s
+        .missing()
+        .into_iter()
+        .map(|m| Alert {
+            code: "config_missing".into(),
+            message: m,
+        })
+        .collect();
+    alerts.extend(state.alerts.list());
+    let (status, code) = match (&db, alerts.is_empty()) {
+        (Err(_), _) => ("down", actix_web::http::StatusCode::SERVICE_UNAVAILABLE),
+        (Ok(()), true) => ("ok", actix_web::http::StatusCode::OK),
+        (Ok(()), false) => ("degraded", actix_web::http::StatusCode::OK),
+    };
+    let message = match (s.mode, s.is_configured()) {
+        (Mode::Sandbox, _) => {
+            "Sandbox mode: no WHATSAPP_API_TOKEN is set, so messages go to the embedded Meta stand-in, which answers with signed status webhooks; no real WhatsApp message is sent".to_owned()
+        }
+        (Mode::Live, true) => "WhatsApp service is configured".to_owned(),
+        (Mode::Live, false) => {
+            "WhatsApp is not fully configured; see alerts".to_owned()
+        }
+    };
+    let mut body = json!({
+        "status": status,
+        "is_configured": s.is_configured(),
+        "mode": s.mode.as_str(),
+        "message": message,
+        "phone_number_id": s.phone_number_id,
+        "graph_api_version": s.graph_api_version,
+        "database": {
+            "backend": state.store.backend(),
+            "status": if db.is_ok() { "ok" } else { "unavailable" },
+        },
+        "alerts": alerts,
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    if let Some(sb) = &state.sandbox {
+        body["display_phone_number"] = json!(format!("+{}", sb.config().display_phone_number));
+        body["sandbox"] = json!({
+            "customer_endpoint": "/sandbox/customers/{phone}/messages",
+            "sent_endpoint": "/sandbox/sent",
+            "strict_window": sb.config().strict_window,
+        });
+    }
+    HttpResponse::build(code).json(body)
+}

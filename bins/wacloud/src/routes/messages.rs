@@ -1,0 +1,97 @@
+//! `GET /api/whatsapp/messages`: history, newest first, with a cursor.
+
+use actix_web::{web, HttpResponse};
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use wacloud_core::message::Direction;
+use wacloud_core::usecases::contacts;
+
+use crate::errors::ApiError;
+use crate::routes::customer_key;
+use crate::state::AppState;
+
+/// Query of `GET /messages`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    phone: Option<String>,
+    direction: Option<String>,
+    limit: Option<i64>,
+    before: Option<String>,
+}
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+/// The opaque cursor for a message position.
+#[must_use]
+pub fn encode_cursor(t: DateTime<Utc>, id: &str) -> String {
+    B64.encode(format!("{}|{id}", t.timestamp_micros()))
+}
+
+fn decode_cursor(c: &str) -> Option<(DateTime<Utc>, String)> {
+    let raw = String::from_utf8(B64.decode(c).ok()?).ok()?;
+    let (t, id) = raw.split_once('|')?;
+    let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;
+    (!id.is_empty() && id.len() <= 64).then(|| (t, id.to_owned()))
+}
+
+/// `GET /messages?phone=&direction=&limit=&before=`.
+pub async fn history(
+    state: web::Data<AppState>,
+    q: web::Query<HistoryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let q = q.into_inner();
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(
+            ApiError::bad_request("invalid_request", "limit must be 1 to 200")
+                .with("field", "limit"),
+        );
+    }
+    let direction = match q.direction.as_deref().filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(d.parse::<Direction>().map_err(|_| {
+            ApiError::bad_request("invalid_request", "direction must be inbound or outbound")
+                .with("field", "direction")
+        })?),
+    };
+    let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
+        None => None,
+        Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+            ApiError::bad_request("invalid_cursor", "before is not a cursor this API returned")
+                .with("field", "before")
+        })?),
+    };
+    let contact = match q.phone.as_deref().filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => Some(customer_key(p)?),
+    };
+    let page = contacts::history(state.store.as_ref(), contact, direction, limit, before).await?;
+    let next_cursor = if page.has_more {
+        page.messages
+            .last()
+            .map(|m| encode_cursor(m.created_at, &m.id))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "messages": page.messages,
+        "next_cursor": next_cursor,
+        "has_more": page.has_more,
+    })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_and_rejects_garbage() {
+        let t = DateTime::from_timestamp_micros(1_730_231_903_123_456).unwrap();
+        let c = encode_cursor(t, "0193-abc");
+        assert_eq!(decode_cursor(&c), Some((t, "0193-abc".to_owned())));
+        assert_eq!(decode_cursor("not a cursor"), None);
+        assert_eq!(decode_cursor(&B64.encode("123")), None);
+    }
+}

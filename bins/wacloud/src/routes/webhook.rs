@@ -1,0 +1,150 @@
+//! `/api/whatsapp/webhook`: Meta's handshake (GET) and deliveries (POST).
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use futures::StreamExt;
+use ring::digest;
+use serde::Deserialize;
+use wacloud_core::ports::{new_id, StoreError};
+use wacloud_core::usecases::ingest::ingest;
+use wacloud_core::webhook::NewWebhook;
+use wacloud_graph::webhook::{verify_handshake, verify_signature};
+
+use crate::errors::ApiError;
+use crate::glue::webhook::parse_delivery;
+use crate::state::AppState;
+
+/// Largest delivery accepted, in bytes (Meta's are far smaller).
+pub const MAX_WEBHOOK_BYTES: usize = 3 * 1024 * 1024;
+
+/// Query of the handshake.
+#[derive(Debug, Deserialize)]
+pub struct Handshake {
+    #[serde(rename = "hub.mode")]
+    mode: Option<String>,
+    #[serde(rename = "hub.verify_token")]
+    token: Option<String>,
+    #[serde(rename = "hub.challenge")]
+    challenge: Option<String>,
+}
+
+/// `GET /webhook`: answers Meta's subscription handshake with the challenge, verbatim, as
+/// `text/plain`; 403 for a wrong mode or token.
+pub async fn handshake(state: web::Data<AppState>, q: web::Query<Handshake>) -> HttpResponse {
+    let Some(expected) = state.settings.verify_token.as_ref() else {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "verify_token_not_configured",
+            "WHATSAPP_WEBHOOK_VERIFY_TOKEN is not set on this server",
+        )
+        .error_response_json();
+    };
+    match verify_handshake(
+        q.mode.as_deref(),
+        q.token.as_deref(),
+        q.challenge.as_deref(),
+        expected,
+    ) {
+        Ok(challenge) => HttpResponse::Ok()
+            .content_type("text/plain; charset=utf-8")
+            .body(challenge.to_owned()),
+        Err(e) => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "verify_token_mismatch",
+            e.to_string(),
+        )
+        .error_response_json(),
+    }
+}
+
+impl ApiError {
+    fn error_response_json(&self) -> HttpResponse {
+        actix_web::ResponseError::error_response(self)
+    }
+}
+
+fn too_large() -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!("webhook bodies are limited to {MAX_WEBHOOK_BYTES} bytes"),
+    )
+}
+
+/// Reads the body as raw bytes, refusing more than [`MAX_WEBHOOK_BYTES`] before reading it
+/// whole.
+async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+    let declared = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_WEBHOOK_BYTES) {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(4096).min(MAX_WEBHOOK_BYTES));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        if body.len() + chunk.len() > MAX_WEBHOOK_BYTES {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `POST /webhook`: verifies `X-Hub-Signature-256` over the exact bytes before anything parses
+/// them (401 and nothing stored when it fails), stores the delivery and applies its events in one
+/// transaction, and answers 200 only once that is committed (503 when the database is down, so
+/// Meta retries). A body that is signed but cannot be parsed is stored, marked failed, and
+/// answered 200: Meta would only send the same bytes again.
+pub async fn receive(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(&req, payload).await?;
+    let signature = req
+        .headers()
+        .get("x-hub-signature-256")
+        .and_then(|v| v.to_str().ok());
+    if let Err(e) = verify_signature(&body, signature, &state.settings.app_secrets) {
+        tracing::warn!(reason = %e, bytes = body.len(), "webhook refused: bad signature");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_signature",
+            format!("X-Hub-Signature-256 check failed: {e}"),
+        ));
+    }
+    let now = state.clock.now();
+    let parsed = parse_delivery(&body, now);
+    if let Err(reason) = &parsed {
+        tracing::warn!(%reason, "signed webhook could not be parsed; stored as failed");
+    }
+    let sha = hex::encode(digest::digest(&digest::SHA256, &body));
+    let delivery = NewWebhook {
+        id: new_id(),
+        received_at: now,
+        body,
+        body_sha256: sha,
+        signature: signature.map(str::to_owned),
+    };
+    match ingest(
+        state.store.as_ref(),
+        state.our_numbers.clone(),
+        delivery,
+        parsed,
+        now,
+    )
+    .await
+    {
+        Ok(o) => Ok(HttpResponse::Ok().json(serde_json::json!({
+            "received": true,
+            "duplicate": o.duplicate,
+            "state": o.state,
+            "events": o.events,
+        }))),
+        Err(e @ StoreError::Unavailable(_)) => Err(e.into()),
+        Err(e) => Err(ApiError::internal(&e)),
+    }
+}

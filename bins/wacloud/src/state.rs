@@ -1,0 +1,82 @@
+//! What every handler shares.
+
+use std::sync::{Arc, Mutex};
+
+use serde::Serialize;
+use wacloud_core::ports::{Clock, Messenger, Store};
+use wacloud_core::usecases::ingest::OurNumbers;
+use wacloud_sandbox::Sandbox;
+
+use crate::config::Settings;
+
+/// An operator-facing alert shown in `/health` and the widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Alert {
+    /// Machine-readable code (`token_invalid`, `config_missing`, ...).
+    pub code: String,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+/// Alerts raised while running (configuration problems are computed from the settings).
+#[derive(Debug, Default)]
+pub struct Alerts {
+    inner: Mutex<Vec<Alert>>,
+}
+
+impl Alerts {
+    /// Raises `code` once (a second raise replaces the message).
+    pub fn raise(&self, code: &str, message: impl Into<String>) {
+        if let Ok(mut v) = self.inner.lock() {
+            let message = message.into();
+            match v.iter_mut().find(|a| a.code == code) {
+                Some(a) => a.message = message,
+                None => v.push(Alert {
+                    code: code.to_owned(),
+                    message,
+                }),
+            }
+        }
+    }
+
+    /// Clears `code`.
+    pub fn clear(&self, code: &str) {
+        if let Ok(mut v) = self.inner.lock() {
+            v.retain(|a| a.code != code);
+        }
+    }
+
+    /// The current alerts.
+    #[must_use]
+    pub fn list(&self) -> Vec<Alert> {
+        self.inner.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+/// The application state.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// Sends to Meta or the sandbox.
+    pub messenger: Arc<dyn Messenger>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Settings.
+    pub settings: Arc<Settings>,
+    /// The business numbers this server answers for.
+    pub our_numbers: OurNumbers,
+    /// The embedded sandbox, in sandbox mode.
+    pub sandbox: Option<Arc<Sandbox>>,
+    /// Runtime alerts.
+    pub alerts: Arc<Alerts>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("mode", &self.settings.mode)
+            .field("backend", &self.store.backend())
+            .finish_non_exhaustive()
+    }
+}

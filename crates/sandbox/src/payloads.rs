@@ -1,0 +1,144 @@
+//! Meta-shaped JSON: webhook deliveries, send responses, Graph errors, `wamid`s.
+
+use base64::Engine;
+use rand::Rng;
+use serde_json::{json, Value};
+
+use crate::SandboxConfig;
+
+/// A `wamid` shaped like Meta's: `wamid.` and base64 of a small binary record that carries the
+/// customer's number and a random id.
+pub fn new_wamid(wa_id: &str) -> String {
+    let mut rng = rand::rng();
+    let id: String = (0..20)
+        .map(|_| char::from(b"0123456789ABCDEF"[rng.random_range(0..16)]))
+        .collect();
+    let mut raw = Vec::with_capacity(48);
+    raw.extend_from_slice(&[0x18, u8::try_from(wa_id.len()).unwrap_or(15)]);
+    raw.extend_from_slice(wa_id.as_bytes());
+    raw.extend_from_slice(&[0x15, 0x02, 0x00, 0x11, 0x18, 0x14]);
+    raw.extend_from_slice(id.as_bytes());
+    raw.push(0x00);
+    format!(
+        "wamid.{}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+fn envelope(cfg: &SandboxConfig, value: Value) -> Value {
+    json!({
+        "object": "whatsapp_business_account",
+        "entry": [{
+            "id": cfg.waba_id,
+            "changes": [{ "value": value, "field": "messages" }]
+        }]
+    })
+}
+
+fn metadata(cfg: &SandboxConfig) -> Value {
+    json!({
+        "display_phone_number": cfg.display_phone_number,
+        "phone_number_id": cfg.phone_number_id,
+    })
+}
+
+/// A status webhook for one outbound message.
+pub fn status_delivery(
+    cfg: &SandboxConfig,
+    wamid: &str,
+    status: &str,
+    recipient_wa_id: &str,
+    timestamp: i64,
+    callback_data: Option<&str>,
+    error: Option<Value>,
+) -> Value {
+    let mut s = json!({
+        "id": wamid,
+        "status": status,
+        "timestamp": timestamp.to_string(),
+        "recipient_id": recipient_wa_id,
+    });
+    if status == "sent" || status == "delivered" {
+        s["pricing"] = json!({
+            "billable": true,
+            "pricing_model": "PMP",
+            "category": "service",
+            "type": "free_customer_service"
+        });
+    }
+    if let Some(d) = callback_data {
+        s["biz_opaque_callback_data"] = json!(d);
+    }
+    if let Some(e) = error {
+        s["errors"] = json!([e]);
+    }
+    envelope(
+        cfg,
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata(cfg),
+            "statuses": [s]
+        }),
+    )
+}
+
+/// An inbound text message from a customer.
+pub fn inbound_text_delivery(
+    cfg: &SandboxConfig,
+    wamid: &str,
+    from_wa_id: &str,
+    name: &str,
+    text: &str,
+    timestamp: i64,
+) -> Value {
+    envelope(
+        cfg,
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata(cfg),
+            "contacts": [{ "profile": { "name": name }, "wa_id": from_wa_id }],
+            "messages": [{
+                "from": from_wa_id,
+                "id": wamid,
+                "timestamp": timestamp.to_string(),
+                "type": "text",
+                "text": { "body": text }
+            }]
+        }),
+    )
+}
+
+/// A Graph error body as Meta sends it.
+pub fn graph_error(code: i64, kind: &str, message: &str, details: Option<&str>) -> Value {
+    let mut rng = rand::rng();
+    let trace: String = (0..11)
+        .map(|_| {
+            char::from(
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"[rng.random_range(0..52)],
+            )
+        })
+        .collect();
+    let mut e = json!({
+        "message": message,
+        "type": kind,
+        "code": code,
+        "fbtrace_id": trace,
+    });
+    if let Some(d) = details {
+        e["error_data"] = json!({ "messaging_product": "whatsapp", "details": d });
+    }
+    json!({ "error": e })
+}
+
+/// The webhook `errors[]` item for a message outside the customer service window.
+pub fn window_closed_error() -> Value {
+    json!({
+        "code": 131047,
+        "title": "Re-engagement message",
+        "message": "Re-engagement message",
+        "error_data": {
+            "details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
+        },
+        "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
+    })
+}

@@ -1,0 +1,107 @@
+//! Mounting the sandbox, and the customer simulator.
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::graph::{messages, note_inbound};
+use crate::payloads::{inbound_text_delivery, new_wamid};
+use crate::Sandbox;
+
+/// Mounts the sandbox's routes under `/sandbox` on an actix-web app.
+pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg: &mut web::ServiceConfig| {
+        cfg.service(
+            web::scope("/sandbox")
+                .app_data(web::Data::new(sandbox))
+                .app_data(web::PayloadConfig::new(1024 * 1024))
+                .route(
+                    "/graph/{version}/{phone_number_id}/messages",
+                    web::post().to(messages),
+                )
+                .route(
+                    "/customers/{phone}/messages",
+                    web::post().to(customer_writes),
+                )
+                .route("/sent", web::get().to(sent)),
+        );
+    }
+}
+
+fn error(status: actix_web::http::StatusCode, code: &str, message: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "error": { "code": code, "message": message } }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomerMessage {
+    text: String,
+    #[serde(default)]
+    name: Option<String>,
+}
+
+/// `POST /sandbox/customers/{phone}/messages {"text": "...", "name": "..."}`: a customer writes
+/// in. Answers 202 once the server accepted the signed delivery.
+async fn customer_writes(
+    sandbox: web::Data<Arc<Sandbox>>,
+    path: web::Path<String>,
+    body: web::Bytes,
+) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let msg: CustomerMessage = match serde_json::from_slice(&body) {
+        Ok(m) => m,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                &format!("expected {{\"text\": \"...\", \"name\": \"...\"}}: {e}"),
+            )
+        }
+    };
+    let phone = path.into_inner();
+    let wa_id: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let only_number_chars = phone
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '+' | ' ' | '-' | '(' | ')' | '.'));
+    if !only_number_chars || !(8..=15).contains(&wa_id.len()) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_phone_number",
+            "the customer's number must be 8 to 15 digits with country code, e.g. +15550000001",
+        );
+    }
+    if msg.text.trim().is_empty() || msg.text.chars().count() > 4096 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "text must be 1 to 4096 characters",
+        );
+    }
+    let name = msg
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| "Sandbox Customer".into());
+    if name.chars().count() > 256 {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "name must be at most 256 characters",
+        );
+    }
+    let sandbox = sandbox.get_ref().clone();
+    let ts = chrono::Utc::now().timestamp();
+    let wamid = new_wamid(&wa_id);
+    note_inbound(&sandbox, &wa_id, ts);
+    let payload = inbound_text_delivery(sandbox.config(), &wamid, &wa_id, &name, &msg.text, ts);
+    match sandbox.deliver(&payload).await {
+        Ok(()) => HttpResponse::Accepted().json(json!({ "message_id": wamid, "wa_id": wa_id })),
+        Err(e) => error(StatusCode::BAD_GATEWAY, "webhook_failed", &e.0),
+    }
+}
+
+/// `GET /sandbox/sent`: what the sandbox's Graph endpoint received, oldest first.
+async fn sent(sandbox: web::Data<Arc<Sandbox>>) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "requests": sandbox.received() }))
+}

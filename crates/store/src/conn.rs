@@ -1,0 +1,220 @@
+//! Connections to either backend, chosen by the URL, and the migrations for each.
+
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::StoreInitError;
+
+/// SQLite migrations, embedded at build time.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/sqlite");
+/// PostgreSQL migrations, embedded at build time.
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations/postgres");
+
+/// A connection to either backend. Repository code is written once and compiled for both
+/// through [`with_conn!`](crate::with_conn).
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    /// PostgreSQL (`postgres://…`).
+    Pg(PgConnection),
+    /// SQLite (a file path or `sqlite://path`).
+    Sqlite(SqliteConnection),
+}
+
+impl std::fmt::Debug for DbConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Pg(_) => "DbConnection::Pg",
+            Self::Sqlite(_) => "DbConnection::Sqlite",
+        })
+    }
+}
+
+/// Runs the same diesel code on whichever backend a [`DbConnection`] holds: one source, checked
+/// by the compiler for both.
+#[macro_export]
+macro_rules! with_conn {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::conn::DbConnection::Pg($c) => $body,
+            $crate::conn::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+
+/// Which database a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A PostgreSQL connection string.
+    Postgres(String),
+    /// A SQLite file path.
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    /// `postgres://` or `postgresql://` selects PostgreSQL; anything else is a SQLite path
+    /// (`sqlite://` prefix optional).
+    #[must_use]
+    pub fn parse(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres(url.to_owned())
+        } else {
+            let path = url
+                .strip_prefix("sqlite://")
+                .or_else(|| url.strip_prefix("sqlite:"))
+                .unwrap_or(url);
+            Self::Sqlite(path.to_owned())
+        }
+    }
+
+    /// `sqlite` or `postgres`.
+    #[must_use]
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Self::Postgres(_) => "postgres",
+            Self::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// A description safe to log: the SQLite path, or the PostgreSQL host and database with
+    /// any password removed.
+    #[must_use]
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(p) => format!("sqlite:{p}"),
+            Self::Postgres(u) => match url_without_password(u) {
+                Some(s) => s,
+                None => "postgres://(unparsable url)".into(),
+            },
+        }
+    }
+}
+
+fn url_without_password(u: &str) -> Option<String> {
+    let (scheme, rest) = u.split_once("://")?;
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some((a, h)) => (Some(a), h),
+        None => (None, rest),
+    };
+    let user = auth.map(|a| a.split(':').next().unwrap_or(""));
+    Some(match user {
+        Some(u) if !u.is_empty() => format!("{scheme}://{u}@{host}"),
+        _ => format!("{scheme}://{host}"),
+    })
+}
+
+/// Pragmas for every SQLite connection: WAL so readers never block the writer, NORMAL sync
+/// (durable across process crashes; WAL keeps the database consistent across power loss), a
+/// busy timeout so a second process waits instead of failing, and foreign keys on.
+const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
+     PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;";
+
+/// Opens one connection. For SQLite, creates the parent folder of the file if needed.
+///
+/// # Errors
+/// [`StoreInitError`] when the database cannot be opened.
+pub fn establish(url: &DatabaseUrl, read_only: bool) -> Result<DbConnection, StoreInitError> {
+    match url {
+        DatabaseUrl::Postgres(u) => {
+            let mut c = PgConnection::establish(u)
+                .map_err(|e| StoreInitError::Connect(redact_error(&e.to_string(), u)))?;
+            if read_only {
+                c.batch_execute("SET default_transaction_read_only = on")
+                    .map_err(|e| StoreInitError::Connect(e.to_string()))?;
+            }
+            Ok(DbConnection::Pg(c))
+        }
+        DatabaseUrl::Sqlite(path) => {
+            if path != ":memory:" {
+                if let Some(parent) = Path::new(path).parent() {
+                    if !parent.as_os_str().is_empty() {
+                        std::fs::create_dir_all(parent).map_err(|e| {
+                            StoreInitError::Connect(format!(
+                                "cannot create folder {}: {e}",
+                                parent.display()
+                            ))
+                        })?;
+                    }
+                }
+            }
+            let mut c = SqliteConnection::establish(path)
+                .map_err(|e| StoreInitError::Connect(format!("{path}: {e}")))?;
+            c.batch_execute(SQLITE_PRAGMAS)
+                .map_err(|e| StoreInitError::Connect(format!("{path}: {e}")))?;
+            if read_only {
+                c.batch_execute("PRAGMA query_only = ON")
+                    .map_err(|e| StoreInitError::Connect(e.to_string()))?;
+            } else {
+                c.batch_execute("PRAGMA journal_mode = WAL")
+                    .map_err(|e| StoreInitError::Connect(format!("{path}: {e}")))?;
+            }
+            Ok(DbConnection::Sqlite(c))
+        }
+    }
+}
+
+fn redact_error(msg: &str, url: &str) -> String {
+    msg.replace(url, "(database url)")
+}
+
+/// Applies pending migrations; returns how many ran. Safe when several servers start at once
+/// on PostgreSQL: an advisory lock serialises them.
+///
+/// # Errors
+/// [`StoreInitError::Migrate`].
+pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, StoreInitError> {
+    let err = |e: Box<dyn std::error::Error + Send + Sync>| StoreInitError::Migrate(e.to_string());
+    match conn {
+        DbConnection::Sqlite(c) => Ok(c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(err)?
+            .len()),
+        DbConnection::Pg(c) => {
+            // 0x7761636c = "wacl": one migrator at a time across instances.
+            c.batch_execute("SELECT pg_advisory_lock(2002871148)")
+                .map_err(|e| StoreInitError::Migrate(e.to_string()))?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
+            let unlock = c.batch_execute("SELECT pg_advisory_unlock(2002871148)");
+            let n = result.map_err(err)?;
+            unlock.map_err(|e| StoreInitError::Migrate(e.to_string()))?;
+            Ok(n)
+        }
+    }
+}
+
+/// How long a SQLite connection waits on a lock held by another process.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_picks_the_backend() {
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u:pw@h/db"),
+            DatabaseUrl::Postgres("postgres://u:pw@h/db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db"),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("data/wacloud.db"),
+            DatabaseUrl::Sqlite("data/wacloud.db".into())
+        );
+    }
+
+    #[test]
+    fn redacted_url_has_no_password() {
+        let r = DatabaseUrl::parse("postgres://alice:s3cret@db.example:5432/wacloud").redacted();
+        assert_eq!(r, "postgres://alice@db.example:5432/wacloud");
+        assert!(!r.contains("s3cret"));
+    }
+}

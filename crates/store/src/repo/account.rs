@@ -1,0 +1,150 @@
+//! `whatsapp_templates` and `whatsapp_session`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use wacloud_core::events::{AccountEvent, TemplateUpdate};
+use wacloud_core::ports::new_id;
+
+use crate::conn::DbConnection;
+use crate::models::to_db;
+use crate::schema::whatsapp_session::dsl as s;
+use crate::schema::whatsapp_templates::dsl as t;
+use crate::with_conn;
+
+/// Finds the template by Meta's id, else by name and language; creates it when the update names
+/// both. Only the fields the update carries change.
+pub fn upsert_template(conn: &mut DbConnection, u: &TemplateUpdate) -> QueryResult<()> {
+    let now = to_db(u.at);
+    let mut existing: Option<String> = None;
+    if let Some(tid) = &u.template_id {
+        existing = with_conn!(conn, |x| t::whatsapp_templates
+            .filter(t::template_id.eq(tid))
+            .select(t::id)
+            .first(x)
+            .optional())?;
+    }
+    if existing.is_none() {
+        if let (Some(name), Some(lang)) = (&u.name, &u.language) {
+            existing = with_conn!(conn, |x| t::whatsapp_templates
+                .filter(t::name.eq(name))
+                .filter(t::language.eq(lang))
+                .select(t::id)
+                .first(x)
+                .optional())?;
+        }
+    }
+    let id = match existing {
+        Some(id) => id,
+        None => {
+            let (Some(name), Some(lang)) = (&u.name, &u.language) else {
+                // Nothing to key a new row on; the raw delivery keeps the event.
+                return Ok(());
+            };
+            let id = new_id();
+            with_conn!(conn, |x| diesel::insert_into(t::whatsapp_templates)
+                .values((
+                    t::id.eq(&id),
+                    t::template_id.eq(&u.template_id),
+                    t::name.eq(name),
+                    t::language.eq(lang),
+                    t::created_at.eq(now),
+                    t::updated_at.eq(now),
+                ))
+                .execute(x))?;
+            id
+        }
+    };
+    let row = t::whatsapp_templates.find(&id);
+    if let Some(v) = &u.template_id {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(t::template_id.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = &u.status {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(t::status.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = &u.quality_score {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(t::quality_score.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = &u.category {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(t::category.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = &u.reason {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(t::reason.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = &u.components {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(t::components.eq(v))
+            .execute(x))?;
+    }
+    with_conn!(conn, |x| diesel::update(row)
+        .set(t::updated_at.eq(now))
+        .execute(x))
+    .map(drop)
+}
+
+fn ensure_session(conn: &mut DbConnection, pid: &str, at: DateTime<Utc>) -> QueryResult<()> {
+    with_conn!(conn, |x| diesel::insert_into(s::whatsapp_session)
+        .values((s::phone_number_id.eq(pid), s::updated_at.eq(to_db(at))))
+        .on_conflict(s::phone_number_id)
+        .do_nothing()
+        .execute(x))
+    .map(drop)
+}
+
+pub fn touch(conn: &mut DbConnection, pid: &str, at: DateTime<Utc>) -> QueryResult<()> {
+    ensure_session(conn, pid, at)?;
+    with_conn!(conn, |x| diesel::update(s::whatsapp_session.find(pid))
+        .set(s::last_webhook_at.eq(to_db(at)))
+        .execute(x))
+    .map(drop)
+}
+
+/// Account-wide events without a number are recorded against the WABA id as the key.
+pub fn record_account_event(conn: &mut DbConnection, e: &AccountEvent) -> QueryResult<()> {
+    let Some(pid) = e.phone_number_id.clone().or_else(|| e.waba_id.clone()) else {
+        return Ok(());
+    };
+    ensure_session(conn, &pid, e.at)?;
+    let row = s::whatsapp_session.find(&pid);
+    let summary = format!("{}: {}", e.field, e.event.as_deref().unwrap_or(""));
+    with_conn!(conn, |x| diesel::update(row)
+        .set((s::last_event.eq(&summary), s::updated_at.eq(to_db(e.at))))
+        .execute(x))?;
+    if let Some(v) = &e.waba_id {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(s::waba_id.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = &e.quality_rating {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(s::quality_rating.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = &e.messaging_limit_tier {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(s::messaging_limit_tier.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = &e.verified_name {
+        with_conn!(conn, |x| diesel::update(row)
+            .set(s::verified_name.eq(v))
+            .execute(x))?;
+    }
+    if e.field == "account_update" {
+        if let Some(v) = &e.event {
+            with_conn!(conn, |x| diesel::update(row)
+                .set(s::account_status.eq(v))
+                .execute(x))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,344 @@
+//! `whatsapp_contacts`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use wacloud_core::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
+use wacloud_core::events::CustomerRef;
+use wacloud_core::message::Direction;
+use wacloud_core::phone::{CustomerKey, PhoneNumber};
+
+use crate::conn::DbConnection;
+use crate::models::{to_db, ContactRow};
+use crate::schema::whatsapp_contacts::dsl as c;
+use crate::with_conn;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
+
+fn by_wa_id(conn: &mut DbConnection, wa_id: &str) -> QueryResult<Option<ContactRow>> {
+    with_conn!(conn, |x| c::whatsapp_contacts
+        .filter(c::wa_id.eq(wa_id))
+        .select(ContactRow::as_select())
+        .first(x)
+        .optional())
+}
+
+fn by_phone(conn: &mut DbConnection, e164: &str) -> QueryResult<Option<ContactRow>> {
+    with_conn!(conn, |x| c::whatsapp_contacts
+        .filter(c::phone_number.eq(e164))
+        .order(c::created_at.asc())
+        .select(ContactRow::as_select())
+        .first(x)
+        .optional())
+}
+
+fn by_user_id(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<ContactRow>> {
+    with_conn!(conn, |x| c::whatsapp_contacts
+        .filter(c::user_id.eq(user_id))
+        .select(ContactRow::as_select())
+        .first(x)
+        .optional())
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contact>> {
+    let row = with_conn!(conn, |x| c::whatsapp_contacts
+        .find(id)
+        .select(ContactRow::as_select())
+        .first(x)
+        .optional())?;
+    Ok(row.map(Contact::from))
+}
+
+/// By number: Meta's `wa_id` first, then the number as typed.
+pub fn find(conn: &mut DbConnection, key: &CustomerKey) -> QueryResult<Option<Contact>> {
+    let row = match key {
+        CustomerKey::Phone(p) => match by_wa_id(conn, p.digits())? {
+            Some(r) => Some(r),
+            None => by_phone(conn, p.as_e164())?,
+        },
+        CustomerKey::UserId(u) => by_user_id(conn, u)?,
+    };
+    Ok(row.map(Contact::from))
+}
+
+/// By a webhook's identity: `wa_id`, then the typed number equal to `+wa_id`, then the BSUID.
+pub fn find_by_ref(conn: &mut DbConnection, who: &CustomerRef) -> QueryResult<Option<Contact>> {
+    if let Some(w) = who.wa_id.as_deref() {
+        if let Some(r) = by_wa_id(conn, w)? {
+            return Ok(Some(r.into()));
+        }
+        if let Some(r) = by_phone(conn, &format!("+{w}"))? {
+            return Ok(Some(r.into()));
+        }
+    }
+    if let Some(p) = who.phone_number.as_deref() {
+        if let Some(r) = by_phone(conn, p)? {
+            return Ok(Some(r.into()));
+        }
+    }
+    if let Some(u) = who.user_id.as_deref() {
+        if let Some(r) = by_user_id(conn, u)? {
+            return Ok(Some(r.into()));
+        }
+    }
+    Ok(None)
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    id: &str,
+    who: &CustomerRef,
+    now: DateTime<Utc>,
+) -> QueryResult<Contact> {
+    let phone = who.phone_number.clone().or_else(|| {
+        who.wa_id
+            .as_deref()
+            .and_then(|w| PhoneNumber::from_wa_id(w).ok())
+            .map(String::from)
+    });
+    let t = to_db(now);
+    with_conn!(conn, |x| diesel::insert_into(c::whatsapp_contacts)
+        .values((
+            c::id.eq(id),
+            c::wa_id.eq(&who.wa_id),
+            c::user_id.eq(&who.user_id),
+            c::phone_number.eq(&phone),
+            c::profile_name.eq(&who.profile_name),
+            c::username.eq(&who.username),
+            c::tags.eq("[]"),
+            c::created_at.eq(t),
+            c::updated_at.eq(t),
+        ))
+        .execute(x))?;
+    get(conn, id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+/// Fills in what Meta sent. `wa_id` is Meta's identity: it replaces a typed form, unless another
+/// contact already holds it. `user_id` is only set where none is known.
+pub fn refresh_identity(
+    conn: &mut DbConnection,
+    id: &str,
+    who: &CustomerRef,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let Some(current) = get(conn, id)? else {
+        return Ok(());
+    };
+    let t = to_db(now);
+    if let Some(name) = who.profile_name.as_deref().filter(|n| !n.is_empty()) {
+        if current.profile_name.as_deref() != Some(name) {
+            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                .set((c::profile_name.eq(name), c::updated_at.eq(t)))
+                .execute(x))?;
+        }
+    }
+    if let Some(u) = who.username.as_deref() {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set(c::username.eq(u))
+            .execute(x))?;
+    }
+    if let Some(w) = who.wa_id.as_deref() {
+        if current.wa_id.as_deref() != Some(w) && by_wa_id(conn, w)?.is_none() {
+            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                .set((c::wa_id.eq(w), c::updated_at.eq(t)))
+                .execute(x))?;
+        }
+    }
+    if let Some(u) = who.user_id.as_deref() {
+        if current.user_id.is_none() && by_user_id(conn, u)?.is_none() {
+            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                .set((c::user_id.eq(u), c::updated_at.eq(t)))
+                .execute(x))?;
+        }
+    }
+    if current.phone_number.is_none() {
+        if let Some(p) = who
+            .wa_id
+            .as_deref()
+            .and_then(|w| PhoneNumber::from_wa_id(w).ok())
+        {
+            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                .set(c::phone_number.eq(p.as_e164()))
+                .execute(x))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn record_message(
+    conn: &mut DbConnection,
+    id: &str,
+    at: DateTime<Utc>,
+    preview: Option<&str>,
+    direction: Direction,
+    unread_increment: i64,
+) -> QueryResult<()> {
+    let Some(current) = get(conn, id)? else {
+        return Ok(());
+    };
+    let t = to_db(at);
+    if unread_increment != 0 {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set(c::unread_count.eq(c::unread_count + unread_increment))
+            .execute(x))?;
+    }
+    if let Some(p) = preview {
+        if current.last_message_time.is_none_or(|l| l <= at) {
+            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                .set((
+                    c::last_message_time.eq(t),
+                    c::last_message_preview.eq(p),
+                    c::last_message_direction.eq(direction.as_str()),
+                ))
+                .execute(x))?;
+        }
+    }
+    if direction == Direction::Inbound && current.last_inbound_at.is_none_or(|l| l < at) {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set(c::last_inbound_at.eq(t))
+            .execute(x))?;
+    }
+    Ok(())
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    id: &str,
+    u: &ContactUpdate,
+    now: DateTime<Utc>,
+) -> QueryResult<Contact> {
+    let t = to_db(now);
+    let blank = |s: &Option<String>| {
+        s.as_ref()
+            .map(|v| Some(v.trim().to_owned()).filter(|v| !v.is_empty()))
+    };
+    if let Some(v) = blank(&u.display_name) {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set(c::display_name.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = blank(&u.business_name) {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set(c::business_name.eq(v))
+            .execute(x))?;
+    }
+    if let Some(tags) = &u.tags {
+        let mut tags: Vec<String> = tags.iter().map(|t| t.trim().to_owned()).collect();
+        tags.dedup();
+        let json = serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into());
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set(c::tags.eq(&json))
+            .execute(x))?;
+    }
+    if let Some(v) = u.is_pinned {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set(c::is_pinned.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = u.is_blocked {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set(c::is_blocked.eq(v))
+            .execute(x))?;
+    }
+    if let Some(v) = u.is_verified {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set(c::is_verified.eq(v))
+            .execute(x))?;
+    }
+    with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+        .set(c::updated_at.eq(t))
+        .execute(x))?;
+    get(conn, id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn set_opt_out(
+    conn: &mut DbConnection,
+    id: &str,
+    opt_out: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+        .set((
+            c::marketing_opt_out.eq(opt_out),
+            c::updated_at.eq(to_db(now))
+        ))
+        .execute(x))
+    .map(drop)
+}
+
+pub fn set_undeliverable(
+    conn: &mut DbConnection,
+    id: &str,
+    at: Option<DateTime<Utc>>,
+) -> QueryResult<()> {
+    with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+        .set(c::undeliverable_at.eq(at.map(to_db)))
+        .execute(x))
+    .map(drop)
+}
+
+/// Escapes LIKE wildcards so a search for `50%` finds "50%".
+fn like_pattern(s: &str) -> String {
+    let escaped = s
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{}%", escaped.to_lowercase())
+}
+
+pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactList> {
+    let search = q
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(like_pattern);
+    let tag = q.tag.as_deref().filter(|t| !t.is_empty()).map(|t| {
+        let quoted = serde_json::to_string(t).unwrap_or_default();
+        like_pattern(&quoted)
+    });
+    macro_rules! filtered {
+        () => {{
+            let mut query = c::whatsapp_contacts.into_boxed();
+            if let Some(p) = &search {
+                query = query.filter(
+                    lower(c::display_name)
+                        .like(p.clone())
+                        .escape('\\')
+                        .or(lower(c::profile_name).like(p.clone()).escape('\\'))
+                        .or(lower(c::phone_number).like(p.clone()).escape('\\'))
+                        .or(lower(c::wa_id).like(p.clone()).escape('\\'))
+                        .or(lower(c::user_id).like(p.clone()).escape('\\'))
+                        .or(lower(c::business_name).like(p.clone()).escape('\\')),
+                );
+            }
+            if let Some(t) = &tag {
+                query = query.filter(lower(c::tags.nullable()).like(t.clone()).escape('\\'));
+            }
+            query
+        }};
+    }
+    let rows: Vec<ContactRow> = with_conn!(conn, |x| filtered!()
+        .order((
+            c::is_pinned.desc(),
+            c::last_message_time.is_null().asc(),
+            c::last_message_time.desc(),
+            c::id.desc(),
+        ))
+        .limit(q.limit)
+        .offset(q.offset)
+        .select(ContactRow::as_select())
+        .load(x))?;
+    let total_count: i64 = with_conn!(conn, |x| filtered!().count().get_result(x))?;
+    // Only contacts with unread messages are summed: few rows even with many contacts.
+    let unread_count: i64 = with_conn!(conn, |x| filtered!()
+        .filter(c::unread_count.gt(0))
+        .select(c::unread_count)
+        .load::<i64>(x))?
+    .into_iter()
+    .sum();
+    Ok(ContactList {
+        contacts: rows.into_iter().map(Contact::from).collect(),
+        total_count,
+        unread_count,
+    })
+}

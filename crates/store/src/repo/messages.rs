@@ -1,0 +1,410 @@
+//! `whatsapp_messages` (and the `whatsapp_media` rows of media messages).
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use wacloud_core::message::{DeliveryError, Direction, Message, MessageStatus};
+use wacloud_core::ports::{new_id, MessageQuery, NewMessage, StatusChange};
+
+use crate::conn::DbConnection;
+use crate::models::{to_db, MessageRow};
+use crate::schema::whatsapp_media::dsl as md;
+use crate::schema::whatsapp_messages::dsl as m;
+use crate::with_conn;
+
+/// Message kinds that change another message rather than stand on their own; kept for the
+/// record, left out of the history listing.
+pub const EFFECT_KINDS: [&str; 3] = ["reaction", "edit", "revoke"];
+
+pub fn insert(conn: &mut DbConnection, n: &NewMessage, now: DateTime<Utc>) -> QueryResult<bool> {
+    let err = n.error.clone().unwrap_or_default();
+    let rows = with_conn!(conn, |x| diesel::insert_into(m::whatsapp_messages)
+        .values((
+            (
+                m::id.eq(&n.id),
+                m::message_id.eq(&n.message_id),
+                m::contact_id.eq(&n.contact_id),
+                m::direction.eq(n.direction.as_str()),
+                m::from_phone.eq(&n.from_phone),
+                m::to_phone.eq(&n.to_phone),
+                m::user_id.eq(&n.user_id),
+                m::message_type.eq(&n.message_type),
+                m::message_text.eq(&n.message_text),
+                m::status.eq(n.status.as_str()),
+                m::status_rank.eq(n.status.rank()),
+                m::is_read.eq(n.is_read),
+            ),
+            (
+                m::created_at.eq(to_db(n.created_at)),
+                m::received_at.eq(to_db(now)),
+                m::reply_to.eq(&n.reply_to),
+                m::is_forwarded.eq(n.is_forwarded),
+                m::media.eq(&n.media),
+                m::raw.eq(&n.raw),
+                m::phone_number_id.eq(&n.phone_number_id),
+                m::source.eq(&n.source),
+                m::queue_id.eq(&n.queue_id),
+                m::group_id.eq(&n.group_id),
+                m::payload.eq(&n.payload),
+                m::updated_at.eq(to_db(now)),
+            ),
+            (
+                m::error_code.eq(err.code),
+                m::error_title.eq(err.title),
+                m::error_message.eq(err.message),
+                m::error_details.eq(err.details),
+            ),
+        ))
+        .on_conflict(m::message_id)
+        .do_nothing()
+        .execute(x))?;
+    if rows == 1 {
+        if let Some(media) = n.media.as_deref() {
+            record_media(conn, &n.id, n.direction, media, now)?;
+        }
+    }
+    Ok(rows == 1)
+}
+
+fn record_media(
+    conn: &mut DbConnection,
+    message_id: &str,
+    direction: Direction,
+    media_json: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(media_json) else {
+        return Ok(());
+    };
+    let s = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_owned);
+    let media_id = s("id");
+    if media_id.is_none() && s("url").is_none() {
+        return Ok(());
+    }
+    let t = to_db(now);
+    with_conn!(conn, |x| diesel::insert_into(md::whatsapp_media)
+        .values((
+            md::id.eq(new_id()),
+            md::media_id.eq(&media_id),
+            md::message_id.eq(message_id),
+            md::direction.eq(direction.as_str()),
+            md::mime_type.eq(s("mime_type")),
+            md::sha256.eq(s("sha256")),
+            md::filename.eq(s("filename")),
+            md::url.eq(s("url")),
+            md::created_at.eq(t),
+            md::updated_at.eq(t),
+        ))
+        .on_conflict(md::media_id)
+        .do_nothing()
+        .execute(x))
+    .map(drop)
+}
+
+fn row_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MessageRow>> {
+    with_conn!(conn, |x| m::whatsapp_messages
+        .find(id)
+        .select(MessageRow::as_select())
+        .first(x)
+        .optional())
+}
+
+fn row_by_wamid(conn: &mut DbConnection, wamid: &str) -> QueryResult<Option<MessageRow>> {
+    with_conn!(conn, |x| m::whatsapp_messages
+        .filter(m::message_id.eq(wamid))
+        .select(MessageRow::as_select())
+        .first(x)
+        .optional())
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Message>> {
+    Ok(row_by_id(conn, id)?.map(Message::from))
+}
+
+pub fn find_by_wamid(conn: &mut DbConnection, wamid: &str) -> QueryResult<Option<Message>> {
+    Ok(row_by_wamid(conn, wamid)?.map(Message::from))
+}
+
+fn earliest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<NaiveDateTime> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, y) => x.or(y),
+    }
+}
+
+pub fn attach_wamid(
+    conn: &mut DbConnection,
+    id: &str,
+    wamid: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<Message> {
+    let ours = row_by_id(conn, id)?.ok_or(diesel::result::Error::NotFound)?;
+    let placeholder = row_by_wamid(conn, wamid)?.filter(|p| p.id != id);
+    let accepted = MessageStatus::Accepted;
+    let (mut status, mut rank) = if accepted.rank() > ours.status_rank {
+        (accepted.as_str().to_owned(), accepted.rank())
+    } else {
+        (ours.status.clone(), ours.status_rank)
+    };
+    let (mut sent, mut delivered, mut read, mut played, mut failed) = (
+        ours.sent_at,
+        ours.delivered_at,
+        ours.read_at,
+        ours.played_at,
+        ours.failed_at,
+    );
+    let mut err = (
+        ours.error_code,
+        ours.error_title.clone(),
+        ours.error_message.clone(),
+        ours.error_details.clone(),
+    );
+    let (mut conversation, mut pricing) =
+        (ours.conversation_id.clone(), ours.pricing_category.clone());
+    if let Some(p) = placeholder {
+        // A status beat the send's response: fold what it recorded into the real row.
+        if p.status_rank > rank {
+            status = p.status.clone();
+            rank = p.status_rank;
+        }
+        sent = earliest(sent, p.sent_at);
+        delivered = earliest(delivered, p.delivered_at);
+        read = earliest(read, p.read_at);
+        played = earliest(played, p.played_at);
+        failed = earliest(failed, p.failed_at);
+        if p.error_code.is_some() {
+            err = (
+                p.error_code,
+                p.error_title,
+                p.error_message,
+                p.error_details,
+            );
+        }
+        conversation = conversation.or(p.conversation_id);
+        pricing = pricing.or(p.pricing_category);
+        with_conn!(conn, |x| diesel::delete(m::whatsapp_messages.find(&p.id))
+            .execute(x))?;
+    }
+    with_conn!(conn, |x| diesel::update(m::whatsapp_messages.find(id))
+        .set((
+            (
+                m::message_id.eq(wamid),
+                m::status.eq(&status),
+                m::status_rank.eq(rank),
+                m::sent_at.eq(sent),
+                m::delivered_at.eq(delivered),
+                m::read_at.eq(read),
+                m::played_at.eq(played),
+                m::failed_at.eq(failed),
+            ),
+            (
+                m::error_code.eq(err.0),
+                m::error_title.eq(&err.1),
+                m::error_message.eq(&err.2),
+                m::error_details.eq(&err.3),
+                m::conversation_id.eq(&conversation),
+                m::pricing_category.eq(&pricing),
+                m::updated_at.eq(to_db(now)),
+            ),
+        ))
+        .execute(x))?;
+    get(conn, id)?.ok_or(diesel::result::Error::NotFound)
+}
+
+pub fn apply_status(conn: &mut DbConnection, id: &str, ch: &StatusChange) -> QueryResult<bool> {
+    let Some(cur) = row_by_id(conn, id)? else {
+        return Ok(false);
+    };
+    let at = to_db(ch.at);
+    // Every status's own timestamp is recorded once, even when it arrives late.
+    macro_rules! stamp {
+        ($col:expr, $current:expr) => {
+            if $current.is_none() {
+                with_conn!(conn, |x| diesel::update(m::whatsapp_messages.find(id))
+                    .set($col.eq(Some(at)))
+                    .execute(x))?;
+            }
+        };
+    }
+    match ch.status {
+        MessageStatus::Sent => stamp!(m::sent_at, cur.sent_at),
+        MessageStatus::Delivered => stamp!(m::delivered_at, cur.delivered_at),
+        MessageStatus::Read => stamp!(m::read_at, cur.read_at),
+        MessageStatus::Played => stamp!(m::played_at, cur.played_at),
+        MessageStatus::Failed => stamp!(m::failed_at, cur.failed_at),
+        _ => {}
+    }
+    if ch.conversation_id.is_some() || ch.pricing_category.is_some() {
+        with_conn!(conn, |x| diesel::update(m::whatsapp_messages.find(id))
+            .set((
+                m::conversation_id.eq(ch.conversation_id.as_ref().or(cur.conversation_id.as_ref())),
+                m::pricing_category.eq(ch
+                    .pricing_category
+                    .as_ref()
+                    .or(cur.pricing_category.as_ref())),
+            ))
+            .execute(x))?;
+    }
+    let rank = ch.status.rank();
+    // The guard makes the move atomic: a concurrent, further status is never overwritten.
+    let moved = with_conn!(conn, |x| diesel::update(
+        m::whatsapp_messages
+            .filter(m::id.eq(id))
+            .filter(m::status_rank.lt(rank))
+    )
+    .set((
+        m::status.eq(ch.status.as_str()),
+        m::status_rank.eq(rank),
+        m::updated_at.eq(at.max(cur.updated_at)),
+    ))
+    .execute(x))?
+        == 1;
+    if ch.status == MessageStatus::Failed && (moved || cur.error_code.is_none()) {
+        if let Some(e) = &ch.error {
+            set_error(conn, id, e)?;
+        }
+    }
+    Ok(moved)
+}
+
+fn set_error(conn: &mut DbConnection, id: &str, e: &DeliveryError) -> QueryResult<()> {
+    with_conn!(conn, |x| diesel::update(m::whatsapp_messages.find(id))
+        .set((
+            m::error_code.eq(e.code),
+            m::error_title.eq(&e.title),
+            m::error_message.eq(&e.message),
+            m::error_details.eq(&e.details),
+        ))
+        .execute(x))
+    .map(drop)
+}
+
+pub fn fail(
+    conn: &mut DbConnection,
+    id: &str,
+    e: &DeliveryError,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    let change = StatusChange {
+        status: MessageStatus::Failed,
+        at,
+        error: Some(e.clone()),
+        conversation_id: None,
+        pricing_category: None,
+    };
+    apply_status(conn, id, &change).map(drop)
+}
+
+pub fn note_error(conn: &mut DbConnection, id: &str, note: &str) -> QueryResult<()> {
+    with_conn!(conn, |x| diesel::update(m::whatsapp_messages.find(id))
+        .set(m::error_message.eq(note))
+        .execute(x))
+    .map(drop)
+}
+
+pub fn set_reaction(
+    conn: &mut DbConnection,
+    wamid: &str,
+    emoji: Option<&str>,
+) -> QueryResult<bool> {
+    with_conn!(conn, |x| diesel::update(
+        m::whatsapp_messages.filter(m::message_id.eq(wamid))
+    )
+    .set(m::reaction.eq(emoji))
+    .execute(x))
+    .map(|n| n > 0)
+}
+
+pub fn edit(
+    conn: &mut DbConnection,
+    wamid: &str,
+    text: Option<&str>,
+    at: DateTime<Utc>,
+) -> QueryResult<bool> {
+    let target = m::whatsapp_messages.filter(m::message_id.eq(wamid));
+    let n = match text {
+        Some(t) => with_conn!(conn, |x| diesel::update(target)
+            .set((m::message_text.eq(t), m::edited_at.eq(to_db(at))))
+            .execute(x))?,
+        None => with_conn!(conn, |x| diesel::update(target)
+            .set(m::edited_at.eq(to_db(at)))
+            .execute(x))?,
+    };
+    Ok(n > 0)
+}
+
+pub fn revoke(conn: &mut DbConnection, wamid: &str, at: DateTime<Utc>) -> QueryResult<bool> {
+    with_conn!(conn, |x| diesel::update(
+        m::whatsapp_messages.filter(m::message_id.eq(wamid))
+    )
+    .set((
+        m::message_text.eq(None::<String>),
+        m::deleted_at.eq(to_db(at)),
+        m::reaction.eq(None::<String>),
+    ))
+    .execute(x))
+    .map(|n| n > 0)
+}
+
+pub fn mark_contact_read(
+    conn: &mut DbConnection,
+    contact_id: &str,
+) -> QueryResult<(i64, Option<String>)> {
+    let newest: Option<Option<String>> = with_conn!(conn, |x| m::whatsapp_messages
+        .filter(m::contact_id.eq(contact_id))
+        .filter(m::direction.eq(Direction::Inbound.as_str()))
+        .filter(m::message_id.is_not_null())
+        .order((m::created_at.desc(), m::id.desc()))
+        .select(m::message_id)
+        .first(x)
+        .optional())?;
+    let n = with_conn!(conn, |x| diesel::update(
+        m::whatsapp_messages
+            .filter(m::contact_id.eq(contact_id))
+            .filter(m::direction.eq(Direction::Inbound.as_str()))
+            .filter(m::is_read.eq(false))
+    )
+    .set(m::is_read.eq(true))
+    .execute(x))?;
+    {
+        use crate::schema::whatsapp_contacts::dsl as c;
+        with_conn!(conn, |x| diesel::update(
+            c::whatsapp_contacts.find(contact_id)
+        )
+        .set(c::unread_count.eq(0_i64))
+        .execute(x))?;
+    }
+    Ok((i64::try_from(n).unwrap_or(i64::MAX), newest.flatten()))
+}
+
+pub fn list(conn: &mut DbConnection, q: &MessageQuery) -> QueryResult<(Vec<Message>, bool)> {
+    let rows: Vec<MessageRow> = with_conn!(conn, |x| {
+        let mut query = m::whatsapp_messages
+            .filter(m::message_type.ne_all(EFFECT_KINDS))
+            .into_boxed();
+        if let Some(cid) = &q.contact_id {
+            query = query.filter(m::contact_id.eq(cid.clone()));
+        }
+        if let Some(d) = q.direction {
+            query = query.filter(m::direction.eq(d.as_str()));
+        }
+        if let Some((t, id)) = &q.before {
+            let t = to_db(*t);
+            query = query.filter(
+                m::created_at
+                    .lt(t)
+                    .or(m::created_at.eq(t).and(m::id.lt(id.clone()))),
+            );
+        }
+        query
+            .order((m::created_at.desc(), m::id.desc()))
+            .limit(q.limit + 1)
+            .select(MessageRow::as_select())
+            .load(x)
+    })?;
+    let has_more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > q.limit;
+    let limit = usize::try_from(q.limit).unwrap_or(usize::MAX);
+    Ok((
+        rows.into_iter().take(limit).map(Message::from).collect(),
+        has_more,
+    ))
+}

@@ -1,0 +1,239 @@
+//! The repositories: [`Repo`] implements the core's [`Repos`] over one connection, with code
+//! written once for SQLite and PostgreSQL.
+
+mod account;
+mod contacts;
+mod messages;
+mod queue;
+mod stats;
+mod webhooks;
+
+use chrono::{DateTime, Utc};
+use diesel::Connection;
+use wacloud_core::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
+use wacloud_core::events::{AccountEvent, CustomerRef, TemplateUpdate};
+use wacloud_core::message::{DeliveryError, Direction, Message};
+use wacloud_core::phone::CustomerKey;
+use wacloud_core::ports::{MessageQuery, NewMessage, Repos, StatusChange, StoreError};
+use wacloud_core::queue::{BatchSummary, NewQueueItem, QueueItem, QueueOutcome};
+use wacloud_core::stats::Stats;
+use wacloud_core::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
+
+use crate::conn::DbConnection;
+use crate::error::map_err;
+
+pub use messages::EFFECT_KINDS;
+
+/// The repositories over one connection (inside a transaction for write jobs).
+#[derive(Debug)]
+pub struct Repo<'a> {
+    conn: &'a mut DbConnection,
+}
+
+impl<'a> Repo<'a> {
+    /// Wraps a connection.
+    pub fn new(conn: &'a mut DbConnection) -> Self {
+        Self { conn }
+    }
+}
+
+/// Carries a job's own error through diesel's transaction API, which wants its error type to
+/// come from diesel's.
+#[derive(Debug)]
+enum TxError {
+    Job(StoreError),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for TxError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e)
+    }
+}
+
+/// Runs `f` in a savepoint (or a transaction when none is open) on `conn`.
+pub(crate) fn in_transaction(
+    conn: &mut DbConnection,
+    f: &mut dyn FnMut(&mut dyn Repos) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let result = conn.transaction::<(), TxError, _>(|c| {
+        let mut repo = Repo::new(c);
+        f(&mut repo).map_err(TxError::Job)
+    });
+    match result {
+        Ok(()) => Ok(()),
+        Err(TxError::Job(e)) => Err(e),
+        Err(TxError::Db(e)) => Err(map_err(e)),
+    }
+}
+
+impl Repos for Repo<'_> {
+    fn insert_webhook(&mut self, w: &NewWebhook) -> Result<bool, StoreError> {
+        webhooks::insert(self.conn, w).map_err(map_err)
+    }
+    fn finish_webhook(&mut self, id: &str, o: &WebhookOutcome) -> Result<(), StoreError> {
+        webhooks::finish(self.conn, id, o).map_err(map_err)
+    }
+    fn pending_webhooks(
+        &mut self,
+        include_failed: bool,
+        limit: i64,
+    ) -> Result<Vec<StoredWebhook>, StoreError> {
+        webhooks::pending(self.conn, include_failed, limit).map_err(map_err)
+    }
+    fn savepoint(
+        &mut self,
+        f: &mut dyn FnMut(&mut dyn Repos) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        in_transaction(self.conn, f)
+    }
+
+    fn find_contact(&mut self, key: &CustomerKey) -> Result<Option<Contact>, StoreError> {
+        contacts::find(self.conn, key).map_err(map_err)
+    }
+    fn find_contact_by_ref(&mut self, who: &CustomerRef) -> Result<Option<Contact>, StoreError> {
+        contacts::find_by_ref(self.conn, who).map_err(map_err)
+    }
+    fn get_contact(&mut self, id: &str) -> Result<Option<Contact>, StoreError> {
+        contacts::get(self.conn, id).map_err(map_err)
+    }
+    fn insert_contact(
+        &mut self,
+        id: &str,
+        who: &CustomerRef,
+        now: DateTime<Utc>,
+    ) -> Result<Contact, StoreError> {
+        contacts::insert(self.conn, id, who, now).map_err(map_err)
+    }
+    fn refresh_contact_identity(
+        &mut self,
+        id: &str,
+        who: &CustomerRef,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        contacts::refresh_identity(self.conn, id, who, now).map_err(map_err)
+    }
+    fn record_contact_message(
+        &mut self,
+        id: &str,
+        at: DateTime<Utc>,
+        preview: Option<&str>,
+        direction: Direction,
+        unread_increment: i64,
+    ) -> Result<(), StoreError> {
+        contacts::record_message(self.conn, id, at, preview, direction, unread_increment)
+            .map_err(map_err)
+    }
+    fn update_contact(
+        &mut self,
+        id: &str,
+        update: &ContactUpdate,
+        now: DateTime<Utc>,
+    ) -> Result<Contact, StoreError> {
+        contacts::update(self.conn, id, update, now).map_err(map_err)
+    }
+    fn set_marketing_opt_out(
+        &mut self,
+        id: &str,
+        opt_out: bool,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        contacts::set_opt_out(self.conn, id, opt_out, now).map_err(map_err)
+    }
+    fn set_undeliverable(&mut self, id: &str, at: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+        contacts::set_undeliverable(self.conn, id, at).map_err(map_err)
+    }
+    fn list_contacts(&mut self, q: &ContactQuery) -> Result<ContactList, StoreError> {
+        contacts::list(self.conn, q).map_err(map_err)
+    }
+
+    fn insert_message(&mut self, m: &NewMessage) -> Result<bool, StoreError> {
+        messages::insert(self.conn, m, Utc::now()).map_err(map_err)
+    }
+    fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError> {
+        messages::get(self.conn, id).map_err(map_err)
+    }
+    fn find_message_by_wamid(&mut self, wamid: &str) -> Result<Option<Message>, StoreError> {
+        messages::find_by_wamid(self.conn, wamid).map_err(map_err)
+    }
+    fn attach_wamid(
+        &mut self,
+        id: &str,
+        wamid: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Message, StoreError> {
+        messages::attach_wamid(self.conn, id, wamid, now).map_err(map_err)
+    }
+    fn apply_status(&mut self, id: &str, change: &StatusChange) -> Result<bool, StoreError> {
+        messages::apply_status(self.conn, id, change).map_err(map_err)
+    }
+    fn fail_message(
+        &mut self,
+        id: &str,
+        error: &DeliveryError,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        messages::fail(self.conn, id, error, at).map_err(map_err)
+    }
+    fn note_message_error(&mut self, id: &str, note: &str) -> Result<(), StoreError> {
+        messages::note_error(self.conn, id, note).map_err(map_err)
+    }
+    fn set_reaction(&mut self, wamid: &str, emoji: Option<&str>) -> Result<bool, StoreError> {
+        messages::set_reaction(self.conn, wamid, emoji).map_err(map_err)
+    }
+    fn edit_message(
+        &mut self,
+        wamid: &str,
+        text: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        messages::edit(self.conn, wamid, text, at).map_err(map_err)
+    }
+    fn revoke_message(&mut self, wamid: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        messages::revoke(self.conn, wamid, at).map_err(map_err)
+    }
+    fn mark_contact_read(&mut self, contact_id: &str) -> Result<(i64, Option<String>), StoreError> {
+        messages::mark_contact_read(self.conn, contact_id).map_err(map_err)
+    }
+    fn list_messages(&mut self, q: &MessageQuery) -> Result<(Vec<Message>, bool), StoreError> {
+        messages::list(self.conn, q).map_err(map_err)
+    }
+
+    fn upsert_template(&mut self, t: &TemplateUpdate) -> Result<(), StoreError> {
+        account::upsert_template(self.conn, t).map_err(map_err)
+    }
+    fn record_account_event(&mut self, e: &AccountEvent) -> Result<(), StoreError> {
+        account::record_account_event(self.conn, e).map_err(map_err)
+    }
+    fn touch_session(&mut self, pid: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        account::touch(self.conn, pid, at).map_err(map_err)
+    }
+
+    fn enqueue(&mut self, items: &[NewQueueItem]) -> Result<(), StoreError> {
+        queue::enqueue(self.conn, items).map_err(map_err)
+    }
+    fn claim_queue_items(
+        &mut self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<QueueItem>, StoreError> {
+        queue::claim(self.conn, owner, now, lease_until, limit).map_err(map_err)
+    }
+    fn finish_queue_item(
+        &mut self,
+        id: &str,
+        outcome: &QueueOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        queue::finish(self.conn, id, outcome, now).map_err(map_err)
+    }
+    fn batch_summary(&mut self, batch_id: &str) -> Result<Option<BatchSummary>, StoreError> {
+        queue::batch_summary(self.conn, batch_id).map_err(map_err)
+    }
+
+    fn stats(&mut self) -> Result<Stats, StoreError> {
+        stats::stats(self.conn).map_err(map_err)
+    }
+}

@@ -1,0 +1,77 @@
+//! `whatsapp_webhooks`: every delivery, raw bytes first.
+
+use diesel::prelude::*;
+use wacloud_core::webhook::{NewWebhook, StoredWebhook, WebhookOutcome, WebhookState};
+
+use crate::conn::DbConnection;
+use crate::models::{from_db, to_db};
+use crate::schema::whatsapp_webhooks::dsl as w;
+use crate::with_conn;
+
+pub fn insert(conn: &mut DbConnection, n: &NewWebhook) -> QueryResult<bool> {
+    let rows = with_conn!(conn, |x| diesel::insert_into(w::whatsapp_webhooks)
+        .values((
+            w::id.eq(&n.id),
+            w::received_at.eq(to_db(n.received_at)),
+            w::body.eq(&n.body),
+            w::body_sha256.eq(&n.body_sha256),
+            w::signature.eq(&n.signature),
+            w::state.eq(WebhookState::Received.as_str()),
+            w::event_count.eq(0_i64),
+            w::attempts.eq(0),
+        ))
+        .on_conflict(w::body_sha256)
+        .do_nothing()
+        .execute(x))?;
+    Ok(rows == 1)
+}
+
+pub fn finish(conn: &mut DbConnection, id: &str, o: &WebhookOutcome) -> QueryResult<()> {
+    with_conn!(conn, |x| diesel::update(w::whatsapp_webhooks.find(id))
+        .set((
+            w::state.eq(o.state.as_str()),
+            w::error.eq(&o.error),
+            w::event_count.eq(o.event_count),
+            w::phone_number_id.eq(&o.phone_number_id),
+            w::fields.eq(&o.fields),
+            w::processed_at.eq(to_db(o.processed_at)),
+            w::attempts.eq(w::attempts + 1),
+        ))
+        .execute(x))
+    .map(drop)
+}
+
+pub fn pending(
+    conn: &mut DbConnection,
+    include_failed: bool,
+    limit: i64,
+) -> QueryResult<Vec<StoredWebhook>> {
+    let mut states = vec![WebhookState::Received.as_str()];
+    if include_failed {
+        states.push(WebhookState::Failed.as_str());
+    }
+    let rows: Vec<(String, chrono::NaiveDateTime, Vec<u8>, String)> =
+        with_conn!(conn, |x| w::whatsapp_webhooks
+            .filter(w::state.eq_any(&states))
+            .order((w::received_at.asc(), w::id.asc()))
+            .limit(limit)
+            .select((w::id, w::received_at, w::body, w::state))
+            .load(x))?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, received_at, body, state)| StoredWebhook {
+            id,
+            received_at: from_db(received_at),
+            body,
+            state,
+        })
+        .collect())
+}
+
+/// Counts per state.
+pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    with_conn!(conn, |x| w::whatsapp_webhooks
+        .group_by(w::state)
+        .select((w::state, diesel::dsl::count_star()))
+        .load(x))
+}

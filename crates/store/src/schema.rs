@@ -1,0 +1,167 @@
+// The seven tables, shared by both backends (see migrations/sqlite and migrations/postgres).
+
+diesel::table! {
+    whatsapp_contacts (id) {
+        id -> Text,
+        wa_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        phone_number -> Nullable<Text>,
+        display_name -> Nullable<Text>,
+        profile_name -> Nullable<Text>,
+        username -> Nullable<Text>,
+        business_name -> Nullable<Text>,
+        is_verified -> Bool,
+        is_blocked -> Bool,
+        is_pinned -> Bool,
+        tags -> Text,
+        unread_count -> BigInt,
+        last_message_time -> Nullable<Timestamp>,
+        last_message_preview -> Nullable<Text>,
+        last_message_direction -> Nullable<Text>,
+        last_inbound_at -> Nullable<Timestamp>,
+        marketing_opt_out -> Bool,
+        undeliverable_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_media (id) {
+        id -> Text,
+        media_id -> Nullable<Text>,
+        message_id -> Nullable<Text>,
+        direction -> Text,
+        mime_type -> Nullable<Text>,
+        sha256 -> Nullable<Text>,
+        file_size -> Nullable<BigInt>,
+        filename -> Nullable<Text>,
+        url -> Nullable<Text>,
+        local_path -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_messages (id) {
+        id -> Text,
+        message_id -> Nullable<Text>,
+        contact_id -> Nullable<Text>,
+        direction -> Text,
+        from_phone -> Nullable<Text>,
+        to_phone -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        message_type -> Text,
+        message_text -> Nullable<Text>,
+        status -> Text,
+        status_rank -> Integer,
+        is_read -> Bool,
+        created_at -> Timestamp,
+        received_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+        delivered_at -> Nullable<Timestamp>,
+        read_at -> Nullable<Timestamp>,
+        played_at -> Nullable<Timestamp>,
+        failed_at -> Nullable<Timestamp>,
+        error_code -> Nullable<BigInt>,
+        error_title -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        error_details -> Nullable<Text>,
+        reply_to -> Nullable<Text>,
+        reaction -> Nullable<Text>,
+        edited_at -> Nullable<Timestamp>,
+        deleted_at -> Nullable<Timestamp>,
+        is_forwarded -> Bool,
+        media -> Nullable<Text>,
+        raw -> Nullable<Text>,
+        phone_number_id -> Nullable<Text>,
+        source -> Nullable<Text>,
+        queue_id -> Nullable<Text>,
+        group_id -> Nullable<Text>,
+        conversation_id -> Nullable<Text>,
+        pricing_category -> Nullable<Text>,
+        payload -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_queue (id) {
+        id -> Text,
+        batch_id -> Nullable<Text>,
+        recipient -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        due_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        last_error_code -> Nullable<BigInt>,
+        message_id -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_session (phone_number_id) {
+        phone_number_id -> Text,
+        waba_id -> Nullable<Text>,
+        display_phone_number -> Nullable<Text>,
+        verified_name -> Nullable<Text>,
+        quality_rating -> Nullable<Text>,
+        messaging_limit_tier -> Nullable<Text>,
+        account_status -> Nullable<Text>,
+        last_event -> Nullable<Text>,
+        token_status -> Nullable<Text>,
+        token_checked_at -> Nullable<Timestamp>,
+        last_webhook_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_templates (id) {
+        id -> Text,
+        template_id -> Nullable<Text>,
+        name -> Text,
+        language -> Text,
+        category -> Nullable<Text>,
+        status -> Nullable<Text>,
+        quality_score -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        components -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_webhooks (id) {
+        id -> Text,
+        received_at -> Timestamp,
+        body -> Binary,
+        body_sha256 -> Text,
+        signature -> Nullable<Text>,
+        state -> Text,
+        error -> Nullable<Text>,
+        event_count -> BigInt,
+        phone_number_id -> Nullable<Text>,
+        fields -> Nullable<Text>,
+        processed_at -> Nullable<Timestamp>,
+        attempts -> Integer,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(
+    whatsapp_contacts,
+    whatsapp_media,
+    whatsapp_messages,
+    whatsapp_queue,
+    whatsapp_session,
+    whatsapp_templates,
+    whatsapp_webhooks,
+);
