@@ -2,13 +2,33 @@
 //!
 //! A standalone client for Meta's **WhatsApp Cloud API** (the Graph API):
 //!
-//! - [`GraphClient`]: send messages ([`messages::OutboundMessage`]), read receipts and
-//!   the typing indicator, with typed answers and errors;
+//! - [`GraphClient`]: send messages ([`messages::OutboundMessage`]: text, template,
+//!   media, location, contacts, interactive, reaction), read receipts and the typing
+//!   indicator, with typed answers and errors;
+//! - [`media`]: upload (MIME and size checked first), URL retrieval, streaming
+//!   download (token only to Meta's hosts, SHA-256 checked), delete;
+//! - [`templates`] (list with paging, get, create, delete) and [`account`] (number
+//!   details, business profile, blocking);
+//! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
+//!   whose outcome is unknown, and an optional [`Pacer`] for Meta's throughput and
+//!   pair-rate limits;
 //! - [`webhook`]: `X-Hub-Signature-256` verification on raw bytes (constant time,
 //!   several App Secrets for rotation), the GET handshake, and typed payloads for every
 //!   field and message kind, with catch-alls that keep the raw JSON;
 //! - [`error`]: Meta's error object kept whole and a classifier ([`ErrorClass`]) that
 //!   says what a sender should do.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use secrecy::SecretString;
+//! use wacloud_graph::messages::{OutboundMessage, Recipient};
+//! use wacloud_graph::GraphClient;
+//! let client = GraphClient::builder(SecretString::from("EAAG..."), "106540352242922").build()?;
+//! let msg = OutboundMessage::text(Recipient::PhoneNumber("15550000001".into()), "Hello")?;
+//! let sent = client.send_message(&msg).await?;
+//! println!("sent {}", sent.wamid().unwrap_or_default());
+//! # Ok(()) }
+//! ```
 //!
 //! It depends on no web framework or database, and never puts the access token, an
 //! App Secret or an expected signature in an error or `Debug` output.

@@ -7,7 +7,7 @@ use super::template::MediaRef;
 use super::validation::{self, ValidationError, CAPTION_MAX_CHARS};
 
 /// The five kinds of WhatsApp media, as Meta names them in a message's `type` and in
-/// the upload limits (see [`crate::media::MediaLimits`]).
+/// the upload limits (see [`crate::media::max_upload_bytes`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
