@@ -77,7 +77,14 @@ pub fn find_by_ref(conn: &mut DbConnection, who: &CustomerRef) -> QueryResult<Op
     }
     if let Some(u) = who.user_id.as_deref() {
         if let Some(r) = by_user_id(conn, u)? {
-            return Ok(Some(r.into()));
+            // Meta's wa_id has priority: a BSUID match never joins two different wa_ids.
+            let compatible = match (&r.wa_id, &who.wa_id) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            if compatible {
+                return Ok(Some(r.into()));
+            }
         }
     }
     Ok(None)
@@ -95,12 +102,17 @@ pub fn insert(
             .and_then(|w| PhoneNumber::from_wa_id(w).ok())
             .map(String::from)
     });
+    // A BSUID already held by a contact with another wa_id stays with that contact.
+    let user_id = match who.user_id.as_deref() {
+        Some(u) if by_user_id(conn, u)?.is_none() => Some(u.to_owned()),
+        _ => None,
+    };
     let t = to_db(now);
     with_conn!(conn, |x| diesel::insert_into(c::whatsapp_contacts)
         .values((
             c::id.eq(id),
             c::wa_id.eq(&who.wa_id),
-            c::user_id.eq(&who.user_id),
+            c::user_id.eq(&user_id),
             c::phone_number.eq(&phone),
             c::profile_name.eq(&who.profile_name),
             c::username.eq(&who.username),
@@ -112,8 +124,8 @@ pub fn insert(
     get(conn, id)?.ok_or(diesel::result::Error::NotFound)
 }
 
-/// Fills in what Meta sent. `wa_id` is Meta's identity: it replaces a typed form, unless another
-/// contact already holds it. `user_id` is only set where none is known.
+/// Fills in what Meta sent: the profile name and username always; `wa_id` and `user_id` only
+/// where none is known and no other contact holds them (Meta's ids are identities, never moved).
 pub fn refresh_identity(
     conn: &mut DbConnection,
     id: &str,
@@ -137,7 +149,7 @@ pub fn refresh_identity(
             .execute(x))?;
     }
     if let Some(w) = who.wa_id.as_deref() {
-        if current.wa_id.as_deref() != Some(w) && by_wa_id(conn, w)?.is_none() {
+        if current.wa_id.is_none() && by_wa_id(conn, w)?.is_none() {
             with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
                 .set((c::wa_id.eq(w), c::updated_at.eq(t)))
                 .execute(x))?;
