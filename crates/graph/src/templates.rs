@@ -50,7 +50,117 @@ pub struct MessageTemplate {
     pub extra: Map<String, Value>,
 }
 
+/// The variables of a template text: positional `{{1}}` (as numbers) or named
+/// `{{first_name}}`.
+fn variables(text: &str) -> (usize, Vec<String>) {
+    let mut max = 0usize;
+    let mut named = Vec::new();
+    let mut rest = text;
+    while let Some(i) = rest.find("{{") {
+        rest = &rest[i + 2..];
+        let Some(j) = rest.find("}}") else { break };
+        let v = rest[..j].trim();
+        if let Ok(n) = v.parse::<usize>() {
+            max = max.max(n);
+        } else if !v.is_empty() && !named.iter().any(|x| x == v) {
+            named.push(v.to_owned());
+        }
+        rest = &rest[j + 2..];
+    }
+    (max, named)
+}
+
 impl MessageTemplate {
+    fn component_text(&self, kind: &str) -> Option<&str> {
+        self.components
+            .iter()
+            .find(|c| {
+                c.get("type")
+                    .and_then(Value::as_str)
+                    .is_some_and(|t| t.eq_ignore_ascii_case(kind))
+            })
+            .and_then(|c| c.get("text").and_then(Value::as_str))
+    }
+
+    /// Checks a template message against this stored template before sending, so a
+    /// mismatch is refused locally instead of by Meta (error 132000 / 132001): same
+    /// name and language, and for the header text and the body as many text
+    /// parameters as the template has variables (`{{1}}..{{n}}`), or exactly its
+    /// named variables for `parameter_format: named`.
+    pub fn check_message(&self, t: &crate::messages::Template) -> Result<(), ValidationError> {
+        use crate::messages::Parameter;
+        if t.name() != self.name {
+            return Err(ValidationError::new(
+                "template.name",
+                format!("template {:?} is not {:?}", t.name(), self.name),
+            ));
+        }
+        if let Some(lang) = &self.language {
+            if !t.language_code().eq_ignore_ascii_case(lang) {
+                return Err(ValidationError::new(
+                    "template.language.code",
+                    format!(
+                        "template {:?} exists in {lang:?}, not {:?} (Meta error 132001)",
+                        self.name,
+                        t.language_code()
+                    ),
+                ));
+            }
+        }
+        for kind in ["header", "body"] {
+            let (positional, named) = self.component_text(kind).map(variables).unwrap_or_default();
+            let given: Vec<&Parameter> = t
+                .components()
+                .iter()
+                .filter(|c| c.type_name() == kind)
+                .flat_map(|c| c.parameters())
+                .filter(|p| {
+                    matches!(
+                        p,
+                        Parameter::Text { .. }
+                            | Parameter::Currency(_)
+                            | Parameter::DateTime { .. }
+                            | Parameter::DateTimeParts(_)
+                    )
+                })
+                .collect();
+            if !named.is_empty() {
+                let mut names: Vec<&str> = given
+                    .iter()
+                    .filter_map(|p| match p {
+                        Parameter::Text {
+                            parameter_name: Some(n),
+                            ..
+                        } => Some(n.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                names.sort_unstable();
+                let mut want: Vec<&str> = named.iter().map(String::as_str).collect();
+                want.sort_unstable();
+                if names != want {
+                    return Err(ValidationError::new(
+                        format!("template.components.{kind}"),
+                        format!(
+                            "template {:?} {kind} needs the named parameters {want:?}, got {names:?} (Meta error 132000)",
+                            self.name
+                        ),
+                    ));
+                }
+            } else if given.len() != positional {
+                return Err(ValidationError::new(
+                    format!("template.components.{kind}"),
+                    format!(
+                        "template {:?} {kind} has {positional} variables but {} parameters were given (Meta error 132000)",
+                        self.name,
+                        given.len()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The number of positional variables `{{n}}` in the body (the highest `n`), to
     /// check a send's parameter count before Meta answers 132000.
     pub fn body_parameter_count(&self) -> usize {

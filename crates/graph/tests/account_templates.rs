@@ -324,3 +324,54 @@ async fn block_and_unblock_users() {
     assert!(c.block_users(&[]).await.is_err());
     assert!(c.block_users(&["1555 0000"]).await.is_err());
 }
+
+#[test]
+fn a_template_message_is_checked_against_the_stored_template() {
+    use wacloud_graph::messages::{Component, Parameter, Template};
+    use wacloud_graph::MessageTemplate;
+    let stored: MessageTemplate = serde_json::from_value(
+        common::fixture_json("openapi/examples/template_id/get_response_200_example_response.json")
+            .unwrap_or_else(|| {
+                json!({"name": "2023_april_promo", "language": "en_US", "components": [
+                {"type": "HEADER", "format": "TEXT", "text": "Fall Sale"},
+                {"type": "BODY", "text": "Hi {{1}}, use promo code {{2}}"}]})
+            }),
+    )
+    .unwrap();
+    let ok = Template::new("2023_april_promo", "en_US")
+        .body_parameters(vec!["Mark".into(), "FALL25".into()])
+        .unwrap();
+    stored.check_message(&ok).unwrap();
+    let short = Template::new("2023_april_promo", "en_US")
+        .body_parameters(vec!["Mark".into()])
+        .unwrap();
+    let e = stored.check_message(&short).unwrap_err();
+    assert!(
+        e.to_string().contains("2 variables but 1 parameters"),
+        "{e}"
+    );
+    let lang = Template::new("2023_april_promo", "pt_BR")
+        .body_parameters(vec!["Mark".into(), "FALL25".into()])
+        .unwrap();
+    assert!(stored
+        .check_message(&lang)
+        .unwrap_err()
+        .to_string()
+        .contains("132001"));
+    // Named parameters must match by name.
+    let named: MessageTemplate =
+        serde_json::from_value(json!({"name": "order", "language": "en_US",
+        "parameter_format": "named",
+        "components": [{"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} shipped"}]}))
+        .unwrap();
+    let good = Template::new("order", "en_US").component(Component::body(vec![
+        Parameter::named_text("order_id", "#12").unwrap(),
+        Parameter::named_text("first_name", "Ann").unwrap(),
+    ]));
+    named.check_message(&good).unwrap();
+    let bad = Template::new("order", "en_US").component(Component::body(vec![
+        Parameter::named_text("name", "Ann").unwrap(),
+        Parameter::named_text("order_id", "#12").unwrap(),
+    ]));
+    assert!(named.check_message(&bad).is_err());
+}
