@@ -127,7 +127,7 @@ impl From<CoreError> for ApiError {
                 failure,
                 message_id,
             } => {
-                let err = send_error(&failure);
+                let err = send_error(failure.as_ref());
                 match message_id {
                     Some(id) => err.with("message_id", id),
                     None => err,

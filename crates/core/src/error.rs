@@ -30,8 +30,8 @@ pub enum CoreError {
     /// Meta (or the sandbox) did not accept a send; the message is stored with the reason.
     #[error("{failure}")]
     Send {
-        /// Why.
-        failure: SendFailure,
+        /// Why (boxed: it is large and errors are the cold path).
+        failure: Box<SendFailure>,
         /// The stored message's wacloud id.
         message_id: Option<String>,
     },

@@ -190,7 +190,7 @@ pub async fn send(
         Err(failure) => {
             record_failure(store, clock, &id, &contact_id, &failure).await?;
             Err(CoreError::Send {
-                failure,
+                failure: Box::new(failure),
                 message_id: Some(id),
             })
         }
