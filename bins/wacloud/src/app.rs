@@ -184,6 +184,8 @@ impl Application {
             &settings.database_url,
             &StoreOptions {
                 read_pool_size: settings.read_pool_size,
+                max_batch: settings.writer_batch,
+                sqlite_full_sync: settings.sqlite_full_sync,
                 ..StoreOptions::default()
             },
         )?;

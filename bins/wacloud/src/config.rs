@@ -31,6 +31,8 @@ struct Raw {
     wacloud_sandbox_status_delay_ms: Option<String>,
     wacloud_queue_workers: Option<String>,
     wacloud_read_pool_size: Option<String>,
+    wacloud_writer_batch: Option<String>,
+    wacloud_sqlite_sync: Option<String>,
 }
 
 /// Whether wacloud talks to Meta or to the embedded sandbox.
@@ -95,6 +97,11 @@ pub struct Settings {
     pub queue_workers: usize,
     /// `WACLOUD_READ_POOL_SIZE`: read connections.
     pub read_pool_size: u32,
+    /// `WACLOUD_WRITER_BATCH`: most write jobs committed together (1 = one commit per job).
+    pub writer_batch: usize,
+    /// `WACLOUD_SQLITE_SYNC`: `full` (default; an acknowledged delivery survives power loss) or
+    /// `normal` (survives process crashes only).
+    pub sqlite_full_sync: bool,
 }
 
 /// A setting that could not be used.
@@ -254,6 +261,25 @@ impl Settings {
             )?)
             .unwrap_or(4)
             .clamp(1, 64),
+            writer_batch: usize::try_from(parse_num(
+                "WACLOUD_WRITER_BATCH",
+                raw.wacloud_writer_batch,
+                512,
+            )?)
+            .unwrap_or(512)
+            .clamp(1, 10_000),
+            sqlite_full_sync: match non_empty(raw.wacloud_sqlite_sync)
+                .map(|s| s.to_ascii_lowercase())
+                .as_deref()
+            {
+                None | Some("full") => true,
+                Some("normal") => false,
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "WACLOUD_SQLITE_SYNC must be full or normal, got {other:?}"
+                    )))
+                }
+            },
         })
     }
 

@@ -183,8 +183,13 @@ pub struct MessageQuery {
 /// connection, inside a transaction for write jobs.
 pub trait Repos {
     // --- webhooks
-    /// Stores a raw delivery. `Ok(false)` when an identical body is already stored.
-    fn insert_webhook(&mut self, w: &NewWebhook) -> Result<bool, StoreError>;
+    /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body
+    /// is already stored (nothing written).
+    fn insert_webhook(
+        &mut self,
+        w: &NewWebhook,
+        outcome: &WebhookOutcome,
+    ) -> Result<bool, StoreError>;
     /// Records how processing a stored delivery ended.
     fn finish_webhook(&mut self, id: &str, outcome: &WebhookOutcome) -> Result<(), StoreError>;
     /// Deliveries stored but not processed (or failed when `include_failed`), oldest first.
@@ -213,10 +218,11 @@ pub trait Repos {
         who: &CustomerRef,
         now: DateTime<Utc>,
     ) -> Result<Contact, StoreError>;
-    /// Fills in identity fields Meta sent (`wa_id`, `user_id`, profile name, username).
+    /// Fills in identity fields Meta sent (`wa_id`, `user_id`, profile name, username) on the
+    /// contact as last read (`current`); writes only what differs.
     fn refresh_contact_identity(
         &mut self,
-        id: &str,
+        current: &Contact,
         who: &CustomerRef,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
@@ -269,6 +275,13 @@ pub trait Repos {
     /// status forward only if the new one supersedes the current one (atomically). Returns
     /// whether the status moved.
     fn apply_status(&mut self, id: &str, change: &StatusChange) -> Result<bool, StoreError>;
+    /// Applies a status to the message with `wamid` in one statement (see
+    /// [`Repos::apply_status`]); `Ok(false)` when no message has that `wamid`.
+    fn apply_status_by_wamid(
+        &mut self,
+        wamid: &str,
+        change: &StatusChange,
+    ) -> Result<bool, StoreError>;
     /// Marks an outbound message failed before Meta accepted it.
     fn fail_message(
         &mut self,

@@ -107,7 +107,8 @@ fn url_without_password(u: &str) -> Option<String> {
     })
 }
 
-/// Pragmas for every SQLite connection: WAL so readers never block the writer, NORMAL sync
+/// Pragmas for every SQLite connection: WAL so readers never block the writer, NORMAL sync for
+/// readers (the writer sets its own level: `StoreOptions::sqlite_full_sync`)
 /// (durable across process crashes; WAL keeps the database consistent across power loss), a
 /// busy timeout so a second process waits instead of failing, and foreign keys on.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \

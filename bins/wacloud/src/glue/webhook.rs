@@ -238,7 +238,15 @@ fn messages_value(out: &mut ParsedDelivery, v: &MessagesValue, echoes: bool, at:
     let pid = v.metadata.phone_number_id.clone();
     note_pid(out, &pid);
     if !echoes {
-        for c in &v.contacts {
+        // A contact that sent a message here is handled with that message; the others (in
+        // status callbacks) are recorded on their own.
+        let senders = |c: &Contact| {
+            v.messages.iter().any(|m| {
+                (c.wa_id.is_some() && m.from == c.wa_id)
+                    || (c.user_id.is_some() && m.from_user_id == c.user_id)
+            })
+        };
+        for c in v.contacts.iter().filter(|c| !senders(c)) {
             let who = customer_ref(c);
             if !who.is_empty() {
                 out.events.push(WebhookEvent::ContactSeen {

@@ -1,6 +1,8 @@
 //! Ingesting a webhook delivery: store the raw bytes, then apply every event, exactly once, in
 //! the same transaction.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
 use crate::events::{CustomerRef, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery};
@@ -45,8 +47,9 @@ pub struct IngestOutcome {
 /// - An identical redelivery (same bytes) is a no-op reported as `duplicate`.
 /// - `parsed = Err(reason)` (a body the parser cannot handle) stores the delivery `failed` with
 ///   the reason; it can be reprocessed later.
-/// - A failure while applying events rolls back the events only; the raw delivery stays,
-///   marked `failed`.
+/// - A delivery naming only business numbers that are not ours is stored `foreign`.
+/// - A failure while applying events rolls the whole attempt back; the raw delivery is then
+///   stored alone, marked `failed` with the reason.
 ///
 /// # Errors
 /// [`StoreError`] when the delivery could not be stored (the caller answers 503 so Meta retries).
@@ -57,31 +60,125 @@ pub async fn ingest(
     parsed: Result<ParsedDelivery, String>,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
-    crate::ports::write(store, move |r| {
-        if !r.insert_webhook(&delivery)? {
-            return Ok(IngestOutcome {
-                webhook_id: None,
-                duplicate: true,
-                state: WebhookState::Processed,
-                events: 0,
-                error: None,
-            });
-        }
-        let outcome = process(r, &ours, parsed, now)?;
-        r.finish_webhook(&delivery.id, &outcome)?;
-        Ok(IngestOutcome {
-            webhook_id: Some(delivery.id),
-            duplicate: false,
-            state: outcome.state,
-            events: outcome.event_count,
-            error: outcome.error,
+    let delivery = Arc::new(delivery);
+    let plan = Plan::new(&ours, parsed, now);
+    let outcome = plan.outcome.clone();
+    let first = {
+        let delivery = Arc::clone(&delivery);
+        crate::ports::write(store, move |r| {
+            if !r.insert_webhook(&delivery, &plan.outcome)? {
+                return Ok(duplicate());
+            }
+            for pid in &plan.touch {
+                r.touch_session(pid, now)?;
+            }
+            for event in &plan.events {
+                apply(r, event, now)?;
+            }
+            Ok(stored(&delivery.id, &plan.outcome))
         })
-    })
-    .await
+        .await
+    };
+    match first {
+        Err(e @ StoreError::Unavailable(_)) => Err(e),
+        Err(e) => {
+            let mut failed = outcome;
+            failed.state = WebhookState::Failed;
+            failed.event_count = 0;
+            failed.error = Some(e.to_string());
+            crate::ports::write(store, move |r| {
+                if !r.insert_webhook(&delivery, &failed)? {
+                    return Ok(duplicate());
+                }
+                Ok(stored(&delivery.id, &failed))
+            })
+            .await
+        }
+        ok => ok,
+    }
 }
 
-/// Applies an already stored delivery again (start-up recovery and `wacloud webhooks
-/// reprocess`). Effects are idempotent, so a delivery partly applied before is safe.
+fn duplicate() -> IngestOutcome {
+    IngestOutcome {
+        webhook_id: None,
+        duplicate: true,
+        state: WebhookState::Processed,
+        events: 0,
+        error: None,
+    }
+}
+
+fn stored(id: &str, o: &WebhookOutcome) -> IngestOutcome {
+    IngestOutcome {
+        webhook_id: Some(id.to_owned()),
+        duplicate: false,
+        state: o.state,
+        events: o.event_count,
+        error: o.error.clone(),
+    }
+}
+
+/// What to do with a delivery, decided before the transaction.
+struct Plan {
+    outcome: WebhookOutcome,
+    touch: Vec<String>,
+    events: Vec<WebhookEvent>,
+}
+
+impl Plan {
+    fn new(ours: &OurNumbers, parsed: Result<ParsedDelivery, String>, now: DateTime<Utc>) -> Self {
+        let mut outcome = WebhookOutcome {
+            state: WebhookState::Processed,
+            error: None,
+            event_count: 0,
+            phone_number_id: None,
+            fields: None,
+            processed_at: now,
+        };
+        let parsed = match parsed {
+            Ok(p) => p,
+            Err(reason) => {
+                outcome.state = WebhookState::Failed;
+                outcome.error = Some(reason);
+                return Self {
+                    outcome,
+                    touch: Vec::new(),
+                    events: Vec::new(),
+                };
+            }
+        };
+        outcome.phone_number_id = parsed.phone_number_ids.first().cloned();
+        outcome.fields = (!parsed.fields.is_empty()).then(|| parsed.fields.join(","));
+        let touch: Vec<String> = parsed
+            .phone_number_ids
+            .iter()
+            .filter(|p| ours.contains(p))
+            .cloned()
+            .collect();
+        if !parsed.phone_number_ids.is_empty() && touch.is_empty() {
+            outcome.state = WebhookState::Foreign;
+            return Self {
+                outcome,
+                touch,
+                events: Vec::new(),
+            };
+        }
+        let events: Vec<WebhookEvent> = parsed
+            .events
+            .into_iter()
+            .filter(|e| e.phone_number_id().is_none_or(|p| ours.contains(p)))
+            .collect();
+        outcome.event_count = i64::try_from(events.len()).unwrap_or(i64::MAX);
+        Self {
+            outcome,
+            touch,
+            events,
+        }
+    }
+}
+
+/// Applies an already stored delivery again (`wacloud webhooks reprocess`, start-up recovery).
+/// Effects are idempotent, so a delivery partly applied before is safe.
 ///
 /// # Errors
 /// [`StoreError`] when the database fails.
@@ -92,74 +189,34 @@ pub async fn reprocess(
     parsed: Result<ParsedDelivery, String>,
     now: DateTime<Utc>,
 ) -> Result<WebhookOutcome, StoreError> {
-    crate::ports::write(store, move |r| {
-        let outcome = process(r, &ours, parsed, now)?;
-        r.finish_webhook(&webhook_id, &outcome)?;
-        Ok(outcome)
-    })
-    .await
-}
-
-fn process(
-    r: &mut dyn Repos,
-    ours: &OurNumbers,
-    parsed: Result<ParsedDelivery, String>,
-    now: DateTime<Utc>,
-) -> Result<WebhookOutcome, StoreError> {
-    let parsed = match parsed {
-        Ok(p) => p,
-        Err(reason) => return Ok(outcome(WebhookState::Failed, Some(reason), 0, None, now)),
-    };
-    let first_pid = parsed.phone_number_ids.first().cloned();
-    let fields = (!parsed.fields.is_empty()).then(|| parsed.fields.join(","));
-    let mine: Vec<&String> = parsed
-        .phone_number_ids
-        .iter()
-        .filter(|p| ours.contains(p))
-        .collect();
-    if !parsed.phone_number_ids.is_empty() && mine.is_empty() {
-        let mut o = outcome(WebhookState::Foreign, None, 0, first_pid, now);
-        o.fields = fields;
-        return Ok(o);
-    }
-    for pid in mine {
-        r.touch_session(pid, now)?;
-    }
-    let mut applied = 0_i64;
-    let result = r.savepoint(&mut |r| {
-        applied = 0;
-        for event in &parsed.events {
-            if event.phone_number_id().is_some_and(|p| !ours.contains(p)) {
-                continue;
-            }
-            apply(r, event, now)?;
-            applied += 1;
+    let plan = Plan::new(&ours, parsed, now);
+    let outcome = plan.outcome.clone();
+    let id = webhook_id.clone();
+    let first = crate::ports::write(store, move |r| {
+        for pid in &plan.touch {
+            r.touch_session(pid, now)?;
         }
-        Ok(())
-    });
-    let mut o = match result {
-        Ok(()) => outcome(WebhookState::Processed, None, applied, first_pid, now),
-        Err(e @ StoreError::Unavailable(_)) => return Err(e),
-        Err(e) => outcome(WebhookState::Failed, Some(e.to_string()), 0, first_pid, now),
-    };
-    o.fields = fields;
-    Ok(o)
-}
-
-fn outcome(
-    state: WebhookState,
-    error: Option<String>,
-    event_count: i64,
-    phone_number_id: Option<String>,
-    now: DateTime<Utc>,
-) -> WebhookOutcome {
-    WebhookOutcome {
-        state,
-        error,
-        event_count,
-        phone_number_id,
-        fields: None,
-        processed_at: now,
+        for event in &plan.events {
+            apply(r, event, now)?;
+        }
+        r.finish_webhook(&id, &plan.outcome)?;
+        Ok(plan.outcome)
+    })
+    .await;
+    match first {
+        Err(e @ StoreError::Unavailable(_)) => Err(e),
+        Err(e) => {
+            let mut failed = outcome;
+            failed.state = WebhookState::Failed;
+            failed.event_count = 0;
+            failed.error = Some(e.to_string());
+            crate::ports::write(store, move |r| {
+                r.finish_webhook(&webhook_id, &failed)?;
+                Ok(failed)
+            })
+            .await
+        }
+        ok => ok,
     }
 }
 
@@ -196,7 +253,7 @@ pub(crate) fn ensure_contact(
     }
     match r.find_contact_by_ref(who)? {
         Some(c) => {
-            r.refresh_contact_identity(&c.id, who, now)?;
+            r.refresh_contact_identity(&c, who, now)?;
             Ok(Some(c.id))
         }
         None => Ok(Some(r.insert_contact(&new_id(), who, now)?.id)),
@@ -344,7 +401,23 @@ fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result
 }
 
 fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Result<(), StoreError> {
-    let mut message = r.find_message_by_wamid(&s.wamid)?;
+    let change = StatusChange {
+        status: s.status.clone(),
+        at: s.timestamp,
+        error: s.error.clone(),
+        conversation_id: s.conversation_id.clone(),
+        pricing_category: s.pricing_category.clone(),
+    };
+    // The common case in one statement; failures (error fields, 131026) take the full path.
+    let fast = s.status != MessageStatus::Failed;
+    if fast && r.apply_status_by_wamid(&s.wamid, &change)? {
+        return Ok(());
+    }
+    let mut message = if fast {
+        None // the statement above found no message with this wamid
+    } else {
+        r.find_message_by_wamid(&s.wamid)?
+    };
     if message.is_none() {
         // The status may have beaten the send's response: wacloud put its own message id in
         // biz_opaque_callback_data, so join them now.
@@ -387,15 +460,12 @@ fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Resu
                 payload: None,
             };
             r.insert_message(&row)?;
+            if fast {
+                r.apply_status_by_wamid(&s.wamid, &change)?;
+                return Ok(());
+            }
             id
         }
-    };
-    let change = StatusChange {
-        status: s.status.clone(),
-        at: s.timestamp,
-        error: s.error.clone(),
-        conversation_id: s.conversation_id.clone(),
-        pricing_category: s.pricing_category.clone(),
     };
     r.apply_status(&id, &change)?;
     if s.status == MessageStatus::Failed

@@ -180,7 +180,9 @@ pub async fn send(
                         wa_id: Some(wa_id.to_owned()),
                         ..CustomerRef::default()
                     };
-                    r.refresh_contact_identity(&contact_id, &who, now)?;
+                    if let Some(current) = r.get_contact(&contact_id)? {
+                        r.refresh_contact_identity(&current, &who, now)?;
+                    }
                 }
                 Ok(m)
             })

@@ -20,7 +20,7 @@ pub fn upsert_template(conn: &mut DbConnection, u: &TemplateUpdate) -> QueryResu
         existing = with_conn!(conn, |x| t::whatsapp_templates
             .filter(t::template_id.eq(tid))
             .select(t::id)
-            .first(x)
+            .get_result(x)
             .optional())?;
     }
     if existing.is_none() {
@@ -29,7 +29,7 @@ pub fn upsert_template(conn: &mut DbConnection, u: &TemplateUpdate) -> QueryResu
                 .filter(t::name.eq(name))
                 .filter(t::language.eq(lang))
                 .select(t::id)
-                .first(x)
+                .get_result(x)
                 .optional())?;
         }
     }
@@ -100,12 +100,24 @@ fn ensure_session(conn: &mut DbConnection, pid: &str, at: DateTime<Utc>) -> Quer
     .map(drop)
 }
 
+/// The session row exists and records the last delivery's time. Two cached statements rather
+/// than one `ON CONFLICT DO UPDATE`, which diesel never caches.
 pub fn touch(conn: &mut DbConnection, pid: &str, at: DateTime<Utc>) -> QueryResult<()> {
-    ensure_session(conn, pid, at)?;
-    with_conn!(conn, |x| diesel::update(s::whatsapp_session.find(pid))
-        .set(s::last_webhook_at.eq(to_db(at)))
-        .execute(x))
-    .map(drop)
+    let t = to_db(at);
+    let n = with_conn!(conn, |x| diesel::update(s::whatsapp_session.find(pid))
+        .set(s::last_webhook_at.eq(t))
+        .execute(x))?;
+    if n == 0 {
+        with_conn!(conn, |x| diesel::insert_into(s::whatsapp_session)
+            .values((
+                s::phone_number_id.eq(pid),
+                s::last_webhook_at.eq(t),
+                s::updated_at.eq(t),
+            ))
+            .on_conflict_do_nothing()
+            .execute(x))?;
+    }
+    Ok(())
 }
 
 /// Account-wide events without a number are recorded against the WABA id as the key.

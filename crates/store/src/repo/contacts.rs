@@ -14,28 +14,30 @@ use crate::with_conn;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
+// Lookups by unique keys use `get_result`, not `first`: `first` binds `LIMIT ?`, and SQLite
+// re-prepares a statement whose LIMIT parameter is rebound, on every execution.
 fn by_wa_id(conn: &mut DbConnection, wa_id: &str) -> QueryResult<Option<ContactRow>> {
     with_conn!(conn, |x| c::whatsapp_contacts
         .filter(c::wa_id.eq(wa_id))
         .select(ContactRow::as_select())
-        .first(x)
+        .get_result(x)
         .optional())
 }
 
 fn by_phone(conn: &mut DbConnection, e164: &str) -> QueryResult<Option<ContactRow>> {
-    with_conn!(conn, |x| c::whatsapp_contacts
+    let rows: Vec<ContactRow> = with_conn!(conn, |x| c::whatsapp_contacts
         .filter(c::phone_number.eq(e164))
         .order(c::created_at.asc())
         .select(ContactRow::as_select())
-        .first(x)
-        .optional())
+        .load(x))?;
+    Ok(rows.into_iter().next())
 }
 
 fn by_user_id(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<ContactRow>> {
     with_conn!(conn, |x| c::whatsapp_contacts
         .filter(c::user_id.eq(user_id))
         .select(ContactRow::as_select())
-        .first(x)
+        .get_result(x)
         .optional())
 }
 
@@ -43,7 +45,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contact>> {
     let row = with_conn!(conn, |x| c::whatsapp_contacts
         .find(id)
         .select(ContactRow::as_select())
-        .first(x)
+        .get_result(x)
         .optional())?;
     Ok(row.map(Contact::from))
 }
@@ -108,7 +110,7 @@ pub fn insert(
         _ => None,
     };
     let t = to_db(now);
-    with_conn!(conn, |x| diesel::insert_into(c::whatsapp_contacts)
+    let row: ContactRow = with_conn!(conn, |x| diesel::insert_into(c::whatsapp_contacts)
         .values((
             c::id.eq(id),
             c::wa_id.eq(&who.wa_id),
@@ -120,21 +122,20 @@ pub fn insert(
             c::created_at.eq(t),
             c::updated_at.eq(t),
         ))
-        .execute(x))?;
-    get(conn, id)?.ok_or(diesel::result::Error::NotFound)
+        .returning(ContactRow::as_returning())
+        .get_result(x))?;
+    Ok(row.into())
 }
 
 /// Fills in what Meta sent: the profile name and username always; `wa_id` and `user_id` only
 /// where none is known and no other contact holds them (Meta's ids are identities, never moved).
 pub fn refresh_identity(
     conn: &mut DbConnection,
-    id: &str,
+    current: &Contact,
     who: &CustomerRef,
     now: DateTime<Utc>,
 ) -> QueryResult<()> {
-    let Some(current) = get(conn, id)? else {
-        return Ok(());
-    };
+    let id = current.id.as_str();
     let t = to_db(now);
     if let Some(name) = who.profile_name.as_deref().filter(|n| !n.is_empty()) {
         if current.profile_name.as_deref() != Some(name) {
@@ -144,9 +145,13 @@ pub fn refresh_identity(
         }
     }
     if let Some(u) = who.username.as_deref() {
-        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
-            .set(c::username.eq(u))
-            .execute(x))?;
+        with_conn!(conn, |x| diesel::update(
+            c::whatsapp_contacts
+                .find(id)
+                .filter(c::username.is_null().or(c::username.ne(u)))
+        )
+        .set(c::username.eq(u))
+        .execute(x))?;
     }
     if let Some(w) = who.wa_id.as_deref() {
         if current.wa_id.is_none() && by_wa_id(conn, w)?.is_none() {
@@ -176,6 +181,11 @@ pub fn refresh_identity(
     Ok(())
 }
 
+/// One statement: the unread count moves by `unread_increment`; the last-message fields move
+/// forward to `at` only (never backwards, even when deliveries arrive out of order or from
+/// several instances at once); `last_inbound_at` rises for inbound messages. SQL evaluates every
+/// `SET` against the old row, so the conditions all see the previous `last_message_time`.
+/// Written with diesel's DSL so the prepared statement is cached.
 pub fn record_message(
     conn: &mut DbConnection,
     id: &str,
@@ -184,32 +194,61 @@ pub fn record_message(
     direction: Direction,
     unread_increment: i64,
 ) -> QueryResult<()> {
-    let Some(current) = get(conn, id)? else {
-        return Ok(());
-    };
-    let t = to_db(at);
-    if unread_increment != 0 {
-        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
-            .set(c::unread_count.eq(c::unread_count + unread_increment))
-            .execute(x))?;
+    use diesel::dsl::case_when;
+    use diesel::sql_types::{Nullable, Text, Timestamp};
+    use diesel::IntoSql;
+    let t = Some(to_db(at));
+    let dir = Some(direction.as_str());
+    let target = c::whatsapp_contacts.find(id);
+    macro_rules! newer {
+        () => {
+            c::last_message_time
+                .is_null()
+                .or(c::last_message_time.le(t))
+        };
     }
-    if let Some(p) = preview {
-        if current.last_message_time.is_none_or(|l| l <= at) {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
-                .set((
-                    c::last_message_time.eq(t),
-                    c::last_message_preview.eq(p),
-                    c::last_message_direction.eq(direction.as_str()),
-                ))
-                .execute(x))?;
+    macro_rules! last_message {
+        ($p:expr) => {
+            (
+                c::last_message_preview.eq(case_when(
+                    newer!(),
+                    Some($p).into_sql::<Nullable<Text>>(),
+                )
+                .otherwise(c::last_message_preview)),
+                c::last_message_direction.eq(case_when(newer!(), dir.into_sql::<Nullable<Text>>())
+                    .otherwise(c::last_message_direction)),
+                c::last_message_time.eq(case_when(newer!(), t.into_sql::<Nullable<Timestamp>>())
+                    .otherwise(c::last_message_time)),
+            )
+        };
+    }
+    macro_rules! last_inbound {
+        () => {
+            c::last_inbound_at.eq(case_when(
+                c::last_inbound_at.is_null().or(c::last_inbound_at.lt(t)),
+                t.into_sql::<Nullable<Timestamp>>(),
+            )
+            .otherwise(c::last_inbound_at))
+        };
+    }
+    let unread = c::unread_count.eq(c::unread_count + unread_increment);
+    let inbound = direction == Direction::Inbound;
+    match (preview, inbound) {
+        (Some(p), true) => with_conn!(conn, |x| diesel::update(target)
+            .set((unread, last_message!(p), last_inbound!()))
+            .execute(x)),
+        (Some(p), false) => with_conn!(conn, |x| diesel::update(target)
+            .set((unread, last_message!(p)))
+            .execute(x)),
+        (None, true) => with_conn!(conn, |x| diesel::update(target)
+            .set((unread, last_inbound!()))
+            .execute(x)),
+        (None, false) if unread_increment != 0 => {
+            with_conn!(conn, |x| diesel::update(target).set(unread).execute(x))
         }
+        (None, false) => Ok(0),
     }
-    if direction == Direction::Inbound && current.last_inbound_at.is_none_or(|l| l < at) {
-        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
-            .set(c::last_inbound_at.eq(t))
-            .execute(x))?;
-    }
-    Ok(())
+    .map(drop)
 }
 
 pub fn update(

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::IntoSql;
 use wacloud_core::message::{DeliveryError, Direction, Message, MessageStatus};
 use wacloud_core::ports::{new_id, MessageQuery, NewMessage, StatusChange};
 
@@ -100,11 +101,13 @@ fn record_media(
     .map(drop)
 }
 
+// Lookups by unique keys use `get_result`, not `first`: `first` binds `LIMIT ?`, and SQLite
+// re-prepares a statement whose LIMIT parameter is rebound, on every execution.
 fn row_by_id(conn: &mut DbConnection, id: &str) -> QueryResult<Option<MessageRow>> {
     with_conn!(conn, |x| m::whatsapp_messages
         .find(id)
         .select(MessageRow::as_select())
-        .first(x)
+        .get_result(x)
         .optional())
 }
 
@@ -112,7 +115,7 @@ fn row_by_wamid(conn: &mut DbConnection, wamid: &str) -> QueryResult<Option<Mess
     with_conn!(conn, |x| m::whatsapp_messages
         .filter(m::message_id.eq(wamid))
         .select(MessageRow::as_select())
-        .first(x)
+        .get_result(x)
         .optional())
 }
 
@@ -407,4 +410,69 @@ pub fn list(conn: &mut DbConnection, q: &MessageQuery) -> QueryResult<(Vec<Messa
         rows.into_iter().take(limit).map(Message::from).collect(),
         has_more,
     ))
+}
+
+diesel::define_sql_function! {
+    /// SQL `COALESCE(x, y)`.
+    fn coalesce<T: diesel::sql_types::SqlType + diesel::sql_types::SingleValue>(x: diesel::sql_types::Nullable<T>, y: diesel::sql_types::Nullable<T>) -> diesel::sql_types::Nullable<T>;
+}
+
+/// The hot path of status webhooks: one statement that stamps the status's time (first report
+/// wins), moves the status forward only (the rank guard makes it atomic against concurrent
+/// writers), and keeps conversation and pricing. `Ok(false)` when no message has `wamid`.
+/// Written with diesel's DSL so the prepared statement is cached (raw SQL never is).
+pub fn apply_status_by_wamid(
+    conn: &mut DbConnection,
+    wamid: &str,
+    ch: &StatusChange,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
+    use diesel::dsl::case_when;
+    use diesel::sql_types::{Integer, Text};
+    let at = Some(to_db(ch.at));
+    let rank = ch.status.rank();
+    let status = ch.status.as_str();
+    let (conversation, pricing) = (
+        ch.conversation_id.as_deref(),
+        ch.pricing_category.as_deref(),
+    );
+    macro_rules! update {
+        ($col:expr) => {
+            with_conn!(conn, |x| diesel::update(
+                m::whatsapp_messages.filter(m::message_id.eq(wamid))
+            )
+            .set((
+                $col.eq(coalesce($col, at)),
+                m::status.eq(
+                    case_when(m::status_rank.lt(rank), status.into_sql::<Text>())
+                        .otherwise(m::status)
+                ),
+                m::status_rank.eq(
+                    case_when(m::status_rank.lt(rank), rank.into_sql::<Integer>())
+                        .otherwise(m::status_rank)
+                ),
+                m::conversation_id.eq(coalesce(conversation, m::conversation_id)),
+                m::pricing_category.eq(coalesce(pricing, m::pricing_category)),
+                m::updated_at.eq(to_db(now)),
+            ))
+            .execute(x))
+        };
+    }
+    let n = match ch.status {
+        MessageStatus::Sent => update!(m::sent_at)?,
+        MessageStatus::Delivered => update!(m::delivered_at)?,
+        MessageStatus::Read => update!(m::read_at)?,
+        MessageStatus::Played => update!(m::played_at)?,
+        MessageStatus::Failed => update!(m::failed_at)?,
+        _ => {
+            // A status Meta added later ranks lowest and moves nothing: only say whether the
+            // message exists.
+            let n: i64 = with_conn!(conn, |x| m::whatsapp_messages
+                .filter(m::message_id.eq(wamid))
+                .count()
+                .get_result(x))?;
+            usize::try_from(n).unwrap_or(0)
+        }
+    };
+    Ok(n > 0)
 }

@@ -68,8 +68,8 @@ pub(crate) fn in_transaction(
 }
 
 impl Repos for Repo<'_> {
-    fn insert_webhook(&mut self, w: &NewWebhook) -> Result<bool, StoreError> {
-        webhooks::insert(self.conn, w).map_err(map_err)
+    fn insert_webhook(&mut self, w: &NewWebhook, o: &WebhookOutcome) -> Result<bool, StoreError> {
+        webhooks::insert(self.conn, w, o).map_err(map_err)
     }
     fn finish_webhook(&mut self, id: &str, o: &WebhookOutcome) -> Result<(), StoreError> {
         webhooks::finish(self.conn, id, o).map_err(map_err)
@@ -107,11 +107,11 @@ impl Repos for Repo<'_> {
     }
     fn refresh_contact_identity(
         &mut self,
-        id: &str,
+        current: &Contact,
         who: &CustomerRef,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        contacts::refresh_identity(self.conn, id, who, now).map_err(map_err)
+        contacts::refresh_identity(self.conn, current, who, now).map_err(map_err)
     }
     fn record_contact_message(
         &mut self,
@@ -166,6 +166,13 @@ impl Repos for Repo<'_> {
     }
     fn apply_status(&mut self, id: &str, change: &StatusChange) -> Result<bool, StoreError> {
         messages::apply_status(self.conn, id, change).map_err(map_err)
+    }
+    fn apply_status_by_wamid(
+        &mut self,
+        wamid: &str,
+        change: &StatusChange,
+    ) -> Result<bool, StoreError> {
+        messages::apply_status_by_wamid(self.conn, wamid, change, Utc::now()).map_err(map_err)
     }
     fn fail_message(
         &mut self,

@@ -8,7 +8,8 @@ use crate::models::{from_db, to_db};
 use crate::schema::whatsapp_webhooks::dsl as w;
 use crate::with_conn;
 
-pub fn insert(conn: &mut DbConnection, n: &NewWebhook) -> QueryResult<bool> {
+pub fn insert(conn: &mut DbConnection, n: &NewWebhook, o: &WebhookOutcome) -> QueryResult<bool> {
+    let processed = (o.state != WebhookState::Received).then(|| to_db(o.processed_at));
     let rows = with_conn!(conn, |x| diesel::insert_into(w::whatsapp_webhooks)
         .values((
             w::id.eq(&n.id),
@@ -16,9 +17,13 @@ pub fn insert(conn: &mut DbConnection, n: &NewWebhook) -> QueryResult<bool> {
             w::body.eq(&n.body),
             w::body_sha256.eq(&n.body_sha256),
             w::signature.eq(&n.signature),
-            w::state.eq(WebhookState::Received.as_str()),
-            w::event_count.eq(0_i64),
-            w::attempts.eq(0),
+            w::state.eq(o.state.as_str()),
+            w::error.eq(&o.error),
+            w::event_count.eq(o.event_count),
+            w::phone_number_id.eq(&o.phone_number_id),
+            w::fields.eq(&o.fields),
+            w::processed_at.eq(processed),
+            w::attempts.eq(1),
         ))
         .on_conflict(w::body_sha256)
         .do_nothing()
