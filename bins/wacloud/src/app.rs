@@ -13,8 +13,9 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
 use wacloud_core::outbound::{OutboundRequest, SendFailure, SendReceipt};
-use wacloud_core::ports::{Messenger, Store, SystemClock};
+use wacloud_core::ports::{Clock, Messenger, Store, SystemClock};
 use wacloud_core::usecases::ingest::OurNumbers;
+use wacloud_core::usecases::ingest_batch::IngestBatcher;
 use wacloud_graph::GraphClient;
 use wacloud_sandbox::{Sandbox, SandboxConfig};
 use wacloud_store::{DbStore, StoreOptions};
@@ -24,6 +25,9 @@ use crate::errors::ApiError;
 use crate::glue::messenger::GraphMessenger;
 use crate::routes::{assets, contacts, health, messages, send, stats, webhook};
 use crate::state::{Alerts, AppState};
+
+/// Events after which a batch of webhook deliveries stops growing (bounds a batch's latency).
+const MAX_EVENTS_PER_BATCH: usize = 4000;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -229,14 +233,24 @@ impl Application {
         };
 
         let our_numbers = OurNumbers(settings.phone_number_id.iter().cloned().collect());
+        let store_port: Arc<dyn Store> = Arc::new(store.clone());
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let ingest = IngestBatcher::start(
+            Arc::clone(&store_port),
+            our_numbers.clone(),
+            Arc::clone(&clock),
+            settings.writer_batch,
+            MAX_EVENTS_PER_BATCH,
+        );
         let state = AppState {
-            store: Arc::new(store.clone()) as Arc<dyn Store>,
+            store: store_port,
             messenger,
-            clock: Arc::new(SystemClock),
+            clock,
             settings: Arc::new(settings),
             our_numbers,
             sandbox: sandbox.clone(),
             alerts: Arc::new(Alerts::default()),
+            ingest,
         };
 
         let banner = format!(

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 use serde::Serialize;
 use wacloud_core::ports::{Clock, Messenger, Store};
 use wacloud_core::usecases::ingest::OurNumbers;
+use wacloud_core::usecases::ingest_batch::IngestBatcher;
 use wacloud_sandbox::Sandbox;
 
 use crate::config::Settings;
@@ -70,6 +71,8 @@ pub struct AppState {
     pub sandbox: Option<Arc<Sandbox>>,
     /// Runtime alerts.
     pub alerts: Arc<Alerts>,
+    /// Group commit of webhook deliveries.
+    pub ingest: IngestBatcher,
 }
 
 impl std::fmt::Debug for AppState {

@@ -20,6 +20,8 @@ pub struct Contact {
     pub display_name: Option<String>,
     /// The WhatsApp profile name Meta last sent.
     pub profile_name: Option<String>,
+    /// The WhatsApp username Meta last sent (`@name`), when the customer has one.
+    pub username: Option<String>,
     /// A business name the operator recorded.
     pub business_name: Option<String>,
     /// Set by the operator.

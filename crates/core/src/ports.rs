@@ -166,6 +166,45 @@ pub struct StatusChange {
     pub pricing_category: Option<String>,
 }
 
+/// A contact's change from many new messages at once (one per contact in a batch).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactDelta {
+    /// The contact.
+    pub contact_id: String,
+    /// Time of the newest message in the batch that shows in the contact list.
+    pub at: DateTime<Utc>,
+    /// Preview of that message; `None` leaves the last-message fields alone (notices only).
+    pub preview: Option<String>,
+    /// Its direction.
+    pub direction: crate::message::Direction,
+    /// Unread messages added.
+    pub unread_increment: i64,
+    /// Meta's time of the newest inbound message, if any.
+    pub inbound_at: Option<DateTime<Utc>>,
+}
+
+/// Several statuses for one message folded together: the furthest status, and the first time of
+/// each step seen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusFold {
+    /// The message's `wamid`.
+    pub wamid: String,
+    /// The furthest status on the ladder.
+    pub status: MessageStatus,
+    /// First `sent` time.
+    pub sent_at: Option<DateTime<Utc>>,
+    /// First `delivered` time.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// First `read` time.
+    pub read_at: Option<DateTime<Utc>>,
+    /// First `played` time.
+    pub played_at: Option<DateTime<Utc>>,
+    /// Meta's conversation id.
+    pub conversation_id: Option<String>,
+    /// Meta's pricing category.
+    pub pricing_category: Option<String>,
+}
+
 /// Filter and cursor for `GET /messages`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct MessageQuery {
@@ -198,6 +237,12 @@ pub trait Repos {
         include_failed: bool,
         limit: i64,
     ) -> Result<Vec<StoredWebhook>, StoreError>;
+    /// Stores many raw deliveries at once; for each, whether it was new (`false`: an identical
+    /// body is already stored, or appeared earlier in `rows`).
+    fn insert_webhooks(
+        &mut self,
+        rows: &[(&NewWebhook, &WebhookOutcome)],
+    ) -> Result<Vec<bool>, StoreError>;
     /// Runs `f` in a nested savepoint: an `Err` rolls back only what `f` did.
     fn savepoint(
         &mut self,
@@ -209,6 +254,10 @@ pub trait Repos {
     fn find_contact(&mut self, key: &CustomerKey) -> Result<Option<Contact>, StoreError>;
     /// The contact matching a webhook's identity (by `wa_id`, else `user_id`).
     fn find_contact_by_ref(&mut self, who: &CustomerRef) -> Result<Option<Contact>, StoreError>;
+    /// The contacts holding any of these `wa_id`s.
+    fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError>;
+    /// Applies one [`ContactDelta`] per contact, never moving the last-message fields backwards.
+    fn record_contact_deltas(&mut self, deltas: &[ContactDelta]) -> Result<(), StoreError>;
     /// The contact with this wacloud id.
     fn get_contact(&mut self, id: &str) -> Result<Option<Contact>, StoreError>;
     /// Creates a contact for `who` (at least one of `wa_id`, `user_id` set).
@@ -258,6 +307,14 @@ pub trait Repos {
     // --- messages
     /// Inserts a message; `Ok(false)` when one with the same `wamid` exists (nothing changed).
     fn insert_message(&mut self, m: &NewMessage) -> Result<bool, StoreError>;
+    /// Inserts many messages; for each, whether it was new (same rule as
+    /// [`Repos::insert_message`]).
+    fn insert_messages(&mut self, rows: &[NewMessage]) -> Result<Vec<bool>, StoreError>;
+    /// `(wamid, id)` of the messages having any of these `wamid`s.
+    fn find_message_ids(&mut self, wamids: &[&str]) -> Result<Vec<(String, String)>, StoreError>;
+    /// Applies folded statuses to existing messages in one pass, with the same rules as
+    /// [`Repos::apply_status_by_wamid`].
+    fn apply_status_folds(&mut self, folds: &[StatusFold]) -> Result<(), StoreError>;
     /// The message with this wacloud id.
     fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError>;
     /// The message with this `wamid`.

@@ -54,6 +54,7 @@ impl From<ContactRow> for Contact {
             user_id: r.user_id,
             display_name,
             profile_name: r.profile_name,
+            username: r.username,
             business_name: r.business_name,
             is_verified: r.is_verified,
             is_blocked: r.is_blocked,

@@ -69,8 +69,6 @@ CREATE TABLE whatsapp_messages (
 );
 CREATE INDEX whatsapp_messages_history ON whatsapp_messages (created_at DESC, id DESC);
 CREATE INDEX whatsapp_messages_contact_history ON whatsapp_messages (contact_id, created_at DESC, id DESC);
-CREATE INDEX whatsapp_messages_unread ON whatsapp_messages (contact_id, direction, is_read);
-CREATE INDEX whatsapp_messages_queue ON whatsapp_messages (queue_id);
 
 CREATE TABLE whatsapp_webhooks (
     id TEXT PRIMARY KEY NOT NULL,

@@ -6,7 +6,6 @@ use futures::StreamExt;
 use ring::digest;
 use serde::Deserialize;
 use wacloud_core::ports::{new_id, StoreError};
-use wacloud_core::usecases::ingest::ingest;
 use wacloud_core::webhook::NewWebhook;
 use wacloud_graph::webhook::{verify_handshake, verify_signature};
 
@@ -129,15 +128,7 @@ pub async fn receive(
         body_sha256: sha,
         signature: signature.map(str::to_owned),
     };
-    match ingest(
-        state.store.as_ref(),
-        state.our_numbers.clone(),
-        delivery,
-        parsed,
-        now,
-    )
-    .await
-    {
+    match state.ingest.submit(delivery, parsed).await {
         Ok(o) => Ok(HttpResponse::Ok().json(serde_json::json!({
             "received": true,
             "duplicate": o.duplicate,

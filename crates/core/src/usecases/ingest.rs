@@ -21,7 +21,7 @@ pub const UNDELIVERABLE: i64 = 131_026;
 pub struct OurNumbers(pub Vec<String>);
 
 impl OurNumbers {
-    fn contains(&self, phone_number_id: &str) -> bool {
+    pub(crate) fn contains(&self, phone_number_id: &str) -> bool {
         self.0.is_empty() || self.0.iter().any(|n| n == phone_number_id)
     }
 }
@@ -60,8 +60,22 @@ pub async fn ingest(
     parsed: Result<ParsedDelivery, String>,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, StoreError> {
-    let delivery = Arc::new(delivery);
-    let plan = Plan::new(&ours, parsed, now);
+    ingest_planned(
+        store,
+        Arc::new(delivery),
+        Plan::new(&ours, parsed, now),
+        now,
+    )
+    .await
+}
+
+/// [`ingest`] of a delivery already planned.
+pub(crate) async fn ingest_planned(
+    store: &dyn Store,
+    delivery: Arc<NewWebhook>,
+    plan: Plan,
+    now: DateTime<Utc>,
+) -> Result<IngestOutcome, StoreError> {
     let outcome = plan.outcome.clone();
     let first = {
         let delivery = Arc::clone(&delivery);
@@ -98,7 +112,7 @@ pub async fn ingest(
     }
 }
 
-fn duplicate() -> IngestOutcome {
+pub(crate) fn duplicate() -> IngestOutcome {
     IngestOutcome {
         webhook_id: None,
         duplicate: true,
@@ -108,7 +122,7 @@ fn duplicate() -> IngestOutcome {
     }
 }
 
-fn stored(id: &str, o: &WebhookOutcome) -> IngestOutcome {
+pub(crate) fn stored(id: &str, o: &WebhookOutcome) -> IngestOutcome {
     IngestOutcome {
         webhook_id: Some(id.to_owned()),
         duplicate: false,
@@ -119,14 +133,19 @@ fn stored(id: &str, o: &WebhookOutcome) -> IngestOutcome {
 }
 
 /// What to do with a delivery, decided before the transaction.
-struct Plan {
-    outcome: WebhookOutcome,
-    touch: Vec<String>,
-    events: Vec<WebhookEvent>,
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    pub(crate) outcome: WebhookOutcome,
+    pub(crate) touch: Vec<String>,
+    pub(crate) events: Vec<WebhookEvent>,
 }
 
 impl Plan {
-    fn new(ours: &OurNumbers, parsed: Result<ParsedDelivery, String>, now: DateTime<Utc>) -> Self {
+    pub(crate) fn new(
+        ours: &OurNumbers,
+        parsed: Result<ParsedDelivery, String>,
+        now: DateTime<Utc>,
+    ) -> Self {
         let mut outcome = WebhookOutcome {
             state: WebhookState::Processed,
             error: None,
@@ -220,7 +239,11 @@ pub async fn reprocess(
     }
 }
 
-fn apply(r: &mut dyn Repos, event: &WebhookEvent, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) fn apply(
+    r: &mut dyn Repos,
+    event: &WebhookEvent,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     match event {
         WebhookEvent::Inbound(m) => apply_inbound(r, m, now),
         WebhookEvent::Echo(e) => apply_echo(r, e, now),
@@ -260,7 +283,7 @@ pub(crate) fn ensure_contact(
     }
 }
 
-fn e164(wa_id: Option<&String>) -> Option<String> {
+pub(crate) fn e164(wa_id: Option<&String>) -> Option<String> {
     wa_id.and_then(|w| PhoneNumber::from_wa_id(w).ok().map(String::from))
 }
 
@@ -272,27 +295,18 @@ pub(crate) fn preview(text: Option<&str>, kind: &str) -> String {
     }
 }
 
-fn apply_inbound(
-    r: &mut dyn Repos,
-    m: &InboundMessage,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    // Group messages are stored apart: no private contact, never in a one-to-one chat.
-    let contact_id = if m.group_id.is_some() {
-        None
-    } else {
-        ensure_contact(r, &m.customer, now)?
-    };
+/// The row of an inbound message.
+pub(crate) fn inbound_row(m: &InboundMessage, contact_id: Option<String>) -> NewMessage {
     let reply_to = match &m.effect {
         InboundEffect::Plain => m.reply_to.clone(),
         InboundEffect::Reaction { target, .. }
         | InboundEffect::Edit { target, .. }
         | InboundEffect::Revoke { target } => Some(target.clone()),
     };
-    let row = NewMessage {
+    NewMessage {
         id: new_id(),
         message_id: Some(m.wamid.clone()),
-        contact_id: contact_id.clone(),
+        contact_id,
         direction: Direction::Inbound,
         from_phone: e164(m.customer.wa_id.as_ref()),
         to_phone: None,
@@ -312,8 +326,21 @@ fn apply_inbound(
         queue_id: None,
         group_id: m.group_id.clone(),
         payload: None,
+    }
+}
+
+fn apply_inbound(
+    r: &mut dyn Repos,
+    m: &InboundMessage,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    // Group messages are stored apart: no private contact, never in a one-to-one chat.
+    let contact_id = if m.group_id.is_some() {
+        None
+    } else {
+        ensure_contact(r, &m.customer, now)?
     };
-    if !r.insert_message(&row)? {
+    if !r.insert_message(&inbound_row(m, contact_id.clone()))? {
         return Ok(()); // the same wamid again: no second effect
     }
     match &m.effect {
@@ -347,7 +374,7 @@ fn apply_inbound(
 }
 
 /// Kinds that are notices about the chat rather than something the customer said.
-fn is_notice(message_type: &str) -> bool {
+pub(crate) fn is_notice(message_type: &str) -> bool {
     matches!(message_type, "system" | "request_welcome")
 }
 
@@ -400,7 +427,11 @@ fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result
     Ok(())
 }
 
-fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Result<(), StoreError> {
+pub(crate) fn apply_status(
+    r: &mut dyn Repos,
+    s: &StatusUpdate,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let change = StatusChange {
         status: s.status.clone(),
         at: s.timestamp,
@@ -471,8 +502,9 @@ fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Resu
     if s.status == MessageStatus::Failed
         && s.error.as_ref().and_then(|e| e.code) == Some(UNDELIVERABLE)
     {
-        if let Some(c) = r.find_contact_by_ref(&s.recipient)? {
-            r.set_undeliverable(&c.id, Some(s.timestamp))?;
+        // The recipient is kept, and marked, even if this status is the first wacloud hears of it.
+        if let Some(id) = ensure_contact(r, &s.recipient, now)? {
+            r.set_undeliverable(&id, Some(s.timestamp))?;
         }
     }
     Ok(())

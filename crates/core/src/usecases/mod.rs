@@ -3,4 +3,5 @@
 pub mod bulk;
 pub mod contacts;
 pub mod ingest;
+pub mod ingest_batch;
 pub mod send;

@@ -2,6 +2,7 @@
 //! written once for SQLite and PostgreSQL.
 
 mod account;
+mod bulk;
 mod contacts;
 mod messages;
 mod queue;
@@ -14,7 +15,9 @@ use wacloud_core::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
 use wacloud_core::events::{AccountEvent, CustomerRef, TemplateUpdate};
 use wacloud_core::message::{DeliveryError, Direction, Message};
 use wacloud_core::phone::CustomerKey;
-use wacloud_core::ports::{MessageQuery, NewMessage, Repos, StatusChange, StoreError};
+use wacloud_core::ports::{
+    ContactDelta, MessageQuery, NewMessage, Repos, StatusChange, StatusFold, StoreError,
+};
 use wacloud_core::queue::{BatchSummary, NewQueueItem, QueueItem, QueueOutcome};
 use wacloud_core::stats::Stats;
 use wacloud_core::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
@@ -81,6 +84,12 @@ impl Repos for Repo<'_> {
     ) -> Result<Vec<StoredWebhook>, StoreError> {
         webhooks::pending(self.conn, include_failed, limit).map_err(map_err)
     }
+    fn insert_webhooks(
+        &mut self,
+        rows: &[(&NewWebhook, &WebhookOutcome)],
+    ) -> Result<Vec<bool>, StoreError> {
+        bulk::insert_webhooks(self.conn, rows).map_err(map_err)
+    }
     fn savepoint(
         &mut self,
         f: &mut dyn FnMut(&mut dyn Repos) -> Result<(), StoreError>,
@@ -93,6 +102,12 @@ impl Repos for Repo<'_> {
     }
     fn find_contact_by_ref(&mut self, who: &CustomerRef) -> Result<Option<Contact>, StoreError> {
         contacts::find_by_ref(self.conn, who).map_err(map_err)
+    }
+    fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError> {
+        bulk::find_contacts_by_wa_ids(self.conn, wa_ids).map_err(map_err)
+    }
+    fn record_contact_deltas(&mut self, deltas: &[ContactDelta]) -> Result<(), StoreError> {
+        bulk::record_contact_deltas(self.conn, deltas).map_err(map_err)
     }
     fn get_contact(&mut self, id: &str) -> Result<Option<Contact>, StoreError> {
         contacts::get(self.conn, id).map_err(map_err)
@@ -149,6 +164,15 @@ impl Repos for Repo<'_> {
 
     fn insert_message(&mut self, m: &NewMessage) -> Result<bool, StoreError> {
         messages::insert(self.conn, m, Utc::now()).map_err(map_err)
+    }
+    fn insert_messages(&mut self, rows: &[NewMessage]) -> Result<Vec<bool>, StoreError> {
+        bulk::insert_messages(self.conn, rows, Utc::now()).map_err(map_err)
+    }
+    fn find_message_ids(&mut self, wamids: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
+        bulk::find_message_ids(self.conn, wamids).map_err(map_err)
+    }
+    fn apply_status_folds(&mut self, folds: &[StatusFold]) -> Result<(), StoreError> {
+        bulk::apply_status_folds(self.conn, folds, Utc::now()).map_err(map_err)
     }
     fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError> {
         messages::get(self.conn, id).map_err(map_err)

@@ -1,0 +1,479 @@
+//! Group commit for webhook deliveries: many concurrent deliveries are stored and applied in one
+//! transaction, with set-based statements, and each caller is answered only after that
+//! transaction is committed.
+//!
+//! [`IngestBatcher`] collects deliveries while the previous batch is being committed, so the
+//! batch size follows the load: one delivery when the server is idle, hundreds under load.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::contact::Contact;
+use crate::events::WebhookEvent;
+use crate::events::{CustomerRef, InboundEffect, InboundMessage, ParsedDelivery, StatusUpdate};
+use crate::message::{Direction, MessageStatus};
+use crate::ports::{new_id, Clock, ContactDelta, NewMessage, Repos, StatusFold, Store, StoreError};
+use crate::usecases::ingest::{
+    apply, apply_status, duplicate, e164, ensure_contact, inbound_row, ingest_planned, is_notice,
+    preview, stored, IngestOutcome, OurNumbers, Plan,
+};
+use crate::webhook::{NewWebhook, WebhookOutcome};
+
+/// Stores and applies many deliveries in one transaction; one result per delivery, in order.
+/// Effects are the same as [`crate::usecases::ingest::ingest`] applied one by one. If the batch
+/// fails for a reason other than the database being unavailable, each delivery is retried on
+/// its own, so one bad delivery cannot fail the others.
+pub async fn ingest_many(
+    store: &dyn Store,
+    ours: &OurNumbers,
+    items: Vec<(NewWebhook, Result<ParsedDelivery, String>)>,
+    now: DateTime<Utc>,
+) -> Vec<Result<IngestOutcome, StoreError>> {
+    let mut planned: Vec<(Arc<NewWebhook>, Plan)> = items
+        .into_iter()
+        .map(|(d, p)| (Arc::new(d), Plan::new(ours, p, now)))
+        .collect();
+    if planned.len() <= 1 {
+        let mut out = Vec::new();
+        if let Some((d, p)) = planned.pop() {
+            out.push(ingest_planned(store, d, p, now).await);
+        }
+        return out;
+    }
+    let shared = Arc::new(planned);
+    let batch = Arc::clone(&shared);
+    let n = shared.len();
+    match crate::ports::write(store, move |r| apply_many(r, &batch, now)).await {
+        Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
+        Err(e @ StoreError::Unavailable(_)) => vec![Err(e); n],
+        Err(_) => {
+            let mut out = Vec::with_capacity(n);
+            for (d, p) in shared.iter() {
+                out.push(ingest_planned(store, Arc::clone(d), p.clone(), now).await);
+            }
+            out
+        }
+    }
+}
+
+fn apply_many(
+    r: &mut dyn Repos,
+    plans: &[(Arc<NewWebhook>, Plan)],
+    now: DateTime<Utc>,
+) -> Result<Vec<IngestOutcome>, StoreError> {
+    let rows: Vec<(&NewWebhook, &WebhookOutcome)> = plans
+        .iter()
+        .map(|(d, p)| (d.as_ref(), &p.outcome))
+        .collect();
+    let fresh = r.insert_webhooks(&rows)?;
+    let mut touched: HashSet<&str> = HashSet::new();
+    let mut events: Vec<&WebhookEvent> = Vec::new();
+    for ((_, plan), is_new) in plans.iter().zip(&fresh) {
+        if !is_new {
+            continue;
+        }
+        for pid in &plan.touch {
+            if touched.insert(pid.as_str()) {
+                r.touch_session(pid, now)?;
+            }
+        }
+        events.extend(plan.events.iter());
+    }
+    apply_events(r, &events, now)?;
+    Ok(plans
+        .iter()
+        .zip(fresh)
+        .map(|((d, p), is_new)| {
+            if is_new {
+                stored(&d.id, &p.outcome)
+            } else {
+                duplicate()
+            }
+        })
+        .collect())
+}
+
+/// Applies events with set-based statements for the common kinds (plain inbound messages from
+/// known numbers, non-failure statuses, contact profiles) and the one-by-one path for the rest,
+/// which runs last so that reactions, edits and failures find what this batch inserted.
+fn apply_events(
+    r: &mut dyn Repos,
+    events: &[&WebhookEvent],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let mut inbound: Vec<&InboundMessage> = Vec::new();
+    let mut statuses: Vec<&StatusUpdate> = Vec::new();
+    let mut all_statuses: Vec<&StatusUpdate> = Vec::new();
+    let mut rest: Vec<&WebhookEvent> = Vec::new();
+    // Everyone the batch names, in delivery order, for the contact fold.
+    let mut people: Vec<&CustomerRef> = Vec::new();
+    let mut slow_people: Vec<&str> = Vec::new();
+    for &e in events {
+        if let WebhookEvent::Status(s) = e {
+            all_statuses.push(s);
+        }
+        match e {
+            WebhookEvent::Inbound(m)
+                if m.effect == InboundEffect::Plain
+                    && m.group_id.is_none()
+                    && m.customer.wa_id.is_some() =>
+            {
+                people.push(&m.customer);
+                inbound.push(m);
+            }
+            WebhookEvent::Status(s) if s.status != MessageStatus::Failed => statuses.push(s),
+            WebhookEvent::ContactSeen { customer, .. } if customer.wa_id.is_some() => {
+                people.push(customer);
+            }
+            other => {
+                if let WebhookEvent::Inbound(m) = other {
+                    if m.group_id.is_none() {
+                        if let Some(w) = m.customer.wa_id.as_deref() {
+                            people.push(&m.customer);
+                            slow_people.push(w);
+                        }
+                    }
+                }
+                rest.push(other);
+            }
+        }
+    }
+    let merged = fold_people(&people);
+    let contact_of = resolve_contacts(r, &merged, now)?;
+    apply_inbound_many(r, &inbound, &contact_of)?;
+    let late = apply_statuses_many(r, &statuses, &all_statuses)?;
+    for e in rest {
+        apply(r, e, now)?;
+    }
+    for s in late {
+        apply_status(r, s, now)?;
+    }
+    // One-by-one events refreshed profiles in their own order; put back what the whole batch,
+    // in delivery order, says last.
+    if !slow_people.is_empty() {
+        slow_people.sort_unstable();
+        slow_people.dedup();
+        for c in r.find_contacts_by_wa_ids(&slow_people)? {
+            if let Some(who) = c.wa_id.as_deref().and_then(|w| merged.get(w)) {
+                if needs_refresh(&c, who) {
+                    r.refresh_contact_identity(&c, who, now)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether Meta sent something the stored contact does not have yet.
+fn needs_refresh(c: &Contact, who: &CustomerRef) -> bool {
+    let differs = |new: &Option<String>, old: &Option<String>| {
+        new.as_deref()
+            .is_some_and(|n| !n.is_empty() && Some(n) != old.as_deref())
+    };
+    differs(&who.profile_name, &c.profile_name)
+        || differs(&who.username, &c.username)
+        || (who.user_id.is_some() && c.user_id.is_none())
+}
+
+/// What the batch says of each `wa_id`, as one-by-one application would leave it: the last
+/// profile name and username, the first business-scoped user id.
+fn fold_people<'a>(people: &[&'a CustomerRef]) -> HashMap<&'a str, CustomerRef> {
+    let mut merged: HashMap<&str, CustomerRef> = HashMap::with_capacity(people.len());
+    for who in people {
+        let Some(w) = who.wa_id.as_deref() else {
+            continue;
+        };
+        let m = merged.entry(w).or_insert_with(|| CustomerRef {
+            wa_id: who.wa_id.clone(),
+            ..CustomerRef::default()
+        });
+        if who.profile_name.as_deref().is_some_and(|n| !n.is_empty()) {
+            m.profile_name.clone_from(&who.profile_name);
+        }
+        if who.username.is_some() {
+            m.username.clone_from(&who.username);
+        }
+        if m.user_id.is_none() {
+            m.user_id.clone_from(&who.user_id);
+        }
+    }
+    merged
+}
+
+/// `wa_id` → contact id for everyone in the batch, creating or refreshing contacts one by one
+/// only where needed.
+fn resolve_contacts(
+    r: &mut dyn Repos,
+    merged: &HashMap<&str, CustomerRef>,
+    now: DateTime<Utc>,
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut wa_ids: Vec<&str> = merged.keys().copied().collect();
+    wa_ids.sort_unstable();
+    let known: HashMap<String, Contact> = r
+        .find_contacts_by_wa_ids(&wa_ids)?
+        .into_iter()
+        .filter_map(|c| c.wa_id.clone().map(|w| (w, c)))
+        .collect();
+    let mut out: HashMap<String, String> = HashMap::with_capacity(wa_ids.len());
+    for w in wa_ids {
+        let who = &merged[w];
+        let id = match known.get(w) {
+            Some(c) if !needs_refresh(c, who) => Some(c.id.clone()),
+            _ => ensure_contact(r, who, now)?,
+        };
+        if let Some(id) = id {
+            out.insert(w.to_owned(), id);
+        }
+    }
+    Ok(out)
+}
+
+fn apply_inbound_many(
+    r: &mut dyn Repos,
+    inbound: &[&InboundMessage],
+    contact_of: &HashMap<String, String>,
+) -> Result<(), StoreError> {
+    if inbound.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<NewMessage> = inbound
+        .iter()
+        .map(|m| {
+            let contact = m.customer.wa_id.as_ref().and_then(|w| contact_of.get(w));
+            inbound_row(m, contact.cloned())
+        })
+        .collect();
+    let fresh = r.insert_messages(&rows)?;
+    let mut deltas: HashMap<&str, ContactDelta> = HashMap::new();
+    for (m, is_new) in inbound.iter().zip(fresh) {
+        let Some(cid) = m.customer.wa_id.as_ref().and_then(|w| contact_of.get(w)) else {
+            continue;
+        };
+        if !is_new {
+            continue; // the same wamid again: no second effect
+        }
+        let d = deltas.entry(cid.as_str()).or_insert_with(|| ContactDelta {
+            contact_id: cid.clone(),
+            at: m.timestamp,
+            preview: None,
+            direction: Direction::Inbound,
+            unread_increment: 0,
+            inbound_at: None,
+        });
+        d.inbound_at = Some(d.inbound_at.map_or(m.timestamp, |t| t.max(m.timestamp)));
+        if is_notice(&m.message_type) {
+            continue;
+        }
+        d.unread_increment += 1;
+        if d.preview.is_none() || m.timestamp >= d.at {
+            d.at = m.timestamp;
+            d.preview = Some(preview(m.text.as_deref(), &m.message_type));
+        }
+    }
+    let deltas: Vec<ContactDelta> = deltas.into_values().collect();
+    r.record_contact_deltas(&deltas)
+}
+
+fn earliest(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+/// Folds statuses per message and applies them in one statement; returns the statuses that
+/// need the one-by-one path (unknown `wamid` carrying `biz_opaque_callback_data`, which may
+/// join a message whose send has not committed its `wamid` yet). `all` is every status of the
+/// batch in delivery order (failures included): a placeholder is made from the first one, as
+/// one-by-one application would.
+fn apply_statuses_many<'a>(
+    r: &mut dyn Repos,
+    statuses: &[&'a StatusUpdate],
+    all: &[&'a StatusUpdate],
+) -> Result<Vec<&'a StatusUpdate>, StoreError> {
+    if statuses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut order: Vec<&str> = Vec::new();
+    let mut folds: HashMap<&str, (StatusFold, &StatusUpdate, bool)> = HashMap::new();
+    for &s in statuses {
+        let entry = folds.entry(s.wamid.as_str()).or_insert_with(|| {
+            order.push(s.wamid.as_str());
+            (
+                StatusFold {
+                    wamid: s.wamid.clone(),
+                    status: MessageStatus::Other(String::new()),
+                    sent_at: None,
+                    delivered_at: None,
+                    read_at: None,
+                    played_at: None,
+                    conversation_id: None,
+                    pricing_category: None,
+                },
+                s,
+                false,
+            )
+        });
+        let f = &mut entry.0;
+        if s.status.rank() > f.status.rank() {
+            f.status = s.status.clone();
+        }
+        match s.status {
+            MessageStatus::Sent => f.sent_at = earliest(f.sent_at, s.timestamp),
+            MessageStatus::Delivered => f.delivered_at = earliest(f.delivered_at, s.timestamp),
+            MessageStatus::Read => f.read_at = earliest(f.read_at, s.timestamp),
+            MessageStatus::Played => f.played_at = earliest(f.played_at, s.timestamp),
+            _ => {}
+        }
+        if f.conversation_id.is_none() {
+            f.conversation_id.clone_from(&s.conversation_id);
+        }
+        if f.pricing_category.is_none() {
+            f.pricing_category.clone_from(&s.pricing_category);
+        }
+        entry.2 |= s.biz_opaque_callback_data.is_some();
+    }
+    let known: HashSet<String> = r
+        .find_message_ids(&order)?
+        .into_iter()
+        .map(|(w, _)| w)
+        .collect();
+    let mut late = Vec::new();
+    let mut placeholders = Vec::new();
+    let mut apply_now = Vec::with_capacity(order.len());
+    for w in order {
+        let Some((fold, first, has_callback)) = folds.remove(w) else {
+            continue;
+        };
+        if known.contains(w) {
+            apply_now.push(fold);
+        } else if has_callback {
+            late.extend(statuses.iter().copied().filter(|s| s.wamid == w));
+        } else {
+            let first = all.iter().find(|s| s.wamid == w).copied().unwrap_or(first);
+            placeholders.push(placeholder(first));
+            apply_now.push(fold);
+        }
+    }
+    if !placeholders.is_empty() {
+        r.insert_messages(&placeholders)?;
+    }
+    r.apply_status_folds(&apply_now)?;
+    Ok(late)
+}
+
+/// A row for a status whose message wacloud has not seen (sent by another tool, or not yet
+/// committed): the send joins it when it lands.
+fn placeholder(s: &StatusUpdate) -> NewMessage {
+    NewMessage {
+        id: new_id(),
+        message_id: Some(s.wamid.clone()),
+        contact_id: None,
+        direction: Direction::Outbound,
+        from_phone: None,
+        to_phone: e164(s.recipient.wa_id.as_ref()),
+        user_id: s.recipient.user_id.clone(),
+        message_type: "unknown".into(),
+        message_text: None,
+        status: MessageStatus::Pending,
+        is_read: true,
+        created_at: s.timestamp,
+        reply_to: None,
+        is_forwarded: false,
+        media: None,
+        raw: None,
+        error: None,
+        phone_number_id: Some(s.phone_number_id.clone()),
+        source: Some("unknown".into()),
+        queue_id: None,
+        group_id: s.group_id.clone(),
+        payload: None,
+    }
+}
+
+struct Submission {
+    delivery: NewWebhook,
+    parsed: Result<ParsedDelivery, String>,
+    reply: oneshot::Sender<Result<IngestOutcome, StoreError>>,
+}
+
+/// Collects deliveries from concurrent requests into batches for [`ingest_many`].
+#[derive(Debug, Clone)]
+pub struct IngestBatcher {
+    tx: mpsc::UnboundedSender<Submission>,
+}
+
+impl std::fmt::Debug for Submission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Submission")
+            .field("id", &self.delivery.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IngestBatcher {
+    /// Starts the batching task on the current tokio runtime. A batch holds at most
+    /// `max_deliveries` deliveries and stops growing past `max_events` events; `max_deliveries
+    /// = 1` commits each delivery on its own.
+    #[must_use]
+    pub fn start(
+        store: Arc<dyn Store>,
+        ours: OurNumbers,
+        clock: Arc<dyn Clock>,
+        max_deliveries: usize,
+        max_events: usize,
+    ) -> Self {
+        let (tx, mut rx) = mpsc::unbounded_channel::<Submission>();
+        let max_deliveries = max_deliveries.max(1);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut events = first.parsed.as_ref().map_or(0, |p| p.events.len());
+                let mut batch = vec![first];
+                while batch.len() < max_deliveries && events < max_events {
+                    match rx.try_recv() {
+                        Ok(s) => {
+                            events += s.parsed.as_ref().map_or(0, |p| p.events.len());
+                            batch.push(s);
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let mut replies = Vec::with_capacity(batch.len());
+                let items = batch
+                    .into_iter()
+                    .map(|s| {
+                        replies.push(s.reply);
+                        (s.delivery, s.parsed)
+                    })
+                    .collect();
+                let results = ingest_many(store.as_ref(), &ours, items, clock.now()).await;
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    /// Stores and applies one delivery with whatever else is waiting; resolves once it is
+    /// committed.
+    ///
+    /// # Errors
+    /// [`StoreError`] as [`crate::usecases::ingest::ingest`].
+    pub async fn submit(
+        &self,
+        delivery: NewWebhook,
+        parsed: Result<ParsedDelivery, String>,
+    ) -> Result<IngestOutcome, StoreError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Submission {
+                delivery,
+                parsed,
+                reply,
+            })
+            .map_err(|_| StoreError::Unavailable("the ingest batcher stopped".into()))?;
+        rx.await
+            .map_err(|_| StoreError::Unavailable("the ingest batcher stopped".into()))?
+    }
+}

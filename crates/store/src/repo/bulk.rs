@@ -1,0 +1,290 @@
+//! Set-based statements for batches of webhook events: one statement per table and batch
+//! instead of one per event.
+//!
+//! Diesel never caches the prepared statement of an `UPDATE` (or of raw SQL), so per-event
+//! updates pay a full SQL parse each. Here each batch pays it once. The SQL is written once for
+//! both backends; only the parameter markers differ: `$n` for PostgreSQL, plain `?` for SQLite
+//! (SQLite looks named and numbered markers up in a list, which is quadratic in their number;
+//! plain `?` is not). Parameters are therefore bound in the order they appear. `VALUES` lists
+//! name their columns `column1`, `column2`, … on both backends.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text, Timestamp};
+use wacloud_core::contact::Contact;
+use wacloud_core::ports::{ContactDelta, NewMessage, StatusFold};
+use wacloud_core::webhook::{NewWebhook, WebhookOutcome};
+
+use crate::conn::DbConnection;
+use crate::models::{to_db, ContactRow};
+use crate::schema::whatsapp_contacts::dsl as c;
+use crate::schema::whatsapp_messages::dsl as m;
+use crate::with_conn;
+
+/// Rows per statement: keeps every statement under SQLite's bound-parameter limit (32,766).
+const CHUNK: usize = 200;
+
+/// How a backend marks parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Marker {
+    /// `$1`, `$2`, … (PostgreSQL).
+    Dollar,
+    /// `?` (SQLite).
+    Question,
+}
+
+fn marker(conn: &DbConnection) -> Marker {
+    match conn {
+        DbConnection::Pg(_) => Marker::Dollar,
+        DbConnection::Sqlite(_) => Marker::Question,
+    }
+}
+
+/// Parameter number `n` (1-based).
+fn param(m: Marker, n: usize) -> String {
+    match m {
+        Marker::Dollar => format!("${n}"),
+        Marker::Question => "?".to_owned(),
+    }
+}
+
+/// `(p, …), (…)` for `rows` rows of `cols` parameters, numbered from `start`.
+fn placeholders(m: Marker, start: usize, rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 6);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for col in 0..cols {
+            if col > 0 {
+                out.push_str(", ");
+            }
+            out.push_str(&param(m, start + r * cols + col));
+        }
+        out.push(')');
+    }
+    out
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = Text)]
+    id: String,
+}
+
+pub fn insert_webhooks(
+    conn: &mut DbConnection,
+    rows: &[(&NewWebhook, &WebhookOutcome)],
+) -> QueryResult<Vec<bool>> {
+    let mut inserted: HashSet<String> = HashSet::with_capacity(rows.len());
+    for chunk in rows.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO whatsapp_webhooks (id, received_at, body, body_sha256, signature, state, \
+             error, event_count, phone_number_id, fields, processed_at, attempts) VALUES {} \
+             ON CONFLICT (body_sha256) DO NOTHING RETURNING id",
+            placeholders(marker(conn), 1, chunk.len(), 12)
+        );
+        let ids: Vec<IdRow> = with_conn!(conn, |x| {
+            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
+            for (w, o) in chunk {
+                q = q
+                    .bind::<Text, _>(w.id.as_str())
+                    .bind::<Timestamp, _>(to_db(w.received_at))
+                    .bind::<Binary, _>(w.body.as_slice())
+                    .bind::<Text, _>(w.body_sha256.as_str())
+                    .bind::<Nullable<Text>, _>(w.signature.as_deref())
+                    .bind::<Text, _>(o.state.as_str())
+                    .bind::<Nullable<Text>, _>(o.error.as_deref())
+                    .bind::<BigInt, _>(o.event_count)
+                    .bind::<Nullable<Text>, _>(o.phone_number_id.as_deref())
+                    .bind::<Nullable<Text>, _>(o.fields.as_deref())
+                    .bind::<Timestamp, _>(to_db(o.processed_at))
+                    .bind::<Integer, _>(1);
+            }
+            q.load(x)
+        })?;
+        inserted.extend(ids.into_iter().map(|r| r.id));
+    }
+    Ok(rows.iter().map(|(w, _)| inserted.contains(&w.id)).collect())
+}
+
+pub fn insert_messages(
+    conn: &mut DbConnection,
+    rows: &[NewMessage],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<bool>> {
+    let mut inserted: HashSet<String> = HashSet::with_capacity(rows.len());
+    let now = to_db(now);
+    for chunk in rows.chunks(CHUNK) {
+        let sql = format!(
+            "INSERT INTO whatsapp_messages (id, message_id, contact_id, direction, from_phone, \
+             to_phone, user_id, message_type, message_text, status, status_rank, is_read, \
+             created_at, received_at, reply_to, is_forwarded, media, raw, phone_number_id, source, \
+             queue_id, group_id, payload, updated_at, error_code, error_title, error_message, \
+             error_details) VALUES {} ON CONFLICT (message_id) DO NOTHING RETURNING id",
+            placeholders(marker(conn), 1, chunk.len(), 28)
+        );
+        let ids: Vec<IdRow> = with_conn!(conn, |x| {
+            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
+            for n in chunk {
+                let e = n.error.as_ref();
+                q = q
+                    .bind::<Text, _>(n.id.as_str())
+                    .bind::<Nullable<Text>, _>(n.message_id.as_deref())
+                    .bind::<Nullable<Text>, _>(n.contact_id.as_deref())
+                    .bind::<Text, _>(n.direction.as_str())
+                    .bind::<Nullable<Text>, _>(n.from_phone.as_deref())
+                    .bind::<Nullable<Text>, _>(n.to_phone.as_deref())
+                    .bind::<Nullable<Text>, _>(n.user_id.as_deref())
+                    .bind::<Text, _>(n.message_type.as_str())
+                    .bind::<Nullable<Text>, _>(n.message_text.as_deref())
+                    .bind::<Text, _>(n.status.as_str())
+                    .bind::<Integer, _>(n.status.rank())
+                    .bind::<Bool, _>(n.is_read)
+                    .bind::<Timestamp, _>(to_db(n.created_at))
+                    .bind::<Timestamp, _>(now)
+                    .bind::<Nullable<Text>, _>(n.reply_to.as_deref())
+                    .bind::<Bool, _>(n.is_forwarded)
+                    .bind::<Nullable<Text>, _>(n.media.as_deref())
+                    .bind::<Nullable<Text>, _>(n.raw.as_deref())
+                    .bind::<Nullable<Text>, _>(n.phone_number_id.as_deref())
+                    .bind::<Nullable<Text>, _>(n.source.as_deref())
+                    .bind::<Nullable<Text>, _>(n.queue_id.as_deref())
+                    .bind::<Nullable<Text>, _>(n.group_id.as_deref())
+                    .bind::<Nullable<Text>, _>(n.payload.as_deref())
+                    .bind::<Timestamp, _>(now)
+                    .bind::<Nullable<BigInt>, _>(e.and_then(|e| e.code))
+                    .bind::<Nullable<Text>, _>(e.and_then(|e| e.title.as_deref()))
+                    .bind::<Nullable<Text>, _>(e.and_then(|e| e.message.as_deref()))
+                    .bind::<Nullable<Text>, _>(e.and_then(|e| e.details.as_deref()));
+            }
+            q.load(x)
+        })?;
+        inserted.extend(ids.into_iter().map(|r| r.id));
+    }
+    Ok(rows.iter().map(|n| inserted.contains(&n.id)).collect())
+}
+
+pub fn find_contacts_by_wa_ids(
+    conn: &mut DbConnection,
+    wa_ids: &[&str],
+) -> QueryResult<Vec<Contact>> {
+    let mut out = Vec::with_capacity(wa_ids.len());
+    for chunk in wa_ids.chunks(CHUNK * 4) {
+        let rows: Vec<ContactRow> = with_conn!(conn, |x| c::whatsapp_contacts
+            .filter(c::wa_id.eq_any(chunk))
+            .select(ContactRow::as_select())
+            .load(x))?;
+        out.extend(rows.into_iter().map(Contact::from));
+    }
+    Ok(out)
+}
+
+pub fn find_message_ids(
+    conn: &mut DbConnection,
+    wamids: &[&str],
+) -> QueryResult<Vec<(String, String)>> {
+    let mut out = Vec::with_capacity(wamids.len());
+    for chunk in wamids.chunks(CHUNK * 4) {
+        let rows: Vec<(Option<String>, String)> = with_conn!(conn, |x| m::whatsapp_messages
+            .filter(m::message_id.eq_any(chunk))
+            .select((m::message_id, m::id))
+            .load(x))?;
+        out.extend(rows.into_iter().filter_map(|(w, id)| w.map(|w| (w, id))));
+    }
+    Ok(out)
+}
+
+pub fn apply_status_folds(
+    conn: &mut DbConnection,
+    folds: &[StatusFold],
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    let now = to_db(now);
+    for chunk in folds.chunks(CHUNK) {
+        // v.column1 wamid, 2 sent, 3 delivered, 4 read, 5 played, 6 rank, 7 status,
+        // 8 conversation, 9 pricing.
+        let m = marker(conn);
+        let sql = format!(
+            "UPDATE whatsapp_messages SET updated_at = {}, \
+             sent_at = COALESCE(sent_at, v.column2), \
+             delivered_at = COALESCE(delivered_at, v.column3), \
+             read_at = COALESCE(read_at, v.column4), \
+             played_at = COALESCE(played_at, v.column5), \
+             status = CASE WHEN status_rank < v.column6 THEN v.column7 ELSE status END, \
+             status_rank = CASE WHEN status_rank < v.column6 THEN v.column6 ELSE status_rank END, \
+             conversation_id = COALESCE(v.column8, conversation_id), \
+             pricing_category = COALESCE(v.column9, pricing_category) \
+             FROM (VALUES {}) AS v WHERE whatsapp_messages.message_id = v.column1",
+            param(m, 1),
+            placeholders(m, 2, chunk.len(), 9)
+        );
+        with_conn!(conn, |x| {
+            let mut q = diesel::sql_query(sql.as_str())
+                .into_boxed()
+                .bind::<Timestamp, _>(now);
+            for f in chunk {
+                q = q
+                    .bind::<Text, _>(f.wamid.as_str())
+                    .bind::<Nullable<Timestamp>, _>(f.sent_at.map(to_db))
+                    .bind::<Nullable<Timestamp>, _>(f.delivered_at.map(to_db))
+                    .bind::<Nullable<Timestamp>, _>(f.read_at.map(to_db))
+                    .bind::<Nullable<Timestamp>, _>(f.played_at.map(to_db))
+                    .bind::<Integer, _>(f.status.rank())
+                    .bind::<Text, _>(f.status.as_str())
+                    .bind::<Nullable<Text>, _>(f.conversation_id.as_deref())
+                    .bind::<Nullable<Text>, _>(f.pricing_category.as_deref());
+            }
+            q.execute(x)
+        })?;
+    }
+    Ok(())
+}
+
+pub fn record_contact_deltas(conn: &mut DbConnection, deltas: &[ContactDelta]) -> QueryResult<()> {
+    for chunk in deltas.chunks(CHUNK) {
+        // v.column1 id, 2 unread increment, 3 at, 4 preview, 5 direction, 6 inbound_at.
+        // Every SET sees the old row, so each condition compares with the previous values.
+        let sql = format!(
+            "UPDATE whatsapp_contacts SET \
+             unread_count = unread_count + v.column2, \
+             last_message_preview = CASE WHEN v.column4 IS NOT NULL AND (last_message_time IS NULL OR last_message_time <= v.column3) THEN v.column4 ELSE last_message_preview END, \
+             last_message_direction = CASE WHEN v.column4 IS NOT NULL AND (last_message_time IS NULL OR last_message_time <= v.column3) THEN v.column5 ELSE last_message_direction END, \
+             last_message_time = CASE WHEN v.column4 IS NOT NULL AND (last_message_time IS NULL OR last_message_time <= v.column3) THEN v.column3 ELSE last_message_time END, \
+             last_inbound_at = CASE WHEN v.column6 IS NOT NULL AND (last_inbound_at IS NULL OR last_inbound_at < v.column6) THEN v.column6 ELSE last_inbound_at END \
+             FROM (VALUES {}) AS v WHERE whatsapp_contacts.id = v.column1",
+            placeholders(marker(conn), 1, chunk.len(), 6)
+        );
+        with_conn!(conn, |x| {
+            let mut q = diesel::sql_query(sql.as_str()).into_boxed();
+            for d in chunk {
+                q = q
+                    .bind::<Text, _>(d.contact_id.as_str())
+                    .bind::<BigInt, _>(d.unread_increment)
+                    .bind::<Timestamp, _>(to_db(d.at))
+                    .bind::<Nullable<Text>, _>(d.preview.as_deref())
+                    .bind::<Text, _>(d.direction.as_str())
+                    .bind::<Nullable<Timestamp>, _>(d.inbound_at.map(to_db));
+            }
+            q.execute(x)
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{placeholders, Marker};
+
+    #[test]
+    fn placeholders_number_in_order() {
+        assert_eq!(
+            placeholders(Marker::Dollar, 2, 2, 3),
+            "($2, $3, $4), ($5, $6, $7)"
+        );
+        assert_eq!(placeholders(Marker::Question, 2, 1, 3), "(?, ?, ?)");
+    }
+}
