@@ -23,7 +23,7 @@ use wacloud_store::{DbStore, StoreOptions};
 use crate::config::{Mode, Settings};
 use crate::errors::ApiError;
 use crate::glue::messenger::GraphMessenger;
-use crate::routes::{assets, contacts, health, messages, send, stats, webhook};
+use crate::routes::{assets, contacts, health, messages, send, stats, templates, webhook};
 use crate::state::{Alerts, AppState};
 
 /// Events after which a batch of webhook deliveries stops growing (bounds a batch's latency).
@@ -302,6 +302,7 @@ impl Application {
                         .route("/batches/{id}", web::get().to(send::batch))
                         .route("/messages", web::get().to(messages::history))
                         .route("/stats", web::get().to(stats::stats))
+                        .route("/templates", web::get().to(templates::list))
                         .default_service(web::to(not_found)),
                 )
                 .configure(assets::configure);
@@ -339,6 +340,12 @@ impl Application {
     #[must_use]
     pub fn banner(&self) -> &str {
         &self.banner
+    }
+
+    /// The store (for maintenance and tests: e.g. shutting it down to see the server answer 503).
+    #[must_use]
+    pub fn store(&self) -> DbStore {
+        self.store.clone()
     }
 
     /// A handle to stop the server.

@@ -19,6 +19,7 @@ pub mod phone;
 pub mod ports;
 pub mod queue;
 pub mod stats;
+pub mod template;
 pub mod usecases;
 pub mod webhook;
 pub mod window;

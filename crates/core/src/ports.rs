@@ -292,6 +292,14 @@ pub trait Repos {
         update: &ContactUpdate,
         now: DateTime<Utc>,
     ) -> Result<Contact, StoreError>;
+    /// Folds contact `from` (a number as typed) into `into` (the contact with Meta's `wa_id` for
+    /// it): messages and unread counts move, `from` stays as an alias of `into`.
+    fn merge_contacts(
+        &mut self,
+        from: &str,
+        into: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Sets the marketing opt-out flag.
     fn set_marketing_opt_out(
         &mut self,
@@ -368,6 +376,13 @@ pub trait Repos {
     // --- templates, session
     /// Writes a template change into `whatsapp_templates`.
     fn upsert_template(&mut self, t: &TemplateUpdate) -> Result<(), StoreError>;
+    /// The stored templates, by name and language.
+    fn list_templates(&mut self) -> Result<Vec<crate::template::StoredTemplate>, StoreError>;
+    /// The business number's account state, if any delivery or event recorded it.
+    fn get_session(
+        &mut self,
+        phone_number_id: &str,
+    ) -> Result<Option<crate::template::SessionState>, StoreError>;
     /// Writes a number/account change into `whatsapp_session`.
     fn record_account_event(&mut self, e: &AccountEvent) -> Result<(), StoreError>;
     /// Notes that a delivery for `phone_number_id` arrived.

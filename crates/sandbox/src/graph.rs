@@ -181,7 +181,8 @@ pub async fn messages(
         }
         _ => {}
     }
-    let wamid = new_wamid(&to);
+    let wa_id = meta_wa_id(&to);
+    let wamid = new_wamid(&wa_id);
     let callback = parsed
         .get("biz_opaque_callback_data")
         .and_then(Value::as_str)
@@ -192,7 +193,7 @@ pub async fn messages(
             .last_inbound
             .lock()
             .ok()
-            .and_then(|m| m.get(&to).copied())
+            .and_then(|m| m.get(&wa_id).copied())
             .is_none_or(|t| now_secs() - t >= WINDOW_SECS);
     sandbox.record(ReceivedRequest {
         wamid: Some(wamid.clone()),
@@ -202,13 +203,13 @@ pub async fn messages(
     });
     let mut answer = json!({
         "messaging_product": "whatsapp",
-        "contacts": [{ "input": to, "wa_id": to }],
+        "contacts": [{ "input": to, "wa_id": wa_id }],
         "messages": [{ "id": wamid }]
     });
     if kind == "template" {
         answer["messages"][0]["message_status"] = json!("accepted");
     }
-    tokio::spawn(statuses(sandbox, wamid, to, callback, window_closed));
+    tokio::spawn(statuses(sandbox, wamid, wa_id, callback, window_closed));
     HttpResponse::Ok().json(answer)
 }
 
@@ -249,6 +250,25 @@ async fn statuses(
         tokio::time::sleep(read_after.saturating_sub(cfg.delivered_after)).await;
         let p = status_delivery(&cfg, &wamid, "read", &to, now_secs(), cb, None);
         let _ = sandbox.deliver(&p).await;
+    }
+}
+
+/// The `wa_id` Meta answers for a dialled number. For mobiles in Brazil it drops the ninth digit
+/// (`55 11 9xxxx-xxxx` → `55 11 xxxx-xxxx`), in Mexico it adds `1` after `52`, in Argentina `9`
+/// after `54`, as Meta does for accounts registered in the older format; other numbers are
+/// their own `wa_id`.
+#[must_use]
+pub fn meta_wa_id(to: &str) -> String {
+    let d = to.trim_start_matches('+');
+    let b = d.as_bytes();
+    if d.len() == 13 && d.starts_with("55") && b[4] == b'9' {
+        format!("{}{}", &d[..4], &d[5..])
+    } else if d.len() == 12 && d.starts_with("52") {
+        format!("521{}", &d[2..])
+    } else if d.len() == 12 && d.starts_with("54") {
+        format!("549{}", &d[2..])
+    } else {
+        d.to_owned()
     }
 }
 

@@ -42,6 +42,7 @@ pub struct ContactRow {
     pub undeliverable_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub merged_into: Option<String>,
 }
 
 impl From<ContactRow> for Contact {

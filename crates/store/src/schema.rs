@@ -23,6 +23,7 @@ diesel::table! {
         undeliverable_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        merged_into -> Nullable<Text>,
     }
 }
 

@@ -10,6 +10,15 @@ use crate::state::{Alert, AppState};
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let s = &state.settings;
     let db = state.store.ping().await;
+    let account = match (&db, s.phone_number_id.clone()) {
+        (Ok(()), Some(pid)) => {
+            wacloud_core::ports::read(state.store.as_ref(), move |r| r.get_session(&pid))
+                .await
+                .ok()
+                .flatten()
+        }
+        _ => None,
+    };
     let mut alerts: Vec<Alert> = s
         .missing()
         .into_iter()
@@ -45,6 +54,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             "status": if db.is_ok() { "ok" } else { "unavailable" },
         },
         "alerts": alerts,
+        "account": account,
         "version": env!("CARGO_PKG_VERSION"),
     });
     if let Some(sb) = &state.sandbox {

@@ -7,6 +7,7 @@ pub mod health;
 pub mod messages;
 pub mod send;
 pub mod stats;
+pub mod templates;
 pub mod webhook;
 
 use wacloud_core::{CustomerKey, PhoneError};

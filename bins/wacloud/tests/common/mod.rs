@@ -25,6 +25,7 @@ pub struct TestApp {
     pub phone_number_id: String,
     _dir: tempfile::TempDir,
     pub db_path: PathBuf,
+    pub store: wacloud_store::DbStore,
 }
 
 /// Starts a sandbox-mode server with test settings plus `extra` (NAME, value) pairs.
@@ -49,6 +50,7 @@ pub async fn spawn(extra: &[(&str, &str)]) -> TestApp {
     let app = Application::build(settings).expect("app builds");
     let port = app.port();
     let handle = app.handle();
+    let store = app.store();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         base: format!("http://127.0.0.1:{port}"),
@@ -58,6 +60,7 @@ pub async fn spawn(extra: &[(&str, &str)]) -> TestApp {
         phone_number_id,
         _dir: dir,
         db_path,
+        store,
     }
 }
 

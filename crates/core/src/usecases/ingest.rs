@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{CustomerRef, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery};
+use crate::events::{
+    AccountEvent, CustomerRef, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery,
+};
 use crate::events::{StatusUpdate, WebhookEvent};
 use crate::message::{Direction, MessageStatus};
 use crate::phone::PhoneNumber;
@@ -260,7 +262,29 @@ pub(crate) fn apply(
             }
             Ok(())
         }
-        WebhookEvent::ValueError { .. } | WebhookEvent::Unhandled { .. } => Ok(()),
+        WebhookEvent::ValueError {
+            phone_number_id,
+            error,
+        } => r.record_account_event(&AccountEvent {
+            phone_number_id: phone_number_id.clone(),
+            waba_id: None,
+            field: "errors".into(),
+            event: Some(format!(
+                "{} {}",
+                error.code.map_or_else(String::new, |c| c.to_string()),
+                error
+                    .title
+                    .as_deref()
+                    .or(error.message.as_deref())
+                    .unwrap_or("")
+            )),
+            quality_rating: None,
+            messaging_limit_tier: None,
+            verified_name: None,
+            raw: serde_json::to_string(error).unwrap_or_default(),
+            at: now,
+        }),
+        WebhookEvent::Unhandled { .. } => Ok(()),
     }
 }
 
@@ -355,22 +379,30 @@ fn apply_inbound(
             r.revoke_message(target, m.timestamp)?;
         }
     }
-    if let Some(cid) = contact_id {
-        let (preview_text, unread) = match &m.effect {
-            InboundEffect::Plain if !is_notice(&m.message_type) => {
-                (Some(preview(m.text.as_deref(), &m.message_type)), 1)
-            }
-            _ => (None, 0),
-        };
-        r.record_contact_message(
-            &cid,
-            m.timestamp,
-            preview_text.as_deref(),
-            Direction::Inbound,
-            unread,
-        )?;
-    }
-    Ok(())
+    // Meta's own notices (number changed, identity changed) are not the customer writing: they
+    // neither count as unread nor open the customer service window.
+    let Some(cid) = contact_id.filter(|_| opens_window(&m.message_type)) else {
+        return Ok(());
+    };
+    let (preview_text, unread) = match &m.effect {
+        InboundEffect::Plain if !is_notice(&m.message_type) => {
+            (Some(preview(m.text.as_deref(), &m.message_type)), 1)
+        }
+        _ => (None, 0),
+    };
+    r.record_contact_message(
+        &cid,
+        m.timestamp,
+        preview_text.as_deref(),
+        Direction::Inbound,
+        unread,
+    )
+}
+
+/// Whether a message from the customer opens the customer service window: everything but
+/// Meta's `system` notices (a `request_welcome` does: the customer opened the chat).
+pub(crate) fn opens_window(message_type: &str) -> bool {
+    message_type != "system"
 }
 
 /// Kinds that are notices about the chat rather than something the customer said.

@@ -18,7 +18,7 @@ use crate::message::{Direction, MessageStatus};
 use crate::ports::{new_id, Clock, ContactDelta, NewMessage, Repos, StatusFold, Store, StoreError};
 use crate::usecases::ingest::{
     apply, apply_status, duplicate, e164, ensure_contact, inbound_row, ingest_planned, is_notice,
-    preview, stored, IngestOutcome, OurNumbers, Plan,
+    opens_window, preview, stored, IngestOutcome, OurNumbers, Plan,
 };
 use crate::webhook::{NewWebhook, WebhookOutcome};
 
@@ -252,8 +252,8 @@ fn apply_inbound_many(
         let Some(cid) = m.customer.wa_id.as_ref().and_then(|w| contact_of.get(w)) else {
             continue;
         };
-        if !is_new {
-            continue; // the same wamid again: no second effect
+        if !is_new || !opens_window(&m.message_type) {
+            continue; // the same wamid again, or a notice from Meta: no effect on the contact
         }
         let d = deltas.entry(cid.as_str()).or_insert_with(|| ContactDelta {
             contact_id: cid.clone(),

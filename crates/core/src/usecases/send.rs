@@ -176,13 +176,10 @@ pub async fn send(
             let message = crate::ports::write(store, move |r| {
                 let m = r.attach_wamid(&msg_id, &receipt.wamid, now)?;
                 if let Some(wa_id) = receipt.wa_id.as_deref() {
-                    let who = CustomerRef {
-                        wa_id: Some(wa_id.to_owned()),
-                        ..CustomerRef::default()
-                    };
-                    if let Some(current) = r.get_contact(&contact_id)? {
-                        r.refresh_contact_identity(&current, &who, now)?;
-                    }
+                    link_wa_id(r, &contact_id, wa_id, now)?;
+                    return r
+                        .get_message(&msg_id)?
+                        .ok_or_else(|| StoreError::NotFound(format!("message {msg_id} vanished")));
                 }
                 Ok(m)
             })
@@ -195,6 +192,38 @@ pub async fn send(
                 failure: Box::new(failure),
                 message_id: Some(id),
             })
+        }
+    }
+}
+
+/// Meta's `wa_id` for a number is the customer's identity. When it differs from the number typed
+/// (Brazil's ninth digit, Argentina's `549`, Mexico's `521`) and another contact already holds it,
+/// the typed contact is folded into that one, so both forms lead to one conversation.
+fn link_wa_id(
+    r: &mut dyn crate::ports::Repos,
+    contact_id: &str,
+    wa_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let Some(current) = r.get_contact(contact_id)? else {
+        return Ok(());
+    };
+    if current.wa_id.as_deref() == Some(wa_id) {
+        return Ok(());
+    }
+    let holder = r
+        .find_contacts_by_wa_ids(&[wa_id])?
+        .into_iter()
+        .find(|c| c.id != contact_id);
+    match holder {
+        Some(other) if current.wa_id.is_none() => r.merge_contacts(contact_id, &other.id, now),
+        Some(_) => Ok(()),
+        None => {
+            let who = CustomerRef {
+                wa_id: Some(wa_id.to_owned()),
+                ..CustomerRef::default()
+            };
+            r.refresh_contact_identity(&current, &who, now)
         }
     }
 }

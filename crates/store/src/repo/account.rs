@@ -4,9 +4,10 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use wacloud_core::events::{AccountEvent, TemplateUpdate};
 use wacloud_core::ports::new_id;
+use wacloud_core::template::{SessionState, StoredTemplate};
 
 use crate::conn::DbConnection;
-use crate::models::to_db;
+use crate::models::{from_db, to_db};
 use crate::schema::whatsapp_session::dsl as s;
 use crate::schema::whatsapp_templates::dsl as t;
 use crate::with_conn;
@@ -159,4 +160,116 @@ pub fn record_account_event(conn: &mut DbConnection, e: &AccountEvent) -> QueryR
         }
     }
     Ok(())
+}
+
+type TemplateRow = (
+    Option<String>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    chrono::NaiveDateTime,
+);
+
+pub fn list_templates(conn: &mut DbConnection) -> QueryResult<Vec<StoredTemplate>> {
+    let rows: Vec<TemplateRow> = with_conn!(conn, |x| t::whatsapp_templates
+        .order((t::name.asc(), t::language.asc()))
+        .select((
+            t::template_id,
+            t::name,
+            t::language,
+            t::category,
+            t::status,
+            t::quality_score,
+            t::reason,
+            t::components,
+            t::updated_at,
+        ))
+        .load(x))?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                template_id,
+                name,
+                language,
+                category,
+                status,
+                quality_score,
+                reason,
+                components,
+                at,
+            )| {
+                StoredTemplate {
+                    template_id,
+                    name,
+                    language,
+                    category,
+                    status,
+                    quality_score,
+                    reason,
+                    components,
+                    updated_at: from_db(at),
+                }
+            },
+        )
+        .collect())
+}
+
+type SessionRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<chrono::NaiveDateTime>,
+    chrono::NaiveDateTime,
+);
+
+pub fn get_session(conn: &mut DbConnection, pid: &str) -> QueryResult<Option<SessionState>> {
+    let row: Option<SessionRow> = with_conn!(conn, |x| s::whatsapp_session
+        .find(pid)
+        .select((
+            s::phone_number_id,
+            s::waba_id,
+            s::verified_name,
+            s::quality_rating,
+            s::messaging_limit_tier,
+            s::account_status,
+            s::last_event,
+            s::last_webhook_at,
+            s::updated_at,
+        ))
+        .get_result(x)
+        .optional())?;
+    Ok(row.map(
+        |(
+            phone_number_id,
+            waba_id,
+            verified_name,
+            quality_rating,
+            tier,
+            account_status,
+            last_event,
+            last_webhook_at,
+            updated_at,
+        )| {
+            SessionState {
+                phone_number_id,
+                waba_id,
+                verified_name,
+                quality_rating,
+                messaging_limit_tier: tier,
+                account_status,
+                last_event,
+                last_webhook_at: last_webhook_at.map(from_db),
+                updated_at: from_db(updated_at),
+            }
+        },
+    ))
 }

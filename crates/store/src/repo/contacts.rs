@@ -50,16 +50,107 @@ pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contact>> {
     Ok(row.map(Contact::from))
 }
 
-/// By number: Meta's `wa_id` first, then the number as typed.
+/// Follows an alias left by a merge to the contact it was folded into.
+fn resolve(conn: &mut DbConnection, row: Option<ContactRow>) -> QueryResult<Option<ContactRow>> {
+    match row {
+        Some(r) => match r.merged_into.clone() {
+            Some(into) => with_conn!(conn, |x| c::whatsapp_contacts
+                .find(into)
+                .select(ContactRow::as_select())
+                .get_result(x)
+                .optional()),
+            None => Ok(Some(r)),
+        },
+        None => Ok(None),
+    }
+}
+
+/// By number: Meta's `wa_id` first, then the number as typed (following a merge).
 pub fn find(conn: &mut DbConnection, key: &CustomerKey) -> QueryResult<Option<Contact>> {
     let row = match key {
         CustomerKey::Phone(p) => match by_wa_id(conn, p.digits())? {
             Some(r) => Some(r),
-            None => by_phone(conn, p.as_e164())?,
+            None => {
+                let typed = by_phone(conn, p.as_e164())?;
+                resolve(conn, typed)?
+            }
         },
         CustomerKey::UserId(u) => by_user_id(conn, u)?,
     };
     Ok(row.map(Contact::from))
+}
+
+/// Folds contact `from` (a number as typed) into `into` (the contact holding Meta's `wa_id` for
+/// it): its messages and unread count move over, names and tags fill what `into` lacks, and
+/// `from` stays behind as an alias, so the typed number keeps finding `into`.
+pub fn merge(
+    conn: &mut DbConnection,
+    from: &str,
+    into: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<()> {
+    use crate::schema::whatsapp_messages::dsl as m;
+    let (Some(a), Some(b)) = (get(conn, from)?, get(conn, into)?) else {
+        return Ok(());
+    };
+    with_conn!(conn, |x| diesel::update(
+        m::whatsapp_messages.filter(m::contact_id.eq(from))
+    )
+    .set(m::contact_id.eq(into))
+    .execute(x))?;
+    let newer_last = match (a.last_message_time, b.last_message_time) {
+        (Some(x), Some(y)) => x > y,
+        (Some(_), None) => true,
+        _ => false,
+    };
+    let mut tags = b.tags.clone();
+    for t in a.tags {
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
+    let t = to_db(now);
+    with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(into))
+        .set((
+            c::unread_count.eq(b.unread_count + a.unread_count),
+            c::tags.eq(serde_json::to_string(&tags).unwrap_or_else(|_| "[]".into())),
+            c::is_pinned.eq(b.is_pinned || a.is_pinned),
+            c::is_blocked.eq(b.is_blocked || a.is_blocked),
+            c::updated_at.eq(t),
+        ))
+        .execute(x))?;
+    let operator_name = with_conn!(conn, |x| c::whatsapp_contacts
+        .find(from)
+        .select(c::display_name)
+        .get_result::<Option<String>>(x))?;
+    if let Some(name) = operator_name {
+        with_conn!(conn, |x| diesel::update(
+            c::whatsapp_contacts
+                .find(into)
+                .filter(c::display_name.is_null())
+        )
+        .set(c::display_name.eq(name))
+        .execute(x))?;
+    }
+    if newer_last {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(into))
+            .set((
+                c::last_message_time.eq(a.last_message_time.map(to_db)),
+                c::last_message_preview.eq(&a.last_message_preview),
+                c::last_message_direction.eq(&a.last_message_direction),
+            ))
+            .execute(x))?;
+    }
+    with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(from))
+        .set((
+            c::merged_into.eq(into),
+            c::wa_id.eq(None::<String>),
+            c::user_id.eq(None::<String>),
+            c::unread_count.eq(0_i64),
+            c::updated_at.eq(t),
+        ))
+        .execute(x))
+    .map(drop)
 }
 
 /// By a webhook's identity: `wa_id`, then the typed number equal to `+wa_id`, then the BSUID.
@@ -68,12 +159,14 @@ pub fn find_by_ref(conn: &mut DbConnection, who: &CustomerRef) -> QueryResult<Op
         if let Some(r) = by_wa_id(conn, w)? {
             return Ok(Some(r.into()));
         }
-        if let Some(r) = by_phone(conn, &format!("+{w}"))? {
+        let typed = by_phone(conn, &format!("+{w}"))?;
+        if let Some(r) = resolve(conn, typed)? {
             return Ok(Some(r.into()));
         }
     }
     if let Some(p) = who.phone_number.as_deref() {
-        if let Some(r) = by_phone(conn, p)? {
+        let typed = by_phone(conn, p)?;
+        if let Some(r) = resolve(conn, typed)? {
             return Ok(Some(r.into()));
         }
     }
@@ -349,7 +442,9 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
     });
     macro_rules! filtered {
         () => {{
-            let mut query = c::whatsapp_contacts.into_boxed();
+            let mut query = c::whatsapp_contacts
+                .filter(c::merged_into.is_null())
+                .into_boxed();
             if let Some(p) = &search {
                 query = query.filter(
                     lower(c::display_name)

@@ -20,6 +20,7 @@ use wacloud_core::ports::{
 };
 use wacloud_core::queue::{BatchSummary, NewQueueItem, QueueItem, QueueOutcome};
 use wacloud_core::stats::Stats;
+use wacloud_core::template::{SessionState, StoredTemplate};
 use wacloud_core::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 
 use crate::conn::DbConnection;
@@ -147,6 +148,14 @@ impl Repos for Repo<'_> {
     ) -> Result<Contact, StoreError> {
         contacts::update(self.conn, id, update, now).map_err(map_err)
     }
+    fn merge_contacts(
+        &mut self,
+        from: &str,
+        into: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        contacts::merge(self.conn, from, into, now).map_err(map_err)
+    }
     fn set_marketing_opt_out(
         &mut self,
         id: &str,
@@ -232,6 +241,12 @@ impl Repos for Repo<'_> {
 
     fn upsert_template(&mut self, t: &TemplateUpdate) -> Result<(), StoreError> {
         account::upsert_template(self.conn, t).map_err(map_err)
+    }
+    fn list_templates(&mut self) -> Result<Vec<StoredTemplate>, StoreError> {
+        account::list_templates(self.conn).map_err(map_err)
+    }
+    fn get_session(&mut self, pid: &str) -> Result<Option<SessionState>, StoreError> {
+        account::get_session(self.conn, pid).map_err(map_err)
     }
     fn record_account_event(&mut self, e: &AccountEvent) -> Result<(), StoreError> {
         account::record_account_event(self.conn, e).map_err(map_err)

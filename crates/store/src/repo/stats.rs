@@ -19,7 +19,10 @@ pub fn stats(conn: &mut DbConnection) -> QueryResult<Stats> {
         .group_by(m::status)
         .select((m::status, diesel::dsl::count_star()))
         .load(x))?;
-    let total_contacts: i64 = with_conn!(conn, |x| c::whatsapp_contacts.count().get_result(x))?;
+    let total_contacts: i64 = with_conn!(conn, |x| c::whatsapp_contacts
+        .filter(c::merged_into.is_null())
+        .count()
+        .get_result(x))?;
     let unread_messages: i64 = with_conn!(conn, |x| m::whatsapp_messages
         .filter(m::direction.eq("inbound"))
         .filter(m::is_read.eq(false))
