@@ -3,6 +3,8 @@
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+use tokio::sync::watch;
+use wacloud_core::changes::ChangeFeed;
 use wacloud_core::ports::{Clock, Messenger, Store};
 use wacloud_core::usecases::ingest::OurNumbers;
 use wacloud_sandbox::Sandbox;
@@ -70,6 +72,10 @@ pub struct AppState {
     pub sandbox: Option<Arc<Sandbox>>,
     /// Runtime alerts.
     pub alerts: Arc<Alerts>,
+    /// What committed writes changed, for `GET /events`.
+    pub changes: Arc<dyn ChangeFeed>,
+    /// Turns `true` when the server is stopping (long-lived responses end).
+    pub stopping: watch::Receiver<bool>,
 }
 
 impl std::fmt::Debug for AppState {

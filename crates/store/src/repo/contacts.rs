@@ -39,13 +39,16 @@ fn by_user_id(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<Cont
         .optional())
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contact>> {
-    let row = with_conn!(conn, |x| c::whatsapp_contacts
+fn row(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ContactRow>> {
+    with_conn!(conn, |x| c::whatsapp_contacts
         .find(id)
         .select(ContactRow::as_select())
         .first(x)
-        .optional())?;
-    Ok(row.map(Contact::from))
+        .optional())
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contact>> {
+    Ok(row(conn, id)?.map(Contact::from))
 }
 
 /// By number: Meta's `wa_id` first, then the number as typed.
@@ -90,6 +93,10 @@ pub fn find_by_ref(conn: &mut DbConnection, who: &CustomerRef) -> QueryResult<Op
     Ok(None)
 }
 
+/// Creates the contact, or returns the one that another transaction (another server instance
+/// on PostgreSQL) created for the same customer at the same moment: the insert does nothing on a
+/// unique conflict (`wa_id`, `user_id`, or the number of a contact known only by its number)
+/// and the winner is read back, so a race never fails a delivery or a send.
 pub fn insert(
     conn: &mut DbConnection,
     id: &str,
@@ -107,59 +114,116 @@ pub fn insert(
         Some(u) if by_user_id(conn, u)?.is_none() => Some(u.to_owned()),
         _ => None,
     };
+    if try_insert(conn, id, who, user_id.as_deref(), phone.as_deref(), now)? {
+        return get(conn, id)?.ok_or(diesel::result::Error::NotFound);
+    }
+    // Lost a race: the contact exists now (the conflicting transaction has committed).
+    if let Some(c) = find_by_ref(conn, who)? {
+        return Ok(c);
+    }
+    // The conflict was on the BSUID alone, now held by a contact with another wa_id: that
+    // BSUID stays there, as above.
+    if user_id.is_some() && try_insert(conn, id, who, None, phone.as_deref(), now)? {
+        return get(conn, id)?.ok_or(diesel::result::Error::NotFound);
+    }
+    find_by_ref(conn, who)?.ok_or(diesel::result::Error::NotFound)
+}
+
+fn try_insert(
+    conn: &mut DbConnection,
+    id: &str,
+    who: &CustomerRef,
+    user_id: Option<&str>,
+    phone: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
     let t = to_db(now);
-    with_conn!(conn, |x| diesel::insert_into(c::whatsapp_contacts)
+    let n = with_conn!(conn, |x| diesel::insert_into(c::whatsapp_contacts)
         .values((
             c::id.eq(id),
             c::wa_id.eq(&who.wa_id),
-            c::user_id.eq(&user_id),
-            c::phone_number.eq(&phone),
+            c::user_id.eq(user_id),
+            c::phone_number.eq(phone),
             c::profile_name.eq(&who.profile_name),
             c::username.eq(&who.username),
             c::tags.eq("[]"),
             c::created_at.eq(t),
             c::updated_at.eq(t),
         ))
+        .on_conflict_do_nothing()
         .execute(x))?;
-    get(conn, id)?.ok_or(diesel::result::Error::NotFound)
+    Ok(n == 1)
+}
+
+/// Runs an update that may hit a unique constraint because another transaction just gave the
+/// same identity to another contact; then the update is skipped (Meta's ids are identities,
+/// never moved). The savepoint keeps the surrounding transaction usable on PostgreSQL.
+fn unless_taken(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> QueryResult<usize>,
+) -> QueryResult<usize> {
+    let mut f = Some(f);
+    let r = conn.transaction(|c| match f.take() {
+        Some(f) => f(c),
+        None => Ok(0),
+    });
+    match r {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(0),
+        other => other,
+    }
 }
 
 /// Fills in what Meta sent: the profile name and username always; `wa_id` and `user_id` only
 /// where none is known and no other contact holds them (Meta's ids are identities, never moved).
+/// Returns whether anything changed.
 pub fn refresh_identity(
     conn: &mut DbConnection,
     id: &str,
     who: &CustomerRef,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
-    let Some(current) = get(conn, id)? else {
-        return Ok(());
+) -> QueryResult<bool> {
+    let Some(current) = row(conn, id)? else {
+        return Ok(false);
     };
     let t = to_db(now);
+    let mut changed = 0;
     if let Some(name) = who.profile_name.as_deref().filter(|n| !n.is_empty()) {
         if current.profile_name.as_deref() != Some(name) {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            changed += with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
                 .set((c::profile_name.eq(name), c::updated_at.eq(t)))
                 .execute(x))?;
         }
     }
     if let Some(u) = who.username.as_deref() {
-        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
-            .set(c::username.eq(u))
-            .execute(x))?;
+        if current.username.as_deref() != Some(u) {
+            changed += with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                .set(c::username.eq(u))
+                .execute(x))?;
+        }
     }
     if let Some(w) = who.wa_id.as_deref() {
         if current.wa_id.is_none() && by_wa_id(conn, w)?.is_none() {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            changed += unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(
+                    c::whatsapp_contacts.find(id).filter(c::wa_id.is_null())
+                )
                 .set((c::wa_id.eq(w), c::updated_at.eq(t)))
-                .execute(x))?;
+                .execute(x))
+            })?;
         }
     }
     if let Some(u) = who.user_id.as_deref() {
         if current.user_id.is_none() && by_user_id(conn, u)?.is_none() {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            changed += unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(
+                    c::whatsapp_contacts.find(id).filter(c::user_id.is_null())
+                )
                 .set((c::user_id.eq(u), c::updated_at.eq(t)))
-                .execute(x))?;
+                .execute(x))
+            })?;
         }
     }
     if current.phone_number.is_none() {
@@ -168,14 +232,23 @@ pub fn refresh_identity(
             .as_deref()
             .and_then(|w| PhoneNumber::from_wa_id(w).ok())
         {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            changed += unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(
+                    c::whatsapp_contacts
+                        .find(id)
+                        .filter(c::phone_number.is_null())
+                )
                 .set(c::phone_number.eq(p.as_e164()))
-                .execute(x))?;
+                .execute(x))
+            })?;
         }
     }
-    Ok(())
+    Ok(changed > 0)
 }
 
+/// Each change is one statement whose condition is checked against the row as it is when the
+/// statement runs, so concurrent writers (several instances on PostgreSQL) never move the last
+/// message time backwards or lose an unread increment.
 pub fn record_message(
     conn: &mut DbConnection,
     id: &str,
@@ -184,9 +257,6 @@ pub fn record_message(
     direction: Direction,
     unread_increment: i64,
 ) -> QueryResult<()> {
-    let Some(current) = get(conn, id)? else {
-        return Ok(());
-    };
     let t = to_db(at);
     if unread_increment != 0 {
         with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
@@ -194,20 +264,28 @@ pub fn record_message(
             .execute(x))?;
     }
     if let Some(p) = preview {
-        if current.last_message_time.is_none_or(|l| l <= at) {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
-                .set((
-                    c::last_message_time.eq(t),
-                    c::last_message_preview.eq(p),
-                    c::last_message_direction.eq(direction.as_str()),
-                ))
-                .execute(x))?;
-        }
+        with_conn!(conn, |x| diesel::update(
+            c::whatsapp_contacts.find(id).filter(
+                c::last_message_time
+                    .is_null()
+                    .or(c::last_message_time.le(t))
+            )
+        )
+        .set((
+            c::last_message_time.eq(t),
+            c::last_message_preview.eq(p),
+            c::last_message_direction.eq(direction.as_str()),
+        ))
+        .execute(x))?;
     }
-    if direction == Direction::Inbound && current.last_inbound_at.is_none_or(|l| l < at) {
-        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
-            .set(c::last_inbound_at.eq(t))
-            .execute(x))?;
+    if direction == Direction::Inbound {
+        with_conn!(conn, |x| diesel::update(
+            c::whatsapp_contacts
+                .find(id)
+                .filter(c::last_inbound_at.is_null().or(c::last_inbound_at.lt(t)))
+        )
+        .set(c::last_inbound_at.eq(t))
+        .execute(x))?;
     }
     Ok(())
 }
@@ -342,8 +420,12 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
         .load(x))?;
     let total_count: i64 = with_conn!(conn, |x| filtered!().count().get_result(x))?;
     // Only contacts with unread messages are summed: few rows even with many contacts.
+    // A literal condition (not a bound parameter) so PostgreSQL's plans can use the partial
+    // index `whatsapp_contacts_unread`.
     let unread_count: i64 = with_conn!(conn, |x| filtered!()
-        .filter(c::unread_count.gt(0))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "whatsapp_contacts.unread_count > 0"
+        ))
         .select(c::unread_count)
         .load::<i64>(x))?
     .into_iter()

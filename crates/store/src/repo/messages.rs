@@ -124,6 +124,19 @@ pub fn find_by_wamid(conn: &mut DbConnection, wamid: &str) -> QueryResult<Option
     Ok(row_by_wamid(conn, wamid)?.map(Message::from))
 }
 
+pub fn latest_for_queue_item(
+    conn: &mut DbConnection,
+    queue_id: &str,
+) -> QueryResult<Option<Message>> {
+    let row = with_conn!(conn, |x| m::whatsapp_messages
+        .filter(m::queue_id.eq(queue_id))
+        .order((m::created_at.desc(), m::id.desc()))
+        .select(MessageRow::as_select())
+        .first(x)
+        .optional())?;
+    Ok(row.map(Message::from))
+}
+
 fn earliest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<NaiveDateTime> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
@@ -215,13 +228,16 @@ pub fn apply_status(conn: &mut DbConnection, id: &str, ch: &StatusChange) -> Que
         return Ok(false);
     };
     let at = to_db(ch.at);
-    // Every status's own timestamp is recorded once, even when it arrives late.
+    // Every status's own timestamp is recorded once, even when it arrives late; the condition
+    // is part of the statement so a concurrent writer's stamp is never overwritten.
     macro_rules! stamp {
         ($col:expr, $current:expr) => {
             if $current.is_none() {
-                with_conn!(conn, |x| diesel::update(m::whatsapp_messages.find(id))
-                    .set($col.eq(Some(at)))
-                    .execute(x))?;
+                with_conn!(conn, |x| diesel::update(
+                    m::whatsapp_messages.find(id).filter($col.is_null())
+                )
+                .set($col.eq(Some(at)))
+                .execute(x))?;
             }
         };
     }
@@ -389,11 +405,11 @@ pub fn list(conn: &mut DbConnection, q: &MessageQuery) -> QueryResult<(Vec<Messa
         }
         if let Some((t, id)) = &q.before {
             let t = to_db(*t);
-            query = query.filter(
-                m::created_at
-                    .lt(t)
-                    .or(m::created_at.eq(t).and(m::id.lt(id.clone()))),
-            );
+            // `created_at <= t` alone bounds the index range; the second condition breaks
+            // ties by id.
+            query = query
+                .filter(m::created_at.le(t))
+                .filter(m::created_at.lt(t).or(m::id.lt(id.clone())));
         }
         query
             .order((m::created_at.desc(), m::id.desc()))
