@@ -3,8 +3,9 @@
 #
 # Sourced by .ci/run:   . .ci/postgres.sh; pg_start   (exports WACLOUD_TEST_POSTGRES_URL,
 #                                                       PG_TEST_DIR, PG_TEST_BIN; pg_stop on exit)
-# Or by hand:           .ci/postgres.sh start   → prints the export line; stop it with
-#                       .ci/postgres.sh stop <dir>
+# Or by hand:           .ci/postgres.sh start   → prints KEY=VALUE lines (the URL, pg_ctl, the
+#                       data folder, its owner, the cluster's folder); stop and remove it with
+#                       .ci/postgres.sh stop <the cluster's folder>
 #
 # The cluster lives in a temporary folder (data, log and unix socket), listens on a free port of
 # 127.0.0.1, trusts local connections (it is never reachable from elsewhere), and runs without
@@ -58,10 +59,20 @@ pg_start() {
     cat "$PG_TEST_DIR/initdb.log" >&2
     return 1
   }
+  # In postgresql.conf rather than on pg_ctl's command line, so that a plain
+  # `pg_ctl -D <data> start` (the restart test) brings the same server back.
+  cat >>"$PG_TEST_DIR/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PG_TEST_DIR/socket'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+max_connections = 400
+shared_buffers = 64MB
+CONF
   pg_as_owner "$PG_TEST_BIN/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -w -t 60 \
-    -o "-p $port -k $PG_TEST_DIR/socket -c listen_addresses=127.0.0.1 -c fsync=off \
-        -c synchronous_commit=off -c full_page_writes=off -c max_connections=400 \
-        -c shared_buffers=64MB" start >/dev/null || {
+    start >/dev/null || {
     cat "$PG_TEST_DIR/server.log" >&2
     return 1
   }
@@ -85,7 +96,12 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   case "${1:-}" in
     start)
       pg_start
-      echo "export WACLOUD_TEST_POSTGRES_URL=$WACLOUD_TEST_POSTGRES_URL WACLOUD_TEST_PG_CTL=$WACLOUD_TEST_PG_CTL WACLOUD_TEST_PG_DATA=$WACLOUD_TEST_PG_DATA WACLOUD_TEST_PG_OWNER=$WACLOUD_TEST_PG_OWNER  # stop: $0 stop $PG_TEST_DIR"
+      # KEY=VALUE lines (the restart test reads them).
+      echo "WACLOUD_TEST_POSTGRES_URL=$WACLOUD_TEST_POSTGRES_URL"
+      echo "WACLOUD_TEST_PG_CTL=$WACLOUD_TEST_PG_CTL"
+      echo "WACLOUD_TEST_PG_DATA=$WACLOUD_TEST_PG_DATA"
+      echo "WACLOUD_TEST_PG_OWNER=$WACLOUD_TEST_PG_OWNER"
+      echo "PG_TEST_DIR=$PG_TEST_DIR"
       ;;
     stop)
       PG_TEST_DIR=${2:?usage: $0 stop <dir>}

@@ -207,18 +207,35 @@ fn redact_error(msg: &str, url: &str) -> String {
     msg.replace(url, "(database url)")
 }
 
-/// Applies pending migrations; returns how many ran. Safe when several servers start at once
-/// on PostgreSQL: an advisory lock serialises them.
+/// Applies pending migrations; returns how many ran. Safe when several processes start at once
+/// (servers, `wacloud migrate`): on PostgreSQL an advisory lock serialises them; on SQLite the
+/// check for pending migrations and their application happen in one exclusive transaction.
+/// The one that comes second finds nothing left to do.
 ///
 /// # Errors
 /// [`StoreInitError::Migrate`].
 pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, StoreInitError> {
     let err = |e: Box<dyn std::error::Error + Send + Sync>| StoreInitError::Migrate(e.to_string());
     match conn {
-        DbConnection::Sqlite(c) => Ok(c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(err)?
-            .len()),
+        DbConnection::Sqlite(c) => {
+            let mut outcome = None;
+            c.exclusive_transaction(|c| {
+                outcome = Some(c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()));
+                // Roll back what a failed migration left (diesel ran it in a savepoint).
+                match &outcome {
+                    Some(Err(_)) => Err(diesel::result::Error::RollbackTransaction),
+                    _ => Ok(()),
+                }
+            })
+            .or_else(|e| match (&outcome, e) {
+                (Some(Err(_)), diesel::result::Error::RollbackTransaction) => Ok(()),
+                (_, e) => Err(StoreInitError::Migrate(e.to_string())),
+            })?;
+            match outcome {
+                Some(r) => r.map_err(err),
+                None => Ok(0),
+            }
+        }
         DbConnection::Pg(c) => {
             // 0x7761636c = "wacl": one migrator at a time across instances.
             c.batch_execute("SELECT pg_advisory_lock(2002871148)")

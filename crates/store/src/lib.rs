@@ -27,3 +27,6 @@ pub mod testdb;
 pub use conn::{DatabaseUrl, DbConnection};
 pub use db::{DbStore, StoreOptions};
 pub use error::StoreInitError;
+
+#[cfg(test)]
+mod tests;

@@ -126,6 +126,26 @@ impl TestDb {
         })
     }
 
+    /// A fresh, empty PostgreSQL database (not migrated), or `None` when
+    /// `WACLOUD_TEST_POSTGRES_URL` is unset: for tests of the migrations themselves.
+    ///
+    /// # Panics
+    /// When the server refuses.
+    #[must_use]
+    pub fn postgres_empty() -> Option<Self> {
+        let admin = postgres_admin_url()?;
+        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+        let mut c = PgConnection::establish(&admin).expect("connect to WACLOUD_TEST_POSTGRES_URL");
+        c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE template0"))
+            .expect("create the test database");
+        Some(Self {
+            url: database_url(&admin, &name),
+            backend: Backend::Postgres,
+            _dir: None,
+            pg: Some((admin, name)),
+        })
+    }
+
     /// The `DATABASE_URL` of this database.
     #[must_use]
     pub fn url(&self) -> &str {

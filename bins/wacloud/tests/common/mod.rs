@@ -1,5 +1,9 @@
-//! Test harness: the real server on port 0 with a temporary SQLite database and the embedded
+//! Test harness: the real server on port 0 with a fresh database of its own and the embedded
 //! sandbox, talked to over HTTP.
+//!
+//! The backend is the one `WACLOUD_TEST_BACKEND` names (`sqlite`, the default, or `postgres`
+//! with `WACLOUD_TEST_POSTGRES_URL`; see `wacloud_store::testdb`): `.ci/run` runs these tests
+//! once on each.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -8,6 +12,7 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use serde_json::Value;
 use wacloud::{Application, Settings};
+use wacloud_store::testdb::TestDb;
 
 /// The App Secret tests sign with (FAULTS.md: `test-secret`).
 pub const SECRET: &str = "test-secret";
@@ -23,17 +28,21 @@ pub struct TestApp {
     pub handle: actix_web::dev::ServerHandle,
     pub secret: SecretString,
     pub phone_number_id: String,
-    _dir: tempfile::TempDir,
-    pub db_path: PathBuf,
+    /// The test's database (removed when the app is dropped).
+    pub db: TestDb,
 }
 
-/// Starts a sandbox-mode server with test settings plus `extra` (NAME, value) pairs.
+/// Starts a sandbox-mode server with test settings plus `extra` (NAME, value) pairs, on a
+/// fresh database.
 pub async fn spawn(extra: &[(&str, &str)]) -> TestApp {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db_path = dir.path().join("wacloud.db");
-    let db = db_path.to_string_lossy().to_string();
+    spawn_on(TestDb::new(), extra).await
+}
+
+/// Starts a sandbox-mode server on `db`.
+pub async fn spawn_on(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
+    let url = db.url().to_owned();
     let mut pairs: Vec<(&str, &str)> = vec![
-        ("DATABASE_URL", db.as_str()),
+        ("DATABASE_URL", url.as_str()),
         ("WACLOUD_BIND", "127.0.0.1:0"),
         ("WHATSAPP_APP_SECRET", SECRET),
         ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", VERIFY_TOKEN),
@@ -56,8 +65,7 @@ pub async fn spawn(extra: &[(&str, &str)]) -> TestApp {
         handle,
         secret,
         phone_number_id,
-        _dir: dir,
-        db_path,
+        db,
     }
 }
 

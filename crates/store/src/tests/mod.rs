@@ -1,0 +1,5 @@
+//! The store's tests against real databases: SQLite always, PostgreSQL when
+//! `WACLOUD_TEST_POSTGRES_URL` is set (see `testdb`).
+
+mod plans;
+mod schema;
