@@ -132,8 +132,15 @@ pub async fn reprocess_stored(
     settings: &Settings,
     include_failed: bool,
 ) -> Result<(usize, usize), String> {
-    let store = DbStore::open(&settings.database_url, &StoreOptions::default())
-        .map_err(|e| e.to_string())?;
+    let store = DbStore::open(
+        &settings.database_url,
+        &StoreOptions {
+            read_timeout: settings.db_timeout,
+            listen: false,
+            ..StoreOptions::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
     let ours = OurNumbers(settings.phone_number_id.iter().cloned().collect());
     let result = reprocess_pending(&store, &ours, &SystemClock, include_failed)
         .await

@@ -45,6 +45,9 @@ pub struct StoreOptions {
     pub max_batch: usize,
     /// Run pending migrations when opening.
     pub migrate: bool,
+    /// PostgreSQL: listen for the changes of every instance (live updates). Off for one-off
+    /// commands.
+    pub listen: bool,
 }
 
 impl Default for StoreOptions {
@@ -54,6 +57,7 @@ impl Default for StoreOptions {
             read_timeout: Duration::from_secs(5),
             max_batch: 512,
             migrate: true,
+            listen: true,
         }
     }
 }
@@ -81,7 +85,7 @@ struct Inner {
     /// The bound on one read's wait for a connection.
     timeout: Duration,
     changes: broadcast::Sender<Arc<ChangeSet>>,
-    /// PostgreSQL only: the `LISTEN`ing thread, started by the first subscriber.
+    /// PostgreSQL only: the `LISTEN`ing thread.
     listener: Mutex<Option<Listener>>,
 }
 
@@ -181,6 +185,10 @@ impl DbStore {
             .name("wacloud-db-writer".into())
             .spawn(move || writer.run(Some(conn), rx))
             .map_err(|e| StoreInitError::Connect(format!("cannot start the writer: {e}")))?;
+        let listener = match &url {
+            DatabaseUrl::Postgres(u) if opts.listen => Listener::start(u.clone(), changes.clone()),
+            _ => None,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 url,
@@ -189,7 +197,7 @@ impl DbStore {
                 pool,
                 timeout: opts.read_timeout,
                 changes,
-                listener: Mutex::new(None),
+                listener: Mutex::new(listener),
             }),
         })
     }
@@ -229,15 +237,7 @@ impl Drop for Inner {
 
 impl ChangeFeed for DbStore {
     fn subscribe(&self) -> broadcast::Receiver<Arc<ChangeSet>> {
-        let rx = self.inner.changes.subscribe();
-        if let DatabaseUrl::Postgres(u) = &self.inner.url {
-            if let Ok(mut l) = self.inner.listener.lock() {
-                if l.is_none() {
-                    *l = Listener::start(u.clone(), self.inner.changes.clone());
-                }
-            }
-        }
-        rx
+        self.inner.changes.subscribe()
     }
 }
 

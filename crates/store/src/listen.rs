@@ -57,15 +57,20 @@ pub struct Listener {
 }
 
 impl Listener {
-    /// Starts listening on `url` (a PostgreSQL URL), publishing into `out`. `None` when the
+    /// Starts listening on `url` (a PostgreSQL URL), publishing into `out`. The first
+    /// connection is made before this returns, so every change committed afterwards is heard
+    /// (when the database cannot be reached now, the thread keeps trying). `None` when the
     /// thread cannot be started.
     #[must_use]
     pub fn start(url: String, out: broadcast::Sender<Arc<ChangeSet>>) -> Option<Self> {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
+        let first = connect(&url)
+            .map_err(|e| tracing::warn!(error = %e, "change listener cannot connect yet"))
+            .ok();
         let handle = std::thread::Builder::new()
             .name("wacloud-db-listen".into())
-            .spawn(move || run(&url, &out, &flag))
+            .spawn(move || run(&url, first, &out, &flag))
             .map_err(|e| tracing::error!(error = %e, "cannot start the change listener"))
             .ok()?;
         Some(Self {
@@ -91,9 +96,14 @@ fn connect(url: &str) -> Result<PgConnection, String> {
     Ok(c)
 }
 
-fn run(url: &str, out: &broadcast::Sender<Arc<ChangeSet>>, stop: &AtomicBool) {
-    let mut conn: Option<PgConnection> = None;
-    let mut lost = false;
+fn run(
+    url: &str,
+    first: Option<PgConnection>,
+    out: &broadcast::Sender<Arc<ChangeSet>>,
+    stop: &AtomicBool,
+) {
+    let mut lost = first.is_none();
+    let mut conn = first;
     let mut backoff = Duration::from_millis(100);
     let mut last_check = Instant::now();
     while !stop.load(Ordering::Relaxed) {

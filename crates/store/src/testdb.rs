@@ -56,12 +56,21 @@ impl Backend {
     }
 }
 
-/// `WACLOUD_TEST_POSTGRES_URL`, when set.
+/// `WACLOUD_TEST_POSTGRES_URL`, when set. PostgreSQL-only tests skip without it, except in a
+/// run on PostgreSQL (`WACLOUD_TEST_BACKEND=postgres`), where nothing may be skipped silently.
+///
+/// # Panics
+/// When `WACLOUD_TEST_BACKEND=postgres` and the URL is unset.
 #[must_use]
 pub fn postgres_admin_url() -> Option<String> {
-    std::env::var("WACLOUD_TEST_POSTGRES_URL")
+    let url = std::env::var("WACLOUD_TEST_POSTGRES_URL")
         .ok()
-        .filter(|u| !u.trim().is_empty())
+        .filter(|u| !u.trim().is_empty());
+    assert!(
+        url.is_some() || Backend::from_env() != Backend::Postgres,
+        "WACLOUD_TEST_BACKEND=postgres needs WACLOUD_TEST_POSTGRES_URL (see .ci/postgres.sh)"
+    );
+    url
 }
 
 /// One test's database.
