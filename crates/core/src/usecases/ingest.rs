@@ -386,8 +386,16 @@ fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Resu
                 group_id: s.group_id.clone(),
                 payload: None,
             };
-            r.insert_message(&row)?;
-            id
+            if r.insert_message(&row)? {
+                id
+            } else {
+                // Another server instance made the placeholder for this wamid at the same
+                // moment: apply this status to that row.
+                match r.find_message_by_wamid(&s.wamid)? {
+                    Some(m) => m.id,
+                    None => return Ok(()),
+                }
+            }
         }
     };
     let change = StatusChange {
