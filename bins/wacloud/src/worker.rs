@@ -25,6 +25,7 @@ pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
     // How long a claimed item stays with this worker before another instance may take it.
     let lease = ChronoDuration::from_std(state.settings.queue_lease)
         .unwrap_or_else(|_| ChronoDuration::seconds(120));
+    tracing::info!(%owner, lease_secs = lease.num_seconds(), "queue worker started");
     loop {
         if *stop.borrow() {
             break;
