@@ -1,3 +1,4 @@
+DROP INDEX IF EXISTS whatsapp_messages_queue;
 DROP INDEX whatsapp_queue_lease;
 DROP INDEX whatsapp_queue_due;
 CREATE INDEX whatsapp_queue_due ON whatsapp_queue (state, due_at);

@@ -17,3 +17,8 @@ CREATE INDEX whatsapp_contacts_unread ON whatsapp_contacts (unread_count) WHERE 
 DROP INDEX whatsapp_queue_due;
 CREATE INDEX whatsapp_queue_due ON whatsapp_queue (state, due_at, id);
 CREATE INDEX whatsapp_queue_lease ON whatsapp_queue (state, lease_until);
+
+-- The queue worker looks up the message an earlier attempt of an item stored, so that an item
+-- taken over from a dead instance is never sent twice. (IF NOT EXISTS: older databases have
+-- this index from the first migration.)
+CREATE INDEX IF NOT EXISTS whatsapp_messages_queue ON whatsapp_messages (queue_id);
