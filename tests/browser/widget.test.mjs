@@ -213,6 +213,35 @@ test('phone-sized screen: full-screen panel, two views with a back button', asyn
   }
 });
 
+test('live updates: a customer\'s message appears at once, without waiting for a poll', async () => {
+  const p = await newPage({ label: 'live' });
+  try {
+    await p.goto(`${BASE}/dashboard.html`);
+    await p.waitForFunction(() => window.wacloudWidget);
+    // Replace the dashboard's widget by one that would poll only every five minutes: what
+    // shows up quickly can only have come through the event stream.
+    await p.evaluate(async () => {
+      window.wacloudWidget.destroy();
+      const { mountWhatsAppWidget } = await import('/js/whatsapp-widget.js');
+      window.liveWidget = mountWhatsAppWidget({ pollIntervalMs: 60000, startOpen: true, css: false });
+    });
+    await p.waitForFunction(() => window.liveWidget.state.live === true, null, { timeout: 10000 });
+    await p.waitForSelector(contactSel(CUSTOMER)); // the first read is done
+    const phone = '+15550000009';
+    const res = await fetch(`${BASE}/sandbox/customers/${encodeURIComponent(phone)}/messages`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ text: 'live hello', name: 'Live Customer' }),
+    });
+    assert.equal(res.status, 202);
+    await p.waitForSelector(contactSel(phone), { timeout: 5000 });
+    assert.ok(requests.some(({ url, page: label }) => label === 'live' && new URL(url).pathname === '/api/whatsapp/events'),
+      'the widget opened GET /api/whatsapp/events');
+  } finally {
+    await p.context().close();
+  }
+});
+
 test('no request left the wacloud server and no script error happened', () => {
   assert.ok(requests.length > 0);
   const foreign = requests.filter(({ url }) => {

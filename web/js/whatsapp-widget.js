@@ -10,7 +10,8 @@
  *           data-api-base="http://127.0.0.1:8000/api/whatsapp" data-auto-mount></script>
  *
  * Script attributes (auto-mount only): `data-auto-mount` (required to mount), `data-api-base`,
- * `data-poll-interval-ms`, `data-start-open` (present and not "false"), `data-css` (stylesheet
+ * `data-poll-interval-ms`, `data-live` ("false" turns live updates off), `data-start-open`
+ * (present and not "false"), `data-css` (stylesheet
  * URL; default `../css/whatsapp-styles.css` next to this script; "none" injects nothing),
  * `data-container` (CSS selector; default `document.body`). The auto-mounted controller is
  * published as `window.wacloudWidget` and in a `wacloud:widget-ready` event on `document`.
@@ -23,7 +24,11 @@
  *
  * Talks to the HTTP contract in docs/API.md: GET /health, GET /contacts, POST /contacts/{phone}/read,
  * GET /messages, POST /send, and in sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
- * Updates come by polling (every `pollIntervalMs`, paused while the tab is hidden).
+ * Updates: live through `GET /events` (server-sent events: the server says when something
+ * changed, on any instance behind a load balancer) where the browser and server support it; the
+ * widget then re-reads what it shows, and keeps polling slowly as a safety net. Without live
+ * updates (an older server, a proxy that buffers event streams) it polls every `pollIntervalMs`.
+ * Both pause while the tab is hidden.
  *
  * Security rule: every server-provided string reaches the DOM through text nodes or
  * `setAttribute`, never through HTML parsing. This file contains no `innerHTML`.
@@ -39,6 +44,9 @@ const COUNTER_FROM = 3584;
 const PAGE_SIZE = 50;
 const CONTACTS_LIMIT = 200;
 const HEALTH_EVERY_MS = 10000;
+const LIVE_POLL_MS = 15000;
+/** After the event stream failed for good (no endpoint, a buffering proxy), try again this late. */
+const LIVE_RETRY_MS = 30000;
 
 let instanceCounter = 0;
 
@@ -324,11 +332,13 @@ function ensureStylesheet(url) {
 // The widget
 
 /**
- * Mounts the widget and starts polling.
+ * Mounts the widget and starts live updates (or polling).
  *
  * @param {object} [options]
  * @param {string} [options.apiBase='/api/whatsapp'] base URL of the wacloud API (relative to the page, or absolute)
  * @param {number} [options.pollIntervalMs=2000] polling period for contacts and the open chat
+ *   when live updates are off or unavailable (with them: every 15 s, or 5× this, whichever is longer)
+ * @param {boolean} [options.live=true] use live updates (`GET /events`) when available
  * @param {Element} [options.container=document.body] where the widget's root element is appended
  * @param {boolean} [options.startOpen=false] open the panel right away
  * @param {string|false} [options.css] stylesheet URL to inject (default next to this script); false for none
@@ -339,6 +349,7 @@ export function mountWhatsAppWidget(options = {}) {
   const opts = {
     apiBase: '/api/whatsapp',
     pollIntervalMs: 2000,
+    live: true,
     container: null,
     startOpen: false,
     css: DEFAULT_CSS_URL,
@@ -348,6 +359,8 @@ export function mountWhatsAppWidget(options = {}) {
   // The sandbox customer endpoint is not under the API base: it hangs off the server's root.
   const serverRoot = /\/api\/whatsapp$/.test(apiBase) ? apiBase.replace(/\/api\/whatsapp$/, '') : new URL(apiBase).origin;
   const pollMs = Math.max(250, Number(opts.pollIntervalMs) || 2000);
+  // With live updates, polling is only a safety net for a change the stream missed.
+  const livePollMs = Math.max(LIVE_POLL_MS, pollMs * 5);
   const container = opts.container || document.body;
   const uid = `wa${++instanceCounter}`;
 
@@ -1338,7 +1351,7 @@ export function mountWhatsAppWidget(options = {}) {
     const results = await Promise.allSettled(jobs);
     for (const r of results) if (r.status === 'rejected') onPollError(r.reason);
     polling = false;
-    schedule(pollAgain ? 0 : pollMs);
+    schedule(pollAgain ? 0 : (live.on ? livePollMs : pollMs));
   }
 
   function schedule(delay) {
@@ -1353,12 +1366,56 @@ export function mountWhatsAppWidget(options = {}) {
     schedule(delay);
   }
 
+  // ---- Live updates ------------------------------------------------------------------------
+  //
+  // `GET /events` (server-sent events) says when messages, statuses or contacts changed; the
+  // widget then polls at once. The data only names ids, so nothing from it reaches the page.
+
+  const live = { source: null, on: false, retryTimer: null };
+
+  function startLive() {
+    if (!opts.live || typeof EventSource === 'undefined' || state.destroyed || document.hidden || live.source) return;
+    clearTimeout(live.retryTimer);
+    live.retryTimer = null;
+    let source;
+    try {
+      source = new EventSource(`${apiBase}/events`);
+    } catch {
+      return; // polling goes on
+    }
+    live.source = source;
+    source.addEventListener('ready', () => {
+      const wasOn = live.on;
+      live.on = true;
+      // Whatever changed while the stream was down: read it now.
+      if (!wasOn) pollSoon(0);
+    });
+    source.addEventListener('change', () => pollSoon(0));
+    source.addEventListener('error', () => {
+      // The browser reconnects by itself (after the server's `retry`); meanwhile, poll.
+      if (live.on) { live.on = false; pollSoon(0); }
+      if (source.readyState === EventSource.CLOSED) {
+        // Refused for good (no such endpoint, wrong content type): poll, and try again later.
+        stopLive();
+        live.retryTimer = setTimeout(startLive, LIVE_RETRY_MS);
+      }
+    });
+  }
+
+  function stopLive() {
+    if (live.source) live.source.close();
+    live.source = null;
+    live.on = false;
+  }
+
   function onVisibility() {
     if (document.hidden) {
       clearTimeout(timer);
       timer = null;
+      stopLive(); // no open connection for a tab nobody looks at
     } else {
       state.lastHealthAt = 0;
+      startLive();
       pollSoon(0);
     }
   }
@@ -1372,6 +1429,7 @@ export function mountWhatsAppWidget(options = {}) {
   updateComposer();
   if (opts.startOpen) open();
   refreshHealth();
+  startLive();
   pollSoon(0);
 
   const controller = {
@@ -1383,16 +1441,18 @@ export function mountWhatsAppWidget(options = {}) {
     openChat: (phone) => openChat(normalisePhone(phone), null),
     /** Polls now instead of waiting for the next tick. */
     refresh: () => { state.lastHealthAt = 0; pollSoon(0); },
-    /** Stops polling and removes the widget from the page. */
+    /** Stops live updates and polling and removes the widget from the page. */
     destroy() {
       state.destroyed = true;
+      stopLive();
+      clearTimeout(live.retryTimer);
       clearTimeout(timer);
       clearTimeout(searchTimer);
       document.removeEventListener('visibilitychange', onVisibility);
       root.remove();
     },
     get state() {
-      return { open: state.open, mode: state.healthState, unread: state.totalUnread, active: state.active && state.active.key };
+      return { open: state.open, mode: state.healthState, unread: state.totalUnread, active: state.active && state.active.key, live: live.on };
     },
   };
   return controller;
@@ -1417,6 +1477,7 @@ function autoMount() {
   const options = {
     apiBase: d.apiBase || '/api/whatsapp',
     pollIntervalMs: Number(d.pollIntervalMs || d.pollInterval) || 2000,
+    live: d.live === undefined ? true : flag(d.live),
     startOpen: flag(d.startOpen),
     css: d.css === 'none' ? false : (d.css ? new URL(d.css, document.baseURI).href : DEFAULT_CSS_URL),
     container: d.container ? document.querySelector(d.container) : null,

@@ -12,6 +12,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::watch;
+use wacloud_core::changes::ChangeFeed;
 use wacloud_core::outbound::{OutboundRequest, SendFailure, SendReceipt};
 use wacloud_core::ports::{Clock, Messenger, Store, SystemClock};
 use wacloud_core::usecases::ingest::OurNumbers;
@@ -23,7 +24,7 @@ use wacloud_store::{DbStore, StoreOptions};
 use crate::config::{Mode, Settings};
 use crate::errors::ApiError;
 use crate::glue::messenger::GraphMessenger;
-use crate::routes::{assets, contacts, health, messages, send, stats, templates, webhook};
+use crate::routes::{assets, contacts, events, health, messages, send, stats, templates, webhook};
 use crate::state::{Alerts, AppState};
 
 /// Events after which a batch of webhook deliveries stops growing (bounds a batch's latency).
@@ -190,6 +191,7 @@ impl Application {
                 read_pool_size: settings.read_pool_size,
                 max_batch: settings.writer_batch,
                 sqlite_full_sync: settings.sqlite_full_sync,
+                read_timeout: settings.db_timeout,
                 ..StoreOptions::default()
             },
         )?;
@@ -242,6 +244,7 @@ impl Application {
             settings.writer_batch,
             MAX_EVENTS_PER_BATCH,
         );
+        let (stop_tx, stopping) = watch::channel(false);
         let state = AppState {
             store: store_port,
             messenger,
@@ -251,6 +254,8 @@ impl Application {
             sandbox: sandbox.clone(),
             alerts: Arc::new(Alerts::default()),
             ingest,
+            changes: Arc::new(store.clone()) as Arc<dyn ChangeFeed>,
+            stopping,
         };
 
         let banner = format!(
@@ -303,6 +308,7 @@ impl Application {
                         .route("/messages", web::get().to(messages::history))
                         .route("/stats", web::get().to(stats::stats))
                         .route("/templates", web::get().to(templates::list))
+                        .route("/events", web::get().to(events::events))
                         .default_service(web::to(not_found)),
                 )
                 .configure(assets::configure);
@@ -317,9 +323,9 @@ impl Application {
             source,
         })?
         .shutdown_timeout(10)
+        .disable_signals()
         .run();
 
-        let (stop_tx, _) = watch::channel(false);
         Ok(Self {
             port,
             server,
@@ -357,21 +363,58 @@ impl Application {
     /// Runs until the server stops (Ctrl-C, SIGTERM, or the handle); then stops the workers and
     /// lets the store commit what it holds.
     ///
+    /// On a signal, long-lived responses (`GET /events`) are ended first so that the graceful
+    /// stop does not wait for them.
+    ///
     /// # Errors
     /// I/O errors of the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let stop_tx = Arc::new(self.stop_tx);
+        {
+            let stop_tx = Arc::clone(&stop_tx);
+            let handle = self.server.handle();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                tracing::info!("stopping: finishing requests in flight");
+                let _ = stop_tx.send(true);
+                handle.stop(true).await;
+            });
+        }
         let queue = tokio::spawn(crate::worker::run_queue(
             self.state.clone(),
-            self.stop_tx.subscribe(),
+            stop_tx.subscribe(),
         ));
         tokio::spawn(crate::worker::recover_webhooks(Arc::new(
             self.state.clone(),
         )));
         let result = self.server.await;
-        let _ = self.stop_tx.send(true);
+        let _ = stop_tx.send(true);
         let _ = queue.await;
         self.store.shutdown();
         result
+    }
+}
+
+/// Ctrl-C, or SIGTERM on Unix.
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

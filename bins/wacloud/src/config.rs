@@ -33,6 +33,9 @@ struct Raw {
     wacloud_read_pool_size: Option<String>,
     wacloud_writer_batch: Option<String>,
     wacloud_sqlite_sync: Option<String>,
+    wacloud_db_pool_size: Option<String>,
+    wacloud_db_timeout_ms: Option<String>,
+    wacloud_queue_lease_secs: Option<String>,
 }
 
 /// Whether wacloud talks to Meta or to the embedded sandbox.
@@ -95,13 +98,23 @@ pub struct Settings {
     pub sandbox_status_delay: Duration,
     /// `WACLOUD_QUEUE_WORKERS`: concurrent sends of the queue worker.
     pub queue_workers: usize,
-    /// `WACLOUD_READ_POOL_SIZE`: read connections.
+    /// `WACLOUD_DB_POOL_SIZE` (or its older name `WACLOUD_READ_POOL_SIZE`), default 4, 1–64:
+    /// most pooled read connections. Each instance also holds one writer connection and, on
+    /// PostgreSQL, one listening connection, so an instance uses at most this plus 2.
     pub read_pool_size: u32,
     /// `WACLOUD_WRITER_BATCH`: most write jobs committed together (1 = one commit per job).
     pub writer_batch: usize,
     /// `WACLOUD_SQLITE_SYNC`: `full` (default; an acknowledged delivery survives power loss) or
     /// `normal` (survives process crashes only).
     pub sqlite_full_sync: bool,
+    /// `WACLOUD_DB_TIMEOUT_MS`, default 5000, 100–600000: how long a request waits for a
+    /// database connection before it is answered 503, and the bound on opening a PostgreSQL
+    /// connection (rounded to whole seconds, at least 1).
+    pub db_timeout: Duration,
+    /// `WACLOUD_QUEUE_LEASE_SECS`, default 120, 1–86400: how long a claimed queue item stays
+    /// with the instance that claimed it; after that (the instance died) another instance takes
+    /// it over. Keep it well above the longest send (Meta's answer time).
+    pub queue_lease: Duration,
 }
 
 /// A setting that could not be used.
@@ -254,13 +267,27 @@ impl Settings {
             )?)
             .unwrap_or(8)
             .clamp(1, 256),
-            read_pool_size: u32::try_from(parse_num(
-                "WACLOUD_READ_POOL_SIZE",
-                raw.wacloud_read_pool_size,
-                4,
-            )?)
-            .unwrap_or(4)
-            .clamp(1, 64),
+            read_pool_size: {
+                let (name, v) = match non_empty(raw.wacloud_db_pool_size) {
+                    Some(v) => ("WACLOUD_DB_POOL_SIZE", Some(v)),
+                    None => ("WACLOUD_READ_POOL_SIZE", raw.wacloud_read_pool_size),
+                };
+                u32::try_from(parse_num(name, v, 4)?)
+                    .unwrap_or(4)
+                    .clamp(1, 64)
+            },
+            db_timeout: Duration::from_millis(
+                parse_num("WACLOUD_DB_TIMEOUT_MS", raw.wacloud_db_timeout_ms, 5000)?
+                    .clamp(100, 600_000),
+            ),
+            queue_lease: Duration::from_secs(
+                parse_num(
+                    "WACLOUD_QUEUE_LEASE_SECS",
+                    raw.wacloud_queue_lease_secs,
+                    120,
+                )?
+                .clamp(1, 86_400),
+            ),
             writer_batch: usize::try_from(parse_num(
                 "WACLOUD_WRITER_BATCH",
                 raw.wacloud_writer_batch,
@@ -352,6 +379,28 @@ mod tests {
         let missing = s.missing().join("\n");
         assert!(missing.contains("WHATSAPP_PHONE_NUMBER_ID"));
         assert!(missing.contains("WHATSAPP_APP_SECRET"));
+    }
+
+    #[test]
+    fn database_pool_timeout_and_lease_are_read_with_defaults() {
+        let s = Settings::from_pairs([]).unwrap();
+        assert_eq!(s.read_pool_size, 4);
+        assert_eq!(s.db_timeout, Duration::from_secs(5));
+        assert_eq!(s.queue_lease, Duration::from_secs(120));
+        let s = Settings::from_pairs([
+            ("WACLOUD_DB_POOL_SIZE", "16"),
+            ("WACLOUD_READ_POOL_SIZE", "2"),
+            ("WACLOUD_DB_TIMEOUT_MS", "1500"),
+            ("WACLOUD_QUEUE_LEASE_SECS", "30"),
+        ])
+        .unwrap();
+        assert_eq!(s.read_pool_size, 16);
+        assert_eq!(s.db_timeout, Duration::from_millis(1500));
+        assert_eq!(s.queue_lease, Duration::from_secs(30));
+        let s = Settings::from_pairs([("WACLOUD_READ_POOL_SIZE", "2")]).unwrap();
+        assert_eq!(s.read_pool_size, 2);
+        let e = Settings::from_pairs([("WACLOUD_DB_TIMEOUT_MS", "soon")]).unwrap_err();
+        assert!(e.to_string().contains("WACLOUD_DB_TIMEOUT_MS"));
     }
 
     #[test]

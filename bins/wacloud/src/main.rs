@@ -53,7 +53,8 @@ async fn serve(settings: Settings) -> ExitCode {
 }
 
 fn migrate(settings: &Settings) -> ExitCode {
-    let url = wacloud_store::DatabaseUrl::parse(&settings.database_url);
+    let url = wacloud_store::DatabaseUrl::parse(&settings.database_url)
+        .with_connect_timeout(settings.db_timeout);
     let result = wacloud_store::conn::establish(&url, false)
         .and_then(|mut c| wacloud_store::conn::run_migrations(&mut c));
     match result {

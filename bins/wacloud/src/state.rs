@@ -3,6 +3,8 @@
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+use tokio::sync::watch;
+use wacloud_core::changes::ChangeFeed;
 use wacloud_core::ports::{Clock, Messenger, Store};
 use wacloud_core::usecases::ingest::OurNumbers;
 use wacloud_core::usecases::ingest_batch::IngestBatcher;
@@ -73,6 +75,10 @@ pub struct AppState {
     pub alerts: Arc<Alerts>,
     /// Group commit of webhook deliveries.
     pub ingest: IngestBatcher,
+    /// What committed writes changed, for `GET /events`.
+    pub changes: Arc<dyn ChangeFeed>,
+    /// Turns `true` when the server is stopping (long-lived responses end).
+    pub stopping: watch::Receiver<bool>,
 }
 
 impl std::fmt::Debug for AppState {

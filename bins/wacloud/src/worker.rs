@@ -17,14 +17,15 @@ use crate::config::Settings;
 use crate::glue::webhook::parse_delivery;
 use crate::state::AppState;
 
-/// How long a claimed item stays with this worker before another may take it.
-pub const LEASE: ChronoDuration = ChronoDuration::seconds(120);
-
 /// Runs the queue until `stop` turns true: claims due items, sends them concurrently, records
 /// each outcome.
 pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
     let owner = format!("worker-{}", new_id());
     let batch = i64::try_from(state.settings.queue_workers).unwrap_or(8);
+    // How long a claimed item stays with this worker before another instance may take it.
+    let lease = ChronoDuration::from_std(state.settings.queue_lease)
+        .unwrap_or_else(|_| ChronoDuration::seconds(120));
+    tracing::info!(%owner, lease_secs = lease.num_seconds(), "queue worker started");
     loop {
         if *stop.borrow() {
             break;
@@ -32,7 +33,7 @@ pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
         let now = state.clock.now();
         let owner_c = owner.clone();
         let claimed = wacloud_core::ports::write(state.store.as_ref(), move |r| {
-            r.claim_queue_items(&owner_c, now, now + LEASE, batch)
+            r.claim_queue_items(&owner_c, now, now + lease, batch)
         })
         .await;
         let items = match claimed {
@@ -132,8 +133,15 @@ pub async fn reprocess_stored(
     settings: &Settings,
     include_failed: bool,
 ) -> Result<(usize, usize), String> {
-    let store = DbStore::open(&settings.database_url, &StoreOptions::default())
-        .map_err(|e| e.to_string())?;
+    let store = DbStore::open(
+        &settings.database_url,
+        &StoreOptions {
+            read_timeout: settings.db_timeout,
+            listen: false,
+            ..StoreOptions::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
     let ours = OurNumbers(settings.phone_number_id.iter().cloned().collect());
     let result = reprocess_pending(&store, &ours, &SystemClock, include_failed)
         .await

@@ -13,6 +13,7 @@ use wacloud_core::ports::{new_id, read};
 use wacloud_core::usecases::ingest::{ingest, OurNumbers};
 use wacloud_core::usecases::ingest_batch::ingest_many;
 use wacloud_core::webhook::NewWebhook;
+use wacloud_store::testdb::TestDb;
 use wacloud_store::{DbStore, StoreOptions};
 
 const PID: &str = "100000000000001";
@@ -205,17 +206,10 @@ async fn batches_have_exactly_the_effects_of_one_by_one() {
 async fn compare(seed: u64) {
     let bodies = stream(seed, 600);
     let ours = OurNumbers(vec![PID.to_owned()]);
-    let dir = tempfile::tempdir().expect("tempdir");
-    let one = DbStore::open(
-        &dir.path().join("one.db").to_string_lossy(),
-        &StoreOptions::default(),
-    )
-    .expect("store");
-    let many = DbStore::open(
-        &dir.path().join("many.db").to_string_lossy(),
-        &StoreOptions::default(),
-    )
-    .expect("store");
+    // Fresh databases on the backend under test (SQLite, or PostgreSQL in CI's second run).
+    let (one_db, many_db) = (TestDb::new(), TestDb::new());
+    let one = DbStore::open(one_db.url(), &StoreOptions::default()).expect("store");
+    let many = DbStore::open(many_db.url(), &StoreOptions::default()).expect("store");
     let now = DateTime::<Utc>::from_timestamp(1_800_000_000, 0).expect("time");
 
     for (i, b) in bodies.iter().enumerate() {

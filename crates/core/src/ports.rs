@@ -372,6 +372,11 @@ pub trait Repos {
     fn mark_contact_read(&mut self, contact_id: &str) -> Result<(i64, Option<String>), StoreError>;
     /// A page of messages, newest first; the bool says whether older ones exist.
     fn list_messages(&mut self, q: &MessageQuery) -> Result<(Vec<Message>, bool), StoreError>;
+    /// The newest message sent for the queue item `queue_id`, if any.
+    fn latest_message_for_queue_item(
+        &mut self,
+        queue_id: &str,
+    ) -> Result<Option<Message>, StoreError>;
 
     // --- templates, session
     /// Writes a template change into `whatsapp_templates`.

@@ -80,8 +80,36 @@ impl DatabaseUrl {
         }
     }
 
+    /// This URL with libpq parameters added unless the URL sets them already: a
+    /// `connect_timeout` (whole seconds, at least 1), so that an unreachable server fails a
+    /// connection attempt in bounded time instead of the operating system's TCP time-out, and
+    /// `application_name=wacloud`, so the connections are recognisable in `pg_stat_activity`.
+    /// SQLite URLs are returned as they are.
+    #[must_use]
+    pub fn with_connect_timeout(&self, timeout: Duration) -> Self {
+        match self {
+            Self::Sqlite(_) => self.clone(),
+            Self::Postgres(u) => {
+                let mut out = u.clone();
+                let query = u.split_once('?').map_or("", |(_, q)| q);
+                let has = |k: &str| query.split('&').any(|kv| kv.split('=').next() == Some(k));
+                let mut add = |kv: String| {
+                    out.push(if out.contains('?') { '&' } else { '?' });
+                    out.push_str(&kv);
+                };
+                if !has("connect_timeout") {
+                    add(format!("connect_timeout={}", timeout.as_secs().max(1)));
+                }
+                if !has("application_name") {
+                    add("application_name=wacloud".into());
+                }
+                Self::Postgres(out)
+            }
+        }
+    }
+
     /// A description safe to log: the SQLite path, or the PostgreSQL host and database with
-    /// any password removed.
+    /// any password removed (in the user info and in a `password=` parameter).
     #[must_use]
     pub fn redacted(&self) -> String {
         match self {
@@ -96,15 +124,33 @@ impl DatabaseUrl {
 
 fn url_without_password(u: &str) -> Option<String> {
     let (scheme, rest) = u.split_once("://")?;
+    let (rest, query) = match rest.split_once('?') {
+        Some((r, q)) => (r, Some(q)),
+        None => (rest, None),
+    };
     let (auth, host) = match rest.rsplit_once('@') {
         Some((a, h)) => (Some(a), h),
         None => (None, rest),
     };
     let user = auth.map(|a| a.split(':').next().unwrap_or(""));
-    Some(match user {
+    let mut out = match user {
         Some(u) if !u.is_empty() => format!("{scheme}://{u}@{host}"),
         _ => format!("{scheme}://{host}"),
-    })
+    };
+    if let Some(q) = query {
+        let kept: Vec<&str> = q
+            .split('&')
+            .filter(|kv| {
+                let k = kv.split('=').next().unwrap_or("");
+                !k.contains("password") && k != "application_name" && k != "connect_timeout"
+            })
+            .collect();
+        if !kept.is_empty() {
+            out.push('?');
+            out.push_str(&kept.join("&"));
+        }
+    }
+    Some(out)
 }
 
 /// Pragmas for every SQLite connection: WAL so readers never block the writer, NORMAL sync for
@@ -162,18 +208,35 @@ fn redact_error(msg: &str, url: &str) -> String {
     msg.replace(url, "(database url)")
 }
 
-/// Applies pending migrations; returns how many ran. Safe when several servers start at once
-/// on PostgreSQL: an advisory lock serialises them.
+/// Applies pending migrations; returns how many ran. Safe when several processes start at once
+/// (servers, `wacloud migrate`): on PostgreSQL an advisory lock serialises them; on SQLite the
+/// check for pending migrations and their application happen in one exclusive transaction.
+/// The one that comes second finds nothing left to do.
 ///
 /// # Errors
 /// [`StoreInitError::Migrate`].
 pub fn run_migrations(conn: &mut DbConnection) -> Result<usize, StoreInitError> {
     let err = |e: Box<dyn std::error::Error + Send + Sync>| StoreInitError::Migrate(e.to_string());
     match conn {
-        DbConnection::Sqlite(c) => Ok(c
-            .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(err)?
-            .len()),
+        DbConnection::Sqlite(c) => {
+            let mut outcome = None;
+            c.exclusive_transaction(|c| {
+                outcome = Some(c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()));
+                // Roll back what a failed migration left (diesel ran it in a savepoint).
+                match &outcome {
+                    Some(Err(_)) => Err(diesel::result::Error::RollbackTransaction),
+                    _ => Ok(()),
+                }
+            })
+            .or_else(|e| match (&outcome, e) {
+                (Some(Err(_)), diesel::result::Error::RollbackTransaction) => Ok(()),
+                (_, e) => Err(StoreInitError::Migrate(e.to_string())),
+            })?;
+            match outcome {
+                Some(r) => r.map_err(err),
+                None => Ok(0),
+            }
+        }
         DbConnection::Pg(c) => {
             // 0x7761636c = "wacl": one migrator at a time across instances.
             c.batch_execute("SELECT pg_advisory_lock(2002871148)")
@@ -217,5 +280,37 @@ mod tests {
         let r = DatabaseUrl::parse("postgres://alice:s3cret@db.example:5432/wacloud").redacted();
         assert_eq!(r, "postgres://alice@db.example:5432/wacloud");
         assert!(!r.contains("s3cret"));
+        let r = DatabaseUrl::parse(
+            "postgresql://db.example/wacloud?user=alice&password=s3cret&sslmode=require",
+        )
+        .redacted();
+        assert_eq!(
+            r,
+            "postgresql://db.example/wacloud?user=alice&sslmode=require"
+        );
+    }
+
+    #[test]
+    fn connect_timeout_and_name_are_added_once() {
+        let t = Duration::from_millis(2500);
+        let u = DatabaseUrl::parse("postgres://u@h/db").with_connect_timeout(t);
+        assert_eq!(
+            u,
+            DatabaseUrl::Postgres(
+                "postgres://u@h/db?connect_timeout=2&application_name=wacloud".into()
+            )
+        );
+        let u = DatabaseUrl::parse("postgres://u@h/db?sslmode=disable&connect_timeout=9")
+            .with_connect_timeout(t);
+        assert_eq!(
+            u,
+            DatabaseUrl::Postgres(
+                "postgres://u@h/db?sslmode=disable&connect_timeout=9&application_name=wacloud"
+                    .into()
+            )
+        );
+        assert_eq!(u.redacted(), "postgres://u@h/db?sslmode=disable");
+        let s = DatabaseUrl::parse("data/x.db");
+        assert_eq!(s.with_connect_timeout(t), s);
     }
 }

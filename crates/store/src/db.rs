@@ -5,6 +5,15 @@
 //! only after the shared commit. Throughput is then bounded by CPU rather than by fsync, and
 //! SQLite never sees two writers ("database is locked" cannot happen inside one process).
 //! Reads run on a pool of read-only connections on tokio's blocking threads.
+//!
+//! Every commit's [`ChangeSet`] goes to the subscribers of the store's [`ChangeFeed`]: directly
+//! on SQLite, and on PostgreSQL through `NOTIFY` (sent in the committing transaction, so only
+//! committed changes are announced) and a `LISTEN`ing connection per instance, so that every
+//! instance on the database hears every instance's changes.
+//!
+//! When the database goes away (PostgreSQL restarting or unreachable), writes and reads fail
+//! fast with [`StoreError::Unavailable`]; the writer, the read pool and the listener each
+//! reconnect on their own once it is back.
 
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -14,24 +23,31 @@ use async_trait::async_trait;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, Pool};
 use diesel::Connection;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
+use wacloud_core::changes::{ChangeFeed, ChangeSet};
 use wacloud_core::ports::{Job, Repos, Store, StoreError};
 
 use crate::conn::{establish, run_migrations, DatabaseUrl, DbConnection};
 use crate::error::{map_err, StoreInitError};
+use crate::listen::{notify, Listener};
 use crate::repo::{in_transaction, Repo};
 
 /// Settings of the store.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// Read connections in the pool.
+    /// Most read connections in the pool (`WACLOUD_DB_POOL_SIZE`). Each instance also holds
+    /// one writer connection and, on PostgreSQL, one listening connection.
     pub read_pool_size: u32,
-    /// How long a read waits for a pooled connection.
+    /// How long a read waits for a pooled connection, and the bound on opening a PostgreSQL
+    /// connection (`WACLOUD_DB_TIMEOUT_MS`).
     pub read_timeout: Duration,
     /// Most write jobs committed in one transaction.
     pub max_batch: usize,
     /// Run pending migrations when opening.
     pub migrate: bool,
+    /// PostgreSQL: listen for the changes of every instance (live updates). Off for one-off
+    /// commands.
+    pub listen: bool,
     /// SQLite only: `FULL` fsyncs the write-ahead log at every commit, so a delivery answered
     /// 200 survives a power loss; `NORMAL` survives process crashes only. Group commit makes
     /// `FULL` cheap: one fsync per batch.
@@ -42,13 +58,18 @@ impl Default for StoreOptions {
     fn default() -> Self {
         Self {
             read_pool_size: 4,
-            read_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(5),
             max_batch: 512,
             migrate: true,
+            listen: true,
             sqlite_full_sync: true,
         }
     }
 }
+
+/// Changes published to subscribers that are slower than this many commits are reported to
+/// them as lagged (and they re-read everything).
+const CHANGE_BUFFER: usize = 1024;
 
 struct WriteRequest {
     job: Job,
@@ -66,6 +87,11 @@ struct Inner {
     tx: Mutex<Option<mpsc::UnboundedSender<WriteRequest>>>,
     writer: Mutex<Option<JoinHandle<()>>>,
     pool: Pool<ReadManager>,
+    /// The bound on one read's wait for a connection.
+    timeout: Duration,
+    changes: broadcast::Sender<Arc<ChangeSet>>,
+    /// PostgreSQL only: the `LISTEN`ing thread.
+    listener: Mutex<Option<Listener>>,
 }
 
 impl std::fmt::Debug for DbStore {
@@ -76,6 +102,13 @@ impl std::fmt::Debug for DbStore {
     }
 }
 
+/// A pooled read connection, with a mark set when a query on it failed because the connection
+/// is gone (a PostgreSQL restart): the pool then drops it instead of handing it out again.
+struct ReadConn {
+    conn: DbConnection,
+    broken: bool,
+}
+
 /// Opens read-only connections for the pool.
 #[derive(Debug)]
 struct ReadManager {
@@ -83,20 +116,45 @@ struct ReadManager {
 }
 
 impl ManageConnection for ReadManager {
-    type Connection = DbConnection;
+    type Connection = ReadConn;
     type Error = StoreInitError;
 
-    fn connect(&self) -> Result<DbConnection, StoreInitError> {
-        establish(&self.url, true)
+    fn connect(&self) -> Result<ReadConn, StoreInitError> {
+        Ok(ReadConn {
+            conn: establish(&self.url, true)?,
+            broken: false,
+        })
     }
 
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), StoreInitError> {
-        conn.batch_execute("SELECT 1")
+    fn is_valid(&self, c: &mut ReadConn) -> Result<(), StoreInitError> {
+        c.conn
+            .batch_execute("SELECT 1")
             .map_err(|e| StoreInitError::Connect(e.to_string()))
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    fn has_broken(&self, c: &mut ReadConn) -> bool {
+        c.broken
+    }
+}
+
+impl Inner {
+    /// Runs `f` on a pooled read connection; a connection on which `f` saw the database as
+    /// unavailable is checked and, when it no longer answers, dropped from the pool.
+    fn with_read_conn<R>(
+        &self,
+        timeout: Duration,
+        f: impl FnOnce(&mut DbConnection) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let mut c = self
+            .pool
+            .get_timeout(timeout)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let r = f(&mut c.conn);
+        if matches!(r, Err(StoreError::Unavailable(_))) && c.conn.batch_execute("SELECT 1").is_err()
+        {
+            c.broken = true;
+        }
+        r
     }
 }
 
@@ -107,17 +165,8 @@ impl DbStore {
     /// # Errors
     /// [`StoreInitError`] when the database cannot be opened or migrated.
     pub fn open(url: &str, opts: &StoreOptions) -> Result<Self, StoreInitError> {
-        let url = DatabaseUrl::parse(url);
+        let url = DatabaseUrl::parse(url).with_connect_timeout(opts.read_timeout);
         let mut conn = establish(&url, false)?;
-        let sync = if opts.sqlite_full_sync {
-            "PRAGMA synchronous = FULL"
-        } else {
-            "PRAGMA synchronous = NORMAL"
-        };
-        if let DbConnection::Sqlite(c) = &mut conn {
-            c.batch_execute(sync)
-                .map_err(|e| StoreInitError::Connect(e.to_string()))?;
-        }
         if opts.migrate {
             let n = run_migrations(&mut conn)?;
             if n > 0 {
@@ -131,18 +180,39 @@ impl DbStore {
             .test_on_check_out(false)
             .build_unchecked(ReadManager { url: url.clone() });
         let (tx, rx) = mpsc::unbounded_channel();
-        let writer_url = url.clone();
-        let max_batch = opts.max_batch.max(1);
+        let (changes, _) = broadcast::channel(CHANGE_BUFFER);
+        let sqlite_sync = if opts.sqlite_full_sync {
+            "PRAGMA synchronous = FULL"
+        } else {
+            "PRAGMA synchronous = NORMAL"
+        };
+        if let DbConnection::Sqlite(c) = &mut conn {
+            c.batch_execute(sqlite_sync)
+                .map_err(|e| StoreInitError::Connect(e.to_string()))?;
+        }
+        let writer = Writer {
+            url: url.clone(),
+            changes: changes.clone(),
+            max_batch: opts.max_batch.max(1),
+            sqlite_sync,
+        };
         let handle = std::thread::Builder::new()
             .name("wacloud-db-writer".into())
-            .spawn(move || writer_loop(writer_url, Some(conn), rx, max_batch, sync))
+            .spawn(move || writer.run(Some(conn), rx))
             .map_err(|e| StoreInitError::Connect(format!("cannot start the writer: {e}")))?;
+        let listener = match &url {
+            DatabaseUrl::Postgres(u) if opts.listen => Listener::start(u.clone(), changes.clone()),
+            _ => None,
+        };
         Ok(Self {
             inner: Arc::new(Inner {
                 url,
                 tx: Mutex::new(Some(tx)),
                 writer: Mutex::new(Some(handle)),
                 pool,
+                timeout: opts.read_timeout,
+                changes,
+                listener: Mutex::new(listener),
             }),
         })
     }
@@ -153,94 +223,116 @@ impl DbStore {
         self.inner.url.redacted()
     }
 
-    /// Stops accepting writes, lets the writer commit what it has, and waits for it.
+    /// Stops accepting writes, lets the writer commit what it has, and waits for it; stops the
+    /// listener.
     pub fn shutdown(&self) {
-        if let Ok(mut tx) = self.inner.tx.lock() {
-            tx.take();
-        }
-        let handle = self.inner.writer.lock().ok().and_then(|mut h| h.take());
-        if let Some(h) = handle {
-            let _ = h.join();
-        }
+        self.inner.stop();
     }
 }
 
-impl Drop for Inner {
-    fn drop(&mut self) {
+impl Inner {
+    fn stop(&self) {
         if let Ok(mut tx) = self.tx.lock() {
             tx.take();
         }
         if let Some(h) = self.writer.lock().ok().and_then(|mut h| h.take()) {
             let _ = h.join();
         }
+        if let Some(l) = self.listener.lock().ok().and_then(|mut l| l.take()) {
+            l.stop();
+        }
     }
 }
 
-fn writer_loop(
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+impl ChangeFeed for DbStore {
+    fn subscribe(&self) -> broadcast::Receiver<Arc<ChangeSet>> {
+        self.inner.changes.subscribe()
+    }
+}
+
+/// The writer thread's settings.
+struct Writer {
     url: DatabaseUrl,
-    mut conn: Option<DbConnection>,
-    mut rx: mpsc::UnboundedReceiver<WriteRequest>,
+    changes: broadcast::Sender<Arc<ChangeSet>>,
     max_batch: usize,
+    /// The synchronous pragma for SQLite, set again on every reconnection.
     sqlite_sync: &'static str,
-) {
-    let mut last_connect_attempt: Option<Instant> = None;
-    while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < max_batch {
-            match rx.try_recv() {
-                Ok(r) => batch.push(r),
-                Err(_) => break,
-            }
-        }
-        if conn.is_none() {
-            // Reconnect at most every 500 ms; meanwhile answer "unavailable" so callers (and
-            // Meta, through a 503) retry.
-            let due =
-                last_connect_attempt.is_none_or(|t| t.elapsed() >= Duration::from_millis(500));
-            if due {
-                last_connect_attempt = Some(Instant::now());
-                match establish(&url, false) {
-                    Ok(mut c) => {
-                        if let DbConnection::Sqlite(x) = &mut c {
-                            let _ = x.batch_execute(sqlite_sync);
-                        }
-                        tracing::info!("database writer reconnected");
-                        conn = Some(c);
-                    }
-                    Err(e) => tracing::warn!(error = %e, "database writer cannot reconnect"),
+}
+
+impl Writer {
+    fn run(self, mut conn: Option<DbConnection>, mut rx: mpsc::UnboundedReceiver<WriteRequest>) {
+        let mut last_connect_attempt: Option<Instant> = None;
+        while let Some(first) = rx.blocking_recv() {
+            let mut batch = vec![first];
+            while batch.len() < self.max_batch {
+                match rx.try_recv() {
+                    Ok(r) => batch.push(r),
+                    Err(_) => break,
                 }
             }
-        }
-        let Some(c) = conn.as_mut() else {
-            for r in batch {
-                let _ = r.reply.send(Err(StoreError::Unavailable(
-                    "database connection lost; reconnecting".into(),
-                )));
+            if conn.is_none() {
+                // Reconnect at most every 500 ms; meanwhile answer "unavailable" so callers
+                // (and Meta, through a 503) retry.
+                let due =
+                    last_connect_attempt.is_none_or(|t| t.elapsed() >= Duration::from_millis(500));
+                if due {
+                    last_connect_attempt = Some(Instant::now());
+                    match establish(&self.url, false) {
+                        Ok(mut c) => {
+                            if let DbConnection::Sqlite(x) = &mut c {
+                                let _ = x.batch_execute(self.sqlite_sync);
+                            }
+                            tracing::info!("database writer reconnected");
+                            conn = Some(c);
+                        }
+                        Err(e) => tracing::warn!(error = %e, "database writer cannot reconnect"),
+                    }
+                }
             }
-            continue;
-        };
-        let (replies, results) = commit_batch(c, batch);
-        let broken = results
-            .iter()
-            .any(|r| matches!(r, Err(StoreError::Unavailable(_))));
-        for (reply, result) in replies.into_iter().zip(results) {
-            let _ = reply.send(result);
+            let Some(c) = conn.as_mut() else {
+                for r in batch {
+                    let _ = r.reply.send(Err(StoreError::Unavailable(
+                        "database connection lost; reconnecting".into(),
+                    )));
+                }
+                continue;
+            };
+            let (replies, results, changes) = commit_batch(c, batch);
+            let broken = results
+                .iter()
+                .any(|r| matches!(r, Err(StoreError::Unavailable(_))));
+            let committed = results.iter().any(Result::is_ok);
+            // On PostgreSQL the changes went out with the commit (NOTIFY) and come back through
+            // the listener, to this instance and every other.
+            if committed && !changes.is_empty() && matches!(c, DbConnection::Sqlite(_)) {
+                let _ = self.changes.send(Arc::new(changes));
+            }
+            for (reply, result) in replies.into_iter().zip(results) {
+                let _ = reply.send(result);
+            }
+            if broken && c.batch_execute("SELECT 1").is_err() {
+                tracing::warn!("database writer connection broken; will reconnect");
+                conn = None;
+            }
         }
-        if broken && c.batch_execute("SELECT 1").is_err() {
-            tracing::warn!("database writer connection broken; will reconnect");
-            conn = None;
-        }
+        tracing::debug!("database writer stopped");
     }
-    tracing::debug!("database writer stopped");
 }
 
 type Replies = Vec<oneshot::Sender<Result<(), StoreError>>>;
 
 /// Runs every job of the batch in its own savepoint of one transaction and commits once.
+/// Returns the replies, each job's result, and what the committed jobs changed.
 fn commit_batch(
     conn: &mut DbConnection,
     batch: Vec<WriteRequest>,
-) -> (Replies, Vec<Result<(), StoreError>>) {
+) -> (Replies, Vec<Result<(), StoreError>>, ChangeSet) {
     let mut replies = Vec::with_capacity(batch.len());
     let mut jobs = Vec::with_capacity(batch.len());
     for r in batch {
@@ -248,22 +340,27 @@ fn commit_batch(
         jobs.push(r.job);
     }
     let mut results = Vec::with_capacity(jobs.len());
+    let mut changes = ChangeSet::default();
     let outcome = conn.transaction::<(), diesel::result::Error, _>(|c| {
         for job in jobs {
             let mut job = Some(job);
-            let r = in_transaction(c, &mut |repos: &mut dyn Repos| {
+            let r = in_transaction(c, &mut changes, &mut |repos: &mut dyn Repos| {
                 job.take().map_or(Ok(()), |j| j(repos))
             });
             results.push(r);
         }
+        changes.dedup();
+        if let DbConnection::Pg(pg) = c {
+            notify(pg, &changes)?;
+        }
         Ok(())
     });
     match outcome {
-        Ok(()) => (replies, results),
+        Ok(()) => (replies, results, changes),
         Err(e) => {
             let err = map_err(e);
             let n = replies.len();
-            (replies, vec![Err(err); n])
+            (replies, vec![Err(err); n], ChangeSet::default())
         }
     }
 }
@@ -293,12 +390,11 @@ impl Store for DbStore {
     async fn read_job(&self, job: Job) -> Result<(), StoreError> {
         let inner = Arc::clone(&self.inner);
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner
-                .pool
-                .get()
-                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-            let mut repo = Repo::new(&mut conn);
-            job(&mut repo)
+            inner.with_read_conn(inner.timeout, |conn| {
+                let mut ignored = ChangeSet::default();
+                let mut repo = Repo::new(conn, &mut ignored);
+                job(&mut repo)
+            })
         })
         .await
         .map_err(|e| StoreError::Internal(format!("read task failed: {e}")))?
@@ -310,13 +406,13 @@ impl Store for DbStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         let inner = Arc::clone(&self.inner);
+        // A health check answers within 2 s even when the pool would wait longer.
+        let timeout = inner.timeout.min(Duration::from_secs(2));
         tokio::task::spawn_blocking(move || {
-            let mut conn = inner
-                .pool
-                .get()
-                .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-            conn.batch_execute("SELECT 1")
-                .map_err(|e| StoreError::Unavailable(e.to_string()))
+            inner.with_read_conn(timeout, |conn| {
+                conn.batch_execute("SELECT 1")
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))
+            })
         })
         .await
         .map_err(|e| StoreError::Internal(format!("ping task failed: {e}")))?

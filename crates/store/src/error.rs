@@ -47,7 +47,9 @@ pub fn map_err(e: DieselError) -> StoreError {
     }
 }
 
-fn is_transient_message(msg: &str) -> bool {
+/// Whether an error message says the database is (perhaps briefly) unavailable rather than that
+/// the statement is wrong.
+pub(crate) fn is_transient_message(msg: &str) -> bool {
     let m = msg.to_ascii_lowercase();
     [
         "database is locked",
@@ -59,6 +61,17 @@ fn is_transient_message(msg: &str) -> bool {
         "terminating",
         "shutting down",
         "could not connect",
+        "no connection to the server",
+        // PostgreSQL: a restart (57P01/57P03), lock conflicts between instances (40P01, 55P03),
+        // too many connections (53300). Each is worth a retry by the caller.
+        "starting up",
+        "in recovery",
+        "deadlock detected",
+        "could not serialize",
+        "lock timeout",
+        "could not obtain lock",
+        "too many clients",
+        "remaining connection slots",
     ]
     .iter()
     .any(|s| m.contains(s))

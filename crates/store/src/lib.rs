@@ -15,12 +15,18 @@
 pub mod conn;
 pub mod db;
 pub mod error;
+pub mod listen;
 #[allow(missing_docs)]
 pub mod models;
 pub mod repo;
 #[allow(missing_docs)]
 pub mod schema;
+#[cfg(any(test, feature = "test-db"))]
+pub mod testdb;
 
 pub use conn::{DatabaseUrl, DbConnection};
 pub use db::{DbStore, StoreOptions};
 pub use error::StoreInitError;
+
+#[cfg(test)]
+mod tests;

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod contacts;
+pub mod events;
 pub mod health;
 pub mod messages;
 pub mod send;

@@ -1,5 +1,9 @@
-//! Test harness: the real server on port 0 with a temporary SQLite database and the embedded
+//! Test harness: the real server on port 0 with a fresh database of its own and the embedded
 //! sandbox, talked to over HTTP.
+//!
+//! The backend is the one `WACLOUD_TEST_BACKEND` names (`sqlite`, the default, or `postgres`
+//! with `WACLOUD_TEST_POSTGRES_URL`; see `wacloud_store::testdb`): `.ci/run` runs these tests
+//! once on each.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -8,6 +12,7 @@ use std::time::{Duration, Instant};
 use secrecy::SecretString;
 use serde_json::Value;
 use wacloud::{Application, Settings};
+use wacloud_store::testdb::TestDb;
 
 /// The App Secret tests sign with (FAULTS.md: `test-secret`).
 pub const SECRET: &str = "test-secret";
@@ -23,22 +28,40 @@ pub struct TestApp {
     pub handle: actix_web::dev::ServerHandle,
     pub secret: SecretString,
     pub phone_number_id: String,
-    _dir: tempfile::TempDir,
-    pub db_path: PathBuf,
+    /// The test's database (removed when the app is dropped), unless another app owns it.
+    pub db: Option<TestDb>,
+    /// The database URL.
+    pub database_url: String,
+    /// The server's store (e.g. to shut it down and see the server answer 503).
     pub store: wacloud_store::DbStore,
 }
 
-/// Starts a sandbox-mode server with test settings plus `extra` (NAME, value) pairs.
+/// Starts a sandbox-mode server with test settings plus `extra` (NAME, value) pairs, on a
+/// fresh database.
 pub async fn spawn(extra: &[(&str, &str)]) -> TestApp {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let db_path = dir.path().join("wacloud.db");
-    let db = db_path.to_string_lossy().to_string();
+    spawn_on(TestDb::new(), extra).await
+}
+
+/// Starts a sandbox-mode server on `db`.
+pub async fn spawn_on(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
+    let url = db.url().to_owned();
+    let mut app = spawn_url(&url, extra).await;
+    app.db = Some(db);
+    app
+}
+
+/// Starts a sandbox-mode server on the database at `url`, which another [`TestApp`] (or the
+/// caller) owns: several instances on one database.
+pub async fn spawn_url(url: &str, extra: &[(&str, &str)]) -> TestApp {
     let mut pairs: Vec<(&str, &str)> = vec![
-        ("DATABASE_URL", db.as_str()),
+        ("DATABASE_URL", url),
         ("WACLOUD_BIND", "127.0.0.1:0"),
         ("WHATSAPP_APP_SECRET", SECRET),
         ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", VERIFY_TOKEN),
         ("WACLOUD_SANDBOX_STATUS_DELAY_MS", "30"),
+        // A read still waiting for a connection when a test drops its database holds the
+        // test's runtime that long.
+        ("WACLOUD_DB_TIMEOUT_MS", "2000"),
     ];
     for (k, v) in extra {
         pairs.retain(|(pk, _)| pk != k);
@@ -58,8 +81,8 @@ pub async fn spawn(extra: &[(&str, &str)]) -> TestApp {
         handle,
         secret,
         phone_number_id,
-        _dir: dir,
-        db_path,
+        db: None,
+        database_url: url.to_owned(),
         store,
     }
 }
@@ -124,6 +147,57 @@ impl TestApp {
     pub async fn post_webhook_json(&self, v: &Value) -> (u16, Value) {
         self.post_webhook(&serde_json::to_vec(v).expect("json"))
             .await
+    }
+
+    /// Signs and posts `body` as Meta does: again after a 5xx (Meta retries), until it is
+    /// answered; returns the final status and answer.
+    pub async fn post_webhook_as_meta(&self, body: &[u8]) -> (u16, Value) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let sig = wacloud_graph::webhook::sign(body, &self.secret);
+            let mut req = self
+                .http
+                .post(self.url("/api/whatsapp/webhook"))
+                .header("content-type", "application/json")
+                .header("x-hub-signature-256", sig)
+                .body(body.to_vec());
+            req = req.timeout(Duration::from_secs(30));
+            let (status, v) = match req.send().await {
+                Ok(r) => {
+                    let s = r.status().as_u16();
+                    (s, r.json().await.unwrap_or(Value::Null))
+                }
+                Err(_) => (599, Value::Null),
+            };
+            if status < 500 || Instant::now() > deadline {
+                return (status, v);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Opens `GET /api/whatsapp/events` and waits for its `ready` event.
+    pub async fn events(&self) -> Events {
+        let r = self
+            .http
+            .get(self.url("/api/whatsapp/events"))
+            .send()
+            .await
+            .expect("GET /events");
+        assert_eq!(r.status().as_u16(), 200);
+        assert_eq!(
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("text/event-stream")
+        );
+        let mut ev = Events {
+            stream: Box::pin(r.bytes_stream()),
+            buf: String::new(),
+        };
+        let (name, _) = ev.next(Duration::from_secs(10)).await.expect("ready");
+        assert_eq!(name, "ready");
+        ev
     }
 
     pub async fn stats(&self) -> Value {
@@ -259,4 +333,78 @@ pub fn status_body(pid: &str, wamid: &str, status: &str, ts: i64, recipient: &st
             "statuses": [{"id": wamid, "status": status, "timestamp": ts.to_string(), "recipient_id": recipient}]
         }}]}]
     })
+}
+
+/// A server-sent event stream being read.
+pub struct Events {
+    stream: std::pin::Pin<
+        Box<dyn futures::Stream<Item = reqwest::Result<actix_web::web::Bytes>> + Send>,
+    >,
+    buf: String,
+}
+
+impl Events {
+    /// The next event as (name, data), skipping comments; None when the stream ends or
+    /// nothing comes within `within`.
+    pub async fn next(&mut self, within: Duration) -> Option<(String, String)> {
+        use futures::StreamExt;
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let mut name = String::from("message");
+                let mut data = String::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event: ") {
+                        name = v.to_owned();
+                    } else if let Some(v) = line.strip_prefix("data: ") {
+                        data.push_str(v);
+                    }
+                }
+                if block
+                    .lines()
+                    .all(|l| l.starts_with(':') || l.starts_with("retry:") || l.is_empty())
+                {
+                    continue;
+                }
+                return Some((name, data));
+            }
+            match tokio::time::timeout_at(deadline, self.stream.next()).await {
+                Ok(Some(Ok(chunk))) => self.buf.push_str(&String::from_utf8_lossy(&chunk)),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Reads `change` events until `pred` holds for the union of what they carried.
+    pub async fn until_change(
+        &mut self,
+        within: Duration,
+        mut pred: impl FnMut(&Value) -> bool,
+    ) -> Value {
+        let deadline = Instant::now() + within;
+        let mut seen = serde_json::json!({"messages": [], "statuses": [], "contacts": []});
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let (name, data) = self
+                .next(left)
+                .await
+                .unwrap_or_else(|| panic!("no matching change event; saw {seen}"));
+            if name != "change" {
+                continue;
+            }
+            let v: Value = serde_json::from_str(&data).expect("change is JSON");
+            for k in ["messages", "statuses", "contacts"] {
+                if let Some(ids) = v[k].as_array() {
+                    seen[k]
+                        .as_array_mut()
+                        .expect("array")
+                        .extend(ids.iter().cloned());
+                }
+            }
+            if pred(&seen) {
+                return seen;
+            }
+        }
+    }
 }

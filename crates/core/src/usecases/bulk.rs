@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::CoreError;
+use crate::message::MessageStatus;
 use crate::outbound::{OutboundContent, SendFailure};
 use crate::phone::CustomerKey;
 use crate::ports::{new_id, Clock, Messenger, Store, StoreError};
@@ -198,7 +199,39 @@ pub async fn work_item(
     clock: &dyn Clock,
     item: QueueItem,
 ) -> Result<QueueOutcome, StoreError> {
-    let outcome = match CustomerKey::parse(&item.recipient) {
+    // The item may come from a lapsed lease: the instance that claimed it before may have
+    // handed it to Meta and died before recording the outcome. Never send it a second time.
+    let qid = item.id.clone();
+    let prior = crate::ports::read(store, move |r| r.latest_message_for_queue_item(&qid)).await?;
+    let outcome = match prior {
+        Some(m) if m.message_id.is_some() => Some(QueueOutcome::Sent { message_id: m.id }),
+        Some(m) if m.status == MessageStatus::Pending => Some(QueueOutcome::Unknown {
+            error: "an earlier attempt stopped before its outcome was recorded (its server \
+                    stopped); not sent again, to never send twice. Meta's status webhooks \
+                    complete the message if Meta accepted it"
+                .into(),
+            message_id: Some(m.id),
+        }),
+        // None, or an earlier attempt that failed: this is a (re)try.
+        _ => None,
+    };
+    let outcome = match outcome {
+        Some(o) => o,
+        None => send_item(store, messenger, clock, &item).await?,
+    };
+    let now = clock.now();
+    let (id, o) = (item.id.clone(), outcome.clone());
+    crate::ports::write(store, move |r| r.finish_queue_item(&id, &o, now)).await?;
+    Ok(outcome)
+}
+
+async fn send_item(
+    store: &dyn Store,
+    messenger: &dyn Messenger,
+    clock: &dyn Clock,
+    item: &QueueItem,
+) -> Result<QueueOutcome, StoreError> {
+    Ok(match CustomerKey::parse(&item.recipient) {
         Err(e) => QueueOutcome::Failed {
             error: e.to_string(),
             code: None,
@@ -226,11 +259,7 @@ pub async fn work_item(
                 },
             }
         }
-    };
-    let now = clock.now();
-    let (id, o) = (item.id.clone(), outcome.clone());
-    crate::ports::write(store, move |r| r.finish_queue_item(&id, &o, now)).await?;
-    Ok(outcome)
+    })
 }
 
 fn classify(

@@ -522,12 +522,22 @@ pub(crate) fn apply_status(
                 group_id: s.group_id.clone(),
                 payload: None,
             };
-            r.insert_message(&row)?;
+            let inserted = r.insert_message(&row)?;
             if fast {
+                // Applies to this row, or to the one another instance made at the same moment.
                 r.apply_status_by_wamid(&s.wamid, &change)?;
                 return Ok(());
             }
-            id
+            if inserted {
+                id
+            } else {
+                // Another server instance made the placeholder for this wamid at the same
+                // moment: apply this status to that row.
+                match r.find_message_by_wamid(&s.wamid)? {
+                    Some(m) => m.id,
+                    None => return Ok(()),
+                }
+            }
         }
     };
     r.apply_status(&id, &change)?;

@@ -198,12 +198,14 @@ pub fn find_message_ids(
     Ok(out)
 }
 
+/// Returns the ids of the messages updated.
 pub fn apply_status_folds(
     conn: &mut DbConnection,
     folds: &[StatusFold],
     now: DateTime<Utc>,
-) -> QueryResult<()> {
+) -> QueryResult<Vec<String>> {
     let now = to_db(now);
+    let mut updated = Vec::with_capacity(folds.len());
     for chunk in folds.chunks(CHUNK) {
         // v.column1 wamid, 2 sent, 3 delivered, 4 read, 5 played, 6 rank, 7 status,
         // 8 conversation, 9 pricing.
@@ -218,7 +220,8 @@ pub fn apply_status_folds(
              status_rank = CASE WHEN status_rank < v.column6 THEN v.column6 ELSE status_rank END, \
              conversation_id = COALESCE(v.column8, conversation_id), \
              pricing_category = COALESCE(v.column9, pricing_category) \
-             FROM (VALUES {}) AS v WHERE whatsapp_messages.message_id = v.column1",
+             FROM (VALUES {}) AS v WHERE whatsapp_messages.message_id = v.column1 \
+             RETURNING whatsapp_messages.id",
             param(m, 1),
             placeholders(m, 2, chunk.len(), 9)
         );
@@ -238,10 +241,12 @@ pub fn apply_status_folds(
                     .bind::<Nullable<Text>, _>(f.conversation_id.as_deref())
                     .bind::<Nullable<Text>, _>(f.pricing_category.as_deref());
             }
-            q.execute(x)
-        })?;
+            q.load::<IdRow>(x)
+        })?
+        .into_iter()
+        .for_each(|r| updated.push(r.id));
     }
-    Ok(())
+    Ok(updated)
 }
 
 pub fn record_contact_deltas(conn: &mut DbConnection, deltas: &[ContactDelta]) -> QueryResult<()> {

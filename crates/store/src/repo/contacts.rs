@@ -41,13 +41,16 @@ fn by_user_id(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<Cont
         .optional())
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contact>> {
-    let row = with_conn!(conn, |x| c::whatsapp_contacts
+fn row(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ContactRow>> {
+    with_conn!(conn, |x| c::whatsapp_contacts
         .find(id)
         .select(ContactRow::as_select())
         .get_result(x)
-        .optional())?;
-    Ok(row.map(Contact::from))
+        .optional())
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> QueryResult<Option<Contact>> {
+    Ok(row(conn, id)?.map(Contact::from))
 }
 
 /// Follows an alias left by a merge to the contact it was folded into.
@@ -185,6 +188,10 @@ pub fn find_by_ref(conn: &mut DbConnection, who: &CustomerRef) -> QueryResult<Op
     Ok(None)
 }
 
+/// Creates the contact, or returns the one that another transaction (another server instance
+/// on PostgreSQL) created for the same customer at the same moment: the insert does nothing on a
+/// unique conflict (`wa_id`, `user_id`, or the number of a contact known only by its number)
+/// and the winner is read back, so a race never fails a delivery or a send.
 pub fn insert(
     conn: &mut DbConnection,
     id: &str,
@@ -202,62 +209,114 @@ pub fn insert(
         Some(u) if by_user_id(conn, u)?.is_none() => Some(u.to_owned()),
         _ => None,
     };
+    if try_insert(conn, id, who, user_id.as_deref(), phone.as_deref(), now)? {
+        return get(conn, id)?.ok_or(diesel::result::Error::NotFound);
+    }
+    // Lost a race: the contact exists now (the conflicting transaction has committed).
+    if let Some(c) = find_by_ref(conn, who)? {
+        return Ok(c);
+    }
+    // The conflict was on the BSUID alone, now held by a contact with another wa_id: that
+    // BSUID stays there, as above.
+    if user_id.is_some() && try_insert(conn, id, who, None, phone.as_deref(), now)? {
+        return get(conn, id)?.ok_or(diesel::result::Error::NotFound);
+    }
+    find_by_ref(conn, who)?.ok_or(diesel::result::Error::NotFound)
+}
+
+fn try_insert(
+    conn: &mut DbConnection,
+    id: &str,
+    who: &CustomerRef,
+    user_id: Option<&str>,
+    phone: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
     let t = to_db(now);
-    let row: ContactRow = with_conn!(conn, |x| diesel::insert_into(c::whatsapp_contacts)
+    let n = with_conn!(conn, |x| diesel::insert_into(c::whatsapp_contacts)
         .values((
             c::id.eq(id),
             c::wa_id.eq(&who.wa_id),
-            c::user_id.eq(&user_id),
-            c::phone_number.eq(&phone),
+            c::user_id.eq(user_id),
+            c::phone_number.eq(phone),
             c::profile_name.eq(&who.profile_name),
             c::username.eq(&who.username),
             c::tags.eq("[]"),
             c::created_at.eq(t),
             c::updated_at.eq(t),
         ))
-        .returning(ContactRow::as_returning())
-        .get_result(x))?;
-    Ok(row.into())
+        .on_conflict_do_nothing()
+        .execute(x))?;
+    Ok(n == 1)
+}
+
+/// Runs an update that may hit a unique constraint because another transaction just gave the
+/// same identity to another contact; then the update is skipped (Meta's ids are identities,
+/// never moved). The savepoint keeps the surrounding transaction usable on PostgreSQL.
+fn unless_taken(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> QueryResult<usize>,
+) -> QueryResult<usize> {
+    let mut f = Some(f);
+    let r = conn.transaction(|c| match f.take() {
+        Some(f) => f(c),
+        None => Ok(0),
+    });
+    match r {
+        Err(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        )) => Ok(0),
+        other => other,
+    }
 }
 
 /// Fills in what Meta sent: the profile name and username always; `wa_id` and `user_id` only
 /// where none is known and no other contact holds them (Meta's ids are identities, never moved).
+/// Returns whether anything changed.
 pub fn refresh_identity(
     conn: &mut DbConnection,
     current: &Contact,
     who: &CustomerRef,
     now: DateTime<Utc>,
-) -> QueryResult<()> {
+) -> QueryResult<bool> {
     let id = current.id.as_str();
     let t = to_db(now);
+    let mut changed = 0;
     if let Some(name) = who.profile_name.as_deref().filter(|n| !n.is_empty()) {
         if current.profile_name.as_deref() != Some(name) {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            changed += with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
                 .set((c::profile_name.eq(name), c::updated_at.eq(t)))
                 .execute(x))?;
         }
     }
     if let Some(u) = who.username.as_deref() {
-        with_conn!(conn, |x| diesel::update(
-            c::whatsapp_contacts
-                .find(id)
-                .filter(c::username.is_null().or(c::username.ne(u)))
-        )
-        .set(c::username.eq(u))
-        .execute(x))?;
+        if current.username.as_deref() != Some(u) {
+            changed += with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                .set(c::username.eq(u))
+                .execute(x))?;
+        }
     }
     if let Some(w) = who.wa_id.as_deref() {
         if current.wa_id.is_none() && by_wa_id(conn, w)?.is_none() {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            changed += unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(
+                    c::whatsapp_contacts.find(id).filter(c::wa_id.is_null())
+                )
                 .set((c::wa_id.eq(w), c::updated_at.eq(t)))
-                .execute(x))?;
+                .execute(x))
+            })?;
         }
     }
     if let Some(u) = who.user_id.as_deref() {
         if current.user_id.is_none() && by_user_id(conn, u)?.is_none() {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            changed += unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(
+                    c::whatsapp_contacts.find(id).filter(c::user_id.is_null())
+                )
                 .set((c::user_id.eq(u), c::updated_at.eq(t)))
-                .execute(x))?;
+                .execute(x))
+            })?;
         }
     }
     if current.phone_number.is_none() {
@@ -266,19 +325,26 @@ pub fn refresh_identity(
             .as_deref()
             .and_then(|w| PhoneNumber::from_wa_id(w).ok())
         {
-            with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            changed += unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(
+                    c::whatsapp_contacts
+                        .find(id)
+                        .filter(c::phone_number.is_null())
+                )
                 .set(c::phone_number.eq(p.as_e164()))
-                .execute(x))?;
+                .execute(x))
+            })?;
         }
     }
-    Ok(())
+    Ok(changed > 0)
 }
 
 /// One statement: the unread count moves by `unread_increment`; the last-message fields move
 /// forward to `at` only (never backwards, even when deliveries arrive out of order or from
-/// several instances at once); `last_inbound_at` rises for inbound messages. SQL evaluates every
-/// `SET` against the old row, so the conditions all see the previous `last_message_time`.
-/// Written with diesel's DSL so the prepared statement is cached.
+/// several instances at once: the conditions are checked against the row as it is when the
+/// statement runs); `last_inbound_at` rises for inbound messages. SQL evaluates every `SET`
+/// against the old row, so the conditions all see the previous `last_message_time`. Written with
+/// diesel's DSL so the prepared statement is cached.
 pub fn record_message(
     conn: &mut DbConnection,
     id: &str,
@@ -476,8 +542,12 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
         .load(x))?;
     let total_count: i64 = with_conn!(conn, |x| filtered!().count().get_result(x))?;
     // Only contacts with unread messages are summed: few rows even with many contacts.
+    // A literal condition (not a bound parameter) so PostgreSQL's plans can use the partial
+    // index `whatsapp_contacts_unread`.
     let unread_count: i64 = with_conn!(conn, |x| filtered!()
-        .filter(c::unread_count.gt(0))
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            "whatsapp_contacts.unread_count > 0"
+        ))
         .select(c::unread_count)
         .load::<i64>(x))?
     .into_iter()

@@ -127,6 +127,19 @@ pub fn find_by_wamid(conn: &mut DbConnection, wamid: &str) -> QueryResult<Option
     Ok(row_by_wamid(conn, wamid)?.map(Message::from))
 }
 
+pub fn latest_for_queue_item(
+    conn: &mut DbConnection,
+    queue_id: &str,
+) -> QueryResult<Option<Message>> {
+    let row = with_conn!(conn, |x| m::whatsapp_messages
+        .filter(m::queue_id.eq(queue_id))
+        .order((m::created_at.desc(), m::id.desc()))
+        .select(MessageRow::as_select())
+        .first(x)
+        .optional())?;
+    Ok(row.map(Message::from))
+}
+
 fn earliest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<NaiveDateTime> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
@@ -218,13 +231,16 @@ pub fn apply_status(conn: &mut DbConnection, id: &str, ch: &StatusChange) -> Que
         return Ok(false);
     };
     let at = to_db(ch.at);
-    // Every status's own timestamp is recorded once, even when it arrives late.
+    // Every status's own timestamp is recorded once, even when it arrives late; the condition
+    // is part of the statement so a concurrent writer's stamp is never overwritten.
     macro_rules! stamp {
         ($col:expr, $current:expr) => {
             if $current.is_none() {
-                with_conn!(conn, |x| diesel::update(m::whatsapp_messages.find(id))
-                    .set($col.eq(Some(at)))
-                    .execute(x))?;
+                with_conn!(conn, |x| diesel::update(
+                    m::whatsapp_messages.find(id).filter($col.is_null())
+                )
+                .set($col.eq(Some(at)))
+                .execute(x))?;
             }
         };
     }
@@ -392,11 +408,11 @@ pub fn list(conn: &mut DbConnection, q: &MessageQuery) -> QueryResult<(Vec<Messa
         }
         if let Some((t, id)) = &q.before {
             let t = to_db(*t);
-            query = query.filter(
-                m::created_at
-                    .lt(t)
-                    .or(m::created_at.eq(t).and(m::id.lt(id.clone()))),
-            );
+            // `created_at <= t` alone bounds the index range; the second condition breaks
+            // ties by id.
+            query = query
+                .filter(m::created_at.le(t))
+                .filter(m::created_at.lt(t).or(m::id.lt(id.clone())));
         }
         query
             .order((m::created_at.desc(), m::id.desc()))
@@ -419,14 +435,14 @@ diesel::define_sql_function! {
 
 /// The hot path of status webhooks: one statement that stamps the status's time (first report
 /// wins), moves the status forward only (the rank guard makes it atomic against concurrent
-/// writers), and keeps conversation and pricing. `Ok(false)` when no message has `wamid`.
-/// Written with diesel's DSL so the prepared statement is cached (raw SQL never is).
+/// writers), and keeps conversation and pricing. Returns the message's id, `None` when no
+/// message has `wamid`.
 pub fn apply_status_by_wamid(
     conn: &mut DbConnection,
     wamid: &str,
     ch: &StatusChange,
     now: DateTime<Utc>,
-) -> QueryResult<bool> {
+) -> QueryResult<Option<String>> {
     use diesel::dsl::case_when;
     use diesel::sql_types::{Integer, Text};
     let at = Some(to_db(ch.at));
@@ -455,24 +471,25 @@ pub fn apply_status_by_wamid(
                 m::pricing_category.eq(coalesce(pricing, m::pricing_category)),
                 m::updated_at.eq(to_db(now)),
             ))
-            .execute(x))
+            .returning(m::id)
+            .get_result::<String>(x)
+            .optional())
         };
     }
-    let n = match ch.status {
-        MessageStatus::Sent => update!(m::sent_at)?,
-        MessageStatus::Delivered => update!(m::delivered_at)?,
-        MessageStatus::Read => update!(m::read_at)?,
-        MessageStatus::Played => update!(m::played_at)?,
-        MessageStatus::Failed => update!(m::failed_at)?,
+    match ch.status {
+        MessageStatus::Sent => update!(m::sent_at),
+        MessageStatus::Delivered => update!(m::delivered_at),
+        MessageStatus::Read => update!(m::read_at),
+        MessageStatus::Played => update!(m::played_at),
+        MessageStatus::Failed => update!(m::failed_at),
         _ => {
             // A status Meta added later ranks lowest and moves nothing: only say whether the
             // message exists.
-            let n: i64 = with_conn!(conn, |x| m::whatsapp_messages
+            with_conn!(conn, |x| m::whatsapp_messages
                 .filter(m::message_id.eq(wamid))
-                .count()
-                .get_result(x))?;
-            usize::try_from(n).unwrap_or(0)
+                .select(m::id)
+                .get_result::<String>(x)
+                .optional())
         }
-    };
-    Ok(n > 0)
+    }
 }

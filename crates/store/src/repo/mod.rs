@@ -23,21 +23,47 @@ use wacloud_core::stats::Stats;
 use wacloud_core::template::{SessionState, StoredTemplate};
 use wacloud_core::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 
+use wacloud_core::changes::ChangeSet;
+
 use crate::conn::DbConnection;
 use crate::error::map_err;
 
 pub use messages::EFFECT_KINDS;
 
-/// The repositories over one connection (inside a transaction for write jobs).
+/// The repositories over one connection (inside a transaction for write jobs). Every change a
+/// write makes is recorded in `changes`, which the writer publishes once the transaction is
+/// committed (live updates).
 #[derive(Debug)]
 pub struct Repo<'a> {
     conn: &'a mut DbConnection,
+    changes: &'a mut ChangeSet,
 }
 
 impl<'a> Repo<'a> {
-    /// Wraps a connection.
-    pub fn new(conn: &'a mut DbConnection) -> Self {
-        Self { conn }
+    /// Wraps a connection; changes are recorded into `changes`.
+    pub fn new(conn: &'a mut DbConnection, changes: &'a mut ChangeSet) -> Self {
+        Self { conn, changes }
+    }
+
+    fn message_changed(&mut self, id: &str) {
+        self.changes.messages.push(id.to_owned());
+    }
+
+    fn status_changed(&mut self, id: &str) {
+        self.changes.statuses.push(id.to_owned());
+    }
+
+    fn contact_changed(&mut self, id: &str) {
+        self.changes.contacts.push(id.to_owned());
+    }
+
+    /// Records a change to the message with `wamid` (reactions, edits, deletions name their
+    /// target by `wamid`).
+    fn wamid_changed(&mut self, wamid: &str) -> Result<(), StoreError> {
+        if let Some(m) = messages::find_by_wamid(self.conn, wamid).map_err(map_err)? {
+            self.message_changed(&m.id);
+        }
+        Ok(())
     }
 }
 
@@ -55,20 +81,27 @@ impl From<diesel::result::Error> for TxError {
     }
 }
 
-/// Runs `f` in a savepoint (or a transaction when none is open) on `conn`.
+/// Runs `f` in a savepoint (or a transaction when none is open) on `conn`. What a rolled-back
+/// `f` recorded in `changes` is forgotten.
 pub(crate) fn in_transaction(
     conn: &mut DbConnection,
+    changes: &mut ChangeSet,
     f: &mut dyn FnMut(&mut dyn Repos) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
+    let mark = changes.mark();
     let result = conn.transaction::<(), TxError, _>(|c| {
-        let mut repo = Repo::new(c);
+        let mut repo = Repo::new(c, changes);
         f(&mut repo).map_err(TxError::Job)
     });
-    match result {
+    let result = match result {
         Ok(()) => Ok(()),
         Err(TxError::Job(e)) => Err(e),
         Err(TxError::Db(e)) => Err(map_err(e)),
+    };
+    if result.is_err() {
+        changes.rollback_to(mark);
     }
+    result
 }
 
 impl Repos for Repo<'_> {
@@ -95,7 +128,7 @@ impl Repos for Repo<'_> {
         &mut self,
         f: &mut dyn FnMut(&mut dyn Repos) -> Result<(), StoreError>,
     ) -> Result<(), StoreError> {
-        in_transaction(self.conn, f)
+        in_transaction(self.conn, self.changes, f)
     }
 
     fn find_contact(&mut self, key: &CustomerKey) -> Result<Option<Contact>, StoreError> {
@@ -108,7 +141,11 @@ impl Repos for Repo<'_> {
         bulk::find_contacts_by_wa_ids(self.conn, wa_ids).map_err(map_err)
     }
     fn record_contact_deltas(&mut self, deltas: &[ContactDelta]) -> Result<(), StoreError> {
-        bulk::record_contact_deltas(self.conn, deltas).map_err(map_err)
+        bulk::record_contact_deltas(self.conn, deltas).map_err(map_err)?;
+        for d in deltas {
+            self.contact_changed(&d.contact_id);
+        }
+        Ok(())
     }
     fn get_contact(&mut self, id: &str) -> Result<Option<Contact>, StoreError> {
         contacts::get(self.conn, id).map_err(map_err)
@@ -119,7 +156,9 @@ impl Repos for Repo<'_> {
         who: &CustomerRef,
         now: DateTime<Utc>,
     ) -> Result<Contact, StoreError> {
-        contacts::insert(self.conn, id, who, now).map_err(map_err)
+        let c = contacts::insert(self.conn, id, who, now).map_err(map_err)?;
+        self.contact_changed(&c.id);
+        Ok(c)
     }
     fn refresh_contact_identity(
         &mut self,
@@ -127,7 +166,10 @@ impl Repos for Repo<'_> {
         who: &CustomerRef,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        contacts::refresh_identity(self.conn, current, who, now).map_err(map_err)
+        if contacts::refresh_identity(self.conn, current, who, now).map_err(map_err)? {
+            self.contact_changed(&current.id);
+        }
+        Ok(())
     }
     fn record_contact_message(
         &mut self,
@@ -138,7 +180,9 @@ impl Repos for Repo<'_> {
         unread_increment: i64,
     ) -> Result<(), StoreError> {
         contacts::record_message(self.conn, id, at, preview, direction, unread_increment)
-            .map_err(map_err)
+            .map_err(map_err)?;
+        self.contact_changed(id);
+        Ok(())
     }
     fn update_contact(
         &mut self,
@@ -146,7 +190,9 @@ impl Repos for Repo<'_> {
         update: &ContactUpdate,
         now: DateTime<Utc>,
     ) -> Result<Contact, StoreError> {
-        contacts::update(self.conn, id, update, now).map_err(map_err)
+        let c = contacts::update(self.conn, id, update, now).map_err(map_err)?;
+        self.contact_changed(id);
+        Ok(c)
     }
     fn merge_contacts(
         &mut self,
@@ -154,7 +200,10 @@ impl Repos for Repo<'_> {
         into: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        contacts::merge(self.conn, from, into, now).map_err(map_err)
+        contacts::merge(self.conn, from, into, now).map_err(map_err)?;
+        self.contact_changed(from);
+        self.contact_changed(into);
+        Ok(())
     }
     fn set_marketing_opt_out(
         &mut self,
@@ -162,26 +211,49 @@ impl Repos for Repo<'_> {
         opt_out: bool,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        contacts::set_opt_out(self.conn, id, opt_out, now).map_err(map_err)
+        contacts::set_opt_out(self.conn, id, opt_out, now).map_err(map_err)?;
+        self.contact_changed(id);
+        Ok(())
     }
     fn set_undeliverable(&mut self, id: &str, at: Option<DateTime<Utc>>) -> Result<(), StoreError> {
-        contacts::set_undeliverable(self.conn, id, at).map_err(map_err)
+        contacts::set_undeliverable(self.conn, id, at).map_err(map_err)?;
+        self.contact_changed(id);
+        Ok(())
     }
     fn list_contacts(&mut self, q: &ContactQuery) -> Result<ContactList, StoreError> {
         contacts::list(self.conn, q).map_err(map_err)
     }
 
     fn insert_message(&mut self, m: &NewMessage) -> Result<bool, StoreError> {
-        messages::insert(self.conn, m, Utc::now()).map_err(map_err)
+        let inserted = messages::insert(self.conn, m, Utc::now()).map_err(map_err)?;
+        if inserted {
+            self.message_changed(&m.id);
+            if let Some(c) = &m.contact_id {
+                self.contact_changed(c);
+            }
+        }
+        Ok(inserted)
     }
     fn insert_messages(&mut self, rows: &[NewMessage]) -> Result<Vec<bool>, StoreError> {
-        bulk::insert_messages(self.conn, rows, Utc::now()).map_err(map_err)
+        let fresh = bulk::insert_messages(self.conn, rows, Utc::now()).map_err(map_err)?;
+        for (m, is_new) in rows.iter().zip(&fresh) {
+            if *is_new {
+                self.message_changed(&m.id);
+                if let Some(c) = &m.contact_id {
+                    self.contact_changed(c);
+                }
+            }
+        }
+        Ok(fresh)
     }
     fn find_message_ids(&mut self, wamids: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
         bulk::find_message_ids(self.conn, wamids).map_err(map_err)
     }
     fn apply_status_folds(&mut self, folds: &[StatusFold]) -> Result<(), StoreError> {
-        bulk::apply_status_folds(self.conn, folds, Utc::now()).map_err(map_err)
+        for id in bulk::apply_status_folds(self.conn, folds, Utc::now()).map_err(map_err)? {
+            self.status_changed(&id);
+        }
+        Ok(())
     }
     fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError> {
         messages::get(self.conn, id).map_err(map_err)
@@ -195,17 +267,29 @@ impl Repos for Repo<'_> {
         wamid: &str,
         now: DateTime<Utc>,
     ) -> Result<Message, StoreError> {
-        messages::attach_wamid(self.conn, id, wamid, now).map_err(map_err)
+        let m = messages::attach_wamid(self.conn, id, wamid, now).map_err(map_err)?;
+        self.status_changed(id);
+        Ok(m)
     }
     fn apply_status(&mut self, id: &str, change: &StatusChange) -> Result<bool, StoreError> {
-        messages::apply_status(self.conn, id, change).map_err(map_err)
+        let moved = messages::apply_status(self.conn, id, change).map_err(map_err)?;
+        self.status_changed(id);
+        Ok(moved)
     }
     fn apply_status_by_wamid(
         &mut self,
         wamid: &str,
         change: &StatusChange,
     ) -> Result<bool, StoreError> {
-        messages::apply_status_by_wamid(self.conn, wamid, change, Utc::now()).map_err(map_err)
+        match messages::apply_status_by_wamid(self.conn, wamid, change, Utc::now())
+            .map_err(map_err)?
+        {
+            Some(id) => {
+                self.status_changed(&id);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
     fn fail_message(
         &mut self,
@@ -213,13 +297,21 @@ impl Repos for Repo<'_> {
         error: &DeliveryError,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        messages::fail(self.conn, id, error, at).map_err(map_err)
+        messages::fail(self.conn, id, error, at).map_err(map_err)?;
+        self.status_changed(id);
+        Ok(())
     }
     fn note_message_error(&mut self, id: &str, note: &str) -> Result<(), StoreError> {
-        messages::note_error(self.conn, id, note).map_err(map_err)
+        messages::note_error(self.conn, id, note).map_err(map_err)?;
+        self.message_changed(id);
+        Ok(())
     }
     fn set_reaction(&mut self, wamid: &str, emoji: Option<&str>) -> Result<bool, StoreError> {
-        messages::set_reaction(self.conn, wamid, emoji).map_err(map_err)
+        let found = messages::set_reaction(self.conn, wamid, emoji).map_err(map_err)?;
+        if found {
+            self.wamid_changed(wamid)?;
+        }
+        Ok(found)
     }
     fn edit_message(
         &mut self,
@@ -227,16 +319,33 @@ impl Repos for Repo<'_> {
         text: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        messages::edit(self.conn, wamid, text, at).map_err(map_err)
+        let found = messages::edit(self.conn, wamid, text, at).map_err(map_err)?;
+        if found {
+            self.wamid_changed(wamid)?;
+        }
+        Ok(found)
     }
     fn revoke_message(&mut self, wamid: &str, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        messages::revoke(self.conn, wamid, at).map_err(map_err)
+        let found = messages::revoke(self.conn, wamid, at).map_err(map_err)?;
+        if found {
+            self.wamid_changed(wamid)?;
+        }
+        Ok(found)
     }
     fn mark_contact_read(&mut self, contact_id: &str) -> Result<(i64, Option<String>), StoreError> {
-        messages::mark_contact_read(self.conn, contact_id).map_err(map_err)
+        let r = messages::mark_contact_read(self.conn, contact_id).map_err(map_err)?;
+        self.contact_changed(contact_id);
+        Ok(r)
     }
     fn list_messages(&mut self, q: &MessageQuery) -> Result<(Vec<Message>, bool), StoreError> {
         messages::list(self.conn, q).map_err(map_err)
+    }
+
+    fn latest_message_for_queue_item(
+        &mut self,
+        queue_id: &str,
+    ) -> Result<Option<Message>, StoreError> {
+        messages::latest_for_queue_item(self.conn, queue_id).map_err(map_err)
     }
 
     fn upsert_template(&mut self, t: &TemplateUpdate) -> Result<(), StoreError> {

@@ -42,7 +42,11 @@ pub fn enqueue(conn: &mut DbConnection, items: &[NewQueueItem]) -> QueryResult<(
 
 type ClaimRow = (String, Option<String>, String, String, i32);
 
-/// Due items: pending and due, or claimed by a worker whose lease ran out.
+/// Due items: claimed by a worker whose lease ran out (first: that work is the oldest), then
+/// pending and due, in order. Each part reads its own index (`whatsapp_queue_lease`,
+/// `whatsapp_queue_due`). On PostgreSQL the rows are locked `FOR UPDATE SKIP LOCKED`, so
+/// instances claiming at the same moment take different items, and the lease taken in the same
+/// transaction keeps them apart afterwards.
 pub fn claim(
     conn: &mut DbConnection,
     owner: &str,
@@ -51,18 +55,17 @@ pub fn claim(
     limit: i64,
 ) -> QueryResult<Vec<QueueItem>> {
     let t = to_db(now);
+    let cols = (q::id, q::batch_id, q::recipient, q::payload, q::attempts);
+    let lapsed = q::state
+        .eq(QueueState::Sending.as_str())
+        .and(q::lease_until.lt(t));
     let due = q::state
         .eq(QueueState::Pending.as_str())
-        .and(q::due_at.le(t))
-        .or(q::state
-            .eq(QueueState::Sending.as_str())
-            .and(q::lease_until.lt(t)));
-    let cols = (q::id, q::batch_id, q::recipient, q::payload, q::attempts);
-    let rows: Vec<ClaimRow> = match conn {
-        // Several instances claim concurrently: rows another transaction holds are skipped.
+        .and(q::due_at.le(t));
+    let mut rows: Vec<ClaimRow> = match conn {
         DbConnection::Pg(x) => q::whatsapp_queue
-            .filter(due)
-            .order((q::due_at.asc(), q::id.asc()))
+            .filter(lapsed)
+            .order((q::lease_until.asc(), q::id.asc()))
             .limit(limit)
             .select(cols)
             .for_update()
@@ -70,12 +73,32 @@ pub fn claim(
             .load(x)?,
         // One writer per SQLite database: the surrounding write transaction is enough.
         DbConnection::Sqlite(x) => q::whatsapp_queue
-            .filter(due)
-            .order((q::due_at.asc(), q::id.asc()))
+            .filter(lapsed)
+            .order((q::lease_until.asc(), q::id.asc()))
             .limit(limit)
             .select(cols)
             .load(x)?,
     };
+    let rest = limit - i64::try_from(rows.len()).unwrap_or(limit);
+    if rest > 0 {
+        let more: Vec<ClaimRow> = match conn {
+            DbConnection::Pg(x) => q::whatsapp_queue
+                .filter(due)
+                .order((q::due_at.asc(), q::id.asc()))
+                .limit(rest)
+                .select(cols)
+                .for_update()
+                .skip_locked()
+                .load(x)?,
+            DbConnection::Sqlite(x) => q::whatsapp_queue
+                .filter(due)
+                .order((q::due_at.asc(), q::id.asc()))
+                .limit(rest)
+                .select(cols)
+                .load(x)?,
+        };
+        rows.extend(more);
+    }
     let ids: Vec<&String> = rows.iter().map(|r| &r.0).collect();
     if !ids.is_empty() {
         with_conn!(conn, |x| diesel::update(

@@ -1,0 +1,97 @@
+//! `GET /api/whatsapp/events`: live updates as server-sent events.
+//!
+//! The store announces what every commit changed (from this instance, and on PostgreSQL from
+//! every instance on the database through `LISTEN/NOTIFY`); this handler only relays it. A
+//! widget re-reads what it shows when told, and falls back to polling without this endpoint.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web::{self, Bytes};
+use actix_web::HttpResponse;
+use tokio::sync::{broadcast, watch};
+use wacloud_core::changes::ChangeSet;
+
+use crate::state::AppState;
+
+/// How often an idle stream sends a comment line, so proxies keep it open and a closed client
+/// is noticed.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// Most change sets merged into one event when they arrive together.
+const MERGE_AT_MOST: usize = 64;
+
+struct Stream {
+    rx: broadcast::Receiver<Arc<ChangeSet>>,
+    stop: watch::Receiver<bool>,
+    started: bool,
+}
+
+fn event(name: &str, data: &str) -> Bytes {
+    Bytes::from(format!("event: {name}\ndata: {data}\n\n"))
+}
+
+fn change_event(set: &ChangeSet) -> Bytes {
+    event(
+        "change",
+        &serde_json::to_string(set).unwrap_or_else(|_| r#"{"resync":true}"#.into()),
+    )
+}
+
+/// Merges what else is already waiting into `set` (a burst of commits becomes one event).
+fn merge_waiting(rx: &mut broadcast::Receiver<Arc<ChangeSet>>, set: &mut ChangeSet) {
+    for _ in 0..MERGE_AT_MOST {
+        match rx.try_recv() {
+            Ok(more) => set.extend((*more).clone()),
+            Err(broadcast::error::TryRecvError::Lagged(_)) => set.resync = true,
+            Err(_) => break,
+        }
+    }
+    set.dedup();
+}
+
+async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>, Stream)> {
+    if !s.started {
+        s.started = true;
+        // `retry`: how long a browser's EventSource waits before reconnecting.
+        return Some((
+            Ok(Bytes::from_static(
+                b"retry: 3000\nevent: ready\ndata: {}\n\n",
+            )),
+            s,
+        ));
+    }
+    if *s.stop.borrow() {
+        return None;
+    }
+    let item = tokio::select! {
+        r = s.rx.recv() => match r {
+            Ok(set) => {
+                let mut set = (*set).clone();
+                merge_waiting(&mut s.rx, &mut set);
+                change_event(&set)
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => change_event(&ChangeSet::resync()),
+            Err(broadcast::error::RecvError::Closed) => return None,
+        },
+        _ = tokio::time::sleep(KEEP_ALIVE) => Bytes::from_static(b": keep-alive\n\n"),
+        _ = s.stop.changed() => return None,
+    };
+    Some((Ok(item), s))
+}
+
+/// `GET /events` → 200 `text/event-stream`: `event: ready` once, then `event: change` with a
+/// JSON [`ChangeSet`] (`{"messages":[ids],"statuses":[ids],"contacts":[ids]}`, or
+/// `{"resync":true}` when changes may have been missed) after each commit, and a comment line
+/// every 15 s while idle. Ends when the server stops.
+pub async fn events(state: web::Data<AppState>) -> HttpResponse {
+    let s = Stream {
+        rx: state.changes.subscribe(),
+        stop: state.stopping.clone(),
+        started: false,
+    };
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("cache-control", "no-cache"))
+        .insert_header(("x-accel-buffering", "no"))
+        .streaming(futures::stream::unfold(s, next))
+}

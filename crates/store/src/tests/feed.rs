@@ -1,0 +1,187 @@
+//! The change feed (live updates) and recovery after lost connections.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::PgConnection;
+use tokio::sync::broadcast;
+use wacloud_core::changes::{ChangeFeed, ChangeSet};
+use wacloud_core::events::CustomerRef;
+use wacloud_core::ports::{read, write, Store, StoreError};
+
+use crate::testdb::{postgres_admin_url, TestDb};
+use crate::{DbStore, StoreOptions};
+
+fn who(n: u32) -> CustomerRef {
+    CustomerRef {
+        wa_id: Some(format!("1555000{n:04}")),
+        ..CustomerRef::default()
+    }
+}
+
+fn open(db: &TestDb) -> DbStore {
+    DbStore::open(
+        db.url(),
+        &StoreOptions {
+            read_timeout: Duration::from_secs(1),
+            ..StoreOptions::default()
+        },
+    )
+    .expect("open the store")
+}
+
+async fn add_contact(store: &DbStore, id: &str, n: u32) -> Result<(), StoreError> {
+    let id = id.to_owned();
+    write(store, move |r| {
+        r.insert_contact(&id, &who(n), Utc::now()).map(drop)
+    })
+    .await
+}
+
+/// The next change set that is not only a resync, within 10 s.
+async fn next_change(rx: &mut broadcast::Receiver<Arc<ChangeSet>>) -> ChangeSet {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Ok(set)) if set.has_ids() => return (*set).clone(),
+            Ok(Ok(_)) => {}
+            Ok(Err(e)) => panic!("feed: {e}"),
+            Err(_) => panic!("no change announced within 10 s"),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn committed_changes_are_announced_and_rolled_back_ones_are_not() {
+    let db = TestDb::new();
+    let store = open(&db);
+    let mut rx = store.subscribe();
+    add_contact(&store, "c1", 1).await.expect("write");
+    let set = next_change(&mut rx).await;
+    assert_eq!(set.contacts, ["c1"]);
+
+    let failed = write(&store, |r| {
+        r.insert_contact("c2", &who(2), Utc::now())?;
+        Err::<(), _>(StoreError::Conflict("the job changed its mind".into()))
+    })
+    .await;
+    assert!(failed.is_err());
+    add_contact(&store, "c3", 3).await.expect("write");
+    let set = next_change(&mut rx).await;
+    assert_eq!(set.contacts, ["c3"], "a rolled-back job announces nothing");
+    store.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_instance_hears_every_instances_changes_on_postgres() {
+    let Some(db) = TestDb::postgres() else {
+        eprintln!("skipped: WACLOUD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let (a, b) = (open(&db), open(&db));
+    let mut on_a = a.subscribe();
+    let mut on_b = b.subscribe();
+    add_contact(&a, "from-a", 1).await.expect("write on a");
+    assert_eq!(next_change(&mut on_b).await.contacts, ["from-a"]);
+    assert_eq!(next_change(&mut on_a).await.contacts, ["from-a"]);
+    // Many changes in one commit are split into several notifications, none lost.
+    let ids: Vec<String> = (0..400).map(|i| format!("bulk-{i:03}")).collect();
+    let ids_c = ids.clone();
+    write(&b, move |r| {
+        for (i, id) in ids_c.iter().enumerate() {
+            r.insert_contact(id, &who(100 + u32::try_from(i).unwrap_or(0)), Utc::now())?;
+        }
+        Ok(())
+    })
+    .await
+    .expect("bulk write");
+    let mut heard = Vec::new();
+    while heard.len() < ids.len() {
+        heard.extend(next_change(&mut on_a).await.contacts);
+    }
+    heard.sort();
+    assert_eq!(heard, ids);
+    a.shutdown();
+    b.shutdown();
+}
+
+/// Ends every connection to the test database, as a PostgreSQL restart does.
+fn terminate_connections(db: &TestDb) {
+    let admin = postgres_admin_url().expect("admin url");
+    let name = db.url().rsplit('/').next().expect("name").to_owned();
+    let mut c = PgConnection::establish(&admin).expect("connect");
+    c.batch_execute(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ))
+    .expect("terminate");
+}
+
+/// Polls `f` until it succeeds; every failure on the way must say "unavailable".
+async fn until_ok<F, Fut>(what: &str, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), StoreError>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match f().await {
+            Ok(()) => return,
+            Err(StoreError::Unavailable(_)) => {}
+            Err(e) => panic!("{what}: {e} (expected only `unavailable` while reconnecting)"),
+        }
+        assert!(Instant::now() < deadline, "{what} did not recover");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writer_readers_and_listener_reconnect_after_lost_connections_on_postgres() {
+    let Some(db) = TestDb::postgres() else {
+        eprintln!("skipped: WACLOUD_TEST_POSTGRES_URL is not set");
+        return;
+    };
+    let store = open(&db);
+    let mut rx = store.subscribe();
+    add_contact(&store, "before", 1).await.expect("write");
+    read(&store, |r| r.get_contact("before").map(drop))
+        .await
+        .expect("read");
+    assert_eq!(next_change(&mut rx).await.contacts, ["before"]);
+
+    terminate_connections(&db);
+
+    until_ok("ping", || store.ping()).await;
+    until_ok("read", || {
+        read(&store, |r| r.get_contact("before").map(drop))
+    })
+    .await;
+    let mut n = 0;
+    until_ok("write", || {
+        n += 1;
+        let id = format!("after-{n}");
+        let store = store.clone();
+        async move { add_contact(&store, &id, 1000 + n).await }
+    })
+    .await;
+    // The listener says "re-read everything" after reconnecting, then announces as before.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut resync = false;
+    let mut announced = false;
+    while !(resync && announced) {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Ok(set)) => {
+                resync |= set.resync;
+                announced |= set.contacts.iter().any(|c| c.starts_with("after-"));
+            }
+            Ok(Err(broadcast::error::RecvError::Lagged(_))) => {}
+            other => panic!("listener: {other:?} (resync {resync}, announced {announced})"),
+        }
+    }
+    add_contact(&store, "later", 9999).await.expect("write");
+    assert_eq!(next_change(&mut rx).await.contacts, ["later"]);
+    store.shutdown();
+}

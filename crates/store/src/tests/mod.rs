@@ -1,0 +1,7 @@
+//! The store's tests against real databases: SQLite always, PostgreSQL when
+//! `WACLOUD_TEST_POSTGRES_URL` is set (see `testdb`).
+
+mod feed;
+mod plans;
+mod races;
+mod schema;
