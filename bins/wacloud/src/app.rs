@@ -119,13 +119,23 @@ async fn require_api_key(
     let expected = req
         .app_data::<web::Data<AppState>>()
         .and_then(|s| s.settings.api_key.clone());
-    if let Some(key) = expected {
+    // The REST API and the sandbox's controls need the key; Meta's webhook authenticates by
+    // signature, and the dashboard's files are public.
+    let path = req.path();
+    let guarded = (path.starts_with("/api/whatsapp/") && path != "/api/whatsapp/webhook")
+        || path.starts_with("/sandbox/");
+    if let Some(key) = expected.filter(|_| guarded) {
         if req.method() != actix_web::http::Method::OPTIONS {
+            // The scheme name is case-insensitive (RFC 9110).
             let given = req
                 .headers()
                 .get("authorization")
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
+                .and_then(|v| {
+                    v.split_once(' ')
+                        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                        .map(|(_, token)| token.trim())
+                })
                 .or_else(|| req.headers().get("x-api-key").and_then(|v| v.to_str().ok()));
             let ok = given.is_some_and(|g| {
                 subtle::ConstantTimeEq::ct_eq(g.as_bytes(), key.expose_secret().as_bytes()).into()
@@ -162,6 +172,50 @@ fn cors(origins: &[String]) -> Cors {
     }
 }
 
+/// The API's routes and their methods, to tell a wrong method (405) from a wrong path (404).
+const API_ROUTES: &[(&str, &str)] = &[
+    ("/api/whatsapp/health", "GET"),
+    ("/api/whatsapp/contacts", "GET"),
+    ("/api/whatsapp/contacts/{}", "PUT"),
+    ("/api/whatsapp/contacts/{}/read", "POST"),
+    ("/api/whatsapp/send", "POST"),
+    ("/api/whatsapp/send-bulk", "POST"),
+    ("/api/whatsapp/batches/{}", "GET"),
+    ("/api/whatsapp/messages", "GET"),
+    ("/api/whatsapp/stats", "GET"),
+    ("/api/whatsapp/templates", "GET"),
+    ("/api/whatsapp/events", "GET"),
+];
+
+fn route_matches(pattern: &str, path: &str) -> bool {
+    let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == q.len()
+        && p.iter()
+            .zip(&q)
+            .all(|(a, b)| (*a == "{}" && !b.is_empty()) || a == b)
+}
+
+/// 405 with `Allow` for a known path asked with another method, 404 otherwise.
+async fn api_fallback(req: actix_web::HttpRequest) -> HttpResponse {
+    let allowed: Vec<&str> = API_ROUTES
+        .iter()
+        .filter(|(p, _)| route_matches(p, req.path()))
+        .map(|(_, m)| *m)
+        .collect();
+    if allowed.is_empty() {
+        return not_found().await;
+    }
+    let mut r = actix_web::ResponseError::error_response(&ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} takes {}", req.path(), allowed.join(", ")),
+    ));
+    if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&allowed.join(", ")) {
+        r.headers_mut().insert(actix_web::http::header::ALLOW, v);
+    }
+    r
+}
+
 async fn not_found() -> HttpResponse {
     actix_web::ResponseError::error_response(&ApiError::not_found(
         "no such route; the API lives under /api/whatsapp and the dashboard at /dashboard.html",
@@ -183,7 +237,20 @@ impl Application {
             source,
         })?;
         let port = local.port();
-        let self_base = format!("http://127.0.0.1:{port}");
+        // The sandbox calls this server back: on the address it listens on, or on loopback
+        // when it listens on every address.
+        let self_ip = match local.ip() {
+            std::net::IpAddr::V4(ip) if ip.is_unspecified() => {
+                std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST)
+            }
+            std::net::IpAddr::V6(ip) if ip.is_unspecified() => {
+                std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST)
+            }
+            ip => ip,
+        };
+        let self_base = format!("http://{}", std::net::SocketAddr::new(self_ip, port));
+        let exposed = local.ip().is_unspecified() || !local.ip().is_loopback();
+        let has_key = settings.api_key.is_some();
 
         let store = DbStore::open(
             &settings.database_url,
@@ -210,13 +277,13 @@ impl Application {
                 let business = format!("+{}", cfg.display_phone_number);
                 let sb = Sandbox::new(cfg);
                 sb.set_webhook_url(format!("{self_base}/api/whatsapp/webhook"));
-                let client = GraphClient::builder(token, pid)
+                let client = GraphClient::builder(token.clone(), pid)
                     .base_url(format!("{self_base}/sandbox/graph"))
                     .api_version(settings.graph_api_version.clone())
                     .build()
                     .map_err(|e| StartError::Graph(e.to_string()))?;
                 (
-                    Arc::new(GraphMessenger::new(client, Some(business))),
+                    Arc::new(GraphMessenger::new(client, Some(business), token)),
                     Some(sb),
                 )
             }
@@ -228,7 +295,10 @@ impl Application {
                         b = b.base_url(url.clone());
                     }
                     let client = b.build().map_err(|e| StartError::Graph(e.to_string()))?;
-                    (Arc::new(GraphMessenger::new(client, None)), None)
+                    (
+                        Arc::new(GraphMessenger::new(client, None, token.clone())),
+                        None,
+                    )
                 }
                 _ => (Arc::new(NotConfigured), None),
             },
@@ -252,7 +322,17 @@ impl Application {
             settings: Arc::new(settings),
             our_numbers,
             sandbox: sandbox.clone(),
-            alerts: Arc::new(Alerts::default()),
+            alerts: Arc::new({
+                let alerts = Alerts::default();
+                if exposed && !has_key {
+                    let m = format!(
+                        "wacloud listens on {local}, beyond this machine, and WACLOUD_API_KEY is not set: anyone who can reach it can read and send messages. Set WACLOUD_API_KEY, or bind to 127.0.0.1 behind a proxy."
+                    );
+                    tracing::warn!("{m}");
+                    alerts.raise("api_open", m);
+                }
+                alerts
+            }),
             ingest,
             changes: Arc::new(store.clone()) as Arc<dyn ChangeFeed>,
             stopping,
@@ -285,6 +365,7 @@ impl Application {
                 .app_data(web::PathConfig::default().error_handler(|e, _| {
                     ApiError::bad_request("invalid_path", e.to_string()).into()
                 }))
+                .wrap(from_fn(require_api_key))
                 .wrap(cors(&origins))
                 .service(
                     web::resource("/api/whatsapp/webhook")
@@ -294,7 +375,6 @@ impl Application {
                 )
                 .service(
                     web::scope("/api/whatsapp")
-                        .wrap(from_fn(require_api_key))
                         .route("/health", web::get().to(health::health))
                         .route("/contacts", web::get().to(contacts::list))
                         .route("/contacts/{phone}", web::put().to(contacts::update))
@@ -309,7 +389,7 @@ impl Application {
                         .route("/stats", web::get().to(stats::stats))
                         .route("/templates", web::get().to(templates::list))
                         .route("/events", web::get().to(events::events))
-                        .default_service(web::to(not_found)),
+                        .default_service(web::to(api_fallback)),
                 )
                 .configure(assets::configure);
             if let Some(sb) = &sandbox {

@@ -149,7 +149,26 @@ impl Settings {
     /// # Errors
     /// [`ConfigError`] for a value that cannot be used.
     pub fn from_env() -> Result<Self, ConfigError> {
-        let _ = dotenvy::dotenv();
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            // Never echo the line itself: it may hold a token.
+            Err(dotenvy::Error::LineParse(fragment, _)) => {
+                // dotenvy reports the unreadable part of the line, which may be a secret value:
+                // name the line by its number and variable instead.
+                let text = std::fs::read_to_string(".env").unwrap_or_default();
+                let (number, name) = text
+                    .lines()
+                    .enumerate()
+                    .find(|(_, l)| !fragment.is_empty() && l.contains(fragment.as_str()))
+                    .map(|(i, l)| (i + 1, l.split('=').next().unwrap_or("").trim().to_owned()))
+                    .unwrap_or((0, String::new()));
+                return Err(ConfigError(format!(
+                    "the .env file cannot be read at line {number} (setting {name:?}); quote values that contain spaces or special characters, e.g. NAME=\"a b\""
+                )));
+            }
+            Err(e) => return Err(ConfigError(format!("cannot read the .env file: {e}"))),
+        }
         let raw: Raw = config::Config::builder()
             .add_source(config::Environment::default().try_parsing(false))
             .build()
@@ -220,6 +239,15 @@ impl Settings {
                 return Err(ConfigError(
                     "WHATSAPP_PHONE_NUMBER_ID must be the numeric phone number id from Meta's App Dashboard, not the phone number".into(),
                 ));
+            }
+        }
+        if let Some(url) = raw.database_url.as_deref().map(str::trim) {
+            if let Some((scheme, _)) = url.split_once("://") {
+                if !matches!(scheme, "postgres" | "postgresql" | "sqlite") {
+                    return Err(ConfigError(format!(
+                        "DATABASE_URL: unsupported scheme {scheme:?}; use postgres://… for PostgreSQL, or a file path (or sqlite://path) for SQLite"
+                    )));
+                }
             }
         }
         let graph_api_version = non_empty(raw.whatsapp_graph_api_version)
@@ -401,6 +429,13 @@ mod tests {
         assert_eq!(s.read_pool_size, 2);
         let e = Settings::from_pairs([("WACLOUD_DB_TIMEOUT_MS", "soon")]).unwrap_err();
         assert!(e.to_string().contains("WACLOUD_DB_TIMEOUT_MS"));
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused_not_taken_for_a_path() {
+        let e = Settings::from_pairs([("DATABASE_URL", "mysql://x/db")]).unwrap_err();
+        assert!(e.to_string().contains("unsupported scheme"), "{e}");
+        assert!(Settings::from_pairs([("DATABASE_URL", "sqlite://data/x.db")]).is_ok());
     }
 
     #[test]

@@ -167,19 +167,23 @@ async fn number_and_account_updates_land_in_whatsapp_session() {
     ] {
         assert_eq!(app.post_webhook_json(&change(field, value)).await.0, 200);
     }
-    let (status, _) = app.get("/api/whatsapp/health").await;
+    // Account-wide events name no number: a server for one number shows them on it.
+    let (status, h) = app.get("/api/whatsapp/health").await;
     assert_eq!(status, 200);
-    // Account-wide events are recorded against the WABA.
-    let session = wacloud_core::ports::read(&app.store, |r| r.get_session("102290129340398"))
-        .await
+    assert_eq!(h["account"]["quality_rating"], "FLAGGED", "{h}");
+    assert_eq!(h["account"]["messaging_limit_tier"], "TIER_10K");
+    assert_eq!(h["account"]["account_status"], "ACCOUNT_RESTRICTION");
+    let codes: Vec<&str> = h["alerts"]
+        .as_array()
         .unwrap()
-        .expect("waba session row");
-    assert_eq!(session.quality_rating.as_deref(), Some("FLAGGED"));
-    assert_eq!(session.messaging_limit_tier.as_deref(), Some("TIER_10K"));
-    assert_eq!(
-        session.account_status.as_deref(),
-        Some("ACCOUNT_RESTRICTION")
+        .iter()
+        .filter_map(|a| a["code"].as_str())
+        .collect();
+    assert!(
+        codes.contains(&"account_restricted") && codes.contains(&"quality_flagged"),
+        "{h}"
     );
+    assert_eq!(h["status"], "degraded");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

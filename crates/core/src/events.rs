@@ -240,6 +240,9 @@ pub struct ParsedDelivery {
     pub fields: Vec<String>,
     /// Its events in delivery order.
     pub events: Vec<WebhookEvent>,
+    /// Elements that did not parse and were left out (where and why); their siblings were
+    /// kept.
+    pub skipped: Vec<String>,
 }
 
 impl WebhookEvent {

@@ -46,8 +46,9 @@ pub struct UnknownValue(pub String);
 /// The delivery status of a message.
 ///
 /// Outbound messages climb `pending → accepted → sent → delivered → read → played`
-/// (`played` is Meta's status for a voice message that was listened to); `failed` can end any
-/// step before `delivered`. Inbound messages are `received`. A status never moves backwards:
+/// (`played` is Meta's status for a voice message that was listened to); `failed` is final:
+/// once Meta says a message failed, no later status changes that. Inbound messages are
+/// `received`. A status never moves backwards:
 /// see [`MessageStatus::supersedes`]. Statuses Meta adds later are kept as [`MessageStatus::Other`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum MessageStatus {
@@ -88,10 +89,9 @@ impl MessageStatus {
         }
     }
 
-    /// Position on the delivery ladder; higher is further along. `failed` ranks just below
-    /// `delivered`, so a message that reached the phone is never marked failed, and a failure is
-    /// never overwritten by a late `sent`. Unknown statuses rank lowest, so they never move a
-    /// message backwards.
+    /// Position on the delivery ladder; higher is further along. `failed` ranks above every
+    /// delivery step: it is final, so a late `sent` or `delivered` never overwrites it. Unknown
+    /// statuses rank lowest, so they never move a message backwards.
     #[must_use]
     pub fn rank(&self) -> i32 {
         match self {
@@ -99,10 +99,10 @@ impl MessageStatus {
             Self::Pending => 10,
             Self::Accepted => 20,
             Self::Sent => 30,
-            Self::Failed => 35,
             Self::Delivered => 40,
             Self::Read => 50,
             Self::Played => 60,
+            Self::Failed => 70,
             Self::Received => 100,
         }
     }
@@ -241,11 +241,13 @@ mod tests {
         assert!(!Delivered.supersedes(&Read));
         assert!(!Read.supersedes(&Read), "repeat changes nothing");
         assert!(Failed.supersedes(&Sent));
-        assert!(!Failed.supersedes(&Delivered));
+        assert!(Failed.supersedes(&Delivered));
         assert!(
             !Sent.supersedes(&Failed),
             "failure is not undone by a late sent"
         );
+        assert!(!Delivered.supersedes(&Failed), "failed is final");
+        assert!(!Failed.supersedes(&Failed), "a repeat changes nothing");
         assert!(!Other("new_meta_status".into()).supersedes(&Pending));
         assert!(Played.supersedes(&Read));
     }

@@ -46,10 +46,24 @@ struct CustomerMessage {
 /// in. Answers 202 once the server accepted the signed delivery.
 async fn customer_writes(
     sandbox: web::Data<Arc<Sandbox>>,
+    req: actix_web::HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> HttpResponse {
     use actix_web::http::StatusCode;
+    // JSON only: a form or text/plain post is what another web page could forge (CSRF).
+    let json = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if !json {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        );
+    }
     let msg: CustomerMessage = match serde_json::from_slice(&body) {
         Ok(m) => m,
         Err(e) => {
@@ -70,6 +84,13 @@ async fn customer_writes(
             StatusCode::BAD_REQUEST,
             "invalid_phone_number",
             "the customer's number must be 8 to 15 digits with country code, e.g. +15550000001",
+        );
+    }
+    if msg.text.contains('\0') || msg.name.as_deref().is_some_and(|n| n.contains('\0')) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "text and name must not contain NUL characters",
         );
     }
     if msg.text.trim().is_empty() || msg.text.chars().count() > 4096 {

@@ -1,6 +1,7 @@
 //! The core's `Messenger` port over `wacloud-graph`: every send goes through the Graph client.
 
 use async_trait::async_trait;
+use secrecy::{ExposeSecret, SecretString};
 use wacloud_core::message::DeliveryError;
 use wacloud_core::outbound::{
     FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt,
@@ -15,17 +16,82 @@ use wacloud_graph::{ErrorClass, GraphClient, GraphError};
 pub struct GraphMessenger {
     client: GraphClient,
     business_phone: Option<String>,
+    token: SecretString,
 }
 
 impl GraphMessenger {
-    /// A messenger over `client`; `business_phone` is the E.164 number messages go out from.
+    /// A messenger over `client`; `business_phone` is the E.164 number messages go out from;
+    /// `token` is the client's access token, scrubbed from any error text Meta or a proxy echoes.
     #[must_use]
-    pub fn new(client: GraphClient, business_phone: Option<String>) -> Self {
+    pub fn new(client: GraphClient, business_phone: Option<String>, token: SecretString) -> Self {
         Self {
             client,
             business_phone,
+            token,
         }
     }
+
+    fn scrubbed(&self, f: SendFailure) -> SendFailure {
+        let scrub = |s: &mut Option<String>| {
+            if let Some(t) = s.as_mut() {
+                *t = scrub_secret(t, self.token.expose_secret());
+            }
+        };
+        match f {
+            SendFailure::Rejected {
+                http_status,
+                mut error,
+                class,
+                retry_after_secs,
+            } => {
+                scrub(&mut error.title);
+                scrub(&mut error.message);
+                scrub(&mut error.details);
+                SendFailure::Rejected {
+                    http_status,
+                    error,
+                    class,
+                    retry_after_secs,
+                }
+            }
+            SendFailure::Invalid(m) => {
+                SendFailure::Invalid(scrub_secret(&m, self.token.expose_secret()))
+            }
+            SendFailure::OutcomeUnknown(m) => {
+                SendFailure::OutcomeUnknown(scrub_secret(&m, self.token.expose_secret()))
+            }
+            SendFailure::Unreachable(m) => {
+                SendFailure::Unreachable(scrub_secret(&m, self.token.expose_secret()))
+            }
+        }
+    }
+}
+
+/// Removes the access token, and any `Bearer …` credential, from text that came from Meta or
+/// from a proxy in between, before it is stored, logged or answered.
+#[must_use]
+pub fn scrub_secret(text: &str, token: &str) -> String {
+    let mut out = if token.len() >= 8 {
+        text.replace(token, "[redacted]")
+    } else {
+        text.to_owned()
+    };
+    let mut from = 0;
+    while let Some(i) = out[from..]
+        .to_ascii_lowercase()
+        .find("bearer ")
+        .map(|i| i + from)
+    {
+        let start = i + "bearer ".len();
+        let end = out[start..]
+            .find(|c: char| c.is_whitespace() || c == '"' || c == '\'' || c == '<')
+            .map_or(out.len(), |e| start + e);
+        if end > start && &out[start..end] != "[redacted]" {
+            out.replace_range(start..end, "[redacted]");
+        }
+        from = start + "[redacted]".len().min(out.len() - start);
+    }
+    out
 }
 
 fn recipient(key: &CustomerKey) -> Recipient {
@@ -121,7 +187,7 @@ impl Messenger for GraphMessenger {
             .client
             .send_message(&msg)
             .await
-            .map_err(|e| failure(&e))?;
+            .map_err(|e| self.scrubbed(failure(&e)))?;
         let wamid = resp.wamid().map(str::to_owned).ok_or_else(|| {
             SendFailure::OutcomeUnknown("Meta's answer carried no message id".into())
         })?;
@@ -132,10 +198,31 @@ impl Messenger for GraphMessenger {
     }
 
     async fn mark_read(&self, wamid: &str) -> Result<(), SendFailure> {
-        self.client.mark_read(wamid).await.map_err(|e| failure(&e))
+        self.client
+            .mark_read(wamid)
+            .await
+            .map_err(|e| self.scrubbed(failure(&e)))
     }
 
     fn business_phone(&self) -> Option<String> {
         self.business_phone.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub_secret;
+
+    #[test]
+    fn echoed_credentials_are_scrubbed() {
+        let t = "EAAG-secret-token-123";
+        let s = scrub_secret(
+            "<html>Authorization: Bearer EAAG-secret-token-123 rejected; token EAAG-secret-token-123</html>",
+            t,
+        );
+        assert!(!s.contains(t), "{s}");
+        assert!(s.contains("Bearer [redacted]"), "{s}");
+        assert_eq!(scrub_secret("bearer abc def", "x"), "bearer [redacted] def");
+        assert_eq!(scrub_secret("no secrets here", t), "no secrets here");
     }
 }

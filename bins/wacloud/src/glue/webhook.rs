@@ -8,15 +8,133 @@ use wacloud_core::events::{
 };
 use wacloud_core::message::{DeliveryError, MessageStatus};
 use wacloud_graph::webhook::{
-    Change, ChangeValue, Contact, Interactive, Message, MessageContent, MessagesValue, Status,
+    ChangeValue, Contact, Interactive, Message, MessageContent, MessagesValue, Status,
     WebhookError, WebhookPayload,
 };
 
 /// Parses a raw delivery into events. `Err` carries a reason fit for the stored delivery and
 /// the log (never the body itself).
+///
+/// A delivery some of whose elements do not parse (a message without a timestamp, a change of
+/// the wrong shape) still yields the events of every element that does: one bad element must
+/// not lose the others, since Meta does not send the delivery again after a 200. The skipped
+/// elements are listed in [`ParsedDelivery::skipped`], and the delivery is kept `failed` for
+/// `wacloud webhooks reprocess`.
 pub fn parse_delivery(body: &[u8], now: DateTime<Utc>) -> Result<ParsedDelivery, String> {
-    let payload = WebhookPayload::from_slice(body).map_err(|e| e.to_string())?;
-    Ok(to_events(&payload, now))
+    match WebhookPayload::from_slice(body) {
+        Ok(payload) => Ok(to_events(&payload, now)),
+        Err(e) if e.invalid_json => Err(e.to_string()),
+        Err(e) => lenient(body, now).ok_or_else(|| e.to_string()),
+    }
+}
+
+/// Element by element: every entry, change, message, status, contact and error that parses on
+/// its own. `None` when nothing is a delivery at all.
+fn lenient(body: &[u8], now: DateTime<Utc>) -> Option<ParsedDelivery> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    let entries = v.get("entry")?.as_array()?;
+    let mut out = ParsedDelivery::default();
+    for (ei, entry) in entries.iter().enumerate() {
+        let waba = entry
+            .get("id")
+            .map(|id| id.as_str().map_or_else(|| id.to_string(), str::to_owned))
+            .unwrap_or_default();
+        let at = entry
+            .get("time")
+            .and_then(Value::as_i64)
+            .and_then(ts)
+            .unwrap_or(now);
+        let Some(changes) = entry.get("changes").and_then(Value::as_array) else {
+            out.skipped
+                .push(format!("entry[{ei}]: changes is not a list"));
+            continue;
+        };
+        for (ci, change) in changes.iter().enumerate() {
+            let Some(field) = change.get("field").and_then(Value::as_str) else {
+                out.skipped
+                    .push(format!("entry[{ei}].changes[{ci}]: no field"));
+                continue;
+            };
+            if !out.fields.iter().any(|f| f == field) {
+                out.fields.push(field.to_owned());
+            }
+            let value = change.get("value").cloned().unwrap_or(Value::Null);
+            let here = format!("entry[{ei}].changes[{ci}]");
+            if field == "messages" || field == "smb_message_echoes" {
+                if let Some(mv) = lenient_messages(value, &here, &mut out.skipped) {
+                    messages_value(&mut out, &mv, field == "smb_message_echoes", at);
+                }
+                continue;
+            }
+            match ChangeValue::parse(field, value) {
+                Ok(cv) => change_events(&mut out, &waba, field, &cv, at),
+                Err(e) => out.skipped.push(format!("{here} ({field}): {e}")),
+            }
+        }
+    }
+    Some(out)
+}
+
+/// A `messages` value whose lists are parsed item by item; `None` when even its metadata fails.
+fn lenient_messages(
+    mut value: Value,
+    here: &str,
+    skipped: &mut Vec<String>,
+) -> Option<MessagesValue> {
+    let obj = value.as_object_mut()?;
+    let mut take = |k: &str| match obj.remove(k) {
+        Some(Value::Array(items)) => items,
+        Some(Value::Null) | None => Vec::new(),
+        Some(_) => {
+            skipped.push(format!("{here}: {k} is not a list"));
+            Vec::new()
+        }
+    };
+    let (messages, echoes, statuses, contacts, errors) = (
+        take("messages"),
+        take("message_echoes"),
+        take("statuses"),
+        take("contacts"),
+        take("errors"),
+    );
+    let mut mv: MessagesValue = match serde_json::from_value(value) {
+        Ok(mv) => mv,
+        Err(e) => {
+            skipped.push(format!("{here}: {e}"));
+            return None;
+        }
+    };
+    for (i, m) in messages.into_iter().enumerate() {
+        match Message::from_value(m) {
+            Ok(m) => mv.messages.push(m),
+            Err(e) => skipped.push(format!("{here}.messages[{i}]: {e}")),
+        }
+    }
+    for (i, m) in echoes.into_iter().enumerate() {
+        match Message::from_value(m) {
+            Ok(m) => mv.message_echoes.push(m),
+            Err(e) => skipped.push(format!("{here}.message_echoes[{i}]: {e}")),
+        }
+    }
+    for (i, x) in statuses.into_iter().enumerate() {
+        match serde_json::from_value::<Status>(x) {
+            Ok(x) => mv.statuses.push(x),
+            Err(e) => skipped.push(format!("{here}.statuses[{i}]: {e}")),
+        }
+    }
+    for (i, x) in contacts.into_iter().enumerate() {
+        match serde_json::from_value::<Contact>(x) {
+            Ok(x) => mv.contacts.push(x),
+            Err(e) => skipped.push(format!("{here}.contacts[{i}]: {e}")),
+        }
+    }
+    for (i, x) in errors.into_iter().enumerate() {
+        match serde_json::from_value::<WebhookError>(x) {
+            Ok(x) => mv.errors.push(x),
+            Err(e) => skipped.push(format!("{here}.errors[{i}]: {e}")),
+        }
+    }
+    Some(mv)
 }
 
 /// Translates a parsed payload: every entry, every change, every message, status and error.
@@ -29,7 +147,7 @@ pub fn to_events(payload: &WebhookPayload, now: DateTime<Utc>) -> ParsedDelivery
             if !out.fields.contains(&change.field) {
                 out.fields.push(change.field.clone());
             }
-            change_events(&mut out, &entry.id, change, at);
+            change_events(&mut out, &entry.id, &change.field, &change.value, at);
         }
     }
     out
@@ -41,21 +159,43 @@ fn note_pid(out: &mut ParsedDelivery, pid: &str) {
     }
 }
 
+/// Meta's unix-seconds timestamp; `None` (the delivery's time is used) for values no real
+/// message can carry: before 2009 (WhatsApp's birth) or more than a day in the future.
 fn ts(secs: i64) -> Option<DateTime<Utc>> {
+    let latest = Utc::now().timestamp() + 86_400;
+    if !(1_230_768_000..=latest).contains(&secs) {
+        return None;
+    }
     DateTime::from_timestamp(secs, 0)
+}
+
+/// PostgreSQL text cannot hold NUL, and no person types one: it becomes U+FFFD, the same on
+/// both backends, so the message is kept rather than failing the delivery.
+fn clean(s: &str) -> String {
+    s.replace('\0', "\u{FFFD}")
+}
+
+fn clean_opt(s: Option<&str>) -> Option<String> {
+    s.map(clean)
 }
 
 fn delivery_error(e: &WebhookError) -> DeliveryError {
     DeliveryError {
         code: Some(e.code),
-        title: e.title.clone(),
-        message: e.message.clone(),
-        details: e.details.clone(),
+        title: clean_opt(e.title.as_deref()),
+        message: clean_opt(e.message.as_deref()),
+        details: clean_opt(e.details.as_deref()),
     }
 }
 
-fn change_events(out: &mut ParsedDelivery, waba_id: &str, change: &Change, at: DateTime<Utc>) {
-    let field = change.field.clone();
+fn change_events(
+    out: &mut ParsedDelivery,
+    waba_id: &str,
+    field: &str,
+    value: &ChangeValue,
+    at: DateTime<Utc>,
+) {
+    let field = field.to_owned();
     let template = |template_id: &Option<String>, name: &Option<String>, lang: &Option<String>| {
         TemplateUpdate {
             template_id: template_id.clone(),
@@ -80,7 +220,7 @@ fn change_events(out: &mut ParsedDelivery, waba_id: &str, change: &Change, at: D
         raw: raw.to_string(),
         at,
     };
-    match &change.value {
+    match value {
         ChangeValue::Messages(v) => messages_value(out, v, false, at),
         ChangeValue::SmbMessageEchoes(v) => messages_value(out, v, true, at),
         ChangeValue::TemplateStatusUpdate(t) => {
@@ -208,8 +348,8 @@ fn customer_ref(c: &Contact) -> CustomerRef {
         wa_id: c.wa_id.clone(),
         user_id: c.user_id.clone(),
         phone_number: None,
-        profile_name: c.profile.as_ref().and_then(|p| p.name.clone()),
-        username: c.profile.as_ref().and_then(|p| p.username.clone()),
+        profile_name: clean_opt(c.profile.as_ref().and_then(|p| p.name.as_deref())),
+        username: clean_opt(c.profile.as_ref().and_then(|p| p.username.as_deref())),
     }
 }
 
@@ -237,7 +377,10 @@ fn sender(m: &Message, contacts: &[Contact]) -> CustomerRef {
 fn messages_value(out: &mut ParsedDelivery, v: &MessagesValue, echoes: bool, at: DateTime<Utc>) {
     let pid = v.metadata.phone_number_id.clone();
     note_pid(out, &pid);
-    if !echoes {
+    // Group participants are not private contacts: a value about a group records none.
+    let grouped = v.statuses.iter().any(Status::is_group)
+        || v.messages.iter().any(|m| m.raw.get("group_id").is_some());
+    if !echoes && !grouped {
         // A contact that sent a message here is handled with that message; the others (in
         // status callbacks) are recorded on their own.
         let senders = |c: &Contact| {
@@ -277,6 +420,10 @@ fn messages_value(out: &mut ParsedDelivery, v: &MessagesValue, echoes: bool, at:
 
 /// Text for the chat: the text or caption, else a readable summary of the content.
 fn text_of(m: &Message) -> Option<String> {
+    summary_of(m).map(|t| clean(&t))
+}
+
+fn summary_of(m: &Message) -> Option<String> {
     if let Some(t) = m.text_or_caption() {
         return Some(t.to_owned());
     }
@@ -361,10 +508,7 @@ fn effect_of(m: &Message) -> InboundEffect {
             message,
         } => InboundEffect::Edit {
             target: target.clone(),
-            text: message
-                .as_ref()
-                .and_then(|x| x.content.text_or_caption())
-                .map(str::to_owned),
+            text: clean_opt(message.as_ref().and_then(|x| x.content.text_or_caption())),
         },
         MessageContent::Revoke {
             original_message_id: Some(target),

@@ -62,6 +62,15 @@ pub async fn list(
                 .with("field", "offset"),
         );
     }
+    if [&q.search, &q.tag]
+        .iter()
+        .any(|v| v.as_ref().is_some_and(|s| s.contains('\0')))
+    {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "search and tag must not contain NUL characters",
+        ));
+    }
     if q.search.as_ref().is_some_and(|s| s.chars().count() > 200) {
         return Err(ApiError::bad_request(
             "invalid_request",

@@ -6,6 +6,15 @@ use serde_json::json;
 use crate::config::Mode;
 use crate::state::{Alert, AppState};
 
+/// `account_update` events after which sending is limited.
+const RESTRICTIVE: [&str; 5] = [
+    "ACCOUNT_RESTRICTION",
+    "ACCOUNT_VIOLATION",
+    "DISABLED_UPDATE",
+    "ACCOUNT_DELETED",
+    "ACCOUNT_OFFBOARDED",
+];
+
 /// Mode, configuration, database state and alerts. 200 unless the database is down (503).
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let s = &state.settings;
@@ -28,6 +37,26 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         })
         .collect();
     alerts.extend(state.alerts.list());
+    if let Some(a) = &account {
+        if let Some(st) = a
+            .account_status
+            .as_deref()
+            .filter(|st| RESTRICTIVE.contains(st))
+        {
+            alerts.push(Alert {
+                code: "account_restricted".into(),
+                message: format!(
+                    "Meta reported {st} for this WhatsApp Business Account; sending may be limited. Check WhatsApp Manager."
+                ),
+            });
+        }
+        if a.quality_rating.as_deref() == Some("FLAGGED") {
+            alerts.push(Alert {
+                code: "quality_flagged".into(),
+                message: "Meta flagged this number's quality: its messaging limit may be lowered if quality does not improve.".into(),
+            });
+        }
+    }
     let (status, code) = match (&db, alerts.is_empty()) {
         (Err(_), _) => ("down", actix_web::http::StatusCode::SERVICE_UNAVAILABLE),
         (Ok(()), true) => ("ok", actix_web::http::StatusCode::OK),

@@ -96,6 +96,19 @@ fn note_auth_failure(state: &AppState, e: &CoreError) {
     }
 }
 
+/// A `reply_to` must name a message Meta gave an id (`wamid.…`).
+fn reply_to(r: Option<String>) -> Result<Option<String>, ApiError> {
+    match r.filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(w) if w.starts_with("wamid.") && w.len() <= 256 && !w.contains('\0') => Ok(Some(w)),
+        Some(_) => Err(ApiError::bad_request(
+            "invalid_request",
+            "reply_to must be the wamid of a message (wamid.…)",
+        )
+        .with("field", "reply_to")),
+    }
+}
+
 /// `POST /send`: sends one message now and answers with its `wamid`.
 pub async fn send_one(
     state: web::Data<AppState>,
@@ -107,7 +120,7 @@ pub async fn send_one(
     let cmd = SendCommand {
         to,
         content,
-        reply_to: b.reply_to.filter(|r| !r.is_empty()),
+        reply_to: reply_to(b.reply_to)?,
         source: "api".into(),
         queue_id: None,
     };
@@ -208,7 +221,7 @@ pub async fn batch(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    if id.len() > 64 {
+    if id.len() > 64 || id.contains('\0') {
         return Err(ApiError::not_found("no such batch"));
     }
     let summary = bulk::batch(state.store.as_ref(), id).await?;

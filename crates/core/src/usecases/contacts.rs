@@ -32,6 +32,17 @@ pub async fn get(store: &dyn Store, key: CustomerKey) -> Result<Contact, CoreErr
 }
 
 fn check_update(u: &ContactUpdate) -> Result<(), CoreError> {
+    let nul = |s: &Option<String>| s.as_deref().is_some_and(|v| v.contains('\0'));
+    if nul(&u.display_name)
+        || nul(&u.business_name)
+        || u.tags.as_ref().is_some_and(|t| t.iter().any(|x| x.contains('\0')))
+    {
+        return Err(CoreError::invalid(
+            "invalid_request",
+            "display_name",
+            "names and tags must not contain NUL characters",
+        ));
+    }
     if let Some(n) = &u.display_name {
         if n.chars().count() > 256 {
             return Err(CoreError::invalid(

@@ -188,8 +188,32 @@ impl Plan {
             .events
             .into_iter()
             .filter(|e| e.phone_number_id().is_none_or(|p| ours.contains(p)))
+            .map(|e| match e {
+                // Account-wide events name no number; a server for one number shows them on it.
+                WebhookEvent::Account(mut a) if a.phone_number_id.is_none() && ours.0.len() == 1 => {
+                    a.phone_number_id = ours.0.first().cloned();
+                    WebhookEvent::Account(a)
+                }
+                other => other,
+            })
             .collect();
         outcome.event_count = i64::try_from(events.len()).unwrap_or(i64::MAX);
+        if !parsed.skipped.is_empty() {
+            // What parsed is applied; the delivery stays failed so that a fixed parser can
+            // apply the rest with `wacloud webhooks reprocess`.
+            let mut why = format!(
+                "{} element(s) left out because they do not parse: {}",
+                parsed.skipped.len(),
+                parsed.skipped.join("; ")
+            );
+            if why.len() > 2000 {
+                let cut = (0..=2000).rev().find(|i| why.is_char_boundary(*i)).unwrap_or(0);
+                why.truncate(cut);
+                why.push('…');
+            }
+            outcome.state = WebhookState::Failed;
+            outcome.error = Some(why);
+        }
         Self {
             outcome,
             touch,

@@ -37,6 +37,13 @@ pub fn validate_content(content: &OutboundContent) -> Result<(), CoreError> {
                     "message_text is empty",
                 ));
             }
+            if body.contains('\0') {
+                return Err(CoreError::invalid(
+                    "invalid_text",
+                    "message_text",
+                    "message_text contains a NUL character, which WhatsApp cannot carry",
+                ));
+            }
             let n = body.chars().count();
             if n > MAX_TEXT_CHARS {
                 return Err(CoreError::invalid(
@@ -68,7 +75,7 @@ pub fn validate_content(content: &OutboundContent) -> Result<(), CoreError> {
                 ));
             }
             for (i, p) in body_parameters.iter().enumerate() {
-                if p.contains('\n') || p.contains('\t') || p.contains("     ") {
+                if p.contains('\n') || p.contains('\t') || p.contains('\0') || p.contains("     ") {
                     return Err(CoreError::invalid(
                         "invalid_template_parameter",
                         "template.body_parameters",
