@@ -46,6 +46,7 @@ pub async fn handshake(state: web::Data<AppState>, q: web::Query<Handshake>) -> 
     ) {
         Ok(challenge) => HttpResponse::Ok()
             .content_type("text/plain; charset=utf-8")
+            .insert_header(("x-content-type-options", "nosniff"))
             .body(challenge.to_owned()),
         Err(e) => ApiError::new(
             StatusCode::FORBIDDEN,
