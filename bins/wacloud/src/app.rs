@@ -16,7 +16,7 @@ use wacloud_core::changes::ChangeFeed;
 use wacloud_core::outbound::{OutboundRequest, SendFailure, SendReceipt};
 use wacloud_core::ports::{Clock, Messenger, Store, SystemClock};
 use wacloud_core::usecases::ingest::OurNumbers;
-use wacloud_core::usecases::ingest_batch::IngestBatcher;
+use wacloud_core::usecases::ingest_batch::{BatcherConfig, IngestBatcher};
 use wacloud_graph::GraphClient;
 use wacloud_sandbox::{Sandbox, SandboxConfig};
 use wacloud_store::{DbStore, StoreOptions};
@@ -311,8 +311,12 @@ impl Application {
             Arc::clone(&store_port),
             our_numbers.clone(),
             Arc::clone(&clock),
-            settings.writer_batch,
-            MAX_EVENTS_PER_BATCH,
+            BatcherConfig {
+                max_deliveries: settings.writer_batch,
+                max_events: MAX_EVENTS_PER_BATCH,
+                inline_limit: settings.ingest_inline_limit,
+                parse: Arc::new(crate::glue::webhook::parse_delivery),
+            },
         );
         let (stop_tx, stopping) = watch::channel(false);
         let state = AppState {
@@ -464,9 +468,6 @@ impl Application {
             self.state.clone(),
             stop_tx.subscribe(),
         ));
-        tokio::spawn(crate::worker::recover_webhooks(Arc::new(
-            self.state.clone(),
-        )));
         let result = self.server.await;
         let _ = stop_tx.send(true);
         let _ = queue.await;

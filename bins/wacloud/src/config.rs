@@ -32,6 +32,7 @@ struct Raw {
     wacloud_queue_workers: Option<String>,
     wacloud_read_pool_size: Option<String>,
     wacloud_writer_batch: Option<String>,
+    wacloud_ingest_inline_limit: Option<String>,
     wacloud_sqlite_sync: Option<String>,
     wacloud_db_pool_size: Option<String>,
     wacloud_db_timeout_ms: Option<String>,
@@ -104,6 +105,9 @@ pub struct Settings {
     pub read_pool_size: u32,
     /// `WACLOUD_WRITER_BATCH`: most write jobs committed together (1 = one commit per job).
     pub writer_batch: usize,
+    /// `WACLOUD_INGEST_INLINE_LIMIT`, default 32: webhook batches of more deliveries than this
+    /// are stored and answered first, their effects applied right after (0: always).
+    pub ingest_inline_limit: usize,
     /// `WACLOUD_SQLITE_SYNC`: `full` (default; an acknowledged delivery survives power loss) or
     /// `normal` (survives process crashes only).
     pub sqlite_full_sync: bool,
@@ -316,6 +320,12 @@ impl Settings {
                 )?
                 .clamp(1, 86_400),
             ),
+            ingest_inline_limit: usize::try_from(parse_num(
+                "WACLOUD_INGEST_INLINE_LIMIT",
+                raw.wacloud_ingest_inline_limit,
+                32,
+            )?)
+            .unwrap_or(32),
             writer_batch: usize::try_from(parse_num(
                 "WACLOUD_WRITER_BATCH",
                 raw.wacloud_writer_batch,

@@ -1,6 +1,5 @@
 //! Background work: the outbound queue, and deliveries stored but not yet processed.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Duration as ChronoDuration;
@@ -105,24 +104,6 @@ pub async fn reprocess_pending(
         }
     }
     Ok((done, failed))
-}
-
-/// At start-up: processes deliveries stored but never processed (a crash between the two).
-pub async fn recover_webhooks(state: Arc<AppState>) {
-    match reprocess_pending(
-        state.store.as_ref(),
-        &state.our_numbers,
-        state.clock.as_ref(),
-        false,
-    )
-    .await
-    {
-        Ok((0, 0)) => {}
-        Ok((done, failed)) => {
-            tracing::info!(done, failed, "processed stored webhooks left unprocessed");
-        }
-        Err(e) => tracing::warn!(error = %e, "cannot process stored webhooks"),
-    }
 }
 
 /// `wacloud webhooks reprocess`: opens the database of `settings` and reprocesses.

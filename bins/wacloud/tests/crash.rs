@@ -22,6 +22,9 @@ fn start(db: &std::path::Path, port: u16) -> Child {
         .env("WACLOUD_BIND", format!("127.0.0.1:{port}"))
         .env("WHATSAPP_APP_SECRET", SECRET)
         .env("RUST_LOG", "error")
+        // Defer effects for all but the smallest batches, so that kills also land between a
+        // delivery's commit and its effects: the restarted server must apply them once.
+        .env("WACLOUD_INGEST_INLINE_LIMIT", "2")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -397,3 +397,62 @@ async fn a_database_that_is_down_gets_503_so_meta_retries() {
         .await;
     assert_eq!(status, 503);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_load_deliveries_are_answered_first_and_applied_right_after() {
+    // Inline limit 0: every delivery is stored, answered, then applied by the backlog.
+    let app = spawn(&[("WACLOUD_INGEST_INLINE_LIMIT", "0")]).await;
+    let mut posts = Vec::new();
+    for i in 0..40 {
+        let from = format!("155500001{:02}", i % 8);
+        posts.push(inbound_text(
+            PHONE_NUMBER_ID,
+            &from,
+            &format!("wamid.bl{i}"),
+            1_730_000_000 + i,
+            "queued",
+            "B",
+        ));
+    }
+    posts.push(common::status_body(
+        PHONE_NUMBER_ID,
+        "wamid.blout",
+        "sent",
+        1_730_000_100,
+        "15550000100",
+    ));
+    posts.push(common::status_body(
+        PHONE_NUMBER_ID,
+        "wamid.blout",
+        "read",
+        1_730_000_102,
+        "15550000100",
+    ));
+    posts.push(posts[0].clone()); // an exact redelivery
+    let answers = futures::future::join_all(posts.iter().map(|b| app.post_webhook_json(b))).await;
+    for (status, a) in &answers {
+        assert_eq!(*status, 200, "{a}");
+    }
+    assert!(
+        answers.iter().any(|(_, a)| a["state"] == "received"),
+        "deferred: {answers:?}"
+    );
+    let stats = app
+        .wait_for(10, "the backlog applied", || async {
+            let s = app.stats().await;
+            (s["webhooks"]["received"] == 0 && s["received_messages"] == 40).then_some(s)
+        })
+        .await;
+    assert_eq!(stats["webhooks"]["total"], 42, "{stats}");
+    assert_eq!(stats["webhooks"]["processed"], 42);
+    assert_eq!(stats["unread_messages"], 40);
+    let (_, c) = app.get("/api/whatsapp/contacts?limit=200").await;
+    assert_eq!(c["unread_count"], 40, "one increment per message: {c}");
+    let out = app
+        .all_messages("")
+        .await
+        .into_iter()
+        .find(|m| m["message_id"] == "wamid.blout")
+        .unwrap();
+    assert_eq!(out["status"], "read");
+}

@@ -107,7 +107,7 @@ fn delivery(app: &TestApp, k: u32) -> Vec<u8> {
         &app.phone_number_id,
         &from,
         &format!("wamid.restart.{k}"),
-        1_800_000_000 + i64::from(k),
+        1_780_000_000 + i64::from(k),
         &format!("message {k}"),
         "Restart",
     ))

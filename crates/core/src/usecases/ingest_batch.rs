@@ -9,7 +9,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{mpsc, oneshot};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::contact::Contact;
 use crate::events::WebhookEvent;
@@ -20,7 +23,7 @@ use crate::usecases::ingest::{
     apply, apply_status, duplicate, e164, ensure_contact, inbound_row, ingest_planned, is_notice,
     opens_window, preview, stored, IngestOutcome, OurNumbers, Plan,
 };
-use crate::webhook::{NewWebhook, WebhookOutcome};
+use crate::webhook::{NewWebhook, WebhookOutcome, WebhookState};
 
 /// Stores and applies many deliveries in one transaction; one result per delivery, in order.
 /// Effects are the same as [`crate::usecases::ingest::ingest`] applied one by one. If the batch
@@ -391,6 +394,137 @@ fn placeholder(s: &StatusUpdate) -> NewMessage {
     }
 }
 
+/// Turns a stored delivery's bytes into events (Meta's JSON is the binary's business).
+pub type Parser = Arc<dyn Fn(&[u8], DateTime<Utc>) -> Result<ParsedDelivery, String> + Send + Sync>;
+
+/// Stores deliveries raw, to be applied by the backlog processor: state `received` (or the
+/// final `failed`/`foreign` when there is nothing to apply). Returns one result per delivery
+/// and how many were left `received`.
+async fn store_many(
+    store: &dyn Store,
+    ours: &OurNumbers,
+    items: Vec<(NewWebhook, Result<ParsedDelivery, String>)>,
+    now: DateTime<Utc>,
+) -> (Vec<Result<IngestOutcome, StoreError>>, usize) {
+    let planned: Vec<(NewWebhook, WebhookOutcome)> = items
+        .into_iter()
+        .map(|(d, p)| {
+            let mut o = Plan::new(ours, p, now).outcome;
+            if o.state == WebhookState::Processed || (o.state == WebhookState::Failed && o.event_count > 0) {
+                // Applied (and its final state decided) by the backlog processor.
+                o.state = WebhookState::Received;
+                o.error = None;
+            }
+            (d, o)
+        })
+        .collect();
+    let n = planned.len();
+    let job = move |r: &mut dyn Repos| {
+        let rows: Vec<(&NewWebhook, &WebhookOutcome)> = planned.iter().map(|(d, o)| (d, o)).collect();
+        let fresh = r.insert_webhooks(&rows)?;
+        let mut waiting = 0;
+        let out = planned
+            .iter()
+            .zip(fresh)
+            .map(|((d, o), is_new)| {
+                if !is_new {
+                    return duplicate();
+                }
+                if o.state == WebhookState::Received {
+                    waiting += 1;
+                }
+                stored(&d.id, o)
+            })
+            .collect::<Vec<_>>();
+        Ok((out, waiting))
+    };
+    match crate::ports::write(store, job).await {
+        Ok((out, waiting)) => (out.into_iter().map(Ok).collect(), waiting),
+        Err(e) => (vec![Err(e); n], 0),
+    }
+}
+
+/// Applies stored `received` deliveries, oldest first, in batches of `limit`; returns how many
+/// were applied. Effects are idempotent, so a delivery applied twice (two instances, or a crash
+/// between effects and the state change, which share one transaction anyway) has one effect.
+///
+/// # Errors
+/// [`StoreError`] when the database fails.
+pub async fn process_backlog(
+    store: &dyn Store,
+    ours: &OurNumbers,
+    parse: &Parser,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> Result<usize, StoreError> {
+    let pending = crate::ports::read(store, move |r| r.pending_webhooks(false, limit)).await?;
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let plans: Vec<(String, Plan)> = pending
+        .into_iter()
+        .map(|w| (w.id, Plan::new(ours, parse(&w.body, now), now)))
+        .collect();
+    let n = plans.len();
+    let shared = Arc::new(plans);
+    let batch = Arc::clone(&shared);
+    let all = crate::ports::write(store, move |r| {
+        let mut touched: HashSet<&str> = HashSet::new();
+        let mut events: Vec<&WebhookEvent> = Vec::new();
+        for (_, plan) in batch.iter() {
+            for pid in &plan.touch {
+                if touched.insert(pid.as_str()) {
+                    r.touch_session(pid, now)?;
+                }
+            }
+            events.extend(plan.events.iter());
+        }
+        apply_events(r, &events, now)?;
+        for (id, plan) in batch.iter() {
+            r.finish_webhook(id, &plan.outcome)?;
+        }
+        Ok(())
+    })
+    .await;
+    match all {
+        Ok(()) => Ok(n),
+        Err(e @ StoreError::Unavailable(_)) => Err(e),
+        // One delivery's effects fail the batch: apply them one by one instead.
+        Err(_) => {
+            for (id, plan) in shared.iter() {
+                let plan = plan.clone();
+                let id = id.clone();
+                let one = crate::ports::write(store, {
+                    let plan = plan.clone();
+                    let id = id.clone();
+                    move |r| {
+                        for pid in &plan.touch {
+                            r.touch_session(pid, now)?;
+                        }
+                        for e in &plan.events {
+                            apply(r, e, now)?;
+                        }
+                        r.finish_webhook(&id, &plan.outcome)
+                    }
+                })
+                .await;
+                match one {
+                    Ok(()) => {}
+                    Err(e @ StoreError::Unavailable(_)) => return Err(e),
+                    Err(e) => {
+                        let mut failed = plan.outcome.clone();
+                        failed.state = WebhookState::Failed;
+                        failed.event_count = 0;
+                        failed.error = Some(e.to_string());
+                        crate::ports::write(store, move |r| r.finish_webhook(&id, &failed)).await?;
+                    }
+                }
+            }
+            Ok(n)
+        }
+    }
+}
+
 struct Submission {
     delivery: NewWebhook,
     parsed: Result<ParsedDelivery, String>,
@@ -411,20 +545,79 @@ impl std::fmt::Debug for Submission {
     }
 }
 
+/// How the batcher works.
+#[derive(Clone)]
+pub struct BatcherConfig {
+    /// Most deliveries in one transaction (`1` commits each delivery on its own, effects
+    /// included: no deferral then).
+    pub max_deliveries: usize,
+    /// A batch stops growing past this many events.
+    pub max_events: usize,
+    /// Batches of more deliveries than this are stored raw and answered at once; their effects
+    /// follow right after, in the background (Meta's "answer fast": durable first, heavy work
+    /// after). While such a backlog exists, every delivery joins it, so effects keep Meta's
+    /// order.
+    pub inline_limit: usize,
+    /// Parses stored bodies for the backlog.
+    pub parse: Parser,
+}
+
+impl std::fmt::Debug for BatcherConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BatcherConfig")
+            .field("max_deliveries", &self.max_deliveries)
+            .field("max_events", &self.max_events)
+            .field("inline_limit", &self.inline_limit)
+            .finish_non_exhaustive()
+    }
+}
+
 impl IngestBatcher {
-    /// Starts the batching task on the current tokio runtime. A batch holds at most
-    /// `max_deliveries` deliveries and stops growing past `max_events` events; `max_deliveries
-    /// = 1` commits each delivery on its own.
+    /// Starts the batching task and the backlog processor on the current tokio runtime. The
+    /// processor also applies, at once, deliveries a previous run stored but did not apply.
     #[must_use]
     pub fn start(
         store: Arc<dyn Store>,
         ours: OurNumbers,
         clock: Arc<dyn Clock>,
-        max_deliveries: usize,
-        max_events: usize,
+        config: BatcherConfig,
     ) -> Self {
         let (tx, mut rx) = mpsc::unbounded_channel::<Submission>();
-        let max_deliveries = max_deliveries.max(1);
+        let max_deliveries = config.max_deliveries.max(1);
+        let max_events = config.max_events;
+        let inline_limit = if max_deliveries == 1 { usize::MAX } else { config.inline_limit };
+        let backlog = Arc::new(AtomicUsize::new(0));
+        let wake = Arc::new(Notify::new());
+        {
+            let (store, ours, clock, backlog, wake) = (
+                Arc::clone(&store),
+                ours.clone(),
+                Arc::clone(&clock),
+                Arc::clone(&backlog),
+                Arc::clone(&wake),
+            );
+            let parse = config.parse.clone();
+            let limit = i64::try_from(max_deliveries.max(64)).unwrap_or(512);
+            tokio::spawn(async move {
+                loop {
+                    match process_backlog(store.as_ref(), &ours, &parse, clock.now(), limit).await {
+                        Ok(0) => {
+                            backlog.store(0, Ordering::SeqCst);
+                            tokio::select! {
+                                () = wake.notified() => {}
+                                () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                            }
+                        }
+                        Ok(n) => {
+                            let _ = backlog.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
+                                Some(b.saturating_sub(n))
+                            });
+                        }
+                        Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
+                    }
+                }
+            });
+        }
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut events = first.parsed.as_ref().map_or(0, |p| p.events.len());
@@ -439,14 +632,25 @@ impl IngestBatcher {
                     }
                 }
                 let mut replies = Vec::with_capacity(batch.len());
-                let items = batch
+                let items: Vec<_> = batch
                     .into_iter()
                     .map(|s| {
                         replies.push(s.reply);
                         (s.delivery, s.parsed)
                     })
                     .collect();
-                let results = ingest_many(store.as_ref(), &ours, items, clock.now()).await;
+                let defer = backlog.load(Ordering::SeqCst) > 0 || items.len() > inline_limit;
+                let results = if defer {
+                    let (results, waiting) =
+                        store_many(store.as_ref(), &ours, items, clock.now()).await;
+                    if waiting > 0 {
+                        backlog.fetch_add(waiting, Ordering::SeqCst);
+                        wake.notify_one();
+                    }
+                    results
+                } else {
+                    ingest_many(store.as_ref(), &ours, items, clock.now()).await
+                };
                 for (reply, result) in replies.into_iter().zip(results) {
                     let _ = reply.send(result);
                 }
