@@ -56,7 +56,11 @@ async fn customer_writes(
         .headers()
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/json"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
     if !json {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

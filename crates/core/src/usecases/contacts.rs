@@ -35,7 +35,9 @@ fn check_update(u: &ContactUpdate) -> Result<(), CoreError> {
     let nul = |s: &Option<String>| s.as_deref().is_some_and(|v| v.contains('\0'));
     if nul(&u.display_name)
         || nul(&u.business_name)
-        || u.tags.as_ref().is_some_and(|t| t.iter().any(|x| x.contains('\0')))
+        || u.tags
+            .as_ref()
+            .is_some_and(|t| t.iter().any(|x| x.contains('\0')))
     {
         return Err(CoreError::invalid(
             "invalid_request",

@@ -190,7 +190,9 @@ impl Plan {
             .filter(|e| e.phone_number_id().is_none_or(|p| ours.contains(p)))
             .map(|e| match e {
                 // Account-wide events name no number; a server for one number shows them on it.
-                WebhookEvent::Account(mut a) if a.phone_number_id.is_none() && ours.0.len() == 1 => {
+                WebhookEvent::Account(mut a)
+                    if a.phone_number_id.is_none() && ours.0.len() == 1 =>
+                {
                     a.phone_number_id = ours.0.first().cloned();
                     WebhookEvent::Account(a)
                 }
@@ -207,7 +209,10 @@ impl Plan {
                 parsed.skipped.join("; ")
             );
             if why.len() > 2000 {
-                let cut = (0..=2000).rev().find(|i| why.is_char_boundary(*i)).unwrap_or(0);
+                let cut = (0..=2000)
+                    .rev()
+                    .find(|i| why.is_char_boundary(*i))
+                    .unwrap_or(0);
                 why.truncate(cut);
                 why.push('…');
             }

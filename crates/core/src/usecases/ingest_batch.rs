@@ -410,7 +410,9 @@ async fn store_many(
         .into_iter()
         .map(|(d, p)| {
             let mut o = Plan::new(ours, p, now).outcome;
-            if o.state == WebhookState::Processed || (o.state == WebhookState::Failed && o.event_count > 0) {
+            if o.state == WebhookState::Processed
+                || (o.state == WebhookState::Failed && o.event_count > 0)
+            {
                 // Applied (and its final state decided) by the backlog processor.
                 o.state = WebhookState::Received;
                 o.error = None;
@@ -420,7 +422,8 @@ async fn store_many(
         .collect();
     let n = planned.len();
     let job = move |r: &mut dyn Repos| {
-        let rows: Vec<(&NewWebhook, &WebhookOutcome)> = planned.iter().map(|(d, o)| (d, o)).collect();
+        let rows: Vec<(&NewWebhook, &WebhookOutcome)> =
+            planned.iter().map(|(d, o)| (d, o)).collect();
         let fresh = r.insert_webhooks(&rows)?;
         let mut waiting = 0;
         let out = planned
@@ -585,7 +588,11 @@ impl IngestBatcher {
         let (tx, mut rx) = mpsc::unbounded_channel::<Submission>();
         let max_deliveries = config.max_deliveries.max(1);
         let max_events = config.max_events;
-        let inline_limit = if max_deliveries == 1 { usize::MAX } else { config.inline_limit };
+        let inline_limit = if max_deliveries == 1 {
+            usize::MAX
+        } else {
+            config.inline_limit
+        };
         let backlog = Arc::new(AtomicUsize::new(0));
         let wake = Arc::new(Notify::new());
         {
