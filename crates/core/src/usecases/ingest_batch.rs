@@ -604,7 +604,8 @@ impl IngestBatcher {
                 Arc::clone(&wake),
             );
             let parse = config.parse.clone();
-            let limit = i64::try_from(max_deliveries.max(64)).unwrap_or(512);
+            // Small backlog batches keep the single writer free for new deliveries in between.
+            let limit = i64::try_from(max_deliveries.clamp(1, 64)).unwrap_or(64);
             tokio::spawn(async move {
                 loop {
                     match process_backlog(store.as_ref(), &ours, &parse, clock.now(), limit).await {
