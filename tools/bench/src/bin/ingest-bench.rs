@@ -175,7 +175,9 @@ async fn run_mode(args: &Args, mode: &str) -> Outcome {
             Ok(r) => r.json().await.unwrap_or_default(),
             Err(_) => serde_json::Value::Null,
         };
-        if s["webhooks"]["received"].as_u64() == Some(0) || drained.elapsed() > Duration::from_secs(600) {
+        if s["webhooks"]["received"].as_u64() == Some(0)
+            || drained.elapsed() > Duration::from_secs(600)
+        {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
