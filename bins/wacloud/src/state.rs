@@ -3,8 +3,11 @@
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
+use tokio::sync::Notify;
 use wacloud_core::ports::{Clock, Messenger, Store};
+use wacloud_core::queue::SendingGate;
 use wacloud_core::usecases::ingest::OurNumbers;
+use wacloud_core::usecases::queue::QueuePolicy;
 use wacloud_sandbox::Sandbox;
 
 use crate::config::Settings;
@@ -70,6 +73,12 @@ pub struct AppState {
     pub sandbox: Option<Arc<Sandbox>>,
     /// Runtime alerts.
     pub alerts: Arc<Alerts>,
+    /// Pauses all sending while Meta refuses the access token.
+    pub gate: Arc<SendingGate>,
+    /// Wakes the queue worker when work was queued.
+    pub queue_wake: Arc<Notify>,
+    /// How the queue decides about sends whose outcome it cannot see.
+    pub queue_policy: QueuePolicy,
 }
 
 impl std::fmt::Debug for AppState {

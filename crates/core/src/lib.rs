@@ -13,6 +13,7 @@
 pub mod contact;
 pub mod error;
 pub mod events;
+pub mod idempotency;
 pub mod message;
 pub mod outbound;
 pub mod phone;

@@ -68,6 +68,40 @@ impl OutboundContent {
     }
 }
 
+/// A template as wacloud stored it (`whatsapp_templates`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredTemplate {
+    /// Name.
+    pub name: String,
+    /// Language code.
+    pub language: String,
+    /// Meta's status (`APPROVED`, `PAUSED`, `REJECTED`, …), if known.
+    pub status: Option<String>,
+    /// Meta's components, JSON text, if known.
+    pub components: Option<String>,
+}
+
+impl StoredTemplate {
+    /// Whether Meta lets this template be sent: approved, or status not known.
+    #[must_use]
+    pub fn sendable(&self) -> bool {
+        self.status.as_deref().is_none_or(|s| {
+            let s = s.to_ascii_uppercase();
+            !matches!(
+                s.as_str(),
+                "REJECTED"
+                    | "PAUSED"
+                    | "DISABLED"
+                    | "PENDING"
+                    | "PENDING_DELETION"
+                    | "DELETED"
+                    | "IN_APPEAL"
+                    | "LIMIT_EXCEEDED"
+            )
+        })
+    }
+}
+
 /// One message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundRequest {

@@ -7,13 +7,20 @@
 //! [`GraphClientBuilder::pacer`](crate::GraphClientBuilder::pacer). A `Pacer` is
 //! cheap to clone and clones share their budgets, so one pacer can serve several
 //! clients of the same number.
+//!
+//! A queue worker that must not wait for one slow recipient takes the two budgets
+//! apart: [`Pacer::try_recipient`] (never waits: the recipient's slot now, or how
+//! long until it is free) and then [`Pacer::until_number_ready`]. When Meta answers
+//! 130429 anyway, [`Pacer::pause`] holds the whole number; on 131056,
+//! [`Pacer::pause_recipient`] holds that recipient only.
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::error::GraphError;
 
@@ -25,10 +32,15 @@ pub const MAX_MESSAGES_PER_SECOND: u32 = 1000;
 /// about one message every 6 seconds).
 pub const DEFAULT_PAIR_INTERVAL: Duration = Duration::from_secs(6);
 
+/// The throughput of a number that is also used in the WhatsApp Business app
+/// (coexistence), in messages per second.
+pub const SHARED_NUMBER_MESSAGES_PER_SECOND: u32 = 20;
+
 /// The pacer's limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacerConfig {
     messages_per_second: u32,
+    burst: Option<u32>,
     pair_interval: Duration,
     pair_burst: u32,
 }
@@ -38,6 +50,7 @@ impl Default for PacerConfig {
     fn default() -> Self {
         Self {
             messages_per_second: DEFAULT_MESSAGES_PER_SECOND,
+            burst: None,
             pair_interval: DEFAULT_PAIR_INTERVAL,
             pair_burst: 1,
         }
@@ -55,6 +68,29 @@ impl PacerConfig {
     pub fn messages_per_second(mut self, n: u32) -> Self {
         self.messages_per_second = n;
         self
+    }
+
+    /// How many messages the number may send at once before the per-second spacing
+    /// applies (at least 1). Default: 25 ms worth of messages, at least 1 (2 at 80/s,
+    /// 25 at 1000/s) — enough to absorb timer lateness without ever exceeding the
+    /// rate by more than that over any window. Meta measures throughput over short
+    /// windows, so a burst of a whole second's budget (governor's default) risks
+    /// 130429.
+    pub fn burst(mut self, n: u32) -> Self {
+        self.burst = Some(n);
+        self
+    }
+
+    /// The number's burst in force: the one set with [`PacerConfig::burst`], else
+    /// 25 ms worth of messages (at least 1).
+    pub fn effective_burst(&self) -> u32 {
+        self.burst
+            .unwrap_or_else(|| (self.messages_per_second / 40).max(1))
+    }
+
+    /// The number's throughput in messages per second.
+    pub fn rate(&self) -> u32 {
+        self.messages_per_second
     }
 
     /// The spacing between two messages to the same recipient (non-zero).
@@ -76,6 +112,10 @@ struct Inner {
     number: DefaultDirectRateLimiter,
     pairs: DefaultKeyedRateLimiter<String>,
     calls: AtomicU64,
+    /// Until when the whole number is held (after 130429).
+    paused_until: Mutex<Option<Instant>>,
+    /// Until when single recipients are held (after 131056).
+    recipient_pauses: Mutex<HashMap<String, Instant>>,
 }
 
 /// Paces sends for one business number. See the [module docs](self).
@@ -131,23 +171,35 @@ impl Pacer {
                 "the per-recipient burst must be at least 1".into(),
             ));
         }
+        if config.burst == Some(0) {
+            return Err(GraphError::Config(
+                "the number's burst must be at least 1".into(),
+            ));
+        }
         Ok(Self::build(config))
     }
 
     fn build(config: PacerConfig) -> Self {
         let mps = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
+        let number_burst = NonZeroU32::new(config.effective_burst()).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.pair_burst).unwrap_or(NonZeroU32::MIN);
         let pair_quota = Quota::with_period(config.pair_interval)
             .unwrap_or_else(|| Quota::with_period(DEFAULT_PAIR_INTERVAL).expect("non-zero"))
             .allow_burst(burst);
         Self {
             inner: Arc::new(Inner {
-                number: RateLimiter::direct(Quota::per_second(mps)),
+                number: RateLimiter::direct(Quota::per_second(mps).allow_burst(number_burst)),
                 pairs: RateLimiter::keyed(pair_quota),
                 config,
                 calls: AtomicU64::new(0),
+                paused_until: Mutex::new(None),
+                recipient_pauses: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    fn key(recipient: &str) -> String {
+        recipient.trim_start_matches('+').to_owned()
     }
 
     /// The limits in force.
@@ -159,13 +211,88 @@ impl Pacer {
     /// both the recipient's spacing and the number's throughput, and takes the slot.
     /// The recipient's slot is taken first, so waiting for one slow recipient does
     /// not hold the number's budget.
+    /// Recipients and the number held by [`Pacer::pause_recipient`] and
+    /// [`Pacer::pause`] wait for the hold to end first.
     pub async fn until_ready(&self, recipient: &str) {
-        let key = recipient.trim_start_matches('+').to_owned();
+        let key = Self::key(recipient);
+        while let Some(d) = self.recipient_paused_for(&key) {
+            tokio::time::sleep(d).await;
+        }
         self.inner.pairs.until_key_ready(&key).await;
+        self.until_number_ready().await;
+    }
+
+    /// Takes the recipient's slot now if it is free (and the recipient is not held),
+    /// without waiting; otherwise says how long until it is free, and takes nothing.
+    /// Follow a success with [`Pacer::until_number_ready`].
+    pub fn try_recipient(&self, recipient: &str) -> Result<(), Duration> {
+        let key = Self::key(recipient);
+        if let Some(d) = self.recipient_paused_for(&key) {
+            return Err(d);
+        }
+        match self.inner.pairs.check_key(&key) {
+            Ok(()) => Ok(()),
+            Err(not_until) => {
+                let now = governor::clock::Clock::now(self.inner.pairs.clock());
+                Err(not_until.wait_time_from(now).max(Duration::from_millis(1)))
+            }
+        }
+    }
+
+    /// Waits until the number may send one more message (after any hold from
+    /// [`Pacer::pause`]) and takes that slot.
+    pub async fn until_number_ready(&self) {
+        while let Some(d) = self.paused_for() {
+            tokio::time::sleep(d).await;
+        }
         self.inner.number.until_ready().await;
         if self.inner.calls.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             self.inner.pairs.retain_recent();
             self.inner.pairs.shrink_to_fit();
+            if let Ok(mut m) = self.inner.recipient_pauses.lock() {
+                let now = Instant::now();
+                m.retain(|_, until| *until > now);
+            }
         }
+    }
+
+    /// Holds the whole number for `d` (Meta answered 130429: the throughput was
+    /// exceeded). A longer hold already in force is kept.
+    pub fn pause(&self, d: Duration) {
+        let until = Instant::now() + d;
+        if let Ok(mut p) = self.inner.paused_until.lock() {
+            if p.is_none_or(|cur| cur < until) {
+                *p = Some(until);
+            }
+        }
+    }
+
+    /// How much longer the number is held, if it is.
+    pub fn paused_for(&self) -> Option<Duration> {
+        let until = (*self.inner.paused_until.lock().ok()?)?;
+        until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+    }
+
+    /// Holds one recipient for `d` (Meta answered 131056: too many messages to this
+    /// recipient); the others are not affected.
+    pub fn pause_recipient(&self, recipient: &str, d: Duration) {
+        let until = Instant::now() + d;
+        if let Ok(mut m) = self.inner.recipient_pauses.lock() {
+            let e = m.entry(Self::key(recipient)).or_insert(until);
+            if *e < until {
+                *e = until;
+            }
+        }
+    }
+
+    /// How much longer `recipient` is held by [`Pacer::pause_recipient`], if it is.
+    pub fn recipient_paused_for(&self, recipient: &str) -> Option<Duration> {
+        let key = Self::key(recipient);
+        let m = self.inner.recipient_pauses.lock().ok()?;
+        m.get(&key)?
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
     }
 }

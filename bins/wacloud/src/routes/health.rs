@@ -19,6 +19,19 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         })
         .collect();
     alerts.extend(state.alerts.list());
+    let pause = state.gate.paused();
+    if let Some(p) = &pause {
+        // One alert for the whole pause, however many sends Meta refused.
+        alerts.push(Alert {
+            code: "token_invalid".into(),
+            message: format!(
+                "Meta refused the access token ({}{}): sending is paused and queued messages wait — nothing is dropped. wacloud tries the token every {} s and resumes by itself once it works; set a valid WHATSAPP_API_TOKEN if it has expired.",
+                p.code.map(|c| format!("error {c}: ")).unwrap_or_default(),
+                p.reason,
+                s.token_probe_interval.as_secs()
+            ),
+        });
+    }
     let (status, code) = match (&db, alerts.is_empty()) {
         (Err(_), _) => ("down", actix_web::http::StatusCode::SERVICE_UNAVAILABLE),
         (Ok(()), true) => ("ok", actix_web::http::StatusCode::OK),
@@ -45,6 +58,11 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             "status": if db.is_ok() { "ok" } else { "unavailable" },
         },
         "alerts": alerts,
+        "sending": {
+            "paused": pause.is_some(),
+            "paused_since": pause.as_ref().map(|p| p.since),
+            "messages_per_second": s.messages_per_second,
+        },
         "version": env!("CARGO_PKG_VERSION"),
     });
     if let Some(sb) = &state.sandbox {

@@ -2,8 +2,10 @@
 //! core's use cases.
 
 pub mod assets;
+pub mod batches;
 pub mod contacts;
 pub mod health;
+pub mod idempotency;
 pub mod messages;
 pub mod send;
 pub mod stats;

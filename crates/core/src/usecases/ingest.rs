@@ -356,8 +356,8 @@ fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Resu
             }
         }
     }
-    let id = match message {
-        Some(m) => m.id,
+    let (id, queue_id) = match message {
+        Some(m) => (m.id, m.queue_id),
         None => {
             // Unknown wamid (sent by another tool, or its send is not committed yet): keep a
             // placeholder that the send joins when it lands.
@@ -387,7 +387,7 @@ fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Resu
                 payload: None,
             };
             r.insert_message(&row)?;
-            id
+            (id, None)
         }
     };
     let change = StatusChange {
@@ -398,6 +398,17 @@ fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Resu
         pricing_category: s.pricing_category.clone(),
     };
     r.apply_status(&id, &change)?;
+    if let Some(q) = queue_id {
+        // The queue item that sent it learns what happened (also when its send's answer was lost).
+        crate::usecases::queue::reconcile_from_status(
+            r,
+            &q,
+            &id,
+            &s.status,
+            s.error.as_ref(),
+            now,
+        )?;
+    }
     if s.status == MessageStatus::Failed
         && s.error.as_ref().and_then(|e| e.code) == Some(UNDELIVERABLE)
     {

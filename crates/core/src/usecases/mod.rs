@@ -2,5 +2,7 @@
 
 pub mod bulk;
 pub mod contacts;
+pub mod idempotency;
 pub mod ingest;
+pub mod queue;
 pub mod send;
