@@ -11,15 +11,17 @@
 //! A queue worker that must not wait for one slow recipient takes the two budgets
 //! apart: [`Pacer::try_recipient`] (never waits: the recipient's slot now, or how
 //! long until it is free) and then [`Pacer::until_number_ready`]. When Meta answers
-//! 130429 anyway, [`Pacer::pause`] holds the whole number; on 131056,
-//! [`Pacer::pause_recipient`] holds that recipient only.
+//! 130429 anyway, [`Pacer::pause`] holds the whole number and [`Pacer::slow_down`]
+//! halves its rate (Meta's real throughput is lower than configured); the rate then
+//! climbs back by a tenth every 5 s without another 130429, up to the configured one.
+//! On 131056, [`Pacer::pause_recipient`] holds that recipient only.
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::error::GraphError;
@@ -109,7 +111,12 @@ impl PacerConfig {
 
 struct Inner {
     config: PacerConfig,
-    number: DefaultDirectRateLimiter,
+    /// The number's limiter at the current rate (rebuilt when the rate changes).
+    number: RwLock<Arc<DefaultDirectRateLimiter>>,
+    /// The current rate: the configured one, or less after [`Pacer::slow_down`].
+    rate: AtomicU32,
+    /// When the rate last changed.
+    rate_changed: Mutex<Instant>,
     pairs: DefaultKeyedRateLimiter<String>,
     calls: AtomicU64,
     /// Until when the whole number is held (after 130429).
@@ -181,20 +188,80 @@ impl Pacer {
 
     fn build(config: PacerConfig) -> Self {
         let mps = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
-        let number_burst = NonZeroU32::new(config.effective_burst()).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.pair_burst).unwrap_or(NonZeroU32::MIN);
         let pair_quota = Quota::with_period(config.pair_interval)
             .unwrap_or_else(|| Quota::with_period(DEFAULT_PAIR_INTERVAL).expect("non-zero"))
             .allow_burst(burst);
         Self {
             inner: Arc::new(Inner {
-                number: RateLimiter::direct(Quota::per_second(mps).allow_burst(number_burst)),
+                number: RwLock::new(Arc::new(Self::limiter(&config, mps.get()))),
+                rate: AtomicU32::new(mps.get()),
+                rate_changed: Mutex::new(Instant::now()),
                 pairs: RateLimiter::keyed(pair_quota),
                 config,
                 calls: AtomicU64::new(0),
                 paused_until: Mutex::new(None),
                 recipient_pauses: Mutex::new(HashMap::new()),
             }),
+        }
+    }
+
+    /// The number's limiter at `rate` messages per second.
+    fn limiter(config: &PacerConfig, rate: u32) -> DefaultDirectRateLimiter {
+        let mps = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
+        let burst = match config.burst {
+            Some(b) => b.min(rate),
+            None => rate / 40,
+        };
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        // (`effective_burst` says the same for the configured rate.)
+        RateLimiter::direct(Quota::per_second(mps).allow_burst(burst))
+    }
+
+    fn set_rate(&self, rate: u32) {
+        if let Ok(mut n) = self.inner.number.write() {
+            *n = Arc::new(Self::limiter(&self.inner.config, rate));
+        }
+        self.inner.rate.store(rate, Ordering::Relaxed);
+    }
+
+    /// The rate in force, in messages per second: the configured one, or less after
+    /// [`Pacer::slow_down`].
+    pub fn current_rate(&self) -> u32 {
+        self.inner.rate.load(Ordering::Relaxed)
+    }
+
+    /// Meta answered 130429 although the pacer kept to its rate: the number's real
+    /// throughput is lower. Halves the rate (at most once a second, so one burst of
+    /// refusals counts once; never below 1 message per second). It climbs back by a
+    /// tenth of the configured rate every 5 s without another call.
+    pub fn slow_down(&self) {
+        let Ok(mut changed) = self.inner.rate_changed.lock() else {
+            return;
+        };
+        let rate = self.current_rate();
+        if changed.elapsed() < Duration::from_secs(1)
+            && rate < self.inner.config.messages_per_second
+        {
+            return;
+        }
+        self.set_rate((rate / 2).max(1));
+        *changed = Instant::now();
+    }
+
+    /// Climbs back towards the configured rate after [`Pacer::slow_down`].
+    fn recover(&self) {
+        let configured = self.inner.config.messages_per_second;
+        let rate = self.current_rate();
+        if rate >= configured {
+            return;
+        }
+        let Ok(mut changed) = self.inner.rate_changed.lock() else {
+            return;
+        };
+        if changed.elapsed() >= Duration::from_secs(5) {
+            self.set_rate((rate + (configured / 10).max(1)).min(configured));
+            *changed = Instant::now();
         }
     }
 
@@ -245,7 +312,11 @@ impl Pacer {
         while let Some(d) = self.paused_for() {
             tokio::time::sleep(d).await;
         }
-        self.inner.number.until_ready().await;
+        self.recover();
+        let limiter = self.inner.number.read().map(|n| Arc::clone(&n)).ok();
+        if let Some(l) = limiter {
+            l.until_ready().await;
+        }
         if self.inner.calls.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             self.inner.pairs.retain_recent();
             self.inner.pairs.shrink_to_fit();

@@ -21,6 +21,9 @@ pub enum FaultMode {
     Hang,
     /// Accept the message and answer, but never send a status webhook for it.
     NoStatus,
+    /// Lose the request before Meta sees it: nothing is recorded or sent, and the answer never
+    /// comes (held for `hang_ms`, then the connection is answered 502 without a body).
+    Drop,
 }
 
 /// An injected fault: which sends it hits and what it does.
@@ -81,6 +84,8 @@ pub struct Control {
     pub statuses: bool,
     /// Injected faults, tried in order; the first that matches applies.
     pub faults: Vec<Fault>,
+    /// Templates known besides the configured ones, as `[name, language]`.
+    pub templates: Vec<[String; 2]>,
 }
 
 impl Control {
@@ -94,6 +99,7 @@ impl Control {
             token_valid: true,
             statuses: true,
             faults: Vec::new(),
+            templates: Vec::new(),
         }
     }
 
@@ -119,6 +125,7 @@ pub(crate) struct ControlPatch {
     token_valid: Option<bool>,
     statuses: Option<bool>,
     faults: Option<Vec<Fault>>,
+    templates: Option<Vec<[String; 2]>>,
 }
 
 impl ControlPatch {
@@ -146,6 +153,9 @@ impl ControlPatch {
         }
         if let Some(v) = self.faults {
             c.faults = v;
+        }
+        if let Some(v) = self.templates {
+            c.templates = v;
         }
         c
     }

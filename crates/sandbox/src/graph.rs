@@ -260,11 +260,16 @@ pub async fn messages(
                     bad("(#100) The parameters template['name'] and template['language']['code'] are required."),
                 );
             };
-            if !sandbox
+            let known = sandbox
                 .config
                 .templates
                 .contains(&(name.to_owned(), lang.to_owned()))
-            {
+                || sandbox
+                    .control()
+                    .templates
+                    .iter()
+                    .any(|[n, l]| n == name && l == lang);
+            if !known {
                 let details = format!("template name ({name}) does not exist in {lang}");
                 return refuse(
                     &sandbox,
@@ -287,6 +292,10 @@ pub async fn messages(
         .ok()
         .and_then(|mut c| c.take_fault(&to));
     if let Some(f) = &fault {
+        if f.mode == FaultMode::Drop {
+            tokio::time::sleep(Duration::from_millis(f.hang_ms.unwrap_or(60_000))).await;
+            return HttpResponse::BadGateway().finish();
+        }
         if f.mode == FaultMode::Refuse {
             return refuse_code(
                 &sandbox,

@@ -181,7 +181,10 @@ impl Messenger for GraphMessenger {
 
     fn back_off(&self, to: &CustomerKey, class: FailureClass, wait: Duration) {
         match class {
-            FailureClass::RateLimited => self.pacer.pause(wait),
+            FailureClass::RateLimited => {
+                self.pacer.pause(wait);
+                self.pacer.slow_down();
+            }
             FailureClass::PairRateLimited => self.pacer.pause_recipient(pace_key(to), wait),
             _ => {}
         }

@@ -29,7 +29,11 @@ pub struct TestApp {
 
 /// Starts a sandbox-mode server with test settings plus `extra` (NAME, value) pairs.
 pub async fn spawn(extra: &[(&str, &str)]) -> TestApp {
-    let dir = tempfile::tempdir().expect("tempdir");
+    spawn_in(tempfile::tempdir().expect("tempdir"), extra).await
+}
+
+/// As [`spawn`], with the database in `dir` (to start a second server on the same database).
+pub async fn spawn_in(dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp {
     let db_path = dir.path().join("wacloud.db");
     let db = db_path.to_string_lossy().to_string();
     let mut pairs: Vec<(&str, &str)> = vec![
@@ -125,6 +129,25 @@ impl TestApp {
 
     pub async fn stats(&self) -> Value {
         self.get("/api/whatsapp/stats").await.1
+    }
+
+    /// Changes the embedded sandbox's run-time settings (`POST /sandbox/control`).
+    pub async fn sandbox(&self, patch: Value) -> Value {
+        let (status, v) = self.post_json("/sandbox/control", &patch).await;
+        assert_eq!(status, 200, "sandbox control: {v}");
+        v
+    }
+
+    /// What the embedded sandbox counted (`GET /sandbox/counts`).
+    pub async fn counts(&self) -> Value {
+        self.get("/sandbox/counts").await.1
+    }
+
+    /// Stops the server and hands back its database folder.
+    pub async fn stop(self) -> tempfile::TempDir {
+        self.handle.stop(true).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self._dir
     }
 
     /// Every message the history API returns, following the cursor.

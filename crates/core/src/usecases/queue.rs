@@ -300,7 +300,20 @@ pub async fn work_item(
                 } => retry_after_secs.map(Duration::from_secs),
                 _ => None,
             };
-            let wait = messenger.retry_delay(attempts, retry_after);
+            let rate_limited = matches!(
+                class,
+                FailureClass::RateLimited | FailureClass::PairRateLimited
+            );
+            // A rate limit is a refusal before acting: always safe to retry, so it never uses
+            // up the attempts; its back-off grows to about 8 s and is at least 1 s, so the hold
+            // on the number (or recipient) is long enough to matter.
+            let wait = if rate_limited {
+                messenger
+                    .retry_delay(attempts.min(4), retry_after)
+                    .max(Duration::from_secs(1))
+            } else {
+                messenger.retry_delay(attempts, retry_after)
+            };
             react_to_failure(messenger, gate, &to, &failure, wait, now);
             let error = refusal_text(&failure);
             let code = failure.delivery_error().code;
@@ -310,7 +323,7 @@ pub async fn work_item(
                     note: Some(format!("waiting: sending paused — {error}")),
                     undo_attempt: true,
                 },
-                c if c.is_retryable() && attempts < messenger.max_attempts() => {
+                c if c.is_retryable() && (rate_limited || attempts < messenger.max_attempts()) => {
                     QueueOutcome::Retry {
                         retry_at: now + chrono::Duration::from_std(wait).unwrap_or_default(),
                         error: format!("attempt {attempts}: {error}"),
@@ -391,11 +404,14 @@ pub fn reconcile_from_status(
                 item.state,
                 QueueState::Sending | QueueState::Unknown | QueueState::Pending
             ) {
+                let note = if item.state == QueueState::Sending {
+                    "confirmed by Meta's status webhook before its send's answer arrived"
+                } else {
+                    "confirmed by Meta's status webhook after its send's answer was lost; not sent again"
+                };
                 let outcome = QueueOutcome::Sent {
                     message_id: message_id.to_owned(),
-                    note: (item.state != QueueState::Sending).then(|| {
-                        "confirmed by Meta's status webhook (its send's answer was lost)".to_owned()
-                    }),
+                    note: Some(note.to_owned()),
                 };
                 r.finish_queue_item(
                     queue_id,
