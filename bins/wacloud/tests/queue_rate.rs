@@ -57,8 +57,8 @@ async fn a_batch_of_1000_goes_at_80_per_second_once_each_and_never_over_the_cap(
     // The busiest second: the rate plus the pacer's burst of 2.
     let max = c["max_per_second"].as_u64().unwrap();
     assert!(max <= 82, "at most 80/s (+2 burst): {max}");
-    let first = chrono::DateTime::parse_from_rfc3339(c["first_accepted_at"].as_str().unwrap())
-        .unwrap();
+    let first =
+        chrono::DateTime::parse_from_rfc3339(c["first_accepted_at"].as_str().unwrap()).unwrap();
     let last =
         chrono::DateTime::parse_from_rfc3339(c["last_accepted_at"].as_str().unwrap()).unwrap();
     let span = (last - first).num_milliseconds();

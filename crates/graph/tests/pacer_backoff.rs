@@ -52,7 +52,11 @@ async fn the_default_burst_is_25_ms_of_sending() {
     for _ in 0..20 {
         pacer.until_number_ready().await;
     }
-    assert!(t0.elapsed() >= Duration::from_millis(450), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(450),
+        "{:?}",
+        t0.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -63,7 +67,11 @@ async fn a_pause_holds_the_whole_number() {
     assert!(pacer.paused_for().unwrap() > Duration::from_millis(200));
     let t0 = Instant::now();
     pacer.until_number_ready().await;
-    assert!(t0.elapsed() >= Duration::from_millis(250), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t0.elapsed()
+    );
     assert!(pacer.paused_for().is_none());
     let t1 = Instant::now();
     pacer.until_ready("15550000009").await;
@@ -81,7 +89,11 @@ async fn a_recipient_hold_affects_that_recipient_only() {
     assert!(pacer.paused_for().is_none(), "the number is not held");
     let t0 = Instant::now();
     pacer.until_ready("15550000001").await;
-    assert!(t0.elapsed() >= Duration::from_millis(250), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        t0.elapsed()
+    );
 }
 
 #[tokio::test]

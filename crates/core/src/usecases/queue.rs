@@ -404,14 +404,14 @@ pub fn reconcile_from_status(
                 item.state,
                 QueueState::Sending | QueueState::Unknown | QueueState::Pending
             ) {
-                let note = if item.state == QueueState::Sending {
-                    "confirmed by Meta's status webhook before its send's answer arrived"
-                } else {
-                    "confirmed by Meta's status webhook after its send's answer was lost; not sent again"
-                };
+                // A status that beats the send's own answer is the ordinary race: no note. After a
+                // lost answer, say how the item was settled.
+                let note = (item.state != QueueState::Sending).then(|| {
+                    "confirmed by Meta's status webhook after its send's answer was lost; not sent again".to_owned()
+                });
                 let outcome = QueueOutcome::Sent {
                     message_id: message_id.to_owned(),
-                    note: Some(note.to_owned()),
+                    note,
                 };
                 r.finish_queue_item(
                     queue_id,
@@ -481,6 +481,15 @@ pub async fn sweep_unknown(
     write(store, move |r| {
         for id in ids {
             let outcome = if policy.resend_unknown {
+                // The attempt's message never got a status: show it as not delivered (a late
+                // `delivered` would still move it on), and send a new one.
+                if let Some(m) = r.get_queue_item(&id)?.and_then(|i| i.message_id) {
+                    let why = DeliveryError {
+                        message: Some(format!("no status from Meta within {secs} s of a send whose answer was lost; sent again as a new message")),
+                        ..DeliveryError::default()
+                    };
+                    r.fail_message(&m, &why, now)?;
+                }
                 QueueOutcome::Resend {
                     note: format!("no status webhook within {secs} s of an attempt whose answer was lost: Meta most likely never got it; sending it again as a new attempt (resend policy)"),
                 }
