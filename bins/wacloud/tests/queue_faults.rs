@@ -234,7 +234,10 @@ async fn the_number_is_paced_below_its_throughput_so_130429_does_not_happen() {
     );
     let c = app.counts().await;
     assert!(c["refused"].as_object().unwrap().is_empty(), "{c}");
-    assert!(c["max_per_second"].as_u64().unwrap() <= 21, "{c}");
+    assert!(
+        c["max_per_second"].as_u64().unwrap() <= 25,
+        "20/s (+ jitter): {c}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -111,12 +111,7 @@ async fn after_130429_the_rate_halves_once_per_burst_and_climbs_back() {
     tokio::time::sleep(Duration::from_millis(5050)).await;
     pacer.until_number_ready().await;
     assert_eq!(pacer.current_rate(), 35);
-    for _ in 0..10 {
-        pacer.slow_down();
-        tokio::time::sleep(Duration::from_millis(1010)).await;
-        if pacer.current_rate() == 1 {
-            break;
-        }
-    }
-    assert!(pacer.current_rate() >= 1, "never below 1/s");
+    let slow = Pacer::new(PacerConfig::new().messages_per_second(1)).unwrap();
+    slow.slow_down();
+    assert_eq!(slow.current_rate(), 1, "never below 1/s");
 }
