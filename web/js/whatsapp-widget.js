@@ -494,7 +494,7 @@ export function mountWhatsAppWidget(options = {}) {
       h('button', { type: 'submit', class: 'wa-btn wa-btn--primary', 'data-testid': 'wa-new-chat-start', text: 'Chat' })),
     newChatError);
   const bulkBtn = h('button', {
-    type: 'button', class: 'wa-icon-btn', 'data-testid': 'wa-bulk-open', 'aria-label': 'Send to many (bulk)',
+    type: 'button', class: 'wa-icon-btn wa-icon-btn--accent', 'data-testid': 'wa-bulk-open', 'aria-label': 'Send to many (bulk)',
     title: 'Send to many', onclick: () => openBulk(),
   }, icon('bulk'));
   const batchesBox = h('div', { class: 'wa-batches', 'data-testid': 'wa-batches', 'aria-label': 'Bulk sends', role: 'region', hidden: true });
@@ -1587,7 +1587,11 @@ export function mountWhatsAppWidget(options = {}) {
         'aria-valuemin': '0', 'aria-valuemax': String(total), 'aria-valuenow': String(finished),
         'aria-label': `Bulk send: ${parts.join(', ')}`,
       }, bar);
-      const title = done ? 'Bulk send done' : scheduled ? `Scheduled for ${formatFull(s.scheduled_at)}` : 'Sending\u2026';
+      const title = done ? 'Bulk send done' : scheduled ? 'Scheduled' : 'Sending\u2026';
+      if (scheduled) {
+        const due = parseTime(s.scheduled_at);
+        parts.push(`due ${due.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })}`);
+      }
       const actions = done
         ? h('button', { type: 'button', class: 'wa-icon-btn wa-icon-btn--tiny', 'aria-label': 'Hide this bulk send', 'data-testid': 'wa-batch-dismiss',
           onclick: () => { state.batches.delete(id); saveBatches(); renderBatches(); } }, icon('close'))

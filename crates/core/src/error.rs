@@ -34,7 +34,7 @@ pub enum CoreError {
     /// A free-form message to a contact whose customer service window is closed or unknown
     /// (HTTP 422 `window_closed`): send a template instead, or override for a window wacloud
     /// cannot see.
-    #[error("the customer service window with {recipient} is {}: WhatsApp accepts only template messages (e.g. {} in {}) until the customer writes again; set \"allow_outside_window\": true only if you know the window is open", if .last_inbound_at.is_some() { "closed" } else { "not open (the customer never wrote)" }, FALLBACK_TEMPLATE.0, FALLBACK_TEMPLATE.1)]
+    #[error("The customer service window with {recipient} is {}: WhatsApp accepts only template messages (e.g. {} in {}) until the customer writes again. Send a template, or set \"allow_outside_window\": true only if you know the window is open", if .last_inbound_at.is_some() { "closed (no message from the customer in the last 24 hours)" } else { "not open (the customer never wrote)" }, FALLBACK_TEMPLATE.0, FALLBACK_TEMPLATE.1)]
     WindowClosed {
         /// The recipient as typed (E.164 or BSUID).
         recipient: String,
