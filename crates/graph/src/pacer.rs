@@ -12,8 +12,9 @@
 //! apart: [`Pacer::try_recipient`] (never waits: the recipient's slot now, or how
 //! long until it is free) and then [`Pacer::until_number_ready`]. When Meta answers
 //! 130429 anyway, [`Pacer::pause`] holds the whole number and [`Pacer::slow_down`]
-//! halves its rate (Meta's real throughput is lower than configured); the rate then
-//! climbs back by a tenth every 5 s without another 130429, up to the configured one.
+//! lowers its rate by a quarter (Meta's real throughput may be lower than configured);
+//! the rate then climbs back by a tenth of the configured one every 2 s without another
+//! 130429.
 //! On 131056, [`Pacer::pause_recipient`] holds that recipient only.
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -154,6 +155,9 @@ impl Default for Pacer {
     }
 }
 
+/// Least time between two rate changes after 130429.
+const SLOW_DOWN_EVERY: Duration = Duration::from_secs(2);
+
 /// How often (in calls) the per-recipient table drops recipients that are idle.
 const PRUNE_EVERY: u64 = 4096;
 
@@ -232,20 +236,18 @@ impl Pacer {
     }
 
     /// Meta answered 130429 although the pacer kept to its rate: the number's real
-    /// throughput is lower. Halves the rate (at most once a second, so one burst of
-    /// refusals counts once; never below 1 message per second). It climbs back by a
-    /// tenth of the configured rate every 5 s without another call.
+    /// throughput may be lower. Lowers the rate by a quarter (at most once every 2 s, so
+    /// one burst of refusals counts once; never below 1 message per second). It climbs
+    /// back by a tenth of the configured rate every 2 s without another call.
     pub fn slow_down(&self) {
         let Ok(mut changed) = self.inner.rate_changed.lock() else {
             return;
         };
         let rate = self.current_rate();
-        if changed.elapsed() < Duration::from_secs(1)
-            && rate < self.inner.config.messages_per_second
-        {
+        if changed.elapsed() < SLOW_DOWN_EVERY && rate < self.inner.config.messages_per_second {
             return;
         }
-        self.set_rate((rate / 2).max(1));
+        self.set_rate((rate - rate / 4).max(1));
         *changed = Instant::now();
     }
 
@@ -259,7 +261,7 @@ impl Pacer {
         let Ok(mut changed) = self.inner.rate_changed.lock() else {
             return;
         };
-        if changed.elapsed() >= Duration::from_secs(5) {
+        if changed.elapsed() >= SLOW_DOWN_EVERY {
             self.set_rate((rate + (configured / 10).max(1)).min(configured));
             *changed = Instant::now();
         }

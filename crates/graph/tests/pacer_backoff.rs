@@ -97,20 +97,20 @@ async fn a_recipient_hold_affects_that_recipient_only() {
 }
 
 #[tokio::test]
-async fn after_130429_the_rate_halves_once_per_burst_and_climbs_back() {
+async fn after_130429_the_rate_drops_by_a_quarter_once_per_burst_and_climbs_back() {
     let pacer = Pacer::new(PacerConfig::new().messages_per_second(100)).unwrap();
     assert_eq!(pacer.current_rate(), 100);
     pacer.slow_down();
-    assert_eq!(pacer.current_rate(), 50);
+    assert_eq!(pacer.current_rate(), 75);
     pacer.slow_down(); // the same burst of refusals
-    assert_eq!(pacer.current_rate(), 50);
-    tokio::time::sleep(Duration::from_millis(1050)).await;
+    assert_eq!(pacer.current_rate(), 75);
+    tokio::time::sleep(Duration::from_millis(2050)).await;
     pacer.slow_down();
-    assert_eq!(pacer.current_rate(), 25);
-    // 5 s without another 130429: a tenth of the configured rate comes back.
-    tokio::time::sleep(Duration::from_millis(5050)).await;
+    assert_eq!(pacer.current_rate(), 57);
+    // 2 s without another 130429: a tenth of the configured rate comes back.
+    tokio::time::sleep(Duration::from_millis(2050)).await;
     pacer.until_number_ready().await;
-    assert_eq!(pacer.current_rate(), 35);
+    assert_eq!(pacer.current_rate(), 67);
     let slow = Pacer::new(PacerConfig::new().messages_per_second(1)).unwrap();
     slow.slow_down();
     assert_eq!(slow.current_rate(), 1, "never below 1/s");

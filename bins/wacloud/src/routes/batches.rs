@@ -113,7 +113,14 @@ pub async fn retry_item(
     let id = path.into_inner();
     check_id(&id, "queue item")?;
     let allow = body.is_some_and(|b| b.allow_outside_window);
-    let view = queue::retry_item(state.store.as_ref(), state.clock.as_ref(), id, allow).await?;
+    let view = queue::retry_item(
+        state.store.as_ref(),
+        state.messenger.as_ref(),
+        state.clock.as_ref(),
+        id,
+        allow,
+    )
+    .await?;
     state.queue_wake.notify_one();
     Ok(HttpResponse::Accepted().json(view))
 }

@@ -126,7 +126,15 @@ async fn send_now_or_later(
         ..SendCommand::new(to, content, "api")
     };
     if let Some(at) = b.scheduled_at {
-        let item = enqueue_one(state.store.as_ref(), state.clock.as_ref(), cmd, at, None).await?;
+        let item = enqueue_one(
+            state.store.as_ref(),
+            state.messenger.as_ref(),
+            state.clock.as_ref(),
+            cmd,
+            at,
+            None,
+        )
+        .await?;
         state.queue_wake.notify_one();
         return Ok((
             StatusCode::ACCEPTED,

@@ -357,7 +357,13 @@ fn apply_status(r: &mut dyn Repos, s: &StatusUpdate, now: DateTime<Utc>) -> Resu
         }
     }
     let (id, queue_id) = match message {
-        Some(m) => (m.id, m.queue_id),
+        // A queue item learns from its message's first status past `accepted` (later ones cannot
+        // change it) and from a failure.
+        Some(m) => {
+            let settles =
+                s.status == MessageStatus::Failed || m.status.rank() < MessageStatus::Sent.rank();
+            (m.id, m.queue_id.filter(|_| settles))
+        }
         None => {
             // Unknown wamid (sent by another tool, or its send is not committed yet): keep a
             // placeholder that the send joins when it lands.

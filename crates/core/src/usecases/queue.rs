@@ -28,10 +28,11 @@ use crate::outbound::{FailureClass, OutboundRequest, SendFailure};
 use crate::phone::CustomerKey;
 use crate::ports::{new_id, read, write, Clock, Messenger, Repos, Store, StoreError};
 use crate::queue::{NewQueueItem, QueueItem, QueueItemView, QueueOutcome, QueueState, SendingGate};
+use crate::usecases::contacts::key_ref;
 use crate::usecases::ingest::{preview, UNDELIVERABLE};
 use crate::usecases::send::{
-    check_recipient, check_template, find_or_create_contact, new_outbound_row, react_to_failure,
-    validate_content, SendCommand,
+    check_recipient, check_template, new_outbound_row, react_to_failure, validate_content,
+    SendCommand,
 };
 
 /// How the queue decides about outcomes it cannot see.
@@ -64,7 +65,7 @@ const WORKING: [QueueState; 1] = [QueueState::Sending];
 /// # Errors
 /// The phone error as text.
 pub fn recipient(item: &QueueItem) -> Result<CustomerKey, String> {
-    CustomerKey::parse(&item.recipient).map_err(|e| e.to_string())
+    CustomerKey::parse_stored(&item.recipient).map_err(|e| e.to_string())
 }
 
 fn refusal_text(failure: &SendFailure) -> String {
@@ -95,6 +96,7 @@ enum Begin {
     Go {
         message_id: String,
         contact_id: String,
+        contact_wa_id: Option<String>,
     },
     Refused(CoreError),
     Lost,
@@ -147,15 +149,9 @@ pub async fn work_item(
         };
         return finish(store, &item.id, outcome, now, &WORKING).await;
     }
-    let check = validate_content(&item.content);
-    let check = match check {
-        Ok(()) => check_template(store, messenger, &item.content).await,
-        e => e,
-    };
-    if let Err(e) = check {
-        if let CoreError::Store(s) = e {
-            return Err(s);
-        }
+    // The stored template was checked when the item was queued; Meta's own answer covers a
+    // template changed since (132xxx, final).
+    if let Err(e) = validate_content(&item.content) {
         let outcome = QueueOutcome::Failed {
             error: e.to_string(),
             code: None,
@@ -171,29 +167,29 @@ pub async fn work_item(
             to.clone(),
             item.content.clone(),
         );
-        let (allow, previous) = (item.allow_outside_window, item.message_id.clone());
+        let (allow, previous, attempts) = (
+            item.allow_outside_window,
+            item.message_id.clone(),
+            item.attempts,
+        );
         let business_phone = messenger.business_phone();
         let batch_source = if item.batch_id.is_some() {
             "bulk"
         } else {
             "queue"
         };
+        // Fenced on the lease by `begin_queue_attempt` below: if another worker took the item,
+        // the whole job (contact, message row) is rolled back.
         let result = write(store, move |r| {
-            let Some(cur) = r.get_queue_item(&id)? else {
-                return Ok(Begin::Lost);
-            };
-            if cur.state != QueueState::Sending || cur.lease_owner.as_deref() != Some(&owner) {
-                return Ok(Begin::Lost);
-            }
             let existing = r.find_contact(&to)?;
             if let Err(e) = check_recipient(existing.as_ref(), &to, &content, allow, now) {
                 return Ok(Begin::Refused(e));
             }
             let contact = match existing {
                 Some(c) => c,
-                None => find_or_create_contact(r, &to, now)?,
+                None => r.insert_contact(&new_id(), &key_ref(&to), now)?,
             };
-            let message_id = attempt_message(r, &id, previous.as_deref())?;
+            let message_id = attempt_message(r, &id, attempts, previous.as_deref())?;
             if message_id.1 {
                 let row = new_outbound_row(
                     &message_id.0,
@@ -217,6 +213,7 @@ pub async fn work_item(
             Ok(Begin::Go {
                 message_id: message_id.0,
                 contact_id: contact.id,
+                contact_wa_id: contact.wa_id,
             })
         })
         .await;
@@ -225,7 +222,7 @@ pub async fn work_item(
             other => other?,
         }
     };
-    let (message_id, contact_id) = match begin {
+    let (message_id, contact_id, contact_wa_id) = match begin {
         Begin::Lost => {
             return Ok(QueueOutcome::Deferred {
                 until: now,
@@ -244,7 +241,8 @@ pub async fn work_item(
         Begin::Go {
             message_id,
             contact_id,
-        } => (message_id, contact_id),
+            contact_wa_id,
+        } => (message_id, contact_id, contact_wa_id),
     };
 
     let request = OutboundRequest {
@@ -266,7 +264,12 @@ pub async fn work_item(
             let o = outcome.clone();
             write(store, move |r| {
                 r.attach_wamid(&m, &receipt.wamid, now)?;
-                if let Some(wa_id) = receipt.wa_id.as_deref() {
+                // Meta's wa_id joins the contact once (it may differ from the number typed).
+                if let Some(wa_id) = receipt
+                    .wa_id
+                    .as_deref()
+                    .filter(|w| contact_wa_id.as_deref() != Some(*w))
+                {
                     let who = CustomerRef {
                         wa_id: Some(wa_id.to_owned()),
                         ..CustomerRef::default()
@@ -363,8 +366,12 @@ pub async fn work_item(
 fn attempt_message(
     r: &mut dyn Repos,
     item_id: &str,
+    attempts: i32,
     previous: Option<&str>,
 ) -> Result<(String, bool), StoreError> {
+    if attempts == 0 && previous.is_none() {
+        return Ok((item_id.to_owned(), true));
+    }
     if let Some(prev) = previous {
         if let Some(m) = r.get_message(prev)? {
             if m.message_id.is_none() && m.status == MessageStatus::Pending {
@@ -563,6 +570,7 @@ pub async fn cancel_item(
 /// open window; [`CoreError::Store`].
 pub async fn retry_item(
     store: &dyn Store,
+    messenger: &dyn Messenger,
     clock: &dyn Clock,
     id: String,
     allow_outside_window: bool,
@@ -588,6 +596,7 @@ pub async fn retry_item(
         .map_err(|e| CoreError::invalid("invalid_phone_number", "phone_number", e))?;
     enqueue_one(
         store,
+        messenger,
         clock,
         SendCommand {
             allow_outside_window: allow_outside_window || old.allow_outside_window,
@@ -606,12 +615,14 @@ pub async fn retry_item(
 /// As [`crate::usecases::send::send`] refuses before sending; [`CoreError::Store`].
 pub async fn enqueue_one(
     store: &dyn Store,
+    messenger: &dyn Messenger,
     clock: &dyn Clock,
     cmd: SendCommand,
     due_at: DateTime<Utc>,
     retry_of: Option<String>,
 ) -> Result<QueueItemView, CoreError> {
     validate_content(&cmd.content)?;
+    check_template(store, messenger, &cmd.content).await?;
     let now = clock.now();
     let id = cmd.id.clone().unwrap_or_else(new_id);
     let source = if retry_of.is_some() {

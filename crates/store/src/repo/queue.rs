@@ -290,10 +290,22 @@ pub fn finish(
     only_if: &[QueueState],
 ) -> QueryResult<bool> {
     let t = to_db(now);
-    let states: Vec<&str> = only_if.iter().map(|s| s.as_str()).collect();
-    let target = q::whatsapp_queue
-        .filter(q::id.eq(id))
-        .filter(q::state.eq_any(states));
+    // Always four states (the list padded with its first), so the statement's SQL is the same
+    // every time and stays prepared (`eq_any` is never cached).
+    let pick = |i: usize| {
+        only_if
+            .get(i)
+            .or_else(|| only_if.first())
+            .map_or("", |s| s.as_str())
+    };
+    let (s0, s1, s2, s3) = (pick(0), pick(1), pick(2), pick(3));
+    let target = q::whatsapp_queue.filter(q::id.eq(id)).filter(
+        q::state
+            .eq(s0)
+            .or(q::state.eq(s1))
+            .or(q::state.eq(s2))
+            .or(q::state.eq(s3)),
+    );
     let no_lease = (
         q::lease_owner.eq(None::<String>),
         q::lease_until.eq(None::<NaiveDateTime>),
