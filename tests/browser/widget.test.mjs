@@ -175,6 +175,82 @@ test('HTML in a customer message and name stays inert text', async () => {
   await shot(page, '04-xss-literal.png');
 });
 
+test('a free-form message without an open window is refused clearly and the template is offered', async () => {
+  const fresh = '+15550000004';
+  await page.click('[data-testid="wa-new-chat"]');
+  await page.fill('[data-testid="wa-new-chat-phone"]', fresh);
+  await page.click('[data-testid="wa-new-chat-start"]');
+  await page.waitForSelector('[data-testid="wa-composer"]', { state: 'visible' });
+  // The chat already says the window is closed and offers the template.
+  await page.waitForSelector('[data-testid="wa-window-note"] [data-testid="wa-window-template"]', { state: 'visible' });
+  const outbound = '[data-testid="wa-message"][data-direction="outbound"]';
+  const before = await page.$$eval(outbound, (els) => els.map((e) => e.dataset.id));
+  await page.fill('[data-testid="wa-composer-input"]', 'hi there');
+  await page.press('[data-testid="wa-composer-input"]', 'Enter');
+  await page.waitForSelector('[data-testid="wa-send-error"]', { state: 'visible' });
+  const err = await page.textContent('[data-testid="wa-send-error"]');
+  assert.match(err, /window/i, err);
+  assert.match(err, /template/i, err);
+  assert.equal(await page.inputValue('[data-testid="wa-composer-input"]'), 'hi there', 'the text is given back');
+  await shot(page, '08-window-closed.png');
+
+  await page.click('[data-testid="wa-send-error"] [data-testid="wa-send-template"]');
+  const id = await page.waitForFunction(([sel, old]) => {
+    const fresh = Array.from(document.querySelectorAll(sel)).filter((e) => !old.includes(e.dataset.id)
+      && !e.dataset.id.startsWith('local-') && e.dataset.type === 'template');
+    return fresh.length ? fresh[fresh.length - 1].dataset.id : null;
+  }, [outbound, before], { timeout: 10000 }).then((h) => h.jsonValue());
+  await page.waitForFunction((sel) => ['sent', 'delivered', 'read'].includes(document.querySelector(sel)?.dataset.status),
+    `${outbound}[data-id="${id}"]`, { timeout: 15000 });
+  await shot(page, '09-template-sent.png');
+});
+
+test('a bulk send from the widget shows its progress to the end, and a scheduled one can be cancelled', async () => {
+  await page.click('[data-testid="wa-bulk-open"]');
+  await page.waitForSelector('[data-testid="wa-bulk-form"]', { state: 'visible' });
+  await page.fill('[data-testid="wa-bulk-recipients"]', '+15550000011\n+15550000012\n+15550000013\n(555) 000-0014');
+  await page.check('[data-testid="wa-bulk-kind-template"]');
+  await page.waitForSelector('[data-testid="wa-bulk-template-fields"]', { state: 'visible' });
+  await shot(page, '10-bulk-form.png');
+  await page.click('[data-testid="wa-bulk-send"]');
+  // One number is refused (no country code): the sheet stays open and says why.
+  await page.waitForSelector('[data-testid="wa-bulk-rejected"]', { state: 'visible' });
+  assert.match(await page.textContent('[data-testid="wa-bulk-summary"]'), /3 queued, 1 refused/);
+  assert.match(await page.textContent('[data-testid="wa-bulk-rejected"]'), /country code/);
+  await page.click('[data-testid="wa-bulk-close"]');
+  const batch = '[data-testid="wa-batch"]';
+  await page.waitForSelector(batch, { state: 'visible' });
+  await page.waitForFunction((sel) => {
+    const el = document.querySelector(sel);
+    return el && el.dataset.done === 'true' && el.dataset.percent === '100';
+  }, batch, { timeout: 20000 });
+  const bar = page.locator(`${batch} [data-testid="wa-batch-progress"]`);
+  assert.equal(await bar.getAttribute('aria-valuenow'), '3');
+  assert.match(await page.textContent(`${batch} [data-testid="wa-batch-meta"]`), /3 of 3 sent/);
+  await shot(page, '11-bulk-done.png');
+  await page.click(`${batch} [data-testid="wa-batch-dismiss"]`);
+  await page.waitForSelector(batch, { state: 'detached' });
+
+  // Scheduled for tomorrow, then cancelled from the widget.
+  await page.click('[data-testid="wa-bulk-open"]');
+  await page.fill('[data-testid="wa-bulk-recipients"]', '+15550000015\n+15550000016');
+  await page.check('[data-testid="wa-bulk-kind-template"]');
+  const tomorrow = new Date(Date.now() + 24 * 3600 * 1000);
+  const local = new Date(tomorrow.getTime() - tomorrow.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  await page.fill('[data-testid="wa-bulk-schedule"]', local);
+  await page.click('[data-testid="wa-bulk-send"]');
+  await page.waitForSelector('[data-testid="wa-bulk-sheet"]', { state: 'hidden' });
+  await page.waitForFunction((sel) => /Scheduled/.test(document.querySelector(sel)?.textContent || ''), batch);
+  await shot(page, '12-bulk-scheduled.png');
+  await page.click(`${batch} [data-testid="wa-batch-cancel"]`);
+  await page.waitForFunction((sel) => {
+    const el = document.querySelector(sel);
+    return el && el.dataset.done === 'true' && /2 cancelled/.test(el.textContent);
+  }, batch, { timeout: 10000 });
+  await shot(page, '13-bulk-cancelled.png');
+  await page.click(`${batch} [data-testid="wa-batch-dismiss"]`);
+});
+
 test('phone-sized screen: full-screen panel, two views with a back button', async () => {
   const phone = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, label: 'phone' });
   try {

@@ -23,7 +23,8 @@
  *   widget.openChat('+15550000001'); widget.close(); widget.destroy();
  *
  * Talks to the HTTP contract in docs/API.md: GET /health, GET /contacts, POST /contacts/{phone}/read,
- * GET /messages, POST /send, and in sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
+ * GET /messages, POST /send, POST /messages/{id}/retry, POST /send-bulk, GET /batches/{id},
+ * POST /batches/{id}/cancel, and in sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
  * Updates: live through `GET /events` (server-sent events: the server says when something
  * changed, on any instance behind a load balancer) where the browser and server support it; the
  * widget then re-reads what it shows, and keeps polling slowly as a safety net. Without live
@@ -107,7 +108,12 @@ const ICONS = {
   cart: 'M7 18c-1.1 0-1.99.9-1.99 2S5.9 22 7 22s2-.9 2-2-.9-2-2-2zM1 2v2h2l3.6 7.59-1.35 2.45c-.16.28-.25.61-.25.96 0 1.1.9 2 2 2h12v-2H7.42c-.14 0-.25-.11-.25-.25l.03-.12.9-1.63h7.45c.75 0 1.41-.41 1.75-1.03l3.58-6.49A1 1 0 0 0 20 4H5.21l-.94-2H1z',
   forward: 'M14 9V5l7 7-7 7v-4.1c-5 0-8.5 1.6-11 5.1 1-5 4-10 11-11z',
   template: 'M19 3H5c-1.1 0-2 .9-2 2v14c0 1.1.9 2 2 2h14c1.1 0 2-.9 2-2V5c0-1.1-.9-2-2-2zm-5 14H7v-2h7v2zm3-4H7v-2h10v2zm0-4H7V7h10v2z',
+  bulk: 'M18 11v2h4v-2h-4zm-2 6.61c.96.71 2.21 1.65 3.2 2.39.4-.53.8-1.07 1.2-1.6-.99-.74-2.24-1.68-3.2-2.4-.4.54-.8 1.08-1.2 1.61zM20.4 5.6c-.4-.53-.8-1.07-1.2-1.6-.99.74-2.24 1.68-3.2 2.4.4.53.8 1.07 1.2 1.6.96-.72 2.21-1.65 3.2-2.4zM4 9c-1.1 0-2 .9-2 2v2c0 1.1.9 2 2 2h1v4h2v-4h1l5 3V6L8 9H4zm11.5 3c0-1.33-.58-2.53-1.5-3.35v6.69c.92-.81 1.5-2.01 1.5-3.34z',
+  retry: 'M17.65 6.35A7.96 7.96 0 0 0 12 4a8 8 0 1 0 7.75 10h-2.08A6 6 0 1 1 12 6c1.66 0 3.14.69 4.22 1.78L13 11h7V4l-2.35 2.35z',
 };
+
+/** The template every WhatsApp Business Account has: offered when a free-form message cannot go. */
+const FALLBACK_TEMPLATE = { name: 'hello_world', language: 'en_US' };
 
 function icon(name, className = '') {
   const svg = document.createElementNS(SVG_NS, 'svg');
@@ -391,7 +397,12 @@ export function mountWhatsAppWidget(options = {}) {
     idempotencyKey: null,
     markingRead: false,
     simulateOpen: false,
+    bulkOpen: false,
+    bulkSending: false,
+    bulkKey: null,
+    batches: new Map(), // batch id -> { summary, accepted, rejected, error }
   };
+  const BATCHES_KEY = `wacloud:batches:${apiBase}`;
 
   // ---- API -----------------------------------------------------------------------------------
 
@@ -438,6 +449,12 @@ export function mountWhatsAppWidget(options = {}) {
     simName: `${uid}-sim-name`,
     simText: `${uid}-sim-text`,
     simTitle: `${uid}-sim-title`,
+    bulkTitle: `${uid}-bulk-title`,
+    bulkRecipients: `${uid}-bulk-recipients`,
+    bulkText: `${uid}-bulk-text`,
+    bulkTemplate: `${uid}-bulk-template`,
+    bulkLanguage: `${uid}-bulk-language`,
+    bulkSchedule: `${uid}-bulk-schedule`,
   };
 
   const launcherBadge = h('span', { class: 'wa-launcher-badge', 'data-testid': 'wa-launcher-badge', 'aria-hidden': 'true', hidden: true });
@@ -489,13 +506,20 @@ export function mountWhatsAppWidget(options = {}) {
       newPhoneInput,
       h('button', { type: 'submit', class: 'wa-btn wa-btn--primary', 'data-testid': 'wa-new-chat-start', text: 'Chat' })),
     newChatError);
+  const bulkBtn = h('button', {
+    type: 'button', class: 'wa-icon-btn wa-icon-btn--accent', 'data-testid': 'wa-bulk-open', 'aria-label': 'Send to many (bulk)',
+    title: 'Send to many', onclick: () => openBulk(),
+  }, icon('bulk'));
+  const batchesBox = h('div', { class: 'wa-batches', 'data-testid': 'wa-batches', 'aria-label': 'Bulk sends', role: 'region', hidden: true });
   const contactList = h('ul', { class: 'wa-contact-list', 'data-testid': 'wa-contact-list', 'aria-label': 'Conversations' });
   const contactsEmpty = h('p', { class: 'wa-empty', 'data-testid': 'wa-contacts-empty', hidden: true });
   const contactsPane = h('section', { class: 'wa-pane wa-pane--contacts', 'aria-label': 'Contacts' },
     h('div', { class: 'wa-toolbar' },
       h('label', { class: 'wa-search' , for: ids.search }, icon('search', 'wa-search-icon'), searchInput),
+      bulkBtn,
       newChatBtn),
     newChatForm,
+    batchesBox,
     h('div', { class: 'wa-contact-scroll' }, contactList, contactsEmpty));
 
   // Chat pane
@@ -552,11 +576,51 @@ export function mountWhatsAppWidget(options = {}) {
       simSubmit));
   const simSheet = h('div', { class: 'wa-sheet', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': ids.simTitle, hidden: true }, simForm);
 
+  // Bulk-send sheet
+  const bulkRecipients = h('textarea', {
+    id: ids.bulkRecipients, class: 'wa-input-field wa-textarea', 'data-testid': 'wa-bulk-recipients', rows: '4',
+    placeholder: '+15550000001\n+15550000002', autocomplete: 'off', spellcheck: 'false', required: true,
+  });
+  const bulkKindText = h('input', { type: 'radio', name: `${uid}-bulk-kind`, value: 'text', 'data-testid': 'wa-bulk-kind-text', checked: true });
+  const bulkKindTemplate = h('input', { type: 'radio', name: `${uid}-bulk-kind`, value: 'template', 'data-testid': 'wa-bulk-kind-template' });
+  const bulkText = h('textarea', { id: ids.bulkText, class: 'wa-input-field wa-textarea', 'data-testid': 'wa-bulk-text', rows: '3', placeholder: 'Our shop opens at 9 tomorrow.' });
+  const bulkTemplate = h('input', { type: 'text', id: ids.bulkTemplate, class: 'wa-input-field', 'data-testid': 'wa-bulk-template-name', value: FALLBACK_TEMPLATE.name, autocomplete: 'off', spellcheck: 'false' });
+  const bulkLanguage = h('input', { type: 'text', id: ids.bulkLanguage, class: 'wa-input-field', 'data-testid': 'wa-bulk-template-language', value: FALLBACK_TEMPLATE.language, autocomplete: 'off', spellcheck: 'false' });
+  const bulkSchedule = h('input', { type: 'datetime-local', id: ids.bulkSchedule, class: 'wa-input-field', 'data-testid': 'wa-bulk-schedule' });
+  const bulkAllow = h('input', { type: 'checkbox', 'data-testid': 'wa-bulk-allow' });
+  const bulkTextFields = h('div', { class: 'wa-bulk-fields', 'data-testid': 'wa-bulk-text-fields' },
+    h('label', { class: 'wa-form-label', for: ids.bulkText, text: 'Message' }), bulkText,
+    h('label', { class: 'wa-check' }, bulkAllow,
+      h('span', { text: 'Also to customers who have not written in 24 hours (WhatsApp will refuse free text to them; use only if you know their window is open)' })));
+  const bulkTemplateFields = h('div', { class: 'wa-bulk-fields', 'data-testid': 'wa-bulk-template-fields', hidden: true },
+    h('div', { class: 'wa-bulk-row' },
+      h('div', {}, h('label', { class: 'wa-form-label', for: ids.bulkTemplate, text: 'Template name' }), bulkTemplate),
+      h('div', {}, h('label', { class: 'wa-form-label', for: ids.bulkLanguage, text: 'Language' }), bulkLanguage)));
+  const bulkError = h('p', { class: 'wa-form-error', 'data-testid': 'wa-bulk-error', role: 'alert', hidden: true });
+  const bulkResult = h('div', { class: 'wa-bulk-result', 'data-testid': 'wa-bulk-result', role: 'status', hidden: true });
+  const bulkSubmit = h('button', { type: 'submit', class: 'wa-btn wa-btn--primary', 'data-testid': 'wa-bulk-send', text: 'Queue messages' });
+  const bulkForm = h('form', { class: 'wa-sheet-card', 'data-testid': 'wa-bulk-form', novalidate: true },
+    h('div', { class: 'wa-sheet-head' },
+      h('h3', { class: 'wa-sheet-title', id: ids.bulkTitle, text: 'Send to many' }),
+      h('button', { type: 'button', class: 'wa-icon-btn', 'aria-label': 'Close bulk send', 'data-testid': 'wa-bulk-close', onclick: () => closeBulk() }, icon('close'))),
+    h('p', { class: 'wa-sheet-note', text: 'One message to each number, paced to the rate WhatsApp allows. Progress shows in the contact list.' }),
+    h('label', { class: 'wa-form-label', for: ids.bulkRecipients, text: 'Phone numbers (international format, one per line)' }), bulkRecipients,
+    h('div', { class: 'wa-radio-row', role: 'radiogroup', 'aria-label': 'Message kind' },
+      h('label', { class: 'wa-radio' }, bulkKindText, h('span', { text: 'Text' })),
+      h('label', { class: 'wa-radio' }, bulkKindTemplate, h('span', { text: 'Template' }))),
+    bulkTextFields, bulkTemplateFields,
+    h('label', { class: 'wa-form-label', for: ids.bulkSchedule, text: 'Send at (optional, your local time)' }), bulkSchedule,
+    bulkError, bulkResult,
+    h('div', { class: 'wa-sheet-actions' },
+      h('button', { type: 'button', class: 'wa-btn', text: 'Close', onclick: () => closeBulk() }),
+      bulkSubmit));
+  const bulkSheet = h('div', { class: 'wa-sheet', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': ids.bulkTitle, hidden: true, 'data-testid': 'wa-bulk-sheet' }, bulkForm);
+
   const body = h('div', { class: 'wa-body' }, contactsPane, chatPane);
   const panel = h('div', {
     id: `${uid}-panel`, class: 'wa-panel', 'data-testid': 'wa-panel', role: 'dialog', 'aria-modal': 'false',
     'aria-labelledby': ids.title, tabindex: '-1', hidden: true, 'data-view': 'list',
-  }, header, modeBanner, alertsBox, body, simSheet);
+  }, header, modeBanner, alertsBox, body, simSheet, bulkSheet);
 
   const root = h('div', { class: 'wa-root', 'data-testid': 'wa-widget', 'data-open': 'false' }, panel, launcher);
   container.appendChild(root);
@@ -990,7 +1054,9 @@ export function mountWhatsAppWidget(options = {}) {
       windowNote.textContent = 'This contact is blocked.';
       windowNote.hidden = false;
     } else if (closed) {
-      windowNote.textContent = 'No customer message in the last 24 hours: WhatsApp only accepts template messages until the customer writes again.';
+      windowNote.replaceChildren(
+        h('span', { text: 'No customer message in the last 24 hours: WhatsApp only accepts template messages until the customer writes again. ' }),
+        templateButton('wa-window-template'));
       windowNote.hidden = false;
     } else {
       windowNote.hidden = true;
@@ -1164,8 +1230,13 @@ export function mountWhatsAppWidget(options = {}) {
 
     const children = [bubble];
     if (reason) {
+      const canRetry = out && !m._local && m.source !== 'business_app' && m.source !== 'unknown';
       children.push(h('div', { class: 'wa-msg-error', 'data-testid': 'wa-message-error' },
-        icon('error', 'wa-inline-icon'), h('span', { text: `Not delivered: ${reason}` })));
+        icon('error', 'wa-inline-icon'), h('span', { text: `Not delivered: ${reason}` }),
+        canRetry ? h('button', {
+          type: 'button', class: 'wa-inline-btn', 'data-testid': 'wa-message-retry',
+          title: 'Send it again (a new message)', onclick: () => retryMessage(m.id),
+        }, icon('retry', 'wa-inline-icon'), 'Retry') : null));
     }
     el.replaceChildren(...children);
     return el;
@@ -1205,9 +1276,64 @@ export function mountWhatsAppWidget(options = {}) {
     send();
   });
 
-  function showSendError(message) {
-    sendError.replaceChildren(icon('error', 'wa-inline-icon'), h('span', { text: message }));
+  function showSendError(message, extra = null) {
+    sendError.replaceChildren(icon('error', 'wa-inline-icon'), h('span', { text: message }), extra ? ' ' : null, extra);
     sendError.hidden = false;
+  }
+
+  /** A button that sends the template every account has (`hello_world`) to the open chat. */
+  function templateButton(testid, template = FALLBACK_TEMPLATE) {
+    return h('button', {
+      type: 'button', class: 'wa-inline-btn', 'data-testid': testid,
+      title: 'Templates are allowed at any time', onclick: () => sendTemplate(template),
+    }, icon('template', 'wa-inline-icon'), `Send template ${template.name}`);
+  }
+
+  async function sendTemplate(template) {
+    if (!state.active || state.sending) return;
+    const gen = state.chatGen;
+    const key = state.active.key;
+    state.sending = true;
+    sendError.hidden = true;
+    updateComposer();
+    try {
+      const res = await request('POST', '/send', {
+        body: { phone_number: key, type: 'template', template: { name: template.name, language: template.language } },
+        headers: { 'Idempotency-Key': randomId() },
+      });
+      if (gen !== state.chatGen) return;
+      if (res && res.message && res.message.id) mergeMessages([res.message]);
+      renderMessages('end');
+    } catch (err) {
+      if (gen !== state.chatGen) return;
+      showSendError(err.message);
+      if (err.code === 'sending_paused') refreshHealth();
+    } finally {
+      state.sending = false;
+      updateComposer();
+      pollSoon(300);
+    }
+  }
+
+  async function retryMessage(id) {
+    const gen = state.chatGen;
+    sendError.hidden = true;
+    try {
+      const res = await request('POST', `/messages/${encodeURIComponent(id)}/retry`, { body: {} });
+      if (gen !== state.chatGen) return;
+      if (res && res.message && res.message.id) mergeMessages([res.message]);
+      renderMessages('end');
+    } catch (err) {
+      if (gen !== state.chatGen) return;
+      if (err.code === 'window_closed') {
+        const t = (err.detail && err.detail.suggested_template) || FALLBACK_TEMPLATE;
+        showSendError(err.message, templateButton('wa-send-template', t));
+      } else {
+        showSendError(err.message);
+      }
+    } finally {
+      pollSoon(300);
+    }
   }
 
   async function send() {
@@ -1259,7 +1385,14 @@ export function mountWhatsAppWidget(options = {}) {
       if (!input.value && err.status !== 502) input.value = text;
       updateComposer();
       renderMessages('auto');
-      showSendError(err.message);
+      if (err.code === 'window_closed') {
+        // The customer has not written in 24 hours: only a template can go. Offer one.
+        const t = (err.detail && err.detail.suggested_template) || FALLBACK_TEMPLATE;
+        showSendError(err.message, templateButton('wa-send-template', t));
+      } else {
+        showSendError(err.message);
+      }
+      if (err.code === 'sending_paused') refreshHealth();
       pollSoon(300); // a message refused by Meta is stored as failed: show it
     } finally {
       state.sending = false;
@@ -1313,12 +1446,188 @@ export function mountWhatsAppWidget(options = {}) {
     if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); simForm.requestSubmit(); }
   });
 
+  // ---- Bulk send and batch progress ---------------------------------------------------------
+
+  function bulkKind() { return bulkKindTemplate.checked ? 'template' : 'text'; }
+
+  function syncBulkKind() {
+    const tpl = bulkKind() === 'template';
+    bulkTemplateFields.hidden = !tpl;
+    bulkTextFields.hidden = tpl;
+  }
+  bulkKindText.addEventListener('change', () => { syncBulkKind(); state.bulkKey = null; });
+  bulkKindTemplate.addEventListener('change', () => { syncBulkKind(); state.bulkKey = null; });
+  for (const el of [bulkRecipients, bulkText, bulkTemplate, bulkLanguage, bulkSchedule, bulkAllow]) {
+    el.addEventListener('input', () => { state.bulkKey = null; }); // an edited request is a new request
+  }
+
+  function openBulk() {
+    state.bulkOpen = true;
+    bulkSheet.hidden = false;
+    bulkError.hidden = true;
+    bulkResult.hidden = true;
+    syncBulkKind();
+    bulkRecipients.focus();
+  }
+
+  function closeBulk() {
+    state.bulkOpen = false;
+    bulkSheet.hidden = true;
+    if (state.open) bulkBtn.focus({ preventScroll: true });
+  }
+
+  bulkForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (state.bulkSending) return;
+    const recipients = bulkRecipients.value.split(/[\n,;]+/).map((r) => r.trim()).filter(Boolean);
+    if (!recipients.length) {
+      showFormError(bulkError, 'Type at least one phone number, one per line.');
+      return;
+    }
+    const body = { recipients };
+    if (bulkKind() === 'template') {
+      const name = bulkTemplate.value.trim();
+      if (!name) { showFormError(bulkError, 'Type the template\u2019s name, e.g. hello_world.'); return; }
+      body.type = 'template';
+      body.template = { name, language: bulkLanguage.value.trim() || FALLBACK_TEMPLATE.language };
+    } else {
+      if (!bulkText.value.trim()) { showFormError(bulkError, 'Type the message.'); return; }
+      body.message_text = bulkText.value;
+      if (bulkAllow.checked) body.allow_outside_window = true;
+    }
+    if (bulkSchedule.value) {
+      const at = new Date(bulkSchedule.value);
+      if (Number.isNaN(at.getTime())) { showFormError(bulkError, 'The time is not valid.'); return; }
+      body.scheduled_at = at.toISOString();
+    }
+    // The same key while the request is unchanged: a double click or a resend queues it once.
+    if (!state.bulkKey) state.bulkKey = randomId();
+    state.bulkSending = true;
+    bulkSubmit.disabled = true;
+    bulkError.hidden = true;
+    try {
+      const res = await request('POST', '/send-bulk', { body, headers: { 'Idempotency-Key': state.bulkKey } });
+      state.bulkKey = null;
+      const rejected = Array.isArray(res && res.rejected) ? res.rejected : [];
+      const lines = [h('p', { class: 'wa-bulk-summary', 'data-testid': 'wa-bulk-summary',
+        text: `${res.accepted} queued${rejected.length ? `, ${rejected.length} refused` : ''}.` })];
+      if (rejected.length) {
+        const list = h('ul', { class: 'wa-bulk-rejected', 'data-testid': 'wa-bulk-rejected' });
+        for (const r of rejected.slice(0, 50)) {
+          list.appendChild(h('li', {}, h('strong', { text: String(r.phone_number) }), ` \u2014 ${String(r.reason || r.code || '')}`));
+        }
+        lines.push(list);
+      }
+      bulkResult.replaceChildren(...lines);
+      bulkResult.hidden = false;
+      if (res.batch_id) {
+        state.batches.set(String(res.batch_id), { summary: null, accepted: res.accepted, scheduledAt: res.scheduled_at });
+        saveBatches();
+        await refreshBatches();
+        if (!rejected.length) {
+          bulkRecipients.value = '';
+          bulkText.value = '';
+          closeBulk();
+        }
+      }
+    } catch (err) {
+      if (err.code !== 'network') state.bulkKey = null;
+      showFormError(bulkError, err.message);
+    } finally {
+      state.bulkSending = false;
+      bulkSubmit.disabled = false;
+    }
+  });
+
+  function saveBatches() {
+    try {
+      sessionStorage.setItem(BATCHES_KEY, JSON.stringify(Array.from(state.batches.keys()).slice(-20)));
+    } catch { /* storage unavailable: progress is kept for this page only */ }
+  }
+
+  function loadBatches() {
+    try {
+      const ids = JSON.parse(sessionStorage.getItem(BATCHES_KEY) || '[]');
+      if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string') state.batches.set(id, { summary: null });
+    } catch { /* nothing saved */ }
+  }
+
+  async function refreshBatches() {
+    const pending = Array.from(state.batches.entries()).filter(([, b]) => !(b.summary && b.summary.done));
+    await Promise.all(pending.map(async ([id, b]) => {
+      try {
+        b.summary = await request('GET', `/batches/${encodeURIComponent(id)}`, { query: { limit: 0 } });
+        b.error = null;
+      } catch (err) {
+        if (err.status === 404) state.batches.delete(id);
+        else b.error = err.message;
+      }
+    }));
+    saveBatches();
+    renderBatches();
+  }
+
+  async function cancelBatch(id) {
+    try {
+      await request('POST', `/batches/${encodeURIComponent(id)}/cancel`, { body: {} });
+    } catch (err) {
+      const b = state.batches.get(id);
+      if (b) b.error = err.message;
+    }
+    const b = state.batches.get(id);
+    if (b && b.summary) b.summary.done = false; // poll it once more
+    await refreshBatches();
+  }
+
+  function renderBatches() {
+    const rows = [];
+    for (const [id, b] of state.batches) {
+      const s = b.summary;
+      const total = s ? Number(s.total) || 0 : Number(b.accepted) || 0;
+      const counts = (s && s.counts) || {};
+      const finished = s ? Number(s.finished) || 0 : 0;
+      const pct = total ? Math.round((finished / total) * 100) : 0;
+      const done = Boolean(s && s.done);
+      const scheduled = s && !done && counts.sending === 0 && finished === 0 && parseTime(s.scheduled_at) > new Date();
+      const parts = [`${Number(counts.sent) || 0} of ${total} sent`];
+      if (counts.failed) parts.push(`${counts.failed} failed`);
+      if (counts.cancelled) parts.push(`${counts.cancelled} cancelled`);
+      if (counts.unknown) parts.push(`${counts.unknown} unconfirmed`);
+      const bar = h('span', { class: 'wa-progress-bar' });
+      bar.style.width = `${pct}%`;
+      const progress = h('div', {
+        class: `wa-progress${done ? ' wa-progress--done' : ''}`, role: 'progressbar', 'data-testid': 'wa-batch-progress',
+        'aria-valuemin': '0', 'aria-valuemax': String(total), 'aria-valuenow': String(finished),
+        'aria-label': `Bulk send: ${parts.join(', ')}`,
+      }, bar);
+      const title = done ? 'Bulk send done' : scheduled ? 'Scheduled' : 'Sending\u2026';
+      if (scheduled) {
+        const due = parseTime(s.scheduled_at);
+        parts.push(`due ${due.toLocaleString(undefined, { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' })}`);
+      }
+      const actions = done
+        ? h('button', { type: 'button', class: 'wa-icon-btn wa-icon-btn--tiny', 'aria-label': 'Hide this bulk send', 'data-testid': 'wa-batch-dismiss',
+          onclick: () => { state.batches.delete(id); saveBatches(); renderBatches(); } }, icon('close'))
+        : h('button', { type: 'button', class: 'wa-inline-btn', 'data-testid': 'wa-batch-cancel', onclick: () => cancelBatch(id), text: 'Cancel' });
+      rows.push(h('div', { class: 'wa-batch', 'data-testid': 'wa-batch', 'data-batch-id': id, 'data-done': String(done), 'data-percent': String(pct) },
+        h('div', { class: 'wa-batch-head' },
+          h('span', { class: 'wa-batch-title', text: title }),
+          h('span', { class: 'wa-batch-pct', 'data-testid': 'wa-batch-percent', text: `${pct}%` }),
+          actions),
+        progress,
+        h('span', { class: 'wa-batch-meta', 'data-testid': 'wa-batch-meta', text: b.error ? b.error : parts.join(' \u00b7 ') })));
+    }
+    batchesBox.replaceChildren(...rows);
+    batchesBox.hidden = rows.length === 0;
+  }
+
   // ---- Keyboard ----------------------------------------------------------------------------
 
   panel.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Escape') return;
     ev.stopPropagation();
     if (state.simulateOpen) closeSimulate();
+    else if (state.bulkOpen) closeBulk();
     else if (!newChatForm.hidden && newChatForm.contains(document.activeElement)) toggleNewChat(false);
     else if (state.view === 'chat' && getComputedStyle(backBtn).display !== 'none') showList();
     else close();
@@ -1347,6 +1656,7 @@ export function mountWhatsAppWidget(options = {}) {
       if (state.connError) { state.connError = null; renderHealth(); }
     })];
     if (state.open && state.active) jobs.push(loadChat(false));
+    if (state.batches.size) jobs.push(refreshBatches());
     if (Date.now() - state.lastHealthAt >= Math.max(HEALTH_EVERY_MS, pollMs * 3) || state.healthState === 'error') jobs.push(refreshHealth());
     const results = await Promise.allSettled(jobs);
     for (const r of results) if (r.status === 'rejected') onPollError(r.reason);
@@ -1427,6 +1737,8 @@ export function mountWhatsAppWidget(options = {}) {
   renderLauncher();
   renderChat();
   updateComposer();
+  loadBatches();
+  renderBatches();
   if (opts.startOpen) open();
   refreshHealth();
   startLive();

@@ -11,20 +11,24 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use wacloud_core::changes::ChangeFeed;
 use wacloud_core::outbound::{OutboundRequest, SendFailure, SendReceipt};
 use wacloud_core::ports::{Clock, Messenger, Store, SystemClock};
+use wacloud_core::queue::SendingGate;
 use wacloud_core::usecases::ingest::OurNumbers;
 use wacloud_core::usecases::ingest_batch::{BatcherConfig, IngestBatcher};
-use wacloud_graph::GraphClient;
+use wacloud_core::usecases::queue::QueuePolicy;
+use wacloud_graph::{GraphClient, Pacer, PacerConfig, RetryPolicy};
 use wacloud_sandbox::{Sandbox, SandboxConfig};
 use wacloud_store::{DbStore, StoreOptions};
 
 use crate::config::{Mode, Settings};
 use crate::errors::ApiError;
 use crate::glue::messenger::GraphMessenger;
-use crate::routes::{assets, contacts, events, health, messages, send, stats, templates, webhook};
+use crate::routes::{
+    assets, batches, contacts, events, health, messages, send, stats, templates, webhook,
+};
 use crate::state::{Alerts, AppState};
 
 /// Events after which a batch of webhook deliveries stops growing (bounds a batch's latency).
@@ -156,6 +160,7 @@ async fn require_api_key(
 fn cors(origins: &[String]) -> Cors {
     let base = Cors::default()
         .allowed_methods(vec!["GET", "POST", "PUT", "OPTIONS"])
+        .expose_headers(vec!["idempotent-replayed"])
         .allowed_headers(vec![
             "content-type",
             "authorization",
@@ -181,6 +186,11 @@ const API_ROUTES: &[(&str, &str)] = &[
     ("/api/whatsapp/send", "POST"),
     ("/api/whatsapp/send-bulk", "POST"),
     ("/api/whatsapp/batches/{}", "GET"),
+    ("/api/whatsapp/batches/{}/cancel", "POST"),
+    ("/api/whatsapp/queue/{}", "GET"),
+    ("/api/whatsapp/queue/{}/cancel", "POST"),
+    ("/api/whatsapp/queue/{}/retry", "POST"),
+    ("/api/whatsapp/messages/{}/retry", "POST"),
     ("/api/whatsapp/messages", "GET"),
     ("/api/whatsapp/stats", "GET"),
     ("/api/whatsapp/templates", "GET"),
@@ -263,6 +273,18 @@ impl Application {
             },
         )?;
 
+        let pacer = Pacer::new(
+            PacerConfig::new()
+                .messages_per_second(settings.messages_per_second)
+                .pair_interval(settings.pair_interval)
+                .pair_burst(settings.pair_burst),
+        )
+        .map_err(|e| StartError::Graph(e.to_string()))?;
+        // The queue retries refused sends durably on this schedule; the client itself never
+        // retries a send.
+        let retry = RetryPolicy::new(settings.queue_max_attempts)
+            .base_delay(std::time::Duration::from_secs(1))
+            .max_delay(std::time::Duration::from_secs(600));
         let (messenger, sandbox): (Arc<dyn Messenger>, Option<Arc<Sandbox>>) = match settings.mode {
             Mode::Sandbox => {
                 let pid = settings.phone_number_id.clone().unwrap_or_default();
@@ -274,29 +296,46 @@ impl Application {
                 cfg.delivered_after = d * 2;
                 cfg.read_after = Some(d * 4);
                 cfg.strict_window = settings.sandbox_strict_window;
+                cfg.latency = settings.sandbox_latency;
+                cfg.messages_per_second =
+                    Some(settings.sandbox_messages_per_second).filter(|n| *n > 0);
                 let business = format!("+{}", cfg.display_phone_number);
                 let sb = Sandbox::new(cfg);
                 sb.set_webhook_url(format!("{self_base}/api/whatsapp/webhook"));
                 let client = GraphClient::builder(token.clone(), pid)
                     .base_url(format!("{self_base}/sandbox/graph"))
                     .api_version(settings.graph_api_version.clone())
+                    .timeout(settings.graph_timeout)
                     .build()
                     .map_err(|e| StartError::Graph(e.to_string()))?;
                 (
-                    Arc::new(GraphMessenger::new(client, Some(business), token)),
+                    Arc::new(GraphMessenger::new(
+                        client,
+                        Some(business),
+                        token,
+                        pacer,
+                        retry,
+                    )),
                     Some(sb),
                 )
             }
             Mode::Live => match (&settings.api_token, &settings.phone_number_id) {
                 (Some(token), Some(pid)) => {
                     let mut b = GraphClient::builder(token.clone(), pid.clone())
-                        .api_version(settings.graph_api_version.clone());
+                        .api_version(settings.graph_api_version.clone())
+                        .timeout(settings.graph_timeout);
                     if let Some(url) = &settings.graph_base_url {
                         b = b.base_url(url.clone());
                     }
                     let client = b.build().map_err(|e| StartError::Graph(e.to_string()))?;
                     (
-                        Arc::new(GraphMessenger::new(client, None, token.clone())),
+                        Arc::new(GraphMessenger::new(
+                            client,
+                            None,
+                            token.clone(),
+                            pacer,
+                            retry,
+                        )),
                         None,
                     )
                 }
@@ -319,6 +358,8 @@ impl Application {
             },
         );
         let (stop_tx, stopping) = watch::channel(false);
+        let (settings_unknown_grace, settings_resend_unknown) =
+            (settings.unknown_grace, settings.resend_unknown);
         let state = AppState {
             store: store_port,
             messenger,
@@ -340,6 +381,13 @@ impl Application {
             ingest,
             changes: Arc::new(store.clone()) as Arc<dyn ChangeFeed>,
             stopping,
+            gate: Arc::new(SendingGate::default()),
+            queue_wake: Arc::new(Notify::new()),
+            queue_policy: QueuePolicy {
+                unknown_grace: chrono::Duration::from_std(settings_unknown_grace)
+                    .unwrap_or_else(|_| chrono::Duration::minutes(15)),
+                resend_unknown: settings_resend_unknown,
+            },
         };
 
         let banner = format!(
@@ -388,7 +436,15 @@ impl Application {
                         )
                         .route("/send", web::post().to(send::send_one))
                         .route("/send-bulk", web::post().to(send::send_bulk))
-                        .route("/batches/{id}", web::get().to(send::batch))
+                        .route("/batches/{id}", web::get().to(batches::batch))
+                        .route(
+                            "/batches/{id}/cancel",
+                            web::post().to(batches::cancel_batch),
+                        )
+                        .route("/queue/{id}", web::get().to(batches::queue_item))
+                        .route("/queue/{id}/cancel", web::post().to(batches::cancel_item))
+                        .route("/queue/{id}/retry", web::post().to(batches::retry_item))
+                        .route("/messages/{id}/retry", web::post().to(send::retry_message))
                         .route("/messages", web::get().to(messages::history))
                         .route("/stats", web::get().to(stats::stats))
                         .route("/templates", web::get().to(templates::list))

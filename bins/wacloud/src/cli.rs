@@ -1,4 +1,5 @@
-//! The command line: `wacloud [serve]`, `wacloud migrate`, `wacloud webhooks reprocess`.
+//! The command line: `wacloud [serve]`, `wacloud migrate`, `wacloud webhooks reprocess`,
+//! `wacloud sandbox`.
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,54 @@ pub enum Command {
         #[command(subcommand)]
         action: WebhookAction,
     },
+    /// Run the Meta stand-in on its own, as a separate process (for crash tests and benchmarks,
+    /// or to point a live-mode server at with WHATSAPP_GRAPH_BASE_URL=http://ADDR/sandbox/graph).
+    /// It signs webhooks with WHATSAPP_APP_SECRET and expects WHATSAPP_API_TOKEN as the bearer
+    /// token.
+    Sandbox(SandboxArgs),
+}
+
+/// Settings of `wacloud sandbox`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, env = "WACLOUD_SANDBOX_BIND", default_value = "127.0.0.1:8001")]
+    pub bind: String,
+    /// Where to post status and inbound webhooks (the server's /api/whatsapp/webhook).
+    #[arg(long, env = "WACLOUD_SANDBOX_WEBHOOK_URL")]
+    pub webhook_url: String,
+    /// The business number id the Graph endpoints answer for.
+    #[arg(
+        long,
+        env = "WHATSAPP_PHONE_NUMBER_ID",
+        default_value = "100000000000001"
+    )]
+    pub phone_number_id: String,
+    /// Time taken to answer each send, in milliseconds.
+    #[arg(long, env = "WACLOUD_SANDBOX_LATENCY_MS", default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Throughput cap in messages per second (0: none); above it, 130429.
+    #[arg(
+        long,
+        env = "WACLOUD_SANDBOX_MESSAGES_PER_SECOND",
+        default_value_t = 80
+    )]
+    pub messages_per_second: u32,
+    /// Delay between the statuses of a message (sent, delivered, read), in milliseconds.
+    #[arg(long, env = "WACLOUD_SANDBOX_STATUS_DELAY_MS", default_value_t = 300)]
+    pub status_delay_ms: u64,
+    /// Customers never read (no `read` status).
+    #[arg(long)]
+    pub no_read: bool,
+    /// Most statuses in one webhook delivery.
+    #[arg(long, default_value_t = 100)]
+    pub status_batch: usize,
+    /// Fail free-form messages outside the 24-hour window with 131047.
+    #[arg(long)]
+    pub strict_window: bool,
+    /// Webhook delivery attempts before giving up.
+    #[arg(long, default_value_t = 20)]
+    pub webhook_attempts: u32,
 }
 
 /// Webhook maintenance.

@@ -36,7 +36,18 @@ struct Raw {
     wacloud_sqlite_sync: Option<String>,
     wacloud_db_pool_size: Option<String>,
     wacloud_db_timeout_ms: Option<String>,
+    wacloud_messages_per_second: Option<String>,
+    wacloud_shared_with_business_app: Option<String>,
+    wacloud_pair_interval_ms: Option<String>,
+    wacloud_pair_burst: Option<String>,
     wacloud_queue_lease_secs: Option<String>,
+    wacloud_queue_max_attempts: Option<String>,
+    wacloud_queue_unknown_grace_secs: Option<String>,
+    wacloud_queue_unknown_after_grace: Option<String>,
+    wacloud_token_probe_secs: Option<String>,
+    wacloud_graph_timeout_ms: Option<String>,
+    wacloud_sandbox_latency_ms: Option<String>,
+    wacloud_sandbox_messages_per_second: Option<String>,
 }
 
 /// Whether wacloud talks to Meta or to the embedded sandbox.
@@ -97,7 +108,8 @@ pub struct Settings {
     pub sandbox_strict_window: bool,
     /// `WACLOUD_SANDBOX_STATUS_DELAY_MS`: delay between the sandbox's statuses.
     pub sandbox_status_delay: Duration,
-    /// `WACLOUD_QUEUE_WORKERS`: concurrent sends of the queue worker.
+    /// `WACLOUD_QUEUE_WORKERS`: most queue sends in flight at once (default 512; at 1,000
+    /// messages/s and 300 ms of Meta latency about 300 are in flight).
     pub queue_workers: usize,
     /// `WACLOUD_DB_POOL_SIZE` (or its older name `WACLOUD_READ_POOL_SIZE`), default 4, 1–64:
     /// most pooled read connections. Each instance also holds one writer connection and, on
@@ -115,10 +127,42 @@ pub struct Settings {
     /// database connection before it is answered 503, and the bound on opening a PostgreSQL
     /// connection (rounded to whole seconds, at least 1).
     pub db_timeout: Duration,
-    /// `WACLOUD_QUEUE_LEASE_SECS`, default 120, 1–86400: how long a claimed queue item stays
-    /// with the instance that claimed it; after that (the instance died) another instance takes
-    /// it over. Keep it well above the longest send (Meta's answer time).
+    /// `WACLOUD_MESSAGES_PER_SECOND`: the number's throughput, 1–1000 (default 80, Meta's
+    /// default; 20 with `WACLOUD_SHARED_WITH_BUSINESS_APP`).
+    pub messages_per_second: u32,
+    /// `WACLOUD_SHARED_WITH_BUSINESS_APP`: the number is also used in the WhatsApp Business app
+    /// (coexistence), whose throughput Meta fixes at 20 messages/s.
+    pub shared_with_business_app: bool,
+    /// `WACLOUD_PAIR_INTERVAL_MS`: spacing of messages to one recipient (default 6000, Meta's
+    /// pair rate).
+    pub pair_interval: Duration,
+    /// `WACLOUD_PAIR_BURST`: messages one recipient may get at once before the spacing
+    /// applies (default 10; Meta allows 45).
+    pub pair_burst: u32,
+    /// `WACLOUD_QUEUE_LEASE_SECS`: how long a worker holds a claimed item (default 60); must
+    /// be longer than the Graph timeout. After it another instance takes over a dead instance's
+    /// items.
     pub queue_lease: Duration,
+    /// `WACLOUD_QUEUE_MAX_ATTEMPTS`: attempts for a send refused for a passing reason
+    /// (default 8).
+    pub queue_max_attempts: u32,
+    /// `WACLOUD_QUEUE_UNKNOWN_GRACE_SECS`: how long an item whose send's answer was lost waits
+    /// for a status webhook before it is decided on (default 900).
+    pub unknown_grace: Duration,
+    /// `WACLOUD_QUEUE_UNKNOWN_AFTER_GRACE`: `hold` (default: leave it `unknown` for an
+    /// operator) or `resend` (send it again as a new attempt).
+    pub resend_unknown: bool,
+    /// `WACLOUD_TOKEN_PROBE_SECS`: while sending is paused by an access token Meta refused,
+    /// how often the token is tried again (default 30).
+    pub token_probe_interval: Duration,
+    /// `WACLOUD_GRAPH_TIMEOUT_MS`: timeout of one Graph call (default 30000). A send that
+    /// times out has an unknown outcome.
+    pub graph_timeout: Duration,
+    /// `WACLOUD_SANDBOX_LATENCY_MS`: the sandbox's answer time for a send (default 0).
+    pub sandbox_latency: Duration,
+    /// `WACLOUD_SANDBOX_MESSAGES_PER_SECOND`: the sandbox's throughput cap (default: the
+    /// number's `messages_per_second`; 0: none).
+    pub sandbox_messages_per_second: u32,
 }
 
 /// A setting that could not be used.
@@ -264,6 +308,70 @@ impl Settings {
                     .map_err(|_| ConfigError(format!("{name} must be a whole number, got {s:?}"))),
             }
         };
+        let shared_with_business_app = flag(raw.wacloud_shared_with_business_app.as_deref());
+        let mps_default = if shared_with_business_app {
+            wacloud_graph::pacer::SHARED_NUMBER_MESSAGES_PER_SECOND
+        } else {
+            wacloud_graph::pacer::DEFAULT_MESSAGES_PER_SECOND
+        };
+        let mps_set = non_empty(raw.wacloud_messages_per_second.clone()).is_some();
+        let messages_per_second = parse_num(
+            "WACLOUD_MESSAGES_PER_SECOND",
+            raw.wacloud_messages_per_second,
+            u64::from(mps_default),
+        )?;
+        let max = u64::from(wacloud_graph::pacer::MAX_MESSAGES_PER_SECOND);
+        if !(1..=max).contains(&messages_per_second) {
+            return Err(ConfigError(format!(
+                "WACLOUD_MESSAGES_PER_SECOND must be 1 to {max} (Meta's throughput levels are 80 by default and up to 1000), got {messages_per_second}"
+            )));
+        }
+        let shared_cap = u64::from(wacloud_graph::pacer::SHARED_NUMBER_MESSAGES_PER_SECOND);
+        if shared_with_business_app && mps_set && messages_per_second > shared_cap {
+            return Err(ConfigError(format!(
+                "WACLOUD_MESSAGES_PER_SECOND is {messages_per_second} but WACLOUD_SHARED_WITH_BUSINESS_APP is set: Meta allows {shared_cap} messages per second for a number shared with the WhatsApp Business app"
+            )));
+        }
+        let messages_per_second = u32::try_from(messages_per_second).unwrap_or(80);
+        let graph_timeout = Duration::from_millis(parse_num(
+            "WACLOUD_GRAPH_TIMEOUT_MS",
+            raw.wacloud_graph_timeout_ms,
+            30_000,
+        )?)
+        .max(Duration::from_millis(100));
+        let queue_lease = Duration::from_secs(
+            parse_num("WACLOUD_QUEUE_LEASE_SECS", raw.wacloud_queue_lease_secs, 60)?.min(86_400),
+        );
+        if queue_lease <= graph_timeout {
+            return Err(ConfigError(format!(
+                "WACLOUD_QUEUE_LEASE_SECS ({} s) must be longer than the Graph timeout ({} ms), or another worker could take an item whose send is still running",
+                queue_lease.as_secs(),
+                graph_timeout.as_millis()
+            )));
+        }
+        let resend_unknown = match non_empty(raw.wacloud_queue_unknown_after_grace)
+            .map(|s| s.to_ascii_lowercase())
+            .as_deref()
+        {
+            None | Some("hold") => false,
+            Some("resend") => true,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "WACLOUD_QUEUE_UNKNOWN_AFTER_GRACE must be hold or resend, got {other:?}"
+                )))
+            }
+        };
+        let pair_burst = parse_num("WACLOUD_PAIR_BURST", raw.wacloud_pair_burst, 10)?;
+        let pair_interval = parse_num(
+            "WACLOUD_PAIR_INTERVAL_MS",
+            raw.wacloud_pair_interval_ms,
+            6000,
+        )?;
+        if pair_burst == 0 || pair_interval == 0 {
+            return Err(ConfigError(
+                "WACLOUD_PAIR_BURST and WACLOUD_PAIR_INTERVAL_MS must be at least 1".into(),
+            ));
+        }
         Ok(Self {
             mode,
             business_account_id: non_empty(raw.whatsapp_business_account_id),
@@ -295,10 +403,10 @@ impl Settings {
             queue_workers: usize::try_from(parse_num(
                 "WACLOUD_QUEUE_WORKERS",
                 raw.wacloud_queue_workers,
-                8,
+                512,
             )?)
-            .unwrap_or(8)
-            .clamp(1, 256),
+            .unwrap_or(512)
+            .clamp(1, 4096),
             read_pool_size: {
                 let (name, v) = match non_empty(raw.wacloud_db_pool_size) {
                     Some(v) => ("WACLOUD_DB_POOL_SIZE", Some(v)),
@@ -311,14 +419,6 @@ impl Settings {
             db_timeout: Duration::from_millis(
                 parse_num("WACLOUD_DB_TIMEOUT_MS", raw.wacloud_db_timeout_ms, 5000)?
                     .clamp(100, 600_000),
-            ),
-            queue_lease: Duration::from_secs(
-                parse_num(
-                    "WACLOUD_QUEUE_LEASE_SECS",
-                    raw.wacloud_queue_lease_secs,
-                    120,
-                )?
-                .clamp(1, 86_400),
             ),
             ingest_inline_limit: usize::try_from(parse_num(
                 "WACLOUD_INGEST_INLINE_LIMIT",
@@ -345,6 +445,39 @@ impl Settings {
                     )))
                 }
             },
+            messages_per_second,
+            shared_with_business_app,
+            pair_interval: Duration::from_millis(pair_interval),
+            pair_burst: u32::try_from(pair_burst).unwrap_or(u32::MAX),
+            queue_lease,
+            queue_max_attempts: u32::try_from(parse_num(
+                "WACLOUD_QUEUE_MAX_ATTEMPTS",
+                raw.wacloud_queue_max_attempts,
+                8,
+            )?)
+            .unwrap_or(8)
+            .clamp(1, 100),
+            unknown_grace: Duration::from_secs(parse_num(
+                "WACLOUD_QUEUE_UNKNOWN_GRACE_SECS",
+                raw.wacloud_queue_unknown_grace_secs,
+                900,
+            )?),
+            resend_unknown,
+            token_probe_interval: Duration::from_secs(
+                parse_num("WACLOUD_TOKEN_PROBE_SECS", raw.wacloud_token_probe_secs, 30)?.max(1),
+            ),
+            graph_timeout,
+            sandbox_latency: Duration::from_millis(parse_num(
+                "WACLOUD_SANDBOX_LATENCY_MS",
+                raw.wacloud_sandbox_latency_ms,
+                0,
+            )?),
+            sandbox_messages_per_second: u32::try_from(parse_num(
+                "WACLOUD_SANDBOX_MESSAGES_PER_SECOND",
+                raw.wacloud_sandbox_messages_per_second,
+                u64::from(messages_per_second),
+            )?)
+            .unwrap_or(0),
         })
     }
 
@@ -424,17 +557,17 @@ mod tests {
         let s = Settings::from_pairs([]).unwrap();
         assert_eq!(s.read_pool_size, 4);
         assert_eq!(s.db_timeout, Duration::from_secs(5));
-        assert_eq!(s.queue_lease, Duration::from_secs(120));
+        assert_eq!(s.queue_lease, Duration::from_secs(60));
         let s = Settings::from_pairs([
             ("WACLOUD_DB_POOL_SIZE", "16"),
             ("WACLOUD_READ_POOL_SIZE", "2"),
             ("WACLOUD_DB_TIMEOUT_MS", "1500"),
-            ("WACLOUD_QUEUE_LEASE_SECS", "30"),
+            ("WACLOUD_QUEUE_LEASE_SECS", "45"),
         ])
         .unwrap();
         assert_eq!(s.read_pool_size, 16);
         assert_eq!(s.db_timeout, Duration::from_millis(1500));
-        assert_eq!(s.queue_lease, Duration::from_secs(30));
+        assert_eq!(s.queue_lease, Duration::from_secs(45));
         let s = Settings::from_pairs([("WACLOUD_READ_POOL_SIZE", "2")]).unwrap();
         assert_eq!(s.read_pool_size, 2);
         let e = Settings::from_pairs([("WACLOUD_DB_TIMEOUT_MS", "soon")]).unwrap_err();
@@ -446,6 +579,33 @@ mod tests {
         let e = Settings::from_pairs([("DATABASE_URL", "mysql://x/db")]).unwrap_err();
         assert!(e.to_string().contains("unsupported scheme"), "{e}");
         assert!(Settings::from_pairs([("DATABASE_URL", "sqlite://data/x.db")]).is_ok());
+    }
+
+    #[test]
+    fn throughput_settings() {
+        let s = Settings::from_pairs([]).unwrap();
+        assert_eq!(s.messages_per_second, 80);
+        assert_eq!(s.sandbox_messages_per_second, 80);
+        let s = Settings::from_pairs([("WACLOUD_MESSAGES_PER_SECOND", "1000")]).unwrap();
+        assert_eq!(s.messages_per_second, 1000);
+        assert!(Settings::from_pairs([("WACLOUD_MESSAGES_PER_SECOND", "1001")]).is_err());
+        assert!(Settings::from_pairs([("WACLOUD_MESSAGES_PER_SECOND", "0")]).is_err());
+        let s = Settings::from_pairs([("WACLOUD_SHARED_WITH_BUSINESS_APP", "true")]).unwrap();
+        assert_eq!(s.messages_per_second, 20, "coexistence numbers get 20/s");
+        let e = Settings::from_pairs([
+            ("WACLOUD_SHARED_WITH_BUSINESS_APP", "true"),
+            ("WACLOUD_MESSAGES_PER_SECOND", "80"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("20"), "{e}");
+        let e = Settings::from_pairs([("WACLOUD_QUEUE_LEASE_SECS", "10")]).unwrap_err();
+        assert!(
+            e.to_string().contains("longer than the Graph timeout"),
+            "{e}"
+        );
+        let s = Settings::from_pairs([("WACLOUD_QUEUE_UNKNOWN_AFTER_GRACE", "resend")]).unwrap();
+        assert!(s.resend_unknown);
+        assert!(Settings::from_pairs([("WACLOUD_QUEUE_UNKNOWN_AFTER_GRACE", "maybe")]).is_err());
     }
 
     #[test]

@@ -72,17 +72,25 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+impl ApiError {
+    /// The JSON body of this error: `{"error": {"code", "message", ...}}`.
+    #[must_use]
+    pub fn to_json(&self) -> Value {
+        let mut obj = serde_json::Map::new();
+        obj.insert("code".into(), json!(self.code));
+        obj.insert("message".into(), json!(self.message));
+        obj.extend(self.extra.clone());
+        json!({ "error": obj })
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut obj = serde_json::Map::new();
-        obj.insert("code".into(), json!(self.code));
-        obj.insert("message".into(), json!(self.message));
-        obj.extend(self.extra.clone());
-        HttpResponse::build(self.status).json(json!({ "error": obj }))
+        HttpResponse::build(self.status).json(self.to_json())
     }
 }
 
@@ -106,6 +114,7 @@ impl From<StoreError> for ApiError {
 
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
+        let text = e.to_string();
         match e {
             CoreError::Invalid {
                 code,
@@ -122,6 +131,40 @@ impl From<CoreError> for ApiError {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
             }
             CoreError::NotFound(m) => Self::not_found(m),
+            CoreError::WindowClosed {
+                recipient,
+                last_inbound_at,
+            } => {
+                let (name, language) = wacloud_core::error::FALLBACK_TEMPLATE;
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "window_closed", text)
+                    .with("phone_number", recipient)
+                    .with(
+                        "last_inbound_at",
+                        last_inbound_at
+                            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)),
+                    )
+                    .with(
+                        "window_expires_at",
+                        last_inbound_at.map(|t| {
+                            (t + wacloud_core::window::WINDOW)
+                                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                        }),
+                    )
+                    .with(
+                        "suggested_template",
+                        json!({"name": name, "language": language}),
+                    )
+                    .with("override", "allow_outside_window")
+            }
+            CoreError::Paused(p) => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "sending_paused", text)
+                    .with(
+                        "paused_since",
+                        p.since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    )
+                    .with("graph_code", p.code)
+            }
+            CoreError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
             CoreError::Store(s) => s.into(),
             CoreError::Send {
                 failure,

@@ -10,6 +10,7 @@ pub mod config;
 pub mod errors;
 pub mod glue;
 pub mod routes;
+pub mod sandbox_cmd;
 pub mod state;
 pub mod worker;
 

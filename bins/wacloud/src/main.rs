@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use wacloud::cli::{Cli, Command, WebhookAction};
+use wacloud::cli::{Cli, Command, SandboxArgs, WebhookAction};
 use wacloud::{Application, Settings};
 
 fn init_tracing() {
@@ -23,6 +23,9 @@ fn init_tracing() {
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     init_tracing();
+    if let Some(Command::Sandbox(args)) = &cli.command {
+        return sandbox(args.clone()).await;
+    }
     let settings = match Settings::from_env() {
         Ok(s) => s,
         Err(e) => {
@@ -36,6 +39,17 @@ async fn main() -> ExitCode {
         Command::Webhooks {
             action: WebhookAction::Reprocess { unprocessed_only },
         } => reprocess(&settings, !unprocessed_only).await,
+        Command::Sandbox(_) => ExitCode::SUCCESS,
+    }
+}
+
+async fn sandbox(args: SandboxArgs) -> ExitCode {
+    match wacloud::sandbox_cmd::run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("sandbox: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -3,11 +3,13 @@
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use wacloud_core::changes::ChangeFeed;
 use wacloud_core::ports::{Clock, Messenger, Store};
+use wacloud_core::queue::SendingGate;
 use wacloud_core::usecases::ingest::OurNumbers;
 use wacloud_core::usecases::ingest_batch::IngestBatcher;
+use wacloud_core::usecases::queue::QueuePolicy;
 use wacloud_sandbox::Sandbox;
 
 use crate::config::Settings;
@@ -79,6 +81,12 @@ pub struct AppState {
     pub changes: Arc<dyn ChangeFeed>,
     /// Turns `true` when the server is stopping (long-lived responses end).
     pub stopping: watch::Receiver<bool>,
+    /// Pauses all sending while Meta refuses the access token.
+    pub gate: Arc<SendingGate>,
+    /// Wakes the queue worker when work was queued.
+    pub queue_wake: Arc<Notify>,
+    /// How the queue decides about sends whose outcome it cannot see.
+    pub queue_policy: QueuePolicy,
 }
 
 impl std::fmt::Debug for AppState {

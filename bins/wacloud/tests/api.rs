@@ -24,12 +24,31 @@ async fn the_seeds_checks_work_as_written() {
         json!({"contacts": [], "total_count": 0, "unread_count": 0})
     );
 
-    let (status, sent) = app
+    // The seed's send, to a number that never wrote: a free-form text outside the customer
+    // service window is refused before Meta with a clear 422 that says to use a template.
+    let seed = json!({"phone_number": "+1234567890", "message_text": "Hello from wacloud"});
+    let (status, refused) = app.post_json("/api/whatsapp/send", &seed).await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(refused["error"]["code"], "window_closed");
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("template"));
+    assert_eq!(
+        refused["error"]["suggested_template"]["name"],
+        "hello_world"
+    );
+    assert_eq!(app.stats().await["total_messages"], 0, "nothing stored");
+
+    // Once the customer has written, the seed's check works as written.
+    let (status, _) = app
         .post_json(
-            "/api/whatsapp/send",
-            &json!({"phone_number": "+1234567890", "message_text": "Hello from wacloud"}),
+            "/sandbox/customers/%2B1234567890/messages",
+            &json!({"text": "hi", "name": "Seed"}),
         )
         .await;
+    assert_eq!(status, 202);
+    let (status, sent) = app.post_json("/api/whatsapp/send", &seed).await;
     assert_eq!(status, 200, "{sent}");
     assert_eq!(sent["success"], true);
     let wamid = sent["message_id"].as_str().unwrap().to_owned();
@@ -37,7 +56,7 @@ async fn the_seeds_checks_work_as_written() {
 
     let (status, stats) = app.get("/api/whatsapp/stats").await;
     assert_eq!(status, 200);
-    assert_eq!(stats["total_messages"], 1);
+    assert_eq!(stats["total_messages"], 2);
     assert_eq!(stats["sent_messages"], 1);
     assert_eq!(stats["total_contacts"], 1);
 }
@@ -48,7 +67,7 @@ async fn a_send_goes_sent_delivered_read_through_signed_webhooks() {
     let (_, sent) = app
         .post_json(
             "/api/whatsapp/send",
-            &json!({"phone_number": "15550000001", "message_text": "hello\nsecond line"}),
+            &json!({"phone_number": "15550000001", "message_text": "hello\nsecond line", "allow_outside_window": true}),
         )
         .await;
     let id = sent["message"]["id"].as_str().unwrap().to_owned();
@@ -387,7 +406,8 @@ async fn send_bulk_queues_and_every_recipient_gets_one_message() {
     let (status, accepted) = app
         .post_json("/api/whatsapp/send-bulk", &json!({
             "recipients": ["+15550000031", "15550000032", "+15550000031", "bad", {"phone_number": "+15550000033"}],
-            "message_text": "Sale today"
+            "message_text": "Sale today",
+            "allow_outside_window": true
         }))
         .await;
     assert_eq!(status, 202, "{accepted}");

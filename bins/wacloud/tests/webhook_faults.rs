@@ -374,7 +374,7 @@ async fn status_for_an_unknown_wamid_is_kept_and_joins_the_send_later() {
     let (status, sent) = app
         .post_json(
             "/api/whatsapp/send",
-            &json!({"phone_number": "+15550000014", "message_text": "hello"}),
+            &json!({"phone_number": "+15550000014", "message_text": "hello", "allow_outside_window": true}),
         )
         .await;
     assert_eq!(status, 200, "{sent}");

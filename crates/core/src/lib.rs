@@ -14,6 +14,7 @@ pub mod changes;
 pub mod contact;
 pub mod error;
 pub mod events;
+pub mod idempotency;
 pub mod message;
 pub mod outbound;
 pub mod phone;

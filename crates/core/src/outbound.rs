@@ -68,6 +68,8 @@ impl OutboundContent {
     }
 }
 
+pub use crate::template::StoredTemplate;
+
 /// One message to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutboundRequest {

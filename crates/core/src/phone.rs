@@ -194,6 +194,20 @@ impl CustomerKey {
         }
         PhoneNumber::parse(t).map(Self::Phone)
     }
+
+    /// Reads a key that wacloud stored itself after [`CustomerKey::parse`] accepted it (an E.164
+    /// number or a BSUID), without running libphonenumber again; anything else is parsed in full.
+    ///
+    /// # Errors
+    /// [`PhoneError`] as [`CustomerKey::parse`].
+    pub fn parse_stored(stored: &str) -> Result<Self, PhoneError> {
+        match stored.strip_prefix('+') {
+            Some(digits) if digits.bytes().all(|b| b.is_ascii_digit()) => {
+                PhoneNumber::from_wa_id(digits).map(Self::Phone)
+            }
+            _ => Self::parse(stored),
+        }
+    }
 }
 
 impl fmt::Display for CustomerKey {

@@ -2,16 +2,23 @@
 //! a clock), as traits the other crates implement.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
 use crate::events::{AccountEvent, CustomerRef, TemplateUpdate};
+use crate::idempotency::IdempotencyRecord;
 use crate::message::{DeliveryError, Message, MessageStatus};
-use crate::outbound::{OutboundRequest, SendFailure, SendReceipt};
+use crate::outbound::{
+    FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt, StoredTemplate,
+};
 use crate::phone::CustomerKey;
-use crate::queue::{BatchSummary, NewQueueItem, QueueItem, QueueOutcome};
+use crate::queue::{
+    BatchCancelled, BatchQuery, BatchSummary, NewQueueItem, QueueItem, QueueItemView, QueueOutcome,
+    QueueState,
+};
 use crate::stats::Stats;
 use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 
@@ -325,6 +332,8 @@ pub trait Repos {
     fn apply_status_folds(&mut self, folds: &[StatusFold]) -> Result<(), StoreError>;
     /// The message with this wacloud id.
     fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError>;
+    /// The request content stored with an outbound message (JSON of [`OutboundContent`]).
+    fn outbound_payload(&mut self, id: &str) -> Result<Option<String>, StoreError>;
     /// The message with this `wamid`.
     fn find_message_by_wamid(&mut self, wamid: &str) -> Result<Option<Message>, StoreError>;
     /// Gives an outbound message the `wamid` Meta returned and moves it to `accepted`. If a
@@ -382,12 +391,18 @@ pub trait Repos {
     /// Writes a template change into `whatsapp_templates`.
     fn upsert_template(&mut self, t: &TemplateUpdate) -> Result<(), StoreError>;
     /// The stored templates, by name and language.
-    fn list_templates(&mut self) -> Result<Vec<crate::template::StoredTemplate>, StoreError>;
+    fn list_templates(&mut self) -> Result<Vec<StoredTemplate>, StoreError>;
     /// The business number's account state, if any delivery or event recorded it.
     fn get_session(
         &mut self,
         phone_number_id: &str,
     ) -> Result<Option<crate::template::SessionState>, StoreError>;
+    /// The stored template `name` in `language`, if wacloud knows it.
+    fn find_template(
+        &mut self,
+        name: &str,
+        language: &str,
+    ) -> Result<Option<StoredTemplate>, StoreError>;
     /// Writes a number/account change into `whatsapp_session`.
     fn record_account_event(&mut self, e: &AccountEvent) -> Result<(), StoreError>;
     /// Notes that a delivery for `phone_number_id` arrived.
@@ -397,7 +412,8 @@ pub trait Repos {
     // --- queue
     /// Adds items to `whatsapp_queue`.
     fn enqueue(&mut self, items: &[NewQueueItem]) -> Result<(), StoreError>;
-    /// Claims up to `limit` due items for `owner` until `lease_until`.
+    /// Claims up to `limit` due items for `owner` until `lease_until`: `pending` items due by
+    /// `now`, and `sending` items whose lease ran out (their worker died). Oldest due first.
     fn claim_queue_items(
         &mut self,
         owner: &str,
@@ -405,30 +421,116 @@ pub trait Repos {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<QueueItem>, StoreError>;
-    /// Records how an attempt ended.
+    /// Marks an attempt in flight (`attempt_started_at`, one more attempt, `message_id`), only
+    /// while `owner` still holds the item's lease. `Ok(false)`: the lease was lost, do not send.
+    fn begin_queue_attempt(
+        &mut self,
+        id: &str,
+        owner: &str,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// The item with this id.
+    fn get_queue_item(&mut self, id: &str) -> Result<Option<QueueItem>, StoreError>;
+    /// The item with this id, as the API shows it.
+    fn queue_item_view(&mut self, id: &str) -> Result<Option<QueueItemView>, StoreError>;
+    /// Applies `outcome` to the item if its state is one of `only_if`; returns whether it did.
     fn finish_queue_item(
         &mut self,
         id: &str,
         outcome: &QueueOutcome,
         now: DateTime<Utc>,
+        only_if: &[QueueState],
+    ) -> Result<bool, StoreError>;
+    /// Progress of a batch and one page of its items; `None` if no such batch.
+    fn batch_summary(
+        &mut self,
+        batch_id: &str,
+        q: &BatchQuery,
+    ) -> Result<Option<BatchSummary>, StoreError>;
+    /// Cancels every `pending` (also scheduled) and `unknown` item of a batch; `None` if no such
+    /// batch.
+    fn cancel_batch(
+        &mut self,
+        batch_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BatchCancelled>, StoreError>;
+    /// Ids of `unknown` items that became unknown before `before` and were not yet decided on
+    /// (held or resent), oldest first.
+    fn undecided_unknown_items(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError>;
+
+    // --- idempotency keys
+    /// The stored request for an `Idempotency-Key`.
+    fn get_idempotency(&mut self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError>;
+    /// Stores a new key; `Ok(false)` when it exists already.
+    fn insert_idempotency(&mut self, record: &IdempotencyRecord) -> Result<bool, StoreError>;
+    /// Stores the answer given for a key.
+    fn complete_idempotency(
+        &mut self,
+        key: &str,
+        status: u16,
+        response: &str,
+        now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
-    /// Progress of a batch; `None` if no such batch.
-    fn batch_summary(&mut self, batch_id: &str) -> Result<Option<BatchSummary>, StoreError>;
+    /// Forgets a key (its request did nothing and may be run again).
+    fn delete_idempotency(&mut self, key: &str) -> Result<(), StoreError>;
+    /// Forgets keys created before `before`; returns how many.
+    fn purge_idempotency(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError>;
 
     // --- stats
     /// Counts for `GET /stats`.
     fn stats(&mut self) -> Result<Stats, StoreError>;
 }
 
-/// Sends to Meta (or the sandbox). Implemented by the binary over `wacloud-graph`.
+/// Sends to Meta (or the sandbox). Implemented by the binary over `wacloud-graph`, whose pacer,
+/// retry policy and template checks stand behind the provided methods.
 #[async_trait]
 pub trait Messenger: Send + Sync + 'static {
-    /// Sends one message.
+    /// Sends one message. Never paces and never retries: the use cases do both.
     async fn send(&self, request: &OutboundRequest) -> Result<SendReceipt, SendFailure>;
     /// Sends a read receipt for an inbound `wamid`.
     async fn mark_read(&self, wamid: &str) -> Result<(), SendFailure>;
     /// The business number messages go out from, in E.164, if known.
     fn business_phone(&self) -> Option<String>;
+
+    /// Waits until one message to `to` fits the number's throughput and the recipient's pair
+    /// rate, and takes that slot (for a send made now).
+    async fn pace(&self, _to: &CustomerKey) {}
+    /// Takes `to`'s pair-rate slot if it is free now, without waiting; otherwise says how long
+    /// until it is. Follow a success with [`Messenger::until_number_ready`].
+    fn reserve_recipient(&self, _to: &CustomerKey) -> Result<(), Duration> {
+        Ok(())
+    }
+    /// Waits for a slot of the number's throughput and takes it.
+    async fn until_number_ready(&self) {}
+    /// Meta refused a send with a rate limit: hold the whole number ([`FailureClass::RateLimited`],
+    /// 130429) or only `to` ([`FailureClass::PairRateLimited`], 131056) for `wait`.
+    fn back_off(&self, _to: &CustomerKey, _class: FailureClass, _wait: Duration) {}
+    /// The wait before retry `retry` (1-based) of a send Meta refused for a passing reason,
+    /// at least `retry_after` when Meta gave one. Default: 2^(retry−1) s, at most 10 min.
+    fn retry_delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = Duration::from_secs(1u64 << retry.saturating_sub(1).min(10))
+            .min(Duration::from_secs(600));
+        retry_after.map_or(exp, |r| r.max(exp))
+    }
+    /// Attempts in all for a send refused for a passing reason, before it fails for good.
+    fn max_attempts(&self) -> u32 {
+        8
+    }
+    /// A cheap authenticated call to Meta: `Ok` once the access token works.
+    async fn probe(&self) -> Result<(), SendFailure> {
+        Ok(())
+    }
+    /// Checks a template message against the components of the stored template (Meta's JSON
+    /// text): parameter counts (Meta's 132000). `Err` says what is wrong.
+    fn check_template(&self, _content: &OutboundContent, _components: &str) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// The current time. A port so tests can fix it.

@@ -26,6 +26,27 @@ pub struct StoredTemplate {
     pub updated_at: DateTime<Utc>,
 }
 
+impl StoredTemplate {
+    /// Whether Meta lets this template be sent: approved, or status not known.
+    #[must_use]
+    pub fn sendable(&self) -> bool {
+        self.status.as_deref().is_none_or(|s| {
+            let s = s.to_ascii_uppercase();
+            !matches!(
+                s.as_str(),
+                "REJECTED"
+                    | "PAUSED"
+                    | "DISABLED"
+                    | "PENDING"
+                    | "PENDING_DELETION"
+                    | "DELETED"
+                    | "IN_APPEAL"
+                    | "LIMIT_EXCEEDED"
+            )
+        })
+    }
+}
+
 /// The business number's state in `whatsapp_session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SessionState {

@@ -7,13 +7,23 @@
 //! [`GraphClientBuilder::pacer`](crate::GraphClientBuilder::pacer). A `Pacer` is
 //! cheap to clone and clones share their budgets, so one pacer can serve several
 //! clients of the same number.
+//!
+//! A queue worker that must not wait for one slow recipient takes the two budgets
+//! apart: [`Pacer::try_recipient`] (never waits: the recipient's slot now, or how
+//! long until it is free) and then [`Pacer::until_number_ready`]. When Meta answers
+//! 130429 anyway, [`Pacer::pause`] holds the whole number and [`Pacer::slow_down`]
+//! lowers its rate by a quarter (Meta's real throughput may be lower than configured);
+//! the rate then climbs back by a tenth of the configured one every 2 s without another
+//! 130429.
+//! On 131056, [`Pacer::pause_recipient`] holds that recipient only.
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::collections::HashMap;
 use std::fmt;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
 
 use crate::error::GraphError;
 
@@ -25,10 +35,15 @@ pub const MAX_MESSAGES_PER_SECOND: u32 = 1000;
 /// about one message every 6 seconds).
 pub const DEFAULT_PAIR_INTERVAL: Duration = Duration::from_secs(6);
 
+/// The throughput of a number that is also used in the WhatsApp Business app
+/// (coexistence), in messages per second.
+pub const SHARED_NUMBER_MESSAGES_PER_SECOND: u32 = 20;
+
 /// The pacer's limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PacerConfig {
     messages_per_second: u32,
+    burst: Option<u32>,
     pair_interval: Duration,
     pair_burst: u32,
 }
@@ -38,6 +53,7 @@ impl Default for PacerConfig {
     fn default() -> Self {
         Self {
             messages_per_second: DEFAULT_MESSAGES_PER_SECOND,
+            burst: None,
             pair_interval: DEFAULT_PAIR_INTERVAL,
             pair_burst: 1,
         }
@@ -57,6 +73,29 @@ impl PacerConfig {
         self
     }
 
+    /// How many messages the number may send at once before the per-second spacing
+    /// applies (at least 1). Default: 25 ms worth of messages, at least 1 (2 at 80/s,
+    /// 25 at 1000/s) — enough to absorb timer lateness without ever exceeding the
+    /// rate by more than that over any window. Meta measures throughput over short
+    /// windows, so a burst of a whole second's budget (governor's default) risks
+    /// 130429.
+    pub fn burst(mut self, n: u32) -> Self {
+        self.burst = Some(n);
+        self
+    }
+
+    /// The number's burst in force: the one set with [`PacerConfig::burst`], else
+    /// 25 ms worth of messages (at least 1).
+    pub fn effective_burst(&self) -> u32 {
+        self.burst
+            .unwrap_or_else(|| (self.messages_per_second / 40).max(1))
+    }
+
+    /// The number's throughput in messages per second.
+    pub fn rate(&self) -> u32 {
+        self.messages_per_second
+    }
+
     /// The spacing between two messages to the same recipient (non-zero).
     pub fn pair_interval(mut self, d: Duration) -> Self {
         self.pair_interval = d;
@@ -73,9 +112,18 @@ impl PacerConfig {
 
 struct Inner {
     config: PacerConfig,
-    number: DefaultDirectRateLimiter,
+    /// The number's limiter at the current rate (rebuilt when the rate changes).
+    number: RwLock<Arc<DefaultDirectRateLimiter>>,
+    /// The current rate: the configured one, or less after [`Pacer::slow_down`].
+    rate: AtomicU32,
+    /// When the rate last changed.
+    rate_changed: Mutex<Instant>,
     pairs: DefaultKeyedRateLimiter<String>,
     calls: AtomicU64,
+    /// Until when the whole number is held (after 130429).
+    paused_until: Mutex<Option<Instant>>,
+    /// Until when single recipients are held (after 131056).
+    recipient_pauses: Mutex<HashMap<String, Instant>>,
 }
 
 /// Paces sends for one business number. See the [module docs](self).
@@ -107,6 +155,9 @@ impl Default for Pacer {
     }
 }
 
+/// Least time between two rate changes after 130429.
+const SLOW_DOWN_EVERY: Duration = Duration::from_secs(2);
+
 /// How often (in calls) the per-recipient table drops recipients that are idle.
 const PRUNE_EVERY: u64 = 4096;
 
@@ -131,6 +182,11 @@ impl Pacer {
                 "the per-recipient burst must be at least 1".into(),
             ));
         }
+        if config.burst == Some(0) {
+            return Err(GraphError::Config(
+                "the number's burst must be at least 1".into(),
+            ));
+        }
         Ok(Self::build(config))
     }
 
@@ -142,12 +198,77 @@ impl Pacer {
             .allow_burst(burst);
         Self {
             inner: Arc::new(Inner {
-                number: RateLimiter::direct(Quota::per_second(mps)),
+                number: RwLock::new(Arc::new(Self::limiter(&config, mps.get()))),
+                rate: AtomicU32::new(mps.get()),
+                rate_changed: Mutex::new(Instant::now()),
                 pairs: RateLimiter::keyed(pair_quota),
                 config,
                 calls: AtomicU64::new(0),
+                paused_until: Mutex::new(None),
+                recipient_pauses: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    /// The number's limiter at `rate` messages per second.
+    fn limiter(config: &PacerConfig, rate: u32) -> DefaultDirectRateLimiter {
+        let mps = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
+        let burst = match config.burst {
+            Some(b) => b.min(rate),
+            None => rate / 40,
+        };
+        let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        // (`effective_burst` says the same for the configured rate.)
+        RateLimiter::direct(Quota::per_second(mps).allow_burst(burst))
+    }
+
+    fn set_rate(&self, rate: u32) {
+        if let Ok(mut n) = self.inner.number.write() {
+            *n = Arc::new(Self::limiter(&self.inner.config, rate));
+        }
+        self.inner.rate.store(rate, Ordering::Relaxed);
+    }
+
+    /// The rate in force, in messages per second: the configured one, or less after
+    /// [`Pacer::slow_down`].
+    pub fn current_rate(&self) -> u32 {
+        self.inner.rate.load(Ordering::Relaxed)
+    }
+
+    /// Meta answered 130429 although the pacer kept to its rate: the number's real
+    /// throughput may be lower. Lowers the rate by a quarter (at most once every 2 s, so
+    /// one burst of refusals counts once; never below 1 message per second). It climbs
+    /// back by a tenth of the configured rate every 2 s without another call.
+    pub fn slow_down(&self) {
+        let Ok(mut changed) = self.inner.rate_changed.lock() else {
+            return;
+        };
+        let rate = self.current_rate();
+        if changed.elapsed() < SLOW_DOWN_EVERY && rate < self.inner.config.messages_per_second {
+            return;
+        }
+        self.set_rate((rate - rate / 4).max(1));
+        *changed = Instant::now();
+    }
+
+    /// Climbs back towards the configured rate after [`Pacer::slow_down`].
+    fn recover(&self) {
+        let configured = self.inner.config.messages_per_second;
+        let rate = self.current_rate();
+        if rate >= configured {
+            return;
+        }
+        let Ok(mut changed) = self.inner.rate_changed.lock() else {
+            return;
+        };
+        if changed.elapsed() >= SLOW_DOWN_EVERY {
+            self.set_rate((rate + (configured / 10).max(1)).min(configured));
+            *changed = Instant::now();
+        }
+    }
+
+    fn key(recipient: &str) -> String {
+        recipient.trim_start_matches('+').to_owned()
     }
 
     /// The limits in force.
@@ -159,13 +280,92 @@ impl Pacer {
     /// both the recipient's spacing and the number's throughput, and takes the slot.
     /// The recipient's slot is taken first, so waiting for one slow recipient does
     /// not hold the number's budget.
+    /// Recipients and the number held by [`Pacer::pause_recipient`] and
+    /// [`Pacer::pause`] wait for the hold to end first.
     pub async fn until_ready(&self, recipient: &str) {
-        let key = recipient.trim_start_matches('+').to_owned();
+        let key = Self::key(recipient);
+        while let Some(d) = self.recipient_paused_for(&key) {
+            tokio::time::sleep(d).await;
+        }
         self.inner.pairs.until_key_ready(&key).await;
-        self.inner.number.until_ready().await;
+        self.until_number_ready().await;
+    }
+
+    /// Takes the recipient's slot now if it is free (and the recipient is not held),
+    /// without waiting; otherwise says how long until it is free, and takes nothing.
+    /// Follow a success with [`Pacer::until_number_ready`].
+    pub fn try_recipient(&self, recipient: &str) -> Result<(), Duration> {
+        let key = Self::key(recipient);
+        if let Some(d) = self.recipient_paused_for(&key) {
+            return Err(d);
+        }
+        match self.inner.pairs.check_key(&key) {
+            Ok(()) => Ok(()),
+            Err(not_until) => {
+                let now = governor::clock::Clock::now(self.inner.pairs.clock());
+                Err(not_until.wait_time_from(now).max(Duration::from_millis(1)))
+            }
+        }
+    }
+
+    /// Waits until the number may send one more message (after any hold from
+    /// [`Pacer::pause`]) and takes that slot.
+    pub async fn until_number_ready(&self) {
+        while let Some(d) = self.paused_for() {
+            tokio::time::sleep(d).await;
+        }
+        self.recover();
+        let limiter = self.inner.number.read().map(|n| Arc::clone(&n)).ok();
+        if let Some(l) = limiter {
+            l.until_ready().await;
+        }
         if self.inner.calls.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
             self.inner.pairs.retain_recent();
             self.inner.pairs.shrink_to_fit();
+            if let Ok(mut m) = self.inner.recipient_pauses.lock() {
+                let now = Instant::now();
+                m.retain(|_, until| *until > now);
+            }
         }
+    }
+
+    /// Holds the whole number for `d` (Meta answered 130429: the throughput was
+    /// exceeded). A longer hold already in force is kept.
+    pub fn pause(&self, d: Duration) {
+        let until = Instant::now() + d;
+        if let Ok(mut p) = self.inner.paused_until.lock() {
+            if p.is_none_or(|cur| cur < until) {
+                *p = Some(until);
+            }
+        }
+    }
+
+    /// How much longer the number is held, if it is.
+    pub fn paused_for(&self) -> Option<Duration> {
+        let until = (*self.inner.paused_until.lock().ok()?)?;
+        until
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
+    }
+
+    /// Holds one recipient for `d` (Meta answered 131056: too many messages to this
+    /// recipient); the others are not affected.
+    pub fn pause_recipient(&self, recipient: &str, d: Duration) {
+        let until = Instant::now() + d;
+        if let Ok(mut m) = self.inner.recipient_pauses.lock() {
+            let e = m.entry(Self::key(recipient)).or_insert(until);
+            if *e < until {
+                *e = until;
+            }
+        }
+    }
+
+    /// How much longer `recipient` is held by [`Pacer::pause_recipient`], if it is.
+    pub fn recipient_paused_for(&self, recipient: &str) -> Option<Duration> {
+        let key = Self::key(recipient);
+        let m = self.inner.recipient_pauses.lock().ok()?;
+        m.get(&key)?
+            .checked_duration_since(Instant::now())
+            .filter(|d| !d.is_zero())
     }
 }

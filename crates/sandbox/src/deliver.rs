@@ -1,19 +1,94 @@
 //! Posting signed webhook deliveries, as Meta does: `X-Hub-Signature-256` over the exact
-//! bytes, retried with back-off when the receiver does not answer 200.
+//! bytes, retried with back-off when the receiver does not answer 200. Statuses go through a
+//! queue served by a few deliverers, which put up to `status_batch` statuses that are due at the
+//! same moment into one delivery.
 
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use serde_json::Value;
+use tokio::sync::{mpsc, Mutex};
 
+use crate::payloads::statuses_delivery;
 use crate::Sandbox;
 
 /// Why a delivery did not get a 2xx.
 #[derive(Debug)]
 pub struct DeliveryFailed(pub String);
 
+/// Statuses waiting for a deliverer.
+#[derive(Debug)]
+pub(crate) struct StatusQueue {
+    tx: mpsc::UnboundedSender<Value>,
+    rx: Mutex<Option<mpsc::UnboundedReceiver<Value>>>,
+}
+
+impl Default for StatusQueue {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        Self {
+            tx,
+            rx: Mutex::new(Some(rx)),
+        }
+    }
+}
+
+/// How many deliveries may be on their way at once.
+const DELIVERERS: usize = 8;
+
+/// Starts the deliverers (they stop when the sandbox is dropped).
+pub(crate) fn start(sandbox: &Arc<Sandbox>) {
+    let Ok(handle) = tokio::runtime::Handle::try_current() else {
+        return;
+    };
+    let weak = Arc::downgrade(sandbox);
+    handle.spawn(async move {
+        let rx = {
+            let Some(sb) = weak.upgrade() else { return };
+            let taken = sb.statuses.rx.lock().await.take();
+            taken
+        };
+        let Some(rx) = rx else { return };
+        let rx = Arc::new(Mutex::new(rx));
+        let mut tasks = Vec::new();
+        for _ in 0..DELIVERERS {
+            tasks.push(tokio::spawn(deliverer(weak.clone(), Arc::clone(&rx))));
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+    });
+}
+
+async fn deliverer(weak: Weak<Sandbox>, rx: Arc<Mutex<mpsc::UnboundedReceiver<Value>>>) {
+    loop {
+        let mut batch = Vec::new();
+        {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { return };
+            batch.push(first);
+            let max = weak.upgrade().map_or(1, |s| s.config.status_batch.max(1));
+            while batch.len() < max {
+                match rx.try_recv() {
+                    Ok(s) => batch.push(s),
+                    Err(_) => break,
+                }
+            }
+        }
+        let Some(sb) = weak.upgrade() else { return };
+        let payload = statuses_delivery(&sb.config, batch);
+        let _ = sb.deliver(&payload).await;
+    }
+}
+
 impl Sandbox {
-    /// Signs and posts one delivery; retries up to 5 times (0.5 s, 1 s, 2 s, 4 s) on anything
-    /// but a 2xx.
+    /// Queues one status object (`statuses[]` item) for delivery.
+    pub(crate) fn queue_status(&self, status: Value) {
+        let _ = self.statuses.tx.send(status);
+    }
+
+    /// Signs and posts one delivery; retries `webhook_attempts` times in all (0.5 s, 1 s, 2 s,
+    /// 4 s, then every 5 s) on anything but a 2xx.
     pub(crate) async fn deliver(&self, payload: &Value) -> Result<(), DeliveryFailed> {
         let Some(url) = self.webhook_url() else {
             return Err(DeliveryFailed("the sandbox has no webhook URL yet".into()));
@@ -22,10 +97,10 @@ impl Sandbox {
         let signature = wacloud_graph::webhook::sign(&body, &self.config.app_secret);
         let mut delay = Duration::from_millis(500);
         let mut last = String::new();
-        for attempt in 0..5 {
+        for attempt in 0..self.config.webhook_attempts.max(1) {
             if attempt > 0 {
                 tokio::time::sleep(delay).await;
-                delay *= 2;
+                delay = (delay * 2).min(Duration::from_secs(5));
             }
             let sent = self
                 .http
@@ -36,11 +111,15 @@ impl Sandbox {
                 .send()
                 .await;
             match sent {
-                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) if r.status().is_success() => {
+                    self.note_webhook(true);
+                    return Ok(());
+                }
                 Ok(r) => last = format!("webhook answered HTTP {}", r.status()),
-                Err(e) => last = format!("webhook unreachable: {e}"),
+                Err(e) => last = format!("webhook unreachable: {}", e.without_url()),
             }
         }
+        self.note_webhook(false);
         tracing::warn!(error = %last, "sandbox gave up delivering a webhook");
         Err(DeliveryFailed(last))
     }

@@ -1,12 +1,15 @@
 //! The Graph-shaped `/messages` endpoint: answers like Meta, then sends status webhooks.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
-use crate::payloads::{graph_error, new_wamid, status_delivery, window_closed_error};
+use crate::control::{Fault, FaultMode};
+use crate::limits::Broken;
+use crate::payloads::{error_text, graph_error, new_wamid, status_error, status_object};
 use crate::{ReceivedRequest, Sandbox};
 
 /// Meta's limit on a text body, in characters.
@@ -23,9 +26,115 @@ fn refuse(sandbox: &Sandbox, body: Value, status: StatusCode, error: Value) -> H
         wamid: None,
         body,
         status: status.as_u16(),
+        error_code: error.pointer("/error/code").and_then(Value::as_i64),
         received_at: chrono::Utc::now().to_rfc3339(),
     });
     HttpResponse::build(status).json(error)
+}
+
+/// Meta's HTTP status for a refusal with `code`.
+fn http_status_for(code: i64) -> StatusCode {
+    match code {
+        0 | 190 => StatusCode::UNAUTHORIZED,
+        4 | 80007 => StatusCode::TOO_MANY_REQUESTS,
+        1 | 2 | 131_000 => StatusCode::INTERNAL_SERVER_ERROR,
+        131_016 => StatusCode::SERVICE_UNAVAILABLE,
+        132_001 => StatusCode::NOT_FOUND,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+/// A refusal with Meta's code, title and details.
+fn refuse_code(
+    sandbox: &Sandbox,
+    body: Value,
+    code: i64,
+    http_status: Option<u16>,
+    retry_after: Option<u64>,
+) -> HttpResponse {
+    let (title, details) = error_text(code);
+    let status = http_status
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or_else(|| http_status_for(code));
+    let err = graph_error(
+        code,
+        "OAuthException",
+        &format!("({code}) {title}"),
+        Some(details),
+    );
+    let mut resp = refuse(sandbox, body, status, err);
+    if let Some(s) = retry_after {
+        if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&s.to_string()) {
+            resp.headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, v);
+        }
+    }
+    resp
+}
+
+/// The token check: the configured token, and the token not revoked by the control.
+fn authorized(req: &HttpRequest, sandbox: &Sandbox) -> bool {
+    bearer_ok(req, sandbox) && sandbox.control().token_valid
+}
+
+fn unauthorized(sandbox: &Sandbox, body: Value) -> HttpResponse {
+    let valid_format = sandbox.control().token_valid;
+    let msg = if valid_format {
+        "Invalid OAuth access token - Cannot parse access token"
+    } else {
+        "Error validating access token: Session has expired."
+    };
+    refuse(
+        sandbox,
+        body,
+        StatusCode::UNAUTHORIZED,
+        graph_error(190, "OAuthException", msg, None),
+    )
+}
+
+/// `GET /sandbox/graph/{version}/{phone_number_id}`: the number's details (a cheap call that
+/// checks the token).
+pub async fn phone_number(
+    sandbox: web::Data<Arc<Sandbox>>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let sandbox = sandbox.get_ref().clone();
+    let (_version, pid) = path.into_inner();
+    if !authorized(&req, &sandbox) {
+        let msg = if sandbox.control().token_valid {
+            "Invalid OAuth access token - Cannot parse access token"
+        } else {
+            "Error validating access token: Session has expired."
+        };
+        return HttpResponse::Unauthorized().json(graph_error(190, "OAuthException", msg, None));
+    }
+    if pid != sandbox.config.phone_number_id {
+        return HttpResponse::BadRequest().json(graph_error(
+            100,
+            "GraphMethodException",
+            &format!("Unsupported get request. Object with ID '{pid}' does not exist"),
+            None,
+        ));
+    }
+    let c = sandbox.control();
+    let level = match c.messages_per_second {
+        0 | 1000.. => "HIGH",
+        _ => "STANDARD",
+    };
+    HttpResponse::Ok().json(json!({
+        "id": sandbox.config.phone_number_id,
+        "display_phone_number": format!("+{}", sandbox.config.display_phone_number),
+        "verified_name": "wacloud sandbox",
+        "quality_rating": "GREEN",
+        "code_verification_status": "VERIFIED",
+        "name_status": "APPROVED",
+        "platform_type": "CLOUD_API",
+        "throughput": { "level": level },
+        "messaging_limit_tier": "TIER_UNLIMITED",
+        "status": "CONNECTED",
+        "account_mode": "SANDBOX",
+    }))
 }
 
 fn bearer_ok(req: &HttpRequest, sandbox: &Sandbox) -> bool {
@@ -54,18 +163,8 @@ pub async fn messages(
     let sandbox = sandbox.get_ref().clone();
     let (_version, phone_number_id) = path.into_inner();
     let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if !bearer_ok(&req, &sandbox) {
-        return refuse(
-            &sandbox,
-            parsed,
-            StatusCode::UNAUTHORIZED,
-            graph_error(
-                190,
-                "OAuthException",
-                "Invalid OAuth access token - Cannot parse access token",
-                None,
-            ),
-        );
+    if !authorized(&req, &sandbox) {
+        return unauthorized(&sandbox, parsed);
     }
     if phone_number_id != sandbox.config.phone_number_id {
         let msg = format!("Unsupported post request. Object with ID '{phone_number_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.");
@@ -106,6 +205,7 @@ pub async fn messages(
             wamid: None,
             body: parsed,
             status: 200,
+            error_code: None,
             received_at: chrono::Utc::now().to_rfc3339(),
         });
         return HttpResponse::Ok().json(json!({ "success": true }));
@@ -160,11 +260,16 @@ pub async fn messages(
                     bad("(#100) The parameters template['name'] and template['language']['code'] are required."),
                 );
             };
-            if !sandbox
+            let known = sandbox
                 .config
                 .templates
                 .contains(&(name.to_owned(), lang.to_owned()))
-            {
+                || sandbox
+                    .control()
+                    .templates
+                    .iter()
+                    .any(|[n, l]| n == name && l == lang);
+            if !known {
                 let details = format!("template name ({name}) does not exist in {lang}");
                 return refuse(
                     &sandbox,
@@ -182,12 +287,38 @@ pub async fn messages(
         _ => {}
     }
     let wa_id = meta_wa_id(&to);
+    let fault: Option<Fault> = sandbox
+        .control
+        .write()
+        .ok()
+        .and_then(|mut c| c.take_fault(&to));
+    if let Some(f) = &fault {
+        if f.mode == FaultMode::Drop {
+            tokio::time::sleep(Duration::from_millis(f.hang_ms.unwrap_or(60_000))).await;
+            return HttpResponse::BadGateway().finish();
+        }
+        if f.mode == FaultMode::Refuse {
+            return refuse_code(
+                &sandbox,
+                parsed,
+                f.code.unwrap_or(131_000),
+                f.http_status,
+                f.retry_after,
+            );
+        }
+    }
+    match sandbox.limits.check(&wa_id) {
+        Ok(()) => {}
+        Err(Broken::Throughput) => return refuse_code(&sandbox, parsed, 130_429, None, None),
+        Err(Broken::PairRate) => return refuse_code(&sandbox, parsed, 131_056, None, None),
+    }
+    let control = sandbox.control();
     let wamid = new_wamid(&wa_id);
     let callback = parsed
         .get("biz_opaque_callback_data")
         .and_then(Value::as_str)
         .map(str::to_owned);
-    let window_closed = sandbox.config.strict_window
+    let window_closed = control.strict_window
         && kind != "template"
         && sandbox
             .last_inbound
@@ -195,10 +326,13 @@ pub async fn messages(
             .ok()
             .and_then(|m| m.get(&wa_id).copied())
             .is_none_or(|t| now_secs() - t >= WINDOW_SECS);
+    // Recorded before the answer is delayed: like Meta, the message is sent even when the
+    // caller gives up waiting for the answer.
     sandbox.record(ReceivedRequest {
         wamid: Some(wamid.clone()),
         body: parsed,
         status: 200,
+        error_code: None,
         received_at: chrono::Utc::now().to_rfc3339(),
     });
     let mut answer = json!({
@@ -209,47 +343,60 @@ pub async fn messages(
     if kind == "template" {
         answer["messages"][0]["message_status"] = json!("accepted");
     }
-    tokio::spawn(statuses(sandbox, wamid, wa_id, callback, window_closed));
+    let mode = fault.as_ref().map(|f| f.mode);
+    let fail_code = match mode {
+        Some(FaultMode::FailStatus) => Some(fault.as_ref().and_then(|f| f.code).unwrap_or(131_000)),
+        _ if window_closed => Some(131_047),
+        _ => None,
+    };
+    if control.statuses && mode != Some(FaultMode::NoStatus) {
+        tokio::spawn(statuses(sandbox.clone(), wamid, wa_id, callback, fail_code));
+    }
+    let delay = match (mode, &fault) {
+        (Some(FaultMode::Hang), Some(f)) => Duration::from_millis(f.hang_ms.unwrap_or(60_000)),
+        _ => Duration::from_millis(control.latency_ms),
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     HttpResponse::Ok().json(answer)
 }
 
-/// Sends `sent`, `delivered` and `read` (or `failed` 131047) for one message.
+/// Queues `sent`, `delivered` and `read` (or `failed` with `fail_code`) for one message.
 async fn statuses(
     sandbox: Arc<Sandbox>,
     wamid: String,
     to: String,
     callback: Option<String>,
-    window_closed: bool,
+    fail_code: Option<i64>,
 ) {
     let cfg = sandbox.config.clone();
     let cb = callback.as_deref();
     tokio::time::sleep(cfg.sent_after).await;
-    if window_closed {
-        let p = status_delivery(
-            &cfg,
+    if let Some(code) = fail_code {
+        sandbox.queue_status(status_object(
             &wamid,
             "failed",
             &to,
             now_secs(),
             cb,
-            Some(window_closed_error()),
-        );
-        let _ = sandbox.deliver(&p).await;
+            Some(status_error(code)),
+        ));
         return;
     }
-    let p = status_delivery(&cfg, &wamid, "sent", &to, now_secs(), cb, None);
-    if sandbox.deliver(&p).await.is_err() {
-        return;
-    }
+    sandbox.queue_status(status_object(&wamid, "sent", &to, now_secs(), cb, None));
     tokio::time::sleep(cfg.delivered_after.saturating_sub(cfg.sent_after)).await;
-    let p = status_delivery(&cfg, &wamid, "delivered", &to, now_secs(), cb, None);
-    if sandbox.deliver(&p).await.is_err() {
-        return;
-    }
+    sandbox.queue_status(status_object(
+        &wamid,
+        "delivered",
+        &to,
+        now_secs(),
+        cb,
+        None,
+    ));
     if let Some(read_after) = cfg.read_after {
         tokio::time::sleep(read_after.saturating_sub(cfg.delivered_after)).await;
-        let p = status_delivery(&cfg, &wamid, "read", &to, now_secs(), cb, None);
-        let _ = sandbox.deliver(&p).await;
+        sandbox.queue_status(status_object(&wamid, "read", &to, now_secs(), cb, None));
     }
 }
 

@@ -5,32 +5,42 @@
 //!
 //! - Graph-shaped endpoints under `/sandbox/graph/{version}/{phone_number_id}/messages` that
 //!   answer like Meta: a realistic `wamid`, the recipient's `wa_id`, Graph error objects for bad
-//!   requests, unknown templates (132001) and, when asked, the 24-hour window (131047);
+//!   requests, unknown templates (132001), the number's throughput (130429 above the cap), the
+//!   pair rate (131056), an invalid token (190) and, when asked, the 24-hour window (accepted,
+//!   then a `failed` status with 131047); `GET /sandbox/graph/{version}/{phone_number_id}` answers
+//!   the number's details (a cheap call to check the token);
 //! - signed status webhooks (`sent`, `delivered`, `read`) posted back to the server's own
 //!   `/api/whatsapp/webhook` a moment later, through the same `X-Hub-Signature-256`
-//!   verification as Meta's;
+//!   verification as Meta's, retried like Meta's when the server does not answer 200;
 //! - `POST /sandbox/customers/{phone}/messages` to play a customer who writes in;
-//! - `GET /sandbox/sent` to see what the sandbox received.
+//! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
+//!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
+//!   error injection, all at run time) and `POST /sandbox/reset`.
 //!
-//! Mount it into an actix-web app with [`configure`].
+//! Mount it into an actix-web app with [`configure`], or run it alone with [`serve`].
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod control;
 mod deliver;
 mod graph;
+mod limits;
 mod payloads;
 mod routes;
+mod serve;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Serialize;
 
+pub use control::{Control, Fault, FaultMode};
 pub use routes::configure;
+pub use serve::serve;
 
-/// How the sandbox behaves.
+/// How the sandbox behaves from the start ([`Control`] changes the run-time part later).
 #[derive(Debug, Clone)]
 pub struct SandboxConfig {
     /// The business number's id (what the Graph client sends to).
@@ -55,12 +65,28 @@ pub struct SandboxConfig {
     pub strict_window: bool,
     /// Templates the sandbox knows, as `(name, language)`; others get 132001.
     pub templates: HashSet<(String, String)>,
+    /// Time taken to answer each send, like Meta's own latency (default 0).
+    pub latency: Duration,
+    /// The number's throughput in messages per second; above it a send gets 130429. `None`: no
+    /// cap.
+    pub messages_per_second: Option<u32>,
+    /// Messages to one recipient: one per this interval (Meta: 6 s) …
+    pub pair_interval: Duration,
+    /// … after a burst of this many (Meta: 45); above it a send gets 131056.
+    pub pair_burst: u32,
+    /// Most statuses put in one webhook delivery when several are due at once (Meta batches
+    /// too). Default 1: one status per delivery.
+    pub status_batch: usize,
+    /// How many times a webhook delivery is tried before the sandbox gives up (Meta keeps
+    /// trying for days; default 8 tries over about 25 s).
+    pub webhook_attempts: u32,
 }
 
 impl SandboxConfig {
     /// A sandbox for `phone_number_id`, signing with `app_secret`, with the default timings
-    /// (sent 0.3 s, delivered 0.8 s, read 1.8 s) and the `hello_world` (`en_US`) template that
-    /// every WhatsApp Business Account has.
+    /// (sent 0.3 s, delivered 0.8 s, read 1.8 s), no latency and no throughput cap, Meta's pair
+    /// rate (one message per 6 s after a burst of 45), and the `hello_world` (`en_US`) template
+    /// that every WhatsApp Business Account has.
     #[must_use]
     pub fn new(
         phone_number_id: impl Into<String>,
@@ -80,6 +106,12 @@ impl SandboxConfig {
             read_after: Some(Duration::from_millis(1800)),
             strict_window: false,
             templates,
+            latency: Duration::ZERO,
+            messages_per_second: None,
+            pair_interval: Duration::from_secs(6),
+            pair_burst: 45,
+            status_batch: 1,
+            webhook_attempts: 8,
         }
     }
 }
@@ -93,35 +125,82 @@ pub struct ReceivedRequest {
     pub body: serde_json::Value,
     /// HTTP status answered.
     pub status: u16,
+    /// Meta's error code, for a refused request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<i64>,
     /// When it arrived (RFC 3339).
     pub received_at: String,
+}
+
+/// What the sandbox counted: `GET /sandbox/counts`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    /// Messages accepted (given a `wamid`).
+    pub accepted: u64,
+    /// Accepted messages per recipient (`wa_id` digits).
+    pub per_recipient: BTreeMap<String, u64>,
+    /// Refused requests per Meta error code.
+    pub refused: BTreeMap<i64, u64>,
+    /// The most messages accepted within any one second (a sliding window).
+    pub max_per_second: u64,
+    /// When the first message was accepted (RFC 3339).
+    pub first_accepted_at: Option<String>,
+    /// When the last message was accepted (RFC 3339).
+    pub last_accepted_at: Option<String>,
+    /// Webhook deliveries that got a 2xx.
+    pub webhooks_delivered: u64,
+    /// Webhook deliveries given up after every retry.
+    pub webhooks_given_up: u64,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    per_recipient: HashMap<String, u64>,
+    refused: BTreeMap<i64, u64>,
+    accepted_at: Vec<chrono::DateTime<chrono::Utc>>,
+    webhooks_delivered: u64,
+    webhooks_given_up: u64,
 }
 
 /// The sandbox's state, shared by its routes and delivery tasks.
 #[derive(Debug)]
 pub struct Sandbox {
     config: SandboxConfig,
+    control: RwLock<Control>,
+    limits: limits::Limits,
     webhook_url: RwLock<Option<String>>,
     received: Mutex<Vec<ReceivedRequest>>,
+    tally: Mutex<Tally>,
     /// Meta's timestamp of each customer's last message, for the 24-hour window.
     last_inbound: Mutex<HashMap<String, i64>>,
+    statuses: deliver::StatusQueue,
     http: reqwest::Client,
 }
 
 impl Sandbox {
     /// A sandbox with `config`. Set where to deliver webhooks with [`Sandbox::set_webhook_url`].
+    /// Needs a tokio runtime (it starts the status deliverers).
     #[must_use]
     pub fn new(config: SandboxConfig) -> Arc<Self> {
-        Arc::new(Self {
-            config,
+        let control = Control::from_config(&config);
+        let limits = limits::Limits::new(&control, &config);
+        let sb = Arc::new(Self {
+            control: RwLock::new(control),
+            limits,
             webhook_url: RwLock::new(None),
             received: Mutex::new(Vec::new()),
+            tally: Mutex::new(Tally::default()),
             last_inbound: Mutex::new(HashMap::new()),
+            statuses: deliver::StatusQueue::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
+                .pool_max_idle_per_host(64)
                 .build()
                 .unwrap_or_default(),
-        })
+            config,
+        });
+        deliver::start(&sb);
+        sb
     }
 
     /// Where status and inbound webhooks are posted (the server's `/api/whatsapp/webhook`).
@@ -131,10 +210,25 @@ impl Sandbox {
         }
     }
 
-    /// The configuration.
+    /// The configuration it started with.
     #[must_use]
     pub fn config(&self) -> &SandboxConfig {
         &self.config
+    }
+
+    /// The run-time settings in force.
+    #[must_use]
+    pub fn control(&self) -> Control {
+        self.control.read().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Replaces the run-time settings (the throughput and pair limiters restart when their
+    /// settings change).
+    pub fn set_control(&self, c: Control) {
+        self.limits.reconfigure(&c, &self.config);
+        if let Ok(mut cur) = self.control.write() {
+            *cur = c;
+        }
     }
 
     /// Everything the Graph endpoint received so far, oldest first.
@@ -143,13 +237,79 @@ impl Sandbox {
         self.received.lock().map(|r| r.clone()).unwrap_or_default()
     }
 
+    /// What it counted so far.
+    #[must_use]
+    pub fn counts(&self) -> Counts {
+        let Ok(t) = self.tally.lock() else {
+            return Counts::default();
+        };
+        let mut times = t.accepted_at.clone();
+        times.sort_unstable();
+        let mut max = 0u64;
+        let mut start = 0usize;
+        for (end, at) in times.iter().enumerate() {
+            while *at - times[start] >= chrono::Duration::seconds(1) {
+                start += 1;
+            }
+            max = max.max(u64::try_from(end - start + 1).unwrap_or(u64::MAX));
+        }
+        Counts {
+            accepted: u64::try_from(times.len()).unwrap_or(u64::MAX),
+            per_recipient: t
+                .per_recipient
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            refused: t.refused.clone(),
+            max_per_second: max,
+            first_accepted_at: times.first().map(chrono::DateTime::to_rfc3339),
+            last_accepted_at: times.last().map(chrono::DateTime::to_rfc3339),
+            webhooks_delivered: t.webhooks_delivered,
+            webhooks_given_up: t.webhooks_given_up,
+        }
+    }
+
+    /// Forgets what it received and counted (the limiters and the windows stay).
+    pub fn reset(&self) {
+        if let Ok(mut r) = self.received.lock() {
+            r.clear();
+        }
+        if let Ok(mut t) = self.tally.lock() {
+            *t = Tally::default();
+        }
+    }
+
     fn webhook_url(&self) -> Option<String> {
         self.webhook_url.read().ok().and_then(|w| w.clone())
     }
 
     fn record(&self, r: ReceivedRequest) {
+        if let Ok(mut t) = self.tally.lock() {
+            match (&r.wamid, r.error_code) {
+                (Some(_), _) => {
+                    if let Some(to) = r.body.get("to").and_then(|v| v.as_str()) {
+                        *t.per_recipient
+                            .entry(to.trim_start_matches('+').to_owned())
+                            .or_insert(0) += 1;
+                    }
+                    t.accepted_at.push(chrono::Utc::now());
+                }
+                (None, Some(code)) => *t.refused.entry(code).or_insert(0) += 1,
+                (None, None) => {}
+            }
+        }
         if let Ok(mut v) = self.received.lock() {
             v.push(r);
+        }
+    }
+
+    fn note_webhook(&self, delivered: bool) {
+        if let Ok(mut t) = self.tally.lock() {
+            if delivered {
+                t.webhooks_delivered += 1;
+            } else {
+                t.webhooks_given_up += 1;
+            }
         }
     }
 }

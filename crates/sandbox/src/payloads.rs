@@ -42,9 +42,8 @@ fn metadata(cfg: &SandboxConfig) -> Value {
     })
 }
 
-/// A status webhook for one outbound message.
-pub fn status_delivery(
-    cfg: &SandboxConfig,
+/// One `statuses[]` item for an outbound message.
+pub fn status_object(
     wamid: &str,
     status: &str,
     recipient_wa_id: &str,
@@ -72,12 +71,17 @@ pub fn status_delivery(
     if let Some(e) = error {
         s["errors"] = json!([e]);
     }
+    s
+}
+
+/// A delivery carrying `statuses` (one change, as Meta batches them).
+pub fn statuses_delivery(cfg: &SandboxConfig, statuses: Vec<Value>) -> Value {
     envelope(
         cfg,
         json!({
             "messaging_product": "whatsapp",
             "metadata": metadata(cfg),
-            "statuses": [s]
+            "statuses": statuses
         }),
     )
 }
@@ -130,15 +134,31 @@ pub fn graph_error(code: i64, kind: &str, message: &str, details: Option<&str>) 
     json!({ "error": e })
 }
 
-/// The webhook `errors[]` item for a message outside the customer service window.
-pub fn window_closed_error() -> Value {
+/// Meta's title and details for the error codes the sandbox can produce.
+pub fn error_text(code: i64) -> (&'static str, &'static str) {
+    match code {
+        131_047 => ("Re-engagement message", "Message failed to send because more than 24 hours have passed since the customer last replied to this number."),
+        131_026 => ("Message undeliverable", "Unable to deliver message. Reasons can include: the recipient phone number is not a WhatsApp phone number; the recipient has not accepted the new Terms of Service; the recipient is using an old WhatsApp version."),
+        130_429 => ("Rate limit hit", "Cloud API message throughput has been reached."),
+        131_056 => ("(Business Account, Consumer Account) pair rate limit hit", "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time."),
+        131_000 => ("Something went wrong", "Message failed to send due to an unknown error."),
+        131_016 => ("Service unavailable", "A service is temporarily unavailable."),
+        132_000 => ("Number of parameters does not match the expected number of params", "The number of variable parameter values does not match the number of variables in the template."),
+        132_001 => ("Template does not exist", "The template does not exist in the specified language or the template has not been approved."),
+        190 => ("Access token has expired", "Error validating access token: Session has expired."),
+        131_049 => ("Meta chose not to deliver", "This message was not delivered to maintain healthy ecosystem engagement."),
+        _ => ("Error", "Injected by the sandbox."),
+    }
+}
+
+/// A webhook `errors[]` item for `code`.
+pub fn status_error(code: i64) -> Value {
+    let (title, details) = error_text(code);
     json!({
-        "code": 131047,
-        "title": "Re-engagement message",
-        "message": "Re-engagement message",
-        "error_data": {
-            "details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number."
-        },
+        "code": code,
+        "title": title,
+        "message": title,
+        "error_data": { "details": details },
         "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/"
     })
 }

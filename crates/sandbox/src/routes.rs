@@ -6,7 +6,8 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::graph::{messages, note_inbound};
+use crate::control::ControlPatch;
+use crate::graph::{messages, note_inbound, phone_number};
 use crate::payloads::{inbound_text_delivery, new_wamid};
 use crate::Sandbox;
 
@@ -22,10 +23,18 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     web::post().to(messages),
                 )
                 .route(
+                    "/graph/{version}/{phone_number_id}",
+                    web::get().to(phone_number),
+                )
+                .route(
                     "/customers/{phone}/messages",
                     web::post().to(customer_writes),
                 )
-                .route("/sent", web::get().to(sent)),
+                .route("/sent", web::get().to(sent))
+                .route("/counts", web::get().to(counts))
+                .route("/control", web::get().to(get_control))
+                .route("/control", web::post().to(set_control))
+                .route("/reset", web::post().to(reset)),
         );
     }
 }
@@ -129,4 +138,38 @@ async fn customer_writes(
 /// `GET /sandbox/sent`: what the sandbox's Graph endpoint received, oldest first.
 async fn sent(sandbox: web::Data<Arc<Sandbox>>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "requests": sandbox.received() }))
+}
+
+/// `GET /sandbox/counts`: accepted messages per recipient, refusals per code, the busiest second.
+async fn counts(sandbox: web::Data<Arc<Sandbox>>) -> HttpResponse {
+    HttpResponse::Ok().json(sandbox.counts())
+}
+
+/// `GET /sandbox/control`: the run-time settings.
+async fn get_control(sandbox: web::Data<Arc<Sandbox>>) -> HttpResponse {
+    HttpResponse::Ok().json(sandbox.control())
+}
+
+/// `POST /sandbox/control` with any of the settings' fields: changes them, answers all of them.
+async fn set_control(sandbox: web::Data<Arc<Sandbox>>, body: web::Bytes) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let patch: ControlPatch = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                &format!("expected sandbox settings (see GET /sandbox/control): {e}"),
+            )
+        }
+    };
+    let next = patch.apply(sandbox.control());
+    sandbox.set_control(next);
+    HttpResponse::Ok().json(sandbox.control())
+}
+
+/// `POST /sandbox/reset`: forgets what was received and counted.
+async fn reset(sandbox: web::Data<Arc<Sandbox>>) -> HttpResponse {
+    sandbox.reset();
+    HttpResponse::Ok().json(json!({ "reset": true }))
 }

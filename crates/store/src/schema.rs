@@ -28,6 +28,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    whatsapp_idempotency (idempotency_key) {
+        idempotency_key -> Text,
+        request_hash -> Text,
+        resource_id -> Nullable<Text>,
+        status_code -> Nullable<Integer>,
+        response -> Nullable<Text>,
+        created_at -> Timestamp,
+        completed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     whatsapp_media (id) {
         id -> Text,
         media_id -> Nullable<Text>,
@@ -104,6 +116,12 @@ diesel::table! {
         idempotency_key -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        attempt_started_at -> Nullable<Timestamp>,
+        unknown_since -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        allow_outside_window -> Bool,
+        source -> Nullable<Text>,
+        retry_of -> Nullable<Text>,
     }
 }
 
@@ -159,6 +177,7 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_contacts,
+    whatsapp_idempotency,
     whatsapp_media,
     whatsapp_messages,
     whatsapp_queue,

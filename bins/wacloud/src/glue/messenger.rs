@@ -1,7 +1,13 @@
-//! The core's `Messenger` port over `wacloud-graph`: every send goes through the Graph client.
+//! The core's `Messenger` port over `wacloud-graph`: every send goes through the Graph client,
+//! paced by the graph crate's [`Pacer`], retried on the graph crate's [`RetryPolicy`] schedule,
+//! classified by its error classifier, and checked against stored templates with its template
+//! checks.
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
+use serde_json::{json, Value};
 use wacloud_core::message::DeliveryError;
 use wacloud_core::outbound::{
     FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt,
@@ -9,7 +15,7 @@ use wacloud_core::outbound::{
 use wacloud_core::ports::Messenger;
 use wacloud_core::CustomerKey;
 use wacloud_graph::messages::{OutboundMessage, Recipient, Template};
-use wacloud_graph::{ErrorClass, GraphClient, GraphError};
+use wacloud_graph::{ErrorClass, GraphClient, GraphError, MessageTemplate, Pacer, RetryPolicy};
 
 /// Sends through a [`GraphClient`] (to Meta, or to the sandbox).
 #[derive(Debug, Clone)]
@@ -17,18 +23,36 @@ pub struct GraphMessenger {
     client: GraphClient,
     business_phone: Option<String>,
     token: SecretString,
+    pacer: Pacer,
+    retry: RetryPolicy,
 }
 
 impl GraphMessenger {
     /// A messenger over `client`; `business_phone` is the E.164 number messages go out from;
     /// `token` is the client's access token, scrubbed from any error text Meta or a proxy echoes.
+    /// Sends are paced by `pacer`; refused sends are retried by the queue on `retry`'s schedule
+    /// and attempt limit.
     #[must_use]
-    pub fn new(client: GraphClient, business_phone: Option<String>, token: SecretString) -> Self {
+    pub fn new(
+        client: GraphClient,
+        business_phone: Option<String>,
+        token: SecretString,
+        pacer: Pacer,
+        retry: RetryPolicy,
+    ) -> Self {
         Self {
             client,
             business_phone,
             token,
+            pacer,
+            retry,
         }
+    }
+
+    /// The pacer in use.
+    #[must_use]
+    pub fn pacer(&self) -> &Pacer {
+        &self.pacer
     }
 
     fn scrubbed(&self, f: SendFailure) -> SendFailure {
@@ -92,6 +116,35 @@ pub fn scrub_secret(text: &str, token: &str) -> String {
         from = start + "[redacted]".len().min(out.len() - start);
     }
     out
+}
+
+/// The recipient as the pacer keys it.
+fn pace_key(key: &CustomerKey) -> &str {
+    match key {
+        CustomerKey::Phone(p) => p.digits(),
+        CustomerKey::UserId(u) => u.as_str(),
+    }
+}
+
+/// A stored template's components as Meta's component array: either Meta's own array (from the
+/// template API) or what `message_template_components_update` webhooks carry
+/// (`{"title","body","footer","buttons"}`).
+fn components_array(stored: &str) -> Option<Vec<Value>> {
+    let v: Value = serde_json::from_str(stored).ok()?;
+    match v {
+        Value::Array(a) => Some(a),
+        Value::Object(m) => {
+            let mut out = Vec::new();
+            if let Some(t) = m.get("title").and_then(Value::as_str) {
+                out.push(json!({"type": "HEADER", "format": "TEXT", "text": t}));
+            }
+            if let Some(b) = m.get("body").and_then(Value::as_str) {
+                out.push(json!({"type": "BODY", "text": b}));
+            }
+            Some(out)
+        }
+        _ => None,
+    }
 }
 
 fn recipient(key: &CustomerKey) -> Recipient {
@@ -181,6 +234,75 @@ pub fn failure(e: &GraphError) -> SendFailure {
 
 #[async_trait]
 impl Messenger for GraphMessenger {
+    async fn pace(&self, to: &CustomerKey) {
+        self.pacer.until_ready(pace_key(to)).await;
+    }
+
+    fn reserve_recipient(&self, to: &CustomerKey) -> Result<(), Duration> {
+        self.pacer.try_recipient(pace_key(to))
+    }
+
+    async fn until_number_ready(&self) {
+        self.pacer.until_number_ready().await;
+    }
+
+    fn back_off(&self, to: &CustomerKey, class: FailureClass, wait: Duration) {
+        match class {
+            FailureClass::RateLimited => {
+                self.pacer.pause(wait);
+                self.pacer.slow_down();
+            }
+            FailureClass::PairRateLimited => self.pacer.pause_recipient(pace_key(to), wait),
+            _ => {}
+        }
+    }
+
+    fn retry_delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let d = self.retry.backoff(retry);
+        retry_after.map_or(d, |r| r.max(d))
+    }
+
+    fn max_attempts(&self) -> u32 {
+        self.retry.max_attempts()
+    }
+
+    async fn probe(&self) -> Result<(), SendFailure> {
+        self.client
+            .phone_number_details()
+            .await
+            .map(drop)
+            .map_err(|e| self.scrubbed(failure(&e)))
+    }
+
+    fn check_template(&self, content: &OutboundContent, components: &str) -> Result<(), String> {
+        let OutboundContent::Template {
+            name,
+            language,
+            body_parameters,
+        } = content
+        else {
+            return Ok(());
+        };
+        let Some(components) = components_array(components) else {
+            return Ok(());
+        };
+        let stored: MessageTemplate = match serde_json::from_value(json!({
+            "name": name,
+            "language": language,
+            "components": components,
+        })) {
+            Ok(t) => t,
+            Err(_) => return Ok(()),
+        };
+        let mut t = Template::new(name.clone(), language.clone());
+        if !body_parameters.is_empty() {
+            t = t
+                .body_parameters(body_parameters.clone())
+                .map_err(|e| e.to_string())?;
+        }
+        stored.check_message(&t).map_err(|e| e.to_string())
+    }
+
     async fn send(&self, request: &OutboundRequest) -> Result<SendReceipt, SendFailure> {
         let msg = to_graph(request)?;
         let resp = self

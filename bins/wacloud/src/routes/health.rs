@@ -37,6 +37,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         })
         .collect();
     alerts.extend(state.alerts.list());
+    let pause = state.gate.paused();
     if let Some(a) = &account {
         if let Some(st) = a
             .account_status
@@ -56,6 +57,18 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
                 message: "Meta flagged this number's quality: its messaging limit may be lowered if quality does not improve.".into(),
             });
         }
+    }
+    if let Some(p) = &pause {
+        // One alert for the whole pause, however many sends Meta refused.
+        alerts.push(Alert {
+            code: "token_invalid".into(),
+            message: format!(
+                "Meta refused the access token ({}{}): sending is paused and queued messages wait — nothing is dropped. wacloud tries the token every {} s and resumes by itself once it works; set a valid WHATSAPP_API_TOKEN if it has expired.",
+                p.code.map(|c| format!("error {c}: ")).unwrap_or_default(),
+                p.reason,
+                s.token_probe_interval.as_secs()
+            ),
+        });
     }
     let (status, code) = match (&db, alerts.is_empty()) {
         (Err(_), _) => ("down", actix_web::http::StatusCode::SERVICE_UNAVAILABLE),
@@ -84,6 +97,11 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         },
         "alerts": alerts,
         "account": account,
+        "sending": {
+            "paused": pause.is_some(),
+            "paused_since": pause.as_ref().map(|p| p.since),
+            "messages_per_second": s.messages_per_second,
+        },
         "version": env!("CARGO_PKG_VERSION"),
     });
     if let Some(sb) = &state.sandbox {

@@ -2,9 +2,11 @@
 //! core's use cases.
 
 pub mod assets;
+pub mod batches;
 pub mod contacts;
 pub mod events;
 pub mod health;
+pub mod idempotency;
 pub mod messages;
 pub mod send;
 pub mod stats;

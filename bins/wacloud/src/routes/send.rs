@@ -1,19 +1,23 @@
-//! `POST /api/whatsapp/send`, `POST /send-bulk`, `GET /batches/{id}`.
+//! `POST /api/whatsapp/send`, `POST /send-bulk`, `POST /messages/{id}/retry`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use wacloud_core::outbound::{FailureClass, OutboundContent};
-use wacloud_core::usecases::bulk::{self, BulkRecipient};
-use wacloud_core::usecases::send::{send, SendCommand};
-use wacloud_core::CoreError;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use wacloud_core::outbound::OutboundContent;
+use wacloud_core::ports::new_id;
+use wacloud_core::usecases::bulk::{self, BulkRecipient, BulkRequest};
+use wacloud_core::usecases::queue::enqueue_one;
+use wacloud_core::usecases::send::{retry_message as retry_use_case, send, SendCommand};
 
 use crate::errors::ApiError;
 use crate::routes::customer_key;
+use crate::routes::idempotency::{answer, start, Start};
 use crate::state::AppState;
 
 /// A template as the API takes it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateBody {
     name: String,
@@ -24,7 +28,7 @@ pub struct TemplateBody {
 }
 
 /// Body of `POST /send`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SendBody {
     phone_number: String,
@@ -38,6 +42,12 @@ pub struct SendBody {
     reply_to: Option<String>,
     #[serde(default)]
     preview_url: bool,
+    /// Send free-form text although wacloud sees no open customer service window.
+    #[serde(default)]
+    allow_outside_window: bool,
+    /// Queue the message for this time instead of sending it now.
+    #[serde(default)]
+    scheduled_at: Option<DateTime<Utc>>,
 }
 
 /// The content of a send or bulk request.
@@ -85,17 +95,6 @@ fn content(
     }
 }
 
-fn note_auth_failure(state: &AppState, e: &CoreError) {
-    if let CoreError::Send { failure, .. } = e {
-        if failure.class() == FailureClass::Authentication {
-            state.alerts.raise(
-                "token_invalid",
-                format!("Meta refused the access token: {failure}. Set a valid WHATSAPP_API_TOKEN and restart."),
-            );
-        }
-    }
-}
-
 /// A `reply_to` must name a message Meta gave an id (`wamid.…`).
 fn reply_to(r: Option<String>) -> Result<Option<String>, ApiError> {
     match r.filter(|r| !r.is_empty()) {
@@ -109,46 +108,104 @@ fn reply_to(r: Option<String>) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// `POST /send`: sends one message now and answers with its `wamid`.
+/// `POST /send`: sends one message now and answers with its `wamid` (200), or queues it for
+/// `scheduled_at` (202). An `Idempotency-Key` makes a repeat return the first answer.
 pub async fn send_one(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<SendBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
+    let id = new_id();
+    let keyed = match start(&state, &req, "send", &b, Some(id.clone())).await? {
+        Start::Replay(r) => return Ok(r),
+        Start::Run(k) => k,
+    };
+    let result = send_now_or_later(&state, b, id).await;
+    Ok(answer(&state, keyed, result).await)
+}
+
+async fn send_now_or_later(
+    state: &AppState,
+    b: SendBody,
+    id: String,
+) -> Result<(StatusCode, Value), ApiError> {
     let to = customer_key(&b.phone_number)?;
     let content = content(b.kind.as_deref(), b.message_text, b.template, b.preview_url)?;
     let cmd = SendCommand {
-        to,
-        content,
         reply_to: reply_to(b.reply_to)?,
-        source: "api".into(),
-        queue_id: None,
+        id: Some(id),
+        allow_outside_window: b.allow_outside_window,
+        ..SendCommand::new(to, content, "api")
     };
-    match send(
+    if let Some(at) = b.scheduled_at {
+        let item = enqueue_one(
+            state.store.as_ref(),
+            state.messenger.as_ref(),
+            state.clock.as_ref(),
+            cmd,
+            at,
+            None,
+        )
+        .await?;
+        state.queue_wake.notify_one();
+        return Ok((
+            StatusCode::ACCEPTED,
+            json!({"success": true, "queued": true, "queue_item": item}),
+        ));
+    }
+    let m = send(
         state.store.as_ref(),
         state.messenger.as_ref(),
         state.clock.as_ref(),
+        &state.gate,
         cmd,
     )
-    .await
-    {
-        Ok(m) => {
-            state.alerts.clear("token_invalid");
-            Ok(HttpResponse::Ok().json(serde_json::json!({
-                "success": true,
-                "message_id": m.message_id,
-                "message": m,
-            })))
-        }
-        Err(e) => {
-            note_auth_failure(&state, &e);
-            Err(e.into())
-        }
+    .await?;
+    Ok((
+        StatusCode::OK,
+        json!({"success": true, "message_id": m.message_id, "message": m}),
+    ))
+}
+
+/// Body of `POST /messages/{id}/retry` (optional).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBody {
+    #[serde(default)]
+    allow_outside_window: bool,
+}
+
+/// `POST /messages/{id}/retry`: sends a failed outbound message again, now, as a new message
+/// with a new `wamid`.
+pub async fn retry_message(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: Option<web::Json<RetryBody>>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    if id.len() > 64 {
+        return Err(ApiError::not_found("no such message"));
     }
+    let allow = body.is_some_and(|b| b.allow_outside_window);
+    let m = retry_use_case(
+        state.store.as_ref(),
+        state.messenger.as_ref(),
+        state.clock.as_ref(),
+        &state.gate,
+        id,
+        allow,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "success": true,
+        "message_id": m.message_id,
+        "message": m,
+    })))
 }
 
 /// One recipient of a bulk request: a number, or `{phone_number, body_parameters}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(untagged)]
 pub enum RecipientBody {
     /// A number or BSUID.
@@ -164,7 +221,7 @@ pub enum RecipientBody {
 }
 
 /// Body of `POST /send-bulk`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BulkBody {
     recipients: Vec<RecipientBody>,
@@ -178,14 +235,32 @@ pub struct BulkBody {
     scheduled_at: Option<DateTime<Utc>>,
     #[serde(default)]
     preview_url: bool,
+    #[serde(default)]
+    allow_outside_window: bool,
 }
 
-/// `POST /send-bulk`: queues one message per recipient; answers 202 at once.
+/// `POST /send-bulk`: queues one message per recipient; answers 202 at once with the batch id
+/// and the recipients refused. An `Idempotency-Key` makes a repeat return the first answer.
 pub async fn send_bulk(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<BulkBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
+    let batch_id = new_id();
+    let keyed = match start(&state, &req, "send-bulk", &b, Some(batch_id.clone())).await? {
+        Start::Replay(r) => return Ok(r),
+        Start::Run(k) => k,
+    };
+    let result = queue_bulk(&state, b, batch_id).await;
+    Ok(answer(&state, keyed, result).await)
+}
+
+async fn queue_bulk(
+    state: &AppState,
+    b: BulkBody,
+    batch_id: String,
+) -> Result<(StatusCode, Value), ApiError> {
     let content = content(b.kind.as_deref(), b.message_text, b.template, b.preview_url)?;
     let recipients = b
         .recipients
@@ -206,24 +281,18 @@ pub async fn send_bulk(
         .collect();
     let accepted = bulk::enqueue_bulk(
         state.store.as_ref(),
+        state.messenger.as_ref(),
         state.clock.as_ref(),
-        recipients,
-        content,
-        b.scheduled_at,
+        BulkRequest {
+            recipients,
+            content,
+            scheduled_at: b.scheduled_at,
+            allow_outside_window: b.allow_outside_window,
+            batch_id: Some(batch_id),
+        },
     )
     .await?;
-    Ok(HttpResponse::Accepted().json(accepted))
-}
-
-/// `GET /batches/{id}`: progress and per-recipient results.
-pub async fn batch(
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner();
-    if id.len() > 64 || id.contains('\0') {
-        return Err(ApiError::not_found("no such batch"));
-    }
-    let summary = bulk::batch(state.store.as_ref(), id).await?;
-    Ok(HttpResponse::Ok().json(summary))
+    state.queue_wake.notify_one();
+    let body = serde_json::to_value(&accepted).map_err(|e| ApiError::internal(&e))?;
+    Ok((StatusCode::ACCEPTED, body))
 }

@@ -204,6 +204,25 @@ impl TestApp {
         self.get("/api/whatsapp/stats").await.1
     }
 
+    /// Changes the embedded sandbox's run-time settings (`POST /sandbox/control`).
+    pub async fn sandbox(&self, patch: Value) -> Value {
+        let (status, v) = self.post_json("/sandbox/control", &patch).await;
+        assert_eq!(status, 200, "sandbox control: {v}");
+        v
+    }
+
+    /// What the embedded sandbox counted (`GET /sandbox/counts`).
+    pub async fn counts(&self) -> Value {
+        self.get("/sandbox/counts").await.1
+    }
+
+    /// Stops the server and hands back its database (to start another server on it).
+    pub async fn stop(mut self) -> TestDb {
+        self.handle.stop(true).await;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.db.take().expect("this app owns its database")
+    }
+
     /// Every message the history API returns, following the cursor.
     pub async fn all_messages(&self, query: &str) -> Vec<Value> {
         let mut out = Vec::new();

@@ -2,15 +2,14 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::error::CoreError;
-use crate::message::MessageStatus;
-use crate::outbound::{OutboundContent, SendFailure};
+use crate::outbound::OutboundContent;
 use crate::phone::CustomerKey;
-use crate::ports::{new_id, Clock, Messenger, Store, StoreError};
-use crate::queue::{BatchSummary, NewQueueItem, QueueItem, QueueOutcome};
-use crate::usecases::send::{send, validate_content, SendCommand};
+use crate::ports::{new_id, Clock, Messenger, Store};
+use crate::queue::{BatchCancelled, BatchQuery, BatchSummary, NewQueueItem};
+use crate::usecases::send::{check_recipient, validate_content};
 
 /// Most recipients in one bulk request.
 pub const MAX_RECIPIENTS: usize = 10_000;
@@ -29,15 +28,33 @@ pub struct BulkRecipient {
 pub struct Rejected {
     /// What was typed.
     pub phone_number: String,
-    /// Why (invalid number, duplicate in the batch, blocked, opted out).
+    /// `invalid_phone_number`, `duplicate`, `blocked`, `opted_out`, `window_closed`,
+    /// `invalid_template_parameter` or `template_mismatch`.
+    pub code: &'static str,
+    /// Why, in words.
     pub reason: String,
+}
+
+/// A bulk request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulkRequest {
+    /// The recipients as typed.
+    pub recipients: Vec<BulkRecipient>,
+    /// The message for all of them.
+    pub content: OutboundContent,
+    /// Not before this time (default: now).
+    pub scheduled_at: Option<DateTime<Utc>>,
+    /// Send free-form content even to contacts without an open window.
+    pub allow_outside_window: bool,
+    /// The batch id to use (so an `Idempotency-Key` can name it); a new one when `None`.
+    pub batch_id: Option<String>,
 }
 
 /// The answer to a bulk request.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct BatchAccepted {
-    /// The batch id for `GET /batches/{id}`.
-    pub batch_id: String,
+    /// The batch id for `GET /batches/{id}`; `null` when no recipient was accepted.
+    pub batch_id: Option<String>,
     /// Recipients queued.
     pub accepted: usize,
     /// Recipients refused.
@@ -46,18 +63,28 @@ pub struct BatchAccepted {
     pub scheduled_at: DateTime<Utc>,
 }
 
-/// Validates the recipients and queues one item per accepted recipient.
+/// Validates the recipients and queues one item per accepted recipient, refusing (with a code and
+/// a reason each) invalid numbers, duplicates in the request, blocked or opted-out contacts, and —
+/// for free-form content — contacts whose customer service window is not open (unless
+/// `allow_outside_window`).
 ///
 /// # Errors
 /// [`CoreError::Invalid`] for invalid content, no recipients or too many;
+/// [`CoreError::Unprocessable`] for a stored template Meta would not send;
 /// [`CoreError::Store`].
 pub async fn enqueue_bulk(
     store: &dyn Store,
+    messenger: &dyn Messenger,
     clock: &dyn Clock,
-    recipients: Vec<BulkRecipient>,
-    content: OutboundContent,
-    scheduled_at: Option<DateTime<Utc>>,
+    req: BulkRequest,
 ) -> Result<BatchAccepted, CoreError> {
+    let BulkRequest {
+        recipients,
+        content,
+        scheduled_at,
+        allow_outside_window,
+        batch_id,
+    } = req;
     validate_content(&content)?;
     if recipients.is_empty() {
         return Err(CoreError::invalid(
@@ -76,9 +103,30 @@ pub async fn enqueue_bulk(
             ),
         ));
     }
+    let stored_template = match &content {
+        OutboundContent::Template { name, language, .. } => {
+            let (n, l) = (name.clone(), language.clone());
+            let t = crate::ports::read(store, move |r| r.find_template(&n, &l)).await?;
+            if let Some(t) = &t {
+                if !t.sendable() {
+                    return Err(CoreError::Unprocessable {
+                        code: "template_not_sendable",
+                        message: format!(
+                            "template {n} ({l}) has status {}; Meta sends only approved templates",
+                            t.status.as_deref().unwrap_or("unknown"),
+                            n = t.name,
+                            l = t.language
+                        ),
+                    });
+                }
+            }
+            t.and_then(|t| t.components)
+        }
+        OutboundContent::Text { .. } => None,
+    };
     let now = clock.now();
-    let due = scheduled_at.unwrap_or(now);
-    let batch_id = new_id();
+    let due = scheduled_at.unwrap_or(now).max(now);
+    let batch_id = batch_id.unwrap_or_else(new_id);
     let mut seen = HashSet::new();
     let mut rejected = Vec::new();
     let mut candidates = Vec::new();
@@ -88,6 +136,7 @@ pub async fn enqueue_bulk(
             Err(e) => {
                 rejected.push(Rejected {
                     phone_number: r.input,
+                    code: "invalid_phone_number",
                     reason: e.to_string(),
                 });
                 continue;
@@ -96,6 +145,7 @@ pub async fn enqueue_bulk(
         if !seen.insert(key.clone()) {
             rejected.push(Rejected {
                 phone_number: r.input,
+                code: "duplicate",
                 reason: "duplicate in this batch".into(),
             });
             continue;
@@ -110,6 +160,7 @@ pub async fn enqueue_bulk(
                 if let Err(e) = validate_content(&c) {
                     rejected.push(Rejected {
                         phone_number: r.input,
+                        code: "invalid_template_parameter",
                         reason: e.to_string(),
                     });
                     continue;
@@ -118,6 +169,16 @@ pub async fn enqueue_bulk(
             }
             (c, _) => c.clone(),
         };
+        if let Some(components) = stored_template.as_deref() {
+            if let Err(why) = messenger.check_template(&item_content, components) {
+                rejected.push(Rejected {
+                    phone_number: r.input,
+                    code: "template_mismatch",
+                    reason: why,
+                });
+                continue;
+            }
+        }
         candidates.push((r.input, key, item_content));
     }
     let bid = batch_id.clone();
@@ -125,10 +186,12 @@ pub async fn enqueue_bulk(
         let mut items = Vec::new();
         let mut refused = Vec::new();
         for (input, key, c) in candidates {
-            if let Some(contact) = r.find_contact(&key)? {
+            let contact = r.find_contact(&key)?;
+            if let Some(contact) = &contact {
                 if contact.is_blocked {
                     refused.push(Rejected {
                         phone_number: input,
+                        code: "blocked",
                         reason: "contact is blocked".into(),
                     });
                     continue;
@@ -136,10 +199,19 @@ pub async fn enqueue_bulk(
                 if contact.marketing_opt_out {
                     refused.push(Rejected {
                         phone_number: input,
+                        code: "opted_out",
                         reason: "contact opted out of marketing messages".into(),
                     });
                     continue;
                 }
+            }
+            if let Err(e) = check_recipient(contact.as_ref(), &key, &c, allow_outside_window, now) {
+                refused.push(Rejected {
+                    phone_number: input,
+                    code: "window_closed",
+                    reason: e.to_string(),
+                });
+                continue;
             }
             items.push(NewQueueItem {
                 id: new_id(),
@@ -148,6 +220,9 @@ pub async fn enqueue_bulk(
                 content: c,
                 due_at: due,
                 created_at: now,
+                allow_outside_window,
+                source: "bulk".into(),
+                retry_of: None,
             });
         }
         r.enqueue(&items)?;
@@ -156,141 +231,43 @@ pub async fn enqueue_bulk(
     .await?;
     rejected.extend(refused);
     Ok(BatchAccepted {
-        batch_id,
+        batch_id: (accepted > 0).then_some(batch_id),
         accepted,
         rejected,
         scheduled_at: due,
     })
 }
 
-/// Progress of a batch.
+/// Progress of a batch and one page of its items.
 ///
 /// # Errors
 /// [`CoreError::NotFound`], [`CoreError::Store`].
-pub async fn batch(store: &dyn Store, batch_id: String) -> Result<BatchSummary, CoreError> {
+pub async fn batch(
+    store: &dyn Store,
+    batch_id: String,
+    q: BatchQuery,
+) -> Result<BatchSummary, CoreError> {
     let id = batch_id.clone();
-    crate::ports::read(store, move |r| r.batch_summary(&id))
+    crate::ports::read(store, move |r| r.batch_summary(&id, &q))
         .await?
         .ok_or_else(|| CoreError::NotFound(format!("no batch {batch_id}")))
 }
 
-/// Most attempts for a retryable failure before the item fails for good.
-pub const MAX_ATTEMPTS: i32 = 8;
-
-/// Back-off before attempt `attempts + 1`: 2^attempts seconds, capped at 10 minutes, or
-/// Meta's `Retry-After` when it gave one.
-#[must_use]
-pub fn backoff(attempts: i32, retry_after_secs: Option<u64>) -> Duration {
-    if let Some(s) = retry_after_secs {
-        return Duration::seconds(i64::try_from(s.min(3600)).unwrap_or(3600));
-    }
-    let exp = 1_i64 << attempts.clamp(0, 10);
-    Duration::seconds(exp.min(600))
-}
-
-/// Sends one claimed queue item and records the outcome.
+/// Cancels what has not gone out of a batch: pending and scheduled items (and `unknown` ones,
+/// which are then never resent). Items in flight finish.
 ///
 /// # Errors
-/// [`StoreError`] when the outcome could not be recorded (the lease then expires and the item
-/// is claimed again; the `biz_opaque_callback_data` reconciles a send that did go out).
-pub async fn work_item(
+/// [`CoreError::NotFound`], [`CoreError::Store`].
+pub async fn cancel_batch(
     store: &dyn Store,
-    messenger: &dyn Messenger,
     clock: &dyn Clock,
-    item: QueueItem,
-) -> Result<QueueOutcome, StoreError> {
-    // The item may come from a lapsed lease: the instance that claimed it before may have
-    // handed it to Meta and died before recording the outcome. Never send it a second time.
-    let qid = item.id.clone();
-    let prior = crate::ports::read(store, move |r| r.latest_message_for_queue_item(&qid)).await?;
-    let outcome = match prior {
-        Some(m) if m.message_id.is_some() => Some(QueueOutcome::Sent { message_id: m.id }),
-        Some(m) if m.status == MessageStatus::Pending => Some(QueueOutcome::Unknown {
-            error: "an earlier attempt stopped before its outcome was recorded (its server \
-                    stopped); not sent again, to never send twice. Meta's status webhooks \
-                    complete the message if Meta accepted it"
-                .into(),
-            message_id: Some(m.id),
-        }),
-        // None, or an earlier attempt that failed: this is a (re)try.
-        _ => None,
-    };
-    let outcome = match outcome {
-        Some(o) => o,
-        None => send_item(store, messenger, clock, &item).await?,
-    };
+    batch_id: String,
+) -> Result<BatchCancelled, CoreError> {
     let now = clock.now();
-    let (id, o) = (item.id.clone(), outcome.clone());
-    crate::ports::write(store, move |r| r.finish_queue_item(&id, &o, now)).await?;
-    Ok(outcome)
-}
-
-async fn send_item(
-    store: &dyn Store,
-    messenger: &dyn Messenger,
-    clock: &dyn Clock,
-    item: &QueueItem,
-) -> Result<QueueOutcome, StoreError> {
-    Ok(match CustomerKey::parse(&item.recipient) {
-        Err(e) => QueueOutcome::Failed {
-            error: e.to_string(),
-            code: None,
-            message_id: None,
-        },
-        Ok(to) => {
-            let cmd = SendCommand {
-                to,
-                content: item.content.clone(),
-                reply_to: None,
-                source: "bulk".into(),
-                queue_id: Some(item.id.clone()),
-            };
-            match send(store, messenger, clock, cmd).await {
-                Ok(m) => QueueOutcome::Sent { message_id: m.id },
-                Err(CoreError::Send {
-                    failure,
-                    message_id,
-                }) => classify(&failure, message_id, item.attempts, clock.now()),
-                Err(CoreError::Store(e)) => return Err(e),
-                Err(other) => QueueOutcome::Failed {
-                    error: other.to_string(),
-                    code: None,
-                    message_id: None,
-                },
-            }
-        }
+    let id = batch_id.clone();
+    crate::ports::write(store, move |r| {
+        r.cancel_batch(&id, "cancelled by the operator (batch)", now)
     })
-}
-
-fn classify(
-    failure: &SendFailure,
-    message_id: Option<String>,
-    attempts: i32,
-    now: DateTime<Utc>,
-) -> QueueOutcome {
-    let err = failure.delivery_error();
-    let text = failure.to_string();
-    match failure {
-        SendFailure::OutcomeUnknown(_) => QueueOutcome::Unknown {
-            error: text,
-            message_id,
-        },
-        SendFailure::Rejected {
-            retry_after_secs, ..
-        } if failure.class().is_retryable() && attempts + 1 < MAX_ATTEMPTS => QueueOutcome::Retry {
-            retry_at: now + backoff(attempts, *retry_after_secs),
-            error: text,
-            code: err.code,
-        },
-        SendFailure::Unreachable(_) if attempts + 1 < MAX_ATTEMPTS => QueueOutcome::Retry {
-            retry_at: now + backoff(attempts, None),
-            error: text,
-            code: None,
-        },
-        _ => QueueOutcome::Failed {
-            error: text,
-            code: err.code,
-            message_id,
-        },
-    }
+    .await?
+    .ok_or_else(|| CoreError::NotFound(format!("no batch {batch_id}")))
 }

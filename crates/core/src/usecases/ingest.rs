@@ -521,8 +521,14 @@ pub(crate) fn apply_status(
             }
         }
     }
-    let id = match message {
-        Some(m) => m.id,
+    let (id, queue_id) = match message {
+        // A queue item learns from its message's first status past `accepted` (later ones cannot
+        // change it) and from a failure.
+        Some(m) => {
+            let settles =
+                s.status == MessageStatus::Failed || m.status.rank() < MessageStatus::Sent.rank();
+            (m.id, m.queue_id.filter(|_| settles))
+        }
         None => {
             // Unknown wamid (sent by another tool, or its send is not committed yet): keep a
             // placeholder that the send joins when it lands.
@@ -558,18 +564,29 @@ pub(crate) fn apply_status(
                 return Ok(());
             }
             if inserted {
-                id
+                (id, None)
             } else {
                 // Another server instance made the placeholder for this wamid at the same
                 // moment: apply this status to that row.
                 match r.find_message_by_wamid(&s.wamid)? {
-                    Some(m) => m.id,
+                    Some(m) => (m.id, None),
                     None => return Ok(()),
                 }
             }
         }
     };
     r.apply_status(&id, &change)?;
+    if let Some(q) = queue_id {
+        // The queue item that sent it learns what happened (also when its send's answer was lost).
+        crate::usecases::queue::reconcile_from_status(
+            r,
+            &q,
+            &id,
+            &s.status,
+            s.error.as_ref(),
+            now,
+        )?;
+    }
     if s.status == MessageStatus::Failed
         && s.error.as_ref().and_then(|e| e.code) == Some(UNDELIVERABLE)
     {

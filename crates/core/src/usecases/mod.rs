@@ -2,6 +2,8 @@
 
 pub mod bulk;
 pub mod contacts;
+pub mod idempotency;
 pub mod ingest;
 pub mod ingest_batch;
+pub mod queue;
 pub mod send;

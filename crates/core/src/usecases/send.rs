@@ -1,11 +1,19 @@
 //! Sending one message now: store it, hand it to Meta, record Meta's answer.
 
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::contact::Contact;
 use crate::error::CoreError;
 use crate::events::CustomerRef;
 use crate::message::{Direction, Message, MessageStatus};
-use crate::outbound::{OutboundContent, OutboundRequest, SendFailure, MAX_TEXT_CHARS};
+use crate::outbound::{
+    FailureClass, OutboundContent, OutboundRequest, SendFailure, MAX_TEXT_CHARS,
+};
 use crate::phone::CustomerKey;
-use crate::ports::{new_id, Clock, Messenger, NewMessage, Store, StoreError};
+use crate::ports::{new_id, Clock, Messenger, NewMessage, Repos, Store, StoreError};
+use crate::queue::{Pause, SendingGate};
 use crate::usecases::ingest::{preview, UNDELIVERABLE};
 
 /// A request to send one message.
@@ -21,6 +29,28 @@ pub struct SendCommand {
     pub source: String,
     /// The queue item sending it, if any.
     pub queue_id: Option<String>,
+    /// The wacloud id to store the message under (so an `Idempotency-Key` can name it before it
+    /// exists); a new one when `None`.
+    pub id: Option<String>,
+    /// Send free-form content even though wacloud sees no open customer service window (for a
+    /// window wacloud cannot see, e.g. the customer wrote through another system).
+    pub allow_outside_window: bool,
+}
+
+impl SendCommand {
+    /// A command with the defaults: no quote, no preset id, the window enforced.
+    #[must_use]
+    pub fn new(to: CustomerKey, content: OutboundContent, source: impl Into<String>) -> Self {
+        Self {
+            to,
+            content,
+            reply_to: None,
+            source: source.into(),
+            queue_id: None,
+            id: None,
+            allow_outside_window: false,
+        }
+    }
 }
 
 /// Checks `content` against Meta's documented limits before anything is stored or sent.
@@ -98,14 +128,166 @@ pub fn validate_content(content: &OutboundContent) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// Refuses content that cannot go to this contact now: a blocked contact, or free-form content
+/// outside the customer service window (measured from Meta's timestamp of the customer's last
+/// message) unless `allow_outside_window`. Templates are always allowed.
+///
+/// # Errors
+/// [`CoreError::Unprocessable`] (`contact_blocked`), [`CoreError::WindowClosed`].
+pub fn check_recipient(
+    contact: Option<&Contact>,
+    to: &CustomerKey,
+    content: &OutboundContent,
+    allow_outside_window: bool,
+    now: DateTime<Utc>,
+) -> Result<(), CoreError> {
+    if let Some(c) = contact {
+        if c.is_blocked {
+            return Err(CoreError::Unprocessable {
+                code: "contact_blocked",
+                message: format!("{} is blocked; unblock the contact to send", c.key()),
+            });
+        }
+    }
+    if content.needs_open_window() && !allow_outside_window {
+        let last = contact.and_then(|c| c.last_inbound_at);
+        let open = contact.is_some_and(|c| c.window(now).open);
+        if !open {
+            return Err(CoreError::WindowClosed {
+                recipient: to.to_string(),
+                last_inbound_at: last,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a template message against the template as wacloud stored it (from Meta's template
+/// webhooks): refused when Meta would refuse it — a template that is paused, disabled or not
+/// approved, or a parameter count that does not match its variables (Meta's 132000). A template
+/// wacloud does not know is left to Meta (132001 comes back as a Graph error).
+///
+/// # Errors
+/// [`CoreError::Unprocessable`] (`template_not_sendable`, `template_mismatch`), [`CoreError::Store`].
+pub async fn check_template(
+    store: &dyn Store,
+    messenger: &dyn Messenger,
+    content: &OutboundContent,
+) -> Result<(), CoreError> {
+    let OutboundContent::Template { name, language, .. } = content else {
+        return Ok(());
+    };
+    let (n, l) = (name.clone(), language.clone());
+    let Some(t) = crate::ports::read(store, move |r| r.find_template(&n, &l)).await? else {
+        return Ok(());
+    };
+    if !t.sendable() {
+        return Err(CoreError::Unprocessable {
+            code: "template_not_sendable",
+            message: format!(
+                "template {name} ({language}) has status {}; Meta sends only approved templates",
+                t.status.as_deref().unwrap_or("unknown")
+            ),
+        });
+    }
+    if let Some(components) = t.components.as_deref() {
+        messenger
+            .check_template(content, components)
+            .map_err(|why| CoreError::Unprocessable {
+                code: "template_mismatch",
+                message: format!("template {name} ({language}): {why}"),
+            })?;
+    }
+    Ok(())
+}
+
+/// The outbound message row for a send of `content` to `contact`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new_outbound_row(
+    id: &str,
+    contact: &Contact,
+    content: &OutboundContent,
+    business_phone: Option<String>,
+    reply_to: Option<String>,
+    source: &str,
+    queue_id: Option<String>,
+    now: DateTime<Utc>,
+) -> NewMessage {
+    NewMessage {
+        id: id.to_owned(),
+        message_id: None,
+        contact_id: Some(contact.id.clone()),
+        direction: Direction::Outbound,
+        from_phone: business_phone,
+        to_phone: contact.phone_number.clone(),
+        user_id: contact.user_id.clone(),
+        message_type: content.message_type().to_owned(),
+        message_text: Some(content.summary()),
+        status: MessageStatus::Pending,
+        is_read: true,
+        created_at: now,
+        reply_to,
+        is_forwarded: false,
+        media: None,
+        raw: None,
+        error: None,
+        phone_number_id: None,
+        source: Some(source.to_owned()),
+        queue_id,
+        group_id: None,
+        payload: serde_json::to_string(content).ok(),
+    }
+}
+
+/// Finds the contact for `to`, or creates it.
+pub(crate) fn find_or_create_contact(
+    r: &mut dyn Repos,
+    to: &CustomerKey,
+    now: DateTime<Utc>,
+) -> Result<Contact, StoreError> {
+    match r.find_contact(to)? {
+        Some(c) => Ok(c),
+        None => r.insert_contact(&new_id(), &crate::usecases::contacts::key_ref(to), now),
+    }
+}
+
+/// What the use cases do about a failure beyond recording it: pause all sending on an
+/// authentication error (190), hold the number (130429) or the recipient (131056) in the pacer.
+pub(crate) fn react_to_failure(
+    messenger: &dyn Messenger,
+    gate: &SendingGate,
+    to: &CustomerKey,
+    failure: &SendFailure,
+    wait: Duration,
+    now: DateTime<Utc>,
+) {
+    match failure.class() {
+        FailureClass::Authentication => {
+            let err = failure.delivery_error();
+            gate.pause(Pause {
+                since: now,
+                code: err.code,
+                reason: err.message.clone().unwrap_or_else(|| failure.to_string()),
+            });
+        }
+        c @ (FailureClass::RateLimited | FailureClass::PairRateLimited) => {
+            messenger.back_off(to, c, wait);
+        }
+        _ => {}
+    }
+}
+
 /// Sends one message now and returns it as stored.
 ///
-/// The message is stored `pending` before Meta is called, with its wacloud id as
-/// `biz_opaque_callback_data`, so a status webhook that beats Meta's response still finds it.
+/// The number's and the recipient's pacing come first; then the message is stored `pending`,
+/// with its wacloud id as `biz_opaque_callback_data`, so a status webhook that beats Meta's
+/// response still finds it; then Meta is called once (never retried here).
 ///
 /// # Errors
 /// - [`CoreError::Invalid`] for content over Meta's limits;
-/// - [`CoreError::Unprocessable`] (`contact_blocked`) for a blocked contact;
+/// - [`CoreError::Paused`] while sending is paused (an access token Meta refused);
+/// - [`CoreError::WindowClosed`] for free-form content without an open window (nothing stored);
+/// - [`CoreError::Unprocessable`] for a blocked contact or a template Meta would refuse;
 /// - [`CoreError::Send`] when Meta refused (the message is stored `failed` with Meta's
 ///   error), could not be reached, or the outcome is unknown;
 /// - [`CoreError::Store`] when the database failed.
@@ -113,11 +295,29 @@ pub async fn send(
     store: &dyn Store,
     messenger: &dyn Messenger,
     clock: &dyn Clock,
+    gate: &SendingGate,
     cmd: SendCommand,
 ) -> Result<Message, CoreError> {
     validate_content(&cmd.content)?;
+    if let Some(p) = gate.paused() {
+        return Err(CoreError::Paused(p));
+    }
+    check_template(store, messenger, &cmd.content).await?;
+    {
+        // Refuse a closed window before waiting for a pacing slot.
+        let to = cmd.to.clone();
+        let contact = crate::ports::read(store, move |r| r.find_contact(&to)).await?;
+        check_recipient(
+            contact.as_ref(),
+            &cmd.to,
+            &cmd.content,
+            cmd.allow_outside_window,
+            clock.now(),
+        )?;
+    }
+    messenger.pace(&cmd.to).await;
     let now = clock.now();
-    let id = new_id();
+    let id = cmd.id.clone().unwrap_or_else(new_id);
     let business_phone = messenger.business_phone();
     let (to, content, source, queue_id) = (
         cmd.to.clone(),
@@ -126,43 +326,29 @@ pub async fn send(
         cmd.queue_id.clone(),
     );
     let reply_to = cmd.reply_to.clone();
+    let allow = cmd.allow_outside_window;
     let row_id = id.clone();
     let stored = crate::ports::write(store, move |r| {
-        let contact = match r.find_contact(&to)? {
-            Some(c) => c,
-            None => r.insert_contact(&new_id(), &crate::usecases::contacts::key_ref(&to), now)?,
-        };
-        if contact.is_blocked {
-            return Ok(Err(CoreError::Unprocessable {
-                code: "contact_blocked",
-                message: format!("{} is blocked; unblock the contact to send", contact.key()),
-            }));
+        let existing = r.find_contact(&to)?;
+        if let Err(e) = check_recipient(existing.as_ref(), &to, &content, allow, now) {
+            return Ok(Err(e));
         }
-        let summary = content.summary();
-        r.insert_message(&NewMessage {
-            id: row_id.clone(),
-            message_id: None,
-            contact_id: Some(contact.id.clone()),
-            direction: Direction::Outbound,
-            from_phone: business_phone,
-            to_phone: contact.phone_number.clone(),
-            user_id: contact.user_id.clone(),
-            message_type: content.message_type().to_owned(),
-            message_text: Some(summary.clone()),
-            status: MessageStatus::Pending,
-            is_read: true,
-            created_at: now,
+        let contact = match existing {
+            Some(c) => c,
+            None => find_or_create_contact(r, &to, now)?,
+        };
+        let row = new_outbound_row(
+            &row_id,
+            &contact,
+            &content,
+            business_phone,
             reply_to,
-            is_forwarded: false,
-            media: None,
-            raw: None,
-            error: None,
-            phone_number_id: None,
-            source: Some(source),
+            &source,
             queue_id,
-            group_id: None,
-            payload: serde_json::to_string(&content).ok(),
-        })?;
+            now,
+        );
+        r.insert_message(&row)?;
+        let summary = content.summary();
         let p = preview(Some(&summary), content.message_type());
         r.record_contact_message(&contact.id, now, Some(&p), Direction::Outbound, 0)?;
         Ok(Ok(contact.id))
@@ -171,7 +357,7 @@ pub async fn send(
     let contact_id = stored?;
 
     let request = OutboundRequest {
-        to: cmd.to,
+        to: cmd.to.clone(),
         content: cmd.content,
         reply_to: cmd.reply_to,
         callback_data: Some(id.clone()),
@@ -194,6 +380,13 @@ pub async fn send(
             Ok(message)
         }
         Err(failure) => {
+            let wait = match &failure {
+                SendFailure::Rejected {
+                    retry_after_secs, ..
+                } => messenger.retry_delay(1, retry_after_secs.map(Duration::from_secs)),
+                _ => messenger.retry_delay(1, None),
+            };
+            react_to_failure(messenger, gate, &cmd.to, &failure, wait, clock.now());
             record_failure(store, clock, &id, &contact_id, &failure).await?;
             Err(CoreError::Send {
                 failure: Box::new(failure),
@@ -206,7 +399,7 @@ pub async fn send(
 /// Meta's `wa_id` for a number is the customer's identity. When it differs from the number typed
 /// (Brazil's ninth digit, Argentina's `549`, Mexico's `521`) and another contact already holds it,
 /// the typed contact is folded into that one, so both forms lead to one conversation.
-fn link_wa_id(
+pub(crate) fn link_wa_id(
     r: &mut dyn crate::ports::Repos,
     contact_id: &str,
     wa_id: &str,
@@ -260,4 +453,62 @@ async fn record_failure(
         Ok(())
     })
     .await
+}
+
+/// Sends a failed outbound message again, now: a new attempt, stored as a new message with a new
+/// `wamid` (the failed one stays as it was, with its reason).
+///
+/// # Errors
+/// [`CoreError::NotFound`]; [`CoreError::Conflict`] (`not_retryable`) for an inbound message or
+/// one that did not fail; otherwise as [`send`].
+pub async fn retry_message(
+    store: &dyn Store,
+    messenger: &dyn Messenger,
+    clock: &dyn Clock,
+    gate: &SendingGate,
+    id: String,
+    allow_outside_window: bool,
+) -> Result<Message, CoreError> {
+    let i = id.clone();
+    let (message, payload) = crate::ports::read(store, move |r| {
+        Ok((r.get_message(&i)?, r.outbound_payload(&i)?))
+    })
+    .await?;
+    let message = message.ok_or_else(|| CoreError::NotFound(format!("no message {id}")))?;
+    if message.direction != Direction::Outbound || message.status != MessageStatus::Failed {
+        return Err(CoreError::Conflict {
+            code: "not_retryable",
+            message: format!(
+                "message {id} is {} {}: only a failed outbound message can be retried",
+                message.direction.as_str(),
+                message.status
+            ),
+        });
+    }
+    let content: OutboundContent = payload
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .ok_or_else(|| CoreError::Conflict {
+            code: "not_retryable",
+            message: format!("message {id} was not sent by wacloud, so its content is not known"),
+        })?;
+    let to = message
+        .to_phone
+        .as_deref()
+        .or(message.user_id.as_deref())
+        .ok_or_else(|| CoreError::Conflict {
+            code: "not_retryable",
+            message: format!("message {id} has no recipient"),
+        })
+        .and_then(|k| {
+            CustomerKey::parse(k).map_err(|e| {
+                CoreError::invalid("invalid_phone_number", "phone_number", e.to_string())
+            })
+        })?;
+    let cmd = SendCommand {
+        reply_to: message.reply_to.clone(),
+        allow_outside_window,
+        ..SendCommand::new(to, content, "retry")
+    };
+    send(store, messenger, clock, gate, cmd).await
 }

@@ -174,10 +174,9 @@ type TemplateRow = (
     chrono::NaiveDateTime,
 );
 
-pub fn list_templates(conn: &mut DbConnection) -> QueryResult<Vec<StoredTemplate>> {
-    let rows: Vec<TemplateRow> = with_conn!(conn, |x| t::whatsapp_templates
-        .order((t::name.asc(), t::language.asc()))
-        .select((
+macro_rules! template_cols {
+    () => {
+        (
             t::template_id,
             t::name,
             t::language,
@@ -187,36 +186,46 @@ pub fn list_templates(conn: &mut DbConnection) -> QueryResult<Vec<StoredTemplate
             t::reason,
             t::components,
             t::updated_at,
-        ))
-        .load(x))?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                template_id,
-                name,
-                language,
-                category,
-                status,
-                quality_score,
-                reason,
-                components,
-                at,
-            )| {
-                StoredTemplate {
-                    template_id,
-                    name,
-                    language,
-                    category,
-                    status,
-                    quality_score,
-                    reason,
-                    components,
-                    updated_at: from_db(at),
-                }
-            },
         )
-        .collect())
+    };
+}
+
+fn template_from_row(r: TemplateRow) -> StoredTemplate {
+    let (template_id, name, language, category, status, quality_score, reason, components, at) = r;
+    StoredTemplate {
+        template_id,
+        name,
+        language,
+        category,
+        status,
+        quality_score,
+        reason,
+        components,
+        updated_at: from_db(at),
+    }
+}
+
+pub fn list_templates(conn: &mut DbConnection) -> QueryResult<Vec<StoredTemplate>> {
+    let rows: Vec<TemplateRow> = with_conn!(conn, |x| t::whatsapp_templates
+        .order((t::name.asc(), t::language.asc()))
+        .select(template_cols!())
+        .load(x))?;
+    Ok(rows.into_iter().map(template_from_row).collect())
+}
+
+/// The stored template `name` in `language`.
+pub fn find_template(
+    conn: &mut DbConnection,
+    name: &str,
+    language: &str,
+) -> QueryResult<Option<StoredTemplate>> {
+    let row: Option<TemplateRow> = with_conn!(conn, |x| t::whatsapp_templates
+        .filter(t::name.eq(name))
+        .filter(t::language.eq(language))
+        .select(template_cols!())
+        .first(x)
+        .optional())?;
+    Ok(row.map(template_from_row))
 }
 
 type SessionRow = (

@@ -223,7 +223,26 @@ pub fn attach_wamid(
             ),
         ))
         .execute(x))?;
-    get(conn, id)?.ok_or(diesel::result::Error::NotFound)
+    // The row as just written, without reading it back.
+    Ok(MessageRow {
+        message_id: Some(wamid.to_owned()),
+        status,
+        status_rank: rank,
+        sent_at: sent,
+        delivered_at: delivered,
+        read_at: read,
+        played_at: played,
+        failed_at: failed,
+        error_code: err.0,
+        error_title: err.1,
+        error_message: err.2,
+        error_details: err.3,
+        conversation_id: conversation,
+        pricing_category: pricing,
+        updated_at: to_db(now),
+        ..ours
+    }
+    .into())
 }
 
 pub fn apply_status(conn: &mut DbConnection, id: &str, ch: &StatusChange) -> QueryResult<bool> {

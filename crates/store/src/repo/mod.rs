@@ -4,7 +4,9 @@
 mod account;
 mod bulk;
 mod contacts;
+mod idempotency;
 mod messages;
+mod outbound;
 mod queue;
 mod stats;
 mod webhooks;
@@ -13,12 +15,16 @@ use chrono::{DateTime, Utc};
 use diesel::Connection;
 use wacloud_core::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
 use wacloud_core::events::{AccountEvent, CustomerRef, TemplateUpdate};
+use wacloud_core::idempotency::IdempotencyRecord;
 use wacloud_core::message::{DeliveryError, Direction, Message};
 use wacloud_core::phone::CustomerKey;
 use wacloud_core::ports::{
     ContactDelta, MessageQuery, NewMessage, Repos, StatusChange, StatusFold, StoreError,
 };
-use wacloud_core::queue::{BatchSummary, NewQueueItem, QueueItem, QueueOutcome};
+use wacloud_core::queue::{
+    BatchCancelled, BatchQuery, BatchSummary, NewQueueItem, QueueItem, QueueItemView, QueueOutcome,
+    QueueState,
+};
 use wacloud_core::stats::Stats;
 use wacloud_core::template::{SessionState, StoredTemplate};
 use wacloud_core::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
@@ -258,6 +264,9 @@ impl Repos for Repo<'_> {
     fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError> {
         messages::get(self.conn, id).map_err(map_err)
     }
+    fn outbound_payload(&mut self, id: &str) -> Result<Option<String>, StoreError> {
+        outbound::payload(self.conn, id).map_err(map_err)
+    }
     fn find_message_by_wamid(&mut self, wamid: &str) -> Result<Option<Message>, StoreError> {
         messages::find_by_wamid(self.conn, wamid).map_err(map_err)
     }
@@ -363,6 +372,13 @@ impl Repos for Repo<'_> {
     fn touch_session(&mut self, pid: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         account::touch(self.conn, pid, at).map_err(map_err)
     }
+    fn find_template(
+        &mut self,
+        name: &str,
+        language: &str,
+    ) -> Result<Option<StoredTemplate>, StoreError> {
+        outbound::find_template(self.conn, name, language).map_err(map_err)
+    }
 
     fn enqueue(&mut self, items: &[NewQueueItem]) -> Result<(), StoreError> {
         queue::enqueue(self.conn, items).map_err(map_err)
@@ -376,16 +392,73 @@ impl Repos for Repo<'_> {
     ) -> Result<Vec<QueueItem>, StoreError> {
         queue::claim(self.conn, owner, now, lease_until, limit).map_err(map_err)
     }
+    fn begin_queue_attempt(
+        &mut self,
+        id: &str,
+        owner: &str,
+        message_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        queue::begin_attempt(self.conn, id, owner, message_id, now).map_err(map_err)
+    }
+    fn get_queue_item(&mut self, id: &str) -> Result<Option<QueueItem>, StoreError> {
+        queue::get(self.conn, id).map_err(map_err)
+    }
+    fn queue_item_view(&mut self, id: &str) -> Result<Option<QueueItemView>, StoreError> {
+        queue::view(self.conn, id).map_err(map_err)
+    }
     fn finish_queue_item(
         &mut self,
         id: &str,
         outcome: &QueueOutcome,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        queue::finish(self.conn, id, outcome, now).map_err(map_err)
+        only_if: &[QueueState],
+    ) -> Result<bool, StoreError> {
+        queue::finish(self.conn, id, outcome, now, only_if).map_err(map_err)
     }
-    fn batch_summary(&mut self, batch_id: &str) -> Result<Option<BatchSummary>, StoreError> {
-        queue::batch_summary(self.conn, batch_id).map_err(map_err)
+    fn batch_summary(
+        &mut self,
+        batch_id: &str,
+        q: &BatchQuery,
+    ) -> Result<Option<BatchSummary>, StoreError> {
+        queue::batch_summary(self.conn, batch_id, q).map_err(map_err)
+    }
+    fn cancel_batch(
+        &mut self,
+        batch_id: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<BatchCancelled>, StoreError> {
+        queue::cancel_batch(self.conn, batch_id, reason, now).map_err(map_err)
+    }
+    fn undecided_unknown_items(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        queue::undecided_unknown(self.conn, before, limit).map_err(map_err)
+    }
+
+    fn get_idempotency(&mut self, key: &str) -> Result<Option<IdempotencyRecord>, StoreError> {
+        idempotency::get(self.conn, key).map_err(map_err)
+    }
+    fn insert_idempotency(&mut self, record: &IdempotencyRecord) -> Result<bool, StoreError> {
+        idempotency::insert(self.conn, record).map_err(map_err)
+    }
+    fn complete_idempotency(
+        &mut self,
+        key: &str,
+        status: u16,
+        response: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        idempotency::complete(self.conn, key, status, response, now).map_err(map_err)
+    }
+    fn delete_idempotency(&mut self, key: &str) -> Result<(), StoreError> {
+        idempotency::delete(self.conn, key).map_err(map_err)
+    }
+    fn purge_idempotency(&mut self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        idempotency::purge(self.conn, before).map_err(map_err)
     }
 
     fn stats(&mut self) -> Result<Stats, StoreError> {

@@ -256,7 +256,10 @@ fn every_selective_query_reads_an_index_on_postgres() {
     );
 
     let got = scanned(&mut conn, &[queue], |r| {
-        let b = r.batch_summary("b3").expect("batch").expect("exists");
+        let b = r
+            .batch_summary("b3", &wacloud_core::queue::BatchQuery::default())
+            .expect("batch")
+            .expect("exists");
         assert_eq!(b.total, 500);
     });
     assert_plan("GET /batches/{id}", &got, &[queue], &[]);

@@ -1,0 +1,120 @@
+//! The `Idempotency-Key` header of `POST /send` and `POST /send-bulk`: the first request with a
+//! key runs and its answer is stored; a repeat (same key, same body) gets the stored answer with
+//! `Idempotent-Replayed: true`. The rules are the core's (`usecases::idempotency`); this file only
+//! reads the header and replays the stored bytes.
+
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+use serde_json::Value;
+use wacloud_core::usecases::idempotency::{self, Begin};
+
+use crate::errors::ApiError;
+use crate::state::AppState;
+
+/// How long a repeat waits for the first request's answer.
+const WAIT_FOR_FIRST: Duration = Duration::from_secs(30);
+
+/// A request registered under a key.
+#[derive(Debug)]
+pub struct Keyed {
+    key: String,
+}
+
+/// What to do with a request.
+#[derive(Debug)]
+pub enum Start {
+    /// Run it (`Some` when it carries a key: finish it with [`Keyed::finish`]).
+    Run(Option<Keyed>),
+    /// Answer this (the first request's answer).
+    Replay(HttpResponse),
+}
+
+/// Reads the `Idempotency-Key` header and registers the request (`endpoint` scopes the key;
+/// `body` is what identifies the request; `resource_id` is what it will create).
+///
+/// # Errors
+/// 400 for a malformed key, 409 for a key reused with another body or a first request that has
+/// not answered yet, 503 when the database is down.
+pub async fn start<B: Serialize>(
+    state: &AppState,
+    req: &HttpRequest,
+    endpoint: &str,
+    body: &B,
+    resource_id: Option<String>,
+) -> Result<Start, ApiError> {
+    let Some(raw) = req.headers().get("idempotency-key") else {
+        return Ok(Start::Run(None));
+    };
+    let client_key = raw.to_str().map_err(|_| {
+        ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be visible ASCII (a UUID is a good choice)",
+        )
+    })?;
+    idempotency::validate_key(client_key)?;
+    let bytes = serde_json::to_vec(body).map_err(|e| ApiError::internal(&e))?;
+    let hash = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+    let key = format!("{endpoint}:{client_key}");
+    match idempotency::begin(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        &key,
+        &hash,
+        resource_id,
+        WAIT_FOR_FIRST,
+    )
+    .await?
+    {
+        Begin::Fresh => Ok(Start::Run(Some(Keyed { key }))),
+        Begin::Replay { status, body } => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+            Ok(Start::Replay(
+                HttpResponse::build(code)
+                    .insert_header(("Idempotent-Replayed", "true"))
+                    .content_type("application/json")
+                    .body(body),
+            ))
+        }
+    }
+}
+
+impl Keyed {
+    /// Stores the answer for repeats — unless it is a 503 (nothing was done; a repeat should
+    /// try again), in which case the key is released.
+    pub async fn finish(self, state: &AppState, status: StatusCode, body: &Value) {
+        let result = if status == StatusCode::SERVICE_UNAVAILABLE {
+            idempotency::release(state.store.as_ref(), &self.key).await
+        } else {
+            idempotency::complete(
+                state.store.as_ref(),
+                state.clock.as_ref(),
+                &self.key,
+                status.as_u16(),
+                body.to_string(),
+            )
+            .await
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "cannot store the answer for an Idempotency-Key");
+        }
+    }
+}
+
+/// Answers `(status, body)`, storing it under the key first.
+pub async fn answer(
+    state: &AppState,
+    keyed: Option<Keyed>,
+    result: Result<(StatusCode, Value), ApiError>,
+) -> HttpResponse {
+    let (status, body) = match result {
+        Ok(x) => x,
+        Err(e) => (e.status, e.to_json()),
+    };
+    if let Some(k) = keyed {
+        k.finish(state, status, &body).await;
+    }
+    HttpResponse::build(status).json(body)
+}

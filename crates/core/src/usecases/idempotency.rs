@@ -1,0 +1,194 @@
+//! `Idempotency-Key` on `POST /send` and `POST /send-bulk`: the first request with a key runs
+//! and its answer is stored in the database; a repeat gets that same answer, also after a
+//! restart and on another instance. A repeat that arrives while the first is still running
+//! waits for its answer. Reusing a key for a different request is refused.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::CoreError;
+use crate::idempotency::{IdempotencyRecord, KEY_TTL};
+use crate::ports::{read, write, Clock, Store, StoreError};
+
+/// Longest key accepted, in bytes.
+pub const MAX_KEY_LEN: usize = 255;
+
+/// What to do with a request that carries a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Begin {
+    /// The first request with this key: run it, then [`complete`] (or [`release`]).
+    Fresh,
+    /// A repeat: answer this.
+    Replay {
+        /// HTTP status of the first answer.
+        status: u16,
+        /// JSON body of the first answer.
+        body: String,
+    },
+}
+
+/// Checks a client's key: 1–255 visible ASCII characters.
+///
+/// # Errors
+/// [`CoreError::Invalid`] (`invalid_idempotency_key`).
+pub fn validate_key(key: &str) -> Result<(), CoreError> {
+    if key.is_empty() || key.len() > MAX_KEY_LEN || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(CoreError::Invalid {
+            code: "invalid_idempotency_key",
+            message: format!(
+                "Idempotency-Key must be 1 to {MAX_KEY_LEN} visible ASCII characters (a UUID is a good choice)"
+            ),
+            field: Some("Idempotency-Key"),
+        });
+    }
+    Ok(())
+}
+
+enum Seen {
+    Inserted,
+    Existing(IdempotencyRecord),
+}
+
+/// Registers `key` for a request whose body hashes to `request_hash`, or finds the first
+/// request's answer. While the first request is still running, waits up to `wait` for it.
+///
+/// # Errors
+/// - [`CoreError::Conflict`] `idempotency_key_reused` when the key came with another body;
+/// - [`CoreError::Conflict`] `idempotency_in_progress` when the first request has not answered
+///   within `wait` (it is still running, or the server stopped in the middle of it: then the
+///   `resource_id` it created, if any, is named);
+/// - [`CoreError::Store`].
+pub async fn begin(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    key: &str,
+    request_hash: &str,
+    resource_id: Option<String>,
+    wait: Duration,
+) -> Result<Begin, CoreError> {
+    let deadline = std::time::Instant::now() + wait;
+    let record = IdempotencyRecord {
+        key: key.to_owned(),
+        request_hash: request_hash.to_owned(),
+        resource_id,
+        status_code: None,
+        response: None,
+        created_at: clock.now(),
+    };
+    let rec = record.clone();
+    let seen = write(store, move |r| match r.get_idempotency(&rec.key)? {
+        Some(existing) => Ok(Seen::Existing(existing)),
+        None => {
+            if r.insert_idempotency(&rec)? {
+                Ok(Seen::Inserted)
+            } else {
+                r.get_idempotency(&rec.key)?
+                    .map(Seen::Existing)
+                    .ok_or_else(|| StoreError::Conflict("idempotency key raced".into()))
+            }
+        }
+    })
+    .await;
+    let mut existing = match seen {
+        Ok(Seen::Inserted) => return Ok(Begin::Fresh),
+        Ok(Seen::Existing(e)) => e,
+        // Another instance inserted the same key at the same moment.
+        Err(StoreError::Conflict(_)) => {
+            let k = key.to_owned();
+            read(store, move |r| r.get_idempotency(&k))
+                .await?
+                .ok_or_else(|| StoreError::Internal("idempotency key vanished".into()))?
+        }
+        Err(e) => return Err(e.into()),
+    };
+    loop {
+        if existing.request_hash != request_hash {
+            return Err(CoreError::Conflict {
+                code: "idempotency_key_reused",
+                message: "this Idempotency-Key was used for a different request; use a new key for a new request".into(),
+            });
+        }
+        if let (Some(status), Some(body)) = (existing.status_code, existing.response.clone()) {
+            return Ok(Begin::Replay { status, body });
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(unfinished(&existing));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let k = key.to_owned();
+        existing = match read(store, move |r| r.get_idempotency(&k)).await? {
+            Some(e) => e,
+            // The first request released the key (it did nothing): run this one.
+            None => {
+                return Box::pin(begin(store, clock, key, request_hash, None, Duration::ZERO)).await
+            }
+        };
+    }
+}
+
+fn unfinished(r: &IdempotencyRecord) -> CoreError {
+    CoreError::Conflict {
+        code: "idempotency_in_progress",
+        message: match &r.resource_id {
+            Some(id) => format!(
+                "the first request with this Idempotency-Key (at {}) has not answered yet; it created {id} — look it up instead of sending again",
+                r.created_at.to_rfc3339()
+            ),
+            None => format!(
+                "the first request with this Idempotency-Key (at {}) has not answered yet; try again in a moment",
+                r.created_at.to_rfc3339()
+            ),
+        },
+    }
+}
+
+/// Stores the answer to the first request with `key`.
+///
+/// # Errors
+/// [`StoreError`].
+pub async fn complete(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    key: &str,
+    status: u16,
+    body: String,
+) -> Result<(), StoreError> {
+    let (k, now) = (key.to_owned(), clock.now());
+    write(store, move |r| {
+        r.complete_idempotency(&k, status, &body, now)
+    })
+    .await
+}
+
+/// Forgets `key`: its request did nothing (e.g. sending was paused), so a repeat runs afresh.
+///
+/// # Errors
+/// [`StoreError`].
+pub async fn release(store: &dyn Store, key: &str) -> Result<(), StoreError> {
+    let k = key.to_owned();
+    write(store, move |r| r.delete_idempotency(&k)).await
+}
+
+/// Forgets keys older than [`KEY_TTL`]; returns how many.
+///
+/// # Errors
+/// [`StoreError`].
+pub async fn purge(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, StoreError> {
+    let before = now - KEY_TTL;
+    write(store, move |r| r.purge_idempotency(before)).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_visible_ascii() {
+        assert!(validate_key("0b7a1c8e-2f1d-4b6a-9b1e-4c1b7f9a2d3e").is_ok());
+        assert!(validate_key("").is_err());
+        assert!(validate_key("has space").is_err());
+        assert!(validate_key("é").is_err());
+        assert!(validate_key(&"k".repeat(256)).is_err());
+    }
+}
