@@ -26,7 +26,7 @@ async fn a_typed_number_and_metas_wa_id_are_one_contact() {
         PHONE_NUMBER_ID,
         "551187654321",
         "wamid.br1",
-        1_730_000_000,
+        chrono::Utc::now().timestamp() - 60,
         "Olá",
         "Bia",
     );
@@ -58,7 +58,7 @@ async fn a_typed_number_and_metas_wa_id_are_one_contact() {
     let (status, _) = app
         .post_json(
             "/api/whatsapp/send",
-            &json!({"phone_number": "+52 55 1234 5678", "message_text": "Hola"}),
+            &json!({"phone_number": "+52 55 1234 5678", "message_text": "Hola", "allow_outside_window": true}),
         )
         .await;
     assert_eq!(status, 200);
@@ -392,7 +392,7 @@ async fn a_database_that_is_down_gets_503_so_meta_retries() {
     let (status, _) = app
         .post_json(
             "/api/whatsapp/send",
-            &json!({"phone_number": "+15550000057", "message_text": "x"}),
+            &json!({"phone_number": "+15550000057", "message_text": "x", "allow_outside_window": true}),
         )
         .await;
     assert_eq!(status, 503);

@@ -133,6 +133,34 @@ impl PhoneNumber {
         &self.e164[1..]
     }
 
+    /// The other forms Meta's `wa_id` takes for the same WhatsApp account, where a country's
+    /// numbering changed and WhatsApp kept the older form: Brazil's mobile ninth digit
+    /// (`55 AA 9XXXX XXXX` ↔ `55 AA XXXX XXXX`), Mexico's `521` and Argentina's `549` mobile
+    /// prefixes (↔ `52`, `54`). Empty for every other number. Used to find the contact a typed
+    /// number belongs to before Meta has answered a send with its `wa_id`.
+    #[must_use]
+    pub fn wa_id_variants(&self) -> Vec<String> {
+        let d = self.digits();
+        let b = d.as_bytes();
+        let mut out = Vec::new();
+        if let Some(rest) = d.strip_prefix("55") {
+            if d.len() == 13 && b[4] == b'9' {
+                out.push(format!("55{}{}", &rest[..2], &rest[3..]));
+            } else if d.len() == 12 && matches!(b[4], b'6'..=b'9') {
+                out.push(format!("55{}9{}", &rest[..2], &rest[2..]));
+            }
+        } else if let Some(rest) = d.strip_prefix("521").filter(|r| r.len() == 10) {
+            out.push(format!("52{rest}"));
+        } else if let Some(rest) = d.strip_prefix("52").filter(|r| r.len() == 10) {
+            out.push(format!("521{rest}"));
+        } else if let Some(rest) = d.strip_prefix("549").filter(|r| r.len() == 10) {
+            out.push(format!("54{rest}"));
+        } else if let Some(rest) = d.strip_prefix("54").filter(|r| r.len() == 10) {
+            out.push(format!("549{rest}"));
+        }
+        out
+    }
+
     /// Whether libphonenumber knows the number as a valid, assigned number.
     #[must_use]
     pub fn is_known_valid(&self) -> bool {
@@ -313,5 +341,25 @@ mod tests {
         let p = PhoneNumber::from_wa_id("5511987654321").unwrap();
         assert_eq!(p.as_e164(), "+5511987654321");
         assert!(PhoneNumber::from_wa_id("US.123").is_err());
+    }
+}
+
+#[cfg(test)]
+mod wa_id_variant_tests {
+    use super::PhoneNumber;
+
+    #[test]
+    fn brazil_mexico_and_argentina_have_their_older_wa_id_forms() {
+        let v = |n: &str| PhoneNumber::parse(n).unwrap().wa_id_variants();
+        assert_eq!(v("+55 11 98765-4321"), ["551187654321"]);
+        assert_eq!(v("+55 11 8765-4321"), ["5511987654321"]);
+        assert!(
+            v("+55 11 3456-7890").is_empty(),
+            "a landline has no ninth digit"
+        );
+        assert_eq!(v("+52 55 1234 5678"), ["5215512345678"]);
+        assert_eq!(v("+54 9 11 2345-6789"), ["541123456789"]);
+        assert_eq!(v("+54 11 2345-6789"), ["5491123456789"]);
+        assert!(v("+1 415 555 0100").is_empty());
     }
 }

@@ -75,7 +75,21 @@ pub fn find(conn: &mut DbConnection, key: &CustomerKey) -> QueryResult<Option<Co
             Some(r) => Some(r),
             None => {
                 let typed = by_phone(conn, p.as_e164())?;
-                resolve(conn, typed)?
+                match resolve(conn, typed)? {
+                    Some(r) => Some(r),
+                    // The customer wrote in under an older form of the number (Brazil's ninth
+                    // digit, Mexico's 521, Argentina's 549): that is their contact.
+                    None => {
+                        let mut found = None;
+                        for v in p.wa_id_variants() {
+                            found = by_wa_id(conn, &v)?;
+                            if found.is_some() {
+                                break;
+                            }
+                        }
+                        found
+                    }
+                }
             }
         },
         CustomerKey::UserId(u) => by_user_id(conn, u)?,

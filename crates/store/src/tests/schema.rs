@@ -48,8 +48,8 @@ fn declared() -> BTreeMap<String, Columns> {
     }
     assert_eq!(
         out.len(),
-        7,
-        "schema.rs should declare the seven tables: {out:?}"
+        8,
+        "schema.rs should declare the eight tables (DESIGN.md's seven and whatsapp_idempotency): {out:?}"
     );
     out
 }
