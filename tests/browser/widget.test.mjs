@@ -318,6 +318,28 @@ test('live updates: a customer\'s message appears at once, without waiting for a
   }
 });
 
+test('with data-api-key every API request carries the key, and the widget polls instead of streaming', async () => {
+  const p = await newPage({ label: 'apikey' });
+  const api = []; // { path, auth }
+  p.on('request', (req) => {
+    const u = new URL(req.url());
+    if (u.pathname.startsWith('/api/whatsapp/')) api.push({ path: u.pathname, auth: req.headers().authorization });
+  });
+  // A host page of the operator's own, on the server's origin.
+  await p.route(`${BASE}/host-with-key.html`, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: '<!doctype html><title>host</title><script type="module" src="/js/whatsapp-widget.js" data-auto-mount data-start-open data-poll-interval-ms="300" data-api-key="test-key-123"></script>',
+  }));
+  await p.goto(`${BASE}/host-with-key.html`);
+  await p.waitForSelector('[data-testid="wa-contact"]');
+  await p.waitForTimeout(1000);
+  assert.ok(api.length >= 3, `the widget called the API: ${JSON.stringify(api)}`);
+  for (const r of api) assert.equal(r.auth, 'Bearer test-key-123', `${r.path} without the key`);
+  assert.ok(!api.some((r) => r.path.endsWith('/events')), 'no event stream: it cannot carry the key');
+  assert.ok(api.filter((r) => r.path.endsWith('/contacts')).length >= 2, 'it polls');
+  await p.context().close();
+});
+
 test('no request left the wacloud server and no script error happened', () => {
   assert.ok(requests.length > 0);
   const foreign = requests.filter(({ url }) => {

@@ -13,7 +13,8 @@
  * `data-poll-interval-ms`, `data-live` ("false" turns live updates off), `data-start-open`
  * (present and not "false"), `data-css` (stylesheet
  * URL; default `../css/whatsapp-styles.css` next to this script; "none" injects nothing),
- * `data-container` (CSS selector; default `document.body`). The auto-mounted controller is
+ * `data-container` (CSS selector; default `document.body`), `data-api-key` (the server's
+ * `WACLOUD_API_KEY`, for a server that requires one). The auto-mounted controller is
  * published as `window.wacloudWidget` and in a `wacloud:widget-ready` event on `document`.
  *
  * Or from code:
@@ -348,6 +349,10 @@ function ensureStylesheet(url) {
  * @param {Element} [options.container=document.body] where the widget's root element is appended
  * @param {boolean} [options.startOpen=false] open the panel right away
  * @param {string|false} [options.css] stylesheet URL to inject (default next to this script); false for none
+ * @param {string} [options.apiKey] the server's `WACLOUD_API_KEY`, sent as `Authorization: Bearer …`
+ *   on every request. Browsers cannot put a header on an event stream, so with a key the widget
+ *   polls instead of using live updates. Anyone who can read the page can read the key: use it
+ *   on an operators' page behind your own login, not on a public one.
  * @returns {{element: HTMLElement, open(): void, close(): void, toggle(): void,
  *            openChat(phone: string): void, refresh(): void, destroy(): void}}
  */
@@ -412,6 +417,7 @@ export function mountWhatsAppWidget(options = {}) {
       if (v !== null && v !== undefined && v !== '') url.searchParams.set(k, String(v));
     }
     const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store' };
+    if (opts.apiKey) init.headers.Authorization = `Bearer ${String(opts.apiKey)}`;
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -1684,7 +1690,8 @@ export function mountWhatsAppWidget(options = {}) {
   const live = { source: null, on: false, retryTimer: null };
 
   function startLive() {
-    if (!opts.live || typeof EventSource === 'undefined' || state.destroyed || document.hidden || live.source) return;
+    // An event stream cannot carry the API key's header: with a key, polling does the work.
+    if (!opts.live || opts.apiKey || typeof EventSource === 'undefined' || state.destroyed || document.hidden || live.source) return;
     clearTimeout(live.retryTimer);
     live.retryTimer = null;
     let source;
@@ -1793,6 +1800,7 @@ function autoMount() {
     startOpen: flag(d.startOpen),
     css: d.css === 'none' ? false : (d.css ? new URL(d.css, document.baseURI).href : DEFAULT_CSS_URL),
     container: d.container ? document.querySelector(d.container) : null,
+    apiKey: d.apiKey || undefined,
   };
   const widget = mountWhatsAppWidget(options);
   window.wacloudWidget = widget;

@@ -43,6 +43,7 @@ pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
     let claim_size = i64::from((state.settings.messages_per_second / 2).clamp(1, 500));
     let mut last_sweep = Instant::now();
     let mut last_purge: Option<Instant> = None;
+    tracing::info!(%owner, lease_secs = lease.num_seconds(), concurrency, "queue worker started");
     loop {
         if *stop.borrow() {
             break;

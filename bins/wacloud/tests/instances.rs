@@ -315,6 +315,8 @@ async fn an_instance_killed_during_queue_work_leaves_it_to_the_other_and_nobody_
         ("WHATSAPP_GRAPH_BASE_URL", graph.as_str()),
         ("WACLOUD_QUEUE_WORKERS", "16"),
         ("WACLOUD_QUEUE_LEASE_SECS", "3"),
+        // The lease must outlast one Graph call.
+        ("WACLOUD_GRAPH_TIMEOUT_MS", "2000"),
         ("WACLOUD_DB_TIMEOUT_MS", "2000"),
     ];
     // Two instances work the same queue; Meta's webhooks (the sandbox's statuses) reach the
@@ -327,7 +329,7 @@ async fn an_instance_killed_during_queue_work_leaves_it_to_the_other_and_nobody_
     let recipients: Vec<String> = (0..600).map(|i| format!("+1555200{i:04}")).collect();
     let r = http
         .post(doomed.url("/api/whatsapp/send-bulk"))
-        .json(&json!({"recipients": recipients, "message_text": "Your order shipped"}))
+        .json(&json!({"recipients": recipients, "message_text": "Your order shipped", "allow_outside_window": true}))
         .send()
         .await
         .unwrap();

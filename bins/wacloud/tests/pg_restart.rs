@@ -269,7 +269,7 @@ async fn postgres_stopped_and_restarted_under_traffic_loses_no_acknowledged_deli
     let (status, sent) = app
         .post_json(
             "/api/whatsapp/send",
-            &json!({"phone_number": "+15553000001", "message_text": "back"}),
+            &json!({"phone_number": "+15553000001", "message_text": "back", "allow_outside_window": true}),
         )
         .await;
     assert_eq!(status, 200, "{sent}");

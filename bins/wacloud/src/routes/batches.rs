@@ -9,8 +9,15 @@ use wacloud_core::usecases::{bulk, queue};
 use crate::errors::ApiError;
 use crate::state::AppState;
 
-fn check_id(id: &str, what: &str) -> Result<(), ApiError> {
-    if id.is_empty() || id.len() > 64 {
+/// wacloud's ids are at most 64 ASCII letters, digits, `-` and `_`; anything else names nothing
+/// (and never reaches the database: PostgreSQL refuses NUL in text).
+pub(crate) fn check_id(id: &str, what: &str) -> Result<(), ApiError> {
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         return Err(ApiError::not_found(format!("no such {what}")));
     }
     Ok(())

@@ -184,9 +184,7 @@ pub async fn retry_message(
     body: Option<web::Json<RetryBody>>,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    if id.len() > 64 {
-        return Err(ApiError::not_found("no such message"));
-    }
+    crate::routes::batches::check_id(&id, "message")?;
     let allow = body.is_some_and(|b| b.allow_outside_window);
     let m = retry_use_case(
         state.store.as_ref(),
