@@ -90,7 +90,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(self.to_json())
+        let mut r = HttpResponse::build(self.status);
+        if let Some(secs) = self.extra.get("retry_after_secs").and_then(Value::as_u64) {
+            r.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        r.json(self.to_json())
     }
 }
 
@@ -165,6 +169,12 @@ impl From<CoreError> for ApiError {
                     .with("graph_code", p.code)
             }
             CoreError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            CoreError::RateLimited {
+                code,
+                message,
+                retry_after,
+            } => Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+                .with("retry_after_secs", retry_after.as_secs_f64().ceil() as u64),
             CoreError::Store(s) => s.into(),
             CoreError::Send {
                 failure,

@@ -467,6 +467,32 @@ async fn an_expired_token_pauses_all_sending_with_one_alert_and_resumes_when_it_
     assert_eq!(b["counts"]["failed"], 0, "{b}");
     assert_eq!(b["counts"]["pending"], 20, "{b}");
     assert_eq!(app.counts().await["accepted"], 0);
+    // An item whose attempt was stopped by the pause is cancelled: its message does not stay
+    // pending in the chat for ever.
+    let tried = b["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| !i["message_id"].is_null())
+        .expect("an item tried before the pause")
+        .clone();
+    let (status, c) = app
+        .post_json(
+            &format!(
+                "/api/whatsapp/queue/{}/cancel",
+                tried["id"].as_str().unwrap()
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{c}");
+    let phone = tried["phone_number"].as_str().unwrap().to_owned();
+    let msgs = app
+        .all_messages(&format!("&phone={}", phone.trim_start_matches('+')))
+        .await;
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert_eq!(msgs[0]["status"], "failed", "{msgs:?}");
+    assert!(msgs[0]["message_id"].is_null());
     assert_eq!(
         app.get("/api/whatsapp/health").await.1["alerts"]
             .as_array()
@@ -478,13 +504,15 @@ async fn an_expired_token_pauses_all_sending_with_one_alert_and_resumes_when_it_
     // The token works again: wacloud notices by itself and sends everything, once.
     app.sandbox(json!({"token_valid": true})).await;
     let b = wait_batch_done(&app, &id, 20).await;
-    assert_eq!(b["counts"]["sent"], 20, "{b}");
+    assert_eq!(b["counts"]["sent"], 19, "{b}");
+    assert_eq!(b["counts"]["cancelled"], 1, "{b}");
     let (_, h) = app.get("/api/whatsapp/health").await;
     assert_eq!(h["sending"]["paused"], false);
     assert!(h["alerts"].as_array().unwrap().is_empty(), "{h}");
     let c = app.counts().await;
     for r in &recipients {
-        assert_eq!(accepted_for(&c, r.trim_start_matches('+')), 1);
+        let expected = u64::from(*r != phone);
+        assert_eq!(accepted_for(&c, r.trim_start_matches('+')), expected, "{r}");
     }
 }
 
@@ -581,6 +609,16 @@ async fn a_retry_of_a_failed_message_is_a_new_attempt_with_a_new_wamid() {
             .find(|m| m["id"] == first_id.as_str() && m["status"] == "failed")
     })
     .await;
+    // A body that is not the documented one is refused, not ignored.
+    let r = app
+        .http
+        .post(app.url(&format!("/api/whatsapp/messages/{first_id}/retry")))
+        .header("content-type", "application/json")
+        .body("garbage")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
     let (status, again) = app
         .post_json(
             &format!("/api/whatsapp/messages/{first_id}/retry"),
@@ -588,6 +626,15 @@ async fn a_retry_of_a_failed_message_is_a_new_attempt_with_a_new_wamid() {
         )
         .await;
     assert_eq!(status, 200, "{again}");
+    // A second retry of the same failed message (a double click) sends nothing more.
+    let (status, e) = app
+        .post_json(
+            &format!("/api/whatsapp/messages/{first_id}/retry"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{e}");
+    assert_eq!(e["error"]["code"], "already_retried");
     assert_ne!(again["message"]["id"], first_id.as_str());
     assert_ne!(again["message_id"], first_wamid.as_str());
     let msgs = app.all_messages("&phone=15550000171").await;
@@ -633,6 +680,17 @@ async fn a_retry_of_a_failed_message_is_a_new_attempt_with_a_new_wamid() {
         .await;
     assert_eq!(status, 202, "{retry}");
     assert_eq!(retry["retry_of"], failed["id"]);
+    let (status, e) = app
+        .post_json(
+            &format!(
+                "/api/whatsapp/queue/{}/retry",
+                failed["id"].as_str().unwrap()
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "a second retry of the same item: {e}");
+    assert_eq!(e["error"]["code"], "already_retried");
     let rid = retry["id"].as_str().unwrap().to_owned();
     let item = app
         .wait_for(10, "retry sent", || async {
@@ -1036,4 +1094,63 @@ async fn bulk_refuses_blocked_opted_out_duplicate_and_invalid_recipients_with_re
     .await;
     assert_eq!(v["accepted"], 0);
     assert!(v["batch_id"].is_null(), "{v}");
+}
+
+// --- A direct send never waits long for the pair rate; a schedule years ahead is a typo
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_direct_send_over_the_pair_rate_answers_429_at_once_and_far_schedules_are_refused() {
+    let app = spawn(&[
+        ("WACLOUD_PAIR_BURST", "1"),
+        ("WACLOUD_PAIR_INTERVAL_MS", "60000"),
+    ])
+    .await;
+    let body =
+        json!({"phone_number": "+15550000231", "type": "template", "template": hello_world()});
+    let (status, v) = app.post_json("/api/whatsapp/send", &body).await;
+    assert_eq!(status, 200, "{v}");
+    let started = std::time::Instant::now();
+    let r = app
+        .http
+        .post(app.url("/api/whatsapp/send"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "answered at once"
+    );
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((50..=60).contains(&wait), "Retry-After {wait}");
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "pair_rate_limited");
+    assert_eq!(accepted_for(&app.counts().await, "15550000231"), 1);
+    // Through the queue the same message waits for its slot instead of being refused.
+    let mut scheduled = body.clone();
+    scheduled["scheduled_at"] = json!("2020-01-01T00:00:00Z");
+    let (status, v) = app.post_json("/api/whatsapp/send", &scheduled).await;
+    assert_eq!(status, 202, "{v}");
+
+    for (path, body) in [
+        (
+            "/api/whatsapp/send",
+            json!({"phone_number": "+15550000232", "type": "template", "template": hello_world(),
+                   "scheduled_at": "9999-12-31T23:59:59Z"}),
+        ),
+        (
+            "/api/whatsapp/send-bulk",
+            json!({"recipients": ["+15550000232"], "type": "template", "template": hello_world(),
+                   "scheduled_at": "2031-01-01T00:00:00Z"}),
+        ),
+    ] {
+        let (status, e) = app.post_json(path, &body).await;
+        assert_eq!(status, 400, "{path}: {e}");
+        assert_eq!(e["error"]["field"], "scheduled_at", "{e}");
+    }
 }

@@ -53,6 +53,17 @@ pub enum CoreError {
         /// What to do about it.
         message: String,
     },
+    /// Sending now would break a rate Meta enforces (HTTP 429 with `Retry-After`): the
+    /// recipient's pair rate for a direct send. The queue waits instead.
+    #[error("{message}")]
+    RateLimited {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What to do about it.
+        message: String,
+        /// When to try again.
+        retry_after: std::time::Duration,
+    },
     /// No such contact, message or batch (HTTP 404).
     #[error("{0}")]
     NotFound(String),

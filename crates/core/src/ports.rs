@@ -554,3 +554,15 @@ impl Clock for SystemClock {
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
+
+/// The id of the one retry of message or queue item `of` (a UUID v5 of it): a second retry of
+/// the same thing (a double click, two operators) finds it taken and is refused, instead of
+/// sending the message again.
+#[must_use]
+pub fn retry_id(of: &str) -> String {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("wacloud-retry:{of}").as_bytes(),
+    )
+    .to_string()
+}

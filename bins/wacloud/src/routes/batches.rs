@@ -115,11 +115,11 @@ pub struct RetryBody {
 pub async fn retry_item(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: Option<web::Json<RetryBody>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     check_id(&id, "queue item")?;
-    let allow = body.is_some_and(|b| b.allow_outside_window);
+    let allow = crate::routes::optional_json::<RetryBody>(&body)?.allow_outside_window;
     let view = queue::retry_item(
         state.store.as_ref(),
         state.messenger.as_ref(),

@@ -48,6 +48,12 @@ pub async fn start<B: Serialize>(
     let Some(raw) = req.headers().get("idempotency-key") else {
         return Ok(Start::Run(None));
     };
+    if req.headers().get_all("idempotency-key").nth(1).is_some() {
+        return Err(ApiError::bad_request(
+            "invalid_idempotency_key",
+            "send one Idempotency-Key header, not several",
+        ));
+    }
     let client_key = raw.to_str().map_err(|_| {
         ApiError::bad_request(
             "invalid_idempotency_key",
@@ -82,10 +88,12 @@ pub async fn start<B: Serialize>(
 }
 
 impl Keyed {
-    /// Stores the answer for repeats — unless it is a 503 (nothing was done; a repeat should
-    /// try again), in which case the key is released.
+    /// Stores the answer for repeats — unless it is a 503 or a 429 (nothing was done; a repeat
+    /// should try again), in which case the key is released.
     pub async fn finish(self, state: &AppState, status: StatusCode, body: &Value) {
-        let result = if status == StatusCode::SERVICE_UNAVAILABLE {
+        let result = if status == StatusCode::SERVICE_UNAVAILABLE
+            || status == StatusCode::TOO_MANY_REQUESTS
+        {
             idempotency::release(state.store.as_ref(), &self.key).await
         } else {
             idempotency::complete(
@@ -109,12 +117,19 @@ pub async fn answer(
     keyed: Option<Keyed>,
     result: Result<(StatusCode, Value), ApiError>,
 ) -> HttpResponse {
-    let (status, body) = match result {
-        Ok(x) => x,
-        Err(e) => (e.status, e.to_json()),
+    let (status, body, retry_after) = match result {
+        Ok((s, b)) => (s, b, None),
+        Err(e) => {
+            let retry = e.extra.get("retry_after_secs").and_then(Value::as_u64);
+            (e.status, e.to_json(), retry)
+        }
     };
     if let Some(k) = keyed {
         k.finish(state, status, &body).await;
     }
-    HttpResponse::build(status).json(body)
+    let mut r = HttpResponse::build(status);
+    if let Some(secs) = retry_after {
+        r.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+    }
+    r.json(body)
 }

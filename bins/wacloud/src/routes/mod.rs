@@ -28,3 +28,18 @@ pub fn customer_key(raw: &str) -> Result<CustomerKey, ApiError> {
         ApiError::bad_request("invalid_phone_number", e.to_string()).with("field", "phone_number")
     })
 }
+
+/// An optional JSON body: empty means the defaults; anything else must parse (400
+/// `invalid_json` otherwise, never silently ignored).
+///
+/// # Errors
+/// [`ApiError`] 400 `invalid_json`.
+pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+) -> Result<T, crate::errors::ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body)
+        .map_err(|e| crate::errors::ApiError::bad_request("invalid_json", e.to_string()))
+}

@@ -181,11 +181,11 @@ pub struct RetryBody {
 pub async fn retry_message(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: Option<web::Json<RetryBody>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     crate::routes::batches::check_id(&id, "message")?;
-    let allow = body.is_some_and(|b| b.allow_outside_window);
+    let allow = crate::routes::optional_json::<RetryBody>(&body)?.allow_outside_window;
     let m = retry_use_case(
         state.store.as_ref(),
         state.messenger.as_ref(),

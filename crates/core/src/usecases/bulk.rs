@@ -125,6 +125,9 @@ pub async fn enqueue_bulk(
         OutboundContent::Text { .. } => None,
     };
     let now = clock.now();
+    if let Some(at) = scheduled_at {
+        crate::usecases::queue::check_schedule(at, now)?;
+    }
     let due = scheduled_at.unwrap_or(now).max(now);
     let batch_id = batch_id.unwrap_or_else(new_id);
     let mut seen = HashSet::new();

@@ -595,12 +595,33 @@ pub async fn retry_item(
         clock,
         SendCommand {
             allow_outside_window: allow_outside_window || old.allow_outside_window,
+            // One retry per item: its id is derived from this one (see below).
+            id: Some(crate::ports::retry_id(&id)),
             ..SendCommand::new(to, old.content, "retry")
         },
         now,
         Some(id),
     )
     .await
+}
+
+/// The furthest ahead a message can be scheduled: 366 days.
+pub const MAX_SCHEDULE_AHEAD_DAYS: i64 = 366;
+
+/// Refuses a `scheduled_at` more than [`MAX_SCHEDULE_AHEAD_DAYS`] ahead (a typo in the year,
+/// not a plan); one in the past means now.
+///
+/// # Errors
+/// [`CoreError::Invalid`] naming `scheduled_at`.
+pub fn check_schedule(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<(), CoreError> {
+    if at > now + chrono::Duration::days(MAX_SCHEDULE_AHEAD_DAYS) {
+        return Err(CoreError::invalid(
+            "invalid_request",
+            "scheduled_at",
+            format!("scheduled_at is more than {MAX_SCHEDULE_AHEAD_DAYS} days ahead"),
+        ));
+    }
+    Ok(())
 }
 
 /// Queues one message for `due_at` (a scheduled send, or a retry): refused before the queue when
@@ -617,6 +638,7 @@ pub async fn enqueue_one(
     retry_of: Option<String>,
 ) -> Result<QueueItemView, CoreError> {
     validate_content(&cmd.content)?;
+    check_schedule(due_at, clock.now())?;
     check_template(store, messenger, &cmd.content).await?;
     let now = clock.now();
     let id = cmd.id.clone().unwrap_or_else(new_id);
@@ -635,6 +657,16 @@ pub async fn enqueue_one(
             now,
         ) {
             return Ok(Err(e));
+        }
+        if let Some(of) = retry_of.as_deref() {
+            if r.get_queue_item(&id)?.is_some() {
+                return Ok(Err(CoreError::Conflict {
+                    code: "already_retried",
+                    message: format!(
+                        "queue item {of} was retried already, as item {id}; retry that one if it fails"
+                    ),
+                }));
+            }
         }
         r.enqueue(&[NewQueueItem {
             id: id.clone(),

@@ -315,7 +315,20 @@ pub async fn send(
             clock.now(),
         )?;
     }
-    messenger.pace(&cmd.to).await;
+    // A direct send never waits for the recipient's pair rate (Meta: one message every 6 s
+    // after a burst): the caller hears at once when to try again, or can use the queue.
+    if let Err(wait) = messenger.reserve_recipient(&cmd.to) {
+        return Err(CoreError::RateLimited {
+            code: "pair_rate_limited",
+            message: format!(
+                "{} got as many messages as Meta allows in a short time (its pair rate); try again in {} s, or queue it with scheduled_at / send-bulk, which wait for the slot",
+                cmd.to,
+                wait.as_secs_f64().ceil()
+            ),
+            retry_after: wait,
+        });
+    }
+    messenger.until_number_ready().await;
     let now = clock.now();
     let id = cmd.id.clone().unwrap_or_else(new_id);
     let business_phone = messenger.business_phone();
@@ -347,7 +360,14 @@ pub async fn send(
             queue_id,
             now,
         );
-        r.insert_message(&row)?;
+        if !r.insert_message(&row)? {
+            return Ok(Err(CoreError::Conflict {
+                code: "already_retried",
+                message: format!(
+                    "message {row_id} exists already (this was retried before): not sent again"
+                ),
+            }));
+        }
         let summary = content.summary();
         let p = preview(Some(&summary), content.message_type());
         r.record_contact_message(&contact.id, now, Some(&p), Direction::Outbound, 0)?;
@@ -505,9 +525,24 @@ pub async fn retry_message(
                 CoreError::invalid("invalid_phone_number", "phone_number", e.to_string())
             })
         })?;
+    // One retry per failed message: its id is derived from this one.
+    let again = crate::ports::retry_id(&id);
+    let a = again.clone();
+    if crate::ports::read(store, move |r| r.get_message(&a))
+        .await?
+        .is_some()
+    {
+        return Err(CoreError::Conflict {
+            code: "already_retried",
+            message: format!(
+                "message {id} was retried already, as message {again}; retry that one if it failed"
+            ),
+        });
+    }
     let cmd = SendCommand {
         reply_to: message.reply_to.clone(),
         allow_outside_window,
+        id: Some(again),
         ..SendCommand::new(to, content, "retry")
     };
     send(store, messenger, clock, gate, cmd).await

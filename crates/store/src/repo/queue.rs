@@ -438,14 +438,17 @@ pub fn finish(
             }
             n
         }
-        QueueOutcome::Cancelled { reason } => with_conn!(conn, |x| diesel::update(target)
-            .set((
-                q::state.eq(QueueState::Cancelled.as_str()),
-                q::last_error.eq(reason),
-                q::finished_at.eq(Some(t)),
-                no_lease,
-            ))
-            .execute(x))?,
+        QueueOutcome::Cancelled { reason } => {
+            fail_unsent_messages_of_pending(conn, Some(id), None, reason, t)?;
+            with_conn!(conn, |x| diesel::update(target)
+                .set((
+                    q::state.eq(QueueState::Cancelled.as_str()),
+                    q::last_error.eq(reason),
+                    q::finished_at.eq(Some(t)),
+                    no_lease,
+                ))
+                .execute(x))?
+        }
         QueueOutcome::Held { note } => with_conn!(conn, |x| diesel::update(target)
             .set((
                 q::last_error.eq(note),
@@ -532,6 +535,7 @@ pub fn cancel_batch(
     now: DateTime<Utc>,
 ) -> QueryResult<Option<BatchCancelled>> {
     let t = to_db(now);
+    fail_unsent_messages_of_pending(conn, None, Some(batch_id), reason, t)?;
     let cancellable = [QueueState::Pending.as_str(), QueueState::Unknown.as_str()];
     let cancelled = with_conn!(conn, |x| diesel::update(
         q::whatsapp_queue
@@ -571,6 +575,52 @@ pub fn cancel_batch(
         in_flight,
         already_final: already_final - cancelled,
     }))
+}
+
+/// A pending item being cancelled may hold the message row of an attempt that never left
+/// (sending paused by a refused token, then cancelled): that message is marked failed with the
+/// reason, so no chat shows it pending for ever. Items in `unknown` keep theirs (Meta may have
+/// it; its status webhook still settles it).
+fn fail_unsent_messages_of_pending(
+    conn: &mut DbConnection,
+    item: Option<&str>,
+    batch: Option<&str>,
+    reason: &str,
+    t: NaiveDateTime,
+) -> QueryResult<()> {
+    use crate::schema::whatsapp_messages::dsl as m;
+    use wacloud_core::message::MessageStatus;
+    let ids: Vec<String> = match (item, batch) {
+        (Some(i), _) => with_conn!(conn, |x| q::whatsapp_queue
+            .filter(q::id.eq(i))
+            .filter(q::state.eq(QueueState::Pending.as_str()))
+            .select(q::id)
+            .load(x))?,
+        (None, Some(b)) => with_conn!(conn, |x| q::whatsapp_queue
+            .filter(q::batch_id.eq(b))
+            .filter(q::state.eq(QueueState::Pending.as_str()))
+            .filter(q::message_id.is_not_null())
+            .select(q::id)
+            .load(x))?,
+        (None, None) => return Ok(()),
+    };
+    for chunk in ids.chunks(500) {
+        with_conn!(conn, |x| diesel::update(
+            m::whatsapp_messages
+                .filter(m::queue_id.eq_any(chunk))
+                .filter(m::message_id.is_null())
+                .filter(m::status.eq(MessageStatus::Pending.as_str()))
+        )
+        .set((
+            m::status.eq(MessageStatus::Failed.as_str()),
+            m::status_rank.eq(MessageStatus::Failed.rank()),
+            m::failed_at.eq(Some(t)),
+            m::error_message.eq(Some(reason)),
+            m::updated_at.eq(t),
+        ))
+        .execute(x))?;
+    }
+    Ok(())
 }
 
 pub fn undecided_unknown(
