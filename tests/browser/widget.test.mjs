@@ -143,6 +143,8 @@ test('a message sent from the widget goes to read', async () => {
   const tick = page.locator(`${outbound}[data-id="${newId}"] [data-testid="wa-message-status"]`);
   assert.equal(await tick.getAttribute('aria-label'), 'Read');
   assert.equal(await page.inputValue('[data-testid="wa-composer-input"]'), '', 'composer cleared');
+  // The customer just wrote: the window is open for 24 hours, so it closes tomorrow.
+  assert.match(await page.textContent('[data-testid="wa-chat-sub"]'), /Service window open until tomorrow /);
   await shot(page, '03-sent-read.png');
 });
 

@@ -189,6 +189,17 @@ function formatTime(value) {
   return d ? timeFmt.format(d) : '';
 }
 
+/** A coming moment: "3:05 PM" today, "tomorrow 3:05 PM", else "Dec 2, 2026, 3:05 PM". */
+function formatUntil(value) {
+  const d = parseTime(value);
+  if (!d) return '';
+  const ago = daysAgo(d);
+  const t = timeFmt.format(d);
+  if (ago === 0) return t;
+  if (ago === -1) return `tomorrow ${t}`;
+  return `${dateFmt.format(d)}, ${t}`;
+}
+
 /** Contact-list time: today → time, yesterday, weekday within a week, else a date. */
 function formatListTime(value) {
   const d = parseTime(value);
@@ -1044,7 +1055,7 @@ export function mountWhatsAppWidget(options = {}) {
     let windowText = '';
     let closed = false;
     if (c && c.window_open === true) {
-      const until = formatTime(c.window_expires_at);
+      const until = formatUntil(c.window_expires_at);
       windowText = until ? `Service window open until ${until}` : 'Service window open';
     } else if (c && c.window_open === false) {
       closed = true;
