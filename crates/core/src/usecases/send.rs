@@ -53,6 +53,20 @@ impl SendCommand {
     }
 }
 
+/// Meta's template language codes: `en`, `fil`, `en_US`, `zh_HK` — two or three lowercase
+/// letters, then optionally `_` and two to four uppercase letters or digits.
+fn is_language_code(code: &str) -> bool {
+    let (lang, region) = code.split_once('_').unwrap_or((code, ""));
+    (2..=3).contains(&lang.len())
+        && lang.bytes().all(|b| b.is_ascii_lowercase())
+        && (region.is_empty()
+            || ((2..=4).contains(&region.len())
+                && region
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())))
+        && !code.ends_with('_')
+}
+
 /// Checks `content` against Meta's documented limits before anything is stored or sent.
 ///
 /// # Errors
@@ -90,18 +104,25 @@ pub fn validate_content(content: &OutboundContent) -> Result<(), CoreError> {
             language,
             body_parameters,
         } => {
-            if name.trim().is_empty() || name.len() > 512 {
+            // Meta's rule for template names: lowercase letters, digits and underscores, at most
+            // 512 characters.
+            if name.is_empty()
+                || name.len() > 512
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            {
                 return Err(CoreError::invalid(
                     "invalid_template",
                     "template.name",
-                    "template.name must be 1–512 characters",
+                    "template.name must be 1–512 lowercase letters, digits or underscores, as Meta names templates (e.g. hello_world)",
                 ));
             }
-            if language.trim().is_empty() || language.len() > 16 {
+            if !is_language_code(language) {
                 return Err(CoreError::invalid(
                     "invalid_template",
                     "template.language",
-                    "template.language must be a language code such as en_US",
+                    "template.language must be a language code such as en, en_US or pt_BR",
                 ));
             }
             for (i, p) in body_parameters.iter().enumerate() {
@@ -546,4 +567,49 @@ pub async fn retry_message(
         ..SendCommand::new(to, content, "retry")
     };
     send(store, messenger, clock, gate, cmd).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn template(name: &str, language: &str) -> OutboundContent {
+        OutboundContent::Template {
+            name: name.into(),
+            language: language.into(),
+            body_parameters: vec![],
+        }
+    }
+
+    #[test]
+    fn template_names_and_languages_follow_metas_rules() {
+        for (n, l) in [
+            ("hello_world", "en_US"),
+            ("order_2", "en"),
+            ("x", "fil"),
+            ("a_b", "zh_HK"),
+        ] {
+            assert!(validate_content(&template(n, l)).is_ok(), "{n} {l}");
+        }
+        for (n, l) in [
+            ("HELLO_WORLD", "en_US"),
+            ("a\0", "en_US"),
+            ("x\ny", "en_US"),
+            ("<script>", "en_US"),
+            ("", "en_US"),
+            ("hello_world", "en US"),
+            ("hello_world", "e"),
+            ("hello_world", "en_US\n"),
+            ("hello_world", "en_"),
+            ("hello_world", "😀😀"),
+        ] {
+            assert!(
+                matches!(
+                    validate_content(&template(n, l)),
+                    Err(CoreError::Invalid { .. })
+                ),
+                "{n:?} {l:?}"
+            );
+        }
+    }
 }
