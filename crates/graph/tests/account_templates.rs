@@ -117,7 +117,7 @@ async fn get_create_delete_template() {
     let one =
         common::fixture_json("openapi/examples/template_id/get_response_200_example_response.json")
             .unwrap_or_else(
-                || json!({"id": "920070352646140", "name": "2023_april_promo", "components": []}),
+                || json!({"id": "920070352646140", "name": "2023_april_promo", "status": "APPROVED", "components": []}),
             );
     Mock::given(method("GET"))
         .and(path("/v25.0/920070352646140"))
