@@ -669,6 +669,42 @@ async fn a_retry_of_a_failed_message_is_a_new_attempt_with_a_new_wamid() {
     let b = wait_batch_done(&app, v["batch_id"].as_str().unwrap(), 10).await;
     let failed = item_for(&b, "+15550000172");
     assert_eq!(failed["state"], "failed");
+
+    // The same failure retried through its message and through its queue item: one retry.
+    app.sandbox(
+        json!({"faults": [{"to": "15550000173", "mode": "refuse", "code": 131026, "times": 1}]}),
+    )
+    .await;
+    let v = bulk(
+        &app,
+        json!({"recipients": ["+15550000173"], "type": "template", "template": hello_world()}),
+    )
+    .await;
+    let b = wait_batch_done(&app, v["batch_id"].as_str().unwrap(), 10).await;
+    let other = item_for(&b, "+15550000173").clone();
+    assert_eq!(other["state"], "failed");
+    let (status, m) = app
+        .post_json(
+            &format!(
+                "/api/whatsapp/messages/{}/retry",
+                other["message_id"].as_str().unwrap()
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{m}");
+    let (status, e) = app
+        .post_json(
+            &format!(
+                "/api/whatsapp/queue/{}/retry",
+                other["id"].as_str().unwrap()
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 409, "{e}");
+    assert_eq!(e["error"]["code"], "already_retried");
+    assert_eq!(accepted_for(&app.counts().await, "15550000173"), 1);
     let (status, retry) = app
         .post_json(
             &format!(

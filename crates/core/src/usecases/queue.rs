@@ -659,7 +659,9 @@ pub async fn enqueue_one(
             return Ok(Err(e));
         }
         if let Some(of) = retry_of.as_deref() {
-            if r.get_queue_item(&id)?.is_some() {
+            // The item's first message has the item's id, so a retry of that message through
+            // `/messages/{id}/retry` took the same retry id: either way, one retry.
+            if r.get_queue_item(&id)?.is_some() || r.get_message(&id)?.is_some() {
                 return Ok(Err(CoreError::Conflict {
                     code: "already_retried",
                     message: format!(
