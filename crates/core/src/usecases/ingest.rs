@@ -532,31 +532,8 @@ pub(crate) fn apply_status(
         None => {
             // Unknown wamid (sent by another tool, or its send is not committed yet): keep a
             // placeholder that the send joins when it lands.
-            let id = new_id();
-            let row = NewMessage {
-                id: id.clone(),
-                message_id: Some(s.wamid.clone()),
-                contact_id: None,
-                direction: Direction::Outbound,
-                from_phone: None,
-                to_phone: e164(s.recipient.wa_id.as_ref()),
-                user_id: s.recipient.user_id.clone(),
-                message_type: "unknown".into(),
-                message_text: None,
-                status: MessageStatus::Pending,
-                is_read: true,
-                created_at: s.timestamp,
-                reply_to: None,
-                is_forwarded: false,
-                media: None,
-                raw: None,
-                error: None,
-                phone_number_id: Some(s.phone_number_id.clone()),
-                source: Some("unknown".into()),
-                queue_id: None,
-                group_id: s.group_id.clone(),
-                payload: None,
-            };
+            let row = placeholder(s);
+            let id = row.id.clone();
             let inserted = r.insert_message(&row)?;
             if fast {
                 // Applies to this row, or to the one another instance made at the same moment.
@@ -596,4 +573,33 @@ pub(crate) fn apply_status(
         }
     }
     Ok(())
+}
+
+/// A row for a status whose message wacloud has not seen (sent by another tool, or not yet
+/// committed): the send joins it when it lands.
+pub(crate) fn placeholder(s: &StatusUpdate) -> NewMessage {
+    NewMessage {
+        id: new_id(),
+        message_id: Some(s.wamid.clone()),
+        contact_id: None,
+        direction: Direction::Outbound,
+        from_phone: None,
+        to_phone: e164(s.recipient.wa_id.as_ref()),
+        user_id: s.recipient.user_id.clone(),
+        message_type: "unknown".into(),
+        message_text: None,
+        status: MessageStatus::Pending,
+        is_read: true,
+        created_at: s.timestamp,
+        reply_to: None,
+        is_forwarded: false,
+        media: None,
+        raw: None,
+        error: None,
+        phone_number_id: Some(s.phone_number_id.clone()),
+        source: Some("unknown".into()),
+        queue_id: None,
+        group_id: s.group_id.clone(),
+        payload: None,
+    }
 }

@@ -18,9 +18,9 @@ use crate::contact::Contact;
 use crate::events::WebhookEvent;
 use crate::events::{CustomerRef, InboundEffect, InboundMessage, ParsedDelivery, StatusUpdate};
 use crate::message::{Direction, MessageStatus};
-use crate::ports::{new_id, Clock, ContactDelta, NewMessage, Repos, StatusFold, Store, StoreError};
+use crate::ports::{Clock, ContactDelta, NewMessage, Repos, StatusFold, Store, StoreError};
 use crate::usecases::ingest::{
-    apply, apply_status, duplicate, e164, ensure_contact, inbound_row, ingest_planned, is_notice,
+    apply, apply_status, duplicate, ensure_contact, inbound_row, ingest_planned, is_notice,
     opens_window, preview, stored, IngestOutcome, OurNumbers, Plan,
 };
 use crate::webhook::{NewWebhook, WebhookOutcome, WebhookState};
@@ -354,7 +354,7 @@ fn apply_statuses_many<'a>(
             late.extend(statuses.iter().copied().filter(|s| s.wamid == w));
         } else {
             let first = all.iter().find(|s| s.wamid == w).copied().unwrap_or(first);
-            placeholders.push(placeholder(first));
+            placeholders.push(crate::usecases::ingest::placeholder(first));
             apply_now.push(fold);
         }
     }
@@ -363,35 +363,6 @@ fn apply_statuses_many<'a>(
     }
     r.apply_status_folds(&apply_now)?;
     Ok(late)
-}
-
-/// A row for a status whose message wacloud has not seen (sent by another tool, or not yet
-/// committed): the send joins it when it lands.
-fn placeholder(s: &StatusUpdate) -> NewMessage {
-    NewMessage {
-        id: new_id(),
-        message_id: Some(s.wamid.clone()),
-        contact_id: None,
-        direction: Direction::Outbound,
-        from_phone: None,
-        to_phone: e164(s.recipient.wa_id.as_ref()),
-        user_id: s.recipient.user_id.clone(),
-        message_type: "unknown".into(),
-        message_text: None,
-        status: MessageStatus::Pending,
-        is_read: true,
-        created_at: s.timestamp,
-        reply_to: None,
-        is_forwarded: false,
-        media: None,
-        raw: None,
-        error: None,
-        phone_number_id: Some(s.phone_number_id.clone()),
-        source: Some("unknown".into()),
-        queue_id: None,
-        group_id: s.group_id.clone(),
-        payload: None,
-    }
 }
 
 /// Turns a stored delivery's bytes into events (Meta's JSON is the binary's business).
