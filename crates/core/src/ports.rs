@@ -196,6 +196,9 @@ pub struct ContactDelta {
 pub struct StatusFold {
     /// The message's `wamid`.
     pub wamid: String,
+    /// Our id of the message, when the caller already knows it (the store may then find the
+    /// row by it instead of by `wamid`).
+    pub message_id: Option<String>,
     /// The furthest status on the ladder.
     pub status: MessageStatus,
     /// First `sent` time.

@@ -27,6 +27,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use wacloud_core::changes::{ChangeFeed, ChangeSet};
 use wacloud_core::ports::{Job, Repos, Store, StoreError};
 
+use crate::checkpoint::{Checkpointer, WRITER_PRAGMA};
 use crate::conn::{establish, run_migrations, DatabaseUrl, DbConnection};
 use crate::error::{map_err, StoreInitError};
 use crate::listen::{notify, Listener};
@@ -186,15 +187,21 @@ impl DbStore {
         } else {
             "PRAGMA synchronous = NORMAL"
         };
+        let checkpointer = Checkpointer::start(&url);
+        let sqlite_pragmas = match &checkpointer {
+            Some(_) => format!("{sqlite_sync}; {WRITER_PRAGMA}"),
+            None => sqlite_sync.to_owned(),
+        };
         if let DbConnection::Sqlite(c) = &mut conn {
-            c.batch_execute(sqlite_sync)
+            c.batch_execute(&sqlite_pragmas)
                 .map_err(|e| StoreInitError::Connect(e.to_string()))?;
         }
         let writer = Writer {
             url: url.clone(),
             changes: changes.clone(),
             max_batch: opts.max_batch.max(1),
-            sqlite_sync,
+            sqlite_pragmas,
+            checkpointer,
         };
         let handle = std::thread::Builder::new()
             .name("wacloud-db-writer".into())
@@ -261,8 +268,11 @@ struct Writer {
     url: DatabaseUrl,
     changes: broadcast::Sender<Arc<ChangeSet>>,
     max_batch: usize,
-    /// The synchronous pragma for SQLite, set again on every reconnection.
-    sqlite_sync: &'static str,
+    /// The pragmas for SQLite (synchronous level, checkpoints), set again on every
+    /// reconnection.
+    sqlite_pragmas: String,
+    /// SQLite: copies the write-ahead log into the database off the writer's path.
+    checkpointer: Option<Checkpointer>,
 }
 
 impl Writer {
@@ -286,7 +296,7 @@ impl Writer {
                     match establish(&self.url, false) {
                         Ok(mut c) => {
                             if let DbConnection::Sqlite(x) = &mut c {
-                                let _ = x.batch_execute(self.sqlite_sync);
+                                let _ = x.batch_execute(&self.sqlite_pragmas);
                             }
                             tracing::info!("database writer reconnected");
                             conn = Some(c);
@@ -312,6 +322,11 @@ impl Writer {
             // the listener, to this instance and every other.
             if committed && !changes.is_empty() && matches!(c, DbConnection::Sqlite(_)) {
                 let _ = self.changes.send(Arc::new(changes));
+            }
+            if committed {
+                if let Some(ck) = &self.checkpointer {
+                    ck.committed();
+                }
             }
             for (reply, result) in replies.into_iter().zip(results) {
                 let _ = reply.send(result);

@@ -12,6 +12,7 @@
     missing_docs,
     reason = "diesel::MultiConnection generates undocumented items"
 )]
+mod checkpoint;
 pub mod conn;
 pub mod db;
 pub mod error;

@@ -305,6 +305,7 @@ fn apply_statuses_many<'a>(
             (
                 StatusFold {
                     wamid: s.wamid.clone(),
+                    message_id: None,
                     status: MessageStatus::Other(String::new()),
                     sent_at: None,
                     delivered_at: None,
@@ -336,30 +337,40 @@ fn apply_statuses_many<'a>(
         }
         entry.2 |= s.biz_opaque_callback_data.is_some();
     }
-    let known: HashSet<String> = r
-        .find_message_ids(&order)?
-        .into_iter()
-        .map(|(w, _)| w)
-        .collect();
+    let known: HashMap<String, String> = r.find_message_ids(&order)?.into_iter().collect();
     let mut late = Vec::new();
     let mut placeholders = Vec::new();
     let mut apply_now = Vec::with_capacity(order.len());
     for w in order {
-        let Some((fold, first, has_callback)) = folds.remove(w) else {
+        let Some((mut fold, first, has_callback)) = folds.remove(w) else {
             continue;
         };
-        if known.contains(w) {
+        if let Some(id) = known.get(w) {
+            fold.message_id = Some(id.clone());
             apply_now.push(fold);
         } else if has_callback {
             late.extend(statuses.iter().copied().filter(|s| s.wamid == w));
         } else {
             let first = all.iter().find(|s| s.wamid == w).copied().unwrap_or(first);
-            placeholders.push(crate::usecases::ingest::placeholder(first));
+            let row = crate::usecases::ingest::placeholder(first);
+            fold.message_id = Some(row.id.clone());
+            placeholders.push(row);
             apply_now.push(fold);
         }
     }
     if !placeholders.is_empty() {
-        r.insert_messages(&placeholders)?;
+        let fresh = r.insert_messages(&placeholders)?;
+        // A placeholder that did not go in (its wamid appeared meanwhile): find the message by
+        // its wamid instead.
+        for (row, is_new) in placeholders.iter().zip(fresh) {
+            if !is_new {
+                for f in &mut apply_now {
+                    if f.message_id.as_deref() == Some(row.id.as_str()) {
+                        f.message_id = None;
+                    }
+                }
+            }
+        }
     }
     r.apply_status_folds(&apply_now)?;
     Ok(late)

@@ -1,12 +1,15 @@
-//! Set-based statements for batches of webhook events: one statement per table and batch
-//! instead of one per event.
+//! Statements for batches of webhook events, written once for both backends.
 //!
-//! Diesel never caches the prepared statement of an `UPDATE` (or of raw SQL), so per-event
-//! updates pay a full SQL parse each. Here each batch pays it once. The SQL is written once for
-//! both backends; only the parameter markers differ: `$n` for PostgreSQL, plain `?` for SQLite
-//! (SQLite looks named and numbered markers up in a list, which is quadratic in their number;
-//! plain `?` is not). Parameters are therefore bound in the order they appear. `VALUES` lists
-//! name their columns `column1`, `column2`, … on both backends.
+//! On PostgreSQL, where every statement is a round trip, each statement carries up to
+//! [`CHUNK`] rows. On SQLite, which runs in-process, a multi-row statement saves nothing but
+//! costs a fresh SQL parse for every batch size; there each statement carries one row and is
+//! prepared once and kept ([`Prepared`]: diesel itself never keeps raw SQL or `UPDATE`
+//! statements prepared).
+//!
+//! Only the parameter markers differ: `$n` for PostgreSQL, plain `?` for SQLite (SQLite looks
+//! named and numbered markers up in a list, which is quadratic in their number; plain `?` is
+//! not). Parameters are therefore bound in the order they appear. `VALUES` lists name their
+//! columns `column1`, `column2`, … on both backends.
 
 use std::collections::HashSet;
 
@@ -23,7 +26,9 @@ use crate::schema::whatsapp_contacts::dsl as c;
 use crate::schema::whatsapp_messages::dsl as m;
 use crate::with_conn;
 
-/// Rows per statement: keeps every statement under SQLite's bound-parameter limit (32,766).
+use super::prepared::{statements, Prepared};
+
+/// Rows per PostgreSQL statement.
 const CHUNK: usize = 200;
 
 /// How a backend marks parameters.
@@ -75,34 +80,53 @@ struct IdRow {
     id: String,
 }
 
+/// Binds one webhook row's 12 values, in the column order of [`WEBHOOK_COLUMNS`], to a query
+/// with a diesel-style `.bind::<ST, _>(value)` (a boxed `sql_query` or a [`Prepared`]).
+macro_rules! bind_webhook {
+    ($q:expr, $w:expr, $o:expr) => {{
+        let (w, o) = ($w, $o);
+        $q.bind::<Text, _>(w.id.as_str())
+            .bind::<Timestamp, _>(to_db(w.received_at))
+            .bind::<Binary, _>(w.body.as_slice())
+            .bind::<Text, _>(w.body_sha256.as_str())
+            .bind::<Nullable<Text>, _>(w.signature.as_deref())
+            .bind::<Text, _>(o.state.as_str())
+            .bind::<Nullable<Text>, _>(o.error.as_deref())
+            .bind::<BigInt, _>(o.event_count)
+            .bind::<Nullable<Text>, _>(o.phone_number_id.as_deref())
+            .bind::<Nullable<Text>, _>(o.fields.as_deref())
+            .bind::<Timestamp, _>(to_db(o.processed_at))
+            .bind::<Integer, _>(1)
+    }};
+}
+
+const WEBHOOK_COLUMNS: &str = "INSERT INTO whatsapp_webhooks (id, received_at, body, body_sha256, \
+     signature, state, error, event_count, phone_number_id, fields, processed_at, attempts) VALUES";
+
 pub fn insert_webhooks(
     conn: &mut DbConnection,
     rows: &[(&NewWebhook, &WebhookOutcome)],
 ) -> QueryResult<Vec<bool>> {
+    if let DbConnection::Sqlite(x) = conn {
+        // One row per statement and no `RETURNING` (see `insert_messages`).
+        return rows
+            .iter()
+            .map(|(w, o)| {
+                let q = bind_webhook!(Prepared::<_, InsertWebhook>::new(), w, o);
+                Ok(q.execute(x)? == 1)
+            })
+            .collect();
+    }
     let mut inserted: HashSet<String> = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(CHUNK) {
         let sql = format!(
-            "INSERT INTO whatsapp_webhooks (id, received_at, body, body_sha256, signature, state, \
-             error, event_count, phone_number_id, fields, processed_at, attempts) VALUES {} \
-             ON CONFLICT (body_sha256) DO NOTHING RETURNING id",
+            "{WEBHOOK_COLUMNS} {} ON CONFLICT (body_sha256) DO NOTHING RETURNING id",
             placeholders(marker(conn), 1, chunk.len(), 12)
         );
         let ids: Vec<IdRow> = with_conn!(conn, |x| {
             let mut q = diesel::sql_query(sql.as_str()).into_boxed();
             for (w, o) in chunk {
-                q = q
-                    .bind::<Text, _>(w.id.as_str())
-                    .bind::<Timestamp, _>(to_db(w.received_at))
-                    .bind::<Binary, _>(w.body.as_slice())
-                    .bind::<Text, _>(w.body_sha256.as_str())
-                    .bind::<Nullable<Text>, _>(w.signature.as_deref())
-                    .bind::<Text, _>(o.state.as_str())
-                    .bind::<Nullable<Text>, _>(o.error.as_deref())
-                    .bind::<BigInt, _>(o.event_count)
-                    .bind::<Nullable<Text>, _>(o.phone_number_id.as_deref())
-                    .bind::<Nullable<Text>, _>(o.fields.as_deref())
-                    .bind::<Timestamp, _>(to_db(o.processed_at))
-                    .bind::<Integer, _>(1);
+                q = bind_webhook!(q, w, o);
             }
             q.load(x)
         })?;
@@ -111,55 +135,110 @@ pub fn insert_webhooks(
     Ok(rows.iter().map(|(w, _)| inserted.contains(&w.id)).collect())
 }
 
+/// Binds one message row's 28 values, in the column order of [`MESSAGE_COLUMNS`].
+macro_rules! bind_message {
+    ($q:expr, $n:expr, $now:expr) => {{
+        let (n, now) = ($n, $now);
+        let e = n.error.as_ref();
+        $q.bind::<Text, _>(n.id.as_str())
+            .bind::<Nullable<Text>, _>(n.message_id.as_deref())
+            .bind::<Nullable<Text>, _>(n.contact_id.as_deref())
+            .bind::<Text, _>(n.direction.as_str())
+            .bind::<Nullable<Text>, _>(n.from_phone.as_deref())
+            .bind::<Nullable<Text>, _>(n.to_phone.as_deref())
+            .bind::<Nullable<Text>, _>(n.user_id.as_deref())
+            .bind::<Text, _>(n.message_type.as_str())
+            .bind::<Nullable<Text>, _>(n.message_text.as_deref())
+            .bind::<Text, _>(n.status.as_str())
+            .bind::<Integer, _>(n.status.rank())
+            .bind::<Bool, _>(n.is_read)
+            .bind::<Timestamp, _>(to_db(n.created_at))
+            .bind::<Timestamp, _>(now)
+            .bind::<Nullable<Text>, _>(n.reply_to.as_deref())
+            .bind::<Bool, _>(n.is_forwarded)
+            .bind::<Nullable<Text>, _>(n.media.as_deref())
+            .bind::<Nullable<Text>, _>(n.raw.as_deref())
+            .bind::<Nullable<Text>, _>(n.phone_number_id.as_deref())
+            .bind::<Nullable<Text>, _>(n.source.as_deref())
+            .bind::<Nullable<Text>, _>(n.queue_id.as_deref())
+            .bind::<Nullable<Text>, _>(n.group_id.as_deref())
+            .bind::<Nullable<Text>, _>(n.payload.as_deref())
+            .bind::<Timestamp, _>(now)
+            .bind::<Nullable<BigInt>, _>(e.and_then(|e| e.code))
+            .bind::<Nullable<Text>, _>(e.and_then(|e| e.title.as_deref()))
+            .bind::<Nullable<Text>, _>(e.and_then(|e| e.message.as_deref()))
+            .bind::<Nullable<Text>, _>(e.and_then(|e| e.details.as_deref()))
+    }};
+}
+
+const MESSAGE_COLUMNS: &str = "INSERT INTO whatsapp_messages (id, message_id, contact_id, \
+     direction, from_phone, to_phone, user_id, message_type, message_text, status, status_rank, \
+     is_read, created_at, received_at, reply_to, is_forwarded, media, raw, phone_number_id, \
+     source, queue_id, group_id, payload, updated_at, error_code, error_title, error_message, \
+     error_details) VALUES";
+
+statements! {
+    /// One webhook row (SQLite).
+    InsertWebhook = "INSERT INTO whatsapp_webhooks (id, received_at, body, body_sha256, \
+        signature, state, error, event_count, phone_number_id, fields, processed_at, attempts) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (body_sha256) DO NOTHING";
+    /// One message row (SQLite).
+    InsertMessage = "INSERT INTO whatsapp_messages (id, message_id, contact_id, direction, \
+        from_phone, to_phone, user_id, message_type, message_text, status, status_rank, \
+        is_read, created_at, received_at, reply_to, is_forwarded, media, raw, phone_number_id, \
+        source, queue_id, group_id, payload, updated_at, error_code, error_title, error_message, \
+        error_details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
+        ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING";
+    /// One message's folded statuses, by our id (SQLite). No `FROM` and no `RETURNING`, so
+    /// SQLite needs no statement journal (see `insert_messages`).
+    UpdateStatus = "UPDATE whatsapp_messages SET updated_at = ?, \
+        sent_at = COALESCE(sent_at, ?), \
+        delivered_at = COALESCE(delivered_at, ?), \
+        read_at = COALESCE(read_at, ?), \
+        played_at = COALESCE(played_at, ?), \
+        status = CASE WHEN status_rank < ? THEN ? ELSE status END, \
+        status_rank = CASE WHEN status_rank < ? THEN ? ELSE status_rank END, \
+        conversation_id = COALESCE(?, conversation_id), \
+        pricing_category = COALESCE(?, pricing_category) \
+        WHERE id = ?";
+    /// One contact's delta (SQLite). Every SET sees the old row.
+    UpdateContact = "UPDATE whatsapp_contacts SET \
+        unread_count = unread_count + ?, \
+        last_message_preview = CASE WHEN ? IS NOT NULL AND (last_message_time IS NULL OR last_message_time <= ?) THEN ? ELSE last_message_preview END, \
+        last_message_direction = CASE WHEN ? IS NOT NULL AND (last_message_time IS NULL OR last_message_time <= ?) THEN ? ELSE last_message_direction END, \
+        last_message_time = CASE WHEN ? IS NOT NULL AND (last_message_time IS NULL OR last_message_time <= ?) THEN ? ELSE last_message_time END, \
+        last_inbound_at = CASE WHEN ? IS NOT NULL AND (last_inbound_at IS NULL OR last_inbound_at < ?) THEN ? ELSE last_inbound_at END \
+        WHERE id = ?";
+}
+
 pub fn insert_messages(
     conn: &mut DbConnection,
     rows: &[NewMessage],
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<bool>> {
-    let mut inserted: HashSet<String> = HashSet::with_capacity(rows.len());
     let now = to_db(now);
+    if let DbConnection::Sqlite(x) = conn {
+        // One row per statement, kept prepared, and no `RETURNING`: in SQLite a `RETURNING`
+        // clause (like a multi-row `VALUES`) makes the statement open a statement journal, and
+        // closing one walks the batch's whole in-memory journal, which is quadratic in the
+        // batch. The row count says whether the row went in.
+        return rows
+            .iter()
+            .map(|n| {
+                Ok(bind_message!(Prepared::<_, InsertMessage>::new(), n, now).execute(x)? == 1)
+            })
+            .collect();
+    }
+    let mut inserted: HashSet<String> = HashSet::with_capacity(rows.len());
     for chunk in rows.chunks(CHUNK) {
         let sql = format!(
-            "INSERT INTO whatsapp_messages (id, message_id, contact_id, direction, from_phone, \
-             to_phone, user_id, message_type, message_text, status, status_rank, is_read, \
-             created_at, received_at, reply_to, is_forwarded, media, raw, phone_number_id, source, \
-             queue_id, group_id, payload, updated_at, error_code, error_title, error_message, \
-             error_details) VALUES {} ON CONFLICT (message_id) DO NOTHING RETURNING id",
+            "{MESSAGE_COLUMNS} {} ON CONFLICT (message_id) DO NOTHING RETURNING id",
             placeholders(marker(conn), 1, chunk.len(), 28)
         );
         let ids: Vec<IdRow> = with_conn!(conn, |x| {
             let mut q = diesel::sql_query(sql.as_str()).into_boxed();
             for n in chunk {
-                let e = n.error.as_ref();
-                q = q
-                    .bind::<Text, _>(n.id.as_str())
-                    .bind::<Nullable<Text>, _>(n.message_id.as_deref())
-                    .bind::<Nullable<Text>, _>(n.contact_id.as_deref())
-                    .bind::<Text, _>(n.direction.as_str())
-                    .bind::<Nullable<Text>, _>(n.from_phone.as_deref())
-                    .bind::<Nullable<Text>, _>(n.to_phone.as_deref())
-                    .bind::<Nullable<Text>, _>(n.user_id.as_deref())
-                    .bind::<Text, _>(n.message_type.as_str())
-                    .bind::<Nullable<Text>, _>(n.message_text.as_deref())
-                    .bind::<Text, _>(n.status.as_str())
-                    .bind::<Integer, _>(n.status.rank())
-                    .bind::<Bool, _>(n.is_read)
-                    .bind::<Timestamp, _>(to_db(n.created_at))
-                    .bind::<Timestamp, _>(now)
-                    .bind::<Nullable<Text>, _>(n.reply_to.as_deref())
-                    .bind::<Bool, _>(n.is_forwarded)
-                    .bind::<Nullable<Text>, _>(n.media.as_deref())
-                    .bind::<Nullable<Text>, _>(n.raw.as_deref())
-                    .bind::<Nullable<Text>, _>(n.phone_number_id.as_deref())
-                    .bind::<Nullable<Text>, _>(n.source.as_deref())
-                    .bind::<Nullable<Text>, _>(n.queue_id.as_deref())
-                    .bind::<Nullable<Text>, _>(n.group_id.as_deref())
-                    .bind::<Nullable<Text>, _>(n.payload.as_deref())
-                    .bind::<Timestamp, _>(now)
-                    .bind::<Nullable<BigInt>, _>(e.and_then(|e| e.code))
-                    .bind::<Nullable<Text>, _>(e.and_then(|e| e.title.as_deref()))
-                    .bind::<Nullable<Text>, _>(e.and_then(|e| e.message.as_deref()))
-                    .bind::<Nullable<Text>, _>(e.and_then(|e| e.details.as_deref()));
+                q = bind_message!(q, n, now);
             }
             q.load(x)
         })?;
@@ -173,6 +252,18 @@ pub fn find_contacts_by_wa_ids(
     wa_ids: &[&str],
 ) -> QueryResult<Vec<Contact>> {
     let mut out = Vec::with_capacity(wa_ids.len());
+    if let DbConnection::Sqlite(x) = conn {
+        // One key per lookup: the statement stays prepared (an `IN` list is parsed anew).
+        for w in wa_ids {
+            let row: Option<ContactRow> = c::whatsapp_contacts
+                .filter(c::wa_id.eq(w))
+                .select(ContactRow::as_select())
+                .first(x)
+                .optional()?;
+            out.extend(row.map(Contact::from));
+        }
+        return Ok(out);
+    }
     for chunk in wa_ids.chunks(CHUNK * 4) {
         let rows: Vec<ContactRow> = with_conn!(conn, |x| c::whatsapp_contacts
             .filter(c::wa_id.eq_any(chunk))
@@ -188,6 +279,17 @@ pub fn find_message_ids(
     wamids: &[&str],
 ) -> QueryResult<Vec<(String, String)>> {
     let mut out = Vec::with_capacity(wamids.len());
+    if let DbConnection::Sqlite(x) = conn {
+        for w in wamids {
+            let row: Option<String> = m::whatsapp_messages
+                .filter(m::message_id.eq(w))
+                .select(m::id)
+                .first(x)
+                .optional()?;
+            out.extend(row.map(|id| ((*w).to_owned(), id)));
+        }
+        return Ok(out);
+    }
     for chunk in wamids.chunks(CHUNK * 4) {
         let rows: Vec<(Option<String>, String)> = with_conn!(conn, |x| m::whatsapp_messages
             .filter(m::message_id.eq_any(chunk))
@@ -206,6 +308,37 @@ pub fn apply_status_folds(
 ) -> QueryResult<Vec<String>> {
     let now = to_db(now);
     let mut updated = Vec::with_capacity(folds.len());
+    if let DbConnection::Sqlite(x) = conn {
+        for f in folds {
+            let id = match &f.message_id {
+                Some(id) => Some(id.clone()),
+                None => m::whatsapp_messages
+                    .filter(m::message_id.eq(f.wamid.as_str()))
+                    .select(m::id)
+                    .first(x)
+                    .optional()?,
+            };
+            let Some(id) = id else { continue };
+            let rank = f.status.rank();
+            let q = Prepared::<_, UpdateStatus>::new()
+                .bind::<Timestamp, _>(now)
+                .bind::<Nullable<Timestamp>, _>(f.sent_at.map(to_db))
+                .bind::<Nullable<Timestamp>, _>(f.delivered_at.map(to_db))
+                .bind::<Nullable<Timestamp>, _>(f.read_at.map(to_db))
+                .bind::<Nullable<Timestamp>, _>(f.played_at.map(to_db))
+                .bind::<Integer, _>(rank)
+                .bind::<Text, _>(f.status.as_str())
+                .bind::<Integer, _>(rank)
+                .bind::<Integer, _>(rank)
+                .bind::<Nullable<Text>, _>(f.conversation_id.as_deref())
+                .bind::<Nullable<Text>, _>(f.pricing_category.as_deref())
+                .bind::<Text, _>(id.as_str());
+            if q.execute(x)? > 0 {
+                updated.push(id);
+            }
+        }
+        return Ok(updated);
+    }
     for chunk in folds.chunks(CHUNK) {
         // v.column1 wamid, 2 sent, 3 delivered, 4 read, 5 played, 6 rank, 7 status,
         // 8 conversation, 9 pricing.
@@ -250,6 +383,33 @@ pub fn apply_status_folds(
 }
 
 pub fn record_contact_deltas(conn: &mut DbConnection, deltas: &[ContactDelta]) -> QueryResult<()> {
+    if let DbConnection::Sqlite(x) = conn {
+        for d in deltas {
+            let (at, preview) = (to_db(d.at), d.preview.as_deref());
+            let inbound = d.inbound_at.map(to_db);
+            let q = Prepared::<_, UpdateContact>::new()
+                .bind::<BigInt, _>(d.unread_increment)
+                // last_message_preview
+                .bind::<Nullable<Text>, _>(preview)
+                .bind::<Timestamp, _>(at)
+                .bind::<Nullable<Text>, _>(preview)
+                // last_message_direction
+                .bind::<Nullable<Text>, _>(preview)
+                .bind::<Timestamp, _>(at)
+                .bind::<Text, _>(d.direction.as_str())
+                // last_message_time
+                .bind::<Nullable<Text>, _>(preview)
+                .bind::<Timestamp, _>(at)
+                .bind::<Timestamp, _>(at)
+                // last_inbound_at
+                .bind::<Nullable<Timestamp>, _>(inbound)
+                .bind::<Nullable<Timestamp>, _>(inbound)
+                .bind::<Nullable<Timestamp>, _>(inbound)
+                .bind::<Text, _>(d.contact_id.as_str());
+            q.execute(x)?;
+        }
+        return Ok(());
+    }
     for chunk in deltas.chunks(CHUNK) {
         // v.column1 id, 2 unread increment, 3 at, 4 preview, 5 direction, 6 inbound_at.
         // Every SET sees the old row, so each condition compares with the previous values.

@@ -7,6 +7,7 @@ mod contacts;
 mod idempotency;
 mod messages;
 mod outbound;
+mod prepared;
 mod queue;
 mod stats;
 mod webhooks;

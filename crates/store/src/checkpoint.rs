@@ -1,0 +1,164 @@
+//! SQLite only: the write-ahead log is copied back into the database file by a thread of its
+//! own, not by the writer.
+//!
+//! By default SQLite checkpoints inside the commit that pushes the log past 1,000 pages: that
+//! commit (and every delivery waiting on it) then also pays for copying the log into the
+//! database and for an fsync of the database file. The writer turns that off
+//! (`PRAGMA wal_autocheckpoint = 0`) and this thread runs `PASSIVE` checkpoints, which never
+//! block the writer or readers, shortly after commits. Should the log still grow past
+//! [`RESTART_FRAMES`] (a writer that never pauses long enough for a passive checkpoint to
+//! finish), a `RESTART` checkpoint waits for the writer's current transaction and lets the log
+//! start again from its beginning.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::sql_types::Integer;
+use diesel::{QueryableByName, RunQueryDsl};
+
+use crate::conn::{establish, DatabaseUrl, DbConnection};
+
+/// The pragma the writer runs on every SQLite connection it opens.
+pub const WRITER_PRAGMA: &str = "PRAGMA wal_autocheckpoint = 0";
+
+/// How long after a commit the next checkpoint runs, at most.
+const INTERVAL: Duration = Duration::from_millis(100);
+
+/// Log size, in pages, past which a blocking `RESTART` checkpoint runs (256 MiB at 4 KiB
+/// pages).
+pub const RESTART_FRAMES: i32 = 65_536;
+
+#[derive(QueryableByName)]
+struct CheckpointRow {
+    #[diesel(sql_type = Integer)]
+    busy: i32,
+    /// Frames in the log.
+    #[diesel(sql_type = Integer)]
+    log: i32,
+    /// Frames copied into the database.
+    #[diesel(sql_type = Integer)]
+    checkpointed: i32,
+}
+
+#[derive(Default)]
+struct State {
+    dirty: bool,
+    stop: bool,
+}
+
+/// Tells the checkpointer about commits; stops it when dropped.
+pub struct Checkpointer {
+    shared: Arc<(Mutex<State>, Condvar)>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Checkpointer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Checkpointer").finish_non_exhaustive()
+    }
+}
+
+impl Checkpointer {
+    /// Starts the thread for the SQLite database at `url`; `None` for PostgreSQL or an
+    /// in-memory database, which have no log to copy, and when its connection cannot be opened
+    /// (the writer then keeps SQLite's own checkpoints).
+    #[must_use]
+    pub fn start(url: &DatabaseUrl) -> Option<Self> {
+        match url {
+            DatabaseUrl::Sqlite(path) if path != ":memory:" => {}
+            _ => return None,
+        }
+        let conn = match establish(url, false) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "WAL checkpointer cannot open the database; the writer checkpoints instead");
+                return None;
+            }
+        };
+        let shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
+        let handle = {
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("wacloud-db-checkpoint".into())
+                .spawn(move || run(conn, &shared))
+                .ok()?
+        };
+        Some(Self {
+            shared,
+            handle: Some(handle),
+        })
+    }
+
+    /// Notes that the writer committed.
+    pub fn committed(&self) {
+        let (lock, cv) = &*self.shared;
+        if let Ok(mut s) = lock.lock() {
+            if !s.dirty {
+                s.dirty = true;
+                cv.notify_one();
+            }
+        }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        {
+            let (lock, cv) = &*self.shared;
+            if let Ok(mut s) = lock.lock() {
+                s.stop = true;
+                cv.notify_one();
+            }
+        }
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+fn checkpoint(c: &mut DbConnection, mode: &str) -> Option<CheckpointRow> {
+    let DbConnection::Sqlite(c) = c else {
+        return None;
+    };
+    diesel::sql_query(format!("PRAGMA wal_checkpoint({mode})"))
+        .get_result::<CheckpointRow>(c)
+        .map_err(|e| tracing::warn!(error = %e, mode, "WAL checkpoint failed"))
+        .ok()
+}
+
+fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar)) {
+    let (lock, cv) = shared;
+    loop {
+        {
+            let Ok(mut s) = lock.lock() else { break };
+            while !s.dirty && !s.stop {
+                s = match cv.wait(s) {
+                    Ok(s) => s,
+                    Err(_) => return,
+                };
+            }
+            if s.stop {
+                break;
+            }
+            s.dirty = false;
+        }
+        // Let a few commits gather: one checkpoint then copies each page once.
+        std::thread::sleep(INTERVAL);
+        if let Some(r) = checkpoint(&mut conn, "PASSIVE") {
+            if r.log >= RESTART_FRAMES && r.checkpointed < r.log {
+                tracing::info!(
+                    frames = r.log,
+                    busy = r.busy,
+                    "write-ahead log is large; restarting it"
+                );
+                let _ = checkpoint(&mut conn, "RESTART");
+            }
+        }
+    }
+    // The last connection to close checkpoints what is left; make it this one's job too.
+    if let DbConnection::Sqlite(c) = &mut conn {
+        let _ = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)");
+    }
+}
