@@ -354,6 +354,7 @@ impl Application {
                 max_deliveries: settings.writer_batch,
                 max_events: MAX_EVENTS_PER_BATCH,
                 inline_limit: settings.ingest_inline_limit,
+                backlog_batch: settings.ingest_backlog_batch,
                 parse: Arc::new(crate::glue::webhook::parse_delivery),
             },
         );

@@ -33,6 +33,7 @@ struct Raw {
     wacloud_read_pool_size: Option<String>,
     wacloud_writer_batch: Option<String>,
     wacloud_ingest_inline_limit: Option<String>,
+    wacloud_ingest_backlog_batch: Option<String>,
     wacloud_sqlite_sync: Option<String>,
     wacloud_db_pool_size: Option<String>,
     wacloud_db_timeout_ms: Option<String>,
@@ -117,9 +118,12 @@ pub struct Settings {
     pub read_pool_size: u32,
     /// `WACLOUD_WRITER_BATCH`: most write jobs committed together (1 = one commit per job).
     pub writer_batch: usize,
-    /// `WACLOUD_INGEST_INLINE_LIMIT`, default 32: webhook batches of more deliveries than this
+    /// `WACLOUD_INGEST_INLINE_LIMIT`, default 8: webhook batches of more deliveries than this
     /// are stored and answered first, their effects applied right after (0: always).
     pub ingest_inline_limit: usize,
+    /// `WACLOUD_INGEST_BACKLOG_BATCH`, default 128, 1–4096: most deferred deliveries applied
+    /// in one transaction.
+    pub ingest_backlog_batch: usize,
     /// `WACLOUD_SQLITE_SYNC`: `full` (default; an acknowledged delivery survives power loss) or
     /// `normal` (survives process crashes only).
     pub sqlite_full_sync: bool,
@@ -423,9 +427,18 @@ impl Settings {
             ingest_inline_limit: usize::try_from(parse_num(
                 "WACLOUD_INGEST_INLINE_LIMIT",
                 raw.wacloud_ingest_inline_limit,
-                32,
+                8,
             )?)
-            .unwrap_or(32),
+            .unwrap_or(8),
+            ingest_backlog_batch: usize::try_from(
+                parse_num(
+                    "WACLOUD_INGEST_BACKLOG_BATCH",
+                    raw.wacloud_ingest_backlog_batch,
+                    128,
+                )?
+                .clamp(1, 4096),
+            )
+            .unwrap_or(128),
             writer_batch: usize::try_from(parse_num(
                 "WACLOUD_WRITER_BATCH",
                 raw.wacloud_writer_batch,

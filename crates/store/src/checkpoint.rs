@@ -5,11 +5,13 @@
 //! commit (and every delivery waiting on it) then also pays for copying the log into the
 //! database and for an fsync of the database file. The writer turns that off
 //! (`PRAGMA wal_autocheckpoint = 0`) and this thread runs `PASSIVE` checkpoints, which never
-//! block the writer or readers, shortly after commits. Should the log still grow past
-//! [`RESTART_FRAMES`] (a writer that never pauses long enough for a passive checkpoint to
-//! finish), a `RESTART` checkpoint waits for the writer's current transaction and lets the log
-//! start again from its beginning.
+//! block the writer or readers, shortly after commits. Once the log holds [`RESTART_FRAMES`]
+//! pages, the writer copies the few pages committed since (see
+//! [`Checkpointer::restart_if_large`]), so that the log starts again from its beginning: a
+//! writer that keeps committing never lets a passive checkpoint do that, and a log file that
+//! keeps growing costs more to write to than one written over.
 
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -26,9 +28,8 @@ pub const WRITER_PRAGMA: &str = "PRAGMA wal_autocheckpoint = 0";
 /// How long after a commit the next checkpoint runs, at most.
 const INTERVAL: Duration = Duration::from_millis(100);
 
-/// Log size, in pages, past which a blocking `RESTART` checkpoint runs (256 MiB at 4 KiB
-/// pages).
-pub const RESTART_FRAMES: i32 = 65_536;
+/// Log size, in pages, past which the writer lets the log start over (64 MiB at 4 KiB pages).
+pub const RESTART_FRAMES: i32 = 16_384;
 
 #[derive(QueryableByName)]
 struct CheckpointRow {
@@ -51,6 +52,8 @@ struct State {
 /// Tells the checkpointer about commits; stops it when dropped.
 pub struct Checkpointer {
     shared: Arc<(Mutex<State>, Condvar)>,
+    /// Pages in the log at the last checkpoint.
+    log_frames: Arc<AtomicI32>,
     handle: Option<JoinHandle<()>>,
 }
 
@@ -78,17 +81,36 @@ impl Checkpointer {
             }
         };
         let shared = Arc::new((Mutex::new(State::default()), Condvar::new()));
+        let log_frames = Arc::new(AtomicI32::new(0));
         let handle = {
-            let shared = Arc::clone(&shared);
+            let (shared, log_frames) = (Arc::clone(&shared), Arc::clone(&log_frames));
             std::thread::Builder::new()
                 .name("wacloud-db-checkpoint".into())
-                .spawn(move || run(conn, &shared))
+                .spawn(move || run(conn, &shared, &log_frames))
                 .ok()?
         };
         Some(Self {
             shared,
+            log_frames,
             handle: Some(handle),
         })
+    }
+
+    /// Called by the writer between transactions: once the log holds [`RESTART_FRAMES`]
+    /// pages, copies what the last passive checkpoint left (a commit or two) on the writer's
+    /// own connection, so that its next transaction starts the log over. Nothing else can:
+    /// passive checkpoints never finish the log while the writer keeps committing, and a
+    /// `RESTART` checkpoint from this thread would make the writer wait in SQLite's busy
+    /// handler, which sleeps in steps of up to 100 ms.
+    pub fn restart_if_large(&self, writer: &mut DbConnection) {
+        if self.log_frames.load(Ordering::Relaxed) < RESTART_FRAMES {
+            return;
+        }
+        if let Some(r) = checkpoint(writer, "PASSIVE") {
+            if r.busy == 0 && r.checkpointed == r.log {
+                self.log_frames.store(0, Ordering::Relaxed);
+            }
+        }
     }
 
     /// Notes that the writer committed.
@@ -128,7 +150,7 @@ fn checkpoint(c: &mut DbConnection, mode: &str) -> Option<CheckpointRow> {
         .ok()
 }
 
-fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar)) {
+fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &AtomicI32) {
     let (lock, cv) = shared;
     loop {
         {
@@ -147,14 +169,7 @@ fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar)) {
         // Let a few commits gather: one checkpoint then copies each page once.
         std::thread::sleep(INTERVAL);
         if let Some(r) = checkpoint(&mut conn, "PASSIVE") {
-            if r.log >= RESTART_FRAMES && r.checkpointed < r.log {
-                tracing::info!(
-                    frames = r.log,
-                    busy = r.busy,
-                    "write-ahead log is large; restarting it"
-                );
-                let _ = checkpoint(&mut conn, "RESTART");
-            }
+            log_frames.store(r.log, Ordering::Relaxed);
         }
     }
     // The last connection to close checkpoints what is left; make it this one's job too.

@@ -331,6 +331,11 @@ impl Writer {
             for (reply, result) in replies.into_iter().zip(results) {
                 let _ = reply.send(result);
             }
+            if committed {
+                if let Some(ck) = &self.checkpointer {
+                    ck.restart_if_large(c);
+                }
+            }
             if broken && c.batch_execute("SELECT 1").is_err() {
                 tracing::warn!("database writer connection broken; will reconnect");
                 conn = None;

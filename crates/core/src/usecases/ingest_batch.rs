@@ -381,17 +381,18 @@ pub type Parser = Arc<dyn Fn(&[u8], DateTime<Utc>) -> Result<ParsedDelivery, Str
 
 /// Stores deliveries raw, to be applied by the backlog processor: state `received` (or the
 /// final `failed`/`foreign` when there is nothing to apply). Returns one result per delivery
-/// and how many were left `received`.
+/// and the plans of those left `received`, in order, for the processor.
 async fn store_many(
     store: &dyn Store,
     ours: &OurNumbers,
     items: Vec<(NewWebhook, Result<ParsedDelivery, String>)>,
     now: DateTime<Utc>,
-) -> (Vec<Result<IngestOutcome, StoreError>>, usize) {
-    let planned: Vec<(NewWebhook, WebhookOutcome)> = items
+) -> (Vec<Result<IngestOutcome, StoreError>>, Vec<(String, Plan)>) {
+    let planned: Vec<(NewWebhook, Plan, WebhookOutcome)> = items
         .into_iter()
         .map(|(d, p)| {
-            let mut o = Plan::new(ours, p, now).outcome;
+            let plan = Plan::new(ours, p, now);
+            let mut o = plan.outcome.clone();
             if o.state == WebhookState::Processed
                 || (o.state == WebhookState::Failed && o.event_count > 0)
             {
@@ -399,33 +400,35 @@ async fn store_many(
                 o.state = WebhookState::Received;
                 o.error = None;
             }
-            (d, o)
+            (d, plan, o)
         })
         .collect();
     let n = planned.len();
+    let shared = Arc::new(planned);
+    let batch = Arc::clone(&shared);
     let job = move |r: &mut dyn Repos| {
         let rows: Vec<(&NewWebhook, &WebhookOutcome)> =
-            planned.iter().map(|(d, o)| (d, o)).collect();
-        let fresh = r.insert_webhooks(&rows)?;
-        let mut waiting = 0;
-        let out = planned
-            .iter()
-            .zip(fresh)
-            .map(|((d, o), is_new)| {
-                if !is_new {
-                    return duplicate();
-                }
-                if o.state == WebhookState::Received {
-                    waiting += 1;
-                }
-                stored(&d.id, o)
-            })
-            .collect::<Vec<_>>();
-        Ok((out, waiting))
+            batch.iter().map(|(d, _, o)| (d, o)).collect();
+        r.insert_webhooks(&rows)
     };
     match crate::ports::write(store, job).await {
-        Ok((out, waiting)) => (out.into_iter().map(Ok).collect(), waiting),
-        Err(e) => (vec![Err(e); n], 0),
+        Ok(fresh) => {
+            let planned = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
+            let mut out = Vec::with_capacity(n);
+            let mut waiting = Vec::new();
+            for ((d, plan, o), is_new) in planned.into_iter().zip(fresh) {
+                if !is_new {
+                    out.push(Ok(duplicate()));
+                    continue;
+                }
+                out.push(Ok(stored(&d.id, &o)));
+                if o.state == WebhookState::Received {
+                    waiting.push((d.id, plan));
+                }
+            }
+            (out, waiting)
+        }
+        Err(e) => (vec![Err(e); n], Vec::new()),
     }
 }
 
@@ -443,13 +446,27 @@ pub async fn process_backlog(
     limit: i64,
 ) -> Result<usize, StoreError> {
     let pending = crate::ports::read(store, move |r| r.pending_webhooks(false, limit)).await?;
-    if pending.is_empty() {
-        return Ok(0);
-    }
     let plans: Vec<(String, Plan)> = pending
         .into_iter()
         .map(|w| (w.id, Plan::new(ours, parse(&w.body, now), now)))
         .collect();
+    apply_plans(store, plans, now).await
+}
+
+/// Applies the plans of stored `received` deliveries in one transaction and marks each
+/// finished; on a failure other than the database being unavailable, one by one, so that one
+/// bad delivery is marked failed without holding up the others. Returns how many were applied.
+async fn apply_plans(
+    store: &dyn Store,
+    mut plans: Vec<(String, Plan)>,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
+    if plans.is_empty() {
+        return Ok(0);
+    }
+    for (_, plan) in &mut plans {
+        plan.outcome.processed_at = now;
+    }
     let n = plans.len();
     let shared = Arc::new(plans);
     let batch = Arc::clone(&shared);
@@ -510,6 +527,45 @@ pub async fn process_backlog(
     }
 }
 
+/// Plans of deliveries stored raw and not yet applied, in the order they were stored, so that
+/// the backlog processor applies them without reading and parsing them again. Bounded: past
+/// [`MEMORY_PLANS`] deliveries the rest stay in the database only (`spilled`), and the
+/// processor reads them from there once the queue is empty.
+#[derive(Default)]
+struct Waiting {
+    plans: std::collections::VecDeque<(String, Plan)>,
+    spilled: bool,
+}
+
+/// Most deferred deliveries whose plans are kept in memory.
+const MEMORY_PLANS: usize = 50_000;
+
+impl Waiting {
+    fn push(&mut self, plans: Vec<(String, Plan)>) {
+        for p in plans {
+            if self.plans.len() < MEMORY_PLANS {
+                self.plans.push_back(p);
+            } else {
+                self.spilled = true;
+            }
+        }
+    }
+
+    /// Up to `limit` deliveries and about `max_events` events, oldest first.
+    fn take(&mut self, limit: usize, max_events: usize) -> Vec<(String, Plan)> {
+        let mut out = Vec::new();
+        let mut events = 0;
+        while out.len() < limit && events < max_events {
+            let Some(p) = self.plans.pop_front() else {
+                break;
+            };
+            events += p.1.events.len();
+            out.push(p);
+        }
+        out
+    }
+}
+
 struct Submission {
     delivery: NewWebhook,
     parsed: Result<ParsedDelivery, String>,
@@ -543,6 +599,10 @@ pub struct BatcherConfig {
     /// after). While such a backlog exists, every delivery joins it, so effects keep Meta's
     /// order.
     pub inline_limit: usize,
+    /// Most deferred deliveries applied in one transaction by the backlog processor. Smaller
+    /// keeps the single writer free sooner for new deliveries (their acknowledgement waits for
+    /// it); larger applies more per commit.
+    pub backlog_batch: usize,
     /// Parses stored bodies for the backlog.
     pub parse: Parser,
 }
@@ -553,6 +613,7 @@ impl std::fmt::Debug for BatcherConfig {
             .field("max_deliveries", &self.max_deliveries)
             .field("max_events", &self.max_events)
             .field("inline_limit", &self.inline_limit)
+            .field("backlog_batch", &self.backlog_batch)
             .finish_non_exhaustive()
     }
 }
@@ -577,20 +638,33 @@ impl IngestBatcher {
         };
         let backlog = Arc::new(AtomicUsize::new(0));
         let wake = Arc::new(Notify::new());
+        let waiting: Arc<std::sync::Mutex<Waiting>> = Arc::default();
         {
-            let (store, ours, clock, backlog, wake) = (
+            let (store, ours, clock, backlog, wake, waiting) = (
                 Arc::clone(&store),
                 ours.clone(),
                 Arc::clone(&clock),
                 Arc::clone(&backlog),
                 Arc::clone(&wake),
+                Arc::clone(&waiting),
             );
             let parse = config.parse.clone();
-            // Small backlog batches keep the single writer free for new deliveries in between.
-            let limit = i64::try_from(max_deliveries.clamp(1, 64)).unwrap_or(64);
+            let limit = config.backlog_batch.clamp(1, max_deliveries);
             tokio::spawn(async move {
                 loop {
-                    match process_backlog(store.as_ref(), &ours, &parse, clock.now(), limit).await {
+                    let plans = waiting
+                        .lock()
+                        .map(|mut w| w.take(limit, max_events))
+                        .unwrap_or_default();
+                    // Plans kept in memory first; the database for what is not there (a
+                    // previous run's, past the memory bound, or after a failed batch).
+                    let applied = if plans.is_empty() {
+                        let limit = i64::try_from(limit).unwrap_or(64);
+                        process_backlog(store.as_ref(), &ours, &parse, clock.now(), limit).await
+                    } else {
+                        apply_plans(store.as_ref(), plans, clock.now()).await
+                    };
+                    match applied {
                         Ok(0) => {
                             backlog.store(0, Ordering::SeqCst);
                             tokio::select! {
@@ -603,6 +677,8 @@ impl IngestBatcher {
                                 Some(b.saturating_sub(n))
                             });
                         }
+                        // The deliveries stay `received` in the database, which is read once
+                        // the memory queue is empty.
                         Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
                     }
                 }
@@ -631,10 +707,13 @@ impl IngestBatcher {
                     .collect();
                 let defer = backlog.load(Ordering::SeqCst) > 0 || items.len() > inline_limit;
                 let results = if defer {
-                    let (results, waiting) =
+                    let (results, plans) =
                         store_many(store.as_ref(), &ours, items, clock.now()).await;
-                    if waiting > 0 {
-                        backlog.fetch_add(waiting, Ordering::SeqCst);
+                    if !plans.is_empty() {
+                        backlog.fetch_add(plans.len(), Ordering::SeqCst);
+                        if let Ok(mut w) = waiting.lock() {
+                            w.push(plans);
+                        }
                         wake.notify_one();
                     }
                     results

@@ -21,7 +21,7 @@ use wacloud_core::ports::{ContactDelta, NewMessage, StatusFold};
 use wacloud_core::webhook::{NewWebhook, WebhookOutcome};
 
 use crate::conn::DbConnection;
-use crate::models::{to_db, ContactRow};
+use crate::models::{db_time, ContactRow};
 use crate::schema::whatsapp_contacts::dsl as c;
 use crate::schema::whatsapp_messages::dsl as m;
 use crate::with_conn;
@@ -86,7 +86,7 @@ macro_rules! bind_webhook {
     ($q:expr, $w:expr, $o:expr) => {{
         let (w, o) = ($w, $o);
         $q.bind::<Text, _>(w.id.as_str())
-            .bind::<Timestamp, _>(to_db(w.received_at))
+            .bind::<Timestamp, _>(db_time(w.received_at))
             .bind::<Binary, _>(w.body.as_slice())
             .bind::<Text, _>(w.body_sha256.as_str())
             .bind::<Nullable<Text>, _>(w.signature.as_deref())
@@ -95,7 +95,7 @@ macro_rules! bind_webhook {
             .bind::<BigInt, _>(o.event_count)
             .bind::<Nullable<Text>, _>(o.phone_number_id.as_deref())
             .bind::<Nullable<Text>, _>(o.fields.as_deref())
-            .bind::<Timestamp, _>(to_db(o.processed_at))
+            .bind::<Timestamp, _>(db_time(o.processed_at))
             .bind::<Integer, _>(1)
     }};
 }
@@ -152,7 +152,7 @@ macro_rules! bind_message {
             .bind::<Text, _>(n.status.as_str())
             .bind::<Integer, _>(n.status.rank())
             .bind::<Bool, _>(n.is_read)
-            .bind::<Timestamp, _>(to_db(n.created_at))
+            .bind::<Timestamp, _>(db_time(n.created_at))
             .bind::<Timestamp, _>(now)
             .bind::<Nullable<Text>, _>(n.reply_to.as_deref())
             .bind::<Bool, _>(n.is_forwarded)
@@ -216,7 +216,7 @@ pub fn insert_messages(
     rows: &[NewMessage],
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<bool>> {
-    let now = to_db(now);
+    let now = db_time(now);
     if let DbConnection::Sqlite(x) = conn {
         // One row per statement, kept prepared, and no `RETURNING`: in SQLite a `RETURNING`
         // clause (like a multi-row `VALUES`) makes the statement open a statement journal, and
@@ -306,7 +306,7 @@ pub fn apply_status_folds(
     folds: &[StatusFold],
     now: DateTime<Utc>,
 ) -> QueryResult<Vec<String>> {
-    let now = to_db(now);
+    let now = db_time(now);
     let mut updated = Vec::with_capacity(folds.len());
     if let DbConnection::Sqlite(x) = conn {
         for f in folds {
@@ -322,10 +322,10 @@ pub fn apply_status_folds(
             let rank = f.status.rank();
             let q = Prepared::<_, UpdateStatus>::new()
                 .bind::<Timestamp, _>(now)
-                .bind::<Nullable<Timestamp>, _>(f.sent_at.map(to_db))
-                .bind::<Nullable<Timestamp>, _>(f.delivered_at.map(to_db))
-                .bind::<Nullable<Timestamp>, _>(f.read_at.map(to_db))
-                .bind::<Nullable<Timestamp>, _>(f.played_at.map(to_db))
+                .bind::<Nullable<Timestamp>, _>(f.sent_at.map(db_time))
+                .bind::<Nullable<Timestamp>, _>(f.delivered_at.map(db_time))
+                .bind::<Nullable<Timestamp>, _>(f.read_at.map(db_time))
+                .bind::<Nullable<Timestamp>, _>(f.played_at.map(db_time))
                 .bind::<Integer, _>(rank)
                 .bind::<Text, _>(f.status.as_str())
                 .bind::<Integer, _>(rank)
@@ -365,10 +365,10 @@ pub fn apply_status_folds(
             for f in chunk {
                 q = q
                     .bind::<Text, _>(f.wamid.as_str())
-                    .bind::<Nullable<Timestamp>, _>(f.sent_at.map(to_db))
-                    .bind::<Nullable<Timestamp>, _>(f.delivered_at.map(to_db))
-                    .bind::<Nullable<Timestamp>, _>(f.read_at.map(to_db))
-                    .bind::<Nullable<Timestamp>, _>(f.played_at.map(to_db))
+                    .bind::<Nullable<Timestamp>, _>(f.sent_at.map(db_time))
+                    .bind::<Nullable<Timestamp>, _>(f.delivered_at.map(db_time))
+                    .bind::<Nullable<Timestamp>, _>(f.read_at.map(db_time))
+                    .bind::<Nullable<Timestamp>, _>(f.played_at.map(db_time))
                     .bind::<Integer, _>(f.status.rank())
                     .bind::<Text, _>(f.status.as_str())
                     .bind::<Nullable<Text>, _>(f.conversation_id.as_deref())
@@ -385,8 +385,8 @@ pub fn apply_status_folds(
 pub fn record_contact_deltas(conn: &mut DbConnection, deltas: &[ContactDelta]) -> QueryResult<()> {
     if let DbConnection::Sqlite(x) = conn {
         for d in deltas {
-            let (at, preview) = (to_db(d.at), d.preview.as_deref());
-            let inbound = d.inbound_at.map(to_db);
+            let (at, preview) = (db_time(d.at), d.preview.as_deref());
+            let inbound = d.inbound_at.map(db_time);
             let q = Prepared::<_, UpdateContact>::new()
                 .bind::<BigInt, _>(d.unread_increment)
                 // last_message_preview
@@ -429,10 +429,10 @@ pub fn record_contact_deltas(conn: &mut DbConnection, deltas: &[ContactDelta]) -
                 q = q
                     .bind::<Text, _>(d.contact_id.as_str())
                     .bind::<BigInt, _>(d.unread_increment)
-                    .bind::<Timestamp, _>(to_db(d.at))
+                    .bind::<Timestamp, _>(db_time(d.at))
                     .bind::<Nullable<Text>, _>(d.preview.as_deref())
                     .bind::<Text, _>(d.direction.as_str())
-                    .bind::<Nullable<Timestamp>, _>(d.inbound_at.map(to_db));
+                    .bind::<Nullable<Timestamp>, _>(d.inbound_at.map(db_time));
             }
             q.execute(x)
         })?;

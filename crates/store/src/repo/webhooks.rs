@@ -1,12 +1,15 @@
 //! `whatsapp_webhooks`: every delivery, raw bytes first.
 
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use wacloud_core::webhook::{NewWebhook, StoredWebhook, WebhookOutcome, WebhookState};
 
 use crate::conn::DbConnection;
-use crate::models::{from_db, to_db};
+use crate::models::{db_time, from_db, to_db};
 use crate::schema::whatsapp_webhooks::dsl as w;
 use crate::with_conn;
+
+use super::prepared::{statements, Prepared};
 
 pub fn insert(conn: &mut DbConnection, n: &NewWebhook, o: &WebhookOutcome) -> QueryResult<bool> {
     let processed = (o.state != WebhookState::Received).then(|| to_db(o.processed_at));
@@ -31,7 +34,26 @@ pub fn insert(conn: &mut DbConnection, n: &NewWebhook, o: &WebhookOutcome) -> Qu
     Ok(rows == 1)
 }
 
+statements! {
+    /// A delivery's final state (SQLite).
+    Finish = "UPDATE whatsapp_webhooks SET state = ?, error = ?, event_count = ?, \
+        phone_number_id = ?, fields = ?, processed_at = ?, attempts = attempts + 1 WHERE id = ?";
+}
+
 pub fn finish(conn: &mut DbConnection, id: &str, o: &WebhookOutcome) -> QueryResult<()> {
+    if let DbConnection::Sqlite(x) = conn {
+        // Kept prepared: the backlog processor finishes every deferred delivery this way.
+        return Prepared::<_, Finish>::new()
+            .bind::<Text, _>(o.state.as_str())
+            .bind::<Nullable<Text>, _>(o.error.as_deref())
+            .bind::<BigInt, _>(o.event_count)
+            .bind::<Nullable<Text>, _>(o.phone_number_id.as_deref())
+            .bind::<Nullable<Text>, _>(o.fields.as_deref())
+            .bind::<Timestamp, _>(db_time(o.processed_at))
+            .bind::<Text, _>(id)
+            .execute(x)
+            .map(drop);
+    }
     with_conn!(conn, |x| diesel::update(w::whatsapp_webhooks.find(id))
         .set((
             w::state.eq(o.state.as_str()),
