@@ -8,11 +8,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod checkpoint;
 #[allow(
     missing_docs,
     reason = "diesel::MultiConnection generates undocumented items"
 )]
-mod checkpoint;
 pub mod conn;
 pub mod db;
 pub mod error;
