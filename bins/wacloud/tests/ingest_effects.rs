@@ -455,4 +455,23 @@ async fn under_load_deliveries_are_answered_first_and_applied_right_after() {
         .find(|m| m["message_id"] == "wamid.blout")
         .unwrap();
     assert_eq!(out["status"], "read");
+    // Each deferred delivery was applied once: stored (attempt 1), finished once (attempt 2).
+    // Reading the stored ones back while their plans were still queued in memory applied them
+    // again (attempts 3 and more).
+    #[derive(diesel::QueryableByName)]
+    struct Attempts {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        attempts: i32,
+    }
+    use diesel::RunQueryDsl;
+    let url = wacloud_store::DatabaseUrl::parse(&app.database_url);
+    let mut c = wacloud_store::conn::establish(&url, true).expect("connect");
+    let rows: Vec<Attempts> = wacloud_store::with_conn!(&mut c, |x| diesel::sql_query(
+        "SELECT attempts FROM whatsapp_webhooks"
+    )
+    .load(x))
+    .expect("attempts");
+    assert_eq!(rows.len(), 42);
+    let attempts: Vec<i32> = rows.iter().map(|r| r.attempts).collect();
+    assert!(attempts.iter().all(|&a| a == 2), "{attempts:?}");
 }

@@ -9,7 +9,9 @@
 //! pages, the writer copies the few pages committed since (see
 //! [`Checkpointer::restart_if_large`]), so that the log starts again from its beginning: a
 //! writer that keeps committing never lets a passive checkpoint do that, and a log file that
-//! keeps growing costs more to write to than one written over.
+//! keeps growing costs more to write to than one written over. Readers that never pause can
+//! still hold the log back; past four times that size this thread forces the start-over with a
+//! `RESTART` checkpoint, which pauses the writer briefly.
 
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -22,14 +24,19 @@ use diesel::{QueryableByName, RunQueryDsl};
 
 use crate::conn::{establish, DatabaseUrl, DbConnection};
 
-/// The pragma the writer runs on every SQLite connection it opens.
-pub const WRITER_PRAGMA: &str = "PRAGMA wal_autocheckpoint = 0";
+/// The pragmas the writer runs on every SQLite connection it opens: no checkpoints in commits,
+/// and the log file cut back to 64 MiB whenever it starts over.
+pub const WRITER_PRAGMA: &str =
+    "PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864";
 
 /// How long after a commit the next checkpoint runs, at most.
 const INTERVAL: Duration = Duration::from_millis(100);
 
 /// Log size, in pages, past which the writer lets the log start over (64 MiB at 4 KiB pages).
 pub const RESTART_FRAMES: i32 = 16_384;
+
+/// Log size, in pages, past which this thread forces the log to start over (see `run`).
+const STARVED_FRAMES: i32 = 4 * RESTART_FRAMES;
 
 #[derive(QueryableByName)]
 struct CheckpointRow {
@@ -170,6 +177,20 @@ fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &At
         std::thread::sleep(INTERVAL);
         if let Some(r) = checkpoint(&mut conn, "PASSIVE") {
             log_frames.store(r.log, Ordering::Relaxed);
+            if r.log >= STARVED_FRAMES {
+                // Readers that never pause (a dashboard polling under constant webhook load)
+                // keep the log from starting over even after the writer's catch-up. RESTART
+                // holds new writes back and waits for those readers, then the log starts over:
+                // a pause of the writer, once per 256 MiB of log, instead of a log that grows
+                // without bound.
+                tracing::info!(
+                    frames = r.log,
+                    "write-ahead log kept from starting over; restarting it"
+                );
+                if let Some(r) = checkpoint(&mut conn, "RESTART") {
+                    log_frames.store(r.log, Ordering::Relaxed);
+                }
+            }
         }
     }
     // The last connection to close checkpoints what is left; make it this one's job too.

@@ -280,8 +280,10 @@ fn apply_inbound_many(
     r.record_contact_deltas(&deltas)
 }
 
-fn earliest(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    Some(a.map_or(b, |a| a.min(b)))
+/// The time a step was first reported, in delivery order: as one-by-one application stamps it
+/// (the first report wins, also against an earlier time reported later).
+fn first_report(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    a.or(Some(b))
 }
 
 /// Folds statuses per message and applies them in one statement; returns the statuses that
@@ -323,10 +325,10 @@ fn apply_statuses_many<'a>(
             f.status = s.status.clone();
         }
         match s.status {
-            MessageStatus::Sent => f.sent_at = earliest(f.sent_at, s.timestamp),
-            MessageStatus::Delivered => f.delivered_at = earliest(f.delivered_at, s.timestamp),
-            MessageStatus::Read => f.read_at = earliest(f.read_at, s.timestamp),
-            MessageStatus::Played => f.played_at = earliest(f.played_at, s.timestamp),
+            MessageStatus::Sent => f.sent_at = first_report(f.sent_at, s.timestamp),
+            MessageStatus::Delivered => f.delivered_at = first_report(f.delivered_at, s.timestamp),
+            MessageStatus::Read => f.read_at = first_report(f.read_at, s.timestamp),
+            MessageStatus::Played => f.played_at = first_report(f.played_at, s.timestamp),
             _ => {}
         }
         if f.conversation_id.is_none() {
@@ -529,12 +531,23 @@ async fn apply_plans(
 
 /// Plans of deliveries stored raw and not yet applied, in the order they were stored, so that
 /// the backlog processor applies them without reading and parsing them again. Bounded: past
-/// [`MEMORY_PLANS`] deliveries the rest stay in the database only (`spilled`), and the
-/// processor reads them from there once the queue is empty.
-#[derive(Default)]
+/// [`MEMORY_PLANS`] deliveries the rest stay in the database only, and the processor reads them
+/// from there once the queue is empty.
 struct Waiting {
     plans: std::collections::VecDeque<(String, Plan)>,
-    spilled: bool,
+    /// Some `received` deliveries may be in the database only: a previous run's, past the
+    /// memory bound, or of a batch that failed. The database is read only then (and when idle):
+    /// reading it while the queue holds plans would apply those deliveries twice.
+    read_database: bool,
+}
+
+impl Default for Waiting {
+    fn default() -> Self {
+        Self {
+            plans: std::collections::VecDeque::new(),
+            read_database: true,
+        }
+    }
 }
 
 /// Most deferred deliveries whose plans are kept in memory.
@@ -546,7 +559,7 @@ impl Waiting {
             if self.plans.len() < MEMORY_PLANS {
                 self.plans.push_back(p);
             } else {
-                self.spilled = true;
+                self.read_database = true;
             }
         }
     }
@@ -563,6 +576,19 @@ impl Waiting {
             out.push(p);
         }
         out
+    }
+}
+
+/// What the backlog processor does next.
+enum Next {
+    Memory(Vec<(String, Plan)>),
+    Database,
+    Idle,
+}
+
+fn set_read_database(waiting: &std::sync::Mutex<Waiting>, value: bool) {
+    if let Ok(mut w) = waiting.lock() {
+        w.read_database = value;
     }
 }
 
@@ -652,24 +678,49 @@ impl IngestBatcher {
             let limit = config.backlog_batch.clamp(1, max_deliveries);
             tokio::spawn(async move {
                 loop {
-                    let plans = waiting
-                        .lock()
-                        .map(|mut w| w.take(limit, max_events))
-                        .unwrap_or_default();
-                    // Plans kept in memory first; the database for what is not there (a
-                    // previous run's, past the memory bound, or after a failed batch).
-                    let applied = if plans.is_empty() {
-                        let limit = i64::try_from(limit).unwrap_or(64);
-                        process_backlog(store.as_ref(), &ours, &parse, clock.now(), limit).await
-                    } else {
-                        apply_plans(store.as_ref(), plans, clock.now()).await
+                    let next = match waiting.lock() {
+                        Ok(mut w) => {
+                            let plans = w.take(limit, max_events);
+                            if !plans.is_empty() {
+                                Next::Memory(plans)
+                            } else if w.read_database {
+                                Next::Database
+                            } else {
+                                Next::Idle
+                            }
+                        }
+                        Err(_) => Next::Database,
+                    };
+                    let applied = match next {
+                        Next::Memory(plans) => {
+                            let r = apply_plans(store.as_ref(), plans, clock.now()).await;
+                            if r.is_err() {
+                                // They stay `received` in the database.
+                                set_read_database(&waiting, true);
+                            }
+                            r
+                        }
+                        Next::Database => {
+                            let limit = i64::try_from(limit).unwrap_or(64);
+                            let r =
+                                process_backlog(store.as_ref(), &ours, &parse, clock.now(), limit)
+                                    .await;
+                            if matches!(r, Ok(0)) {
+                                set_read_database(&waiting, false);
+                            }
+                            r
+                        }
+                        Next::Idle => Ok(0),
                     };
                     match applied {
                         Ok(0) => {
                             backlog.store(0, Ordering::SeqCst);
                             tokio::select! {
                                 () = wake.notified() => {}
-                                () = tokio::time::sleep(Duration::from_secs(5)) => {}
+                                () = tokio::time::sleep(Duration::from_secs(5)) => {
+                                    // Idle: look in the database once more, in case.
+                                    set_read_database(&waiting, true);
+                                }
                             }
                         }
                         Ok(n) => {
@@ -677,8 +728,6 @@ impl IngestBatcher {
                                 Some(b.saturating_sub(n))
                             });
                         }
-                        // The deliveries stay `received` in the database, which is read once
-                        // the memory queue is empty.
                         Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
                     }
                 }
@@ -710,10 +759,11 @@ impl IngestBatcher {
                     let (results, plans) =
                         store_many(store.as_ref(), &ours, items, clock.now()).await;
                     if !plans.is_empty() {
-                        backlog.fetch_add(plans.len(), Ordering::SeqCst);
+                        let n = plans.len();
                         if let Ok(mut w) = waiting.lock() {
                             w.push(plans);
                         }
+                        backlog.fetch_add(n, Ordering::SeqCst);
                         wake.notify_one();
                     }
                     results
