@@ -530,15 +530,18 @@ async fn apply_plans(
 }
 
 /// Plans of deliveries stored raw and not yet applied, in the order they were stored, so that
-/// the backlog processor applies them without reading and parsing them again. Bounded: past
-/// [`MEMORY_PLANS`] deliveries the rest stay in the database only, and the processor reads them
-/// from there once the queue is empty.
+/// the backlog processor applies them without reading and parsing them again.
+///
+/// A delivery is applied either from here or from the database, never both: while some
+/// `received` deliveries may be in the database only (a previous run's, past the memory bound,
+/// those of a batch that failed), no plans are queued and the processor reads the database
+/// until it finds nothing there that was stored meanwhile; then queueing resumes.
 struct Waiting {
     plans: std::collections::VecDeque<(String, Plan)>,
-    /// Some `received` deliveries may be in the database only: a previous run's, past the
-    /// memory bound, or of a batch that failed. The database is read only then (and when idle):
-    /// reading it while the queue holds plans would apply those deliveries twice.
     read_database: bool,
+    /// Batches stored without queueing their plans: a database read that finds nothing only
+    /// ends database mode when none was stored while it ran.
+    unqueued: u64,
 }
 
 impl Default for Waiting {
@@ -546,6 +549,7 @@ impl Default for Waiting {
         Self {
             plans: std::collections::VecDeque::new(),
             read_database: true,
+            unqueued: 0,
         }
     }
 }
@@ -555,13 +559,12 @@ const MEMORY_PLANS: usize = 50_000;
 
 impl Waiting {
     fn push(&mut self, plans: Vec<(String, Plan)>) {
-        for p in plans {
-            if self.plans.len() < MEMORY_PLANS {
-                self.plans.push_back(p);
-            } else {
-                self.read_database = true;
-            }
+        if self.read_database || self.plans.len() + plans.len() > MEMORY_PLANS {
+            self.read_database = true;
+            self.unqueued += 1;
+            return;
         }
+        self.plans.extend(plans);
     }
 
     /// Up to `limit` deliveries and about `max_events` events, oldest first.
@@ -582,7 +585,8 @@ impl Waiting {
 /// What the backlog processor does next.
 enum Next {
     Memory(Vec<(String, Plan)>),
-    Database,
+    /// Read the database; `unqueued` as it was before the read.
+    Database(u64),
     Idle,
 }
 
@@ -684,12 +688,12 @@ impl IngestBatcher {
                             if !plans.is_empty() {
                                 Next::Memory(plans)
                             } else if w.read_database {
-                                Next::Database
+                                Next::Database(w.unqueued)
                             } else {
                                 Next::Idle
                             }
                         }
-                        Err(_) => Next::Database,
+                        Err(_) => Next::Database(0),
                     };
                     let applied = match next {
                         Next::Memory(plans) => {
@@ -700,13 +704,18 @@ impl IngestBatcher {
                             }
                             r
                         }
-                        Next::Database => {
+                        Next::Database(unqueued) => {
                             let limit = i64::try_from(limit).unwrap_or(64);
                             let r =
                                 process_backlog(store.as_ref(), &ours, &parse, clock.now(), limit)
                                     .await;
                             if matches!(r, Ok(0)) {
-                                set_read_database(&waiting, false);
+                                if let Ok(mut w) = waiting.lock() {
+                                    // Nothing left, and nothing stored meanwhile: queue again.
+                                    if w.unqueued == unqueued {
+                                        w.read_database = false;
+                                    }
+                                }
                             }
                             r
                         }

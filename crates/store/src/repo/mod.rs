@@ -77,7 +77,7 @@ impl<'a> Repo<'a> {
 /// Carries a job's own error through diesel's transaction API, which wants its error type to
 /// come from diesel's.
 #[derive(Debug)]
-enum TxError {
+pub(crate) enum TxError {
     Job(StoreError),
     Db(diesel::result::Error),
 }

@@ -69,6 +69,11 @@ async fn committed_changes_are_announced_and_rolled_back_ones_are_not() {
     })
     .await;
     assert!(failed.is_err());
+    let c2 = read(&store, |r| r.get_contact("c2")).await.expect("read");
+    assert!(
+        c2.is_none(),
+        "a failed job's writes are rolled back: {c2:?}"
+    );
     add_contact(&store, "c3", 3).await.expect("write");
     let set = next_change(&mut rx).await;
     assert_eq!(set.contacts, ["c3"], "a rolled-back job announces nothing");
