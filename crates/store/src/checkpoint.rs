@@ -18,7 +18,6 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
 use diesel::sql_types::Integer;
 use diesel::{QueryableByName, RunQueryDsl};
 
@@ -194,7 +193,5 @@ fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &At
         }
     }
     // The last connection to close checkpoints what is left; make it this one's job too.
-    if let DbConnection::Sqlite(c) = &mut conn {
-        let _ = c.batch_execute("PRAGMA wal_checkpoint(PASSIVE)");
-    }
+    let _ = checkpoint(&mut conn, "PASSIVE");
 }

@@ -323,16 +323,12 @@ impl Writer {
             if committed && !changes.is_empty() && matches!(c, DbConnection::Sqlite(_)) {
                 let _ = self.changes.send(Arc::new(changes));
             }
-            if committed {
-                if let Some(ck) = &self.checkpointer {
-                    ck.committed();
-                }
-            }
             for (reply, result) in replies.into_iter().zip(results) {
                 let _ = reply.send(result);
             }
             if committed {
                 if let Some(ck) = &self.checkpointer {
+                    ck.committed();
                     ck.restart_if_large(c);
                 }
             }

@@ -85,23 +85,42 @@ struct IdRow {
 macro_rules! bind_webhook {
     ($q:expr, $w:expr, $o:expr) => {{
         let (w, o) = ($w, $o);
-        $q.bind::<Text, _>(w.id.as_str())
-            .bind::<Timestamp, _>(db_time(w.received_at))
-            .bind::<Binary, _>(w.body.as_slice())
-            .bind::<Text, _>(w.body_sha256.as_str())
-            .bind::<Nullable<Text>, _>(w.signature.as_deref())
-            .bind::<Text, _>(o.state.as_str())
+        bind_outcome!(
+            $q.bind::<Text, _>(w.id.as_str())
+                .bind::<Timestamp, _>(db_time(w.received_at))
+                .bind::<Binary, _>(w.body.as_slice())
+                .bind::<Text, _>(w.body_sha256.as_str())
+                .bind::<Nullable<Text>, _>(w.signature.as_deref()),
+            o
+        )
+        .bind::<Integer, _>(1)
+    }};
+}
+
+/// Binds a delivery's outcome (state, error, event_count, phone_number_id, fields,
+/// processed_at, in that order): the middle of a webhook row and the SET list of finishing one.
+macro_rules! bind_outcome {
+    ($q:expr, $o:expr) => {{
+        let o = $o;
+        $q.bind::<Text, _>(o.state.as_str())
             .bind::<Nullable<Text>, _>(o.error.as_deref())
             .bind::<BigInt, _>(o.event_count)
             .bind::<Nullable<Text>, _>(o.phone_number_id.as_deref())
             .bind::<Nullable<Text>, _>(o.fields.as_deref())
-            .bind::<Timestamp, _>(db_time(o.processed_at))
-            .bind::<Integer, _>(1)
+            .bind::<Timestamp, _>(crate::models::db_time(o.processed_at))
     }};
 }
+pub(crate) use bind_outcome;
 
-const WEBHOOK_COLUMNS: &str = "INSERT INTO whatsapp_webhooks (id, received_at, body, body_sha256, \
-     signature, state, error, event_count, phone_number_id, fields, processed_at, attempts) VALUES";
+/// `INSERT INTO whatsapp_webhooks (…) VALUES`, for both backends' statements.
+macro_rules! webhook_insert {
+    () => {
+        "INSERT INTO whatsapp_webhooks (id, received_at, body, body_sha256, signature, state, \
+         error, event_count, phone_number_id, fields, processed_at, attempts) VALUES"
+    };
+}
+
+const WEBHOOK_COLUMNS: &str = webhook_insert!();
 
 pub fn insert_webhooks(
     conn: &mut DbConnection,
@@ -171,24 +190,31 @@ macro_rules! bind_message {
     }};
 }
 
-const MESSAGE_COLUMNS: &str = "INSERT INTO whatsapp_messages (id, message_id, contact_id, \
-     direction, from_phone, to_phone, user_id, message_type, message_text, status, status_rank, \
-     is_read, created_at, received_at, reply_to, is_forwarded, media, raw, phone_number_id, \
-     source, queue_id, group_id, payload, updated_at, error_code, error_title, error_message, \
-     error_details) VALUES";
+/// `INSERT INTO whatsapp_messages (…) VALUES`, for both backends' statements.
+macro_rules! message_insert {
+    () => {
+        "INSERT INTO whatsapp_messages (id, message_id, contact_id, direction, from_phone, \
+         to_phone, user_id, message_type, message_text, status, status_rank, is_read, \
+         created_at, received_at, reply_to, is_forwarded, media, raw, phone_number_id, source, \
+         queue_id, group_id, payload, updated_at, error_code, error_title, error_message, \
+         error_details) VALUES"
+    };
+}
+
+const MESSAGE_COLUMNS: &str = message_insert!();
 
 statements! {
     /// One webhook row (SQLite).
-    InsertWebhook = "INSERT INTO whatsapp_webhooks (id, received_at, body, body_sha256, \
-        signature, state, error, event_count, phone_number_id, fields, processed_at, attempts) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (body_sha256) DO NOTHING";
+    InsertWebhook = concat!(
+        webhook_insert!(),
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (body_sha256) DO NOTHING"
+    );
     /// One message row (SQLite).
-    InsertMessage = "INSERT INTO whatsapp_messages (id, message_id, contact_id, direction, \
-        from_phone, to_phone, user_id, message_type, message_text, status, status_rank, \
-        is_read, created_at, received_at, reply_to, is_forwarded, media, raw, phone_number_id, \
-        source, queue_id, group_id, payload, updated_at, error_code, error_title, error_message, \
-        error_details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \
-        ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING";
+    InsertMessage = concat!(
+        message_insert!(),
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (message_id) DO NOTHING"
+    );
     /// One message's folded statuses, by our id (SQLite). No `FROM` and no `RETURNING`, so
     /// SQLite needs no statement journal (see `insert_messages`).
     UpdateStatus = "UPDATE whatsapp_messages SET updated_at = ?, \

@@ -5,10 +5,11 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use wacloud_core::webhook::{NewWebhook, StoredWebhook, WebhookOutcome, WebhookState};
 
 use crate::conn::DbConnection;
-use crate::models::{db_time, from_db, to_db};
+use crate::models::{from_db, to_db};
 use crate::schema::whatsapp_webhooks::dsl as w;
 use crate::with_conn;
 
+use super::bulk::bind_outcome;
 use super::prepared::{statements, Prepared};
 
 pub fn insert(conn: &mut DbConnection, n: &NewWebhook, o: &WebhookOutcome) -> QueryResult<bool> {
@@ -43,13 +44,7 @@ statements! {
 pub fn finish(conn: &mut DbConnection, id: &str, o: &WebhookOutcome) -> QueryResult<()> {
     if let DbConnection::Sqlite(x) = conn {
         // Kept prepared: the backlog processor finishes every deferred delivery this way.
-        return Prepared::<_, Finish>::new()
-            .bind::<Text, _>(o.state.as_str())
-            .bind::<Nullable<Text>, _>(o.error.as_deref())
-            .bind::<BigInt, _>(o.event_count)
-            .bind::<Nullable<Text>, _>(o.phone_number_id.as_deref())
-            .bind::<Nullable<Text>, _>(o.fields.as_deref())
-            .bind::<Timestamp, _>(db_time(o.processed_at))
+        return bind_outcome!(Prepared::<_, Finish>::new(), o)
             .bind::<Text, _>(id)
             .execute(x)
             .map(drop);
