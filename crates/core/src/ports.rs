@@ -241,6 +241,13 @@ pub trait Repos {
     ) -> Result<bool, StoreError>;
     /// Records how processing a stored delivery ended.
     fn finish_webhook(&mut self, id: &str, outcome: &WebhookOutcome) -> Result<(), StoreError>;
+    /// [`Repos::finish_webhook`] for a delivery still `received`: `Ok(false)`, and nothing
+    /// written, when it is not (another instance or another path already applied it).
+    fn finish_received_webhook(
+        &mut self,
+        id: &str,
+        outcome: &WebhookOutcome,
+    ) -> Result<bool, StoreError>;
     /// Deliveries stored but not processed (or failed when `include_failed`), oldest first.
     fn pending_webhooks(
         &mut self,

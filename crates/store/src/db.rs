@@ -3,7 +3,9 @@
 //! Writes go through one writer thread that owns one connection and commits many jobs in one
 //! transaction (group commit): each job runs in its own savepoint, and each caller is answered
 //! only after the shared commit. Throughput is then bounded by CPU rather than by fsync, and
-//! SQLite never sees two writers ("database is locked" cannot happen inside one process).
+//! SQLite never sees two writers ("database is locked" cannot happen inside one process). On a
+//! SQLite file the commit's fsync runs on a thread of its own (`wal_sync.rs`) while the
+//! writer goes on with the next batch; callers are still answered only once it is durable.
 //! Reads run on a pool of read-only connections on tokio's blocking threads.
 //!
 //! Every commit's [`ChangeSet`] goes to the subscribers of the store's [`ChangeFeed`]: directly
@@ -32,6 +34,7 @@ use crate::conn::{establish, run_migrations, DatabaseUrl, DbConnection};
 use crate::error::{map_err, StoreInitError};
 use crate::listen::{notify, Listener};
 use crate::repo::{in_transaction, Repo, TxError};
+use crate::wal_sync::{Committed, WalSyncer};
 
 /// Settings of the store.
 #[derive(Debug, Clone)]
@@ -49,9 +52,11 @@ pub struct StoreOptions {
     /// PostgreSQL: listen for the changes of every instance (live updates). Off for one-off
     /// commands.
     pub listen: bool,
-    /// SQLite only: `FULL` fsyncs the write-ahead log at every commit, so a delivery answered
-    /// 200 survives a power loss; `NORMAL` survives process crashes only. Group commit makes
-    /// `FULL` cheap: one fsync per batch.
+    /// SQLite only: `true` (`WACLOUD_SQLITE_SYNC=full`) fsyncs the write-ahead log before any
+    /// caller of a commit is answered, so a delivery answered 200 survives a power loss;
+    /// `false` (`normal`) survives process crashes only. Group commit makes the first cheap:
+    /// one fsync per batch or fewer, run beside the writer (`max_batch` > 1) or, with
+    /// `max_batch` 1, by SQLite inside each commit (`synchronous = FULL`).
     pub sqlite_full_sync: bool,
 }
 
@@ -182,12 +187,28 @@ impl DbStore {
             .build_unchecked(ReadManager { url: url.clone() });
         let (tx, rx) = mpsc::unbounded_channel();
         let (changes, _) = broadcast::channel(CHANGE_BUFFER);
-        let sqlite_sync = if opts.sqlite_full_sync {
+        let checkpointer = Checkpointer::start(&url);
+        let max_batch = opts.max_batch.max(1);
+        // Group commit on a SQLite file with FULL durability: the fsync runs beside the writer
+        // (see `wal_sync`). One commit per job (`max_batch` 1) keeps SQLite's own fsync inside
+        // each commit: nothing is shared between jobs then, not even an fsync.
+        let syncer = match (&url, &checkpointer) {
+            (DatabaseUrl::Sqlite(path), Some(_)) if opts.sqlite_full_sync && max_batch > 1 => {
+                match WalSyncer::start(path, changes.clone()) {
+                    Ok(s) => Some(s),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot start the WAL fsync thread; SQLite syncs in each commit");
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let sqlite_sync = if opts.sqlite_full_sync && syncer.is_none() {
             "PRAGMA synchronous = FULL"
         } else {
             "PRAGMA synchronous = NORMAL"
         };
-        let checkpointer = Checkpointer::start(&url);
         let sqlite_pragmas = match &checkpointer {
             Some(_) => format!("{sqlite_sync}; {WRITER_PRAGMA}"),
             None => sqlite_sync.to_owned(),
@@ -199,9 +220,10 @@ impl DbStore {
         let writer = Writer {
             url: url.clone(),
             changes: changes.clone(),
-            max_batch: opts.max_batch.max(1),
+            max_batch,
             sqlite_pragmas,
             checkpointer,
+            syncer,
         };
         let handle = std::thread::Builder::new()
             .name("wacloud-db-writer".into())
@@ -273,6 +295,9 @@ struct Writer {
     sqlite_pragmas: String,
     /// SQLite: copies the write-ahead log into the database off the writer's path.
     checkpointer: Option<Checkpointer>,
+    /// SQLite group commit: fsyncs the log, then answers the batch (declared after the
+    /// checkpointer, so it is dropped after it and answers every batch before the writer ends).
+    syncer: Option<WalSyncer>,
 }
 
 impl Writer {
@@ -320,11 +345,22 @@ impl Writer {
             let committed = results.iter().any(Result::is_ok);
             // On PostgreSQL the changes went out with the commit (NOTIFY) and come back through
             // the listener, to this instance and every other.
-            if committed && !changes.is_empty() && matches!(c, DbConnection::Sqlite(_)) {
-                let _ = self.changes.send(Arc::new(changes));
-            }
-            for (reply, result) in replies.into_iter().zip(results) {
-                let _ = reply.send(result);
+            let changes =
+                (committed && !changes.is_empty() && matches!(c, DbConnection::Sqlite(_)))
+                    .then(|| Arc::new(changes));
+            if let Some(syncer) = &self.syncer {
+                syncer.push(Committed {
+                    replies,
+                    results,
+                    changes,
+                });
+            } else {
+                if let Some(changes) = changes {
+                    let _ = self.changes.send(changes);
+                }
+                for (reply, result) in replies.into_iter().zip(results) {
+                    let _ = reply.send(result);
+                }
             }
             if committed {
                 if let Some(ck) = &self.checkpointer {

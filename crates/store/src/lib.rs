@@ -24,6 +24,7 @@ pub mod repo;
 pub mod schema;
 #[cfg(any(test, feature = "test-db"))]
 pub mod testdb;
+mod wal_sync;
 
 pub use conn::{DatabaseUrl, DbConnection};
 pub use db::{DbStore, StoreOptions};

@@ -2,8 +2,11 @@
 //! transaction, with set-based statements, and each caller is answered only after that
 //! transaction is committed.
 //!
-//! [`IngestBatcher`] collects deliveries while the previous batch is being committed, so the
-//! batch size follows the load: one delivery when the server is idle, hundreds under load.
+//! [`IngestBatcher`] collects deliveries while earlier batches are being committed, so the
+//! batch size follows the load: one delivery when the server is idle, hundreds under load. Up
+//! to four batches (and four batches of deferred effects) wait for their commits at once, so
+//! that the store's single writer has the next one at hand while the previous commit is being
+//! made durable; they reach the writer, and are answered, in the order they were formed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -12,6 +15,7 @@ use chrono::{DateTime, Utc};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use futures::stream::{FuturesOrdered, StreamExt};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use crate::contact::Contact;
@@ -475,7 +479,12 @@ async fn apply_plans(
     let all = crate::ports::write(store, move |r| {
         let mut touched: HashSet<&str> = HashSet::new();
         let mut events: Vec<&WebhookEvent> = Vec::new();
-        for (_, plan) in batch.iter() {
+        for (id, plan) in batch.iter() {
+            // Marked finished first, in the same transaction as its effects: a delivery that
+            // is no longer `received` was applied by another path and is skipped.
+            if !r.finish_received_webhook(id, &plan.outcome)? {
+                continue;
+            }
             for pid in &plan.touch {
                 if touched.insert(pid.as_str()) {
                     r.touch_session(pid, now)?;
@@ -483,11 +492,7 @@ async fn apply_plans(
             }
             events.extend(plan.events.iter());
         }
-        apply_events(r, &events, now)?;
-        for (id, plan) in batch.iter() {
-            r.finish_webhook(id, &plan.outcome)?;
-        }
-        Ok(())
+        apply_events(r, &events, now)
     })
     .await;
     match all {
@@ -502,13 +507,16 @@ async fn apply_plans(
                     let plan = plan.clone();
                     let id = id.clone();
                     move |r| {
+                        if !r.finish_received_webhook(&id, &plan.outcome)? {
+                            return Ok(());
+                        }
                         for pid in &plan.touch {
                             r.touch_session(pid, now)?;
                         }
                         for e in &plan.events {
                             apply(r, e, now)?;
                         }
-                        r.finish_webhook(&id, &plan.outcome)
+                        Ok(())
                     }
                 })
                 .await;
@@ -532,10 +540,13 @@ async fn apply_plans(
 /// Plans of deliveries stored raw and not yet applied, in the order they were stored, so that
 /// the backlog processor applies them without reading and parsing them again.
 ///
-/// A delivery is applied either from here or from the database, never both: while some
+/// A delivery is applied either from here or from the database, not both: while some
 /// `received` deliveries may be in the database only (a previous run's, past the memory bound,
 /// those of a batch that failed), no plans are queued and the processor reads the database
-/// until it finds nothing there that was stored meanwhile; then queueing resumes.
+/// until it finds nothing there that was stored meanwhile; then queueing resumes. The database
+/// has the last word: applying a delivery first moves it out of `received` in the same
+/// transaction, and one that is no longer `received` is skipped (a race between a read and a
+/// batch stored meanwhile costs a lookup, never a second effect).
 struct Waiting {
     plans: std::collections::VecDeque<(String, Plan)>,
     read_database: bool,
@@ -582,14 +593,6 @@ impl Waiting {
     }
 }
 
-/// What the backlog processor does next.
-enum Next {
-    Memory(Vec<(String, Plan)>),
-    /// Read the database; `unqueued` as it was before the read.
-    Database(u64),
-    Idle,
-}
-
 fn set_read_database(waiting: &std::sync::Mutex<Waiting>, value: bool) {
     if let Ok(mut w) = waiting.lock() {
         w.read_database = value;
@@ -601,6 +604,23 @@ struct Submission {
     parsed: Result<ParsedDelivery, String>,
     reply: oneshot::Sender<Result<IngestOutcome, StoreError>>,
 }
+
+/// Batches of deliveries, and of deferred deliveries' effects, waiting for their commits at
+/// once (see [`IngestBatcher::start`]).
+const IN_FLIGHT: usize = 4;
+
+/// A batch once committed (or failed): the answers to send and, when it was stored for the
+/// backlog, the plans to apply.
+struct Formed {
+    replies: Vec<oneshot::Sender<Result<IngestOutcome, StoreError>>>,
+    results: Vec<Result<IngestOutcome, StoreError>>,
+    plans: Vec<(String, Plan)>,
+    deferred: bool,
+}
+
+type FormedFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Formed> + Send>>;
+type ApplyFuture =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<usize, StoreError>> + Send>>;
 
 /// Collects deliveries from concurrent requests into batches for [`ingest_many`].
 #[derive(Debug, Clone)]
@@ -681,30 +701,46 @@ impl IngestBatcher {
             let parse = config.parse.clone();
             let limit = config.backlog_batch.clamp(1, max_deliveries);
             tokio::spawn(async move {
+                // Batches of queued plans waiting for their commits, applied in queue order.
+                let mut in_flight: FuturesOrdered<ApplyFuture> = FuturesOrdered::new();
                 loop {
-                    let next = match waiting.lock() {
-                        Ok(mut w) => {
-                            let plans = w.take(limit, max_events);
-                            if !plans.is_empty() {
-                                Next::Memory(plans)
-                            } else if w.read_database {
-                                Next::Database(w.unqueued)
-                            } else {
-                                Next::Idle
-                            }
+                    while in_flight.len() < IN_FLIGHT {
+                        let plans = match waiting.lock() {
+                            Ok(mut w) => w.take(limit, max_events),
+                            Err(_) => Vec::new(),
+                        };
+                        if plans.is_empty() {
+                            break;
                         }
-                        Err(_) => Next::Database(0),
-                    };
-                    let applied = match next {
-                        Next::Memory(plans) => {
-                            let r = apply_plans(store.as_ref(), plans, clock.now()).await;
-                            if r.is_err() {
+                        let (store, now) = (Arc::clone(&store), clock.now());
+                        in_flight.push_back(Box::pin(async move {
+                            apply_plans(store.as_ref(), plans, now).await
+                        }));
+                    }
+                    if let Some(r) = in_flight.next().await {
+                        match r {
+                            Ok(n) => {
+                                let _ =
+                                    backlog.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
+                                        Some(b.saturating_sub(n))
+                                    });
+                            }
+                            Err(_) => {
                                 // They stay `received` in the database.
                                 set_read_database(&waiting, true);
+                                tokio::time::sleep(Duration::from_millis(500)).await;
                             }
-                            r
                         }
-                        Next::Database(unqueued) => {
+                        continue;
+                    }
+                    // Nothing queued and nothing in flight.
+                    let next = match waiting.lock() {
+                        Ok(w) if !w.read_database => None,
+                        Ok(w) => Some(w.unqueued),
+                        Err(_) => Some(0),
+                    };
+                    let applied = match next {
+                        Some(unqueued) => {
                             let limit = i64::try_from(limit).unwrap_or(64);
                             let r =
                                 process_backlog(store.as_ref(), &ours, &parse, clock.now(), limit)
@@ -719,7 +755,7 @@ impl IngestBatcher {
                             }
                             r
                         }
-                        Next::Idle => Ok(0),
+                        None => Ok(0),
                     };
                     match applied {
                         Ok(0) => {
@@ -743,44 +779,76 @@ impl IngestBatcher {
             });
         }
         tokio::spawn(async move {
-            while let Some(first) = rx.recv().await {
-                let mut events = first.parsed.as_ref().map_or(0, |p| p.events.len());
-                let mut batch = vec![first];
-                while batch.len() < max_deliveries && events < max_events {
-                    match rx.try_recv() {
-                        Ok(s) => {
-                            events += s.parsed.as_ref().map_or(0, |p| p.events.len());
-                            batch.push(s);
+            // Up to IN_FLIGHT batches wait for their commits at once, so the writer has the
+            // next batch at hand while the previous one's fsync runs; they are submitted, and
+            // their outcomes handled, in the order they were formed.
+            let mut in_flight = FuturesOrdered::new();
+            // Deferred batches in flight: later batches defer too, so effects keep the order.
+            let mut deferring = 0_usize;
+            let mut open = true;
+            loop {
+                tokio::select! {
+                    biased;
+                    Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                        let Formed { replies, results, plans, deferred } = done;
+                        if deferred {
+                            deferring -= 1;
+                            if !plans.is_empty() {
+                                let n = plans.len();
+                                if let Ok(mut w) = waiting.lock() {
+                                    w.push(plans);
+                                }
+                                backlog.fetch_add(n, Ordering::SeqCst);
+                                wake.notify_one();
+                            }
                         }
-                        Err(_) => break,
-                    }
-                }
-                let mut replies = Vec::with_capacity(batch.len());
-                let items: Vec<_> = batch
-                    .into_iter()
-                    .map(|s| {
-                        replies.push(s.reply);
-                        (s.delivery, s.parsed)
-                    })
-                    .collect();
-                let defer = backlog.load(Ordering::SeqCst) > 0 || items.len() > inline_limit;
-                let results = if defer {
-                    let (results, plans) =
-                        store_many(store.as_ref(), &ours, items, clock.now()).await;
-                    if !plans.is_empty() {
-                        let n = plans.len();
-                        if let Ok(mut w) = waiting.lock() {
-                            w.push(plans);
+                        for (reply, result) in replies.into_iter().zip(results) {
+                            let _ = reply.send(result);
                         }
-                        backlog.fetch_add(n, Ordering::SeqCst);
-                        wake.notify_one();
                     }
-                    results
-                } else {
-                    ingest_many(store.as_ref(), &ours, items, clock.now()).await
-                };
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
+                    first = rx.recv(), if open && in_flight.len() < IN_FLIGHT => {
+                        let Some(first) = first else {
+                            open = false;
+                            continue;
+                        };
+                        let mut events = first.parsed.as_ref().map_or(0, |p| p.events.len());
+                        let mut batch = vec![first];
+                        while batch.len() < max_deliveries && events < max_events {
+                            match rx.try_recv() {
+                                Ok(s) => {
+                                    events += s.parsed.as_ref().map_or(0, |p| p.events.len());
+                                    batch.push(s);
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        let mut replies = Vec::with_capacity(batch.len());
+                        let items: Vec<_> = batch
+                            .into_iter()
+                            .map(|s| {
+                                replies.push(s.reply);
+                                (s.delivery, s.parsed)
+                            })
+                            .collect();
+                        let deferred = deferring > 0
+                            || backlog.load(Ordering::SeqCst) > 0
+                            || items.len() > inline_limit;
+                        let (store, ours, now) = (Arc::clone(&store), ours.clone(), clock.now());
+                        if deferred {
+                            deferring += 1;
+                            in_flight.push_back(Box::pin(async move {
+                                let (results, plans) =
+                                    store_many(store.as_ref(), &ours, items, now).await;
+                                Formed { replies, results, plans, deferred }
+                            }) as FormedFuture);
+                        } else {
+                            in_flight.push_back(Box::pin(async move {
+                                let results = ingest_many(store.as_ref(), &ours, items, now).await;
+                                Formed { replies, results, plans: Vec::new(), deferred }
+                            }));
+                        }
+                    }
+                    else => break,
                 }
             }
         });

@@ -118,6 +118,13 @@ impl Repos for Repo<'_> {
     fn finish_webhook(&mut self, id: &str, o: &WebhookOutcome) -> Result<(), StoreError> {
         webhooks::finish(self.conn, id, o).map_err(map_err)
     }
+    fn finish_received_webhook(
+        &mut self,
+        id: &str,
+        o: &WebhookOutcome,
+    ) -> Result<bool, StoreError> {
+        webhooks::finish_received(self.conn, id, o).map_err(map_err)
+    }
     fn pending_webhooks(
         &mut self,
         include_failed: bool,

@@ -39,18 +39,49 @@ statements! {
     /// A delivery's final state (SQLite).
     Finish = "UPDATE whatsapp_webhooks SET state = ?, error = ?, event_count = ?, \
         phone_number_id = ?, fields = ?, processed_at = ?, attempts = attempts + 1 WHERE id = ?";
+    /// A `received` delivery's final state (SQLite).
+    FinishReceived = "UPDATE whatsapp_webhooks SET state = ?, error = ?, event_count = ?, \
+        phone_number_id = ?, fields = ?, processed_at = ?, attempts = attempts + 1 \
+        WHERE id = ? AND state = 'received'";
 }
 
 pub fn finish(conn: &mut DbConnection, id: &str, o: &WebhookOutcome) -> QueryResult<()> {
+    set_outcome(conn, id, o, false).map(drop)
+}
+
+/// [`finish`] for a delivery still `received`; `false` (nothing written) when it is not.
+pub fn finish_received(conn: &mut DbConnection, id: &str, o: &WebhookOutcome) -> QueryResult<bool> {
+    set_outcome(conn, id, o, true).map(|n| n == 1)
+}
+
+/// Writes a delivery's outcome (and counts the attempt); only while it is `received` when
+/// `only_received`. Returns the rows written.
+fn set_outcome(
+    conn: &mut DbConnection,
+    id: &str,
+    o: &WebhookOutcome,
+    only_received: bool,
+) -> QueryResult<usize> {
     if let DbConnection::Sqlite(x) = conn {
         // Kept prepared: the backlog processor finishes every deferred delivery this way.
-        return bind_outcome!(Prepared::<_, Finish>::new(), o)
-            .bind::<Text, _>(id)
-            .execute(x)
-            .map(drop);
+        return if only_received {
+            bind_outcome!(Prepared::<_, FinishReceived>::new(), o)
+                .bind::<Text, _>(id)
+                .execute(x)
+        } else {
+            bind_outcome!(Prepared::<_, Finish>::new(), o)
+                .bind::<Text, _>(id)
+                .execute(x)
+        };
     }
-    with_conn!(conn, |x| diesel::update(w::whatsapp_webhooks.find(id))
-        .set((
+    with_conn!(conn, |x| {
+        let mut q = diesel::update(w::whatsapp_webhooks)
+            .filter(w::id.eq(id))
+            .into_boxed();
+        if only_received {
+            q = q.filter(w::state.eq(WebhookState::Received.as_str()));
+        }
+        q.set((
             w::state.eq(o.state.as_str()),
             w::error.eq(&o.error),
             w::event_count.eq(o.event_count),
@@ -59,8 +90,8 @@ pub fn finish(conn: &mut DbConnection, id: &str, o: &WebhookOutcome) -> QueryRes
             w::processed_at.eq(to_db(o.processed_at)),
             w::attempts.eq(w::attempts + 1),
         ))
-        .execute(x))
-    .map(drop)
+        .execute(x)
+    })
 }
 
 pub fn pending(

@@ -190,3 +190,74 @@ async fn writer_readers_and_listener_reconnect_after_lost_connections_on_postgre
     assert_eq!(next_change(&mut rx).await.contacts, ["later"]);
     store.shutdown();
 }
+
+/// The backlog marks a delivery finished only while it is `received`, in the transaction that
+/// applies its effects: a second attempt (a database read racing queued plans, or another
+/// instance) finds it finished and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_received_delivery_is_finished_once() {
+    use wacloud_core::webhook::{NewWebhook, WebhookOutcome, WebhookState};
+    let db = TestDb::new();
+    let store = open(&db);
+    let now = Utc::now();
+    let delivery = NewWebhook {
+        id: "wh-1".into(),
+        received_at: now,
+        body: b"{}".to_vec(),
+        body_sha256: "ab".repeat(32),
+        signature: None,
+    };
+    let received = WebhookOutcome {
+        state: WebhookState::Received,
+        error: None,
+        event_count: 0,
+        phone_number_id: None,
+        fields: None,
+        processed_at: now,
+    };
+    let processed = WebhookOutcome {
+        state: WebhookState::Processed,
+        event_count: 3,
+        ..received.clone()
+    };
+    write(&store, move |r| {
+        r.insert_webhook(&delivery, &received).map(drop)
+    })
+    .await
+    .expect("stored");
+    let first = processed.clone();
+    let finished = write(&store, move |r| {
+        let once = r.finish_received_webhook("wh-1", &first)?;
+        let twice = r.finish_received_webhook("wh-1", &first)?;
+        Ok((once, twice))
+    })
+    .await
+    .expect("finished");
+    assert_eq!(finished, (true, false));
+    let again = write(&store, move |r| {
+        r.finish_received_webhook("wh-1", &processed)
+    })
+    .await
+    .expect("no error");
+    assert!(!again, "a processed delivery is not finished again");
+    let pending = read(&store, |r| r.pending_webhooks(true, 10))
+        .await
+        .expect("read");
+    assert!(pending.is_empty(), "{pending:?}");
+    let missing = write(&store, |r| {
+        r.finish_received_webhook(
+            "nope",
+            &WebhookOutcome {
+                state: WebhookState::Processed,
+                error: None,
+                event_count: 0,
+                phone_number_id: None,
+                fields: None,
+                processed_at: Utc::now(),
+            },
+        )
+    })
+    .await
+    .expect("no error");
+    assert!(!missing);
+}
