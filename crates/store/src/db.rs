@@ -34,7 +34,7 @@ use crate::conn::{establish, run_migrations, DatabaseUrl, DbConnection};
 use crate::error::{map_err, StoreInitError};
 use crate::listen::{notify, Listener};
 use crate::repo::{in_transaction, Repo, TxError};
-use crate::wal_sync::{Committed, WalSyncer};
+use crate::wal_sync::{database_file, Committed, WalSyncer};
 
 /// Settings of the store.
 #[derive(Debug, Clone)]
@@ -192,9 +192,13 @@ impl DbStore {
         // Group commit on a SQLite file with FULL durability: the fsync runs beside the writer
         // (see `wal_sync`). One commit per job (`max_batch` 1) keeps SQLite's own fsync inside
         // each commit: nothing is shared between jobs then, not even an fsync.
-        let syncer = match (&url, &checkpointer) {
-            (DatabaseUrl::Sqlite(path), Some(_)) if opts.sqlite_full_sync && max_batch > 1 => {
-                match WalSyncer::start(path, changes.clone()) {
+        let database_file = match &mut conn {
+            DbConnection::Sqlite(c) => database_file(c),
+            DbConnection::Pg(_) => None,
+        };
+        let syncer = match (database_file, &checkpointer) {
+            (Some(path), Some(_)) if opts.sqlite_full_sync && max_batch > 1 => {
+                match WalSyncer::start(&path, changes.clone()) {
                     Ok(s) => Some(s),
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot start the WAL fsync thread; SQLite syncs in each commit");

@@ -42,7 +42,8 @@ pub(crate) struct WalSyncer {
 }
 
 impl WalSyncer {
-    /// Starts the thread for the database file at `database` (its log is `<database>-wal`).
+    /// Starts the thread for the database file at `database` (its log is `<database>-wal`):
+    /// the path SQLite reports for the writer's connection ([`database_file`]).
     ///
     /// # Errors
     /// When the thread cannot be started.
@@ -110,10 +111,28 @@ impl Drop for WalSyncer {
     }
 }
 
+#[derive(diesel::QueryableByName)]
+struct MainFile {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    file: String,
+}
+
+/// The file of a connection's main database as SQLite resolved it (a `file:` URI or a relative
+/// path gives the real path); `None` for an in-memory or temporary database.
+pub(crate) fn database_file(conn: &mut diesel::SqliteConnection) -> Option<String> {
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT file FROM pragma_database_list WHERE name = 'main'")
+        .get_result::<MainFile>(conn)
+        .ok()
+        .map(|m| m.file)
+        .filter(|f| !f.is_empty())
+}
+
 /// The log file, opened once and again whenever the path names a new file (SQLite deletes the
 /// log when the last connection closes and creates it again on the next write).
 struct WalFile {
     path: PathBuf,
+    database: PathBuf,
     dir: PathBuf,
     open: Option<(File, u64)>,
 }
@@ -127,6 +146,7 @@ impl WalFile {
             .map_or_else(|| PathBuf::from("."), PathBuf::from);
         Self {
             path,
+            database: PathBuf::from(database),
             dir,
             open: None,
         }
@@ -134,8 +154,17 @@ impl WalFile {
 
     /// `fdatasync` of the log as the path names it now. A log file new to this thread also has
     /// its directory synced, so that its name survives a power loss too.
+    ///
+    /// No log file means the last connection closed and copied it all into the database (the
+    /// writer's own connection closing at shutdown): the database file is synced instead.
     fn sync(&mut self) -> std::io::Result<()> {
-        let ino = std::fs::metadata(&self.path)?.ino();
+        let ino = match std::fs::metadata(&self.path) {
+            Ok(m) => m.ino(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return File::open(&self.database)?.sync_data();
+            }
+            Err(e) => return Err(e),
+        };
         if self.open.as_ref().is_none_or(|(_, i)| *i != ino) {
             let f = File::open(&self.path)?;
             let ino = f.metadata()?.ino();
@@ -154,7 +183,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn answers_every_batch_after_syncing_and_reports_a_missing_log() {
+    fn answers_every_batch_after_syncing_and_reports_a_failed_sync() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("x.db");
         std::fs::write(format!("{}-wal", db.display()), b"frames").unwrap();
@@ -186,9 +215,20 @@ mod tests {
             assert_eq!(sub.try_recv().unwrap().messages, vec![format!("m{i}")]);
         }
 
-        // The log gone (never while the writer holds the database open): the batch is answered
-        // as not durable, and its changes are not announced.
+        // The log gone (the last connection closed): the database file is synced instead.
         std::fs::remove_file(format!("{}-wal", db.display())).unwrap();
+        std::fs::write(&db, b"pages").unwrap();
+        let (reply, rx) = oneshot::channel();
+        syncer.push(Committed {
+            replies: vec![reply],
+            results: vec![Ok(())],
+            changes: None,
+        });
+        assert!(rx.blocking_recv().unwrap().is_ok());
+
+        // Neither file can be synced: the batch is answered as not durable, and its changes
+        // are not announced.
+        std::fs::remove_file(&db).unwrap();
         let (reply, rx) = oneshot::channel();
         syncer.push(Committed {
             replies: vec![reply],
