@@ -52,6 +52,13 @@ pub type Job = Box<dyn FnOnce(&mut dyn Repos) -> Result<(), StoreError> + Send +
 pub trait Store: Send + Sync + 'static {
     /// Runs `job` in a write transaction and waits for its commit.
     async fn write_job(&self, job: Job) -> Result<(), StoreError>;
+    /// [`Store::write_job`] for work nobody is waiting on (a webhook's deferred effects): the
+    /// store may run jobs submitted after it first, and gives it a transaction of its own
+    /// rather than holding waiting callers' commits behind it. Background jobs keep their
+    /// order among themselves.
+    async fn write_background_job(&self, job: Job) -> Result<(), StoreError> {
+        self.write_job(job).await
+    }
     /// Runs `job` on a read-only connection.
     async fn read_job(&self, job: Job) -> Result<(), StoreError>;
     /// `sqlite` or `postgres`.
@@ -69,7 +76,19 @@ where
     R: Send + 'static,
     F: FnOnce(&mut dyn Repos) -> Result<R, StoreError> + Send + 'static,
 {
-    run(store, f, true).await
+    run(store, f, Kind::Write).await
+}
+
+/// [`write`] as a background job ([`Store::write_background_job`]).
+///
+/// # Errors
+/// [`StoreError`] from the job or the commit.
+pub async fn write_background<R, F>(store: &dyn Store, f: F) -> Result<R, StoreError>
+where
+    R: Send + 'static,
+    F: FnOnce(&mut dyn Repos) -> Result<R, StoreError> + Send + 'static,
+{
+    run(store, f, Kind::Background).await
 }
 
 /// Runs `f` as a read job and returns its value.
@@ -81,10 +100,17 @@ where
     R: Send + 'static,
     F: FnOnce(&mut dyn Repos) -> Result<R, StoreError> + Send + 'static,
 {
-    run(store, f, false).await
+    run(store, f, Kind::Read).await
 }
 
-async fn run<R, F>(store: &dyn Store, f: F, write: bool) -> Result<R, StoreError>
+#[derive(Clone, Copy)]
+enum Kind {
+    Read,
+    Write,
+    Background,
+}
+
+async fn run<R, F>(store: &dyn Store, f: F, kind: Kind) -> Result<R, StoreError>
 where
     R: Send + 'static,
     F: FnOnce(&mut dyn Repos) -> Result<R, StoreError> + Send + 'static,
@@ -97,10 +123,10 @@ where
             .map_err(|_| StoreError::Internal("poisoned".into()))? = Some(value);
         Ok(())
     });
-    if write {
-        store.write_job(job).await?;
-    } else {
-        store.read_job(job).await?;
+    match kind {
+        Kind::Read => store.read_job(job).await?,
+        Kind::Write => store.write_job(job).await?,
+        Kind::Background => store.write_background_job(job).await?,
     }
     let value = slot
         .lock()

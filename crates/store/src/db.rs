@@ -17,6 +17,7 @@
 //! fast with [`StoreError::Unavailable`]; the writer, the read pool and the listener each
 //! reconnect on their own once it is back.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -80,6 +81,8 @@ const CHANGE_BUFFER: usize = 1024;
 struct WriteRequest {
     job: Job,
     reply: oneshot::Sender<Result<(), StoreError>>,
+    /// A background job ([`Store::write_background_job`]).
+    background: bool,
 }
 
 /// The store. Cheap to clone; all clones share the writer and the pool.
@@ -307,14 +310,37 @@ struct Writer {
 impl Writer {
     fn run(self, mut conn: Option<DbConnection>, mut rx: mpsc::UnboundedReceiver<WriteRequest>) {
         let mut last_connect_attempt: Option<Instant> = None;
-        while let Some(first) = rx.blocking_recv() {
-            let mut batch = vec![first];
-            while batch.len() < self.max_batch {
-                match rx.try_recv() {
-                    Ok(r) => batch.push(r),
-                    Err(_) => break,
+        // Jobs whose callers wait, and background jobs, not yet run; oldest first.
+        let mut waiting: VecDeque<WriteRequest> = VecDeque::new();
+        let mut background: VecDeque<WriteRequest> = VecDeque::new();
+        let mut last_was_background = false;
+        loop {
+            if waiting.is_empty() && background.is_empty() {
+                match rx.blocking_recv() {
+                    Some(r) if r.background => background.push_back(r),
+                    Some(r) => waiting.push_back(r),
+                    None => break,
                 }
             }
+            while let Ok(r) = rx.try_recv() {
+                if r.background {
+                    background.push_back(r);
+                } else {
+                    waiting.push_back(r);
+                }
+            }
+            // A transaction holds either waiting callers' jobs or one background job, the two
+            // kinds taking turns: a commit that answers a webhook waits for at most one batch
+            // of deferred effects, and deferred effects are never starved.
+            let run_background =
+                !background.is_empty() && (waiting.is_empty() || !last_was_background);
+            last_was_background = run_background;
+            let batch: Vec<WriteRequest> = if run_background {
+                background.pop_front().into_iter().collect()
+            } else {
+                let n = waiting.len().min(self.max_batch);
+                waiting.drain(..n).collect()
+            };
             if conn.is_none() {
                 // Reconnect at most every 500 ms; meanwhile answer "unavailable" so callers
                 // (and Meta, through a 503) retry.
@@ -451,9 +477,9 @@ fn commit_one(conn: &mut DbConnection, job: Job) -> (Result<(), StoreError>, Cha
     }
 }
 
-#[async_trait]
-impl Store for DbStore {
-    async fn write_job(&self, job: Job) -> Result<(), StoreError> {
+impl DbStore {
+    /// Hands a write job to the writer and waits for its answer.
+    async fn submit(&self, job: Job, background: bool) -> Result<(), StoreError> {
         let (reply, rx) = oneshot::channel();
         let sent = {
             let guard = self
@@ -462,7 +488,13 @@ impl Store for DbStore {
                 .lock()
                 .map_err(|_| StoreError::Internal("writer lock poisoned".into()))?;
             match guard.as_ref() {
-                Some(tx) => tx.send(WriteRequest { job, reply }).is_ok(),
+                Some(tx) => tx
+                    .send(WriteRequest {
+                        job,
+                        reply,
+                        background,
+                    })
+                    .is_ok(),
                 None => false,
             }
         };
@@ -471,6 +503,17 @@ impl Store for DbStore {
         }
         rx.await
             .map_err(|_| StoreError::Unavailable("the database writer stopped".into()))?
+    }
+}
+
+#[async_trait]
+impl Store for DbStore {
+    async fn write_job(&self, job: Job) -> Result<(), StoreError> {
+        self.submit(job, false).await
+    }
+
+    async fn write_background_job(&self, job: Job) -> Result<(), StoreError> {
+        self.submit(job, true).await
     }
 
     async fn read_job(&self, job: Job) -> Result<(), StoreError> {

@@ -476,7 +476,7 @@ async fn apply_plans(
     let n = plans.len();
     let shared = Arc::new(plans);
     let batch = Arc::clone(&shared);
-    let all = crate::ports::write(store, move |r| {
+    let all = crate::ports::write_background(store, move |r| {
         let mut touched: HashSet<&str> = HashSet::new();
         let mut events: Vec<&WebhookEvent> = Vec::new();
         for (id, plan) in batch.iter() {
@@ -503,7 +503,7 @@ async fn apply_plans(
             for (id, plan) in shared.iter() {
                 let plan = plan.clone();
                 let id = id.clone();
-                let one = crate::ports::write(store, {
+                let one = crate::ports::write_background(store, {
                     let plan = plan.clone();
                     let id = id.clone();
                     move |r| {
@@ -528,7 +528,10 @@ async fn apply_plans(
                         failed.state = WebhookState::Failed;
                         failed.event_count = 0;
                         failed.error = Some(e.to_string());
-                        crate::ports::write(store, move |r| r.finish_webhook(&id, &failed)).await?;
+                        crate::ports::write_background(store, move |r| {
+                            r.finish_webhook(&id, &failed)
+                        })
+                        .await?;
                     }
                 }
             }
@@ -605,9 +608,14 @@ struct Submission {
     reply: oneshot::Sender<Result<IngestOutcome, StoreError>>,
 }
 
-/// Batches of deliveries, and of deferred deliveries' effects, waiting for their commits at
-/// once (see [`IngestBatcher::start`]).
-const IN_FLIGHT: usize = 4;
+/// Batches of deliveries waiting for their commits at once (see [`IngestBatcher::start`]): a
+/// batch is formed as soon as a slot is free, so with too few slots a delivery that arrives
+/// while they are all taken waits for a whole extra commit.
+const IN_FLIGHT: usize = 16;
+
+/// Batches of deferred deliveries' effects waiting for their commits at once: the store's
+/// writer runs one such batch per transaction, so a few keep it supplied.
+const BACKLOG_IN_FLIGHT: usize = 2;
 
 /// A batch once committed (or failed): the answers to send and, when it was stored for the
 /// backlog, the plans to apply.
@@ -704,7 +712,7 @@ impl IngestBatcher {
                 // Batches of queued plans waiting for their commits, applied in queue order.
                 let mut in_flight: FuturesOrdered<ApplyFuture> = FuturesOrdered::new();
                 loop {
-                    while in_flight.len() < IN_FLIGHT {
+                    while in_flight.len() < BACKLOG_IN_FLIGHT {
                         let plans = match waiting.lock() {
                             Ok(mut w) => w.take(limit, max_events),
                             Err(_) => Vec::new(),

@@ -261,3 +261,56 @@ async fn a_received_delivery_is_finished_once() {
     .expect("no error");
     assert!(!missing);
 }
+
+/// Deferred work (a webhook's effects applied later) goes to the writer as background jobs:
+/// they run in their order, one per transaction, taking turns with the jobs whose callers wait,
+/// so a waiting caller is never held behind the whole backlog.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiting_callers_take_turns_with_background_jobs() {
+    use std::sync::Mutex;
+    use wacloud_core::ports::write_background;
+    let db = TestDb::new();
+    let store = Arc::new(open(&db));
+    let order: Arc<Mutex<Vec<String>>> = Arc::default();
+    let mut tasks = Vec::new();
+    // Keeps the writer busy while the others queue up behind it.
+    tasks.push(tokio::spawn({
+        let (store, order) = (Arc::clone(&store), Arc::clone(&order));
+        async move {
+            write(store.as_ref(), move |_| {
+                std::thread::sleep(Duration::from_millis(800));
+                order.lock().unwrap().push("blocker".into());
+                Ok(())
+            })
+            .await
+        }
+    }));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for name in ["bg1", "bg2", "bg3", "bg4", "fg1", "fg2"] {
+        let (store, order) = (Arc::clone(&store), Arc::clone(&order));
+        let record = move |_: &mut dyn wacloud_core::ports::Repos| {
+            order.lock().unwrap().push(name.to_owned());
+            Ok(())
+        };
+        tasks.push(tokio::spawn(async move {
+            if name.starts_with("bg") {
+                write_background(store.as_ref(), record).await
+            } else {
+                write(store.as_ref(), record).await
+            }
+        }));
+        // Each reaches the writer's queue before the next.
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    for t in tasks {
+        t.await.expect("task").expect("job");
+    }
+    let order = order.lock().unwrap().clone();
+    // After the blocker (a waiting caller's job), one background job, then every waiting
+    // caller's job, then the remaining background jobs in their order.
+    assert_eq!(
+        order,
+        ["blocker", "bg1", "fg1", "fg2", "bg2", "bg3", "bg4"],
+        "{order:?}"
+    );
+}
