@@ -52,6 +52,34 @@ pub struct Contact {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What the webhook path needs to know of a stored contact: its id and the identity fields a
+/// delivery may update (a narrow read: the batch looks up every customer it mentions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactIdentity {
+    /// wacloud id.
+    pub id: String,
+    /// Meta's `wa_id`.
+    pub wa_id: Option<String>,
+    /// Meta's business-scoped user id (BSUID).
+    pub user_id: Option<String>,
+    /// The WhatsApp profile name.
+    pub profile_name: Option<String>,
+    /// The WhatsApp username.
+    pub username: Option<String>,
+}
+
+impl From<&Contact> for ContactIdentity {
+    fn from(c: &Contact) -> Self {
+        Self {
+            id: c.id.clone(),
+            wa_id: c.wa_id.clone(),
+            user_id: c.user_id.clone(),
+            profile_name: c.profile_name.clone(),
+            username: c.username.clone(),
+        }
+    }
+}
+
 impl Contact {
     /// The customer service window as of `now`.
     #[must_use]

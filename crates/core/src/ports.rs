@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
+use crate::contact::{Contact, ContactIdentity, ContactList, ContactQuery, ContactUpdate};
 use crate::events::{AccountEvent, CustomerRef, TemplateUpdate};
 use crate::idempotency::IdempotencyRecord;
 use crate::message::{DeliveryError, Message, MessageStatus};
@@ -299,6 +299,11 @@ pub trait Repos {
     fn find_contact_by_ref(&mut self, who: &CustomerRef) -> Result<Option<Contact>, StoreError>;
     /// The contacts holding any of these `wa_id`s.
     fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError>;
+    /// [`Repos::find_contacts_by_wa_ids`], reading only the identity fields.
+    fn find_contact_identities(
+        &mut self,
+        wa_ids: &[&str],
+    ) -> Result<Vec<ContactIdentity>, StoreError>;
     /// Applies one [`ContactDelta`] per contact, never moving the last-message fields backwards.
     fn record_contact_deltas(&mut self, deltas: &[ContactDelta]) -> Result<(), StoreError>;
     /// The contact with this wacloud id.

@@ -18,7 +18,7 @@ use std::time::Duration;
 use futures::stream::{FuturesOrdered, StreamExt};
 use tokio::sync::{mpsc, oneshot, Notify};
 
-use crate::contact::Contact;
+use crate::contact::ContactIdentity;
 use crate::events::WebhookEvent;
 use crate::events::{CustomerRef, InboundEffect, InboundMessage, ParsedDelivery, StatusUpdate};
 use crate::message::{Direction, MessageStatus};
@@ -165,7 +165,7 @@ fn apply_events(
         slow_people.dedup();
         for c in r.find_contacts_by_wa_ids(&slow_people)? {
             if let Some(who) = c.wa_id.as_deref().and_then(|w| merged.get(w)) {
-                if needs_refresh(&c, who) {
+                if needs_refresh(&ContactIdentity::from(&c), who) {
                     r.refresh_contact_identity(&c, who, now)?;
                 }
             }
@@ -175,7 +175,7 @@ fn apply_events(
 }
 
 /// Whether Meta sent something the stored contact does not have yet.
-fn needs_refresh(c: &Contact, who: &CustomerRef) -> bool {
+fn needs_refresh(c: &ContactIdentity, who: &CustomerRef) -> bool {
     let differs = |new: &Option<String>, old: &Option<String>| {
         new.as_deref()
             .is_some_and(|n| !n.is_empty() && Some(n) != old.as_deref())
@@ -219,8 +219,8 @@ fn resolve_contacts(
 ) -> Result<HashMap<String, String>, StoreError> {
     let mut wa_ids: Vec<&str> = merged.keys().copied().collect();
     wa_ids.sort_unstable();
-    let known: HashMap<String, Contact> = r
-        .find_contacts_by_wa_ids(&wa_ids)?
+    let known: HashMap<String, ContactIdentity> = r
+        .find_contact_identities(&wa_ids)?
         .into_iter()
         .filter_map(|c| c.wa_id.clone().map(|w| (w, c)))
         .collect();

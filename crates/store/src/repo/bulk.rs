@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Binary, Bool, Integer, Nullable, Text, Timestamp};
-use wacloud_core::contact::Contact;
+use wacloud_core::contact::{Contact, ContactIdentity};
 use wacloud_core::ports::{ContactDelta, NewMessage, StatusFold};
 use wacloud_core::webhook::{NewWebhook, WebhookOutcome};
 
@@ -271,6 +271,52 @@ pub fn insert_messages(
         inserted.extend(ids.into_iter().map(|r| r.id));
     }
     Ok(rows.iter().map(|n| inserted.contains(&n.id)).collect())
+}
+
+type IdentityRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+fn identity((id, wa_id, user_id, profile_name, username): IdentityRow) -> ContactIdentity {
+    ContactIdentity {
+        id,
+        wa_id,
+        user_id,
+        profile_name,
+        username,
+    }
+}
+
+pub fn find_contact_identities(
+    conn: &mut DbConnection,
+    wa_ids: &[&str],
+) -> QueryResult<Vec<ContactIdentity>> {
+    let fields = (c::id, c::wa_id, c::user_id, c::profile_name, c::username);
+    let mut out = Vec::with_capacity(wa_ids.len());
+    if let DbConnection::Sqlite(x) = conn {
+        // One key per lookup: the statement stays prepared (an `IN` list is parsed anew).
+        for w in wa_ids {
+            let row: Option<IdentityRow> = c::whatsapp_contacts
+                .filter(c::wa_id.eq(w))
+                .select(fields)
+                .first(x)
+                .optional()?;
+            out.extend(row.map(identity));
+        }
+        return Ok(out);
+    }
+    for chunk in wa_ids.chunks(CHUNK * 4) {
+        let rows: Vec<IdentityRow> = with_conn!(conn, |x| c::whatsapp_contacts
+            .filter(c::wa_id.eq_any(chunk))
+            .select(fields)
+            .load(x))?;
+        out.extend(rows.into_iter().map(identity));
+    }
+    Ok(out)
 }
 
 pub fn find_contacts_by_wa_ids(

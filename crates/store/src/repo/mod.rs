@@ -14,7 +14,7 @@ mod webhooks;
 
 use chrono::{DateTime, Utc};
 use diesel::Connection;
-use wacloud_core::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
+use wacloud_core::contact::{Contact, ContactIdentity, ContactList, ContactQuery, ContactUpdate};
 use wacloud_core::events::{AccountEvent, CustomerRef, TemplateUpdate};
 use wacloud_core::idempotency::IdempotencyRecord;
 use wacloud_core::message::{DeliveryError, Direction, Message};
@@ -153,6 +153,12 @@ impl Repos for Repo<'_> {
     }
     fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError> {
         bulk::find_contacts_by_wa_ids(self.conn, wa_ids).map_err(map_err)
+    }
+    fn find_contact_identities(
+        &mut self,
+        wa_ids: &[&str],
+    ) -> Result<Vec<ContactIdentity>, StoreError> {
+        bulk::find_contact_identities(self.conn, wa_ids).map_err(map_err)
     }
     fn record_contact_deltas(&mut self, deltas: &[ContactDelta]) -> Result<(), StoreError> {
         bulk::record_contact_deltas(self.conn, deltas).map_err(map_err)?;
