@@ -118,8 +118,9 @@ pub struct Settings {
     pub read_pool_size: u32,
     /// `WACLOUD_WRITER_BATCH`: most write jobs committed together (1 = one commit per job).
     pub writer_batch: usize,
-    /// `WACLOUD_INGEST_INLINE_LIMIT`, default 8: webhook batches of more deliveries than this
-    /// are stored and answered first, their effects applied right after (0: always).
+    /// `WACLOUD_INGEST_INLINE_LIMIT`, default 8: webhook batches of more deliveries than this,
+    /// and any batch formed while another is being applied, are stored and answered first,
+    /// their effects applied right after (0: always).
     pub ingest_inline_limit: usize,
     /// `WACLOUD_INGEST_BACKLOG_BATCH`, default 128, 1–4096: most deferred deliveries applied
     /// in one transaction.

@@ -793,6 +793,10 @@ impl IngestBatcher {
             let mut in_flight = FuturesOrdered::new();
             // Deferred batches in flight: later batches defer too, so effects keep the order.
             let mut deferring = 0_usize;
+            // Batches applied with their effects in flight: a batch formed meanwhile is stored
+            // and answered first, its effects joining the backlog's larger transactions (many
+            // tiny batches each applying a delivery or two cost the writer far more).
+            let mut inline = 0_usize;
             let mut open = true;
             loop {
                 tokio::select! {
@@ -801,6 +805,10 @@ impl IngestBatcher {
                         let Formed { replies, results, plans, deferred } = done;
                         if deferred {
                             deferring -= 1;
+                        } else {
+                            inline -= 1;
+                        }
+                        if deferred {
                             if !plans.is_empty() {
                                 let n = plans.len();
                                 if let Ok(mut w) = waiting.lock() {
@@ -840,7 +848,8 @@ impl IngestBatcher {
                             .collect();
                         let deferred = deferring > 0
                             || backlog.load(Ordering::SeqCst) > 0
-                            || items.len() > inline_limit;
+                            || items.len() > inline_limit
+                            || (inline > 0 && max_deliveries > 1);
                         let (store, ours, now) = (Arc::clone(&store), ours.clone(), clock.now());
                         if deferred {
                             deferring += 1;
@@ -850,6 +859,7 @@ impl IngestBatcher {
                                 Formed { replies, results, plans, deferred }
                             }) as FormedFuture);
                         } else {
+                            inline += 1;
                             in_flight.push_back(Box::pin(async move {
                                 let results = ingest_many(store.as_ref(), &ours, items, now).await;
                                 Formed { replies, results, plans: Vec::new(), deferred }
