@@ -429,7 +429,7 @@ fn commit_batch(
     }
     let mut results = Vec::with_capacity(jobs.len());
     let mut changes = ChangeSet::default();
-    let outcome = conn.transaction::<(), diesel::result::Error, _>(|c| {
+    let outcome = write_transaction::<(), diesel::result::Error, _>(conn, |c| {
         for job in jobs {
             let mut job = Some(job);
             let r = in_transaction(c, &mut changes, &mut |repos: &mut dyn Repos| {
@@ -453,13 +453,53 @@ fn commit_batch(
     }
 }
 
+/// Runs `f` in a write transaction, as diesel's `Connection::transaction` does, except that on
+/// SQLite it starts with `BEGIN IMMEDIATE`: the write lock is taken first, waiting in the busy
+/// handler if a checkpoint holds it. With a plain `BEGIN`, a job that reads before it writes
+/// would have to upgrade a read transaction, which SQLite refuses at once ("database is
+/// locked") while a `RESTART` checkpoint runs, instead of waiting.
+fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    type Manager = <DbConnection as Connection>::TransactionManager;
+    match conn {
+        DbConnection::Sqlite(c) => {
+            diesel::connection::AnsiTransactionManager::begin_transaction_sql(
+                c,
+                "BEGIN IMMEDIATE",
+            )?;
+        }
+        DbConnection::Pg(_) => {
+            <Manager as diesel::connection::TransactionManager<DbConnection>>::begin_transaction(
+                conn,
+            )?;
+        }
+    }
+    match f(conn) {
+        Ok(value) => {
+            <Manager as diesel::connection::TransactionManager<DbConnection>>::commit_transaction(
+                conn,
+            )?;
+            Ok(value)
+        }
+        Err(e) => {
+            match <Manager as diesel::connection::TransactionManager<DbConnection>>::rollback_transaction(conn) {
+                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+                Err(rollback) => Err(rollback.into()),
+            }
+        }
+    }
+}
+
 /// A lone job: its own transaction, without the savepoint that keeps jobs of a batch apart
 /// (on SQLite a savepoint copies every page the job touches first into a sub-journal, about a
 /// twentieth of the writer's time on webhook batches). A failed job rolls the transaction back,
 /// which is all a savepoint would have rolled back.
 fn commit_one(conn: &mut DbConnection, job: Job) -> (Result<(), StoreError>, ChangeSet) {
     let mut changes = ChangeSet::default();
-    let outcome = conn.transaction::<(), TxError, _>(|c| {
+    let outcome = write_transaction::<(), TxError, _>(conn, |c| {
         {
             let mut repo = Repo::new(c, &mut changes);
             job(&mut repo).map_err(TxError::Job)?;
