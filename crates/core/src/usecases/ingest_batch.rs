@@ -808,15 +808,14 @@ impl IngestBatcher {
                         } else {
                             inline -= 1;
                         }
-                        if deferred {
-                            if !plans.is_empty() {
-                                let n = plans.len();
-                                if let Ok(mut w) = waiting.lock() {
-                                    w.push(plans);
-                                }
-                                backlog.fetch_add(n, Ordering::SeqCst);
-                                wake.notify_one();
+                        if !plans.is_empty() {
+                            // Only deferred batches have plans left to apply.
+                            let n = plans.len();
+                            if let Ok(mut w) = waiting.lock() {
+                                w.push(plans);
                             }
+                            backlog.fetch_add(n, Ordering::SeqCst);
+                            wake.notify_one();
                         }
                         for (reply, result) in replies.into_iter().zip(results) {
                             let _ = reply.send(result);
