@@ -355,6 +355,11 @@ impl Application {
                 max_events: MAX_EVENTS_PER_BATCH,
                 inline_limit: settings.ingest_inline_limit,
                 backlog_batch: settings.ingest_backlog_batch,
+                in_flight: if store_port.backend() == "sqlite" {
+                    16
+                } else {
+                    1
+                },
                 parse: Arc::new(crate::glue::webhook::parse_delivery),
             },
         );

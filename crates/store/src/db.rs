@@ -231,6 +231,7 @@ impl DbStore {
             sqlite_pragmas,
             checkpointer,
             syncer,
+            separate_background: matches!(url, DatabaseUrl::Sqlite(_)),
         };
         let handle = std::thread::Builder::new()
             .name("wacloud-db-writer".into())
@@ -302,6 +303,9 @@ struct Writer {
     sqlite_pragmas: String,
     /// SQLite: copies the write-ahead log into the database off the writer's path.
     checkpointer: Option<Checkpointer>,
+    /// Background jobs get transactions of their own (SQLite, where a commit costs the writer
+    /// little) rather than sharing them with waiting callers' jobs (PostgreSQL).
+    separate_background: bool,
     /// SQLite group commit: fsyncs the log, then answers the batch (declared after the
     /// checkpointer, so it is dropped after it and answers every batch before the writer ends).
     syncer: Option<WalSyncer>,
@@ -329,17 +333,23 @@ impl Writer {
                     waiting.push_back(r);
                 }
             }
-            // A transaction holds either waiting callers' jobs or one background job, the two
-            // kinds taking turns: a commit that answers a webhook waits for at most one batch
-            // of deferred effects, and deferred effects are never starved.
-            let run_background =
-                !background.is_empty() && (waiting.is_empty() || !last_was_background);
+            // On SQLite a transaction holds either waiting callers' jobs or one background job,
+            // the two kinds taking turns: a commit that answers a webhook waits for at most one
+            // batch of deferred effects, and deferred effects are never starved. On PostgreSQL
+            // every commit waits here for its WAL flush, so fewer commits win: the waiting jobs
+            // and one background job share each transaction.
+            let run_background = !background.is_empty()
+                && (waiting.is_empty() || !last_was_background || !self.separate_background);
             last_was_background = run_background;
-            let batch: Vec<WriteRequest> = if run_background {
+            let batch: Vec<WriteRequest> = if run_background && self.separate_background {
                 background.pop_front().into_iter().collect()
             } else {
                 let n = waiting.len().min(self.max_batch);
-                waiting.drain(..n).collect()
+                let mut batch: Vec<WriteRequest> = waiting.drain(..n).collect();
+                if run_background && batch.len() < self.max_batch {
+                    batch.extend(background.pop_front());
+                }
+                batch
             };
             if conn.is_none() {
                 // Reconnect at most every 500 ms; meanwhile answer "unavailable" so callers

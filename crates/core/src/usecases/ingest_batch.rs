@@ -4,9 +4,10 @@
 //!
 //! [`IngestBatcher`] collects deliveries while earlier batches are being committed, so the
 //! batch size follows the load: one delivery when the server is idle, hundreds under load. Up
-//! to four batches (and four batches of deferred effects) wait for their commits at once, so
-//! that the store's single writer has the next one at hand while the previous commit is being
-//! made durable; they reach the writer, and are answered, in the order they were formed.
+//! to [`BatcherConfig::in_flight`] batches (and two batches of deferred effects) wait for their
+//! commits at once, so that the store's single writer has the next one at hand while the
+//! previous commit is being made durable; they reach the writer, and are answered, in the
+//! order they were formed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -608,11 +609,6 @@ struct Submission {
     reply: oneshot::Sender<Result<IngestOutcome, StoreError>>,
 }
 
-/// Batches of deliveries waiting for their commits at once (see [`IngestBatcher::start`]): a
-/// batch is formed as soon as a slot is free, so with too few slots a delivery that arrives
-/// while they are all taken waits for a whole extra commit.
-const IN_FLIGHT: usize = 16;
-
 /// Batches of deferred deliveries' effects waiting for their commits at once: the store's
 /// writer runs one such batch per transaction, so a few keep it supplied.
 const BACKLOG_IN_FLIGHT: usize = 2;
@@ -657,6 +653,12 @@ pub struct BatcherConfig {
     /// after). While such a backlog exists, every delivery joins it, so effects keep Meta's
     /// order.
     pub inline_limit: usize,
+    /// Batches of deliveries waiting for their commits at once. A batch is formed as soon as a
+    /// slot is free: with few slots a delivery that arrives while they are all taken waits for
+    /// a whole extra commit; with many, batches are smaller. SQLite, whose writer commits
+    /// cheaply and fsyncs on a thread beside it, does best with many (16); PostgreSQL, where
+    /// every statement is a round trip and every commit a WAL flush in the writer, with one.
+    pub in_flight: usize,
     /// Most deferred deliveries applied in one transaction by the backlog processor. Smaller
     /// keeps the single writer free sooner for new deliveries (their acknowledgement waits for
     /// it); larger applies more per commit.
@@ -672,6 +674,7 @@ impl std::fmt::Debug for BatcherConfig {
             .field("max_events", &self.max_events)
             .field("inline_limit", &self.inline_limit)
             .field("backlog_batch", &self.backlog_batch)
+            .field("in_flight", &self.in_flight)
             .finish_non_exhaustive()
     }
 }
@@ -689,6 +692,7 @@ impl IngestBatcher {
         let (tx, mut rx) = mpsc::unbounded_channel::<Submission>();
         let max_deliveries = config.max_deliveries.max(1);
         let max_events = config.max_events;
+        let slots = config.in_flight.max(1);
         let inline_limit = if max_deliveries == 1 {
             usize::MAX
         } else {
@@ -787,7 +791,7 @@ impl IngestBatcher {
             });
         }
         tokio::spawn(async move {
-            // Up to IN_FLIGHT batches wait for their commits at once, so the writer has the
+            // Up to `in_flight` batches wait for their commits at once, so the writer has the
             // next batch at hand while the previous one's fsync runs; they are submitted, and
             // their outcomes handled, in the order they were formed.
             let mut in_flight = FuturesOrdered::new();
@@ -821,7 +825,7 @@ impl IngestBatcher {
                             let _ = reply.send(result);
                         }
                     }
-                    first = rx.recv(), if open && in_flight.len() < IN_FLIGHT => {
+                    first = rx.recv(), if open && in_flight.len() < slots => {
                         let Some(first) = first else {
                             open = false;
                             continue;
