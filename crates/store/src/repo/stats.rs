@@ -1,46 +1,76 @@
 //! Counts for `GET /stats`.
 
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Text};
 use wacloud_core::stats::{QueueStats, Stats, WebhookStats};
 
 use crate::conn::DbConnection;
 use crate::schema::whatsapp_contacts::dsl as c;
-use crate::schema::whatsapp_messages::dsl as m;
 use crate::with_conn;
 
+#[derive(QueryableByName)]
+struct MessageCount {
+    /// A reaction, edit or deletion row (an effect on another message, not a message).
+    #[diesel(sql_type = Bool)]
+    effect: bool,
+    #[diesel(sql_type = Text)]
+    direction: String,
+    #[diesel(sql_type = Text)]
+    status: String,
+    #[diesel(sql_type = Bool)]
+    is_read: bool,
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Every count in one read transaction (one snapshot: a delivery being applied is either
+/// counted whole or not at all), and `whatsapp_messages` read once, not three times: under
+/// webhook load a long read also keeps SQLite's write-ahead log from starting over.
 pub fn stats(conn: &mut DbConnection) -> QueryResult<Stats> {
-    let by_dir: Vec<(String, i64)> = with_conn!(conn, |x| m::whatsapp_messages
-        .filter(m::message_type.ne_all(super::messages::EFFECT_KINDS))
-        .group_by(m::direction)
-        .select((m::direction, diesel::dsl::count_star()))
-        .load(x))?;
-    let by_status: Vec<(String, i64)> = with_conn!(conn, |x| m::whatsapp_messages
-        .filter(m::message_type.ne_all(super::messages::EFFECT_KINDS))
-        .group_by(m::status)
-        .select((m::status, diesel::dsl::count_star()))
-        .load(x))?;
+    conn.transaction(|c| {
+        if let DbConnection::Pg(pg) = c {
+            pg.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        counts(c)
+    })
+}
+
+fn counts(conn: &mut DbConnection) -> QueryResult<Stats> {
+    let effect_kinds = super::messages::EFFECT_KINDS
+        .iter()
+        .map(|k| format!("'{k}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT (message_type IN ({effect_kinds})) AS effect, direction, status, is_read, \
+         COUNT(*) AS n FROM whatsapp_messages GROUP BY 1, 2, 3, 4"
+    );
+    let rows: Vec<MessageCount> = with_conn!(conn, |x| diesel::sql_query(sql.as_str()).load(x))?;
     let total_contacts: i64 = with_conn!(conn, |x| c::whatsapp_contacts
         .filter(c::merged_into.is_null())
         .count()
         .get_result(x))?;
-    let unread_messages: i64 = with_conn!(conn, |x| m::whatsapp_messages
-        .filter(m::direction.eq("inbound"))
-        .filter(m::is_read.eq(false))
-        .count()
-        .get_result(x))?;
     let mut s = Stats {
         total_contacts,
-        unread_messages,
         ..Stats::default()
     };
-    for (dir, n) in by_dir {
-        s.total_messages += n;
-        match dir.as_str() {
-            "inbound" => s.received_messages += n,
-            _ => s.sent_messages += n,
+    for r in rows {
+        let inbound = r.direction == "inbound";
+        if inbound && !r.is_read {
+            s.unread_messages += r.n;
         }
+        if r.effect {
+            continue;
+        }
+        s.total_messages += r.n;
+        if inbound {
+            s.received_messages += r.n;
+        } else {
+            s.sent_messages += r.n;
+        }
+        *s.messages_by_status.entry(r.status).or_insert(0) += r.n;
     }
-    s.messages_by_status = by_status.into_iter().collect();
     let mut queue = QueueStats::default();
     for (state, n) in super::queue::counts(conn)? {
         if state == "pending" || state == "sending" {
