@@ -23,7 +23,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use diesel::connection::SimpleConnection;
+use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::r2d2::{ManageConnection, Pool};
 use diesel::Connection;
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -319,19 +319,20 @@ impl Writer {
         let mut background: VecDeque<WriteRequest> = VecDeque::new();
         let mut last_was_background = false;
         loop {
+            let queue =
+                |r: WriteRequest, waiting: &mut VecDeque<_>, background: &mut VecDeque<_>| {
+                    if r.background {
+                        background.push_back(r);
+                    } else {
+                        waiting.push_back(r);
+                    }
+                };
             if waiting.is_empty() && background.is_empty() {
-                match rx.blocking_recv() {
-                    Some(r) if r.background => background.push_back(r),
-                    Some(r) => waiting.push_back(r),
-                    None => break,
-                }
+                let Some(r) = rx.blocking_recv() else { break };
+                queue(r, &mut waiting, &mut background);
             }
             while let Ok(r) = rx.try_recv() {
-                if r.background {
-                    background.push_back(r);
-                } else {
-                    waiting.push_back(r);
-                }
+                queue(r, &mut waiting, &mut background);
             }
             // On SQLite a transaction holds either waiting callers' jobs or one background job,
             // the two kinds taking turns: a commit that answers a webhook waits for at most one
@@ -385,22 +386,16 @@ impl Writer {
             let committed = results.iter().any(Result::is_ok);
             // On PostgreSQL the changes went out with the commit (NOTIFY) and come back through
             // the listener, to this instance and every other.
-            let changes =
-                (committed && !changes.is_empty() && matches!(c, DbConnection::Sqlite(_)))
-                    .then(|| Arc::new(changes));
-            if let Some(syncer) = &self.syncer {
-                syncer.push(Committed {
-                    replies,
-                    results,
-                    changes,
-                });
-            } else {
-                if let Some(changes) = changes {
-                    let _ = self.changes.send(changes);
-                }
-                for (reply, result) in replies.into_iter().zip(results) {
-                    let _ = reply.send(result);
-                }
+            let batch = Committed {
+                replies,
+                results,
+                changes: (committed && !changes.is_empty() && matches!(c, DbConnection::Sqlite(_)))
+                    .then(|| Arc::new(changes)),
+            };
+            match &self.syncer {
+                Some(syncer) => syncer.push(batch),
+                // No fsync thread: the commit itself was as durable as configured.
+                None => batch.answer(&self.changes, &Ok(())),
             }
             if committed {
                 if let Some(ck) = &self.checkpointer {
@@ -447,10 +442,7 @@ fn commit_batch(
             });
             results.push(r);
         }
-        changes.dedup();
-        if let DbConnection::Pg(pg) = c {
-            notify(pg, &changes)?;
-        }
+        publish(c, &mut changes)?;
         Ok(())
     });
     match outcome {
@@ -461,6 +453,16 @@ fn commit_batch(
             (replies, vec![Err(err); n], ChangeSet::default())
         }
     }
+}
+
+/// The end of a write transaction's work: what it changed, once per id, and on PostgreSQL sent
+/// with the commit (`NOTIFY`) to every instance.
+fn publish(conn: &mut DbConnection, changes: &mut ChangeSet) -> diesel::QueryResult<()> {
+    changes.dedup();
+    if let DbConnection::Pg(pg) = conn {
+        notify(pg, changes)?;
+    }
+    Ok(())
 }
 
 /// Runs `f` in a write transaction, as diesel's `Connection::transaction` does, except that on
@@ -481,25 +483,17 @@ where
                 "BEGIN IMMEDIATE",
             )?;
         }
-        DbConnection::Pg(_) => {
-            <Manager as diesel::connection::TransactionManager<DbConnection>>::begin_transaction(
-                conn,
-            )?;
-        }
+        DbConnection::Pg(_) => Manager::begin_transaction(conn)?,
     }
     match f(conn) {
         Ok(value) => {
-            <Manager as diesel::connection::TransactionManager<DbConnection>>::commit_transaction(
-                conn,
-            )?;
+            Manager::commit_transaction(conn)?;
             Ok(value)
         }
-        Err(e) => {
-            match <Manager as diesel::connection::TransactionManager<DbConnection>>::rollback_transaction(conn) {
-                Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
-                Err(rollback) => Err(rollback.into()),
-            }
-        }
+        Err(e) => match Manager::rollback_transaction(conn) {
+            Ok(()) | Err(diesel::result::Error::BrokenTransactionManager) => Err(e),
+            Err(rollback) => Err(rollback.into()),
+        },
     }
 }
 
@@ -514,10 +508,7 @@ fn commit_one(conn: &mut DbConnection, job: Job) -> (Result<(), StoreError>, Cha
             let mut repo = Repo::new(c, &mut changes);
             job(&mut repo).map_err(TxError::Job)?;
         }
-        changes.dedup();
-        if let DbConnection::Pg(pg) = c {
-            notify(pg, &changes)?;
-        }
+        publish(c, &mut changes)?;
         Ok(())
     });
     match outcome {

@@ -34,6 +34,28 @@ pub(crate) struct Committed {
     pub changes: Option<Arc<ChangeSet>>,
 }
 
+impl Committed {
+    /// Announces the batch's changes and answers its callers; when the commit could not be
+    /// made durable (`synced` failed), jobs that succeeded are answered `Unavailable` and
+    /// nothing is announced.
+    pub fn answer(self, changes: &broadcast::Sender<Arc<ChangeSet>>, synced: &std::io::Result<()>) {
+        if synced.is_ok() {
+            if let Some(c) = self.changes {
+                let _ = changes.send(c);
+            }
+        }
+        for (reply, result) in self.replies.into_iter().zip(self.results) {
+            let result = match (synced, result) {
+                (Err(e), Ok(())) => Err(StoreError::Unavailable(format!(
+                    "the commit could not be made durable: {e}"
+                ))),
+                (_, r) => r,
+            };
+            let _ = reply.send(result);
+        }
+    }
+}
+
 /// Syncs the write-ahead log of one SQLite database for the writer; stops (after answering
 /// every batch handed to it) when dropped.
 pub(crate) struct WalSyncer {
@@ -64,20 +86,7 @@ impl WalSyncer {
                         tracing::error!(error = %e, "fsync of the write-ahead log failed; answering the batch as failed");
                     }
                     for batch in ready {
-                        if synced.is_ok() {
-                            if let Some(c) = batch.changes {
-                                let _ = changes.send(c);
-                            }
-                        }
-                        for (reply, result) in batch.replies.into_iter().zip(batch.results) {
-                            let result = match (&synced, result) {
-                                (Err(e), Ok(())) => Err(StoreError::Unavailable(format!(
-                                    "the commit could not be made durable: {e}"
-                                ))),
-                                (_, r) => r,
-                            };
-                            let _ = reply.send(result);
-                        }
+                        batch.answer(&changes, &synced);
                     }
                 }
             })?;

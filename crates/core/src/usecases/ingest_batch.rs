@@ -597,6 +597,13 @@ impl Waiting {
     }
 }
 
+/// Counts `n` deferred deliveries as applied.
+fn applied_some(backlog: &AtomicUsize, n: usize) {
+    let _ = backlog.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
+        Some(b.saturating_sub(n))
+    });
+}
+
 fn set_read_database(waiting: &std::sync::Mutex<Waiting>, value: bool) {
     if let Ok(mut w) = waiting.lock() {
         w.read_database = value;
@@ -731,12 +738,7 @@ impl IngestBatcher {
                     }
                     if let Some(r) = in_flight.next().await {
                         match r {
-                            Ok(n) => {
-                                let _ =
-                                    backlog.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
-                                        Some(b.saturating_sub(n))
-                                    });
-                            }
+                            Ok(n) => applied_some(&backlog, n),
                             Err(_) => {
                                 // They stay `received` in the database.
                                 set_read_database(&waiting, true);
@@ -780,11 +782,7 @@ impl IngestBatcher {
                                 }
                             }
                         }
-                        Ok(n) => {
-                            let _ = backlog.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| {
-                                Some(b.saturating_sub(n))
-                            });
-                        }
+                        Ok(n) => applied_some(&backlog, n),
                         Err(_) => tokio::time::sleep(Duration::from_millis(500)).await,
                     }
                 }
@@ -796,11 +794,10 @@ impl IngestBatcher {
             // their outcomes handled, in the order they were formed.
             let mut in_flight = FuturesOrdered::new();
             // Deferred batches in flight: later batches defer too, so effects keep the order.
+            // The others in flight are applied with their effects: a batch formed meanwhile is
+            // stored and answered first, its effects joining the backlog's larger transactions
+            // (many tiny batches each applying a delivery or two cost the writer far more).
             let mut deferring = 0_usize;
-            // Batches applied with their effects in flight: a batch formed meanwhile is stored
-            // and answered first, its effects joining the backlog's larger transactions (many
-            // tiny batches each applying a delivery or two cost the writer far more).
-            let mut inline = 0_usize;
             let mut open = true;
             loop {
                 tokio::select! {
@@ -809,8 +806,6 @@ impl IngestBatcher {
                         let Formed { replies, results, plans, deferred } = done;
                         if deferred {
                             deferring -= 1;
-                        } else {
-                            inline -= 1;
                         }
                         if !plans.is_empty() {
                             // Only deferred batches have plans left to apply.
@@ -852,7 +847,7 @@ impl IngestBatcher {
                         let deferred = deferring > 0
                             || backlog.load(Ordering::SeqCst) > 0
                             || items.len() > inline_limit
-                            || (inline > 0 && max_deliveries > 1);
+                            || (in_flight.len() > deferring && max_deliveries > 1);
                         let (store, ours, now) = (Arc::clone(&store), ours.clone(), clock.now());
                         if deferred {
                             deferring += 1;
@@ -862,7 +857,6 @@ impl IngestBatcher {
                                 Formed { replies, results, plans, deferred }
                             }) as FormedFuture);
                         } else {
-                            inline += 1;
                             in_flight.push_back(Box::pin(async move {
                                 let results = ingest_many(store.as_ref(), &ours, items, now).await;
                                 Formed { replies, results, plans: Vec::new(), deferred }

@@ -35,14 +35,19 @@ pub fn insert(conn: &mut DbConnection, n: &NewWebhook, o: &WebhookOutcome) -> Qu
     Ok(rows == 1)
 }
 
+/// `UPDATE` of a delivery's outcome (the columns of `bind_outcome!`, in its order) by id.
+macro_rules! finish_sql {
+    () => {
+        "UPDATE whatsapp_webhooks SET state = ?, error = ?, event_count = ?, \
+         phone_number_id = ?, fields = ?, processed_at = ?, attempts = attempts + 1 WHERE id = ?"
+    };
+}
+
 statements! {
     /// A delivery's final state (SQLite).
-    Finish = "UPDATE whatsapp_webhooks SET state = ?, error = ?, event_count = ?, \
-        phone_number_id = ?, fields = ?, processed_at = ?, attempts = attempts + 1 WHERE id = ?";
+    Finish = finish_sql!();
     /// A `received` delivery's final state (SQLite).
-    FinishReceived = "UPDATE whatsapp_webhooks SET state = ?, error = ?, event_count = ?, \
-        phone_number_id = ?, fields = ?, processed_at = ?, attempts = attempts + 1 \
-        WHERE id = ? AND state = 'received'";
+    FinishReceived = concat!(finish_sql!(), " AND state = 'received'");
 }
 
 pub fn finish(conn: &mut DbConnection, id: &str, o: &WebhookOutcome) -> QueryResult<()> {
