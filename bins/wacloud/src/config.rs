@@ -118,9 +118,10 @@ pub struct Settings {
     pub read_pool_size: u32,
     /// `WACLOUD_WRITER_BATCH`: most write jobs committed together (1 = one commit per job).
     pub writer_batch: usize,
-    /// `WACLOUD_INGEST_INLINE_LIMIT`, default 8: webhook batches of more deliveries than this,
-    /// and any batch formed while another is being applied, are stored and answered first,
-    /// their effects applied right after (0: always).
+    /// `WACLOUD_INGEST_INLINE_LIMIT`, default 64: webhook batches of more deliveries than this
+    /// (that many arrived during one commit) are stored and answered first, their effects
+    /// applied right after, and so are later deliveries until that backlog is applied
+    /// (0: always).
     pub ingest_inline_limit: usize,
     /// `WACLOUD_INGEST_BACKLOG_BATCH`, default 128, 1–4096: most deferred deliveries applied
     /// in one transaction.
@@ -428,9 +429,9 @@ impl Settings {
             ingest_inline_limit: usize::try_from(parse_num(
                 "WACLOUD_INGEST_INLINE_LIMIT",
                 raw.wacloud_ingest_inline_limit,
-                8,
+                64,
             )?)
-            .unwrap_or(8),
+            .unwrap_or(64),
             ingest_backlog_batch: usize::try_from(
                 parse_num(
                     "WACLOUD_INGEST_BACKLOG_BATCH",

@@ -36,6 +36,13 @@ const INTERVAL: Duration = Duration::from_millis(100);
 /// that came every half second under full load, 30 ms each, and bounded the latency's tail.
 pub const RESTART_FRAMES: i32 = 65_536;
 
+/// Pages committed since the previous pass below which the log is caught up enough for the
+/// writer's start-over pass (4 MiB: a few milliseconds to copy and sync).
+const CAUGHT_UP_FRAMES: i32 = 1024;
+
+/// Most passes run back to back to catch up before the writer's start-over pass.
+const CATCH_UP_PASSES: u32 = 4;
+
 /// Log size, in pages, past which this thread forces the log to start over (see `run`).
 const STARVED_FRAMES: i32 = 2 * RESTART_FRAMES;
 
@@ -160,6 +167,8 @@ fn checkpoint(c: &mut DbConnection, mode: &str) -> Option<CheckpointRow> {
 
 fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &AtomicI32) {
     let (lock, cv) = shared;
+    let mut last_log = 0_i32;
+    let mut catching_up = 0_u32;
     loop {
         {
             let Ok(mut s) = lock.lock() else { break };
@@ -174,10 +183,28 @@ fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &At
             }
             s.dirty = false;
         }
-        // Let a few commits gather: one checkpoint then copies each page once.
-        std::thread::sleep(INTERVAL);
+        // Let a few commits gather: one checkpoint then copies each page once. Not while
+        // catching up for a start-over: then the next pass follows at once.
+        if catching_up == 0 {
+            std::thread::sleep(INTERVAL);
+        }
         if let Some(r) = checkpoint(&mut conn, "PASSIVE") {
-            log_frames.store(r.log, Ordering::Relaxed);
+            // Past the start-over size, passes follow each other until one finds only a few
+            // pages committed since the last (or a few have run): the writer's own pass, which
+            // holds every commit back, then copies and syncs only those.
+            let fresh = r.log.saturating_sub(last_log);
+            last_log = r.log;
+            if r.log >= RESTART_FRAMES && fresh > CAUGHT_UP_FRAMES && catching_up < CATCH_UP_PASSES
+            {
+                catching_up += 1;
+                let (lock, _) = shared;
+                if let Ok(mut s) = lock.lock() {
+                    s.dirty = true;
+                }
+            } else {
+                catching_up = 0;
+                log_frames.store(r.log, Ordering::Relaxed);
+            }
             if r.log >= STARVED_FRAMES {
                 // Readers that never pause (a dashboard polling under constant webhook load)
                 // keep the log from starting over even after the writer's catch-up. RESTART

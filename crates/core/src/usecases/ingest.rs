@@ -67,6 +67,7 @@ pub async fn ingest(
         Arc::new(delivery),
         Plan::new(&ours, parsed, now),
         now,
+        &crate::usecases::ingest_batch::Started::default(),
     )
     .await
 }
@@ -77,11 +78,14 @@ pub(crate) async fn ingest_planned(
     delivery: Arc<NewWebhook>,
     plan: Plan,
     now: DateTime<Utc>,
+    started: &crate::usecases::ingest_batch::Started,
 ) -> Result<IngestOutcome, StoreError> {
     let outcome = plan.outcome.clone();
     let first = {
         let delivery = Arc::clone(&delivery);
+        let started = started.clone();
         crate::ports::write(store, move |r| {
+            started.fire();
             if !r.insert_webhook(&delivery, &plan.outcome)? {
                 return Ok(duplicate());
             }

@@ -3,11 +3,12 @@
 //! transaction is committed.
 //!
 //! [`IngestBatcher`] collects deliveries while earlier batches are being committed, so the
-//! batch size follows the load: one delivery when the server is idle, hundreds under load. Up
-//! to [`BatcherConfig::in_flight`] batches (and two batches of deferred effects) wait for their
-//! commits at once, so that the store's single writer has the next one at hand while the
-//! previous commit is being made durable; they reach the writer, and are answered, in the
-//! order they were formed.
+//! batch size follows the load: one delivery when the server is idle, hundreds under load. The
+//! next batch is formed when the store's single writer begins the newest one, so it holds
+//! everything that arrived meanwhile and waits at hand for the writer. Up to
+//! [`BatcherConfig::in_flight`] batches (and two batches of deferred effects) wait for their
+//! commits at once, the older ones while their commit is being made durable; they reach the
+//! writer, and are answered, in the order they were formed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -40,6 +41,17 @@ pub async fn ingest_many(
     items: Vec<(NewWebhook, Result<ParsedDelivery, String>)>,
     now: DateTime<Utc>,
 ) -> Vec<Result<IngestOutcome, StoreError>> {
+    ingest_many_started(store, ours, items, now, Started::default()).await
+}
+
+/// [`ingest_many`], firing `started` when the writer begins the batch.
+async fn ingest_many_started(
+    store: &dyn Store,
+    ours: &OurNumbers,
+    items: Vec<(NewWebhook, Result<ParsedDelivery, String>)>,
+    now: DateTime<Utc>,
+    started: Started,
+) -> Vec<Result<IngestOutcome, StoreError>> {
     let mut planned: Vec<(Arc<NewWebhook>, Plan)> = items
         .into_iter()
         .map(|(d, p)| (Arc::new(d), Plan::new(ours, p, now)))
@@ -47,20 +59,25 @@ pub async fn ingest_many(
     if planned.len() <= 1 {
         let mut out = Vec::new();
         if let Some((d, p)) = planned.pop() {
-            out.push(ingest_planned(store, d, p, now).await);
+            out.push(ingest_planned(store, d, p, now, &started).await);
         }
         return out;
     }
     let shared = Arc::new(planned);
     let batch = Arc::clone(&shared);
     let n = shared.len();
-    match crate::ports::write(store, move |r| apply_many(r, &batch, now)).await {
+    let job_started = started.clone();
+    let job = move |r: &mut dyn Repos| {
+        job_started.fire();
+        apply_many(r, &batch, now)
+    };
+    match crate::ports::write(store, job).await {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
         Err(e @ StoreError::Unavailable(_)) => vec![Err(e); n],
         Err(_) => {
             let mut out = Vec::with_capacity(n);
             for (d, p) in shared.iter() {
-                out.push(ingest_planned(store, Arc::clone(d), p.clone(), now).await);
+                out.push(ingest_planned(store, Arc::clone(d), p.clone(), now, &started).await);
             }
             out
         }
@@ -394,6 +411,7 @@ async fn store_many(
     ours: &OurNumbers,
     items: Vec<(NewWebhook, Result<ParsedDelivery, String>)>,
     now: DateTime<Utc>,
+    started: Started,
 ) -> (Vec<Result<IngestOutcome, StoreError>>, Vec<(String, Plan)>) {
     let planned: Vec<(NewWebhook, Plan, WebhookOutcome)> = items
         .into_iter()
@@ -414,6 +432,7 @@ async fn store_many(
     let shared = Arc::new(planned);
     let batch = Arc::clone(&shared);
     let job = move |r: &mut dyn Repos| {
+        started.fire();
         let rows: Vec<(&NewWebhook, &WebhookOutcome)> =
             batch.iter().map(|(d, _, o)| (d, o)).collect();
         r.insert_webhooks(&rows)
@@ -620,6 +639,37 @@ struct Submission {
 /// writer runs one such batch per transaction, so a few keep it supplied.
 const BACKLOG_IN_FLIGHT: usize = 2;
 
+/// Tells the batcher that the store's writer has begun a batch's transaction (or that it never
+/// will: the batch failed first). The batcher forms the next batch only then, so that a batch
+/// holds everything that arrived while the writer was busy with the one before, instead of
+/// each delivery racing into a batch of its own.
+#[derive(Clone, Default)]
+pub(crate) struct Started(Option<Arc<(std::sync::atomic::AtomicBool, Arc<Notify>)>>);
+
+impl Started {
+    fn new(notify: &Arc<Notify>) -> Self {
+        Self(Some(Arc::new((
+            std::sync::atomic::AtomicBool::new(false),
+            Arc::clone(notify),
+        ))))
+    }
+
+    /// Marks the batch begun; the first call wakes the batcher.
+    pub(crate) fn fire(&self) {
+        if let Some(inner) = &self.0 {
+            if !inner.0.swap(true, Ordering::AcqRel) {
+                inner.1.notify_one();
+            }
+        }
+    }
+
+    fn fired(&self) -> bool {
+        self.0
+            .as_ref()
+            .is_none_or(|inner| inner.0.load(Ordering::Acquire))
+    }
+}
+
 /// A batch once committed (or failed): the answers to send and, when it was stored for the
 /// backlog, the plans to apply.
 struct Formed {
@@ -660,11 +710,11 @@ pub struct BatcherConfig {
     /// after). While such a backlog exists, every delivery joins it, so effects keep Meta's
     /// order.
     pub inline_limit: usize,
-    /// Batches of deliveries waiting for their commits at once. A batch is formed as soon as a
-    /// slot is free: with few slots a delivery that arrives while they are all taken waits for
-    /// a whole extra commit; with many, batches are smaller. SQLite, whose writer commits
-    /// cheaply and fsyncs on a thread beside it, does best with many (16); PostgreSQL, where
-    /// every statement is a round trip and every commit a WAL flush in the writer, with one.
+    /// Batches of deliveries waiting for their commits at once (at most one of them not yet
+    /// begun by the writer; the others are committed and wait until that is durable). With
+    /// few slots a delivery that arrives while they are all taken waits for a whole extra
+    /// commit. SQLite, whose writer commits cheaply and fsyncs on a thread beside it, does best
+    /// with many (16); PostgreSQL, where every commit is a WAL flush in the writer, with one.
     pub in_flight: usize,
     /// Most deferred deliveries applied in one transaction by the backlog processor. Smaller
     /// keeps the single writer free sooner for new deliveries (their acknowledgement waits for
@@ -794,11 +844,14 @@ impl IngestBatcher {
             // their outcomes handled, in the order they were formed.
             let mut in_flight = FuturesOrdered::new();
             // Deferred batches in flight: later batches defer too, so effects keep the order.
-            // The others in flight are applied with their effects: a batch formed meanwhile is
-            // stored and answered first, its effects joining the backlog's larger transactions
-            // (many tiny batches each applying a delivery or two cost the writer far more).
             let mut deferring = 0_usize;
             let mut open = true;
+            // The next batch is formed once the writer has begun the newest one: it then holds
+            // everything that arrived meanwhile and waits, ready, for the writer. Formed any
+            // sooner, every delivery would race into a batch of its own, and many tiny
+            // transactions cost the writer far more than a few large ones.
+            let begun = Arc::new(Notify::new());
+            let mut newest = Started::default();
             loop {
                 tokio::select! {
                     biased;
@@ -820,7 +873,8 @@ impl IngestBatcher {
                             let _ = reply.send(result);
                         }
                     }
-                    first = rx.recv(), if open && in_flight.len() < slots => {
+                    () = begun.notified(), if !newest.fired() => {}
+                    first = rx.recv(), if open && in_flight.len() < slots && newest.fired() => {
                         let Some(first) = first else {
                             open = false;
                             continue;
@@ -846,19 +900,28 @@ impl IngestBatcher {
                             .collect();
                         let deferred = deferring > 0
                             || backlog.load(Ordering::SeqCst) > 0
-                            || items.len() > inline_limit
-                            || (in_flight.len() > deferring && max_deliveries > 1);
+                            || items.len() > inline_limit;
                         let (store, ours, now) = (Arc::clone(&store), ours.clone(), clock.now());
+                        // One delivery per commit (`max_deliveries` 1): nothing to gather.
+                        let started = if max_deliveries > 1 {
+                            Started::new(&begun)
+                        } else {
+                            Started::default()
+                        };
+                        newest = started.clone();
                         if deferred {
                             deferring += 1;
                             in_flight.push_back(Box::pin(async move {
                                 let (results, plans) =
-                                    store_many(store.as_ref(), &ours, items, now).await;
+                                    store_many(store.as_ref(), &ours, items, now, started.clone()).await;
+                                started.fire();
                                 Formed { replies, results, plans, deferred }
                             }) as FormedFuture);
                         } else {
                             in_flight.push_back(Box::pin(async move {
-                                let results = ingest_many(store.as_ref(), &ours, items, now).await;
+                                let results =
+                                    ingest_many_started(store.as_ref(), &ours, items, now, started.clone()).await;
+                                started.fire();
                                 Formed { replies, results, plans: Vec::new(), deferred }
                             }));
                         }
