@@ -6,8 +6,9 @@
 //! database and for an fsync of the database file. The writer turns that off
 //! (`PRAGMA wal_autocheckpoint = 0`) and this thread runs `PASSIVE` checkpoints, which never
 //! block the writer or readers, shortly after commits. Once the log holds [`RESTART_FRAMES`]
-//! pages, the writer copies the few pages committed since (see
-//! [`Checkpointer::restart_if_large`]), so that the log starts again from its beginning: a
+//! pages, this thread runs passes back to back until one finds few new pages, and then the
+//! writer copies the pages committed since (see [`Checkpointer::restart_if_large`]), so that
+//! the log starts again from its beginning: a
 //! writer that keeps committing never lets a passive checkpoint do that, and a log file that
 //! keeps growing costs more to write to than one written over. Readers that never pause can
 //! still hold the log back; past twice that size this thread forces the start-over with a
@@ -112,8 +113,11 @@ impl Checkpointer {
     }
 
     /// Called by the writer between transactions: once the log holds [`RESTART_FRAMES`]
-    /// pages, copies what the last passive checkpoint left (a commit or two) on the writer's
-    /// own connection, so that its next transaction starts the log over. Nothing else can:
+    /// pages and this thread has caught up, copies what its last pass left (the commits made
+    /// during it) on the writer's own connection, so that its next transaction starts the log
+    /// over. Every commit waits for this pass, which costs mostly the fsync of the pages it
+    /// copies: without the catch-up it copied ~2,400 pages and took 43–74 ms under full load,
+    /// with it 6–46 ms. Nothing else can:
     /// passive checkpoints never finish the log while the writer keeps committing, and a
     /// `RESTART` checkpoint from this thread would make the writer wait in SQLite's busy
     /// handler, which sleeps in steps of up to 100 ms.
@@ -165,6 +169,13 @@ fn checkpoint(c: &mut DbConnection, mode: &str) -> Option<CheckpointRow> {
         .ok()
 }
 
+/// Whether to run another pass at once after one that found `log` pages in the log, `fresh` of
+/// them committed since the pass before, `passes` of them already run back to back: past the
+/// start-over size, until the log is caught up or [`CATCH_UP_PASSES`] have run.
+fn catch_up(log: i32, fresh: i32, passes: u32) -> bool {
+    log >= RESTART_FRAMES && fresh > CAUGHT_UP_FRAMES && passes < CATCH_UP_PASSES
+}
+
 fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &AtomicI32) {
     let (lock, cv) = shared;
     let mut last_log = 0_i32;
@@ -194,8 +205,7 @@ fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &At
             // holds every commit back, then copies and syncs only those.
             let fresh = r.log.saturating_sub(last_log);
             last_log = r.log;
-            if r.log >= RESTART_FRAMES && fresh > CAUGHT_UP_FRAMES && catching_up < CATCH_UP_PASSES
-            {
+            if catch_up(r.log, fresh, catching_up) {
                 catching_up += 1;
                 let (lock, _) = shared;
                 if let Ok(mut s) = lock.lock() {
@@ -223,4 +233,26 @@ fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &At
     }
     // The last connection to close checkpoints what is left; make it this one's job too.
     let _ = checkpoint(&mut conn, "PASSIVE");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catches_up_before_a_start_over_and_not_forever() {
+        // Below the start-over size: the usual pause between passes.
+        assert!(!catch_up(RESTART_FRAMES - 1, 50_000, 0));
+        // Past it, with many pages committed during the last pass: at once again.
+        assert!(catch_up(RESTART_FRAMES, CAUGHT_UP_FRAMES + 1, 0));
+        assert!(catch_up(
+            RESTART_FRAMES * 3 / 2,
+            10_000,
+            CATCH_UP_PASSES - 1
+        ));
+        // Caught up: the writer's pass follows.
+        assert!(!catch_up(RESTART_FRAMES, CAUGHT_UP_FRAMES, 0));
+        // A disk too slow to ever catch up: the writer's pass follows anyway.
+        assert!(!catch_up(RESTART_FRAMES, 10_000, CATCH_UP_PASSES));
+    }
 }
