@@ -67,7 +67,7 @@ pub async fn ingest(
         Arc::new(delivery),
         Plan::new(&ours, parsed, now),
         now,
-        &crate::usecases::ingest_batch::Started::default(),
+        &crate::usecases::ingest_batch::Ran::default(),
     )
     .await
 }
@@ -78,24 +78,27 @@ pub(crate) async fn ingest_planned(
     delivery: Arc<NewWebhook>,
     plan: Plan,
     now: DateTime<Utc>,
-    started: &crate::usecases::ingest_batch::Started,
+    ran: &crate::usecases::ingest_batch::Ran,
 ) -> Result<IngestOutcome, StoreError> {
     let outcome = plan.outcome.clone();
     let first = {
         let delivery = Arc::clone(&delivery);
-        let started = started.clone();
+        let ran = ran.clone();
         crate::ports::write(store, move |r| {
-            started.fire();
-            if !r.insert_webhook(&delivery, &plan.outcome)? {
-                return Ok(duplicate());
-            }
-            for pid in &plan.touch {
-                r.touch_session(pid, now)?;
-            }
-            for event in &plan.events {
-                apply(r, event, now)?;
-            }
-            Ok(stored(&delivery.id, &plan.outcome))
+            let applied = (|| {
+                if !r.insert_webhook(&delivery, &plan.outcome)? {
+                    return Ok(duplicate());
+                }
+                for pid in &plan.touch {
+                    r.touch_session(pid, now)?;
+                }
+                for event in &plan.events {
+                    apply(r, event, now)?;
+                }
+                Ok(stored(&delivery.id, &plan.outcome))
+            })();
+            ran.fire();
+            applied
         })
         .await
     };
