@@ -8,8 +8,8 @@
 //! cargo bench -p wacloud-bench --bench apply
 //! ```
 //!
-//! Each sample applies new deliveries, so the SQLite file grows through the run (to a few
-//! hundred thousand messages), as it does under real load.
+//! The database first takes 20,000 deliveries (~100,000 messages); each sample then applies new
+//! deliveries, so it keeps growing through the run, as it does under real load.
 
 use std::sync::Arc;
 
@@ -24,6 +24,7 @@ use wacloud_core::webhook::NewWebhook;
 use wacloud_store::{DbStore, StoreOptions};
 
 const EVENTS: usize = 10;
+const PREFILL: usize = 20_000;
 
 fn apply(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -46,32 +47,37 @@ fn apply(c: &mut Criterion) {
     );
     let ours = OurNumbers(vec![PHONE_NUMBER_ID.to_owned()]);
     let mut factory = DeliveryFactory::new("apply", 2000);
+    let batch = |factory: &mut DeliveryFactory, deliveries: usize| {
+        let now = Utc::now();
+        (0..deliveries)
+            .map(|_| {
+                let (body, _) = factory.next(EVENTS);
+                let parsed = parse_delivery(&body, now);
+                let delivery = NewWebhook {
+                    id: new_id(),
+                    received_at: now,
+                    body_sha256: hex::encode(ring::digest::digest(&ring::digest::SHA256, &body)),
+                    body,
+                    signature: None,
+                };
+                (delivery, parsed)
+            })
+            .collect::<Vec<_>>()
+    };
+    // A database that has seen some traffic (PREFILL deliveries, ~5 messages each), so that
+    // every size below is measured on about the same, not on an empty, database.
+    for _ in 0..PREFILL / 64 {
+        let b = batch(&mut factory, 64);
+        let results = rt.block_on(ingest_many(store.as_ref(), &ours, b, Utc::now()));
+        assert!(results.iter().all(Result::is_ok));
+    }
 
     let mut group = c.benchmark_group("apply");
     for deliveries in [64_usize, 16, 4] {
         group.throughput(Throughput::Elements((deliveries * EVENTS) as u64));
         group.bench_function(format!("{deliveries} deliveries per transaction"), |b| {
             b.iter_batched(
-                || {
-                    let now = Utc::now();
-                    (0..deliveries)
-                        .map(|_| {
-                            let (body, _) = factory.next(EVENTS);
-                            let parsed = parse_delivery(&body, now);
-                            let delivery = NewWebhook {
-                                id: new_id(),
-                                received_at: now,
-                                body_sha256: hex::encode(ring::digest::digest(
-                                    &ring::digest::SHA256,
-                                    &body,
-                                )),
-                                body,
-                                signature: None,
-                            };
-                            (delivery, parsed)
-                        })
-                        .collect::<Vec<_>>()
-                },
+                || batch(&mut factory, deliveries),
                 |batch| {
                     let results =
                         rt.block_on(ingest_many(store.as_ref(), &ours, batch, Utc::now()));
