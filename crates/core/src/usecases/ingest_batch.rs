@@ -6,10 +6,9 @@
 //! batch size follows the load: one delivery when the server is idle, hundreds under load. The
 //! next batch is formed when the store's single writer has run the newest one's job and is
 //! committing it, so it holds everything that arrived meanwhile and is at hand when that commit
-//! ends. Up to
-//! [`BatcherConfig::in_flight`] batches (and two batches of deferred effects) wait for their
-//! commits at once, the older ones while their commit is being made durable; they reach the
-//! writer, and are answered, in the order they were formed.
+//! ends. Up to [`BatcherConfig::in_flight`] batches (and two batches of deferred effects) wait
+//! for their commits at once, the older ones while their commit is being made durable; they
+//! reach the writer, and are answered, in the order they were formed.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
