@@ -389,6 +389,21 @@ async fn a_database_that_is_down_gets_503_so_meta_retries() {
     let (status, answer) = app.post_webhook_json(&body).await;
     assert_eq!(status, 503, "{answer}");
     assert_eq!(answer["error"]["code"], "database_unavailable");
+    // Reads still work, writes do not: health says so instead of "ok".
+    let (status, health) = app.get("/api/whatsapp/health").await;
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(health["status"], "degraded", "{health}");
+    let alert = health["alerts"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["code"] == "database_writes_failing"))
+        .unwrap_or_else(|| panic!("no write alert: {health}"));
+    assert!(
+        alert["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("shutting down"),
+        "{alert}"
+    );
     let (status, _) = app
         .post_json(
             "/api/whatsapp/send",

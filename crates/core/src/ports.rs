@@ -65,6 +65,22 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
+    /// `Some` while writes fail: the newest write job was answered
+    /// [`StoreError::Unavailable`] (a full disk, a read-only file, a lost connection, a commit
+    /// that could not be made durable) and none has succeeded since. [`Store::ping`] only
+    /// proves the database can be read.
+    fn write_failure(&self) -> Option<WriteFailure> {
+        None
+    }
+}
+
+/// Writes failing (see [`Store::write_failure`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteFailure {
+    /// The first failure since the last write that succeeded.
+    pub since: DateTime<Utc>,
+    /// The newest failure's error.
+    pub error: String,
 }
 
 /// Runs `f` as a write job and returns its value once committed.

@@ -23,12 +23,13 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use chrono::Utc;
 use diesel::connection::{SimpleConnection, TransactionManager};
 use diesel::r2d2::{ManageConnection, Pool};
 use diesel::Connection;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use wacloud_core::changes::{ChangeFeed, ChangeSet};
-use wacloud_core::ports::{Job, Repos, Store, StoreError};
+use wacloud_core::ports::{Job, Repos, Store, StoreError, WriteFailure};
 
 use crate::checkpoint::{Checkpointer, WRITER_PRAGMA};
 use crate::conn::{establish, run_migrations, DatabaseUrl, DbConnection};
@@ -101,6 +102,8 @@ struct Inner {
     changes: broadcast::Sender<Arc<ChangeSet>>,
     /// PostgreSQL only: the `LISTEN`ing thread.
     listener: Mutex<Option<Listener>>,
+    /// Set when a write job is answered `Unavailable`, cleared when one succeeds.
+    write_failure: Mutex<Option<WriteFailure>>,
 }
 
 impl std::fmt::Debug for DbStore {
@@ -250,6 +253,7 @@ impl DbStore {
                 timeout: opts.read_timeout,
                 changes,
                 listener: Mutex::new(listener),
+                write_failure: Mutex::new(None),
             }),
         })
     }
@@ -539,11 +543,28 @@ impl DbStore {
                 None => false,
             }
         };
-        if !sent {
-            return Err(StoreError::Unavailable("the store is shutting down".into()));
+        let answer = if sent {
+            rx.await
+                .map_err(|_| StoreError::Unavailable("the database writer stopped".into()))
+                .and_then(|r| r)
+        } else {
+            Err(StoreError::Unavailable("the store is shutting down".into()))
+        };
+        if let Ok(mut failure) = self.inner.write_failure.lock() {
+            match &answer {
+                Ok(()) => *failure = None,
+                Err(StoreError::Unavailable(e)) => {
+                    let since = failure.as_ref().map_or_else(Utc::now, |f| f.since);
+                    *failure = Some(WriteFailure {
+                        since,
+                        error: e.clone(),
+                    });
+                }
+                // The job's own refusal (a conflict, a missing row): the database wrote fine.
+                Err(_) => {}
+            }
         }
-        rx.await
-            .map_err(|_| StoreError::Unavailable("the database writer stopped".into()))?
+        answer
     }
 }
 
@@ -572,6 +593,10 @@ impl Store for DbStore {
 
     fn backend(&self) -> &'static str {
         self.inner.url.backend()
+    }
+
+    fn write_failure(&self) -> Option<WriteFailure> {
+        self.inner.write_failure.lock().ok().and_then(|f| f.clone())
     }
 
     async fn ping(&self) -> Result<(), StoreError> {

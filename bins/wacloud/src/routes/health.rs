@@ -15,7 +15,8 @@ const RESTRICTIVE: [&str; 5] = [
     "ACCOUNT_OFFBOARDED",
 ];
 
-/// Mode, configuration, database state and alerts. 200 unless the database is down (503).
+/// Mode, configuration, database state and alerts. 200 unless the database is down (503);
+/// `degraded` with an alert while it can be read but writes fail (e.g. a full disk).
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let s = &state.settings;
     let db = state.store.ping().await;
@@ -37,6 +38,16 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         })
         .collect();
     alerts.extend(state.alerts.list());
+    if let Some(f) = state.store.write_failure() {
+        alerts.push(Alert {
+            code: "database_writes_failing".into(),
+            message: format!(
+                "The database refuses writes since {} ({}): webhooks are answered 503, so Meta delivers them again later, and nothing new is sent. Check free disk space and the database's permissions; this clears with the next write that succeeds.",
+                f.since.format("%Y-%m-%d %H:%M:%S UTC"),
+                f.error
+            ),
+        });
+    }
     let pause = state.gate.paused();
     if let Some(a) = &account {
         if let Some(st) = a

@@ -55,6 +55,42 @@ async fn next_change(rx: &mut broadcast::Receiver<Arc<ChangeSet>>) -> ChangeSet 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_write_is_reported_until_one_succeeds() {
+    let db = TestDb::new();
+    let store = open(&db);
+    assert_eq!(store.write_failure(), None);
+    let unavailable = |msg: &'static str| {
+        move |_: &mut dyn wacloud_core::ports::Repos| {
+            Err::<(), _>(StoreError::Unavailable(msg.into()))
+        }
+    };
+    assert!(write(&store, unavailable("disk full")).await.is_err());
+    let first = store.write_failure().expect("reported");
+    assert_eq!(first.error, "disk full");
+    assert!(write(&store, unavailable("still full")).await.is_err());
+    let second = store.write_failure().expect("still reported");
+    assert_eq!(second.error, "still full", "the newest error");
+    assert_eq!(second.since, first.since, "since the first failure");
+    // A job refusing for its own reasons says nothing about the database.
+    let refused = write(&store, |_| {
+        Err::<(), _>(StoreError::Conflict("taken".into()))
+    })
+    .await;
+    assert!(refused.is_err());
+    assert_eq!(store.write_failure(), Some(second));
+    add_contact(&store, "c1", 1).await.expect("write");
+    assert_eq!(
+        store.write_failure(),
+        None,
+        "cleared by a write that succeeded"
+    );
+    store.shutdown();
+    assert!(add_contact(&store, "c2", 2).await.is_err());
+    let stopped = store.write_failure().expect("a stopped store cannot write");
+    assert!(stopped.error.contains("shutting down"), "{stopped:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn committed_changes_are_announced_and_rolled_back_ones_are_not() {
     let db = TestDb::new();
     let store = open(&db);
