@@ -65,21 +65,21 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     /// Checks that the database answers.
     async fn ping(&self) -> Result<(), StoreError>;
-    /// `Some` while writes fail: the newest write job was answered
-    /// [`StoreError::Unavailable`] (a full disk, a read-only file, a lost connection, a commit
-    /// that could not be made durable) and none has succeeded since. [`Store::ping`] only
-    /// proves the database can be read.
+    /// The newest write job answered [`StoreError::Unavailable`] (a full disk, a read-only
+    /// file, a lost connection, a commit that could not be made durable), if any.
+    /// [`Store::ping`] only proves the database can be read; writes that succeed meanwhile
+    /// prove little (one that changes nothing needs no disk space), so callers judge by `at`.
     fn write_failure(&self) -> Option<WriteFailure> {
         None
     }
 }
 
-/// Writes failing (see [`Store::write_failure`]).
+/// A write that failed (see [`Store::write_failure`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WriteFailure {
-    /// The first failure since the last write that succeeded.
-    pub since: DateTime<Utc>,
-    /// The newest failure's error.
+    /// When.
+    pub at: DateTime<Utc>,
+    /// The error.
     pub error: String,
 }
 

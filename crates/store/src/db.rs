@@ -102,7 +102,7 @@ struct Inner {
     changes: broadcast::Sender<Arc<ChangeSet>>,
     /// PostgreSQL only: the `LISTEN`ing thread.
     listener: Mutex<Option<Listener>>,
-    /// Set when a write job is answered `Unavailable`, cleared when one succeeds.
+    /// The newest write job answered `Unavailable`.
     write_failure: Mutex<Option<WriteFailure>>,
 }
 
@@ -550,18 +550,14 @@ impl DbStore {
         } else {
             Err(StoreError::Unavailable("the store is shutting down".into()))
         };
-        if let Ok(mut failure) = self.inner.write_failure.lock() {
-            match &answer {
-                Ok(()) => *failure = None,
-                Err(StoreError::Unavailable(e)) => {
-                    let since = failure.as_ref().map_or_else(Utc::now, |f| f.since);
-                    *failure = Some(WriteFailure {
-                        since,
-                        error: e.clone(),
-                    });
-                }
-                // The job's own refusal (a conflict, a missing row): the database wrote fine.
-                Err(_) => {}
+        // Only the database's failures: a job's own refusal (a conflict, a missing row) says
+        // nothing about whether the database can write.
+        if let Err(StoreError::Unavailable(e)) = &answer {
+            if let Ok(mut failure) = self.inner.write_failure.lock() {
+                *failure = Some(WriteFailure {
+                    at: Utc::now(),
+                    error: e.clone(),
+                });
             }
         }
         answer

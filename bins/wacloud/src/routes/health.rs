@@ -1,10 +1,14 @@
 //! `GET /api/whatsapp/health`.
 
 use actix_web::{web, HttpResponse};
+use chrono::Utc;
 use serde_json::json;
 
 use crate::config::Mode;
 use crate::state::{Alert, AppState};
+
+/// How long a failed write is shown as an alert.
+const WRITE_FAILURE_SHOWN: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
 /// `account_update` events after which sending is limited.
 const RESTRICTIVE: [&str; 5] = [
@@ -16,7 +20,7 @@ const RESTRICTIVE: [&str; 5] = [
 ];
 
 /// Mode, configuration, database state and alerts. 200 unless the database is down (503);
-/// `degraded` with an alert while it can be read but writes fail (e.g. a full disk).
+/// `degraded` with an alert for a minute after a write failed (e.g. a full disk).
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
     let s = &state.settings;
     let db = state.store.ping().await;
@@ -38,12 +42,16 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         })
         .collect();
     alerts.extend(state.alerts.list());
-    if let Some(f) = state.store.write_failure() {
+    if let Some(f) = state
+        .store
+        .write_failure()
+        .filter(|f| Utc::now() - f.at < WRITE_FAILURE_SHOWN)
+    {
         alerts.push(Alert {
             code: "database_writes_failing".into(),
             message: format!(
-                "The database refuses writes since {} ({}): webhooks are answered 503, so Meta delivers them again later, and nothing new is sent. Check free disk space and the database's permissions; this clears with the next write that succeeds.",
-                f.since.format("%Y-%m-%d %H:%M:%S UTC"),
+                "The database refused a write at {} ({}): webhooks that meet this are answered 503, so Meta delivers them again later, and nothing new is sent meanwhile. Check free disk space and the database's permissions; this alert goes a minute after the last failure.",
+                f.at.format("%Y-%m-%d %H:%M:%S UTC"),
                 f.error
             ),
         });
