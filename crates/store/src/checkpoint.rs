@@ -183,7 +183,8 @@ fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &At
     loop {
         {
             let Ok(mut s) = lock.lock() else { break };
-            while !s.dirty && !s.stop {
+            // While catching up, the next pass runs whether or not anything was committed.
+            while !s.dirty && !s.stop && catching_up == 0 {
                 s = match cv.wait(s) {
                     Ok(s) => s,
                     Err(_) => return,
@@ -207,10 +208,6 @@ fn run(mut conn: DbConnection, shared: &(Mutex<State>, Condvar), log_frames: &At
             last_log = r.log;
             if catch_up(r.log, fresh, catching_up) {
                 catching_up += 1;
-                let (lock, _) = shared;
-                if let Ok(mut s) = lock.lock() {
-                    s.dirty = true;
-                }
             } else {
                 catching_up = 0;
                 log_frames.store(r.log, Ordering::Relaxed);

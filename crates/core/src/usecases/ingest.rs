@@ -83,9 +83,9 @@ pub(crate) async fn ingest_planned(
     let outcome = plan.outcome.clone();
     let first = {
         let delivery = Arc::clone(&delivery);
-        let ran = ran.clone();
-        crate::ports::write(store, move |r| {
-            let applied = (|| {
+        crate::ports::write(
+            store,
+            ran.clone().after(move |r| {
                 if !r.insert_webhook(&delivery, &plan.outcome)? {
                     return Ok(duplicate());
                 }
@@ -96,10 +96,8 @@ pub(crate) async fn ingest_planned(
                     apply(r, event, now)?;
                 }
                 Ok(stored(&delivery.id, &plan.outcome))
-            })();
-            ran.fire();
-            applied
-        })
+            }),
+        )
         .await
     };
     match first {

@@ -66,12 +66,7 @@ async fn ingest_many_signalled(
     let shared = Arc::new(planned);
     let batch = Arc::clone(&shared);
     let n = shared.len();
-    let job_ran = ran.clone();
-    let job = move |r: &mut dyn Repos| {
-        let applied = apply_many(r, &batch, now);
-        job_ran.fire();
-        applied
-    };
+    let job = ran.clone().after(move |r| apply_many(r, &batch, now));
     match crate::ports::write(store, job).await {
         Ok(outcomes) => outcomes.into_iter().map(Ok).collect(),
         Err(e @ StoreError::Unavailable(_)) => vec![Err(e); n],
@@ -432,13 +427,11 @@ async fn store_many(
     let n = planned.len();
     let shared = Arc::new(planned);
     let batch = Arc::clone(&shared);
-    let job = move |r: &mut dyn Repos| {
+    let job = ran.after(move |r| {
         let rows: Vec<(&NewWebhook, &WebhookOutcome)> =
             batch.iter().map(|(d, _, o)| (d, o)).collect();
-        let stored = r.insert_webhooks(&rows);
-        ran.fire();
-        stored
-    };
+        r.insert_webhooks(&rows)
+    });
     match crate::ports::write(store, job).await {
         Ok(fresh) => {
             let planned = Arc::try_unwrap(shared).unwrap_or_else(|a| (*a).clone());
@@ -664,6 +657,18 @@ impl Ran {
             if !inner.0.swap(true, Ordering::AcqRel) {
                 inner.1.notify_one();
             }
+        }
+    }
+
+    /// `job`, marking the batch run once it returns (whatever it returns).
+    pub(crate) fn after<R>(
+        self,
+        job: impl FnOnce(&mut dyn Repos) -> Result<R, StoreError>,
+    ) -> impl FnOnce(&mut dyn Repos) -> Result<R, StoreError> {
+        move |r| {
+            let out = job(r);
+            self.fire();
+            out
         }
     }
 
