@@ -17,11 +17,10 @@ use wacloud_core::outbound::{OutboundRequest, SendFailure, SendReceipt};
 use wacloud_core::ports::{Clock, Messenger, Store, SystemClock};
 use wacloud_core::queue::SendingGate;
 use wacloud_core::usecases::ingest::OurNumbers;
-use wacloud_core::usecases::ingest_batch::{BatcherConfig, IngestBatcher};
 use wacloud_core::usecases::queue::QueuePolicy;
 use wacloud_graph::{GraphClient, Pacer, PacerConfig, RetryPolicy};
 use wacloud_sandbox::{Sandbox, SandboxConfig};
-use wacloud_store::{DbStore, StoreOptions};
+use wacloud_store::{BatcherConfig, DbStore, IngestBatcher, StoreOptions};
 
 use crate::config::{Mode, Settings};
 use crate::errors::ApiError;
@@ -355,11 +354,7 @@ impl Application {
                 max_events: MAX_EVENTS_PER_BATCH,
                 inline_limit: settings.ingest_inline_limit,
                 backlog_batch: settings.ingest_backlog_batch,
-                in_flight: if store_port.backend() == "sqlite" {
-                    16
-                } else {
-                    1
-                },
+                in_flight: BatcherConfig::in_flight_for(store_port.backend()),
                 parse: Arc::new(crate::glue::webhook::parse_delivery),
             },
         );

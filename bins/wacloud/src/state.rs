@@ -8,9 +8,9 @@ use wacloud_core::changes::ChangeFeed;
 use wacloud_core::ports::{Clock, Messenger, Store};
 use wacloud_core::queue::SendingGate;
 use wacloud_core::usecases::ingest::OurNumbers;
-use wacloud_core::usecases::ingest_batch::IngestBatcher;
 use wacloud_core::usecases::queue::QueuePolicy;
 use wacloud_sandbox::Sandbox;
+use wacloud_store::IngestBatcher;
 
 use crate::config::Settings;
 

@@ -13,9 +13,9 @@ use serde_json::json;
 use wacloud::glue::webhook::parse_delivery;
 use wacloud_core::ports::{new_id, read, Job, Store, StoreError, SystemClock};
 use wacloud_core::usecases::ingest::OurNumbers;
-use wacloud_core::usecases::ingest_batch::{BatcherConfig, IngestBatcher};
 use wacloud_core::webhook::{NewWebhook, WebhookState};
 use wacloud_store::testdb::TestDb;
+use wacloud_store::{BatcherConfig, IngestBatcher};
 use wacloud_store::{DbStore, StoreOptions};
 
 const PID: &str = "100000000000001";

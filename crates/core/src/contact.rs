@@ -97,6 +97,16 @@ impl Contact {
     }
 }
 
+/// The contact list's preview of a message: its first 120 characters, or `[kind]` (Meta's
+/// message `type`) when it has no text.
+#[must_use]
+pub fn preview(text: Option<&str>, kind: &str) -> String {
+    match text {
+        Some(t) if !t.trim().is_empty() => t.chars().take(120).collect(),
+        _ => format!("[{kind}]"),
+    }
+}
+
 /// An operator's change to a contact (`PUT /contacts/{phone}`); `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

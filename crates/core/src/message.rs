@@ -149,6 +149,10 @@ impl<'de> Deserialize<'de> for MessageStatus {
     }
 }
 
+/// Meta's error code for a recipient WhatsApp cannot deliver to (131026): final, never retried;
+/// the contact is kept and marked undeliverable.
+pub const UNDELIVERABLE: i64 = 131_026;
+
 /// Why Meta could not deliver a message: the first item of a status's `errors[]` or of a
 /// Graph error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -96,6 +96,12 @@ impl PhoneNumber {
         Ok(Self { e164 })
     }
 
+    /// The E.164 text of Meta's `wa_id`, when there is one and it can be a number.
+    #[must_use]
+    pub fn e164_of_wa_id(wa_id: Option<&str>) -> Option<String> {
+        wa_id.and_then(|w| Self::from_wa_id(w).ok().map(String::from))
+    }
+
     /// Builds the number from Meta's `wa_id` (digits with country code, no `+`).
     ///
     /// Meta is the authority on its own ids, so this only refuses what cannot be a number.

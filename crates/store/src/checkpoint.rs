@@ -33,8 +33,9 @@ pub const WRITER_PRAGMA: &str =
 const INTERVAL: Duration = Duration::from_millis(100);
 
 /// Log size, in pages, past which the writer lets the log start over (256 MiB at 4 KiB pages).
-/// Each start-over costs the writer a pause (copying the last commits, two fsyncs): at 64 MiB
-/// that came every half second under full load, 30 ms each, and bounded the latency's tail.
+/// Each start-over costs the writer a pause (copying the last commits, two fsyncs): a smaller
+/// log starts over so often under full load that those pauses bound the latency's tail
+/// (docs/BENCHMARKS.md).
 pub const RESTART_FRAMES: i32 = 65_536;
 
 /// Pages committed since the previous pass below which the log is caught up enough for the
@@ -116,8 +117,8 @@ impl Checkpointer {
     /// pages and this thread has caught up, copies what its last pass left (the commits made
     /// during it) on the writer's own connection, so that its next transaction starts the log
     /// over. Every commit waits for this pass, which costs mostly the fsync of the pages it
-    /// copies: without the catch-up it copied ~2,400 pages and took 43–74 ms under full load,
-    /// with it 6–46 ms. Nothing else can:
+    /// copies, so the checkpointer catches up first and leaves it little to copy. Nothing else
+    /// can:
     /// passive checkpoints never finish the log while the writer keeps committing, and a
     /// `RESTART` checkpoint from this thread would make the writer wait in SQLite's busy
     /// handler, which sleeps in steps of up to 100 ms.

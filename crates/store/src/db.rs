@@ -502,8 +502,8 @@ where
 }
 
 /// A lone job: its own transaction, without the savepoint that keeps jobs of a batch apart
-/// (on SQLite a savepoint copies every page the job touches first into a sub-journal, about a
-/// twentieth of the writer's time on webhook batches). A failed job rolls the transaction back,
+/// (on SQLite a savepoint copies every page the job touches first into a sub-journal, a cost
+/// worth saving on the hot path). A failed job rolls the transaction back,
 /// which is all a savepoint would have rolled back.
 fn commit_one(conn: &mut DbConnection, job: Job) -> (Result<(), StoreError>, ChangeSet) {
     let mut changes = ChangeSet::default();

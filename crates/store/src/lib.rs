@@ -16,6 +16,7 @@ mod checkpoint;
 pub mod conn;
 pub mod db;
 pub mod error;
+pub mod ingest;
 pub mod listen;
 #[allow(missing_docs)]
 pub mod models;
@@ -29,6 +30,7 @@ mod wal_sync;
 pub use conn::{DatabaseUrl, DbConnection};
 pub use db::{DbStore, StoreOptions};
 pub use error::StoreInitError;
+pub use ingest::{BatcherConfig, IngestBatcher};
 
 #[cfg(test)]
 mod tests;

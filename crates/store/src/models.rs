@@ -13,8 +13,8 @@ pub fn to_db(t: DateTime<Utc>) -> NaiveDateTime {
 }
 
 /// A time bound as a `TIMESTAMP` value, written for SQLite without chrono's format
-/// interpreter: the bulk statements bind several per row, and `format("%F %T%.f")` showed up
-/// at about a twentieth of the writer's time. The text is the same as diesel's (`%F %T%.f`);
+/// interpreter: the batch statements bind several per row, and `format("%F %T%.f")` showed up
+/// in the writer's profile. The text is the same as diesel's (`%F %T%.f`);
 /// PostgreSQL gets diesel's own binary encoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::expression::AsExpression)]
 #[diesel(sql_type = diesel::sql_types::Timestamp)]

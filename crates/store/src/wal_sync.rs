@@ -11,7 +11,7 @@
 //! before it was called, so one call makes every batch queued behind it durable: no caller is
 //! answered before its commit would survive a power loss, exactly as with `FULL`.
 //!
-//! What differs from `FULL`: a reader on another connection can see a batch during the ~1–3 ms
+//! What differs from `FULL`: a reader on another connection can see a batch in the moment
 //! between its commit and the fsync. Whatever acts on data outside the database (the send
 //! queue, which claims an item before calling Meta) first writes through the writer and waits
 //! for its own answer, which comes only after an fsync that covers every earlier commit.

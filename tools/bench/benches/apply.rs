@@ -18,8 +18,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use wacloud::glue::webhook::parse_delivery;
 use wacloud_bench::{DeliveryFactory, PHONE_NUMBER_ID};
 use wacloud_core::ports::new_id;
-use wacloud_core::usecases::ingest::OurNumbers;
-use wacloud_core::usecases::ingest_batch::ingest_many;
+use wacloud_core::usecases::ingest::{ingest_many, OurNumbers};
 use wacloud_core::webhook::NewWebhook;
 use wacloud_store::{DbStore, StoreOptions};
 

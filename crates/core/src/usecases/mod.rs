@@ -4,6 +4,5 @@ pub mod bulk;
 pub mod contacts;
 pub mod idempotency;
 pub mod ingest;
-pub mod ingest_batch;
 pub mod queue;
 pub mod send;

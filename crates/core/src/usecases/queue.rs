@@ -21,14 +21,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::contact::preview;
 use crate::error::CoreError;
+use crate::message::UNDELIVERABLE;
 use crate::message::{DeliveryError, Direction, MessageStatus};
 use crate::outbound::{FailureClass, OutboundRequest, SendFailure};
 use crate::phone::CustomerKey;
 use crate::ports::{new_id, read, write, Clock, Messenger, Repos, Store, StoreError};
 use crate::queue::{NewQueueItem, QueueItem, QueueItemView, QueueOutcome, QueueState, SendingGate};
 use crate::usecases::contacts::key_ref;
-use crate::usecases::ingest::{preview, UNDELIVERABLE};
 use crate::usecases::send::{
     check_recipient, check_template, new_outbound_row, react_to_failure, validate_content,
     SendCommand,

@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::contact::preview;
 use crate::contact::Contact;
 use crate::error::CoreError;
 use crate::events::CustomerRef;
+use crate::message::UNDELIVERABLE;
 use crate::message::{Direction, Message, MessageStatus};
 use crate::outbound::{
     FailureClass, OutboundContent, OutboundRequest, SendFailure, MAX_TEXT_CHARS,
@@ -14,7 +16,6 @@ use crate::outbound::{
 use crate::phone::CustomerKey;
 use crate::ports::{new_id, Clock, Messenger, NewMessage, Repos, Store, StoreError};
 use crate::queue::{Pause, SendingGate};
-use crate::usecases::ingest::{preview, UNDELIVERABLE};
 
 /// A request to send one message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! written once for SQLite and PostgreSQL.
 
 mod account;
-mod bulk;
+mod batch;
 mod contacts;
 mod idempotency;
 mod messages;
@@ -136,7 +136,7 @@ impl Repos for Repo<'_> {
         &mut self,
         rows: &[(&NewWebhook, &WebhookOutcome)],
     ) -> Result<Vec<bool>, StoreError> {
-        bulk::insert_webhooks(self.conn, rows).map_err(map_err)
+        batch::insert_webhooks(self.conn, rows).map_err(map_err)
     }
     fn savepoint(
         &mut self,
@@ -152,16 +152,16 @@ impl Repos for Repo<'_> {
         contacts::find_by_ref(self.conn, who).map_err(map_err)
     }
     fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError> {
-        bulk::find_contacts_by_wa_ids(self.conn, wa_ids).map_err(map_err)
+        batch::find_contacts_by_wa_ids(self.conn, wa_ids).map_err(map_err)
     }
     fn find_contact_identities(
         &mut self,
         wa_ids: &[&str],
     ) -> Result<Vec<ContactIdentity>, StoreError> {
-        bulk::find_contact_identities(self.conn, wa_ids).map_err(map_err)
+        batch::find_contact_identities(self.conn, wa_ids).map_err(map_err)
     }
     fn record_contact_deltas(&mut self, deltas: &[ContactDelta]) -> Result<(), StoreError> {
-        bulk::record_contact_deltas(self.conn, deltas).map_err(map_err)?;
+        batch::record_contact_deltas(self.conn, deltas).map_err(map_err)?;
         for d in deltas {
             self.contact_changed(&d.contact_id);
         }
@@ -255,7 +255,7 @@ impl Repos for Repo<'_> {
         Ok(inserted)
     }
     fn insert_messages(&mut self, rows: &[NewMessage]) -> Result<Vec<bool>, StoreError> {
-        let fresh = bulk::insert_messages(self.conn, rows, Utc::now()).map_err(map_err)?;
+        let fresh = batch::insert_messages(self.conn, rows, Utc::now()).map_err(map_err)?;
         for (m, is_new) in rows.iter().zip(&fresh) {
             if *is_new {
                 self.message_changed(&m.id);
@@ -267,10 +267,10 @@ impl Repos for Repo<'_> {
         Ok(fresh)
     }
     fn find_message_ids(&mut self, wamids: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
-        bulk::find_message_ids(self.conn, wamids).map_err(map_err)
+        batch::find_message_ids(self.conn, wamids).map_err(map_err)
     }
     fn apply_status_folds(&mut self, folds: &[StatusFold]) -> Result<(), StoreError> {
-        for id in bulk::apply_status_folds(self.conn, folds, Utc::now()).map_err(map_err)? {
+        for id in batch::apply_status_folds(self.conn, folds, Utc::now()).map_err(map_err)? {
             self.status_changed(&id);
         }
         Ok(())

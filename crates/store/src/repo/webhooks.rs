@@ -9,7 +9,7 @@ use crate::models::{from_db, to_db};
 use crate::schema::whatsapp_webhooks::dsl as w;
 use crate::with_conn;
 
-use super::bulk::bind_outcome;
+use super::batch::bind_outcome;
 use super::prepared::{statements, Prepared};
 
 pub fn insert(conn: &mut DbConnection, n: &NewWebhook, o: &WebhookOutcome) -> QueryResult<bool> {

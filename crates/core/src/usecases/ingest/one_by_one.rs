@@ -1,280 +1,20 @@
-//! Ingesting a webhook delivery: store the raw bytes, then apply every event, exactly once, in
-//! the same transaction.
-
-use std::sync::Arc;
+//! Applying one event at a time: the rules for every kind of event, used for the kinds the
+//! set-based path ([`super::effects`]) leaves to it (reactions, edits, revokes, echoes,
+//! failures, group messages, templates, account and preference changes) and for a status that
+//! may join a send not committed yet.
 
 use chrono::{DateTime, Utc};
 
+use crate::contact::preview;
 use crate::events::{
-    AccountEvent, CustomerRef, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery,
+    AccountEvent, CustomerRef, InboundEffect, InboundMessage, OutboundEcho, StatusUpdate,
+    WebhookEvent,
 };
-use crate::events::{StatusUpdate, WebhookEvent};
-use crate::message::{Direction, MessageStatus};
+use crate::message::{Direction, MessageStatus, UNDELIVERABLE};
 use crate::phone::PhoneNumber;
-use crate::ports::{new_id, NewMessage, Repos, StatusChange, Store, StoreError};
-use crate::webhook::{NewWebhook, WebhookOutcome, WebhookState};
+use crate::ports::{new_id, NewMessage, Repos, StatusChange, StoreError};
 
-/// Meta's error code for an undeliverable recipient.
-pub const UNDELIVERABLE: i64 = 131_026;
-
-/// The business numbers this server answers for. Deliveries naming none of them are kept raw and
-/// counted as foreign, not attributed. Empty means "accept any number".
-#[derive(Debug, Clone, Default)]
-pub struct OurNumbers(pub Vec<String>);
-
-impl OurNumbers {
-    pub(crate) fn contains(&self, phone_number_id: &str) -> bool {
-        self.0.is_empty() || self.0.iter().any(|n| n == phone_number_id)
-    }
-}
-
-/// What happened to one delivery.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IngestOutcome {
-    /// The stored delivery's id (of the first copy, for a duplicate: unknown, so `None`).
-    pub webhook_id: Option<String>,
-    /// An identical body was already stored: nothing was applied again.
-    pub duplicate: bool,
-    /// Final state.
-    pub state: WebhookState,
-    /// Events applied.
-    pub events: i64,
-    /// Error text when processing failed (the delivery is still stored).
-    pub error: Option<String>,
-}
-
-/// Stores `delivery` and applies `parsed` in one write transaction. The future resolves once
-/// that transaction is committed.
-///
-/// - An identical redelivery (same bytes) is a no-op reported as `duplicate`.
-/// - `parsed = Err(reason)` (a body the parser cannot handle) stores the delivery `failed` with
-///   the reason; it can be reprocessed later.
-/// - A delivery naming only business numbers that are not ours is stored `foreign`.
-/// - A failure while applying events rolls the whole attempt back; the raw delivery is then
-///   stored alone, marked `failed` with the reason.
-///
-/// # Errors
-/// [`StoreError`] when the delivery could not be stored (the caller answers 503 so Meta retries).
-pub async fn ingest(
-    store: &dyn Store,
-    ours: OurNumbers,
-    delivery: NewWebhook,
-    parsed: Result<ParsedDelivery, String>,
-    now: DateTime<Utc>,
-) -> Result<IngestOutcome, StoreError> {
-    ingest_planned(
-        store,
-        Arc::new(delivery),
-        Plan::new(&ours, parsed, now),
-        now,
-        &crate::usecases::ingest_batch::Ran::default(),
-    )
-    .await
-}
-
-/// [`ingest`] of a delivery already planned.
-pub(crate) async fn ingest_planned(
-    store: &dyn Store,
-    delivery: Arc<NewWebhook>,
-    plan: Plan,
-    now: DateTime<Utc>,
-    ran: &crate::usecases::ingest_batch::Ran,
-) -> Result<IngestOutcome, StoreError> {
-    let outcome = plan.outcome.clone();
-    let first = {
-        let delivery = Arc::clone(&delivery);
-        crate::ports::write(
-            store,
-            ran.clone().after(move |r| {
-                if !r.insert_webhook(&delivery, &plan.outcome)? {
-                    return Ok(duplicate());
-                }
-                for pid in &plan.touch {
-                    r.touch_session(pid, now)?;
-                }
-                for event in &plan.events {
-                    apply(r, event, now)?;
-                }
-                Ok(stored(&delivery.id, &plan.outcome))
-            }),
-        )
-        .await
-    };
-    match first {
-        Err(e @ StoreError::Unavailable(_)) => Err(e),
-        Err(e) => {
-            let mut failed = outcome;
-            failed.state = WebhookState::Failed;
-            failed.event_count = 0;
-            failed.error = Some(e.to_string());
-            crate::ports::write(store, move |r| {
-                if !r.insert_webhook(&delivery, &failed)? {
-                    return Ok(duplicate());
-                }
-                Ok(stored(&delivery.id, &failed))
-            })
-            .await
-        }
-        ok => ok,
-    }
-}
-
-pub(crate) fn duplicate() -> IngestOutcome {
-    IngestOutcome {
-        webhook_id: None,
-        duplicate: true,
-        state: WebhookState::Processed,
-        events: 0,
-        error: None,
-    }
-}
-
-pub(crate) fn stored(id: &str, o: &WebhookOutcome) -> IngestOutcome {
-    IngestOutcome {
-        webhook_id: Some(id.to_owned()),
-        duplicate: false,
-        state: o.state,
-        events: o.event_count,
-        error: o.error.clone(),
-    }
-}
-
-/// What to do with a delivery, decided before the transaction.
-#[derive(Debug, Clone)]
-pub(crate) struct Plan {
-    pub(crate) outcome: WebhookOutcome,
-    pub(crate) touch: Vec<String>,
-    pub(crate) events: Vec<WebhookEvent>,
-}
-
-impl Plan {
-    pub(crate) fn new(
-        ours: &OurNumbers,
-        parsed: Result<ParsedDelivery, String>,
-        now: DateTime<Utc>,
-    ) -> Self {
-        let mut outcome = WebhookOutcome {
-            state: WebhookState::Processed,
-            error: None,
-            event_count: 0,
-            phone_number_id: None,
-            fields: None,
-            processed_at: now,
-        };
-        let parsed = match parsed {
-            Ok(p) => p,
-            Err(reason) => {
-                outcome.state = WebhookState::Failed;
-                outcome.error = Some(reason);
-                return Self {
-                    outcome,
-                    touch: Vec::new(),
-                    events: Vec::new(),
-                };
-            }
-        };
-        outcome.phone_number_id = parsed.phone_number_ids.first().cloned();
-        outcome.fields = (!parsed.fields.is_empty()).then(|| parsed.fields.join(","));
-        let touch: Vec<String> = parsed
-            .phone_number_ids
-            .iter()
-            .filter(|p| ours.contains(p))
-            .cloned()
-            .collect();
-        if !parsed.phone_number_ids.is_empty() && touch.is_empty() {
-            outcome.state = WebhookState::Foreign;
-            return Self {
-                outcome,
-                touch,
-                events: Vec::new(),
-            };
-        }
-        let events: Vec<WebhookEvent> = parsed
-            .events
-            .into_iter()
-            .filter(|e| e.phone_number_id().is_none_or(|p| ours.contains(p)))
-            .map(|e| match e {
-                // Account-wide events name no number; a server for one number shows them on it.
-                WebhookEvent::Account(mut a)
-                    if a.phone_number_id.is_none() && ours.0.len() == 1 =>
-                {
-                    a.phone_number_id = ours.0.first().cloned();
-                    WebhookEvent::Account(a)
-                }
-                other => other,
-            })
-            .collect();
-        outcome.event_count = i64::try_from(events.len()).unwrap_or(i64::MAX);
-        if !parsed.skipped.is_empty() {
-            // What parsed is applied; the delivery stays failed so that a fixed parser can
-            // apply the rest with `wacloud webhooks reprocess`.
-            let mut why = format!(
-                "{} element(s) left out because they do not parse: {}",
-                parsed.skipped.len(),
-                parsed.skipped.join("; ")
-            );
-            if why.len() > 2000 {
-                let cut = (0..=2000)
-                    .rev()
-                    .find(|i| why.is_char_boundary(*i))
-                    .unwrap_or(0);
-                why.truncate(cut);
-                why.push('…');
-            }
-            outcome.state = WebhookState::Failed;
-            outcome.error = Some(why);
-        }
-        Self {
-            outcome,
-            touch,
-            events,
-        }
-    }
-}
-
-/// Applies an already stored delivery again (`wacloud webhooks reprocess`, start-up recovery).
-/// Effects are idempotent, so a delivery partly applied before is safe.
-///
-/// # Errors
-/// [`StoreError`] when the database fails.
-pub async fn reprocess(
-    store: &dyn Store,
-    ours: OurNumbers,
-    webhook_id: String,
-    parsed: Result<ParsedDelivery, String>,
-    now: DateTime<Utc>,
-) -> Result<WebhookOutcome, StoreError> {
-    let plan = Plan::new(&ours, parsed, now);
-    let outcome = plan.outcome.clone();
-    let id = webhook_id.clone();
-    let first = crate::ports::write(store, move |r| {
-        for pid in &plan.touch {
-            r.touch_session(pid, now)?;
-        }
-        for event in &plan.events {
-            apply(r, event, now)?;
-        }
-        r.finish_webhook(&id, &plan.outcome)?;
-        Ok(plan.outcome)
-    })
-    .await;
-    match first {
-        Err(e @ StoreError::Unavailable(_)) => Err(e),
-        Err(e) => {
-            let mut failed = outcome;
-            failed.state = WebhookState::Failed;
-            failed.event_count = 0;
-            failed.error = Some(e.to_string());
-            crate::ports::write(store, move |r| {
-                r.finish_webhook(&webhook_id, &failed)?;
-                Ok(failed)
-            })
-            .await
-        }
-        ok => ok,
-    }
-}
-
+/// Applies one event.
 pub(crate) fn apply(
     r: &mut dyn Repos,
     event: &WebhookEvent,
@@ -341,18 +81,6 @@ pub(crate) fn ensure_contact(
     }
 }
 
-pub(crate) fn e164(wa_id: Option<&String>) -> Option<String> {
-    wa_id.and_then(|w| PhoneNumber::from_wa_id(w).ok().map(String::from))
-}
-
-/// The preview text for the contact list: the first 120 characters.
-pub(crate) fn preview(text: Option<&str>, kind: &str) -> String {
-    match text {
-        Some(t) if !t.trim().is_empty() => t.chars().take(120).collect(),
-        _ => format!("[{kind}]"),
-    }
-}
-
 /// The row of an inbound message.
 pub(crate) fn inbound_row(m: &InboundMessage, contact_id: Option<String>) -> NewMessage {
     let reply_to = match &m.effect {
@@ -366,7 +94,7 @@ pub(crate) fn inbound_row(m: &InboundMessage, contact_id: Option<String>) -> New
         message_id: Some(m.wamid.clone()),
         contact_id,
         direction: Direction::Inbound,
-        from_phone: e164(m.customer.wa_id.as_ref()),
+        from_phone: PhoneNumber::e164_of_wa_id(m.customer.wa_id.as_deref()),
         to_phone: None,
         user_id: m.customer.user_id.clone(),
         message_type: m.message_type.clone(),
@@ -452,7 +180,7 @@ fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result
         contact_id: contact_id.clone(),
         direction: Direction::Outbound,
         from_phone: None,
-        to_phone: e164(e.customer.wa_id.as_ref()),
+        to_phone: PhoneNumber::e164_of_wa_id(e.customer.wa_id.as_deref()),
         user_id: e.customer.user_id.clone(),
         message_type: e.message_type.clone(),
         message_text: e.text.clone(),
@@ -589,7 +317,7 @@ pub(crate) fn placeholder(s: &StatusUpdate) -> NewMessage {
         contact_id: None,
         direction: Direction::Outbound,
         from_phone: None,
-        to_phone: e164(s.recipient.wa_id.as_ref()),
+        to_phone: PhoneNumber::e164_of_wa_id(s.recipient.wa_id.as_deref()),
         user_id: s.recipient.user_id.clone(),
         message_type: "unknown".into(),
         message_text: None,
