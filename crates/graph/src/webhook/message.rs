@@ -9,7 +9,7 @@ use serde::de::{DeserializeOwned, Error as _};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::value::WebhookError;
+use super::error::WebhookError;
 
 /// One message in a webhook.
 #[derive(Debug, Clone)]
