@@ -6,11 +6,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-use crate::client::{excerpt, Payload};
+use crate::client::{excerpt, GraphClient, Payload};
 use crate::error::GraphError;
 use crate::messages::ValidationError;
 use crate::retry::RequestKind;
-use crate::GraphClient;
 
 /// The most pages a list call follows before giving up (a loop guard).
 const MAX_PAGES: usize = 1000;

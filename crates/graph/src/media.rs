@@ -19,12 +19,11 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::client::{
-    error_from, excerpt, map_reqwest, parse_retry_after, Payload, USER_AGENT_VALUE,
+    error_from, excerpt, map_reqwest, parse_retry_after, GraphClient, Payload, USER_AGENT_VALUE,
 };
 use crate::error::GraphError;
 use crate::messages::{MediaType, ValidationError};
 use crate::retry::RequestKind;
-use crate::GraphClient;
 
 const MB: u64 = 1024 * 1024;
 /// Meta's upload limit for images (`image/jpeg`, `image/png`): 5 MB.

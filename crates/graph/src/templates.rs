@@ -7,11 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::account::expect_success;
-use crate::client::Payload;
+use crate::client::{GraphClient, Payload};
 use crate::error::GraphError;
 use crate::messages::ValidationError;
 use crate::retry::RequestKind;
-use crate::GraphClient;
 
 /// A template as Meta returns it (`GET /{waba_id}/message_templates`,
 /// `GET /{template_id}`). Components are kept as Meta's JSON; unknown fields in `extra`.

@@ -5,7 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::value::{Contact, Metadata, WebhookError};
+use super::error::WebhookError;
+use super::value::{Contact, Metadata};
 
 /// `message_template_status_update`: a template was approved, rejected, paused, ...
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

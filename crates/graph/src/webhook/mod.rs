@@ -15,6 +15,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod error;
 mod fields;
 mod handshake;
 mod message;
@@ -22,6 +23,7 @@ mod signature;
 mod status;
 mod value;
 
+pub use error::WebhookError;
 pub use fields::{
     AccountReviewUpdate, AccountUpdate, Call, CallStatus, CallsValue, GroupEvent, GroupsValue,
     PhoneNumberNameUpdate, PhoneNumberQualityUpdate, TemplateCategoryUpdate,
@@ -32,7 +34,7 @@ pub use handshake::{verify_handshake, HandshakeError};
 pub use message::{Context, EditedMessage, Interactive, Location, Media, Message, MessageContent};
 pub use signature::{sign, verify_signature, SignatureError};
 pub use status::{Conversation, ConversationOrigin, Pricing, Status, StatusKind};
-pub use value::{Contact, MessagesValue, Metadata, Profile, WebhookError};
+pub use value::{Contact, MessagesValue, Metadata, Profile};
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

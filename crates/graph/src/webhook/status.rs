@@ -4,7 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::value::WebhookError;
+use super::error::WebhookError;
 
 /// One status callback for an outbound message.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! mock of the Graph API (wiremock): request shape, bearer token, success, Graph
 //! errors, paging.
 
-mod common;
+use crate::common;
 
 use secrecy::SecretString;
 use serde_json::json;

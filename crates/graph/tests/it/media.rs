@@ -2,7 +2,7 @@
 //! limits checked first), URL retrieval, streaming download (token only to trusted
 //! hosts, User-Agent, expired URL re-fetched, SHA-256), delete.
 
-mod common;
+use crate::common;
 
 use futures::StreamExt;
 use secrecy::SecretString;

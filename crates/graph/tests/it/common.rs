@@ -1,5 +1,4 @@
 //! Shared test helpers: where Meta's fixtures live.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 //! answers and errors; the test reports the counts, and which examples belong to
 //! endpoints this crate does not call.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use wacloud_graph::account::{parse_business_profile, SuccessResponse};

@@ -1,7 +1,7 @@
 //! Every webhook body in Meta's and other libraries' fixtures parses, and nothing that
 //! has a typed variant lands in a catch-all.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use wacloud_graph::webhook::{ChangeValue, Interactive, MessageContent, WebhookPayload};

@@ -1,7 +1,7 @@
 //! Every error example in the fixtures parses into ApiError, and the classifier covers
 //! the codes of issue 3.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use wacloud_graph::{classify, ApiError, ErrorClass};

@@ -1,6 +1,6 @@
 //! GraphClient against a local mock of the Graph API (wiremock).
 
-mod common;
+use crate::common;
 
 use secrecy::SecretString;
 use serde_json::{json, Value};

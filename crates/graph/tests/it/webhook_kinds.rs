@@ -1,7 +1,7 @@
 //! Specific assertions on message kinds, statuses and identities from the fixtures,
 //! plus small inline inputs for each fault kind in FAULTS.md.
 
-mod common;
+use crate::common;
 
 use serde_json::{json, Value};
 use wacloud_graph::webhook::{

@@ -1,6 +1,6 @@
 //! X-Hub-Signature-256 verification on raw bytes.
 
-mod common;
+use crate::common;
 
 use secrecy::SecretString;
 use wacloud_graph::webhook::{

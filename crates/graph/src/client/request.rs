@@ -1,0 +1,181 @@
+//! One Graph request: the bearer token, User-Agent and timeout, run under the retry
+//! policy and the pacer; a 2xx body decoded, anything else turned into a [`GraphError`]
+//! that never shows the URL, the token or more than an excerpt of the body.
+
+use reqwest::header::{
+    HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
+};
+use serde_json::Value;
+use std::time::Duration;
+
+use super::config::GraphClient;
+use crate::error::{ApiError, GraphError};
+use crate::retry::RequestKind;
+
+/// How much of an unreadable body goes into a [`GraphError::Decode`] message.
+const BODY_EXCERPT_CHARS: usize = 200;
+
+impl GraphClient {
+    /// Runs a request under the retry policy (and the pacer, when `pace_key` is given
+    /// and a pacer is set) and returns the 2xx status and body, or the last error.
+    pub(crate) async fn execute(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        query: &[(&str, &str)],
+        payload: &Payload,
+        kind: RequestKind,
+        pace_key: Option<&str>,
+    ) -> Result<(u16, Vec<u8>), GraphError> {
+        let mut attempt = 1;
+        loop {
+            if let (Some(p), Some(k)) = (&self.inner.pacer, pace_key) {
+                p.until_ready(k).await;
+            }
+            match self.once(method.clone(), url, query, payload, kind).await {
+                Ok(r) => return Ok(r),
+                Err(e) => match self.inner.retry.next_delay(attempt, &e, kind) {
+                    Some(d) => {
+                        tokio::time::sleep(d).await;
+                        attempt += 1;
+                    }
+                    None => return Err(e),
+                },
+            }
+        }
+    }
+
+    /// One attempt: the bearer token (to the configured Graph host), a User-Agent,
+    /// the timeout; the 2xx status and body, or the error.
+    async fn once(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        query: &[(&str, &str)],
+        payload: &Payload,
+        kind: RequestKind,
+    ) -> Result<(u16, Vec<u8>), GraphError> {
+        let idempotent = kind == RequestKind::Read;
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, self.inner.auth.clone());
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        let mut req = self
+            .inner
+            .http
+            .request(method, url)
+            .timeout(self.inner.timeout);
+        if !query.is_empty() {
+            req = req.query(query);
+        }
+        req = match payload {
+            Payload::None => req,
+            Payload::Json(body) => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                let bytes = serde_json::to_vec(body).map_err(|e| {
+                    GraphError::Config(format!("could not encode the request: {e}"))
+                })?;
+                req.body(bytes)
+            }
+            Payload::Multipart(build) => req.multipart(build()?),
+        };
+        let resp = req
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|e| map_reqwest(e, idempotent))?;
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| map_reqwest(e, idempotent))?
+            .to_vec();
+        if (200..300).contains(&status) {
+            return Ok((status, body));
+        }
+        Err(error_from(status, retry_after, &body))
+    }
+
+    /// Decodes a 2xx body as `T`, or a [`GraphError::Decode`] naming `what`.
+    pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+        status: u16,
+        body: &[u8],
+        what: &str,
+    ) -> Result<T, GraphError> {
+        serde_json::from_slice(body).map_err(|e| GraphError::Decode {
+            status,
+            message: format!("{what}: {e}; body starts {}", excerpt(body)),
+        })
+    }
+}
+
+/// The User-Agent of every request.
+pub(crate) const USER_AGENT_VALUE: &str = concat!("wacloud-graph/", env!("CARGO_PKG_VERSION"));
+
+/// A request body.
+pub(crate) enum Payload {
+    /// No body.
+    None,
+    /// `application/json`.
+    Json(Value),
+    /// `multipart/form-data`, rebuilt for each attempt.
+    Multipart(Box<dyn Fn() -> Result<reqwest::multipart::Form, GraphError> + Send + Sync>),
+}
+
+/// Meta's error object from a non-2xx answer, or a decode error when there is none.
+pub(crate) fn error_from(status: u16, retry_after: Option<Duration>, body: &[u8]) -> GraphError {
+    match ApiError::from_body(status, body) {
+        Some(mut e) => {
+            e.retry_after = retry_after;
+            GraphError::Api(e)
+        }
+        None => GraphError::Decode {
+            status,
+            message: format!(
+                "error answer without Meta's error object; body starts {}",
+                excerpt(body)
+            ),
+        },
+    }
+}
+
+/// Maps a reqwest error; `idempotent` requests never have an unknown outcome.
+pub(crate) fn map_reqwest(e: reqwest::Error, idempotent: bool) -> GraphError {
+    // Never include the URL or headers: strip them from reqwest's message.
+    let e = e.without_url();
+    if e.is_connect() {
+        // Connect errors (including connect timeouts) happen before any byte of the
+        // request is sent: Meta cannot have acted.
+        return GraphError::Transport(e.to_string());
+    }
+    if e.is_timeout() {
+        return GraphError::Timeout {
+            outcome_unknown: !idempotent,
+        };
+    }
+    if e.is_builder() {
+        return GraphError::Config(e.to_string());
+    }
+    GraphError::Interrupted {
+        message: e.to_string(),
+        outcome_unknown: !idempotent,
+    }
+}
+
+/// `Retry-After` in seconds (the HTTP-date form is not used by Meta).
+pub(crate) fn parse_retry_after(v: &str) -> Option<Duration> {
+    v.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+pub(crate) fn excerpt(body: &[u8]) -> String {
+    let s = String::from_utf8_lossy(body);
+    let mut out: String = s.chars().take(BODY_EXCERPT_CHARS).collect();
+    if s.chars().count() > BODY_EXCERPT_CHARS {
+        out.push('…');
+    }
+    format!("{out:?}")
+}

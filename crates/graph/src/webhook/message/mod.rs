@@ -1,0 +1,127 @@
+//! `messages[]` / `message_echoes[]`: one inbound (or echoed) message of any kind.
+//!
+//! A message is parsed from its JSON object in two steps: the common head (`id`,
+//! `from`, `timestamp`, `context`, `errors`, ...) and the content chosen by `type`.
+//! The whole object is kept in [`Message::raw`], so nothing Meta sends is lost, and an
+//! unknown `type` becomes [`MessageContent::Unknown`] instead of a parse failure.
+//!
+//! The head is here; the content kinds are in `content`, and the typed objects they
+//! carry (`context`, media, `location`, an `interactive` reply) in `objects`.
+
+mod content;
+mod objects;
+
+pub use content::{EditedMessage, MessageContent};
+pub use objects::{Context, Interactive, Location, Media};
+
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use super::error::WebhookError;
+
+/// One message in a webhook.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Message {
+    /// The message's `wamid`.
+    pub id: String,
+    /// The sender's `wa_id` (absent for BSUID-only users).
+    pub from: Option<String>,
+    /// The sender's BSUID.
+    pub from_user_id: Option<String>,
+    /// The receiver (in `message_echoes`: the customer).
+    pub to: Option<String>,
+    /// The receiver's BSUID (in `message_echoes`).
+    pub to_user_id: Option<String>,
+    /// Meta's time of the message, unix seconds (string or number on the wire).
+    pub timestamp: i64,
+    /// Reply, forward and product-inquiry context.
+    pub context: Option<Context>,
+    /// Click-to-WhatsApp ad referral, as received.
+    pub referral: Option<Value>,
+    /// Message-level errors (e.g. 131051 on `unsupported`).
+    pub errors: Vec<WebhookError>,
+    /// The content, by `type`.
+    pub content: MessageContent,
+    /// The whole message object as received.
+    pub raw: Value,
+}
+
+impl Message {
+    /// Meta's `type` string (`text`, `image`, ..., or an unknown one as received).
+    pub fn type_name(&self) -> &str {
+        match &self.content {
+            MessageContent::Unknown { type_name, .. } => type_name,
+            MessageContent::Unsupported { .. } => self
+                .raw
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("unsupported"),
+            c => c.type_name(),
+        }
+    }
+
+    /// The text of a text message, the caption of media, the body of an edit's new
+    /// content, or the text of a quick-reply button.
+    pub fn text_or_caption(&self) -> Option<&str> {
+        self.content.text_or_caption()
+    }
+
+    /// Parses one message object.
+    pub fn from_value(raw: Value) -> Result<Self, serde_json::Error> {
+        #[derive(Deserialize)]
+        struct Head {
+            #[serde(deserialize_with = "crate::de::id")]
+            id: String,
+            #[serde(default, deserialize_with = "crate::de::opt_id")]
+            from: Option<String>,
+            #[serde(default, deserialize_with = "crate::de::opt_id")]
+            from_user_id: Option<String>,
+            #[serde(default, deserialize_with = "crate::de::opt_id")]
+            to: Option<String>,
+            #[serde(default, deserialize_with = "crate::de::opt_id")]
+            to_user_id: Option<String>,
+            #[serde(deserialize_with = "crate::de::ts")]
+            timestamp: i64,
+            #[serde(default)]
+            context: Option<Context>,
+            #[serde(default)]
+            referral: Option<Value>,
+            #[serde(default)]
+            errors: Option<Vec<WebhookError>>,
+            #[serde(rename = "type", default)]
+            type_name: Option<String>,
+        }
+        let head = Head::deserialize(&raw)?;
+        let content = MessageContent::from_object(head.type_name.as_deref().unwrap_or(""), &raw)?;
+        Ok(Message {
+            id: head.id,
+            from: head.from,
+            from_user_id: head.from_user_id,
+            to: head.to,
+            to_user_id: head.to_user_id,
+            timestamp: head.timestamp,
+            context: head.context,
+            referral: head.referral.filter(|r| !r.is_null()),
+            errors: head.errors.unwrap_or_default(),
+            content,
+            raw,
+        })
+    }
+}
+
+impl Serialize for Message {
+    /// Serialises to the object exactly as received.
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.raw.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Message {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Value::deserialize(d)?;
+        let id = raw.get("id").map(|v| v.to_string()).unwrap_or_default();
+        Message::from_value(raw).map_err(|e| D::Error::custom(format!("message {id}: {e}")))
+    }
+}
