@@ -8,6 +8,7 @@ pub mod app;
 pub mod cli;
 pub mod errors;
 pub mod glue;
+pub mod middleware;
 pub mod routes;
 pub mod sandbox_cmd;
 pub mod settings;

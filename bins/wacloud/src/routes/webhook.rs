@@ -63,6 +63,16 @@ impl ApiError {
     }
 }
 
+/// Any other method on the webhook: 405, saying which two it takes.
+pub async fn method_not_allowed() -> HttpResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "the webhook takes GET (handshake) and POST (deliveries)",
+    )
+    .error_response_json()
+}
+
 fn too_large() -> ApiError {
     ApiError::new(
         StatusCode::PAYLOAD_TOO_LARGE,
