@@ -10,11 +10,9 @@ use std::time::Duration;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
-use async_trait::async_trait;
 use secrecy::SecretString;
 use tokio::sync::{watch, Notify};
 use wacloud_core::changes::ChangeFeed;
-use wacloud_core::outbound::{OutboundRequest, SendFailure, SendReceipt};
 use wacloud_core::ports::{Clock, Messenger, Store, SystemClock};
 use wacloud_core::queue::SendingGate;
 use wacloud_core::usecases::ingest::OurNumbers;
@@ -24,7 +22,7 @@ use wacloud_graph::{GraphClient, Pacer, PacerConfig, RetryPolicy};
 use wacloud_sandbox::{Sandbox, SandboxConfig};
 use wacloud_store::{DbStore, StoreOptions};
 
-use crate::glue::messenger::GraphMessenger;
+use crate::adapters::messenger::{GraphMessenger, NotConfigured};
 use crate::middleware;
 use crate::routes;
 use crate::settings::{DatabaseSettings, Mode, SandboxSettings, Settings};
@@ -67,25 +65,6 @@ impl std::fmt::Debug for Application {
         f.debug_struct("Application")
             .field("port", &self.port)
             .finish_non_exhaustive()
-    }
-}
-
-/// A messenger for live mode without a phone number id: every send is refused clearly.
-#[derive(Debug)]
-struct NotConfigured;
-
-#[async_trait]
-impl Messenger for NotConfigured {
-    async fn send(&self, _: &OutboundRequest) -> Result<SendReceipt, SendFailure> {
-        Err(SendFailure::Invalid(
-            "WHATSAPP_PHONE_NUMBER_ID is not set; wacloud cannot send".into(),
-        ))
-    }
-    async fn mark_read(&self, _: &str) -> Result<(), SendFailure> {
-        Ok(())
-    }
-    fn business_phone(&self) -> Option<String> {
-        None
     }
 }
 
@@ -331,7 +310,7 @@ fn start_ingest(
             } else {
                 1
             },
-            parse: Arc::new(crate::glue::webhook::parse_delivery),
+            parse: Arc::new(crate::adapters::webhook_events::parse_delivery),
         },
     )
 }

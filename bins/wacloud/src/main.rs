@@ -9,7 +9,7 @@ use wacloud::cli::{Cli, Command, SandboxArgs, WebhookAction};
 use wacloud::{Application, Settings};
 
 /// mimalloc instead of the system allocator: the webhook path allocates per event (JSON,
-/// bound values), and glibc's allocator showed up at about a tenth of the writer's time.
+/// bound values), and glibc's allocator showed up in the writer's profile.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -23,7 +23,7 @@ use wacloud_core::usecases::queue::{recipient, sweep_unknown, work_item};
 use wacloud_core::webhook::WebhookState;
 use wacloud_store::{DbStore, StoreOptions};
 
-use crate::glue::webhook::parse_delivery;
+use crate::adapters::webhook_events::parse_delivery;
 use crate::settings::Settings;
 use crate::state::AppState;
 

@@ -9,8 +9,8 @@ use wacloud_core::ports::{new_id, StoreError};
 use wacloud_core::webhook::NewWebhook;
 use wacloud_graph::webhook::{verify_handshake, verify_signature};
 
+use crate::adapters::webhook_events::parse_delivery;
 use crate::errors::ApiError;
-use crate::glue::webhook::parse_delivery;
 use crate::state::AppState;
 
 /// Largest delivery accepted, in bytes (Meta's are far smaller).

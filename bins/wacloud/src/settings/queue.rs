@@ -19,8 +19,9 @@ pub(super) struct Raw {
 /// The outbound queue.
 #[derive(Debug, Clone)]
 pub struct QueueSettings {
-    /// `WACLOUD_QUEUE_WORKERS`: most queue sends in flight at once (default 512; at 1,000
-    /// messages/s and 300 ms of Meta latency about 300 are in flight).
+    /// `WACLOUD_QUEUE_WORKERS`: most queue sends in flight at once, 1–4096 (default 512). Sends
+    /// in flight are the throughput times Meta's answer time, so the default leaves room for
+    /// Meta's highest throughput (1,000 messages/s).
     pub workers: usize,
     /// `WACLOUD_QUEUE_LEASE_SECS`: how long a worker holds a claimed item (default 60); must
     /// be longer than the Graph timeout. After it another instance takes over a dead instance's
