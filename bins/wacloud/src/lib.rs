@@ -1,18 +1,21 @@
 //! # wacloud
 //!
-//! The server: configuration, wiring, HTTP handlers, the glue from Meta's shapes to the core's
-//! types, and the widget's files. `main.rs` only reads settings and starts [`app::Application`].
+//! The server: settings ([`settings`]), wiring ([`app`]), the route table and HTTP handlers
+//! ([`routes`]) with what wraps them ([`middleware`]), the adapters from Meta's shapes to the
+//! core's ports and types ([`adapters`]), background work ([`worker`]), and the widget's files.
+//! `main.rs` only reads settings and starts [`app::Application`].
 #![forbid(unsafe_code)]
 
+pub mod adapters;
 pub mod app;
 pub mod cli;
-pub mod config;
 pub mod errors;
-pub mod glue;
+pub mod middleware;
 pub mod routes;
 pub mod sandbox_cmd;
+pub mod settings;
 pub mod state;
 pub mod worker;
 
 pub use app::Application;
-pub use config::Settings;
+pub use settings::Settings;

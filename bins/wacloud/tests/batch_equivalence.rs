@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
-use wacloud::glue::webhook::parse_delivery;
+use wacloud::adapters::webhook_events::parse_delivery;
 use wacloud_core::ports::{new_id, read};
 use wacloud_core::usecases::ingest::{ingest, ingest_many, OurNumbers};
 use wacloud_core::webhook::NewWebhook;

@@ -10,7 +10,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde_json::json;
-use wacloud::glue::webhook::parse_delivery;
+use wacloud::adapters::webhook_events::parse_delivery;
 use wacloud_core::ports::{new_id, read, Job, Store, StoreError, SystemClock};
 use wacloud_core::usecases::ingest::OurNumbers;
 use wacloud_core::webhook::{NewWebhook, WebhookState};

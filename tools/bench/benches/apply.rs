@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use wacloud::glue::webhook::parse_delivery;
+use wacloud::adapters::webhook_events::parse_delivery;
 use wacloud_bench::{DeliveryFactory, PHONE_NUMBER_ID};
 use wacloud_core::ports::new_id;
 use wacloud_core::usecases::ingest::{ingest_many, OurNumbers};

@@ -7,27 +7,14 @@ use wacloud_core::queue::{BatchQuery, QueueState};
 use wacloud_core::usecases::{bulk, queue};
 
 use crate::errors::ApiError;
+use crate::routes::params::{check_id, optional_json, Limit};
 use crate::state::AppState;
-
-/// wacloud's ids are at most 64 ASCII letters, digits, `-` and `_`; anything else names nothing
-/// (and never reaches the database: PostgreSQL refuses NUL in text).
-pub(crate) fn check_id(id: &str, what: &str) -> Result<(), ApiError> {
-    if id.is_empty()
-        || id.len() > 64
-        || !id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    {
-        return Err(ApiError::not_found(format!("no such {what}")));
-    }
-    Ok(())
-}
 
 /// Query of `GET /batches/{id}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchParams {
-    /// Items per page, 0–10,000 (default 1000; 0 for the counts only).
+    /// Items per page: [`Limit::BATCH_ITEMS`].
     limit: Option<i64>,
     /// Items to skip.
     offset: Option<i64>,
@@ -45,13 +32,7 @@ pub async fn batch(
     let id = path.into_inner();
     check_id(&id, "batch")?;
     let p = params.into_inner();
-    let limit = p.limit.unwrap_or(1000);
-    if !(0..=10_000).contains(&limit) {
-        return Err(
-            ApiError::bad_request("invalid_query", "limit must be 0 to 10000")
-                .with("field", "limit"),
-        );
-    }
+    let limit = Limit::BATCH_ITEMS.read(p.limit)?;
     let state_filter = match p.state.as_deref() {
         None | Some("") => None,
         Some(s) => Some(QueueState::parse(s).ok_or_else(|| {
@@ -119,7 +100,7 @@ pub async fn retry_item(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     check_id(&id, "queue item")?;
-    let allow = crate::routes::optional_json::<RetryBody>(&body)?.allow_outside_window;
+    let allow = optional_json::<RetryBody>(&body)?.allow_outside_window;
     let view = queue::retry_item(
         state.store.as_ref(),
         state.messenger.as_ref(),

@@ -7,7 +7,7 @@ use wacloud_core::contact::{Contact, ContactQuery, ContactUpdate};
 use wacloud_core::usecases::contacts;
 
 use crate::errors::ApiError;
-use crate::routes::customer_key;
+use crate::routes::params::{customer_key, Limit};
 use crate::state::AppState;
 
 /// A contact as the API answers it: the stored contact plus its customer service window.
@@ -48,13 +48,7 @@ pub async fn list(
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(
-            ApiError::bad_request("invalid_request", "limit must be 1 to 200")
-                .with("field", "limit"),
-        );
-    }
+    let limit = Limit::PAGE.read(q.limit)?;
     let offset = q.offset.unwrap_or(0);
     if offset < 0 {
         return Err(

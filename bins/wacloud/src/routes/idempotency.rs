@@ -1,12 +1,14 @@
-//! The `Idempotency-Key` header of `POST /send` and `POST /send-bulk`: the first request with a
-//! key runs and its answer is stored; a repeat (same key, same body) gets the stored answer with
-//! `Idempotent-Replayed: true`. The rules are the core's (`usecases::idempotency`); this file only
+//! The `Idempotency-Key` header, for every endpoint that takes one (`POST /send`,
+//! `POST /send-bulk`): the first request with a key runs and its answer is stored; a repeat (same
+//! key, same body) gets the stored answer with `Idempotent-Replayed: true`. A handler wraps its
+//! work in [`idempotent`]. The rules are the core's (`usecases::idempotency`); this file only
 //! reads the header and replays the stored bytes.
 
+use std::future::Future;
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::Value;
 use wacloud_core::usecases::idempotency::{self, Begin};
@@ -17,15 +19,48 @@ use crate::state::AppState;
 /// How long a repeat waits for the first request's answer.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(30);
 
+/// Runs `run(request)` under the request's `Idempotency-Key`, if it has one, and answers what it
+/// returns: `(status, JSON body)`, or the error's JSON (with `Retry-After` when it says when).
+///
+/// `endpoint` scopes the key; `request` (serialised) is what identifies the request, so a key
+/// reused with another body is refused; `resource_id` is what the request will create. Without
+/// the header, `run` simply runs. With it, a repeat gets the first answer, replayed; the answer
+/// is stored before it is sent, except a 503 or a 429 (nothing was done; a repeat should try
+/// again), which releases the key instead.
+///
+/// # Errors
+/// Before `run` runs: 400 for a malformed key, 409 for a key reused with another body or a first
+/// request that has not answered yet, 503 when the database is down.
+pub async fn idempotent<B, F, Fut>(
+    state: &AppState,
+    req: &HttpRequest,
+    endpoint: &str,
+    request: B,
+    resource_id: Option<String>,
+    run: F,
+) -> Result<HttpResponse, ApiError>
+where
+    B: Serialize,
+    F: FnOnce(B) -> Fut,
+    Fut: Future<Output = Result<(StatusCode, Value), ApiError>>,
+{
+    let keyed = match start(state, req, endpoint, &request, resource_id).await? {
+        Start::Replay(r) => return Ok(r),
+        Start::Run(k) => k,
+    };
+    let result = run(request).await;
+    Ok(answer(state, keyed, result).await)
+}
+
 /// A request registered under a key.
 #[derive(Debug)]
-pub struct Keyed {
+struct Keyed {
     key: String,
 }
 
 /// What to do with a request.
 #[derive(Debug)]
-pub enum Start {
+enum Start {
     /// Run it (`Some` when it carries a key: finish it with [`Keyed::finish`]).
     Run(Option<Keyed>),
     /// Answer this (the first request's answer).
@@ -34,11 +69,7 @@ pub enum Start {
 
 /// Reads the `Idempotency-Key` header and registers the request (`endpoint` scopes the key;
 /// `body` is what identifies the request; `resource_id` is what it will create).
-///
-/// # Errors
-/// 400 for a malformed key, 409 for a key reused with another body or a first request that has
-/// not answered yet, 503 when the database is down.
-pub async fn start<B: Serialize>(
+async fn start<B: Serialize>(
     state: &AppState,
     req: &HttpRequest,
     endpoint: &str,
@@ -90,7 +121,7 @@ pub async fn start<B: Serialize>(
 impl Keyed {
     /// Stores the answer for repeats — unless it is a 503 or a 429 (nothing was done; a repeat
     /// should try again), in which case the key is released.
-    pub async fn finish(self, state: &AppState, status: StatusCode, body: &Value) {
+    async fn finish(self, state: &AppState, status: StatusCode, body: &Value) {
         let result = if status == StatusCode::SERVICE_UNAVAILABLE
             || status == StatusCode::TOO_MANY_REQUESTS
         {
@@ -111,25 +142,24 @@ impl Keyed {
     }
 }
 
-/// Answers `(status, body)`, storing it under the key first.
-pub async fn answer(
+/// Answers `(status, body)` or the error, storing it under the key first.
+async fn answer(
     state: &AppState,
     keyed: Option<Keyed>,
     result: Result<(StatusCode, Value), ApiError>,
 ) -> HttpResponse {
-    let (status, body, retry_after) = match result {
-        Ok((s, b)) => (s, b, None),
-        Err(e) => {
-            let retry = e.extra.get("retry_after_secs").and_then(Value::as_u64);
-            (e.status, e.to_json(), retry)
+    match result {
+        Ok((status, body)) => {
+            if let Some(k) = keyed {
+                k.finish(state, status, &body).await;
+            }
+            HttpResponse::build(status).json(body)
         }
-    };
-    if let Some(k) = keyed {
-        k.finish(state, status, &body).await;
+        Err(e) => {
+            if let Some(k) = keyed {
+                k.finish(state, e.status, &e.to_json()).await;
+            }
+            e.error_response()
+        }
     }
-    let mut r = HttpResponse::build(status);
-    if let Some(secs) = retry_after {
-        r.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
-    }
-    r.json(body)
 }

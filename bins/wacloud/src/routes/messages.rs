@@ -8,7 +8,7 @@ use wacloud_core::message::Direction;
 use wacloud_core::usecases::contacts;
 
 use crate::errors::ApiError;
-use crate::routes::customer_key;
+use crate::routes::params::{customer_key, Limit};
 use crate::state::AppState;
 
 /// Query of `GET /messages`.
@@ -42,13 +42,7 @@ pub async fn history(
     q: web::Query<HistoryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(
-            ApiError::bad_request("invalid_request", "limit must be 1 to 200")
-                .with("field", "limit"),
-        );
-    }
+    let limit = Limit::PAGE.read(q.limit)?;
     let direction = match q.direction.as_deref().filter(|d| !d.is_empty()) {
         None => None,
         Some(d) => Some(d.parse::<Direction>().map_err(|_| {

@@ -1,5 +1,9 @@
-//! HTTP handlers, one file per resource. Handlers parse and answer; the rules live in the
-//! core's use cases.
+//! HTTP handlers, one file per resource, and the route table. Handlers parse and answer; the
+//! rules live in the core's use cases.
+//!
+//! A new REST endpoint is one line in [`API`]: that line registers it and makes a wrong method on
+//! its path a 405 with `Allow`. Meta's webhook ([`WEBHOOK`]), the dashboard's files and the
+//! sandbox's routes are mounted by [`configure`] beside it.
 
 pub mod assets;
 pub mod batches;
@@ -8,38 +12,149 @@ pub mod events;
 pub mod health;
 pub mod idempotency;
 pub mod messages;
+pub mod params;
 pub mod send;
 pub mod stats;
 pub mod templates;
 pub mod webhook;
 
-use wacloud_core::{CustomerKey, PhoneError};
+use std::sync::Arc;
+
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError, Route};
+use wacloud_sandbox::Sandbox;
 
 use crate::errors::ApiError;
 
-/// Reads a `{phone}` path segment or `phone` query value: E.164 with or without `+`
-/// (percent-encoded `%2B` too), or a BSUID.
-pub fn customer_key(raw: &str) -> Result<CustomerKey, ApiError> {
-    let decoded = raw
-        .replace("%2B", "+")
-        .replace("%2b", "+")
-        .replace("%20", " ");
-    CustomerKey::parse(&decoded).map_err(|e: PhoneError| {
-        ApiError::bad_request("invalid_phone_number", e.to_string()).with("field", "phone_number")
-    })
+/// Where the REST API lives; the paths in [`API`] are under it.
+pub const API_PREFIX: &str = "/api/whatsapp";
+/// Meta's webhook: `GET` for the subscription handshake, `POST` for deliveries. Not behind the
+/// API key: a delivery proves itself by its signature.
+pub const WEBHOOK: &str = "/api/whatsapp/webhook";
+
+/// One endpoint of the REST API: a method, a path under [`API_PREFIX`] (an actix pattern, `{name}`
+/// for a segment), and the handler, attached to a route of that method.
+#[derive(Debug)]
+pub struct Endpoint {
+    /// The method it answers.
+    pub method: Method,
+    /// The path under [`API_PREFIX`].
+    pub path: &'static str,
+    /// Attaches the handler (`|r| r.to(handler)`).
+    pub handler: fn(Route) -> Route,
 }
 
-/// An optional JSON body: empty means the defaults; anything else must parse (400
-/// `invalid_json` otherwise, never silently ignored).
-///
-/// # Errors
-/// [`ApiError`] 400 `invalid_json`.
-pub fn optional_json<T: serde::de::DeserializeOwned + Default>(
-    body: &[u8],
-) -> Result<T, crate::errors::ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(T::default());
+const fn endpoint(method: Method, path: &'static str, handler: fn(Route) -> Route) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        handler,
     }
-    serde_json::from_slice(body)
-        .map_err(|e| crate::errors::ApiError::bad_request("invalid_json", e.to_string()))
+}
+
+/// The REST API, one line per endpoint (docs/API.md describes each).
+pub static API: &[Endpoint] = &[
+    endpoint(Method::GET, "/health", |r| r.to(health::health)),
+    endpoint(Method::GET, "/contacts", |r| r.to(contacts::list)),
+    endpoint(Method::PUT, "/contacts/{phone}", |r| r.to(contacts::update)),
+    endpoint(Method::POST, "/contacts/{phone}/read", |r| {
+        r.to(contacts::mark_read)
+    }),
+    endpoint(Method::POST, "/send", |r| r.to(send::send_one)),
+    endpoint(Method::POST, "/send-bulk", |r| r.to(send::send_bulk)),
+    endpoint(Method::GET, "/batches/{id}", |r| r.to(batches::batch)),
+    endpoint(Method::POST, "/batches/{id}/cancel", |r| {
+        r.to(batches::cancel_batch)
+    }),
+    endpoint(Method::GET, "/queue/{id}", |r| r.to(batches::queue_item)),
+    endpoint(Method::POST, "/queue/{id}/cancel", |r| {
+        r.to(batches::cancel_item)
+    }),
+    endpoint(Method::POST, "/queue/{id}/retry", |r| {
+        r.to(batches::retry_item)
+    }),
+    endpoint(Method::POST, "/messages/{id}/retry", |r| {
+        r.to(send::retry_message)
+    }),
+    endpoint(Method::GET, "/messages", |r| r.to(messages::history)),
+    endpoint(Method::GET, "/stats", |r| r.to(stats::stats)),
+    endpoint(Method::GET, "/templates", |r| r.to(templates::list)),
+    endpoint(Method::GET, "/events", |r| r.to(events::events)),
+];
+
+/// Mounts every route, in this order: the webhook, the REST API (with its 405s), the dashboard's
+/// files, the sandbox (in sandbox mode), and a JSON 404 for everything else.
+pub fn configure(cfg: &mut web::ServiceConfig, sandbox: Option<&Arc<Sandbox>>) {
+    cfg.service(
+        web::resource(WEBHOOK)
+            .route(web::get().to(webhook::handshake))
+            .route(web::post().to(webhook::receive))
+            .default_service(web::to(webhook::method_not_allowed)),
+    );
+    let api = API.iter().fold(web::scope(API_PREFIX), |scope, e| {
+        scope.route(e.path, (e.handler)(web::method(e.method.clone())))
+    });
+    cfg.service(api.default_service(web::to(api_fallback)));
+    assets::configure(cfg);
+    if let Some(sb) = sandbox {
+        cfg.configure(wacloud_sandbox::configure(Arc::clone(sb)));
+    }
+    cfg.default_service(web::to(not_found));
+}
+
+/// Whether `path` (under [`API_PREFIX`]) fits `pattern`: `{name}` stands for one non-empty
+/// segment, as in actix.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    let (p, q): (Vec<&str>, Vec<&str>) = (pattern.split('/').collect(), path.split('/').collect());
+    p.len() == q.len()
+        && p.iter()
+            .zip(&q)
+            .all(|(a, b)| (a.starts_with('{') && a.ends_with('}') && !b.is_empty()) || a == b)
+}
+
+/// Under [`API_PREFIX`], for a request no endpoint took: 405 with `Allow` when [`API`] has the
+/// path with other methods, 404 otherwise.
+async fn api_fallback(req: HttpRequest) -> HttpResponse {
+    let path = req.path().strip_prefix(API_PREFIX).unwrap_or_default();
+    let allowed: Vec<&str> = API
+        .iter()
+        .filter(|e| path_matches(e.path, path))
+        .map(|e| e.method.as_str())
+        .collect();
+    if allowed.is_empty() {
+        return not_found().await;
+    }
+    let mut r = ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("{} takes {}", req.path(), allowed.join(", ")),
+    )
+    .error_response();
+    if let Ok(v) = header::HeaderValue::from_str(&allowed.join(", ")) {
+        r.headers_mut().insert(header::ALLOW, v);
+    }
+    r
+}
+
+/// Any path no route takes: a JSON 404 that says where things are.
+pub async fn not_found() -> HttpResponse {
+    ApiError::not_found(
+        "no such route; the API lives under /api/whatsapp and the dashboard at /dashboard.html",
+    )
+    .error_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_segment_stands_for_one_non_empty_segment() {
+        assert!(path_matches("/queue/{id}/retry", "/queue/abc/retry"));
+        assert!(!path_matches("/queue/{id}/retry", "/queue//retry"));
+        assert!(!path_matches("/queue/{id}", "/queue/abc/retry"));
+        assert!(path_matches("/health", "/health"));
+        assert!(!path_matches("/health", "/health/"));
+        assert!(!path_matches("/health", ""));
+    }
 }

@@ -12,8 +12,8 @@ use wacloud_core::usecases::queue::enqueue_one;
 use wacloud_core::usecases::send::{retry_message as retry_use_case, send, SendCommand};
 
 use crate::errors::ApiError;
-use crate::routes::customer_key;
-use crate::routes::idempotency::{answer, start, Start};
+use crate::routes::idempotency::idempotent;
+use crate::routes::params::{check_id, customer_key, optional_json};
 use crate::state::AppState;
 
 /// A template as the API takes it.
@@ -115,14 +115,16 @@ pub async fn send_one(
     req: HttpRequest,
     body: web::Json<SendBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
     let id = new_id();
-    let keyed = match start(&state, &req, "send", &b, Some(id.clone())).await? {
-        Start::Replay(r) => return Ok(r),
-        Start::Run(k) => k,
-    };
-    let result = send_now_or_later(&state, b, id).await;
-    Ok(answer(&state, keyed, result).await)
+    idempotent(
+        &state,
+        &req,
+        "send",
+        body.into_inner(),
+        Some(id.clone()),
+        |b| send_now_or_later(&state, b, id),
+    )
+    .await
 }
 
 async fn send_now_or_later(
@@ -184,8 +186,8 @@ pub async fn retry_message(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
-    crate::routes::batches::check_id(&id, "message")?;
-    let allow = crate::routes::optional_json::<RetryBody>(&body)?.allow_outside_window;
+    check_id(&id, "message")?;
+    let allow = optional_json::<RetryBody>(&body)?.allow_outside_window;
     let m = retry_use_case(
         state.store.as_ref(),
         state.messenger.as_ref(),
@@ -244,14 +246,17 @@ pub async fn send_bulk(
     req: HttpRequest,
     body: web::Json<BulkBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let b = body.into_inner();
     let batch_id = new_id();
-    let keyed = match start(&state, &req, "send-bulk", &b, Some(batch_id.clone())).await? {
-        Start::Replay(r) => return Ok(r),
-        Start::Run(k) => k,
-    };
-    let result = queue_bulk(&state, b, batch_id).await;
-    Ok(answer(&state, keyed, result).await)
+    let resource_id = Some(batch_id.clone());
+    idempotent(
+        &state,
+        &req,
+        "send-bulk",
+        body.into_inner(),
+        resource_id,
+        |b| queue_bulk(&state, b, batch_id),
+    )
+    .await
 }
 
 async fn queue_bulk(

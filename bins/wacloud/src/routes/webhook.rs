@@ -9,8 +9,8 @@ use wacloud_core::ports::{new_id, StoreError};
 use wacloud_core::webhook::NewWebhook;
 use wacloud_graph::webhook::{verify_handshake, verify_signature};
 
+use crate::adapters::webhook_events::parse_delivery;
 use crate::errors::ApiError;
-use crate::glue::webhook::parse_delivery;
 use crate::state::AppState;
 
 /// Largest delivery accepted, in bytes (Meta's are far smaller).
@@ -30,7 +30,7 @@ pub struct Handshake {
 /// `GET /webhook`: answers Meta's subscription handshake with the challenge, verbatim, as
 /// `text/plain`; 403 for a wrong mode or token.
 pub async fn handshake(state: web::Data<AppState>, q: web::Query<Handshake>) -> HttpResponse {
-    let Some(expected) = state.settings.verify_token.as_ref() else {
+    let Some(expected) = state.settings.meta.verify_token.as_ref() else {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "verify_token_not_configured",
@@ -61,6 +61,16 @@ impl ApiError {
     fn error_response_json(&self) -> HttpResponse {
         actix_web::ResponseError::error_response(self)
     }
+}
+
+/// Any other method on the webhook: 405, saying which two it takes.
+pub async fn method_not_allowed() -> HttpResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "the webhook takes GET (handshake) and POST (deliveries)",
+    )
+    .error_response_json()
 }
 
 fn too_large() -> ApiError {
@@ -108,7 +118,7 @@ pub async fn receive(
         .headers()
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    if let Err(e) = verify_signature(&body, signature, &state.settings.app_secrets) {
+    if let Err(e) = verify_signature(&body, signature, &state.settings.meta.app_secrets) {
         tracing::warn!(reason = %e, bytes = body.len(), "webhook refused: bad signature");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -1,7 +1,8 @@
-//! The core's `Messenger` port over `wacloud-graph`: every send goes through the Graph client,
-//! paced by the graph crate's [`Pacer`], retried on the graph crate's [`RetryPolicy`] schedule,
-//! classified by its error classifier, and checked against stored templates with its template
-//! checks.
+//! The core's `Messenger` port over `wacloud-graph`: [`GraphMessenger`] sends through the Graph
+//! client, paced by the graph crate's [`Pacer`], retried on the graph crate's [`RetryPolicy`]
+//! schedule, classified by its error classifier, and checked against stored templates with its
+//! template checks. [`NotConfigured`] stands in, refusing every send, in live mode without a
+//! phone number id.
 
 use std::time::Duration;
 
@@ -328,6 +329,26 @@ impl Messenger for GraphMessenger {
 
     fn business_phone(&self) -> Option<String> {
         self.business_phone.clone()
+    }
+}
+
+/// The messenger for live mode without a phone number id: every send is refused clearly
+/// (`SendFailure::Invalid`, answered 400), and read receipts are skipped.
+#[derive(Debug)]
+pub struct NotConfigured;
+
+#[async_trait]
+impl Messenger for NotConfigured {
+    async fn send(&self, _: &OutboundRequest) -> Result<SendReceipt, SendFailure> {
+        Err(SendFailure::Invalid(
+            "WHATSAPP_PHONE_NUMBER_ID is not set; wacloud cannot send".into(),
+        ))
+    }
+    async fn mark_read(&self, _: &str) -> Result<(), SendFailure> {
+        Ok(())
+    }
+    fn business_phone(&self) -> Option<String> {
+        None
     }
 }
 

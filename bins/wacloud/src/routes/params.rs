@@ -1,0 +1,120 @@
+//! Request parameters several handlers read the same way: a customer in a path or query, an
+//! id, a `limit`, an optional JSON body. Each answers the same 400 (or 404) wherever it is read.
+
+use serde::de::DeserializeOwned;
+use wacloud_core::{CustomerKey, PhoneError};
+
+use crate::errors::ApiError;
+
+/// Reads a `{phone}` path segment or `phone` query value: E.164 with or without `+`
+/// (percent-encoded `%2B` too), or a BSUID.
+///
+/// # Errors
+/// 400 `invalid_phone_number` with `field: phone_number`.
+pub fn customer_key(raw: &str) -> Result<CustomerKey, ApiError> {
+    let decoded = raw
+        .replace("%2B", "+")
+        .replace("%2b", "+")
+        .replace("%20", " ");
+    CustomerKey::parse(&decoded).map_err(|e: PhoneError| {
+        ApiError::bad_request("invalid_phone_number", e.to_string()).with("field", "phone_number")
+    })
+}
+
+/// wacloud's ids are at most 64 ASCII letters, digits, `-` and `_`; anything else names nothing
+/// (and never reaches the database: PostgreSQL refuses NUL in text).
+///
+/// # Errors
+/// 404 `no such {what}`.
+pub fn check_id(id: &str, what: &str) -> Result<(), ApiError> {
+    if id.is_empty()
+        || id.len() > 64
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        return Err(ApiError::not_found(format!("no such {what}")));
+    }
+    Ok(())
+}
+
+/// A `limit` query parameter: its default when absent, its range, and the error code a value
+/// out of range is answered with (400, `field: limit`, "limit must be {min} to {max}"). A value
+/// that is not a whole number is refused earlier, by the query extractor (`invalid_query`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limit {
+    default: i64,
+    min: i64,
+    max: i64,
+    code: &'static str,
+}
+
+impl Limit {
+    /// A page of contacts or messages: 1–200, default 50.
+    pub const PAGE: Self = Self {
+        default: 50,
+        min: 1,
+        max: 200,
+        code: "invalid_request",
+    };
+
+    /// A page of a batch's items: 0–10000, default 1000 (0 for the counts only).
+    pub const BATCH_ITEMS: Self = Self {
+        default: 1000,
+        min: 0,
+        max: 10_000,
+        code: "invalid_query",
+    };
+
+    /// The limit to use for `given`.
+    ///
+    /// # Errors
+    /// 400 with this limit's code when `given` is out of range.
+    pub fn read(self, given: Option<i64>) -> Result<i64, ApiError> {
+        let limit = given.unwrap_or(self.default);
+        if !(self.min..=self.max).contains(&limit) {
+            return Err(ApiError::bad_request(
+                self.code,
+                format!("limit must be {} to {}", self.min, self.max),
+            )
+            .with("field", "limit"));
+        }
+        Ok(limit)
+    }
+}
+
+/// An optional JSON body: empty means the defaults; anything else must parse (400
+/// `invalid_json` otherwise, never silently ignored).
+///
+/// # Errors
+/// [`ApiError`] 400 `invalid_json`.
+pub fn optional_json<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_limit_has_its_default_range_and_code() {
+        assert_eq!(Limit::PAGE.read(None).unwrap(), 50);
+        assert_eq!(Limit::PAGE.read(Some(200)).unwrap(), 200);
+        let e = Limit::PAGE.read(Some(0)).unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("invalid_request", "limit must be 1 to 200")
+        );
+        assert_eq!(e.extra["field"], "limit");
+        assert_eq!(Limit::BATCH_ITEMS.read(Some(0)).unwrap(), 0);
+        assert_eq!(Limit::BATCH_ITEMS.read(None).unwrap(), 1000);
+        let e = Limit::BATCH_ITEMS.read(Some(10_001)).unwrap_err();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("invalid_query", "limit must be 0 to 10000")
+        );
+    }
+}
