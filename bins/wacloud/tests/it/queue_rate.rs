@@ -2,13 +2,11 @@
 //! recipient gets exactly one message, and Meta (the sandbox, capped at 80/s like a default
 //! number) never answers 130429 or 131056.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use common::spawn;
+use crate::helpers::spawn;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_1000_goes_at_80_per_second_once_each_and_never_over_the_cap() {

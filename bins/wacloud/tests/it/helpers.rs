@@ -4,7 +4,6 @@
 //! The backend is the one `WACLOUD_TEST_BACKEND` names (`sqlite`, the default, or `postgres`
 //! with `WACLOUD_TEST_POSTGRES_URL`; see `wacloud_store::testdb`): `.ci/run` runs these tests
 //! once on each.
-#![allow(dead_code)]
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

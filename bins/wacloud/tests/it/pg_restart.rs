@@ -5,8 +5,6 @@
 //! The test runs its own throwaway cluster (`.ci/postgres.sh`), so stopping it disturbs no
 //! other test. Skipped unless `WACLOUD_TEST_BACKEND=postgres`.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,7 +14,7 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use wacloud_store::testdb::{database_url, Backend};
 
-use common::{inbound_text, spawn_url, TestApp};
+use crate::helpers::{inbound_text, spawn_url, TestApp};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.ci/postgres.sh");
 

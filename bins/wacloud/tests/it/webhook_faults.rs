@@ -1,11 +1,9 @@
 //! FAULTS.md, webhook signature and handshake, delivery semantics and statuses: one small
 //! input per row.
 
-mod common;
-
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, status_body, PHONE_NUMBER_ID, VERIFY_TOKEN};
+use crate::helpers::{inbound_text, spawn, status_body, PHONE_NUMBER_ID, VERIFY_TOKEN};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_ascii_escapes_are_verified_on_the_exact_bytes_and_stored_decoded() {
@@ -81,7 +79,7 @@ async fn missing_empty_or_malformed_signatures_are_401_and_nothing_is_stored() {
             !text.contains(&hex_only),
             "the expected signature never leaks: {text}"
         );
-        assert!(!text.contains(common::SECRET));
+        assert!(!text.contains(crate::helpers::SECRET));
     }
     let stats = app.stats().await;
     assert_eq!(stats["webhooks"]["total"], 0, "{stats}");

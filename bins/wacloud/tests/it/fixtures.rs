@@ -1,13 +1,11 @@
 //! Every webhook body under `../shared/fixtures/meta/`, signed and posted to the running
 //! server: all answered 200, and what they carry visible through the API afterwards.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use common::{fixtures_dir, json_files, retarget, spawn, webhook_bodies};
+use crate::helpers::{fixtures_dir, json_files, retarget, spawn, webhook_bodies};
 
 /// The delivery ladder as the API documents it (docs/API.md): later statuses win; failed is final.
 fn rank(status: &str) -> i32 {

@@ -3,13 +3,11 @@
 //! Plus the queue's own promises: scheduling, cancelling, retrying, idempotency, and a send
 //! whose answer was lost settled from status webhooks instead of being sent twice.
 
-mod common;
-
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, spawn_on, TestApp, PHONE_NUMBER_ID};
+use crate::helpers::{inbound_text, spawn, spawn_on, TestApp, PHONE_NUMBER_ID};
 
 fn now_secs() -> i64 {
     i64::try_from(

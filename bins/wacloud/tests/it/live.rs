@@ -1,13 +1,11 @@
 //! Live updates: `GET /api/whatsapp/events` tells connected widgets what changed, on this
 //! instance and (on PostgreSQL) on every instance on the database.
 
-mod common;
-
 use std::time::Duration;
 
 use serde_json::Value;
 
-use common::{inbound_text, spawn, spawn_url, status_body};
+use crate::helpers::{inbound_text, spawn, spawn_url, status_body};
 
 fn has(seen: &Value, kind: &str, id: &str) -> bool {
     seen[kind]

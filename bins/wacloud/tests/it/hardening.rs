@@ -1,11 +1,9 @@
 //! Defects a red-team pass found, each pinned by a test: partial deliveries, NUL characters,
 //! final failures, group contacts, method errors, the API key over the sandbox, `.env` errors.
 
-mod common;
-
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, status_body, PHONE_NUMBER_ID};
+use crate::helpers::{inbound_text, spawn, status_body, PHONE_NUMBER_ID};
 
 fn value(messages: Value, contacts: Value) -> Value {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {

@@ -1,11 +1,9 @@
 //! What each field and kind does to the store, as the API shows it (issue 4's list), and the
 //! identity rules for numbers Meta rewrites.
 
-mod common;
-
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, PHONE_NUMBER_ID};
+use crate::helpers::{inbound_text, spawn, PHONE_NUMBER_ID};
 
 fn change(field: &str, value: Value) -> Value {
     json!({"object": "whatsapp_business_account",
@@ -429,14 +427,14 @@ async fn under_load_deliveries_are_answered_first_and_applied_right_after() {
             "B",
         ));
     }
-    posts.push(common::status_body(
+    posts.push(crate::helpers::status_body(
         PHONE_NUMBER_ID,
         "wamid.blout",
         "sent",
         1_730_000_100,
         "15550000100",
     ));
-    posts.push(common::status_body(
+    posts.push(crate::helpers::status_body(
         PHONE_NUMBER_ID,
         "wamid.blout",
         "read",

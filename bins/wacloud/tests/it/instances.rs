@@ -3,8 +3,6 @@
 //! instance killed in the middle of queue work leaves it to the other, and nobody gets a
 //! message twice; migrations are safe when several instances start at once.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -15,7 +13,7 @@ use serde_json::{json, Value};
 use tokio::io::AsyncBufReadExt;
 use wacloud_store::testdb::{Backend, TestDb};
 
-use common::{inbound_text, spawn, spawn_url, status_body, TestApp, SECRET};
+use crate::helpers::{inbound_text, spawn, spawn_url, status_body, TestApp, SECRET};
 
 fn on_postgres() -> bool {
     let yes = Backend::from_env() == Backend::Postgres;

@@ -1,10 +1,8 @@
 //! The REST API and the sandbox loop, as a user of the server sees them.
 
-mod common;
-
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, PHONE_NUMBER_ID};
+use crate::helpers::{inbound_text, spawn, PHONE_NUMBER_ID};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seeds_checks_work_as_written() {
