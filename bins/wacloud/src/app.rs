@@ -23,12 +23,12 @@ use wacloud_graph::{GraphClient, Pacer, PacerConfig, RetryPolicy};
 use wacloud_sandbox::{Sandbox, SandboxConfig};
 use wacloud_store::{DbStore, StoreOptions};
 
-use crate::config::{Mode, Settings};
 use crate::errors::ApiError;
 use crate::glue::messenger::GraphMessenger;
 use crate::routes::{
     assets, batches, contacts, events, health, messages, send, stats, templates, webhook,
 };
+use crate::settings::{Mode, Settings};
 use crate::state::{Alerts, AppState};
 
 /// Events after which a batch of webhook deliveries stops growing (bounds a batch's latency).
@@ -122,7 +122,7 @@ async fn require_api_key(
 ) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
     let expected = req
         .app_data::<web::Data<AppState>>()
-        .and_then(|s| s.settings.api_key.clone());
+        .and_then(|s| s.settings.http.api_key.clone());
     // The REST API and the sandbox's controls need the key; Meta's webhook authenticates by
     // signature, and the dashboard's files are public.
     let path = req.path();
@@ -238,12 +238,13 @@ impl Application {
     /// # Errors
     /// [`StartError`].
     pub fn build(settings: Settings) -> Result<Self, StartError> {
-        let listener = TcpListener::bind(&settings.bind).map_err(|source| StartError::Bind {
-            addr: settings.bind.clone(),
-            source,
-        })?;
+        let listener =
+            TcpListener::bind(&settings.http.bind).map_err(|source| StartError::Bind {
+                addr: settings.http.bind.clone(),
+                source,
+            })?;
         let local = listener.local_addr().map_err(|source| StartError::Bind {
-            addr: settings.bind.clone(),
+            addr: settings.http.bind.clone(),
             source,
         })?;
         let port = local.port();
@@ -260,90 +261,94 @@ impl Application {
         };
         let self_base = format!("http://{}", std::net::SocketAddr::new(self_ip, port));
         let exposed = local.ip().is_unspecified() || !local.ip().is_loopback();
-        let has_key = settings.api_key.is_some();
+        let has_key = settings.http.api_key.is_some();
 
         let store = DbStore::open(
-            &settings.database_url,
+            &settings.database.url,
             &StoreOptions {
-                read_pool_size: settings.read_pool_size,
-                max_batch: settings.writer_batch,
-                sqlite_full_sync: settings.sqlite_full_sync,
-                read_timeout: settings.db_timeout,
+                read_pool_size: settings.database.read_pool_size,
+                max_batch: settings.database.writer_batch,
+                sqlite_full_sync: settings.database.sqlite_full_sync,
+                read_timeout: settings.database.timeout,
                 ..StoreOptions::default()
             },
         )?;
 
         let pacer = Pacer::new(
             PacerConfig::new()
-                .messages_per_second(settings.messages_per_second)
-                .pair_interval(settings.pair_interval)
-                .pair_burst(settings.pair_burst),
+                .messages_per_second(settings.throughput.messages_per_second)
+                .pair_interval(settings.throughput.pair_interval)
+                .pair_burst(settings.throughput.pair_burst),
         )
         .map_err(|e| StartError::Graph(e.to_string()))?;
         // The queue retries refused sends durably on this schedule; the client itself never
         // retries a send.
-        let retry = RetryPolicy::new(settings.queue_max_attempts)
+        let retry = RetryPolicy::new(settings.queue.max_attempts)
             .base_delay(std::time::Duration::from_secs(1))
             .max_delay(std::time::Duration::from_secs(600));
-        let (messenger, sandbox): (Arc<dyn Messenger>, Option<Arc<Sandbox>>) = match settings.mode {
-            Mode::Sandbox => {
-                let pid = settings.phone_number_id.clone().unwrap_or_default();
-                let token = random_token();
-                let mut cfg =
-                    SandboxConfig::new(pid.clone(), settings.app_secrets[0].clone(), token.clone());
-                let d = settings.sandbox_status_delay;
-                cfg.sent_after = d;
-                cfg.delivered_after = d * 2;
-                cfg.read_after = Some(d * 4);
-                cfg.strict_window = settings.sandbox_strict_window;
-                cfg.latency = settings.sandbox_latency;
-                cfg.messages_per_second =
-                    Some(settings.sandbox_messages_per_second).filter(|n| *n > 0);
-                let business = format!("+{}", cfg.display_phone_number);
-                let sb = Sandbox::new(cfg);
-                sb.set_webhook_url(format!("{self_base}/api/whatsapp/webhook"));
-                let client = GraphClient::builder(token.clone(), pid)
-                    .base_url(format!("{self_base}/sandbox/graph"))
-                    .api_version(settings.graph_api_version.clone())
-                    .timeout(settings.graph_timeout)
-                    .build()
-                    .map_err(|e| StartError::Graph(e.to_string()))?;
-                (
-                    Arc::new(GraphMessenger::new(
-                        client,
-                        Some(business),
-                        token,
-                        pacer,
-                        retry,
-                    )),
-                    Some(sb),
-                )
-            }
-            Mode::Live => match (&settings.api_token, &settings.phone_number_id) {
-                (Some(token), Some(pid)) => {
-                    let mut b = GraphClient::builder(token.clone(), pid.clone())
-                        .api_version(settings.graph_api_version.clone())
-                        .timeout(settings.graph_timeout);
-                    if let Some(url) = &settings.graph_base_url {
-                        b = b.base_url(url.clone());
-                    }
-                    let client = b.build().map_err(|e| StartError::Graph(e.to_string()))?;
+        let (messenger, sandbox): (Arc<dyn Messenger>, Option<Arc<Sandbox>>) =
+            match settings.meta.mode {
+                Mode::Sandbox => {
+                    let pid = settings.meta.phone_number_id.clone().unwrap_or_default();
+                    let token = random_token();
+                    let mut cfg = SandboxConfig::new(
+                        pid.clone(),
+                        settings.meta.app_secrets[0].clone(),
+                        token.clone(),
+                    );
+                    let d = settings.sandbox.status_delay;
+                    cfg.sent_after = d;
+                    cfg.delivered_after = d * 2;
+                    cfg.read_after = Some(d * 4);
+                    cfg.strict_window = settings.sandbox.strict_window;
+                    cfg.latency = settings.sandbox.latency;
+                    cfg.messages_per_second =
+                        Some(settings.sandbox.messages_per_second).filter(|n| *n > 0);
+                    let business = format!("+{}", cfg.display_phone_number);
+                    let sb = Sandbox::new(cfg);
+                    sb.set_webhook_url(format!("{self_base}/api/whatsapp/webhook"));
+                    let client = GraphClient::builder(token.clone(), pid)
+                        .base_url(format!("{self_base}/sandbox/graph"))
+                        .api_version(settings.meta.graph_api_version.clone())
+                        .timeout(settings.meta.graph_timeout)
+                        .build()
+                        .map_err(|e| StartError::Graph(e.to_string()))?;
                     (
                         Arc::new(GraphMessenger::new(
                             client,
-                            None,
-                            token.clone(),
+                            Some(business),
+                            token,
                             pacer,
                             retry,
                         )),
-                        None,
+                        Some(sb),
                     )
                 }
-                _ => (Arc::new(NotConfigured), None),
-            },
-        };
+                Mode::Live => match (&settings.meta.api_token, &settings.meta.phone_number_id) {
+                    (Some(token), Some(pid)) => {
+                        let mut b = GraphClient::builder(token.clone(), pid.clone())
+                            .api_version(settings.meta.graph_api_version.clone())
+                            .timeout(settings.meta.graph_timeout);
+                        if let Some(url) = &settings.meta.graph_base_url {
+                            b = b.base_url(url.clone());
+                        }
+                        let client = b.build().map_err(|e| StartError::Graph(e.to_string()))?;
+                        (
+                            Arc::new(GraphMessenger::new(
+                                client,
+                                None,
+                                token.clone(),
+                                pacer,
+                                retry,
+                            )),
+                            None,
+                        )
+                    }
+                    _ => (Arc::new(NotConfigured), None),
+                },
+            };
 
-        let our_numbers = OurNumbers(settings.phone_number_id.iter().cloned().collect());
+        let our_numbers = OurNumbers(settings.meta.phone_number_id.iter().cloned().collect());
         let store_port: Arc<dyn Store> = Arc::new(store.clone());
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let ingest = IngestBatcher::start(
@@ -351,10 +356,10 @@ impl Application {
             our_numbers.clone(),
             Arc::clone(&clock),
             BatcherConfig {
-                max_deliveries: settings.writer_batch,
+                max_deliveries: settings.database.writer_batch,
                 max_events: MAX_EVENTS_PER_BATCH,
-                inline_limit: settings.ingest_inline_limit,
-                backlog_batch: settings.ingest_backlog_batch,
+                inline_limit: settings.database.ingest_inline_limit,
+                backlog_batch: settings.database.ingest_backlog_batch,
                 in_flight: if store_port.backend() == "sqlite" {
                     16
                 } else {
@@ -365,7 +370,7 @@ impl Application {
         );
         let (stop_tx, stopping) = watch::channel(false);
         let (settings_unknown_grace, settings_resend_unknown) =
-            (settings.unknown_grace, settings.resend_unknown);
+            (settings.queue.unknown_grace, settings.queue.resend_unknown);
         let state = AppState {
             store: store_port,
             messenger,
@@ -399,8 +404,8 @@ impl Application {
         let banner = format!(
             "wacloud {} listening on http://{local} — mode: {}{} — database: {} — dashboard: http://{local}/dashboard.html",
             env!("CARGO_PKG_VERSION"),
-            state.settings.mode.as_str(),
-            match state.settings.mode {
+            state.settings.meta.mode.as_str(),
+            match state.settings.meta.mode {
                 Mode::Sandbox => " (no WHATSAPP_API_TOKEN: messages go to the embedded Meta stand-in)",
                 Mode::Live => " (Meta's Graph API)",
             },
@@ -408,7 +413,7 @@ impl Application {
         );
 
         let data = web::Data::new(state.clone());
-        let origins = state.settings.cors_origins.clone();
+        let origins = state.settings.http.cors_origins.clone();
         let server = HttpServer::new(move || {
             let mut app = App::new()
                 .app_data(data.clone())

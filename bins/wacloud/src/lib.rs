@@ -6,13 +6,13 @@
 
 pub mod app;
 pub mod cli;
-pub mod config;
 pub mod errors;
 pub mod glue;
 pub mod routes;
 pub mod sandbox_cmd;
+pub mod settings;
 pub mod state;
 pub mod worker;
 
 pub use app::Application;
-pub use config::Settings;
+pub use settings::Settings;

@@ -77,8 +77,8 @@ async fn serve(settings: Settings) -> ExitCode {
 }
 
 fn migrate(settings: &Settings) -> ExitCode {
-    let url = wacloud_store::DatabaseUrl::parse(&settings.database_url)
-        .with_connect_timeout(settings.db_timeout);
+    let url = wacloud_store::DatabaseUrl::parse(&settings.database.url)
+        .with_connect_timeout(settings.database.timeout);
     let result = wacloud_store::conn::establish(&url, false)
         .and_then(|mut c| wacloud_store::conn::run_migrations(&mut c));
     match result {

@@ -12,7 +12,7 @@ use wacloud_core::usecases::ingest_batch::IngestBatcher;
 use wacloud_core::usecases::queue::QueuePolicy;
 use wacloud_sandbox::Sandbox;
 
-use crate::config::Settings;
+use crate::settings::Settings;
 
 /// An operator-facing alert shown in `/health` and the widget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,7 +92,7 @@ pub struct AppState {
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AppState")
-            .field("mode", &self.settings.mode)
+            .field("mode", &self.settings.meta.mode)
             .field("backend", &self.store.backend())
             .finish_non_exhaustive()
     }

@@ -23,8 +23,8 @@ use wacloud_core::usecases::queue::{recipient, sweep_unknown, work_item};
 use wacloud_core::webhook::WebhookState;
 use wacloud_store::{DbStore, StoreOptions};
 
-use crate::config::Settings;
 use crate::glue::webhook::parse_delivery;
+use crate::settings::Settings;
 use crate::state::AppState;
 
 /// How often the worker looks for due work when nothing woke it.
@@ -34,13 +34,13 @@ const IDLE_POLL: Duration = Duration::from_millis(250);
 /// in flight to record their outcome.
 pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
     let owner = format!("worker-{}", new_id());
-    let concurrency = state.settings.queue_workers;
+    let concurrency = state.settings.queue.workers;
     let permits = Arc::new(Semaphore::new(concurrency));
-    let lease = ChronoDuration::from_std(state.settings.queue_lease)
+    let lease = ChronoDuration::from_std(state.settings.queue.lease)
         .unwrap_or_else(|_| ChronoDuration::seconds(60));
     // Claim about half a second of the number's throughput at a time, so claimed items do not
     // wait long for their slot (their lease keeps running meanwhile).
-    let claim_size = i64::from((state.settings.messages_per_second / 2).clamp(1, 500));
+    let claim_size = i64::from((state.settings.throughput.messages_per_second / 2).clamp(1, 500));
     let mut last_sweep = Instant::now();
     let mut last_purge: Option<Instant> = None;
     tracing::info!(%owner, lease_secs = lease.num_seconds(), concurrency, "queue worker started");
@@ -91,7 +91,7 @@ pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
     }
     // Let the sends in flight record their outcome.
     let all = u32::try_from(concurrency).unwrap_or(u32::MAX);
-    let wait = state.settings.graph_timeout + Duration::from_secs(2);
+    let wait = state.settings.meta.graph_timeout + Duration::from_secs(2);
     let _ = tokio::time::timeout(wait, permits.acquire_many(all)).await;
 }
 
@@ -174,7 +174,7 @@ async fn dispatch(state: &AppState, owner: &str, permits: &Arc<Semaphore>, items
 /// While sending is paused: waits for the probe interval, then tries the token once.
 async fn probe_token(state: &AppState, stop: &mut watch::Receiver<bool>) {
     tokio::select! {
-        _ = tokio::time::sleep(state.settings.token_probe_interval) => {}
+        _ = tokio::time::sleep(state.settings.meta.token_probe_interval) => {}
         _ = stop.changed() => return,
     }
     match state.messenger.probe().await {
@@ -247,15 +247,15 @@ pub async fn reprocess_stored(
     include_failed: bool,
 ) -> Result<(usize, usize), String> {
     let store = DbStore::open(
-        &settings.database_url,
+        &settings.database.url,
         &StoreOptions {
-            read_timeout: settings.db_timeout,
+            read_timeout: settings.database.timeout,
             listen: false,
             ..StoreOptions::default()
         },
     )
     .map_err(|e| e.to_string())?;
-    let ours = OurNumbers(settings.phone_number_id.iter().cloned().collect());
+    let ours = OurNumbers(settings.meta.phone_number_id.iter().cloned().collect());
     let result = reprocess_pending(&store, &ours, &SystemClock, include_failed)
         .await
         .map_err(|e| e.to_string());

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use chrono::Utc;
 use serde_json::json;
 
-use crate::config::Mode;
+use crate::settings::Mode;
 use crate::state::{Alert, AppState};
 
 /// How long a failed write is shown as an alert.
@@ -22,7 +22,7 @@ const RESTRICTIVE: [&str; 5] = [
 /// Mode, configuration, database state and alerts. 200 unless the database is down (503);
 /// `degraded` with an alert for a minute after a write failed (e.g. a full disk).
 pub async fn health(state: web::Data<AppState>) -> HttpResponse {
-    let s = &state.settings;
+    let s = &state.settings.meta;
     let db = state.store.ping().await;
     let account = match (&db, s.phone_number_id.clone()) {
         (Ok(()), Some(pid)) => {
@@ -119,7 +119,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
         "sending": {
             "paused": pause.is_some(),
             "paused_since": pause.as_ref().map(|p| p.since),
-            "messages_per_second": s.messages_per_second,
+            "messages_per_second": state.settings.throughput.messages_per_second,
         },
         "version": env!("CARGO_PKG_VERSION"),
     });

@@ -30,7 +30,7 @@ pub struct Handshake {
 /// `GET /webhook`: answers Meta's subscription handshake with the challenge, verbatim, as
 /// `text/plain`; 403 for a wrong mode or token.
 pub async fn handshake(state: web::Data<AppState>, q: web::Query<Handshake>) -> HttpResponse {
-    let Some(expected) = state.settings.verify_token.as_ref() else {
+    let Some(expected) = state.settings.meta.verify_token.as_ref() else {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "verify_token_not_configured",
@@ -108,7 +108,7 @@ pub async fn receive(
         .headers()
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    if let Err(e) = verify_signature(&body, signature, &state.settings.app_secrets) {
+    if let Err(e) = verify_signature(&body, signature, &state.settings.meta.app_secrets) {
         tracing::warn!(reason = %e, bytes = body.len(), "webhook refused: bad signature");
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,

@@ -67,8 +67,8 @@ pub async fn spawn_url(url: &str, extra: &[(&str, &str)]) -> TestApp {
         pairs.push((k, v));
     }
     let settings = Settings::from_pairs(pairs.iter().copied()).expect("settings");
-    let secret = settings.app_secrets[0].clone();
-    let phone_number_id = settings.phone_number_id.clone().unwrap_or_default();
+    let secret = settings.meta.app_secrets[0].clone();
+    let phone_number_id = settings.meta.phone_number_id.clone().unwrap_or_default();
     let app = Application::build(settings).expect("app builds");
     let port = app.port();
     let handle = app.handle();

@@ -1,0 +1,377 @@
+//! Settings from the environment (and a `.env` file), with the seed's variable names.
+//!
+//! [`Settings`] is made of parts, one file each, each reading and checking its own variables:
+//! [`http`](HttpSettings) (listen address, API key, CORS), [`database`](DatabaseSettings),
+//! [`meta`](MetaSettings) (account, number, credentials, Graph API),
+//! [`throughput`](ThroughputSettings) (Meta's sending limits), [`queue`](QueueSettings) and
+//! [`sandbox`](SandboxSettings). A new variable goes into its part's `Raw` and its part's
+//! struct, with a doc comment naming the variable, its default and its range.
+
+mod database;
+mod http;
+mod meta;
+mod queue;
+mod sandbox;
+mod throughput;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+pub use database::{DatabaseSettings, DEFAULT_DATABASE_URL};
+pub use http::{HttpSettings, DEFAULT_BIND};
+pub use meta::{MetaSettings, Mode, SANDBOX_PHONE_NUMBER_ID};
+pub use queue::QueueSettings;
+pub use sandbox::SandboxSettings;
+pub use throughput::ThroughputSettings;
+
+/// The variables as read, part by part; every one optional.
+#[derive(Debug, Default, Deserialize)]
+struct Raw {
+    #[serde(flatten)]
+    http: http::Raw,
+    #[serde(flatten)]
+    database: database::Raw,
+    #[serde(flatten)]
+    meta: meta::Raw,
+    #[serde(flatten)]
+    throughput: throughput::Raw,
+    #[serde(flatten)]
+    queue: queue::Raw,
+    #[serde(flatten)]
+    sandbox: sandbox::Raw,
+}
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Listen address, API key, CORS origins.
+    pub http: HttpSettings,
+    /// The database and its writer.
+    pub database: DatabaseSettings,
+    /// Live or sandbox; Meta's account, number, credentials and Graph API.
+    pub meta: MetaSettings,
+    /// The number's sending pace, as Meta limits it.
+    pub throughput: ThroughputSettings,
+    /// The outbound queue.
+    pub queue: QueueSettings,
+    /// The embedded sandbox (sandbox mode only).
+    pub sandbox: SandboxSettings,
+}
+
+/// A setting that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("configuration: {0}")]
+pub struct ConfigError(pub String);
+
+fn random_secret() -> SecretString {
+    use rand::Rng;
+    let bytes: [u8; 24] = rand::rng().random();
+    SecretString::from(hex::encode(bytes))
+}
+
+fn flag(v: Option<&str>) -> bool {
+    matches!(
+        v.map(str::to_ascii_lowercase).as_deref(),
+        Some("1" | "true" | "yes" | "on")
+    )
+}
+
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+fn non_empty_secret(v: Option<SecretString>) -> Option<SecretString> {
+    v.filter(|s| !s.expose_secret().trim().is_empty())
+}
+
+/// A whole number, `default` when unset or blank.
+fn parse_num(name: &str, v: Option<String>, default: u64) -> Result<u64, ConfigError> {
+    match non_empty(v) {
+        None => Ok(default),
+        Some(s) => s
+            .parse()
+            .map_err(|_| ConfigError(format!("{name} must be a whole number, got {s:?}"))),
+    }
+}
+
+impl Settings {
+    /// Reads the process environment (after loading `.env` if present).
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a value that cannot be used.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            // Never echo the line itself: it may hold a token.
+            Err(dotenvy::Error::LineParse(fragment, _)) => {
+                // dotenvy reports the unreadable part of the line, which may be a secret value:
+                // name the line by its number and variable instead.
+                let text = std::fs::read_to_string(".env").unwrap_or_default();
+                let (number, name) = text
+                    .lines()
+                    .enumerate()
+                    .find(|(_, l)| !fragment.is_empty() && l.contains(fragment.as_str()))
+                    .map(|(i, l)| (i + 1, l.split('=').next().unwrap_or("").trim().to_owned()))
+                    .unwrap_or((0, String::new()));
+                return Err(ConfigError(format!(
+                    "the .env file cannot be read at line {number} (setting {name:?}); quote values that contain spaces or special characters, e.g. NAME=\"a b\""
+                )));
+            }
+            Err(e) => return Err(ConfigError(format!("cannot read the .env file: {e}"))),
+        }
+        let raw: Raw = config::Config::builder()
+            .add_source(config::Environment::default().try_parsing(false))
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| ConfigError(e.to_string()))?;
+        Self::from_raw(raw)
+    }
+
+    /// Settings from explicit `(NAME, value)` pairs, ignoring the process environment: for
+    /// tests and embedding.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a value that cannot be used.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, ConfigError> {
+        let map: std::collections::HashMap<String, String> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+            .collect();
+        let raw: Raw = config::Config::builder()
+            .add_source(
+                config::Environment::default().source(Some(
+                    map.into_iter()
+                        .map(|(k, v)| (k.to_ascii_uppercase(), v))
+                        .collect(),
+                )),
+            )
+            .build()
+            .and_then(config::Config::try_deserialize)
+            .map_err(|e| ConfigError(e.to_string()))?;
+        Self::from_raw(raw)
+    }
+
+    /// Each part checks its own variables; the queue's lease is checked against the Graph
+    /// timeout, and the sandbox's throughput defaults to the number's.
+    fn from_raw(raw: Raw) -> Result<Self, ConfigError> {
+        let meta = MetaSettings::parse(raw.meta)?;
+        let database = DatabaseSettings::parse(raw.database)?;
+        let throughput = ThroughputSettings::parse(raw.throughput)?;
+        let queue = QueueSettings::parse(raw.queue, &meta)?;
+        let sandbox = SandboxSettings::parse(raw.sandbox, &throughput)?;
+        Ok(Self {
+            http: HttpSettings::parse(raw.http),
+            database,
+            meta,
+            throughput,
+            queue,
+            sandbox,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn no_token_means_sandbox_with_generated_secrets() {
+        let s = Settings::from_pairs([]).unwrap();
+        assert_eq!(s.meta.mode, Mode::Sandbox);
+        assert_eq!(
+            s.meta.phone_number_id.as_deref(),
+            Some(SANDBOX_PHONE_NUMBER_ID)
+        );
+        assert_eq!(s.meta.app_secrets.len(), 1);
+        assert!(s.meta.verify_token.is_some());
+        assert_eq!(s.database.url, DEFAULT_DATABASE_URL);
+        assert_eq!(s.http.bind, DEFAULT_BIND);
+        assert_eq!(s.meta.graph_api_version, "v25.0");
+        assert!(!s.meta.is_configured());
+    }
+
+    #[test]
+    fn token_means_live_and_secrets_rotate() {
+        let s = Settings::from_pairs([
+            ("WHATSAPP_API_TOKEN", "EAAG-token"),
+            ("WHATSAPP_PHONE_NUMBER_ID", "106540352242922"),
+            ("WHATSAPP_APP_SECRET", "old-secret, new-secret"),
+            ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "verify-me"),
+        ])
+        .unwrap();
+        assert_eq!(s.meta.mode, Mode::Live);
+        assert_eq!(s.meta.app_secrets.len(), 2);
+        assert!(s.meta.is_configured());
+        assert!(s.meta.missing().is_empty());
+    }
+
+    #[test]
+    fn live_without_secret_says_what_is_missing() {
+        let s = Settings::from_pairs([("WHATSAPP_API_TOKEN", "EAAG-token")]).unwrap();
+        assert!(!s.meta.is_configured());
+        let missing = s.meta.missing().join("\n");
+        assert!(missing.contains("WHATSAPP_PHONE_NUMBER_ID"));
+        assert!(missing.contains("WHATSAPP_APP_SECRET"));
+    }
+
+    #[test]
+    fn database_pool_timeout_and_lease_are_read_with_defaults() {
+        let s = Settings::from_pairs([]).unwrap();
+        assert_eq!(s.database.read_pool_size, 4);
+        assert_eq!(s.database.timeout, Duration::from_secs(5));
+        assert_eq!(s.queue.lease, Duration::from_secs(60));
+        let s = Settings::from_pairs([
+            ("WACLOUD_DB_POOL_SIZE", "16"),
+            ("WACLOUD_READ_POOL_SIZE", "2"),
+            ("WACLOUD_DB_TIMEOUT_MS", "1500"),
+            ("WACLOUD_QUEUE_LEASE_SECS", "45"),
+        ])
+        .unwrap();
+        assert_eq!(s.database.read_pool_size, 16);
+        assert_eq!(s.database.timeout, Duration::from_millis(1500));
+        assert_eq!(s.queue.lease, Duration::from_secs(45));
+        let s = Settings::from_pairs([("WACLOUD_READ_POOL_SIZE", "2")]).unwrap();
+        assert_eq!(s.database.read_pool_size, 2);
+        let e = Settings::from_pairs([("WACLOUD_DB_TIMEOUT_MS", "soon")]).unwrap_err();
+        assert!(e.to_string().contains("WACLOUD_DB_TIMEOUT_MS"));
+    }
+
+    #[test]
+    fn an_unknown_database_scheme_is_refused_not_taken_for_a_path() {
+        let e = Settings::from_pairs([("DATABASE_URL", "mysql://x/db")]).unwrap_err();
+        assert!(e.to_string().contains("unsupported scheme"), "{e}");
+        assert!(Settings::from_pairs([("DATABASE_URL", "sqlite://data/x.db")]).is_ok());
+    }
+
+    #[test]
+    fn throughput_settings() {
+        let s = Settings::from_pairs([]).unwrap();
+        assert_eq!(s.throughput.messages_per_second, 80);
+        assert_eq!(s.sandbox.messages_per_second, 80);
+        let s = Settings::from_pairs([("WACLOUD_MESSAGES_PER_SECOND", "1000")]).unwrap();
+        assert_eq!(s.throughput.messages_per_second, 1000);
+        assert!(Settings::from_pairs([("WACLOUD_MESSAGES_PER_SECOND", "1001")]).is_err());
+        assert!(Settings::from_pairs([("WACLOUD_MESSAGES_PER_SECOND", "0")]).is_err());
+        let s = Settings::from_pairs([("WACLOUD_SHARED_WITH_BUSINESS_APP", "true")]).unwrap();
+        assert_eq!(
+            s.throughput.messages_per_second, 20,
+            "coexistence numbers get 20/s"
+        );
+        let e = Settings::from_pairs([
+            ("WACLOUD_SHARED_WITH_BUSINESS_APP", "true"),
+            ("WACLOUD_MESSAGES_PER_SECOND", "80"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("20"), "{e}");
+        let e = Settings::from_pairs([("WACLOUD_QUEUE_LEASE_SECS", "10")]).unwrap_err();
+        assert!(
+            e.to_string().contains("longer than the Graph timeout"),
+            "{e}"
+        );
+        let s = Settings::from_pairs([("WACLOUD_QUEUE_UNKNOWN_AFTER_GRACE", "resend")]).unwrap();
+        assert!(s.queue.resend_unknown);
+        assert!(Settings::from_pairs([("WACLOUD_QUEUE_UNKNOWN_AFTER_GRACE", "maybe")]).is_err());
+    }
+
+    #[test]
+    fn a_phone_number_is_not_a_phone_number_id() {
+        let e = Settings::from_pairs([
+            ("WHATSAPP_API_TOKEN", "t"),
+            ("WHATSAPP_PHONE_NUMBER_ID", "+1 555 000 0001"),
+        ])
+        .unwrap_err();
+        assert!(e.to_string().contains("numeric phone number id"));
+    }
+
+    /// Every variable lands in its part (the parts read through `#[serde(flatten)]`).
+    #[test]
+    fn every_variable_reaches_its_part() {
+        let s = Settings::from_pairs([
+            ("WHATSAPP_BUSINESS_ACCOUNT_ID", "102290129340398"),
+            ("WHATSAPP_PHONE_NUMBER_ID", "106540352242922"),
+            ("WHATSAPP_API_TOKEN", "EAAG-token"),
+            ("WHATSAPP_WEBHOOK_VERIFY_TOKEN", "verify-me"),
+            ("WHATSAPP_WEBHOOK_URL", "https://example.com/hook"),
+            ("WHATSAPP_APP_SECRET", "s1"),
+            ("WHATSAPP_GRAPH_API_VERSION", "v24.0"),
+            ("WHATSAPP_GRAPH_BASE_URL", "http://127.0.0.1:9"),
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("WACLOUD_BIND", "0.0.0.0:9000"),
+            ("WACLOUD_API_KEY", "k"),
+            (
+                "WACLOUD_CORS_ORIGINS",
+                "https://a.example, https://b.example",
+            ),
+            ("WACLOUD_SANDBOX_STRICT_WINDOW", "yes"),
+            ("WACLOUD_SANDBOX_STATUS_DELAY_MS", "7"),
+            ("WACLOUD_QUEUE_WORKERS", "9"),
+            ("WACLOUD_WRITER_BATCH", "11"),
+            ("WACLOUD_INGEST_INLINE_LIMIT", "12"),
+            ("WACLOUD_INGEST_BACKLOG_BATCH", "13"),
+            ("WACLOUD_SQLITE_SYNC", "normal"),
+            ("WACLOUD_DB_POOL_SIZE", "14"),
+            ("WACLOUD_DB_TIMEOUT_MS", "1500"),
+            ("WACLOUD_MESSAGES_PER_SECOND", "15"),
+            ("WACLOUD_SHARED_WITH_BUSINESS_APP", "on"),
+            ("WACLOUD_PAIR_INTERVAL_MS", "16"),
+            ("WACLOUD_PAIR_BURST", "17"),
+            ("WACLOUD_QUEUE_LEASE_SECS", "90"),
+            ("WACLOUD_QUEUE_MAX_ATTEMPTS", "18"),
+            ("WACLOUD_QUEUE_UNKNOWN_GRACE_SECS", "19"),
+            ("WACLOUD_QUEUE_UNKNOWN_AFTER_GRACE", "resend"),
+            ("WACLOUD_TOKEN_PROBE_SECS", "21"),
+            ("WACLOUD_GRAPH_TIMEOUT_MS", "22000"),
+            ("WACLOUD_SANDBOX_LATENCY_MS", "23"),
+            ("WACLOUD_SANDBOX_MESSAGES_PER_SECOND", "24"),
+        ])
+        .unwrap();
+        let m = &s.meta;
+        assert_eq!(m.business_account_id.as_deref(), Some("102290129340398"));
+        assert_eq!(m.phone_number_id.as_deref(), Some("106540352242922"));
+        assert_eq!(m.api_token.as_ref().unwrap().expose_secret(), "EAAG-token");
+        assert_eq!(
+            m.verify_token.as_ref().unwrap().expose_secret(),
+            "verify-me"
+        );
+        assert_eq!(m.webhook_url.as_deref(), Some("https://example.com/hook"));
+        assert_eq!(m.app_secrets[0].expose_secret(), "s1");
+        assert_eq!(m.graph_api_version, "v24.0");
+        assert_eq!(m.graph_base_url.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(m.graph_timeout, Duration::from_secs(22));
+        assert_eq!(m.token_probe_interval, Duration::from_secs(21));
+        let d = &s.database;
+        assert_eq!(d.url, "postgres://u@h/db");
+        assert_eq!(d.read_pool_size, 14);
+        assert_eq!(d.timeout, Duration::from_millis(1500));
+        assert_eq!(d.writer_batch, 11);
+        assert!(!d.sqlite_full_sync);
+        assert_eq!((d.ingest_inline_limit, d.ingest_backlog_batch), (12, 13));
+        assert_eq!(s.http.bind, "0.0.0.0:9000");
+        assert_eq!(s.http.api_key.as_ref().unwrap().expose_secret(), "k");
+        assert_eq!(
+            s.http.cors_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        let t = &s.throughput;
+        assert_eq!(t.messages_per_second, 15);
+        assert!(t.shared_with_business_app);
+        assert_eq!(t.pair_interval, Duration::from_millis(16));
+        assert_eq!(t.pair_burst, 17);
+        let q = &s.queue;
+        assert_eq!(q.workers, 9);
+        assert_eq!(q.lease, Duration::from_secs(90));
+        assert_eq!(q.max_attempts, 18);
+        assert_eq!(q.unknown_grace, Duration::from_secs(19));
+        assert!(q.resend_unknown);
+        let sb = &s.sandbox;
+        assert!(sb.strict_window);
+        assert_eq!(sb.status_delay, Duration::from_millis(7));
+        assert_eq!(sb.latency, Duration::from_millis(23));
+        assert_eq!(sb.messages_per_second, 24);
+    }
+}
