@@ -1,12 +1,18 @@
 //! The `wacloud` package's integration tests, one binary (one link) with a module per area.
 //!
 //! Most tests start the real server on port 0 with a fresh database of its own and the embedded
-//! sandbox, and talk to it over HTTP (`helpers`); a few run the `wacloud` binary itself
-//! (`CARGO_BIN_EXE_wacloud`) to kill it or read its output. cargo-nextest runs every test in a
-//! process of its own, so nothing here shares state between tests.
+//! sandbox ([`app::TestApp`], built from typed settings), and talk to it over HTTP
+//! ([`requests`]); a few run the `wacloud` binary itself (`CARGO_BIN_EXE_wacloud`) to kill it
+//! or read its output. cargo-nextest runs every test in a process of its own, so nothing here
+//! shares state between tests.
 
-mod helpers;
+// The harness.
+mod app;
+mod bodies;
+mod events;
+mod requests;
 
+// The tests, one module per area.
 mod api;
 mod batch_equivalence;
 mod batch_forming;
