@@ -1,11 +1,10 @@
 //! Defects a red-team pass found, each pinned by a test: partial deliveries, NUL characters,
 //! final failures, group contacts, method errors, the API key over the sandbox, `.env` errors.
 
-mod common;
-
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, status_body, PHONE_NUMBER_ID};
+use crate::app::{TestApp, PHONE_NUMBER_ID};
+use crate::bodies::{inbound_text, status_body};
 
 fn value(messages: Value, contacts: Value) -> Value {
     json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
@@ -16,7 +15,7 @@ fn value(messages: Value, contacts: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_bad_element_does_not_lose_its_siblings() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let from = "15550000070";
     let body = value(
         json!([
@@ -26,11 +25,11 @@ async fn one_bad_element_does_not_lose_its_siblings() {
         ]),
         json!([{"wa_id": from, "profile": {"name": "P"}}]),
     );
-    let (status, answer) = app.post_webhook_json(&body).await;
+    let (status, answer) = app.deliver(&body).await;
     assert_eq!(status, 200);
     assert_eq!(answer["state"], "failed", "kept for reprocessing: {answer}");
     let texts: Vec<String> = app
-        .all_messages(&format!("&phone={from}"))
+        .conversation(from)
         .await
         .iter()
         .map(|m| m["message_text"].as_str().unwrap_or_default().to_owned())
@@ -45,15 +44,15 @@ async fn one_bad_element_does_not_lose_its_siblings() {
         .as_array_mut()
         .unwrap()
         .push(json!({"id": "W2", "changes": "notalist"}));
-    let (status, answer) = app.post_webhook_json(&two).await;
+    let (status, answer) = app.deliver(&two).await;
     assert_eq!((status, answer["state"].as_str()), (200, Some("failed")));
-    assert_eq!(app.all_messages(&format!("&phone={from}")).await.len(), 3);
+    assert_eq!(app.conversation(from).await.len(), 3);
     assert_eq!(app.stats().await["webhooks"]["failed"], 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nul_characters_are_refused_on_input_and_replaced_in_webhooks() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let body = inbound_text(
         PHONE_NUMBER_ID,
         "15550000071",
@@ -62,13 +61,13 @@ async fn nul_characters_are_refused_on_input_and_replaced_in_webhooks() {
         "a\u{0}b",
         "N\u{0}ame",
     );
-    let (status, answer) = app.post_webhook_json(&body).await;
+    let (status, answer) = app.deliver(&body).await;
     assert_eq!(
         (status, answer["state"].as_str()),
         (200, Some("processed")),
         "{answer}"
     );
-    let m = &app.all_messages("&phone=15550000071").await[0];
+    let m = &app.conversation("15550000071").await[0];
     assert_eq!(m["message_text"], "a\u{FFFD}b");
     let (_, c) = app.get("/api/whatsapp/contacts?search=15550000071").await;
     assert_eq!(c["contacts"][0]["profile_name"], "N\u{FFFD}ame");
@@ -94,9 +93,9 @@ async fn nul_characters_are_refused_on_input_and_replaced_in_webhooks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_is_final_and_group_participants_are_not_contacts() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let w = "wamid.final1";
-    app.post_webhook_json(&status_body(
+    app.deliver(&status_body(
         PHONE_NUMBER_ID,
         w,
         "sent",
@@ -107,8 +106,8 @@ async fn failed_is_final_and_group_participants_are_not_contacts() {
     let mut failed = status_body(PHONE_NUMBER_ID, w, "failed", 1_730_000_001, "15550000072");
     failed["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] =
         json!([{"code": 131047, "title": "Re-engagement message"}]);
-    app.post_webhook_json(&failed).await;
-    app.post_webhook_json(&status_body(
+    app.deliver(&failed).await;
+    app.deliver(&status_body(
         PHONE_NUMBER_ID,
         w,
         "delivered",
@@ -138,17 +137,17 @@ async fn failed_is_final_and_group_participants_are_not_contacts() {
     group["entry"][0]["changes"][0]["value"]["statuses"][0]["recipient_type"] = json!("group");
     group["entry"][0]["changes"][0]["value"]["contacts"] =
         json!([{"wa_id": "15550000073", "profile": {"name": "Group Reader"}}]);
-    assert_eq!(app.post_webhook_json(&group).await.0, 200);
+    assert_eq!(app.deliver(&group).await.0, 200);
     let (_, c) = app.get("/api/whatsapp/contacts?search=15550000073").await;
     assert_eq!(c["total_count"], 0, "{c}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timestamps_no_message_can_carry_fall_back_to_the_delivery_time() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let body = inbound_text(PHONE_NUMBER_ID, "15550000074", "wamid.ts1", -5, "old?", "T");
-    assert_eq!(app.post_webhook_json(&body).await.0, 200);
-    let m = &app.all_messages("&phone=15550000074").await[0];
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let m = &app.conversation("15550000074").await[0];
     assert!(
         !m["created_at"].as_str().unwrap().starts_with("1969"),
         "{m}"
@@ -157,7 +156,7 @@ async fn timestamps_no_message_can_carry_fall_back_to_the_delivery_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_methods_are_405_and_bad_reply_to_is_400() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let r = app
         .http
         .get(app.url("/api/whatsapp/send"))
@@ -178,10 +177,7 @@ async fn wrong_methods_are_405_and_bad_reply_to_is_400() {
     let (status, _) = app.get("/api/whatsapp/nothing-here").await;
     assert_eq!(status, 404);
     let (status, e) = app
-        .post_json(
-            "/api/whatsapp/send",
-            &json!({"phone_number": "+15550000075", "message_text": "x", "reply_to": "nope"}),
-        )
+        .send(&json!({"phone_number": "+15550000075", "message_text": "x", "reply_to": "nope"}))
         .await;
     assert_eq!(
         (status, e["error"]["field"].as_str()),
@@ -191,7 +187,10 @@ async fn wrong_methods_are_405_and_bad_reply_to_is_400() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_api_key_guards_the_sandbox_too_and_bearer_is_case_insensitive() {
-    let app = spawn(&[("WACLOUD_API_KEY", "k-456")]).await;
+    let app = TestApp::builder()
+        .with(|s| s.http.api_key = Some("k-456".into()))
+        .spawn()
+        .await;
     let (status, _) = app
         .post_json(
             "/sandbox/customers/%2B15550000076/messages",
@@ -229,7 +228,10 @@ async fn the_api_key_guards_the_sandbox_too_and_bearer_is_case_insensitive() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn listening_beyond_loopback_without_a_key_raises_an_alert() {
-    let app = spawn(&[("WACLOUD_BIND", "0.0.0.0:0")]).await;
+    let app = TestApp::builder()
+        .with(|s| s.http.bind = "0.0.0.0:0".to_owned())
+        .spawn()
+        .await;
     let (_, h) = app.get("/api/whatsapp/health").await;
     let codes: Vec<&str> = h["alerts"]
         .as_array()

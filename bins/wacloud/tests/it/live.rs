@@ -1,13 +1,12 @@
 //! Live updates: `GET /api/whatsapp/events` tells connected widgets what changed, on this
 //! instance and (on PostgreSQL) on every instance on the database.
 
-mod common;
-
 use std::time::Duration;
 
 use serde_json::Value;
 
-use common::{inbound_text, spawn, spawn_url, status_body};
+use crate::app::TestApp;
+use crate::bodies::{inbound_text, status_body};
 
 fn has(seen: &Value, kind: &str, id: &str) -> bool {
     seen[kind]
@@ -17,11 +16,11 @@ fn has(seen: &Value, kind: &str, id: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_and_a_send_are_announced_with_their_ids() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let mut events = app.events().await;
 
     let (status, _) = app
-        .post_webhook_json(&inbound_text(
+        .deliver(&inbound_text(
             &app.phone_number_id,
             "15550000001",
             "wamid.live.1",
@@ -42,8 +41,7 @@ async fn a_delivery_and_a_send_are_announced_with_their_ids() {
 
     // An outbound message: created, then its statuses move through the sandbox's webhooks.
     let (status, sent) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             // The customer's message above is old: the window is closed, and this test is about
             // live updates, not the window.
             &serde_json::json!({"phone_number": "+15550000001", "message_text": "hi", "allow_outside_window": true}),
@@ -60,7 +58,7 @@ async fn a_delivery_and_a_send_are_announced_with_their_ids() {
     // A status Meta sends for it is announced as a status change.
     let wamid = sent["message_id"].as_str().unwrap();
     let (status, _) = app
-        .post_webhook_json(&status_body(
+        .deliver(&status_body(
             &app.phone_number_id,
             wamid,
             "failed",
@@ -76,7 +74,10 @@ async fn a_delivery_and_a_send_are_announced_with_their_ids() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_events_endpoint_is_guarded_by_the_api_key() {
-    let app = spawn(&[("WACLOUD_API_KEY", "k-123")]).await;
+    let app = TestApp::builder()
+        .with(|s| s.http.api_key = Some("k-123".into()))
+        .spawn()
+        .await;
     let r = app
         .http
         .get(app.url("/api/whatsapp/events"))
@@ -100,11 +101,11 @@ async fn a_widget_on_one_instance_hears_what_another_instance_stored() {
         eprintln!("skipped: several instances need WACLOUD_TEST_BACKEND=postgres");
         return;
     }
-    let a = spawn(&[]).await;
-    let b = spawn_url(&a.database_url, &[]).await;
+    let a = TestApp::spawn().await;
+    let b = TestApp::builder().on_url(&a.database_url).spawn().await;
     let mut on_b = b.events().await;
     let (status, _) = a
-        .post_webhook_json(&inbound_text(
+        .deliver(&inbound_text(
             &a.phone_number_id,
             "15550000002",
             "wamid.live.2",

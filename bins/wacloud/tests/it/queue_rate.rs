@@ -2,31 +2,30 @@
 //! recipient gets exactly one message, and Meta (the sandbox, capped at 80/s like a default
 //! number) never answers 130429 or 131056.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use common::spawn;
+use crate::app::TestApp;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_of_1000_goes_at_80_per_second_once_each_and_never_over_the_cap() {
     // A realistic answer time (Meta's is 100–300 ms), so sends overlap as they do for real.
-    let app = spawn(&[
-        ("WACLOUD_MESSAGES_PER_SECOND", "80"),
-        ("WACLOUD_SANDBOX_LATENCY_MS", "100"),
-        ("WACLOUD_SANDBOX_STATUS_DELAY_MS", "200"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.throughput.messages_per_second = 80;
+            // The sandbox caps at the number's rate, as Meta does for a default number.
+            s.sandbox.messages_per_second = 80;
+            s.sandbox.latency = Duration::from_millis(100);
+            s.sandbox.status_delay = Duration::from_millis(200);
+        })
+        .spawn()
+        .await;
     let recipients: Vec<String> = (0..1000).map(|i| format!("+1555100{i:04}")).collect();
     let t0 = Instant::now();
     let (status, v) = app
-        .post_json(
-            "/api/whatsapp/send-bulk",
-            &json!({"recipients": recipients, "type": "template",
-                    "template": {"name": "hello_world", "language": "en_US"}}),
-        )
+        .send_bulk(&json!({"recipients": recipients, "type": "template",
+                    "template": {"name": "hello_world", "language": "en_US"}}))
         .await;
     assert_eq!(status, 202, "{v}");
     assert_eq!(v["accepted"], 1000);

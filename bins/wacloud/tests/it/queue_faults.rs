@@ -3,13 +3,12 @@
 //! Plus the queue's own promises: scheduling, cancelling, retrying, idempotency, and a send
 //! whose answer was lost settled from status webhooks instead of being sent twice.
 
-mod common;
-
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, spawn_on, TestApp, PHONE_NUMBER_ID};
+use crate::app::{TestApp, PHONE_NUMBER_ID};
+use crate::bodies::inbound_text;
 
 fn now_secs() -> i64 {
     i64::try_from(
@@ -35,11 +34,11 @@ async fn customer_wrote(app: &TestApp, wa_id: &str, ts: i64) {
         "hello",
         "Customer",
     );
-    assert_eq!(app.post_webhook_json(&body).await.0, 200);
+    assert_eq!(app.deliver(&body).await.0, 200);
 }
 
 async fn bulk(app: &TestApp, body: Value) -> Value {
-    let (status, v) = app.post_json("/api/whatsapp/send-bulk", &body).await;
+    let (status, v) = app.send_bulk(&body).await;
     assert_eq!(status, 202, "{v}");
     v
 }
@@ -69,13 +68,10 @@ fn accepted_for(counts: &Value, wa_id: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn free_form_outside_the_window_is_refused_before_meta_and_says_to_use_a_template() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     // Never wrote: refused, nothing reaches Meta, nothing is stored.
     let (status, e) = app
-        .post_json(
-            "/api/whatsapp/send",
-            &json!({"phone_number": "+15550000101", "message_text": "hi"}),
-        )
+        .send(&json!({"phone_number": "+15550000101", "message_text": "hi"}))
         .await;
     assert_eq!(status, 422, "{e}");
     assert_eq!(e["error"]["code"], "window_closed");
@@ -91,26 +87,19 @@ async fn free_form_outside_the_window_is_refused_before_meta_and_says_to_use_a_t
     // Wrote 25 hours ago by Meta's timestamp (arriving now): closed.
     customer_wrote(&app, "15550000102", now_secs() - 25 * 3600).await;
     let (status, e) = app
-        .post_json(
-            "/api/whatsapp/send",
-            &json!({"phone_number": "+15550000102", "message_text": "hi"}),
-        )
+        .send(&json!({"phone_number": "+15550000102", "message_text": "hi"}))
         .await;
     assert_eq!(status, 422, "{e}");
     assert!(e["error"]["last_inbound_at"].is_string(), "{e}");
     // Wrote 23 hours ago: open.
     customer_wrote(&app, "15550000103", now_secs() - 23 * 3600).await;
     let (status, ok) = app
-        .post_json(
-            "/api/whatsapp/send",
-            &json!({"phone_number": "+15550000103", "message_text": "hi"}),
-        )
+        .send(&json!({"phone_number": "+15550000103", "message_text": "hi"}))
         .await;
     assert_eq!(status, 200, "{ok}");
     // Templates are always allowed.
     let (status, ok) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+15550000101", "type": "template", "template": hello_world()}),
         )
         .await;
@@ -120,8 +109,7 @@ async fn free_form_outside_the_window_is_refused_before_meta_and_says_to_use_a_t
     // windows now) accepts it, then fails it with 131047, which is kept on the message.
     app.sandbox(json!({"strict_window": true})).await;
     let (status, ok) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+15550000104", "message_text": "hi", "allow_outside_window": true}),
         )
         .await;
@@ -129,7 +117,7 @@ async fn free_form_outside_the_window_is_refused_before_meta_and_says_to_use_a_t
     let id = ok["message"]["id"].as_str().unwrap().to_owned();
     let failed = app
         .wait_for(10, "131047 failure", || async {
-            app.all_messages("&phone=15550000104")
+            app.conversation("15550000104")
                 .await
                 .into_iter()
                 .find(|m| m["id"] == id.as_str() && m["status"] == "failed")
@@ -163,7 +151,7 @@ async fn free_form_outside_the_window_is_refused_before_meta_and_says_to_use_a_t
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undeliverable_131026_is_final_never_retried_and_marks_the_contact() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     app.sandbox(json!({"faults": [
         {"to": "15550000111", "mode": "refuse", "code": 131026},
         {"to": "15550000112", "mode": "fail_status", "code": 131026}
@@ -217,7 +205,14 @@ async fn undeliverable_131026_is_final_never_retried_and_marks_the_contact() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_number_is_paced_below_its_throughput_so_130429_does_not_happen() {
-    let app = spawn(&[("WACLOUD_MESSAGES_PER_SECOND", "20")]).await;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.throughput.messages_per_second = 20;
+            // Meta (the sandbox) allows the number the same 20/s: going over would be refused.
+            s.sandbox.messages_per_second = 20;
+        })
+        .spawn()
+        .await;
     let recipients: Vec<String> = (0..40).map(|i| format!("+1555001{i:04}")).collect();
     let t0 = Instant::now();
     let v = bulk(
@@ -243,11 +238,13 @@ async fn the_number_is_paced_below_its_throughput_so_130429_does_not_happen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn when_meta_answers_130429_the_whole_number_backs_off_and_nothing_is_lost() {
     // wacloud believes the number does 1000/s; Meta (the sandbox) allows 20/s.
-    let app = spawn(&[
-        ("WACLOUD_MESSAGES_PER_SECOND", "1000"),
-        ("WACLOUD_SANDBOX_MESSAGES_PER_SECOND", "20"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.throughput.messages_per_second = 1000;
+            s.sandbox.messages_per_second = 20;
+        })
+        .spawn()
+        .await;
     let recipients: Vec<String> = (0..30).map(|i| format!("+1555002{i:04}")).collect();
     let v = bulk(
         &app,
@@ -273,18 +270,19 @@ async fn when_meta_answers_130429_the_whole_number_backs_off_and_nothing_is_lost
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn messages_to_one_recipient_are_spaced_and_131056_backs_off_that_recipient_only() {
-    let app = spawn(&[
-        ("WACLOUD_PAIR_INTERVAL_MS", "400"),
-        ("WACLOUD_PAIR_BURST", "1"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.throughput.pair_interval = Duration::from_millis(400);
+            s.throughput.pair_burst = 1;
+        })
+        .spawn()
+        .await;
     app.sandbox(json!({"pair_interval_ms": 300, "pair_burst": 1}))
         .await;
     // Three scheduled messages to the same customer, due at once: spaced by the pacer.
     for i in 0..3 {
         let (status, v) = app
-            .post_json(
-                "/api/whatsapp/send",
+            .send(
                 &json!({"phone_number": "+15550000121", "type": "template",
                         "template": {"name": "hello_world", "language": "en_US", "body_parameters": [format!("n{i}")]},
                         "scheduled_at": "2020-01-01T00:00:00Z"}),
@@ -353,12 +351,12 @@ async fn store_template(app: &TestApp, name: &str, body: &str, status: Option<&s
         }}));
     }
     let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "time": now_secs(), "changes": changes}]});
-    assert_eq!(app.post_webhook_json(&body).await.0, 200);
+    assert_eq!(app.deliver(&body).await.0, 200);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn template_parameters_are_checked_against_the_stored_template_before_sending() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     app.sandbox(json!({"templates": [["order_confirmation", "en_US"]]}))
         .await;
     store_template(
@@ -372,9 +370,7 @@ async fn template_parameters_are_checked_against_the_stored_template_before_send
         json!({"phone_number": "+15550000131", "type": "template",
                "template": {"name": "order_confirmation", "language": "en_US", "body_parameters": params}})
     };
-    let (status, e) = app
-        .post_json("/api/whatsapp/send", &send(json!(["Ana"])))
-        .await;
+    let (status, e) = app.send(&send(json!(["Ana"]))).await;
     assert_eq!(status, 422, "{e}");
     assert_eq!(e["error"]["code"], "template_mismatch");
     let m = e["error"]["message"].as_str().unwrap();
@@ -383,16 +379,12 @@ async fn template_parameters_are_checked_against_the_stored_template_before_send
         "{m}"
     );
     for bad in ["line\nbreak", "tab\there", "five     spaces"] {
-        let (status, e) = app
-            .post_json("/api/whatsapp/send", &send(json!(["Ana", bad])))
-            .await;
+        let (status, e) = app.send(&send(json!(["Ana", bad]))).await;
         assert_eq!(status, 400, "{bad:?}: {e}");
         assert_eq!(e["error"]["code"], "invalid_template_parameter");
     }
     assert_eq!(app.counts().await["accepted"], 0, "nothing reached Meta");
-    let (status, ok) = app
-        .post_json("/api/whatsapp/send", &send(json!(["Ana", "A-1001"])))
-        .await;
+    let (status, ok) = app.send(&send(json!(["Ana", "A-1001"]))).await;
     assert_eq!(status, 200, "{ok}");
 
     // Per recipient in a bulk: the one whose parameters do not fit is refused.
@@ -418,11 +410,8 @@ async fn template_parameters_are_checked_against_the_stored_template_before_send
     // A paused template is refused before Meta.
     store_template(&app, "promo", "Sale {{1}}", Some("PAUSED")).await;
     let (status, e) = app
-        .post_json(
-            "/api/whatsapp/send",
-            &json!({"phone_number": "+15550000131", "type": "template",
-                    "template": {"name": "promo", "language": "en_US", "body_parameters": ["x"]}}),
-        )
+        .send(&json!({"phone_number": "+15550000131", "type": "template",
+                    "template": {"name": "promo", "language": "en_US", "body_parameters": ["x"]}}))
         .await;
     assert_eq!(status, 422, "{e}");
     assert_eq!(e["error"]["code"], "template_not_sendable");
@@ -432,7 +421,10 @@ async fn template_parameters_are_checked_against_the_stored_template_before_send
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_token_pauses_all_sending_with_one_alert_and_resumes_when_it_works() {
-    let app = spawn(&[("WACLOUD_TOKEN_PROBE_SECS", "1")]).await;
+    let app = TestApp::builder()
+        .with(|s| s.meta.token_probe_interval = Duration::from_secs(1))
+        .spawn()
+        .await;
     app.sandbox(json!({"token_valid": false})).await;
     let recipients: Vec<String> = (0..20).map(|i| format!("+1555004{i:04}")).collect();
     let v = bulk(
@@ -454,8 +446,7 @@ async fn an_expired_token_pauses_all_sending_with_one_alert_and_resumes_when_it_
     assert_eq!(health["status"], "degraded");
     // A direct send is refused at once, without calling Meta.
     let (status, e) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+15550000141", "type": "template", "template": hello_world()}),
         )
         .await;
@@ -487,9 +478,7 @@ async fn an_expired_token_pauses_all_sending_with_one_alert_and_resumes_when_it_
         .await;
     assert_eq!(status, 200, "{c}");
     let phone = tried["phone_number"].as_str().unwrap().to_owned();
-    let msgs = app
-        .all_messages(&format!("&phone={}", phone.trim_start_matches('+')))
-        .await;
+    let msgs = app.conversation(phone.trim_start_matches('+')).await;
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     assert_eq!(msgs[0]["status"], "failed", "{msgs:?}");
     assert!(msgs[0]["message_id"].is_null());
@@ -520,7 +509,7 @@ async fn an_expired_token_pauses_all_sending_with_one_alert_and_resumes_when_it_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_numbers_are_normalised_or_refused_never_guessed() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let v = bulk(
         &app,
         json!({"type": "template", "template": hello_world(), "recipients": [
@@ -549,10 +538,9 @@ async fn bulk_numbers_are_normalised_or_refused_never_guessed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_text_limits_name_the_limit_and_newlines_reach_the_customer() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let (status, e) = app
-        .post_json(
-            "/api/whatsapp/send-bulk",
+        .send_bulk(
             &json!({"recipients": ["+15550000161"], "message_text": "é".repeat(4097), "allow_outside_window": true}),
         )
         .await;
@@ -590,12 +578,11 @@ async fn bulk_text_limits_name_the_limit_and_newlines_reach_the_customer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_of_a_failed_message_is_a_new_attempt_with_a_new_wamid() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     app.sandbox(json!({"faults": [{"to": "15550000171", "mode": "fail_status", "code": 131049, "times": 1}]}))
         .await;
     let (status, first) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+15550000171", "type": "template", "template": hello_world()}),
         )
         .await;
@@ -603,7 +590,7 @@ async fn a_retry_of_a_failed_message_is_a_new_attempt_with_a_new_wamid() {
     let first_id = first["message"]["id"].as_str().unwrap().to_owned();
     let first_wamid = first["message_id"].as_str().unwrap().to_owned();
     app.wait_for(10, "failed", || async {
-        app.all_messages("&phone=15550000171")
+        app.conversation("15550000171")
             .await
             .into_iter()
             .find(|m| m["id"] == first_id.as_str() && m["status"] == "failed")
@@ -637,7 +624,7 @@ async fn a_retry_of_a_failed_message_is_a_new_attempt_with_a_new_wamid() {
     assert_eq!(e["error"]["code"], "already_retried");
     assert_ne!(again["message"]["id"], first_id.as_str());
     assert_ne!(again["message_id"], first_wamid.as_str());
-    let msgs = app.all_messages("&phone=15550000171").await;
+    let msgs = app.conversation("15550000171").await;
     let old = msgs.iter().find(|m| m["id"] == first_id.as_str()).unwrap();
     assert_eq!(
         old["status"], "failed",
@@ -742,7 +729,7 @@ async fn a_retry_of_a_failed_message_is_a_new_attempt_with_a_new_wamid() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idempotency_key_returns_the_first_result_even_after_a_restart() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let body =
         json!({"phone_number": "+15550000181", "type": "template", "template": hello_world()});
     let post = |key: &'static str, body: Value| {
@@ -819,7 +806,7 @@ async fn an_idempotency_key_returns_the_first_result_even_after_a_restart() {
 
     // Stored durably: a new server on the same database answers the same.
     let db = app.stop().await;
-    let app2 = spawn_on(db, &[]).await;
+    let app2 = TestApp::builder().on(db).spawn().await;
     let r = app2
         .http
         .post(app2.url("/api/whatsapp/send"))
@@ -849,11 +836,13 @@ async fn an_idempotency_key_returns_the_first_result_even_after_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_whose_answer_is_lost_is_settled_by_its_status_webhook_and_never_resent() {
     // The answer comes after the timeout; the `sent` status after that.
-    let app = spawn(&[
-        ("WACLOUD_GRAPH_TIMEOUT_MS", "400"),
-        ("WACLOUD_SANDBOX_STATUS_DELAY_MS", "800"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.meta.graph_timeout = Duration::from_millis(400);
+            s.sandbox.status_delay = Duration::from_millis(800);
+        })
+        .spawn()
+        .await;
     app.sandbox(json!({"faults": [{"to": "15550000191", "mode": "hang", "hang_ms": 3000}]}))
         .await;
     let v = bulk(
@@ -876,7 +865,7 @@ async fn a_send_whose_answer_is_lost_is_settled_by_its_status_webhook_and_never_
     // The message joined its wamid through biz_opaque_callback_data and moved on.
     let m = app
         .wait_for(15, "read", || async {
-            app.all_messages("&phone=15550000191")
+            app.conversation("15550000191")
                 .await
                 .into_iter()
                 .find(|m| m["status"] == "read")
@@ -892,8 +881,7 @@ async fn a_send_whose_answer_is_lost_is_settled_by_its_status_webhook_and_never_
 
     // A direct send: 504 outcome_unknown, and the message still reaches read.
     let (status, e) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+15550000191", "type": "template", "template": hello_world()}),
         )
         .await;
@@ -901,7 +889,7 @@ async fn a_send_whose_answer_is_lost_is_settled_by_its_status_webhook_and_never_
     assert_eq!(e["error"]["code"], "outcome_unknown");
     let mid = e["error"]["message_id"].as_str().unwrap().to_owned();
     app.wait_for(15, "read", || async {
-        app.all_messages("&phone=15550000191")
+        app.conversation("15550000191")
             .await
             .into_iter()
             .find(|m| m["id"] == mid.as_str() && m["status"] == "read")
@@ -912,11 +900,13 @@ async fn a_send_whose_answer_is_lost_is_settled_by_its_status_webhook_and_never_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_outcome_without_any_status_is_held_for_an_operator_not_resent() {
-    let app = spawn(&[
-        ("WACLOUD_GRAPH_TIMEOUT_MS", "400"),
-        ("WACLOUD_QUEUE_UNKNOWN_GRACE_SECS", "1"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.meta.graph_timeout = Duration::from_millis(400);
+            s.queue.unknown_grace = Duration::from_secs(1);
+        })
+        .spawn()
+        .await;
     app.sandbox(json!({"statuses": false, "faults": [{"to": "15550000201", "mode": "hang", "hang_ms": 2000, "times": 1}]}))
         .await;
     let v = bulk(
@@ -961,12 +951,14 @@ async fn an_unknown_outcome_without_any_status_is_held_for_an_operator_not_resen
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_resend_policy_a_request_that_never_arrived_is_sent_after_the_grace_period() {
-    let app = spawn(&[
-        ("WACLOUD_GRAPH_TIMEOUT_MS", "400"),
-        ("WACLOUD_QUEUE_UNKNOWN_GRACE_SECS", "1"),
-        ("WACLOUD_QUEUE_UNKNOWN_AFTER_GRACE", "resend"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.meta.graph_timeout = Duration::from_millis(400);
+            s.queue.unknown_grace = Duration::from_secs(1);
+            s.queue.resend_unknown = true;
+        })
+        .spawn()
+        .await;
     // The request is lost before Meta sees it: no record, no status, no answer.
     app.sandbox(
         json!({"faults": [{"to": "15550000211", "mode": "drop", "hang_ms": 1000, "times": 1}]}),
@@ -988,7 +980,7 @@ async fn with_the_resend_policy_a_request_that_never_arrived_is_sent_after_the_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scheduled_sends_wait_for_their_time_and_can_be_cancelled() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let soon = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
     let v = bulk(
         &app,
@@ -1038,8 +1030,7 @@ async fn scheduled_sends_wait_for_their_time_and_can_be_cancelled() {
 
     // One scheduled message, cancelled; a sent one cannot be.
     let (status, q) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+15550000225", "type": "template", "template": hello_world(), "scheduled_at": later}),
         )
         .await;
@@ -1090,7 +1081,7 @@ async fn b_first_sent(app: &TestApp) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bulk_refuses_blocked_opted_out_duplicate_and_invalid_recipients_with_reasons() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     app.put_json(
         "/api/whatsapp/contacts/15550000231",
         &json!({"is_blocked": true}),
@@ -1102,7 +1093,7 @@ async fn bulk_refuses_blocked_opted_out_duplicate_and_invalid_recipients_with_re
         "contacts": [{"profile": {"name": "Opt"}, "wa_id": "15550000232"}],
         "user_preferences": [{"wa_id": "15550000232", "detail": "User requested to stop marketing messages", "category": "marketing_messages", "value": "stop", "timestamp": now_secs()}]
     }}]}]});
-    assert_eq!(app.post_webhook_json(&stop).await.0, 200);
+    assert_eq!(app.deliver(&stop).await.0, 200);
     let v = bulk(
         &app,
         json!({"type": "template", "template": hello_world(), "recipients": [
@@ -1136,14 +1127,16 @@ async fn bulk_refuses_blocked_opted_out_duplicate_and_invalid_recipients_with_re
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_direct_send_over_the_pair_rate_answers_429_at_once_and_far_schedules_are_refused() {
-    let app = spawn(&[
-        ("WACLOUD_PAIR_BURST", "1"),
-        ("WACLOUD_PAIR_INTERVAL_MS", "60000"),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.throughput.pair_burst = 1;
+            s.throughput.pair_interval = Duration::from_millis(60_000);
+        })
+        .spawn()
+        .await;
     let body =
         json!({"phone_number": "+15550000231", "type": "template", "template": hello_world()});
-    let (status, v) = app.post_json("/api/whatsapp/send", &body).await;
+    let (status, v) = app.send(&body).await;
     assert_eq!(status, 200, "{v}");
     let started = std::time::Instant::now();
     let r = app
@@ -1170,7 +1163,7 @@ async fn a_direct_send_over_the_pair_rate_answers_429_at_once_and_far_schedules_
     // Through the queue the same message waits for its slot instead of being refused.
     let mut scheduled = body.clone();
     scheduled["scheduled_at"] = json!("2020-01-01T00:00:00Z");
-    let (status, v) = app.post_json("/api/whatsapp/send", &scheduled).await;
+    let (status, v) = app.send(&scheduled).await;
     assert_eq!(status, 202, "{v}");
 
     for (path, body) in [

@@ -5,8 +5,6 @@
 //! The test runs its own throwaway cluster (`.ci/postgres.sh`), so stopping it disturbs no
 //! other test. Skipped unless `WACLOUD_TEST_BACKEND=postgres`.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -16,7 +14,8 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 use wacloud_store::testdb::{database_url, Backend};
 
-use common::{inbound_text, spawn_url, TestApp};
+use crate::app::TestApp;
+use crate::bodies::inbound_text;
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.ci/postgres.sh");
 
@@ -167,7 +166,13 @@ async fn postgres_stopped_and_restarted_under_traffic_loses_no_acknowledged_deli
         c.batch_execute("CREATE DATABASE wacloud").expect("create");
     }
     let url = database_url(&admin, "wacloud");
-    let app = Arc::new(spawn_url(&url, &[("WACLOUD_DB_TIMEOUT_MS", "1000")]).await);
+    let app = Arc::new(
+        TestApp::builder()
+            .on_url(&url)
+            .with(|s| s.database.timeout = Duration::from_millis(1000))
+            .spawn()
+            .await,
+    );
     assert_eq!(health(&app).await.0, 200);
 
     let seen = Arc::new(Seen::default());
@@ -267,8 +272,7 @@ async fn postgres_stopped_and_restarted_under_traffic_loses_no_acknowledged_deli
     }
     // Sending works again too (its status webhooks come after the counts above).
     let (status, sent) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+15553000001", "message_text": "back", "allow_outside_window": true}),
         )
         .await;

@@ -1,22 +1,23 @@
 //! FAULTS.md, webhook signature and handshake, delivery semantics and statuses: one small
 //! input per row.
 
-mod common;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, status_body, PHONE_NUMBER_ID, VERIFY_TOKEN};
+use crate::app::{TestApp, PHONE_NUMBER_ID, SECRET, VERIFY_TOKEN};
+use crate::bodies::{inbound_text, status_body};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn non_ascii_escapes_are_verified_on_the_exact_bytes_and_stored_decoded() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     // Written by hand with \u escapes and \/ as Meta sends them: re-encoding would change bytes.
     let body = format!(
         r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550100001","phone_number_id":"{PHONE_NUMBER_ID}"}},"contacts":[{{"profile":{{"name":"Jos\u00e9"}},"wa_id":"15550000002"}}],"messages":[{{"from":"15550000002","id":"wamid.esc1","timestamp":"1730000000","type":"text","text":{{"body":"caf\u00e9 \ud83d\ude00 a\/b @home"}}}}]}}}}]}}]}}"#
     );
     let (status, answer) = app.post_webhook(body.as_bytes()).await;
     assert_eq!(status, 200, "{answer}");
-    let msgs = app.all_messages("&phone=15550000002").await;
+    let msgs = app.conversation("15550000002").await;
     assert_eq!(msgs[0]["message_text"], "café 😀 a/b @home");
     let (_, contacts) = app.get("/api/whatsapp/contacts?search=15550000002").await;
     assert_eq!(contacts["contacts"][0]["profile_name"], "José");
@@ -24,7 +25,7 @@ async fn non_ascii_escapes_are_verified_on_the_exact_bytes_and_stored_decoded() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_key_is_the_app_secret_and_one_byte_fails() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let body = serde_json::to_vec(&inbound_text(
         PHONE_NUMBER_ID,
         "15550000003",
@@ -52,7 +53,7 @@ async fn the_key_is_the_app_secret_and_one_byte_fails() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_empty_or_malformed_signatures_are_401_and_nothing_is_stored() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let body = serde_json::to_vec(&inbound_text(
         PHONE_NUMBER_ID,
         "15550000004",
@@ -81,7 +82,7 @@ async fn missing_empty_or_malformed_signatures_are_401_and_nothing_is_stored() {
             !text.contains(&hex_only),
             "the expected signature never leaks: {text}"
         );
-        assert!(!text.contains(common::SECRET));
+        assert!(!text.contains(SECRET));
     }
     let stats = app.stats().await;
     assert_eq!(stats["webhooks"]["total"], 0, "{stats}");
@@ -90,7 +91,7 @@ async fn missing_empty_or_malformed_signatures_are_401_and_nothing_is_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn content_type_does_not_change_the_outcome() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let body = serde_json::to_vec(&inbound_text(
         PHONE_NUMBER_ID,
         "15550000005",
@@ -138,7 +139,7 @@ async fn content_type_does_not_change_the_outcome() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn handshake_needs_no_signature_and_answers_the_challenge_verbatim() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let challenge = "1158201444";
     let r = app
         .http
@@ -174,7 +175,7 @@ async fn handshake_needs_no_signature_and_answers_the_challenge_verbatim() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn duplicates_have_one_effect_also_when_concurrent() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let a = inbound_text(
         PHONE_NUMBER_ID,
         "15550000006",
@@ -187,11 +188,11 @@ async fn duplicates_have_one_effect_also_when_concurrent() {
     let mut b = a.clone();
     b["entry"][0]["id"] = json!("WABA-other");
     let bodies: Vec<Value> = vec![a.clone(), a.clone(), b.clone(), a, b];
-    let posts = bodies.iter().map(|v| app.post_webhook_json(v));
+    let posts = bodies.iter().map(|v| app.deliver(v));
     for (status, answer) in futures::future::join_all(posts).await {
         assert_eq!(status, 200, "{answer}");
     }
-    let msgs = app.all_messages("&phone=15550000006").await;
+    let msgs = app.conversation("15550000006").await;
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     let (_, contacts) = app.get("/api/whatsapp/contacts?search=15550000006").await;
     assert_eq!(contacts["total_count"], 1);
@@ -208,10 +209,10 @@ async fn duplicates_have_one_effect_also_when_concurrent() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statuses_never_create_inbound_rows_or_unread() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     for (i, s) in ["sent", "delivered", "read"].iter().enumerate() {
         let (status, _) = app
-            .post_webhook_json(&status_body(
+            .deliver(&status_body(
                 PHONE_NUMBER_ID,
                 "wamid.st1",
                 s,
@@ -228,7 +229,7 @@ async fn statuses_never_create_inbound_rows_or_unread() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_entry_change_message_and_status_is_handled() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let value = |from: &str, id: &str| {
         json!({"messaging_product":"whatsapp","metadata":{"phone_number_id":PHONE_NUMBER_ID},
                "contacts":[{"wa_id":from,"profile":{"name":"N"}}],
@@ -241,7 +242,7 @@ async fn every_entry_change_message_and_status_is_handled() {
         {"id":"1","changes":[{"field":"messages","value":value("15550000008","wamid.e1")},
                               {"field":"messages","value":value("15550000009","wamid.e2")}]},
         {"id":"2","changes":[{"field":"messages","value":value("15550000010","wamid.e3")}]}]});
-    let (status, answer) = app.post_webhook_json(&body).await;
+    let (status, answer) = app.deliver(&body).await;
     assert_eq!(status, 200, "{answer}");
     let all = app.all_messages("").await;
     for id in ["e1", "e2", "e3"] {
@@ -254,7 +255,7 @@ async fn every_entry_change_message_and_status_is_handled() {
         }
     }
     // Two messages from one user, in Meta's timestamp order (newest first in the API).
-    let one = app.all_messages("&phone=15550000008").await;
+    let one = app.conversation("15550000008").await;
     assert_eq!(one[0]["message_text"], "second");
     assert_eq!(one[1]["message_text"], "first");
     assert_eq!(
@@ -265,7 +266,7 @@ async fn every_entry_change_message_and_status_is_handled() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn out_of_order_statuses_never_move_backwards_but_keep_each_time() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let w = "wamid.ooo1";
     for (s, t) in [
         ("read", 1_730_000_030),
@@ -274,7 +275,7 @@ async fn out_of_order_statuses_never_move_backwards_but_keep_each_time() {
         ("sent", 1_730_000_010),
     ] {
         assert_eq!(
-            app.post_webhook_json(&status_body(PHONE_NUMBER_ID, w, s, t, "15550000011"))
+            app.deliver(&status_body(PHONE_NUMBER_ID, w, s, t, "15550000011"))
                 .await
                 .0,
             200
@@ -294,7 +295,7 @@ async fn out_of_order_statuses_never_move_backwards_but_keep_each_time() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_status_keeps_code_title_message_and_details_and_a_repeat_changes_nothing() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let w = "wamid.fail1";
     let mut body = status_body(PHONE_NUMBER_ID, w, "failed", 1_730_000_100, "15550000012");
     body["entry"][0]["changes"][0]["value"]["statuses"][0]["errors"] = json!([{
@@ -302,7 +303,7 @@ async fn failed_status_keeps_code_title_message_and_details_and_a_repeat_changes
         "error_data": {"details": "Message failed to send because more than 24 hours have passed since the customer last replied to this number."}
     }]);
     assert_eq!(
-        app.post_webhook_json(&status_body(
+        app.deliver(&status_body(
             PHONE_NUMBER_ID,
             w,
             "sent",
@@ -313,12 +314,12 @@ async fn failed_status_keeps_code_title_message_and_details_and_a_repeat_changes
         .0,
         200
     );
-    assert_eq!(app.post_webhook_json(&body).await.0, 200);
+    assert_eq!(app.deliver(&body).await.0, 200);
     let mut again = body.clone();
     again["entry"][0]["id"] = json!("repeat");
-    assert_eq!(app.post_webhook_json(&again).await.0, 200);
+    assert_eq!(app.deliver(&again).await.0, 200);
     assert_eq!(
-        app.post_webhook_json(&status_body(
+        app.deliver(&status_body(
             PHONE_NUMBER_ID,
             w,
             "sent",
@@ -345,11 +346,14 @@ async fn failed_status_keeps_code_title_message_and_details_and_a_repeat_changes
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_for_an_unknown_wamid_is_kept_and_joins_the_send_later() {
-    let app = spawn(&[("WACLOUD_SANDBOX_STATUS_DELAY_MS", "100000")]).await;
+    let app = TestApp::builder()
+        .with(|s| s.sandbox.status_delay = Duration::from_millis(100_000))
+        .spawn()
+        .await;
     // A status for a message the sandbox will never have sent: kept as a placeholder.
     let w = "wamid.early1";
     assert_eq!(
-        app.post_webhook_json(&status_body(
+        app.deliver(&status_body(
             PHONE_NUMBER_ID,
             w,
             "delivered",
@@ -372,8 +376,7 @@ async fn status_for_an_unknown_wamid_is_kept_and_joins_the_send_later() {
     // A real send whose status (carrying our id in biz_opaque_callback_data) beats the response:
     // simulated by posting the status with the id of a message stored as pending.
     let (status, sent) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+15550000014", "message_text": "hello", "allow_outside_window": true}),
         )
         .await;
@@ -384,8 +387,8 @@ async fn status_for_an_unknown_wamid_is_kept_and_joins_the_send_later() {
     let mut read = status_body(PHONE_NUMBER_ID, &wamid, "read", chrono_now(), "15550000014");
     read["entry"][0]["changes"][0]["value"]["statuses"][0]["biz_opaque_callback_data"] =
         json!(own_id);
-    assert_eq!(app.post_webhook_json(&read).await.0, 200);
-    let msgs = app.all_messages("&phone=15550000014").await;
+    assert_eq!(app.deliver(&read).await.0, 200);
+    let msgs = app.conversation("15550000014").await;
     assert_eq!(msgs.len(), 1, "no second row: {msgs:?}");
     assert_eq!(msgs[0]["status"], "read");
 }
@@ -399,7 +402,7 @@ fn chrono_now() -> i64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_contacts_without_profile_or_user_id_parse() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let mut body = status_body(
         PHONE_NUMBER_ID,
         "wamid.np1",
@@ -408,7 +411,7 @@ async fn status_contacts_without_profile_or_user_id_parse() {
         "15550000015",
     );
     body["entry"][0]["changes"][0]["value"]["contacts"] = json!([{"wa_id": "15550000015"}]);
-    let (status, answer) = app.post_webhook_json(&body).await;
+    let (status, answer) = app.deliver(&body).await;
     assert_eq!(status, 200);
     assert_eq!(answer["state"], "processed", "{answer}");
     let (_, c) = app.get("/api/whatsapp/contacts?search=15550000015").await;
@@ -417,7 +420,7 @@ async fn status_contacts_without_profile_or_user_id_parse() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_malformed_json_is_stored_failed_and_answered_200() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let body = br#"{"object":"whatsapp_business_account","entry":[{"#;
     let (status, answer) = app.post_webhook(body).await;
     assert_eq!(status, 200, "{answer}");
@@ -428,7 +431,7 @@ async fn signed_malformed_json_is_stored_failed_and_answered_200() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deliveries_for_another_number_are_kept_raw_not_attributed() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let body = inbound_text(
         "999999999999999",
         "15550000016",
@@ -437,7 +440,7 @@ async fn deliveries_for_another_number_are_kept_raw_not_attributed() {
         "hi",
         "Fi",
     );
-    let (status, answer) = app.post_webhook_json(&body).await;
+    let (status, answer) = app.deliver(&body).await;
     assert_eq!(status, 200);
     assert_eq!(answer["state"], "foreign", "{answer}");
     let stats = app.stats().await;
@@ -448,7 +451,7 @@ async fn deliveries_for_another_number_are_kept_raw_not_attributed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn oversized_bodies_are_refused_with_413() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let big = vec![b' '; 3 * 1024 * 1024 + 1];
     let sig = wacloud_graph::webhook::sign(&big, &app.secret);
     let (status, answer) = app.post_webhook_raw(&big, Some(&sig)).await;

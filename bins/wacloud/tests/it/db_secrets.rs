@@ -2,12 +2,12 @@
 //! database cannot be reached (start-up, `wacloud migrate`), not in the start-up line, not in
 //! `/health`.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
 use wacloud_store::testdb::{Backend, TestDb};
+
+use crate::app::TestApp;
 
 const PASSWORD: &str = "s3cret-db-pw";
 
@@ -79,7 +79,7 @@ async fn a_running_server_never_shows_the_password() {
         1,
     );
     assert!(url.contains(PASSWORD), "{url}");
-    let app = common::spawn_url(&url, &[]).await;
+    let app = TestApp::builder().on_url(&url).spawn().await;
     let (status, health) = app.get("/api/whatsapp/health").await;
     assert_eq!(status, 200, "{health}");
     assert!(!health.to_string().contains(PASSWORD));

@@ -1,13 +1,12 @@
 //! Every webhook body under `../shared/fixtures/meta/`, signed and posted to the running
 //! server: all answered 200, and what they carry visible through the API afterwards.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use common::{fixtures_dir, json_files, retarget, spawn, webhook_bodies};
+use crate::app::TestApp;
 
 /// The delivery ladder as the API documents it (docs/API.md): later statuses win; failed is final.
 fn rank(status: &str) -> i32 {
@@ -26,7 +25,7 @@ const HIDDEN_KINDS: [&str; 3] = ["reaction", "edit", "revoke"];
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_fixture_ingests_and_shows_through_the_api() {
     let Some(dir) = fixtures_dir() else { return };
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let pid = app.phone_number_id.clone();
 
     let mut bodies = Vec::new();
@@ -122,7 +121,7 @@ async fn every_fixture_ingests_and_shows_through_the_api() {
 
     let mut posted = 0;
     for body in &bodies {
-        let (status, answer) = app.post_webhook_json(body).await;
+        let (status, answer) = app.deliver(body).await;
         assert_eq!(
             status, 200,
             "fixture body answered {status}: {answer}\n{body}"
@@ -218,7 +217,7 @@ async fn every_fixture_ingests_and_shows_through_the_api() {
     // Replaying every delivery changes nothing: identical bodies are duplicates.
     let before = app.stats().await;
     for body in bodies.iter().take(40) {
-        let (status, answer) = app.post_webhook_json(body).await;
+        let (status, answer) = app.deliver(body).await;
         assert_eq!(status, 200);
         assert_eq!(answer["duplicate"], true, "{answer}");
     }
@@ -254,11 +253,13 @@ async fn pywa_signed_vector_verifies_as_is_with_its_own_secret() {
         .as_str()
         .expect("pid")
         .to_owned();
-    let app = spawn(&[
-        ("WHATSAPP_APP_SECRET", secret),
-        ("WHATSAPP_PHONE_NUMBER_ID", pid.as_str()),
-    ])
-    .await;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.meta.app_secrets = vec![secret.into()];
+            s.meta.phone_number_id = Some(pid);
+        })
+        .spawn()
+        .await;
 
     // One byte off, or the body re-serialised pretty: refused, nothing stored.
     let mut tampered = body.clone();
@@ -275,10 +276,79 @@ async fn pywa_signed_vector_verifies_as_is_with_its_own_secret() {
 
     let (status, answer) = app.post_webhook_raw(&body, Some(signature)).await;
     assert_eq!(status, 200, "{answer}");
-    let msgs = app.all_messages("&phone=15550000001").await;
+    let msgs = app.conversation("15550000001").await;
     assert_eq!(msgs.len(), 1, "{msgs:?}");
     assert_eq!(msgs[0]["message_text"], "Hey there! I am using PyWa.");
     let (_, contacts) = app.get("/api/whatsapp/contacts").await;
     assert_eq!(contacts["contacts"][0]["profile_name"], "PyWa Tests");
     assert_eq!(contacts["unread_count"], 1);
+}
+
+/// `../shared/fixtures/meta`, or None (with a printed reason) when that folder is absent.
+fn fixtures_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/meta");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "skipping: fixtures folder {} is absent (it lives beside the repository in ../shared)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Every JSON object at any depth of `v` that is a webhook body
+/// (`"object": "whatsapp_business_account"` with an `entry` array).
+fn webhook_bodies(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(m) => {
+            if m.get("object").and_then(Value::as_str) == Some("whatsapp_business_account")
+                && m.get("entry").is_some_and(Value::is_array)
+            {
+                out.push(v.clone());
+                return;
+            }
+            for x in m.values() {
+                webhook_bodies(x, out);
+            }
+        }
+        Value::Array(a) => a.iter().for_each(|x| webhook_bodies(x, out)),
+        _ => {}
+    }
+}
+
+/// Every `.json` file under `dir`, sorted.
+fn json_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("read_dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "json") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Sets every `metadata.phone_number_id` in a webhook body to `pid`.
+fn retarget(body: &mut Value, pid: &str) {
+    if let Some(entries) = body.get_mut("entry").and_then(Value::as_array_mut) {
+        for e in entries {
+            if let Some(changes) = e.get_mut("changes").and_then(Value::as_array_mut) {
+                for c in changes {
+                    if let Some(md) = c.pointer_mut("/value/metadata") {
+                        if md.is_object() {
+                            md["phone_number_id"] = Value::String(pid.to_owned());
+                        }
+                    }
+                }
+            }
+        }
+    }
 }

@@ -1,14 +1,13 @@
 //! The REST API and the sandbox loop, as a user of the server sees them.
 
-mod common;
-
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, PHONE_NUMBER_ID};
+use crate::app::{TestApp, PHONE_NUMBER_ID};
+use crate::bodies::inbound_text;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seeds_checks_work_as_written() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let (status, health) = app.get("/api/whatsapp/health").await;
     assert_eq!(status, 200);
     assert_eq!(health["status"], "ok");
@@ -27,7 +26,7 @@ async fn the_seeds_checks_work_as_written() {
     // The seed's send, to a number that never wrote: a free-form text outside the customer
     // service window is refused before Meta with a clear 422 that says to use a template.
     let seed = json!({"phone_number": "+1234567890", "message_text": "Hello from wacloud"});
-    let (status, refused) = app.post_json("/api/whatsapp/send", &seed).await;
+    let (status, refused) = app.send(&seed).await;
     assert_eq!(status, 422, "{refused}");
     assert_eq!(refused["error"]["code"], "window_closed");
     assert!(refused["error"]["message"]
@@ -48,7 +47,7 @@ async fn the_seeds_checks_work_as_written() {
         )
         .await;
     assert_eq!(status, 202);
-    let (status, sent) = app.post_json("/api/whatsapp/send", &seed).await;
+    let (status, sent) = app.send(&seed).await;
     assert_eq!(status, 200, "{sent}");
     assert_eq!(sent["success"], true);
     let wamid = sent["message_id"].as_str().unwrap().to_owned();
@@ -63,17 +62,16 @@ async fn the_seeds_checks_work_as_written() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_send_goes_sent_delivered_read_through_signed_webhooks() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let (_, sent) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "15550000001", "message_text": "hello\nsecond line", "allow_outside_window": true}),
         )
         .await;
     let id = sent["message"]["id"].as_str().unwrap().to_owned();
     let m = app
         .wait_for(10, "read", || async {
-            let msgs = app.all_messages("&phone=%2B15550000001").await;
+            let msgs = app.conversation("+15550000001").await;
             msgs.into_iter()
                 .find(|m| m["id"] == id.as_str() && m["status"] == "read")
         })
@@ -94,7 +92,7 @@ async fn a_send_goes_sent_delivered_read_through_signed_webhooks() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_simulated_customer_shows_up_unread_and_reading_sends_a_receipt() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let (status, r) = app
         .post_json(
             "/sandbox/customers/%2B15550000002/messages",
@@ -112,7 +110,7 @@ async fn a_simulated_customer_shows_up_unread_and_reading_sends_a_receipt() {
     );
     assert_eq!(c["unread_count"], 1);
     assert_eq!(c["window_open"], true);
-    let msgs = app.all_messages("&phone=15550000002").await;
+    let msgs = app.conversation("15550000002").await;
     assert_eq!(msgs[0]["message_text"], "<img src=x onerror=alert(1)> hi");
     assert_eq!(msgs[0]["direction"], "inbound");
     assert_eq!(msgs[0]["is_read"], false);
@@ -138,7 +136,7 @@ async fn a_simulated_customer_shows_up_unread_and_reading_sends_a_receipt() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_pages_with_a_cursor_newest_first() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     for i in 0..7 {
         let body = inbound_text(
             PHONE_NUMBER_ID,
@@ -148,7 +146,7 @@ async fn history_pages_with_a_cursor_newest_first() {
             &format!("m{i}"),
             "P",
         );
-        assert_eq!(app.post_webhook_json(&body).await.0, 200);
+        assert_eq!(app.deliver(&body).await.0, 200);
     }
     let (_, p1) = app
         .get("/api/whatsapp/messages?phone=15550000003&limit=3")
@@ -185,7 +183,7 @@ async fn history_pages_with_a_cursor_newest_first() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contacts_update_search_tag_and_pin() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     for (i, name) in ["Zed", "Amy", "Bob"].iter().enumerate() {
         let body = inbound_text(
             PHONE_NUMBER_ID,
@@ -195,7 +193,7 @@ async fn contacts_update_search_tag_and_pin() {
             "hi",
             name,
         );
-        app.post_webhook_json(&body).await;
+        app.deliver(&body).await;
     }
     let (status, c) = app
         .put_json(
@@ -245,10 +243,7 @@ async fn contacts_update_search_tag_and_pin() {
     )
     .await;
     let (status, err) = app
-        .post_json(
-            "/api/whatsapp/send",
-            &json!({"phone_number": "+447911123456", "message_text": "x"}),
-        )
+        .send(&json!({"phone_number": "+447911123456", "message_text": "x"}))
         .await;
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"]["code"], "contact_blocked");
@@ -256,7 +251,7 @@ async fn contacts_update_search_tag_and_pin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_a_precise_4xx_in_json() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let cases: Vec<(Value, u16, &str)> = vec![
         (
             json!({"phone_number": "(555) 000-0001", "message_text": "x"}),
@@ -295,7 +290,7 @@ async fn bad_input_gets_a_precise_4xx_in_json() {
         ),
     ];
     for (body, want, code) in cases {
-        let (status, err) = app.post_json("/api/whatsapp/send", &body).await;
+        let (status, err) = app.send(&body).await;
         assert_eq!(status, want, "{body}: {err}");
         assert_eq!(err["error"]["code"], code, "{body}: {err}");
         assert!(err["error"]["message"]
@@ -303,10 +298,7 @@ async fn bad_input_gets_a_precise_4xx_in_json() {
             .is_some_and(|m| !m.is_empty()));
     }
     let (_, e) = app
-        .post_json(
-            "/api/whatsapp/send",
-            &json!({"phone_number": "+15550000001", "message_text": "é".repeat(4097)}),
-        )
+        .send(&json!({"phone_number": "+15550000001", "message_text": "é".repeat(4097)}))
         .await;
     assert!(
         e["error"]["message"].as_str().unwrap().contains("4096"),
@@ -383,18 +375,18 @@ async fn bad_input_gets_a_precise_4xx_in_json() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn meta_refusals_are_502_with_the_graph_error_and_the_message_kept_failed() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let (status, e) = app
-        .post_json("/api/whatsapp/send", &json!({"phone_number": "+15550000001", "type": "template", "template": {"name": "no_such_template", "language": "en_US"}}))
+        .send(&json!({"phone_number": "+15550000001", "type": "template", "template": {"name": "no_such_template", "language": "en_US"}}))
         .await;
     assert_eq!(status, 502, "{e}");
     assert_eq!(e["error"]["graph"]["code"], 132001);
-    let msgs = app.all_messages("&phone=15550000001").await;
+    let msgs = app.conversation("15550000001").await;
     assert_eq!(msgs[0]["status"], "failed");
     assert_eq!(msgs[0]["error_code"], 132001);
     // The template every WABA has works.
     let (status, ok) = app
-        .post_json("/api/whatsapp/send", &json!({"phone_number": "+15550000001", "type": "template", "template": {"name": "hello_world", "language": "en_US"}}))
+        .send(&json!({"phone_number": "+15550000001", "type": "template", "template": {"name": "hello_world", "language": "en_US"}}))
         .await;
     assert_eq!(status, 200, "{ok}");
     assert_eq!(ok["message"]["message_type"], "template");
@@ -402,9 +394,9 @@ async fn meta_refusals_are_502_with_the_graph_error_and_the_message_kept_failed(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn send_bulk_queues_and_every_recipient_gets_one_message() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let (status, accepted) = app
-        .post_json("/api/whatsapp/send-bulk", &json!({
+        .send_bulk(&json!({
             "recipients": ["+15550000031", "15550000032", "+15550000031", "bad", {"phone_number": "+15550000033"}],
             "message_text": "Sale today",
             "allow_outside_window": true
@@ -440,7 +432,10 @@ async fn send_bulk_queues_and_every_recipient_gets_one_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_key_when_set_guards_the_api_but_not_the_webhook() {
-    let app = spawn(&[("WACLOUD_API_KEY", "k-123")]).await;
+    let app = TestApp::builder()
+        .with(|s| s.http.api_key = Some("k-123".into()))
+        .spawn()
+        .await;
     let (status, e) = app.get("/api/whatsapp/contacts").await;
     assert_eq!(status, 401);
     assert_eq!(e["error"]["code"], "unauthorized");
@@ -469,7 +464,7 @@ async fn an_api_key_when_set_guards_the_api_but_not_the_webhook() {
         "K",
     );
     assert_eq!(
-        app.post_webhook_json(&body).await.0,
+        app.deliver(&body).await.0,
         200,
         "Meta authenticates by signature"
     );
@@ -477,7 +472,7 @@ async fn an_api_key_when_set_guards_the_api_but_not_the_webhook() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_and_widget_are_served_with_a_strict_policy() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let r = app
         .http
         .get(app.url("/dashboard.html"))

@@ -1,11 +1,10 @@
 //! What each field and kind does to the store, as the API shows it (issue 4's list), and the
 //! identity rules for numbers Meta rewrites.
 
-mod common;
-
 use serde_json::{json, Value};
 
-use common::{inbound_text, spawn, PHONE_NUMBER_ID};
+use crate::app::{TestApp, PHONE_NUMBER_ID};
+use crate::bodies::{inbound_text, status_body};
 
 fn change(field: &str, value: Value) -> Value {
     json!({"object": "whatsapp_business_account",
@@ -20,7 +19,7 @@ fn messages_value(messages: Value, contacts: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_typed_number_and_metas_wa_id_are_one_contact() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     // The customer writes first, from the wa_id Meta uses (no ninth digit) …
     let body = inbound_text(
         PHONE_NUMBER_ID,
@@ -30,34 +29,27 @@ async fn a_typed_number_and_metas_wa_id_are_one_contact() {
         "Olá",
         "Bia",
     );
-    assert_eq!(app.post_webhook_json(&body).await.0, 200);
+    assert_eq!(app.deliver(&body).await.0, 200);
     // … then the operator types the number with the ninth digit.
     let (status, sent) = app
-        .post_json(
-            "/api/whatsapp/send",
-            &json!({"phone_number": "+55 11 98765-4321", "message_text": "Oi Bia"}),
-        )
+        .send(&json!({"phone_number": "+55 11 98765-4321", "message_text": "Oi Bia"}))
         .await;
     assert_eq!(status, 200, "{sent}");
     let (_, contacts) = app.get("/api/whatsapp/contacts").await;
     assert_eq!(contacts["total_count"], 1, "{contacts}");
     assert_eq!(contacts["contacts"][0]["wa_id"], "551187654321");
-    let by_typed = app.all_messages("&phone=%2B5511987654321").await;
-    let by_wa_id = app.all_messages("&phone=551187654321").await;
+    let by_typed = app.conversation("+5511987654321").await;
+    let by_wa_id = app.conversation("551187654321").await;
     assert_eq!(by_typed.len(), 2, "{by_typed:?}");
     assert_eq!(by_wa_id.len(), 2);
     // A second send to the typed form goes straight to the same contact.
-    app.post_json(
-        "/api/whatsapp/send",
-        &json!({"phone_number": "+5511987654321", "message_text": "de novo"}),
-    )
-    .await;
+    app.send(&json!({"phone_number": "+5511987654321", "message_text": "de novo"}))
+        .await;
     assert_eq!(app.get("/api/whatsapp/contacts").await.1["total_count"], 1);
 
     // Mexico, other order: the operator types first; the customer's reply comes from Meta's form.
     let (status, _) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+52 55 1234 5678", "message_text": "Hola", "allow_outside_window": true}),
         )
         .await;
@@ -70,7 +62,7 @@ async fn a_typed_number_and_metas_wa_id_are_one_contact() {
         "Hola!",
         "Memo",
     );
-    assert_eq!(app.post_webhook_json(&reply).await.0, 200);
+    assert_eq!(app.deliver(&reply).await.0, 200);
     let (_, contacts) = app.get("/api/whatsapp/contacts?search=5512345678").await;
     assert_eq!(contacts["total_count"], 1, "{contacts}");
     assert_eq!(contacts["contacts"][0]["wa_id"], "5215512345678");
@@ -78,12 +70,12 @@ async fn a_typed_number_and_metas_wa_id_are_one_contact() {
         contacts["contacts"][0]["phone_number"], "+525512345678",
         "the number as typed"
     );
-    assert_eq!(app.all_messages("&phone=525512345678").await.len(), 2);
+    assert_eq!(app.conversation("525512345678").await.len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn template_updates_land_in_whatsapp_templates() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     for (field, value) in [
         (
             "message_template_status_update",
@@ -102,7 +94,7 @@ async fn template_updates_land_in_whatsapp_templates() {
             json!({"event": "REJECTED", "message_template_id": 1, "message_template_name": "promo", "message_template_language": "pt_BR", "reason": "SCAM"}),
         ),
     ] {
-        let (status, answer) = app.post_webhook_json(&change(field, value)).await;
+        let (status, answer) = app.deliver(&change(field, value)).await;
         assert_eq!(
             (status, answer["state"].as_str()),
             (200, Some("processed")),
@@ -127,9 +119,9 @@ async fn template_updates_land_in_whatsapp_templates() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn number_and_account_updates_land_in_whatsapp_session() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     // A delivery for our number first, so the session row is ours.
-    app.post_webhook_json(&inbound_text(
+    app.deliver(&inbound_text(
         PHONE_NUMBER_ID,
         "15550000050",
         "wamid.s1",
@@ -143,10 +135,7 @@ async fn number_and_account_updates_land_in_whatsapp_session() {
     let errors = json!({"messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550100001", "phone_number_id": PHONE_NUMBER_ID},
         "errors": [{"code": 131000, "title": "Something went wrong", "message": "Something went wrong"}]});
-    assert_eq!(
-        app.post_webhook_json(&change("messages", errors)).await.0,
-        200
-    );
+    assert_eq!(app.deliver(&change("messages", errors)).await.0, 200);
     let (_, h) = app.get("/api/whatsapp/health").await;
     assert!(
         h["account"]["last_event"]
@@ -165,7 +154,7 @@ async fn number_and_account_updates_land_in_whatsapp_session() {
             json!({"phone_number": "15550100001", "event": "ACCOUNT_RESTRICTION"}),
         ),
     ] {
-        assert_eq!(app.post_webhook_json(&change(field, value)).await.0, 200);
+        assert_eq!(app.deliver(&change(field, value)).await.0, 200);
     }
     // Account-wide events name no number: a server for one number shows them on it.
     let (status, h) = app.get("/api/whatsapp/health").await;
@@ -188,7 +177,7 @@ async fn number_and_account_updates_land_in_whatsapp_session() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn marketing_opt_out_and_resume_follow_user_preferences() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let pref = |value: &str, ts: i64| {
         change(
             "user_preferences",
@@ -198,42 +187,32 @@ async fn marketing_opt_out_and_resume_follow_user_preferences() {
             "user_preferences": [{"wa_id": "15550000051", "detail": "User requested to stop marketing messages", "category": "marketing_messages", "value": value, "timestamp": ts}]}),
         )
     };
-    assert_eq!(
-        app.post_webhook_json(&pref("stop", 1_730_000_000)).await.0,
-        200
-    );
+    assert_eq!(app.deliver(&pref("stop", 1_730_000_000)).await.0, 200);
     let (_, c) = app.get("/api/whatsapp/contacts?search=15550000051").await;
     assert_eq!(c["contacts"][0]["marketing_opt_out"], true, "{c}");
     let (_, bulk) = app
-        .post_json("/api/whatsapp/send-bulk", &json!({"recipients": ["+15550000051"], "type": "template", "template": {"name": "hello_world", "language": "en_US"}}))
+        .send_bulk(&json!({"recipients": ["+15550000051"], "type": "template", "template": {"name": "hello_world", "language": "en_US"}}))
         .await;
     assert_eq!(
         bulk["accepted"], 0,
         "an opted-out contact is refused: {bulk}"
     );
-    assert_eq!(
-        app.post_webhook_json(&pref("resume", 1_730_000_100))
-            .await
-            .0,
-        200
-    );
+    assert_eq!(app.deliver(&pref("resume", 1_730_000_100)).await.0, 200);
     let (_, c) = app.get("/api/whatsapp/contacts?search=15550000051").await;
     assert_eq!(c["contacts"][0]["marketing_opt_out"], false);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echoes_from_the_business_app_are_outbound_messages() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let echo = json!({"messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550100001", "phone_number_id": PHONE_NUMBER_ID},
         "message_echoes": [{"from": "15550100001", "to": "15550000052", "id": "wamid.echo1", "timestamp": "1730000000", "type": "text", "text": {"body": "sent from the phone app"}}]});
     assert_eq!(
-        app.post_webhook_json(&change("smb_message_echoes", echo))
-            .await
-            .0,
+        app.deliver(&change("smb_message_echoes", echo)).await.0,
         200
     );
-    let msgs = app.all_messages("&phone=15550000052").await;
+    let msgs = app.conversation("15550000052").await;
     assert_eq!(msgs.len(), 1);
     assert_eq!(msgs[0]["direction"], "outbound");
     assert_eq!(msgs[0]["source"], "business_app");
@@ -243,10 +222,10 @@ async fn echoes_from_the_business_app_are_outbound_messages() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reactions_edits_and_deletions_change_their_target() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let from = "15550000053";
     let c = json!([{"wa_id": from, "profile": {"name": "Ed"}}]);
-    app.post_webhook_json(&inbound_text(
+    app.deliver(&inbound_text(
         PHONE_NUMBER_ID,
         from,
         "wamid.t1",
@@ -255,7 +234,7 @@ async fn reactions_edits_and_deletions_change_their_target() {
         "Ed",
     ))
     .await;
-    app.post_webhook_json(&inbound_text(
+    app.deliver(&inbound_text(
         PHONE_NUMBER_ID,
         from,
         "wamid.t2",
@@ -265,18 +244,18 @@ async fn reactions_edits_and_deletions_change_their_target() {
     ))
     .await;
     let wrap = |m: Value| change("messages", messages_value(json!([m]), c.clone()));
-    app.post_webhook_json(&wrap(json!({"from": from, "id": "wamid.r1", "timestamp": "1730000002", "type": "reaction", "reaction": {"message_id": "wamid.t1", "emoji": "❤️"}}))).await;
-    app.post_webhook_json(&wrap(json!({"from": from, "id": "wamid.e1", "timestamp": "1730000003", "type": "edit", "edit": {"original_message_id": "wamid.t2", "message": {"type": "text", "text": {"body": "second, fixed"}}}}))).await;
-    let msgs = app.all_messages(&format!("&phone={from}")).await;
+    app.deliver(&wrap(json!({"from": from, "id": "wamid.r1", "timestamp": "1730000002", "type": "reaction", "reaction": {"message_id": "wamid.t1", "emoji": "❤️"}}))).await;
+    app.deliver(&wrap(json!({"from": from, "id": "wamid.e1", "timestamp": "1730000003", "type": "edit", "edit": {"original_message_id": "wamid.t2", "message": {"type": "text", "text": {"body": "second, fixed"}}}}))).await;
+    let msgs = app.conversation(from).await;
     assert_eq!(msgs.len(), 2, "effects are not chat bubbles: {msgs:?}");
     let t1 = msgs.iter().find(|m| m["message_id"] == "wamid.t1").unwrap();
     let t2 = msgs.iter().find(|m| m["message_id"] == "wamid.t2").unwrap();
     assert_eq!(t1["reaction"], "❤️");
     assert_eq!(t2["message_text"], "second, fixed");
     assert_eq!(t2["edited_at"], "2024-10-27T03:33:23Z");
-    app.post_webhook_json(&wrap(json!({"from": from, "id": "wamid.r2", "timestamp": "1730000004", "type": "reaction", "reaction": {"message_id": "wamid.t1"}}))).await;
-    app.post_webhook_json(&wrap(json!({"from": from, "id": "wamid.v1", "timestamp": "1730000005", "type": "revoke", "revoke": {"original_message_id": "wamid.t2"}}))).await;
-    let msgs = app.all_messages(&format!("&phone={from}")).await;
+    app.deliver(&wrap(json!({"from": from, "id": "wamid.r2", "timestamp": "1730000004", "type": "reaction", "reaction": {"message_id": "wamid.t1"}}))).await;
+    app.deliver(&wrap(json!({"from": from, "id": "wamid.v1", "timestamp": "1730000005", "type": "revoke", "revoke": {"original_message_id": "wamid.t2"}}))).await;
+    let msgs = app.conversation(from).await;
     let t1 = msgs.iter().find(|m| m["message_id"] == "wamid.t1").unwrap();
     let t2 = msgs.iter().find(|m| m["message_id"] == "wamid.t2").unwrap();
     assert!(t1["reaction"].is_null(), "reaction removed: {t1}");
@@ -296,10 +275,10 @@ async fn reactions_edits_and_deletions_change_their_target() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_are_never_a_private_chat() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let m = json!({"from": "15550000054", "group_id": "Y2FwaV9ncm91cDoxODA1NTU1MDE3Mjo", "id": "wamid.g1", "timestamp": "1730000000", "type": "text", "text": {"body": "to the group"}});
     let (status, _) = app
-        .post_webhook_json(&change(
+        .deliver(&change(
             "messages",
             messages_value(
                 json!([m]),
@@ -315,7 +294,7 @@ async fn groups_are_never_a_private_chat() {
         .expect("group message kept");
     assert!(g["contact_id"].is_null(), "{g}");
     assert!(
-        app.all_messages("&phone=15550000054").await.is_empty(),
+        app.conversation("15550000054").await.is_empty(),
         "not in the private chat"
     );
     assert_eq!(
@@ -327,7 +306,7 @@ async fn groups_are_never_a_private_chat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn welcome_system_unsupported_and_unknown_kinds_are_kept() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     let from = "15550000055";
     let c = json!([{"wa_id": from, "profile": {"name": "K"}}]);
     let kinds = json!([
@@ -337,7 +316,7 @@ async fn welcome_system_unsupported_and_unknown_kinds_are_kept() {
         {"id": "wamid.k4", "timestamp": "1730000003", "type": "system", "system": {"body": "NAME changed their phone number", "type": "user_changed_number", "wa_id": "15550000056"}}
     ]);
     let (status, answer) = app
-        .post_webhook_json(&change("messages", messages_value(kinds, c)))
+        .deliver(&change("messages", messages_value(kinds, c)))
         .await;
     assert_eq!(
         (status, answer["state"].as_str()),
@@ -376,7 +355,7 @@ async fn welcome_system_unsupported_and_unknown_kinds_are_kept() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_database_that_is_down_gets_503_so_meta_retries() {
-    let app = spawn(&[]).await;
+    let app = TestApp::spawn().await;
     app.store.shutdown();
     let body = inbound_text(
         PHONE_NUMBER_ID,
@@ -386,7 +365,7 @@ async fn a_database_that_is_down_gets_503_so_meta_retries() {
         "hi",
         "D",
     );
-    let (status, answer) = app.post_webhook_json(&body).await;
+    let (status, answer) = app.deliver(&body).await;
     assert_eq!(status, 503, "{answer}");
     assert_eq!(answer["error"]["code"], "database_unavailable");
     // Reads still work, writes do not: health says so instead of "ok".
@@ -405,8 +384,7 @@ async fn a_database_that_is_down_gets_503_so_meta_retries() {
         "{alert}"
     );
     let (status, _) = app
-        .post_json(
-            "/api/whatsapp/send",
+        .send(
             &json!({"phone_number": "+15550000057", "message_text": "x", "allow_outside_window": true}),
         )
         .await;
@@ -416,7 +394,10 @@ async fn a_database_that_is_down_gets_503_so_meta_retries() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_load_deliveries_are_answered_first_and_applied_right_after() {
     // Inline limit 0: every delivery is stored, answered, then applied by the backlog.
-    let app = spawn(&[("WACLOUD_INGEST_INLINE_LIMIT", "0")]).await;
+    let app = TestApp::builder()
+        .with(|s| s.database.ingest_inline_limit = 0)
+        .spawn()
+        .await;
     let mut posts = Vec::new();
     for i in 0..40 {
         let from = format!("155500001{:02}", i % 8);
@@ -429,14 +410,14 @@ async fn under_load_deliveries_are_answered_first_and_applied_right_after() {
             "B",
         ));
     }
-    posts.push(common::status_body(
+    posts.push(status_body(
         PHONE_NUMBER_ID,
         "wamid.blout",
         "sent",
         1_730_000_100,
         "15550000100",
     ));
-    posts.push(common::status_body(
+    posts.push(status_body(
         PHONE_NUMBER_ID,
         "wamid.blout",
         "read",
@@ -444,7 +425,7 @@ async fn under_load_deliveries_are_answered_first_and_applied_right_after() {
         "15550000100",
     ));
     posts.push(posts[0].clone()); // an exact redelivery
-    let answers = futures::future::join_all(posts.iter().map(|b| app.post_webhook_json(b))).await;
+    let answers = futures::future::join_all(posts.iter().map(|b| app.deliver(b))).await;
     for (status, a) in &answers {
         assert_eq!(*status, 200, "{a}");
     }

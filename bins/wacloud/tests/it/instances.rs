@@ -3,8 +3,6 @@
 //! instance killed in the middle of queue work leaves it to the other, and nobody gets a
 //! message twice; migrations are safe when several instances start at once.
 
-mod common;
-
 use std::collections::{BTreeMap, HashMap};
 use std::process::Stdio;
 use std::sync::Arc;
@@ -15,7 +13,8 @@ use serde_json::{json, Value};
 use tokio::io::AsyncBufReadExt;
 use wacloud_store::testdb::{Backend, TestDb};
 
-use common::{inbound_text, spawn, spawn_url, status_body, TestApp, SECRET};
+use crate::app::{TestApp, SECRET};
+use crate::bodies::{inbound_text, status_body};
 
 fn on_postgres() -> bool {
     let yes = Backend::from_env() == Backend::Postgres;
@@ -36,8 +35,8 @@ async fn two_instances_receiving_the_same_deliveries_at_once_have_one_set_of_eff
     if !on_postgres() {
         return;
     }
-    let a = spawn(&[]).await;
-    let b = spawn_url(&a.database_url, &[]).await;
+    let a = TestApp::spawn().await;
+    let b = TestApp::builder().on_url(&a.database_url).spawn().await;
     let pid = a.phone_number_id.clone();
 
     // 12 new customers write 4 messages each, one delivery per message...

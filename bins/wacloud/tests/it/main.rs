@@ -1,0 +1,30 @@
+//! The `wacloud` package's integration tests, one binary (one link) with a module per area.
+//!
+//! Most tests start the real server on port 0 with a fresh database of its own and the embedded
+//! sandbox ([`app::TestApp`], built from typed settings), and talk to it over HTTP
+//! ([`requests`]); a few run the `wacloud` binary itself (`CARGO_BIN_EXE_wacloud`) to kill it
+//! or read its output. cargo-nextest runs every test in a process of its own, so nothing here
+//! shares state between tests.
+
+// The harness.
+mod app;
+mod bodies;
+mod events;
+mod requests;
+
+// The tests, one module per area.
+mod api;
+mod batch_equivalence;
+mod batch_forming;
+mod crash;
+mod db_secrets;
+mod fixtures;
+mod hardening;
+mod ingest_effects;
+mod instances;
+mod live;
+mod pg_restart;
+mod queue_crash;
+mod queue_faults;
+mod queue_rate;
+mod webhook_faults;
