@@ -5,19 +5,22 @@
 //! reads the header and replays the stored bytes.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 use serde_json::Value;
-use wacloud_core::usecases::idempotency::{self, Begin};
+use wacloud_core::usecases::idempotency::{self, Claim};
 
 use crate::errors::ApiError;
 use crate::state::AppState;
 
 /// How long a repeat waits for the first request's answer.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(30);
+
+/// How often a waiting repeat looks at the first request's key again.
+const LOOK_AGAIN: Duration = Duration::from_millis(100);
 
 /// Runs `run(request)` under the request's `Idempotency-Key`, if it has one, and answers what it
 /// returns: `(status, JSON body)`, or the error's JSON (with `Retry-After` when it says when).
@@ -95,25 +98,28 @@ async fn start<B: Serialize>(
     let bytes = serde_json::to_vec(body).map_err(|e| ApiError::internal(&e))?;
     let hash = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
     let key = format!("{endpoint}:{client_key}");
-    match idempotency::begin(
-        state.store.as_ref(),
-        state.clock.as_ref(),
-        &key,
-        &hash,
-        resource_id,
-        WAIT_FOR_FIRST,
-    )
-    .await?
-    {
-        Begin::Fresh => Ok(Start::Run(Some(Keyed { key }))),
-        Begin::Replay { status, body } => {
-            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            Ok(Start::Replay(
-                HttpResponse::build(code)
-                    .insert_header(("Idempotent-Replayed", "true"))
-                    .content_type("application/json")
-                    .body(body),
-            ))
+    let (store, clock) = (state.store.as_ref(), state.clock.as_ref());
+    let deadline = Instant::now() + WAIT_FOR_FIRST;
+    let mut claim = idempotency::claim(store, clock, &key, &hash, resource_id).await?;
+    loop {
+        match claim {
+            Claim::Fresh => return Ok(Start::Run(Some(Keyed { key }))),
+            Claim::Replay { status, body } => {
+                let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                return Ok(Start::Replay(
+                    HttpResponse::build(code)
+                        .insert_header(("Idempotent-Replayed", "true"))
+                        .content_type("application/json")
+                        .body(body),
+                ));
+            }
+            Claim::Running(first) => {
+                if Instant::now() >= deadline {
+                    return Err(idempotency::still_running(&first).into());
+                }
+                tokio::time::sleep(LOOK_AGAIN).await;
+                claim = idempotency::recheck(store, clock, &key, &hash).await?;
+            }
         }
     }
 }

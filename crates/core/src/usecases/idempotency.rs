@@ -1,9 +1,7 @@
 //! `Idempotency-Key` on `POST /send` and `POST /send-bulk`: the first request with a key runs
 //! and its answer is stored in the database; a repeat gets that same answer, also after a
 //! restart and on another instance. A repeat that arrives while the first is still running
-//! waits for its answer. Reusing a key for a different request is refused.
-
-use std::time::Duration;
+//! is told so ([`Claim::Running`]); the caller may wait and look again. Reusing a key for a different request is refused.
 
 use chrono::{DateTime, Utc};
 
@@ -16,7 +14,7 @@ pub const MAX_KEY_LEN: usize = 255;
 
 /// What to do with a request that carries a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Begin {
+pub enum Claim {
     /// The first request with this key: run it, then [`complete`] (or [`release`]).
     Fresh,
     /// A repeat: answer this.
@@ -26,6 +24,10 @@ pub enum Begin {
         /// JSON body of the first answer.
         body: String,
     },
+    /// A repeat while the first request has not answered yet: look again with [`recheck`]
+    /// a moment later (the caller decides how long to wait), or give up with
+    /// [`still_running`].
+    Running(IdempotencyRecord),
 }
 
 /// Checks a client's key: 1–255 visible ASCII characters.
@@ -51,23 +53,18 @@ enum Seen {
 }
 
 /// Registers `key` for a request whose body hashes to `request_hash`, or finds the first
-/// request's answer. While the first request is still running, waits up to `wait` for it.
+/// request's answer.
 ///
 /// # Errors
 /// - [`CoreError::Conflict`] `idempotency_key_reused` when the key came with another body;
-/// - [`CoreError::Conflict`] `idempotency_in_progress` when the first request has not answered
-///   within `wait` (it is still running, or the server stopped in the middle of it: then the
-///   `resource_id` it created, if any, is named);
 /// - [`CoreError::Store`].
-pub async fn begin(
+pub async fn claim(
     store: &dyn Store,
     clock: &dyn Clock,
     key: &str,
     request_hash: &str,
     resource_id: Option<String>,
-    wait: Duration,
-) -> Result<Begin, CoreError> {
-    let deadline = std::time::Instant::now() + wait;
+) -> Result<Claim, CoreError> {
     let record = IdempotencyRecord {
         key: key.to_owned(),
         request_hash: request_hash.to_owned(),
@@ -76,22 +73,21 @@ pub async fn begin(
         response: None,
         created_at: clock.now(),
     };
-    let rec = record.clone();
-    let seen = write(store, move |r| match r.get_idempotency(&rec.key)? {
+    let seen = write(store, move |r| match r.get_idempotency(&record.key)? {
         Some(existing) => Ok(Seen::Existing(existing)),
         None => {
-            if r.insert_idempotency(&rec)? {
+            if r.insert_idempotency(&record)? {
                 Ok(Seen::Inserted)
             } else {
-                r.get_idempotency(&rec.key)?
+                r.get_idempotency(&record.key)?
                     .map(Seen::Existing)
                     .ok_or_else(|| StoreError::Conflict("idempotency key raced".into()))
             }
         }
     })
     .await;
-    let mut existing = match seen {
-        Ok(Seen::Inserted) => return Ok(Begin::Fresh),
+    let existing = match seen {
+        Ok(Seen::Inserted) => return Ok(Claim::Fresh),
         Ok(Seen::Existing(e)) => e,
         // Another instance inserted the same key at the same moment.
         Err(StoreError::Conflict(_)) => {
@@ -102,32 +98,45 @@ pub async fn begin(
         }
         Err(e) => return Err(e.into()),
     };
-    loop {
-        if existing.request_hash != request_hash {
-            return Err(CoreError::Conflict {
-                code: "idempotency_key_reused",
-                message: "this Idempotency-Key was used for a different request; use a new key for a new request".into(),
-            });
-        }
-        if let (Some(status), Some(body)) = (existing.status_code, existing.response.clone()) {
-            return Ok(Begin::Replay { status, body });
-        }
-        if std::time::Instant::now() >= deadline {
-            return Err(unfinished(&existing));
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let k = key.to_owned();
-        existing = match read(store, move |r| r.get_idempotency(&k)).await? {
-            Some(e) => e,
-            // The first request released the key (it did nothing): run this one.
-            None => {
-                return Box::pin(begin(store, clock, key, request_hash, None, Duration::ZERO)).await
-            }
-        };
+    judge(existing, request_hash)
+}
+
+/// Looks at a [`Claim::Running`] key again: its answer, still running, or (the first request
+/// released it: it did nothing) claimed afresh for this request.
+///
+/// # Errors
+/// As [`claim`].
+pub async fn recheck(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    key: &str,
+    request_hash: &str,
+) -> Result<Claim, CoreError> {
+    let k = key.to_owned();
+    match read(store, move |r| r.get_idempotency(&k)).await? {
+        Some(existing) => judge(existing, request_hash),
+        None => Box::pin(claim(store, clock, key, request_hash, None)).await,
     }
 }
 
-fn unfinished(r: &IdempotencyRecord) -> CoreError {
+fn judge(existing: IdempotencyRecord, request_hash: &str) -> Result<Claim, CoreError> {
+    if existing.request_hash != request_hash {
+        return Err(CoreError::Conflict {
+            code: "idempotency_key_reused",
+            message: "this Idempotency-Key was used for a different request; use a new key for a new request".into(),
+        });
+    }
+    Ok(match (existing.status_code, existing.response.clone()) {
+        (Some(status), Some(body)) => Claim::Replay { status, body },
+        _ => Claim::Running(existing),
+    })
+}
+
+/// The answer to a repeat whose first request has not answered in the time the caller waited
+/// (it is still running, or the server stopped in the middle of it: then the `resource_id` it
+/// created, if any, is named): [`CoreError::Conflict`] `idempotency_in_progress`.
+#[must_use]
+pub fn still_running(r: &IdempotencyRecord) -> CoreError {
     CoreError::Conflict {
         code: "idempotency_in_progress",
         message: match &r.resource_id {
