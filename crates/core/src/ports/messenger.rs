@@ -1,0 +1,54 @@
+//! [`Messenger`]: the port that sends to Meta.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::outbound::{FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt};
+use crate::phone::CustomerKey;
+
+/// Sends to Meta (or the sandbox). Implemented by the binary over `wacloud-graph`, whose pacer,
+/// retry policy and template checks stand behind the provided methods.
+#[async_trait]
+pub trait Messenger: Send + Sync + 'static {
+    /// Sends one message. Never paces and never retries: the use cases do both.
+    async fn send(&self, request: &OutboundRequest) -> Result<SendReceipt, SendFailure>;
+    /// Sends a read receipt for an inbound `wamid`.
+    async fn mark_read(&self, wamid: &str) -> Result<(), SendFailure>;
+    /// The business number messages go out from, in E.164, if known.
+    fn business_phone(&self) -> Option<String>;
+
+    /// Waits until one message to `to` fits the number's throughput and the recipient's pair
+    /// rate, and takes that slot (for a send made now).
+    async fn pace(&self, _to: &CustomerKey) {}
+    /// Takes `to`'s pair-rate slot if it is free now, without waiting; otherwise says how long
+    /// until it is. Follow a success with [`Messenger::until_number_ready`].
+    fn reserve_recipient(&self, _to: &CustomerKey) -> Result<(), Duration> {
+        Ok(())
+    }
+    /// Waits for a slot of the number's throughput and takes it.
+    async fn until_number_ready(&self) {}
+    /// Meta refused a send with a rate limit: hold the whole number ([`FailureClass::RateLimited`],
+    /// 130429) or only `to` ([`FailureClass::PairRateLimited`], 131056) for `wait`.
+    fn back_off(&self, _to: &CustomerKey, _class: FailureClass, _wait: Duration) {}
+    /// The wait before retry `retry` (1-based) of a send Meta refused for a passing reason,
+    /// at least `retry_after` when Meta gave one. Default: 2^(retry−1) s, at most 10 min.
+    fn retry_delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let exp = Duration::from_secs(1u64 << retry.saturating_sub(1).min(10))
+            .min(Duration::from_secs(600));
+        retry_after.map_or(exp, |r| r.max(exp))
+    }
+    /// Attempts in all for a send refused for a passing reason, before it fails for good.
+    fn max_attempts(&self) -> u32 {
+        8
+    }
+    /// A cheap authenticated call to Meta: `Ok` once the access token works.
+    async fn probe(&self) -> Result<(), SendFailure> {
+        Ok(())
+    }
+    /// Checks a template message against the components of the stored template (Meta's JSON
+    /// text): parameter counts (Meta's 132000). `Err` says what is wrong.
+    fn check_template(&self, _content: &OutboundContent, _components: &str) -> Result<(), String> {
+        Ok(())
+    }
+}

@@ -1,0 +1,93 @@
+//! What a send writes: the outbound message row, the recipient's contact, and Meta's `wa_id`
+//! joined to that contact.
+
+use chrono::{DateTime, Utc};
+
+use crate::contact::Contact;
+use crate::events::CustomerRef;
+use crate::message::{Direction, MessageStatus};
+use crate::outbound::OutboundContent;
+use crate::phone::CustomerKey;
+use crate::ports::{new_id, NewMessage, Repos, StoreError};
+
+/// The outbound message row for a send of `content` to `contact`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn new_outbound_row(
+    id: &str,
+    contact: &Contact,
+    content: &OutboundContent,
+    business_phone: Option<String>,
+    reply_to: Option<String>,
+    source: &str,
+    queue_id: Option<String>,
+    now: DateTime<Utc>,
+) -> NewMessage {
+    NewMessage {
+        id: id.to_owned(),
+        message_id: None,
+        contact_id: Some(contact.id.clone()),
+        direction: Direction::Outbound,
+        from_phone: business_phone,
+        to_phone: contact.phone_number.clone(),
+        user_id: contact.user_id.clone(),
+        message_type: content.message_type().to_owned(),
+        message_text: Some(content.summary()),
+        status: MessageStatus::Pending,
+        is_read: true,
+        created_at: now,
+        reply_to,
+        is_forwarded: false,
+        media: None,
+        raw: None,
+        error: None,
+        phone_number_id: None,
+        source: Some(source.to_owned()),
+        queue_id,
+        group_id: None,
+        payload: serde_json::to_string(content).ok(),
+    }
+}
+
+/// Finds the contact for `to`, or creates it.
+pub(crate) fn find_or_create_contact(
+    r: &mut dyn Repos,
+    to: &CustomerKey,
+    now: DateTime<Utc>,
+) -> Result<Contact, StoreError> {
+    match r.find_contact(to)? {
+        Some(c) => Ok(c),
+        None => r.insert_contact(&new_id(), &crate::usecases::contacts::key_ref(to), now),
+    }
+}
+
+/// Meta's `wa_id` for a number is the customer's identity. When it differs from the number typed
+/// (Brazil's ninth digit, Argentina's `549`, Mexico's `521`) and another contact already holds it,
+/// the typed contact is folded into that one, so both forms lead to one conversation.
+pub(crate) fn link_wa_id(
+    r: &mut dyn crate::ports::Repos,
+    contact_id: &str,
+    wa_id: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), StoreError> {
+    let Some(current) = r.get_contact(contact_id)? else {
+        return Ok(());
+    };
+    if current.wa_id.as_deref() == Some(wa_id) {
+        return Ok(());
+    }
+    let holder = r
+        .find_contacts_by_wa_ids(&[wa_id])?
+        .into_iter()
+        .find(|c| c.id != contact_id);
+    match holder {
+        Some(other) if current.wa_id.is_none() => r.merge_contacts(contact_id, &other.id, now),
+        Some(_) => Ok(()),
+        None => {
+            let who = CustomerRef {
+                wa_id: Some(wa_id.to_owned()),
+                ..CustomerRef::default()
+            };
+            r.refresh_contact_identity(&current, &who, now)
+        }
+    }
+}
