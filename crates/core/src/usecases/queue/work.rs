@@ -52,13 +52,17 @@ async fn finish(
     Ok(outcome)
 }
 
-enum Begin {
+/// Whether an item's attempt may go to Meta, decided in the transaction that records it.
+enum AttemptStart {
+    /// Recorded: send it as this message.
     Go {
         message_id: String,
         contact_id: String,
         contact_wa_id: Option<String>,
     },
+    /// The recipient check refused it (the window, a blocked contact…).
     Refused(CoreError),
+    /// Another worker took the item (its lease ran out): do not send.
     Lost,
 }
 
@@ -143,7 +147,7 @@ pub async fn work_item(
         let result = write(store, move |r| {
             let existing = r.find_contact(&to)?;
             if let Err(e) = check_recipient(existing.as_ref(), &to, &content, allow, now) {
-                return Ok(Begin::Refused(e));
+                return Ok(AttemptStart::Refused(e));
             }
             let contact = match existing {
                 Some(c) => c,
@@ -170,7 +174,7 @@ pub async fn work_item(
                 // Undo the row: another worker took the item.
                 return Err(StoreError::Conflict("lease lost".into()));
             }
-            Ok(Begin::Go {
+            Ok(AttemptStart::Go {
                 message_id: message_id.0,
                 contact_id: contact.id,
                 contact_wa_id: contact.wa_id,
@@ -178,19 +182,19 @@ pub async fn work_item(
         })
         .await;
         match result {
-            Err(StoreError::Conflict(_)) => Begin::Lost,
+            Err(StoreError::Conflict(_)) => AttemptStart::Lost,
             other => other?,
         }
     };
     let (message_id, contact_id, contact_wa_id) = match begin {
-        Begin::Lost => {
+        AttemptStart::Lost => {
             return Ok(QueueOutcome::Deferred {
                 until: now,
                 note: Some("another worker holds the item".into()),
                 undo_attempt: false,
             })
         }
-        Begin::Refused(e) => {
+        AttemptStart::Refused(e) => {
             let outcome = QueueOutcome::Failed {
                 error: e.to_string(),
                 code: None,
@@ -198,7 +202,7 @@ pub async fn work_item(
             };
             return finish(store, &item.id, outcome, now, &WORKING).await;
         }
-        Begin::Go {
+        AttemptStart::Go {
             message_id,
             contact_id,
             contact_wa_id,
