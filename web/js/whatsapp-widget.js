@@ -4,6 +4,10 @@
  * Plain ES module, no framework, no build step, and it never loads anything from another
  * origin than the wacloud server it is pointed at (and its own stylesheet).
  *
+ * Why one file of this size: the panel's state (contacts, open chat, live stream, composer) lives
+ * in one closure that every part reads; embedding pages load this one URL. Splitting it into
+ * modules (list, chat, composer, API client) is the operator's-inbox rework's first step.
+ *
  * Embed with one tag:
  *
  *   <script type="module" src="/js/whatsapp-widget.js"
