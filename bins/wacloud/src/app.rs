@@ -25,7 +25,7 @@ use crate::adapters::messenger::{GraphMessenger, NotConfigured};
 use crate::middleware;
 use crate::routes;
 use crate::settings::{DatabaseSettings, Mode, SandboxSettings, Settings};
-use crate::state::{Alerts, AppState};
+use crate::state::{Alerts, AppState, EventStreams};
 
 /// Events after which a batch of webhook deliveries stops growing (bounds a batch's latency).
 const MAX_EVENTS_PER_BATCH: usize = 4000;
@@ -338,6 +338,7 @@ fn state(
             .unwrap_or_else(|_| chrono::Duration::minutes(15)),
         resend_unknown: settings.queue.resend_unknown,
     };
+    let event_streams = Arc::new(EventStreams::new(settings.http.events_max_clients));
     AppState {
         store: store_port,
         messenger,
@@ -348,6 +349,7 @@ fn state(
         alerts: Arc::new(alerts),
         ingest,
         changes: Arc::new(store.clone()) as Arc<dyn ChangeFeed>,
+        event_streams,
         stopping,
         gate: Arc::new(SendingGate::default()),
         queue_wake: Arc::new(Notify::new()),
@@ -370,8 +372,8 @@ fn banner(state: &AppState, store: &DbStore, local: SocketAddr) -> String {
     )
 }
 
-/// The HTTP server on `listener`: the state, the extractors' JSON errors, the API key and CORS
-/// around [`routes::configure`].
+/// The HTTP server on `listener`: the state, the extractors' JSON errors, the API key, the
+/// refusal of cross-site writes and CORS around [`routes::configure`].
 fn http_server(
     listener: TcpListener,
     local: SocketAddr,
@@ -387,6 +389,7 @@ fn http_server(
             .app_data(middleware::query_config())
             .app_data(middleware::path_config())
             .wrap(from_fn(middleware::require_api_key))
+            .wrap(from_fn(middleware::refuse_cross_site))
             .wrap(middleware::cors(&origins))
             .configure(|cfg| routes::configure(cfg, sandbox.as_ref()))
     })

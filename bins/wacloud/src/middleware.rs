@@ -1,5 +1,6 @@
-//! What wraps every route: the API key, CORS, and the JSON answers for requests actix refuses
-//! before a handler runs (a body that is not JSON, a bad query or path).
+//! What wraps every route: the API key, the refusal of cross-site writes, CORS, and the JSON
+//! answers for requests actix refuses before a handler runs (a body that is not JSON, a bad
+//! query or path).
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, MessageBody};
@@ -15,9 +16,16 @@ use crate::state::AppState;
 /// Largest JSON body the API takes, in bytes (the webhook reads its own, larger, bodies).
 const JSON_LIMIT: usize = 1024 * 1024;
 
+/// Whether `path` is the sandbox's Graph API (`/sandbox/graph/…`): it takes its own bearer
+/// token, as Meta's does, and is what this server's own Graph client calls in sandbox mode.
+fn sandbox_graph(path: &str) -> bool {
+    path.starts_with("/sandbox/graph/")
+}
+
 /// Requires the API key on the REST API and the sandbox's controls when `WACLOUD_API_KEY` is
 /// set: `Authorization: Bearer <key>` (scheme case-insensitive) or `X-API-Key: <key>`, compared
-/// in constant time; 401 `unauthorized` otherwise. Preflight `OPTIONS` requests pass.
+/// in constant time; 401 `unauthorized` otherwise. Preflight `OPTIONS` requests pass, and so do
+/// Meta's webhook (signed) and the sandbox's Graph API (its own token).
 ///
 /// # Errors
 /// Whatever the wrapped service fails with.
@@ -29,10 +37,11 @@ pub async fn require_api_key(
         .app_data::<web::Data<AppState>>()
         .and_then(|s| s.settings.http.api_key.clone());
     // The REST API and the sandbox's controls need the key; Meta's webhook authenticates by
-    // signature, and the dashboard's files are public.
+    // signature, the sandbox's Graph API by its own token (this server's Graph client does not
+    // carry the key), and the dashboard's files are public.
     let path = req.path();
     let guarded = (path.starts_with("/api/whatsapp/") && path != "/api/whatsapp/webhook")
-        || path.starts_with("/sandbox/");
+        || (path.starts_with("/sandbox/") && !sandbox_graph(path));
     if let Some(key) = expected.filter(|_| guarded) {
         if req.method() != Method::OPTIONS {
             // The scheme name is case-insensitive (RFC 9110).
@@ -60,6 +69,89 @@ pub async fn require_api_key(
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// Refuses a state-changing request (`POST`, `PUT`, `PATCH`, `DELETE`) to the REST API or the
+/// sandbox's controls that a browser says comes from another site: 403 `cross_site_request`.
+///
+/// A page on another site can send a `text/plain` or form `POST` without a CORS preflight, and
+/// the browser sends it (with the user's network position) even though the page cannot read
+/// the answer; this check is what stops such a write, with or without `WACLOUD_API_KEY`. It is
+/// cross-site when `Sec-Fetch-Site` is `cross-site` or `same-site`, or, from a browser that does
+/// not send that header, when `Origin` is neither this server's own (its `Host`) nor one of
+/// `WACLOUD_CORS_ORIGINS` (`*`: any). An origin of `WACLOUD_CORS_ORIGINS` is always taken (the
+/// widget embedded on the operator's site), and so is a request with neither header (curl,
+/// programs). Meta's webhook (signed) and the sandbox's Graph API (its own token) are not checked.
+///
+/// # Errors
+/// Whatever the wrapped service fails with.
+pub async fn refuse_cross_site(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let path = req.path();
+    let checked = matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) && ((path.starts_with("/api/whatsapp/") && path != "/api/whatsapp/webhook")
+        || (path.starts_with("/sandbox/") && !sandbox_graph(path)));
+    if checked && is_cross_site(&req) {
+        let err = ApiError::new(
+            StatusCode::FORBIDDEN,
+            "cross_site_request",
+            "a page on another site cannot change anything here; add its origin to WACLOUD_CORS_ORIGINS to allow it",
+        );
+        return Ok(req.into_response(err.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
+
+/// What the browser says about where `req` comes from; see [`refuse_cross_site`].
+fn is_cross_site(req: &ServiceRequest) -> bool {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let origin = header("origin");
+    let allowed = origin.is_some_and(|o| {
+        req.app_data::<web::Data<AppState>>().is_some_and(|s| {
+            s.settings
+                .http
+                .cors_origins
+                .iter()
+                .any(|a| a == "*" || a.eq_ignore_ascii_case(o))
+        })
+    });
+    if allowed {
+        return false;
+    }
+    match header("sec-fetch-site")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("cross-site" | "same-site") => true,
+        // The browser vouches for these (a page cannot set `Sec-` headers); behind a proxy that
+        // rewrites `Host`, `Origin` would not match it.
+        Some("same-origin" | "none") => false,
+        _ => origin.is_some_and(|o| {
+            let info = req.connection_info();
+            !(header("host").is_some_and(|h| same_host(o, h)) || same_host(o, info.host()))
+        }),
+    }
+}
+
+/// Whether the serialized origin `origin` (`scheme://host[:port]`) names `host` (a `Host`
+/// header's value, whose port may be the scheme's default).
+fn same_host(origin: &str, host: &str) -> bool {
+    let Some((scheme, authority)) = origin.split_once("://") else {
+        return false;
+    };
+    let default_port = match scheme.to_ascii_lowercase().as_str() {
+        "http" => ":80",
+        "https" => ":443",
+        _ => return false,
+    };
+    authority.eq_ignore_ascii_case(host)
+        || host
+            .strip_suffix(default_port)
+            .is_some_and(|h| authority.eq_ignore_ascii_case(h))
 }
 
 /// CORS for `WACLOUD_CORS_ORIGINS` (`*` for any origin): the API's methods and headers, and
@@ -122,5 +214,21 @@ fn json_error(err: &actix_web::error::JsonPayloadError) -> ApiError {
         ),
         E::Deserialize(e) => ApiError::bad_request("invalid_json", e.to_string()),
         other => ApiError::bad_request("invalid_json", other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_host;
+
+    #[test]
+    fn an_origin_names_its_host_with_or_without_the_default_port() {
+        assert!(same_host("http://127.0.0.1:8000", "127.0.0.1:8000"));
+        assert!(same_host("https://Example.com", "example.com:443"));
+        assert!(same_host("http://example.com", "example.com"));
+        assert!(!same_host("http://example.com", "example.com:8000"));
+        assert!(!same_host("https://evil.example", "example.com"));
+        assert!(!same_host("null", "example.com"));
+        assert!(!same_host("file://example.com", "example.com"));
     }
 }

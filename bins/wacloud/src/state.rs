@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
@@ -58,6 +59,58 @@ impl Alerts {
     }
 }
 
+/// How many `GET /events` streams are open, and how many may be (`WACLOUD_EVENTS_MAX_CLIENTS`).
+#[derive(Debug)]
+pub struct EventStreams {
+    open: AtomicUsize,
+    max: usize,
+}
+
+/// One open event stream's place, given back when it is dropped (the stream ended: the client
+/// went away or the server is stopping).
+#[derive(Debug)]
+pub struct EventStreamSlot(Arc<EventStreams>);
+
+impl EventStreams {
+    /// At most `max` streams at once.
+    #[must_use]
+    pub fn new(max: usize) -> Self {
+        Self {
+            open: AtomicUsize::new(0),
+            max,
+        }
+    }
+
+    /// A place for one more stream, or None when `max` are open.
+    #[must_use]
+    pub fn try_open(self: &Arc<Self>) -> Option<EventStreamSlot> {
+        self.open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| EventStreamSlot(Arc::clone(self)))
+    }
+
+    /// Streams open now.
+    #[must_use]
+    pub fn open(&self) -> usize {
+        self.open.load(Ordering::Acquire)
+    }
+
+    /// Most streams at once.
+    #[must_use]
+    pub fn max(&self) -> usize {
+        self.max
+    }
+}
+
+impl Drop for EventStreamSlot {
+    fn drop(&mut self) {
+        self.0.open.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 /// The application state.
 #[derive(Clone)]
 pub struct AppState {
@@ -79,6 +132,8 @@ pub struct AppState {
     pub ingest: IngestBatcher,
     /// What committed writes changed, for `GET /events`.
     pub changes: Arc<dyn ChangeFeed>,
+    /// The open `GET /events` streams and their cap.
+    pub event_streams: Arc<EventStreams>,
     /// Turns `true` when the server is stopping (long-lived responses end).
     pub stopping: watch::Receiver<bool>,
     /// Pauses all sending while Meta refuses the access token.

@@ -7,23 +7,30 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, ResponseError};
 use tokio::sync::{broadcast, watch};
 use wacloud_core::changes::ChangeSet;
 
-use crate::state::AppState;
+use crate::errors::ApiError;
+use crate::state::{AppState, EventStreamSlot};
 
 /// How often an idle stream sends a comment line, so proxies keep it open and a closed client
 /// is noticed.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Most change sets merged into one event when they arrive together.
 const MERGE_AT_MOST: usize = 64;
+/// `Retry-After` of a stream refused because the cap is reached, in seconds.
+const RETRY_AFTER_SECS: u64 = 30;
 
 struct Stream {
     rx: broadcast::Receiver<Arc<ChangeSet>>,
     stop: watch::Receiver<bool>,
     started: bool,
+    /// Held for as long as the stream lives: actix drops the stream when the client is gone
+    /// (noticed at the next write: an event or the keep-alive) or the server stops.
+    _slot: EventStreamSlot,
 }
 
 fn event(name: &str, data: &str) -> Bytes {
@@ -83,11 +90,27 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
 /// JSON [`ChangeSet`] (`{"messages":[ids],"statuses":[ids],"contacts":[ids]}`, or
 /// `{"resync":true}` when changes may have been missed) after each commit, and a comment line
 /// every 15 s while idle. Ends when the server stops.
+///
+/// At most `WACLOUD_EVENTS_MAX_CLIENTS` streams are open at once; past it, 503
+/// `too_many_event_streams` with `Retry-After` (a widget polls meanwhile).
 pub async fn events(state: web::Data<AppState>) -> HttpResponse {
+    let Some(slot) = state.event_streams.try_open() else {
+        return ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "too_many_event_streams",
+            format!(
+                "this server already serves {} event streams (WACLOUD_EVENTS_MAX_CLIENTS); poll, or try again later",
+                state.event_streams.max()
+            ),
+        )
+        .with("retry_after_secs", RETRY_AFTER_SECS)
+        .error_response();
+    };
     let s = Stream {
         rx: state.changes.subscribe(),
         stop: state.stopping.clone(),
         started: false,
+        _slot: slot,
     };
     HttpResponse::Ok()
         .content_type("text/event-stream")

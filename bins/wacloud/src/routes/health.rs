@@ -121,6 +121,10 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             "paused_since": pause.as_ref().map(|p| p.since),
             "messages_per_second": state.settings.throughput.messages_per_second,
         },
+        "event_streams": {
+            "clients": state.event_streams.open(),
+            "max": state.event_streams.max(),
+        },
         "version": env!("CARGO_PKG_VERSION"),
     });
     if let Some(sb) = &state.sandbox {

@@ -81,9 +81,28 @@ fn too_large() -> ApiError {
     )
 }
 
-/// Reads the body as raw bytes, refusing more than [`MAX_WEBHOOK_BYTES`] before reading it
-/// whole.
-async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u8>, ApiError> {
+fn too_slow(timeout: std::time::Duration) -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        format!(
+            "the body did not arrive within {} ms (WACLOUD_BODY_TIMEOUT_MS); send it again",
+            timeout.as_millis()
+        ),
+    )
+}
+
+/// Reads the body as raw bytes within `timeout` (408 `request_timeout` after it), refusing
+/// more than [`MAX_WEBHOOK_BYTES`] (413) as soon as that is declared or received.
+///
+/// The buffer grows with the bytes that arrive: a declared `Content-Length` is not trusted
+/// before the signature is checked, so a sender that stalls holds only what it sent, and only
+/// until the timeout.
+async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    timeout: std::time::Duration,
+) -> Result<Vec<u8>, ApiError> {
     let declared = req
         .headers()
         .get("content-length")
@@ -92,19 +111,25 @@ async fn read_body(req: &HttpRequest, mut payload: web::Payload) -> Result<Vec<u
     if declared.is_some_and(|n| n > MAX_WEBHOOK_BYTES) {
         return Err(too_large());
     }
-    let mut body = Vec::with_capacity(declared.unwrap_or(4096).min(MAX_WEBHOOK_BYTES));
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
-        if body.len() + chunk.len() > MAX_WEBHOOK_BYTES {
-            return Err(too_large());
+    let read = async {
+        let mut body = Vec::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+            if body.len() + chunk.len() > MAX_WEBHOOK_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
+        Ok(body)
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or_else(|_| Err(too_slow(timeout)))
 }
 
-/// `POST /webhook`: verifies `X-Hub-Signature-256` over the exact bytes before anything parses
-/// them (401 and nothing stored when it fails), stores the delivery and applies its events in one
+/// `POST /webhook`: reads the body within `WACLOUD_BODY_TIMEOUT_MS` (408 otherwise), verifies
+/// `X-Hub-Signature-256` over the exact bytes before anything parses them (401 and nothing
+/// stored when it fails), stores the delivery and applies its events in one
 /// transaction, and answers 200 only once that is committed (503 when the database is down, so
 /// Meta retries). A body that is signed but cannot be parsed is stored, marked failed, and
 /// answered 200: Meta would only send the same bytes again.
@@ -113,7 +138,7 @@ pub async fn receive(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload).await?;
+    let body = read_body(&req, payload, state.settings.http.body_timeout).await?;
     let signature = req
         .headers()
         .get("x-hub-signature-256")

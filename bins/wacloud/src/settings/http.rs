@@ -1,9 +1,11 @@
-//! `settings.http`: where the server listens and who may call it.
+//! `settings.http`: where the server listens, who may call it, and how much a client may hold.
+
+use std::time::Duration;
 
 use secrecy::SecretString;
 use serde::Deserialize;
 
-use super::{non_empty, non_empty_secret};
+use super::{non_empty, non_empty_secret, parse_num, ConfigError};
 
 /// Default listen address.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
@@ -14,6 +16,8 @@ pub(super) struct Raw {
     wacloud_bind: Option<String>,
     wacloud_api_key: Option<SecretString>,
     wacloud_cors_origins: Option<String>,
+    wacloud_body_timeout_ms: Option<String>,
+    wacloud_events_max_clients: Option<String>,
 }
 
 /// The HTTP server.
@@ -27,12 +31,22 @@ pub struct HttpSettings {
     /// `WACLOUD_CORS_ORIGINS`: origins allowed to call the API and load the widget from
     /// another page (comma-separated, or `*`).
     pub cors_origins: Vec<String>,
+    /// `WACLOUD_BODY_TIMEOUT_MS`, default 10000, 100–600000: how long a webhook delivery's
+    /// body may take to arrive, from the handler's first read; a slower sender is answered 408
+    /// `request_timeout`.
+    pub body_timeout: Duration,
+    /// `WACLOUD_EVENTS_MAX_CLIENTS`, default 512, 1–100000: most `GET /events` streams open at
+    /// once on this instance; past it a new one is answered 503 `too_many_event_streams`.
+    pub events_max_clients: usize,
 }
 
 impl HttpSettings {
-    /// None of these values is refused: an unusable address fails when it is bound.
-    pub(super) fn parse(raw: Raw) -> Self {
-        Self {
+    /// An unusable address is not refused here: it fails when it is bound.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a number that is not one.
+    pub(super) fn parse(raw: Raw) -> Result<Self, ConfigError> {
+        Ok(Self {
             bind: non_empty(raw.wacloud_bind).unwrap_or_else(|| DEFAULT_BIND.to_owned()),
             api_key: non_empty_secret(raw.wacloud_api_key),
             cors_origins: non_empty(raw.wacloud_cors_origins)
@@ -43,6 +57,23 @@ impl HttpSettings {
                         .collect()
                 })
                 .unwrap_or_default(),
-        }
+            body_timeout: Duration::from_millis(
+                parse_num(
+                    "WACLOUD_BODY_TIMEOUT_MS",
+                    raw.wacloud_body_timeout_ms,
+                    10_000,
+                )?
+                .clamp(100, 600_000),
+            ),
+            events_max_clients: usize::try_from(
+                parse_num(
+                    "WACLOUD_EVENTS_MAX_CLIENTS",
+                    raw.wacloud_events_max_clients,
+                    512,
+                )?
+                .clamp(1, 100_000),
+            )
+            .unwrap_or(512),
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! Settings from the environment (and a `.env` file), with the seed's variable names.
 //!
 //! [`Settings`] is made of parts, one file each, each reading and checking its own variables:
-//! [`http`](HttpSettings) (listen address, API key, CORS), [`database`](DatabaseSettings),
+//! [`http`](HttpSettings) (listen address, API key, CORS, body timeout, event streams), [`database`](DatabaseSettings),
 //! [`meta`](MetaSettings) (account, number, credentials, Graph API),
 //! [`throughput`](ThroughputSettings) (Meta's sending limits), [`queue`](QueueSettings) and
 //! [`sandbox`](SandboxSettings). A new variable goes into its part's `Raw` and its part's
@@ -163,7 +163,7 @@ impl Settings {
         let queue = QueueSettings::parse(raw.queue, &meta)?;
         let sandbox = SandboxSettings::parse(raw.sandbox, &throughput)?;
         Ok(Self {
-            http: HttpSettings::parse(raw.http),
+            http: HttpSettings::parse(raw.http)?,
             database,
             meta,
             throughput,
@@ -191,6 +191,8 @@ mod tests {
         assert!(s.meta.verify_token.is_some());
         assert_eq!(s.database.url, DEFAULT_DATABASE_URL);
         assert_eq!(s.http.bind, DEFAULT_BIND);
+        assert_eq!(s.http.body_timeout, Duration::from_secs(10));
+        assert_eq!(s.http.events_max_clients, 512);
         assert_eq!(s.meta.graph_api_version, "v25.0");
         assert!(!s.meta.is_configured());
     }
@@ -328,6 +330,8 @@ mod tests {
             ("WACLOUD_GRAPH_TIMEOUT_MS", "22000"),
             ("WACLOUD_SANDBOX_LATENCY_MS", "23"),
             ("WACLOUD_SANDBOX_MESSAGES_PER_SECOND", "24"),
+            ("WACLOUD_BODY_TIMEOUT_MS", "2500"),
+            ("WACLOUD_EVENTS_MAX_CLIENTS", "25"),
         ])
         .unwrap();
         let m = &s.meta;
@@ -357,6 +361,8 @@ mod tests {
             s.http.cors_origins,
             ["https://a.example", "https://b.example"]
         );
+        assert_eq!(s.http.body_timeout, Duration::from_millis(2500));
+        assert_eq!(s.http.events_max_clients, 25);
         let t = &s.throughput;
         assert_eq!(t.messages_per_second, 15);
         assert!(t.shared_with_business_app);

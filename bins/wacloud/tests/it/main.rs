@@ -13,6 +13,7 @@ mod events;
 mod requests;
 
 // The tests, one module per area.
+mod abuse;
 mod api;
 mod batch_equivalence;
 mod batch_forming;

@@ -1,0 +1,288 @@
+//! What a client acting against the server (or a page in someone's browser) cannot do: hold a
+//! webhook body open forever, open event streams without end, or write across sites; and the
+//! API key does not lock the server out of its own sandbox.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::app::{TestApp, PHONE_NUMBER_ID};
+use crate::bodies::inbound_text;
+use crate::events::Events;
+
+/// Reads one HTTP/1.1 answer from `tcp` (head and a `Content-Length` body) as text, or what
+/// came before the connection closed or `within` ran out.
+async fn read_answer(tcp: &mut TcpStream, within: Duration) -> String {
+    let deadline = tokio::time::Instant::now() + within;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    let (name, value) = l.split_once(':')?;
+                    name.eq_ignore_ascii_case("content-length")
+                        .then(|| value.trim().parse::<usize>().ok())
+                        .flatten()
+                })
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                return text;
+            }
+        }
+        match tokio::time::timeout_at(deadline, tcp.read(&mut chunk)).await {
+            Ok(Ok(n)) if n > 0 => buf.extend_from_slice(&chunk[..n]),
+            _ => return String::from_utf8_lossy(&buf).into_owned(),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_webhook_body_is_answered_408_within_the_timeout() {
+    let app = TestApp::builder()
+        .with(|s| s.http.body_timeout = Duration::from_millis(500))
+        .spawn()
+        .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut tcp = TcpStream::connect(&addr).await.unwrap();
+    // Declares the largest body the webhook takes, sends a few bytes of it, then nothing.
+    let head = format!(
+        "POST /api/whatsapp/webhook HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nX-Hub-Signature-256: sha256=00\r\nContent-Length: {}\r\n\r\n{{\"object\":",
+        3 * 1024 * 1024
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let answer = read_answer(&mut tcp, Duration::from_secs(10)).await;
+    let took = started.elapsed();
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "after {took:?}: {answer:?}"
+    );
+    let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "request_timeout", "{body}");
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+        "answered after {took:?}, the timeout is 500 ms"
+    );
+    // The server goes on answering, and a delivery sent in time is taken.
+    let (status, _) = app
+        .deliver(&inbound_text(
+            PHONE_NUMBER_ID,
+            "15550000079",
+            "wamid.ab1",
+            1_730_000_000,
+            "in time",
+            "T",
+        ))
+        .await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn event_streams_are_capped_and_a_closed_one_frees_its_place() {
+    let app = TestApp::builder()
+        .with(|s| s.http.events_max_clients = 2)
+        .spawn()
+        .await;
+    let first = app.events().await;
+    let _second = app.events().await;
+    let r = app
+        .http
+        .get(app.url("/api/whatsapp/events"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().get("retry-after").is_some(), "{r:?}");
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_event_streams", "{body}");
+    let (_, h) = app.get("/api/whatsapp/health").await;
+    assert_eq!(h["event_streams"], json!({"clients": 2, "max": 2}), "{h}");
+
+    drop(first);
+    // The server notices a closed client when it next writes to it: commits make it write.
+    let n = AtomicU32::new(0);
+    let r = app
+        .wait_for(
+            30,
+            "the closed stream's place to be given again",
+            || async {
+                let i = n.fetch_add(1, Ordering::Relaxed);
+                app.deliver(&inbound_text(
+                    PHONE_NUMBER_ID,
+                    "15550000078",
+                    &format!("wamid.ab-ev{i}"),
+                    1_730_000_000 + i64::from(i),
+                    "wake",
+                    "W",
+                ))
+                .await;
+                let r = app
+                    .http
+                    .get(app.url("/api/whatsapp/events"))
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status() == 200).then_some(r)
+            },
+        )
+        .await;
+    let mut third = Events::new(r);
+    let (name, _) = third.next(Duration::from_secs(10)).await.expect("ready");
+    assert_eq!(name, "ready");
+}
+
+/// `POST /contacts/{phone}/read` as a page would send it without a preflight: `text/plain`,
+/// with `origin` (None: as curl sends it).
+async fn mark_read(app: &TestApp, phone: &str, origin: Option<&str>) -> (u16, Value) {
+    let mut req = app
+        .http
+        .post(app.url(&format!("/api/whatsapp/contacts/{phone}/read")))
+        .header("content-type", "text/plain")
+        .body("{}");
+    if let Some(o) = origin {
+        req = req.header("origin", o);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn unread(app: &TestApp, phone: &str) -> Value {
+    let (_, c) = app
+        .get(&format!("/api/whatsapp/contacts?search={phone}"))
+        .await;
+    c["contacts"][0]["unread_count"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cross_site_write_is_refused_and_changes_nothing() {
+    let allowed = "https://widget.example";
+    let app = TestApp::builder()
+        .with(|s| s.http.cors_origins = vec![allowed.to_owned()])
+        .spawn()
+        .await;
+    let phone = "15550000077";
+    let ts = chrono::Utc::now().timestamp();
+    for i in 0..3 {
+        let w = format!("wamid.ab-cs{i}");
+        let body = inbound_text(PHONE_NUMBER_ID, phone, &w, ts + i, "hello", "C");
+        assert_eq!(app.deliver(&body).await.0, 200);
+    }
+    assert_eq!(unread(&app, phone).await, 3);
+
+    let (status, e) = mark_read(&app, phone, Some("https://evil.example")).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (403, Some("cross_site_request")),
+        "{e}"
+    );
+    let r = app
+        .http
+        .post(app.url(&format!("/api/whatsapp/contacts/{phone}/read")))
+        .header("content-type", "text/plain")
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = app
+        .http
+        .post(app.url("/sandbox/control"))
+        .header("origin", "https://evil.example")
+        .header("content-type", "text/plain")
+        .body(r#"{"token_valid": false}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert_eq!(unread(&app, phone).await, 3, "nothing was marked read");
+    assert_eq!(app.get("/sandbox/control").await.1["token_valid"], true);
+    let (_, sent) = app.get("/sandbox/sent").await;
+    assert_eq!(sent["requests"], json!([]), "no read receipt went out");
+
+    // The widget embedded on an allowed origin, the bundled dashboard (same origin) and
+    // programs (no Origin) keep working.
+    let (status, v) = mark_read(&app, phone, Some(allowed)).await;
+    assert_eq!((status, v["marked_read"].as_u64()), (200, Some(3)), "{v}");
+    let (status, v) = mark_read(&app, phone, Some(&app.base)).await;
+    assert_eq!(status, 200, "{v}");
+    let r = app
+        .http
+        .post(app.url(&format!("/api/whatsapp/contacts/{phone}/read")))
+        .header("origin", &app.base)
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let (status, v) = mark_read(&app, phone, None).await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(unread(&app, phone).await, 0);
+    // Meta's webhook is not a browser's: it is taken whatever it says.
+    let body = inbound_text(PHONE_NUMBER_ID, phone, "wamid.ab-cs9", ts + 9, "again", "C");
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let r = app
+        .http
+        .post(app.url("/api/whatsapp/webhook"))
+        .header("origin", "https://evil.example")
+        .header("content-type", "application/json")
+        .header(
+            "x-hub-signature-256",
+            wacloud_graph::webhook::sign(&bytes, &app.secret),
+        )
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_api_key_sandbox_mode_still_sends() {
+    let key = "k-789";
+    let mut app = TestApp::builder()
+        .with(|s| s.http.api_key = Some(key.into()))
+        .spawn()
+        .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-api-key", key.parse().unwrap());
+    app.http = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let app = app;
+    let (status, v) = app
+        .post_json(
+            "/sandbox/customers/%2B15550000076/messages",
+            &json!({"text": "hello?"}),
+        )
+        .await;
+    assert_eq!(status, 202, "{v}");
+    app.wait_for(10, "the customer's message", || async {
+        (app.conversation("+15550000076").await.len() == 1).then_some(())
+    })
+    .await;
+    let (status, v) = app
+        .send(&json!({"phone_number": "+15550000076", "message_text": "hello back"}))
+        .await;
+    assert_eq!(status, 200, "{v}");
+    assert!(
+        v["message_id"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("wamid.")),
+        "{v}"
+    );
+    // The sandbox's controls still need the key.
+    let r = reqwest::Client::new()
+        .get(app.url("/sandbox/sent"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
