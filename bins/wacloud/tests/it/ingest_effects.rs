@@ -273,6 +273,30 @@ async fn reactions_edits_and_deletions_change_their_target() {
     );
 }
 
+/// Meta may list an edit or a reaction before the message it targets, in one delivery. A
+/// delivery is applied as a whole: messages first, then what changes them, so neither is lost
+/// (the result does not depend on how many deliveries shared the transaction).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_and_a_reaction_listed_before_their_message_still_apply() {
+    let app = TestApp::spawn().await;
+    let from = "15550000054";
+    let c = json!([{"wa_id": from, "profile": {"name": "Ola"}}]);
+    let messages = json!([
+        {"from": from, "id": "wamid.oe1", "timestamp": "1730000110", "type": "edit", "edit": {"original_message_id": "wamid.oo1", "message": {"type": "text", "text": {"body": "edited"}}}},
+        {"from": from, "id": "wamid.or1", "timestamp": "1730000120", "type": "reaction", "reaction": {"message_id": "wamid.oo1", "emoji": "👍"}},
+        {"from": from, "id": "wamid.oo1", "timestamp": "1730000100", "type": "text", "text": {"body": "original"}}
+    ]);
+    let (status, _) = app
+        .deliver(&change("messages", messages_value(messages, c)))
+        .await;
+    assert_eq!(status, 200);
+    let msgs = app.conversation(from).await;
+    assert_eq!(msgs.len(), 1, "effects are not chat bubbles: {msgs:?}");
+    assert_eq!(msgs[0]["message_text"], "edited");
+    assert_eq!(msgs[0]["edited_at"], "2024-10-27T03:35:10Z");
+    assert_eq!(msgs[0]["reaction"], "👍");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_are_never_a_private_chat() {
     let app = TestApp::spawn().await;
