@@ -404,3 +404,32 @@ fn builder_refuses_bad_configuration() {
         .unwrap();
     assert_eq!(c.base_url(), "http://127.0.0.1:9");
 }
+
+/// Issue 22: the token is a `&str`, a `String` or a `SecretString`, and the types of the
+/// public API come from the crate itself (no `secrecy` or `reqwest` in the user's build).
+#[tokio::test]
+async fn the_token_is_any_string_and_the_public_types_are_re_exported() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_send()))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let msg = OutboundMessage::text(phone("15550000001"), "hi").unwrap();
+    let http = wacloud_graph::reqwest::Client::builder().build().unwrap();
+    let builders = [
+        GraphClient::builder(TOKEN, PHONE_ID),
+        GraphClient::builder(TOKEN.to_owned(), PHONE_ID),
+        GraphClient::builder(wacloud_graph::SecretString::from(TOKEN), PHONE_ID),
+        GraphClient::builder(SecretString::from(TOKEN), PHONE_ID).http_client(http),
+    ];
+    for b in builders {
+        let c = b.base_url(server.uri()).build().unwrap();
+        assert!(!format!("{c:?}").contains(TOKEN));
+        let sent = c.send_message(&msg).await.unwrap();
+        assert!(sent.wamid().is_some());
+    }
+    assert!(GraphClient::builder("  ", PHONE_ID).build().is_err());
+}
