@@ -187,6 +187,11 @@ pub struct ApiError {
     pub error_user_msg: Option<String>,
     /// From the `Retry-After` header, when present.
     pub retry_after: Option<Duration>,
+    /// The request Meta refused, as method and path (`POST /v25.0/1065…/messages`),
+    /// set by the client; never the host, the query or the token. `None` for an error
+    /// parsed from a body alone or from a webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -236,6 +241,7 @@ impl ApiError {
             error_user_title: None,
             error_user_msg: None,
             retry_after: None,
+            request: None,
         }
     }
 
@@ -279,6 +285,7 @@ impl ApiError {
             error_user_title: raw.error_user_title,
             error_user_msg: raw.error_user_msg,
             retry_after: None,
+            request: None,
         }
     }
 
@@ -299,8 +306,11 @@ impl fmt::Display for ApiError {
         if let Some(sub) = self.error_subcode {
             write!(f, "/{sub}")?;
         }
-        if self.http_status != 0 {
-            write!(f, " (HTTP {})", self.http_status)?;
+        match (self.http_status, &self.request) {
+            (0, None) => {}
+            (0, Some(r)) => write!(f, " ({r})")?,
+            (s, None) => write!(f, " (HTTP {s})")?,
+            (s, Some(r)) => write!(f, " (HTTP {s} to {r})")?,
         }
         write!(f, ": {}", self.message)?;
         if let Some(d) = &self.details {
