@@ -42,7 +42,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         Err(e) => {
             eprintln!("not sent: {e} (what to do: {:?})", e.class());
-            if e.is_outcome_unknown() {
+            if e.may_resend() {
+                eprintln!("Meta refused it before acting: it is safe to send again later");
+            } else if e.is_outcome_unknown() {
                 eprintln!("the outcome is unknown: check the status webhooks before sending again");
             }
             std::process::exit(1);

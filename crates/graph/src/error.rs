@@ -77,7 +77,13 @@ impl GraphError {
         }
     }
 
-    /// What a sender should do about this error.
+    /// What kind of failure this is (token, permission, rate limit, window, template,
+    /// request, transient, ...), to decide what to fix or how long to back off.
+    ///
+    /// The class alone does not say whether a **send** may be sent again: a send that
+    /// timed out or broke mid-way is [`ErrorClass::Transient`] (the network or Meta had a
+    /// passing problem), yet Meta may already have delivered it. Before sending the same
+    /// message again, ask [`GraphError::may_resend`].
     pub fn class(&self) -> ErrorClass {
         match self {
             GraphError::Api(e) => e.class(),
@@ -97,9 +103,47 @@ impl GraphError {
         }
     }
 
+    /// **The one answer to "may I send this again?"**: true only when the failure
+    /// proves Meta did not act on the request, so sending it again cannot reach the
+    /// customer twice. That is Meta's rate-limit refusals
+    /// ([`REFUSED_BEFORE_ACTING_CODES`](crate::retry::REFUSED_BEFORE_ACTING_CODES):
+    /// 4, 613, 80007, 130429, 131056), HTTP 429 with `Retry-After`, or a connection that
+    /// was never established ([`GraphError::Transport`]).
+    ///
+    /// False for everything else, in particular whenever
+    /// [`GraphError::is_outcome_unknown`] is true (a send that timed out, broke after
+    /// being sent, or whose answer could not be read): the message may have gone out,
+    /// so check the status webhooks instead of sending again. False too for final
+    /// refusals (token, permission, window, template, invalid request).
+    ///
+    /// The [`RetryPolicy`](crate::RetryPolicy) replays a send, or any other write, only
+    /// when this is true. Reads (GET, read receipts) are safe to repeat on any
+    /// retryable [`ErrorClass`].
+    ///
+    /// ```
+    /// use wacloud_graph::{ApiError, ErrorClass, GraphError};
+    /// let timed_out = GraphError::Timeout { outcome_unknown: true };
+    /// assert!(timed_out.is_outcome_unknown());
+    /// assert!(!timed_out.may_resend(), "it may have been delivered");
+    /// let throttled = GraphError::Api(ApiError::new(400, 130429, "throughput"));
+    /// assert_eq!(throttled.class(), ErrorClass::RateLimited);
+    /// assert!(throttled.may_resend(), "Meta refused it before acting");
+    /// ```
+    pub fn may_resend(&self) -> bool {
+        match self {
+            GraphError::Transport(_) => true,
+            GraphError::Api(e) => {
+                crate::retry::REFUSED_BEFORE_ACTING_CODES.contains(&e.code)
+                    || (e.http_status == 429 && e.retry_after.is_some())
+            }
+            _ => false,
+        }
+    }
+
     /// True when the request may or may not have been acted on (a send that timed
     /// out, broke mid-way, or whose success answer could not be read). Such a send
-    /// must not be replayed blindly: it could reach the customer twice.
+    /// must not be replayed blindly: it could reach the customer twice
+    /// ([`GraphError::may_resend`] is then false).
     pub fn is_outcome_unknown(&self) -> bool {
         match self {
             GraphError::Timeout { outcome_unknown } => *outcome_unknown,
@@ -143,6 +187,11 @@ pub struct ApiError {
     pub error_user_msg: Option<String>,
     /// From the `Retry-After` header, when present.
     pub retry_after: Option<Duration>,
+    /// The request Meta refused, as method and path (`POST /v25.0/1065…/messages`),
+    /// set by the client; never the host, the query or the token. `None` for an error
+    /// parsed from a body alone or from a webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -192,6 +241,7 @@ impl ApiError {
             error_user_title: None,
             error_user_msg: None,
             retry_after: None,
+            request: None,
         }
     }
 
@@ -235,6 +285,7 @@ impl ApiError {
             error_user_title: raw.error_user_title,
             error_user_msg: raw.error_user_msg,
             retry_after: None,
+            request: None,
         }
     }
 
@@ -255,8 +306,11 @@ impl fmt::Display for ApiError {
         if let Some(sub) = self.error_subcode {
             write!(f, "/{sub}")?;
         }
-        if self.http_status != 0 {
-            write!(f, " (HTTP {})", self.http_status)?;
+        match (self.http_status, &self.request) {
+            (0, None) => {}
+            (0, Some(r)) => write!(f, " ({r})")?,
+            (s, None) => write!(f, " (HTTP {s})")?,
+            (s, Some(r)) => write!(f, " (HTTP {s} to {r})")?,
         }
         write!(f, ": {}", self.message)?;
         if let Some(d) = &self.details {
@@ -273,7 +327,12 @@ impl fmt::Display for ApiError {
 
 impl std::error::Error for ApiError {}
 
-/// What a sender should do about an error.
+/// What kind of failure an error is, and so what a sender should fix or how it
+/// should back off.
+///
+/// A class says nothing about whether one particular send reached Meta: a send that
+/// timed out is [`ErrorClass::Transient`] although it may have been delivered. Whether
+/// the same send may go out again is answered by [`GraphError::may_resend`] alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -307,8 +366,9 @@ pub enum ErrorClass {
 
 impl ErrorClass {
     /// True when retrying the same request later can succeed (rate limits and
-    /// transient errors). A send that is retryable by class must still not be
-    /// replayed when its outcome is unknown.
+    /// transient errors): enough for a read. For a send it is not enough — a timed-out
+    /// send is retryable by class but its outcome is unknown; resend only when
+    /// [`GraphError::may_resend`] is true.
     pub fn is_retryable(self) -> bool {
         matches!(
             self,

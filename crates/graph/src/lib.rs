@@ -18,17 +18,29 @@
 //! - [`error`]: Meta's error object kept whole and a classifier ([`ErrorClass`]) that
 //!   says what a sender should do.
 //!
+//! **Runtime**: the client runs on [Tokio](https://tokio.rs) (its HTTP client,
+//! `reqwest`, and its timers need a Tokio runtime; under another executor a request
+//! panics with "no reactor running"). Use `#[tokio::main]` or call from inside a Tokio
+//! runtime (actix-web and axum run on one).
+//!
 //! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use secrecy::SecretString;
 //! use wacloud_graph::messages::{OutboundMessage, Recipient};
 //! use wacloud_graph::GraphClient;
-//! let client = GraphClient::builder(SecretString::from("EAAG..."), "106540352242922").build()?;
-//! let msg = OutboundMessage::text(Recipient::PhoneNumber("15550000001".into()), "Hello")?;
-//! let sent = client.send_message(&msg).await?;
-//! println!("sent {}", sent.wamid().unwrap_or_default());
-//! # Ok(()) }
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let client = GraphClient::builder("EAAG...", "106540352242922").build()?;
+//!     let msg = OutboundMessage::text(Recipient::PhoneNumber("15550000001".into()), "Hello")?;
+//!     let sent = client.send_message(&msg).await?;
+//!     println!("sent {}", sent.wamid().unwrap_or_default());
+//!     Ok(())
+//! }
 //! ```
+//!
+//! The token is a `String`, `&str` or [`SecretString`]; [`SecretString`] and
+//! [`reqwest`] (used by [`GraphClientBuilder::http_client`]) are re-exported, so
+//! neither needs to be a dependency of yours. When a call fails,
+//! [`GraphError::may_resend`] alone says whether the same send may go out again.
 //!
 //! It depends on no web framework or database, and never puts the access token, an
 //! App Secret or an expected signature in an error or `Debug` output.
@@ -49,6 +61,19 @@ pub mod pacer;
 pub mod retry;
 pub mod templates;
 pub mod webhook;
+
+/// The `reqwest` this crate is built with, for [`GraphClientBuilder::http_client`].
+pub use reqwest;
+/// The trait that reads a [`SecretString`] (`expose_secret()`).
+pub use secrecy::ExposeSecret;
+/// The secret string type of the `secrecy` crate: access tokens, App Secrets and
+/// verify tokens. Its contents are never shown by `Debug`.
+pub use secrecy::SecretString;
+
+/// The README, so that its Rust examples are compiled as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
 
 pub use account::{
     BlockUsersResponse, BlockedUserEntry, BusinessProfile, BusinessProfileUpdate,

@@ -19,7 +19,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::client::{
-    error_from, excerpt, map_reqwest, parse_retry_after, GraphClient, Payload, USER_AGENT_VALUE,
+    error_from, excerpt, map_reqwest, parse_retry_after, request_label, GraphClient, Payload,
+    USER_AGENT_VALUE,
 };
 use crate::error::GraphError;
 use crate::messages::{MediaType, ValidationError};
@@ -487,6 +488,7 @@ impl GraphClient {
             headers.insert(AUTHORIZATION, self.inner.auth.clone());
         }
         let timeout = self.inner.timeout;
+        let label = request_label(&reqwest::Method::GET, url);
         let send = self.inner.http.get(parsed).headers(headers).send();
         let resp = match tokio::time::timeout(timeout, send).await {
             Err(_) => {
@@ -494,7 +496,7 @@ impl GraphClient {
                     outcome_unknown: false,
                 })
             }
-            Ok(r) => r.map_err(|e| map_reqwest(e, true))?,
+            Ok(r) => r.map_err(|e| map_reqwest(e, true, &label))?,
         };
         let status = resp.status().as_u16();
         if !(200..300).contains(&status) {
@@ -504,7 +506,7 @@ impl GraphClient {
                 .and_then(|v| v.to_str().ok())
                 .and_then(parse_retry_after);
             let body = resp.bytes().await.unwrap_or_default();
-            return Err(error_from(status, retry_after, &body));
+            return Err(error_from(status, retry_after, &body, &label));
         }
         let mime_type = resp
             .headers()
@@ -518,9 +520,9 @@ impl GraphClient {
             expected,
             false,
         );
-        let stream = futures::stream::unfold(
-            state,
-            move |(mut resp, mut ctx, expected, done)| async move {
+        let stream = futures::stream::unfold(state, move |(mut resp, mut ctx, expected, done)| {
+            let label = label.clone();
+            async move {
                 if done {
                     return None;
                 }
@@ -531,7 +533,10 @@ impl GraphClient {
                         }),
                         (resp, ctx, expected, true),
                     )),
-                    Ok(Err(e)) => Some((Err(map_reqwest(e, true)), (resp, ctx, expected, true))),
+                    Ok(Err(e)) => Some((
+                        Err(map_reqwest(e, true, &label)),
+                        (resp, ctx, expected, true),
+                    )),
                     Ok(Ok(Some(chunk))) => {
                         ctx.update(&chunk);
                         Some((Ok(chunk), (resp, ctx, expected, false)))
@@ -557,8 +562,8 @@ impl GraphClient {
                         }
                     }
                 }
-            },
-        );
+            }
+        });
         Ok(MediaDownload {
             mime_type,
             content_length,

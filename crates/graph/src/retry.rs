@@ -5,7 +5,7 @@
 //!   transient failure: timeouts, broken connections, HTTP 5xx, Meta's transient codes
 //!   and rate limits.
 //! - A **send** (and any other write) is replayed only when the failure proves Meta
-//!   refused it before acting ([`GraphError::is_refused_before_acting`]): throughput
+//!   refused it before acting ([`GraphError::may_resend`]): throughput
 //!   130429, pair rate 131056, rate limits 4, 613 and 80007, HTTP 429 with
 //!   `Retry-After`, or a connection that was never established. A timeout or a
 //!   connection broken after sending is reported as outcome unknown
@@ -128,7 +128,7 @@ impl RetryPolicy {
     /// attempt count aside).
     pub fn may_retry(&self, err: &GraphError, kind: RequestKind) -> bool {
         match kind {
-            RequestKind::Write => err.is_refused_before_acting(),
+            RequestKind::Write => err.may_resend(),
             RequestKind::Read => match err {
                 GraphError::Timeout { .. }
                 | GraphError::Transport(_)
@@ -158,18 +158,10 @@ impl RetryPolicy {
 }
 
 impl GraphError {
-    /// True when the failure proves Meta did not act on the request, so replaying it
-    /// cannot duplicate anything: Meta's rate-limit refusals
-    /// ([`REFUSED_BEFORE_ACTING_CODES`]), HTTP 429 with `Retry-After`, or a connection
-    /// that was never established ([`GraphError::Transport`]).
+    /// The same as [`GraphError::may_resend`] (kept under its first name): true when
+    /// the failure proves Meta did not act on the request, so replaying it cannot
+    /// duplicate anything.
     pub fn is_refused_before_acting(&self) -> bool {
-        match self {
-            GraphError::Transport(_) => true,
-            GraphError::Api(e) => {
-                REFUSED_BEFORE_ACTING_CODES.contains(&e.code)
-                    || (e.http_status == 429 && e.retry_after.is_some())
-            }
-            _ => false,
-        }
+        self.may_resend()
     }
 }

@@ -131,7 +131,8 @@ impl GraphClientBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (connection pool, proxy) instead of a new one.
+    /// Uses this `reqwest::Client` (connection pool, proxy) instead of a new one
+    /// (`reqwest` is re-exported as [`crate::reqwest`]).
     pub fn http_client(mut self, c: reqwest::Client) -> Self {
         self.http = Some(c);
         self
@@ -212,13 +213,23 @@ impl GraphClientBuilder {
 
 impl GraphClient {
     /// Starts a builder for the number `phone_number_id`, authenticating with
-    /// `access_token` (a system-user or user access token).
+    /// `access_token` (a system-user or user access token): a `String`, a `&str` or a
+    /// [`SecretString`](crate::SecretString) (re-exported, so `secrecy` need not be a
+    /// dependency of yours).
+    ///
+    /// ```
+    /// use wacloud_graph::{GraphClient, SecretString};
+    /// let from_str = GraphClient::builder("EAAG...", "106540352242922").build().unwrap();
+    /// let from_string = GraphClient::builder(String::from("EAAG..."), "106540352242922");
+    /// let from_secret = GraphClient::builder(SecretString::from("EAAG..."), "106540352242922");
+    /// # let _ = (from_str, from_string.build().unwrap(), from_secret.build().unwrap());
+    /// ```
     pub fn builder(
-        access_token: SecretString,
+        access_token: impl Into<SecretString>,
         phone_number_id: impl Into<String>,
     ) -> GraphClientBuilder {
         GraphClientBuilder {
-            token: access_token,
+            token: access_token.into(),
             phone_number_id: phone_number_id.into(),
             base_url: DEFAULT_BASE_URL.to_owned(),
             api_version: DEFAULT_API_VERSION.to_owned(),

@@ -13,6 +13,6 @@ pub use config::{
     GraphClient, GraphClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_TIMEOUT,
 };
 pub(crate) use request::{
-    error_from, excerpt, map_reqwest, parse_retry_after, Payload, USER_AGENT_VALUE,
+    error_from, excerpt, map_reqwest, parse_retry_after, request_label, Payload, USER_AGENT_VALUE,
 };
 pub use send::{SendMessageResponse, SentContact, SentMessage};

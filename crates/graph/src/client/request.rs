@@ -1,6 +1,7 @@
 //! One Graph request: the bearer token, User-Agent and timeout, run under the retry
 //! policy and the pacer; a 2xx body decoded, anything else turned into a [`GraphError`]
-//! that never shows the URL, the token or more than an excerpt of the body.
+//! that names the request by method and path (never the host, the query or the token),
+//! keeps the cause of a transport failure, and shows no more than an excerpt of the body.
 
 use reqwest::header::{
     HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
@@ -56,6 +57,7 @@ impl GraphClient {
         kind: RequestKind,
     ) -> Result<(u16, Vec<u8>), GraphError> {
         let idempotent = kind == RequestKind::Read;
+        let label = request_label(&method, url);
         let mut headers = HeaderMap::new();
         headers.insert(AUTHORIZATION, self.inner.auth.clone());
         headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
@@ -82,7 +84,7 @@ impl GraphClient {
             .headers(headers)
             .send()
             .await
-            .map_err(|e| map_reqwest(e, idempotent))?;
+            .map_err(|e| map_reqwest(e, idempotent, &label))?;
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -92,12 +94,12 @@ impl GraphClient {
         let body = resp
             .bytes()
             .await
-            .map_err(|e| map_reqwest(e, idempotent))?
+            .map_err(|e| map_reqwest(e, idempotent, &label))?
             .to_vec();
         if (200..300).contains(&status) {
             return Ok((status, body));
         }
-        Err(error_from(status, retry_after, &body))
+        Err(error_from(status, retry_after, &body, &label))
     }
 
     /// Decodes a 2xx body as `T`, or a [`GraphError::Decode`] naming `what`.
@@ -126,31 +128,79 @@ pub(crate) enum Payload {
     Multipart(Box<dyn Fn() -> Result<reqwest::multipart::Form, GraphError> + Send + Sync>),
 }
 
-/// Meta's error object from a non-2xx answer, or a decode error when there is none.
-pub(crate) fn error_from(status: u16, retry_after: Option<Duration>, body: &[u8]) -> GraphError {
+/// A request as errors name it: the method and the URL's path, without the host, the
+/// query (media URLs carry secrets there) or anything else.
+pub(crate) fn request_label(method: &reqwest::Method, url: &str) -> String {
+    let path = match url::Url::parse(url) {
+        Ok(u) => u.path().to_owned(),
+        Err(_) => {
+            let no_query = url.split(['?', '#']).next().unwrap_or_default();
+            match no_query.split_once("://") {
+                Some((_, rest)) => rest.find('/').map_or("/", |i| &rest[i..]).to_owned(),
+                None => no_query.to_owned(),
+            }
+        }
+    };
+    format!("{method} {path}")
+}
+
+/// Meta's error object from a non-2xx answer to `request` (see [`request_label`]), or a
+/// decode error when there is none.
+pub(crate) fn error_from(
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &[u8],
+    request: &str,
+) -> GraphError {
     match ApiError::from_body(status, body) {
         Some(mut e) => {
             e.retry_after = retry_after;
+            e.request = Some(request.to_owned());
             GraphError::Api(e)
         }
+        None if status == 404 && body.iter().all(u8::is_ascii_whitespace) => GraphError::Decode {
+            status,
+            message: format!(
+                "{request} answered 404 with an empty body: no such Graph path, so the base URL \
+                 or the API version is probably wrong (Meta answers a wrong id with its error object)"
+            ),
+        },
         None => GraphError::Decode {
             status,
             message: format!(
-                "error answer without Meta's error object; body starts {}",
+                "{request}: error answer without Meta's error object; body starts {}",
                 excerpt(body)
             ),
         },
     }
 }
 
-/// Maps a reqwest error; `idempotent` requests never have an unknown outcome.
-pub(crate) fn map_reqwest(e: reqwest::Error, idempotent: bool) -> GraphError {
+/// `e`'s message followed by its causes ("error sending request: client error
+/// (Connect): tcp connect error: Connection refused"), each cause once.
+fn with_causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let m = c.to_string();
+        if !m.is_empty() && !out.contains(&m) {
+            out.push_str(": ");
+            out.push_str(&m);
+        }
+        cause = c.source();
+    }
+    out
+}
+
+/// Maps a reqwest error of `request` (see [`request_label`]); `idempotent` requests
+/// never have an unknown outcome. The message keeps the whole cause chain.
+pub(crate) fn map_reqwest(e: reqwest::Error, idempotent: bool, request: &str) -> GraphError {
     // Never include the URL or headers: strip them from reqwest's message.
     let e = e.without_url();
+    let message = || format!("{request}: {}", with_causes(&e));
     if e.is_connect() {
         // Connect errors (including connect timeouts) happen before any byte of the
         // request is sent: Meta cannot have acted.
-        return GraphError::Transport(e.to_string());
+        return GraphError::Transport(message());
     }
     if e.is_timeout() {
         return GraphError::Timeout {
@@ -158,10 +208,10 @@ pub(crate) fn map_reqwest(e: reqwest::Error, idempotent: bool) -> GraphError {
         };
     }
     if e.is_builder() {
-        return GraphError::Config(e.to_string());
+        return GraphError::Config(message());
     }
     GraphError::Interrupted {
-        message: e.to_string(),
+        message: message(),
         outcome_unknown: !idempotent,
     }
 }

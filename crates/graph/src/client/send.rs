@@ -82,7 +82,8 @@ impl GraphClient {
     /// The message is validated first ([`GraphError::Validation`], no request made).
     /// A timeout or a connection broken after sending gives an error whose
     /// [`GraphError::is_outcome_unknown`] is true: the message may have gone out, so
-    /// it must not be replayed blindly.
+    /// it must not be replayed blindly. Send the same message again only when
+    /// [`GraphError::may_resend`] is true.
     pub async fn send_message(
         &self,
         msg: &OutboundMessage,

@@ -404,3 +404,150 @@ fn builder_refuses_bad_configuration() {
         .unwrap();
     assert_eq!(c.base_url(), "http://127.0.0.1:9");
 }
+
+/// Issue 22: the token is a `&str`, a `String` or a `SecretString`, and the types of the
+/// public API come from the crate itself (no `secrecy` or `reqwest` in the user's build).
+#[tokio::test]
+async fn the_token_is_any_string_and_the_public_types_are_re_exported() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(ok_send()))
+        .expect(4)
+        .mount(&server)
+        .await;
+    let msg = OutboundMessage::text(phone("15550000001"), "hi").unwrap();
+    let http = wacloud_graph::reqwest::Client::builder().build().unwrap();
+    let builders = [
+        GraphClient::builder(TOKEN, PHONE_ID),
+        GraphClient::builder(TOKEN.to_owned(), PHONE_ID),
+        GraphClient::builder(wacloud_graph::SecretString::from(TOKEN), PHONE_ID),
+        GraphClient::builder(SecretString::from(TOKEN), PHONE_ID).http_client(http),
+    ];
+    for b in builders {
+        let c = b.base_url(server.uri()).build().unwrap();
+        assert!(!format!("{c:?}").contains(TOKEN));
+        let sent = c.send_message(&msg).await.unwrap();
+        assert!(sent.wamid().is_some());
+    }
+    assert!(GraphClient::builder("  ", PHONE_ID).build().is_err());
+}
+
+/// Issue 22: a transport error keeps its cause ("connection refused", not only "error
+/// sending request") and names the request, never the token.
+#[tokio::test]
+async fn a_transport_error_keeps_its_cause_and_names_the_request() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let c = GraphClient::builder(TOKEN, PHONE_ID)
+        .base_url(format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let msg = OutboundMessage::text(phone("15550000001"), "hi").unwrap();
+    let e = c.send_message(&msg).await.unwrap_err();
+    assert!(matches!(e, GraphError::Transport(_)), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.to_ascii_lowercase().contains("connection refused"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("POST {MESSAGES_PATH}")), "{text}");
+    assert!(!text.contains(TOKEN), "{text}");
+    assert!(!text.contains(&port.to_string()), "no host or port: {text}");
+}
+
+/// Issue 22: Meta's refusals and other HTTP errors name the method and path, never the
+/// token, the host or the query.
+#[tokio::test]
+async fn api_and_http_errors_name_the_method_and_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(MESSAGES_PATH))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"error": {
+            "message": "(#131047) Re-engagement message", "type": "OAuthException",
+            "code": 131047, "fbtrace_id": "A1"}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/media/file.jpg"))
+        .respond_with(ResponseTemplate::new(403).set_body_json(json!({"error": {
+            "message": "URL signature expired", "type": "OAuthException", "code": 100}})))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v25.0/106540352242922"))
+        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad gateway</html>"))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let msg = OutboundMessage::text(phone("15550000001"), "hi").unwrap();
+    let e = c.send_message(&msg).await.unwrap_err();
+    let request = format!("POST {MESSAGES_PATH}");
+    assert_eq!(e.api().unwrap().request.as_deref(), Some(request.as_str()));
+    assert_eq!(e.class(), ErrorClass::WindowClosed);
+    let text = e.to_string();
+    assert!(text.contains(&request), "{text}");
+    assert!(
+        text.contains("131047") && text.contains("HTTP 400"),
+        "{text}"
+    );
+    assert!(!text.contains(TOKEN), "{text}");
+
+    // A media URL carries secrets in its query: the error names the path only.
+    let url = format!("{}/media/file.jpg?hash=SECRET-HASH&ext=1", server.uri());
+    let e = c.download_media_url(&url, None).await.unwrap_err();
+    let text = e.to_string();
+    assert!(text.contains("GET /media/file.jpg"), "{text}");
+    assert!(
+        !text.contains("SECRET-HASH") && !text.contains('?'),
+        "{text}"
+    );
+    assert!(!text.contains(&server.uri()), "{text}");
+
+    // An error answer without Meta's error object names the request too.
+    let e = c.phone_number_details().await.unwrap_err();
+    assert!(matches!(e, GraphError::Decode { status: 502, .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(text.contains("GET /v25.0/106540352242922"), "{text}");
+    assert!(text.contains("Bad gateway"), "{text}");
+    assert!(!text.contains(TOKEN), "{text}");
+}
+
+/// Issue 22: a bare 404 (no Meta error object, empty body) says the base URL or the API
+/// version is probably wrong, with the path that was tried.
+#[tokio::test]
+async fn a_bare_404_says_the_base_url_or_version_is_probably_wrong() {
+    let server = MockServer::start().await; // nothing mounted: every request is a bare 404
+    let c = GraphClient::builder(TOKEN, PHONE_ID)
+        .base_url(format!("{}/not-graph", server.uri()))
+        .api_version("v99.0")
+        .build()
+        .unwrap();
+    let msg = OutboundMessage::text(phone("15550000001"), "hi").unwrap();
+    let e = c.send_message(&msg).await.unwrap_err();
+    assert!(matches!(e, GraphError::Decode { status: 404, .. }), "{e:?}");
+    let text = e.to_string();
+    assert!(
+        text.contains("POST /not-graph/v99.0/106540352242922/messages"),
+        "{text}"
+    );
+    assert!(
+        text.contains("base URL") && text.contains("API version"),
+        "{text}"
+    );
+    assert!(!text.contains(TOKEN), "{text}");
+
+    // Meta's own 404 (an unknown id) keeps Meta's error object and no such hint.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"error": {
+            "message": "Unsupported post request.", "type": "GraphMethodException", "code": 100}})))
+        .mount(&server)
+        .await;
+    let e = client(&server).send_message(&msg).await.unwrap_err();
+    assert_eq!(e.api().unwrap().code, 100);
+    assert!(!e.to_string().contains("base URL"), "{e}");
+}

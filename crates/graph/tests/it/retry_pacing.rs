@@ -413,3 +413,110 @@ async fn client_with_pacer_spaces_sends_to_one_recipient() {
         t1.elapsed()
     );
 }
+
+/// Issue 22: one answer to "may I send this again?". A send that times out is outcome
+/// unknown, `may_resend` says no, the policy does not resend it, and neither does a
+/// caller that follows the README (resend only when `may_resend()`).
+#[tokio::test]
+async fn a_timed_out_send_may_not_be_resent_by_the_policy_or_by_a_caller() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v25.0/{PHONE_ID}/messages")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(sent())
+                .set_delay(Duration::from_secs(2)),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server, fast_policy(5), Duration::from_millis(200));
+    let e = c.send_message(&hello()).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            GraphError::Timeout {
+                outcome_unknown: true
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(e.is_outcome_unknown());
+    assert!(!e.may_resend(), "a timed-out send may have been delivered");
+    assert!(e.to_string().contains("outcome unknown"), "{e}");
+    assert_eq!(hits(&server).await, 1, "the retry policy did not resend it");
+
+    // A caller's own loop, as the README shows it: resend only when `may_resend()`.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(sent())
+                .set_delay(Duration::from_secs(2)),
+        )
+        .mount(&server)
+        .await;
+    let c = client(&server, RetryPolicy::none(), Duration::from_millis(200));
+    let mut outcome = None;
+    for _ in 0..3 {
+        match c.send_message(&hello()).await {
+            Err(e) if e.may_resend() => continue,
+            r => {
+                outcome = Some(r);
+                break;
+            }
+        }
+    }
+    let e = outcome.expect("the loop stopped").unwrap_err();
+    assert!(e.is_outcome_unknown(), "{e}");
+    assert_eq!(hits(&server).await, 1, "the caller did not resend it");
+}
+
+#[test]
+fn may_resend_only_when_meta_refused_before_acting() {
+    let resendable = [
+        GraphError::Transport("connection refused".into()),
+        GraphError::Api(ApiError::new(400, 130429, "throughput")),
+        GraphError::Api(ApiError::new(400, 131056, "pair rate")),
+        GraphError::Api(ApiError::new(400, 4, "app rate")),
+        GraphError::Api({
+            let mut e = ApiError::new(429, 999_999, "slow down");
+            e.retry_after = Some(Duration::from_secs(1));
+            e
+        }),
+    ];
+    for e in &resendable {
+        assert!(e.may_resend(), "{e}");
+        assert!(e.is_refused_before_acting(), "{e}");
+        assert!(!e.is_outcome_unknown(), "{e}");
+    }
+    let never = [
+        GraphError::Timeout {
+            outcome_unknown: true,
+        },
+        GraphError::Interrupted {
+            message: "connection reset".into(),
+            outcome_unknown: true,
+        },
+        GraphError::Decode {
+            status: 502,
+            message: "bad gateway".into(),
+        },
+        GraphError::Decode {
+            status: 200,
+            message: "no id".into(),
+        },
+        GraphError::Api(ApiError::new(500, 131000, "something went wrong")),
+        GraphError::Api(ApiError::new(401, 190, "expired token")),
+        GraphError::Api(ApiError::new(400, 131047, "window closed")),
+        GraphError::Api(ApiError::new(429, 999_999, "no Retry-After")),
+    ];
+    for e in &never {
+        assert!(!e.may_resend(), "{e}");
+        assert_eq!(e.may_resend(), e.is_refused_before_acting(), "{e}");
+        assert_eq!(
+            RetryPolicy::new(5).next_delay(1, e, RequestKind::Write),
+            None,
+            "{e}"
+        );
+    }
+}
