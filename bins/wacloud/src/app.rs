@@ -373,7 +373,8 @@ fn banner(state: &AppState, store: &DbStore, local: SocketAddr) -> String {
 }
 
 /// The HTTP server on `listener`: the state, the extractors' JSON errors, the API key, the
-/// refusal of cross-site writes and CORS around [`routes::configure`].
+/// bound on the request's target, the refusal of cross-site writes and CORS around
+/// [`routes::configure`].
 fn http_server(
     listener: TcpListener,
     local: SocketAddr,
@@ -389,6 +390,7 @@ fn http_server(
             .app_data(middleware::query_config())
             .app_data(middleware::path_config())
             .wrap(from_fn(middleware::require_api_key))
+            .wrap(from_fn(middleware::refuse_long_uri))
             .wrap(from_fn(middleware::refuse_cross_site))
             .wrap(middleware::cors(&origins))
             .configure(|cfg| routes::configure(cfg, sandbox.as_ref()))

@@ -102,7 +102,10 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unavailable(cause) => {
-                tracing::warn!(error = %cause, "database unavailable");
+                // Every request fails the same way during an outage: one line per interval.
+                if let Some(suppressed) = crate::log_throttle::DATABASE_UNAVAILABLE.allow() {
+                    tracing::warn!(error = %cause, suppressed, "database unavailable");
+                }
                 Self::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "database_unavailable",

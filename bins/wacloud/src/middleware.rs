@@ -1,4 +1,4 @@
-//! What wraps every route: the API key, the refusal of cross-site writes, CORS, and the JSON
+//! What wraps every route: the length of the request's target, the API key, the refusal of cross-site writes, CORS, and the JSON
 //! answers for requests actix refuses before a handler runs (a body that is not JSON, a bad
 //! query or path).
 
@@ -15,6 +15,38 @@ use crate::state::AppState;
 
 /// Largest JSON body the API takes, in bytes (the webhook reads its own, larger, bodies).
 const JSON_LIMIT: usize = 1024 * 1024;
+
+/// Longest request target (path and query string) taken, in bytes: 8 KiB, as common proxies
+/// allow (nginx's `large_client_header_buffers`). No route needs more.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// Refuses a request whose target (path and query) is longer than [`MAX_URI_BYTES`] before
+/// it is routed: 414 `uri_too_long`.
+///
+/// A target over 65,534 bytes never reaches this: actix-http's parser (the `http` crate's
+/// `Uri` limit) answers it with an empty 400 itself, and a request head over 128 KiB with an
+/// empty 431, before any code of ours runs; actix offers no hook for those answers.
+///
+/// # Errors
+/// Whatever the wrapped service fails with.
+pub async fn refuse_long_uri(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let len = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if len > MAX_URI_BYTES {
+        let err = ApiError::new(
+            StatusCode::URI_TOO_LONG,
+            "uri_too_long",
+            format!(
+                "the request's path and query string have {len} bytes; at most {MAX_URI_BYTES} are taken"
+            ),
+        )
+        .with("limit_bytes", MAX_URI_BYTES);
+        return Ok(req.into_response(err.error_response()));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
 
 /// Whether `path` is the sandbox's Graph API (`/sandbox/graph/…`): it takes its own bearer
 /// token, as Meta's does, and is what this server's own Graph client calls in sandbox mode.

@@ -144,7 +144,9 @@ pub async fn receive(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     if let Err(e) = verify_signature(&body, signature, &state.settings.meta.app_secrets) {
-        tracing::warn!(reason = %e, bytes = body.len(), "webhook refused: bad signature");
+        if let Some(suppressed) = crate::log_throttle::BAD_SIGNATURE.allow() {
+            tracing::warn!(reason = %e, bytes = body.len(), suppressed, "webhook refused: bad signature");
+        }
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "invalid_signature",

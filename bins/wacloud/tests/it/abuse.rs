@@ -1,6 +1,7 @@
 //! What a client acting against the server (or a page in someone's browser) cannot do: hold a
-//! webhook body open forever, open event streams without end, or write across sites; and the
-//! API key does not lock the server out of its own sandbox.
+//! webhook body open forever, open event streams without end, write across sites, send an
+//! oversized template to Graph, get an empty answer for an over-long URL, or fill the log during
+//! an outage; and the API key does not lock the server out of its own sandbox.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -285,4 +286,134 @@ async fn with_an_api_key_sandbox_mode_still_sends() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_template_is_refused_400_before_graph() {
+    let app = TestApp::spawn().await;
+    let template = |body_parameters: Vec<String>| {
+        json!({"phone_number": "+15550000075", "type": "template",
+               "template": {"name": "hello_world", "language": "en_US",
+                            "body_parameters": body_parameters}})
+    };
+    let (status, e) = app.send(&template(vec!["x".to_owned(); 50_000])).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (400, Some("too_many_template_parameters")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"].as_str().unwrap_or("").contains("100"),
+        "names the limit: {e}"
+    );
+    let (status, e) = app.send(&template(vec!["y".repeat(1025)])).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (400, Some("template_parameter_too_long")),
+        "{e}"
+    );
+    let (status, e) = app.send(&template(vec!["z".repeat(1000); 40])).await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (400, Some("template_parameter_too_long")),
+        "{e}"
+    );
+    let (status, e) = app
+        .send_bulk(&json!({"recipients": ["+15550000075"], "type": "template",
+            "template": {"name": "hello_world", "language": "en_US",
+                         "body_parameters": vec!["x"; 101]}}))
+        .await;
+    assert_eq!(
+        (status, e["error"]["code"].as_str()),
+        (400, Some("too_many_template_parameters")),
+        "{e}"
+    );
+    let (_, sent) = app.get("/sandbox/sent").await;
+    assert_eq!(sent["requests"], json!([]), "nothing went to Graph");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_over_long_url_is_answered_414_with_the_json_error() {
+    let app = TestApp::spawn().await;
+    let long = format!("/api/whatsapp/contacts?search={}", "a".repeat(16 * 1024));
+    let r = app.http.get(app.url(&long)).send().await.unwrap();
+    assert_eq!(r.status(), 414);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "uri_too_long", "{body}");
+    assert_eq!(body["error"]["limit_bytes"], 8192, "{body}");
+    // Not only the API: whatever path, before routing.
+    let r = app
+        .http
+        .get(app.url(&format!("/{}", "b".repeat(9000))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 414);
+    // A URL of 100 KB is past what actix-http parses (65,534 bytes; reqwest will not even send
+    // it): actix answers it itself, an empty 400, before any code of ours runs. The server goes
+    // on answering.
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut tcp = TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "GET /api/whatsapp/contacts?search={} HTTP/1.1\r\nHost: {addr}\r\n\r\n",
+        "c".repeat(100 * 1024)
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let answer = read_answer(&mut tcp, Duration::from_secs(10)).await;
+    assert!(answer.starts_with("HTTP/1.1 4"), "{answer:?}");
+    let (status, _) = app.get("/api/whatsapp/contacts?search=a").await;
+    assert_eq!(status, 200);
+}
+
+/// Log lines the server writes, as text.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outage_writes_one_warning_per_interval_not_one_per_request() {
+    // nextest runs each test in a process of its own: the subscriber sees this server only.
+    let logs = Captured::default();
+    let writer = logs.clone();
+    tracing::subscriber::set_global_default(
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::WARN)
+            .with_writer(move || writer.clone())
+            .finish(),
+    )
+    .expect("no other subscriber in this process");
+    let app = TestApp::spawn().await;
+    app.store.shutdown();
+    for i in 0..200 {
+        let body = inbound_text(
+            PHONE_NUMBER_ID,
+            "15550000074",
+            &format!("wamid.ab-down{i}"),
+            1_730_000_000 + i,
+            "hi",
+            "D",
+        );
+        let (status, e) = app.deliver(&body).await;
+        assert_eq!(status, 503, "{e}");
+        assert_eq!(e["error"]["code"], "database_unavailable", "{e}");
+        let (status, _) = app.post_webhook_raw(b"{}", Some("sha256=00")).await;
+        assert_eq!(status, 401);
+    }
+    let text = String::from_utf8_lossy(&logs.0.lock().unwrap()).into_owned();
+    let count = |what: &str| text.lines().filter(|l| l.contains(what)).count();
+    // One line per 10 s interval: 200 requests take far less than 30 s.
+    assert!((1..=3).contains(&count("database unavailable")), "{text}");
+    assert!((1..=3).contains(&count("bad signature")), "{text}");
+    let warnings = text.lines().filter(|l| l.contains("WARN")).count();
+    assert!(warnings <= 10, "{warnings} warning lines:\n{text}");
 }

@@ -9,6 +9,20 @@ use crate::outbound::{OutboundContent, MAX_TEXT_CHARS};
 use crate::phone::CustomerKey;
 use crate::ports::{Messenger, Store};
 
+/// Most body parameters a template send takes. Meta documents no exact count, but a template
+/// body is at most 1,024 characters, so a few dozen `{{n}}` variables is the practical ceiling;
+/// 100 leaves room and refuses, before anything is stored or sent, requests that could only be
+/// abuse (50,000 parameters).
+pub const MAX_TEMPLATE_PARAMETERS: usize = 100;
+
+/// Most characters in one body parameter: Meta's limit for a `text` parameter of the body
+/// component (Cloud API, "Template messages", components object).
+pub const MAX_TEMPLATE_PARAMETER_CHARS: usize = 1024;
+
+/// Most characters in all body parameters together: Meta's limit for a template body's text
+/// when it has no other component (32,768).
+pub const MAX_TEMPLATE_PARAMETERS_TOTAL_CHARS: usize = 32_768;
+
 /// Meta's template language codes: `en`, `fil`, `en_US`, `zh_HK` — two or three lowercase
 /// letters, then optionally `_` and two to four uppercase letters or digits.
 fn is_language_code(code: &str) -> bool {
@@ -81,6 +95,7 @@ pub fn validate_content(content: &OutboundContent) -> Result<(), CoreError> {
                     "template.language must be a language code such as en, en_US or pt_BR",
                 ));
             }
+            check_template_sizes(body_parameters)?;
             for (i, p) in body_parameters.iter().enumerate() {
                 if p.contains('\n') || p.contains('\t') || p.contains('\0') || p.contains("     ") {
                     return Err(CoreError::invalid(
@@ -101,6 +116,44 @@ pub fn validate_content(content: &OutboundContent) -> Result<(), CoreError> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// The bounds on a template's body parameters: their count, each one's length, all of them
+/// together ([`MAX_TEMPLATE_PARAMETERS`], [`MAX_TEMPLATE_PARAMETER_CHARS`],
+/// [`MAX_TEMPLATE_PARAMETERS_TOTAL_CHARS`]).
+fn check_template_sizes(body_parameters: &[String]) -> Result<(), CoreError> {
+    const FIELD: &str = "template.body_parameters";
+    let n = body_parameters.len();
+    if n > MAX_TEMPLATE_PARAMETERS {
+        return Err(CoreError::invalid(
+            "too_many_template_parameters",
+            FIELD,
+            format!("template.body_parameters has {n} parameters; at most {MAX_TEMPLATE_PARAMETERS} are taken"),
+        ));
+    }
+    let mut total = 0;
+    for (i, p) in body_parameters.iter().enumerate() {
+        let chars = p.chars().count();
+        if chars > MAX_TEMPLATE_PARAMETER_CHARS {
+            return Err(CoreError::invalid(
+                "template_parameter_too_long",
+                FIELD,
+                format!(
+                    "template body parameter {} has {chars} characters; WhatsApp allows at most {MAX_TEMPLATE_PARAMETER_CHARS}",
+                    i + 1
+                ),
+            ));
+        }
+        total += chars;
+    }
+    if total > MAX_TEMPLATE_PARAMETERS_TOTAL_CHARS {
+        return Err(CoreError::invalid(
+            "template_parameter_too_long",
+            FIELD,
+            format!("template body parameters have {total} characters together; WhatsApp allows at most {MAX_TEMPLATE_PARAMETERS_TOTAL_CHARS}"),
+        ));
     }
     Ok(())
 }
