@@ -2,9 +2,10 @@
 //!
 //! A standalone client for Meta's **WhatsApp Cloud API** (the Graph API):
 //!
-//! - [`GraphClient`]: send messages ([`messages::OutboundMessage`]: text, template,
-//!   media, location, contacts, interactive, reaction), read receipts and the typing
-//!   indicator, with typed answers and errors;
+//! - [`GraphClient`]: one-call sends of text, templates and images and replies to
+//!   inbound messages, and every message kind ([`messages::OutboundMessage`]: text,
+//!   template, media, location, contacts, interactive, reaction), read receipts and
+//!   the typing indicator, with typed answers and errors;
 //! - [`media`]: upload (MIME and size checked first), URL retrieval, streaming
 //!   download (token only to Meta's hosts, SHA-256 checked), delete;
 //! - [`templates`] (list with paging, get, create, delete) and [`account`] (number
@@ -24,18 +25,22 @@
 //! runtime (actix-web and axum run on one).
 //!
 //! ```no_run
-//! use wacloud_graph::messages::{OutboundMessage, Recipient};
 //! use wacloud_graph::GraphClient;
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let client = GraphClient::builder("EAAG...", "106540352242922").build()?;
-//!     let msg = OutboundMessage::text(Recipient::PhoneNumber("15550000001".into()), "Hello")?;
-//!     let sent = client.send_message(&msg).await?;
+//!     let sent = client.send_text("15550000001", "Hello").await?;
 //!     println!("sent {}", sent.wamid().unwrap_or_default());
 //!     Ok(())
 //! }
 //! ```
+//!
+//! The common sends are one call each ([`GraphClient::send_text`],
+//! [`GraphClient::send_template`], [`GraphClient::send_image`],
+//! [`GraphClient::upload_and_send_image`], [`GraphClient::reply_text`] to an inbound
+//! [`webhook::Message`]); each sends exactly what the full builders of [`messages`]
+//! send, and those cover every other case.
 //!
 //! The token is a `String`, `&str` or [`SecretString`]; [`SecretString`] and
 //! [`reqwest`] (used by [`GraphClientBuilder::http_client`]) are re-exported, so

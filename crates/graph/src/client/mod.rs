@@ -2,10 +2,12 @@
 //! and the messages endpoint (sends, read receipts, the typing indicator).
 //!
 //! `config` holds the client and its builder, `request` how one request is made (retries,
-//! pacing, error mapping), `send` the messages endpoint. The other endpoints are
+//! pacing, error mapping), `send` the messages endpoint, `one_call` the one-call sends
+//! (`send_text`, `send_template`, `send_image`, `upload_and_send_image`, `reply_text`). The other endpoints are
 //! `impl GraphClient` blocks in their own modules (`media`, `templates`, `account`).
 
 mod config;
+mod one_call;
 mod request;
 mod send;
 

@@ -102,6 +102,66 @@ impl Recipient {
     }
 }
 
+impl From<&str> for Recipient {
+    /// A phone number or a BSUID given as text: a string with an ASCII letter is a
+    /// BSUID ([`Recipient::UserId`], e.g. `US.13491208655302741918`; Meta takes these
+    /// as `recipient` from Cloud API v25), anything else a phone number
+    /// ([`Recipient::PhoneNumber`], e.g. `15550000001` or `+15550000001`). The shape
+    /// is checked when a message is built ([`Recipient::validate`]), so `"+1 555-0100"`
+    /// is refused there as not E.164 digits.
+    fn from(s: &str) -> Self {
+        if s.bytes().any(|b| b.is_ascii_alphabetic()) {
+            Recipient::UserId(s.to_owned())
+        } else {
+            Recipient::PhoneNumber(s.to_owned())
+        }
+    }
+}
+
+impl From<String> for Recipient {
+    /// As `From<&str>`: a BSUID when it has an ASCII letter, else a phone number.
+    fn from(s: String) -> Self {
+        if s.bytes().any(|b| b.is_ascii_alphabetic()) {
+            Recipient::UserId(s)
+        } else {
+            Recipient::PhoneNumber(s)
+        }
+    }
+}
+
+impl From<&String> for Recipient {
+    /// As `From<&str>`: a BSUID when it has an ASCII letter, else a phone number.
+    fn from(s: &String) -> Self {
+        Recipient::from(s.as_str())
+    }
+}
+
+impl From<&Recipient> for Recipient {
+    /// A copy, so that sends taking `impl Into<Recipient>` accept a borrowed one.
+    fn from(r: &Recipient) -> Self {
+        r.clone()
+    }
+}
+
+impl TryFrom<&crate::webhook::Message> for Recipient {
+    type Error = ValidationError;
+
+    /// The sender of an inbound webhook message, to reply to: its `from` (`wa_id`) as
+    /// a phone number, or for users without one its `from_user_id` as a BSUID. Fails
+    /// when the message carries neither (see [`crate::webhook::Message::sender`]).
+    fn try_from(m: &crate::webhook::Message) -> Result<Self, Self::Error> {
+        m.sender().ok_or_else(|| {
+            ValidationError::new(
+                "to",
+                format!(
+                    "inbound message {} has neither `from` nor `from_user_id`; the sender may be in the change's `contacts`",
+                    m.id
+                ),
+            )
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 enum Body {
     Text {

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use super::error::WebhookError;
 use super::message::Message;
 use super::status::Status;
+use crate::messages::Recipient;
 
 /// `value` of the `messages` and `smb_message_echoes` fields.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -86,6 +87,23 @@ pub struct Contact {
     /// Fields not modelled here, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl Contact {
+    /// The customer as a send-side recipient: the `wa_id` as a
+    /// [`Recipient::PhoneNumber`], or the `user_id` as a [`Recipient::UserId`] (BSUID)
+    /// when there is no `wa_id`. `None` when the contact has neither.
+    pub fn recipient(&self) -> Option<Recipient> {
+        let nonblank = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        nonblank(&self.wa_id)
+            .map(Recipient::PhoneNumber)
+            .or_else(|| nonblank(&self.user_id).map(Recipient::UserId))
+    }
 }
 
 /// `contacts[].profile`.

@@ -4,7 +4,8 @@
 //! that folder is absent.
 //!
 //! - the client against a local mock of the Graph API (wiremock): [`client`] (sends,
-//!   read receipts, errors), [`media`], [`account_templates`], [`retry_pacing`];
+//!   read receipts, errors), [`one_call`] (the one-call sends), [`media`],
+//!   [`account_templates`], [`retry_pacing`];
 //! - the pacer as a queue worker uses it: [`pacer_backoff`];
 //! - the message builders: [`builders`] (local limits) and [`spec_examples`] (against
 //!   Meta's OpenAPI description);
@@ -17,6 +18,7 @@ mod client;
 mod common;
 mod errors;
 mod media;
+mod one_call;
 mod pacer_backoff;
 mod response_examples;
 mod retry_pacing;

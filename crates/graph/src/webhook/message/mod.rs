@@ -19,6 +19,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use super::error::WebhookError;
+use crate::messages::Recipient;
 
 /// One message in a webhook.
 #[derive(Debug, Clone)]
@@ -66,6 +67,32 @@ impl Message {
     /// content, or the text of a quick-reply button.
     pub fn text_or_caption(&self) -> Option<&str> {
         self.content.text_or_caption()
+    }
+
+    /// Who to reply to: the sender's `from` (`wa_id`) as a
+    /// [`Recipient::PhoneNumber`], or, for a user without one (BSUID only), its
+    /// `from_user_id` as a [`Recipient::UserId`]. `None` when the message carries
+    /// neither; the change's [`Contact::recipient`](super::Contact::recipient) may
+    /// then name the user.
+    ///
+    /// In `message_echoes` the sender is the business itself; the customer is `to`.
+    pub fn sender(&self) -> Option<Recipient> {
+        let nonblank = |s: &Option<String>| {
+            s.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        nonblank(&self.from)
+            .map(Recipient::PhoneNumber)
+            .or_else(|| nonblank(&self.from_user_id).map(Recipient::UserId))
+    }
+
+    /// This message's `wamid`, to quote it in a reply
+    /// ([`OutboundMessage::reply_to`](crate::messages::OutboundMessage::reply_to)), react
+    /// to it or mark it as read.
+    pub fn wamid(&self) -> &str {
+        &self.id
     }
 
     /// Parses one message object.
