@@ -12,6 +12,11 @@ use std::time::Duration;
 
 use crate::messages::ValidationError;
 
+/// Codes with which Meta refuses a request before acting on it: rate limits of the
+/// app (4), of the endpoint (613), of the account (80007), of the number's
+/// throughput (130429) and of the pair business–recipient (131056).
+pub const REFUSED_BEFORE_ACTING_CODES: [i64; 5] = [4, 613, 80007, 130429, 131056];
+
 /// Everything that can go wrong when calling the Cloud API.
 ///
 /// No variant ever contains the access token.
@@ -106,7 +111,7 @@ impl GraphError {
     /// **The one answer to "may I send this again?"**: true only when the failure
     /// proves Meta did not act on the request, so sending it again cannot reach the
     /// customer twice. That is Meta's rate-limit refusals
-    /// ([`REFUSED_BEFORE_ACTING_CODES`](crate::retry::REFUSED_BEFORE_ACTING_CODES):
+    /// ([`REFUSED_BEFORE_ACTING_CODES`]:
     /// 4, 613, 80007, 130429, 131056), HTTP 429 with `Retry-After`, or a connection that
     /// was never established ([`GraphError::Transport`]).
     ///
@@ -133,7 +138,7 @@ impl GraphError {
         match self {
             GraphError::Transport(_) => true,
             GraphError::Api(e) => {
-                crate::retry::REFUSED_BEFORE_ACTING_CODES.contains(&e.code)
+                REFUSED_BEFORE_ACTING_CODES.contains(&e.code)
                     || (e.http_status == 429 && e.retry_after.is_some())
             }
             _ => false,

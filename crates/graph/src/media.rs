@@ -256,6 +256,20 @@ pub struct MediaUploaded {
     pub id: String,
 }
 
+impl From<MediaUploaded> for crate::messages::MediaRef {
+    /// The id of an upload ([`crate::GraphClient::upload_media`]'s answer), to send.
+    fn from(u: MediaUploaded) -> Self {
+        crate::messages::MediaRef::Id(u.id)
+    }
+}
+
+impl From<&MediaUploaded> for crate::messages::MediaRef {
+    /// The id of an upload ([`crate::GraphClient::upload_media`]'s answer), to send.
+    fn from(u: &MediaUploaded) -> Self {
+        crate::messages::MediaRef::Id(u.id.clone())
+    }
+}
+
 /// `GET /{media_id}`: `{"messaging_product","url","mime_type","sha256","file_size","id"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -17,10 +17,7 @@ use std::time::Duration;
 
 use crate::error::{ErrorClass, GraphError};
 
-/// Codes with which Meta refuses a request before acting on it: rate limits of the
-/// app (4), of the endpoint (613), of the account (80007), of the number's
-/// throughput (130429) and of the pair business–recipient (131056).
-pub const REFUSED_BEFORE_ACTING_CODES: [i64; 5] = [4, 613, 80007, 130429, 131056];
+pub use crate::error::REFUSED_BEFORE_ACTING_CODES;
 
 /// What kind of request is retried: it decides which failures may be replayed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -38,20 +38,6 @@ impl MediaRef {
     }
 }
 
-impl From<crate::media::MediaUploaded> for MediaRef {
-    /// The id of an upload ([`crate::GraphClient::upload_media`]'s answer), to send.
-    fn from(u: crate::media::MediaUploaded) -> Self {
-        MediaRef::Id(u.id)
-    }
-}
-
-impl From<&crate::media::MediaUploaded> for MediaRef {
-    /// The id of an upload ([`crate::GraphClient::upload_media`]'s answer), to send.
-    fn from(u: &crate::media::MediaUploaded) -> Self {
-        MediaRef::Id(u.id.clone())
-    }
-}
-
 /// A currency parameter: `amount_1000` is the amount times 1000 (e.g. 100990 = 100.99).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
