@@ -1,8 +1,9 @@
 //! # wacloud
 //!
 //! The server: settings ([`settings`]), wiring ([`app`]), the route table and HTTP handlers
-//! ([`routes`]) with what wraps them ([`middleware`]), warnings kept to one line per interval ([`log_throttle`]), the adapters from Meta's shapes to the
-//! core's ports and types ([`adapters`]), background work ([`worker`]), and the widget's files.
+//! ([`routes`]) with what wraps them ([`middleware`]), warnings kept to one line per interval
+//! ([`log_throttle`]), the adapters from Meta's shapes to the core's ports and types
+//! ([`adapters`]), background work ([`worker`]), and the widget's files.
 //! `main.rs` only reads settings and starts [`app::Application`].
 #![forbid(unsafe_code)]
 

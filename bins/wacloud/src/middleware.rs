@@ -1,6 +1,6 @@
-//! What wraps every route: the length of the request's target, the API key, the refusal of cross-site writes, CORS, and the JSON
-//! answers for requests actix refuses before a handler runs (a body that is not JSON, a bad
-//! query or path).
+//! What wraps every route: the length of the request's target, the API key, the refusal of
+//! cross-site writes, CORS, and the JSON answers for requests actix refuses before a handler
+//! runs (a body that is not JSON, a bad query or path).
 
 use actix_cors::Cors;
 use actix_web::body::{BoxBody, MessageBody};
@@ -11,6 +11,7 @@ use actix_web::{web, ResponseError};
 use secrecy::ExposeSecret;
 
 use crate::errors::ApiError;
+use crate::routes;
 use crate::state::AppState;
 
 /// Largest JSON body the API takes, in bytes (the webhook reads its own, larger, bodies).
@@ -48,10 +49,17 @@ pub async fn refuse_long_uri(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-/// Whether `path` is the sandbox's Graph API (`/sandbox/graph/…`): it takes its own bearer
-/// token, as Meta's does, and is what this server's own Graph client calls in sandbox mode.
-fn sandbox_graph(path: &str) -> bool {
-    path.starts_with("/sandbox/graph/")
+/// Whether `path` is guarded by the API key and the cross-site check: the REST API (under
+/// [`routes::API_PREFIX`]) and the sandbox's controls. Not Meta's webhook ([`routes::WEBHOOK`]),
+/// which proves itself by its signature, nor the sandbox's Graph API (`/sandbox/graph/…`),
+/// which takes its own bearer token, as Meta's does, and is what this server's own Graph client
+/// calls in sandbox mode.
+fn guarded(path: &str) -> bool {
+    let api = path
+        .strip_prefix(routes::API_PREFIX)
+        .is_some_and(|rest| rest.starts_with('/'));
+    (api && path != routes::WEBHOOK)
+        || (path.starts_with("/sandbox/") && !path.starts_with("/sandbox/graph/"))
 }
 
 /// Requires the API key on the REST API and the sandbox's controls when `WACLOUD_API_KEY` is
@@ -68,13 +76,8 @@ pub async fn require_api_key(
     let expected = req
         .app_data::<web::Data<AppState>>()
         .and_then(|s| s.settings.http.api_key.clone());
-    // The REST API and the sandbox's controls need the key; Meta's webhook authenticates by
-    // signature, the sandbox's Graph API by its own token (this server's Graph client does not
-    // carry the key), and the dashboard's files are public.
-    let path = req.path();
-    let guarded = (path.starts_with("/api/whatsapp/") && path != "/api/whatsapp/webhook")
-        || (path.starts_with("/sandbox/") && !sandbox_graph(path));
-    if let Some(key) = expected.filter(|_| guarded) {
+    // The dashboard's files are public; see `guarded` for the rest.
+    if let Some(key) = expected.filter(|_| guarded(req.path())) {
         if req.method() != Method::OPTIONS {
             // The scheme name is case-insensitive (RFC 9110).
             let given = req
@@ -121,12 +124,10 @@ pub async fn refuse_cross_site(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let path = req.path();
     let checked = matches!(
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    ) && ((path.starts_with("/api/whatsapp/") && path != "/api/whatsapp/webhook")
-        || (path.starts_with("/sandbox/") && !sandbox_graph(path)));
+    ) && guarded(req.path());
     if checked && is_cross_site(&req) {
         let err = ApiError::new(
             StatusCode::FORBIDDEN,

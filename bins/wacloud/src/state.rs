@@ -1,10 +1,9 @@
 //! What every handler shares.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
-use tokio::sync::{watch, Notify};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use wacloud_core::changes::ChangeFeed;
 use wacloud_core::ports::{Clock, Messenger, Store};
 use wacloud_core::queue::SendingGate;
@@ -62,52 +61,46 @@ impl Alerts {
 /// How many `GET /events` streams are open, and how many may be (`WACLOUD_EVENTS_MAX_CLIENTS`).
 #[derive(Debug)]
 pub struct EventStreams {
-    open: AtomicUsize,
+    places: Arc<Semaphore>,
     max: usize,
 }
 
 /// One open event stream's place, given back when it is dropped (the stream ended: the client
 /// went away or the server is stopping).
 #[derive(Debug)]
-pub struct EventStreamSlot(Arc<EventStreams>);
+pub struct EventStreamSlot {
+    _place: OwnedSemaphorePermit,
+}
 
 impl EventStreams {
     /// At most `max` streams at once.
     #[must_use]
     pub fn new(max: usize) -> Self {
         Self {
-            open: AtomicUsize::new(0),
+            places: Arc::new(Semaphore::new(max)),
             max,
         }
     }
 
     /// A place for one more stream, or None when `max` are open.
     #[must_use]
-    pub fn try_open(self: &Arc<Self>) -> Option<EventStreamSlot> {
-        self.open
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.max).then_some(n + 1)
-            })
+    pub fn try_open(&self) -> Option<EventStreamSlot> {
+        Arc::clone(&self.places)
+            .try_acquire_owned()
             .ok()
-            .map(|_| EventStreamSlot(Arc::clone(self)))
+            .map(|place| EventStreamSlot { _place: place })
     }
 
     /// Streams open now.
     #[must_use]
     pub fn open(&self) -> usize {
-        self.open.load(Ordering::Acquire)
+        self.max.saturating_sub(self.places.available_permits())
     }
 
     /// Most streams at once.
     #[must_use]
     pub fn max(&self) -> usize {
         self.max
-    }
-}
-
-impl Drop for EventStreamSlot {
-    fn drop(&mut self) {
-        self.0.open.fetch_sub(1, Ordering::AcqRel);
     }
 }
 

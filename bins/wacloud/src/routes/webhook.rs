@@ -1,7 +1,7 @@
 //! `/api/whatsapp/webhook`: Meta's handshake (GET) and deliveries (POST).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use futures::StreamExt;
 use ring::digest;
 use serde::Deserialize;
@@ -36,7 +36,7 @@ pub async fn handshake(state: web::Data<AppState>, q: web::Query<Handshake>) -> 
             "verify_token_not_configured",
             "WHATSAPP_WEBHOOK_VERIFY_TOKEN is not set on this server",
         )
-        .error_response_json();
+        .error_response();
     };
     match verify_handshake(
         q.mode.as_deref(),
@@ -53,13 +53,7 @@ pub async fn handshake(state: web::Data<AppState>, q: web::Query<Handshake>) -> 
             "verify_token_mismatch",
             e.to_string(),
         )
-        .error_response_json(),
-    }
-}
-
-impl ApiError {
-    fn error_response_json(&self) -> HttpResponse {
-        actix_web::ResponseError::error_response(self)
+        .error_response(),
     }
 }
 
@@ -70,7 +64,7 @@ pub async fn method_not_allowed() -> HttpResponse {
         "method_not_allowed",
         "the webhook takes GET (handshake) and POST (deliveries)",
     )
-    .error_response_json()
+    .error_response()
 }
 
 fn too_large() -> ApiError {

@@ -90,19 +90,17 @@ pub async fn store_for_later(
     items: Vec<(NewWebhook, Result<ParsedDelivery, String>)>,
     now: DateTime<Utc>,
 ) -> (Vec<Result<IngestOutcome, StoreError>>, Vec<(String, Plan)>) {
-    let mut plans = Vec::with_capacity(items.len());
-    let batch = items
+    let (batch, plans): (Vec<Planned>, Vec<Plan>) = items
         .into_iter()
         .map(|(d, p)| {
             let plan = Plan::new(ours, p, now);
-            let only = plan.store_only();
-            plans.push(plan);
-            Planned {
+            let stored = Planned {
                 source: Source::New(Arc::new(d)),
-                plan: only,
-            }
+                plan: plan.store_only(),
+            };
+            (stored, plan)
         })
-        .collect();
+        .unzip();
     let results = commit(store, batch, now, Urgency::Waited).await;
     let waiting = results
         .iter()
