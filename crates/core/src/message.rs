@@ -153,6 +153,20 @@ impl<'de> Deserialize<'de> for MessageStatus {
 /// the contact is kept and marked undeliverable.
 pub const UNDELIVERABLE: i64 = 131_026;
 
+/// Whether a message from the customer opens the customer service window: everything but
+/// Meta's `system` notices (a `request_welcome` does: the customer opened the chat).
+#[must_use]
+pub fn opens_window(message_type: &str) -> bool {
+    message_type != "system"
+}
+
+/// Kinds that are notices about the chat rather than something the customer said: they never
+/// count as unread.
+#[must_use]
+pub fn is_notice(message_type: &str) -> bool {
+    matches!(message_type, "system" | "request_welcome")
+}
+
 /// Why Meta could not deliver a message: the first item of a status's `errors[]` or of a
 /// Graph error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]

@@ -3,10 +3,12 @@
 //!
 //! This module holds the [`Store`] port and the [`write()`], [`write_background()`] and
 //! [`read()`] helpers that run a closure as a store job; `error` holds [`StoreError`], `repos`
-//! the [`Repos`] a job is given, `rows` the row types those methods take, `messenger` the
+//! the [`Repos`] a job is given, `rows` the row types those methods take, `effects` a batch's
+//! common webhook effects as data ([`BatchEffects`]), `messenger` the
 //! [`Messenger`] port, `clock` the [`Clock`], and `ids` [`new_id`] and [`retry_id`].
 
 mod clock;
+mod effects;
 mod error;
 mod ids;
 mod messenger;
@@ -19,6 +21,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use clock::{Clock, SystemClock};
+pub use effects::{BatchEffects, EnsureContact, Found, Lookup};
 pub use error::StoreError;
 pub use ids::{new_id, retry_id};
 pub use messenger::Messenger;

@@ -2,9 +2,10 @@
 
 use chrono::{DateTime, Utc};
 
+use super::effects::{BatchEffects, Found, Lookup};
 use super::error::StoreError;
-use super::rows::{ContactDelta, MessageQuery, NewMessage, StatusChange, StatusFold};
-use crate::contact::{Contact, ContactIdentity, ContactList, ContactQuery, ContactUpdate};
+use super::rows::{MessageQuery, NewMessage, StatusChange};
+use crate::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
 use crate::events::{AccountEvent, CustomerRef, TemplateUpdate};
 use crate::idempotency::IdempotencyRecord;
 use crate::message::{DeliveryError, Message};
@@ -58,17 +59,18 @@ pub trait Repos {
     // --- contacts
     /// The contact for a number or BSUID.
     fn find_contact(&mut self, key: &CustomerKey) -> Result<Option<Contact>, StoreError>;
-    /// The contact matching a webhook's identity (by `wa_id`, else `user_id`).
-    fn find_contact_by_ref(&mut self, who: &CustomerRef) -> Result<Option<Contact>, StoreError>;
     /// The contacts holding any of these `wa_id`s.
     fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError>;
-    /// [`Repos::find_contacts_by_wa_ids`], reading only the identity fields.
-    fn find_contact_identities(
+    /// The contact matching a webhook's identity (by `wa_id`, else the number, else a `user_id`
+    /// not held by another `wa_id`), brought up to date with the identity fields Meta sent;
+    /// created with `id_if_new` when there is none. Returns the contact's id. `who` names
+    /// somebody (see [`CustomerRef::is_empty`]).
+    fn ensure_contact(
         &mut self,
-        wa_ids: &[&str],
-    ) -> Result<Vec<ContactIdentity>, StoreError>;
-    /// Applies one [`ContactDelta`] per contact, never moving the last-message fields backwards.
-    fn record_contact_deltas(&mut self, deltas: &[ContactDelta]) -> Result<(), StoreError>;
+        id_if_new: &str,
+        who: &CustomerRef,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError>;
     /// The contact with this wacloud id.
     fn get_contact(&mut self, id: &str) -> Result<Option<Contact>, StoreError>;
     /// Creates a contact for `who` (at least one of `wa_id`, `user_id` set).
@@ -123,17 +125,20 @@ pub trait Repos {
     /// Lists contacts.
     fn list_contacts(&mut self, q: &ContactQuery) -> Result<ContactList, StoreError>;
 
+    // --- a batch's common webhook effects
+    /// Reads what a batch's events name: contacts by `wa_id`, messages by `wamid`.
+    fn lookup(&mut self, q: &Lookup) -> Result<Found, StoreError>;
+    /// Applies a batch's common effects in this order: each [`EnsureContact`](super::EnsureContact) as
+    /// [`Repos::ensure_contact`]; the inbound rows (a `wamid` already stored is skipped) and the
+    /// contacts' deltas from those that went in ([`BatchEffects::contact_deltas`], never moving
+    /// the last-message fields backwards); the placeholders; the status folds
+    /// ([`BatchEffects::status_folds`]), each moving its message's status forward only, as
+    /// [`Repos::apply_status`] does.
+    fn apply_effects(&mut self, e: &BatchEffects) -> Result<(), StoreError>;
+
     // --- messages
     /// Inserts a message; `Ok(false)` when one with the same `wamid` exists (nothing changed).
     fn insert_message(&mut self, m: &NewMessage) -> Result<bool, StoreError>;
-    /// Inserts many messages; for each, whether it was new (same rule as
-    /// [`Repos::insert_message`]).
-    fn insert_messages(&mut self, rows: &[NewMessage]) -> Result<Vec<bool>, StoreError>;
-    /// `(wamid, id)` of the messages having any of these `wamid`s.
-    fn find_message_ids(&mut self, wamids: &[&str]) -> Result<Vec<(String, String)>, StoreError>;
-    /// Applies folded statuses to existing messages in one pass, with the same rules as
-    /// [`Repos::apply_status_by_wamid`].
-    fn apply_status_folds(&mut self, folds: &[StatusFold]) -> Result<(), StoreError>;
     /// The message with this wacloud id.
     fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError>;
     /// The request content stored with an outbound message (JSON of [`OutboundContent`]).

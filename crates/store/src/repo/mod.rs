@@ -4,6 +4,7 @@
 mod account;
 mod batch;
 mod contacts;
+mod effects;
 mod idempotency;
 mod messages;
 mod outbound;
@@ -14,13 +15,13 @@ mod webhooks;
 
 use chrono::{DateTime, Utc};
 use diesel::Connection;
-use wacloud_core::contact::{Contact, ContactIdentity, ContactList, ContactQuery, ContactUpdate};
+use wacloud_core::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
 use wacloud_core::events::{AccountEvent, CustomerRef, TemplateUpdate};
 use wacloud_core::idempotency::IdempotencyRecord;
 use wacloud_core::message::{DeliveryError, Direction, Message};
 use wacloud_core::phone::CustomerKey;
 use wacloud_core::ports::{
-    ContactDelta, MessageQuery, NewMessage, Repos, StatusChange, StatusFold, StoreError,
+    BatchEffects, Found, Lookup, MessageQuery, NewMessage, Repos, StatusChange, StoreError,
 };
 use wacloud_core::queue::{
     BatchCancelled, BatchQuery, BatchSummary, NewQueueItem, QueueItem, QueueItemView, QueueOutcome,
@@ -148,24 +149,16 @@ impl Repos for Repo<'_> {
     fn find_contact(&mut self, key: &CustomerKey) -> Result<Option<Contact>, StoreError> {
         contacts::find(self.conn, key).map_err(map_err)
     }
-    fn find_contact_by_ref(&mut self, who: &CustomerRef) -> Result<Option<Contact>, StoreError> {
-        contacts::find_by_ref(self.conn, who).map_err(map_err)
-    }
     fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError> {
         batch::find_contacts_by_wa_ids(self.conn, wa_ids).map_err(map_err)
     }
-    fn find_contact_identities(
+    fn ensure_contact(
         &mut self,
-        wa_ids: &[&str],
-    ) -> Result<Vec<ContactIdentity>, StoreError> {
-        batch::find_contact_identities(self.conn, wa_ids).map_err(map_err)
-    }
-    fn record_contact_deltas(&mut self, deltas: &[ContactDelta]) -> Result<(), StoreError> {
-        batch::record_contact_deltas(self.conn, deltas).map_err(map_err)?;
-        for d in deltas {
-            self.contact_changed(&d.contact_id);
-        }
-        Ok(())
+        id_if_new: &str,
+        who: &CustomerRef,
+        now: DateTime<Utc>,
+    ) -> Result<String, StoreError> {
+        self.ensure(id_if_new, who, now)
     }
     fn get_contact(&mut self, id: &str) -> Result<Option<Contact>, StoreError> {
         contacts::get(self.conn, id).map_err(map_err)
@@ -244,6 +237,13 @@ impl Repos for Repo<'_> {
         contacts::list(self.conn, q).map_err(map_err)
     }
 
+    fn lookup(&mut self, q: &Lookup) -> Result<Found, StoreError> {
+        self.lookup_batch(q)
+    }
+    fn apply_effects(&mut self, e: &BatchEffects) -> Result<(), StoreError> {
+        self.apply_batch(e)
+    }
+
     fn insert_message(&mut self, m: &NewMessage) -> Result<bool, StoreError> {
         let inserted = messages::insert(self.conn, m, Utc::now()).map_err(map_err)?;
         if inserted {
@@ -253,27 +253,6 @@ impl Repos for Repo<'_> {
             }
         }
         Ok(inserted)
-    }
-    fn insert_messages(&mut self, rows: &[NewMessage]) -> Result<Vec<bool>, StoreError> {
-        let fresh = batch::insert_messages(self.conn, rows, Utc::now()).map_err(map_err)?;
-        for (m, is_new) in rows.iter().zip(&fresh) {
-            if *is_new {
-                self.message_changed(&m.id);
-                if let Some(c) = &m.contact_id {
-                    self.contact_changed(c);
-                }
-            }
-        }
-        Ok(fresh)
-    }
-    fn find_message_ids(&mut self, wamids: &[&str]) -> Result<Vec<(String, String)>, StoreError> {
-        batch::find_message_ids(self.conn, wamids).map_err(map_err)
-    }
-    fn apply_status_folds(&mut self, folds: &[StatusFold]) -> Result<(), StoreError> {
-        for id in batch::apply_status_folds(self.conn, folds, Utc::now()).map_err(map_err)? {
-            self.status_changed(&id);
-        }
-        Ok(())
     }
     fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError> {
         messages::get(self.conn, id).map_err(map_err)

@@ -1,22 +1,20 @@
-//! Applying a batch's events inside one write transaction: the common kinds (plain one-to-one
-//! messages, statuses other than failures, contact profiles) with a few set-based statements,
-//! the rest one by one ([`super::one_by_one`]) after them, so that reactions, edits and failures
-//! find what the batch inserted. The effects equal those of applying every event on its own, in
-//! delivery order.
+//! Applying a batch's events inside one write transaction. The common kinds (plain one-to-one
+//! messages, statuses other than failures, contact profiles) go in three steps: one read of what
+//! they name ([`Repos::lookup`]), their effects computed from the events and what was read
+//! ([`plan`], pure), and one write of those effects ([`Repos::apply_effects`]). The rest go one
+//! by one ([`super::one_by_one`]) after them, so that reactions, edits and failures find what the
+//! batch inserted: each of those may depend on what the one before it did. The effects equal
+//! those of applying every event on its own, in delivery order.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
 use crate::contact::ContactIdentity;
-use crate::events::{CustomerRef, InboundMessage, StatusUpdate, WebhookEvent};
-use crate::ports::{NewMessage, Repos, StoreError};
-use crate::usecases::ingest::fold::{
-    contact_deltas, fold_people, fold_statuses, needs_refresh, sort,
-};
-use crate::usecases::ingest::one_by_one::{
-    apply, apply_status, ensure_contact, inbound_row, placeholder,
-};
+use crate::events::{CustomerRef, StatusUpdate, WebhookEvent};
+use crate::ports::{new_id, BatchEffects, EnsureContact, Found, Lookup, Repos, StoreError};
+use crate::usecases::ingest::fold::{fold_people, fold_statuses, needs_refresh, sort, Sorted};
+use crate::usecases::ingest::one_by_one::{apply, apply_status, inbound_row, placeholder};
 
 /// Applies `events` (a batch's, in delivery order).
 ///
@@ -28,10 +26,17 @@ pub(crate) fn apply_events(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let mut sorted = sort(events);
-    let merged = fold_people(&sorted.people);
-    let contact_of = resolve_contacts(r, &merged, now)?;
-    apply_inbound_many(r, &sorted.inbound, &contact_of)?;
-    let late = apply_statuses_many(r, &sorted.statuses, &sorted.all_statuses)?;
+    let people = fold_people(&sorted.people);
+    let lookup = lookup(&sorted, &people);
+    let found = if lookup.is_empty() {
+        Found::default()
+    } else {
+        r.lookup(&lookup)?
+    };
+    let (effects, late) = plan(&sorted, &people, &found, now);
+    if !effects.is_empty() {
+        r.apply_effects(&effects)?;
+    }
     for e in sorted.rest {
         apply(r, e, now)?;
     }
@@ -44,7 +49,7 @@ pub(crate) fn apply_events(
         sorted.slow_people.sort_unstable();
         sorted.slow_people.dedup();
         for c in r.find_contacts_by_wa_ids(&sorted.slow_people)? {
-            if let Some(who) = c.wa_id.as_deref().and_then(|w| merged.get(w)) {
+            if let Some(who) = c.wa_id.as_deref().and_then(|w| people.get(w)) {
                 if needs_refresh(&ContactIdentity::from(&c), who) {
                     r.refresh_contact_identity(&c, who, now)?;
                 }
@@ -54,105 +59,268 @@ pub(crate) fn apply_events(
     Ok(())
 }
 
-/// `wa_id` → contact id for everyone in the batch, creating or refreshing contacts one by one
-/// only where needed.
-fn resolve_contacts(
-    r: &mut dyn Repos,
-    merged: &HashMap<&str, CustomerRef>,
-    now: DateTime<Utc>,
-) -> Result<HashMap<String, String>, StoreError> {
-    let mut wa_ids: Vec<&str> = merged.keys().copied().collect();
+/// What the common kinds name: everyone's `wa_id` and the `wamid` of every message a status
+/// (other than a failure) reports on.
+fn lookup(sorted: &Sorted<'_>, people: &HashMap<&str, CustomerRef>) -> Lookup {
+    let mut wa_ids: Vec<String> = people.keys().map(|w| (*w).to_owned()).collect();
     wa_ids.sort_unstable();
-    let known: HashMap<String, ContactIdentity> = r
-        .find_contact_identities(&wa_ids)?
-        .into_iter()
-        .filter_map(|c| c.wa_id.clone().map(|w| (w, c)))
-        .collect();
-    let mut out: HashMap<String, String> = HashMap::with_capacity(wa_ids.len());
-    for w in wa_ids {
-        let who = &merged[w];
-        let id = match known.get(w) {
-            Some(c) if !needs_refresh(c, who) => Some(c.id.clone()),
-            _ => ensure_contact(r, who, now)?,
-        };
-        if let Some(id) = id {
-            out.insert(w.to_owned(), id);
-        }
+    let wamids: BTreeSet<&str> = sorted.statuses.iter().map(|s| s.wamid.as_str()).collect();
+    Lookup {
+        wa_ids,
+        wamids: wamids.into_iter().map(str::to_owned).collect(),
     }
-    Ok(out)
 }
 
-fn apply_inbound_many(
-    r: &mut dyn Repos,
-    inbound: &[&InboundMessage],
-    contact_of: &HashMap<String, String>,
-) -> Result<(), StoreError> {
-    if inbound.is_empty() {
-        return Ok(());
+/// The common kinds' effects, from the batch's events and what the store found for them; and the
+/// statuses that need the one-by-one path after all (an unknown `wamid` carrying
+/// `biz_opaque_callback_data`, which may join a message whose send has not committed its `wamid`
+/// yet). Pure but for fresh row ids.
+pub(crate) fn plan<'a>(
+    sorted: &Sorted<'a>,
+    people: &HashMap<&str, CustomerRef>,
+    found: &Found,
+    now: DateTime<Utc>,
+) -> (BatchEffects, Vec<&'a StatusUpdate>) {
+    let mut effects = BatchEffects {
+        now,
+        ..BatchEffects::default()
+    };
+
+    // Contacts: those found and up to date as they are; the others found or created (and
+    // brought up to date) by the store first, in `wa_id` order.
+    let known: HashMap<&str, &ContactIdentity> = found
+        .contacts
+        .iter()
+        .filter_map(|c| c.wa_id.as_deref().map(|w| (w, c)))
+        .collect();
+    let mut wa_ids: Vec<&str> = people.keys().copied().collect();
+    wa_ids.sort_unstable();
+    let mut contact_of: HashMap<&str, String> = HashMap::with_capacity(wa_ids.len());
+    for w in wa_ids {
+        let who = &people[w];
+        let id = match known.get(w) {
+            Some(c) if !needs_refresh(c, who) => c.id.clone(),
+            found => {
+                let id = found.map_or_else(new_id, |c| c.id.clone());
+                effects.contacts.push(EnsureContact {
+                    id: id.clone(),
+                    who: who.clone(),
+                });
+                id
+            }
+        };
+        contact_of.insert(w, id);
     }
-    let rows: Vec<NewMessage> = inbound
+
+    effects.inbound = sorted
+        .inbound
         .iter()
         .map(|m| {
-            let contact = m.customer.wa_id.as_ref().and_then(|w| contact_of.get(w));
+            let contact = m.customer.wa_id.as_deref().and_then(|w| contact_of.get(w));
             inbound_row(m, contact.cloned())
         })
         .collect();
-    let fresh = r.insert_messages(&rows)?;
-    r.record_contact_deltas(&contact_deltas(inbound, &fresh, contact_of))
-}
 
-/// Applies the batch's statuses folded per message in one statement; returns the statuses that
-/// need the one-by-one path (unknown `wamid` carrying `biz_opaque_callback_data`, which may
-/// join a message whose send has not committed its `wamid` yet). `all` is every status of the
-/// batch in delivery order (failures included): a placeholder is made from the first one, as
-/// one-by-one application would.
-fn apply_statuses_many<'a>(
-    r: &mut dyn Repos,
-    statuses: &[&'a StatusUpdate],
-    all: &[&'a StatusUpdate],
-) -> Result<Vec<&'a StatusUpdate>, StoreError> {
-    if statuses.is_empty() {
-        return Ok(Vec::new());
-    }
-    let folded = fold_statuses(statuses);
-    let wamids: Vec<&str> = folded.iter().map(|f| f.fold.wamid.as_str()).collect();
-    let known: HashMap<String, String> = r.find_message_ids(&wamids)?.into_iter().collect();
+    // Statuses folded per message: onto the message found, or onto a placeholder made from its
+    // first status in the batch (failures included, as one-by-one application would).
+    let messages: HashMap<&str, &str> = found
+        .messages
+        .iter()
+        .map(|(wamid, id)| (wamid.as_str(), id.as_str()))
+        .collect();
     let mut late = Vec::new();
-    let mut placeholders = Vec::new();
-    let mut apply_now = Vec::with_capacity(folded.len());
-    for f in folded {
+    for f in fold_statuses(&sorted.statuses) {
         let mut fold = f.fold;
-        if let Some(id) = known.get(&fold.wamid) {
-            fold.message_id = Some(id.clone());
-            apply_now.push(fold);
+        if let Some(id) = messages.get(fold.wamid.as_str()) {
+            fold.message_id = Some((*id).to_owned());
         } else if f.has_callback {
-            late.extend(statuses.iter().copied().filter(|s| s.wamid == fold.wamid));
+            late.extend(sorted.statuses.iter().filter(|s| s.wamid == fold.wamid));
+            continue;
         } else {
-            let first = all
+            let first = sorted
+                .all_statuses
                 .iter()
                 .find(|s| s.wamid == fold.wamid)
                 .copied()
                 .unwrap_or(f.first);
             let row = placeholder(first);
             fold.message_id = Some(row.id.clone());
-            placeholders.push(row);
-            apply_now.push(fold);
+            effects.placeholders.push(row);
+        }
+        effects.folds.push(fold);
+    }
+    (effects, late)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{InboundEffect, InboundMessage};
+    use crate::message::MessageStatus;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap_or_default()
+    }
+
+    fn who(wa_id: &str, name: Option<&str>) -> CustomerRef {
+        CustomerRef {
+            wa_id: Some(wa_id.into()),
+            profile_name: name.map(str::to_owned),
+            ..CustomerRef::default()
         }
     }
-    if !placeholders.is_empty() {
-        let fresh = r.insert_messages(&placeholders)?;
-        // A placeholder that did not go in (its wamid appeared meanwhile): find the message by
-        // its wamid instead.
-        for (row, is_new) in placeholders.iter().zip(fresh) {
-            if !is_new {
-                for f in &mut apply_now {
-                    if f.message_id.as_deref() == Some(row.id.as_str()) {
-                        f.message_id = None;
-                    }
-                }
-            }
+
+    fn text(wamid: &str, from: &str, name: Option<&str>, at: i64) -> WebhookEvent {
+        WebhookEvent::Inbound(InboundMessage {
+            phone_number_id: "111".into(),
+            wamid: wamid.into(),
+            customer: who(from, name),
+            timestamp: t(at),
+            message_type: "text".into(),
+            text: Some("hi".into()),
+            effect: InboundEffect::Plain,
+            reply_to: None,
+            is_forwarded: false,
+            media: None,
+            error: None,
+            group_id: None,
+            raw: String::new(),
+        })
+    }
+
+    fn status(wamid: &str, s: MessageStatus, at: i64, callback: bool) -> WebhookEvent {
+        WebhookEvent::Status(StatusUpdate {
+            phone_number_id: "111".into(),
+            wamid: wamid.into(),
+            status: s,
+            timestamp: t(at),
+            recipient: who("15550000009", None),
+            error: None,
+            conversation_id: None,
+            pricing_category: None,
+            biz_opaque_callback_data: callback.then(|| "our-id".to_owned()),
+            group_id: None,
+        })
+    }
+
+    fn identity(id: &str, wa_id: &str, name: &str) -> ContactIdentity {
+        ContactIdentity {
+            id: id.into(),
+            wa_id: Some(wa_id.into()),
+            user_id: None,
+            profile_name: Some(name.into()),
+            username: None,
         }
     }
-    r.apply_status_folds(&apply_now)?;
-    Ok(late)
+
+    #[test]
+    fn the_lookup_names_every_customer_and_every_reported_message_once() {
+        let events = [
+            text("w1", "15550000002", None, 1),
+            text("w2", "15550000001", None, 2),
+            text("w3", "15550000002", None, 3),
+            status("s1", MessageStatus::Sent, 4, false),
+            status("s1", MessageStatus::Delivered, 5, false),
+            status("s2", MessageStatus::Failed, 6, false),
+        ];
+        let refs: Vec<&WebhookEvent> = events.iter().collect();
+        let sorted = sort(&refs);
+        let people = fold_people(&sorted.people);
+        let q = lookup(&sorted, &people);
+        assert_eq!(
+            q.wa_ids,
+            ["15550000001", "15550000002"],
+            "sorted, once each"
+        );
+        assert_eq!(q.wamids, ["s1"], "failures take the one-by-one path");
+        assert!(lookup(&sort(&[]), &HashMap::new()).is_empty());
+    }
+
+    #[test]
+    fn only_customers_unknown_or_out_of_date_are_ensured() {
+        let events = [
+            text("w1", "15550000001", Some("Alice"), 1),
+            text("w2", "15550000002", Some("Bob B"), 2),
+            text("w3", "15550000003", Some("Carol"), 3),
+        ];
+        let refs: Vec<&WebhookEvent> = events.iter().collect();
+        let sorted = sort(&refs);
+        let people = fold_people(&sorted.people);
+        let found = Found {
+            contacts: vec![
+                identity("c1", "15550000001", "Alice"),
+                identity("c2", "15550000002", "Bob"),
+            ],
+            messages: Vec::new(),
+        };
+        let (effects, late) = plan(&sorted, &people, &found, t(100));
+        assert!(late.is_empty());
+        assert_eq!(effects.now, t(100));
+        let ensured: Vec<(&str, Option<&str>)> = effects
+            .contacts
+            .iter()
+            .map(|c| (c.id.as_str(), c.who.wa_id.as_deref()))
+            .collect();
+        assert_eq!(ensured.len(), 2, "Alice is up to date: {ensured:?}");
+        assert_eq!(ensured[0], ("c2", Some("15550000002")), "Bob's new name");
+        assert_eq!(ensured[1].1, Some("15550000003"));
+        let carol = ensured[1].0;
+        assert!(
+            !carol.is_empty() && carol != "c1" && carol != "c2",
+            "a fresh id"
+        );
+        let contacts: Vec<Option<&str>> = effects
+            .inbound
+            .iter()
+            .map(|m| m.contact_id.as_deref())
+            .collect();
+        assert_eq!(contacts, [Some("c1"), Some("c2"), Some(carol)]);
+        assert!(effects.placeholders.is_empty() && effects.folds.is_empty());
+    }
+
+    #[test]
+    fn statuses_go_to_the_message_found_a_placeholder_or_the_one_by_one_path() {
+        let events = [
+            status("known", MessageStatus::Delivered, 1, false),
+            status("stranger", MessageStatus::Failed, 2, false),
+            status("stranger", MessageStatus::Read, 3, false),
+            status("racing", MessageStatus::Sent, 4, true),
+            status("racing", MessageStatus::Delivered, 5, false),
+            status("known", MessageStatus::Sent, 6, false),
+        ];
+        let refs: Vec<&WebhookEvent> = events.iter().collect();
+        let sorted = sort(&refs);
+        let found = Found {
+            contacts: Vec::new(),
+            messages: vec![("known".into(), "m1".into())],
+        };
+        let (effects, late) = plan(&sorted, &HashMap::new(), &found, t(100));
+        assert_eq!(effects.folds.len(), 2, "{:?}", effects.folds);
+        assert_eq!(effects.folds[0].wamid, "known");
+        assert_eq!(effects.folds[0].message_id.as_deref(), Some("m1"));
+        assert_eq!(
+            effects.folds[0].status,
+            MessageStatus::Delivered,
+            "never backwards"
+        );
+        assert_eq!(effects.placeholders.len(), 1);
+        let p = &effects.placeholders[0];
+        assert_eq!(p.message_id.as_deref(), Some("stranger"));
+        assert_eq!(
+            p.created_at,
+            t(2),
+            "made from the first status, the failure included"
+        );
+        assert_eq!(effects.folds[1].message_id.as_deref(), Some(p.id.as_str()));
+        let late: Vec<(&str, &MessageStatus)> =
+            late.iter().map(|s| (s.wamid.as_str(), &s.status)).collect();
+        assert_eq!(
+            late,
+            [
+                ("racing", &MessageStatus::Sent),
+                ("racing", &MessageStatus::Delivered)
+            ],
+            "a callback may join a send not committed yet: every status of it, in order"
+        );
+    }
 }

@@ -1,17 +1,15 @@
 //! The pure part of applying a batch of events: which events take the set-based path, what the
-//! batch says of each customer, each message's statuses folded into one change, and each
-//! contact's change from the batch's new messages. No store here: [`super::effects`] reads what
-//! these need and writes what they produce.
+//! batch says of each customer, and each message's statuses folded into one change. No store
+//! here: [`super::effects`] turns these into the batch's effects.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::contact::{preview, ContactIdentity};
+use crate::contact::ContactIdentity;
 use crate::events::{CustomerRef, InboundEffect, InboundMessage, StatusUpdate, WebhookEvent};
-use crate::message::{Direction, MessageStatus};
-use crate::ports::{ContactDelta, StatusFold};
-use crate::usecases::ingest::one_by_one::{is_notice, opens_window};
+use crate::message::MessageStatus;
+use crate::ports::StatusFold;
 
 /// A batch's events sorted by the path they take, each list in delivery order.
 #[derive(Debug, Default)]
@@ -101,48 +99,6 @@ pub(crate) fn fold_people<'a>(people: &[&'a CustomerRef]) -> HashMap<&'a str, Cu
         }
     }
     merged
-}
-
-/// Each contact's change from the batch's inbound messages (`fresh[i]`: whether `inbound[i]`
-/// was new, not a `wamid` seen before), as one-by-one application would leave it: the newest
-/// message's time and preview, the newest inbound time, one unread per message. Meta's notices
-/// open no window and count as unread never; a `request_welcome` opens the window only.
-pub(crate) fn contact_deltas(
-    inbound: &[&InboundMessage],
-    fresh: &[bool],
-    contact_of: &HashMap<String, String>,
-) -> Vec<ContactDelta> {
-    let mut order: Vec<&str> = Vec::new();
-    let mut deltas: HashMap<&str, ContactDelta> = HashMap::new();
-    for (m, is_new) in inbound.iter().zip(fresh) {
-        let Some(cid) = m.customer.wa_id.as_ref().and_then(|w| contact_of.get(w)) else {
-            continue;
-        };
-        if !is_new || !opens_window(&m.message_type) {
-            continue; // the same wamid again, or a notice from Meta: no effect on the contact
-        }
-        let d = deltas.entry(cid.as_str()).or_insert_with(|| {
-            order.push(cid.as_str());
-            ContactDelta {
-                contact_id: cid.clone(),
-                at: m.timestamp,
-                preview: None,
-                direction: Direction::Inbound,
-                unread_increment: 0,
-                inbound_at: None,
-            }
-        });
-        d.inbound_at = Some(d.inbound_at.map_or(m.timestamp, |t| t.max(m.timestamp)));
-        if is_notice(&m.message_type) {
-            continue;
-        }
-        d.unread_increment += 1;
-        if d.preview.is_none() || m.timestamp >= d.at {
-            d.at = m.timestamp;
-            d.preview = Some(preview(m.text.as_deref(), &m.message_type));
-        }
-    }
-    order.into_iter().filter_map(|c| deltas.remove(c)).collect()
 }
 
 /// One message's statuses in a batch, folded.
@@ -304,39 +260,6 @@ mod tests {
         };
         assert!(!needs_refresh(&stored, m));
         assert!(needs_refresh(&stored, &a), "another name");
-    }
-
-    #[test]
-    fn new_messages_count_once_each_and_notices_never() {
-        let contact_of: HashMap<String, String> = [
-            ("15550000001".to_owned(), "c1".to_owned()),
-            ("15550000002".to_owned(), "c2".to_owned()),
-        ]
-        .into();
-        let m1 = text("w1", "15550000001", 20, "text", Some("second"));
-        let m2 = text("w2", "15550000001", 10, "text", Some("first"));
-        let dup = text("w3", "15550000001", 30, "text", Some("seen before"));
-        let notice = text("w4", "15550000002", 40, "system", Some("number changed"));
-        let welcome = text("w5", "15550000002", 50, "request_welcome", None);
-        let deltas = contact_deltas(
-            &[&m1, &m2, &dup, &notice, &welcome],
-            &[true, true, false, true, true],
-            &contact_of,
-        );
-        assert_eq!(deltas.len(), 2);
-        let d1 = &deltas[0];
-        assert_eq!(d1.contact_id, "c1");
-        assert_eq!(d1.unread_increment, 2, "the duplicate adds nothing");
-        assert_eq!((d1.at, d1.preview.as_deref()), (t(20), Some("second")));
-        assert_eq!(d1.inbound_at, Some(t(20)));
-        let d2 = &deltas[1];
-        assert_eq!(d2.unread_increment, 0, "notices are not unread");
-        assert_eq!(d2.preview, None);
-        assert_eq!(
-            d2.inbound_at,
-            Some(t(50)),
-            "request_welcome opens the window"
-        );
     }
 
     #[test]

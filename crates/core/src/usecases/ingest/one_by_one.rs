@@ -10,7 +10,7 @@ use crate::events::{
     AccountEvent, CustomerRef, InboundEffect, InboundMessage, OutboundEcho, StatusUpdate,
     WebhookEvent,
 };
-use crate::message::{Direction, MessageStatus, UNDELIVERABLE};
+use crate::message::{is_notice, opens_window, Direction, MessageStatus, UNDELIVERABLE};
 use crate::phone::PhoneNumber;
 use crate::ports::{new_id, NewMessage, Repos, StatusChange, StoreError};
 
@@ -72,13 +72,7 @@ pub(crate) fn ensure_contact(
     if who.is_empty() {
         return Ok(None);
     }
-    match r.find_contact_by_ref(who)? {
-        Some(c) => {
-            r.refresh_contact_identity(&c, who, now)?;
-            Ok(Some(c.id))
-        }
-        None => Ok(Some(r.insert_contact(&new_id(), who, now)?.id)),
-    }
+    r.ensure_contact(&new_id(), who, now).map(Some)
 }
 
 /// The row of an inbound message.
@@ -159,17 +153,6 @@ fn apply_inbound(
         Direction::Inbound,
         unread,
     )
-}
-
-/// Whether a message from the customer opens the customer service window: everything but
-/// Meta's `system` notices (a `request_welcome` does: the customer opened the chat).
-pub(crate) fn opens_window(message_type: &str) -> bool {
-    message_type != "system"
-}
-
-/// Kinds that are notices about the chat rather than something the customer said.
-pub(crate) fn is_notice(message_type: &str) -> bool {
-    matches!(message_type, "system" | "request_welcome")
 }
 
 fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result<(), StoreError> {
