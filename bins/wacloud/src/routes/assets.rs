@@ -1,9 +1,18 @@
 //! The dashboard and the widget's files, built into the binary so the server needs no folder.
+//!
+//! Each file has a strong `ETag` (from its bytes): a browser revalidates it and gets 304 when it
+//! did not change. A URL carrying the file's version (`?v=`, the same digest) may be cached for a
+//! year, since another build gives another URL; the dashboard's own page links its files that
+//! way. Answers are gzip-compressed when the client accepts it (`Compress` in
+//! [`configure`]).
 
-use actix_web::{http::header, web, HttpRequest, HttpResponse};
+use std::sync::LazyLock;
+
+use actix_web::http::header::{self, EntityTag, IfNoneMatch};
+use actix_web::{middleware::Compress, web, HttpMessage, HttpRequest, HttpResponse};
 
 /// `(path, body, content type)` of every file under `web/`.
-const ASSETS: &[(&str, &str, &str)] = &[
+const FILES: &[(&str, &str, &str)] = &[
     (
         "/dashboard.html",
         include_str!("../../../../web/dashboard.html"),
@@ -31,29 +40,98 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// One file as served.
+struct Asset {
+    path: &'static str,
+    body: web::Bytes,
+    content_type: &'static str,
+    /// The first 16 hex digits of the SHA-256 of `body`: the `ETag` and the `?v=` version.
+    version: String,
+}
+
+/// Every file, the dashboard's page with versioned links to the others.
+static ASSETS: LazyLock<Vec<Asset>> = LazyLock::new(|| {
+    let version = |body: &str| {
+        hex::encode(&ring::digest::digest(&ring::digest::SHA256, body.as_bytes()).as_ref()[..8])
+    };
+    let mut assets: Vec<Asset> = FILES
+        .iter()
+        .map(|(path, body, content_type)| Asset {
+            path,
+            body: web::Bytes::from_static(body.as_bytes()),
+            content_type,
+            version: version(body),
+        })
+        .collect();
+    let links: Vec<(String, String)> = assets
+        .iter()
+        .filter(|a| !a.path.ends_with(".html"))
+        .map(|a| {
+            let relative = a.path.trim_start_matches('/');
+            (
+                format!("\"{relative}\""),
+                format!("\"{relative}?v={}\"", a.version),
+            )
+        })
+        .collect();
+    for a in assets.iter_mut().filter(|a| a.path.ends_with(".html")) {
+        let mut page = String::from_utf8_lossy(&a.body).into_owned();
+        for (plain, versioned) in &links {
+            page = page.replace(plain.as_str(), versioned);
+        }
+        a.version = version(&page);
+        a.body = web::Bytes::from(page);
+    }
+    assets
+});
+
+/// A year: what a versioned URL may be cached for.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
 /// The dashboard's policy: nothing from anywhere but this server.
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'; form-action 'self'";
 
-/// Registers every asset's route.
+/// Registers every asset's route, compressed when the client accepts it.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    for (path, _, _) in ASSETS {
-        cfg.route(path, web::get().to(serve));
+    for (path, _, _) in FILES {
+        cfg.service(
+            web::resource(*path)
+                .wrap(Compress::default())
+                .route(web::get().to(serve)),
+        );
     }
     cfg.route("/", web::get().to(index));
 }
 
 async fn serve(req: HttpRequest) -> HttpResponse {
-    let Some((path, body, content_type)) = ASSETS.iter().find(|(p, _, _)| *p == req.path()) else {
+    let Some(asset) = ASSETS.iter().find(|a| a.path == req.path()) else {
         return HttpResponse::NotFound().finish();
     };
-    let mut r = HttpResponse::Ok();
-    r.content_type(*content_type)
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
+    let etag = EntityTag::new_strong(asset.version.clone());
+    let versioned =
+        web::Query::<std::collections::HashMap<String, String>>::from_query(req.query_string())
+            .is_ok_and(|q| q.get("v") == Some(&asset.version));
+    let cache = if versioned { IMMUTABLE } else { "no-cache" };
+    let unchanged = match req.get_header::<IfNoneMatch>() {
+        Some(IfNoneMatch::Any) => true,
+        Some(IfNoneMatch::Items(tags)) => tags.iter().any(|t| t.weak_eq(&etag)),
+        None => false,
+    };
+    let mut r = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    r.insert_header(header::ETag(etag))
+        .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"));
-    if path.ends_with(".html") {
+    if asset.path.ends_with(".html") {
         r.insert_header((header::CONTENT_SECURITY_POLICY, CSP));
     }
-    r.body(*body)
+    if unchanged {
+        return r.finish();
+    }
+    r.content_type(asset.content_type).body(asset.body.clone())
 }
 
 /// `GET /`: to the dashboard.
