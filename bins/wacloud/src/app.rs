@@ -30,11 +30,27 @@ use crate::state::{Alerts, AppState, EventStreams};
 /// Events after which a batch of webhook deliveries stops growing (bounds a batch's latency).
 const MAX_EVENTS_PER_BATCH: usize = 4000;
 
+/// What to do about a listen address that could not be bound.
+fn bind_hint(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            "; another program (or another wacloud) listens there: stop it, or set WACLOUD_BIND to another address, e.g. WACLOUD_BIND=127.0.0.1:8081"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            "; ports below 1024 need privileges: set WACLOUD_BIND to a port above 1024"
+        }
+        _ => "",
+    }
+}
+
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// The listen address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error(
+        "cannot listen on {addr} (WACLOUD_BIND): {source}{}",
+        bind_hint(source)
+    )]
     Bind {
         /// The address.
         addr: String,
@@ -404,4 +420,18 @@ fn http_server(
     .disable_signals()
     .run();
     Ok(server)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_taken_port_names_the_setting_that_moves_it() {
+        let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = taken.local_addr().expect("addr").to_string();
+        let e = listen(&addr).expect_err("the port is taken").to_string();
+        assert!(e.contains(&addr), "{e}");
+        assert!(e.contains("WACLOUD_BIND=127.0.0.1:8081"), "{e}");
+    }
 }

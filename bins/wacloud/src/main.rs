@@ -59,6 +59,7 @@ async fn sandbox(args: SandboxArgs) -> ExitCode {
 }
 
 async fn serve(settings: Settings) -> ExitCode {
+    raise_open_files_limit(settings.http.events_max_clients);
     let app = match Application::build(settings) {
         Ok(a) => a,
         Err(e) => {
@@ -107,5 +108,24 @@ async fn reprocess(settings: &Settings, include_failed: bool) -> ExitCode {
             tracing::error!("{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Raises the soft limit on open files to the hard one (each connection, event stream and
+/// database file takes one), and warns when the cap on event streams would take more than a
+/// quarter of it.
+fn raise_open_files_limit(events_max_clients: usize) {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            tracing::info!(limit, "open files");
+            if (events_max_clients as u64).saturating_mul(4) > limit {
+                tracing::warn!(
+                    limit,
+                    events_max_clients,
+                    "WACLOUD_EVENTS_MAX_CLIENTS would take more than a quarter of the open-files limit: lower it, or raise the hard limit (ulimit -Hn, LimitNOFILE= in systemd)"
+                );
+            }
+        }
+        Err(e) => tracing::warn!("cannot raise the open-files limit: {e}"),
     }
 }

@@ -62,10 +62,39 @@ fn guarded(path: &str) -> bool {
         || (path.starts_with("/sandbox/") && !path.starts_with("/sandbox/graph/"))
 }
 
+/// `GET /api/whatsapp/health`: answered without the key too, as a bare liveness answer (the
+/// handler gives details only to [`authorized`] callers), so that a load balancer needs no key.
+fn open_liveness(req: &ServiceRequest) -> bool {
+    req.method() == Method::GET && req.path() == routes::HEALTH
+}
+
+/// Whether a request carries the API key, when one is set: `Authorization: Bearer <key>`
+/// (scheme case-insensitive) or `X-API-Key: <key>`, compared in constant time. `true` when no
+/// key is set.
+pub fn authorized(headers: &actix_web::http::header::HeaderMap, state: &AppState) -> bool {
+    let Some(key) = state.settings.http.api_key.as_ref() else {
+        return true;
+    };
+    // The scheme name is case-insensitive (RFC 9110).
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split_once(' ')
+                .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+                .map(|(_, token)| token.trim())
+        })
+        .or_else(|| headers.get("x-api-key").and_then(|v| v.to_str().ok()));
+    given.is_some_and(|g| {
+        subtle::ConstantTimeEq::ct_eq(g.as_bytes(), key.expose_secret().as_bytes()).into()
+    })
+}
+
 /// Requires the API key on the REST API and the sandbox's controls when `WACLOUD_API_KEY` is
 /// set: `Authorization: Bearer <key>` (scheme case-insensitive) or `X-API-Key: <key>`, compared
 /// in constant time; 401 `unauthorized` otherwise. Preflight `OPTIONS` requests pass, and so do
-/// Meta's webhook (signed) and the sandbox's Graph API (its own token).
+/// Meta's webhook (signed), the sandbox's Graph API (its own token) and the health check (its
+/// details need the key).
 ///
 /// # Errors
 /// Whatever the wrapped service fails with.
@@ -73,34 +102,18 @@ pub async fn require_api_key(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let expected = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|s| s.settings.http.api_key.clone());
-    // The dashboard's files are public; see `guarded` for the rest.
-    if let Some(key) = expected.filter(|_| guarded(req.path())) {
-        if req.method() != Method::OPTIONS {
-            // The scheme name is case-insensitive (RFC 9110).
-            let given = req
-                .headers()
-                .get("authorization")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| {
-                    v.split_once(' ')
-                        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-                        .map(|(_, token)| token.trim())
-                })
-                .or_else(|| req.headers().get("x-api-key").and_then(|v| v.to_str().ok()));
-            let ok = given.is_some_and(|g| {
-                subtle::ConstantTimeEq::ct_eq(g.as_bytes(), key.expose_secret().as_bytes()).into()
-            });
-            if !ok {
-                let err = ApiError::new(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthorized",
-                    "this API needs WACLOUD_API_KEY: send Authorization: Bearer <key> or X-API-Key: <key>",
-                );
-                return Ok(req.into_response(err.error_response()));
-            }
+    let checked = guarded(req.path()) && req.method() != Method::OPTIONS && !open_liveness(&req);
+    if checked {
+        let ok = req
+            .app_data::<web::Data<AppState>>()
+            .is_none_or(|state| authorized(req.headers(), state));
+        if !ok {
+            let err = ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "this API needs WACLOUD_API_KEY: send Authorization: Bearer <key> or X-API-Key: <key>",
+            );
+            return Ok(req.into_response(err.error_response()));
         }
     }
     Ok(next.call(req).await?.map_into_boxed_body())

@@ -108,12 +108,19 @@ impl DatabaseUrl {
         }
     }
 
-    /// A description safe to log: the SQLite path, or the PostgreSQL host and database with
+    /// A description safe to log: the SQLite path (absolute), or the PostgreSQL host and database with
     /// any password removed (in the user info and in a `password=` parameter).
     #[must_use]
     pub fn redacted(&self) -> String {
         match self {
-            Self::Sqlite(p) => format!("sqlite:{p}"),
+            // Where the file really is: a relative path depends on the directory the server
+            // was started from.
+            Self::Sqlite(p) => match std::path::absolute(p) {
+                Ok(abs) if p != ":memory:" && !p.starts_with("file:") => {
+                    format!("sqlite:{}", abs.display())
+                }
+                _ => format!("sqlite:{p}"),
+            },
             Self::Postgres(u) => match url_without_password(u) {
                 Some(s) => s,
                 None => "postgres://(unparsable url)".into(),
@@ -272,6 +279,20 @@ mod tests {
         assert_eq!(
             DatabaseUrl::parse("data/wacloud.db"),
             DatabaseUrl::Sqlite("data/wacloud.db".into())
+        );
+    }
+
+    #[test]
+    fn a_relative_sqlite_path_is_shown_where_it_really_is() {
+        let shown = DatabaseUrl::Sqlite("data/wacloud.db".into()).redacted();
+        let cwd = std::env::current_dir().expect("cwd");
+        assert_eq!(
+            shown,
+            format!("sqlite:{}", cwd.join("data/wacloud.db").display())
+        );
+        assert_eq!(
+            DatabaseUrl::Sqlite(":memory:".into()).redacted(),
+            "sqlite::memory:"
         );
     }
 

@@ -1,6 +1,6 @@
 //! `GET /api/whatsapp/health`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde_json::json;
 
@@ -21,9 +21,19 @@ const RESTRICTIVE: [&str; 5] = [
 
 /// Mode, configuration, database state and alerts. 200 unless the database is down (503);
 /// `degraded` with an alert for a minute after a write failed (e.g. a full disk).
-pub async fn health(state: web::Data<AppState>) -> HttpResponse {
+///
+/// When `WACLOUD_API_KEY` is set, a caller without it (a load balancer) gets only
+/// `{"status": "ok" | "down"}` with the same status code: whether the server answers and its
+/// database is reachable, nothing about its configuration.
+pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let s = &state.settings.meta;
     let db = state.store.ping().await;
+    if !crate::middleware::authorized(req.headers(), &state) {
+        return match db {
+            Ok(()) => HttpResponse::Ok().json(json!({ "status": "ok" })),
+            Err(_) => HttpResponse::ServiceUnavailable().json(json!({ "status": "down" })),
+        };
+    }
     let account = match (&db, s.phone_number_id.clone()) {
         (Ok(()), Some(pid)) => {
             wacloud_core::ports::read(state.store.as_ref(), move |r| r.get_session(&pid))
@@ -125,6 +135,7 @@ pub async fn health(state: web::Data<AppState>) -> HttpResponse {
             "clients": state.event_streams.open(),
             "max": state.event_streams.max(),
         },
+        "open_files_limit": rlimit::getrlimit(rlimit::Resource::NOFILE).ok().map(|(soft, _)| soft),
         "version": env!("CARGO_PKG_VERSION"),
     });
     if let Some(sb) = &state.sandbox {

@@ -32,6 +32,10 @@ pub const API_PREFIX: &str = "/api/whatsapp";
 /// API key: a delivery proves itself by its signature.
 pub const WEBHOOK: &str = "/api/whatsapp/webhook";
 
+/// The health check: answered without the API key too, with details only for callers that
+/// carry it.
+pub const HEALTH: &str = "/api/whatsapp/health";
+
 /// One endpoint of the REST API: a method, a path under [`API_PREFIX`] (an actix pattern, `{name}`
 /// for a segment), and the handler, attached to a route of that method.
 #[derive(Debug)]

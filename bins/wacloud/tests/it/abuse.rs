@@ -417,3 +417,84 @@ async fn an_outage_writes_one_warning_per_interval_not_one_per_request() {
     let warnings = text.lines().filter(|l| l.contains("WARN")).count();
     assert!(warnings <= 10, "{warnings} warning lines:\n{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_answers_liveness_without_the_key_and_details_only_with_it() {
+    let app = TestApp::builder()
+        .with(|s| s.http.api_key = Some("k-live".into()))
+        .spawn()
+        .await;
+    let (status, bare) = app.get("/api/whatsapp/health").await;
+    assert_eq!(status, 200, "a load balancer needs no key: {bare}");
+    assert_eq!(bare, json!({ "status": "ok" }), "nothing about the set-up");
+    let r = app
+        .http
+        .get(app.url("/api/whatsapp/health"))
+        .header("x-api-key", "k-live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let full: Value = r.json().await.unwrap();
+    assert_eq!(full["mode"], "sandbox", "details with the key: {full}");
+    assert!(full["database"]["backend"].is_string());
+    let (status, _) = app.get("/api/whatsapp/stats").await;
+    assert_eq!(status, 401, "the rest of the API still needs the key");
+    let r = app
+        .http
+        .post(app.url("/api/whatsapp/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401, "only GET is open");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_raises_its_open_files_limit_to_the_hard_one_and_reports_it() {
+    let Ok((_, hard)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
+        eprintln!("skipped: the open-files limit cannot be read here");
+        return;
+    };
+    if hard <= 256 {
+        eprintln!("skipped: the hard open-files limit ({hard}) leaves nothing to raise");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    // Started with a soft limit of 256, as many systems set it.
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -Sn 256 && exec \"$0\"")
+        .arg(env!("CARGO_BIN_EXE_wacloud"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", dir.path().join("fd.db"))
+        .env("WACLOUD_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let http = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/api/whatsapp/health");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let health: Value = loop {
+        if let Ok(r) = http.get(&url).send().await {
+            if r.status().is_success() {
+                break r.json().await.unwrap();
+            }
+        }
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        health["open_files_limit"],
+        json!(hard),
+        "raised from 256 to the hard limit: {health}"
+    );
+}
