@@ -7,7 +7,7 @@ use wacloud_core::queue::{BatchQuery, QueueState};
 use wacloud_core::usecases::{bulk, queue};
 
 use crate::errors::ApiError;
-use crate::routes::params::{check_id, optional_json, Limit};
+use crate::routes::params::{self, check_id, optional_json, Limit};
 use crate::state::AppState;
 
 /// Query of `GET /batches/{id}`.
@@ -46,7 +46,7 @@ pub async fn batch(
     let q = BatchQuery {
         state: state_filter,
         limit,
-        offset: p.offset.unwrap_or(0).max(0),
+        offset: params::offset(p.offset)?,
     };
     let summary = bulk::batch(state.store.as_ref(), id, q).await?;
     Ok(HttpResponse::Ok().json(summary))

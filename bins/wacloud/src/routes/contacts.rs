@@ -7,7 +7,7 @@ use wacloud_core::contact::{Contact, ContactQuery, ContactUpdate};
 use wacloud_core::usecases::contacts;
 
 use crate::errors::ApiError;
-use crate::routes::params::{customer_key, Limit};
+use crate::routes::params::{self, customer_key, Limit};
 use crate::state::AppState;
 
 /// A contact as the API answers it: the stored contact plus its customer service window.
@@ -49,13 +49,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
     let limit = Limit::PAGE.read(q.limit)?;
-    let offset = q.offset.unwrap_or(0);
-    if offset < 0 {
-        return Err(
-            ApiError::bad_request("invalid_request", "offset must be 0 or more")
-                .with("field", "offset"),
-        );
-    }
+    let offset = params::offset(q.offset)?;
     if [&q.search, &q.tag]
         .iter()
         .any(|v| v.as_ref().is_some_and(|s| s.contains('\0')))

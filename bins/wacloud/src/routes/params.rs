@@ -38,15 +38,15 @@ pub fn check_id(id: &str, what: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// A `limit` query parameter: its default when absent, its range, and the error code a value
-/// out of range is answered with (400, `field: limit`, "limit must be {min} to {max}"). A value
-/// that is not a whole number is refused earlier, by the query extractor (`invalid_query`).
+/// A `limit` query parameter: its default when absent and its range; a value out of range is
+/// answered 400 `invalid_request` with `field: limit` ("limit must be {min} to {max}"), on every
+/// endpoint. A value that is not a whole number is refused earlier, by the query extractor
+/// (`invalid_query`).
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
     default: i64,
     min: i64,
     max: i64,
-    code: &'static str,
 }
 
 impl Limit {
@@ -55,7 +55,6 @@ impl Limit {
         default: 50,
         min: 1,
         max: 200,
-        code: "invalid_request",
     };
 
     /// A page of a batch's items: 0–10000, default 1000 (0 for the counts only).
@@ -63,18 +62,17 @@ impl Limit {
         default: 1000,
         min: 0,
         max: 10_000,
-        code: "invalid_query",
     };
 
     /// The limit to use for `given`.
     ///
     /// # Errors
-    /// 400 with this limit's code when `given` is out of range.
+    /// 400 `invalid_request` when `given` is out of range.
     pub fn read(self, given: Option<i64>) -> Result<i64, ApiError> {
         let limit = given.unwrap_or(self.default);
         if !(self.min..=self.max).contains(&limit) {
             return Err(ApiError::bad_request(
-                self.code,
+                "invalid_request",
                 format!("limit must be {} to {}", self.min, self.max),
             )
             .with("field", "limit"));
@@ -116,5 +114,19 @@ mod tests {
             (e.code.as_str(), e.message.as_str()),
             ("invalid_query", "limit must be 0 to 10000")
         );
+    }
+}
+
+/// An `offset` query parameter: 0 when absent.
+///
+/// # Errors
+/// 400 `invalid_request` with `field: offset` when it is negative.
+pub fn offset(given: Option<i64>) -> Result<i64, ApiError> {
+    match given.unwrap_or(0) {
+        o if o < 0 => Err(
+            ApiError::bad_request("invalid_request", "offset must be 0 or more")
+                .with("field", "offset"),
+        ),
+        o => Ok(o),
     }
 }

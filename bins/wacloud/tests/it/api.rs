@@ -585,3 +585,19 @@ async fn assets_are_compressed_revalidated_and_cached_by_version() {
         "a version this build does not have is not cached for long"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paging_parameters_are_refused_alike_on_every_endpoint() {
+    let app = TestApp::spawn().await;
+    for (path, field) in [
+        ("/api/whatsapp/contacts?limit=0", "limit"),
+        ("/api/whatsapp/contacts?offset=-1", "offset"),
+        ("/api/whatsapp/batches/b1?limit=-1", "limit"),
+        ("/api/whatsapp/batches/b1?offset=-1", "offset"),
+    ] {
+        let (status, e) = app.get(path).await;
+        assert_eq!(status, 400, "{path}: {e}");
+        assert_eq!(e["error"]["code"], "invalid_request", "{path}: {e}");
+        assert_eq!(e["error"]["field"], field, "{path}: {e}");
+    }
+}
