@@ -399,6 +399,7 @@ fn http_server(
     let data = web::Data::new(state.clone());
     let origins = state.settings.http.cors_origins.clone();
     let sandbox = state.sandbox.clone();
+    crate::metrics::install();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
@@ -409,6 +410,7 @@ fn http_server(
             .wrap(from_fn(middleware::refuse_long_uri))
             .wrap(from_fn(middleware::refuse_cross_site))
             .wrap(middleware::cors(&origins))
+            .wrap(from_fn(crate::metrics::time_requests))
             .configure(|cfg| routes::configure(cfg, sandbox.as_ref()))
     })
     .listen(listener)

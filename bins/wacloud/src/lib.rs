@@ -2,7 +2,7 @@
 //!
 //! The server: settings ([`settings`]), wiring ([`app`]), the route table and HTTP handlers
 //! ([`routes`]) with what wraps them ([`middleware`]), warnings kept to one line per interval
-//! ([`log_throttle`]), the adapters from Meta's shapes to the core's ports and types
+//! ([`log_throttle`]), Prometheus metrics ([`metrics`]), the adapters from Meta's shapes to the core's ports and types
 //! ([`adapters`]), background work ([`worker`]), and the widget's files.
 //! `main.rs` only reads settings and starts [`app::Application`].
 #![forbid(unsafe_code)]
@@ -12,6 +12,7 @@ pub mod app;
 pub mod cli;
 pub mod errors;
 pub mod log_throttle;
+pub mod metrics;
 pub mod middleware;
 pub mod routes;
 pub mod sandbox_cmd;

@@ -50,7 +50,7 @@ pub async fn refuse_long_uri(
 }
 
 /// Whether `path` is guarded by the API key and the cross-site check: the REST API (under
-/// [`routes::API_PREFIX`]) and the sandbox's controls. Not Meta's webhook ([`routes::WEBHOOK`]),
+/// [`routes::API_PREFIX`]), the metrics and the sandbox's controls. Not Meta's webhook ([`routes::WEBHOOK`]),
 /// which proves itself by its signature, nor the sandbox's Graph API (`/sandbox/graph/…`),
 /// which takes its own bearer token, as Meta's does, and is what this server's own Graph client
 /// calls in sandbox mode.
@@ -59,6 +59,7 @@ fn guarded(path: &str) -> bool {
         .strip_prefix(routes::API_PREFIX)
         .is_some_and(|rest| rest.starts_with('/'));
     (api && path != routes::WEBHOOK)
+        || path == routes::METRICS
         || (path.starts_with("/sandbox/") && !path.starts_with("/sandbox/graph/"))
 }
 

@@ -231,6 +231,25 @@ pub enum WebhookEvent {
     },
 }
 
+impl WebhookEvent {
+    /// The event's kind, one of a fixed set (for counting): `message`, `echo`, `status`,
+    /// `contact`, `template`, `account`, `preference`, `error`, `unhandled`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Inbound(_) => "message",
+            Self::Echo(_) => "echo",
+            Self::Status(_) => "status",
+            Self::ContactSeen { .. } => "contact",
+            Self::Template(_) => "template",
+            Self::Account(_) => "account",
+            Self::Preference(_) => "preference",
+            Self::ValueError { .. } => "error",
+            Self::Unhandled { .. } => "unhandled",
+        }
+    }
+}
+
 /// A parsed delivery: its events and what it was about.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ParsedDelivery {

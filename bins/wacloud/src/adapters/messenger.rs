@@ -236,7 +236,9 @@ pub fn failure(e: &GraphError) -> SendFailure {
 #[async_trait]
 impl Messenger for GraphMessenger {
     async fn pace(&self, to: &CustomerKey) {
+        let started = std::time::Instant::now();
         self.pacer.until_ready(pace_key(to)).await;
+        crate::metrics::pacer_waited(started.elapsed());
     }
 
     fn reserve_recipient(&self, to: &CustomerKey) -> Result<(), Duration> {
@@ -244,7 +246,9 @@ impl Messenger for GraphMessenger {
     }
 
     async fn until_number_ready(&self) {
+        let started = std::time::Instant::now();
         self.pacer.until_number_ready().await;
+        crate::metrics::pacer_waited(started.elapsed());
     }
 
     fn back_off(&self, to: &CustomerKey, class: FailureClass, wait: Duration) {
@@ -306,11 +310,19 @@ impl Messenger for GraphMessenger {
 
     async fn send(&self, request: &OutboundRequest) -> Result<SendReceipt, SendFailure> {
         let msg = to_graph(request)?;
-        let resp = self
-            .client
-            .send_message(&msg)
-            .await
-            .map_err(|e| self.scrubbed(failure(&e)))?;
+        let resp = self.client.send_message(&msg).await.map_err(|e| {
+            let f = self.scrubbed(failure(&e));
+            match &f {
+                SendFailure::Rejected { error, .. } => {
+                    crate::metrics::send_result("refused", error.code);
+                }
+                SendFailure::OutcomeUnknown(_) => crate::metrics::send_result("unknown", None),
+                SendFailure::Unreachable(_) => crate::metrics::send_result("unreachable", None),
+                SendFailure::Invalid(_) => crate::metrics::send_result("invalid", None),
+            }
+            f
+        })?;
+        crate::metrics::send_result("accepted", None);
         let wamid = resp.wamid().map(str::to_owned).ok_or_else(|| {
             SendFailure::OutcomeUnknown("Meta's answer carried no message id".into())
         })?;

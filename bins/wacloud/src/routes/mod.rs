@@ -32,6 +32,9 @@ pub const API_PREFIX: &str = "/api/whatsapp";
 /// API key: a delivery proves itself by its signature.
 pub const WEBHOOK: &str = "/api/whatsapp/webhook";
 
+/// Prometheus metrics (guarded like the API).
+pub const METRICS: &str = "/metrics";
+
 /// The health check: answered without the API key too, with details only for callers that
 /// carry it.
 pub const HEALTH: &str = "/api/whatsapp/health";
@@ -99,6 +102,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox: Option<&Arc<Sandbox>>) {
         scope.route(e.path, (e.handler)(web::method(e.method.clone())))
     });
     cfg.service(api.default_service(web::to(api_fallback)));
+    cfg.route(METRICS, web::get().to(crate::metrics::render));
     assets::configure(cfg);
     if let Some(sb) = sandbox {
         cfg.configure(wacloud_sandbox::configure(Arc::clone(sb)));

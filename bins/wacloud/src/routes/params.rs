@@ -93,6 +93,20 @@ pub fn optional_json<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, Ap
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
 }
 
+/// An `offset` query parameter: 0 when absent.
+///
+/// # Errors
+/// 400 `invalid_request` with `field: offset` when it is negative.
+pub fn offset(given: Option<i64>) -> Result<i64, ApiError> {
+    match given.unwrap_or(0) {
+        o if o < 0 => Err(
+            ApiError::bad_request("invalid_request", "offset must be 0 or more")
+                .with("field", "offset"),
+        ),
+        o => Ok(o),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,19 +128,5 @@ mod tests {
             (e.code.as_str(), e.message.as_str()),
             ("invalid_query", "limit must be 0 to 10000")
         );
-    }
-}
-
-/// An `offset` query parameter: 0 when absent.
-///
-/// # Errors
-/// 400 `invalid_request` with `field: offset` when it is negative.
-pub fn offset(given: Option<i64>) -> Result<i64, ApiError> {
-    match given.unwrap_or(0) {
-        o if o < 0 => Err(
-            ApiError::bad_request("invalid_request", "offset must be 0 or more")
-                .with("field", "offset"),
-        ),
-        o => Ok(o),
     }
 }

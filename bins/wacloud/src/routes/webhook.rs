@@ -5,6 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use futures::StreamExt;
 use ring::digest;
 use serde::Deserialize;
+use wacloud_core::events::WebhookEvent;
 use wacloud_core::ports::{new_id, StoreError};
 use wacloud_core::webhook::NewWebhook;
 use wacloud_graph::webhook::{verify_handshake, verify_signature};
@@ -132,7 +133,28 @@ pub async fn receive(
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let body = read_body(&req, payload, state.settings.http.body_timeout).await?;
+    let started = std::time::Instant::now();
+    let answer = receive_timed(&state, &req, payload).await;
+    let outcome = match &answer {
+        Ok((outcome, _)) => *outcome,
+        Err(e) => match e.code.as_str() {
+            "invalid_signature" => "invalid_signature",
+            "payload_too_large" => "payload_too_large",
+            "request_timeout" => "request_timeout",
+            _ if e.status == StatusCode::SERVICE_UNAVAILABLE => "unavailable",
+            _ => "error",
+        },
+    };
+    crate::metrics::webhook_answered(outcome, started.elapsed());
+    answer.map(|(_, r)| r)
+}
+
+async fn receive_timed(
+    state: &web::Data<AppState>,
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<(&'static str, HttpResponse), ApiError> {
+    let body = read_body(req, payload, state.settings.http.body_timeout).await?;
     let signature = req
         .headers()
         .get("x-hub-signature-256")
@@ -160,13 +182,26 @@ pub async fn receive(
         body_sha256: sha,
         signature: signature.map(str::to_owned),
     };
+    let kinds: Vec<&'static str> = parsed
+        .as_ref()
+        .map(|p| p.events.iter().map(WebhookEvent::kind).collect())
+        .unwrap_or_default();
     match state.ingest.submit(delivery, parsed).await {
-        Ok(o) => Ok(HttpResponse::Ok().json(serde_json::json!({
-            "received": true,
-            "duplicate": o.duplicate,
-            "state": o.state,
-            "events": o.events,
-        }))),
+        Ok(o) => {
+            let outcome = if o.duplicate {
+                "duplicate"
+            } else {
+                crate::metrics::webhook_events(kinds);
+                o.state.as_str()
+            };
+            let answer = HttpResponse::Ok().json(serde_json::json!({
+                "received": true,
+                "duplicate": o.duplicate,
+                "state": o.state,
+                "events": o.events,
+            }));
+            Ok((outcome, answer))
+        }
         Err(e @ StoreError::Unavailable(_)) => Err(e.into()),
         Err(e) => Err(ApiError::internal(&e)),
     }

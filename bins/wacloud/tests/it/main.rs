@@ -24,6 +24,7 @@ mod hardening;
 mod ingest_effects;
 mod instances;
 mod live;
+mod metrics;
 mod pg_restart;
 mod queue_crash;
 mod queue_faults;

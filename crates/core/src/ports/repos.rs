@@ -241,6 +241,9 @@ pub trait Repos {
         message_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// How many items are in each state (`pending`, `sending`, `sent`, …), states without
+    /// items left out.
+    fn queue_counts(&mut self) -> Result<Vec<(String, i64)>, StoreError>;
     /// The item with this id.
     fn get_queue_item(&mut self, id: &str) -> Result<Option<QueueItem>, StoreError>;
     /// The item with this id, as the API shows it.

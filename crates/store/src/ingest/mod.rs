@@ -282,6 +282,9 @@ impl Former {
             taken: taken.clone(),
         };
         let (ours, now) = (self.ours.clone(), self.clock.now());
+        let mode = if deferred { "deferred" } else { "inline" };
+        metrics::histogram!("wacloud_ingest_batch_deliveries", "mode" => mode)
+            .record(items.len() as f64);
         Box::pin(async move {
             let (results, deferred_plans) = if deferred {
                 let (results, plans) = store_for_later(&store, &ours, items, now).await;

@@ -394,6 +394,9 @@ impl Repos for Repo<'_> {
     ) -> Result<bool, StoreError> {
         queue::begin_attempt(self.conn, id, owner, message_id, now).map_err(map_err)
     }
+    fn queue_counts(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
+        queue::counts(self.conn).map_err(map_err)
+    }
     fn get_queue_item(&mut self, id: &str) -> Result<Option<QueueItem>, StoreError> {
         queue::get(self.conn, id).map_err(map_err)
     }
