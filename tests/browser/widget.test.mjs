@@ -94,6 +94,11 @@ test('dashboard shows sandbox; a simulated customer appears with an unread badge
   assert.match(await page.textContent('[data-testid="wa-mode-banner"]'), /local Meta stand-in/);
   // The stylesheet came next to the script, from the same server.
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.wa-launcher')).position), 'fixed');
+  // At 1366x800 the open panel sits beside the statistics, not over them.
+  const [statsRight, panelLeft] = await page.evaluate(() => [
+    document.querySelector('.stats').getBoundingClientRect().right,
+    document.querySelector('[data-testid="wa-panel"]').getBoundingClientRect().left]);
+  assert.ok(statsRight <= panelLeft, `statistics end at ${statsRight}, the panel starts at ${panelLeft}`);
 
   await simulateCustomer(page, { phone: CUSTOMER, name: 'Test Customer', text: 'hello from customer' });
 
@@ -205,6 +210,48 @@ test('a free-form message without an open window is refused clearly and the temp
   await page.waitForFunction((sel) => ['sent', 'delivered', 'read'].includes(document.querySelector(sel)?.dataset.status),
     `${outbound}[data-id="${id}"]`, { timeout: 15000 });
   await shot(page, '09-template-sent.png');
+});
+
+test('right-to-left text reads right to left, an error shows only its words, Tab stays in the simulator', async () => {
+  const phone = '+15550000005';
+  const arabic = 'مرحبا، أين طلبي؟';
+  await simulateCustomer(page, { phone, name: 'سارة', text: arabic });
+  await page.waitForFunction(([sel, t]) => document.querySelector(sel)?.querySelector('[data-testid="wa-contact-preview"]')?.textContent.includes(t),
+    [contactSel(phone), arabic], { timeout: 15000 });
+  const direction = (sel) => page.$eval(sel, (el) => getComputedStyle(el).direction);
+  assert.equal(await direction(`${contactSel(phone)} [data-testid="wa-contact-preview"]`), 'rtl', 'preview');
+  assert.equal(await direction(`${contactSel(phone)} [data-testid="wa-contact-name"]`), 'rtl', 'name');
+  await page.click(contactSel(phone));
+  await waitForMessage(page, 'inbound', arabic);
+  const style = await page.$$eval('[data-testid="wa-message"][data-direction="inbound"] [data-testid="wa-message-text"]',
+    (els, t) => { const el = els.find((e) => e.textContent === t); const cs = getComputedStyle(el); return [cs.direction, cs.textAlign]; }, arabic);
+  assert.deepEqual(style, ['rtl', 'right'], 'the message reads from the right edge');
+  assert.equal(await direction('[data-testid="wa-chat-title"]'), 'rtl', 'chat title');
+
+  // An error with no action button beside it ends with its own words, not "nullnull".
+  await page.fill('[data-testid="wa-composer-input"]', 'x'.repeat(4097));
+  await page.press('[data-testid="wa-composer-input"]', 'Enter');
+  await page.waitForSelector('[data-testid="wa-send-error"]', { state: 'visible' });
+  const err = await page.textContent('[data-testid="wa-send-error"]');
+  assert.match(err, /4096 characters/, err);
+  assert.doesNotMatch(err, /null/, err);
+  await page.fill('[data-testid="wa-composer-input"]', '');
+  await shot(page, '10-right-to-left.png');
+
+  // The simulator says it is modal: Tab and Shift+Tab go round inside it.
+  await page.click('[data-testid="wa-simulate-open"]');
+  const inside = () => page.evaluate(() => document.activeElement?.closest('.wa-sheet') !== null && !document.activeElement.closest('.wa-sheet').hidden);
+  for (let i = 0; i < 10; i += 1) {
+    await page.keyboard.press('Tab');
+    assert.ok(await inside(), `Tab ${i + 1} stays in the dialog`);
+  }
+  for (let i = 0; i < 10; i += 1) {
+    await page.keyboard.press('Shift+Tab');
+    assert.ok(await inside(), `Shift+Tab ${i + 1} stays in the dialog`);
+  }
+  assert.equal(await page.getAttribute('[data-testid="wa-simulate-name"]', 'value'), null, 'no default name to rename the customer with');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.querySelector('.wa-sheet').hidden);
 });
 
 test('a bulk send from the widget shows its progress to the end, and a scheduled one can be cancelled', async () => {

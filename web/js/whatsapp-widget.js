@@ -548,7 +548,7 @@ export function mountWhatsAppWidget(options = {}) {
     type: 'button', class: 'wa-icon-btn wa-back', 'data-testid': 'wa-back', 'aria-label': 'Back to conversations', onclick: () => showList(),
   }, icon('back'));
   const chatAvatar = h('span', { class: 'wa-avatar wa-avatar--sm', 'aria-hidden': 'true' });
-  const chatTitle = h('h3', { class: 'wa-chat-title', 'data-testid': 'wa-chat-title' });
+  const chatTitle = h('h3', { class: 'wa-chat-title', 'data-testid': 'wa-chat-title', dir: 'auto' });
   const chatSub = h('p', { class: 'wa-chat-sub', 'data-testid': 'wa-chat-sub' });
   const chatHeader = h('div', { class: 'wa-chat-header' }, backBtn, chatAvatar, h('div', { class: 'wa-chat-heading' }, chatTitle, chatSub));
   const loadOlderBtn = h('button', {
@@ -579,7 +579,7 @@ export function mountWhatsAppWidget(options = {}) {
 
   // Simulate-customer sheet (sandbox only)
   const simPhone = h('input', { type: 'tel', id: ids.simPhone, class: 'wa-input-field', 'data-testid': 'wa-simulate-phone', value: '+15550000001', autocomplete: 'off', required: true });
-  const simName = h('input', { type: 'text', id: ids.simName, class: 'wa-input-field', 'data-testid': 'wa-simulate-name', value: 'Test Customer', autocomplete: 'off' });
+  const simName = h('input', { type: 'text', id: ids.simName, class: 'wa-input-field', 'data-testid': 'wa-simulate-name', placeholder: 'Optional: keeps the name this customer last had', autocomplete: 'off' });
   const simText = h('textarea', { id: ids.simText, class: 'wa-input-field wa-textarea', 'data-testid': 'wa-simulate-text', rows: '3', placeholder: 'Hi! Is my order on the way?', required: true });
   const simError = h('p', { class: 'wa-form-error', 'data-testid': 'wa-simulate-error', role: 'alert', hidden: true });
   const simSubmit = h('button', { type: 'submit', class: 'wa-btn wa-btn--primary', 'data-testid': 'wa-simulate-send', text: 'Send as customer' });
@@ -825,7 +825,7 @@ export function mountWhatsAppWidget(options = {}) {
 
     const avatar = h('span', { class: 'wa-avatar', 'aria-hidden': 'true' });
     buildAvatar(avatar, c, key);
-    const preview = h('span', { class: 'wa-contact-preview', 'data-testid': 'wa-contact-preview' });
+    const preview = h('span', { class: 'wa-contact-preview', 'data-testid': 'wa-contact-preview', dir: 'auto' });
     if (c.last_message_direction === 'outbound' && c.last_message_preview) {
       preview.appendChild(h('span', { class: 'wa-preview-you', text: 'You: ' }));
     }
@@ -837,7 +837,7 @@ export function mountWhatsAppWidget(options = {}) {
       avatar,
       h('span', { class: 'wa-contact-body' },
         h('span', { class: 'wa-contact-row' },
-          h('span', { class: 'wa-contact-name', 'data-testid': 'wa-contact-name', text: name || phone || 'Unknown' }),
+          h('span', { class: 'wa-contact-name', 'data-testid': 'wa-contact-name', dir: 'auto', text: name || phone || 'Unknown' }),
           h('span', { class: `wa-contact-time${unread ? ' wa-contact-time--unread' : ''}`, text: formatListTime(c.last_message_time), title: formatFull(c.last_message_time) })),
         h('span', { class: 'wa-contact-row' },
           preview,
@@ -1171,20 +1171,20 @@ export function mountWhatsAppWidget(options = {}) {
     if (type === 'system' || type === 'request_welcome') {
       el.className = 'wa-msg wa-msg--system';
       const text = m.message_text || (type === 'request_welcome' ? 'The customer opened the chat for the first time.' : 'System message');
-      el.replaceChildren(h('div', { class: 'wa-system', 'data-testid': 'wa-message-text', text: String(text), title: formatFull(m.created_at) }));
+      el.replaceChildren(h('div', { class: 'wa-system', 'data-testid': 'wa-message-text', dir: 'auto', text: String(text), title: formatFull(m.created_at) }));
       return el;
     }
 
     el.className = `wa-msg ${out ? 'wa-msg--out' : 'wa-msg--in'}${status === 'failed' ? ' wa-msg--failed' : ''}`;
     const bubble = h('div', { class: 'wa-bubble' });
-    const textEl = h('div', { class: 'wa-msg-text', 'data-testid': 'wa-message-text' });
+    const textEl = h('div', { class: 'wa-msg-text', 'data-testid': 'wa-message-text', dir: 'auto' });
     let showText = true;
 
     if (m.is_forwarded) bubble.appendChild(h('div', { class: 'wa-forwarded' }, icon('forward'), 'Forwarded'));
     if (m.reply_to && !m.deleted_at) {
       bubble.appendChild(h('div', { class: 'wa-quote', 'data-testid': 'wa-message-quote' },
         h('span', { class: 'wa-quote-who', text: target ? (target.direction === 'outbound' ? 'You' : contactName(activeContact()) || 'Customer') : 'Reply' }),
-        h('span', { class: 'wa-quote-text', text: target ? previewOf(target) : 'Reply to an earlier message' })));
+        h('span', { class: 'wa-quote-text', dir: 'auto', text: target ? previewOf(target) : 'Reply to an earlier message' })));
     }
 
     const text = m.message_text === null || m.message_text === undefined ? '' : String(m.message_text);
@@ -1298,7 +1298,8 @@ export function mountWhatsAppWidget(options = {}) {
   });
 
   function showSendError(message, extra = null) {
-    sendError.replaceChildren(icon('error', 'wa-inline-icon'), h('span', { text: message }), extra ? ' ' : null, extra);
+    // replaceChildren writes null as the text "null": pass only what there is.
+    sendError.replaceChildren(...[icon('error', 'wa-inline-icon'), h('span', { text: message }), ...(extra ? [' ', extra] : [])]);
     sendError.hidden = false;
   }
 
@@ -1643,6 +1644,28 @@ export function mountWhatsAppWidget(options = {}) {
   }
 
   // ---- Keyboard ----------------------------------------------------------------------------
+
+  /** Keeps Tab and Shift+Tab inside an open modal sheet (`aria-modal`), wrapping at its ends. */
+  function trapFocus(sheet) {
+    sheet.addEventListener('keydown', (ev) => {
+      if (ev.key !== 'Tab' || sheet.hidden) return;
+      const focusable = [...sheet.querySelectorAll('button, input, textarea, select, a[href], [tabindex]:not([tabindex="-1"])')]
+        .filter((el) => !el.disabled && !el.hidden && el.getClientRects().length > 0);
+      if (!focusable.length) return;
+      const first = focusable[0];
+      const last = focusable[focusable.length - 1];
+      const inside = sheet.contains(document.activeElement);
+      if (ev.shiftKey && (document.activeElement === first || !inside)) {
+        ev.preventDefault();
+        last.focus();
+      } else if (!ev.shiftKey && (document.activeElement === last || !inside)) {
+        ev.preventDefault();
+        first.focus();
+      }
+    });
+  }
+  trapFocus(simSheet);
+  trapFocus(bulkSheet);
 
   panel.addEventListener('keydown', (ev) => {
     if (ev.key !== 'Escape') return;

@@ -173,11 +173,33 @@ pub struct Sandbox {
     tally: Mutex<Tally>,
     /// Meta's timestamp of each customer's last message, for the 24-hour window.
     last_inbound: Mutex<HashMap<String, i64>>,
+    /// Each customer's WhatsApp profile name, which Meta sends with every message: the last one
+    /// a simulated message gave.
+    profile_names: Mutex<HashMap<String, String>>,
     statuses: deliver::StatusQueue,
     http: reqwest::Client,
 }
 
 impl Sandbox {
+    /// The profile name a simulated customer writes with: `given` (remembered for the next
+    /// message), else the one the customer last had, else "Sandbox Customer". A real customer's
+    /// name does not change because a message says nothing of it.
+    pub(crate) fn profile_name(&self, wa_id: &str, given: Option<String>) -> String {
+        let Ok(mut names) = self.profile_names.lock() else {
+            return given.unwrap_or_else(|| "Sandbox Customer".into());
+        };
+        match given {
+            Some(name) => {
+                names.insert(wa_id.to_owned(), name.clone());
+                name
+            }
+            None => names
+                .get(wa_id)
+                .cloned()
+                .unwrap_or_else(|| "Sandbox Customer".into()),
+        }
+    }
+
     /// A sandbox with `config`. Set where to deliver webhooks with [`Sandbox::set_webhook_url`].
     /// Needs a tokio runtime (it starts the status deliverers).
     #[must_use]
@@ -191,6 +213,7 @@ impl Sandbox {
             received: Mutex::new(Vec::new()),
             tally: Mutex::new(Tally::default()),
             last_inbound: Mutex::new(HashMap::new()),
+            profile_names: Mutex::new(HashMap::new()),
             statuses: deliver::StatusQueue::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))

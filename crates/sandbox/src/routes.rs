@@ -113,11 +113,8 @@ async fn customer_writes(
             "text must be 1 to 4096 characters",
         );
     }
-    let name = msg
-        .name
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| "Sandbox Customer".into());
-    if name.chars().count() > 256 {
+    let name = msg.name.filter(|n| !n.trim().is_empty());
+    if name.as_ref().is_some_and(|n| n.chars().count() > 256) {
         return error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -125,6 +122,7 @@ async fn customer_writes(
         );
     }
     let sandbox = sandbox.get_ref().clone();
+    let name = sandbox.profile_name(&wa_id, name);
     let ts = chrono::Utc::now().timestamp();
     let wamid = new_wamid(&wa_id);
     note_inbound(&sandbox, &wa_id, ts);

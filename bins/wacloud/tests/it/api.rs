@@ -601,3 +601,34 @@ async fn paging_parameters_are_refused_alike_on_every_endpoint() {
         assert_eq!(e["error"]["field"], field, "{path}: {e}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sandbox_customer_keeps_their_name_when_a_message_gives_none() {
+    let app = TestApp::spawn().await;
+    let path = "/sandbox/customers/%2B15550000077/messages";
+    let (status, _) = app
+        .post_json(path, &json!({"text": "hi", "name": "Alice"}))
+        .await;
+    assert_eq!(status, 202);
+    let (status, _) = app.post_json(path, &json!({"text": "again"})).await;
+    assert_eq!(status, 202);
+    let (status, _) = app
+        .post_json(path, &json!({"text": "and again", "name": "  "}))
+        .await;
+    assert_eq!(status, 202);
+    let (_, found) = app.get("/api/whatsapp/contacts?search=Alice").await;
+    assert_eq!(found["contacts"].as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(found["contacts"][0]["display_name"], "Alice");
+    let (_, other) = app
+        .post_json(
+            "/sandbox/customers/%2B15550000078/messages",
+            &json!({"text": "new here"}),
+        )
+        .await;
+    assert!(other["message_id"].is_string());
+    let (_, c) = app.get("/api/whatsapp/contacts?search=15550000078").await;
+    assert_eq!(
+        c["contacts"][0]["display_name"], "Sandbox Customer",
+        "a customer never named gets the default"
+    );
+}
