@@ -132,10 +132,24 @@ pub struct ContactQuery {
     pub search: Option<String>,
     /// Only contacts carrying this tag.
     pub tag: Option<String>,
+    /// Only the conversations this filter keeps.
+    pub filter: Option<ContactFilter>,
     /// Page size, 1–200.
     pub limit: i64,
     /// Rows to skip.
     pub offset: i64,
+}
+
+/// Which conversations a contact list keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactFilter {
+    /// With unread messages.
+    Unread,
+    /// Whose last message is the customer's: nobody has answered yet.
+    NeedsReply,
+    /// Whose customer service window is open: the customer's last message (Meta's time) is
+    /// after this instant, i.e. within [`crate::window::WINDOW`] of now.
+    WindowOpenSince(DateTime<Utc>),
 }
 
 /// One page of contacts plus totals over the whole filter.

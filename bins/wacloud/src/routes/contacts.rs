@@ -3,8 +3,9 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use wacloud_core::contact::{Contact, ContactQuery, ContactUpdate};
+use wacloud_core::contact::{Contact, ContactFilter, ContactQuery, ContactUpdate};
 use wacloud_core::usecases::contacts;
+use wacloud_core::window::WINDOW;
 
 use crate::errors::ApiError;
 use crate::routes::params::{self, customer_key, Limit};
@@ -38,11 +39,21 @@ impl ContactView {
 pub struct ListQuery {
     search: Option<String>,
     tag: Option<String>,
+    filter: Option<ListFilter>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
 
-/// `GET /contacts?search=&tag=&limit=&offset=`.
+/// `filter=`: which conversations to list.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ListFilter {
+    Unread,
+    NeedsReply,
+    WindowOpen,
+}
+
+/// `GET /contacts?search=&tag=&filter=unread|needs_reply|window_open&limit=&offset=`.
 pub async fn list(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
@@ -66,17 +77,23 @@ pub async fn list(
         )
         .with("field", "search"));
     }
+    let now = state.clock.now();
+    let filter = q.filter.map(|f| match f {
+        ListFilter::Unread => ContactFilter::Unread,
+        ListFilter::NeedsReply => ContactFilter::NeedsReply,
+        ListFilter::WindowOpen => ContactFilter::WindowOpenSince(now - WINDOW),
+    });
     let list = contacts::list(
         state.store.as_ref(),
         ContactQuery {
             search: q.search,
             tag: q.tag,
+            filter,
             limit,
             offset,
         },
     )
     .await?;
-    let now = state.clock.now();
     Ok(HttpResponse::Ok().json(serde_json::json!({
         "contacts": list.contacts.into_iter().map(|c| ContactView::new(c, now)).collect::<Vec<_>>(),
         "total_count": list.total_count,

@@ -617,7 +617,11 @@ async fn a_sandbox_customer_keeps_their_name_when_a_message_gives_none() {
         .await;
     assert_eq!(status, 202);
     let (_, found) = app.get("/api/whatsapp/contacts?search=Alice").await;
-    assert_eq!(found["contacts"].as_array().map(Vec::len), Some(1), "{found}");
+    assert_eq!(
+        found["contacts"].as_array().map(Vec::len),
+        Some(1),
+        "{found}"
+    );
     assert_eq!(found["contacts"][0]["display_name"], "Alice");
     let (_, other) = app
         .post_json(
@@ -631,4 +635,53 @@ async fn a_sandbox_customer_keeps_their_name_when_a_message_gives_none() {
         c["contacts"][0]["display_name"], "Sandbox Customer",
         "a customer never named gets the default"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_contact_list_filters_unread_needs_reply_and_open_windows() {
+    let app = TestApp::spawn().await;
+    let now = chrono::Utc::now().timestamp();
+    // A: wrote just now, unread. B: wrote, was read and answered. C: wrote three days ago.
+    for (phone, wamid, at) in [
+        ("15550000081", "wamid.fa", now),
+        ("15550000082", "wamid.fb", now),
+        ("15550000083", "wamid.fc", now - 3 * 86_400),
+    ] {
+        let body = inbound_text(PHONE_NUMBER_ID, phone, wamid, at, "hello", "F");
+        assert_eq!(app.deliver(&body).await.0, 200);
+    }
+    let (status, _) = app
+        .post_json("/api/whatsapp/contacts/+15550000082/read", &json!({}))
+        .await;
+    assert_eq!(status, 200);
+    let (status, sent) = app
+        .send(&json!({"phone_number": "+15550000082", "message_text": "on its way"}))
+        .await;
+    assert_eq!(status, 200, "{sent}");
+    let phones = |v: &Value| -> Vec<String> {
+        let mut p: Vec<String> = v["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["phone_number"].as_str().unwrap().to_owned())
+            .collect();
+        p.sort();
+        p
+    };
+    let (_, all) = app.get("/api/whatsapp/contacts").await;
+    assert_eq!(phones(&all).len(), 3);
+    let (_, unread) = app.get("/api/whatsapp/contacts?filter=unread").await;
+    assert_eq!(phones(&unread), ["+15550000081", "+15550000083"]);
+    assert_eq!(unread["total_count"], 2);
+    let (_, waiting) = app.get("/api/whatsapp/contacts?filter=needs_reply").await;
+    assert_eq!(phones(&waiting), ["+15550000081", "+15550000083"]);
+    let (_, open) = app.get("/api/whatsapp/contacts?filter=window_open").await;
+    assert_eq!(phones(&open), ["+15550000081", "+15550000082"]);
+    let (_, both) = app
+        .get("/api/whatsapp/contacts?filter=window_open&search=0081")
+        .await;
+    assert_eq!(phones(&both), ["+15550000081"]);
+    let (status, e) = app.get("/api/whatsapp/contacts?filter=vip").await;
+    assert_eq!(status, 400, "{e}");
+    assert_eq!(e["error"]["code"], "invalid_query");
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use wacloud_core::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
+use wacloud_core::contact::{Contact, ContactFilter, ContactList, ContactQuery, ContactUpdate};
 use wacloud_core::events::CustomerRef;
 use wacloud_core::message::Direction;
 use wacloud_core::phone::{CustomerKey, PhoneNumber};
@@ -539,6 +539,16 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
             }
             if let Some(t) = &tag {
                 query = query.filter(lower(c::tags.nullable()).like(t.clone()).escape('\\'));
+            }
+            match q.filter {
+                None => {}
+                Some(ContactFilter::Unread) => query = query.filter(c::unread_count.gt(0)),
+                Some(ContactFilter::NeedsReply) => {
+                    query = query.filter(c::last_message_direction.eq("inbound"));
+                }
+                Some(ContactFilter::WindowOpenSince(t)) => {
+                    query = query.filter(c::last_inbound_at.gt(to_db(t)));
+                }
             }
             query
         }};

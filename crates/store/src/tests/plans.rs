@@ -139,6 +139,7 @@ fn every_selective_query_reads_an_index_on_postgres() {
                 .list_contacts(&ContactQuery {
                     search: None,
                     tag: None,
+                    filter: None,
                     limit: 50,
                     offset: 100,
                 })
