@@ -149,9 +149,12 @@ pub async fn upload(
     }
     let form = match read_form(form).await {
         Ok(f) => f,
-        Err(FormError::TooLarge) => return upload_error(&format!(
-            "The file is larger than {DOCUMENT_MAX_BYTES} bytes, the largest media WhatsApp takes."
-        )),
+        Err(FormError::TooLarge) => {
+            let max = DOCUMENT_MAX_BYTES;
+            return upload_error(&format!(
+                "The file is larger than {max} bytes, the largest media WhatsApp takes."
+            ));
+        }
         Err(FormError::Malformed(e)) => {
             let msg = format!("(#100) The upload must be multipart/form-data: {e}");
             return refusal(100, "OAuthException", &msg, None);

@@ -2,7 +2,9 @@
 //! test, driven by `wacloud-graph`'s client as a program would drive Meta ([`common`]).
 //!
 //! - `media`: Meta's media endpoints (upload, URL and details, download, delete, sends by id);
+//! - `examples`: every example of `wacloud-graph` run against the sandbox.
 
 mod common;
 
+mod examples;
 mod media;
