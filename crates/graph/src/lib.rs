@@ -38,7 +38,8 @@
 //!
 //! The common sends are one call each ([`GraphClient::send_text`],
 //! [`GraphClient::send_template`], [`GraphClient::send_image`],
-//! [`GraphClient::upload_and_send_image`], [`GraphClient::reply_text`] to an inbound
+//! [`GraphClient::upload_and_send_image`], [`GraphClient::send_image_file`],
+//! [`GraphClient::reply_text`] to an inbound
 //! [`webhook::Message`]); each sends exactly what the full builders of [`messages`]
 //! send, and those cover every other case.
 //!

@@ -73,8 +73,18 @@ fn refuse_code(
 }
 
 /// The token check: the configured token, and the token not revoked by the control.
-fn authorized(req: &HttpRequest, sandbox: &Sandbox) -> bool {
+pub(crate) fn authorized(req: &HttpRequest, sandbox: &Sandbox) -> bool {
     bearer_ok(req, sandbox) && sandbox.control().token_valid
+}
+
+/// Meta's 401 for a missing, wrong or expired token (code 190), not recorded as a send.
+pub(crate) fn token_refusal(sandbox: &Sandbox) -> HttpResponse {
+    let msg = if sandbox.control().token_valid {
+        "Invalid OAuth access token - Cannot parse access token"
+    } else {
+        "Error validating access token: Session has expired."
+    };
+    HttpResponse::Unauthorized().json(graph_error(190, "OAuthException", msg, None))
 }
 
 fn unauthorized(sandbox: &Sandbox, body: Value) -> HttpResponse {
@@ -92,8 +102,8 @@ fn unauthorized(sandbox: &Sandbox, body: Value) -> HttpResponse {
     )
 }
 
-/// `GET /sandbox/graph/{version}/{phone_number_id}`: the number's details (a cheap call that
-/// checks the token).
+/// `GET /sandbox/graph/{version}/{id}`: the number's details (a cheap call that checks the
+/// token) when `id` is the number's, an upload's URL and details when it is a media id.
 pub async fn phone_number(
     sandbox: web::Data<Arc<Sandbox>>,
     req: HttpRequest,
@@ -102,12 +112,10 @@ pub async fn phone_number(
     let sandbox = sandbox.get_ref().clone();
     let (_version, pid) = path.into_inner();
     if !authorized(&req, &sandbox) {
-        let msg = if sandbox.control().token_valid {
-            "Invalid OAuth access token - Cannot parse access token"
-        } else {
-            "Error validating access token: Session has expired."
-        };
-        return HttpResponse::Unauthorized().json(graph_error(190, "OAuthException", msg, None));
+        return token_refusal(&sandbox);
+    }
+    if pid != sandbox.config.phone_number_id && sandbox.media.contains(&pid) {
+        return crate::graph_media::media_info(&sandbox, &req, &pid);
     }
     if pid != sandbox.config.phone_number_id {
         return HttpResponse::BadRequest().json(graph_error(
@@ -282,6 +290,11 @@ pub async fn messages(
                         Some(&details),
                     ),
                 );
+            }
+        }
+        "image" | "audio" | "video" | "document" | "sticker" => {
+            if let Some(err) = crate::graph_media::check_media_send(&sandbox, &kind, &parsed) {
+                return refuse(&sandbox, parsed, StatusCode::BAD_REQUEST, err);
             }
         }
         _ => {}

@@ -12,6 +12,12 @@
 //! - signed status webhooks (`sent`, `delivered`, `read`) posted back to the server's own
 //!   `/api/whatsapp/webhook` a moment later, through the same `X-Hub-Signature-256`
 //!   verification as Meta's, retried like Meta's when the server does not answer 200;
+//! - Meta's media endpoints: `POST /sandbox/graph/{version}/{phone_number_id}/media`
+//!   (multipart upload, checked against Meta's MIME types and per-kind sizes),
+//!   `GET`/`DELETE /sandbox/graph/{version}/{media_id}`, and the download at the URL the `GET`
+//!   answers (bearer token required, valid 5 minutes); sends may name an upload's id. Uploads
+//!   are kept in memory within [`SandboxConfig::media_max_count`] and
+//!   [`SandboxConfig::media_max_bytes`], the oldest forgotten first;
 //! - `POST /sandbox/customers/{phone}/messages` to play a customer who writes in;
 //! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
 //!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
@@ -24,7 +30,9 @@
 mod control;
 mod deliver;
 mod graph;
+mod graph_media;
 mod limits;
+mod media;
 mod payloads;
 mod routes;
 mod serve;
@@ -80,13 +88,19 @@ pub struct SandboxConfig {
     /// How many times a webhook delivery is tried before the sandbox gives up (Meta keeps
     /// trying for days; default 8 tries over about 25 s).
     pub webhook_attempts: u32,
+    /// Most uploads kept in memory (default 200); past it the oldest is forgotten.
+    pub media_max_count: usize,
+    /// Most bytes of uploads kept in memory (default 256 MiB, above Meta's largest file, a
+    /// 100 MB document); past it the oldest uploads are forgotten.
+    pub media_max_bytes: u64,
 }
 
 impl SandboxConfig {
     /// A sandbox for `phone_number_id`, signing with `app_secret`, with the default timings
     /// (sent 0.3 s, delivered 0.8 s, read 1.8 s), no latency and no throughput cap, Meta's pair
-    /// rate (one message per 6 s after a burst of 45), and the `hello_world` (`en_US`) template
-    /// that every WhatsApp Business Account has.
+    /// rate (one message per 6 s after a burst of 45), the `hello_world` (`en_US`) template
+    /// that every WhatsApp Business Account has, and `order_update` (`en_US`, body parameters
+    /// unchecked) that wacloud-graph's `send_template` example sends.
     #[must_use]
     pub fn new(
         phone_number_id: impl Into<String>,
@@ -95,6 +109,7 @@ impl SandboxConfig {
     ) -> Self {
         let mut templates = HashSet::new();
         templates.insert(("hello_world".to_owned(), "en_US".to_owned()));
+        templates.insert(("order_update".to_owned(), "en_US".to_owned()));
         Self {
             phone_number_id: phone_number_id.into(),
             display_phone_number: "15550100001".into(),
@@ -112,6 +127,8 @@ impl SandboxConfig {
             pair_burst: 45,
             status_batch: 1,
             webhook_attempts: 8,
+            media_max_count: 200,
+            media_max_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -151,6 +168,10 @@ pub struct Counts {
     pub webhooks_delivered: u64,
     /// Webhook deliveries given up after every retry.
     pub webhooks_given_up: u64,
+    /// Uploads kept now (at most [`SandboxConfig::media_max_count`]).
+    pub media_kept: usize,
+    /// Their bytes (at most [`SandboxConfig::media_max_bytes`]).
+    pub media_bytes: u64,
 }
 
 #[derive(Debug, Default)]
@@ -177,6 +198,7 @@ pub struct Sandbox {
     /// a simulated message gave.
     profile_names: Mutex<HashMap<String, String>>,
     statuses: deliver::StatusQueue,
+    media: media::MediaStore,
     http: reqwest::Client,
 }
 
@@ -215,6 +237,7 @@ impl Sandbox {
             last_inbound: Mutex::new(HashMap::new()),
             profile_names: Mutex::new(HashMap::new()),
             statuses: deliver::StatusQueue::default(),
+            media: media::MediaStore::new(&config),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .pool_max_idle_per_host(64)
@@ -276,7 +299,10 @@ impl Sandbox {
             }
             max = max.max(u64::try_from(end - start + 1).unwrap_or(u64::MAX));
         }
+        let (media_kept, media_bytes) = self.media.usage();
         Counts {
+            media_kept,
+            media_bytes,
             accepted: u64::try_from(times.len()).unwrap_or(u64::MAX),
             per_recipient: t
                 .per_recipient

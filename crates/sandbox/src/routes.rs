@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::control::ControlPatch;
 use crate::graph::{messages, note_inbound, phone_number};
+use crate::graph_media;
 use crate::payloads::{inbound_text_delivery, new_wamid};
 use crate::Sandbox;
 
@@ -23,8 +24,20 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     web::post().to(messages),
                 )
                 .route(
+                    "/graph/{version}/{phone_number_id}/media",
+                    web::post().to(graph_media::upload),
+                )
+                .route(
+                    graph_media::DOWNLOAD_PATH,
+                    web::get().to(graph_media::download),
+                )
+                .route(
                     "/graph/{version}/{phone_number_id}",
                     web::get().to(phone_number),
+                )
+                .route(
+                    "/graph/{version}/{media_id}",
+                    web::delete().to(graph_media::delete),
                 )
                 .route(
                     "/customers/{phone}/messages",

@@ -3,7 +3,8 @@
 //!
 //! `config` holds the client and its builder, `request` how one request is made (retries,
 //! pacing, error mapping), `send` the messages endpoint, `one_call` the one-call sends
-//! (`send_text`, `send_template`, `send_image`, `upload_and_send_image`, `reply_text`). The other endpoints are
+//! (`send_text`, `send_template`, `send_image`, `upload_and_send_image`,
+//! `send_image_file`, `reply_text`). The other endpoints are
 //! `impl GraphClient` blocks in their own modules (`media`, `templates`, `account`).
 
 mod config;

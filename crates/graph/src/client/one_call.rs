@@ -9,12 +9,14 @@
 //! other media kinds, header or button parameters), build an
 //! [`OutboundMessage`] and call [`GraphClient::send_message`].
 
+use std::path::Path;
+
 use bytes::Bytes;
 
 use super::config::GraphClient;
 use super::send::SendMessageResponse;
 use crate::error::GraphError;
-use crate::media::MediaUpload;
+use crate::media::{MediaUpload, IMAGE_MAX_BYTES};
 use crate::messages::{
     MediaMessage, MediaRef, MediaType, OutboundMessage, Recipient, Template, ValidationError,
 };
@@ -34,6 +36,22 @@ fn template_message(
     }
     template.validate()?;
     Ok(OutboundMessage::template(to, template))
+}
+
+/// The image MIME type of `path`'s extension (`.jpg`/`.jpeg`: `image/jpeg`, `.png`:
+/// `image/png`, any case), the only image types Meta sends.
+fn image_mime_for(path: &Path) -> Result<&'static str, ValidationError> {
+    match mime_guess::from_path(path).first_raw() {
+        Some(m @ ("image/jpeg" | "image/png")) => Ok(m),
+        guessed => Err(ValidationError::new(
+            "path",
+            format!(
+                "{} is {}; send_image_file takes a .jpg, .jpeg or .png file (Meta sends only JPEG and PNG as images)",
+                path.display(),
+                guessed.map_or_else(|| "of no known type".to_owned(), |m| format!("{m} by its extension")),
+            ),
+        )),
+    }
 }
 
 /// The message [`GraphClient::send_image`] sends.
@@ -149,6 +167,50 @@ impl GraphClient {
         let uploaded = self.upload_media(&upload).await?;
         let msg = image_message(to, uploaded.into(), caption)?;
         self.send_message(&msg).await
+    }
+
+    /// Reads an image file, uploads it (`POST /{phone_number_id}/media`) and sends it
+    /// (as [`GraphClient::upload_and_send_image`]), in one call.
+    ///
+    /// The MIME type comes from the extension: `.jpg`/`.jpeg` is `image/jpeg`, `.png`
+    /// is `image/png` (any case); the file name sent to Meta is the path's last part.
+    /// Fails with [`GraphError::Validation`] and makes no request when the extension is
+    /// another, the file cannot be read (the field is `path` and the message carries
+    /// the I/O error) or it is over Meta's 5 MB image limit (checked from its size
+    /// before it is read), or the recipient or caption (at most 1024 characters) is
+    /// refused. The file is read whole into memory, off the async threads
+    /// (`tokio::fs`).
+    ///
+    /// After the upload the errors and advice of [`GraphClient::upload_and_send_image`]
+    /// apply.
+    pub async fn send_image_file(
+        &self,
+        to: impl Into<Recipient>,
+        path: impl AsRef<Path>,
+        caption: Option<&str>,
+    ) -> Result<SendMessageResponse, GraphError> {
+        let path = path.as_ref();
+        let mime_type = image_mime_for(path)?;
+        let unreadable = |e: std::io::Error| {
+            ValidationError::new("path", format!("cannot read {}: {e}", path.display()))
+        };
+        let len = tokio::fs::metadata(path).await.map_err(unreadable)?.len();
+        if len > IMAGE_MAX_BYTES {
+            return Err(ValidationError::new(
+                "file",
+                format!(
+                    "{} is {len} bytes; Meta's limit for an image is {IMAGE_MAX_BYTES} bytes",
+                    path.display()
+                ),
+            )
+            .into());
+        }
+        let bytes = tokio::fs::read(path).await.map_err(unreadable)?;
+        let filename = path
+            .file_name()
+            .map_or_else(|| "image".to_owned(), |n| n.to_string_lossy().into_owned());
+        self.upload_and_send_image(to, bytes, mime_type, filename, caption)
+            .await
     }
 
     /// Replies with text to an inbound webhook message: addressed to its sender

@@ -1,5 +1,5 @@
 //! The one-call sends of `GraphClient` (`send_text`, `send_template`, `send_image`,
-//! `upload_and_send_image`, `reply_text`) against a local mock of the Graph API: each
+//! `upload_and_send_image`, `send_image_file`, `reply_text`) against a local mock of the Graph API: each
 //! sends exactly the body the builder path sends. Also the conversions into
 //! `Recipient` / `MediaRef` and the webhook helpers they rely on.
 
@@ -395,4 +395,70 @@ fn conversions() {
     assert_eq!(MediaRef::from(uploaded), MediaRef::Id("123".into()));
     // The upload type itself is unchanged; only its answer converts.
     let _ = MediaUpload::new(b"\xff\xd8".to_vec(), "image/jpeg", "a.jpg").unwrap();
+}
+
+#[tokio::test]
+async fn send_image_file_reads_guesses_the_type_uploads_and_sends() {
+    let server = messages_server().await;
+    Mock::given(method("POST"))
+        .and(path(MEDIA_PATH))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "4490709327384033"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("Receipt.PNG");
+    std::fs::write(&file, b"\x89PNG\r\n\x1a\n png bytes").unwrap();
+    let c = client(&server);
+    let r = c
+        .send_image_file("15550000001", &file, Some("Your receipt"))
+        .await
+        .unwrap();
+    assert_eq!(r.wamid(), Some(WAMID));
+
+    let reqs = server.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 2);
+    let upload_body = String::from_utf8_lossy(&reqs[0].body);
+    assert!(
+        upload_body.contains("name=\"type\"\r\n\r\nimage/png"),
+        "{upload_body}"
+    );
+    assert!(
+        upload_body.contains("filename=\"Receipt.PNG\""),
+        "{upload_body}"
+    );
+    assert!(upload_body.contains("png bytes"));
+    let sent: Value = serde_json::from_slice(&reqs[1].body).unwrap();
+    assert_eq!(sent["image"]["id"], "4490709327384033");
+    assert_eq!(sent["image"]["caption"], "Your receipt");
+}
+
+#[tokio::test]
+async fn send_image_file_refuses_before_any_request() {
+    let server = MockServer::start().await;
+    let c = client(&server);
+    let dir = tempfile::tempdir().unwrap();
+    let gif = dir.path().join("a.gif");
+    std::fs::write(&gif, b"GIF89a").unwrap();
+    let big = dir.path().join("big.jpg");
+    // Sparse: the size is refused from the metadata, without reading 5 MB.
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(5 * 1024 * 1024 + 1)
+        .unwrap();
+    let missing = dir.path().join("missing.jpeg");
+    let cases = [
+        (gif.as_path(), "image/gif by its extension"),
+        (big.as_path(), "Meta's limit for an image is 5242880 bytes"),
+        (missing.as_path(), "cannot read"),
+    ];
+    for (file, expected) in cases {
+        match c.send_image_file("15550000001", file, None).await {
+            Err(GraphError::Validation(v)) => {
+                assert!(v.to_string().contains(expected), "{file:?}: {v}");
+            }
+            other => panic!("{file:?}: expected a local refusal, got {other:?}"),
+        }
+    }
+    assert!(server.received_requests().await.unwrap().is_empty());
 }
