@@ -389,6 +389,45 @@ test('with data-api-key every API request carries the key, and the widget polls 
   await p.context().close();
 });
 
+// Last but one: it pushes the earlier tests' customers off the first page.
+test('past 200 conversations the list loads more on scroll, and filters find who waits for an answer', async () => {
+  const waiting = '+15550000006';
+  await simulateCustomer(page, { phone: waiting, name: 'Waiting Wendy', text: 'anyone there?' });
+  // A campaign to 210 new numbers pushes her below the first page.
+  const recipients = Array.from({ length: 210 }, (_, i) => `+1555009${String(i).padStart(4, '0')}`);
+  const res = await fetch(`${BASE}/api/whatsapp/send-bulk`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ recipients, type: 'template', template: { name: 'hello_world', language: 'en_US' } }),
+  });
+  const answer = await res.text();
+  assert.ok(res.ok, answer);
+  const { batch_id: batch } = JSON.parse(answer);
+  for (let i = 0; i < 100; i += 1) {
+    const b = await fetch(`${BASE}/api/whatsapp/batches/${batch}?limit=0`).then((r) => r.json());
+    if (b.done) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const rows = () => page.$$eval('[data-testid="wa-contact"]', (els) => els.length);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="wa-contact"]').length >= 200, null, { timeout: 15000 });
+  await page.waitForSelector('[data-testid="wa-contacts-more"]', { state: 'visible', timeout: 15000 });
+  const first = await rows();
+  assert.equal(first, 200, 'one page of 200');
+  await page.$eval('.wa-contact-scroll', (el) => { el.scrollTop = el.scrollHeight; });
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid="wa-contact"]').length > n, first, { timeout: 10000 });
+  assert.ok(await page.$(contactSel(waiting)), 'the waiting customer is reachable by scrolling');
+  await page.waitForSelector('[data-testid="wa-contacts-more"]', { state: 'hidden' });
+
+  await page.click('[data-testid="wa-filter-needs_reply"]');
+  await page.waitForFunction((sel) => {
+    const items = document.querySelectorAll('[data-testid="wa-contact"]');
+    return items.length > 0 && items.length < 50 && document.querySelector(sel);
+  }, contactSel(waiting), { timeout: 10000 });
+  assert.equal(await page.getAttribute('[data-testid="wa-filter-needs_reply"]', 'aria-pressed'), 'true');
+  await shot(page, '11-needs-reply-filter.png');
+  await page.click('[data-testid="wa-filter-all"]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="wa-contact"]').length >= 200, null, { timeout: 10000 });
+});
+
 test('no request left the wacloud server and no script error happened', () => {
   assert.ok(requests.length > 0);
   const foreign = requests.filter(({ url }) => {

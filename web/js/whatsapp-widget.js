@@ -402,6 +402,10 @@ export function mountWhatsAppWidget(options = {}) {
     connError: null,
     contacts: [],
     contactsLoaded: false,
+    contactsTotal: 0,
+    contactsWanted: CONTACTS_LIMIT,
+    loadingMoreContacts: false,
+    filter: '',
     totalUnread: 0,
     search: '',
     view: 'list', // which pane shows on narrow screens: 'list' | 'chat'
@@ -534,14 +538,23 @@ export function mountWhatsAppWidget(options = {}) {
   const batchesBox = h('div', { class: 'wa-batches', 'data-testid': 'wa-batches', 'aria-label': 'Bulk sends', role: 'region', hidden: true });
   const contactList = h('ul', { class: 'wa-contact-list', 'data-testid': 'wa-contact-list', 'aria-label': 'Conversations' });
   const contactsEmpty = h('p', { class: 'wa-empty', 'data-testid': 'wa-contacts-empty', hidden: true });
+  const FILTERS = [['', 'All'], ['unread', 'Unread'], ['needs_reply', 'Needs reply'], ['window_open', 'Window open']];
+  const filterBar = h('div', { class: 'wa-filters', role: 'group', 'aria-label': 'Show conversations', 'data-testid': 'wa-filters' },
+    FILTERS.map(([value, label]) => h('button', {
+      type: 'button', class: 'wa-filter', 'data-testid': `wa-filter-${value || 'all'}`, 'data-filter': value,
+      'aria-pressed': value === '' ? 'true' : 'false', text: label, onclick: () => setFilter(value),
+    })));
+  const contactsMore = h('p', { class: 'wa-empty wa-contacts-more', 'data-testid': 'wa-contacts-more', 'aria-live': 'polite', hidden: true });
+  const contactScroll = h('div', { class: 'wa-contact-scroll' }, contactList, contactsEmpty, contactsMore);
   const contactsPane = h('section', { class: 'wa-pane wa-pane--contacts', 'aria-label': 'Contacts' },
     h('div', { class: 'wa-toolbar' },
       h('label', { class: 'wa-search' , for: ids.search }, icon('search', 'wa-search-icon'), searchInput),
       bulkBtn,
       newChatBtn),
+    filterBar,
     newChatForm,
     batchesBox,
-    h('div', { class: 'wa-contact-scroll' }, contactList, contactsEmpty));
+    contactScroll);
 
   // Chat pane
   const backBtn = h('button', {
@@ -769,16 +782,33 @@ export function mountWhatsAppWidget(options = {}) {
 
   const contactEls = new Map();
 
+  /**
+   * Reloads the conversations shown: as many pages of the API's list as have been scrolled to
+   * (`contactsWanted`), the same conversation never twice when one moved between pages.
+   */
   async function refreshContacts() {
-    const search = state.search;
-    const list = await request('GET', '/contacts', { query: { search, limit: CONTACTS_LIMIT } });
-    if (search !== state.search) return; // a newer search is on its way
-    const contacts = Array.isArray(list && list.contacts) ? list.contacts.slice() : [];
+    const { search, filter } = state;
+    const wanted = state.contactsWanted;
+    const contacts = [];
+    const seen = new Set();
+    let list = null;
+    for (let offset = 0; offset < wanted; offset += CONTACTS_LIMIT) {
+      const limit = Math.min(CONTACTS_LIMIT, wanted - offset);
+      list = await request('GET', '/contacts', { query: { search, filter, limit, offset } });
+      if (search !== state.search || filter !== state.filter) return; // a newer list is on its way
+      const page = Array.isArray(list && list.contacts) ? list.contacts : [];
+      for (const c of page) {
+        const key = contactKey(c);
+        if (!seen.has(key)) { seen.add(key); contacts.push(c); }
+      }
+      if (page.length < limit) break;
+    }
     // The API orders pinned first already; keep that guaranteed without disturbing its order.
     contacts.sort((a, b) => Number(Boolean(b.is_pinned)) - Number(Boolean(a.is_pinned)));
     state.contacts = contacts;
+    state.contactsTotal = Number(list && list.total_count) || contacts.length;
     state.contactsLoaded = true;
-    if (!search) {
+    if (!search && !filter) {
       state.totalUnread = Number(list.unread_count) || 0;
     } else {
       const all = await request('GET', '/contacts', { query: { limit: 1 } });
@@ -855,8 +885,13 @@ export function mountWhatsAppWidget(options = {}) {
     const keep = new Set(state.contacts.map(contactKey));
     for (const key of contactEls.keys()) if (!keep.has(key)) contactEls.delete(key);
     reconcile(contactList, items);
+    const rest = state.contactsTotal - state.contacts.length;
+    contactsMore.hidden = !(state.contactsLoaded && rest > 0);
+    contactsMore.textContent = rest > 0 ? `${rest} more \u2014 scroll to load` : '';
     if (state.contactsLoaded && !items.length) {
-      contactsEmpty.textContent = state.search ? `No contacts match \u201c${state.search}\u201d.` : 'No conversations yet.';
+      const filtered = FILTERS.find(([v]) => v === state.filter);
+      contactsEmpty.textContent = state.search ? `No contacts match \u201c${state.search}\u201d.`
+        : state.filter ? `No conversations: ${filtered ? filtered[1].toLowerCase() : state.filter}.` : 'No conversations yet.';
       contactsEmpty.hidden = false;
     } else {
       contactsEmpty.hidden = true;
@@ -877,9 +912,37 @@ export function mountWhatsAppWidget(options = {}) {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(() => {
       state.search = searchInput.value.trim();
+      state.contactsWanted = CONTACTS_LIMIT;
       refreshContacts().catch(onPollError);
     }, 250);
   });
+
+  function setFilter(value) {
+    if (state.filter === value) return;
+    state.filter = value;
+    state.contactsWanted = CONTACTS_LIMIT;
+    for (const b of filterBar.querySelectorAll('[data-filter]')) b.setAttribute('aria-pressed', String(b.dataset.filter === value));
+    contactScroll.scrollTop = 0;
+    refreshContacts().catch(onPollError);
+  }
+
+  /** Near the end of the list: the next page, while the API has more. */
+  async function loadMoreContacts() {
+    if (state.loadingMoreContacts || state.contacts.length >= state.contactsTotal) return;
+    state.loadingMoreContacts = true;
+    state.contactsWanted = state.contacts.length + CONTACTS_LIMIT;
+    try {
+      await refreshContacts();
+    } catch (err) {
+      onPollError(err);
+    } finally {
+      state.loadingMoreContacts = false;
+    }
+  }
+
+  contactScroll.addEventListener('scroll', () => {
+    if (contactScroll.scrollTop + contactScroll.clientHeight >= contactScroll.scrollHeight - 200) loadMoreContacts();
+  }, { passive: true });
 
   // ---- New chat ---------------------------------------------------------------------------
 
