@@ -112,7 +112,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_limit_has_its_default_range_and_code() {
+    fn a_limit_has_its_default_and_range_and_one_error_code() {
         assert_eq!(Limit::PAGE.read(None).unwrap(), 50);
         assert_eq!(Limit::PAGE.read(Some(200)).unwrap(), 200);
         let e = Limit::PAGE.read(Some(0)).unwrap_err();
@@ -126,7 +126,8 @@ mod tests {
         let e = Limit::BATCH_ITEMS.read(Some(10_001)).unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
-            ("invalid_query", "limit must be 0 to 10000")
+            ("invalid_request", "limit must be 0 to 10000"),
+            "the same code on every endpoint"
         );
     }
 }
