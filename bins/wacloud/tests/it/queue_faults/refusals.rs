@@ -228,6 +228,15 @@ async fn template_parameters_are_checked_against_the_stored_template_before_send
     assert_eq!(app.counts().await["accepted"], 0, "nothing reached Meta");
     let (status, ok) = app.send(&send(json!(["Ana", "A-1001"]))).await;
     assert_eq!(status, 200, "{ok}");
+    // The conversation shows what the customer reads, not "[template: order_confirmation]".
+    let shown = app.conversation("+15550000131").await;
+    assert!(
+        shown
+            .iter()
+            .any(|m| m["message_text"]
+                == "Thank you for your order, Ana! Your order number is A-1001."),
+        "{shown:?}"
+    );
 
     // Per recipient in a bulk: the one whose parameters do not fit is refused.
     let v = bulk(

@@ -15,7 +15,7 @@ use crate::ports::{new_id, write, Clock, Messenger, Repos, Store, StoreError};
 use crate::queue::{QueueItem, QueueOutcome, QueueState, SendingGate};
 use crate::usecases::contacts::key_ref;
 use crate::usecases::send::{
-    check_recipient, new_outbound_row, react_to_failure, validate_content,
+    check_recipient, new_outbound_row, react_to_failure, shown_text, validate_content,
 };
 
 const WORKING: [QueueState; 1] = [QueueState::Sending];
@@ -155,10 +155,13 @@ pub async fn work_item(
             };
             let message_id = attempt_message(r, &id, attempts, previous.as_deref())?;
             if message_id.1 {
+                let text = shown_text(r, &content)?;
+                let p = preview(Some(&text), content.message_type());
                 let row = new_outbound_row(
                     &message_id.0,
                     &contact,
                     &content,
+                    text,
                     business_phone,
                     None,
                     batch_source,
@@ -166,8 +169,6 @@ pub async fn work_item(
                     now,
                 );
                 r.insert_message(&row)?;
-                let summary = content.summary();
-                let p = preview(Some(&summary), content.message_type());
                 r.record_contact_message(&contact.id, now, Some(&p), Direction::Outbound, 0)?;
             }
             if !r.begin_queue_attempt(&id, &owner, &message_id.0, now)? {

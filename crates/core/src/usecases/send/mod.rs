@@ -22,7 +22,7 @@ use crate::ports::{new_id, Clock, Messenger, Store, StoreError};
 use crate::queue::{Pause, SendingGate};
 
 pub use checks::{check_recipient, check_template, validate_content};
-pub(crate) use rows::{find_or_create_contact, link_wa_id, new_outbound_row};
+pub(crate) use rows::{find_or_create_contact, link_wa_id, new_outbound_row, shown_text};
 
 /// A request to send one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,10 +160,13 @@ pub async fn send(
             Some(c) => c,
             None => find_or_create_contact(r, &to, now)?,
         };
+        let text = shown_text(r, &content)?;
+        let p = preview(Some(&text), content.message_type());
         let row = new_outbound_row(
             &row_id,
             &contact,
             &content,
+            text,
             business_phone,
             reply_to,
             &source,
@@ -178,8 +181,6 @@ pub async fn send(
                 ),
             }));
         }
-        let summary = content.summary();
-        let p = preview(Some(&summary), content.message_type());
         r.record_contact_message(&contact.id, now, Some(&p), Direction::Outbound, 0)?;
         Ok(Ok(contact.id))
     })

@@ -10,12 +10,40 @@ use crate::outbound::OutboundContent;
 use crate::phone::CustomerKey;
 use crate::ports::{new_id, NewMessage, Repos, StoreError};
 
-/// The outbound message row for a send of `content` to `contact`.
+/// What the message list shows for `content`: a template's body text with its parameters in
+/// place when wacloud knows the template (from Meta's template webhooks), else
+/// [`OutboundContent::summary`].
+///
+/// # Errors
+/// [`StoreError`] reading the stored template.
+pub(crate) fn shown_text(
+    r: &mut dyn Repos,
+    content: &OutboundContent,
+) -> Result<String, StoreError> {
+    if let OutboundContent::Template {
+        name,
+        language,
+        body_parameters,
+    } = content
+    {
+        if let Some(text) = r
+            .find_template(name, language)?
+            .and_then(|t| t.body_text(body_parameters))
+        {
+            return Ok(text);
+        }
+    }
+    Ok(content.summary())
+}
+
+/// The outbound message row for a send of `content` to `contact`, listed as `text`
+/// ([`shown_text`]).
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn new_outbound_row(
     id: &str,
     contact: &Contact,
     content: &OutboundContent,
+    text: String,
     business_phone: Option<String>,
     reply_to: Option<String>,
     source: &str,
@@ -31,7 +59,7 @@ pub(crate) fn new_outbound_row(
         to_phone: contact.phone_number.clone(),
         user_id: contact.user_id.clone(),
         message_type: content.message_type().to_owned(),
-        message_text: Some(content.summary()),
+        message_text: Some(text),
         status: MessageStatus::Pending,
         is_read: true,
         created_at: now,
