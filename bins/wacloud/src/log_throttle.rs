@@ -24,6 +24,12 @@ pub static DATABASE_UNAVAILABLE: LogThrottle = LogThrottle::new();
 /// "Webhook refused: bad signature" (answered 401 `invalid_signature`).
 pub static BAD_SIGNATURE: LogThrottle = LogThrottle::new();
 
+/// "Queue: cannot claim work" (the worker polls several times a second during an outage).
+pub static QUEUE_CLAIM: LogThrottle = LogThrottle::new();
+
+/// "Queue: outcome not recorded" (one per item of a batch during an outage).
+pub static QUEUE_OUTCOME: LogThrottle = LogThrottle::new();
+
 /// The process's monotonic time origin.
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();

@@ -75,7 +75,9 @@ pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
         let items = match claimed {
             Ok(items) => items,
             Err(e) => {
-                tracing::warn!(error = %e, "queue: cannot claim work");
+                if let Some(suppressed) = crate::log_throttle::QUEUE_CLAIM.allow() {
+                    tracing::warn!(error = %e, suppressed, "queue: cannot claim work");
+                }
                 Vec::new()
             }
         };
@@ -135,7 +137,11 @@ async fn dispatch(state: &AppState, owner: &str, permits: &Arc<Semaphore>, items
             )
             .await;
             match r {
-                Err(e) => tracing::warn!(error = %e, item = %id, "queue: outcome not recorded"),
+                Err(e) => {
+                    if let Some(suppressed) = crate::log_throttle::QUEUE_OUTCOME.allow() {
+                        tracing::warn!(error = %e, item = %id, suppressed, "queue: outcome not recorded");
+                    }
+                }
                 Ok(QueueOutcome::Failed { error, .. }) => {
                     tracing::debug!(%error, item = %id, "queue item failed");
                 }
