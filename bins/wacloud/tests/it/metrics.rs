@@ -80,3 +80,25 @@ async fn metrics_need_the_api_key_when_one_is_set() {
     let (status, _) = scrape(&app, Some("k-metrics")).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn made_up_methods_and_paths_add_no_series() {
+    let app = TestApp::spawn().await;
+    for i in 0..20 {
+        let method = reqwest::Method::from_bytes(format!("BREW{i}").as_bytes()).unwrap();
+        let r = app
+            .http
+            .request(method, app.url(&format!("/no/such/path/{i}")))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_client_error());
+    }
+    let (_, text) = scrape(&app, None).await;
+    assert!(!text.contains("BREW"), "{text}");
+    assert!(!text.contains("/no/such/path"), "{text}");
+    assert!(
+        text.contains(r#"method="other",route="unmatched",status="404""#),
+        "{text}"
+    );
+}
