@@ -62,9 +62,13 @@ mod de;
 pub mod error;
 pub mod media;
 pub mod messages;
+mod node;
 pub mod pacer;
+pub mod phone_numbers;
+pub mod qr_codes;
 pub mod retry;
 pub mod templates;
+pub mod waba;
 pub mod webhook;
 
 /// The `reqwest` this crate is built with, for [`GraphClientBuilder::http_client`].

@@ -10,19 +10,26 @@
 //! - the message builders: [`builders`] (local limits) and [`spec_examples`] (against
 //!   Meta's OpenAPI description);
 //! - Meta's answers and errors: [`response_examples`], [`errors`];
-//! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`].
+//! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`];
+//! - the other Graph operations, each request checked exactly ([`graph_mock`]):
+//!   [`phone_numbers`], [`waba`], [`qr_codes`], [`block_list`].
 
 mod account_templates;
+mod block_list;
 mod builders;
 mod client;
 mod common;
 mod errors;
+mod graph_mock;
 mod media;
 mod one_call;
 mod pacer_backoff;
+mod phone_numbers;
+mod qr_codes;
 mod response_examples;
 mod retry_pacing;
 mod signature;
 mod spec_examples;
+mod waba;
 mod webhook_fixtures;
 mod webhook_kinds;

@@ -1,0 +1,94 @@
+//! The request shapes most Graph operations share, on top of [`GraphClient::execute`]:
+//! a read of a node or edge, a JSON write, a write answered `{"success": true}`. Each
+//! decodes Meta's answer with [`GraphClient::decode`] and lets the error parsing of
+//! `client::request` turn a refusal into a [`GraphError`].
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::account::expect_success;
+use crate::client::{GraphClient, Payload};
+use crate::error::GraphError;
+use crate::messages::ValidationError;
+use crate::retry::RequestKind;
+
+impl GraphClient {
+    /// `GET {base}/{version}/{segments…}?query`, retried as a read, decoded as `T`.
+    pub(crate) async fn get_node<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        what: &str,
+    ) -> Result<T, GraphError> {
+        let url = self.node_url(segments);
+        let (status, body) = self
+            .execute(
+                Method::GET,
+                &url,
+                query,
+                &Payload::None,
+                RequestKind::Read,
+                None,
+            )
+            .await?;
+        Self::decode(status, &body, what)
+    }
+
+    /// A write (`POST` or `DELETE`) with an optional JSON body, decoded as `T`.
+    pub(crate) async fn write_node<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        body: Option<Value>,
+        what: &str,
+    ) -> Result<T, GraphError> {
+        let url = self.node_url(segments);
+        let payload = body.map_or(Payload::None, Payload::Json);
+        let (status, body) = self
+            .execute(method, &url, query, &payload, RequestKind::Write, None)
+            .await?;
+        Self::decode(status, &body, what)
+    }
+
+    /// A write answered `{"success": true}`; anything else is a [`GraphError::Decode`].
+    pub(crate) async fn write_success(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        body: Option<Value>,
+        what: &str,
+    ) -> Result<(), GraphError> {
+        let url = self.node_url(segments);
+        let payload = body.map_or(Payload::None, Payload::Json);
+        let (status, body) = self
+            .execute(method, &url, query, &payload, RequestKind::Write, None)
+            .await?;
+        expect_success(status, &body, what)
+    }
+}
+
+/// `v` as JSON, or a [`GraphError::Config`] (a request type that cannot be encoded is a
+/// bug of this crate, not of the caller).
+pub(crate) fn to_body<T: serde::Serialize>(v: &T) -> Result<Value, GraphError> {
+    serde_json::to_value(v)
+        .map_err(|e| GraphError::Config(format!("could not encode the request: {e}")))
+}
+
+/// An id given as an argument (a QR code, a group id, a flow id): not blank and without
+/// whitespace, so a mistake is refused before any request rather than answered by Meta
+/// with a confusing 100.
+pub(crate) fn id_arg(field: &str, what: &str, s: &str) -> Result<(), ValidationError> {
+    if s.trim().is_empty() {
+        return Err(ValidationError::new(field, format!("{what} is empty")));
+    }
+    if s.chars().any(char::is_whitespace) {
+        return Err(ValidationError::new(
+            field,
+            format!("{what} {s:?} contains whitespace"),
+        ));
+    }
+    Ok(())
+}
