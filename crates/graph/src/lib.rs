@@ -57,9 +57,11 @@
 #![allow(clippy::result_large_err)]
 
 pub mod account;
+pub mod calls;
 mod client;
 mod de;
 pub mod error;
+pub mod groups;
 pub mod media;
 pub mod messages;
 mod node;

@@ -92,3 +92,42 @@ pub(crate) fn id_arg(field: &str, what: &str, s: &str) -> Result<(), ValidationE
     }
     Ok(())
 }
+
+impl GraphClient {
+    /// A write whose answer the spec leaves loose: an empty body, `{"success": true}`,
+    /// `{"success": "true"}` or an object without `success` are all a yes; `success`
+    /// false (or anything but an object) is a [`GraphError::Decode`].
+    pub(crate) async fn write_ack(
+        &self,
+        method: Method,
+        segments: &[&str],
+        body: Option<Value>,
+        what: &str,
+    ) -> Result<(), GraphError> {
+        let url = self.node_url(segments);
+        let payload = body.map_or(Payload::None, Payload::Json);
+        let (status, body) = self
+            .execute(method, &url, &[], &payload, RequestKind::Write, None)
+            .await?;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        let v: Value = Self::decode(status, &body, what)?;
+        let refused = match v.get("success") {
+            None => !v.is_object(),
+            Some(Value::Bool(b)) => !b,
+            Some(Value::String(s)) => s != "true",
+            Some(_) => true,
+        };
+        if refused {
+            return Err(GraphError::Decode {
+                status,
+                message: format!(
+                    "{what}: Meta did not answer success; body starts {}",
+                    crate::client::excerpt(&body)
+                ),
+            });
+        }
+        Ok(())
+    }
+}

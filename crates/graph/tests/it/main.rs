@@ -12,15 +12,17 @@
 //! - Meta's answers and errors: [`response_examples`], [`errors`];
 //! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`];
 //! - the other Graph operations, each request checked exactly ([`graph_mock`]):
-//!   [`phone_numbers`], [`waba`], [`qr_codes`], [`block_list`].
+//!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`block_list`].
 
 mod account_templates;
 mod block_list;
 mod builders;
+mod calls;
 mod client;
 mod common;
 mod errors;
 mod graph_mock;
+mod groups;
 mod media;
 mod one_call;
 mod pacer_backoff;
