@@ -10,6 +10,12 @@
 //!   download (token only to Meta's hosts, SHA-256 checked), delete;
 //! - [`templates`] (list with paging, get, create, delete) and [`account`] (number
 //!   details, business profile, blocking);
+//! - the account and its features: [`phone_numbers`] (register, verify, two-step PIN,
+//!   settings, conversational automation), [`waba`] (details, webhook subscriptions,
+//!   phone numbers), [`qr_codes`], [`groups`] and [`calls`] (permissions and call
+//!   actions);
+//! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
+//!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
 //!   whose outcome is unknown, and an optional [`Pacer`] for Meta's throughput and
 //!   pair-rate limits;
@@ -59,6 +65,7 @@
 pub mod account;
 pub mod calls;
 mod client;
+pub mod coverage;
 mod de;
 pub mod error;
 pub mod groups;
