@@ -12,8 +12,8 @@
 //!   details, business profile, blocking);
 //! - the account and its features: [`phone_numbers`] (register, verify, two-step PIN,
 //!   settings, conversational automation), [`waba`] (details, webhook subscriptions,
-//!   phone numbers), [`qr_codes`], [`groups`] and [`calls`] (permissions and call
-//!   actions);
+//!   phone numbers), [`qr_codes`], [`groups`], [`calls`] (permissions and call
+//!   actions) and [`flows`] (manage flows and their Flow JSON);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -68,6 +68,7 @@ mod client;
 pub mod coverage;
 mod de;
 pub mod error;
+pub mod flows;
 pub mod groups;
 pub mod media;
 pub mod messages;

@@ -131,3 +131,45 @@ impl GraphClient {
         Ok(())
     }
 }
+
+/// One part of a `multipart/form-data` write: a text field, or a file with its name and
+/// MIME type.
+#[derive(Debug, Clone)]
+pub(crate) enum FormPart {
+    /// `name=value`.
+    Text(&'static str, String),
+    /// A file: field name, file name, MIME type, bytes.
+    File(&'static str, String, &'static str, bytes::Bytes),
+}
+
+impl GraphClient {
+    /// A `multipart/form-data` write (rebuilt by reqwest for each attempt), decoded as `T`.
+    pub(crate) async fn write_form<T: DeserializeOwned>(
+        &self,
+        segments: &[&str],
+        parts: Vec<FormPart>,
+        what: &str,
+    ) -> Result<T, GraphError> {
+        let url = self.node_url(segments);
+        let payload = Payload::Multipart(Box::new(move || {
+            let mut form = reqwest::multipart::Form::new();
+            for p in &parts {
+                form = match p {
+                    FormPart::Text(k, v) => form.text(*k, v.clone()),
+                    FormPart::File(k, file_name, mime, bytes) => {
+                        let part = reqwest::multipart::Part::stream(bytes.clone())
+                            .file_name(file_name.clone())
+                            .mime_str(mime)
+                            .map_err(|e| GraphError::Config(format!("MIME type {mime}: {e}")))?;
+                        form.part(*k, part)
+                    }
+                };
+            }
+            Ok(form)
+        }));
+        let (status, body) = self
+            .execute(Method::POST, &url, &[], &payload, RequestKind::Write, None)
+            .await?;
+        Self::decode(status, &body, what)
+    }
+}

@@ -111,3 +111,105 @@ pub fn spec_example(method: &str, path: &str, status: Option<&str>, name: &str) 
     );
     Some(ex.clone())
 }
+
+/// One part of a received `multipart/form-data` body.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Part {
+    pub name: String,
+    pub file_name: Option<String>,
+    pub content_type: Option<String>,
+    pub value: Vec<u8>,
+}
+
+/// Asserts that `server` received exactly one request, a `POST` on `/v25.0{path}`
+/// without query, with the bearer token and a `multipart/form-data` body, and returns
+/// its parts in order.
+pub async fn assert_form_request(server: &MockServer, path: &str) -> Vec<Part> {
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(
+        received.len(),
+        1,
+        "expected one request, got {}",
+        received.len()
+    );
+    let r = &received[0];
+    assert_eq!(r.method.as_str(), "POST", "method");
+    assert_eq!(r.url.path(), format!("/v25.0{path}"), "path");
+    assert_eq!(r.url.query(), None, "query");
+    assert_eq!(
+        r.headers.get("authorization").and_then(|v| v.to_str().ok()),
+        Some(format!("Bearer {TOKEN}").as_str()),
+        "bearer token"
+    );
+    let ct = r.headers.get("content-type").unwrap().to_str().unwrap();
+    let boundary = ct
+        .strip_prefix("multipart/form-data; boundary=")
+        .unwrap_or_else(|| panic!("not multipart: {ct}"));
+    parse_multipart(&r.body, boundary)
+}
+
+fn parse_multipart(body: &[u8], boundary: &str) -> Vec<Part> {
+    let text = body.to_vec();
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut parts = Vec::new();
+    let mut chunks = split(&text, &delimiter);
+    chunks.remove(0); // the preamble
+    for chunk in chunks {
+        if chunk.starts_with(b"--") {
+            break; // the closing delimiter
+        }
+        let chunk = chunk
+            .strip_prefix(b"\r\n")
+            .expect("CRLF after the delimiter");
+        let split_at = find(chunk, b"\r\n\r\n").expect("headers end");
+        let headers = String::from_utf8(chunk[..split_at].to_vec()).unwrap();
+        let value = chunk[split_at + 4..]
+            .strip_suffix(b"\r\n")
+            .expect("CRLF before the next delimiter")
+            .to_vec();
+        let attr = |key: &str| {
+            let k = format!("{key}=\"");
+            headers
+                .find(&k)
+                .map(|i| headers[i + k.len()..].split('"').next().unwrap().to_owned())
+        };
+        let content_type = headers
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix("content-type: ")
+                    .or_else(|| l.strip_prefix("Content-Type: "))
+            })
+            .map(str::to_owned);
+        parts.push(Part {
+            name: attr(" name").expect("a part name"),
+            file_name: attr("filename"),
+            content_type,
+            value,
+        });
+    }
+    parts
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn split<'a>(mut hay: &'a [u8], delimiter: &[u8]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    while let Some(i) = find(hay, delimiter) {
+        out.push(&hay[..i]);
+        hay = &hay[i + delimiter.len()..];
+    }
+    out.push(hay);
+    out
+}
+
+/// A text part, for comparing with [`assert_form_request`]'s answer.
+pub fn text_part(name: &str, value: &str) -> Part {
+    Part {
+        name: name.to_owned(),
+        file_name: None,
+        content_type: None,
+        value: value.as_bytes().to_vec(),
+    }
+}

@@ -12,7 +12,8 @@
 //! - Meta's answers and errors: [`response_examples`], [`errors`];
 //! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`];
 //! - the other Graph operations, each request checked exactly ([`graph_mock`]):
-//!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`block_list`];
+//!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
+//!   [`block_list`];
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
@@ -23,6 +24,7 @@ mod client;
 mod common;
 mod coverage;
 mod errors;
+mod flows;
 mod graph_mock;
 mod groups;
 mod media;
