@@ -143,6 +143,16 @@ pub const COVERED: &[Covered] = &[
     ),
     covered(
         "GET",
+        "/{Version}/{Phone-Number-ID}/official_business_account",
+        "GraphClient::official_business_account",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Phone-Number-ID}/official_business_account",
+        "GraphClient::official_business_account_action",
+    ),
+    covered(
+        "GET",
         "/{Version}/{Phone-Number-ID}",
         "GraphClient::phone_number_details",
     ),
@@ -183,6 +193,16 @@ pub const COVERED: &[Covered] = &[
     ),
     covered(
         "GET",
+        "/{Version}/{Phone-Number-ID}/whatsapp_business_encryption",
+        "GraphClient::business_encryption_key",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Phone-Number-ID}/whatsapp_business_encryption",
+        "GraphClient::set_business_encryption_key",
+    ),
+    covered(
+        "GET",
         "/{Version}/{Phone-Number-ID}/whatsapp_business_profile",
         "GraphClient::business_profile",
     ),
@@ -190,6 +210,16 @@ pub const COVERED: &[Covered] = &[
         "POST",
         "/{Version}/{Phone-Number-ID}/whatsapp_business_profile",
         "GraphClient::update_business_profile",
+    ),
+    covered(
+        "GET",
+        "/{Version}/{Phone-Number-ID}/whatsapp_commerce_settings",
+        "GraphClient::commerce_settings",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Phone-Number-ID}/whatsapp_commerce_settings",
+        "GraphClient::update_commerce_settings",
     ),
     covered(
         "POST",
@@ -322,6 +352,11 @@ pub const COVERED: &[Covered] = &[
         "GraphClient::get_template",
     ),
     covered(
+        "POST",
+        "/{Version}/{TEMPLATE_ID}",
+        "GraphClient::edit_template",
+    ),
+    covered(
         "GET",
         "/{Version}/{WABA-ID}/message_templates",
         "GraphClient::list_templates",
@@ -386,31 +421,7 @@ pub const NOT_YET_COVERED: &[Operation] = &[
     ),
     op("POST", "/{Version}/{Business-ID}/share_preverified_numbers"),
     op("POST", "/{Version}/{Phone-Number-ID}/marketing_messages"),
-    op(
-        "GET",
-        "/{Version}/{Phone-Number-ID}/official_business_account",
-    ),
-    op(
-        "POST",
-        "/{Version}/{Phone-Number-ID}/official_business_account",
-    ),
     op("GET", "/{Version}/{Phone-Number-ID}/message_history"),
-    op(
-        "GET",
-        "/{Version}/{Phone-Number-ID}/whatsapp_business_encryption",
-    ),
-    op(
-        "POST",
-        "/{Version}/{Phone-Number-ID}/whatsapp_business_encryption",
-    ),
-    op(
-        "GET",
-        "/{Version}/{Phone-Number-ID}/whatsapp_commerce_settings",
-    ),
-    op(
-        "POST",
-        "/{Version}/{Phone-Number-ID}/whatsapp_commerce_settings",
-    ),
     op(
         "GET",
         "/{Version}/{Phone-Number-ID}/business_compliance_info",
@@ -471,7 +482,6 @@ pub const NOT_YET_COVERED: &[Operation] = &[
     op("POST", "/{Version}/{WABA-ID}/set_obo_mobility_intent"),
     op("POST", "/{Version}/{WABA-ID}/set_solution_migration_intent"),
     op("GET", "/{Version}/{WABA-ID}/solutions"),
-    op("POST", "/{Version}/{TEMPLATE_ID}"),
     op("GET", "/{Version}/{WABA-ID}/activities"),
     op("GET", "/{Version}/{WABA-Bot-ID}"),
     op("GET", "/{Version}/{WhatsApp-Business-Profile-ID}"),

@@ -8,12 +8,13 @@
 //!   the typing indicator, with typed answers and errors;
 //! - [`media`]: upload (MIME and size checked first), URL retrieval, streaming
 //!   download (token only to Meta's hosts, SHA-256 checked), delete;
-//! - [`templates`] (list with paging, get, create, delete) and [`account`] (number
-//!   details, business profile, blocking);
+//! - [`templates`] (list with paging, get, create, delete; edit in [`template_admin`])
+//!   and [`account`] (number details, business profile, blocking);
 //! - the account and its features: [`phone_numbers`] (register, verify, two-step PIN,
 //!   settings, conversational automation), [`waba`] (details, webhook subscriptions,
 //!   phone numbers), [`qr_codes`], [`groups`], [`calls`] (permissions and call
-//!   actions) and [`flows`] (manage flows and their Flow JSON);
+//!   actions), [`flows`] (manage flows and their Flow JSON) and [`number_features`]
+//!   (Official Business Account, commerce settings, the business encryption key);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -73,10 +74,12 @@ pub mod groups;
 pub mod media;
 pub mod messages;
 mod node;
+pub mod number_features;
 pub mod pacer;
 pub mod phone_numbers;
 pub mod qr_codes;
 pub mod retry;
+pub mod template_admin;
 pub mod templates;
 pub mod waba;
 pub mod webhook;

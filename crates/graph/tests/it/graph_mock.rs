@@ -94,17 +94,22 @@ fn spec() -> Option<&'static Value> {
     .as_ref()
 }
 
-/// The spec's example `name` of the request body (`status` = `None`) or of the
+/// The spec's example `name` of the request body (`status` = `None`; JSON or form) or of the
 /// `status` answer of `method path`; `None` when the fixtures are absent. Panics when
 /// the spec is there but the example is not, so a renamed example is noticed.
 pub fn spec_example(method: &str, path: &str, status: Option<&str>, name: &str) -> Option<Value> {
     let spec = spec()?;
     let op = &spec["paths"][path][method.to_lowercase()];
-    let content = match status {
-        None => &op["requestBody"]["content"]["application/json"],
-        Some(s) => &op["responses"][s]["content"]["application/json"],
+    let contents = match status {
+        None => &op["requestBody"]["content"],
+        Some(s) => &op["responses"][s]["content"],
     };
-    let ex = &content["examples"][name]["value"];
+    // JSON first; a form's examples are under `multipart/form-data`.
+    let ex = ["application/json", "multipart/form-data"]
+        .iter()
+        .map(|ct| &contents[*ct]["examples"][name]["value"])
+        .find(|v| !v.is_null())
+        .unwrap_or(&Value::Null);
     assert!(
         !ex.is_null(),
         "the spec has no example {name} for {method} {path} {status:?}"

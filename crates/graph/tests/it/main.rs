@@ -13,7 +13,7 @@
 //! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`];
 //! - the other Graph operations, each request checked exactly ([`graph_mock`]):
 //!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
-//!   [`block_list`];
+//!   [`number_features`] (with template edits), [`block_list`];
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
@@ -28,6 +28,7 @@ mod flows;
 mod graph_mock;
 mod groups;
 mod media;
+mod number_features;
 mod one_call;
 mod pacer_backoff;
 mod phone_numbers;
