@@ -15,6 +15,7 @@
 //!   phone numbers), [`qr_codes`], [`groups`], [`calls`] (permissions and call
 //!   actions), [`flows`] (manage flows and their Flow JSON) and [`number_features`]
 //!   (Official Business Account, commerce settings, the business encryption key);
+//!   [`waba_admin`] (activity log, schedules, assigned users);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -82,6 +83,7 @@ pub mod retry;
 pub mod template_admin;
 pub mod templates;
 pub mod waba;
+pub mod waba_admin;
 pub mod webhook;
 
 /// The `reqwest` this crate is built with, for [`GraphClientBuilder::http_client`].

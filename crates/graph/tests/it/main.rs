@@ -13,7 +13,7 @@
 //! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`];
 //! - the other Graph operations, each request checked exactly ([`graph_mock`]):
 //!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
-//!   [`number_features`] (with template edits), [`block_list`];
+//!   [`number_features`] (with template edits), [`waba_admin`], [`block_list`];
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
@@ -38,5 +38,6 @@ mod retry_pacing;
 mod signature;
 mod spec_examples;
 mod waba;
+mod waba_admin;
 mod webhook_fixtures;
 mod webhook_kinds;
