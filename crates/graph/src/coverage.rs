@@ -113,6 +113,11 @@ pub const COVERED: &[Covered] = &[
     ),
     covered(
         "POST",
+        "/{Version}/{Phone-Number-ID}/marketing_messages",
+        "GraphClient::send_marketing_message",
+    ),
+    covered(
+        "POST",
         "/{Version}/{Phone-Number-ID}/media",
         "GraphClient::upload_media",
     ),
@@ -220,6 +225,16 @@ pub const COVERED: &[Covered] = &[
         "POST",
         "/{Version}/{Phone-Number-ID}/whatsapp_commerce_settings",
         "GraphClient::update_commerce_settings",
+    ),
+    covered(
+        "GET",
+        "/{Version}/{Phone-Number-ID}/business_compliance_info",
+        "GraphClient::business_compliance_info",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Phone-Number-ID}/business_compliance_info",
+        "GraphClient::update_business_compliance_info",
     ),
     covered(
         "POST",
@@ -450,16 +465,7 @@ pub const NOT_YET_COVERED: &[Operation] = &[
         "/{Version}/{Business-ID}/owned_whatsapp_business_accounts",
     ),
     op("POST", "/{Version}/{Business-ID}/share_preverified_numbers"),
-    op("POST", "/{Version}/{Phone-Number-ID}/marketing_messages"),
     op("GET", "/{Version}/{Phone-Number-ID}/message_history"),
-    op(
-        "GET",
-        "/{Version}/{Phone-Number-ID}/business_compliance_info",
-    ),
-    op(
-        "POST",
-        "/{Version}/{Phone-Number-ID}/business_compliance_info",
-    ),
     op("GET", "/{Version}/{Message-History-ID}/events"),
     op("GET", "/{Version}/{Migration-Intent-ID}"),
     op("GET", "/{Version}/{Pre-Verified-Phone-Number-ID}"),

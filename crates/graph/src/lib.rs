@@ -15,7 +15,8 @@
 //!   phone numbers), [`qr_codes`], [`groups`], [`calls`] (permissions and call
 //!   actions), [`flows`] (manage flows and their Flow JSON) and [`number_features`]
 //!   (Official Business Account, commerce settings, the business encryption key);
-//!   [`waba_admin`] (activity log, schedules, assigned users);
+//!   [`waba_admin`] (activity log, schedules, assigned users); [`marketing`] (the
+//!   Marketing Messages API) and [`compliance`] (business compliance information);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -67,11 +68,13 @@
 pub mod account;
 pub mod calls;
 mod client;
+pub mod compliance;
 pub mod coverage;
 mod de;
 pub mod error;
 pub mod flows;
 pub mod groups;
+pub mod marketing;
 pub mod media;
 pub mod messages;
 mod node;

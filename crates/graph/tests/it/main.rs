@@ -13,7 +13,8 @@
 //! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`];
 //! - the other Graph operations, each request checked exactly ([`graph_mock`]):
 //!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
-//!   [`number_features`] (with template edits), [`waba_admin`], [`block_list`];
+//!   [`number_features`] (with template edits), [`waba_admin`],
+//!   [`marketing_compliance`], [`block_list`];
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
@@ -27,6 +28,7 @@ mod errors;
 mod flows;
 mod graph_mock;
 mod groups;
+mod marketing_compliance;
 mod media;
 mod number_features;
 mod one_call;
