@@ -16,7 +16,9 @@
 //!   actions), [`flows`] (manage flows and their Flow JSON) and [`number_features`]
 //!   (Official Business Account, commerce settings, the business encryption key);
 //!   [`waba_admin`] (activity log, schedules, assigned users); [`marketing`] (the
-//!   Marketing Messages API) and [`compliance`] (business compliance information);
+//!   Marketing Messages API), [`compliance`] (business compliance information),
+//!   [`message_history`] (delivery events) and [`nodes`] (profile, bot and account
+//!   number by id);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -76,8 +78,10 @@ pub mod flows;
 pub mod groups;
 pub mod marketing;
 pub mod media;
+pub mod message_history;
 pub mod messages;
 mod node;
+pub mod nodes;
 pub mod number_features;
 pub mod pacer;
 pub mod phone_numbers;

@@ -14,7 +14,7 @@
 //! - the other Graph operations, each request checked exactly ([`graph_mock`]):
 //!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
 //!   [`number_features`] (with template edits), [`waba_admin`],
-//!   [`marketing_compliance`], [`block_list`];
+//!   [`marketing_compliance`], [`history_nodes`], [`block_list`];
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
@@ -28,6 +28,7 @@ mod errors;
 mod flows;
 mod graph_mock;
 mod groups;
+mod history_nodes;
 mod marketing_compliance;
 mod media;
 mod number_features;
