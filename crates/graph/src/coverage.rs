@@ -78,6 +78,31 @@ const fn omitted(method: &'static str, path: &'static str, reason: &'static str)
 pub const COVERED: &[Covered] = &[
     covered(
         "GET",
+        "/{Version}/{Application-ID}/connected_client_businesses",
+        "GraphClient::connected_client_businesses",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Business-ID}/add_phone_numbers",
+        "GraphClient::add_preverified_phone_number",
+    ),
+    covered(
+        "GET",
+        "/{Version}/{Business-ID}",
+        "GraphClient::business_portfolio",
+    ),
+    covered(
+        "GET",
+        "/{Version}/{Business-ID}/client_whatsapp_business_accounts",
+        "GraphClient::client_wabas",
+    ),
+    covered(
+        "GET",
+        "/{Version}/{Business-ID}/owned_whatsapp_business_accounts",
+        "GraphClient::owned_wabas",
+    ),
+    covered(
+        "GET",
         "/{Version}/{Phone-Number-ID}/block_users",
         "GraphClient::blocked_users",
     ),
@@ -301,6 +326,11 @@ pub const COVERED: &[Covered] = &[
     ),
     covered(
         "GET",
+        "/{Version}/{User-ID}/assigned_whatsapp_business_accounts",
+        "GraphClient::assigned_wabas",
+    ),
+    covered(
+        "GET",
         "/{Version}/{WhatsApp-Account-Number-ID}",
         "GraphClient::account_number_details",
     ),
@@ -323,6 +353,11 @@ pub const COVERED: &[Covered] = &[
         "POST",
         "/{Version}/{Phone-Number-ID}/conversational_automation",
         "GraphClient::configure_conversational_automation",
+    ),
+    covered(
+        "GET",
+        "/{Version}/{Business-ID}/extendedcredits",
+        "GraphClient::credit_lines",
     ),
     covered(
         "GET",
@@ -468,10 +503,6 @@ pub const OMITTED: &[Omitted] = &[
 /// its method lands in [`COVERED`].
 pub const NOT_YET_COVERED: &[Operation] = &[
     op(
-        "GET",
-        "/{Version}/{Application-ID}/connected_client_businesses",
-    ),
-    op(
         "POST",
         "/{Version}/{Application-ID}/whatsapp_business_solution",
     ),
@@ -479,20 +510,10 @@ pub const NOT_YET_COVERED: &[Operation] = &[
         "GET",
         "/{Version}/{Application-ID}/whatsapp_business_solutions",
     ),
-    op("POST", "/{Version}/{Business-ID}/add_phone_numbers"),
-    op("GET", "/{Version}/{Business-ID}"),
     op("GET", "/{Version}/{Business-ID}/preverified_numbers"),
-    op(
-        "GET",
-        "/{Version}/{Business-ID}/client_whatsapp_business_accounts",
-    ),
     op(
         "POST",
         "/{Version}/{Business-ID}/onboard_partners_to_mm_lite",
-    ),
-    op(
-        "GET",
-        "/{Version}/{Business-ID}/owned_whatsapp_business_accounts",
     ),
     op("POST", "/{Version}/{Business-ID}/share_preverified_numbers"),
     op("GET", "/{Version}/{Migration-Intent-ID}"),
@@ -520,11 +541,6 @@ pub const NOT_YET_COVERED: &[Operation] = &[
     ),
     op("POST", "/{Version}/{Solution-ID}/reject"),
     op("POST", "/{Version}/{Solution-ID}/send_deactivation_request"),
-    op(
-        "GET",
-        "/{Version}/{User-ID}/assigned_whatsapp_business_accounts",
-    ),
-    op("GET", "/{Version}/{Business-ID}/extendedcredits"),
     op("GET", "/{Version}/{WABA-ID}/in_progress_onbehalf_request"),
     op("GET", "/{Version}/{OBO-Mobility-Intent-ID}"),
     op("POST", "/{Version}/{WABA-ID}/obo_mobility_intent"),

@@ -17,8 +17,8 @@
 //!   (Official Business Account, commerce settings, the business encryption key);
 //!   [`waba_admin`] (activity log, schedules, assigned users); [`marketing`] (the
 //!   Marketing Messages API), [`compliance`] (business compliance information),
-//!   [`message_history`] (delivery events) and [`nodes`] (profile, bot and account
-//!   number by id);
+//!   [`message_history`] (delivery events), [`nodes`] (profile, bot and account
+//!   number by id) and [`business`] (portfolio, owned and client WABAs, credit lines);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -68,6 +68,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod account;
+pub mod business;
 pub mod calls;
 mod client;
 pub mod compliance;

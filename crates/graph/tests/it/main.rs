@@ -14,12 +14,13 @@
 //! - the other Graph operations, each request checked exactly ([`graph_mock`]):
 //!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
 //!   [`number_features`] (with template edits), [`waba_admin`],
-//!   [`marketing_compliance`], [`history_nodes`], [`block_list`];
+//!   [`marketing_compliance`], [`history_nodes`], [`business`], [`block_list`];
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
 mod block_list;
 mod builders;
+mod business;
 mod calls;
 mod client;
 mod common;
