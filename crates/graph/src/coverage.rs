@@ -93,6 +93,11 @@ pub const COVERED: &[Covered] = &[
     ),
     covered(
         "GET",
+        "/{Version}/{Business-ID}/preverified_numbers",
+        "GraphClient::preverified_numbers",
+    ),
+    covered(
+        "GET",
         "/{Version}/{Business-ID}/client_whatsapp_business_accounts",
         "GraphClient::client_wabas",
     ),
@@ -100,6 +105,11 @@ pub const COVERED: &[Covered] = &[
         "GET",
         "/{Version}/{Business-ID}/owned_whatsapp_business_accounts",
         "GraphClient::owned_wabas",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Business-ID}/share_preverified_numbers",
+        "GraphClient::share_preverified_number",
     ),
     covered(
         "GET",
@@ -326,6 +336,31 @@ pub const COVERED: &[Covered] = &[
     ),
     covered(
         "GET",
+        "/{Version}/{Pre-Verified-Phone-Number-ID}",
+        "GraphClient::preverified_number",
+    ),
+    covered(
+        "DELETE",
+        "/{Version}/{Pre-Verified-Phone-Number-ID}",
+        "GraphClient::delete_preverified_number",
+    ),
+    covered(
+        "GET",
+        "/{Version}/{Pre-Verified-Phone-Number-ID}/partners",
+        "GraphClient::preverified_number_partners",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Pre-Verified-Phone-Number-ID}/request_code",
+        "GraphClient::request_preverified_code",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Pre-Verified-Phone-Number-ID}/verify_code",
+        "GraphClient::verify_preverified_code",
+    ),
+    covered(
+        "GET",
         "/{Version}/{User-ID}/assigned_whatsapp_business_accounts",
         "GraphClient::assigned_wabas",
     ),
@@ -510,24 +545,11 @@ pub const NOT_YET_COVERED: &[Operation] = &[
         "GET",
         "/{Version}/{Application-ID}/whatsapp_business_solutions",
     ),
-    op("GET", "/{Version}/{Business-ID}/preverified_numbers"),
     op(
         "POST",
         "/{Version}/{Business-ID}/onboard_partners_to_mm_lite",
     ),
-    op("POST", "/{Version}/{Business-ID}/share_preverified_numbers"),
     op("GET", "/{Version}/{Migration-Intent-ID}"),
-    op("GET", "/{Version}/{Pre-Verified-Phone-Number-ID}"),
-    op("DELETE", "/{Version}/{Pre-Verified-Phone-Number-ID}"),
-    op("GET", "/{Version}/{Pre-Verified-Phone-Number-ID}/partners"),
-    op(
-        "POST",
-        "/{Version}/{Pre-Verified-Phone-Number-ID}/request_code",
-    ),
-    op(
-        "POST",
-        "/{Version}/{Pre-Verified-Phone-Number-ID}/verify_code",
-    ),
     op("GET", "/{Version}/{Solution-ID}/access_token"),
     op(
         "POST",

@@ -18,7 +18,8 @@
 //!   [`waba_admin`] (activity log, schedules, assigned users); [`marketing`] (the
 //!   Marketing Messages API), [`compliance`] (business compliance information),
 //!   [`message_history`] (delivery events), [`nodes`] (profile, bot and account
-//!   number by id) and [`business`] (portfolio, owned and client WABAs, credit lines);
+//!   number by id), [`business`] (portfolio, owned and client WABAs, credit lines)
+//!   and [`preverified`] (pre-verified phone numbers);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -86,6 +87,7 @@ pub mod nodes;
 pub mod number_features;
 pub mod pacer;
 pub mod phone_numbers;
+pub mod preverified;
 pub mod qr_codes;
 pub mod retry;
 pub mod template_admin;

@@ -45,6 +45,22 @@ pub(crate) fn six_digits(field: &str, what: &str, s: &str) -> Result<(), Validat
     }
 }
 
+/// `{"code_method": …, "language": …}` of a code request, `language` checked to be a
+/// `xx_XX` locale.
+pub(crate) fn code_request_body(method: CodeMethod, language: &str) -> Result<Value, GraphError> {
+    let ok = language.len() == 5
+        && language.as_bytes()[2] == b'_'
+        && language[..2].bytes().all(|b| b.is_ascii_lowercase())
+        && language[3..].bytes().all(|b| b.is_ascii_uppercase());
+    if !ok {
+        return Err(GraphError::Validation(ValidationError::new(
+            "language",
+            format!("language {language:?} must be a locale like en_US"),
+        )));
+    }
+    Ok(serde_json::json!({"code_method": method, "language": language}))
+}
+
 /// The body of `POST /{phone_number_id}/register`: `{"messaging_product":"whatsapp",
 /// "pin":"123456"}`, plus a backup when migrating from the On-Premises API.
 ///
@@ -294,17 +310,7 @@ impl GraphClient {
         method: CodeMethod,
         language: &str,
     ) -> Result<(), GraphError> {
-        let ok = language.len() == 5
-            && language.as_bytes()[2] == b'_'
-            && language[..2].bytes().all(|b| b.is_ascii_lowercase())
-            && language[3..].bytes().all(|b| b.is_ascii_uppercase());
-        if !ok {
-            return Err(GraphError::Validation(ValidationError::new(
-                "language",
-                format!("language {language:?} must be a locale like en_US"),
-            )));
-        }
-        let body = serde_json::json!({"code_method": method, "language": language});
+        let body = code_request_body(method, language)?;
         self.write_success(
             Method::POST,
             &[self.phone_number_id(), "request_code"],

@@ -14,7 +14,8 @@
 //! - the other Graph operations, each request checked exactly ([`graph_mock`]):
 //!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
 //!   [`number_features`] (with template edits), [`waba_admin`],
-//!   [`marketing_compliance`], [`history_nodes`], [`business`], [`block_list`];
+//!   [`marketing_compliance`], [`history_nodes`], [`business`],
+//!   [`preverified`], [`block_list`];
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
@@ -36,6 +37,7 @@ mod number_features;
 mod one_call;
 mod pacer_backoff;
 mod phone_numbers;
+mod preverified;
 mod qr_codes;
 mod response_examples;
 mod retry_pacing;
