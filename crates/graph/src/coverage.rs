@@ -83,6 +83,16 @@ pub const COVERED: &[Covered] = &[
     ),
     covered(
         "POST",
+        "/{Version}/{Application-ID}/whatsapp_business_solution",
+        "GraphClient::create_solution",
+    ),
+    covered(
+        "GET",
+        "/{Version}/{Application-ID}/whatsapp_business_solutions",
+        "GraphClient::app_solutions",
+    ),
+    covered(
+        "POST",
         "/{Version}/{Business-ID}/add_phone_numbers",
         "GraphClient::add_preverified_phone_number",
     ),
@@ -361,6 +371,37 @@ pub const COVERED: &[Covered] = &[
     ),
     covered(
         "GET",
+        "/{Version}/{Solution-ID}/access_token",
+        "GraphClient::solution_access_token",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Solution-ID}/accept_deactivation_request",
+        "GraphClient::accept_solution_deactivation",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Solution-ID}/accept",
+        "GraphClient::accept_solution",
+    ),
+    covered("GET", "/{Version}/{Solution-ID}", "GraphClient::solution"),
+    covered(
+        "POST",
+        "/{Version}/{Solution-ID}/reject_deactivation_request",
+        "GraphClient::reject_solution_deactivation",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Solution-ID}/reject",
+        "GraphClient::reject_solution_request",
+    ),
+    covered(
+        "POST",
+        "/{Version}/{Solution-ID}/send_deactivation_request",
+        "GraphClient::send_solution_deactivation_request",
+    ),
+    covered(
+        "GET",
         "/{Version}/{User-ID}/assigned_whatsapp_business_accounts",
         "GraphClient::assigned_wabas",
     ),
@@ -458,6 +499,11 @@ pub const COVERED: &[Covered] = &[
     ),
     covered(
         "GET",
+        "/{Version}/{WABA-ID}/solutions",
+        "GraphClient::waba_solutions",
+    ),
+    covered(
+        "GET",
         "/{Version}/{WABA-ID}/subscribed_apps",
         "GraphClient::subscribed_apps",
     ),
@@ -539,36 +585,14 @@ pub const OMITTED: &[Omitted] = &[
 pub const NOT_YET_COVERED: &[Operation] = &[
     op(
         "POST",
-        "/{Version}/{Application-ID}/whatsapp_business_solution",
-    ),
-    op(
-        "GET",
-        "/{Version}/{Application-ID}/whatsapp_business_solutions",
-    ),
-    op(
-        "POST",
         "/{Version}/{Business-ID}/onboard_partners_to_mm_lite",
     ),
     op("GET", "/{Version}/{Migration-Intent-ID}"),
-    op("GET", "/{Version}/{Solution-ID}/access_token"),
-    op(
-        "POST",
-        "/{Version}/{Solution-ID}/accept_deactivation_request",
-    ),
-    op("POST", "/{Version}/{Solution-ID}/accept"),
-    op("GET", "/{Version}/{Solution-ID}"),
-    op(
-        "POST",
-        "/{Version}/{Solution-ID}/reject_deactivation_request",
-    ),
-    op("POST", "/{Version}/{Solution-ID}/reject"),
-    op("POST", "/{Version}/{Solution-ID}/send_deactivation_request"),
     op("GET", "/{Version}/{WABA-ID}/in_progress_onbehalf_request"),
     op("GET", "/{Version}/{OBO-Mobility-Intent-ID}"),
     op("POST", "/{Version}/{WABA-ID}/obo_mobility_intent"),
     op("POST", "/{Version}/{WABA-ID}/set_obo_mobility_intent"),
     op("POST", "/{Version}/{WABA-ID}/set_solution_migration_intent"),
-    op("GET", "/{Version}/{WABA-ID}/solutions"),
 ];
 
 /// The README's coverage section (between `<!-- coverage:start -->` and

@@ -18,8 +18,9 @@
 //!   [`waba_admin`] (activity log, schedules, assigned users); [`marketing`] (the
 //!   Marketing Messages API), [`compliance`] (business compliance information),
 //!   [`message_history`] (delivery events), [`nodes`] (profile, bot and account
-//!   number by id), [`business`] (portfolio, owned and client WABAs, credit lines)
-//!   and [`preverified`] (pre-verified phone numbers);
+//!   number by id), [`business`] (portfolio, owned and client WABAs, credit lines),
+//!   [`preverified`] (pre-verified phone numbers) and [`solutions`] (Multi-Partner
+//!   Solutions);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -90,6 +91,7 @@ pub mod phone_numbers;
 pub mod preverified;
 pub mod qr_codes;
 pub mod retry;
+pub mod solutions;
 pub mod template_admin;
 pub mod templates;
 pub mod waba;

@@ -15,7 +15,7 @@
 //!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
 //!   [`number_features`] (with template edits), [`waba_admin`],
 //!   [`marketing_compliance`], [`history_nodes`], [`business`],
-//!   [`preverified`], [`block_list`];
+//!   [`preverified`], [`solutions`], [`block_list`];
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
@@ -42,6 +42,7 @@ mod qr_codes;
 mod response_examples;
 mod retry_pacing;
 mod signature;
+mod solutions;
 mod spec_examples;
 mod waba;
 mod waba_admin;
