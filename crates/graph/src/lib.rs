@@ -19,8 +19,8 @@
 //!   Marketing Messages API), [`compliance`] (business compliance information),
 //!   [`message_history`] (delivery events), [`nodes`] (profile, bot and account
 //!   number by id), [`business`] (portfolio, owned and client WABAs, credit lines),
-//!   [`preverified`] (pre-verified phone numbers) and [`solutions`] (Multi-Partner
-//!   Solutions);
+//!   [`preverified`] (pre-verified phone numbers), [`solutions`] (Multi-Partner
+//!   Solutions) and [`partner_intents`] (MM Lite onboarding, migration and OBO intents);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -87,6 +87,7 @@ mod node;
 pub mod nodes;
 pub mod number_features;
 pub mod pacer;
+pub mod partner_intents;
 pub mod phone_numbers;
 pub mod preverified;
 pub mod qr_codes;

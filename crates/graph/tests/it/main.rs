@@ -15,7 +15,7 @@
 //!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
 //!   [`number_features`] (with template edits), [`waba_admin`],
 //!   [`marketing_compliance`], [`history_nodes`], [`business`],
-//!   [`preverified`], [`solutions`], [`block_list`];
+//!   [`preverified`], [`solutions`], [`partner_intents`], [`block_list`];
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
@@ -36,6 +36,7 @@ mod media;
 mod number_features;
 mod one_call;
 mod pacer_backoff;
+mod partner_intents;
 mod phone_numbers;
 mod preverified;
 mod qr_codes;
