@@ -82,6 +82,10 @@ impl CallPermissions {
 }
 
 /// One call action of `POST /{phone_number_id}/calls`.
+///
+/// `pre_accept`, `accept` and `reject` name the user's call by `call_id`, as Meta's
+/// Calling API documents them; the spec's own examples for accept and reject carry `to`
+/// instead, and its request schema has no `call_id` outside `terminate` (an erratum).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CallAction {
