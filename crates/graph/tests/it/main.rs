@@ -10,19 +10,42 @@
 //! - the message builders: [`builders`] (local limits) and [`spec_examples`] (against
 //!   Meta's OpenAPI description);
 //! - Meta's answers and errors: [`response_examples`], [`errors`];
-//! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`].
+//! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`];
+//! - the other Graph operations, each request checked exactly ([`graph_mock`]):
+//!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
+//!   [`number_features`] (with template edits), [`waba_admin`],
+//!   [`marketing_compliance`], [`history_nodes`], [`business`],
+//!   [`preverified`], [`solutions`], [`partner_intents`], [`block_list`];
+//! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
+mod block_list;
 mod builders;
+mod business;
+mod calls;
 mod client;
 mod common;
+mod coverage;
 mod errors;
+mod flows;
+mod graph_mock;
+mod groups;
+mod history_nodes;
+mod marketing_compliance;
 mod media;
+mod number_features;
 mod one_call;
 mod pacer_backoff;
+mod partner_intents;
+mod phone_numbers;
+mod preverified;
+mod qr_codes;
 mod response_examples;
 mod retry_pacing;
 mod signature;
+mod solutions;
 mod spec_examples;
+mod waba;
+mod waba_admin;
 mod webhook_fixtures;
 mod webhook_kinds;
