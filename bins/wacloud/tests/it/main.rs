@@ -15,6 +15,7 @@ mod requests;
 // The tests, one module per area.
 mod abuse;
 mod api;
+mod assets;
 mod batch_equivalence;
 mod batch_forming;
 mod crash;
@@ -23,6 +24,7 @@ mod fixtures;
 mod hardening;
 mod ingest_effects;
 mod instances;
+mod listing;
 mod live;
 mod metrics;
 mod pg_restart;
