@@ -7,7 +7,8 @@
 //!   read receipts, errors), [`one_call`] (the one-call sends), [`media`],
 //!   [`account_templates`], [`retry_pacing`];
 //! - the pacer as a queue worker uses it: [`pacer_backoff`];
-//! - the message builders: [`builders`] (local limits) and [`spec_examples`] (against
+//! - the message builders: [`builders`] (local limits), [`template_builders`] (template
+//!   parameters, named parameters, typed buttons) and [`spec_examples`] (against
 //!   Meta's OpenAPI description);
 //! - Meta's answers and errors: [`response_examples`], [`errors`];
 //! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`].
@@ -24,5 +25,6 @@ mod response_examples;
 mod retry_pacing;
 mod signature;
 mod spec_examples;
+mod template_builders;
 mod webhook_fixtures;
 mod webhook_kinds;
