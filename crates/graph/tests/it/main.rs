@@ -6,7 +6,8 @@
 //! - the client against a local mock of the Graph API (wiremock): [`client`] (sends,
 //!   read receipts, errors), [`one_call`] (the one-call sends), [`media`],
 //!   [`account_templates`], [`retry_pacing`];
-//! - the pacer as a queue worker uses it: [`pacer_backoff`];
+//! - the pacer as a queue worker uses it: [`pacer_backoff`]; a client's pacer learning
+//!   from Meta's rate-limit refusals: [`pacer_feedback`];
 //! - the message builders: [`builders`] (local limits), [`template_builders`] (template
 //!   parameters, named parameters, typed buttons) and [`spec_examples`] (against
 //!   Meta's OpenAPI description);
@@ -21,6 +22,7 @@ mod errors;
 mod media;
 mod one_call;
 mod pacer_backoff;
+mod pacer_feedback;
 mod response_examples;
 mod retry_pacing;
 mod signature;
