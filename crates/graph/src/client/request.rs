@@ -48,19 +48,27 @@ impl GraphClient {
     }
 
     /// Waits for the pacer's slot for `pace_key`, when both are there.
+    #[cfg(feature = "pacer")]
     async fn pace(&self, pace_key: Option<&str>) {
         if let (Some(p), Some(k)) = (&self.inner.pacer, pace_key) {
             p.until_ready(k).await;
         }
     }
 
+    #[cfg(not(feature = "pacer"))]
+    async fn pace(&self, _pace_key: Option<&str>) {}
+
     /// Meta's throughput and pair-rate refusals hold the number or the recipient in
     /// the pacer, so the next attempt or send waits.
+    #[cfg(feature = "pacer")]
     fn learn_from_refusal(&self, pace_key: Option<&str>, e: &GraphError) {
         if let (Some(p), Some(k)) = (&self.inner.pacer, pace_key) {
             p.learn_from_refusal(k, e);
         }
     }
+
+    #[cfg(not(feature = "pacer"))]
+    fn learn_from_refusal(&self, _pace_key: Option<&str>, _e: &GraphError) {}
 
     /// One attempt: the bearer token (to the configured Graph host), a User-Agent,
     /// the timeout; the 2xx status and body, or the error.
