@@ -61,6 +61,11 @@
 //! neither needs to be a dependency of yours. When a call fails,
 //! [`GraphError::may_resend`] alone says whether the same send may go out again.
 //!
+//! **Features**: `pacer` (default: [`Pacer`], built on `governor`), `rustls-tls`
+//! (default: TLS by rustls with Mozilla's roots) or `native-tls` (the platform's TLS
+//! library), and `http2` (HTTP/2 when the server offers it). Without a TLS feature only
+//! `http://` base URLs work (e.g. a local sandbox).
+//!
 //! It depends on no web framework or database, and never puts the access token, an
 //! App Secret or an expected signature in an error or `Debug` output.
 
@@ -87,6 +92,7 @@ pub mod messages;
 mod node;
 pub mod nodes;
 pub mod number_features;
+#[cfg(feature = "pacer")]
 pub mod pacer;
 pub mod partner_intents;
 pub mod phone_numbers;
@@ -124,6 +130,7 @@ pub use client::{
 pub use error::{classify, ApiError, ErrorClass, GraphError};
 pub use media::{MediaDownload, MediaInfo, MediaUpload, MediaUploaded};
 pub use messages::ValidationError;
+#[cfg(feature = "pacer")]
 pub use pacer::{Pacer, PacerConfig};
 pub use retry::{RequestKind, RetryPolicy};
 pub use templates::{CreatedTemplate, MessageTemplate, NewTemplate, TemplateCategory};

@@ -16,6 +16,12 @@
 //! the rate then climbs back by a tenth of the configured one every 2 s without another
 //! 130429.
 //! On 131056, [`Pacer::pause_recipient`] holds that recipient only.
+//!
+//! A [`GraphClient`](crate::GraphClient) built with a pacer does this itself
+//! ([`Pacer::learn_from_refusal`]): after Meta refuses a send with 130429 it holds the
+//! whole number (for `Retry-After`, else [`PacerConfig::throughput_hold`]) and lowers
+//! the rate; after 131056 it holds that recipient (for `Retry-After`, else the pair
+//! interval). The next send, or the retry policy's next attempt, waits for the hold.
 
 use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::collections::HashMap;
@@ -46,7 +52,11 @@ pub struct PacerConfig {
     burst: Option<u32>,
     pair_interval: Duration,
     pair_burst: u32,
+    throughput_hold: Duration,
 }
+
+/// How long the whole number is held after 130429 without `Retry-After`, by default.
+pub const DEFAULT_THROUGHPUT_HOLD: Duration = Duration::from_secs(1);
 
 impl Default for PacerConfig {
     /// 80 messages per second per number; one message per 6 s per recipient.
@@ -56,6 +66,7 @@ impl Default for PacerConfig {
             burst: None,
             pair_interval: DEFAULT_PAIR_INTERVAL,
             pair_burst: 1,
+            throughput_hold: DEFAULT_THROUGHPUT_HOLD,
         }
     }
 }
@@ -106,6 +117,13 @@ impl PacerConfig {
     /// (default 1, at least 1).
     pub fn pair_burst(mut self, n: u32) -> Self {
         self.pair_burst = n;
+        self
+    }
+
+    /// How long [`Pacer::learn_from_refusal`] holds the whole number after Meta
+    /// answers 130429 without `Retry-After` (default 1 s).
+    pub fn throughput_hold(mut self, d: Duration) -> Self {
+        self.throughput_hold = d;
         self
     }
 }
@@ -357,6 +375,33 @@ impl Pacer {
             if *e < until {
                 *e = until;
             }
+        }
+    }
+
+    /// Learns from a refused send to `recipient` (a `wa_id`, phone number or BSUID):
+    /// Meta's 130429 (the number's throughput exceeded) holds the whole number for
+    /// the error's `Retry-After`, else [`PacerConfig::throughput_hold`], and lowers the
+    /// rate ([`Pacer::slow_down`]); 131056 (too many messages to this recipient) holds
+    /// that recipient only, for `Retry-After`, else the pair interval. Returns whether
+    /// the error was one of these; any other error changes nothing.
+    /// [`GraphClient`](crate::GraphClient) calls this for every refused send when it has
+    /// a pacer.
+    pub fn learn_from_refusal(&self, recipient: &str, err: &GraphError) -> bool {
+        let Some(api) = err.api() else {
+            return false;
+        };
+        match api.code {
+            130429 => {
+                self.pause(api.retry_after.unwrap_or(self.inner.config.throughput_hold));
+                self.slow_down();
+                true
+            }
+            131056 => {
+                let hold = api.retry_after.unwrap_or(self.inner.config.pair_interval);
+                self.pause_recipient(recipient, hold);
+                true
+            }
+            _ => false,
         }
     }
 

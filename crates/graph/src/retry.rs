@@ -12,7 +12,7 @@
 //!   ([`GraphError::is_outcome_unknown`]) and never replayed: the customer could
 //!   get the message twice.
 
-use rand::Rng;
+use ring::rand::{generate, SystemRandom};
 use std::time::Duration;
 
 use crate::error::{ErrorClass, GraphError};
@@ -114,8 +114,12 @@ impl RetryPolicy {
             .saturating_mul(1u32 << exp)
             .min(self.max_delay);
         if self.jitter && !ceiling.is_zero() {
-            let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-            Duration::from_nanos(rand::rng().random_range(0..=nanos))
+            // Uniform in [0, ceiling]: a random fraction of the ceiling, from the
+            // system's generator that `ring` already brings (no second RNG crate).
+            let bits = generate::<[u8; 8]>(&SystemRandom::new())
+                .map(|r| u64::from_le_bytes(r.expose()))
+                .unwrap_or(u64::MAX);
+            ceiling.mul_f64((bits >> 11) as f64 / (1u64 << 53) as f64)
         } else {
             ceiling
         }

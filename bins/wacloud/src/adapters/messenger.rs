@@ -173,11 +173,9 @@ pub fn to_graph(req: &OutboundRequest) -> Result<OutboundMessage, SendFailure> {
         } => {
             let mut t = Template::new(name.clone(), language.clone());
             if !body_parameters.is_empty() {
-                t = t
-                    .body_parameters(body_parameters.clone())
-                    .map_err(invalid)?;
+                t = t.body_parameters(body_parameters).map_err(invalid)?;
             }
-            OutboundMessage::template(to, t)
+            OutboundMessage::template(to, t).map_err(invalid)?
         }
     };
     if let Some(r) = &req.reply_to {
@@ -302,7 +300,7 @@ impl Messenger for GraphMessenger {
         let mut t = Template::new(name.clone(), language.clone());
         if !body_parameters.is_empty() {
             t = t
-                .body_parameters(body_parameters.clone())
+                .body_parameters(body_parameters)
                 .map_err(|e| e.to_string())?;
         }
         stored.check_message(&t).map_err(|e| e.to_string())

@@ -8,7 +8,7 @@ use wacloud_core::events::{
 };
 use wacloud_core::message::{DeliveryError, MessageStatus};
 use wacloud_graph::webhook::{
-    ChangeValue, Contact, Interactive, Message, MessageContent, MessagesValue, Status,
+    ChangeValue, Contact, InteractiveReply, Message, MessageContent, MessagesValue, Status,
     WebhookError, WebhookPayload,
 };
 
@@ -460,10 +460,10 @@ fn summary_of(m: &Message) -> Option<String> {
                 format!("Shared contact: {}", names.join(", "))
             })
         }
-        MessageContent::Interactive(Interactive::NfmReply { body, name, .. }) => body
+        MessageContent::Interactive(InteractiveReply::NfmReply { body, name, .. }) => body
             .clone()
             .or_else(|| name.as_ref().map(|n| format!("Completed flow {n}"))),
-        MessageContent::Interactive(Interactive::CallPermissionReply { response, .. }) => {
+        MessageContent::Interactive(InteractiveReply::CallPermissionReply { response, .. }) => {
             Some(format!(
                 "Call permission: {}",
                 response.as_deref().unwrap_or("answered")

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::GraphError;
+#[cfg(feature = "pacer")]
 use crate::pacer::Pacer;
 use crate::retry::RetryPolicy;
 
@@ -35,6 +36,7 @@ pub(crate) struct Inner {
     pub(crate) waba_id: Option<String>,
     pub(crate) timeout: Duration,
     pub(crate) retry: RetryPolicy,
+    #[cfg(feature = "pacer")]
     pub(crate) pacer: Option<Pacer>,
 }
 
@@ -47,16 +49,16 @@ pub struct GraphClient {
 
 impl fmt::Debug for GraphClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphClient")
-            .field("base_url", &self.inner.base_url)
+        let mut d = f.debug_struct("GraphClient");
+        d.field("base_url", &self.inner.base_url)
             .field("api_version", &self.inner.api_version)
             .field("phone_number_id", &self.inner.phone_number_id)
             .field("waba_id", &self.inner.waba_id)
             .field("timeout", &self.inner.timeout)
-            .field("retry", &self.inner.retry)
-            .field("pacer", &self.inner.pacer)
-            .field("access_token", &"[redacted]")
-            .finish()
+            .field("retry", &self.inner.retry);
+        #[cfg(feature = "pacer")]
+        d.field("pacer", &self.inner.pacer);
+        d.field("access_token", &"[redacted]").finish()
     }
 }
 
@@ -70,21 +72,22 @@ pub struct GraphClientBuilder {
     http: Option<reqwest::Client>,
     waba_id: Option<String>,
     retry: RetryPolicy,
+    #[cfg(feature = "pacer")]
     pacer: Option<Pacer>,
 }
 
 impl fmt::Debug for GraphClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GraphClientBuilder")
-            .field("base_url", &self.base_url)
+        let mut d = f.debug_struct("GraphClientBuilder");
+        d.field("base_url", &self.base_url)
             .field("api_version", &self.api_version)
             .field("phone_number_id", &self.phone_number_id)
             .field("waba_id", &self.waba_id)
             .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .field("pacer", &self.pacer)
-            .field("access_token", &"[redacted]")
-            .finish()
+            .field("retry", &self.retry);
+        #[cfg(feature = "pacer")]
+        d.field("pacer", &self.pacer);
+        d.field("access_token", &"[redacted]").finish()
     }
 }
 
@@ -106,7 +109,10 @@ impl GraphClientBuilder {
 
     /// Paces every [`GraphClient::send_message`] with this pacer (opt-in; clones of a
     /// pacer share their budget). Each attempt, retries included, waits for the
-    /// recipient's and the number's slot.
+    /// recipient's and the number's slot; Meta's refusals 130429 and 131056 hold the
+    /// number or the recipient ([`Pacer::learn_from_refusal`]). Needs the `pacer`
+    /// feature (on by default).
+    #[cfg(feature = "pacer")]
     pub fn pacer(mut self, pacer: Pacer) -> Self {
         self.pacer = Some(pacer);
         self
@@ -205,6 +211,7 @@ impl GraphClientBuilder {
                 waba_id: self.waba_id,
                 timeout: self.timeout,
                 retry: self.retry,
+                #[cfg(feature = "pacer")]
                 pacer: self.pacer,
             }),
         })
@@ -237,6 +244,7 @@ impl GraphClient {
             http: None,
             waba_id: None,
             retry: RetryPolicy::none(),
+            #[cfg(feature = "pacer")]
             pacer: None,
         }
     }
@@ -251,7 +259,8 @@ impl GraphClient {
         &self.inner.retry
     }
 
-    /// The pacer in use, when one was set.
+    /// The pacer in use, when one was set (`pacer` feature).
+    #[cfg(feature = "pacer")]
     pub fn pacer(&self) -> Option<&Pacer> {
         self.inner.pacer.as_ref()
     }

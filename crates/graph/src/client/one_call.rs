@@ -34,8 +34,7 @@ fn template_message(
     if !body_parameters.is_empty() {
         template = template.body_parameters(body_parameters)?;
     }
-    template.validate()?;
-    Ok(OutboundMessage::template(to, template))
+    OutboundMessage::template(to, template)
 }
 
 /// The image MIME type of `path`'s extension (`.jpg`/`.jpeg`: `image/jpeg`, `.png`:
@@ -97,7 +96,7 @@ impl GraphClient {
     /// unapproved template is refused by Meta (132000, 132001).
     ///
     /// Same as `send_message(&OutboundMessage::template(to,
-    /// Template::new(name, language).body_parameters(params)?))`; for header, button or
+    /// Template::new(name, language).body_parameters(params)?)?)`; for header, button or
     /// named parameters, build the [`Template`].
     pub async fn send_template(
         &self,

@@ -30,21 +30,45 @@ impl GraphClient {
     ) -> Result<(u16, Vec<u8>), GraphError> {
         let mut attempt = 1;
         loop {
-            if let (Some(p), Some(k)) = (&self.inner.pacer, pace_key) {
-                p.until_ready(k).await;
-            }
+            self.pace(pace_key).await;
             match self.once(method.clone(), url, query, payload, kind).await {
                 Ok(r) => return Ok(r),
-                Err(e) => match self.inner.retry.next_delay(attempt, &e, kind) {
-                    Some(d) => {
-                        tokio::time::sleep(d).await;
-                        attempt += 1;
+                Err(e) => {
+                    self.learn_from_refusal(pace_key, &e);
+                    match self.inner.retry.next_delay(attempt, &e, kind) {
+                        Some(d) => {
+                            tokio::time::sleep(d).await;
+                            attempt += 1;
+                        }
+                        None => return Err(e),
                     }
-                    None => return Err(e),
-                },
+                }
             }
         }
     }
+
+    /// Waits for the pacer's slot for `pace_key`, when both are there.
+    #[cfg(feature = "pacer")]
+    async fn pace(&self, pace_key: Option<&str>) {
+        if let (Some(p), Some(k)) = (&self.inner.pacer, pace_key) {
+            p.until_ready(k).await;
+        }
+    }
+
+    #[cfg(not(feature = "pacer"))]
+    async fn pace(&self, _pace_key: Option<&str>) {}
+
+    /// Meta's throughput and pair-rate refusals hold the number or the recipient in
+    /// the pacer, so the next attempt or send waits.
+    #[cfg(feature = "pacer")]
+    fn learn_from_refusal(&self, pace_key: Option<&str>, e: &GraphError) {
+        if let (Some(p), Some(k)) = (&self.inner.pacer, pace_key) {
+            p.learn_from_refusal(k, e);
+        }
+    }
+
+    #[cfg(not(feature = "pacer"))]
+    fn learn_from_refusal(&self, _pace_key: Option<&str>, _e: &GraphError) {}
 
     /// One attempt: the bearer token (to the configured Graph host), a User-Agent,
     /// the timeout; the 2xx status and body, or the error.

@@ -1,7 +1,7 @@
 //! The media operations on [`GraphClient`] and the download stream they answer.
 
 use bytes::Bytes;
-use futures::stream::{BoxStream, Stream, StreamExt};
+use futures_util::stream::{BoxStream, Stream, StreamExt};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION, RETRY_AFTER, USER_AGENT};
 use std::fmt;
 use std::pin::Pin;
@@ -257,50 +257,51 @@ impl GraphClient {
             expected,
             false,
         );
-        let stream = futures::stream::unfold(state, move |(mut resp, mut ctx, expected, done)| {
-            let label = label.clone();
-            async move {
-                if done {
-                    return None;
-                }
-                match tokio::time::timeout(timeout, resp.chunk()).await {
-                    Err(_) => Some((
-                        Err(GraphError::Timeout {
-                            outcome_unknown: false,
-                        }),
-                        (resp, ctx, expected, true),
-                    )),
-                    Ok(Err(e)) => Some((
-                        Err(map_reqwest(e, true, &label)),
-                        (resp, ctx, expected, true),
-                    )),
-                    Ok(Ok(Some(chunk))) => {
-                        ctx.update(&chunk);
-                        Some((Ok(chunk), (resp, ctx, expected, false)))
+        let stream =
+            futures_util::stream::unfold(state, move |(mut resp, mut ctx, expected, done)| {
+                let label = label.clone();
+                async move {
+                    if done {
+                        return None;
                     }
-                    Ok(Ok(None)) => {
-                        let want = expected?;
-                        let got = ctx.finish();
-                        if got.as_ref() == want {
-                            None
-                        } else {
-                            Some((
-                                Err(GraphError::MediaIntegrity {
-                                    expected: hex::encode(want),
-                                    actual: hex::encode(got.as_ref()),
-                                }),
-                                (
-                                    resp,
-                                    ring::digest::Context::new(&ring::digest::SHA256),
-                                    None,
-                                    true,
-                                ),
-                            ))
+                    match tokio::time::timeout(timeout, resp.chunk()).await {
+                        Err(_) => Some((
+                            Err(GraphError::Timeout {
+                                outcome_unknown: false,
+                            }),
+                            (resp, ctx, expected, true),
+                        )),
+                        Ok(Err(e)) => Some((
+                            Err(map_reqwest(e, true, &label)),
+                            (resp, ctx, expected, true),
+                        )),
+                        Ok(Ok(Some(chunk))) => {
+                            ctx.update(&chunk);
+                            Some((Ok(chunk), (resp, ctx, expected, false)))
+                        }
+                        Ok(Ok(None)) => {
+                            let want = expected?;
+                            let got = ctx.finish();
+                            if got.as_ref() == want {
+                                None
+                            } else {
+                                Some((
+                                    Err(GraphError::MediaIntegrity {
+                                        expected: hex::encode(want),
+                                        actual: hex::encode(got.as_ref()),
+                                    }),
+                                    (
+                                        resp,
+                                        ring::digest::Context::new(&ring::digest::SHA256),
+                                        None,
+                                        true,
+                                    ),
+                                ))
+                            }
                         }
                     }
                 }
-            }
-        });
+            });
         Ok(MediaDownload {
             mime_type,
             content_length,

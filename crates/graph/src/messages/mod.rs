@@ -27,7 +27,8 @@ pub use interactive::{
 pub use media::{MediaMessage, MediaType};
 pub use read::ReadReceipt;
 pub use template::{
-    Component, Currency, DateTimeParts, MediaRef, Parameter, Template, TemplateAction,
+    ButtonSubType, Component, Currency, DateTimeParts, MediaRef, Parameter, Template,
+    TemplateAction, COUPON_CODE_MAX_CHARS, TEMPLATE_BUTTON_INDEX_MAX,
 };
 pub use validation::{
     char_count, ValidationError, BUTTON_ID_MAX_CHARS, BUTTON_TITLE_MAX_CHARS, CAPTION_MAX_CHARS,
@@ -210,14 +211,12 @@ impl OutboundMessage {
     }
 
     /// A template message (the only kind allowed outside the 24-hour customer
-    /// service window). The template is checked again by [`OutboundMessage::validate`].
-    pub fn template(to: Recipient, template: Template) -> Self {
-        Self {
-            to,
-            body: Body::Template(template),
-            reply_to: None,
-            biz_opaque_callback_data: None,
-        }
+    /// service window): `{"type":"template","template":{"name","language":{"code"},
+    /// "components"?}}`. Checked at once like the other kinds: the recipient, and the
+    /// template as [`Template::validate`] says (name and language not empty, every
+    /// parameter within Meta's limits, button indexes 0 to 9).
+    pub fn template(to: Recipient, template: Template) -> Result<Self, ValidationError> {
+        Self::with_body(to, Body::Template(template))
     }
 
     fn with_body(to: Recipient, body: Body) -> Result<Self, ValidationError> {

@@ -69,7 +69,9 @@ fn text_json_matches_the_documented_request() {
     // preview_url only appears when set, and only on text.
     let plain = OutboundMessage::text(to(), "x").unwrap().to_json();
     assert!(plain["text"].get("preview_url").is_none());
-    let t = OutboundMessage::template(to(), Template::new("a", "en")).preview_url(true);
+    let t = OutboundMessage::template(to(), Template::new("a", "en"))
+        .unwrap()
+        .preview_url(true);
     assert!(t.to_json()["template"].get("preview_url").is_none());
 }
 
@@ -77,7 +79,7 @@ fn text_json_matches_the_documented_request() {
 fn template_json_matches_the_documented_request() {
     let t = Template::new("template-name", "language-and-locale-code")
         .component(Component::header(vec![Parameter::Image(MediaRef::Link(
-            "http(s)://the-image-url".into(),
+            "https://the-image-url".into(),
         ))]))
         .component(Component::body(vec![
             Parameter::text("text-string").unwrap(),
@@ -87,12 +89,9 @@ fn template_json_matches_the_documented_request() {
                 amount_1000: 100990,
             }),
         ]))
-        .component(Component::button(
-            "quick_reply",
-            0,
-            vec![Parameter::Payload("PAYLOAD".into())],
-        ));
-    let j = OutboundMessage::template(to(), t).to_json();
+        .button(Component::quick_reply_button(0, "PAYLOAD").unwrap())
+        .unwrap();
+    let j = OutboundMessage::template(to(), t).unwrap().to_json();
     assert_eq!(j["type"], "template");
     assert_eq!(
         j["template"]["language"],
@@ -101,7 +100,7 @@ fn template_json_matches_the_documented_request() {
     let c = &j["template"]["components"];
     assert_eq!(
         c[0],
-        json!({"type":"header","parameters":[{"type":"image","image":{"link":"http(s)://the-image-url"}}]})
+        json!({"type":"header","parameters":[{"type":"image","image":{"link":"https://the-image-url"}}]})
     );
     assert_eq!(
         c[1]["parameters"][0],
@@ -120,6 +119,7 @@ fn template_json_matches_the_documented_request() {
         to(),
         Template::new("n", "en").component(Component::body(vec![named])),
     )
+    .unwrap()
     .to_json();
     assert_eq!(
         j["template"]["components"][0]["parameters"][0],
@@ -131,8 +131,7 @@ fn template_json_matches_the_documented_request() {
 fn template_parameters_follow_meta_rule() {
     let t = || Template::new("order_update", "en_US");
     assert!(
-        t().body_parameters(vec!["Ann".into(), "a    b".into()])
-            .is_ok(),
+        t().body_parameters(["Ann", "a    b"]).is_ok(),
         "4 spaces are fine"
     );
     for (bad, what) in [
@@ -141,9 +140,7 @@ fn template_parameters_follow_meta_rule() {
         ("five     spaces", "more than 4 consecutive spaces"),
         ("", "empty"),
     ] {
-        let e = t()
-            .body_parameters(vec!["ok".into(), bad.into()])
-            .unwrap_err();
+        let e = t().body_parameters(["ok", bad]).unwrap_err();
         assert!(e.to_string().contains(what), "{e}");
         assert!(e.to_string().contains("parameter 2"), "{e}");
     }
@@ -153,28 +150,22 @@ fn template_parameters_follow_meta_rule() {
         text: "a\tb".into(),
         parameter_name: None,
     }]));
-    assert!(OutboundMessage::template(to(), hand).validate().is_err());
+    assert!(OutboundMessage::template(to(), hand).is_err());
     // body_parameters replaces an earlier body.
     let t2 = t()
-        .body_parameters(vec!["a".into()])
+        .body_parameters(["a"])
         .unwrap()
-        .body_parameters(vec!["b".into()])
+        .body_parameters(["b"])
         .unwrap();
     assert_eq!(t2.components().len(), 1);
 }
 
 #[test]
 fn template_name_and_language_required() {
-    assert!(OutboundMessage::template(to(), Template::new("", "en"))
-        .validate()
-        .is_err());
-    assert!(OutboundMessage::template(to(), Template::new("a", " "))
-        .validate()
-        .is_err());
-    assert!(OutboundMessage::template(to(), Template::new("a", "en"))
-        .validate()
-        .is_ok());
-    let long = OutboundMessage::template(to(), Template::new("a", "en"))
-        .biz_opaque_callback_data("x".repeat(513));
+    assert!(OutboundMessage::template(to(), Template::new("", "en")).is_err());
+    assert!(OutboundMessage::template(to(), Template::new("a", " ")).is_err());
+    let ok = OutboundMessage::template(to(), Template::new("a", "en")).unwrap();
+    assert!(ok.validate().is_ok());
+    let long = ok.biz_opaque_callback_data("x".repeat(513));
     assert!(long.validate().unwrap_err().to_string().contains("512"));
 }

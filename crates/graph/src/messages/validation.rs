@@ -98,6 +98,25 @@ pub(crate) fn template_text_parameter(index: usize, text: &str) -> Result<(), Va
     Ok(())
 }
 
+/// A named parameter's `parameter_name`: not empty, lowercase ASCII letters, digits
+/// and underscores only, as Meta names the variables of a `NAMED` template
+/// (`{{first_name}}`).
+pub(crate) fn template_parameter_name(name: &str) -> Result<(), ValidationError> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(ValidationError::new(
+            "template.components.parameters.parameter_name",
+            format!(
+                "template parameter name {name:?} is not a variable name; Meta's named variables are lowercase letters, digits and underscores"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Meta's limit on a media caption (image, video, document), in characters.
 pub const CAPTION_MAX_CHARS: usize = 1024;
 /// Meta's limit on an interactive message's body text, in characters.

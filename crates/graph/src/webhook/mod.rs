@@ -31,7 +31,9 @@ pub use fields::{
     UserPreferencesValue,
 };
 pub use handshake::{verify_handshake, HandshakeError};
-pub use message::{Context, EditedMessage, Interactive, Location, Media, Message, MessageContent};
+pub use message::{
+    Context, EditedMessage, InteractiveReply, Media, Message, MessageContent, SharedLocation,
+};
 pub use signature::{sign, verify_signature, SignatureError};
 pub use status::{Conversation, ConversationOrigin, Pricing, Status, StatusKind};
 pub use value::{Contact, MessagesValue, Metadata, Profile};

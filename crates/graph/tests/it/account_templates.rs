@@ -339,11 +339,11 @@ fn a_template_message_is_checked_against_the_stored_template() {
     )
     .unwrap();
     let ok = Template::new("2023_april_promo", "en_US")
-        .body_parameters(vec!["Mark".into(), "FALL25".into()])
+        .body_parameters(["Mark", "FALL25"])
         .unwrap();
     stored.check_message(&ok).unwrap();
     let short = Template::new("2023_april_promo", "en_US")
-        .body_parameters(vec!["Mark".into()])
+        .body_parameters(["Mark"])
         .unwrap();
     let e = stored.check_message(&short).unwrap_err();
     assert!(
@@ -351,7 +351,7 @@ fn a_template_message_is_checked_against_the_stored_template() {
         "{e}"
     );
     let lang = Template::new("2023_april_promo", "pt_BR")
-        .body_parameters(vec!["Mark".into(), "FALL25".into()])
+        .body_parameters(["Mark", "FALL25"])
         .unwrap();
     assert!(stored
         .check_message(&lang)
@@ -364,10 +364,9 @@ fn a_template_message_is_checked_against_the_stored_template() {
         "parameter_format": "named",
         "components": [{"type": "BODY", "text": "Hi {{first_name}}, order {{order_id}} shipped"}]}))
         .unwrap();
-    let good = Template::new("order", "en_US").component(Component::body(vec![
-        Parameter::named_text("order_id", "#12").unwrap(),
-        Parameter::named_text("first_name", "Ann").unwrap(),
-    ]));
+    let good = Template::new("order", "en_US")
+        .named_body_parameters([("order_id", "#12"), ("first_name", "Ann")])
+        .unwrap();
     named.check_message(&good).unwrap();
     let bad = Template::new("order", "en_US").component(Component::body(vec![
         Parameter::named_text("name", "Ann").unwrap(),

@@ -110,9 +110,10 @@ async fn send_template_and_bsuid_recipient() {
         .mount(&server)
         .await;
     let t = Template::new("order_confirmation", "en_US")
-        .body_parameters(vec!["Renée".into(), "#1234".into()])
+        .body_parameters(["Renée", "#1234"])
         .unwrap();
-    let msg = OutboundMessage::template(Recipient::UserId("US.13491208655302741918".into()), t);
+    let msg =
+        OutboundMessage::template(Recipient::UserId("US.13491208655302741918".into()), t).unwrap();
     let r = client(&server).send_message(&msg).await.unwrap();
     assert_eq!(r.wamid(), Some("wamid.T1"));
     assert_eq!(r.wa_id(), None);
@@ -337,16 +338,21 @@ async fn invalid_messages_never_reach_meta() {
         .expect(0)
         .mount(&server)
         .await;
-    let t = Template::new("", "en_US");
-    let msg = OutboundMessage::template(phone("15550000001"), t);
-    let e = client(&server).send_message(&msg).await.unwrap_err();
-    assert!(matches!(e, GraphError::Validation(_)));
-    let msg = OutboundMessage::template(
+    // Refused when built, as every other kind is; one-call sends refuse it too.
+    let e =
+        OutboundMessage::template(phone("15550000001"), Template::new("", "en_US")).unwrap_err();
+    assert_eq!(e.field, "template.name");
+    let e = OutboundMessage::template(
         phone("+1 555-000-0001"),
         Template::new("hello_world", "en_US"),
-    );
-    let e = client(&server).send_message(&msg).await.unwrap_err();
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("E.164"), "{e}");
+    let e = client(&server)
+        .send_template("+1 555-000-0001", "hello_world", "en_US", ["x"])
+        .await
+        .unwrap_err();
+    assert!(matches!(e, GraphError::Validation(_)), "{e:?}");
 }
 
 #[test]

@@ -6,8 +6,10 @@
 //! - the client against a local mock of the Graph API (wiremock): [`client`] (sends,
 //!   read receipts, errors), [`one_call`] (the one-call sends), [`media`],
 //!   [`account_templates`], [`retry_pacing`];
-//! - the pacer as a queue worker uses it: [`pacer_backoff`];
-//! - the message builders: [`builders`] (local limits) and [`spec_examples`] (against
+//! - the pacer as a queue worker uses it: [`pacer_backoff`]; a client's pacer learning
+//!   from Meta's rate-limit refusals: [`pacer_feedback`];
+//! - the message builders: [`builders`] (local limits), [`template_builders`] (template
+//!   parameters, named parameters, typed buttons) and [`spec_examples`] (against
 //!   Meta's OpenAPI description);
 //! - Meta's answers and errors: [`response_examples`], [`errors`];
 //! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`];
@@ -36,6 +38,7 @@ mod media;
 mod number_features;
 mod one_call;
 mod pacer_backoff;
+mod pacer_feedback;
 mod partner_intents;
 mod phone_numbers;
 mod preverified;
@@ -45,6 +48,7 @@ mod retry_pacing;
 mod signature;
 mod solutions;
 mod spec_examples;
+mod template_builders;
 mod waba;
 mod waba_admin;
 mod webhook_fixtures;

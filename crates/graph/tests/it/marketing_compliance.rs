@@ -23,7 +23,7 @@ async fn marketing_send_adds_its_options_to_the_template_message() {
                "messages": [{"id": "wamid.gBGGSFcCNEOPAgkO_KJ55r4w_ww"}], "messaging_product": "whatsapp"})
     });
     let (server, c) = answering(200, answer).await;
-    let msg = OutboundMessage::template(to(), Template::new("welcome_offer", "en_US"));
+    let msg = OutboundMessage::template(to(), Template::new("welcome_offer", "en_US")).unwrap();
     let options = MarketingOptions::new()
         .product_policy(ProductPolicy::CloudApiFallback)
         .message_activity_sharing(true);
@@ -56,7 +56,7 @@ async fn marketing_send_adds_its_options_to_the_template_message() {
         json!({"messaging_product": "whatsapp", "messages": []}),
     )
     .await;
-    let msg = OutboundMessage::template(to(), Template::new("hello_world", "en"));
+    let msg = OutboundMessage::template(to(), Template::new("hello_world", "en")).unwrap();
     assert!(matches!(
         c.send_marketing_message(&msg, &MarketingOptions::new())
             .await,

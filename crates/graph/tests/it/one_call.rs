@@ -105,7 +105,8 @@ async fn send_template_sends_what_the_builder_sends() {
         Template::new("order_update", "en_US")
             .body_parameters(vec!["Ana".to_owned(), "#1042".to_owned()])
             .unwrap(),
-    );
+    )
+    .unwrap();
     c.send_message(&built).await.unwrap();
     c.send_template(&to, "order_update", "en_US", ["Ana", "#1042"])
         .await
@@ -121,7 +122,8 @@ async fn send_template_sends_what_the_builder_sends() {
     .unwrap();
 
     // No parameters: no body component at all, as `Template::new` alone sends.
-    let hello = OutboundMessage::template(to.clone(), Template::new("hello_world", "en_US"));
+    let hello =
+        OutboundMessage::template(to.clone(), Template::new("hello_world", "en_US")).unwrap();
     c.send_message(&hello).await.unwrap();
     c.send_template(&to, "hello_world", "en_US", Vec::<String>::new())
         .await

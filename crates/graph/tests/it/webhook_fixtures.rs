@@ -4,7 +4,7 @@
 use crate::common;
 
 use serde_json::Value;
-use wacloud_graph::webhook::{ChangeValue, Interactive, MessageContent, WebhookPayload};
+use wacloud_graph::webhook::{ChangeValue, InteractiveReply, MessageContent, WebhookPayload};
 
 const INVALID_FILE: &str = "whatsapp-business-java-api/deserialization/textMessageStatusRead.json";
 
@@ -54,7 +54,7 @@ fn check_content(where_: &str, c: &MessageContent, problems: &mut Vec<String>) {
             Some(m) => check_content(where_, &m.content, problems),
             None => problems.push(format!("{where_}: edit without new content")),
         },
-        MessageContent::Interactive(Interactive::Other(v)) => {
+        MessageContent::Interactive(InteractiveReply::Other(v)) => {
             let t = v.get("type").and_then(Value::as_str).unwrap_or("");
             if matches!(
                 t,

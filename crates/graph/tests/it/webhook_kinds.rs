@@ -5,7 +5,8 @@ use crate::common;
 
 use serde_json::{json, Value};
 use wacloud_graph::webhook::{
-    ChangeValue, Interactive, Message, MessageContent, MessagesValue, StatusKind, WebhookPayload,
+    ChangeValue, InteractiveReply, Message, MessageContent, MessagesValue, StatusKind,
+    WebhookPayload,
 };
 
 /// The first `messages` value of scenario `key` in a pywa-style file (an object of
@@ -314,13 +315,13 @@ fn media_interactive_and_flows() {
     let m = first_message("pywa/updates/callback_selection.json", Some("description")).unwrap();
     assert!(matches!(
         &m.content,
-        MessageContent::Interactive(Interactive::ListReply {
+        MessageContent::Interactive(InteractiveReply::ListReply {
             description: Some(_),
             ..
         })
     ));
     let m = first_message("pywa/updates/flow_completion.json", Some("completion")).unwrap();
-    let MessageContent::Interactive(Interactive::NfmReply { response_json, .. }) = &m.content
+    let MessageContent::Interactive(InteractiveReply::NfmReply { response_json, .. }) = &m.content
     else {
         panic!()
     };
@@ -328,7 +329,7 @@ fn media_interactive_and_flows() {
     assert!(parsed.is_object());
     let m = first_message("pywa/updates/call_permission_update.json", Some("accept")).unwrap();
     assert!(
-        matches!(&m.content, MessageContent::Interactive(Interactive::CallPermissionReply { response: Some(r), .. }) if r == "accept")
+        matches!(&m.content, MessageContent::Interactive(InteractiveReply::CallPermissionReply { response: Some(r), .. }) if r == "accept")
     );
 
     // interactive with value-level errors and no interactive object.

@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::objects::{Context, Interactive, Location, Media};
+use super::objects::{Context, InteractiveReply, Media, SharedLocation};
 
 /// The content of a message, by Meta's `type`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,11 +29,11 @@ pub enum MessageContent {
     /// `sticker` (`animated`).
     Sticker(Media),
     /// `location`.
-    Location(Location),
+    Location(SharedLocation),
     /// `contacts`: contact cards, as received.
     Contacts(Vec<Value>),
     /// `interactive`: a reply to buttons, a list, a flow, a call permission request.
-    Interactive(Interactive),
+    Interactive(InteractiveReply),
     /// `button`: a template quick-reply button press.
     Button {
         /// The button's payload.
@@ -150,8 +150,8 @@ impl MessageContent {
             MessageContent::Edit {
                 message: Some(m), ..
             } => m.content.text_or_caption(),
-            MessageContent::Interactive(Interactive::ButtonReply { title, .. })
-            | MessageContent::Interactive(Interactive::ListReply { title, .. }) => Some(title),
+            MessageContent::Interactive(InteractiveReply::ButtonReply { title, .. })
+            | MessageContent::Interactive(InteractiveReply::ListReply { title, .. }) => Some(title),
             _ => None,
         }
     }
@@ -182,9 +182,9 @@ impl MessageContent {
             "location" => {
                 let v = obj.get("location").cloned().unwrap_or(Value::Null);
                 if v.is_object() {
-                    MessageContent::Location(Location::deserialize(&v)?)
+                    MessageContent::Location(SharedLocation::deserialize(&v)?)
                 } else {
-                    MessageContent::Location(Location {
+                    MessageContent::Location(SharedLocation {
                         latitude: f64::NAN,
                         longitude: f64::NAN,
                         name: None,
@@ -199,7 +199,7 @@ impl MessageContent {
                     .cloned()
                     .unwrap_or_default(),
             ),
-            "interactive" => MessageContent::Interactive(Interactive::from_value(
+            "interactive" => MessageContent::Interactive(InteractiveReply::from_value(
                 obj.get("interactive").unwrap_or(&Value::Null),
             )?),
             "button" => {

@@ -12,7 +12,7 @@ mod content;
 mod objects;
 
 pub use content::{EditedMessage, MessageContent};
-pub use objects::{Context, Interactive, Location, Media};
+pub use objects::{Context, InteractiveReply, Media, SharedLocation};
 
 use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};

@@ -79,10 +79,12 @@ pub struct Media {
     pub voice: Option<bool>,
 }
 
-/// A shared location.
+/// A location the customer shared (`messages[].location` of a `"type":"location"`
+/// message). Named apart from the send side's
+/// [`messages::Location`](crate::messages::Location), which builds one to send.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct Location {
+pub struct SharedLocation {
     /// Latitude in degrees; NaN when Meta sent something that is not a number
     /// (seen only in documentation placeholders; the raw JSON keeps it).
     #[serde(deserialize_with = "lenient_f64")]
@@ -109,11 +111,14 @@ fn lenient_f64<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     })
 }
 
-/// The `interactive` object of an inbound message.
+/// The `interactive` object of an inbound message: the customer's reply to an
+/// interactive message (Meta's `button_reply`, `list_reply`, `nfm_reply` for a Flow,
+/// `call_permission_reply`). Named apart from the send side's
+/// [`messages::Interactive`](crate::messages::Interactive), which builds the message.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum Interactive {
+pub enum InteractiveReply {
     /// A reply button was pressed.
     ButtonReply {
         /// The button id set when sending.
@@ -152,7 +157,7 @@ pub enum Interactive {
     Other(Value),
 }
 
-impl Interactive {
+impl InteractiveReply {
     pub(super) fn from_value(v: &Value) -> Result<Self, serde_json::Error> {
         #[derive(Deserialize)]
         struct Reply {
@@ -185,14 +190,14 @@ impl Interactive {
         Ok(match (t, v.get(t)) {
             ("button_reply", Some(r)) => {
                 let r = Reply::deserialize(r)?;
-                Interactive::ButtonReply {
+                InteractiveReply::ButtonReply {
                     id: r.id,
                     title: r.title,
                 }
             }
             ("list_reply", Some(r)) => {
                 let r = Reply::deserialize(r)?;
-                Interactive::ListReply {
+                InteractiveReply::ListReply {
                     id: r.id,
                     title: r.title,
                     description: r.description,
@@ -200,7 +205,7 @@ impl Interactive {
             }
             ("nfm_reply", Some(r)) => {
                 let n = Nfm::deserialize(r)?;
-                Interactive::NfmReply {
+                InteractiveReply::NfmReply {
                     name: n.name,
                     body: n.body,
                     // Meta sends a JSON document in a string; keep a string either way.
@@ -212,13 +217,13 @@ impl Interactive {
             }
             ("call_permission_reply", Some(r)) => {
                 let c = CallPerm::deserialize(r)?;
-                Interactive::CallPermissionReply {
+                InteractiveReply::CallPermissionReply {
                     response: c.response,
                     expiration_timestamp: c.expiration_timestamp,
                     response_source: c.response_source,
                 }
             }
-            _ => Interactive::Other(v.clone()),
+            _ => InteractiveReply::Other(v.clone()),
         })
     }
 }

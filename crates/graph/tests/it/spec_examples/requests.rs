@@ -3,10 +3,10 @@
 
 use serde_json::{json, Value};
 use wacloud_graph::messages::{
-    Component, ContactAddress, ContactCard, ContactEmail, ContactLabel, ContactName, ContactOrg,
-    ContactPhone, ContactUrl, Currency, DateTimeParts, Flow, Header, Interactive, ListRow,
-    ListSection, Location, MediaMessage, MediaRef, OutboundMessage, Parameter, ProductSection,
-    ReadReceipt, Recipient, ReplyButton, Template, TemplateAction,
+    ButtonSubType, Component, ContactAddress, ContactCard, ContactEmail, ContactLabel, ContactName,
+    ContactOrg, ContactPhone, ContactUrl, Currency, DateTimeParts, Flow, Header, Interactive,
+    ListRow, ListSection, Location, MediaMessage, MediaRef, OutboundMessage, Parameter,
+    ProductSection, ReadReceipt, Recipient, ReplyButton, Template,
 };
 
 pub(super) const TO: &str = "15550000001";
@@ -178,7 +178,7 @@ fn sample_body() -> Result<Component, wacloud_graph::ValidationError> {
     dt.minute = Some(33);
     dt.month = Some(2);
     dt.year = Some(1977);
-    Ok(Component::body(vec![
+    Ok(Component::body([
         Parameter::text("text-string")?,
         Parameter::Currency(Currency::new("$100.99", "USD", 100990)),
         Parameter::DateTimeParts(dt),
@@ -195,19 +195,10 @@ fn sample_template(header: bool, buttons: bool, to: &str) -> Built {
     t = t.component(sample_body()?);
     if buttons {
         t = t
-            .component(Component::button(
-                "quick_reply",
-                0,
-                vec![Parameter::Payload("aGlzIHRoaXMgaXMgY29v".into())],
-            ))
-            .component(Component::button(
-                "quick_reply",
-                1,
-                vec![Parameter::Payload("9rwnB8RbYmPF5t2Mn09x4h".into())],
-            ));
+            .button(Component::quick_reply_button(0, "aGlzIHRoaXMgaXMgY29v")?)?
+            .button(Component::quick_reply_button(1, "9rwnB8RbYmPF5t2Mn09x4h")?)?;
     }
-    let m = OutboundMessage::template(Recipient::PhoneNumber(to.into()), t);
-    m.validate()?;
+    let m = OutboundMessage::template(Recipient::PhoneNumber(to.into()), t)?;
     Ok(m.to_json())
 }
 
@@ -357,53 +348,39 @@ pub(super) fn build(stem: &str) -> Option<Built> {
             sample_template(false, false, "16315555555")
         }
         "send_test_message" => {
-            let m = OutboundMessage::template(to(), Template::new("hello_world", "en_US"));
-            m.validate().map(|_| m.to_json())
+            OutboundMessage::template(to(), Template::new("hello_world", "en_US"))
+                .map(|m| m.to_json())
         }
         "send_catalog_template_message" => (|| {
             let t = Template::new("intro_catalog_offer", "en_US")
-                .body_parameters(vec!["100".into(), "400".into(), "3".into()])?
-                .component(Component::button(
-                    "catalog",
-                    0,
-                    vec![Parameter::Action(TemplateAction::Catalog {
-                        thumbnail_product_retailer_id: "2lc20305pt".into(),
-                    })],
-                ));
-            let m = OutboundMessage::template(meta_to.clone(), t);
-            m.validate()?;
-            Ok(m.to_json())
+                .body_parameters(["100", "400", "3"])?
+                .button(Component::catalog_button(0, "2lc20305pt")?)?;
+            Ok(OutboundMessage::template(meta_to.clone(), t)?.to_json())
         })(),
         "send_flow_template_message" => (|| {
-            let t = Template::new("<TEMPLATE_NAME>", "en_US").component(Component::button(
-                "flow",
+            let t = Template::new("<TEMPLATE_NAME>", "en_US").button(Component::flow_button(
                 0,
-                vec![Parameter::Action(TemplateAction::Flow {
-                    flow_token: Some("<FLOW_TOKEN>".into()),
-                    flow_action_data: Some(json!({"<CUSTOM_KEY>": "<CUSTOM_VALUE>"})),
-                })],
-            ));
-            let m = OutboundMessage::template(to(), t);
-            m.validate()?;
-            Ok(m.to_json())
+                Some("<FLOW_TOKEN>".into()),
+                Some(json!({"<CUSTOM_KEY>": "<CUSTOM_VALUE>"})),
+            )?)?;
+            Ok(OutboundMessage::template(to(), t)?.to_json())
         })(),
         "send_sample_issue_resolution_template" => (|| {
             let t = Template::new("sample_issue_resolution", "en_US")
                 .deterministic_policy()
-                .component(Component::body(vec![Parameter::text("*Mr. Jones*")?]))
+                .body_parameters(["*Mr. Jones*"])?
+                // Meta's example fills quick-reply buttons with text, not a payload.
                 .component(Component::button(
-                    "quick_reply",
+                    ButtonSubType::QuickReply,
                     0,
-                    vec![Parameter::text("true")?],
+                    [Parameter::text("true")?],
                 ))
                 .component(Component::button(
-                    "quick_reply",
+                    ButtonSubType::QuickReply,
                     1,
-                    vec![Parameter::text("false")?],
+                    [Parameter::text("false")?],
                 ));
-            let m = OutboundMessage::template(to(), t);
-            m.validate()?;
-            Ok(m.to_json())
+            Ok(OutboundMessage::template(to(), t)?.to_json())
         })(),
         "send_typing_indicator_and_read_receipt" => {
             ReadReceipt::new("wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQUYzMjEzNDM2RTZGQ0MzMDJBRgA=")

@@ -1,9 +1,12 @@
-//! Template messages (`"type": "template"`): name, language and the components that
-//! fill the template's variables (Cloud API "Send template messages").
+//! The parameters of a template component (Cloud API "Send template messages",
+//! parameter object): text (positional or named), currency, date and time, header
+//! media and location, and button payloads, coupon codes and actions.
 
 use serde_json::{json, Map, Value};
 
-use super::validation::{template_text_parameter, ValidationError};
+use crate::messages::validation::{
+    template_parameter_name, template_text_parameter, ValidationError,
+};
 
 /// A media object given by uploaded media id or by public HTTPS link.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -172,7 +175,9 @@ impl DateTimeParts {
 }
 
 impl Parameter {
-    /// A positional text parameter, checked against Meta's rule for parameters.
+    /// A positional text parameter (`{"type":"text","text":...}`) for a `{{n}}`
+    /// variable. Errors when it is empty or contains a newline, a tab or more than 4
+    /// consecutive spaces (Meta's rule, error 132018).
     pub fn text(text: impl Into<String>) -> Result<Self, ValidationError> {
         let text = text.into();
         template_text_parameter(0, &text)?;
@@ -182,20 +187,75 @@ impl Parameter {
         })
     }
 
-    /// A named text parameter (`parameter_name`), checked against Meta's rule.
+    /// A named text parameter (`{"type":"text","parameter_name":name,"text":...}`)
+    /// for a `{{name}}` variable of a template whose `parameter_format` is `NAMED`.
+    /// Errors when the name is not lowercase letters, digits and underscores (as
+    /// Meta names variables), or the text breaks the rule of [`Parameter::text`].
     pub fn named_text(
         name: impl Into<String>,
         text: impl Into<String>,
     ) -> Result<Self, ValidationError> {
-        let text = text.into();
+        let (name, text) = (name.into(), text.into());
+        template_parameter_name(&name)?;
         template_text_parameter(0, &text)?;
         Ok(Parameter::Text {
             text,
-            parameter_name: Some(name.into()),
+            parameter_name: Some(name),
         })
     }
 
-    fn to_json(&self) -> Value {
+    /// A coupon code for a copy-code button (`{"type":"coupon_code","coupon_code":...}`).
+    /// Errors unless it is 1 to 15 characters (Meta's limit).
+    pub fn coupon_code(code: impl Into<String>) -> Result<Self, ValidationError> {
+        let p = Parameter::CouponCode(code.into());
+        p.check(0)?;
+        Ok(p)
+    }
+
+    /// The `parameter_name` of a named text parameter.
+    pub fn parameter_name(&self) -> Option<&str> {
+        match self {
+            Parameter::Text {
+                parameter_name: Some(n),
+                ..
+            } => Some(n),
+            _ => None,
+        }
+    }
+
+    /// Checks this parameter, the `index`-th (0-based) of its component, against
+    /// Meta's limits: the text rule, a named parameter's name, a coupon code's
+    /// length, and a header media id or link.
+    pub(crate) fn check(&self, index: usize) -> Result<(), ValidationError> {
+        match self {
+            Parameter::Text {
+                text,
+                parameter_name,
+            } => {
+                if let Some(n) = parameter_name {
+                    template_parameter_name(n)?;
+                }
+                template_text_parameter(index, text)
+            }
+            Parameter::CouponCode(code) => {
+                let n = code.chars().count();
+                if n == 0 || n > COUPON_CODE_MAX_CHARS {
+                    return Err(ValidationError::new(
+                        "template.components.parameters.coupon_code",
+                        format!(
+                            "coupon code is {n} characters; Meta allows 1 to {COUPON_CODE_MAX_CHARS}"
+                        ),
+                    ));
+                }
+                Ok(())
+            }
+            Parameter::Image(m) | Parameter::Video(m) => link_or_id(m),
+            Parameter::Document { media, .. } => link_or_id(media),
+            _ => Ok(()),
+        }
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
         match self {
             Parameter::Text {
                 text,
@@ -288,223 +348,20 @@ impl Parameter {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-enum ComponentKind {
-    Header,
-    Body,
-    Button { sub_type: String, index: u32 },
-}
-
-/// One template component: header, body or a button, with its parameters.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Component {
-    kind: ComponentKind,
-    parameters: Vec<Parameter>,
-}
-
-impl Component {
-    /// `{"type":"header","parameters":[...]}`.
-    pub fn header(parameters: Vec<Parameter>) -> Self {
-        Self {
-            kind: ComponentKind::Header,
-            parameters,
-        }
-    }
-
-    /// `{"type":"body","parameters":[...]}`.
-    pub fn body(parameters: Vec<Parameter>) -> Self {
-        Self {
-            kind: ComponentKind::Body,
-            parameters,
-        }
-    }
-
-    /// `{"type":"button","sub_type":..,"index":"..","parameters":[...]}`; `sub_type` is
-    /// Meta's (`quick_reply`, `url`, `copy_code`, `flow`, ...), `index` the button's
-    /// position (0–9).
-    pub fn button(sub_type: impl Into<String>, index: u32, parameters: Vec<Parameter>) -> Self {
-        Self {
-            kind: ComponentKind::Button {
-                sub_type: sub_type.into(),
-                index,
-            },
-            parameters,
-        }
-    }
-
-    /// The parameters.
-    pub fn parameters(&self) -> &[Parameter] {
-        &self.parameters
-    }
-
-    /// Meta's component `type`: `header`, `body` or `button`.
-    pub fn type_name(&self) -> &'static str {
-        match self.kind {
-            ComponentKind::Header => "header",
-            ComponentKind::Body => "body",
-            ComponentKind::Button { .. } => "button",
-        }
-    }
-
-    fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("type".into(), json!(self.type_name()));
-        if let ComponentKind::Button { sub_type, index } = &self.kind {
-            m.insert("sub_type".into(), Value::String(sub_type.clone()));
-            m.insert("index".into(), Value::String(index.to_string()));
-        }
-        m.insert(
-            "parameters".into(),
-            Value::Array(self.parameters.iter().map(Parameter::to_json).collect()),
-        );
-        Value::Object(m)
-    }
-}
-
-/// A template to send: its name, language code and components.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Template {
-    name: String,
-    language_code: String,
-    components: Vec<Component>,
-    #[serde(default)]
-    deterministic: bool,
-}
-
-impl Template {
-    /// A template by `name` (as approved in WhatsApp Manager) and `language_code`
-    /// (e.g. `en_US`, `pt_BR`).
-    pub fn new(name: impl Into<String>, language_code: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            language_code: language_code.into(),
-            components: Vec::new(),
-            deterministic: false,
-        }
-    }
-
-    /// Adds `"policy": "deterministic"` to the language object (the only policy Meta
-    /// has; optional, Meta applies it anyway).
-    pub fn deterministic_policy(mut self) -> Self {
-        self.deterministic = true;
-        self
-    }
-
-    /// Fills the body's positional variables `{{1}}..{{n}}` with text, replacing any
-    /// body component set before. Each value must not be empty and must not contain a
-    /// newline, a tab, or more than 4 consecutive spaces.
-    pub fn body_parameters(mut self, params: Vec<String>) -> Result<Self, ValidationError> {
-        for (i, p) in params.iter().enumerate() {
-            template_text_parameter(i, p)?;
-        }
-        self.components
-            .retain(|c| !matches!(c.kind, ComponentKind::Body));
-        self.components.push(Component::body(
-            params
-                .into_iter()
-                .map(|text| Parameter::Text {
-                    text,
-                    parameter_name: None,
-                })
-                .collect(),
-        ));
-        Ok(self)
-    }
-
-    /// Adds a component (header, body, button).
-    pub fn component(mut self, c: Component) -> Self {
-        self.components.push(c);
-        self
-    }
-
-    /// The template name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The language code.
-    pub fn language_code(&self) -> &str {
-        &self.language_code
-    }
-
-    /// The components.
-    pub fn components(&self) -> &[Component] {
-        &self.components
-    }
-
-    /// Checks the name, language and every text parameter.
-    pub fn validate(&self) -> Result<(), ValidationError> {
-        if self.name.trim().is_empty() {
-            return Err(ValidationError::new(
-                "template.name",
-                "template name is empty",
-            ));
-        }
-        if self.language_code.trim().is_empty() {
-            return Err(ValidationError::new(
-                "template.language.code",
-                "template language code is empty (e.g. en_US)",
-            ));
-        }
-        for c in &self.components {
-            for (i, p) in c.parameters.iter().enumerate() {
-                match p {
-                    Parameter::Text { text, .. } => template_text_parameter(i, text)?,
-                    Parameter::CouponCode(code) => {
-                        let n = code.chars().count();
-                        if n == 0 || n > 15 {
-                            return Err(ValidationError::new(
-                                "template.components.parameters.coupon_code",
-                                format!("coupon code is {n} characters; Meta allows 1 to 15"),
-                            ));
-                        }
-                    }
-                    Parameter::Image(m) | Parameter::Video(m) => link_or_id(m)?,
-                    Parameter::Document { media, .. } => link_or_id(media)?,
-                    _ => {}
-                }
-            }
-            if let ComponentKind::Button { index, .. } = &c.kind {
-                if *index > 9 {
-                    return Err(ValidationError::new(
-                        "template.components.index",
-                        format!("template button index {index} is outside 0 to 9"),
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The `template` object of the request body.
-    pub fn to_json(&self) -> Value {
-        let mut m = Map::new();
-        m.insert("name".into(), Value::String(self.name.clone()));
-        if self.deterministic {
-            m.insert(
-                "language".into(),
-                json!({ "policy": "deterministic", "code": self.language_code }),
-            );
-        } else {
-            m.insert("language".into(), json!({ "code": self.language_code }));
-        }
-        if !self.components.is_empty() {
-            m.insert(
-                "components".into(),
-                Value::Array(self.components.iter().map(Component::to_json).collect()),
-            );
-        }
-        Value::Object(m)
-    }
-}
+/// Meta's limit on a copy-code button's coupon code, in characters.
+pub const COUPON_CODE_MAX_CHARS: usize = 15;
 
 fn link_or_id(m: &MediaRef) -> Result<(), ValidationError> {
     match m {
-        MediaRef::Id(id) => {
-            super::validation::id_value("template.components.parameters.id", "media id", id)
-        }
-        MediaRef::Link(l) => {
-            super::validation::http_link("template.components.parameters.link", "media link", l)
-        }
+        MediaRef::Id(id) => crate::messages::validation::id_value(
+            "template.components.parameters.id",
+            "media id",
+            id,
+        ),
+        MediaRef::Link(l) => crate::messages::validation::http_link(
+            "template.components.parameters.link",
+            "media link",
+            l,
+        ),
     }
 }
