@@ -90,6 +90,9 @@ impl GraphError {
     /// passing problem), yet Meta may already have delivered it. Before sending the same
     /// message again, ask [`GraphError::may_resend`].
     pub fn class(&self) -> ErrorClass {
+        if self.is_outcome_unknown() {
+            return ErrorClass::OutcomeUnknown;
+        }
         match self {
             GraphError::Api(e) => e.class(),
             GraphError::Timeout { .. }
@@ -335,9 +338,10 @@ impl std::error::Error for ApiError {}
 /// What kind of failure an error is, and so what a sender should fix or how it
 /// should back off.
 ///
-/// A class says nothing about whether one particular send reached Meta: a send that
-/// timed out is [`ErrorClass::Transient`] although it may have been delivered. Whether
-/// the same send may go out again is answered by [`GraphError::may_resend`] alone.
+/// A send whose outcome is unknown (it timed out, broke mid-way, or its answer could
+/// not be read) is [`ErrorClass::OutcomeUnknown`], which is never retryable: code that
+/// looks only at the class does not send it twice. Whether a send may go out again is
+/// answered by [`GraphError::may_resend`], which agrees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -363,17 +367,23 @@ pub enum ErrorClass {
     /// The request is wrong (100, 131008, 131009, 131051, 131053, 135000, ...): fix it.
     InvalidRequest,
     /// A temporary problem on Meta's side (1, 2, 131000, 131016, 131052, 131057,
-    /// 133004, HTTP 5xx): retry with backoff.
+    /// 133004, HTTP 5xx with Meta's error body), or a read that timed out or could not
+    /// connect: retry with backoff.
     Transient,
+    /// The request may or may not have been acted on ([`GraphError::is_outcome_unknown`]:
+    /// a timeout or a broken connection after it was sent, an answer that could not be
+    /// read): never resend a send blindly, its status webhook tells whether it went out.
+    /// Not retryable (a read may be repeated: [`crate::retry::RetryPolicy`] does).
+    OutcomeUnknown,
     /// Not known: treat as final and report.
     Unknown,
 }
 
 impl ErrorClass {
     /// True when retrying the same request later can succeed (rate limits and
-    /// transient errors): enough for a read. For a send it is not enough — a timed-out
-    /// send is retryable by class but its outcome is unknown; resend only when
-    /// [`GraphError::may_resend`] is true.
+    /// transient errors). Never for [`ErrorClass::OutcomeUnknown`]. For a send,
+    /// [`GraphError::may_resend`] is the stricter answer (a 5xx with Meta's error body is
+    /// transient, yet Meta may have acted).
     pub fn is_retryable(self) -> bool {
         matches!(
             self,

@@ -134,9 +134,11 @@ impl RetryPolicy {
                 GraphError::Timeout { .. }
                 | GraphError::Transport(_)
                 | GraphError::Interrupted { .. } => true,
-                GraphError::Api(_) | GraphError::Decode { .. } => {
-                    matches!(err.class(), ErrorClass::Transient | ErrorClass::RateLimited)
-                }
+                // A read changes nothing: one whose answer was lost may be asked again.
+                GraphError::Api(_) | GraphError::Decode { .. } => matches!(
+                    err.class(),
+                    ErrorClass::Transient | ErrorClass::RateLimited | ErrorClass::OutcomeUnknown
+                ),
                 _ => false,
             },
         }

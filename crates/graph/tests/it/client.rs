@@ -269,7 +269,12 @@ async fn timeout_on_send_is_outcome_unknown_but_not_on_read_receipt() {
         "{e:?}"
     );
     assert!(e.is_outcome_unknown());
-    assert_eq!(e.class(), ErrorClass::Transient);
+    assert_eq!(
+        e.class(),
+        ErrorClass::OutcomeUnknown,
+        "code that looks only at the class does not resend it"
+    );
+    assert!(!e.class().is_retryable() && !e.may_resend());
     let e = c.mark_read("wamid.X").await.unwrap_err();
     assert!(
         matches!(
@@ -313,7 +318,7 @@ async fn non_meta_error_bodies_and_bad_success_bodies_are_decode_errors() {
         "{e:?}"
     );
     assert!(e.is_outcome_unknown());
-    assert_eq!(e.class(), ErrorClass::Transient);
+    assert_eq!(e.class(), ErrorClass::OutcomeUnknown);
 
     let server = MockServer::start().await;
     Mock::given(method("POST"))
