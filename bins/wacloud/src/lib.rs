@@ -1,7 +1,7 @@
 //! # wacloud
 //!
 //! The server: settings ([`settings`]), wiring ([`app`]), the route table and HTTP handlers
-//! ([`routes`]) with what wraps them ([`middleware`]), warnings kept to one line per interval
+//! ([`routes`]) with what wraps them ([`middleware`], [`request_body`]), warnings kept to one line per interval
 //! ([`log_throttle`]), Prometheus metrics ([`metrics`]), the adapters from Meta's shapes to the core's ports and types
 //! ([`adapters`]), background work ([`worker`]), and the widget's files.
 //! `main.rs` only reads settings and starts [`app::Application`].
@@ -14,6 +14,7 @@ pub mod errors;
 pub mod log_throttle;
 pub mod metrics;
 pub mod middleware;
+pub mod request_body;
 pub mod routes;
 pub mod sandbox_cmd;
 pub mod settings;

@@ -76,17 +76,6 @@ fn too_large() -> ApiError {
     )
 }
 
-fn too_slow(timeout: std::time::Duration) -> ApiError {
-    ApiError::new(
-        StatusCode::REQUEST_TIMEOUT,
-        "request_timeout",
-        format!(
-            "the body did not arrive within {} ms (WACLOUD_BODY_TIMEOUT_MS); send it again",
-            timeout.as_millis()
-        ),
-    )
-}
-
 /// Reads the body as raw bytes within `timeout` (408 `request_timeout` after it), refusing
 /// more than [`MAX_WEBHOOK_BYTES`] (413) as soon as that is declared or received.
 ///
@@ -119,7 +108,7 @@ async fn read_body(
     };
     tokio::time::timeout(timeout, read)
         .await
-        .unwrap_or_else(|_| Err(too_slow(timeout)))
+        .unwrap_or_else(|_| Err(crate::request_body::too_slow(timeout)))
 }
 
 /// `POST /webhook`: reads the body within `WACLOUD_BODY_TIMEOUT_MS` (408 otherwise), verifies

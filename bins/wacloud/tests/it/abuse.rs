@@ -498,3 +498,60 @@ async fn the_server_raises_its_open_files_limit_to_the_hard_one_and_reports_it()
         "raised from 256 to the hard limit: {health}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_api_body_is_answered_408_too() {
+    let app = TestApp::builder()
+        .with(|s| s.http.body_timeout = Duration::from_millis(500))
+        .spawn()
+        .await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut tcp = TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/whatsapp/send HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"phone_number\":"
+    );
+    tcp.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let answer = read_answer(&mut tcp, Duration::from_secs(10)).await;
+    let took = started.elapsed();
+    assert!(
+        answer.starts_with("HTTP/1.1 408"),
+        "after {took:?}: {answer:?}"
+    );
+    let body: Value = serde_json::from_str(answer.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "request_timeout", "{body}");
+    assert!(took < Duration::from_secs(3), "answered after {took:?}");
+    let (status, _) = app.get("/api/whatsapp/health").await;
+    assert_eq!(status, 200, "the server goes on answering");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_actix_refuses_by_itself_is_answered_in_json() {
+    let app = TestApp::spawn().await;
+    // A body over the raw-body limit of an endpoint that reads it whole (actix's extractor).
+    let r = app
+        .http
+        .post(app.url("/api/whatsapp/queue/q1/retry"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 300 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "payload_too_large", "{e}");
+    // A method the dashboard's files do not take.
+    let r = app
+        .http
+        .delete(app.url("/dashboard.html"))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let e: Value = r.json().await.unwrap();
+    assert!(e["error"]["code"].is_string(), "{e}");
+}
