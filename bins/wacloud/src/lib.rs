@@ -14,6 +14,7 @@ pub mod errors;
 pub mod log_throttle;
 pub mod metrics;
 pub mod middleware;
+pub mod paths;
 pub mod request_body;
 pub mod routes;
 pub mod sandbox_cmd;

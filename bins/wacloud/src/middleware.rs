@@ -11,7 +11,7 @@ use actix_web::{web, ResponseError};
 use secrecy::ExposeSecret;
 
 use crate::errors::ApiError;
-use crate::routes;
+use crate::paths;
 use crate::state::AppState;
 
 /// Largest JSON body the API takes, in bytes (the webhook reads its own, larger, bodies).
@@ -50,23 +50,23 @@ pub async fn refuse_long_uri(
 }
 
 /// Whether `path` is guarded by the API key and the cross-site check: the REST API (under
-/// [`routes::API_PREFIX`]), the metrics and the sandbox's controls. Not Meta's webhook ([`routes::WEBHOOK`]),
+/// [`paths::API_PREFIX`]), the metrics and the sandbox's controls. Not Meta's webhook ([`paths::WEBHOOK`]),
 /// which proves itself by its signature, nor the sandbox's Graph API (`/sandbox/graph/…`),
 /// which takes its own bearer token, as Meta's does, and is what this server's own Graph client
 /// calls in sandbox mode.
 fn guarded(path: &str) -> bool {
     let api = path
-        .strip_prefix(routes::API_PREFIX)
+        .strip_prefix(paths::API_PREFIX)
         .is_some_and(|rest| rest.starts_with('/'));
-    (api && path != routes::WEBHOOK)
-        || path == routes::METRICS
+    (api && path != paths::WEBHOOK)
+        || path == paths::METRICS
         || (path.starts_with("/sandbox/") && !path.starts_with("/sandbox/graph/"))
 }
 
 /// `GET /api/whatsapp/health`: answered without the key too, as a bare liveness answer (the
 /// handler gives details only to [`authorized`] callers), so that a load balancer needs no key.
 fn open_liveness(req: &ServiceRequest) -> bool {
-    req.method() == Method::GET && req.path() == routes::HEALTH
+    req.method() == Method::GET && req.path() == paths::HEALTH
 }
 
 /// Whether a request carries the API key, when one is set: `Authorization: Bearer <key>`

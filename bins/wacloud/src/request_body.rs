@@ -16,7 +16,7 @@ use actix_web::{web, HttpMessage, ResponseError};
 use futures::StreamExt;
 
 use crate::errors::ApiError;
-use crate::routes;
+use crate::paths;
 use crate::state::AppState;
 
 /// The 408 for a body that did not arrive within `timeout`.
@@ -50,7 +50,7 @@ pub async fn bound_body(
     let timeout = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.settings.http.body_timeout)
-        .filter(|_| writes && req.path() != routes::WEBHOOK);
+        .filter(|_| writes && req.path() != paths::WEBHOOK);
     let Some(timeout) = timeout else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };

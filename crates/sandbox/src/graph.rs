@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
-use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 
+use crate::auth::{authorized, token_refusal};
 use crate::control::{Fault, FaultMode};
 use crate::limits::Broken;
 use crate::payloads::{error_text, graph_error, new_wamid, status_error, status_object};
@@ -72,21 +72,6 @@ fn refuse_code(
     resp
 }
 
-/// The token check: the configured token, and the token not revoked by the control.
-pub(crate) fn authorized(req: &HttpRequest, sandbox: &Sandbox) -> bool {
-    bearer_ok(req, sandbox) && sandbox.control().token_valid
-}
-
-/// Meta's 401 for a missing, wrong or expired token (code 190), not recorded as a send.
-pub(crate) fn token_refusal(sandbox: &Sandbox) -> HttpResponse {
-    let msg = if sandbox.control().token_valid {
-        "Invalid OAuth access token - Cannot parse access token"
-    } else {
-        "Error validating access token: Session has expired."
-    };
-    HttpResponse::Unauthorized().json(graph_error(190, "OAuthException", msg, None))
-}
-
 fn unauthorized(sandbox: &Sandbox, body: Value) -> HttpResponse {
     let valid_format = sandbox.control().token_valid;
     let msg = if valid_format {
@@ -143,22 +128,6 @@ pub async fn phone_number(
         "status": "CONNECTED",
         "account_mode": "SANDBOX",
     }))
-}
-
-fn bearer_ok(req: &HttpRequest, sandbox: &Sandbox) -> bool {
-    let expected = sandbox.config.access_token.expose_secret();
-    req.headers()
-        .get("authorization")
-        .and_then(|h| h.to_str().ok())
-        .and_then(|h| h.strip_prefix("Bearer "))
-        .is_some_and(|t| {
-            // Constant-time enough for a local stand-in: compare every byte.
-            t.len() == expected.len()
-                && t.bytes()
-                    .zip(expected.bytes())
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0
-        })
 }
 
 /// `POST /sandbox/graph/{version}/{phone_number_id}/messages`.

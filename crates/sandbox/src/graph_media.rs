@@ -30,7 +30,7 @@ use wacloud_graph::media::{
     SUPPORTED_MIME_TYPES,
 };
 
-use crate::graph::{authorized, token_refusal};
+use crate::auth::{authorized, token_refusal};
 use crate::payloads::graph_error;
 use crate::Sandbox;
 

@@ -26,18 +26,7 @@ use wacloud_sandbox::Sandbox;
 
 use crate::errors::ApiError;
 
-/// Where the REST API lives; the paths in [`API`] are under it.
-pub const API_PREFIX: &str = "/api/whatsapp";
-/// Meta's webhook: `GET` for the subscription handshake, `POST` for deliveries. Not behind the
-/// API key: a delivery proves itself by its signature.
-pub const WEBHOOK: &str = "/api/whatsapp/webhook";
-
-/// Prometheus metrics (guarded like the API).
-pub const METRICS: &str = "/metrics";
-
-/// The health check: answered without the API key too, with details only for callers that
-/// carry it.
-pub const HEALTH: &str = "/api/whatsapp/health";
+pub use crate::paths::{API_PREFIX, HEALTH, METRICS, WEBHOOK};
 
 /// One endpoint of the REST API: a method, a path under [`API_PREFIX`] (an actix pattern, `{name}`
 /// for a segment), and the handler, attached to a route of that method.

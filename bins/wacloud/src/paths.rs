@@ -1,0 +1,16 @@
+//! The paths the route table and the middlewares around it both name. A leaf: it imports
+//! nothing, so that what wraps the routes does not import the routes.
+
+/// Where the REST API lives; the paths in [`crate::routes::API`] are under it.
+pub const API_PREFIX: &str = "/api/whatsapp";
+
+/// Meta's webhook: `GET` for the subscription handshake, `POST` for deliveries. Not behind the
+/// API key: a delivery proves itself by its signature.
+pub const WEBHOOK: &str = "/api/whatsapp/webhook";
+
+/// Prometheus metrics (guarded like the API).
+pub const METRICS: &str = "/metrics";
+
+/// The health check: answered without the API key too, with details only for callers that
+/// carry it.
+pub const HEALTH: &str = "/api/whatsapp/health";
