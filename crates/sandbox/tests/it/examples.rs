@@ -3,9 +3,10 @@
 //! the sandbox's customer writes in, the sandbox posts the signed delivery to them, and their
 //! reply must reach the sandbox, quoting the customer's message.
 //!
-//! The binaries come from `cargo build -p wacloud-graph --examples` (`.ci/run` builds them
-//! before the tests; `cargo test`/`nextest` of the whole workspace builds them too). When they
-//! are absent, each test says so and passes, except under CI (`CI` set), where it fails.
+//! The binaries come from the whole workspace's test build (`cargo test` / `cargo nextest run
+//! --workspace` build every example, as `.ci/run` does), or `cargo build -p wacloud-graph
+//! --examples`. When they are absent, each test says so and passes, except under CI (`CI` set),
+//! where it fails.
 
 use std::path::PathBuf;
 use std::process::{Output, Stdio};
