@@ -3,6 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse};
 use secrecy::ExposeSecret;
+use serde_json::Value;
 
 use crate::payloads::graph_error;
 use crate::Sandbox;
@@ -14,12 +15,17 @@ pub(crate) fn authorized(req: &HttpRequest, sandbox: &Sandbox) -> bool {
 
 /// Meta's 401 for a missing, wrong or expired token (code 190), not recorded as a send.
 pub(crate) fn token_refusal(sandbox: &Sandbox) -> HttpResponse {
+    HttpResponse::Unauthorized().json(token_error(sandbox))
+}
+
+/// Meta's error body for a missing, wrong (cannot be parsed) or revoked (expired) token.
+pub(crate) fn token_error(sandbox: &Sandbox) -> Value {
     let msg = if sandbox.control().token_valid {
         "Invalid OAuth access token - Cannot parse access token"
     } else {
         "Error validating access token: Session has expired."
     };
-    HttpResponse::Unauthorized().json(graph_error(190, "OAuthException", msg, None))
+    graph_error(190, "OAuthException", msg, None)
 }
 
 fn bearer_ok(req: &HttpRequest, sandbox: &Sandbox) -> bool {

@@ -6,7 +6,7 @@ use std::time::Duration;
 use actix_web::{http::StatusCode, web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
 
-use crate::auth::{authorized, token_refusal};
+use crate::auth::{authorized, token_error, token_refusal};
 use crate::control::{Fault, FaultMode};
 use crate::limits::Broken;
 use crate::payloads::{error_text, graph_error, new_wamid, status_error, status_object};
@@ -73,17 +73,11 @@ fn refuse_code(
 }
 
 fn unauthorized(sandbox: &Sandbox, body: Value) -> HttpResponse {
-    let valid_format = sandbox.control().token_valid;
-    let msg = if valid_format {
-        "Invalid OAuth access token - Cannot parse access token"
-    } else {
-        "Error validating access token: Session has expired."
-    };
     refuse(
         sandbox,
         body,
         StatusCode::UNAUTHORIZED,
-        graph_error(190, "OAuthException", msg, None),
+        token_error(sandbox),
     )
 }
 
