@@ -33,7 +33,7 @@ pub(crate) fn apply_events(
     } else {
         r.lookup(&lookup)?
     };
-    let (effects, late) = plan(&sorted, &people, &found, now);
+    let (effects, late) = plan(&sorted, &people, &lookup, &found, now);
     if !effects.is_empty() {
         r.apply_effects(&effects)?;
     }
@@ -71,13 +71,15 @@ fn lookup(sorted: &Sorted<'_>, people: &HashMap<&str, CustomerRef>) -> Lookup {
     }
 }
 
-/// The common kinds' effects, from the batch's events and what the store found for them; and the
+/// The common kinds' effects, from the batch's events and what the store found for what was
+/// `asked` ([`lookup`], whose `wa_ids` are everyone in `people`, sorted); and the
 /// statuses that need the one-by-one path after all (an unknown `wamid` carrying
 /// `biz_opaque_callback_data`, which may join a message whose send has not committed its `wamid`
 /// yet). Pure but for fresh row ids.
 pub(crate) fn plan<'a>(
     sorted: &Sorted<'a>,
     people: &HashMap<&str, CustomerRef>,
+    asked: &Lookup,
     found: &Found,
     now: DateTime<Utc>,
 ) -> (BatchEffects, Vec<&'a StatusUpdate>) {
@@ -93,11 +95,11 @@ pub(crate) fn plan<'a>(
         .iter()
         .filter_map(|c| c.wa_id.as_deref().map(|w| (w, c)))
         .collect();
-    let mut wa_ids: Vec<&str> = people.keys().copied().collect();
-    wa_ids.sort_unstable();
-    let mut contact_of: HashMap<&str, String> = HashMap::with_capacity(wa_ids.len());
-    for w in wa_ids {
-        let who = &people[w];
+    let mut contact_of: HashMap<&str, String> = HashMap::with_capacity(asked.wa_ids.len());
+    for w in asked.wa_ids.iter().map(String::as_str) {
+        let Some(who) = people.get(w) else {
+            continue;
+        };
         let id = match known.get(w) {
             Some(c) if !needs_refresh(c, who) => c.id.clone(),
             found => {
@@ -253,7 +255,7 @@ mod tests {
             ],
             messages: Vec::new(),
         };
-        let (effects, late) = plan(&sorted, &people, &found, t(100));
+        let (effects, late) = plan(&sorted, &people, &lookup(&sorted, &people), &found, t(100));
         assert!(late.is_empty());
         assert_eq!(effects.now, t(100));
         let ensured: Vec<(&str, Option<&str>)> = effects
@@ -294,7 +296,13 @@ mod tests {
             contacts: Vec::new(),
             messages: vec![("known".into(), "m1".into())],
         };
-        let (effects, late) = plan(&sorted, &HashMap::new(), &found, t(100));
+        let (effects, late) = plan(
+            &sorted,
+            &HashMap::new(),
+            &lookup(&sorted, &HashMap::new()),
+            &found,
+            t(100),
+        );
         assert_eq!(effects.folds.len(), 2, "{:?}", effects.folds);
         assert_eq!(effects.folds[0].wamid, "known");
         assert_eq!(effects.folds[0].message_id.as_deref(), Some("m1"));
