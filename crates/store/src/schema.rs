@@ -1,4 +1,5 @@
-// The seven tables, shared by both backends (see migrations/sqlite and migrations/postgres).
+// The tables, shared by both backends (see migrations/sqlite and migrations/postgres): DESIGN.md's
+// seven, whatsapp_idempotency, and the two that keep /stats's counts.
 
 diesel::table! {
     whatsapp_contacts (id) {
@@ -175,8 +176,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_counts (subject, kind, direction, state, is_read) {
+        subject -> Text,
+        kind -> Text,
+        direction -> Text,
+        state -> Text,
+        is_read -> Bool,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
+    whatsapp_count_deltas (id) {
+        id -> BigInt,
+        subject -> Text,
+        kind -> Text,
+        direction -> Text,
+        state -> Text,
+        is_read -> Bool,
+        n -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_contacts,
+    whatsapp_count_deltas,
+    whatsapp_counts,
     whatsapp_idempotency,
     whatsapp_media,
     whatsapp_messages,

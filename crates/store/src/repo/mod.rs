@@ -10,7 +10,7 @@ mod messages;
 mod outbound;
 mod prepared;
 mod queue;
-mod stats;
+pub mod stats;
 mod webhooks;
 
 use chrono::{DateTime, Utc};
@@ -395,7 +395,7 @@ impl Repos for Repo<'_> {
         queue::begin_attempt(self.conn, id, owner, message_id, now).map_err(map_err)
     }
     fn queue_counts(&mut self) -> Result<Vec<(String, i64)>, StoreError> {
-        queue::counts(self.conn).map_err(map_err)
+        stats::queue_counts(self.conn).map_err(map_err)
     }
     fn get_queue_item(&mut self, id: &str) -> Result<Option<QueueItem>, StoreError> {
         queue::get(self.conn, id).map_err(map_err)
@@ -459,5 +459,8 @@ impl Repos for Repo<'_> {
 
     fn stats(&mut self) -> Result<Stats, StoreError> {
         stats::stats(self.conn).map_err(map_err)
+    }
+    fn fold_counts(&mut self) -> Result<usize, StoreError> {
+        stats::fold(self.conn).map_err(map_err)
     }
 }

@@ -125,11 +125,3 @@ pub fn pending(
         })
         .collect())
 }
-
-/// Counts per state.
-pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
-    with_conn!(conn, |x| w::whatsapp_webhooks
-        .group_by(w::state)
-        .select((w::state, diesel::dsl::count_star()))
-        .load(x))
-}

@@ -48,8 +48,9 @@ fn declared() -> BTreeMap<String, Columns> {
     }
     assert_eq!(
         out.len(),
-        8,
-        "schema.rs should declare the eight tables (DESIGN.md's seven and whatsapp_idempotency): {out:?}"
+        10,
+        "schema.rs should declare the ten tables (DESIGN.md's seven, whatsapp_idempotency and \
+         the two of /stats's counts): {out:?}"
     );
     out
 }

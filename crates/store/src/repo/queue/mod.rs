@@ -2,7 +2,7 @@
 //! applied only from the states the core allows.
 //!
 //! This module queues items and claims them under leases; `outcome` applies what came of an
-//! item (and cancels a batch), `views` reads items, batches and counts as the API shows them.
+//! item (and cancels a batch), `views` reads items and batches as the API shows them.
 
 mod outcome;
 mod views;
@@ -18,7 +18,7 @@ use crate::schema::whatsapp_queue::dsl as q;
 use crate::with_conn;
 
 pub use outcome::{cancel_batch, finish, undecided_unknown};
-pub use views::{batch_summary, counts, view};
+pub use views::{batch_summary, view};
 
 pub fn enqueue(conn: &mut DbConnection, items: &[NewQueueItem]) -> QueryResult<()> {
     // Chunked: SQLite limits the number of bound parameters per statement.

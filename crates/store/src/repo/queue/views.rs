@@ -152,11 +152,3 @@ pub fn batch_summary(
     summary.complete_counts();
     Ok(Some(summary))
 }
-
-/// Counts per state.
-pub fn counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
-    with_conn!(conn, |x| q::whatsapp_queue
-        .group_by(q::state)
-        .select((q::state, diesel::dsl::count_star()))
-        .load(x))
-}

@@ -1,0 +1,17 @@
+DROP TRIGGER whatsapp_webhooks_count_delete ON whatsapp_webhooks;
+DROP TRIGGER whatsapp_webhooks_count_update ON whatsapp_webhooks;
+DROP TRIGGER whatsapp_webhooks_count_insert ON whatsapp_webhooks;
+DROP TRIGGER whatsapp_queue_count_delete ON whatsapp_queue;
+DROP TRIGGER whatsapp_queue_count_update ON whatsapp_queue;
+DROP TRIGGER whatsapp_queue_count_insert ON whatsapp_queue;
+DROP TRIGGER whatsapp_contacts_count_delete ON whatsapp_contacts;
+DROP TRIGGER whatsapp_contacts_count_update ON whatsapp_contacts;
+DROP TRIGGER whatsapp_contacts_count_insert ON whatsapp_contacts;
+DROP TRIGGER whatsapp_messages_count_delete ON whatsapp_messages;
+DROP TRIGGER whatsapp_messages_count_update ON whatsapp_messages;
+DROP TRIGGER whatsapp_messages_count_insert ON whatsapp_messages;
+DROP FUNCTION whatsapp_state_count();
+DROP FUNCTION whatsapp_contacts_count();
+DROP FUNCTION whatsapp_messages_count();
+DROP TABLE whatsapp_count_deltas;
+DROP TABLE whatsapp_counts;

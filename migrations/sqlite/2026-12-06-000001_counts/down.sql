@@ -1,0 +1,14 @@
+DROP TRIGGER whatsapp_webhooks_count_delete;
+DROP TRIGGER whatsapp_webhooks_count_update;
+DROP TRIGGER whatsapp_webhooks_count_insert;
+DROP TRIGGER whatsapp_queue_count_delete;
+DROP TRIGGER whatsapp_queue_count_update;
+DROP TRIGGER whatsapp_queue_count_insert;
+DROP TRIGGER whatsapp_contacts_count_delete;
+DROP TRIGGER whatsapp_contacts_count_update;
+DROP TRIGGER whatsapp_contacts_count_insert;
+DROP TRIGGER whatsapp_messages_count_delete;
+DROP TRIGGER whatsapp_messages_count_update;
+DROP TRIGGER whatsapp_messages_count_insert;
+DROP TABLE whatsapp_count_deltas;
+DROP TABLE whatsapp_counts;
