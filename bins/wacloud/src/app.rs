@@ -399,10 +399,14 @@ fn http_server(
     let data = web::Data::new(state.clone());
     let origins = state.settings.http.cors_origins.clone();
     let sandbox = state.sandbox.clone();
+    let budget = web::Data::new(crate::request_body::BodyBudget::new(
+        state.settings.http.body_bytes_in_flight,
+    ));
     crate::metrics::install();
     let server = HttpServer::new(move || {
         App::new()
             .app_data(data.clone())
+            .app_data(budget.clone())
             .app_data(middleware::json_config())
             .app_data(middleware::query_config())
             .app_data(middleware::path_config())

@@ -1,8 +1,8 @@
-//! What no handler sees: a request body that does not arrive in time, and the answers actix
-//! gives by itself (a body its extractors refuse, a method a route does not take), made into
+//! What no handler sees: a request body that does not arrive in time, the bytes of all bodies
+//! being read at once, and the answers actix gives by itself (a body its extractors refuse, a method a route does not take), made into
 //! the API's JSON errors.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,10 +32,79 @@ pub fn too_slow(timeout: Duration) -> ApiError {
     )
 }
 
-/// Gives the body of a `POST`, `PUT`, `PATCH` or `DELETE` `WACLOUD_BODY_TIMEOUT_MS` to arrive,
-/// whole: a client that declares a body and stalls is answered 408 `request_timeout` and its
-/// connection's memory freed, instead of holding it for ever. Meta's webhook reads its own body
-/// with the same timeout (`routes::webhook`).
+/// The bytes of request bodies the server holds at once (`WACLOUD_BODY_BYTES_IN_FLIGHT`),
+/// shared by every request: each chunk a handler reads takes its size from the budget until
+/// the request is answered.
+#[derive(Debug, Clone)]
+pub struct BodyBudget(Arc<tokio::sync::Semaphore>);
+
+impl BodyBudget {
+    /// A budget of `bytes`.
+    #[must_use]
+    pub fn new(bytes: usize) -> Self {
+        Self(Arc::new(tokio::sync::Semaphore::new(
+            bytes.min(tokio::sync::Semaphore::MAX_PERMITS),
+        )))
+    }
+
+    /// Bytes not taken now.
+    #[must_use]
+    pub fn available(&self) -> usize {
+        self.0.available_permits()
+    }
+}
+
+/// What one request took from the [`BodyBudget`]; given back when dropped (once answered).
+struct Taken {
+    budget: BodyBudget,
+    bytes: AtomicUsize,
+}
+
+impl Taken {
+    /// Takes `n` more bytes; false when the budget has not that many.
+    fn take(&self, n: usize) -> bool {
+        let Ok(n32) = u32::try_from(n) else {
+            return false;
+        };
+        match self.budget.0.try_acquire_many(n32) {
+            Ok(permit) => {
+                permit.forget();
+                self.bytes.fetch_add(n, Ordering::Relaxed);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+}
+
+impl Drop for Taken {
+    fn drop(&mut self) {
+        self.budget.0.add_permits(*self.bytes.get_mut());
+    }
+}
+
+/// The 503 for a body that would pass the server's [`BodyBudget`].
+fn busy() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "server_busy",
+        "the server holds as many request bodies as it may (WACLOUD_BODY_BYTES_IN_FLIGHT); \
+         send again shortly",
+    )
+}
+
+/// Why a body stopped arriving, as the wrapped service cannot say it.
+const ARRIVING: u8 = 0;
+const TIMED_OUT: u8 = 1;
+const OVER_BUDGET: u8 = 2;
+
+/// Bounds the body of every `POST`, `PUT`, `PATCH` and `DELETE`:
+/// - in time: it must arrive whole within `WACLOUD_BODY_TIMEOUT_MS`, or the client is answered
+///   408 `request_timeout` and its connection's memory freed instead of held for ever (Meta's
+///   webhook reads its own body with the same timeout, `routes::webhook`);
+/// - in memory, across all requests: the bytes read take their size from the [`BodyBudget`]
+///   until the request is answered; a body that would pass it is answered 503 `server_busy`
+///   with `Retry-After: 1`.
 ///
 /// # Errors
 /// Whatever the wrapped service fails with.
@@ -47,28 +116,43 @@ pub async fn bound_body(
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
+    let budget = req
+        .app_data::<web::Data<BodyBudget>>()
+        .map(|b| b.get_ref().clone());
+    let (Some(budget), true) = (budget, writes) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
     let timeout = req
         .app_data::<web::Data<AppState>>()
         .map(|s| s.settings.http.body_timeout)
-        .filter(|_| writes && req.path() != paths::WEBHOOK);
-    let Some(timeout) = timeout else {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    };
-    let expired = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&expired);
-    let deadline = tokio::time::Instant::now() + timeout;
+        .filter(|_| req.path() != paths::WEBHOOK);
+    let taken = Arc::new(Taken {
+        budget,
+        bytes: AtomicUsize::new(0),
+    });
+    let why = Arc::new(AtomicU8::new(ARRIVING));
+    let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    let (held, flag) = (Arc::clone(&taken), Arc::clone(&why));
     let body = futures::stream::unfold(Some(req.take_payload()), move |rest| {
-        let flag = Arc::clone(&flag);
+        let (held, flag) = (Arc::clone(&held), Arc::clone(&flag));
         async move {
             let mut payload = rest?;
-            match tokio::time::timeout_at(deadline, payload.next()).await {
+            let next = match deadline {
+                Some(d) => tokio::time::timeout_at(d, payload.next()).await,
+                None => Ok(payload.next().await),
+            };
+            let stop = |why: u8, what: &str| {
+                flag.store(why, Ordering::Relaxed);
+                let e = std::io::Error::other(what.to_owned());
+                Some((Err(PayloadError::Io(e)), None))
+            };
+            match next {
+                Ok(Some(Ok(chunk))) if !held.take(chunk.len()) => {
+                    stop(OVER_BUDGET, "the server's body budget is spent")
+                }
                 Ok(Some(chunk)) => Some((chunk, Some(payload))),
                 Ok(None) => None,
-                Err(_) => {
-                    flag.store(true, Ordering::Relaxed);
-                    let e = std::io::Error::new(std::io::ErrorKind::TimedOut, "body timed out");
-                    Some((Err(PayloadError::Io(e)), None))
-                }
+                Err(_) => stop(TIMED_OUT, "body timed out"),
             }
         }
     });
@@ -76,10 +160,20 @@ pub async fn bound_body(
         Box::pin(body);
     req.set_payload(Payload::from(body));
     let res = next.call(req).await?;
-    if expired.load(Ordering::Relaxed) {
-        return Ok(res.into_response(too_slow(timeout).error_response()));
-    }
-    Ok(res.map_into_boxed_body())
+    let res = match (why.load(Ordering::Relaxed), timeout) {
+        (TIMED_OUT, Some(t)) => res.into_response(too_slow(t).error_response()),
+        (OVER_BUDGET, _) => {
+            let mut answer = busy().error_response();
+            answer
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            res.into_response(answer)
+        }
+        _ => res.map_into_boxed_body(),
+    };
+    // The bytes go back to the budget once the answer is made.
+    drop(taken);
+    Ok(res)
 }
 
 /// Every 4xx and 5xx answer that is not JSON yet (actix's own: a body its extractors refuse, a

@@ -18,6 +18,7 @@ pub(super) struct Raw {
     wacloud_cors_origins: Option<String>,
     wacloud_body_timeout_ms: Option<String>,
     wacloud_events_max_clients: Option<String>,
+    wacloud_body_bytes_in_flight: Option<String>,
 }
 
 /// The HTTP server.
@@ -38,6 +39,12 @@ pub struct HttpSettings {
     /// `WACLOUD_EVENTS_MAX_CLIENTS`, default 512, 1–100000: most `GET /events` streams open at
     /// once on this instance; past it a new one is answered 503 `too_many_event_streams`.
     pub events_max_clients: usize,
+    /// `WACLOUD_BODY_BYTES_IN_FLIGHT`, default 67108864 (64 MiB), 4194304–4294967296: most
+    /// bytes of request bodies (webhook deliveries and API writes together) the server holds
+    /// at once while reading them. A request whose body would pass it is answered 503
+    /// `server_busy` with `Retry-After` (Meta delivers such a webhook again later), so memory
+    /// stays bounded however many clients send slowly.
+    pub body_bytes_in_flight: usize,
 }
 
 impl HttpSettings {
@@ -74,6 +81,15 @@ impl HttpSettings {
                 .clamp(1, 100_000),
             )
             .unwrap_or(512),
+            body_bytes_in_flight: usize::try_from(
+                parse_num(
+                    "WACLOUD_BODY_BYTES_IN_FLIGHT",
+                    raw.wacloud_body_bytes_in_flight,
+                    64 << 20,
+                )?
+                .clamp(4 << 20, 4 << 30),
+            )
+            .unwrap_or(64 << 20),
         })
     }
 }

@@ -193,6 +193,7 @@ mod tests {
         assert_eq!(s.http.bind, DEFAULT_BIND);
         assert_eq!(s.http.body_timeout, Duration::from_secs(10));
         assert_eq!(s.http.events_max_clients, 512);
+        assert_eq!(s.http.body_bytes_in_flight, 64 << 20);
         assert_eq!(s.meta.graph_api_version, "v25.0");
         assert!(!s.meta.is_configured());
     }
@@ -331,6 +332,7 @@ mod tests {
             ("WACLOUD_SANDBOX_LATENCY_MS", "23"),
             ("WACLOUD_SANDBOX_MESSAGES_PER_SECOND", "24"),
             ("WACLOUD_BODY_TIMEOUT_MS", "2500"),
+            ("WACLOUD_BODY_BYTES_IN_FLIGHT", "5242880"),
             ("WACLOUD_EVENTS_MAX_CLIENTS", "25"),
         ])
         .unwrap();
@@ -363,6 +365,7 @@ mod tests {
         );
         assert_eq!(s.http.body_timeout, Duration::from_millis(2500));
         assert_eq!(s.http.events_max_clients, 25);
+        assert_eq!(s.http.body_bytes_in_flight, 5 << 20);
         let t = &s.throughput;
         assert_eq!(t.messages_per_second, 15);
         assert!(t.shared_with_business_app);

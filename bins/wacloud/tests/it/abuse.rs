@@ -16,7 +16,7 @@ use crate::events::Events;
 
 /// Reads one HTTP/1.1 answer from `tcp` (head and a `Content-Length` body) as text, or what
 /// came before the connection closed or `within` ran out.
-async fn read_answer(tcp: &mut TcpStream, within: Duration) -> String {
+pub(crate) async fn read_answer(tcp: &mut TcpStream, within: Duration) -> String {
     let deadline = tokio::time::Instant::now() + within;
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];

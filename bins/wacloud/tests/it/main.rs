@@ -18,6 +18,7 @@ mod api;
 mod assets;
 mod batch_equivalence;
 mod batch_forming;
+mod body_budget;
 mod counts;
 mod crash;
 mod db_secrets;
