@@ -38,6 +38,9 @@ struct Args {
     /// Requests per measured read (one at a time).
     #[arg(long, default_value_t = 300)]
     samples: u32,
+    /// Seconds to wait idle before reading the server's resident memory at each size.
+    #[arg(long, default_value_t = 10)]
+    idle_secs: u64,
     /// The server binary (default: `wacloud` next to this one).
     #[arg(long)]
     server: Option<std::path::PathBuf>,
@@ -129,6 +132,18 @@ async fn fill(args: &Args, client: &reqwest::Client, base: &str, from: u64, to: 
     );
 }
 
+/// The resident memory of process `pid` (Linux's `/proc/<pid>/status`), in MiB.
+fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        })
+        .map_or(0.0, |kib| kib / 1024.0)
+}
+
 async fn get_json(client: &reqwest::Client, url: &str) -> Value {
     match client.get(url).send().await {
         Ok(r) => r.json().await.unwrap_or_default(),
@@ -153,6 +168,9 @@ async fn measure(client: &reqwest::Client, base: &str, path: &str, samples: u32)
     let ms = |q| hist.value_at_quantile(q) as f64 / 1000.0;
     (ms(0.5), ms(0.99))
 }
+
+/// The figures at one size: messages, (p50, p99) ms per read, idle resident MiB.
+type Size = (u64, Vec<(f64, f64)>, f64);
 
 async fn run(args: &Args) {
     let binary = args.server.clone().unwrap_or_else(default_server_binary);
@@ -203,7 +221,7 @@ async fn run(args: &Args) {
             format!("/api/whatsapp/messages?limit=50&phone={one}"),
         ),
     ];
-    let mut table: Vec<(u64, Vec<(f64, f64)>)> = Vec::new();
+    let mut table: Vec<Size> = Vec::new();
     for &size in &args.sizes {
         fill(args, &client, &base, filled, size).await;
         filled = size;
@@ -216,12 +234,16 @@ async fn run(args: &Args) {
             );
             row.push(r);
         }
-        table.push((size, row));
+        // Memory after the load, once idle.
+        tokio::time::sleep(Duration::from_secs(args.idle_secs)).await;
+        let rss = rss_mib(server.pid());
+        eprintln!("{size} messages, idle for {} s: {rss:.0} MiB resident", args.idle_secs);
+        table.push((size, row, rss));
     }
     drop(server);
 
     print!("| read |");
-    for (size, _) in &table {
+    for (size, _, _) in &table {
         print!(" {size} messages p50 / p99 ms |");
     }
     println!();
@@ -232,11 +254,16 @@ async fn run(args: &Args) {
     println!();
     for (i, (name, _)) in reads.iter().enumerate() {
         print!("| {name} |");
-        for (_, row) in &table {
+        for (_, row, _) in &table {
             print!(" {:.2} / {:.2} |", row[i].0, row[i].1);
         }
         println!();
     }
+    print!("| resident memory, idle (MiB) |");
+    for (_, _, rss) in &table {
+        print!(" {rss:.0} |");
+    }
+    println!();
 }
 
 fn main() {
