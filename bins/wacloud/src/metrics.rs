@@ -75,6 +75,12 @@ fn describe() {
         Unit::Count,
         "Deliveries committed together in one ingest transaction"
     );
+    describe_histogram!(
+        "wacloud_ingest_lag_seconds",
+        Unit::Seconds,
+        "From a delivery's hand-over to the writer until its effects were committed (inline: \
+         before the answer; deferred: by the backlog, after it)"
+    );
     describe_counter!(
         "wacloud_sends_total",
         "Sends to Meta by result (accepted, refused, unknown) and Meta's error code (none when accepted)"

@@ -56,6 +56,7 @@ async fn metrics_count_deliveries_events_sends_and_requests() {
         1.0
     );
     assert!(count("wacloud_webhook_ack_seconds_count") >= 3.0);
+    assert!(count(r#"wacloud_ingest_lag_seconds_count{mode="inline"}"#) >= 1.0);
     assert!(count("wacloud_pacer_wait_seconds_count") >= 1.0);
     assert!(
         text.contains(r#"route="/api/whatsapp/send""#),
@@ -67,6 +68,39 @@ async fn metrics_count_deliveries_events_sends_and_requests() {
     );
     assert!(text.contains("wacloud_event_stream_clients 0"), "{text}");
     assert!(text.contains("# HELP wacloud_sends_total"), "described");
+}
+
+/// Deliveries answered when stored and applied later (past the inline limit) report how long
+/// their effects took.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deferred_deliveries_report_their_lag_to_applied() {
+    let app = TestApp::builder()
+        .with(|s| s.database.ingest_inline_limit = 0)
+        .spawn()
+        .await;
+    let now = chrono::Utc::now().timestamp();
+    let body = inbound_text(PHONE_NUMBER_ID, "15550000072", "wamid.m2", now, "hi", "M");
+    assert_eq!(app.deliver(&body).await.0, 200);
+    app.wait_for(10, "the delivery applied", || async {
+        (app.stats().await["webhooks"]["processed"] == 1).then_some(())
+    })
+    .await;
+    let text = app
+        .wait_for(10, "the lag recorded", || async {
+            let (_, text) = scrape(&app, None).await;
+            sample(
+                &text,
+                r#"wacloud_ingest_lag_seconds_count{mode="deferred"}"#,
+            )
+            .filter(|n| *n >= 1.0)
+            .map(|_| text)
+        })
+        .await;
+    assert_eq!(
+        sample(&text, r#"wacloud_ingest_lag_seconds_count{mode="inline"}"#),
+        None,
+        "nothing was applied inline:\n{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures::stream::{FuturesOrdered, StreamExt};
 use tokio::sync::Notify;
@@ -35,7 +35,8 @@ const IDLE_LOOK: Duration = Duration::from_secs(5);
 /// one that is no longer `received` is skipped (a race between a read and a batch stored
 /// meanwhile costs a lookup, never a second effect).
 pub(crate) struct DeferredPlans {
-    plans: VecDeque<(String, Plan)>,
+    /// With when each was handed to the batcher (its batch's first), for the lag metric.
+    plans: VecDeque<(String, Plan, Instant)>,
     read_database: bool,
     /// Batches stored without queueing their plans: a database read that finds nothing only
     /// ends database mode when none was stored while it ran.
@@ -55,27 +56,29 @@ impl Default for DeferredPlans {
 impl DeferredPlans {
     /// Queues a stored batch's plans (or, in database mode or past the bound, notes that the
     /// database holds some).
-    pub(crate) fn push(&mut self, plans: Vec<(String, Plan)>) {
+    pub(crate) fn push(&mut self, plans: Vec<(String, Plan)>, submitted: Instant) {
         if self.read_database || self.plans.len() + plans.len() > MEMORY_PLANS {
             self.read_database = true;
             self.unqueued += 1;
             return;
         }
-        self.plans.extend(plans);
+        self.plans
+            .extend(plans.into_iter().map(|(id, p)| (id, p, submitted)));
     }
 
     /// Up to `limit` deliveries and about `max_events` events, oldest first.
-    fn take(&mut self, limit: usize, max_events: usize) -> Vec<(String, Plan)> {
-        let mut out = Vec::new();
+    fn take(&mut self, limit: usize, max_events: usize) -> (Vec<(String, Plan)>, Vec<Instant>) {
+        let (mut out, mut submitted) = (Vec::new(), Vec::new());
         let mut events = 0;
         while out.len() < limit && events < max_events {
-            let Some(p) = self.plans.pop_front() else {
+            let Some((id, plan, at)) = self.plans.pop_front() else {
                 break;
             };
-            events += p.1.events.len();
-            out.push(p);
+            events += plan.events.len();
+            out.push((id, plan));
+            submitted.push(at);
         }
-        out
+        (out, submitted)
     }
 }
 
@@ -100,10 +103,10 @@ impl Backlog {
     }
 
     /// Hands over the plans of a batch stored for later.
-    pub(crate) fn defer(&self, plans: Vec<(String, Plan)>) {
+    pub(crate) fn defer(&self, plans: Vec<(String, Plan)>, submitted: Instant) {
         let n = plans.len();
         if let Ok(mut d) = self.deferred.lock() {
-            d.push(plans);
+            d.push(plans, submitted);
         }
         self.pending.fetch_add(n, Ordering::SeqCst);
         self.wake.notify_one();
@@ -157,16 +160,23 @@ impl BacklogTask {
         let mut in_flight: FuturesOrdered<ApplyFuture> = FuturesOrdered::new();
         loop {
             while in_flight.len() < BACKLOG_IN_FLIGHT {
-                let plans = match backlog.deferred.lock() {
+                let (plans, submitted) = match backlog.deferred.lock() {
                     Ok(mut d) => d.take(limit, max_events),
-                    Err(_) => Vec::new(),
+                    Err(_) => (Vec::new(), Vec::new()),
                 };
                 if plans.is_empty() {
                     break;
                 }
                 let (store, now) = (Arc::clone(&store), clock.now());
                 in_flight.push_back(Box::pin(async move {
-                    apply_received(store.as_ref(), plans, now).await
+                    let r = apply_received(store.as_ref(), plans, now).await;
+                    if r.is_ok() {
+                        for at in submitted {
+                            metrics::histogram!("wacloud_ingest_lag_seconds", "mode" => "deferred")
+                                .record(at.elapsed().as_secs_f64());
+                        }
+                    }
+                    r
                 }));
             }
             if let Some(r) = in_flight.next().await {

@@ -90,6 +90,8 @@ pub struct IngestBatcher {
 }
 
 struct Submission {
+    /// When the delivery was handed to the batcher (for the lag to its effects).
+    submitted: std::time::Instant,
     delivery: NewWebhook,
     parsed: Result<ParsedDelivery, String>,
     reply: oneshot::Sender<Result<IngestOutcome, StoreError>>,
@@ -108,7 +110,7 @@ impl std::fmt::Debug for Submission {
 struct BatchDone {
     replies: Vec<oneshot::Sender<Result<IngestOutcome, StoreError>>>,
     results: Vec<Result<IngestOutcome, StoreError>>,
-    deferred_plans: Option<Vec<(String, Plan)>>,
+    deferred_plans: Option<(Vec<(String, Plan)>, std::time::Instant)>,
 }
 
 type BatchFuture = std::pin::Pin<Box<dyn std::future::Future<Output = BatchDone> + Send>>;
@@ -169,6 +171,7 @@ impl IngestBatcher {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Submission {
+                submitted: std::time::Instant::now(),
                 delivery,
                 parsed,
                 reply,
@@ -209,10 +212,10 @@ impl Former {
                 biased;
                 Some(done) = in_flight.next(), if !in_flight.is_empty() => {
                     let BatchDone { replies, results, deferred_plans } = done;
-                    if let Some(plans) = deferred_plans {
+                    if let Some((plans, submitted)) = deferred_plans {
                         deferring -= 1;
                         if !plans.is_empty() {
-                            self.backlog.defer(plans);
+                            self.backlog.defer(plans, submitted);
                         }
                     }
                     for (reply, result) in replies.into_iter().zip(results) {
@@ -270,6 +273,11 @@ impl Former {
     /// The batch's commit: stored and applied, or (deferred) stored for the backlog.
     fn commit(&self, batch: Vec<Submission>, taken: BatchTaken, deferred: bool) -> BatchFuture {
         let mut replies = Vec::with_capacity(batch.len());
+        let submitted = batch
+            .iter()
+            .map(|s| s.submitted)
+            .min()
+            .unwrap_or_else(std::time::Instant::now);
         let items: Vec<_> = batch
             .into_iter()
             .map(|s| {
@@ -288,9 +296,15 @@ impl Former {
         Box::pin(async move {
             let (results, deferred_plans) = if deferred {
                 let (results, plans) = store_for_later(&store, &ours, items, now).await;
-                (results, Some(plans))
+                (results, Some((plans, submitted)))
             } else {
-                (ingest_many(&store, &ours, items, now).await, None)
+                let results = ingest_many(&store, &ours, items, now).await;
+                let lag = submitted.elapsed().as_secs_f64();
+                for _ in results.iter().filter(|r| r.is_ok()) {
+                    metrics::histogram!("wacloud_ingest_lag_seconds", "mode" => "inline")
+                        .record(lag);
+                }
+                (results, None)
             };
             // A batch that failed before the writer ran it must not hold up the next.
             taken.fire();

@@ -237,7 +237,10 @@ async fn run(args: &Args) {
         // Memory after the load, once idle.
         tokio::time::sleep(Duration::from_secs(args.idle_secs)).await;
         let rss = rss_mib(server.pid());
-        eprintln!("{size} messages, idle for {} s: {rss:.0} MiB resident", args.idle_secs);
+        eprintln!(
+            "{size} messages, idle for {} s: {rss:.0} MiB resident",
+            args.idle_secs
+        );
         table.push((size, row, rss));
     }
     drop(server);
