@@ -42,7 +42,7 @@ const KEY: &str = "subject, kind, direction, state, is_read";
 /// Every count in one read transaction (one snapshot: a delivery being applied is either
 /// counted whole or not at all).
 pub fn stats(conn: &mut DbConnection) -> QueryResult<Stats> {
-    let rows = snapshot(conn, |c| counted(c))?;
+    let rows = snapshot(conn, counted)?;
     Ok(from_rows(&rows))
 }
 
