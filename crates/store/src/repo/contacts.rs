@@ -564,7 +564,12 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
         .offset(q.offset)
         .select(ContactRow::as_select())
         .load(x))?;
-    let total_count: i64 = with_conn!(conn, |x| filtered!().count().get_result(x))?;
+    // Unfiltered, the total is the kept count (counting every contact grows with the table).
+    let total_count: i64 = if search.is_none() && tag.is_none() && q.filter.is_none() {
+        super::stats::contacts_total(conn)?
+    } else {
+        with_conn!(conn, |x| filtered!().count().get_result(x))?
+    };
     // Only contacts with unread messages are summed: few rows even with many contacts.
     // A literal condition (not a bound parameter) so PostgreSQL's plans can use the partial
     // index `whatsapp_contacts_unread`.
