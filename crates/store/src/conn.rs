@@ -164,8 +164,18 @@ fn url_without_password(u: &str) -> Option<String> {
 /// readers (the writer sets its own level: `StoreOptions::sqlite_full_sync`)
 /// (durable across process crashes; WAL keeps the database consistent across power loss), a
 /// busy timeout so a second process waits instead of failing, and foreign keys on.
+///
+/// The page cache is bounded per connection: the writer keeps up to [`WRITER_CACHE_KIB`] of
+/// pages (its indexes are hot), each reader up to [`READER_CACHE_KIB`], so the server's SQLite
+/// memory is at most the writer's plus the read pool's (`WACLOUD_DB_POOL_SIZE`) share, whatever
+/// the database's size.
 const SQLITE_PRAGMAS: &str = "PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL; \
-     PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16000;";
+     PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY;";
+
+/// Most page cache the writing SQLite connection keeps, in KiB.
+pub const WRITER_CACHE_KIB: u32 = 16_384;
+/// Most page cache each reading SQLite connection keeps, in KiB.
+pub const READER_CACHE_KIB: u32 = 8_192;
 
 /// Opens one connection. For SQLite, creates the parent folder of the file if needed.
 ///
@@ -197,7 +207,12 @@ pub fn establish(url: &DatabaseUrl, read_only: bool) -> Result<DbConnection, Sto
             }
             let mut c = SqliteConnection::establish(path)
                 .map_err(|e| StoreInitError::Connect(format!("{path}: {e}")))?;
-            c.batch_execute(SQLITE_PRAGMAS)
+            let cache = if read_only {
+                READER_CACHE_KIB
+            } else {
+                WRITER_CACHE_KIB
+            };
+            c.batch_execute(&format!("{SQLITE_PRAGMAS} PRAGMA cache_size = -{cache};"))
                 .map_err(|e| StoreInitError::Connect(format!("{path}: {e}")))?;
             if read_only {
                 c.batch_execute("PRAGMA query_only = ON")
@@ -333,5 +348,26 @@ mod tests {
         assert_eq!(u.redacted(), "postgres://u@h/db?sslmode=disable");
         let s = DatabaseUrl::parse("data/x.db");
         assert_eq!(s.with_connect_timeout(t), s);
+    }
+
+    #[test]
+    fn sqlite_page_caches_are_bounded_per_role() {
+        #[derive(QueryableByName)]
+        struct CacheSize {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            cache_size: i64,
+        }
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = DatabaseUrl::Sqlite(dir.path().join("c.db").display().to_string());
+        for (read_only, kib) in [(false, WRITER_CACHE_KIB), (true, READER_CACHE_KIB)] {
+            let DbConnection::Sqlite(mut c) = establish(&url, read_only).expect("open") else {
+                unreachable!("a SQLite URL")
+            };
+            let got: CacheSize = diesel::sql_query("PRAGMA cache_size")
+                .get_result(&mut c)
+                .expect("pragma");
+            // Negative: KiB rather than pages.
+            assert_eq!(got.cache_size, -i64::from(kib), "read_only {read_only}");
+        }
     }
 }
