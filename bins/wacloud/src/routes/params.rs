@@ -2,9 +2,42 @@
 //! id, a `limit`, an optional JSON body. Each answers the same 400 (or 404) wherever it is read.
 
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use wacloud_core::{CustomerKey, PhoneError};
 
 use crate::errors::ApiError;
+
+/// A customer as the API takes one (the OpenAPI document's `CustomerKey`): a phone number in
+/// E.164 with or without `+` (`00` is read as `+`; spaces, dashes, dots and brackets only after
+/// `+` or `00`: a national number is refused, never guessed), or a business-scoped user id
+/// (BSUID: two letters, a dot, letters and digits, `US.1349…`). Read by [`customer_key`].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct CustomerKeyText(pub String);
+
+/// What [`CustomerKeyText`] looks like; the rest is [`CustomerKey::parse`]'s (lengths by
+/// country, known country codes).
+const CUSTOMER_KEY_PATTERN: &str =
+    r"^((\+|00)[1-9][0-9 ().-]{7,23}|[1-9][0-9]{7,14}|[A-Za-z]{2}\.[A-Za-z0-9.]{1,125})$";
+
+impl utoipa::PartialSchema for CustomerKeyText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some(CUSTOMER_KEY_PATTERN))
+            .description(Some(
+                "A phone number in E.164, with or without `+` (`00` is read as `+`; spaces, dashes, dots and brackets only after `+` or `00`: a national number is refused, never guessed), or a business-scoped user id (BSUID, `US.1349…`)",
+            ))
+            .examples(["+15550000001", "15550000001", "US.13491208655302741918"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CustomerKeyText {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CustomerKey".into()
+    }
+}
 
 /// Reads a `{phone}` path segment or `phone` query value: E.164 with or without `+`
 /// (percent-encoded `%2B` too), or a BSUID.
