@@ -79,8 +79,9 @@ use crate::routes::{self, assets};
 )]
 struct RouteDocs;
 
-/// The document, built once.
-static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
+/// The document as served, built once: the routes' part, the files, the API key and what wraps
+/// every route.
+static JSON: LazyLock<String> = LazyLock::new(|| {
     let mut doc = RouteDocs::openapi();
     add_assets(&mut doc);
     add_security(&mut doc);
@@ -89,14 +90,9 @@ static DOCUMENT: LazyLock<Document> = LazyLock::new(|| {
             add_wrapping_answers(path, &method, op);
         }
     }
-    doc
-});
-
-/// The document as served.
-static JSON: LazyLock<String> = LazyLock::new(|| {
-    let mut doc = serde_json::to_value(&*DOCUMENT).unwrap_or_default();
-    camel_case_links(&mut doc);
-    doc.to_string()
+    let mut json = serde_json::to_value(&doc).unwrap_or_default();
+    camel_case_links(&mut json);
+    json.to_string()
 });
 
 /// utoipa 5 writes a response link's fields as Rust names them (`operation_id`); OpenAPI spells
@@ -127,10 +123,10 @@ fn camel_case_links(doc: &mut serde_json::Value) {
     }
 }
 
-/// The document.
+/// The document as served: OpenAPI 3.1 JSON.
 #[must_use]
-pub fn document() -> &'static Document {
-    &DOCUMENT
+pub fn json() -> &'static str {
+    JSON.as_str()
 }
 
 /// This document.
@@ -147,7 +143,7 @@ pub fn document() -> &'static Document {
 pub async fn serve() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/json")
-        .body(JSON.as_str())
+        .body(json())
 }
 
 /// Every operation of a path item, with its method.
@@ -164,22 +160,6 @@ fn operations(item: &mut PathItem) -> Vec<(Method, &mut Operation)> {
     .into_iter()
     .filter_map(|(m, op)| op.map(|op| (m, op)))
     .collect()
-}
-
-/// The operation `method path` of the document, if it has one.
-#[must_use]
-pub fn operation(method: &Method, path: &str) -> Option<&'static Operation> {
-    let item = DOCUMENT.paths.paths.get(path)?;
-    match *method {
-        Method::GET => item.get.as_ref(),
-        Method::PUT => item.put.as_ref(),
-        Method::POST => item.post.as_ref(),
-        Method::DELETE => item.delete.as_ref(),
-        Method::PATCH => item.patch.as_ref(),
-        Method::HEAD => item.head.as_ref(),
-        Method::OPTIONS => item.options.as_ref(),
-        _ => None,
-    }
 }
 
 /// An error answer: `description`, with the [`ErrorBody`] as JSON.
