@@ -390,7 +390,8 @@ fn banner(state: &AppState, store: &DbStore, local: SocketAddr) -> String {
 
 /// The HTTP server on `listener`: the state, the extractors' JSON errors, the API key, the
 /// bound on the request's target, the refusal of cross-site writes and CORS around
-/// [`routes::configure`].
+/// [`routes::configure`] and the OpenAPI document ([`crate::openapi`], which describes those
+/// routes).
 fn http_server(
     listener: TcpListener,
     local: SocketAddr,
@@ -417,6 +418,7 @@ fn http_server(
             .wrap(middleware::cors(&origins))
             .wrap(crate::request_body::json_errors())
             .wrap(from_fn(crate::metrics::time_requests))
+            .route(crate::paths::OPENAPI, web::get().to(crate::openapi::serve))
             .configure(|cfg| routes::configure(cfg, sandbox.as_ref()))
     })
     .listen(listener)

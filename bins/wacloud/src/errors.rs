@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
 use serde_json::{json, Value};
 use wacloud_core::outbound::SendFailure;
 use wacloud_core::ports::StoreError;
@@ -72,15 +73,54 @@ impl std::fmt::Display for ApiError {
     }
 }
 
+/// The body of every error answer, whatever its status: `{"error": {"code", "message", ...}}`
+/// (the OpenAPI document's `ErrorBody`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// An error: a stable code to branch on, a message for a person, and members that depend on
+/// the code.
+///
+/// Members beside `code` and `message`: `field` (the request member at fault, on 400s),
+/// `retry_after_secs` (429 `pair_rate_limited`, 503 `too_many_event_streams`, also in
+/// `Retry-After`), `message_id` (the stored message of a failed or unknown send), `graph`
+/// (Meta's refusal on 502 `graph_error`: `http_status`, `code`, `title`, `message`, `details`,
+/// `class`), `phone_number`, `last_inbound_at`, `window_expires_at`, `suggested_template` and
+/// `override` (422 `window_closed`), `paused_since` and `graph_code` (503 `sending_paused`),
+/// `limit_bytes` (414 `uri_too_long`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Machine-readable code, stable across versions (`invalid_phone_number`, `window_closed`,
+    /// `not_found`, …); docs/API.md lists them by status.
+    #[schema(example = "invalid_phone_number")]
+    pub code: String,
+    /// What went wrong and what to do about it, for a person; may change between versions.
+    pub message: String,
+    /// The members that depend on the code (above).
+    #[serde(flatten)]
+    pub extra: serde_json::Map<String, Value>,
+}
+
 impl ApiError {
-    /// The JSON body of this error: `{"error": {"code", "message", ...}}`.
+    /// The body of this error: `{"error": {"code", "message", ...}}`.
+    #[must_use]
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code.clone(),
+                message: self.message.clone(),
+                extra: self.extra.clone(),
+            },
+        }
+    }
+
+    /// [`Self::body`] as JSON.
     #[must_use]
     pub fn to_json(&self) -> Value {
-        let mut obj = serde_json::Map::new();
-        obj.insert("code".into(), json!(self.code));
-        obj.insert("message".into(), json!(self.message));
-        obj.extend(self.extra.clone());
-        json!({ "error": obj })
+        serde_json::to_value(self.body()).unwrap_or(Value::Null)
     }
 }
 
@@ -94,7 +134,7 @@ impl ResponseError for ApiError {
         if let Some(secs) = self.extra.get("retry_after_secs").and_then(Value::as_u64) {
             r.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
         }
-        r.json(self.to_json())
+        r.json(self.body())
     }
 }
 

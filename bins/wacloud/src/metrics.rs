@@ -169,9 +169,21 @@ pub async fn time_requests(
     Ok(res)
 }
 
+/// Prometheus metrics.
+///
 /// `GET /metrics`: every metric in Prometheus' text format, with the gauges read now (open
 /// event streams, queue items by state). Guarded by `WACLOUD_API_KEY` when it is set
-/// (Prometheus sends it with `authorization: {credentials: …}`).
+/// (Prometheus sends it with `authorization: {credentials: …}`); docs/DEPLOYMENT.md lists the
+/// metrics and alert rules.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Prometheus' text exposition format", body = String, content_type = "text/plain; version=0.0.4; charset=utf-8"),
+    ),
+)]
 pub async fn render(state: web::Data<AppState>) -> HttpResponse {
     let handle = handle();
     metrics::gauge!("wacloud_event_stream_clients").set(state.event_streams.open() as f64);

@@ -54,7 +54,7 @@ pub async fn refuse_long_uri(
 /// which proves itself by its signature, nor the sandbox's Graph API (`/sandbox/graph/…`),
 /// which takes its own bearer token, as Meta's does, and is what this server's own Graph client
 /// calls in sandbox mode.
-fn guarded(path: &str) -> bool {
+pub fn guarded(path: &str) -> bool {
     let api = path
         .strip_prefix(paths::API_PREFIX)
         .is_some_and(|rest| rest.starts_with('/'));

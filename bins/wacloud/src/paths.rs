@@ -14,3 +14,6 @@ pub const METRICS: &str = "/metrics";
 /// The health check: answered without the API key too, with details only for callers that
 /// carry it.
 pub const HEALTH: &str = "/api/whatsapp/health";
+
+/// The OpenAPI document of every route (`crate::openapi`), mounted beside the routes.
+pub const OPENAPI: &str = "/api/openapi.json";

@@ -15,7 +15,7 @@ use wacloud_store::IngestBatcher;
 use crate::settings::Settings;
 
 /// An operator-facing alert shown in `/health` and the widget.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Alert {
     /// Machine-readable code (`token_invalid`, `config_missing`, ...).
     pub code: String,

@@ -14,6 +14,7 @@ use tokio::sync::broadcast;
 /// writers may report a row that ended up unchanged; under-reporting is not, so a subscriber
 /// that may have missed changes gets `resync`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeSet {
     /// Messages created or whose content changed (text, reaction, edit, deletion), wacloud ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

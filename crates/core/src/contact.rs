@@ -7,6 +7,7 @@ use crate::window::CustomerServiceWindow;
 
 /// A stored contact, as the API returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Contact {
     /// wacloud's id (a UUIDv7).
     pub id: String,
@@ -109,6 +110,7 @@ pub fn preview(text: Option<&str>, kind: &str) -> String {
 
 /// An operator's change to a contact (`PUT /contacts/{phone}`); `None` leaves a field as it is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ContactUpdate {
     /// Display name, 1–256 characters; an empty string clears it.

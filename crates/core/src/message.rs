@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which way a message went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// From a customer to the business.
@@ -183,6 +184,7 @@ pub struct DeliveryError {
 
 /// A stored message, as the API returns it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Message {
     /// wacloud's id (a UUIDv7).
     pub id: String,
@@ -202,7 +204,9 @@ pub struct Message {
     pub message_type: String,
     /// The text, caption, or a readable summary of non-text content.
     pub message_text: Option<String>,
-    /// Current delivery status.
+    /// Current delivery status: outbound `pending`, `accepted`, `sent`, `delivered`, `read`,
+    /// `played` or `failed`; inbound `received`; a status Meta adds later as Meta spells it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "delivered"))]
     pub status: MessageStatus,
     /// For inbound messages: whether an operator has read it.
     pub is_read: bool,

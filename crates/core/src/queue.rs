@@ -18,6 +18,7 @@ use crate::outbound::OutboundContent;
 
 /// Where a queue item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum QueueState {
     /// Waiting for its time or its turn.
@@ -194,6 +195,7 @@ pub enum QueueOutcome {
 
 /// One queue item, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueItemView {
     /// Queue item id.
     pub id: String,
@@ -201,7 +203,8 @@ pub struct QueueItemView {
     pub batch_id: Option<String>,
     /// Recipient.
     pub phone_number: String,
-    /// State.
+    /// State: `pending`, `sending`, `sent`, `failed`, `cancelled` or `unknown`.
+    #[cfg_attr(feature = "openapi", schema(value_type = QueueState))]
     pub state: String,
     /// Attempts begun.
     pub attempts: i32,
@@ -253,6 +256,7 @@ impl Default for BatchQuery {
 
 /// Progress of a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchSummary {
     /// Batch id.
     pub batch_id: String,
@@ -286,6 +290,7 @@ impl BatchSummary {
 
 /// What cancelling a batch did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchCancelled {
     /// Batch id.
     pub batch_id: String,

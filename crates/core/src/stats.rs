@@ -6,6 +6,7 @@ use serde::Serialize;
 
 /// Counts over the whole store.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Stats {
     /// All messages.
     pub total_messages: i64,
@@ -27,6 +28,7 @@ pub struct Stats {
 
 /// Queue counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueStats {
     /// Items not yet final (pending or sending).
     pub depth: i64,
@@ -36,6 +38,7 @@ pub struct QueueStats {
 
 /// Webhook delivery counts.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookStats {
     /// All stored deliveries.
     pub total: i64,

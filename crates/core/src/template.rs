@@ -5,6 +5,7 @@ use serde::Serialize;
 
 /// A template as stored in `whatsapp_templates`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredTemplate {
     /// Meta's template id, when known.
     pub template_id: Option<String>,
@@ -99,6 +100,7 @@ fn fill_placeholders(text: &str, parameters: &[String]) -> String {
 
 /// The business number's state in `whatsapp_session`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionState {
     /// The business phone number id (or the WABA id for account-wide events).
     pub phone_number_id: String,

@@ -20,6 +20,7 @@ pub struct NewWebhook {
 
 /// How processing a delivery ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum WebhookState {
     /// Stored, not processed yet.

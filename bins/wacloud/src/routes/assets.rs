@@ -11,7 +11,8 @@ use std::sync::LazyLock;
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
 use actix_web::{middleware::Compress, web, HttpMessage, HttpRequest, HttpResponse};
 
-/// `(path, body, content type)` of every file under `web/`.
+/// `(path, body, content type)` of every file under `web/`: the dashboard and the API reference
+/// (which renders `GET /api/openapi.json`).
 const FILES: &[(&str, &str, &str)] = &[
     (
         "/dashboard.html",
@@ -38,7 +39,32 @@ const FILES: &[(&str, &str, &str)] = &[
         include_str!("../../../../web/css/dashboard.css"),
         "text/css; charset=utf-8",
     ),
+    (
+        "/api-reference.html",
+        include_str!("../../../../web/api-reference.html"),
+        "text/html; charset=utf-8",
+    ),
+    (
+        "/js/api-reference.js",
+        include_str!("../../../../web/js/api-reference.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/css/api-reference.css",
+        include_str!("../../../../web/css/api-reference.css"),
+        "text/css; charset=utf-8",
+    ),
 ];
+
+/// `/`: redirected to the dashboard.
+pub const INDEX: &str = "/";
+
+/// Every file's path and content type (the OpenAPI document lists them).
+pub fn files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    FILES
+        .iter()
+        .map(|(path, _, content_type)| (*path, *content_type))
+}
 
 /// One file as served.
 struct Asset {
@@ -100,7 +126,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(serve)),
         );
     }
-    cfg.route("/", web::get().to(index));
+    cfg.route(INDEX, web::get().to(index));
 }
 
 async fn serve(req: HttpRequest) -> HttpResponse {

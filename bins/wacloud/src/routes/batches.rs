@@ -3,27 +3,50 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use wacloud_core::queue::{BatchQuery, QueueState};
+use utoipa::{IntoParams, ToSchema};
+use wacloud_core::queue::{BatchCancelled, BatchQuery, BatchSummary, QueueItemView, QueueState};
 use wacloud_core::usecases::{bulk, queue};
 
-use crate::errors::ApiError;
+use crate::errors::{ApiError, ErrorBody};
 use crate::routes::params::{self, check_id, optional_json, Limit};
 use crate::state::AppState;
 
 /// Query of `GET /batches/{id}`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct BatchParams {
-    /// Items per page: [`Limit::BATCH_ITEMS`].
+    /// Items per page: [`Limit::BATCH_ITEMS`] (0: the counts only, cheap for progress bars).
+    #[param(minimum = 0, maximum = 10000, default = 1000)]
     limit: Option<i64>,
     /// Items to skip.
+    #[param(minimum = 0, default = 0)]
     offset: Option<i64>,
-    /// Only items in this state.
+    /// Only items in this state (empty: all).
+    #[param(value_type = Option<QueueState>)]
     state: Option<String>,
 }
 
+/// A batch id or queue item id in a path: wacloud's ids (up to 64 letters, digits, `-`, `_`).
+const ID: &str = "wacloud id (a UUIDv7); anything that is not an id answers 404";
+
+/// A batch's progress.
+///
 /// `GET /batches/{id}?limit=&offset=&state=`: progress (counts per state, finished, done) and
 /// one page of per-recipient results.
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/batches/{id}",
+    operation_id = "get_batch",
+    tag = "queue",
+    params(("id" = String, Path, min_length = 1, description = ID), BatchParams),
+    responses(
+        (status = 200, description = "The batch", body = BatchSummary),
+        (status = 400, description = "`invalid_query` (an unknown parameter or `state`, a `limit` that is not a whole number), `invalid_request` (`limit` or `offset` out of range)", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such batch", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn batch(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -52,7 +75,22 @@ pub async fn batch(
     Ok(HttpResponse::Ok().json(summary))
 }
 
-/// `POST /batches/{id}/cancel`: cancels every item not yet sent (pending, scheduled, unknown).
+/// Cancel a batch.
+///
+/// `POST /batches/{id}/cancel`: cancels every item not yet sent (pending, scheduled, unknown);
+/// items being sent at that moment finish.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/batches/{id}/cancel",
+    operation_id = "cancel_batch",
+    tag = "queue",
+    params(("id" = String, Path, min_length = 1, description = ID)),
+    responses(
+        (status = 200, description = "What was cancelled", body = BatchCancelled),
+        (status = 404, description = "`not_found`: no such batch", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn cancel_batch(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -63,7 +101,21 @@ pub async fn cancel_batch(
     Ok(HttpResponse::Ok().json(done))
 }
 
+/// A queue item.
+///
 /// `GET /queue/{id}`: one queue item.
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/queue/{id}",
+    operation_id = "get_queue_item",
+    tag = "queue",
+    params(("id" = String, Path, min_length = 1, description = ID)),
+    responses(
+        (status = 200, description = "The item", body = QueueItemView),
+        (status = 404, description = "`not_found`: no such queue item", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn queue_item(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -73,7 +125,23 @@ pub async fn queue_item(
     Ok(HttpResponse::Ok().json(queue::item(state.store.as_ref(), id).await?))
 }
 
-/// `POST /queue/{id}/cancel`: cancels one pending, scheduled or unknown item (409 otherwise).
+/// Cancel a queue item.
+///
+/// `POST /queue/{id}/cancel`: cancels one pending, scheduled or unknown item (or one cancelled
+/// already).
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/queue/{id}/cancel",
+    operation_id = "cancel_queue_item",
+    tag = "queue",
+    params(("id" = String, Path, min_length = 1, description = ID)),
+    responses(
+        (status = 200, description = "The item, cancelled", body = QueueItemView),
+        (status = 404, description = "`not_found`: no such queue item", body = ErrorBody),
+        (status = 409, description = "`not_cancellable`: the item is being sent or was sent or failed", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn cancel_item(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -84,15 +152,36 @@ pub async fn cancel_item(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Body of `POST /queue/{id}/retry` (optional).
-#[derive(Debug, Default, Deserialize)]
+/// Body of `POST /queue/{id}/retry` and `POST /messages/{id}/retry` (optional: an empty body
+/// means the defaults).
+#[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetryBody {
+    /// Send free-form text although wacloud sees no open customer service window.
     #[serde(default)]
-    allow_outside_window: bool,
+    pub allow_outside_window: bool,
 }
 
-/// `POST /queue/{id}/retry`: queues a new attempt of a failed, cancelled or unknown item (202).
+/// Retry a queue item.
+///
+/// `POST /queue/{id}/retry`: queues a new attempt of a failed, cancelled or unknown item as a
+/// new item (`retry_of` names the old one) with a new message and a new `wamid`.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/queue/{id}/retry",
+    operation_id = "retry_queue_item",
+    tag = "queue",
+    params(("id" = String, Path, min_length = 1, description = ID)),
+    request_body(content = Option<RetryBody>, description = "Optional; empty for the defaults", content_type = "application/json"),
+    responses(
+        (status = 202, description = "The new queue item", body = QueueItemView),
+        (status = 400, description = "`invalid_json` (a body that is not the one above); the item's content or number no longer passes the checks of `POST /send` (`invalid_phone_number`, `invalid_request`, …)", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such queue item", body = ErrorBody),
+        (status = 409, description = "`not_retryable` (the item is not failed, cancelled or unknown), `already_retried` (naming the retry's item)", body = ErrorBody),
+        (status = 422, description = "`window_closed`, `contact_blocked`, `template_not_sendable`, `template_mismatch`: the item can no longer be sent as it was", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn retry_item(
     state: web::Data<AppState>,
     path: web::Path<String>,

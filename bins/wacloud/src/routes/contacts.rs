@@ -3,21 +3,49 @@
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use wacloud_core::contact::{Contact, ContactFilter, ContactQuery, ContactUpdate};
 use wacloud_core::usecases::contacts;
 use wacloud_core::window::WINDOW;
 
-use crate::errors::ApiError;
-use crate::routes::params::{self, customer_key, Limit};
+use crate::errors::{ApiError, ErrorBody};
+use crate::routes::params::{self, customer_key, CustomerKeyText, Limit};
 use crate::state::AppState;
 
 /// A contact as the API answers it: the stored contact plus its customer service window.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ContactView {
     #[serde(flatten)]
     contact: Contact,
+    /// Whether the customer service window is open: the customer wrote within the last 24
+    /// hours (by Meta's timestamp), so free-form messages may be sent.
     window_open: bool,
+    /// When the window closes (24 hours after `last_inbound_at`); `null` if the customer never
+    /// wrote.
     window_expires_at: Option<DateTime<Utc>>,
+}
+
+/// The answer of `GET /contacts`: one page and totals over the whole filter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactPage {
+    /// The page: pinned first, then by `last_message_time`, newest first.
+    contacts: Vec<ContactView>,
+    /// Contacts matching the filter over all pages.
+    total_count: i64,
+    /// Unread inbound messages over all contacts matching the filter.
+    unread_count: i64,
+}
+
+/// The answer of `POST /contacts/{phone}/read`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MarkedRead {
+    /// Inbound messages marked read now.
+    marked_read: i64,
+    /// The contact, after the change.
+    contact: ContactView,
+    /// Why the read receipt to Meta failed, if it did (the messages are marked read all the
+    /// same).
+    receipt_error: Option<String>,
 }
 
 impl ContactView {
@@ -34,18 +62,30 @@ impl ContactView {
 }
 
 /// Query of `GET /contacts`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Case-insensitive substring of the name, phone number or `wa_id`; at most 200
+    /// characters.
+    #[param(max_length = 200)]
     search: Option<String>,
+    /// Only contacts carrying this tag.
     tag: Option<String>,
+    /// Only these conversations.
+    #[param(inline)]
     filter: Option<ListFilter>,
+    /// Page size.
+    #[param(minimum = 1, maximum = 200, default = 50)]
     limit: Option<i64>,
+    /// Contacts to skip (`total_count` says how many there are).
+    #[param(minimum = 0, default = 0)]
     offset: Option<i64>,
 }
 
-/// `filter=`: which conversations to list.
-#[derive(Debug, Clone, Copy, Deserialize)]
+/// `filter=`: which conversations to list: `unread` (with unread messages), `needs_reply` (the
+/// last message is the customer's), `window_open` (the customer wrote within 24 hours).
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 enum ListFilter {
     Unread,
@@ -53,7 +93,22 @@ enum ListFilter {
     WindowOpen,
 }
 
-/// `GET /contacts?search=&tag=&filter=unread|needs_reply|window_open&limit=&offset=`.
+/// List contacts.
+///
+/// `GET /contacts?search=&tag=&filter=unread|needs_reply|window_open&limit=&offset=`: one page
+/// of contacts, pinned first, then by their last message, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/contacts",
+    operation_id = "list_contacts",
+    tag = "contacts",
+    params(ListQuery),
+    responses(
+        (status = 200, description = "One page of contacts", body = ContactPage),
+        (status = 400, description = "`invalid_query` (an unknown parameter or `filter`, a `limit` that is not a whole number), `invalid_request` (`limit` or `offset` out of range, a `search` over 200 characters, a NUL character)", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
@@ -94,14 +149,35 @@ pub async fn list(
         },
     )
     .await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "contacts": list.contacts.into_iter().map(|c| ContactView::new(c, now)).collect::<Vec<_>>(),
-        "total_count": list.total_count,
-        "unread_count": list.unread_count,
-    })))
+    Ok(HttpResponse::Ok().json(ContactPage {
+        contacts: list
+            .contacts
+            .into_iter()
+            .map(|c| ContactView::new(c, now))
+            .collect(),
+        total_count: list.total_count,
+        unread_count: list.unread_count,
+    }))
 }
 
-/// `PUT /contacts/{phone}`: update (or create) a contact.
+/// Update a contact.
+///
+/// `PUT /contacts/{phone}`: changes the given fields of a contact (created if it did not
+/// exist); a field left out stays as it is.
+#[utoipa::path(
+    put,
+    path = "/api/whatsapp/contacts/{phone}",
+    operation_id = "update_contact",
+    tag = "contacts",
+    params(("phone" = CustomerKeyText, Path, description = "The contact: a phone number (`+` may be sent as `%2B` or left out) or a BSUID")),
+    request_body = ContactUpdate,
+    responses(
+        (status = 200, description = "The contact, after the change", body = ContactView,
+            links(("read" = (operation_id = "mark_contact_read", parameters(("phone" = "$request.path.phone")))))),
+        (status = 400, description = "`invalid_phone_number`, `invalid_json`, `invalid_request` (a name, tag or tag count over its limit)", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn update(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -118,7 +194,23 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(ContactView::new(c, state.clock.now())))
 }
 
-/// `POST /contacts/{phone}/read`: mark the conversation read and send Meta a read receipt.
+/// Mark a conversation read.
+///
+/// `POST /contacts/{phone}/read`: marks every inbound message of the contact read and sends
+/// Meta a read receipt for the newest one (Meta marks the earlier ones read with it).
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/contacts/{phone}/read",
+    operation_id = "mark_contact_read",
+    tag = "contacts",
+    params(("phone" = CustomerKeyText, Path, description = "The contact: a phone number (`+` may be sent as `%2B` or left out) or a BSUID")),
+    responses(
+        (status = 200, description = "Marked read", body = MarkedRead),
+        (status = 400, description = "`invalid_phone_number`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such contact", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn mark_read(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -128,9 +220,9 @@ pub async fn mark_read(
     if let Some(e) = &r.receipt_error {
         tracing::warn!(error = %e, "read receipt to Meta failed");
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "marked_read": r.marked_read,
-        "contact": ContactView::new(r.contact, state.clock.now()),
-        "receipt_error": r.receipt_error,
-    })))
+    Ok(HttpResponse::Ok().json(MarkedRead {
+        marked_read: r.marked_read,
+        contact: ContactView::new(r.contact, state.clock.now()),
+        receipt_error: r.receipt_error,
+    }))
 }

@@ -13,7 +13,7 @@ use actix_web::{HttpResponse, ResponseError};
 use tokio::sync::{broadcast, watch};
 use wacloud_core::changes::ChangeSet;
 
-use crate::errors::ApiError;
+use crate::errors::{ApiError, ErrorBody};
 use crate::state::{AppState, EventStreamSlot};
 
 /// How often an idle stream sends a comment line, so proxies keep it open and a closed client
@@ -86,6 +86,8 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
     Some((Ok(item), s))
 }
 
+/// Live updates.
+///
 /// `GET /events` → 200 `text/event-stream`: `event: ready` once, then `event: change` with a
 /// JSON [`ChangeSet`] (`{"messages":[ids],"statuses":[ids],"contacts":[ids]}`, or
 /// `{"resync":true}` when changes may have been missed) after each commit, and a comment line
@@ -93,6 +95,16 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
 ///
 /// At most `WACLOUD_EVENTS_MAX_CLIENTS` streams are open at once; past it, 503
 /// `too_many_event_streams` with `Retry-After` (a widget polls meanwhile).
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/events",
+    operation_id = "events",
+    tag = "events",
+    responses(
+        (status = 200, description = "Server-sent events, until the server stops: `ready` once, then `change` (data: a `ChangeSet` as JSON) after each commit that changed something, and a `: keep-alive` comment every 15 s", body = String, content_type = "text/event-stream"),
+        (status = 503, description = "`too_many_event_streams`: `WACLOUD_EVENTS_MAX_CLIENTS` streams are open; poll meanwhile", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+)]
 pub async fn events(state: web::Data<AppState>) -> HttpResponse {
     let Some(slot) = state.event_streams.try_open() else {
         return ApiError::new(

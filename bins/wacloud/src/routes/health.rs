@@ -1,8 +1,11 @@
 //! `GET /api/whatsapp/health`.
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
-use serde_json::json;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use wacloud_core::template::SessionState;
 
 use crate::settings::Mode;
 use crate::state::{Alert, AppState};
@@ -19,20 +22,147 @@ const RESTRICTIVE: [&str; 5] = [
     "ACCOUNT_OFFBOARDED",
 ];
 
+/// How the server is: `ok`, `degraded` (it works, but an alert needs attention) or `down`
+/// (the database cannot be reached).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthStatus {
+    /// Everything works.
+    Ok,
+    /// It works; `alerts` says what needs attention.
+    Degraded,
+    /// The database cannot be reached (answered 503).
+    Down,
+}
+
+/// The answer of `GET /health`: the details, or only the status for a caller without the API
+/// key when one is set.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum HealthAnswer {
+    /// For callers with the API key, or when none is set.
+    Details(Box<Health>),
+    /// For a caller without the key (a load balancer's probe): the status alone.
+    Liveness(Liveness),
+}
+
+/// The status alone.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(max_properties = 1)]
+pub struct Liveness {
+    /// `ok` or `down`.
+    status: HealthStatus,
+}
+
+/// Mode, configuration, database, alerts and limits.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok`, `degraded` (see `alerts`) or `down`.
+    status: HealthStatus,
+    /// Whether a Meta access token and `phone_number_id` are set.
+    is_configured: bool,
+    /// `live` (Meta's Graph API) or `sandbox` (the embedded Meta stand-in).
+    #[schema(example = "sandbox")]
+    mode: &'static str,
+    /// The mode in words.
+    message: String,
+    /// The business number's Meta id.
+    phone_number_id: Option<String>,
+    /// The sandbox's business number (sandbox mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display_phone_number: Option<String>,
+    /// The Graph API version called (`v25.0`).
+    graph_api_version: String,
+    /// The database.
+    database: DatabaseHealth,
+    /// What needs an operator's attention (`token_invalid`, `config_missing`,
+    /// `database_writes_failing`, `account_restricted`, `quality_flagged`, `api_open`, …).
+    alerts: Vec<Alert>,
+    /// The number's account state from Meta's webhooks (`whatsapp_session`); `null` if none
+    /// arrived yet.
+    account: Option<SessionState>,
+    /// Sending.
+    sending: SendingHealth,
+    /// Live-update streams (`GET /events`).
+    event_streams: EventStreamsHealth,
+    /// The process's limit of open files (soft), when known.
+    open_files_limit: Option<u64>,
+    /// wacloud's version.
+    version: &'static str,
+    /// Where the sandbox takes simulated customers (sandbox mode only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sandbox: Option<SandboxHealth>,
+}
+
+/// The database, in `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatabaseHealth {
+    /// `sqlite` or `postgres`.
+    #[schema(example = "sqlite")]
+    backend: &'static str,
+    /// `ok` or `unavailable`.
+    #[schema(example = "ok")]
+    status: &'static str,
+}
+
+/// Sending, in `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SendingHealth {
+    /// Whether all sending is paused (Meta refused the access token).
+    paused: bool,
+    /// Since when.
+    paused_since: Option<DateTime<Utc>>,
+    /// The number's throughput (`WACLOUD_MESSAGES_PER_SECOND`).
+    messages_per_second: u32,
+}
+
+/// Live-update streams, in `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventStreamsHealth {
+    /// Streams open now.
+    clients: usize,
+    /// Most at once (`WACLOUD_EVENTS_MAX_CLIENTS`).
+    max: usize,
+}
+
+/// The sandbox, in `GET /health`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SandboxHealth {
+    /// Where a simulated customer writes in.
+    customer_endpoint: &'static str,
+    /// What the sandbox's Graph API received.
+    sent_endpoint: &'static str,
+    /// Whether free-form messages outside the window fail (131047).
+    strict_window: bool,
+}
+
+/// Health.
+///
 /// Mode, configuration, database state and alerts. 200 unless the database is down (503);
 /// `degraded` with an alert for a minute after a write failed (e.g. a full disk).
 ///
 /// When `WACLOUD_API_KEY` is set, a caller without it (a load balancer) gets only
 /// `{"status": "ok" | "down"}` with the same status code: whether the server answers and its
 /// database is reachable, nothing about its configuration.
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/health",
+    operation_id = "health",
+    tag = "health",
+    responses(
+        (status = 200, description = "Up (`ok` or `degraded`)", body = HealthAnswer),
+        (status = 503, description = "`down`: the database cannot be reached", body = HealthAnswer),
+    ),
+)]
 pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let s = &state.settings.meta;
     let db = state.store.ping().await;
     if !crate::middleware::authorized(req.headers(), &state) {
-        return match db {
-            Ok(()) => HttpResponse::Ok().json(json!({ "status": "ok" })),
-            Err(_) => HttpResponse::ServiceUnavailable().json(json!({ "status": "down" })),
+        let (status, code) = match db {
+            Ok(()) => (HealthStatus::Ok, StatusCode::OK),
+            Err(_) => (HealthStatus::Down, StatusCode::SERVICE_UNAVAILABLE),
         };
+        return HttpResponse::build(code).json(HealthAnswer::Liveness(Liveness { status }));
     }
     let account = match (&db, s.phone_number_id.clone()) {
         (Ok(()), Some(pid)) => {
@@ -100,9 +230,9 @@ pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         });
     }
     let (status, code) = match (&db, alerts.is_empty()) {
-        (Err(_), _) => ("down", actix_web::http::StatusCode::SERVICE_UNAVAILABLE),
-        (Ok(()), true) => ("ok", actix_web::http::StatusCode::OK),
-        (Ok(()), false) => ("degraded", actix_web::http::StatusCode::OK),
+        (Err(_), _) => (HealthStatus::Down, StatusCode::SERVICE_UNAVAILABLE),
+        (Ok(()), true) => (HealthStatus::Ok, StatusCode::OK),
+        (Ok(()), false) => (HealthStatus::Degraded, StatusCode::OK),
     };
     let message = match (s.mode, s.is_configured()) {
         (Mode::Sandbox, _) => {
@@ -113,38 +243,39 @@ pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             "WhatsApp is not fully configured; see alerts".to_owned()
         }
     };
-    let mut body = json!({
-        "status": status,
-        "is_configured": s.is_configured(),
-        "mode": s.mode.as_str(),
-        "message": message,
-        "phone_number_id": s.phone_number_id,
-        "graph_api_version": s.graph_api_version,
-        "database": {
-            "backend": state.store.backend(),
-            "status": if db.is_ok() { "ok" } else { "unavailable" },
+    let sandbox = state.sandbox.as_ref();
+    let body = Health {
+        status,
+        is_configured: s.is_configured(),
+        mode: s.mode.as_str(),
+        message,
+        phone_number_id: s.phone_number_id.clone(),
+        display_phone_number: sandbox.map(|sb| format!("+{}", sb.config().display_phone_number)),
+        graph_api_version: s.graph_api_version.clone(),
+        database: DatabaseHealth {
+            backend: state.store.backend(),
+            status: if db.is_ok() { "ok" } else { "unavailable" },
         },
-        "alerts": alerts,
-        "account": account,
-        "sending": {
-            "paused": pause.is_some(),
-            "paused_since": pause.as_ref().map(|p| p.since),
-            "messages_per_second": state.settings.throughput.messages_per_second,
+        alerts,
+        account,
+        sending: SendingHealth {
+            paused: pause.is_some(),
+            paused_since: pause.as_ref().map(|p| p.since),
+            messages_per_second: state.settings.throughput.messages_per_second,
         },
-        "event_streams": {
-            "clients": state.event_streams.open(),
-            "max": state.event_streams.max(),
+        event_streams: EventStreamsHealth {
+            clients: state.event_streams.open(),
+            max: state.event_streams.max(),
         },
-        "open_files_limit": rlimit::getrlimit(rlimit::Resource::NOFILE).ok().map(|(soft, _)| soft),
-        "version": env!("CARGO_PKG_VERSION"),
-    });
-    if let Some(sb) = &state.sandbox {
-        body["display_phone_number"] = json!(format!("+{}", sb.config().display_phone_number));
-        body["sandbox"] = json!({
-            "customer_endpoint": "/sandbox/customers/{phone}/messages",
-            "sent_endpoint": "/sandbox/sent",
-            "strict_window": sb.config().strict_window,
-        });
-    }
-    HttpResponse::build(code).json(body)
+        open_files_limit: rlimit::getrlimit(rlimit::Resource::NOFILE)
+            .ok()
+            .map(|(soft, _)| soft),
+        version: env!("CARGO_PKG_VERSION"),
+        sandbox: sandbox.map(|sb| SandboxHealth {
+            customer_endpoint: "/sandbox/customers/{phone}/messages",
+            sent_endpoint: "/sandbox/sent",
+            strict_window: sb.config().strict_window,
+        }),
+    };
+    HttpResponse::build(code).json(HealthAnswer::Details(Box::new(body)))
 }

@@ -3,22 +3,42 @@
 use actix_web::{web, HttpResponse};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use wacloud_core::message::Direction;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use wacloud_core::message::{Direction, Message};
 use wacloud_core::usecases::contacts;
 
-use crate::errors::ApiError;
-use crate::routes::params::{customer_key, Limit};
+use crate::errors::{ApiError, ErrorBody};
+use crate::routes::params::{customer_key, CustomerKeyText, Limit};
 use crate::state::AppState;
 
 /// Query of `GET /messages`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct HistoryQuery {
+    /// Only this contact's messages (empty: everyone's).
+    #[param(value_type = Option<CustomerKeyText>)]
     phone: Option<String>,
+    /// Only `inbound` or `outbound` messages (empty: both).
+    #[param(value_type = Option<Direction>)]
     direction: Option<String>,
+    /// Page size.
+    #[param(minimum = 1, maximum = 200, default = 50)]
     limit: Option<i64>,
+    /// The `next_cursor` of the previous page: the messages older than its last one.
     before: Option<String>,
+}
+
+/// The answer of `GET /messages`: one page, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryPage {
+    /// The page, newest first.
+    messages: Vec<Message>,
+    /// Pass as `before` for the next (older) page; `null` at the end.
+    next_cursor: Option<String>,
+    /// Whether older messages exist.
+    has_more: bool,
 }
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -36,7 +56,22 @@ fn decode_cursor(c: &str) -> Option<(DateTime<Utc>, String)> {
     (!id.is_empty() && id.len() <= 64).then(|| (t, id.to_owned()))
 }
 
-/// `GET /messages?phone=&direction=&limit=&before=`.
+/// Message history.
+///
+/// `GET /messages?phone=&direction=&limit=&before=`: messages newest first, paged with a
+/// cursor. Reactions, edits and deletions show on the message they change, not as messages.
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/messages",
+    operation_id = "list_messages",
+    tag = "messages",
+    params(HistoryQuery),
+    responses(
+        (status = 200, description = "One page of messages", body = HistoryPage),
+        (status = 400, description = "`invalid_query` (an unknown parameter, a `limit` that is not a whole number), `invalid_request` (`limit` out of range, an unknown `direction`), `invalid_cursor`, `invalid_phone_number`", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn history(
     state: web::Data<AppState>,
     q: web::Query<HistoryQuery>,
@@ -69,11 +104,11 @@ pub async fn history(
     } else {
         None
     };
-    Ok(HttpResponse::Ok().json(serde_json::json!({
-        "messages": page.messages,
-        "next_cursor": next_cursor,
-        "has_more": page.has_more,
-    })))
+    Ok(HttpResponse::Ok().json(HistoryPage {
+        messages: page.messages,
+        next_cursor,
+        has_more: page.has_more,
+    }))
 }
 
 #[cfg(test)]

@@ -26,7 +26,7 @@ use wacloud_sandbox::Sandbox;
 
 use crate::errors::ApiError;
 
-pub use crate::paths::{API_PREFIX, HEALTH, METRICS, WEBHOOK};
+pub use crate::paths::{API_PREFIX, HEALTH, METRICS, OPENAPI, WEBHOOK};
 
 /// One endpoint of the REST API: a method, a path under [`API_PREFIX`] (an actix pattern, `{name}`
 /// for a segment), and the handler, attached to a route of that method.
@@ -97,6 +97,30 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox: Option<&Arc<Sandbox>>) {
         cfg.configure(wacloud_sandbox::configure(Arc::clone(sb)));
     }
     cfg.default_service(web::to(not_found));
+}
+
+/// Every route the server mounts, as `(method, path)` with actix's `{name}` segments: [`API`],
+/// Meta's webhook, the metrics and the dashboard's files that [`configure`] mounts, and the
+/// OpenAPI document (`crate::openapi`) that `app.rs` mounts beside them. Not the sandbox's
+/// routes: mounted only in sandbox mode, a stand-in for Meta that docs/API.md describes.
+///
+/// The OpenAPI document must describe each of these (an integration test checks it): a route
+/// mounted in [`configure`] belongs here too.
+#[must_use]
+pub fn mounted() -> Vec<(Method, String)> {
+    let mut all: Vec<(Method, String)> = API
+        .iter()
+        .map(|e| (e.method.clone(), format!("{API_PREFIX}{}", e.path)))
+        .collect();
+    all.extend([
+        (Method::GET, WEBHOOK.to_owned()),
+        (Method::POST, WEBHOOK.to_owned()),
+        (Method::GET, METRICS.to_owned()),
+        (Method::GET, OPENAPI.to_owned()),
+        (Method::GET, assets::INDEX.to_owned()),
+    ]);
+    all.extend(assets::files().map(|(path, _)| (Method::GET, path.to_owned())));
+    all
 }
 
 /// Whether `path` (under [`API_PREFIX`]) fits `pattern`: `{name}` stands for one non-empty

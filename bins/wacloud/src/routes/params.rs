@@ -2,9 +2,42 @@
 //! id, a `limit`, an optional JSON body. Each answers the same 400 (or 404) wherever it is read.
 
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use wacloud_core::{CustomerKey, PhoneError};
 
 use crate::errors::ApiError;
+
+/// A customer as the API takes one (the OpenAPI document's `CustomerKey`): a phone number in
+/// E.164 with or without `+` (`00` is read as `+`; spaces, dashes, dots and brackets only after
+/// `+` or `00`: a national number is refused, never guessed), or a business-scoped user id
+/// (BSUID: two letters, a dot, letters and digits, `US.1349…`). Read by [`customer_key`].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(transparent)]
+pub struct CustomerKeyText(pub String);
+
+/// What [`CustomerKeyText`] looks like; the rest is [`CustomerKey::parse`]'s (lengths by
+/// country, known country codes).
+const CUSTOMER_KEY_PATTERN: &str =
+    r"^((\+|00)[1-9][0-9 ().-]{7,23}|[1-9][0-9]{7,14}|[A-Za-z]{2}\.[A-Za-z0-9.]{1,125})$";
+
+impl utoipa::PartialSchema for CustomerKeyText {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::Type::String)
+            .pattern(Some(CUSTOMER_KEY_PATTERN))
+            .description(Some(
+                "A phone number in E.164, with or without `+` (`00` is read as `+`; spaces, dashes, dots and brackets only after `+` or `00`: a national number is refused, never guessed), or a business-scoped user id (BSUID, `US.1349…`)",
+            ))
+            .examples(["+15550000001", "15550000001", "US.13491208655302741918"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CustomerKeyText {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "CustomerKey".into()
+    }
+}
 
 /// Reads a `{phone}` path segment or `phone` query value: E.164 with or without `+`
 /// (percent-encoded `%2B` too), or a BSUID.
@@ -81,7 +114,7 @@ impl Limit {
     }
 }
 
-/// An optional JSON body: empty means the defaults; anything else must parse (400
+/// An optional JSON body: empty or `null` means the defaults; anything else must parse (400
 /// `invalid_json` otherwise, never silently ignored).
 ///
 /// # Errors
@@ -90,7 +123,9 @@ pub fn optional_json<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, Ap
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
+    serde_json::from_slice::<Option<T>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| ApiError::bad_request("invalid_json", e.to_string()))
 }
 
 /// An `offset` query parameter: 0 when absent.
@@ -110,6 +145,33 @@ pub fn offset(given: Option<i64>) -> Result<i64, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug, Default, PartialEq, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Body {
+        #[serde(default)]
+        flag: bool,
+    }
+
+    #[test]
+    fn an_optional_body_may_be_empty_or_null_but_not_anything_else() {
+        // The OpenAPI document describes an optional body as the object or `null`; the contract
+        // fuzzer sent `null` and got 400 before.
+        for empty in ["", "  \n", "null", " null "] {
+            assert_eq!(
+                optional_json::<Body>(empty.as_bytes()).unwrap(),
+                Body::default()
+            );
+        }
+        assert_eq!(
+            optional_json::<Body>(br#"{"flag": true}"#).unwrap(),
+            Body { flag: true }
+        );
+        for wrong in ["0", "true", r#"{"other": 1}"#, r#"{"flag": null}"#, "nul"] {
+            let e = optional_json::<Body>(wrong.as_bytes()).unwrap_err();
+            assert_eq!(e.code, "invalid_json", "{wrong}");
+        }
+    }
 
     #[test]
     fn a_limit_has_its_default_and_range_and_one_error_code() {

@@ -4,50 +4,120 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
+use utoipa::ToSchema;
+use wacloud_core::message::Message;
 use wacloud_core::outbound::OutboundContent;
 use wacloud_core::ports::new_id;
-use wacloud_core::usecases::bulk::{self, BulkRecipient, BulkRequest};
+use wacloud_core::queue::QueueItemView;
+use wacloud_core::usecases::bulk::{self, BatchAccepted, BulkRecipient, BulkRequest};
 use wacloud_core::usecases::queue::enqueue_one;
 use wacloud_core::usecases::send::{retry_message as retry_use_case, send, SendCommand};
 
-use crate::errors::ApiError;
+use crate::errors::{ApiError, ErrorBody};
+use crate::routes::batches::RetryBody;
 use crate::routes::idempotency::idempotent;
-use crate::routes::params::{check_id, customer_key, optional_json};
+use crate::routes::params::{check_id, customer_key, optional_json, CustomerKeyText};
 use crate::state::AppState;
 
-/// A template as the API takes it.
-#[derive(Debug, Deserialize, Serialize)]
+/// A template message as the API takes it: a template Meta approved for the WhatsApp Business
+/// Account, checked against the stored one (from Meta's template webhooks) when known.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TemplateBody {
+    /// The template's name: lowercase letters, digits and underscores, as Meta names templates.
+    #[schema(example = "hello_world", pattern = "^[a-z0-9_]{1,512}$")]
     name: String,
+    /// Its language code (default `en_US`).
     #[serde(default)]
+    #[schema(example = "en_US", pattern = "^[a-z]{2,3}(_[A-Z0-9]{2,4})?$")]
     language: Option<String>,
+    /// The values of the body's `{{1}}`, `{{2}}`, …: at most 100, each at most 1,024
+    /// characters without a newline, a tab or more than four spaces in a row, 32,768 together.
     #[serde(default)]
+    #[schema(max_items = 100)]
     body_parameters: Vec<String>,
 }
 
-/// Body of `POST /send`.
-#[derive(Debug, Deserialize, Serialize)]
+/// The kinds of message `POST /send` and `POST /send-bulk` take.
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// Free-form text (`message_text`): only within the customer service window.
+    Text,
+    /// A template (`template`): always allowed.
+    Template,
+}
+
+/// Body of `POST /send`: a text (`message_text`) or a template (`type: "template"`).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "phone_number": "+15550000001",
+    "type": "template",
+    "template": {"name": "hello_world", "language": "en_US"}
+}))]
 pub struct SendBody {
+    /// The recipient.
+    #[schema(value_type = CustomerKeyText)]
     phone_number: String,
+    /// The text of a text message: 1–4,096 characters, not only spaces, no NUL.
     #[serde(default)]
+    #[schema(example = "Hello", min_length = 1, max_length = 4096)]
     message_text: Option<String>,
+    /// `text` (the default without `template`) or `template`.
     #[serde(default, rename = "type")]
+    #[schema(value_type = Option<MessageKind>)]
     kind: Option<String>,
+    /// The template of a template message.
     #[serde(default)]
     template: Option<TemplateBody>,
+    /// Quote this message: its `wamid` (`wamid.…`).
     #[serde(default)]
     reply_to: Option<String>,
+    /// Let WhatsApp show a preview of the first URL in the text.
     #[serde(default)]
     preview_url: bool,
     /// Send free-form text although wacloud sees no open customer service window.
     #[serde(default)]
     allow_outside_window: bool,
-    /// Queue the message for this time instead of sending it now.
+    /// Queue the message for this time instead of sending it now (at most 366 days ahead;
+    /// a time past means now).
     #[serde(default)]
     scheduled_at: Option<DateTime<Utc>>,
+}
+
+/// The answer of a send (`POST /send`, `POST /messages/{id}/retry`): Meta accepted it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Sent {
+    /// Always `true`.
+    success: bool,
+    /// Meta's `wamid` of the message.
+    message_id: Option<String>,
+    /// The stored message.
+    message: Message,
+}
+
+impl Sent {
+    fn json(m: Message) -> Result<Value, ApiError> {
+        let sent = Self {
+            success: true,
+            message_id: m.message_id.clone(),
+            message: m,
+        };
+        serde_json::to_value(sent).map_err(|e| ApiError::internal(&e))
+    }
+}
+
+/// The answer of a `POST /send` with `scheduled_at`: queued, not sent yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Queued {
+    /// Always `true`.
+    success: bool,
+    /// Always `true`.
+    queued: bool,
+    /// The queue item (`GET /queue/{id}` follows it).
+    queue_item: QueueItemView,
 }
 
 /// The content of a send or bulk request.
@@ -108,8 +178,36 @@ fn reply_to(r: Option<String>) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// Send a message.
+///
 /// `POST /send`: sends one message now and answers with its `wamid` (200), or queues it for
 /// `scheduled_at` (202). An `Idempotency-Key` makes a repeat return the first answer.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/send",
+    operation_id = "send",
+    tag = "sending",
+    params(IdempotencyKey),
+    request_body = SendBody,
+    responses(
+        (status = 200, description = "Meta accepted the message", body = Sent,
+            headers(("Idempotent-Replayed" = String, description = "`true` on a repeat that got the first answer")),
+            links(("retry" = (operation_id = "retry_message", parameters(("id" = "$response.body#/message/id")))))),
+        (status = 202, description = "Queued for `scheduled_at`", body = Queued,
+            links(
+                ("item" = (operation_id = "get_queue_item", parameters(("id" = "$response.body#/queue_item/id")))),
+                ("cancel" = (operation_id = "cancel_queue_item", parameters(("id" = "$response.body#/queue_item/id")))),
+                ("retry" = (operation_id = "retry_queue_item", parameters(("id" = "$response.body#/queue_item/id")))),
+            )),
+        (status = 400, description = "`invalid_phone_number`, `invalid_json`, `invalid_request` (a missing `message_text` or `template`, an unknown `type`, a bad `reply_to`, `scheduled_at` too far ahead), `empty_text`, `invalid_text`, `text_too_long`, `invalid_template`, `invalid_template_parameter`, `too_many_template_parameters`, `template_parameter_too_long`, `invalid_idempotency_key`", body = ErrorBody),
+        (status = 409, description = "`idempotency_key_reused` (the key came with another body), `idempotency_in_progress` (the first request with the key has not answered within 30 s)", body = ErrorBody),
+        (status = 422, description = "`window_closed` (a text outside the customer service window: send a template, or set `allow_outside_window`), `contact_blocked`, `template_not_sendable`, `template_mismatch`", body = ErrorBody),
+        (status = 429, description = "`pair_rate_limited`: this recipient's pair-rate slot is taken", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 502, description = "`graph_error`: Meta refused the message (`graph` holds Meta's error); it is stored `failed`", body = ErrorBody),
+        (status = 503, description = "`sending_paused` (Meta refused the access token), `meta_unreachable` (nothing was sent), `database_unavailable`", body = ErrorBody),
+        (status = 504, description = "`outcome_unknown`: Meta's answer was lost; the message may have gone out and is settled from Meta's status webhooks: do not resend it", body = ErrorBody),
+    ),
+)]
 pub async fn send_one(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -151,10 +249,13 @@ async fn send_now_or_later(
         )
         .await?;
         state.queue_wake.notify_one();
-        return Ok((
-            StatusCode::ACCEPTED,
-            json!({"success": true, "queued": true, "queue_item": item}),
-        ));
+        let queued = Queued {
+            success: true,
+            queued: true,
+            queue_item: item,
+        };
+        let body = serde_json::to_value(queued).map_err(|e| ApiError::internal(&e))?;
+        return Ok((StatusCode::ACCEPTED, body));
     }
     let m = send(
         state.store.as_ref(),
@@ -164,22 +265,32 @@ async fn send_now_or_later(
         cmd,
     )
     .await?;
-    Ok((
-        StatusCode::OK,
-        json!({"success": true, "message_id": m.message_id, "message": m}),
-    ))
+    Ok((StatusCode::OK, Sent::json(m)?))
 }
 
-/// Body of `POST /messages/{id}/retry` (optional).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RetryBody {
-    #[serde(default)]
-    allow_outside_window: bool,
-}
-
+/// Retry a failed message.
+///
 /// `POST /messages/{id}/retry`: sends a failed outbound message again, now, as a new message
-/// with a new `wamid`.
+/// with a new `wamid` (the failed one stays as it was). A message is retried once.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/messages/{id}/retry",
+    operation_id = "retry_message",
+    tag = "sending",
+    params(("id" = String, Path, min_length = 1, description = "The failed message's wacloud id; anything that is not an id answers 404")),
+    request_body(content = Option<RetryBody>, description = "Optional; empty for the defaults", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Meta accepted the new message", body = Sent),
+        (status = 400, description = "`invalid_json` (a body that is not the one above); the message no longer passes the checks of `POST /send`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such message", body = ErrorBody),
+        (status = 409, description = "`not_retryable` (an inbound message, or one that did not fail), `already_retried` (naming the retry's message)", body = ErrorBody),
+        (status = 422, description = "`window_closed`, `contact_blocked`, `template_not_sendable`, `template_mismatch`", body = ErrorBody),
+        (status = 429, description = "`pair_rate_limited`", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
+        (status = 502, description = "`graph_error`: Meta refused the new message", body = ErrorBody),
+        (status = 503, description = "`sending_paused`, `meta_unreachable`, `database_unavailable`", body = ErrorBody),
+        (status = 504, description = "`outcome_unknown`: do not resend it", body = ErrorBody),
+    ),
+)]
 pub async fn retry_message(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -197,22 +308,19 @@ pub async fn retry_message(
         allow,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "success": true,
-        "message_id": m.message_id,
-        "message": m,
-    })))
+    Ok(HttpResponse::Ok().json(Sent::json(m)?))
 }
 
 /// One recipient of a bulk request: a number, or `{phone_number, body_parameters}`.
-#[derive(Debug, Deserialize, Serialize)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum RecipientBody {
     /// A number or BSUID.
-    Plain(String),
+    Plain(CustomerKeyText),
     /// With per-recipient template parameters.
     Detailed {
         /// Number or BSUID.
+        #[schema(value_type = CustomerKeyText)]
         phone_number: String,
         /// Template body parameters for this recipient.
         #[serde(default)]
@@ -220,27 +328,85 @@ pub enum RecipientBody {
     },
 }
 
-/// Body of `POST /send-bulk`.
-#[derive(Debug, Deserialize, Serialize)]
+/// Body of `POST /send-bulk`: one message for many recipients.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "recipients": ["+15550000001", {"phone_number": "+15550000002", "body_parameters": []}],
+    "type": "template",
+    "template": {"name": "hello_world", "language": "en_US"}
+}))]
 pub struct BulkBody {
+    /// 1 to 10,000 recipients.
+    #[schema(max_items = 10000, min_items = 1)]
     recipients: Vec<RecipientBody>,
+    /// The text of a text message: 1–4,096 characters, not only spaces, no NUL.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 4096)]
     message_text: Option<String>,
+    /// `text` (the default without `template`) or `template`.
     #[serde(default, rename = "type")]
+    #[schema(value_type = Option<MessageKind>)]
     kind: Option<String>,
+    /// The template of a template message (a recipient's `body_parameters` replace its own).
     #[serde(default)]
     template: Option<TemplateBody>,
+    /// Not before this time (default: now; at most 366 days ahead).
     #[serde(default)]
     scheduled_at: Option<DateTime<Utc>>,
+    /// Let WhatsApp show a preview of the first URL in the text.
     #[serde(default)]
     preview_url: bool,
+    /// Queue free-form text also for recipients without an open customer service window.
     #[serde(default)]
     allow_outside_window: bool,
 }
 
+/// The `Idempotency-Key` header of `POST /send` and `POST /send-bulk`.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[expect(
+    dead_code,
+    reason = "describes the header in the OpenAPI document; read from the request"
+)]
+pub struct IdempotencyKey {
+    /// 1–255 visible ASCII characters (a UUID is a good choice): a repeat with the same key and
+    /// body gets the first answer again (for 24 hours, `Idempotent-Replayed: true`); the same
+    /// key with another body is refused (409). Scoped per endpoint.
+    #[param(
+        rename = "Idempotency-Key",
+        nullable = false,
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[\\x21-\\x7E]+$"
+    )]
+    idempotency_key: Option<String>,
+}
+
+/// Send to many recipients.
+///
 /// `POST /send-bulk`: queues one message per recipient; answers 202 at once with the batch id
-/// and the recipients refused. An `Idempotency-Key` makes a repeat return the first answer.
+/// and the recipients refused (`GET /batches/{batch_id}` follows it). An `Idempotency-Key`
+/// makes a repeat return the first answer.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/send-bulk",
+    operation_id = "send_bulk",
+    tag = "sending",
+    params(IdempotencyKey),
+    request_body = BulkBody,
+    responses(
+        (status = 202, description = "Queued (`batch_id` is `null` when no recipient was accepted)", body = BatchAccepted,
+            links(
+                ("batch" = (operation_id = "get_batch", parameters(("id" = "$response.body#/batch_id")))),
+                ("cancel" = (operation_id = "cancel_batch", parameters(("id" = "$response.body#/batch_id")))),
+            )),
+        (status = 400, description = "`invalid_json`, `invalid_request` (no recipients or more than 10,000, a missing `message_text` or `template`, an unknown `type`, `scheduled_at` too far ahead), `empty_text`, `invalid_text`, `text_too_long`, `invalid_template`, `invalid_template_parameter`, `too_many_template_parameters`, `template_parameter_too_long`, `invalid_idempotency_key`", body = ErrorBody),
+        (status = 409, description = "`idempotency_key_reused`, `idempotency_in_progress`", body = ErrorBody),
+        (status = 422, description = "`template_not_sendable`, `template_mismatch`", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
 pub async fn send_bulk(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -270,7 +436,7 @@ async fn queue_bulk(
         .into_iter()
         .map(|r| match r {
             RecipientBody::Plain(p) => BulkRecipient {
-                input: p,
+                input: p.0,
                 body_parameters: None,
             },
             RecipientBody::Detailed {

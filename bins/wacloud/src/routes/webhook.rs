@@ -4,32 +4,68 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use futures::StreamExt;
 use ring::digest;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use wacloud_core::events::WebhookEvent;
 use wacloud_core::ports::{new_id, StoreError};
-use wacloud_core::webhook::NewWebhook;
+use wacloud_core::webhook::{NewWebhook, WebhookState};
 use wacloud_graph::webhook::{verify_handshake, verify_signature};
 
 use crate::adapters::webhook_events::parse_delivery;
-use crate::errors::ApiError;
+use crate::errors::{ApiError, ErrorBody};
 use crate::state::AppState;
 
 /// Largest delivery accepted, in bytes (Meta's are far smaller).
 pub const MAX_WEBHOOK_BYTES: usize = 3 * 1024 * 1024;
 
-/// Query of the handshake.
-#[derive(Debug, Deserialize)]
+/// Query of the handshake, as Meta sends it.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Handshake {
+    /// `subscribe`.
     #[serde(rename = "hub.mode")]
+    #[param(example = "subscribe")]
     mode: Option<String>,
+    /// The verify token set in Meta's App Dashboard (`WHATSAPP_WEBHOOK_VERIFY_TOKEN`).
     #[serde(rename = "hub.verify_token")]
     token: Option<String>,
+    /// What to answer, verbatim.
     #[serde(rename = "hub.challenge")]
+    #[param(example = "1158201444")]
     challenge: Option<String>,
 }
 
+/// The answer to a delivery: it is committed (or was already).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookReceived {
+    /// Always `true`.
+    received: bool,
+    /// An identical delivery was stored before: nothing changed.
+    duplicate: bool,
+    /// `processed`, `failed` (signed but not parsable, or an effect failed: kept for
+    /// `wacloud webhooks reprocess`), `foreign` (for another `phone_number_id`) or `received`
+    /// (under load: committed raw, its effects applied right after).
+    state: WebhookState,
+    /// Events in the delivery (applied, or to apply).
+    events: i64,
+}
+
+/// Meta's subscription handshake.
+///
 /// `GET /webhook`: answers Meta's subscription handshake with the challenge, verbatim, as
 /// `text/plain`; 403 for a wrong mode or token.
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/webhook",
+    operation_id = "webhook_handshake",
+    tag = "webhook",
+    params(Handshake),
+    responses(
+        (status = 200, description = "The challenge, verbatim", body = String, content_type = "text/plain"),
+        (status = 400, description = "`invalid_query`: a query string that cannot be read", body = ErrorBody),
+        (status = 403, description = "`verify_token_mismatch` (a wrong mode or token), `verify_token_not_configured`", body = ErrorBody),
+    ),
+)]
 pub async fn handshake(state: web::Data<AppState>, q: web::Query<Handshake>) -> HttpResponse {
     let Some(expected) = state.settings.meta.verify_token.as_ref() else {
         return ApiError::new(
@@ -111,12 +147,30 @@ async fn read_body(
         .unwrap_or_else(|_| Err(crate::request_body::too_slow(timeout)))
 }
 
+/// Meta's webhook deliveries.
+///
 /// `POST /webhook`: reads the body within `WACLOUD_BODY_TIMEOUT_MS` (408 otherwise), verifies
 /// `X-Hub-Signature-256` over the exact bytes before anything parses them (401 and nothing
 /// stored when it fails), stores the delivery and applies its events in one
 /// transaction, and answers 200 only once that is committed (503 when the database is down, so
 /// Meta retries). A body that is signed but cannot be parsed is stored, marked failed, and
 /// answered 200: Meta would only send the same bytes again.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/webhook",
+    operation_id = "webhook_delivery",
+    tag = "webhook",
+    params(("X-Hub-Signature-256" = Option<String>, Header, description = "`sha256=` and the hex HMAC-SHA256 of the raw body, keyed with the App Secret (`WHATSAPP_APP_SECRET`)")),
+    request_body(content = serde_json::Value, description = "Meta's delivery (`{\"object\": \"whatsapp_business_account\", \"entry\": [...]}`), at most 3 MiB; the signature covers its exact bytes", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Committed (or an identical delivery was)", body = WebhookReceived),
+        (status = 400, description = "`invalid_body`: the body could not be read", body = ErrorBody),
+        (status = 401, description = "`invalid_signature`: a missing or wrong `X-Hub-Signature-256`; nothing is stored", body = ErrorBody),
+        (status = 408, description = "`request_timeout`: the body did not arrive in time; nothing is stored", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: over 3 MiB", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`: nothing is stored; Meta delivers it again", body = ErrorBody),
+    ),
+)]
 pub async fn receive(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -183,12 +237,12 @@ async fn receive_timed(
                 crate::metrics::webhook_events(kinds);
                 o.state.as_str()
             };
-            let answer = HttpResponse::Ok().json(serde_json::json!({
-                "received": true,
-                "duplicate": o.duplicate,
-                "state": o.state,
-                "events": o.events,
-            }));
+            let answer = HttpResponse::Ok().json(WebhookReceived {
+                received: true,
+                duplicate: o.duplicate,
+                state: o.state,
+                events: o.events,
+            });
             Ok((outcome, answer))
         }
         Err(e @ StoreError::Unavailable(_)) => Err(e.into()),

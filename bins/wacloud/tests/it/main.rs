@@ -29,6 +29,7 @@ mod instances;
 mod listing;
 mod live;
 mod metrics;
+mod openapi;
 mod pg_restart;
 mod queue_crash;
 mod queue_faults;

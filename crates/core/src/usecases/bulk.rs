@@ -25,6 +25,7 @@ pub struct BulkRecipient {
 
 /// A recipient refused before queueing, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rejected {
     /// What was typed.
     pub phone_number: String,
@@ -52,6 +53,7 @@ pub struct BulkRequest {
 
 /// The answer to a bulk request.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchAccepted {
     /// The batch id for `GET /batches/{id}`; `null` when no recipient was accepted.
     pub batch_id: Option<String>,
