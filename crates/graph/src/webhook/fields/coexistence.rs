@@ -66,10 +66,10 @@ pub struct HistoryProgress {
     /// 0: the day of onboarding; 1: days 1 to 90 before it; 2: days 90 to 180.
     #[serde(deserialize_with = "crate::de::opt_int")]
     pub phase: Option<i64>,
-    /// The chunk's position within its phase, from 1.
+    /// The chunk's position within its phase.
     #[serde(deserialize_with = "crate::de::opt_int")]
     pub chunk_order: Option<i64>,
-    /// Percentage of the whole history sent so far; 100 on the last chunk.
+    /// How far the synchronisation has come, in percent.
     #[serde(deserialize_with = "crate::de::opt_int")]
     pub progress: Option<i64>,
     /// Fields not modelled here.
@@ -121,7 +121,7 @@ pub struct StateSync {
     pub kind: Option<String>,
     /// The contact, for `type: contact`.
     pub contact: Option<StateSyncContact>,
-    /// `add` or `remove`.
+    /// What happened to the contact: `add`, `remove`, ... as received.
     pub action: Option<String>,
     /// When the change was made in the app.
     pub metadata: Option<StateSyncMetadata>,
