@@ -349,26 +349,30 @@ pub enum ErrorClass {
     /// The access token is invalid or expired (0, 190): stop all sending and alert.
     Authentication,
     /// The app, account or number may not do this (3, 10, 200–299, 368, 131005,
-    /// 131031, 131042, 131045, 133010, ...): stop and fix the account.
+    /// 131031, 131037, 131042, 131045, 131064, 133010, ...): stop and fix the account.
     Permission,
     /// Too many requests for the app, account or number (4, 17, 32, 613, 80007,
-    /// 130429, 131048): back off and retry later.
+    /// 130429, 131048; group operations 131208, 131214; calls 138002, 138005, 138013;
+    /// registration 133016): back off and retry later.
     RateLimited,
-    /// Too many messages to this one recipient (131056): slow down for that
-    /// recipient only, retry later.
+    /// Too many messages to this one recipient (131056), or a call limit for this one
+    /// user (138003, 138009, 138012): slow down for that recipient only, retry later.
     PairRateLimited,
     /// The 24-hour customer service window is closed (131047): send a template.
     WindowClosed,
     /// Meta will not deliver to this recipient (131026, 130472, 131021, 131030,
-    /// 131049, 131050): final, never retried.
+    /// 131049, 131050; group 131041, 131207; 137000; calls 138001, 138006): final,
+    /// never retried.
     Undeliverable,
-    /// A template problem (132000–132069): fix the template or its parameters.
+    /// A template problem (132000–132069, template creation 2388xxx): fix the template
+    /// or its parameters.
     TemplateProblem,
-    /// The request is wrong (100, 131008, 131009, 131051, 131053, 135000, ...): fix it.
+    /// The request is wrong (100, 131008, 131009, 131051, 131053, 131062, 131063,
+    /// 135000, Groups API 1310xx/1312xx, usernames 147001–147005, ...): fix it.
     InvalidRequest,
     /// A temporary problem on Meta's side (1, 2, 131000, 131016, 131052, 131057,
-    /// 133004, HTTP 5xx with Meta's error body), or a read that timed out or could not
-    /// connect: retry with backoff.
+    /// 133004, 138004, 138007, 2494100, HTTP 5xx with Meta's error body), or a read that
+    /// timed out or could not connect: retry with backoff.
     Transient,
     /// The request may or may not have been acted on ([`GraphError::is_outcome_unknown`]:
     /// a timeout or a broken connection after it was sent, an answer that could not be
@@ -421,16 +425,54 @@ pub fn classify(
     let _ = error_subcode;
     match code {
         0 | 190 | 102 | 463 | 467 => ErrorClass::Authentication,
-        3 | 10 | 200..=299 | 368 | 130497 | 131005 | 131031 | 131042 | 131045 | 133010 => {
-            ErrorClass::Permission
-        }
+        3
+        | 10
+        | 200..=299
+        | 368
+        | 130497
+        | 131005
+        | 131031
+        | 131037
+        | 131042
+        | 131045
+        | 131064
+        | 133010 => ErrorClass::Permission,
         4 | 17 | 32 | 613 | 80007 | 130429 | 131048 => ErrorClass::RateLimited,
+        // Calling, group and registration limits: back off; replayed only as reads are.
+        133016 | 131208 | 131214 | 138002 | 138005 | 138013 => ErrorClass::RateLimited,
         131056 => ErrorClass::PairRateLimited,
+        // A call already ongoing with this user, too many call permission requests to or
+        // business-initiated calls to this user: wait for this user only.
+        138003 | 138009 | 138012 => ErrorClass::PairRateLimited,
         131047 => ErrorClass::WindowClosed,
         130472 | 131021 | 131026 | 131030 | 131049 | 131050 => ErrorClass::Undeliverable,
+        // Unknown or suspended group, identity key hash mismatch, user who cannot receive
+        // calls or gave no call permission.
+        131041 | 131207 | 137000 | 138001 | 138006 => ErrorClass::Undeliverable,
         132000..=132069 => ErrorClass::TemplateProblem,
+        // Template creation refused: too many templates, text too long, bad header, body
+        // or footer format, too many variables for the length, variable at either end.
+        2388019 | 2388040 | 2388047 | 2388073 | 2388293 | 2388299 => ErrorClass::TemplateProblem,
         100 | 131008 | 131009 | 131051 | 131053 | 135000 | 33 => ErrorClass::InvalidRequest,
+        // BSUID recipient not supported for this message, marketing templates turned off
+        // on Cloud API.
+        131062 | 131063 => ErrorClass::InvalidRequest,
+        // Groups API requests: single-member group, bad cursor, some participants
+        // failed, duplicates, too many participants, picture not square or too small,
+        // group count limit, not a participant, no such join request, number not
+        // eligible for groups.
+        131020 | 131059 | 131201 | 131202 | 131204 | 131209 | 131210 | 131211 | 131212 | 131213
+        | 131215 => ErrorClass::InvalidRequest,
+        // Calling not enabled or not enableable on the number (calls only, not messages).
+        138000 | 138018 => ErrorClass::InvalidRequest,
+        // Business usernames: taken, not eligible, page or Instagram account not linked,
+        // transfer within the portfolio needs `force_transfer`.
+        147001..=147005 => ErrorClass::InvalidRequest,
+        // Phone number migration: number already present, not being migrated, cannot migrate.
+        2388012 | 2388091 | 2388093 | 2388103 => ErrorClass::InvalidRequest,
         1 | 2 | 131000 | 131016 | 131052 | 131057 | 133004 => ErrorClass::Transient,
+        // Call connection error or SDP not applied in time; number in maintenance mode.
+        138004 | 138007 | 2494100 => ErrorClass::Transient,
         _ => {
             if is_transient == Some(true) {
                 ErrorClass::Transient

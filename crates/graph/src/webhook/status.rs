@@ -56,6 +56,13 @@ pub struct Status {
         skip_serializing_if = "Option::is_none"
     )]
     pub recipient_participant_user_id: Option<String>,
+    /// For group messages: the participant's parent BSUID.
+    #[serde(
+        default,
+        deserialize_with = "crate::de::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub recipient_participant_parent_user_id: Option<String>,
     /// Conversation (older pricing model; absent on some statuses).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub conversation: Option<Conversation>,

@@ -1,5 +1,6 @@
-//! The `value` of a `messages` (or `smb_message_echoes`) change: metadata, contacts,
-//! messages, statuses and value-level errors.
+//! The `value` of a `messages`-shaped change (`messages`, `standby`, `message_echoes`,
+//! `smb_message_echoes`): metadata, contacts, messages, echoes, statuses, value-level
+//! errors and user actions (marketing link clicks).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -9,7 +10,7 @@ use super::message::Message;
 use super::status::Status;
 use crate::messages::Recipient;
 
-/// `value` of the `messages` and `smb_message_echoes` fields.
+/// `value` of the `messages`, `standby`, `message_echoes` and `smb_message_echoes` fields.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct MessagesValue {
@@ -34,6 +35,11 @@ pub struct MessagesValue {
     /// Value-level errors (e.g. 131000 "Unsupported webhook payload").
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<WebhookError>,
+    /// What customers did with a message rather than sending one: a click on the body
+    /// or the call-to-action of a marketing message sent with the Marketing Messages
+    /// API (`marketing_messages_link_click`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_actions: Vec<UserAction>,
     /// Fields not modelled here, kept as received.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -116,4 +122,53 @@ pub struct Profile {
     /// The customer's WhatsApp username, when they adopted one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<String>,
+}
+
+/// `value.user_actions[]`: something a customer did with a message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct UserAction {
+    /// `marketing_messages_link_click` (new kinds kept as received).
+    pub action_type: Option<String>,
+    /// When, unix seconds.
+    #[serde(
+        deserialize_with = "crate::de::opt_ts",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub timestamp: Option<i64>,
+    /// The click, for `marketing_messages_link_click`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marketing_messages_link_click_data: Option<LinkClick>,
+    /// Fields not modelled here, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// `user_actions[].marketing_messages_link_click_data` (clicks of the last 7 days).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct LinkClick {
+    /// What was clicked: `cta` or `body`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub click_component: Option<String>,
+    /// The catalog product (SKU) of the message, if any.
+    #[serde(
+        deserialize_with = "crate::de::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub product_id: Option<String>,
+    /// Meta's id of the click.
+    #[serde(
+        deserialize_with = "crate::de::opt_id",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub click_id: Option<String>,
+    /// The tracking token the business set on the link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_token: Option<String>,
+    /// Fields not modelled here, kept as received.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
 }

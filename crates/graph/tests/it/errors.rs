@@ -113,3 +113,102 @@ fn classifier_covers_issue_codes() {
     assert_eq!(classify(999_999, None, 400, Some(true)), Transient);
     assert_eq!(classify(999_999, None, 0, None), Unknown);
 }
+
+/// The codes Meta documented in 2025–26 (display name, marketing limits, BSUIDs,
+/// Calling, Groups, usernames, template creation, migration): one row per code with
+/// the classifier's answer, and what that answer means for a sender.
+#[test]
+fn classifier_covers_2025_26_codes() {
+    use ErrorClass::*;
+    let table: &[(i64, ErrorClass)] = &[
+        // 555 number without an approved display name; account messaging limit cut for
+        // template classification violations: stop and fix the account.
+        (131037, Permission),
+        (131064, Permission),
+        // Template parameter problem (in the 132xxx template range).
+        (132018, TemplateProblem),
+        // BSUID recipient not supported; marketing templates disabled on Cloud API.
+        (131062, InvalidRequest),
+        (131063, InvalidRequest),
+        // Registration attempts.
+        (133016, RateLimited),
+        // Identity key hash mismatch.
+        (137000, Undeliverable),
+        // Calling.
+        (138000, InvalidRequest),
+        (138001, Undeliverable),
+        (138002, RateLimited),
+        (138003, PairRateLimited),
+        (138004, Transient),
+        (138005, RateLimited),
+        (138006, Undeliverable),
+        (138007, Transient),
+        (138009, PairRateLimited),
+        (138012, PairRateLimited),
+        (138013, RateLimited),
+        (138018, InvalidRequest),
+        // Groups.
+        (131020, InvalidRequest),
+        (131041, Undeliverable),
+        (131059, InvalidRequest),
+        (131201, InvalidRequest),
+        (131202, InvalidRequest),
+        (131204, InvalidRequest),
+        (131207, Undeliverable),
+        (131208, RateLimited),
+        (131209, InvalidRequest),
+        (131210, InvalidRequest),
+        (131211, InvalidRequest),
+        (131212, InvalidRequest),
+        (131213, InvalidRequest),
+        (131214, RateLimited),
+        (131215, InvalidRequest),
+        // Business usernames.
+        (147001, InvalidRequest),
+        (147002, InvalidRequest),
+        (147003, InvalidRequest),
+        (147004, InvalidRequest),
+        (147005, InvalidRequest),
+        // Template creation.
+        (2388019, TemplateProblem),
+        (2388040, TemplateProblem),
+        (2388047, TemplateProblem),
+        (2388073, TemplateProblem),
+        (2388293, TemplateProblem),
+        (2388299, TemplateProblem),
+        // Phone number migration; number in maintenance mode.
+        (2388012, InvalidRequest),
+        (2388091, InvalidRequest),
+        (2388093, InvalidRequest),
+        (2388103, InvalidRequest),
+        (2494100, Transient),
+    ];
+    for &(code, class) in table {
+        // The code decides, whatever the HTTP status or `is_transient` hint.
+        assert_eq!(classify(code, None, 400, None), class, "code {code}");
+        assert_eq!(
+            classify(code, None, 500, Some(true)),
+            class,
+            "code {code} on a 500"
+        );
+        let e = ApiError::new(400, code, "from Meta");
+        assert_eq!(e.class(), class, "code {code} via ApiError");
+    }
+    // What the answers mean for a sender.
+    assert!(Permission.stops_all_sending() && !Permission.is_retryable());
+    assert!(PairRateLimited.is_recipient_specific() && PairRateLimited.is_retryable());
+    assert!(Undeliverable.is_recipient_specific() && Undeliverable.is_final());
+    assert!(!InvalidRequest.stops_all_sending() && InvalidRequest.is_final());
+    // Feature-specific refusals must not stop all messaging.
+    for code in [131215, 138000, 138018, 147002] {
+        assert!(
+            !classify(code, None, 400, None).stops_all_sending(),
+            "{code}"
+        );
+    }
+    // None of them is a refusal before acting that a send may be replayed on.
+    for &(code, _) in table {
+        let e = wacloud_graph::GraphError::Api(ApiError::new(400, code, "x"));
+        assert!(!e.may_resend(), "code {code} must not replay a send");
+    }
+}

@@ -12,7 +12,9 @@
 //!   parameters, named parameters, typed buttons) and [`spec_examples`] (against
 //!   Meta's OpenAPI description);
 //! - Meta's answers and errors: [`response_examples`], [`errors`];
-//! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`];
+//! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`], [`webhook_fields`]
+//!   (Conversation Routing, coexistence, BSUID changes), [`webhook_account_fields`] (account,
+//!   partner, Flows, Groups and Calling fields);
 //! - the other Graph operations, each request checked exactly ([`graph_mock`]):
 //!   [`phone_numbers`], [`waba`], [`qr_codes`], [`groups`], [`calls`], [`flows`],
 //!   [`number_features`] (with template edits), [`waba_admin`],
@@ -51,5 +53,7 @@ mod spec_examples;
 mod template_builders;
 mod waba;
 mod waba_admin;
+mod webhook_account_fields;
+mod webhook_fields;
 mod webhook_fixtures;
 mod webhook_kinds;

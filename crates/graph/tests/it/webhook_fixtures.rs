@@ -4,14 +4,19 @@
 use crate::common;
 
 use serde_json::Value;
-use wacloud_graph::webhook::{ChangeValue, InteractiveReply, MessageContent, WebhookPayload};
+use wacloud_graph::webhook::{InteractiveReply, MessageContent, WebhookPayload};
 
 const INVALID_FILE: &str = "whatsapp-business-java-api/deserialization/textMessageStatusRead.json";
 
 /// Webhook fields this crate types; a change with one of these must never be `Unknown`.
 const TYPED_FIELDS: &[&str] = &[
     "messages",
+    "standby",
+    "message_echoes",
     "smb_message_echoes",
+    "messaging_handovers",
+    "history",
+    "smb_app_state_sync",
     "message_template_status_update",
     "message_template_quality_update",
     "template_category_update",
@@ -20,11 +25,19 @@ const TYPED_FIELDS: &[&str] = &[
     "phone_number_name_update",
     "account_update",
     "account_review_update",
+    "account_alerts",
+    "business_capability_update",
+    "security",
+    "partner_solutions",
+    "payment_configuration_update",
     "user_preferences",
+    "automatic_events",
+    "flows",
     "calls",
     "group_lifecycle_update",
     "group_participants_update",
     "group_settings_update",
+    "group_status_update",
 ];
 
 /// Collects every object with `"object":"whatsapp_business_account"` and an `entry` array.
@@ -137,7 +150,7 @@ fn every_fixture_webhook_parses_into_typed_variants() {
                 if c.value.is_unknown() && TYPED_FIELDS.contains(&c.field.as_str()) {
                     problems.push(format!("{where_}: field {} landed in Unknown", c.field));
                 }
-                if let ChangeValue::Messages(v) | ChangeValue::SmbMessageEchoes(v) = &c.value {
+                if let Some(v) = c.value.messages_value() {
                     for m in v.messages.iter().chain(v.message_echoes.iter()) {
                         messages += 1;
                         check_content(&format!("{where_} {}", m.id), &m.content, &mut problems);

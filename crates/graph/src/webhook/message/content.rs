@@ -50,16 +50,27 @@ pub enum MessageContent {
     },
     /// `order`: a cart sent from a catalog, as received.
     Order(Value),
-    /// `system`: number changed (`user_changed_number`), identity changed, ...
+    /// `system`: the customer changed their number (`user_changed_number`, with the new
+    /// number) or only their BSUID changed (`user_changed_user_id`, no number), or their
+    /// identity changed (`customer_identity_changed`). Such values have no `contacts`.
     System {
         /// Human-readable text.
         body: Option<String>,
-        /// `system.type` (e.g. `user_changed_number`, `customer_identity_changed`).
+        /// `system.type` (e.g. `user_changed_number`, `user_changed_user_id`,
+        /// `customer_identity_changed`).
         kind: Option<String>,
         /// The new `wa_id` (current payloads).
         wa_id: Option<String>,
         /// The new `wa_id` (older payloads).
         new_wa_id: Option<String>,
+        /// The customer's BSUID now (a number change makes a new one).
+        user_id: Option<String>,
+        /// The customer's parent BSUID now.
+        parent_user_id: Option<String>,
+        /// The BSUID before the change: the key to find the customer in stored data.
+        previous_user_id: Option<String>,
+        /// The parent BSUID before the change.
+        previous_parent_user_id: Option<String>,
     },
     /// `edit`: the customer edited an earlier message.
     Edit {
@@ -242,6 +253,14 @@ impl MessageContent {
                     wa_id: Option<String>,
                     #[serde(default, deserialize_with = "crate::de::opt_id")]
                     new_wa_id: Option<String>,
+                    #[serde(default, deserialize_with = "crate::de::opt_id")]
+                    user_id: Option<String>,
+                    #[serde(default, deserialize_with = "crate::de::opt_id")]
+                    parent_user_id: Option<String>,
+                    #[serde(default, deserialize_with = "crate::de::opt_id")]
+                    previous_user_id: Option<String>,
+                    #[serde(default, deserialize_with = "crate::de::opt_id")]
+                    previous_parent_user_id: Option<String>,
                 }
                 let s: S = sub(obj, "system")?;
                 MessageContent::System {
@@ -249,6 +268,10 @@ impl MessageContent {
                     kind: s.kind,
                     wa_id: s.wa_id,
                     new_wa_id: s.new_wa_id,
+                    user_id: s.user_id,
+                    parent_user_id: s.parent_user_id,
+                    previous_user_id: s.previous_user_id,
+                    previous_parent_user_id: s.previous_parent_user_id,
                 }
             }
             "edit" => {

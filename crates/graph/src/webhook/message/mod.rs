@@ -31,10 +31,16 @@ pub struct Message {
     pub from: Option<String>,
     /// The sender's BSUID.
     pub from_user_id: Option<String>,
+    /// The sender's parent BSUID (shared across linked business portfolios).
+    pub from_parent_user_id: Option<String>,
     /// The receiver (in `message_echoes`: the customer).
     pub to: Option<String>,
     /// The receiver's BSUID (in `message_echoes`).
     pub to_user_id: Option<String>,
+    /// The receiver's parent BSUID (in `message_echoes`).
+    pub to_parent_user_id: Option<String>,
+    /// The group the message was sent in, for group messages.
+    pub group_id: Option<String>,
     /// Meta's time of the message, unix seconds (string or number on the wire).
     pub timestamp: i64,
     /// Reply, forward and product-inquiry context.
@@ -95,6 +101,16 @@ impl Message {
         &self.id
     }
 
+    /// `history_context.status` of a message of the `history` field: what had become of
+    /// it when the history was shared (`DELIVERED`, `READ`, `PLAYED`, `ERROR`, `PENDING`,
+    /// ... as received). `None` for other messages.
+    pub fn history_status(&self) -> Option<&str> {
+        self.raw
+            .get("history_context")
+            .and_then(|c| c.get("status"))
+            .and_then(Value::as_str)
+    }
+
     /// Parses one message object.
     pub fn from_value(raw: Value) -> Result<Self, serde_json::Error> {
         #[derive(Deserialize)]
@@ -106,9 +122,15 @@ impl Message {
             #[serde(default, deserialize_with = "crate::de::opt_id")]
             from_user_id: Option<String>,
             #[serde(default, deserialize_with = "crate::de::opt_id")]
+            from_parent_user_id: Option<String>,
+            #[serde(default, deserialize_with = "crate::de::opt_id")]
             to: Option<String>,
             #[serde(default, deserialize_with = "crate::de::opt_id")]
             to_user_id: Option<String>,
+            #[serde(default, deserialize_with = "crate::de::opt_id")]
+            to_parent_user_id: Option<String>,
+            #[serde(default, deserialize_with = "crate::de::opt_id")]
+            group_id: Option<String>,
             #[serde(deserialize_with = "crate::de::ts")]
             timestamp: i64,
             #[serde(default)]
@@ -126,8 +148,11 @@ impl Message {
             id: head.id,
             from: head.from,
             from_user_id: head.from_user_id,
+            from_parent_user_id: head.from_parent_user_id,
             to: head.to,
             to_user_id: head.to_user_id,
+            to_parent_user_id: head.to_parent_user_id,
+            group_id: head.group_id,
             timestamp: head.timestamp,
             context: head.context,
             referral: head.referral.filter(|r| !r.is_null()),
