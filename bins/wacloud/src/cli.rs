@@ -3,11 +3,15 @@
 
 use clap::{Parser, Subcommand};
 
+use crate::settings::SettingsArgs;
+
 /// wacloud: a WhatsApp Business integration on Meta's WhatsApp Cloud API.
 ///
-/// Configuration comes from the environment and a `.env` file (see `.env.example`).
+/// Configuration comes from environment variables and a `.env` file in the working directory
+/// (see `.env.example`); `wacloud serve --help` lists every setting with its variable, flag,
+/// default and range.
 #[derive(Debug, Parser)]
-#[command(name = "wacloud", version, about)]
+#[command(name = "wacloud", version)]
 pub struct Cli {
     /// What to do (default: serve).
     #[command(subcommand)]
@@ -17,9 +21,17 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the server (the default).
-    Serve,
+    /// Run the server (the default); `wacloud serve --help` lists every setting.
+    ///
+    /// Every setting is an environment variable (also read from a `.env` file in the working
+    /// directory; a variable already set wins over the file) or the flag beside it (a flag wins
+    /// over both). `wacloud` with no subcommand reads the same variables. Secret values are
+    /// never shown here; pass secrets through the environment, since other users of the machine
+    /// can see a process's flags.
+    // Boxed: the settings are a few hundred bytes, the other variants a few.
+    Serve(Box<SettingsArgs>),
     /// Apply pending database migrations and exit (the server also does this at start-up).
+    /// Reads DATABASE_URL and WACLOUD_DB_TIMEOUT_MS as `serve` does.
     Migrate,
     /// Stored webhook deliveries.
     Webhooks {
@@ -87,3 +99,6 @@ pub enum WebhookAction {
         unprocessed_only: bool,
     },
 }
+
+#[cfg(test)]
+mod tests;

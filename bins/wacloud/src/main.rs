@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 use wacloud::cli::{Cli, Command, SandboxArgs, WebhookAction};
+use wacloud::settings::{self, SettingsArgs};
 use wacloud::{Application, Settings};
 
 /// mimalloc instead of the system allocator: the webhook path allocates per event (JSON,
@@ -13,9 +14,12 @@ use wacloud::{Application, Settings};
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn init_tracing() {
-    let filter = EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,actix_server=warn"));
+/// Logging to stdout with `filter` (`RUST_LOG`'s syntax); the default filter when there is
+/// none or it cannot be read.
+fn init_tracing(filter: Option<&str>) {
+    let filter = filter
+        .and_then(|f| EnvFilter::try_new(f).ok())
+        .unwrap_or_else(|| EnvFilter::new(settings::DEFAULT_LOG_FILTER));
     // Colours only for a terminal: logs written to files stay plain text.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
     tracing_subscriber::fmt()
@@ -26,25 +30,40 @@ fn init_tracing() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    init_tracing();
-    if let Some(Command::Sandbox(args)) = &cli.command {
+    // `.env` first: clap reads the variables as it builds the command.
+    let dotenv = settings::load_dotenv();
+    let mut command = Cli::parse().command;
+    if let Some(Command::Sandbox(args)) = &command {
+        init_tracing(std::env::var("RUST_LOG").ok().as_deref());
+        if let Err(e) = dotenv {
+            tracing::error!("{e}");
+            return ExitCode::FAILURE;
+        }
         return sandbox(args.clone()).await;
     }
-    let settings = match Settings::from_env() {
-        Ok(s) => s,
+    // `wacloud` alone, `migrate` and `webhooks reprocess` read what `serve` reads, less flags.
+    let args = match &mut command {
+        Some(Command::Serve(args)) => Ok(std::mem::take(&mut **args)),
+        _ => SettingsArgs::from_env(),
+    };
+    let settings = match dotenv.and(args).and_then(Settings::from_args) {
+        Ok(s) => {
+            init_tracing(Some(s.log.filter.as_str()));
+            s
+        }
         Err(e) => {
+            init_tracing(std::env::var("RUST_LOG").ok().as_deref());
             tracing::error!("{e}");
             return ExitCode::FAILURE;
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(settings).await,
-        Command::Migrate => migrate(&settings),
-        Command::Webhooks {
+    match command {
+        None | Some(Command::Serve(_)) => serve(settings).await,
+        Some(Command::Migrate) => migrate(&settings),
+        Some(Command::Webhooks {
             action: WebhookAction::Reprocess { unprocessed_only },
-        } => reprocess(&settings, !unprocessed_only).await,
-        Command::Sandbox(_) => ExitCode::SUCCESS,
+        }) => reprocess(&settings, !unprocessed_only).await,
+        Some(Command::Sandbox(_)) => ExitCode::SUCCESS,
     }
 }
 

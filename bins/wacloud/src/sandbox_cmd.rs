@@ -8,8 +8,9 @@ use wacloud_sandbox::{Sandbox, SandboxConfig};
 
 use crate::cli::SandboxArgs;
 
+/// The first of `name`'s comma-separated values (`.env` was loaded by `main`, before clap read
+/// the other settings).
 fn secret_from_env(name: &str) -> Result<SecretString, String> {
-    let _ = dotenvy::dotenv();
     std::env::var(name)
         .ok()
         .map(|v| v.split(',').next().unwrap_or("").trim().to_owned())

@@ -3,23 +3,76 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use super::{non_empty, parse_num, ConfigError};
 
 /// Default database: a SQLite file, created if absent.
 pub const DEFAULT_DATABASE_URL: &str = "data/wacloud.db";
 
-/// The variables of this part as read; every one optional.
-#[derive(Debug, Default, Deserialize)]
+/// The variables of this part as read; every one optional (see [`super::SettingsArgs`] for
+/// how a field becomes a setting).
+#[derive(Debug, Default, Clone, clap::Args)]
+#[command(next_help_heading = "Database")]
+// Every part is called `Raw`: no argument group named after it.
+#[group(skip)]
 pub(super) struct Raw {
+    /// A SQLite file path (created if absent; also `sqlite://path`), or
+    /// `postgres://user:password@host:5432/db` for PostgreSQL (several instances may share it).
+    /// Its value is never shown here: it may hold a password.
+    #[arg(
+        long = "database-url",
+        env,
+        value_name = "URL",
+        default_value = DEFAULT_DATABASE_URL,
+        hide_env_values = true
+    )]
     database_url: Option<String>,
+    /// The older name of `WACLOUD_DB_POOL_SIZE`, read when that one is unset.
+    #[arg(long = "read-pool-size", env, value_name = "N", hide = true)]
     wacloud_read_pool_size: Option<String>,
+    /// Most pooled read connections per instance, 1–64. An instance also holds one writer
+    /// connection and, on PostgreSQL, one listening connection: at most this + 2 in all.
+    #[arg(
+        long = "db-pool-size",
+        env,
+        value_name = "N",
+        default_value = "4",
+        // The default must not hide the older name.
+        default_value_if("wacloud_read_pool_size", clap::builder::ArgPredicate::IsPresent, None)
+    )]
     wacloud_db_pool_size: Option<String>,
+    /// Milliseconds a request waits for a database connection before it is answered 503, and
+    /// the bound on opening a PostgreSQL connection (whole seconds, at least 1), 100–600000.
+    #[arg(long = "db-timeout-ms", env, value_name = "MS", default_value = "5000")]
     wacloud_db_timeout_ms: Option<String>,
+    /// Most write jobs committed together, 1–10000 (1: one commit per job).
+    #[arg(long = "writer-batch", env, value_name = "N", default_value = "512")]
     wacloud_writer_batch: Option<String>,
+    /// SQLite: `full` (an acknowledged webhook survives power loss) or `normal` (process crashes
+    /// only).
+    #[arg(
+        long = "sqlite-sync",
+        env,
+        value_name = "full|normal",
+        default_value = "full"
+    )]
     wacloud_sqlite_sync: Option<String>,
+    /// When more webhook deliveries than this arrive during one commit, they (and later ones,
+    /// until caught up) are stored and answered first and their effects applied right after (0:
+    /// always).
+    #[arg(
+        long = "ingest-inline-limit",
+        env,
+        value_name = "N",
+        default_value = "64"
+    )]
     wacloud_ingest_inline_limit: Option<String>,
+    /// Most deferred webhook deliveries applied in one transaction, 1–4096.
+    #[arg(
+        long = "ingest-backlog-batch",
+        env,
+        value_name = "N",
+        default_value = "128"
+    )]
     wacloud_ingest_backlog_batch: Option<String>,
 }
 

@@ -3,21 +3,63 @@
 use std::time::Duration;
 
 use secrecy::SecretString;
-use serde::Deserialize;
 
 use super::{non_empty, non_empty_secret, parse_num, ConfigError};
 
 /// Default listen address.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8000";
 
-/// The variables of this part as read; every one optional.
-#[derive(Debug, Default, Deserialize)]
+/// The variables of this part as read; every one optional. Each field is one setting: its name
+/// in upper case is the environment variable, its doc comment is its `wacloud serve --help`
+/// text, and its `default_value` must be what [`HttpSettings::parse`] applies when it is unset
+/// (checked by a test).
+#[derive(Debug, Default, Clone, clap::Args)]
+#[command(next_help_heading = "HTTP server")]
+// Every part is called `Raw`: no argument group named after it.
+#[group(skip)]
 pub(super) struct Raw {
+    /// Address and port to listen on; port 0 picks a free port. `0.0.0.0:8000` accepts
+    /// connections from other machines (behind a load balancer).
+    #[arg(long = "bind", env, value_name = "ADDR", default_value = DEFAULT_BIND)]
     wacloud_bind: Option<String>,
+    /// When set, the REST API and `/events` require `Authorization: Bearer <key>` or
+    /// `X-API-Key: <key>` (the webhook and the health check's bare answer do not). Default:
+    /// unset, no key.
+    #[arg(long = "api-key", env, value_name = "KEY", hide_env_values = true)]
     wacloud_api_key: Option<SecretString>,
+    /// Origins (comma-separated, or `*`) whose pages may call the API and embed the widget; a
+    /// write a browser sends from any other site is refused 403 `cross_site_request`. Default:
+    /// none.
+    #[arg(long = "cors-origins", env, value_name = "ORIGINS")]
     wacloud_cors_origins: Option<String>,
+    /// Milliseconds a request's body (a webhook delivery or an API write) may take to arrive,
+    /// 100–600000; a slower sender is answered 408 `request_timeout`.
+    #[arg(
+        long = "body-timeout-ms",
+        env,
+        value_name = "MS",
+        default_value = "10000"
+    )]
     wacloud_body_timeout_ms: Option<String>,
+    /// Most `GET /events` streams open at once on this instance, 1–100000; past it 503
+    /// `too_many_event_streams` with `Retry-After`. Keep it well below the open-files limit
+    /// (`ulimit -n`).
+    #[arg(
+        long = "events-max-clients",
+        env,
+        value_name = "N",
+        default_value = "512"
+    )]
     wacloud_events_max_clients: Option<String>,
+    /// Most bytes of request bodies (webhook deliveries and API writes together) held at once
+    /// while they are read, 4194304–4294967296 (4 MiB–4 GiB; default 64 MiB); past it 503
+    /// `server_busy` with `Retry-After`.
+    #[arg(
+        long = "body-bytes-in-flight",
+        env,
+        value_name = "BYTES",
+        default_value = "67108864"
+    )]
     wacloud_body_bytes_in_flight: Option<String>,
 }
 
@@ -32,8 +74,8 @@ pub struct HttpSettings {
     /// `WACLOUD_CORS_ORIGINS`: origins allowed to call the API and load the widget from
     /// another page (comma-separated, or `*`).
     pub cors_origins: Vec<String>,
-    /// `WACLOUD_BODY_TIMEOUT_MS`, default 10000, 100–600000: how long a webhook delivery's
-    /// body may take to arrive, from the handler's first read; a slower sender is answered 408
+    /// `WACLOUD_BODY_TIMEOUT_MS`, default 10000, 100–600000: how long a request's body (a
+    /// webhook delivery or an API write) may take to arrive; a slower sender is answered 408
     /// `request_timeout`.
     pub body_timeout: Duration,
     /// `WACLOUD_EVENTS_MAX_CLIENTS`, default 512, 1–100000: most `GET /events` streams open at

@@ -4,25 +4,82 @@
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 
 use super::{non_empty, non_empty_secret, parse_num, random_secret, ConfigError};
 
 /// The sandbox's business number id when none is configured.
 pub const SANDBOX_PHONE_NUMBER_ID: &str = "100000000000001";
 
-/// The variables of this part as read; every one optional.
-#[derive(Debug, Default, Deserialize)]
+/// The variables of this part as read; every one optional (see [`super::SettingsArgs`] for
+/// how a field becomes a setting).
+#[derive(Debug, Default, Clone, clap::Args)]
+#[command(next_help_heading = "Meta (WhatsApp Cloud API)")]
+// Every part is called `Raw`: no argument group named after it.
+#[group(skip)]
 pub(super) struct Raw {
+    /// The WhatsApp Business Account id (App Dashboard > WhatsApp > API Setup). Default: unset.
+    #[arg(long = "business-account-id", env, value_name = "ID")]
     whatsapp_business_account_id: Option<String>,
+    /// The business number's phone number id: the numeric id from the App Dashboard, not the
+    /// phone number. Default: unset in live mode, 100000000000001 in sandbox mode.
+    #[arg(long = "phone-number-id", env, value_name = "ID")]
     whatsapp_phone_number_id: Option<String>,
+    /// A System User access token with whatsapp_business_messaging (and _management); setting
+    /// it selects live mode. Default: unset, and wacloud runs against its embedded sandbox.
+    #[arg(long = "api-token", env, value_name = "TOKEN", hide_env_values = true)]
     whatsapp_api_token: Option<SecretString>,
+    /// The string Meta's webhook handshake must present (the same one goes into the App
+    /// Dashboard). Default: unset in live mode, a random one in sandbox mode.
+    #[arg(
+        long = "webhook-verify-token",
+        env,
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     whatsapp_webhook_verify_token: Option<SecretString>,
+    /// The public HTTPS URL Meta posts to, e.g. https://your.host/api/whatsapp/webhook
+    /// (informational). Default: unset.
+    #[arg(long = "webhook-url", env, value_name = "URL")]
     whatsapp_webhook_url: Option<String>,
+    /// The App Secret that signs Meta's webhooks (X-Hub-Signature-256); several comma-separated
+    /// while rotating. Default: unset in live mode (webhooks are refused), a random one in
+    /// sandbox mode.
+    #[arg(
+        long = "app-secret",
+        env,
+        value_name = "SECRET[,SECRET…]",
+        hide_env_values = true
+    )]
     whatsapp_app_secret: Option<SecretString>,
+    /// The Graph API version wacloud calls.
+    #[arg(
+        long = "graph-api-version",
+        env,
+        value_name = "VERSION",
+        default_value = wacloud_graph::DEFAULT_API_VERSION
+    )]
     whatsapp_graph_api_version: Option<String>,
+    /// The Graph API's base URL. Default: https://graph.facebook.com in live mode, the embedded
+    /// sandbox in sandbox mode.
+    #[arg(long = "graph-base-url", env, value_name = "URL")]
     whatsapp_graph_base_url: Option<String>,
+    /// Milliseconds one Graph call may take, 100 or more; a send that times out has an unknown
+    /// outcome.
+    #[arg(
+        long = "graph-timeout-ms",
+        env,
+        value_name = "MS",
+        default_value = "30000"
+    )]
     wacloud_graph_timeout_ms: Option<String>,
+    /// While sending is paused because Meta refused the access token, seconds between tries of
+    /// the token, 1 or more.
+    #[arg(
+        long = "token-probe-secs",
+        env,
+        value_name = "SECS",
+        default_value = "30"
+    )]
     wacloud_token_probe_secs: Option<String>,
 }
 

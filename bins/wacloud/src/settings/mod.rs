@@ -1,44 +1,88 @@
-//! Settings from the environment (and a `.env` file), with the seed's variable names.
+//! Settings from the environment (and a `.env` file) or `wacloud serve`'s flags, with the seed's
+//! variable names.
 //!
 //! [`Settings`] is made of parts, one file each, each reading and checking its own variables:
 //! [`http`](HttpSettings) (listen address, API key, CORS, body timeout, event streams), [`database`](DatabaseSettings),
 //! [`meta`](MetaSettings) (account, number, credentials, Graph API),
-//! [`throughput`](ThroughputSettings) (Meta's sending limits), [`queue`](QueueSettings) and
-//! [`sandbox`](SandboxSettings). A new variable goes into its part's `Raw` and its part's
-//! struct, with a doc comment naming the variable, its default and its range.
+//! [`throughput`](ThroughputSettings) (Meta's sending limits), [`queue`](QueueSettings),
+//! [`sandbox`](SandboxSettings) and [`log`](LogSettings).
+//!
+//! Each part's `Raw` is a `clap::Args` struct and the only list of names: a field named
+//! `wacloud_bind` is the variable `WACLOUD_BIND` (`#[arg(env)]`) and the flag `--bind`; its doc
+//! comment is its `wacloud serve --help` text and says its range, and its `default_value` is
+//! the default shown there (a test checks that it is the default `parse` applies). A default
+//! that depends on another setting is said in the text instead. [`SettingsArgs`] gathers the
+//! parts; `wacloud serve` flattens it, and [`Settings::from_env`] and [`Settings::from_pairs`]
+//! read it through the same clap command. A new variable is a field in its part's `Raw` and
+//! its part's struct, and a line in `.env.example` and docs/DEPLOYMENT.md (a test checks the
+//! three agree).
 
 mod database;
 mod http;
+mod log;
 mod meta;
 mod queue;
 mod sandbox;
 mod throughput;
 
+use clap::{Args as _, FromArgMatches as _};
 use secrecy::{ExposeSecret, SecretString};
-use serde::Deserialize;
 
 pub use database::{DatabaseSettings, DEFAULT_DATABASE_URL};
 pub use http::{HttpSettings, DEFAULT_BIND};
+pub use log::{LogSettings, DEFAULT_LOG_FILTER};
 pub use meta::{MetaSettings, Mode, SANDBOX_PHONE_NUMBER_ID};
 pub use queue::QueueSettings;
 pub use sandbox::SandboxSettings;
 pub use throughput::ThroughputSettings;
 
-/// The variables as read, part by part; every one optional.
-#[derive(Debug, Default, Deserialize)]
-struct Raw {
-    #[serde(flatten)]
+/// Every setting as given (flag, environment variable or clap's default), part by part, before
+/// it is checked: `wacloud serve`'s arguments. [`Settings::from_args`] checks them.
+#[derive(Debug, Default, Clone, clap::Args)]
+pub struct SettingsArgs {
+    #[command(flatten)]
     http: http::Raw,
-    #[serde(flatten)]
+    #[command(flatten)]
     database: database::Raw,
-    #[serde(flatten)]
+    #[command(flatten)]
     meta: meta::Raw,
-    #[serde(flatten)]
+    #[command(flatten)]
     throughput: throughput::Raw,
-    #[serde(flatten)]
+    #[command(flatten)]
     queue: queue::Raw,
-    #[serde(flatten)]
+    #[command(flatten)]
     sandbox: sandbox::Raw,
+    #[command(flatten)]
+    log: log::Raw,
+}
+
+impl SettingsArgs {
+    /// The settings alone as a clap command, as `wacloud serve` has them (flags, variables,
+    /// defaults). Variables are read when it is built.
+    #[must_use]
+    pub fn command() -> clap::Command {
+        Self::augment_args(clap::Command::new("wacloud serve").no_binary_name(true))
+    }
+
+    /// The settings from the process environment and the defaults alone (no flags), as
+    /// `wacloud` with no subcommand, `migrate` and `webhooks reprocess` take them. Load `.env`
+    /// first ([`load_dotenv`]).
+    ///
+    /// # Errors
+    /// [`ConfigError`] when clap refuses a variable (a value that is not UTF-8).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_command(Self::command(), std::iter::empty::<String>())
+    }
+
+    fn from_command(
+        command: clap::Command,
+        args: impl IntoIterator<Item = String>,
+    ) -> Result<Self, ConfigError> {
+        command
+            .try_get_matches_from(args)
+            .and_then(|m| Self::from_arg_matches(&m))
+            .map_err(|e| ConfigError(e.to_string().trim().to_owned()))
+    }
 }
 
 /// The server's settings.
@@ -56,6 +100,8 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// The embedded sandbox (sandbox mode only).
     pub sandbox: SandboxSettings,
+    /// What is logged.
+    pub log: LogSettings,
 }
 
 /// A setting that could not be used.
@@ -94,69 +140,80 @@ fn parse_num(name: &str, v: Option<String>, default: u64) -> Result<u64, ConfigE
     }
 }
 
+/// Loads `./.env` into the process environment, if there is one; variables already set win.
+/// Call it before clap reads the environment (before the command is built).
+///
+/// # Errors
+/// [`ConfigError`] for a file that cannot be read; it names the line and its variable, never
+/// the value (which may be a token).
+pub fn load_dotenv() -> Result<(), ConfigError> {
+    match dotenvy::dotenv() {
+        Ok(_) => Ok(()),
+        Err(e) if e.not_found() => Ok(()),
+        Err(dotenvy::Error::LineParse(fragment, _)) => {
+            // dotenvy reports the unreadable part of the line, which may be a secret value:
+            // name the line by its number and variable instead.
+            let text = std::fs::read_to_string(".env").unwrap_or_default();
+            let (number, name) = text
+                .lines()
+                .enumerate()
+                .find(|(_, l)| !fragment.is_empty() && l.contains(fragment.as_str()))
+                .map(|(i, l)| (i + 1, l.split('=').next().unwrap_or("").trim().to_owned()))
+                .unwrap_or((0, String::new()));
+            Err(ConfigError(format!(
+                "the .env file cannot be read at line {number} (setting {name:?}); quote values that contain spaces or special characters, e.g. NAME=\"a b\""
+            )))
+        }
+        Err(e) => Err(ConfigError(format!("cannot read the .env file: {e}"))),
+    }
+}
+
 impl Settings {
-    /// Reads the process environment (after loading `.env` if present).
+    /// Reads the process environment (after loading `.env` if present), with no flags.
     ///
     /// # Errors
     /// [`ConfigError`] for a value that cannot be used.
     pub fn from_env() -> Result<Self, ConfigError> {
-        match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(e) if e.not_found() => {}
-            // Never echo the line itself: it may hold a token.
-            Err(dotenvy::Error::LineParse(fragment, _)) => {
-                // dotenvy reports the unreadable part of the line, which may be a secret value:
-                // name the line by its number and variable instead.
-                let text = std::fs::read_to_string(".env").unwrap_or_default();
-                let (number, name) = text
-                    .lines()
-                    .enumerate()
-                    .find(|(_, l)| !fragment.is_empty() && l.contains(fragment.as_str()))
-                    .map(|(i, l)| (i + 1, l.split('=').next().unwrap_or("").trim().to_owned()))
-                    .unwrap_or((0, String::new()));
-                return Err(ConfigError(format!(
-                    "the .env file cannot be read at line {number} (setting {name:?}); quote values that contain spaces or special characters, e.g. NAME=\"a b\""
-                )));
-            }
-            Err(e) => return Err(ConfigError(format!("cannot read the .env file: {e}"))),
-        }
-        let raw: Raw = config::Config::builder()
-            .add_source(config::Environment::default().try_parsing(false))
-            .build()
-            .and_then(config::Config::try_deserialize)
-            .map_err(|e| ConfigError(e.to_string()))?;
-        Self::from_raw(raw)
+        load_dotenv()?;
+        Self::from_args(SettingsArgs::from_env()?)
     }
 
-    /// Settings from explicit `(NAME, value)` pairs, ignoring the process environment: for
-    /// tests and embedding.
+    /// Settings from explicit `(NAME, value)` pairs (names as the environment variables, in any
+    /// case), ignoring the process environment: for tests and embedding. Each pair is given to
+    /// the same clap command as `wacloud serve --flag=value`, so unset ones take the defaults
+    /// `--help` shows.
     ///
     /// # Errors
-    /// [`ConfigError`] for a value that cannot be used.
+    /// [`ConfigError`] for a name that is no setting, or a value that cannot be used.
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Result<Self, ConfigError> {
-        let map: std::collections::HashMap<String, String> = pairs
-            .into_iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+        let command = SettingsArgs::command();
+        let flags: Vec<(String, String)> = command
+            .get_arguments()
+            .filter_map(|a| Some((a.get_env()?.to_str()?.to_owned(), a.get_long()?.to_owned())))
             .collect();
-        let raw: Raw = config::Config::builder()
-            .add_source(
-                config::Environment::default().source(Some(
-                    map.into_iter()
-                        .map(|(k, v)| (k.to_ascii_uppercase(), v))
-                        .collect(),
-                )),
-            )
-            .build()
-            .and_then(config::Config::try_deserialize)
-            .map_err(|e| ConfigError(e.to_string()))?;
-        Self::from_raw(raw)
+        let mut args = Vec::new();
+        for (name, value) in pairs {
+            let (_, long) = flags
+                .iter()
+                .find(|(env, _)| env.eq_ignore_ascii_case(name))
+                .ok_or_else(|| ConfigError(format!("{name} is not a setting")))?;
+            args.push(format!("--{long}={value}"));
+        }
+        // The process environment stays out; a later pair for the same name wins.
+        let command = command
+            .mut_args(|a| a.env(clap::builder::Resettable::Reset))
+            .args_override_self(true);
+        Self::from_args(SettingsArgs::from_command(command, args)?)
     }
 
     /// Each part checks its own variables; the queue's lease is checked against the Graph
     /// timeout, and the sandbox's throughput defaults to the number's.
-    fn from_raw(raw: Raw) -> Result<Self, ConfigError> {
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a value that cannot be used.
+    pub fn from_args(raw: SettingsArgs) -> Result<Self, ConfigError> {
         let meta = MetaSettings::parse(raw.meta)?;
         let database = DatabaseSettings::parse(raw.database)?;
         let throughput = ThroughputSettings::parse(raw.throughput)?;
@@ -169,9 +226,13 @@ impl Settings {
             throughput,
             queue,
             sandbox,
+            log: LogSettings::parse(raw.log),
         })
     }
 }
+
+#[cfg(test)]
+mod args_tests;
 
 #[cfg(test)]
 mod tests {

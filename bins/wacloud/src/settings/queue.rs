@@ -2,17 +2,53 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use super::{non_empty, parse_num, ConfigError, MetaSettings};
 
-/// The variables of this part as read; every one optional.
-#[derive(Debug, Default, Deserialize)]
+/// The variables of this part as read; every one optional (see [`super::SettingsArgs`] for
+/// how a field becomes a setting).
+#[derive(Debug, Default, Clone, clap::Args)]
+#[command(next_help_heading = "Queue")]
+// Every part is called `Raw`: no argument group named after it.
+#[group(skip)]
 pub(super) struct Raw {
+    /// Most queue sends in flight at once, 1–4096 (1,000 messages/s at 300 ms of Meta's latency
+    /// keeps about 300 in flight).
+    #[arg(long = "queue-workers", env, value_name = "N", default_value = "512")]
     wacloud_queue_workers: Option<String>,
+    /// Seconds a claimed queue item stays with the instance that claimed it, up to 86400; after
+    /// that (the instance died) another takes it over. Must be longer than the Graph timeout.
+    #[arg(
+        long = "queue-lease-secs",
+        env,
+        value_name = "SECS",
+        default_value = "60"
+    )]
     wacloud_queue_lease_secs: Option<String>,
+    /// Attempts for a send refused for a passing reason, 1–100.
+    #[arg(
+        long = "queue-max-attempts",
+        env,
+        value_name = "N",
+        default_value = "8"
+    )]
     wacloud_queue_max_attempts: Option<String>,
+    /// Seconds a send whose answer was lost waits for Meta's status webhook before it is decided
+    /// on.
+    #[arg(
+        long = "queue-unknown-grace-secs",
+        env,
+        value_name = "SECS",
+        default_value = "900"
+    )]
     wacloud_queue_unknown_grace_secs: Option<String>,
+    /// What then: `hold` (leave it `unknown` for an operator) or `resend` (send it again: may
+    /// duplicate a message whose status is only late).
+    #[arg(
+        long = "queue-unknown-after-grace",
+        env,
+        value_name = "hold|resend",
+        default_value = "hold"
+    )]
     wacloud_queue_unknown_after_grace: Option<String>,
 }
 

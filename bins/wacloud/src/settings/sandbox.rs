@@ -2,16 +2,45 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
-
 use super::{flag, parse_num, ConfigError, ThroughputSettings};
 
-/// The variables of this part as read; every one optional.
-#[derive(Debug, Default, Deserialize)]
+/// The variables of this part as read; every one optional (see [`super::SettingsArgs`] for
+/// how a field becomes a setting).
+#[derive(Debug, Default, Clone, clap::Args)]
+#[command(next_help_heading = "Sandbox (without WHATSAPP_API_TOKEN)")]
+// Every part is called `Raw`: no argument group named after it.
+#[group(skip)]
 pub(super) struct Raw {
+    /// The sandbox fails free-form messages outside the 24-hour customer service window with
+    /// 131047, as Meta does (`true`, `1`, `yes` or `on`).
+    #[arg(
+        long = "sandbox-strict-window",
+        env,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        default_value = "false"
+    )]
     wacloud_sandbox_strict_window: Option<String>,
+    /// Milliseconds between the sandbox's statuses of a message (sent, delivered, read).
+    #[arg(
+        long = "sandbox-status-delay-ms",
+        env,
+        value_name = "MS",
+        default_value = "500"
+    )]
     wacloud_sandbox_status_delay_ms: Option<String>,
+    /// Milliseconds the sandbox takes to answer a send.
+    #[arg(
+        long = "sandbox-latency-ms",
+        env,
+        value_name = "MS",
+        default_value = "0"
+    )]
     wacloud_sandbox_latency_ms: Option<String>,
+    /// The sandbox's throughput cap in messages per second (0: none); above it, 130429.
+    /// Default: the number's (WACLOUD_MESSAGES_PER_SECOND).
+    #[arg(long = "sandbox-messages-per-second", env, value_name = "N")]
     wacloud_sandbox_messages_per_second: Option<String>,
 }
 

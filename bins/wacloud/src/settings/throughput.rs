@@ -3,19 +3,59 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
 use wacloud_graph::pacer::{
     DEFAULT_MESSAGES_PER_SECOND, MAX_MESSAGES_PER_SECOND, SHARED_NUMBER_MESSAGES_PER_SECOND,
 };
 
 use super::{flag, non_empty, parse_num, ConfigError};
 
-/// The variables of this part as read; every one optional.
-#[derive(Debug, Default, Deserialize)]
+/// The variables of this part as read; every one optional (see [`super::SettingsArgs`] for
+/// how a field becomes a setting).
+#[derive(Debug, Default, Clone, clap::Args)]
+#[command(next_help_heading = "Sending pace")]
+// Every part is called `Raw`: no argument group named after it.
+#[group(skip)]
 pub(super) struct Raw {
+    /// The number's throughput in messages per second, 1–1000: 80 is Meta's default; 20 (and no
+    /// more) with WACLOUD_SHARED_WITH_BUSINESS_APP.
+    #[arg(
+        long = "messages-per-second",
+        env,
+        value_name = "N",
+        default_value = "80",
+        // With the coexistence flag given, its own default (20) applies.
+        default_value_if(
+            "wacloud_shared_with_business_app",
+            clap::builder::ArgPredicate::IsPresent,
+            None
+        )
+    )]
     wacloud_messages_per_second: Option<String>,
+    /// The number is also used in the WhatsApp Business app (coexistence), whose throughput Meta
+    /// fixes at 20 messages/s (`true`, `1`, `yes` or `on`).
+    // Declared after the throughput: clap fills defaults in order, and the throughput's default
+    // must see only a flag that was given.
+    #[arg(
+        long = "shared-with-business-app",
+        env,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        default_missing_value = "true",
+        default_value = "false"
+    )]
     wacloud_shared_with_business_app: Option<String>,
+    /// Milliseconds between messages to one recipient, 1 or more (Meta's pair rate is one every
+    /// 6 s).
+    #[arg(
+        long = "pair-interval-ms",
+        env,
+        value_name = "MS",
+        default_value = "6000"
+    )]
     wacloud_pair_interval_ms: Option<String>,
+    /// Messages one recipient may get at once before the spacing applies, 1 or more (Meta
+    /// allows 45).
+    #[arg(long = "pair-burst", env, value_name = "N", default_value = "10")]
     wacloud_pair_burst: Option<String>,
 }
 

@@ -34,4 +34,5 @@ mod pg_restart;
 mod queue_crash;
 mod queue_faults;
 mod queue_rate;
+mod serve_help;
 mod webhook_faults;
