@@ -144,25 +144,6 @@ impl From<&Recipient> for Recipient {
     }
 }
 
-impl TryFrom<&crate::webhook::Message> for Recipient {
-    type Error = ValidationError;
-
-    /// The sender of an inbound webhook message, to reply to: its `from` (`wa_id`) as
-    /// a phone number, or for users without one its `from_user_id` as a BSUID. Fails
-    /// when the message carries neither (see [`crate::webhook::Message::sender`]).
-    fn try_from(m: &crate::webhook::Message) -> Result<Self, Self::Error> {
-        m.sender().ok_or_else(|| {
-            ValidationError::new(
-                "to",
-                format!(
-                    "inbound message {} has neither `from` nor `from_user_id`; the sender may be in the change's `contacts`",
-                    m.id
-                ),
-            )
-        })
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 enum Body {
     Text {

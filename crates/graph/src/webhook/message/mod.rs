@@ -177,3 +177,22 @@ impl<'de> Deserialize<'de> for Message {
         Message::from_value(raw).map_err(|e| D::Error::custom(format!("message {id}: {e}")))
     }
 }
+
+impl TryFrom<&Message> for Recipient {
+    type Error = crate::messages::ValidationError;
+
+    /// The sender of an inbound webhook message, to reply to: its `from` (`wa_id`) as
+    /// a phone number, or for users without one its `from_user_id` as a BSUID. Fails
+    /// when the message carries neither (see [`Message::sender`]).
+    fn try_from(m: &Message) -> Result<Self, Self::Error> {
+        m.sender().ok_or_else(|| {
+            crate::messages::ValidationError::new(
+                "to",
+                format!(
+                    "inbound message {} has neither `from` nor `from_user_id`; the sender may be in the change's `contacts`",
+                    m.id
+                ),
+            )
+        })
+    }
+}
