@@ -131,16 +131,19 @@ async fn read_body(
     if declared.is_some_and(|n| n > MAX_WEBHOOK_BYTES) {
         return Err(too_large());
     }
+    // The chunks are kept as they came and joined once whole: a buffer grown by doubling would
+    // hold up to twice what a stalled sender sent.
     let read = async {
-        let mut body = Vec::new();
+        let (mut chunks, mut len) = (Vec::new(), 0_usize);
         while let Some(chunk) = payload.next().await {
             let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
-            if body.len() + chunk.len() > MAX_WEBHOOK_BYTES {
+            len += chunk.len();
+            if len > MAX_WEBHOOK_BYTES {
                 return Err(too_large());
             }
-            body.extend_from_slice(&chunk);
+            chunks.push(chunk);
         }
-        Ok(body)
+        Ok(chunks.concat())
     };
     tokio::time::timeout(timeout, read)
         .await

@@ -58,6 +58,11 @@ async fn bodies_past_the_servers_budget_are_answered_503_and_the_budget_comes_ba
         "{answer:?}"
     );
     assert_eq!(error_code(&answer), "server_busy", "{answer:?}");
+    // The rest of its body is still on the way: the connection is closed, not kept.
+    assert!(
+        answer.to_ascii_lowercase().contains("connection: close"),
+        "{answer:?}"
+    );
     // An API write meanwhile too (its body needs budget as well).
     let (status, v) = app
         .post_json(
@@ -75,6 +80,10 @@ async fn bodies_past_the_servers_budget_are_answered_503_and_the_budget_comes_ba
     for tcp in [&mut first, &mut second] {
         let answer = read_answer(tcp, Duration::from_secs(10)).await;
         assert!(answer.starts_with("HTTP/1.1 408"), "{answer:?}");
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "{answer:?}"
+        );
     }
     let (status, v) = app
         .deliver(&inbound_text(

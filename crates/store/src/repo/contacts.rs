@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use wacloud_core::contact::{Contact, ContactFilter, ContactList, ContactQuery, ContactUpdate};
+use wacloud_core::contact::{Contact, ContactUpdate};
 use wacloud_core::events::CustomerRef;
 use wacloud_core::message::Direction;
 use wacloud_core::phone::{CustomerKey, PhoneNumber};
@@ -11,8 +11,6 @@ use crate::conn::DbConnection;
 use crate::models::{to_db, ContactRow};
 use crate::schema::whatsapp_contacts::dsl as c;
 use crate::with_conn;
-
-diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
 
 // Lookups by unique keys use `get_result`, not `first`: `first` binds `LIMIT ?`, and SQLite
 // re-prepares a statement whose LIMIT parameter is rebound, on every execution.
@@ -498,92 +496,4 @@ pub fn set_undeliverable(
         .set(c::undeliverable_at.eq(at.map(to_db)))
         .execute(x))
     .map(drop)
-}
-
-/// Escapes LIKE wildcards so a search for `50%` finds "50%".
-fn like_pattern(s: &str) -> String {
-    let escaped = s
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{}%", escaped.to_lowercase())
-}
-
-pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactList> {
-    let search = q
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(like_pattern);
-    let tag = q.tag.as_deref().filter(|t| !t.is_empty()).map(|t| {
-        let quoted = serde_json::to_string(t).unwrap_or_default();
-        like_pattern(&quoted)
-    });
-    macro_rules! filtered {
-        () => {{
-            let mut query = c::whatsapp_contacts
-                .filter(c::merged_into.is_null())
-                .into_boxed();
-            if let Some(p) = &search {
-                query = query.filter(
-                    lower(c::display_name)
-                        .like(p.clone())
-                        .escape('\\')
-                        .or(lower(c::profile_name).like(p.clone()).escape('\\'))
-                        .or(lower(c::phone_number).like(p.clone()).escape('\\'))
-                        .or(lower(c::wa_id).like(p.clone()).escape('\\'))
-                        .or(lower(c::user_id).like(p.clone()).escape('\\'))
-                        .or(lower(c::business_name).like(p.clone()).escape('\\')),
-                );
-            }
-            if let Some(t) = &tag {
-                query = query.filter(lower(c::tags.nullable()).like(t.clone()).escape('\\'));
-            }
-            match q.filter {
-                None => {}
-                Some(ContactFilter::Unread) => query = query.filter(c::unread_count.gt(0)),
-                Some(ContactFilter::NeedsReply) => {
-                    query = query.filter(c::last_message_direction.eq("inbound"));
-                }
-                Some(ContactFilter::WindowOpenSince(t)) => {
-                    query = query.filter(c::last_inbound_at.gt(to_db(t)));
-                }
-            }
-            query
-        }};
-    }
-    let rows: Vec<ContactRow> = with_conn!(conn, |x| filtered!()
-        .order((
-            c::is_pinned.desc(),
-            c::last_message_time.is_null().asc(),
-            c::last_message_time.desc(),
-            c::id.desc(),
-        ))
-        .limit(q.limit)
-        .offset(q.offset)
-        .select(ContactRow::as_select())
-        .load(x))?;
-    // Unfiltered, the total is the kept count (counting every contact grows with the table).
-    let total_count: i64 = if search.is_none() && tag.is_none() && q.filter.is_none() {
-        super::stats::contacts_total(conn)?
-    } else {
-        with_conn!(conn, |x| filtered!().count().get_result(x))?
-    };
-    // Only contacts with unread messages are summed: few rows even with many contacts.
-    // A literal condition (not a bound parameter) so PostgreSQL's plans can use the partial
-    // index `whatsapp_contacts_unread`.
-    let unread_count: i64 = with_conn!(conn, |x| filtered!()
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
-            "whatsapp_contacts.unread_count > 0"
-        ))
-        .select(c::unread_count)
-        .load::<i64>(x))?
-    .into_iter()
-    .sum();
-    Ok(ContactList {
-        contacts: rows.into_iter().map(Contact::from).collect(),
-        total_count,
-        unread_count,
-    })
 }

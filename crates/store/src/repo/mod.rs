@@ -3,6 +3,7 @@
 
 mod account;
 mod batch;
+mod contact_list;
 mod contacts;
 mod effects;
 mod idempotency;
@@ -234,7 +235,7 @@ impl Repos for Repo<'_> {
         Ok(())
     }
     fn list_contacts(&mut self, q: &ContactQuery) -> Result<ContactList, StoreError> {
-        contacts::list(self.conn, q).map_err(map_err)
+        contact_list::list(self.conn, q).map_err(map_err)
     }
 
     fn lookup(&mut self, q: &Lookup) -> Result<Found, StoreError> {
