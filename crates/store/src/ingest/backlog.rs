@@ -199,7 +199,17 @@ impl BacklogTask {
             let applied = match next {
                 Some(unqueued) => {
                     let limit = i64::try_from(limit).unwrap_or(64);
-                    let r = apply_backlog(store.as_ref(), &ours, &parse, clock.now(), limit).await;
+                    let r = apply_backlog(store.as_ref(), &ours, &parse, clock.now(), limit)
+                        .await
+                        .map(|(n, received)| {
+                            let now = clock.now();
+                            for at in received.into_iter().take(n) {
+                                let lag = (now - at).to_std().unwrap_or_default();
+                                metrics::histogram!("wacloud_ingest_lag_seconds", "mode" => "deferred")
+                                    .record(lag.as_secs_f64());
+                            }
+                            n
+                        });
                     if matches!(r, Ok(0)) {
                         if let Ok(mut d) = backlog.deferred.lock() {
                             // Nothing left, and nothing stored meanwhile: queue again.

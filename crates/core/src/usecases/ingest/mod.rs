@@ -143,7 +143,8 @@ pub async fn apply_received(
 }
 
 /// Applies stored `received` deliveries read back from the database, oldest first, up to
-/// `limit`; returns how many were taken.
+/// `limit`; returns how many were taken and when each of them was received (for the lag
+/// from receipt to applied).
 ///
 /// # Errors
 /// [`StoreError`] when the database fails.
@@ -153,13 +154,15 @@ pub async fn apply_backlog(
     parse: &Parser,
     now: DateTime<Utc>,
     limit: i64,
-) -> Result<usize, StoreError> {
+) -> Result<(usize, Vec<DateTime<Utc>>), StoreError> {
     let pending = read(store, move |r| r.pending_webhooks(false, limit)).await?;
+    let received: Vec<DateTime<Utc>> = pending.iter().map(|w| w.received_at).collect();
     let plans = pending
         .into_iter()
         .map(|w| (w.id, Plan::new(ours, parse(&w.body, now), now)))
         .collect();
-    apply_received(store, plans, now).await
+    let n = apply_received(store, plans, now).await?;
+    Ok((n, received))
 }
 
 /// Applies an already stored delivery again, whatever its state (`wacloud webhooks reprocess`,
