@@ -160,27 +160,23 @@ pub async fn bound_body(
         Box::pin(body);
     req.set_payload(Payload::from(body));
     let res = next.call(req).await?;
-    // A body cut short leaves the rest of it on the connection: close it rather than keep its
-    // buffers (and a client that already stalled) for the next request.
-    let res = match (why.load(Ordering::Relaxed), timeout) {
-        (TIMED_OUT, Some(t)) => {
-            let mut answer = too_slow(t).error_response();
-            answer.head_mut().set_connection_type(ConnectionType::Close);
-            res.into_response(answer)
-        }
+    let mut res = match (why.load(Ordering::Relaxed), timeout) {
+        (TIMED_OUT, Some(t)) => res.into_response(too_slow(t).error_response()),
         (OVER_BUDGET, _) => {
             let mut answer = busy().error_response();
             answer
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            answer.head_mut().set_connection_type(ConnectionType::Close);
             res.into_response(answer)
         }
         _ => res.map_into_boxed_body(),
     };
-    let mut res = res;
-    if res.status() == StatusCode::REQUEST_TIMEOUT {
-        // The webhook answers its own 408 (it reads its body with its own deadline).
+    // A body cut short (here, or by the webhook's own deadline) leaves the rest of it on the
+    // connection: close it rather than keep its buffers, and a client that already stalled,
+    // for the next request.
+    if matches!(why.load(Ordering::Relaxed), TIMED_OUT | OVER_BUDGET)
+        || res.status() == StatusCode::REQUEST_TIMEOUT
+    {
         res.response_mut()
             .head_mut()
             .set_connection_type(ConnectionType::Close);

@@ -171,10 +171,7 @@ impl BacklogTask {
                 in_flight.push_back(Box::pin(async move {
                     let r = apply_received(store.as_ref(), plans, now).await;
                     if r.is_ok() {
-                        for at in submitted {
-                            metrics::histogram!("wacloud_ingest_lag_seconds", "mode" => "deferred")
-                                .record(at.elapsed().as_secs_f64());
-                        }
+                        super::record_lag("deferred", submitted.iter().map(Instant::elapsed));
                     }
                     r
                 }));
@@ -203,11 +200,13 @@ impl BacklogTask {
                         .await
                         .map(|(n, received)| {
                             let now = clock.now();
-                            for at in received.into_iter().take(n) {
-                                let lag = (now - at).to_std().unwrap_or_default();
-                                metrics::histogram!("wacloud_ingest_lag_seconds", "mode" => "deferred")
-                                    .record(lag.as_secs_f64());
-                            }
+                            super::record_lag(
+                                "deferred",
+                                received
+                                    .into_iter()
+                                    .take(n)
+                                    .map(|at| (now - at).to_std().unwrap_or_default()),
+                            );
                             n
                         });
                     if matches!(r, Ok(0)) {

@@ -299,11 +299,8 @@ impl Former {
                 (results, Some((plans, submitted)))
             } else {
                 let results = ingest_many(&store, &ours, items, now).await;
-                let lag = submitted.elapsed().as_secs_f64();
-                for _ in results.iter().filter(|r| r.is_ok()) {
-                    metrics::histogram!("wacloud_ingest_lag_seconds", "mode" => "inline")
-                        .record(lag);
-                }
+                let applied = results.iter().filter(|r| r.is_ok()).count();
+                record_lag("inline", std::iter::repeat_n(submitted.elapsed(), applied));
                 (results, None)
             };
             // A batch that failed before the writer ran it must not hold up the next.
@@ -314,5 +311,14 @@ impl Former {
                 deferred_plans,
             }
         })
+    }
+}
+
+/// Records, for each delivery whose effects were just committed, how long it waited since it
+/// was handed to the writer (`mode`: `inline` or `deferred`).
+pub(crate) fn record_lag(mode: &'static str, lags: impl IntoIterator<Item = std::time::Duration>) {
+    let histogram = metrics::histogram!("wacloud_ingest_lag_seconds", "mode" => mode);
+    for lag in lags {
+        histogram.record(lag.as_secs_f64());
     }
 }

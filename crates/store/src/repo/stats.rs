@@ -57,17 +57,11 @@ pub fn queue_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> 
 
 /// Contacts not merged into another, from the counts.
 pub fn contacts_total(conn: &mut DbConnection) -> QueryResult<i64> {
-    #[derive(QueryableByName)]
-    struct Total {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
-    let sql = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM ( \
-                 SELECT n FROM whatsapp_counts WHERE subject = 'contact' \
-                 UNION ALL SELECT n FROM whatsapp_count_deltas WHERE subject = 'contact' \
-               ) t";
-    let got: Vec<Total> = with_conn!(conn, |x| diesel::sql_query(sql).load(x))?;
-    Ok(got.first().map_or(0, |t| t.n))
+    Ok(counted(conn)?
+        .iter()
+        .filter(|r| r.subject == "contact")
+        .map(|r| r.n)
+        .sum())
 }
 
 /// The counts as kept, every delta added in, zero counts left out.
