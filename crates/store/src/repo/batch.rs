@@ -112,11 +112,18 @@ macro_rules! bind_outcome {
 }
 pub(crate) use bind_outcome;
 
-/// `INSERT INTO whatsapp_webhooks (…) VALUES`, for both backends' statements.
+/// `INSERT INTO whatsapp_webhooks (…) VALUES` (or another verb than `INSERT`), for both
+/// backends' statements.
 macro_rules! webhook_insert {
     () => {
-        "INSERT INTO whatsapp_webhooks (id, received_at, body, body_sha256, signature, state, \
+        webhook_insert!("INSERT")
+    };
+    ($verb:literal) => {
+        concat!(
+            $verb,
+            " INTO whatsapp_webhooks (id, received_at, body, body_sha256, signature, state, \
          error, event_count, phone_number_id, fields, processed_at, attempts) VALUES"
+        )
     };
 }
 
@@ -190,34 +197,46 @@ macro_rules! bind_message {
     }};
 }
 
-/// `INSERT INTO whatsapp_messages (…) VALUES`, for both backends' statements.
+/// `INSERT INTO whatsapp_messages (…) VALUES` (or another verb than `INSERT`), for both
+/// backends' statements.
 macro_rules! message_insert {
     () => {
-        "INSERT INTO whatsapp_messages (id, message_id, contact_id, direction, from_phone, \
+        message_insert!("INSERT")
+    };
+    ($verb:literal) => {
+        concat!(
+            $verb,
+            " INTO whatsapp_messages (id, message_id, contact_id, direction, from_phone, \
          to_phone, user_id, message_type, message_text, status, status_rank, is_read, \
          created_at, received_at, reply_to, is_forwarded, media, raw, phone_number_id, source, \
          queue_id, group_id, payload, updated_at, error_code, error_title, error_message, \
          error_details) VALUES"
+        )
     };
 }
 
 const MESSAGE_COLUMNS: &str = message_insert!();
 
 statements! {
-    /// One webhook row (SQLite).
+    /// One webhook row (SQLite); a `body_sha256` already stored is skipped. `OR IGNORE`, not
+    /// `ON CONFLICT … DO NOTHING`: a statement that fires a trigger (the counts') and could
+    /// abort (a NOT NULL column under the default ABORT) makes SQLite copy the pages it changes
+    /// into a statement journal, and `OR IGNORE` leaves nothing that aborts. The only other
+    /// unique key is our own fresh id, and every NOT NULL column is bound from a non-optional
+    /// value.
     InsertWebhook = concat!(
-        webhook_insert!(),
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (body_sha256) DO NOTHING"
+        webhook_insert!("INSERT OR IGNORE"),
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     );
-    /// One message row (SQLite).
+    /// One message row (SQLite); a `message_id` already stored is skipped (`OR IGNORE` for the
+    /// reason given at [`InsertWebhook`]).
     InsertMessage = concat!(
-        message_insert!(),
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-         ON CONFLICT (message_id) DO NOTHING"
+        message_insert!("INSERT OR IGNORE"),
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     );
-    /// One message's folded statuses, by our id (SQLite). No `FROM` and no `RETURNING`, so
-    /// SQLite needs no statement journal (see `insert_messages`).
-    UpdateStatus = "UPDATE whatsapp_messages SET updated_at = ?, \
+    /// One message's folded statuses, by our id (SQLite). No `FROM` and no `RETURNING`, and
+    /// `OR IGNORE` (see [`InsertWebhook`]), so SQLite needs no statement journal.
+    UpdateStatus = "UPDATE OR IGNORE whatsapp_messages SET updated_at = ?, \
         sent_at = COALESCE(sent_at, ?), \
         delivered_at = COALESCE(delivered_at, ?), \
         read_at = COALESCE(read_at, ?), \
