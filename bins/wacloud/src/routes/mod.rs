@@ -96,7 +96,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, sandbox: Option<&Arc<Sandbox>>) {
     if let Some(sb) = sandbox {
         cfg.configure(wacloud_sandbox::configure(Arc::clone(sb)));
     }
-    cfg.default_service(web::to(not_found));
+    cfg.default_service(web::to(fallback));
 }
 
 /// Every route the server mounts, as `(method, path)` with actix's `{name}` segments: [`API`],
@@ -142,8 +142,26 @@ async fn api_fallback(req: HttpRequest) -> HttpResponse {
         .filter(|e| path_matches(e.path, path))
         .map(|e| e.method.as_str())
         .collect();
+    method_not_allowed(&req, &allowed)
+}
+
+/// Outside the API, for a request no route took: 405 with `Allow` when a route of [`mounted`]
+/// (the metrics, the OpenAPI document, the dashboard's files) has the path with other methods
+/// (the sandbox's routes answer their own), 404 otherwise.
+async fn fallback(req: HttpRequest) -> HttpResponse {
+    let all = mounted();
+    let allowed: Vec<&str> = all
+        .iter()
+        .filter(|(_, p)| !p.starts_with(API_PREFIX) && path_matches(p, req.path()))
+        .map(|(m, _)| m.as_str())
+        .collect();
+    method_not_allowed(&req, &allowed)
+}
+
+/// 405 naming the `allowed` methods of the request's path; a JSON 404 when there are none.
+fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> HttpResponse {
     if allowed.is_empty() {
-        return not_found().await;
+        return not_found_response();
     }
     let mut r = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -158,7 +176,7 @@ async fn api_fallback(req: HttpRequest) -> HttpResponse {
 }
 
 /// Any path no route takes: a JSON 404 that says where things are.
-pub async fn not_found() -> HttpResponse {
+fn not_found_response() -> HttpResponse {
     ApiError::not_found(
         "no such route; the API lives under /api/whatsapp and the dashboard at /dashboard.html",
     )

@@ -176,6 +176,21 @@ async fn wrong_methods_are_405_and_bad_reply_to_is_400() {
     assert_eq!(body["error"]["code"], "method_not_allowed");
     let (status, _) = app.get("/api/whatsapp/nothing-here").await;
     assert_eq!(status, 404);
+    // Outside the API too: the metrics, the OpenAPI document and the dashboard's files are GET.
+    for path in ["/metrics", "/api/openapi.json", "/dashboard.html"] {
+        let r = app.http.post(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 405, "POST {path}");
+        assert_eq!(r.headers()["allow"], "GET", "POST {path}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "method_not_allowed", "POST {path}");
+    }
+    let r = app
+        .http
+        .post(app.url("/nothing-here"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
     let (status, e) = app
         .send(&json!({"phone_number": "+15550000075", "message_text": "x", "reply_to": "nope"}))
         .await;
