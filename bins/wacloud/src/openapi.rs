@@ -53,6 +53,8 @@ use crate::routes::{self, assets};
         routes::stats::stats,
         routes::templates::list,
         routes::events::events,
+        routes::export::contacts_export,
+        routes::export::messages_export,
         routes::webhook::handshake,
         routes::webhook::receive,
         crate::metrics::render,
@@ -61,7 +63,8 @@ use crate::routes::{self, assets};
     components(schemas(
         ErrorBody,
         wacloud_core::changes::ChangeSet,
-        routes::params::CustomerKeyText
+        routes::params::CustomerKeyText,
+        routes::export::ExportFormat
     )),
     tags(
         (name = "health", description = "Whether the server, its database and Meta's token work"),

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod batches;
 pub mod contacts;
 pub mod events;
+pub mod export;
 pub mod health;
 pub mod idempotency;
 pub mod messages;
@@ -76,6 +77,12 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::GET, "/stats", |r| r.to(stats::stats)),
     endpoint(Method::GET, "/templates", |r| r.to(templates::list)),
     endpoint(Method::GET, "/events", |r| r.to(events::events)),
+    endpoint(Method::GET, "/export/contacts", |r| {
+        r.to(export::contacts_export)
+    }),
+    endpoint(Method::GET, "/export/messages", |r| {
+        r.to(export::messages_export)
+    }),
 ];
 
 /// Mounts every route, in this order: the webhook, the REST API (with its 405s), the dashboard's

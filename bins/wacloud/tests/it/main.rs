@@ -22,6 +22,7 @@ mod body_budget;
 mod counts;
 mod crash;
 mod db_secrets;
+mod export;
 mod fixtures;
 mod hardening;
 mod ingest_effects;

@@ -124,6 +124,13 @@ pub trait Repos {
     fn set_undeliverable(&mut self, id: &str, at: Option<DateTime<Utc>>) -> Result<(), StoreError>;
     /// Lists contacts.
     fn list_contacts(&mut self, q: &ContactQuery) -> Result<ContactList, StoreError>;
+    /// Up to `limit` contacts (not merged into another) in id order, after the id `after`: an
+    /// export's pages, each read by its key.
+    fn contacts_after(
+        &mut self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Contact>, StoreError>;
 
     // --- a batch's common webhook effects
     /// Reads what a batch's events name: contacts by `wa_id`, messages by `wamid`.

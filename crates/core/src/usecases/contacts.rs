@@ -20,6 +20,19 @@ pub async fn list(store: &dyn Store, q: ContactQuery) -> Result<ContactList, Cor
     Ok(crate::ports::read(store, move |r| r.list_contacts(&q)).await?)
 }
 
+/// One page of an export of every contact (not merged into another): up to `limit` after the
+/// id `after`, in id order; fewer than `limit` means the last page.
+///
+/// # Errors
+/// [`CoreError::Store`].
+pub async fn export_page(
+    store: &dyn Store,
+    after: Option<String>,
+    limit: i64,
+) -> Result<Vec<Contact>, CoreError> {
+    Ok(crate::ports::read(store, move |r| r.contacts_after(after.as_deref(), limit)).await?)
+}
+
 /// Finds a contact.
 ///
 /// # Errors

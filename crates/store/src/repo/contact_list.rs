@@ -1,4 +1,5 @@
-//! `GET /contacts`: the page of contacts an operator's list shows, with its totals.
+//! `GET /contacts`: the page of contacts an operator's list shows, with its totals; and the
+//! contacts an export reads, in id order.
 
 use diesel::prelude::*;
 use wacloud_core::contact::{Contact, ContactFilter, ContactList, ContactQuery};
@@ -105,4 +106,27 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
         total_count,
         unread_count,
     })
+}
+
+/// Up to `limit` contacts not merged into another, in id order, after `after` (an id): the
+/// pages of an export, each read by its key so the millionth row costs what the first did.
+pub fn after_id(
+    conn: &mut DbConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Contact>> {
+    let rows: Vec<ContactRow> = with_conn!(conn, |x| {
+        let mut query = c::whatsapp_contacts
+            .filter(c::merged_into.is_null())
+            .into_boxed();
+        if let Some(a) = after {
+            query = query.filter(c::id.gt(a.to_owned()));
+        }
+        query
+            .order(c::id.asc())
+            .limit(limit)
+            .select(ContactRow::as_select())
+            .load(x)
+    })?;
+    Ok(rows.into_iter().map(Contact::from).collect())
 }

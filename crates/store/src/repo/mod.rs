@@ -238,6 +238,14 @@ impl Repos for Repo<'_> {
         contact_list::list(self.conn, q).map_err(map_err)
     }
 
+    fn contacts_after(
+        &mut self,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<Contact>, StoreError> {
+        contact_list::after_id(self.conn, after, limit).map_err(map_err)
+    }
+
     fn lookup(&mut self, q: &Lookup) -> Result<Found, StoreError> {
         self.lookup_batch(q)
     }
