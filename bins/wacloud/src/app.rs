@@ -355,7 +355,12 @@ fn state(
         resend_unknown: settings.queue.resend_unknown,
     };
     let event_streams = Arc::new(EventStreams::new(settings.http.events_max_clients));
+    if !settings.auth.session_secret_given {
+        tracing::info!("WACLOUD_SESSION_SECRET is not set: operators' sessions end when the server restarts, and are only taken by this instance");
+    }
+    let auth = Arc::new(crate::auth::AuthState::new(&settings.auth));
     AppState {
+        auth,
         store: store_port,
         messenger,
         clock,
@@ -412,7 +417,7 @@ fn http_server(
             .app_data(middleware::query_config())
             .app_data(middleware::path_config())
             .wrap(from_fn(crate::request_body::bound_body))
-            .wrap(from_fn(middleware::require_api_key))
+            .wrap(from_fn(crate::auth::guard::authenticate))
             .wrap(from_fn(middleware::refuse_long_uri))
             .wrap(from_fn(middleware::refuse_cross_site))
             .wrap(middleware::cors(&origins))

@@ -220,7 +220,7 @@ pub async fn send_one(
         "send",
         body.into_inner(),
         Some(id.clone()),
-        |b| send_now_or_later(&state, b, id),
+        |b| send_now_or_later(&state, b, id, crate::auth::Principal::of(&req).actor),
     )
     .await
 }
@@ -229,6 +229,7 @@ async fn send_now_or_later(
     state: &AppState,
     b: SendBody,
     id: String,
+    actor: wacloud_core::auth::Actor,
 ) -> Result<(StatusCode, Value), ApiError> {
     let to = customer_key(&b.phone_number)?;
     let content = content(b.kind.as_deref(), b.message_text, b.template, b.preview_url)?;
@@ -236,6 +237,7 @@ async fn send_now_or_later(
         reply_to: reply_to(b.reply_to)?,
         id: Some(id),
         allow_outside_window: b.allow_outside_window,
+        actor: Some(actor),
         ..SendCommand::new(to, content, "api")
     };
     if let Some(at) = b.scheduled_at {

@@ -166,6 +166,7 @@ pub async fn work_item(
                     None,
                     batch_source,
                     Some(id.clone()),
+                    Some(&crate::auth::Actor::Queue),
                     now,
                 );
                 r.insert_message(&row)?;

@@ -43,6 +43,8 @@ pub struct SendCommand {
     /// Send free-form content even though wacloud sees no open customer service window (for a
     /// window wacloud cannot see, e.g. the customer wrote through another system).
     pub allow_outside_window: bool,
+    /// Who sends it (recorded on the message); `None` records nobody.
+    pub actor: Option<crate::auth::Actor>,
 }
 
 impl SendCommand {
@@ -57,6 +59,7 @@ impl SendCommand {
             queue_id: None,
             id: None,
             allow_outside_window: false,
+            actor: None,
         }
     }
 }
@@ -150,6 +153,7 @@ pub async fn send(
     );
     let reply_to = cmd.reply_to.clone();
     let allow = cmd.allow_outside_window;
+    let actor = cmd.actor.clone();
     let row_id = id.clone();
     let stored = crate::ports::write(store, move |r| {
         let existing = r.find_contact(&to)?;
@@ -171,6 +175,7 @@ pub async fn send(
             reply_to,
             &source,
             queue_id,
+            actor.as_ref(),
             now,
         );
         if !r.insert_message(&row)? {

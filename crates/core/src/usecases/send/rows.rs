@@ -1,6 +1,7 @@
 //! What a send writes: the outbound message row, the recipient's contact, and Meta's `wa_id`
 //! joined to that contact.
 
+use crate::auth::Actor;
 use chrono::{DateTime, Utc};
 
 use crate::contact::Contact;
@@ -48,6 +49,7 @@ pub(crate) fn new_outbound_row(
     reply_to: Option<String>,
     source: &str,
     queue_id: Option<String>,
+    actor: Option<&Actor>,
     now: DateTime<Utc>,
 ) -> NewMessage {
     NewMessage {
@@ -73,6 +75,8 @@ pub(crate) fn new_outbound_row(
         queue_id,
         group_id: None,
         payload: serde_json::to_string(content).ok(),
+        actor: actor.map(Actor::tag),
+        actor_name: actor.and_then(Actor::name).map(str::to_owned),
     }
 }
 
