@@ -17,6 +17,7 @@ pub mod log_throttle;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod operators_cmd;
 pub mod paths;
 pub mod request_body;
 pub mod routes;

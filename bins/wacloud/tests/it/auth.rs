@@ -834,3 +834,96 @@ async fn auth_no_password_cookie_or_hash_reaches_the_log() {
         );
     }
 }
+
+/// `wacloud operators …` on the database at `url`, with `stdin` as its standard input.
+fn cli(url: &str, args: &[&str], stdin: &str) -> (bool, String, String) {
+    use std::io::Write as _;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wacloud"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "warn")
+        .arg("operators")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wacloud operators");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn auth_the_cli_adds_the_first_admin_disables_and_resets_passwords() {
+    let app = TestApp::spawn().await;
+    let url = app.database_url.clone();
+    let run = move |args: Vec<&'static str>, stdin: &'static str| {
+        let url = url.clone();
+        tokio::task::spawn_blocking(move || cli(&url, &args, stdin))
+    };
+    // A password the rules refuse is refused by name, and nothing is added.
+    // (The log, errors included, goes to standard output.)
+    let (ok, out, _) = run(vec!["add", "--email", ADMIN, "--name", "Ada"], "short\n")
+        .await
+        .unwrap();
+    assert!(!ok && out.contains("password_too_short"), "{out}");
+    let (ok, out, err) = run(
+        vec!["add", "--email", ADMIN, "--name", "Ada"],
+        "correct-orbit-lamp-42\n",
+    )
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    assert!(out.contains("added admin ada@example.com"), "{out}");
+    assert!(!out.contains(ADMIN_PW) && !err.contains(ADMIN_PW));
+    // The running server requires a login from now on.
+    let (s, _, _) = call(&app, Method::GET, "/api/whatsapp/contacts", None, None).await;
+    assert_eq!(s, 401);
+    let (s, _, c) = login(&app, ADMIN, ADMIN_PW).await;
+    assert_eq!(s, 200);
+    let (ok, out, _) = run(vec!["list"], "").await.unwrap();
+    assert!(
+        ok && out.contains("ada@example.com\tadmin\tactive\tAda"),
+        "{out}"
+    );
+    let (ok, _, err) = run(vec!["reset-password", ADMIN], "a-brand-new-secret-77\n")
+        .await
+        .unwrap();
+    assert!(ok, "{err}");
+    let (s, _, _) = call(
+        &app,
+        Method::GET,
+        "/api/whatsapp/contacts",
+        c.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(s, 401, "a reset ends the sessions");
+    let (s, _, c) = login(&app, ADMIN, "a-brand-new-secret-77").await;
+    assert_eq!(s, 200);
+    let (ok, _, err) = run(vec!["disable", "ADA@example.com"], "").await.unwrap();
+    assert!(ok, "{err}");
+    let (s, _, _) = call(
+        &app,
+        Method::GET,
+        "/api/whatsapp/contacts",
+        c.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(s, 401);
+    let (ok, out, _) = run(vec!["list"], "").await.unwrap();
+    assert!(out.contains("disabled") && ok);
+}
