@@ -190,10 +190,10 @@ impl AuthRepos for Repo<'_> {
         with_conn!(self.conn, |x| diesel::insert_into(
             f::whatsapp_login_failures
         )
-        .values((f::email.eq(email), values.clone()))
+        .values((f::email.eq(email), values))
         .on_conflict(f::email)
         .do_update()
-        .set(values.clone())
+        .set(values)
         .execute(x))
         .map_err(map_err)?;
         Ok(())
