@@ -927,3 +927,35 @@ async fn auth_the_cli_adds_the_first_admin_disables_and_resets_passwords() {
     let (ok, out, _) = run(vec!["list"], "").await.unwrap();
     assert!(out.contains("disabled") && ok);
 }
+
+#[tokio::test]
+async fn auth_maintenance_removes_ended_sessions_and_old_failed_logins() {
+    let app = TestApp::spawn().await;
+    add(&app, None, ADMIN, "Ada", "admin", ADMIN_PW).await;
+    let (_, _, c) = login(&app, ADMIN, ADMIN_PW).await;
+    let (s, _, _) = login(&app, "nobody@example.com", "wrong-password-123").await;
+    assert_eq!(s, 401);
+    let now = chrono::Utc::now();
+    let long_ago = now - chrono::Duration::days(30);
+    // Nothing has ended yet: nothing goes.
+    let n = wacloud_core::ports::write(&app.store, move |r| {
+        r.purge_auth(long_ago, long_ago, long_ago)
+    })
+    .await
+    .unwrap();
+    assert_eq!(n, 0);
+    let later = now + chrono::Duration::seconds(5);
+    let n = wacloud_core::ports::write(&app.store, move |r| r.purge_auth(later, long_ago, later))
+        .await
+        .unwrap();
+    assert_eq!(n, 2, "the session (idle) and the failed login");
+    let (s, _, _) = call(
+        &app,
+        Method::GET,
+        "/api/whatsapp/auth/me",
+        c.as_deref(),
+        None,
+    )
+    .await;
+    assert_eq!(s, 401);
+}

@@ -75,6 +75,15 @@ pub trait AuthRepos {
         operator_id: &str,
         keep: Option<&str>,
     ) -> Result<usize, StoreError>;
+    /// Removes sessions last used before `idle_before` or made before `made_before` (ended
+    /// ones nobody presented again), and failed-login records last written before
+    /// `failures_before` whose lock, if any, is over; how many rows went.
+    fn purge_auth(
+        &mut self,
+        idle_before: DateTime<Utc>,
+        made_before: DateTime<Utc>,
+        failures_before: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
     /// Appends to the audit trail.
     fn insert_audit(&mut self, e: &AuditEntry) -> Result<(), StoreError>;
     /// The audit trail, newest first: at most `limit` entries older than the entry `before`.

@@ -298,6 +298,32 @@ impl AuthRepos for Repo<'_> {
         .map_err(map_err)
     }
 
+    fn purge_auth(
+        &mut self,
+        idle_before: DateTime<Utc>,
+        made_before: DateTime<Utc>,
+        failures_before: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let (idle, made, old) = (
+            to_db(idle_before),
+            to_db(made_before),
+            to_db(failures_before),
+        );
+        let sessions = with_conn!(self.conn, |x| diesel::delete(
+            s::whatsapp_session.filter(s::last_seen_at.lt(idle).or(s::created_at.lt(made)))
+        )
+        .execute(x))
+        .map_err(map_err)?;
+        let failures = with_conn!(self.conn, |x| diesel::delete(
+            f::whatsapp_login_failures
+                .filter(f::last_failed_at.lt(old))
+                .filter(f::locked_until.is_null().or(f::locked_until.lt(old)))
+        )
+        .execute(x))
+        .map_err(map_err)?;
+        Ok(sessions + failures)
+    }
+
     fn insert_audit(&mut self, e: &AuditEntry) -> Result<(), StoreError> {
         let details = e.details.as_ref().map(ToString::to_string);
         with_conn!(self.conn, |x| diesel::insert_into(a::whatsapp_audit)
