@@ -959,3 +959,45 @@ async fn auth_maintenance_removes_ended_sessions_and_old_failed_logins() {
     .await;
     assert_eq!(s, 401);
 }
+
+#[tokio::test]
+async fn auth_a_cookie_does_not_let_another_site_write() {
+    let app = TestApp::spawn().await;
+    let (_, agent, _) = team(&app).await;
+    for (name, value) in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let r = app
+            .http
+            .post(app.url("/api/whatsapp/send"))
+            .header(COOKIE, format!("wacloud_session={agent}"))
+            .header(name, value)
+            .json(&json!({"phone_number": "+15550001111", "message_text": "hi", "allow_outside_window": true}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403, "{name}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["code"], "cross_site_request");
+    }
+    // Nor log someone in from another site.
+    let r = app
+        .http
+        .post(app.url("/api/whatsapp/auth/login"))
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({"email": ADMIN, "password": ADMIN_PW}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let (_, history, _) = call(
+        &app,
+        Method::GET,
+        "/api/whatsapp/messages",
+        Some(&agent),
+        None,
+    )
+    .await;
+    assert_eq!(history["messages"], json!([]), "nothing was sent");
+}
