@@ -127,6 +127,8 @@ diesel::table! {
         allow_outside_window -> Bool,
         source -> Nullable<Text>,
         retry_of -> Nullable<Text>,
+        actor -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
     }
 }
 

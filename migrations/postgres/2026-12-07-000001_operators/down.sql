@@ -1,3 +1,5 @@
+ALTER TABLE whatsapp_queue DROP COLUMN actor_name;
+ALTER TABLE whatsapp_queue DROP COLUMN actor;
 ALTER TABLE whatsapp_messages DROP COLUMN actor_name;
 ALTER TABLE whatsapp_messages DROP COLUMN actor;
 DROP TABLE whatsapp_audit;

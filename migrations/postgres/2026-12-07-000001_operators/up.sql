@@ -59,3 +59,6 @@ CREATE TABLE whatsapp_audit (
 -- operator's display name when it was sent (what the widget shows).
 ALTER TABLE whatsapp_messages ADD COLUMN actor TEXT;
 ALTER TABLE whatsapp_messages ADD COLUMN actor_name TEXT;
+-- Who queued a bulk or scheduled send: its messages carry it.
+ALTER TABLE whatsapp_queue ADD COLUMN actor TEXT;
+ALTER TABLE whatsapp_queue ADD COLUMN actor_name TEXT;

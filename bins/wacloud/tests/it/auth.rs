@@ -1001,3 +1001,57 @@ async fn auth_a_cookie_does_not_let_another_site_write() {
     .await;
     assert_eq!(history["messages"], json!([]), "nothing was sent");
 }
+
+/// The messages to `phone`, as the admin reads them, once `n` are there.
+async fn messages_to(app: &TestApp, cookie: &str, phone: &str, n: usize) -> Vec<Value> {
+    let path = format!("/api/whatsapp/messages?phone={}", phone.replace('+', "%2B"));
+    app.wait_for(20, "the queued messages", || {
+        let path = path.clone();
+        async move {
+            let (_, v, _) = call(app, Method::GET, &path, Some(cookie), None).await;
+            let list = v["messages"].as_array().cloned().unwrap_or_default();
+            (list.len() >= n && list.iter().all(|m| m["status"] != "pending")).then_some(list)
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn auth_bulk_and_scheduled_messages_carry_who_queued_them() {
+    let app = TestApp::spawn().await;
+    let (admin, agent, _) = team(&app).await;
+    let (s, v, _) = call(
+        &app,
+        Method::POST,
+        "/api/whatsapp/send-bulk",
+        Some(&admin),
+        Some(json!({"recipients": ["+15550002222"], "message_text": "news", "allow_outside_window": true})),
+    )
+    .await;
+    assert_eq!(s, 202, "{v}");
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let (s, v, _) = call(
+        &app,
+        Method::POST,
+        "/api/whatsapp/send",
+        Some(&agent),
+        Some(json!({"phone_number": "+15550003333", "message_text": "later", "allow_outside_window": true, "scheduled_at": at})),
+    )
+    .await;
+    assert_eq!(s, 202, "{v}");
+    let bulk = messages_to(&app, &admin, "+15550002222", 1).await;
+    assert_eq!(bulk[0]["actor_name"], "Ada", "{}", bulk[0]);
+    let later = messages_to(&app, &admin, "+15550003333", 1).await;
+    assert_eq!(later[0]["actor_name"], "Bo", "{}", later[0]);
+    assert!(later[0]["actor"].as_str().unwrap().starts_with("operator:"));
+    // The bulk send is in the audit trail as the admin's.
+    let (_, page, _) = call(&app, Method::GET, "/api/whatsapp/audit", Some(&admin), None).await;
+    let bulk_entry = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "admin_request")
+        .expect("the bulk send is audited");
+    assert_eq!(bulk_entry["target"], "POST /api/whatsapp/send-bulk");
+    assert_eq!(bulk_entry["actor_name"], "Ada");
+}

@@ -175,7 +175,10 @@ pub async fn send(
             reply_to,
             &source,
             queue_id,
-            actor.as_ref(),
+            (
+                actor.as_ref().map(crate::auth::Actor::tag),
+                actor.as_ref().and_then(|a| a.name().map(str::to_owned)),
+            ),
             now,
         );
         if !r.insert_message(&row)? {
@@ -260,7 +263,7 @@ async fn record_failure(
 }
 
 /// Sends a failed outbound message again, now: a new attempt, stored as a new message with a new
-/// `wamid` (the failed one stays as it was, with its reason).
+/// `wamid` (the failed one stays as it was, with its reason), recorded as `actor`'s.
 ///
 /// # Errors
 /// [`CoreError::NotFound`]; [`CoreError::Conflict`] (`not_retryable`) for an inbound message or
@@ -272,6 +275,7 @@ pub async fn retry_message(
     gate: &SendingGate,
     id: String,
     allow_outside_window: bool,
+    actor: Option<crate::auth::Actor>,
 ) -> Result<Message, CoreError> {
     let i = id.clone();
     let (message, payload) = crate::ports::read(store, move |r| {
@@ -327,6 +331,7 @@ pub async fn retry_message(
         reply_to: message.reply_to.clone(),
         allow_outside_window,
         id: Some(again),
+        actor,
         ..SendCommand::new(to, content, "retry")
     };
     send(store, messenger, clock, gate, cmd).await

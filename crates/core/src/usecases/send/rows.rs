@@ -1,7 +1,6 @@
 //! What a send writes: the outbound message row, the recipient's contact, and Meta's `wa_id`
 //! joined to that contact.
 
-use crate::auth::Actor;
 use chrono::{DateTime, Utc};
 
 use crate::contact::Contact;
@@ -49,7 +48,7 @@ pub(crate) fn new_outbound_row(
     reply_to: Option<String>,
     source: &str,
     queue_id: Option<String>,
-    actor: Option<&Actor>,
+    actor: (Option<String>, Option<String>),
     now: DateTime<Utc>,
 ) -> NewMessage {
     NewMessage {
@@ -75,8 +74,8 @@ pub(crate) fn new_outbound_row(
         queue_id,
         group_id: None,
         payload: serde_json::to_string(content).ok(),
-        actor: actor.map(Actor::tag),
-        actor_name: actor.and_then(Actor::name).map(str::to_owned),
+        actor: actor.0,
+        actor_name: actor.1,
     }
 }
 
