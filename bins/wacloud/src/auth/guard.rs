@@ -85,7 +85,18 @@ pub async fn session_principal(
     let Some(id) = SessionId::from_cookie(cookie) else {
         return Ok(None);
     };
-    let hash = state.auth.key.hash(&id);
+    session_by_hash(state, state.auth.key.hash(&id)).await
+}
+
+/// [`session_principal`] for the session whose id hashes to `hash` (what a [`Principal`]
+/// keeps): to check again, later, that a session still holds (a long-lived event stream).
+///
+/// # Errors
+/// The database's error, as an [`ApiError`].
+pub async fn session_by_hash(
+    state: &AppState,
+    hash: String,
+) -> Result<Option<Principal>, ApiError> {
     let lookup = hash.clone();
     let found = wacloud_core::ports::read(&*state.store, move |r| r.operator_session(&lookup))
         .await

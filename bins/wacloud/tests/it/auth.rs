@@ -1055,3 +1055,49 @@ async fn auth_bulk_and_scheduled_messages_carry_who_queued_them() {
     assert_eq!(bulk_entry["target"], "POST /api/whatsapp/send-bulk");
     assert_eq!(bulk_entry["actor_name"], "Ada");
 }
+
+#[tokio::test]
+async fn auth_an_event_stream_ends_with_its_operators_session() {
+    use futures::StreamExt as _;
+    let app = TestApp::spawn().await;
+    let (admin, agent, agent_id) = team(&app).await;
+    let resp = app
+        .http
+        .get(app.url("/api/whatsapp/events"))
+        .header(COOKIE, format!("wacloud_session={agent}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let mut body = resp.bytes_stream();
+    let first = body.next().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("event: ready"));
+    // Past the stream's check interval, the agent is disabled and something changes.
+    tokio::time::sleep(Duration::from_millis(5200)).await;
+    let (s, _, _) = call(
+        &app,
+        Method::PATCH,
+        &format!("/api/whatsapp/operators/{agent_id}"),
+        Some(&admin),
+        Some(json!({"is_active": false})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    call(
+        &app,
+        Method::POST,
+        "/api/whatsapp/send",
+        Some(&admin),
+        Some(json!({"phone_number": "+15550004444", "message_text": "hi", "allow_outside_window": true})),
+    )
+    .await;
+    let ended = tokio::time::timeout(Duration::from_secs(20), async {
+        while let Some(chunk) = body.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the stream ended");
+}
