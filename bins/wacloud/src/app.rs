@@ -344,7 +344,7 @@ fn state(
     let exposed = local.ip().is_unspecified() || !local.ip().is_loopback();
     if exposed && settings.http.api_key.is_none() {
         let m = format!(
-            "wacloud listens on {local}, beyond this machine, and WACLOUD_API_KEY is not set: anyone who can reach it can read and send messages. Set WACLOUD_API_KEY, or bind to 127.0.0.1 behind a proxy."
+            "wacloud listens on {local}, beyond this machine, and WACLOUD_API_KEY is not set: anyone who can reach it can read and send messages until an operator exists (wacloud operators add). Set WACLOUD_API_KEY or add an operator, or bind to 127.0.0.1 behind a proxy."
         );
         tracing::warn!("{m}");
         alerts.raise("api_open", m);

@@ -187,6 +187,16 @@ pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         })
         .collect();
     alerts.extend(state.alerts.list());
+    // Once operators exist the API requires a login, wherever the server listens.
+    if db.is_ok()
+        && state
+            .auth
+            .operators_exist(state.store.as_ref())
+            .await
+            .unwrap_or(false)
+    {
+        alerts.retain(|a| a.code != "api_open");
+    }
     if let Some(f) = state
         .store
         .write_failure()

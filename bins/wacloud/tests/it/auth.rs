@@ -1101,3 +1101,38 @@ async fn auth_an_event_stream_ends_with_its_operators_session() {
     .await;
     assert!(ended.is_ok(), "the stream ended");
 }
+
+#[tokio::test]
+async fn auth_with_operators_a_server_beyond_loopback_is_no_longer_open() {
+    let app = TestApp::builder()
+        .with(|s| s.http.bind = "0.0.0.0:0".to_owned())
+        .spawn()
+        .await;
+    let codes = |h: &Value| -> Vec<String> {
+        h["alerts"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x["code"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (_, h, _) = call(&app, Method::GET, "/api/whatsapp/health", None, None).await;
+    assert!(codes(&h).contains(&"api_open".to_owned()), "{h}");
+    add(&app, None, ADMIN, "Ada", "admin", ADMIN_PW).await;
+    // Without a session: the bare answer a load balancer gets.
+    let (s, h, _) = call(&app, Method::GET, "/api/whatsapp/health", None, None).await;
+    assert_eq!((s, h), (200, json!({"status": "ok"})));
+    let (_, _, c) = login(&app, ADMIN, ADMIN_PW).await;
+    let (_, h, _) = call(
+        &app,
+        Method::GET,
+        "/api/whatsapp/health",
+        c.as_deref(),
+        None,
+    )
+    .await;
+    assert!(h["mode"].is_string(), "details for an operator: {h}");
+    assert!(!codes(&h).contains(&"api_open".to_owned()), "{h}");
+}
