@@ -359,6 +359,11 @@ fn state(
         tracing::info!("WACLOUD_SESSION_SECRET is not set: operators' sessions end when the server restarts, and are only taken by this instance");
     }
     let auth = Arc::new(crate::auth::AuthState::new(&settings.auth));
+    // The dummy hash unknown e-mail addresses are checked against, made now: the first such
+    // login must not take twice as long as a wrong password.
+    std::thread::spawn(|| {
+        let _ = crate::auth::secrets::dummy_hash();
+    });
     AppState {
         auth,
         store: store_port,

@@ -145,7 +145,7 @@ pub async fn login(
         let next = state.auth.lockout.after_failure(failures.as_ref(), now);
         let e = entry(
             &*state.clock,
-            &Actor::Local,
+            &Actor::Anonymous,
             "login_failed",
             Some(email.clone()),
             &origin,
@@ -153,10 +153,6 @@ pub async fn login(
                 serde_json::json!({ "failures": next.failures, "locked": next.locked_until.is_some() }),
             ),
         );
-        let e = wacloud_core::auth::AuditEntry {
-            actor: "anonymous".to_owned(),
-            ..e
-        };
         write(state.store.as_ref(), move |r| {
             r.put_login_failures(&email, &next)?;
             r.insert_audit(&e)

@@ -739,6 +739,8 @@ async fn auth_the_audit_trail_records_logins_and_admin_actions_newest_first() {
     );
     let failed = &page["entries"][2];
     assert_eq!(failed["target"], AGENT);
+    assert_eq!(failed["actor"], "anonymous");
+    assert!(failed["user_agent"].is_string(), "{failed}");
     assert_eq!(failed["address"], "127.0.0.1");
     assert_eq!(page["entries"][1]["actor_name"], "Ada");
     // Paged: one at a time, following `next_before`.

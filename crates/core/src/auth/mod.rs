@@ -144,6 +144,8 @@ pub enum Actor {
     Queue,
     /// The command line (`wacloud operators …`).
     Cli,
+    /// Someone not logged in: a failed login's entry in the audit trail. May do nothing.
+    Anonymous,
 }
 
 impl Actor {
@@ -156,6 +158,7 @@ impl Actor {
             Self::Local => "local".to_owned(),
             Self::Queue => "queue".to_owned(),
             Self::Cli => "cli".to_owned(),
+            Self::Anonymous => "anonymous".to_owned(),
         }
     }
 
@@ -168,13 +171,14 @@ impl Actor {
         }
     }
 
-    /// Whether it may do `cap`: an operator as its role says; the API key, the open mode and
-    /// the command line everything.
+    /// Whether it may do `cap`: an operator as its role says; the API key, the open mode, the
+    /// queue and the command line everything; [`Actor::Anonymous`] nothing.
     #[must_use]
     pub fn may(&self, cap: Capability) -> bool {
         match self {
             Self::Operator { role, .. } => role.may(cap),
-            _ => true,
+            Self::Anonymous => false,
+            Self::ApiKey | Self::Local | Self::Queue | Self::Cli => true,
         }
     }
 }
