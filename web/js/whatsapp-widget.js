@@ -1883,6 +1883,7 @@ export function mountWhatsAppWidget(options = {}) {
     operatorBox.hidden = !op;
     operatorName.textContent = op ? String(op.display_name || op.email || '') : '';
     operatorName.title = op ? `${op.email || ''} (${op.role || ''})` : '';
+    logoutBtn.title = op ? `Log out ${op.display_name || op.email || ''}` : '';
     const show = state.auth.required && !op;
     loginSheet.hidden = !show;
     const was = root.dataset.auth;
