@@ -7,8 +7,9 @@
 //! operator ends its sessions at once); else, when any operator exists, 401 `login_required`;
 //! else, with an API key set, 401 `unauthorized` (as before operators); else the request is
 //! taken as [`Actor::Local`], as before operators. An operator's role must allow the route's
-//! [`Capability`] ([`capability`]), else 403 `admin_only`. Admin-only writes that succeed are
-//! recorded in the audit trail.
+//! [`Capability`] ([`capability`]), else 403 `admin_only`. Writes that succeed are recorded in
+//! the audit trail (`admin_request` for admin-only ones, `request` for the others), but those
+//! that record their author themselves.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -228,27 +229,26 @@ pub async fn authenticate(
         );
         return Ok(refuse(req, err, false));
     }
+    // Who changed what: every write by an operator or the API key, but those that record it
+    // themselves (sessions and operators: their own entries; a send or a retry: the message's
+    // `actor`); the open mode has nobody to record.
     let write = !matches!(method, Method::GET | Method::HEAD);
-    // Operators' own routes record their own, more precise, entries; the open mode has nobody
-    // to record.
-    let record = write
-        && cap.admin_only()
-        && cap != Capability::ManageOperators
-        && !matches!(p.actor, Actor::Local);
+    let recorded_elsewhere = matches!(cap, Capability::Own | Capability::ManageOperators)
+        || req.path() == paths::SEND
+        || (req.path().starts_with("/api/whatsapp/messages/") && req.path().ends_with("/retry"));
+    let record = write && !recorded_elsewhere && !matches!(p.actor, Actor::Local);
+    let action = if cap.admin_only() {
+        "admin_request"
+    } else {
+        "request"
+    };
     let target = format!("{method} {}", req.path());
     let origin = Origin::of(req.request());
     let actor = p.actor.clone();
     req.extensions_mut().insert(p);
     let resp = next.call(req).await?.map_into_boxed_body();
     if record && resp.status().is_success() {
-        let e = super::entry(
-            &*state.clock,
-            &actor,
-            "admin_request",
-            Some(target),
-            &origin,
-            None,
-        );
+        let e = super::entry(&*state.clock, &actor, action, Some(target), &origin, None);
         if let Err(err) = super::audit(&*state.store, e).await {
             tracing::warn!("audit trail: cannot record an admin request: {err}");
         }

@@ -252,6 +252,36 @@ async fn auth_agents_answer_conversations_and_get_403_on_admin_endpoints() {
     )
     .await;
     assert_eq!(s, 200);
+    let (s, _, _) = call(
+        &app,
+        Method::PUT,
+        "/api/whatsapp/contacts/%2B15550001111",
+        Some(&agent),
+        Some(json!({"display_name": "Dana"})),
+    )
+    .await;
+    assert_eq!(s, 200);
+    // Who read and who renamed the contact is in the audit trail; the send is on the message.
+    let (_, page, _) = call(&app, Method::GET, "/api/whatsapp/audit", Some(&admin), None).await;
+    let requests: Vec<(&str, &str)> = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "request")
+        .map(|e| {
+            (
+                e["target"].as_str().unwrap(),
+                e["actor_name"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        requests,
+        [
+            ("PUT /api/whatsapp/contacts/%2B15550001111", "Bo"),
+            ("POST /api/whatsapp/contacts/%2B15550001111/read", "Bo"),
+        ]
+    );
     // The message records who sent it, and the history shows it.
     let (_, history, _) = call(
         &app,

@@ -196,8 +196,9 @@ pub struct AuditEntry {
     /// The operator's display name, when an operator.
     pub actor_name: Option<String>,
     /// What: `login`, `login_failed`, `logout`, `logout_all`, `operator_created`,
-    /// `operator_changed`, `operator_disabled`, `password_reset`, or `admin_request` (an admin-only
-    /// write such as a bulk send, with its method and path as `target`).
+    /// `operator_changed`, `operator_disabled`, `password_reset`, `admin_request` (an admin-only
+    /// write such as a bulk send, with its method and path as `target`) or `request` (another
+    /// write: a contact changed, a conversation marked read).
     pub action: String,
     /// What it was done to (an operator id, an e-mail address, a request's method and path).
     pub target: Option<String>,
