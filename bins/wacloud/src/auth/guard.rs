@@ -250,7 +250,7 @@ pub async fn authenticate(
     if record && resp.status().is_success() {
         let e = super::entry(&*state.clock, &actor, action, Some(target), &origin, None);
         if let Err(err) = super::audit(&*state.store, e).await {
-            tracing::warn!("audit trail: cannot record an admin request: {err}");
+            tracing::warn!("audit trail: cannot record a write: {err}");
         }
     }
     Ok(resp)
