@@ -2,8 +2,9 @@
 async function loadStats() {
   try {
     const res = await fetch('/api/whatsapp/stats', { headers: { Accept: 'application/json' }, cache: 'no-store' });
-    if (!res.ok) return;
-    const stats = await res.json();
+    // Logged out (401 login_required): show nothing rather than the last operator's numbers.
+    const stats = res.ok ? await res.json() : {};
+    if (!res.ok && res.status !== 401) return;
     for (const el of document.querySelectorAll('[data-stat]')) {
       const v = stats[el.dataset.stat];
       el.textContent = typeof v === 'number' ? v.toLocaleString() : '–';
@@ -11,4 +12,6 @@ async function loadStats() {
   } catch { /* server not reachable: the widget says so */ }
 }
 loadStats();
+// The widget says when an operator logs in or out.
+document.addEventListener('wacloud:auth', () => loadStats());
 setInterval(() => { if (!document.hidden) loadStats(); }, 10000);

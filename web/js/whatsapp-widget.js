@@ -425,6 +425,9 @@ export function mountWhatsAppWidget(options = {}) {
     bulkSending: false,
     bulkKey: null,
     batches: new Map(), // batch id -> { summary, accepted, rejected, error }
+    // Operators: `required` once the server answered 401 `login_required`; `operator` while
+    // logged in (GET /auth/me, POST /auth/login).
+    auth: { required: false, operator: null, busy: false },
   };
   const BATCHES_KEY = `wacloud:batches:${apiBase}`;
 
@@ -457,6 +460,7 @@ export function mountWhatsAppWidget(options = {}) {
       if (graph && graph.code && !message.includes(String(graph.code))) {
         message += ` (${[graph.code, graph.title].filter(Boolean).join(' ')})`;
       }
+      if (res.status === 401 && err && err.code === 'login_required' && !path.startsWith('/auth/login')) needLogin();
       throw new WidgetError((err && err.code) || `http_${res.status}`, message, res.status, err);
     }
     return data;
@@ -480,6 +484,9 @@ export function mountWhatsAppWidget(options = {}) {
     bulkTemplate: `${uid}-bulk-template`,
     bulkLanguage: `${uid}-bulk-language`,
     bulkSchedule: `${uid}-bulk-schedule`,
+    loginTitle: `${uid}-login-title`,
+    loginEmail: `${uid}-login-email`,
+    loginPassword: `${uid}-login-password`,
   };
 
   const launcherBadge = h('span', { class: 'wa-launcher-badge', 'data-testid': 'wa-launcher-badge', 'aria-hidden': 'true', hidden: true });
@@ -495,6 +502,12 @@ export function mountWhatsAppWidget(options = {}) {
     class: 'wa-status', 'data-testid': 'wa-status', 'data-state': 'loading', role: 'status',
   }, statusDot, statusLabel);
   const businessLine = h('span', { class: 'wa-header-sub', 'data-testid': 'wa-business-number' });
+  // The logged-in operator and the way out (shown only when operators log in).
+  const operatorName = h('span', { class: 'wa-operator-name', 'data-testid': 'wa-operator-name' });
+  const logoutBtn = h('button', {
+    type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-logout', text: 'Log out', onclick: () => logout(),
+  });
+  const operatorBox = h('span', { class: 'wa-operator', 'data-testid': 'wa-operator', hidden: true }, operatorName, logoutBtn);
   const closeBtn = h('button', {
     type: 'button', class: 'wa-icon-btn', 'data-testid': 'wa-close', 'aria-label': 'Close WhatsApp panel', onclick: () => close(),
   }, icon('close'));
@@ -504,6 +517,7 @@ export function mountWhatsAppWidget(options = {}) {
       h('div', { class: 'wa-header-text' },
         h('h2', { class: 'wa-header-title', id: ids.title, text: 'WhatsApp' }),
         businessLine)),
+    operatorBox,
     statusPill,
     closeBtn);
 
@@ -650,11 +664,25 @@ export function mountWhatsAppWidget(options = {}) {
       bulkSubmit));
   const bulkSheet = h('div', { class: 'wa-sheet', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': ids.bulkTitle, hidden: true, 'data-testid': 'wa-bulk-sheet' }, bulkForm);
 
+  // Login sheet: shown when the server answers 401 `login_required`.
+  const loginEmail = h('input', { type: 'email', id: ids.loginEmail, class: 'wa-input-field', 'data-testid': 'wa-login-email', autocomplete: 'username', required: true });
+  const loginPassword = h('input', { type: 'password', id: ids.loginPassword, class: 'wa-input-field', 'data-testid': 'wa-login-password', autocomplete: 'current-password', required: true });
+  const loginError = h('p', { class: 'wa-form-error', 'data-testid': 'wa-login-error', role: 'alert', hidden: true });
+  const loginSubmit = h('button', { type: 'submit', class: 'wa-btn wa-btn--primary', 'data-testid': 'wa-login-submit', text: 'Log in' });
+  const loginForm = h('form', { class: 'wa-sheet-card', 'data-testid': 'wa-login-form', novalidate: true },
+    h('div', { class: 'wa-sheet-head' }, h('h3', { class: 'wa-sheet-title', id: ids.loginTitle, text: 'Log in to the team inbox' })),
+    h('p', { class: 'wa-sheet-note', text: 'This server asks operators to log in.' }),
+    h('label', { class: 'wa-form-label', for: ids.loginEmail, text: 'E-mail address' }), loginEmail,
+    h('label', { class: 'wa-form-label', for: ids.loginPassword, text: 'Password' }), loginPassword,
+    loginError,
+    h('div', { class: 'wa-sheet-actions' }, loginSubmit));
+  const loginSheet = h('div', { class: 'wa-sheet wa-sheet--login', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': ids.loginTitle, hidden: true, 'data-testid': 'wa-login' }, loginForm);
+
   const body = h('div', { class: 'wa-body' }, contactsPane, chatPane);
   const panel = h('div', {
     id: `${uid}-panel`, class: 'wa-panel', 'data-testid': 'wa-panel', role: 'dialog', 'aria-modal': 'false',
     'aria-labelledby': ids.title, tabindex: '-1', hidden: true, 'data-view': 'list',
-  }, header, modeBanner, alertsBox, body, simSheet, bulkSheet);
+  }, header, modeBanner, alertsBox, body, simSheet, bulkSheet, loginSheet);
 
   const root = h('div', { class: 'wa-root', 'data-testid': 'wa-widget', 'data-open': 'false' }, panel, launcher);
   container.appendChild(root);
@@ -1298,6 +1326,8 @@ export function mountWhatsAppWidget(options = {}) {
     }
 
     const meta = h('span', { class: 'wa-msg-meta' });
+    // Who sent an outbound message, when an operator did (the server records it).
+    if (out && m.actor_name) meta.appendChild(h('span', { class: 'wa-msg-sender', 'data-testid': 'wa-message-sender', text: String(m.actor_name) }));
     if (m.edited_at && !m.deleted_at) meta.appendChild(h('span', { class: 'wa-edited', 'data-testid': 'wa-message-edited', text: '(edited)', title: `Edited ${formatFull(m.edited_at)}` }));
     meta.appendChild(h('time', { class: 'wa-msg-time', datetime: m.created_at || null, title: formatFull(m.created_at), text: m._local ? '' : formatTime(m.created_at) }));
     let reason = null;
@@ -1756,6 +1786,8 @@ export function mountWhatsAppWidget(options = {}) {
   async function tick() {
     timer = null;
     if (state.destroyed || document.hidden) return;
+    // Logged out: nothing to read until the login form is used.
+    if (state.auth.required && !state.auth.operator) return;
     if (polling) { pollAgain = true; return; }
     polling = true;
     pollAgain = false;
@@ -1793,6 +1825,7 @@ export function mountWhatsAppWidget(options = {}) {
   function startLive() {
     // An event stream cannot carry the API key's header: with a key, polling does the work.
     if (!opts.live || opts.apiKey || typeof EventSource === 'undefined' || state.destroyed || document.hidden || live.source) return;
+    if (state.auth.required && !state.auth.operator) return;
     clearTimeout(live.retryTimer);
     live.retryTimer = null;
     let source;
@@ -1839,6 +1872,102 @@ export function mountWhatsAppWidget(options = {}) {
   }
   document.addEventListener('visibilitychange', onVisibility);
 
+  // ---- Operators' login ---------------------------------------------------------------------
+  //
+  // The session is an HttpOnly cookie the server sets: the page never sees it. A 401
+  // `login_required` from any request shows the login sheet; after a login everything is read
+  // again.
+
+  function renderAuth() {
+    const op = state.auth.operator;
+    operatorBox.hidden = !op;
+    operatorName.textContent = op ? String(op.display_name || op.email || '') : '';
+    operatorName.title = op ? `${op.email || ''} (${op.role || ''})` : '';
+    logoutBtn.title = op ? `Log out ${op.display_name || op.email || ''}` : '';
+    const show = state.auth.required && !op;
+    loginSheet.hidden = !show;
+    const was = root.dataset.auth;
+    root.dataset.auth = op ? 'operator' : (state.auth.required ? 'login' : 'open');
+    // The host page (the dashboard's statistics) reads again, or forgets, with the operator.
+    if (was && was !== root.dataset.auth) {
+      document.dispatchEvent(new CustomEvent('wacloud:auth', { detail: { operator: op ? String(op.display_name || '') : null } }));
+    }
+  }
+
+  function forgetData() {
+    state.contacts = [];
+    state.contactsLoaded = false;
+    state.messages.clear();
+    state.active = null;
+    state.chatGen++;
+    setView('list');
+    renderContacts();
+    renderChat();
+  }
+
+  function needLogin() {
+    const wasIn = !!state.auth.operator;
+    state.auth.required = true;
+    state.auth.operator = null;
+    stopLive();
+    if (wasIn) forgetData();
+    renderAuth();
+    if (state.open && !loginSheet.hidden) loginEmail.focus({ preventScroll: true });
+  }
+
+  async function refreshMe() {
+    try {
+      const me = await request('GET', '/auth/me');
+      state.auth.operator = (me && me.operator) || null;
+      // A program's key (`api_key`) or the open mode (`local`) needs no login form.
+      state.auth.required = !!(me && me.login_required && me.operator);
+    } catch {
+      // 401 `login_required` already showed the form; anything else: the server predates
+      // operators or is down, which the health check reports.
+    }
+    renderAuth();
+  }
+
+  loginForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    if (state.auth.busy) return;
+    const email = loginEmail.value.trim();
+    const password = loginPassword.value;
+    loginError.hidden = true;
+    if (!email || !password) {
+      showFormError(loginError, 'Enter your e-mail address and password.');
+      return;
+    }
+    state.auth.busy = true;
+    loginSubmit.disabled = true;
+    try {
+      const me = await request('POST', '/auth/login', { body: { email, password } });
+      loginPassword.value = '';
+      state.auth.operator = (me && me.operator) || null;
+      state.auth.required = true;
+      renderAuth();
+      state.lastHealthAt = 0;
+      startLive();
+      pollSoon(0);
+    } catch (err) {
+      loginPassword.value = '';
+      showFormError(loginError, err && err.message ? err.message : 'Could not log in.');
+    } finally {
+      state.auth.busy = false;
+      loginSubmit.disabled = false;
+    }
+  });
+
+  async function logout() {
+    try {
+      await request('POST', '/auth/logout');
+    } catch {
+      // Logged out already, or the server is away: forget the data either way.
+    }
+    needLogin();
+    forgetData();
+  }
+
   // ---- Start ---------------------------------------------------------------------------------
 
   renderHealth();
@@ -1849,7 +1978,9 @@ export function mountWhatsAppWidget(options = {}) {
   renderBatches();
   if (opts.startOpen) open();
   refreshHealth();
-  startLive();
+  renderAuth();
+  // Whether to log in first; the list is read meanwhile (a 401 shows the form).
+  refreshMe().then(() => { startLive(); });
   pollSoon(0);
 
   const controller = {
@@ -1872,7 +2003,10 @@ export function mountWhatsAppWidget(options = {}) {
       root.remove();
     },
     get state() {
-      return { open: state.open, mode: state.healthState, unread: state.totalUnread, active: state.active && state.active.key, live: live.on };
+      return {
+        open: state.open, mode: state.healthState, unread: state.totalUnread, active: state.active && state.active.key, live: live.on,
+        operator: state.auth.operator ? state.auth.operator.display_name : null, loginRequired: state.auth.required && !state.auth.operator,
+      };
     },
   };
   return controller;

@@ -344,7 +344,7 @@ fn state(
     let exposed = local.ip().is_unspecified() || !local.ip().is_loopback();
     if exposed && settings.http.api_key.is_none() {
         let m = format!(
-            "wacloud listens on {local}, beyond this machine, and WACLOUD_API_KEY is not set: anyone who can reach it can read and send messages. Set WACLOUD_API_KEY, or bind to 127.0.0.1 behind a proxy."
+            "wacloud listens on {local}, beyond this machine, and WACLOUD_API_KEY is not set: anyone who can reach it can read and send messages until an operator exists (wacloud operators add). Set WACLOUD_API_KEY or add an operator, or bind to 127.0.0.1 behind a proxy."
         );
         tracing::warn!("{m}");
         alerts.raise("api_open", m);
@@ -355,7 +355,17 @@ fn state(
         resend_unknown: settings.queue.resend_unknown,
     };
     let event_streams = Arc::new(EventStreams::new(settings.http.events_max_clients));
+    if !settings.auth.session_secret_given {
+        tracing::info!("WACLOUD_SESSION_SECRET is not set: operators' sessions end when the server restarts, and are only taken by this instance");
+    }
+    let auth = Arc::new(crate::auth::AuthState::new(&settings.auth));
+    // The dummy hash unknown e-mail addresses are checked against, made now: the first such
+    // login must not take twice as long as a wrong password.
+    std::thread::spawn(|| {
+        let _ = crate::auth::secrets::dummy_hash();
+    });
     AppState {
+        auth,
         store: store_port,
         messenger,
         clock,
@@ -412,7 +422,7 @@ fn http_server(
             .app_data(middleware::query_config())
             .app_data(middleware::path_config())
             .wrap(from_fn(crate::request_body::bound_body))
-            .wrap(from_fn(middleware::require_api_key))
+            .wrap(from_fn(crate::auth::guard::authenticate))
             .wrap(from_fn(middleware::refuse_long_uri))
             .wrap(from_fn(middleware::refuse_cross_site))
             .wrap(middleware::cors(&origins))

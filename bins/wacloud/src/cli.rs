@@ -39,6 +39,15 @@ pub enum Command {
         #[command(subcommand)]
         action: WebhookAction,
     },
+    /// Operators' accounts: the first admin, and a way back in when every admin is locked out
+    /// (the rest is `POST /api/whatsapp/operators`). Passwords are read from a prompt, or from
+    /// standard input when it is not a terminal; never from the command line. Reads
+    /// DATABASE_URL as `serve` does.
+    Operators {
+        /// What to do.
+        #[command(subcommand)]
+        action: OperatorAction,
+    },
     /// Run the Meta stand-in on its own, as a separate process (for crash tests and benchmarks,
     /// or to point a live-mode server at with WHATSAPP_GRAPH_BASE_URL=http://ADDR/sandbox/graph).
     /// It signs webhooks with WHATSAPP_APP_SECRET and expects WHATSAPP_API_TOKEN as the bearer
@@ -87,6 +96,36 @@ pub struct SandboxArgs {
     /// Webhook delivery attempts before giving up.
     #[arg(long, default_value_t = 20)]
     pub webhook_attempts: u32,
+}
+
+/// `wacloud operators …`.
+#[derive(Debug, Subcommand)]
+pub enum OperatorAction {
+    /// Add an operator (asks for its password).
+    Add {
+        /// The e-mail address it logs in with.
+        #[arg(long)]
+        email: String,
+        /// The name shown beside what it does.
+        #[arg(long)]
+        name: String,
+        /// `admin` or `agent`.
+        #[arg(long, default_value = "admin", value_parser = ["admin", "agent"])]
+        role: String,
+    },
+    /// List the operators.
+    List,
+    /// Disable an operator: its sessions end and it cannot log in.
+    Disable {
+        /// Its e-mail address.
+        email: String,
+    },
+    /// Set a new password (asks for it); the operator's sessions end, and its failed logins
+    /// are forgotten.
+    ResetPassword {
+        /// Its e-mail address.
+        email: String,
+    },
 }
 
 /// Webhook maintenance.

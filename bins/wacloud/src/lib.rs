@@ -2,7 +2,7 @@
 //!
 //! The server: settings ([`settings`]), wiring ([`app`]), the route table and HTTP handlers
 //! ([`routes`]) with what wraps them ([`middleware`], [`request_body`]), their OpenAPI document
-//! ([`openapi`]), warnings kept to one line per interval
+//! ([`openapi`]), operators' logins and roles ([`auth`]), warnings kept to one line per interval
 //! ([`log_throttle`]), Prometheus metrics ([`metrics`]), the adapters from Meta's shapes to the core's ports and types
 //! ([`adapters`]), background work ([`worker`]), and the widget's files.
 //! `main.rs` only reads settings and starts [`app::Application`].
@@ -10,12 +10,14 @@
 
 pub mod adapters;
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod errors;
 pub mod log_throttle;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;
+pub mod operators_cmd;
 pub mod paths;
 pub mod request_body;
 pub mod routes;

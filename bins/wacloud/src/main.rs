@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use wacloud::cli::{Cli, Command, SandboxArgs, WebhookAction};
+use wacloud::cli::{Cli, Command, OperatorAction, SandboxArgs, WebhookAction};
 use wacloud::settings::{self, SettingsArgs};
 use wacloud::{Application, Settings};
 
@@ -63,7 +63,21 @@ async fn main() -> ExitCode {
         Some(Command::Webhooks {
             action: WebhookAction::Reprocess { unprocessed_only },
         }) => reprocess(&settings, !unprocessed_only).await,
+        Some(Command::Operators { action }) => operators(&settings, action).await,
         Some(Command::Sandbox(_)) => ExitCode::SUCCESS,
+    }
+}
+
+async fn operators(settings: &Settings, action: OperatorAction) -> ExitCode {
+    match wacloud::operators_cmd::run(settings, action).await {
+        Ok(done) => {
+            println!("{done}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!("operators: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 

@@ -1,4 +1,5 @@
-//! What wraps every route: the length of the request's target, the API key, the refusal of
+//! What wraps every route: the length of the request's target, the API key's check (used by
+//! `crate::auth::guard`, which decides who a request comes from), the refusal of
 //! cross-site writes, CORS, and the JSON answers for requests actix refuses before a handler
 //! runs (a body that is not JSON, a bad query or path).
 
@@ -49,7 +50,7 @@ pub async fn refuse_long_uri(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
-/// Whether `path` is guarded by the API key and the cross-site check: the REST API (under
+/// Whether `path` is guarded by the login or API key (`crate::auth::guard`) and the cross-site check: the REST API (under
 /// [`paths::API_PREFIX`]), the metrics and the sandbox's controls. Not Meta's webhook ([`paths::WEBHOOK`]),
 /// which proves itself by its signature, nor the sandbox's Graph API (`/sandbox/graph/…`),
 /// which takes its own bearer token, as Meta's does, and is what this server's own Graph client
@@ -61,12 +62,6 @@ pub fn guarded(path: &str) -> bool {
     (api && path != paths::WEBHOOK)
         || path == paths::METRICS
         || (path.starts_with("/sandbox/") && !path.starts_with("/sandbox/graph/"))
-}
-
-/// `GET /api/whatsapp/health`: answered without the key too, as a bare liveness answer (the
-/// handler gives details only to [`authorized`] callers), so that a load balancer needs no key.
-fn open_liveness(req: &ServiceRequest) -> bool {
-    req.method() == Method::GET && req.path() == paths::HEALTH
 }
 
 /// Whether a request carries the API key, when one is set: `Authorization: Bearer <key>`
@@ -89,35 +84,6 @@ pub fn authorized(headers: &actix_web::http::header::HeaderMap, state: &AppState
     given.is_some_and(|g| {
         subtle::ConstantTimeEq::ct_eq(g.as_bytes(), key.expose_secret().as_bytes()).into()
     })
-}
-
-/// Requires the API key on the REST API and the sandbox's controls when `WACLOUD_API_KEY` is
-/// set: `Authorization: Bearer <key>` (scheme case-insensitive) or `X-API-Key: <key>`, compared
-/// in constant time; 401 `unauthorized` otherwise. Preflight `OPTIONS` requests pass, and so do
-/// Meta's webhook (signed), the sandbox's Graph API (its own token) and the health check (its
-/// details need the key).
-///
-/// # Errors
-/// Whatever the wrapped service fails with.
-pub async fn require_api_key(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let checked = guarded(req.path()) && req.method() != Method::OPTIONS && !open_liveness(&req);
-    if checked {
-        let ok = req
-            .app_data::<web::Data<AppState>>()
-            .is_none_or(|state| authorized(req.headers(), state));
-        if !ok {
-            let err = ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "this API needs WACLOUD_API_KEY: send Authorization: Bearer <key> or X-API-Key: <key>",
-            );
-            return Ok(req.into_response(err.error_response()));
-        }
-    }
-    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 /// Refuses a state-changing request (`POST`, `PUT`, `PATCH`, `DELETE`) to the REST API or the
@@ -205,7 +171,7 @@ fn same_host(origin: &str, host: &str) -> bool {
 /// `Idempotent-Replayed` readable by the page.
 pub fn cors(origins: &[String]) -> Cors {
     let base = Cors::default()
-        .allowed_methods(vec!["GET", "POST", "PUT", "OPTIONS"])
+        .allowed_methods(vec!["GET", "POST", "PUT", "PATCH", "OPTIONS"])
         .expose_headers(vec!["idempotent-replayed"])
         .allowed_headers(vec![
             "content-type",

@@ -57,6 +57,15 @@ use crate::routes::{self, assets};
         routes::export::messages_export,
         routes::webhook::handshake,
         routes::webhook::receive,
+        routes::auth::login,
+        routes::auth::logout,
+        routes::auth::logout_all,
+        routes::auth::me,
+        routes::operators::list,
+        routes::operators::create,
+        routes::operators::update,
+        routes::operators::reset_password,
+        routes::audit::list,
         crate::metrics::render,
         serve,
     ),
@@ -76,6 +85,8 @@ use crate::routes::{self, assets};
         (name = "stats", description = "Counts"),
         (name = "events", description = "Live updates for the widget"),
         (name = "webhook", description = "Meta's webhook: the subscription handshake and deliveries"),
+        (name = "auth", description = "Operators' sessions: log in, log out, who am I"),
+        (name = "operators", description = "Operators' accounts and the audit trail (admins only)"),
         (name = "operations", description = "Metrics and this document"),
         (name = "dashboard", description = "The dashboard, the widget's files and this reference, built into the binary"),
     ),
@@ -193,11 +204,19 @@ fn add_wrapping_answers(path: &str, method: &Method, op: &mut Operation) {
         "414",
         "`uri_too_long`: the path and query string are over 8 KiB",
     )];
-    if guarded && !(method == Method::GET && path == paths::HEALTH) {
+    let login = path == crate::auth::guard::LOGIN;
+    if guarded && !login && !(method == Method::GET && path == paths::HEALTH) {
         answers.push((
             "401",
-            "`unauthorized`: `WACLOUD_API_KEY` is set and the request does not carry it",
+            "`login_required`: operators exist and the request carries neither a live session cookie nor the API key; `unauthorized`: `WACLOUD_API_KEY` is set, no operator exists, and the request does not carry the key",
         ));
+        let cap = crate::auth::guard::capability(method, path);
+        if cap.admin_only() {
+            answers.push((
+                "403",
+                "`admin_only`: the logged-in operator is an agent; `cross_site_request`: a browser sent a write from a page of another site",
+            ));
+        }
     }
     if guarded && writes {
         answers.push((

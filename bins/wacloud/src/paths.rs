@@ -17,3 +17,6 @@ pub const HEALTH: &str = "/api/whatsapp/health";
 
 /// The OpenAPI document of every route (`crate::openapi`), mounted beside the routes.
 pub const OPENAPI: &str = "/api/openapi.json";
+
+/// Sending one message (its author is recorded on the message, not in the audit trail).
+pub const SEND: &str = "/api/whatsapp/send";

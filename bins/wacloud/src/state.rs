@@ -135,6 +135,8 @@ pub struct AppState {
     pub queue_wake: Arc<Notify>,
     /// How the queue decides about sends whose outcome it cannot see.
     pub queue_policy: QueuePolicy,
+    /// Operators' sessions: their key, policies and the login throttle.
+    pub auth: Arc<crate::auth::AuthState>,
 }
 
 impl std::fmt::Debug for AppState {

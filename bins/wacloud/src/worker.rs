@@ -224,6 +224,19 @@ async fn maintenance(state: &AppState, last_purge: &mut Option<Instant>) {
         if let Err(e) = idempotency::purge(state.store.as_ref(), state.clock.now()).await {
             tracing::warn!(error = %e, "cannot forget old idempotency keys");
         }
+        // Ended sessions nobody presented again, and failed logins long past.
+        let now = state.clock.now();
+        let (s, l) = (state.auth.sessions, state.auth.lockout);
+        let purge = move |r: &mut dyn wacloud_core::ports::Repos| {
+            r.purge_auth(
+                now - s.idle,
+                now - s.absolute,
+                now - l.forget_after.max(l.lock_for),
+            )
+        };
+        if let Err(e) = write_background(state.store.as_ref(), purge).await {
+            tracing::warn!(error = %e, "cannot remove ended sessions");
+        }
     }
 }
 

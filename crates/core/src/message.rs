@@ -246,6 +246,11 @@ pub struct Message {
     pub source: Option<String>,
     /// The queue item that sent it, if any.
     pub queue_id: Option<String>,
+    /// Who wrote an outbound message: `operator:<id>`, `api_key`, `local` (no login
+    /// configured), `queue`; `null` for inbound messages and those from before operators.
+    pub actor: Option<String>,
+    /// The operator's display name when it sent the message, if an operator did.
+    pub actor_name: Option<String>,
     /// When the row last changed.
     pub updated_at: DateTime<Utc>,
 }

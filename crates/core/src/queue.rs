@@ -103,6 +103,10 @@ pub struct NewQueueItem {
     pub source: String,
     /// The item (or message) this one retries.
     pub retry_of: Option<String>,
+    /// Who queued it ([`Actor::tag`](crate::auth::Actor::tag)); its messages carry it.
+    pub actor: Option<String>,
+    /// The operator's display name when it queued it.
+    pub actor_name: Option<String>,
 }
 
 /// A queue item as a worker sees it.
@@ -110,6 +114,10 @@ pub struct NewQueueItem {
 pub struct QueueItem {
     /// wacloud id.
     pub id: String,
+    /// Who queued it (`operator:<id>`, `api_key`, …), if recorded.
+    pub actor: Option<String>,
+    /// The operator's display name when it queued it.
+    pub actor_name: Option<String>,
     /// Batch.
     pub batch_id: Option<String>,
     /// Recipient, E.164 or BSUID.

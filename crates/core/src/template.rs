@@ -98,7 +98,7 @@ fn fill_placeholders(text: &str, parameters: &[String]) -> String {
     out
 }
 
-/// The business number's state in `whatsapp_session`.
+/// The business number's state in `whatsapp_numbers`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionState {

@@ -194,6 +194,8 @@ pub struct MessageRow {
     pub pricing_category: Option<String>,
     pub payload: Option<String>,
     pub updated_at: NaiveDateTime,
+    pub actor: Option<String>,
+    pub actor_name: Option<String>,
 }
 
 impl From<MessageRow> for Message {
@@ -228,6 +230,8 @@ impl From<MessageRow> for Message {
             media: r.media.and_then(|m| serde_json::from_str(&m).ok()),
             source: r.source,
             queue_id: r.queue_id,
+            actor: r.actor,
+            actor_name: r.actor_name,
             updated_at: from_db(r.updated_at),
         }
     }

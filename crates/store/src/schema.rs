@@ -1,5 +1,7 @@
 // The tables, shared by both backends (see migrations/sqlite and migrations/postgres): DESIGN.md's
-// seven, whatsapp_idempotency, and the two that keep /stats's counts.
+// seven (the number's account state in whatsapp_numbers, the operators' sessions in
+// whatsapp_session), whatsapp_idempotency, the two that keep /stats's counts, and the operators'
+// accounts, failed logins and audit trail.
 
 diesel::table! {
     whatsapp_contacts (id) {
@@ -97,6 +99,8 @@ diesel::table! {
         pricing_category -> Nullable<Text>,
         payload -> Nullable<Text>,
         updated_at -> Timestamp,
+        actor -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
     }
 }
 
@@ -123,11 +127,13 @@ diesel::table! {
         allow_outside_window -> Bool,
         source -> Nullable<Text>,
         retry_of -> Nullable<Text>,
+        actor -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
     }
 }
 
 diesel::table! {
-    whatsapp_session (phone_number_id) {
+    whatsapp_numbers (phone_number_id) {
         phone_number_id -> Text,
         waba_id -> Nullable<Text>,
         display_phone_number -> Nullable<Text>,
@@ -140,6 +146,53 @@ diesel::table! {
         token_checked_at -> Nullable<Timestamp>,
         last_webhook_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_operators (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        is_active -> Bool,
+        password_hash -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_session (id_hash) {
+        id_hash -> Text,
+        operator_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    whatsapp_login_failures (email) {
+        email -> Text,
+        failures -> Integer,
+        last_failed_at -> Timestamp,
+        locked_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    whatsapp_audit (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        actor_name -> Nullable<Text>,
+        action -> Text,
+        target -> Nullable<Text>,
+        address -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        details -> Nullable<Text>,
     }
 }
 
@@ -207,7 +260,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_media,
     whatsapp_messages,
     whatsapp_queue,
+    whatsapp_numbers,
+    whatsapp_operators,
     whatsapp_session,
+    whatsapp_login_failures,
+    whatsapp_audit,
     whatsapp_templates,
     whatsapp_webhooks,
 );

@@ -22,6 +22,8 @@ fn open() -> (tempfile::TempDir, DbStore) {
 fn item(id: &str, batch: &str, due_in: i64) -> NewQueueItem {
     let now = Utc::now();
     NewQueueItem {
+        actor: None,
+        actor_name: None,
         id: id.into(),
         batch_id: Some(batch.into()),
         recipient: format!("+1555000{id:0>4}"),

@@ -5,11 +5,11 @@
 //! widget re-reads what it shows when told, and falls back to polling without this endpoint.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use tokio::sync::{broadcast, watch};
 use wacloud_core::changes::ChangeSet;
 
@@ -23,11 +23,24 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 const MERGE_AT_MOST: usize = 64;
 /// `Retry-After` of a stream refused because the cap is reached, in seconds.
 const RETRY_AFTER_SECS: u64 = 30;
+/// How often a stream opened with an operator's session checks that the session still holds
+/// (at the next event or keep-alive after this long): a disabled operator's, logged out or
+/// expired session ends its stream within [`KEEP_ALIVE`].
+const SESSION_CHECK: Duration = Duration::from_secs(5);
+
+/// The session a stream was opened with, checked again every [`SESSION_CHECK`].
+struct SessionWatch {
+    state: AppState,
+    hash: String,
+    checked: Instant,
+}
 
 struct Stream {
     rx: broadcast::Receiver<Arc<ChangeSet>>,
     stop: watch::Receiver<bool>,
     started: bool,
+    /// The operator's session, when the stream was opened with one.
+    session: Option<SessionWatch>,
     /// Held for as long as the stream lives: actix drops the stream when the client is gone
     /// (noticed at the next write: an event or the keep-alive) or the server stops.
     _slot: EventStreamSlot,
@@ -70,6 +83,19 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
     if *s.stop.borrow() {
         return None;
     }
+    if let Some(w) = s
+        .session
+        .as_mut()
+        .filter(|w| w.checked.elapsed() >= SESSION_CHECK)
+    {
+        w.checked = Instant::now();
+        let live = crate::auth::guard::session_by_hash(&w.state, w.hash.clone()).await;
+        // Ended (or unreadable: the next request will say why): the browser reconnects and
+        // is asked to log in.
+        if !matches!(live, Ok(Some(_))) {
+            return None;
+        }
+    }
     let item = tokio::select! {
         r = s.rx.recv() => match r {
             Ok(set) => {
@@ -91,7 +117,8 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
 /// `GET /events` → 200 `text/event-stream`: `event: ready` once, then `event: change` with a
 /// JSON [`ChangeSet`] (`{"messages":[ids],"statuses":[ids],"contacts":[ids]}`, or
 /// `{"resync":true}` when changes may have been missed) after each commit, and a comment line
-/// every 15 s while idle. Ends when the server stops.
+/// every 15 s while idle. Ends when the server stops, and within 15 s of the end of the
+/// operator's session it was opened with (logout, expiry, the operator disabled).
 ///
 /// At most `WACLOUD_EVENTS_MAX_CLIENTS` streams are open at once; past it, 503
 /// `too_many_event_streams` with `Retry-After` (a widget polls meanwhile).
@@ -105,7 +132,7 @@ async fn next(mut s: Stream) -> Option<(Result<Bytes, std::convert::Infallible>,
         (status = 503, description = "`too_many_event_streams`: `WACLOUD_EVENTS_MAX_CLIENTS` streams are open; poll meanwhile", body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
 )]
-pub async fn events(state: web::Data<AppState>) -> HttpResponse {
+pub async fn events(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     let Some(slot) = state.event_streams.try_open() else {
         return ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -122,6 +149,13 @@ pub async fn events(state: web::Data<AppState>) -> HttpResponse {
         rx: state.changes.subscribe(),
         stop: state.stopping.clone(),
         started: false,
+        session: crate::auth::Principal::of(&req)
+            .session
+            .map(|hash| SessionWatch {
+                state: state.get_ref().clone(),
+                hash,
+                checked: Instant::now(),
+            }),
         _slot: slot,
     };
     HttpResponse::Ok()

@@ -78,7 +78,7 @@ pub struct Health {
     /// What needs an operator's attention (`token_invalid`, `config_missing`,
     /// `database_writes_failing`, `account_restricted`, `quality_flagged`, `api_open`, …).
     alerts: Vec<Alert>,
-    /// The number's account state from Meta's webhooks (`whatsapp_session`); `null` if none
+    /// The number's account state from Meta's webhooks (`whatsapp_numbers`); `null` if none
     /// arrived yet.
     account: Option<SessionState>,
     /// Sending.
@@ -157,7 +157,12 @@ pub struct SandboxHealth {
 pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let s = &state.settings.meta;
     let db = state.store.ping().await;
-    if !crate::middleware::authorized(req.headers(), &state) {
+    // The guard sets a principal when it takes the caller (an API key, a session, or the open
+    // mode); a load balancer without either gets the bare answer.
+    if actix_web::HttpMessage::extensions(&req)
+        .get::<crate::auth::Principal>()
+        .is_none()
+    {
         let (status, code) = match db {
             Ok(()) => (HealthStatus::Ok, StatusCode::OK),
             Err(_) => (HealthStatus::Down, StatusCode::SERVICE_UNAVAILABLE),
@@ -182,6 +187,16 @@ pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         })
         .collect();
     alerts.extend(state.alerts.list());
+    // Once operators exist the API requires a login, wherever the server listens.
+    if db.is_ok()
+        && state
+            .auth
+            .operators_exist(state.store.as_ref())
+            .await
+            .unwrap_or(false)
+    {
+        alerts.retain(|a| a.code != "api_open");
+    }
     if let Some(f) = state
         .store
         .write_failure()

@@ -6,6 +6,8 @@
 //! sandbox's routes are mounted by [`configure`] beside it.
 
 pub mod assets;
+pub mod audit;
+pub mod auth;
 pub mod batches;
 pub mod contacts;
 pub mod events;
@@ -13,6 +15,7 @@ pub mod export;
 pub mod health;
 pub mod idempotency;
 pub mod messages;
+pub mod operators;
 pub mod params;
 pub mod send;
 pub mod stats;
@@ -83,6 +86,19 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::GET, "/export/messages", |r| {
         r.to(export::messages_export)
     }),
+    endpoint(Method::POST, "/auth/login", |r| r.to(auth::login)),
+    endpoint(Method::POST, "/auth/logout", |r| r.to(auth::logout)),
+    endpoint(Method::POST, "/auth/logout-all", |r| r.to(auth::logout_all)),
+    endpoint(Method::GET, "/auth/me", |r| r.to(auth::me)),
+    endpoint(Method::GET, "/operators", |r| r.to(operators::list)),
+    endpoint(Method::POST, "/operators", |r| r.to(operators::create)),
+    endpoint(Method::PATCH, "/operators/{id}", |r| {
+        r.to(operators::update)
+    }),
+    endpoint(Method::POST, "/operators/{id}/password", |r| {
+        r.to(operators::reset_password)
+    }),
+    endpoint(Method::GET, "/audit", |r| r.to(audit::list)),
 ];
 
 /// Mounts every route, in this order: the webhook, the REST API (with its 405s), the dashboard's

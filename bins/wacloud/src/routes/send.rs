@@ -220,7 +220,7 @@ pub async fn send_one(
         "send",
         body.into_inner(),
         Some(id.clone()),
-        |b| send_now_or_later(&state, b, id),
+        |b| send_now_or_later(&state, b, id, crate::auth::Principal::of(&req).actor),
     )
     .await
 }
@@ -229,6 +229,7 @@ async fn send_now_or_later(
     state: &AppState,
     b: SendBody,
     id: String,
+    actor: wacloud_core::auth::Actor,
 ) -> Result<(StatusCode, Value), ApiError> {
     let to = customer_key(&b.phone_number)?;
     let content = content(b.kind.as_deref(), b.message_text, b.template, b.preview_url)?;
@@ -236,6 +237,7 @@ async fn send_now_or_later(
         reply_to: reply_to(b.reply_to)?,
         id: Some(id),
         allow_outside_window: b.allow_outside_window,
+        actor: Some(actor),
         ..SendCommand::new(to, content, "api")
     };
     if let Some(at) = b.scheduled_at {
@@ -293,6 +295,7 @@ async fn send_now_or_later(
 )]
 pub async fn retry_message(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
@@ -306,6 +309,7 @@ pub async fn retry_message(
         &state.gate,
         id,
         allow,
+        Some(crate::auth::Principal::of(&req).actor),
     )
     .await?;
     Ok(HttpResponse::Ok().json(Sent::json(m)?))
@@ -420,7 +424,7 @@ pub async fn send_bulk(
         "send-bulk",
         body.into_inner(),
         resource_id,
-        |b| queue_bulk(&state, b, batch_id),
+        |b| queue_bulk(&state, b, batch_id, crate::auth::Principal::of(&req).actor),
     )
     .await
 }
@@ -429,6 +433,7 @@ async fn queue_bulk(
     state: &AppState,
     b: BulkBody,
     batch_id: String,
+    actor: wacloud_core::auth::Actor,
 ) -> Result<(StatusCode, Value), ApiError> {
     let content = content(b.kind.as_deref(), b.message_text, b.template, b.preview_url)?;
     let recipients = b
@@ -453,6 +458,7 @@ async fn queue_bulk(
         state.messenger.as_ref(),
         state.clock.as_ref(),
         BulkRequest {
+            actor: Some(actor),
             recipients,
             content,
             scheduled_at: b.scheduled_at,

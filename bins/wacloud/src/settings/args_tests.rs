@@ -91,6 +91,7 @@ fn secrets_hide_their_values() {
         [
             "DATABASE_URL",
             "WACLOUD_API_KEY",
+            "WACLOUD_SESSION_SECRET",
             "WHATSAPP_API_TOKEN",
             "WHATSAPP_APP_SECRET",
             "WHATSAPP_WEBHOOK_VERIFY_TOKEN",

@@ -5,7 +5,8 @@
 //! [`http`](HttpSettings) (listen address, API key, CORS, body timeout, event streams), [`database`](DatabaseSettings),
 //! [`meta`](MetaSettings) (account, number, credentials, Graph API),
 //! [`throughput`](ThroughputSettings) (Meta's sending limits), [`queue`](QueueSettings),
-//! [`sandbox`](SandboxSettings) and [`log`](LogSettings).
+//! [`sandbox`](SandboxSettings), [`log`](LogSettings) and [`auth`](AuthSettings) (operators'
+//! sessions).
 //!
 //! Each part's `Raw` is a `clap::Args` struct and the only list of names: a field named
 //! `wacloud_bind` is the variable `WACLOUD_BIND` (`#[arg(env)]`) and the flag `--bind`; its doc
@@ -17,6 +18,7 @@
 //! its part's struct, and a line in `.env.example` and docs/DEPLOYMENT.md (a test checks the
 //! three agree).
 
+mod auth;
 mod database;
 mod http;
 mod log;
@@ -28,6 +30,7 @@ mod throughput;
 use clap::{Args as _, FromArgMatches as _};
 use secrecy::{ExposeSecret, SecretString};
 
+pub use auth::AuthSettings;
 pub use database::{DatabaseSettings, DEFAULT_DATABASE_URL};
 pub use http::{HttpSettings, DEFAULT_BIND};
 pub use log::{LogSettings, DEFAULT_LOG_FILTER};
@@ -54,6 +57,8 @@ pub struct SettingsArgs {
     sandbox: sandbox::Raw,
     #[command(flatten)]
     log: log::Raw,
+    #[command(flatten)]
+    auth: auth::Raw,
 }
 
 impl SettingsArgs {
@@ -102,6 +107,8 @@ pub struct Settings {
     pub sandbox: SandboxSettings,
     /// What is logged.
     pub log: LogSettings,
+    /// Operators' sessions.
+    pub auth: AuthSettings,
 }
 
 /// A setting that could not be used.
@@ -227,6 +234,7 @@ impl Settings {
             queue,
             sandbox,
             log: LogSettings::parse(raw.log),
+            auth: AuthSettings::parse(raw.auth)?,
         })
     }
 }

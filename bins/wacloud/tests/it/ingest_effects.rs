@@ -118,7 +118,7 @@ async fn template_updates_land_in_whatsapp_templates() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn number_and_account_updates_land_in_whatsapp_session() {
+async fn number_and_account_updates_land_in_whatsapp_numbers() {
     let app = TestApp::spawn().await;
     // A delivery for our number first, so the session row is ours.
     app.deliver(&inbound_text(

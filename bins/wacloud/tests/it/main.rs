@@ -16,6 +16,7 @@ mod requests;
 mod abuse;
 mod api;
 mod assets;
+mod auth;
 mod batch_equivalence;
 mod batch_forming;
 mod body_budget;

@@ -209,6 +209,8 @@ mod tests {
             queue_id: None,
             group_id: None,
             payload: None,
+            actor: None,
+            actor_name: None,
         }
     }
 

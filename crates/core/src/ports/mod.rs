@@ -7,6 +7,7 @@
 //! common webhook effects as data ([`BatchEffects`]), `messenger` the
 //! [`Messenger`] port, `clock` the [`Clock`], and `ids` [`new_id`] and [`retry_id`].
 
+mod auth;
 mod clock;
 mod effects;
 mod error;
@@ -20,6 +21,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use auth::{AuthRepos, StoredSession};
 pub use clock::{Clock, SystemClock};
 pub use effects::{BatchEffects, EnsureContact, Found, Lookup};
 pub use error::StoreError;

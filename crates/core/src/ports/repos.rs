@@ -19,8 +19,9 @@ use crate::stats::Stats;
 use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 
 /// The synchronous repository methods a job may call. Implemented by the store for one
-/// connection, inside a transaction for write jobs.
-pub trait Repos {
+/// connection, inside a transaction for write jobs. Operators, sessions and the audit trail are
+/// [`AuthRepos`](super::AuthRepos)'.
+pub trait Repos: super::AuthRepos {
     // --- webhooks
     /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body
     /// is already stored (nothing written).
@@ -221,7 +222,7 @@ pub trait Repos {
         name: &str,
         language: &str,
     ) -> Result<Option<StoredTemplate>, StoreError>;
-    /// Writes a number/account change into `whatsapp_session`.
+    /// Writes a number/account change into `whatsapp_numbers`.
     fn record_account_event(&mut self, e: &AccountEvent) -> Result<(), StoreError>;
     /// Notes that a delivery for `phone_number_id` arrived.
     fn touch_session(&mut self, phone_number_id: &str, at: DateTime<Utc>)

@@ -52,6 +52,10 @@ pub struct NewMessage {
     pub group_id: Option<String>,
     /// The request body used for an outbound send (JSON text), so it can be retried.
     pub payload: Option<String>,
+    /// Who wrote an outbound message ([`Actor::tag`](crate::auth::Actor::tag)).
+    pub actor: Option<String>,
+    /// The operator's display name when it was sent.
+    pub actor_name: Option<String>,
 }
 
 /// A status change to apply to a message.

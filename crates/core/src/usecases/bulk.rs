@@ -49,6 +49,8 @@ pub struct BulkRequest {
     pub allow_outside_window: bool,
     /// The batch id to use (so an `Idempotency-Key` can name it); a new one when `None`.
     pub batch_id: Option<String>,
+    /// Who sends it (recorded on its items and their messages).
+    pub actor: Option<crate::auth::Actor>,
 }
 
 /// The answer to a bulk request.
@@ -86,7 +88,10 @@ pub async fn enqueue_bulk(
         scheduled_at,
         allow_outside_window,
         batch_id,
+        actor,
     } = req;
+    let actor_tag = actor.as_ref().map(crate::auth::Actor::tag);
+    let actor_name = actor.as_ref().and_then(|a| a.name().map(str::to_owned));
     validate_content(&content)?;
     if recipients.is_empty() {
         return Err(CoreError::invalid(
@@ -228,6 +233,8 @@ pub async fn enqueue_bulk(
                 allow_outside_window,
                 source: "bulk".into(),
                 retry_of: None,
+                actor: actor_tag.clone(),
+                actor_name: actor_name.clone(),
             });
         }
         r.enqueue(&items)?;

@@ -1,4 +1,5 @@
-//! `whatsapp_templates` and `whatsapp_session`.
+//! `whatsapp_templates` and `whatsapp_numbers` (the number's account state; the table was
+//! `whatsapp_session` before the operators' sessions took that name).
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -8,7 +9,7 @@ use wacloud_core::template::{SessionState, StoredTemplate};
 
 use crate::conn::DbConnection;
 use crate::models::{from_db, to_db};
-use crate::schema::whatsapp_session::dsl as s;
+use crate::schema::whatsapp_numbers::dsl as s;
 use crate::schema::whatsapp_templates::dsl as t;
 use crate::with_conn;
 
@@ -93,7 +94,7 @@ pub fn upsert_template(conn: &mut DbConnection, u: &TemplateUpdate) -> QueryResu
 }
 
 fn ensure_session(conn: &mut DbConnection, pid: &str, at: DateTime<Utc>) -> QueryResult<()> {
-    with_conn!(conn, |x| diesel::insert_into(s::whatsapp_session)
+    with_conn!(conn, |x| diesel::insert_into(s::whatsapp_numbers)
         .values((s::phone_number_id.eq(pid), s::updated_at.eq(to_db(at))))
         .on_conflict(s::phone_number_id)
         .do_nothing()
@@ -105,11 +106,11 @@ fn ensure_session(conn: &mut DbConnection, pid: &str, at: DateTime<Utc>) -> Quer
 /// than one `ON CONFLICT DO UPDATE`, which diesel never caches.
 pub fn touch(conn: &mut DbConnection, pid: &str, at: DateTime<Utc>) -> QueryResult<()> {
     let t = to_db(at);
-    let n = with_conn!(conn, |x| diesel::update(s::whatsapp_session.find(pid))
+    let n = with_conn!(conn, |x| diesel::update(s::whatsapp_numbers.find(pid))
         .set(s::last_webhook_at.eq(t))
         .execute(x))?;
     if n == 0 {
-        with_conn!(conn, |x| diesel::insert_into(s::whatsapp_session)
+        with_conn!(conn, |x| diesel::insert_into(s::whatsapp_numbers)
             .values((
                 s::phone_number_id.eq(pid),
                 s::last_webhook_at.eq(t),
@@ -127,7 +128,7 @@ pub fn record_account_event(conn: &mut DbConnection, e: &AccountEvent) -> QueryR
         return Ok(());
     };
     ensure_session(conn, &pid, e.at)?;
-    let row = s::whatsapp_session.find(&pid);
+    let row = s::whatsapp_numbers.find(&pid);
     let summary = format!("{}: {}", e.field, e.event.as_deref().unwrap_or(""));
     with_conn!(conn, |x| diesel::update(row)
         .set((s::last_event.eq(&summary), s::updated_at.eq(to_db(e.at))))
@@ -241,7 +242,7 @@ type SessionRow = (
 );
 
 pub fn get_session(conn: &mut DbConnection, pid: &str) -> QueryResult<Option<SessionState>> {
-    let row: Option<SessionRow> = with_conn!(conn, |x| s::whatsapp_session
+    let row: Option<SessionRow> = with_conn!(conn, |x| s::whatsapp_numbers
         .find(pid)
         .select((
             s::phone_number_id,

@@ -47,6 +47,8 @@ pub fn insert(conn: &mut DbConnection, n: &NewMessage, now: DateTime<Utc>) -> Qu
                 m::group_id.eq(&n.group_id),
                 m::payload.eq(&n.payload),
                 m::updated_at.eq(to_db(now)),
+                m::actor.eq(&n.actor),
+                m::actor_name.eq(&n.actor_name),
             ),
             (
                 m::error_code.eq(err.code),

@@ -2,6 +2,7 @@
 //! written once for SQLite and PostgreSQL.
 
 mod account;
+mod auth;
 mod batch;
 mod contact_list;
 mod contacts;

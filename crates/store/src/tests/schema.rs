@@ -48,9 +48,10 @@ fn declared() -> BTreeMap<String, Columns> {
     }
     assert_eq!(
         out.len(),
-        10,
-        "schema.rs should declare the ten tables (DESIGN.md's seven, whatsapp_idempotency and \
-         the two of /stats's counts): {out:?}"
+        14,
+        "schema.rs should declare the fourteen tables (DESIGN.md's seven, whatsapp_idempotency, \
+         the two of /stats's counts, and the operators' accounts, failed logins and audit \
+         trail): {out:?}"
     );
     out
 }

@@ -106,6 +106,8 @@ pub(crate) fn inbound_row(m: &InboundMessage, contact_id: Option<String>) -> New
         queue_id: None,
         group_id: m.group_id.clone(),
         payload: None,
+        actor: None,
+        actor_name: None,
     }
 }
 
@@ -180,6 +182,8 @@ fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result
         queue_id: None,
         group_id: None,
         payload: None,
+        actor: None,
+        actor_name: None,
     };
     if !r.insert_message(&row)? {
         return Ok(());
@@ -317,5 +321,7 @@ pub(crate) fn placeholder(s: &StatusUpdate) -> NewMessage {
         queue_id: None,
         group_id: s.group_id.clone(),
         payload: None,
+        actor: None,
+        actor_name: None,
     }
 }

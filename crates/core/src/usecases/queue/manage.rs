@@ -181,6 +181,8 @@ pub async fn enqueue_one(
             allow_outside_window: cmd.allow_outside_window,
             source: source.into(),
             retry_of,
+            actor: cmd.actor.as_ref().map(crate::auth::Actor::tag),
+            actor_name: cmd.actor.as_ref().and_then(|a| a.name().map(str::to_owned)),
         }])?;
         Ok(Ok(r.queue_item_view(&id)?))
     })

@@ -137,6 +137,11 @@ pub async fn work_item(
             item.attempts,
         );
         let business_phone = messenger.business_phone();
+        // Its messages are the queuer's; `queue` when it was not recorded.
+        let stamp = match &item.actor {
+            Some(tag) => (Some(tag.clone()), item.actor_name.clone()),
+            None => (Some(crate::auth::Actor::Queue.tag()), None),
+        };
         let batch_source = if item.batch_id.is_some() {
             "bulk"
         } else {
@@ -166,6 +171,7 @@ pub async fn work_item(
                     None,
                     batch_source,
                     Some(id.clone()),
+                    stamp.clone(),
                     now,
                 );
                 r.insert_message(&row)?;

@@ -43,6 +43,8 @@ pub struct SendCommand {
     /// Send free-form content even though wacloud sees no open customer service window (for a
     /// window wacloud cannot see, e.g. the customer wrote through another system).
     pub allow_outside_window: bool,
+    /// Who sends it (recorded on the message); `None` records nobody.
+    pub actor: Option<crate::auth::Actor>,
 }
 
 impl SendCommand {
@@ -57,6 +59,7 @@ impl SendCommand {
             queue_id: None,
             id: None,
             allow_outside_window: false,
+            actor: None,
         }
     }
 }
@@ -150,6 +153,7 @@ pub async fn send(
     );
     let reply_to = cmd.reply_to.clone();
     let allow = cmd.allow_outside_window;
+    let actor = cmd.actor.clone();
     let row_id = id.clone();
     let stored = crate::ports::write(store, move |r| {
         let existing = r.find_contact(&to)?;
@@ -171,6 +175,10 @@ pub async fn send(
             reply_to,
             &source,
             queue_id,
+            (
+                actor.as_ref().map(crate::auth::Actor::tag),
+                actor.as_ref().and_then(|a| a.name().map(str::to_owned)),
+            ),
             now,
         );
         if !r.insert_message(&row)? {
@@ -255,7 +263,7 @@ async fn record_failure(
 }
 
 /// Sends a failed outbound message again, now: a new attempt, stored as a new message with a new
-/// `wamid` (the failed one stays as it was, with its reason).
+/// `wamid` (the failed one stays as it was, with its reason), recorded as `actor`'s.
 ///
 /// # Errors
 /// [`CoreError::NotFound`]; [`CoreError::Conflict`] (`not_retryable`) for an inbound message or
@@ -267,6 +275,7 @@ pub async fn retry_message(
     gate: &SendingGate,
     id: String,
     allow_outside_window: bool,
+    actor: Option<crate::auth::Actor>,
 ) -> Result<Message, CoreError> {
     let i = id.clone();
     let (message, payload) = crate::ports::read(store, move |r| {
@@ -322,6 +331,7 @@ pub async fn retry_message(
         reply_to: message.reply_to.clone(),
         allow_outside_window,
         id: Some(again),
+        actor,
         ..SendCommand::new(to, content, "retry")
     };
     send(store, messenger, clock, gate, cmd).await

@@ -48,6 +48,7 @@ pub(crate) fn new_outbound_row(
     reply_to: Option<String>,
     source: &str,
     queue_id: Option<String>,
+    actor: (Option<String>, Option<String>),
     now: DateTime<Utc>,
 ) -> NewMessage {
     NewMessage {
@@ -73,6 +74,8 @@ pub(crate) fn new_outbound_row(
         queue_id,
         group_id: None,
         payload: serde_json::to_string(content).ok(),
+        actor: actor.0,
+        actor_name: actor.1,
     }
 }
 

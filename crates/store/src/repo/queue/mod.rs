@@ -42,6 +42,8 @@ pub fn enqueue(conn: &mut DbConnection, items: &[NewQueueItem]) -> QueryResult<(
                         q::allow_outside_window.eq(i.allow_outside_window),
                         q::source.eq(Some(i.source.clone())),
                         q::retry_of.eq(i.retry_of.clone()),
+                        q::actor.eq(i.actor.clone()),
+                        q::actor_name.eq(i.actor_name.clone()),
                     ),
                 )
             })
@@ -64,6 +66,8 @@ type ItemRow = (
     Option<NaiveDateTime>,
     String,
     Option<String>,
+    Option<String>,
+    Option<String>,
 );
 
 fn item_from_row(r: ItemRow) -> Option<QueueItem> {
@@ -78,10 +82,14 @@ fn item_from_row(r: ItemRow) -> Option<QueueItem> {
         attempt_started_at,
         state,
         lease_owner,
+        actor,
+        actor_name,
     ) = r;
     let content: OutboundContent = serde_json::from_str(&payload).ok()?;
     Some(QueueItem {
         id,
+        actor,
+        actor_name,
         batch_id,
         recipient,
         content,
@@ -107,6 +115,8 @@ macro_rules! item_cols {
             q::attempt_started_at,
             q::state,
             q::lease_owner,
+            q::actor,
+            q::actor_name,
         )
     };
 }
