@@ -426,6 +426,7 @@ fn http_server(
             .wrap(from_fn(middleware::refuse_long_uri))
             .wrap(from_fn(middleware::refuse_cross_site))
             .wrap(middleware::cors(&origins))
+            .wrap(from_fn(middleware::head_as_get))
             .wrap(crate::request_body::json_errors())
             .wrap(from_fn(crate::metrics::time_requests))
             .route(crate::paths::OPENAPI, web::get().to(crate::openapi::serve))

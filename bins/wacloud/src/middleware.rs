@@ -119,6 +119,23 @@ pub async fn refuse_cross_site(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// `HEAD` is answered as `GET` is, without the body (RFC 9110: a load balancer or a monitor
+/// probing `/health` or a page with `HEAD` must not see a 405).
+///
+/// # Errors
+/// Whatever the wrapped service fails with.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    if req.method() != Method::HEAD {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    req.head_mut().method = Method::GET;
+    let res = next.call(req).await?;
+    Ok(res.map_body(|_, _| BoxBody::new(())))
+}
+
 /// What the browser says about where `req` comes from; see [`refuse_cross_site`].
 fn is_cross_site(req: &ServiceRequest) -> bool {
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());

@@ -99,6 +99,8 @@ const TIMED_OUT: u8 = 1;
 const OVER_BUDGET: u8 = 2;
 
 /// Bounds the body of every `POST`, `PUT`, `PATCH` and `DELETE`:
+/// - in kind: a compressed body (`Content-Encoding` other than `identity`) is answered 415
+///   `unsupported_content_encoding` before it is read (Meta's webhook reads its own raw bytes);
 /// - in time: it must arrive whole within `WACLOUD_BODY_TIMEOUT_MS`, or the client is answered
 ///   408 `request_timeout` and its connection's memory freed instead of held for ever (Meta's
 ///   webhook reads its own body with the same timeout, `routes::webhook`);
@@ -116,6 +118,24 @@ pub async fn bound_body(
         *req.method(),
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
     );
+    // A compressed body would be inflated by the extractors before any size limit sees it (a
+    // 1 MB gzip body is a gigabyte of JSON): the API takes bodies as they are.
+    let encoded = req
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .is_some_and(|v| !v.as_bytes().eq_ignore_ascii_case(b"identity"));
+    if writes && encoded && req.path() != paths::WEBHOOK {
+        let err = ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_content_encoding",
+            "send the body uncompressed (no Content-Encoding)",
+        );
+        let mut res = req.into_response(err.error_response());
+        res.response_mut()
+            .head_mut()
+            .set_connection_type(ConnectionType::Close);
+        return Ok(res);
+    }
     let budget = req
         .app_data::<web::Data<BodyBudget>>()
         .map(|b| b.get_ref().clone());

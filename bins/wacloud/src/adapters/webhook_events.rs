@@ -31,7 +31,9 @@ pub fn parse_delivery(body: &[u8], now: DateTime<Utc>) -> Result<ParsedDelivery,
 /// Element by element: every entry, change, message, status, contact and error that parses on
 /// its own. `None` when nothing is a delivery at all.
 fn lenient(body: &[u8], now: DateTime<Utc>) -> Option<ParsedDelivery> {
-    let v: Value = serde_json::from_slice(body).ok()?;
+    let v: Value = serde_json::from_slice(body).ok().or_else(|| {
+        serde_json::from_slice(&wacloud_graph::webhook::replace_lone_surrogates(body)?).ok()
+    })?;
     let entries = v.get("entry")?.as_array()?;
     let mut out = ParsedDelivery::default();
     for (ei, entry) in entries.iter().enumerate() {

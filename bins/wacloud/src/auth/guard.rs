@@ -13,7 +13,7 @@
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, StatusCode};
+use actix_web::http::{header, Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage, ResponseError};
 use wacloud_core::auth::session::SessionCheck;
@@ -181,10 +181,41 @@ async fn principal(req: &ServiceRequest, state: &AppState) -> Result<Principal, 
             stale,
         ));
     }
+    if !addressed_locally(req) {
+        return Err((
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "host_not_allowed",
+                "with no WACLOUD_API_KEY and no operator, this server answers only requests addressed to localhost or an IP address (Host header); set a key or add an operator (wacloud operators add) to serve it under a name",
+            ),
+            stale,
+        ));
+    }
     Ok(Principal {
         actor: Actor::Local,
         session: None,
     })
+}
+
+/// Whether the request names the server by an IP address or a `localhost` name (`Host`), as
+/// the open mode requires. A page cannot reach an unprotected server through DNS rebinding (a
+/// name of its own, re-pointed at 127.0.0.1, which makes the browser treat the API as the
+/// page's own origin, cookies and `Sec-Fetch-Site` included): a browser sends that name as
+/// `Host`, and an address or `localhost` cannot be re-pointed.
+fn addressed_locally(req: &ServiceRequest) -> bool {
+    let Some(host) = req.headers().get(header::HOST) else {
+        return true;
+    };
+    let Ok(host) = host.to_str() else {
+        return false;
+    };
+    let name = if host.starts_with('[') {
+        return host.contains(']');
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h)
+    };
+    let name = name.trim_end_matches('.').to_ascii_lowercase();
+    name.parse::<std::net::IpAddr>().is_ok() || name == "localhost" || name.ends_with(".localhost")
 }
 
 /// Authenticates and authorizes every guarded route (see the module's documentation). Not

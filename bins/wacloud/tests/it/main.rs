@@ -27,6 +27,7 @@ mod export;
 mod fixtures;
 mod hardening;
 mod ingest_effects;
+mod inputs;
 mod instances;
 mod listing;
 mod live;

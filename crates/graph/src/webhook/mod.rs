@@ -22,6 +22,7 @@ mod handshake;
 mod message;
 mod signature;
 mod status;
+mod surrogates;
 mod value;
 
 pub use change::{Change, ChangeValue};
@@ -43,6 +44,7 @@ pub use message::{
 };
 pub use signature::{sign, verify_signature, SignatureError};
 pub use status::{Conversation, ConversationOrigin, Pricing, Status, StatusKind};
+pub use surrogates::replace_lone_surrogates;
 pub use value::{Contact, LinkClick, MessagesValue, Metadata, Profile, UserAction};
 
 use serde::{Deserialize, Serialize};
@@ -61,9 +63,18 @@ pub struct WebhookPayload {
 }
 
 impl WebhookPayload {
-    /// Parses a delivery from the raw request body (after [`verify_signature`]).
+    /// Parses a delivery from the raw request body (after [`verify_signature`]). A lone half of
+    /// a UTF-16 surrogate pair in a string (text Meta cut inside an emoji) is read as U+FFFD
+    /// instead of failing the whole delivery ([`replace_lone_surrogates`]).
     pub fn from_slice(bytes: &[u8]) -> Result<Self, WebhookParseError> {
-        serde_json::from_slice(bytes).map_err(|e| WebhookParseError {
+        let result = match serde_json::from_slice(bytes) {
+            Err(e) if e.is_syntax() => match replace_lone_surrogates(bytes) {
+                Some(fixed) => serde_json::from_slice(&fixed),
+                None => Err(e),
+            },
+            other => other,
+        };
+        result.map_err(|e| WebhookParseError {
             line: e.line(),
             column: e.column(),
             message: e.to_string(),

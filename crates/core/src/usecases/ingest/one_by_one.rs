@@ -94,7 +94,11 @@ pub(crate) fn inbound_row(m: &InboundMessage, contact_id: Option<String>) -> New
         message_type: m.message_type.clone(),
         message_text: m.text.clone(),
         status: MessageStatus::Received,
-        is_read: !matches!(m.effect, InboundEffect::Plain) || is_notice(&m.message_type),
+        // A group's message belongs to no contact's conversation, so nothing could mark it
+        // read: counted unread it would stay in `/stats` for ever.
+        is_read: !matches!(m.effect, InboundEffect::Plain)
+            || is_notice(&m.message_type)
+            || m.group_id.is_some(),
         created_at: m.timestamp,
         reply_to,
         is_forwarded: m.is_forwarded,

@@ -1,0 +1,151 @@
+//! What a hostile or careless client sends: compressed bodies (inflated before any limit),
+//! a name that DNS rebinding points at an open server, Meta's text cut inside an emoji, and
+//! `HEAD` probes. (Group messages nobody can mark read: `ingest_effects.rs`.)
+
+use serde_json::{json, Value};
+
+use crate::app::{TestApp, PHONE_NUMBER_ID};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compressed_bodies_are_refused_before_they_are_read() {
+    let app = TestApp::spawn().await;
+    for (path, method) in [
+        ("/api/whatsapp/send", reqwest::Method::POST),
+        (
+            "/api/whatsapp/contacts/%2B15550003001",
+            reqwest::Method::PUT,
+        ),
+    ] {
+        for encoding in ["gzip", "deflate", "br", "zstd"] {
+            let r = app
+                .http
+                .request(method.clone(), app.url(path))
+                .header("content-type", "application/json")
+                .header("content-encoding", encoding)
+                .body(vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 415, "{method} {path} {encoding}");
+            let e: Value = r.json().await.unwrap();
+            assert_eq!(e["error"]["code"], "unsupported_content_encoding");
+        }
+    }
+    // `identity` is no encoding at all.
+    let r = app
+        .http
+        .put(app.url("/api/whatsapp/contacts/%2B15550003002"))
+        .header("content-type", "application/json")
+        .header("content-encoding", "identity")
+        .body(r#"{"display_name":"plain"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_server_answers_only_requests_addressed_to_an_address_or_localhost() {
+    let app = TestApp::spawn().await;
+    let port = app.base.rsplit(':').next().unwrap().to_owned();
+    let rebound = format!("evil.example:{port}");
+    // The page's own origin, as a browser sends it after rebinding: same-origin in every header.
+    let r = app
+        .http
+        .put(app.url("/api/whatsapp/contacts/%2B15550003003"))
+        .header("host", &rebound)
+        .header("origin", format!("http://{rebound}"))
+        .header("sec-fetch-site", "same-origin")
+        .json(&json!({"display_name": "rebound"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["code"], "host_not_allowed");
+    let r = app
+        .http
+        .get(app.url("/api/whatsapp/contacts"))
+        .header("host", &rebound)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "reads too: the page could read everything");
+    // The health check stays open (a load balancer names the server as it likes).
+    let r = app
+        .http
+        .get(app.url("/api/whatsapp/health"))
+        .header("host", &rebound)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    for host in [
+        format!("localhost:{port}"),
+        format!("app.localhost:{port}"),
+        format!("[::1]:{port}"),
+        format!("10.1.2.3:{port}"),
+        "127.0.0.1".to_owned(),
+    ] {
+        let r = app
+            .http
+            .get(app.url("/api/whatsapp/contacts"))
+            .header("host", &host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{host}");
+    }
+
+    // With an API key the name does not matter: a rebinding page does not know the key.
+    let keyed = TestApp::builder()
+        .with(|s| s.http.api_key = Some("k-rebind".into()))
+        .spawn()
+        .await;
+    let r = keyed
+        .http
+        .get(keyed.url("/api/whatsapp/contacts"))
+        .header("host", "wa.example.com")
+        .header("x-api-key", "k-rebind")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn text_cut_inside_an_emoji_loses_only_that_half() {
+    let app = TestApp::spawn().await;
+    // Meta escapes non-ASCII; the second message's text ends in the first half of 😀, and the
+    // profile name in the second half alone. serde_json refuses both, and before this the
+    // whole delivery (the good first message too) was stored `failed`.
+    let body = format!(
+        r#"{{"object":"whatsapp_business_account","entry":[{{"id":"WABA","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"15550100001","phone_number_id":"{PHONE_NUMBER_ID}"}},"contacts":[{{"profile":{{"name":"Ana \ude00"}},"wa_id":"15550003004"}}],"messages":[{{"from":"15550003004","id":"wamid.sur.1","timestamp":"1730000000","type":"text","text":{{"body":"fine \ud83d\ude00"}}}},{{"from":"15550003004","id":"wamid.sur.2","timestamp":"1730000001","type":"text","text":{{"body":"cut \ud83d"}}}}]}}}}]}}]}}"#
+    );
+    let (status, answer) = app.post_webhook(body.as_bytes()).await;
+    assert_eq!(status, 200, "{answer}");
+    let texts: Vec<String> = app
+        .conversation("15550003004")
+        .await
+        .iter()
+        .map(|m| m["message_text"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert!(texts.contains(&"fine \u{1F600}".to_owned()), "{texts:?}");
+    assert!(texts.contains(&"cut \u{FFFD}".to_owned()), "{texts:?}");
+    let (_, c) = app.get("/api/whatsapp/contacts?search=15550003004").await;
+    assert_eq!(c["contacts"][0]["profile_name"], "Ana \u{FFFD}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_is_answered_like_get_without_a_body() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/whatsapp/health",
+        "/dashboard.html",
+        "/api/whatsapp/stats",
+    ] {
+        let r = app.http.head(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "HEAD {path}");
+        assert!(r.bytes().await.unwrap().is_empty(), "HEAD {path}");
+    }
+}
