@@ -97,10 +97,12 @@ fn busy() -> ApiError {
 const ARRIVING: u8 = 0;
 const TIMED_OUT: u8 = 1;
 const OVER_BUDGET: u8 = 2;
+const NOT_AN_OBJECT: u8 = 3;
 
 /// Bounds the body of every `POST`, `PUT`, `PATCH` and `DELETE`:
 /// - in kind: a compressed body (`Content-Encoding` other than `identity`) is answered 415
-///   `unsupported_content_encoding` before it is read (Meta's webhook reads its own raw bytes);
+///   `unsupported_content_encoding` before it is read (Meta's webhook reads its own raw bytes),
+///   and a JSON body that is not an object (nor `null`) 400 `invalid_json` at its first byte;
 /// - in time: it must arrive whole within `WACLOUD_BODY_TIMEOUT_MS`, or the client is answered
 ///   408 `request_timeout` and its connection's memory freed instead of held for ever (Meta's
 ///   webhook reads its own body with the same timeout, `routes::webhook`);
@@ -152,8 +154,21 @@ pub async fn bound_body(
     });
     let why = Arc::new(AtomicU8::new(ARRIVING));
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
+    // Every body of the API is a JSON object (or empty, or `null` where it is optional): serde
+    // would read an array as a struct's fields in order (`["name", null, ["tag"]]`), which no
+    // client means.
+    let json = req.path() != paths::WEBHOOK
+        && req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.trim_start()
+                    .to_ascii_lowercase()
+                    .starts_with("application/json")
+            });
     let (held, flag) = (Arc::clone(&taken), Arc::clone(&why));
-    let body = futures::stream::unfold(Some(req.take_payload()), move |rest| {
+    let body = futures::stream::unfold((Some(req.take_payload()), json), move |(rest, check)| {
         let (held, flag) = (Arc::clone(&held), Arc::clone(&flag));
         async move {
             let mut payload = rest?;
@@ -164,13 +179,20 @@ pub async fn bound_body(
             let stop = |why: u8, what: &str| {
                 flag.store(why, Ordering::Relaxed);
                 let e = std::io::Error::other(what.to_owned());
-                Some((Err(PayloadError::Io(e)), None))
+                Some((Err(PayloadError::Io(e)), (None, false)))
             };
             match next {
                 Ok(Some(Ok(chunk))) if !held.take(chunk.len()) => {
                     stop(OVER_BUDGET, "the server's body budget is spent")
                 }
-                Ok(Some(chunk)) => Some((chunk, Some(payload))),
+                Ok(Some(Ok(chunk))) if check => {
+                    match chunk.iter().find(|b| !b.is_ascii_whitespace()) {
+                        Some(b'{' | b'n') => Some((Ok(chunk), (Some(payload), false))),
+                        Some(_) => stop(NOT_AN_OBJECT, "the body is not a JSON object"),
+                        None => Some((Ok(chunk), (Some(payload), true))),
+                    }
+                }
+                Ok(Some(chunk)) => Some((chunk, (Some(payload), check))),
                 Ok(None) => None,
                 Err(_) => stop(TIMED_OUT, "body timed out"),
             }
@@ -182,6 +204,13 @@ pub async fn bound_body(
     let res = next.call(req).await?;
     let mut res = match (why.load(Ordering::Relaxed), timeout) {
         (TIMED_OUT, Some(t)) => res.into_response(too_slow(t).error_response()),
+        (NOT_AN_OBJECT, _) => res.into_response(
+            ApiError::bad_request(
+                "invalid_json",
+                "the body must be a JSON object ({…}), not an array or a bare value",
+            )
+            .error_response(),
+        ),
         (OVER_BUDGET, _) => {
             let mut answer = busy().error_response();
             answer
@@ -194,8 +223,10 @@ pub async fn bound_body(
     // A body cut short (here, or by the webhook's own deadline) leaves the rest of it on the
     // connection: close it rather than keep its buffers, and a client that already stalled,
     // for the next request.
-    if matches!(why.load(Ordering::Relaxed), TIMED_OUT | OVER_BUDGET)
-        || res.status() == StatusCode::REQUEST_TIMEOUT
+    if matches!(
+        why.load(Ordering::Relaxed),
+        TIMED_OUT | OVER_BUDGET | NOT_AN_OBJECT
+    ) || res.status() == StatusCode::REQUEST_TIMEOUT
     {
         res.response_mut()
             .head_mut()

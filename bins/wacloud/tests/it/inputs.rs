@@ -1,6 +1,6 @@
 //! What a hostile or careless client sends: compressed bodies (inflated before any limit),
-//! a name that DNS rebinding points at an open server, Meta's text cut inside an emoji, and
-//! `HEAD` probes. (Group messages nobody can mark read: `ingest_effects.rs`.)
+//! a name that DNS rebinding points at an open server, Meta's text cut inside an emoji,
+//! `HEAD` probes, and JSON arrays where an object is meant. (Group messages nobody can mark read: `ingest_effects.rs`.)
 
 use serde_json::{json, Value};
 
@@ -148,4 +148,42 @@ async fn head_is_answered_like_get_without_a_body() {
         assert_eq!(r.status(), 200, "HEAD {path}");
         assert!(r.bytes().await.unwrap().is_empty(), "HEAD {path}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_json_array_is_not_read_as_an_object_s_fields_in_order() {
+    let app = TestApp::spawn().await;
+    // serde reads `["arr name", null, ["t"], true]` as a ContactUpdate's fields in order.
+    for (path, body) in [
+        (
+            "/api/whatsapp/contacts/%2B15550003006",
+            json!(["arr name", null, ["t"], true, null, null]),
+        ),
+        ("/api/whatsapp/contacts/%2B15550003006", json!("a string")),
+        ("/api/whatsapp/contacts/%2B15550003006", json!(7)),
+    ] {
+        let r = app
+            .http
+            .put(app.url(path))
+            .header("content-type", "application/json")
+            .body(format!("  \n{body}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 400, "{body}");
+        let e: Value = r.json().await.unwrap();
+        assert_eq!(e["error"]["code"], "invalid_json", "{body}");
+    }
+    let (status, _) = app.get("/api/whatsapp/contacts?search=arr%20name").await;
+    assert_eq!(status, 200);
+    let (_, found) = app.get("/api/whatsapp/contacts?search=arr%20name").await;
+    assert_eq!(found["total_count"], 0, "nothing was changed: {found}");
+    // An object still works.
+    let (status, c) = app
+        .put_json(
+            "/api/whatsapp/contacts/%2B15550003006",
+            &json!({"display_name": "obj name"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{c}");
 }
