@@ -174,8 +174,6 @@ async fn a_json_array_is_not_read_as_an_object_s_fields_in_order() {
         let e: Value = r.json().await.unwrap();
         assert_eq!(e["error"]["code"], "invalid_json", "{body}");
     }
-    let (status, _) = app.get("/api/whatsapp/contacts?search=arr%20name").await;
-    assert_eq!(status, 200);
     let (_, found) = app.get("/api/whatsapp/contacts?search=arr%20name").await;
     assert_eq!(found["total_count"], 0, "nothing was changed: {found}");
     // An object still works.
