@@ -239,6 +239,21 @@ pub async fn authenticate(
     let found = principal(&req, &state).await;
     if req.path() == LOGIN || (method == Method::GET && req.path() == paths::HEALTH) {
         // Open, but the health check's details and a login's rotation want to know who asks.
+        // With the database down, whether operators exist cannot be read; without a key the
+        // server was open when it last could tell (a positive answer is remembered), and the
+        // details then say what is down, which is what an operator needs to see.
+        let unknown = found.is_err()
+            && req.path() == paths::HEALTH
+            && state.settings.http.api_key.is_none()
+            && state.auth.operators_exist(&*state.store).await.is_err();
+        let found = if unknown {
+            Ok(Principal {
+                actor: Actor::Local,
+                session: None,
+            })
+        } else {
+            found
+        };
         if let Ok(p) = found {
             req.extensions_mut().insert(p);
         }
