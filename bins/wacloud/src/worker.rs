@@ -6,7 +6,7 @@
 //! up the others — then the number's throughput slot), and runs up to `WACLOUD_QUEUE_WORKERS`
 //! sends at once. Items that got their slots within a few milliseconds of each other are begun
 //! in one write, and answers are recorded many to a write (`record_answers`): at 1,000
-//! messages/s a transaction per step and message was most of the queue's CPU. While sending is paused (an access token Meta refused), it claims nothing and
+//! messages/s a transaction per step and message would be most of the queue's CPU. While sending is paused (an access token Meta refused), it claims nothing and
 //! probes the token every `WACLOUD_TOKEN_PROBE_SECS`; the pause ends by itself once the probe
 //! succeeds. Once a second it settles `unknown` items whose grace period ended, and once an hour
 //! it forgets idempotency keys older than a day.

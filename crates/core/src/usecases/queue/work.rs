@@ -4,8 +4,8 @@
 //! The three steps take many items at once where the store is involved: [`begin_attempts`]
 //! marks a group of items in flight in one write, [`send_attempt`] sends one, and
 //! [`record_outcomes`] records the answers of many in one write. At Meta's highest throughput
-//! (1,000 messages/s) two transactions of their own per message were most of the queue's CPU;
-//! a group's transaction costs about as much as one item's. [`work_item`] is the three steps
+//! (1,000 messages/s) a transaction per step and message would be most of the queue's CPU,
+//! and a group's transaction costs about as much as one item's. [`work_item`] is the three steps
 //! for a single item.
 
 use std::collections::HashMap;
@@ -24,7 +24,7 @@ use crate::queue::{QueueItem, QueueOutcome, QueueState, SendingGate};
 use crate::template::StoredTemplate;
 use crate::usecases::contacts::key_ref;
 use crate::usecases::send::{
-    check_recipient, new_outbound_row, react_to_failure, validate_content,
+    check_recipient, new_outbound_row, react_to_failure, text_with, validate_content,
 };
 
 const WORKING: [QueueState; 1] = [QueueState::Sending];
@@ -132,25 +132,18 @@ impl Templates {
         r: &mut dyn Repos,
         content: &OutboundContent,
     ) -> Result<String, StoreError> {
-        if let OutboundContent::Template {
-            name,
-            language,
-            body_parameters,
-        } = content
-        {
-            let key = (name.clone(), language.clone());
-            let stored = match self.0.get(&key) {
-                Some(t) => t,
-                None => {
-                    let t = r.find_template(name, language)?;
-                    self.0.entry(key).or_insert(t)
-                }
-            };
-            if let Some(text) = stored.as_ref().and_then(|t| t.body_text(body_parameters)) {
-                return Ok(text);
+        let OutboundContent::Template { name, language, .. } = content else {
+            return Ok(text_with(content, None));
+        };
+        let key = (name.clone(), language.clone());
+        let stored = match self.0.get(&key) {
+            Some(t) => t,
+            None => {
+                let t = r.find_template(name, language)?;
+                self.0.entry(key).or_insert(t)
             }
-        }
-        Ok(content.summary())
+        };
+        Ok(text_with(content, stored.as_ref()))
     }
 }
 
