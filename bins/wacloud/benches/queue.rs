@@ -8,7 +8,9 @@
 //! Settings (environment): `BENCH_MESSAGES` (default 30000), `BENCH_RATE` (the number's
 //! throughput and the sandbox's cap, default 1000), `BENCH_LATENCY_MS` (default 300),
 //! `BENCH_STATUSES` (`all`: sent, delivered, read — the default, as Meta sends them; `sent`; or
-//! `none`). It prints the figures as a Markdown table row for docs/BENCHMARKS.md.
+//! `none`), `BENCH_SERVER_BIN` (the server's executable, to time another build against the
+//! same sandbox and load; default: this build's `wacloud`). It prints the figures as a Markdown
+//! table row for docs/BENCHMARKS.md.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -35,8 +37,8 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn command(log: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_wacloud"));
+fn command(program: &str, log: &Path) -> Command {
+    let mut cmd = Command::new(program);
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("RUST_LOG", "warn")
@@ -123,7 +125,9 @@ async fn main() {
     let (sp, pp) = (free_port(), free_port());
     let http = reqwest::Client::new();
 
-    let mut sandbox = command(&dir.path().join("sandbox.log"));
+    let own = env!("CARGO_BIN_EXE_wacloud");
+    let server_bin = std::env::var("BENCH_SERVER_BIN").unwrap_or_else(|_| own.to_owned());
+    let mut sandbox = command(own, &dir.path().join("sandbox.log"));
     sandbox
         .arg("sandbox")
         .env("WACLOUD_SANDBOX_BIND", format!("127.0.0.1:{sp}"))
@@ -149,7 +153,7 @@ async fn main() {
             .expect("control");
     }
 
-    let mut server = command(&dir.path().join("server.log"));
+    let mut server = command(&server_bin, &dir.path().join("server.log"));
     server
         .env("DATABASE_URL", dir.path().join("wacloud.db"))
         .env("WACLOUD_BIND", format!("127.0.0.1:{pp}"))
@@ -163,6 +167,8 @@ async fn main() {
         .env("WACLOUD_GRAPH_TIMEOUT_MS", "10000")
         .env("WACLOUD_QUEUE_LEASE_SECS", "30");
     let server = Kill(server.spawn().expect("start the server"));
+    // For attaching a profiler while the load runs.
+    eprintln!("server pid {}", server.0.id());
     let api = format!("http://127.0.0.1:{pp}/api/whatsapp");
     wait_up(&http, &format!("{api}/health")).await;
 
@@ -257,6 +263,7 @@ async fn main() {
     let once = c["per_recipient"]
         .as_object()
         .is_some_and(|m| m.len() as u64 == n && m.values().all(|v| v == 1));
+    println!("server: {server_bin}");
     println!("queue benchmark: {n} messages, cap {rate}/s, sandbox latency {latency} ms, statuses {statuses}");
     println!(
         "machine: {}; date: {}",

@@ -4,7 +4,9 @@
 //! a lease, takes each one's pacer slots in order (the recipient's pair-rate slot without
 //! waiting — an item whose recipient is not ready is deferred, so one busy recipient never holds
 //! up the others — then the number's throughput slot), and runs up to `WACLOUD_QUEUE_WORKERS`
-//! sends at once. While sending is paused (an access token Meta refused), it claims nothing and
+//! sends at once. Items that got their slots within a few milliseconds of each other are begun
+//! in one write, and answers are recorded many to a write (`record_answers`): at 1,000
+//! messages/s a transaction per step and message would be most of the queue's CPU. While sending is paused (an access token Meta refused), it claims nothing and
 //! probes the token every `WACLOUD_TOKEN_PROBE_SECS`; the pause ends by itself once the probe
 //! succeeds. Once a second it settles `unknown` items whose grace period ended, and once an hour
 //! it forgets idempotency keys older than a day.
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Duration as ChronoDuration;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{mpsc, watch, OwnedSemaphorePermit, Semaphore};
 use wacloud_core::ports::{
     new_id, read, write, write_background, Clock, Store, StoreError, SystemClock,
 };
@@ -21,7 +23,9 @@ use wacloud_core::queue::{QueueItem, QueueOutcome, QueueState};
 use wacloud_core::usecases::idempotency;
 use wacloud_core::usecases::ingest::reprocess;
 use wacloud_core::usecases::ingest::OurNumbers;
-use wacloud_core::usecases::queue::{recipient, sweep_unknown, work_item};
+use wacloud_core::usecases::queue::{
+    begin_attempts, recipient, record_outcomes, send_attempt, sweep_unknown, Begun, Finished,
+};
 use wacloud_core::webhook::WebhookState;
 use wacloud_store::{DbStore, StoreOptions};
 
@@ -45,6 +49,8 @@ pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
     let claim_size = i64::from((state.settings.throughput.messages_per_second / 2).clamp(1, 500));
     let mut last_sweep = Instant::now();
     let mut last_purge: Option<Instant> = None;
+    let (answers, answered) = mpsc::unbounded_channel();
+    tokio::spawn(record_answers(state.clone(), answered));
     tracing::info!(%owner, lease_secs = lease.num_seconds(), concurrency, "queue worker started");
     loop {
         if *stop.borrow() {
@@ -91,7 +97,7 @@ pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
             }
             continue;
         }
-        dispatch(&state, &owner, &permits, items).await;
+        dispatch(&state, &owner, &permits, &answers, items).await;
     }
     // Let the sends in flight record their outcome.
     let all = u32::try_from(concurrency).unwrap_or(u32::MAX);
@@ -99,9 +105,34 @@ pub async fn run_queue(state: AppState, mut stop: watch::Receiver<bool>) {
     let _ = tokio::time::timeout(wait, permits.acquire_many(all)).await;
 }
 
-/// Paces and starts the sends of claimed items, in order.
-async fn dispatch(state: &AppState, owner: &str, permits: &Arc<Semaphore>, items: Vec<QueueItem>) {
+/// Most items begun in one write.
+const GROUP_MAX: usize = 64;
+/// Longest an item that has its pacer slots waits for the rest of its group: the pacer's own
+/// burst at any throughput (25 ms), so sends that leave together never exceed what it allows.
+const GROUP_WINDOW: Duration = Duration::from_millis(25);
+/// Most answers recorded in one write.
+const RECORD_MAX: usize = 256;
+/// Longest an answer waits for others to be recorded with it. Its item keeps its lease and its
+/// attempt mark meanwhile, so a crash in this time leaves it `unknown`, never sent twice.
+const RECORD_WINDOW: Duration = Duration::from_millis(20);
+
+/// A sent attempt's answer on its way to [`record_answers`], with the send slot it holds until
+/// it is recorded.
+type Answered = (Finished, OwnedSemaphorePermit);
+
+/// Paces the claimed items, in order, and starts their sends in groups: each group's attempts
+/// are begun in one write ([`begin_attempts`]), then each is sent; the answers go to
+/// [`record_answers`].
+async fn dispatch(
+    state: &AppState,
+    owner: &str,
+    permits: &Arc<Semaphore>,
+    answers: &mpsc::UnboundedSender<Answered>,
+    items: Vec<QueueItem>,
+) {
     let mut deferred: Vec<(String, chrono::DateTime<chrono::Utc>)> = Vec::new();
+    let mut group: Vec<(QueueItem, OwnedSemaphorePermit)> = Vec::new();
+    let mut group_since = Instant::now();
     for item in items {
         if state.gate.paused().is_some() {
             deferred.push((item.id.clone(), state.clock.now()));
@@ -123,37 +154,18 @@ async fn dispatch(state: &AppState, owner: &str, permits: &Arc<Semaphore>, items
             }
         }
         let Ok(permit) = Arc::clone(permits).acquire_owned().await else {
-            return;
+            break;
         };
-        let st = state.clone();
-        let owner = owner.to_owned();
-        tokio::spawn(async move {
-            let id = item.id.clone();
-            let r = work_item(
-                st.store.as_ref(),
-                st.messenger.as_ref(),
-                st.clock.as_ref(),
-                &st.gate,
-                &owner,
-                item,
-            )
-            .await;
-            match r {
-                Err(e) => {
-                    if let Some(suppressed) = crate::log_throttle::QUEUE_OUTCOME.allow() {
-                        tracing::warn!(error = %e, item = %id, suppressed, "queue: outcome not recorded");
-                    }
-                }
-                Ok(QueueOutcome::Failed { error, .. }) => {
-                    tracing::debug!(%error, item = %id, "queue item failed");
-                }
-                Ok(QueueOutcome::Unknown { error, .. }) => {
-                    tracing::info!(%error, item = %id, "queue item outcome unknown");
-                }
-                Ok(_) => {}
-            }
-            drop(permit);
-        });
+        if group.is_empty() {
+            group_since = Instant::now();
+        }
+        group.push((item, permit));
+        if group.len() >= GROUP_MAX || group_since.elapsed() >= GROUP_WINDOW {
+            start_group(state, owner, answers, std::mem::take(&mut group));
+        }
+    }
+    if !group.is_empty() {
+        start_group(state, owner, answers, group);
     }
     if !deferred.is_empty() {
         let now = state.clock.now();
@@ -176,6 +188,92 @@ async fn dispatch(state: &AppState, owner: &str, permits: &Arc<Semaphore>, items
         if let Err(e) = result {
             tracing::warn!(error = %e, "queue: cannot defer items (their lease will run out)");
         }
+    }
+}
+
+/// Begins a group's attempts in one write, then sends each one that may go.
+fn start_group(
+    state: &AppState,
+    owner: &str,
+    answers: &mpsc::UnboundedSender<Answered>,
+    group: Vec<(QueueItem, OwnedSemaphorePermit)>,
+) {
+    let (st, owner, answers) = (state.clone(), owner.to_owned(), answers.clone());
+    tokio::spawn(async move {
+        let (items, permits): (Vec<QueueItem>, Vec<OwnedSemaphorePermit>) =
+            group.into_iter().unzip();
+        let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
+        let begun = begin_attempts(
+            st.store.as_ref(),
+            st.messenger.as_ref(),
+            st.clock.as_ref(),
+            &st.gate,
+            &owner,
+            items,
+        )
+        .await;
+        for ((result, permit), id) in begun.into_iter().zip(permits).zip(ids) {
+            let attempt = match result {
+                Ok(Begun::Send(attempt)) => attempt,
+                Ok(Begun::Settled(outcome)) => {
+                    log_outcome(&id, &Ok(outcome));
+                    continue;
+                }
+                Err(e) => {
+                    log_outcome(&id, &Err(e));
+                    continue;
+                }
+            };
+            let (st, answers) = (st.clone(), answers.clone());
+            tokio::spawn(async move {
+                let finished =
+                    send_attempt(st.messenger.as_ref(), st.clock.as_ref(), &st.gate, attempt).await;
+                // Only fails once the worker stopped recording: the item's lease runs out and
+                // its attempt mark makes it `unknown`.
+                let _ = answers.send((finished, permit));
+            });
+        }
+    });
+}
+
+/// Records sent attempts' answers in groups (up to [`RECORD_MAX`], gathered for at most
+/// [`RECORD_WINDOW`]), each group in one write; a send slot is free again once its answer is
+/// recorded.
+async fn record_answers(state: AppState, mut rx: mpsc::UnboundedReceiver<Answered>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        let until = tokio::time::Instant::now() + RECORD_WINDOW;
+        while batch.len() < RECORD_MAX {
+            match tokio::time::timeout_at(until, rx.recv()).await {
+                Ok(Some(a)) => batch.push(a),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        let (finished, permits): (Vec<Finished>, Vec<OwnedSemaphorePermit>) =
+            batch.into_iter().unzip();
+        let ids: Vec<String> = finished.iter().map(|f| f.item_id().to_owned()).collect();
+        let results = record_outcomes(state.store.as_ref(), finished).await;
+        for (id, result) in ids.iter().zip(&results) {
+            log_outcome(id, result);
+        }
+        drop(permits);
+    }
+}
+
+fn log_outcome(id: &str, result: &Result<QueueOutcome, StoreError>) {
+    match result {
+        Err(e) => {
+            if let Some(suppressed) = crate::log_throttle::QUEUE_OUTCOME.allow() {
+                tracing::warn!(error = %e, item = %id, suppressed, "queue: outcome not recorded");
+            }
+        }
+        Ok(QueueOutcome::Failed { error, .. }) => {
+            tracing::debug!(%error, item = %id, "queue item failed");
+        }
+        Ok(QueueOutcome::Unknown { error, .. }) => {
+            tracing::info!(%error, item = %id, "queue item outcome unknown");
+        }
+        Ok(_) => {}
     }
 }
 

@@ -161,7 +161,7 @@ pub fn insert_webhooks(
     Ok(rows.iter().map(|(w, _)| inserted.contains(&w.id)).collect())
 }
 
-/// Binds one message row's 28 values, in the column order of [`MESSAGE_COLUMNS`].
+/// Binds one message row's 30 values, in the column order of [`MESSAGE_COLUMNS`].
 macro_rules! bind_message {
     ($q:expr, $n:expr, $now:expr) => {{
         let (n, now) = ($n, $now);
@@ -194,6 +194,8 @@ macro_rules! bind_message {
             .bind::<Nullable<Text>, _>(e.and_then(|e| e.title.as_deref()))
             .bind::<Nullable<Text>, _>(e.and_then(|e| e.message.as_deref()))
             .bind::<Nullable<Text>, _>(e.and_then(|e| e.details.as_deref()))
+            .bind::<Nullable<Text>, _>(n.actor.as_deref())
+            .bind::<Nullable<Text>, _>(n.actor_name.as_deref())
     }};
 }
 
@@ -210,7 +212,7 @@ macro_rules! message_insert {
          to_phone, user_id, message_type, message_text, status, status_rank, is_read, \
          created_at, received_at, reply_to, is_forwarded, media, raw, phone_number_id, source, \
          queue_id, group_id, payload, updated_at, error_code, error_title, error_message, \
-         error_details) VALUES"
+         error_details, actor, actor_name) VALUES"
         )
     };
 }
@@ -232,7 +234,7 @@ statements! {
     /// reason given at [`InsertWebhook`]).
     InsertMessage = concat!(
         message_insert!("INSERT OR IGNORE"),
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     );
     /// One message's folded statuses, by our id (SQLite). No `FROM` and no `RETURNING`, and
     /// `OR IGNORE` (see [`InsertWebhook`]), so SQLite needs no statement journal.
@@ -278,7 +280,7 @@ pub fn insert_messages(
     for chunk in rows.chunks(CHUNK) {
         let sql = format!(
             "{MESSAGE_COLUMNS} {} ON CONFLICT (message_id) DO NOTHING RETURNING id",
-            placeholders(marker(conn), 1, chunk.len(), 28)
+            placeholders(marker(conn), 1, chunk.len(), 30)
         );
         let ids: Vec<IdRow> = with_conn!(conn, |x| {
             let mut q = diesel::sql_query(sql.as_str()).into_boxed();

@@ -8,7 +8,10 @@ use wacloud_core::message::Direction;
 use wacloud_core::phone::{CustomerKey, PhoneNumber};
 
 use crate::conn::DbConnection;
-use crate::models::{to_db, ContactRow};
+use diesel::sql_types::{Nullable, Text, Timestamp};
+
+use crate::models::{db_time, to_db, ContactRow};
+use crate::repo::prepared::{statements, Prepared};
 use crate::schema::whatsapp_contacts::dsl as c;
 use crate::with_conn;
 
@@ -244,31 +247,47 @@ fn try_insert(
     phone: Option<&str>,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    let t = to_db(now);
-    let n = with_conn!(conn, |x| diesel::insert_into(c::whatsapp_contacts)
-        .values((
-            c::id.eq(id),
-            c::wa_id.eq(&who.wa_id),
-            c::user_id.eq(user_id),
-            c::phone_number.eq(phone),
-            c::profile_name.eq(&who.profile_name),
-            c::username.eq(&who.username),
-            c::tags.eq("[]"),
-            c::created_at.eq(t),
-            c::updated_at.eq(t),
-        ))
-        .on_conflict_do_nothing()
+    let t = db_time(now);
+    // Kept prepared: diesel would build and parse this insert again each time (its SQL
+    // depends on which values are set).
+    let n = with_conn!(conn, |x| Prepared::<_, InsertContact>::new()
+        .bind::<Text, _>(id)
+        .bind::<Nullable<Text>, _>(who.wa_id.as_deref())
+        .bind::<Nullable<Text>, _>(user_id)
+        .bind::<Nullable<Text>, _>(phone)
+        .bind::<Nullable<Text>, _>(who.profile_name.as_deref())
+        .bind::<Nullable<Text>, _>(who.username.as_deref())
+        .bind::<Timestamp, _>(t)
+        .bind::<Timestamp, _>(t)
         .execute(x))?;
     Ok(n == 1)
 }
 
+statements! {
+    /// [`try_insert`]'s insert.
+    InsertContact = "INSERT INTO whatsapp_contacts (id, wa_id, user_id, phone_number, \
+        profile_name, username, tags, created_at, updated_at) \
+        VALUES (?, ?, ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING";
+}
+
 /// Runs an update that may hit a unique constraint because another transaction just gave the
 /// same identity to another contact; then the update is skipped (Meta's ids are identities,
-/// never moved). The savepoint keeps the surrounding transaction usable on PostgreSQL.
+/// never moved). The savepoint keeps the surrounding transaction usable on PostgreSQL. SQLite
+/// needs none: a statement that breaks a constraint is undone alone and the transaction goes on,
+/// and a savepoint there copies every page the update touches into a sub-journal first.
 fn unless_taken(
     conn: &mut DbConnection,
     f: impl FnOnce(&mut DbConnection) -> QueryResult<usize>,
 ) -> QueryResult<usize> {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        return match f(conn) {
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            )) => Ok(0),
+            other => other,
+        };
+    }
     let mut f = Some(f);
     let r = conn.transaction(|c| match f.take() {
         Some(f) => f(c),
@@ -366,8 +385,23 @@ pub fn record_message(
     unread_increment: i64,
 ) -> QueryResult<()> {
     use diesel::dsl::case_when;
-    use diesel::sql_types::{Nullable, Text, Timestamp};
     use diesel::IntoSql;
+    if preview.is_none() && direction == Direction::Outbound && unread_increment == 0 {
+        return Ok(());
+    }
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        // The batch path's statement, kept prepared: the same rules, without building and
+        // parsing this `UPDATE` again on every message.
+        let delta = wacloud_core::ports::ContactDelta {
+            contact_id: id.to_owned(),
+            at,
+            preview: preview.map(str::to_owned),
+            direction,
+            unread_increment,
+            inbound_at: (direction == Direction::Inbound).then_some(at),
+        };
+        return super::batch::record_contact_deltas(conn, std::slice::from_ref(&delta));
+    }
     let t = Some(to_db(at));
     let dir = Some(direction.as_str());
     let target = c::whatsapp_contacts.find(id);

@@ -7,7 +7,10 @@ use wacloud_core::message::{DeliveryError, Direction, Message, MessageStatus};
 use wacloud_core::ports::{new_id, MessageQuery, NewMessage, StatusChange};
 
 use crate::conn::DbConnection;
-use crate::models::{to_db, MessageRow};
+use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+
+use crate::models::{db_time, to_db, DbTime, MessageRow};
+use crate::repo::prepared::{statements, Prepared};
 use crate::schema::whatsapp_media::dsl as md;
 use crate::schema::whatsapp_messages::dsl as m;
 use crate::with_conn;
@@ -17,6 +20,20 @@ use crate::with_conn;
 pub const EFFECT_KINDS: [&str; 3] = ["reaction", "edit", "revoke"];
 
 pub fn insert(conn: &mut DbConnection, n: &NewMessage, now: DateTime<Utc>) -> QueryResult<bool> {
+    if matches!(conn, DbConnection::Sqlite(_)) {
+        // The batch path's statement, kept prepared (diesel would build and parse this insert
+        // again each time: its SQL depends on which values are set).
+        let inserted = super::batch::insert_messages(conn, std::slice::from_ref(n), now)?
+            .first()
+            .copied()
+            .unwrap_or(false);
+        if inserted {
+            if let Some(media) = n.media.as_deref() {
+                record_media(conn, &n.id, n.direction, media, now)?;
+            }
+        }
+        return Ok(inserted);
+    }
     let err = n.error.clone().unwrap_or_default();
     let rows = with_conn!(conn, |x| diesel::insert_into(m::whatsapp_messages)
         .values((
@@ -149,6 +166,14 @@ fn earliest(a: Option<NaiveDateTime>, b: Option<NaiveDateTime>) -> Option<NaiveD
     }
 }
 
+statements! {
+    /// [`attach_wamid`]'s update.
+    AttachWamid = "UPDATE whatsapp_messages SET message_id = ?, status = ?, status_rank = ?, \
+        sent_at = ?, delivered_at = ?, read_at = ?, played_at = ?, failed_at = ?, \
+        error_code = ?, error_title = ?, error_message = ?, error_details = ?, \
+        conversation_id = ?, pricing_category = ?, updated_at = ? WHERE id = ?";
+}
+
 pub fn attach_wamid(
     conn: &mut DbConnection,
     id: &str,
@@ -202,28 +227,25 @@ pub fn attach_wamid(
         with_conn!(conn, |x| diesel::delete(m::whatsapp_messages.find(&p.id))
             .execute(x))?;
     }
-    with_conn!(conn, |x| diesel::update(m::whatsapp_messages.find(id))
-        .set((
-            (
-                m::message_id.eq(wamid),
-                m::status.eq(&status),
-                m::status_rank.eq(rank),
-                m::sent_at.eq(sent),
-                m::delivered_at.eq(delivered),
-                m::read_at.eq(read),
-                m::played_at.eq(played),
-                m::failed_at.eq(failed),
-            ),
-            (
-                m::error_code.eq(err.0),
-                m::error_title.eq(&err.1),
-                m::error_message.eq(&err.2),
-                m::error_details.eq(&err.3),
-                m::conversation_id.eq(&conversation),
-                m::pricing_category.eq(&pricing),
-                m::updated_at.eq(to_db(now)),
-            ),
-        ))
+    // Kept prepared: one run per message sent.
+    let ts = |t: Option<NaiveDateTime>| t.map(DbTime);
+    with_conn!(conn, |x| Prepared::<_, AttachWamid>::new()
+        .bind::<Text, _>(wamid)
+        .bind::<Text, _>(status.as_str())
+        .bind::<Integer, _>(rank)
+        .bind::<Nullable<Timestamp>, _>(ts(sent))
+        .bind::<Nullable<Timestamp>, _>(ts(delivered))
+        .bind::<Nullable<Timestamp>, _>(ts(read))
+        .bind::<Nullable<Timestamp>, _>(ts(played))
+        .bind::<Nullable<Timestamp>, _>(ts(failed))
+        .bind::<Nullable<BigInt>, _>(err.0)
+        .bind::<Nullable<Text>, _>(err.1.as_deref())
+        .bind::<Nullable<Text>, _>(err.2.as_deref())
+        .bind::<Nullable<Text>, _>(err.3.as_deref())
+        .bind::<Nullable<Text>, _>(conversation.as_deref())
+        .bind::<Nullable<Text>, _>(pricing.as_deref())
+        .bind::<Timestamp, _>(db_time(now))
+        .bind::<Text, _>(id)
         .execute(x))?;
     // The row as just written, without reading it back.
     Ok(MessageRow {

@@ -17,7 +17,8 @@
 //! authentication error (190) puts the item back untouched and pauses all sending
 //! ([`SendingGate`]); everything else is final at once, with Meta's reason.
 //!
-//! `work` sends one claimed item ([`work_item`]); `unknown` settles items whose outcome was lost
+//! `work` begins claimed items, sends each once and records the outcomes ([`begin_attempts`],
+//! [`send_attempt`], [`record_outcomes`]; [`work_item`] for one item); `unknown` settles items whose outcome was lost
 //! ([`QueuePolicy`], [`reconcile_from_status`], [`sweep_unknown`]); `manage` is what the API
 //! does with items (one item, cancel, retry, a scheduled send).
 //!
@@ -32,4 +33,6 @@ pub use manage::{
     cancel_item, check_schedule, enqueue_one, item, retry_item, MAX_SCHEDULE_AHEAD_DAYS,
 };
 pub use unknown::{reconcile_from_status, sweep_unknown, QueuePolicy};
-pub use work::{recipient, work_item};
+pub use work::{
+    begin_attempts, recipient, record_outcomes, send_attempt, work_item, Attempt, Begun, Finished,
+};

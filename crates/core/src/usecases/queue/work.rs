@@ -1,21 +1,30 @@
-//! Working one claimed item: the attempt marked in flight with its message row, one request to
+//! Working claimed items: each attempt marked in flight with its message row, one request to
 //! Meta, and the outcome by error class.
+//!
+//! The three steps take many items at once where the store is involved: [`begin_attempts`]
+//! marks a group of items in flight in one write, [`send_attempt`] sends one, and
+//! [`record_outcomes`] records the answers of many in one write. At Meta's highest throughput
+//! (1,000 messages/s) a transaction per step and message would be most of the queue's CPU,
+//! and a group's transaction costs about as much as one item's. [`work_item`] is the three steps
+//! for a single item.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::contact::preview;
-use crate::error::CoreError;
 use crate::message::UNDELIVERABLE;
-use crate::message::{Direction, MessageStatus};
-use crate::outbound::{FailureClass, OutboundRequest, SendFailure};
+use crate::message::{DeliveryError, Direction, MessageStatus};
+use crate::outbound::{FailureClass, OutboundContent, OutboundRequest, SendFailure};
 use crate::phone::CustomerKey;
 use crate::ports::{new_id, write, Clock, Messenger, Repos, Store, StoreError};
 use crate::queue::{QueueItem, QueueOutcome, QueueState, SendingGate};
+use crate::template::StoredTemplate;
 use crate::usecases::contacts::key_ref;
 use crate::usecases::send::{
-    check_recipient, new_outbound_row, react_to_failure, shown_text, validate_content,
+    check_recipient, new_outbound_row, react_to_failure, text_with, validate_content,
 };
 
 const WORKING: [QueueState; 1] = [QueueState::Sending];
@@ -40,103 +49,173 @@ fn refusal_text(failure: &SendFailure) -> String {
     }
 }
 
-async fn finish(
-    store: &dyn Store,
-    id: &str,
-    outcome: QueueOutcome,
-    now: DateTime<Utc>,
-    only_if: &'static [QueueState],
-) -> Result<QueueOutcome, StoreError> {
-    let (id, o) = (id.to_owned(), outcome.clone());
-    write(store, move |r| r.finish_queue_item(&id, &o, now, only_if)).await?;
-    Ok(outcome)
+/// An attempt recorded in flight ([`begin_attempts`]): its request may now go to Meta
+/// ([`send_attempt`]).
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    item_id: String,
+    message_id: String,
+    contact_id: String,
+    contact_wa_id: Option<String>,
+    /// Attempts begun, this one included.
+    attempts: u32,
+    request: OutboundRequest,
 }
 
-/// Whether an item's attempt may go to Meta, decided in the transaction that records it.
-enum AttemptStart {
-    /// Recorded: send it as this message.
-    Go {
-        message_id: String,
-        contact_id: String,
-        contact_wa_id: Option<String>,
-    },
-    /// The recipient check refused it (the window, a blocked contact…).
-    Refused(CoreError),
-    /// Another worker took the item (its lease ran out): do not send.
-    Lost,
-}
-
-/// Sends one claimed item once and records the outcome. The caller has taken the pacer's slots
-/// for it (see [`Messenger::reserve_recipient`] and [`Messenger::until_number_ready`]).
-///
-/// # Errors
-/// [`StoreError`] when a step could not be recorded. The lease then runs out and the next
-/// worker finds the attempt mark, so a request that did go out is reconciled, not repeated.
-pub async fn work_item(
-    store: &dyn Store,
-    messenger: &dyn Messenger,
-    clock: &dyn Clock,
-    gate: &SendingGate,
-    owner: &str,
-    item: QueueItem,
-) -> Result<QueueOutcome, StoreError> {
-    let now = clock.now();
-    if item.attempt_started_at.is_some() {
-        // The worker that began this attempt stopped before recording its outcome.
-        let error = "the worker sending it stopped after its request may have reached Meta; waiting for a status webhook with its id instead of sending it again".to_owned();
-        if let Some(m) = item.message_id.clone() {
-            let note = format!("outcome unknown: {error}");
-            write(store, move |r| r.note_message_error(&m, &note)).await?;
-        }
-        let outcome = QueueOutcome::Unknown {
-            error,
-            message_id: item.message_id.clone(),
-        };
-        return finish(store, &item.id, outcome, now, &WORKING).await;
+impl Attempt {
+    /// The queue item's id.
+    #[must_use]
+    pub fn item_id(&self) -> &str {
+        &self.item_id
     }
-    let to = match recipient(&item) {
+}
+
+/// What beginning a claimed item came to.
+#[derive(Debug)]
+pub enum Begun {
+    /// Marked in flight: send it with [`send_attempt`].
+    Send(Attempt),
+    /// Settled without a request, already recorded: an attempt found in flight (`unknown`), an
+    /// invalid recipient or content, a recipient the checks refuse, sending paused, or the
+    /// item's lease lost to another worker (nothing recorded then).
+    Settled(QueueOutcome),
+}
+
+/// What an item's pre-checks decided before the store is involved.
+enum Plan {
+    /// An attempt found in flight: its outcome is unknown.
+    Orphaned,
+    /// Settled as this outcome without a request.
+    Settle(QueueOutcome),
+    /// Check the recipient against the store, then send.
+    Go(CustomerKey),
+}
+
+fn plan(item: &QueueItem, gate: &SendingGate, now: DateTime<Utc>) -> Plan {
+    if item.attempt_started_at.is_some() {
+        return Plan::Orphaned;
+    }
+    let failed = |error: String| {
+        Plan::Settle(QueueOutcome::Failed {
+            error,
+            code: None,
+            message_id: None,
+        })
+    };
+    let to = match recipient(item) {
         Ok(k) => k,
-        Err(error) => {
-            let outcome = QueueOutcome::Failed {
-                error,
-                code: None,
-                message_id: None,
-            };
-            return finish(store, &item.id, outcome, now, &WORKING).await;
-        }
+        Err(error) => return failed(error),
     };
     if let Some(p) = gate.paused() {
-        let outcome = QueueOutcome::Deferred {
+        return Plan::Settle(QueueOutcome::Deferred {
             until: now,
             note: Some(format!("waiting: sending is paused ({})", p.reason)),
             undo_attempt: false,
-        };
-        return finish(store, &item.id, outcome, now, &WORKING).await;
+        });
     }
     // The stored template was checked when the item was queued; Meta's own answer covers a
     // template changed since (132xxx, final).
     if let Err(e) = validate_content(&item.content) {
+        return failed(e.to_string());
+    }
+    Plan::Go(to)
+}
+
+/// The stored templates a group's items use, each read once per group.
+#[derive(Default)]
+struct Templates(HashMap<(String, String), Option<StoredTemplate>>);
+
+impl Templates {
+    /// What the message list shows for `content` (as `send::shown_text`).
+    fn shown_text(
+        &mut self,
+        r: &mut dyn Repos,
+        content: &OutboundContent,
+    ) -> Result<String, StoreError> {
+        let OutboundContent::Template { name, language, .. } = content else {
+            return Ok(text_with(content, None));
+        };
+        let key = (name.clone(), language.clone());
+        let stored = match self.0.get(&key) {
+            Some(t) => t,
+            None => {
+                let t = r.find_template(name, language)?;
+                self.0.entry(key).or_insert(t)
+            }
+        };
+        Ok(text_with(content, stored.as_ref()))
+    }
+}
+
+/// The settings a group's items share while they are begun.
+struct Group<'a> {
+    owner: &'a str,
+    business_phone: Option<&'a str>,
+    now: DateTime<Utc>,
+}
+
+/// Begins one item inside the group's transaction. The lease is checked first
+/// (`begin_queue_attempt`, fenced on `owner`), so an item another worker took writes nothing.
+fn begin_one(
+    r: &mut dyn Repos,
+    g: &Group<'_>,
+    templates: &mut Templates,
+    item: &QueueItem,
+    plan: &Plan,
+) -> Result<Begun, StoreError> {
+    let now = g.now;
+    let settle = |r: &mut dyn Repos, outcome: QueueOutcome| {
+        r.finish_queue_item(&item.id, &outcome, now, &WORKING)?;
+        Ok(Begun::Settled(outcome))
+    };
+    let to = match plan {
+        Plan::Orphaned => {
+            // The worker that began this attempt stopped before recording its outcome.
+            let error = "the worker sending it stopped after its request may have reached Meta; waiting for a status webhook with its id instead of sending it again".to_owned();
+            if let Some(m) = &item.message_id {
+                r.note_message_error(m, &format!("outcome unknown: {error}"))?;
+            }
+            let outcome = QueueOutcome::Unknown {
+                error,
+                message_id: item.message_id.clone(),
+            };
+            return settle(r, outcome);
+        }
+        Plan::Settle(outcome) => return settle(r, outcome.clone()),
+        Plan::Go(to) => to,
+    };
+    let content = &item.content;
+    let existing = r.find_contact(to)?;
+    if let Err(e) = check_recipient(
+        existing.as_ref(),
+        to,
+        content,
+        item.allow_outside_window,
+        now,
+    ) {
         let outcome = QueueOutcome::Failed {
             error: e.to_string(),
             code: None,
             message_id: None,
         };
-        return finish(store, &item.id, outcome, now, &WORKING).await;
+        return settle(r, outcome);
     }
-
-    let begin = {
-        let (id, owner, to, content) = (
-            item.id.clone(),
-            owner.to_owned(),
-            to.clone(),
-            item.content.clone(),
-        );
-        let (allow, previous, attempts) = (
-            item.allow_outside_window,
-            item.message_id.clone(),
-            item.attempts,
-        );
-        let business_phone = messenger.business_phone();
+    let (message_id, new_row) =
+        attempt_message(r, &item.id, item.attempts, item.message_id.as_deref())?;
+    if !r.begin_queue_attempt(&item.id, g.owner, &message_id, now)? {
+        return Ok(Begun::Settled(QueueOutcome::Deferred {
+            until: now,
+            note: Some("another worker holds the item".into()),
+            undo_attempt: false,
+        }));
+    }
+    let contact = match existing {
+        Some(c) => c,
+        None => r.insert_contact(&new_id(), &key_ref(to), now)?,
+    };
+    if new_row {
+        let text = templates.shown_text(r, content)?;
+        let p = preview(Some(&text), content.message_type());
         // Its messages are the queuer's; `queue` when it was not recorded.
         let stamp = match &item.actor {
             Some(tag) => (Some(tag.clone()), item.actor_name.clone()),
@@ -147,119 +226,188 @@ pub async fn work_item(
         } else {
             "queue"
         };
-        // Fenced on the lease by `begin_queue_attempt` below: if another worker took the item,
-        // the whole job (contact, message row) is rolled back.
-        let result = write(store, move |r| {
-            let existing = r.find_contact(&to)?;
-            if let Err(e) = check_recipient(existing.as_ref(), &to, &content, allow, now) {
-                return Ok(AttemptStart::Refused(e));
-            }
-            let contact = match existing {
-                Some(c) => c,
-                None => r.insert_contact(&new_id(), &key_ref(&to), now)?,
-            };
-            let message_id = attempt_message(r, &id, attempts, previous.as_deref())?;
-            if message_id.1 {
-                let text = shown_text(r, &content)?;
-                let p = preview(Some(&text), content.message_type());
-                let row = new_outbound_row(
-                    &message_id.0,
-                    &contact,
-                    &content,
-                    text,
-                    business_phone,
-                    None,
-                    batch_source,
-                    Some(id.clone()),
-                    stamp.clone(),
-                    now,
-                );
-                r.insert_message(&row)?;
-                r.record_contact_message(&contact.id, now, Some(&p), Direction::Outbound, 0)?;
-            }
-            if !r.begin_queue_attempt(&id, &owner, &message_id.0, now)? {
-                // Undo the row: another worker took the item.
-                return Err(StoreError::Conflict("lease lost".into()));
-            }
-            Ok(AttemptStart::Go {
-                message_id: message_id.0,
-                contact_id: contact.id,
-                contact_wa_id: contact.wa_id,
-            })
-        })
-        .await;
-        match result {
-            Err(StoreError::Conflict(_)) => AttemptStart::Lost,
-            other => other?,
-        }
-    };
-    let (message_id, contact_id, contact_wa_id) = match begin {
-        AttemptStart::Lost => {
-            return Ok(QueueOutcome::Deferred {
-                until: now,
-                note: Some("another worker holds the item".into()),
-                undo_attempt: false,
-            })
-        }
-        AttemptStart::Refused(e) => {
-            let outcome = QueueOutcome::Failed {
-                error: e.to_string(),
-                code: None,
-                message_id: None,
-            };
-            return finish(store, &item.id, outcome, now, &WORKING).await;
-        }
-        AttemptStart::Go {
-            message_id,
-            contact_id,
-            contact_wa_id,
-        } => (message_id, contact_id, contact_wa_id),
-    };
+        let row = new_outbound_row(
+            &message_id,
+            &contact,
+            content,
+            text,
+            g.business_phone.map(str::to_owned),
+            None,
+            batch_source,
+            Some(item.id.clone()),
+            stamp,
+            now,
+        );
+        r.insert_message(&row)?;
+        r.record_contact_message(&contact.id, now, Some(&p), Direction::Outbound, 0)?;
+    }
+    Ok(Begun::Send(Attempt {
+        item_id: item.id.clone(),
+        request: OutboundRequest {
+            to: to.clone(),
+            content: content.clone(),
+            reply_to: None,
+            callback_data: Some(message_id.clone()),
+        },
+        message_id,
+        contact_id: contact.id,
+        contact_wa_id: contact.wa_id,
+        attempts: u32::try_from(item.attempts + 1).unwrap_or(u32::MAX),
+    }))
+}
 
-    let request = OutboundRequest {
-        to: to.clone(),
-        content: item.content.clone(),
-        reply_to: None,
-        callback_data: Some(message_id.clone()),
+/// Runs `each` for every element of `items` in one write job (`S` is what the job's elements
+/// share, such as a cache); when that job fails for any reason but an unavailable database,
+/// runs each element in a job of its own, so one bad item does not hold up the others. Results
+/// in the order of `items`.
+async fn write_all<T, R, S, F>(
+    store: &dyn Store,
+    items: Vec<T>,
+    each: F,
+) -> Vec<Result<R, StoreError>>
+where
+    T: Send + Sync + 'static,
+    R: Send + 'static,
+    S: Default,
+    F: Fn(&mut dyn Repos, &mut S, &T) -> Result<R, StoreError> + Send + Sync + 'static,
+{
+    let (items, each) = (Arc::new(items), Arc::new(each));
+    let all = {
+        let (items, each) = (Arc::clone(&items), Arc::clone(&each));
+        write(store, move |r| {
+            let mut shared = S::default();
+            items
+                .iter()
+                .map(|t| each(r, &mut shared, t))
+                .collect::<Result<Vec<R>, _>>()
+        })
+        .await
     };
-    let sent = messenger.send(&request).await;
-    let now = clock.now();
-    let attempts = u32::try_from(item.attempts + 1).unwrap_or(u32::MAX);
-    match sent {
-        Ok(receipt) => {
-            let (id, m) = (item.id.clone(), message_id.clone());
-            let outcome = QueueOutcome::Sent {
-                message_id: message_id.clone(),
-                note: None,
-            };
-            let o = outcome.clone();
-            write(store, move |r| {
-                r.attach_wamid(&m, &receipt.wamid, now)?;
-                // Meta's wa_id joins the contact once (it may differ from the number typed).
-                if let Some(wa_id) = receipt
-                    .wa_id
-                    .as_deref()
-                    .filter(|w| contact_wa_id.as_deref() != Some(*w))
-                {
-                    crate::usecases::send::link_wa_id(r, &contact_id, wa_id, now)?;
-                }
-                r.finish_queue_item(&id, &o, now, &[QueueState::Sending, QueueState::Unknown])
-            })
-            .await?;
-            Ok(outcome)
+    match all {
+        Ok(results) => results.into_iter().map(Ok).collect(),
+        Err(e) if items.len() == 1 || matches!(e, StoreError::Unavailable(_)) => {
+            (0..items.len()).map(|_| Err(e.clone())).collect()
         }
+        Err(_) => {
+            let mut out = Vec::with_capacity(items.len());
+            for i in 0..items.len() {
+                let (items, each) = (Arc::clone(&items), Arc::clone(&each));
+                out.push(write(store, move |r| each(r, &mut S::default(), &items[i])).await);
+            }
+            out
+        }
+    }
+}
+
+/// Begins claimed items (held by `owner`'s lease) in one write: each is settled without a
+/// request ([`Begun::Settled`], recorded), or its attempt is marked in flight together with its
+/// message row and contact ([`Begun::Send`]). The caller has taken the pacer's slots for the
+/// items to send (see [`Messenger::reserve_recipient`] and [`Messenger::until_number_ready`]).
+///
+/// Results in the order of `items`. An item whose result is an error wrote nothing: its lease
+/// runs out and the next worker claims it again (nothing was sent).
+pub async fn begin_attempts(
+    store: &dyn Store,
+    messenger: &dyn Messenger,
+    clock: &dyn Clock,
+    gate: &SendingGate,
+    owner: &str,
+    items: Vec<QueueItem>,
+) -> Vec<Result<Begun, StoreError>> {
+    let now = clock.now();
+    let planned: Vec<(QueueItem, Plan)> = items
+        .into_iter()
+        .map(|item| {
+            let p = plan(&item, gate, now);
+            (item, p)
+        })
+        .collect();
+    let (owner, business_phone) = (owner.to_owned(), messenger.business_phone());
+    write_all(
+        store,
+        planned,
+        move |r, templates: &mut Templates, (item, plan)| {
+            let g = Group {
+                owner: &owner,
+                business_phone: business_phone.as_deref(),
+                now,
+            };
+            begin_one(r, &g, templates, item, plan)
+        },
+    )
+    .await
+}
+
+/// What came of an attempt's request, to record.
+#[derive(Debug, Clone)]
+enum Answer {
+    /// Meta accepted it.
+    Accepted {
+        wamid: String,
+        wa_id: Option<String>,
+    },
+    /// The request may have reached Meta: noted on the message.
+    Unknown { note: String },
+    /// Nothing went out; `failed` is recorded on the message when the item ends here.
+    Refused { failed: Option<DeliveryError> },
+}
+
+/// An attempt's answer and the item's outcome, to record with [`record_outcomes`].
+#[derive(Debug, Clone)]
+pub struct Finished {
+    attempt: Attempt,
+    answer: Answer,
+    outcome: QueueOutcome,
+    at: DateTime<Utc>,
+}
+
+impl Finished {
+    /// The queue item's id.
+    #[must_use]
+    pub fn item_id(&self) -> &str {
+        &self.attempt.item_id
+    }
+}
+
+/// Sends a begun attempt once and decides the item's outcome by Meta's answer: accepted;
+/// unknown (a timeout, a broken connection: never sent again blindly); or refused, then
+/// retried by class (rate limits always, passing faults up to the attempt limit), deferred
+/// with sending paused (190), or failed. The pacer and the sending gate learn from a refusal
+/// at once; the outcome is recorded by [`record_outcomes`].
+pub async fn send_attempt(
+    messenger: &dyn Messenger,
+    clock: &dyn Clock,
+    gate: &SendingGate,
+    attempt: Attempt,
+) -> Finished {
+    let sent = messenger.send(&attempt.request).await;
+    let now = clock.now();
+    let attempts = attempt.attempts;
+    let message_id = attempt.message_id.clone();
+    let (answer, outcome) = match sent {
+        Ok(receipt) => (
+            Answer::Accepted {
+                wamid: receipt.wamid,
+                wa_id: receipt.wa_id,
+            },
+            QueueOutcome::Sent {
+                message_id,
+                note: None,
+            },
+        ),
         Err(failure @ SendFailure::OutcomeUnknown(_)) => {
             let error = format!(
                 "{failure}; waiting for a status webhook with its id instead of sending it again"
             );
-            let m = message_id.clone();
-            let note = error.clone();
-            write(store, move |r| r.note_message_error(&m, &note)).await?;
-            let outcome = QueueOutcome::Unknown {
-                error,
-                message_id: Some(message_id),
-            };
-            finish(store, &item.id, outcome, now, &WORKING).await
+            (
+                Answer::Unknown {
+                    note: error.clone(),
+                },
+                QueueOutcome::Unknown {
+                    error,
+                    message_id: Some(message_id),
+                },
+            )
         }
         Err(failure) => {
             // Nothing went out: Meta refused the request, or it never reached Meta.
@@ -284,7 +432,7 @@ pub async fn work_item(
             } else {
                 messenger.retry_delay(attempts, retry_after)
             };
-            react_to_failure(messenger, gate, &to, &failure, wait, now);
+            react_to_failure(messenger, gate, &attempt.request.to, &failure, wait, now);
             let error = refusal_text(&failure);
             let code = failure.delivery_error().code;
             let outcome = match class {
@@ -307,26 +455,98 @@ pub async fn work_item(
                         error
                     },
                     code,
-                    message_id: Some(message_id.clone()),
+                    message_id: Some(message_id),
                 },
             };
-            if let QueueOutcome::Failed { .. } = outcome {
-                let err = failure.delivery_error();
-                let (m, c) = (message_id.clone(), contact_id.clone());
-                write(store, move |r| {
-                    r.fail_message(&m, &err, now)?;
-                    if err.code == Some(UNDELIVERABLE) {
-                        r.set_undeliverable(&c, Some(now))?;
-                    }
-                    Ok(())
-                })
-                .await?;
-            }
-            finish(store, &item.id, outcome, now, &WORKING).await
+            let failed =
+                matches!(outcome, QueueOutcome::Failed { .. }).then(|| failure.delivery_error());
+            (Answer::Refused { failed }, outcome)
         }
+    };
+    Finished {
+        attempt,
+        answer,
+        outcome,
+        at: now,
     }
 }
 
+fn record_one(r: &mut dyn Repos, f: &Finished) -> Result<QueueOutcome, StoreError> {
+    let (a, now) = (&f.attempt, f.at);
+    match &f.answer {
+        Answer::Accepted { wamid, wa_id } => {
+            r.attach_wamid(&a.message_id, wamid, now)?;
+            // Meta's wa_id joins the contact once (it may differ from the number typed).
+            if let Some(wa_id) = wa_id
+                .as_deref()
+                .filter(|w| a.contact_wa_id.as_deref() != Some(*w))
+            {
+                crate::usecases::send::link_wa_id(r, &a.contact_id, wa_id, now)?;
+            }
+            r.finish_queue_item(
+                &a.item_id,
+                &f.outcome,
+                now,
+                &[QueueState::Sending, QueueState::Unknown],
+            )?;
+        }
+        Answer::Unknown { note } => {
+            r.note_message_error(&a.message_id, note)?;
+            r.finish_queue_item(&a.item_id, &f.outcome, now, &WORKING)?;
+        }
+        Answer::Refused { failed } => {
+            if let Some(err) = failed {
+                r.fail_message(&a.message_id, err, now)?;
+                if err.code == Some(UNDELIVERABLE) {
+                    r.set_undeliverable(&a.contact_id, Some(now))?;
+                }
+            }
+            r.finish_queue_item(&a.item_id, &f.outcome, now, &WORKING)?;
+        }
+    }
+    Ok(f.outcome.clone())
+}
+
+/// Records the answers of sent attempts in one write (each alone if that write fails for
+/// another reason than an unavailable database). Results in the order of `finished`.
+///
+/// An error means the step could not be recorded: the item's lease then runs out and the next
+/// worker finds the attempt mark, so a request that did go out is reconciled, not repeated.
+pub async fn record_outcomes(
+    store: &dyn Store,
+    finished: Vec<Finished>,
+) -> Vec<Result<QueueOutcome, StoreError>> {
+    write_all(store, finished, |r, (): &mut (), f| record_one(r, f)).await
+}
+
+/// Sends one claimed item once and records the outcome: [`begin_attempts`],
+/// [`send_attempt`] and [`record_outcomes`] for a single item. The caller has taken the
+/// pacer's slots for it.
+///
+/// # Errors
+/// [`StoreError`] when a step could not be recorded (see [`record_outcomes`]).
+pub async fn work_item(
+    store: &dyn Store,
+    messenger: &dyn Messenger,
+    clock: &dyn Clock,
+    gate: &SendingGate,
+    owner: &str,
+    item: QueueItem,
+) -> Result<QueueOutcome, StoreError> {
+    let begun = begin_attempts(store, messenger, clock, gate, owner, vec![item])
+        .await
+        .pop()
+        .unwrap_or_else(|| Err(StoreError::Conflict("nothing begun".into())))?;
+    let attempt = match begun {
+        Begun::Settled(outcome) => return Ok(outcome),
+        Begun::Send(a) => a,
+    };
+    let finished = send_attempt(messenger, clock, gate, attempt).await;
+    record_outcomes(store, vec![finished])
+        .await
+        .pop()
+        .unwrap_or_else(|| Err(StoreError::Conflict("nothing recorded".into())))
+}
 /// The message row for a new attempt: the previous attempt's row when that attempt provably did
 /// not go out (no `wamid`, still `pending`), else a new row — under the item's own id for its
 /// first attempt. The bool says whether the row must be created.

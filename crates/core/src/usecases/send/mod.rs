@@ -22,7 +22,9 @@ use crate::ports::{new_id, Clock, Messenger, Store, StoreError};
 use crate::queue::{Pause, SendingGate};
 
 pub use checks::{check_recipient, check_template, validate_content};
-pub(crate) use rows::{find_or_create_contact, link_wa_id, new_outbound_row, shown_text};
+pub(crate) use rows::{
+    find_or_create_contact, link_wa_id, new_outbound_row, shown_text, text_with,
+};
 
 /// A request to send one message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,6 +9,7 @@ use crate::message::{Direction, MessageStatus};
 use crate::outbound::OutboundContent;
 use crate::phone::CustomerKey;
 use crate::ports::{new_id, NewMessage, Repos, StoreError};
+use crate::template::StoredTemplate;
 
 /// What the message list shows for `content`: a template's body text with its parameters in
 /// place when wacloud knows the template (from Meta's template webhooks), else
@@ -20,20 +21,27 @@ pub(crate) fn shown_text(
     r: &mut dyn Repos,
     content: &OutboundContent,
 ) -> Result<String, StoreError> {
-    if let OutboundContent::Template {
-        name,
-        language,
-        body_parameters,
-    } = content
+    let stored = match content {
+        OutboundContent::Template { name, language, .. } => r.find_template(name, language)?,
+        OutboundContent::Text { .. } => None,
+    };
+    Ok(text_with(content, stored.as_ref()))
+}
+
+/// [`shown_text`] with the stored template already read (`None`: wacloud does not know it).
+pub(crate) fn text_with(content: &OutboundContent, stored: Option<&StoredTemplate>) -> String {
+    if let (
+        OutboundContent::Template {
+            body_parameters, ..
+        },
+        Some(t),
+    ) = (content, stored)
     {
-        if let Some(text) = r
-            .find_template(name, language)?
-            .and_then(|t| t.body_text(body_parameters))
-        {
-            return Ok(text);
+        if let Some(text) = t.body_text(body_parameters) {
+            return text;
         }
     }
-    Ok(content.summary())
+    content.summary()
 }
 
 /// The outbound message row for a send of `content` to `contact`, listed as `text`

@@ -13,7 +13,10 @@ use wacloud_core::outbound::OutboundContent;
 use wacloud_core::queue::{NewQueueItem, QueueItem, QueueState};
 
 use crate::conn::DbConnection;
-use crate::models::{from_db, to_db};
+use diesel::sql_types::{Text, Timestamp};
+
+use crate::models::{db_time, from_db, to_db};
+use crate::repo::prepared::{statements, Prepared};
 use crate::schema::whatsapp_queue::dsl as q;
 use crate::with_conn;
 
@@ -203,6 +206,12 @@ pub fn claim(
         .collect())
 }
 
+statements! {
+    /// [`begin_attempt`]'s update.
+    BeginAttempt = "UPDATE whatsapp_queue SET attempt_started_at = ?, attempts = attempts + 1, \
+        message_id = ?, updated_at = ? WHERE id = ? AND state = ? AND lease_owner = ?";
+}
+
 /// Marks an attempt in flight, only while `owner` holds the lease.
 pub fn begin_attempt(
     conn: &mut DbConnection,
@@ -211,20 +220,16 @@ pub fn begin_attempt(
     message_id: &str,
     now: DateTime<Utc>,
 ) -> QueryResult<bool> {
-    let t = to_db(now);
-    let n = with_conn!(conn, |x| diesel::update(
-        q::whatsapp_queue
-            .filter(q::id.eq(id))
-            .filter(q::state.eq(QueueState::Sending.as_str()))
-            .filter(q::lease_owner.eq(owner))
-    )
-    .set((
-        q::attempt_started_at.eq(Some(t)),
-        q::attempts.eq(q::attempts + 1),
-        q::message_id.eq(message_id),
-        q::updated_at.eq(t),
-    ))
-    .execute(x))?;
+    let t = db_time(now);
+    // Kept prepared: one run per message sent.
+    let n = with_conn!(conn, |x| Prepared::<_, BeginAttempt>::new()
+        .bind::<Timestamp, _>(t)
+        .bind::<Text, _>(message_id)
+        .bind::<Timestamp, _>(t)
+        .bind::<Text, _>(id)
+        .bind::<Text, _>(QueueState::Sending.as_str())
+        .bind::<Text, _>(owner)
+        .execute(x))?;
     Ok(n > 0)
 }
 

@@ -6,9 +6,20 @@ use diesel::prelude::*;
 use wacloud_core::queue::{BatchCancelled, QueueOutcome, QueueState};
 
 use crate::conn::DbConnection;
-use crate::models::to_db;
+use diesel::sql_types::{Nullable, Text, Timestamp};
+
+use crate::models::{db_time, to_db};
+use crate::repo::prepared::{statements, Prepared};
 use crate::schema::whatsapp_queue::dsl as q;
 use crate::with_conn;
+
+statements! {
+    /// [`finish`] with [`QueueOutcome::Sent`].
+    FinishSent = "UPDATE whatsapp_queue SET state = 'sent', message_id = ?, last_error = ?, \
+        last_error_code = NULL, unknown_since = NULL, finished_at = ?, lease_owner = NULL, \
+        lease_until = NULL, attempt_started_at = NULL, updated_at = ? \
+        WHERE id = ? AND (state = ? OR state = ? OR state = ? OR state = ?)";
+}
 
 /// Applies `outcome` when the item's state is one of `only_if`.
 pub fn finish(
@@ -42,17 +53,20 @@ pub fn finish(
         q::updated_at.eq(t),
     );
     let n = match outcome {
-        QueueOutcome::Sent { message_id, note } => with_conn!(conn, |x| diesel::update(target)
-            .set((
-                q::state.eq(QueueState::Sent.as_str()),
-                q::message_id.eq(message_id),
-                q::last_error.eq(note),
-                q::last_error_code.eq(None::<i64>),
-                q::unknown_since.eq(None::<NaiveDateTime>),
-                q::finished_at.eq(Some(t)),
-                no_lease,
-            ))
-            .execute(x))?,
+        // Kept prepared: one run per message sent.
+        QueueOutcome::Sent { message_id, note } => {
+            with_conn!(conn, |x| Prepared::<_, FinishSent>::new()
+                .bind::<Text, _>(message_id.as_str())
+                .bind::<Nullable<Text>, _>(note.as_deref())
+                .bind::<Timestamp, _>(db_time(now))
+                .bind::<Timestamp, _>(db_time(now))
+                .bind::<Text, _>(id)
+                .bind::<Text, _>(s0)
+                .bind::<Text, _>(s1)
+                .bind::<Text, _>(s2)
+                .bind::<Text, _>(s3)
+                .execute(x))?
+        }
         QueueOutcome::Retry {
             retry_at,
             error,
