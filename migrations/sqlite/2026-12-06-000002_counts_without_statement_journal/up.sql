@@ -9,7 +9,9 @@
 -- writer's group-commit transaction. Here each count changes by `INSERT OR IGNORE` (the row,
 -- with n = 0, if it is new) and `UPDATE OR IGNORE` (the change), which cannot abort; the hot
 -- statements of ingestion use `OR IGNORE` too (`crates/store/src/repo/batch.rs`), so nothing in
--- them can abort and SQLite skips the journal. The counts are the same.
+-- them can abort and SQLite skips the journal. The counts are the same. A decrement needs no
+-- insert: the combination a counted row leaves was counted when the row entered it (or by the
+-- first migration), and count rows are never deleted.
 
 -- Messages.
 DROP TRIGGER whatsapp_messages_count_insert;
@@ -25,7 +27,6 @@ CREATE TRIGGER whatsapp_messages_count_update AFTER UPDATE OF message_type, dire
     WHEN OLD.message_type IS NOT NEW.message_type OR OLD.direction IS NOT NEW.direction
       OR OLD.status IS NOT NEW.status OR OLD.is_read IS NOT NEW.is_read
 BEGIN
-    INSERT OR IGNORE INTO whatsapp_counts VALUES ('message', OLD.message_type, OLD.direction, OLD.status, OLD.is_read, 0);
     UPDATE OR IGNORE whatsapp_counts SET n = n - 1
         WHERE subject = 'message' AND kind = OLD.message_type AND direction = OLD.direction AND state = OLD.status AND is_read = OLD.is_read;
     INSERT OR IGNORE INTO whatsapp_counts VALUES ('message', NEW.message_type, NEW.direction, NEW.status, NEW.is_read, 0);
@@ -36,7 +37,6 @@ END;
 DROP TRIGGER whatsapp_messages_count_delete;
 CREATE TRIGGER whatsapp_messages_count_delete AFTER DELETE ON whatsapp_messages
 BEGIN
-    INSERT OR IGNORE INTO whatsapp_counts VALUES ('message', OLD.message_type, OLD.direction, OLD.status, OLD.is_read, 0);
     UPDATE OR IGNORE whatsapp_counts SET n = n - 1
         WHERE subject = 'message' AND kind = OLD.message_type AND direction = OLD.direction AND state = OLD.status AND is_read = OLD.is_read;
 END;
@@ -64,7 +64,6 @@ DROP TRIGGER whatsapp_contacts_count_delete;
 CREATE TRIGGER whatsapp_contacts_count_delete AFTER DELETE ON whatsapp_contacts
     WHEN OLD.merged_into IS NULL
 BEGIN
-    INSERT OR IGNORE INTO whatsapp_counts VALUES ('contact', '', '', '', FALSE, 0);
     UPDATE OR IGNORE whatsapp_counts SET n = n - 1
         WHERE subject = 'contact' AND kind = '' AND direction = '' AND state = '' AND is_read = FALSE;
 END;
@@ -82,7 +81,6 @@ DROP TRIGGER whatsapp_queue_count_update;
 CREATE TRIGGER whatsapp_queue_count_update AFTER UPDATE OF state ON whatsapp_queue
     WHEN OLD.state IS NOT NEW.state
 BEGIN
-    INSERT OR IGNORE INTO whatsapp_counts VALUES ('queue', '', '', OLD.state, FALSE, 0);
     UPDATE OR IGNORE whatsapp_counts SET n = n - 1
         WHERE subject = 'queue' AND kind = '' AND direction = '' AND state = OLD.state AND is_read = FALSE;
     INSERT OR IGNORE INTO whatsapp_counts VALUES ('queue', '', '', NEW.state, FALSE, 0);
@@ -93,7 +91,6 @@ END;
 DROP TRIGGER whatsapp_queue_count_delete;
 CREATE TRIGGER whatsapp_queue_count_delete AFTER DELETE ON whatsapp_queue
 BEGIN
-    INSERT OR IGNORE INTO whatsapp_counts VALUES ('queue', '', '', OLD.state, FALSE, 0);
     UPDATE OR IGNORE whatsapp_counts SET n = n - 1
         WHERE subject = 'queue' AND kind = '' AND direction = '' AND state = OLD.state AND is_read = FALSE;
 END;
@@ -111,7 +108,6 @@ DROP TRIGGER whatsapp_webhooks_count_update;
 CREATE TRIGGER whatsapp_webhooks_count_update AFTER UPDATE OF state ON whatsapp_webhooks
     WHEN OLD.state IS NOT NEW.state
 BEGIN
-    INSERT OR IGNORE INTO whatsapp_counts VALUES ('webhook', '', '', OLD.state, FALSE, 0);
     UPDATE OR IGNORE whatsapp_counts SET n = n - 1
         WHERE subject = 'webhook' AND kind = '' AND direction = '' AND state = OLD.state AND is_read = FALSE;
     INSERT OR IGNORE INTO whatsapp_counts VALUES ('webhook', '', '', NEW.state, FALSE, 0);
@@ -122,7 +118,6 @@ END;
 DROP TRIGGER whatsapp_webhooks_count_delete;
 CREATE TRIGGER whatsapp_webhooks_count_delete AFTER DELETE ON whatsapp_webhooks
 BEGIN
-    INSERT OR IGNORE INTO whatsapp_counts VALUES ('webhook', '', '', OLD.state, FALSE, 0);
     UPDATE OR IGNORE whatsapp_counts SET n = n - 1
         WHERE subject = 'webhook' AND kind = '' AND direction = '' AND state = OLD.state AND is_read = FALSE;
 END;
