@@ -132,6 +132,19 @@ fn content(
     } else {
         "text"
     });
+    // Content for the other kind is a mistake the client should hear of, not text dropped in
+    // silence (both given without `type` read as a template).
+    let unused = match kind {
+        "text" if template.is_some() => Some(("template", "a text message takes no template")),
+        "template" if text.is_some() => Some((
+            "message_text",
+            "a template message takes no message_text: its text is the template's",
+        )),
+        _ => None,
+    };
+    if let Some((field, why)) = unused {
+        return Err(ApiError::bad_request("invalid_request", why).with("field", field));
+    }
     match kind {
         "text" => {
             let body = text.ok_or_else(|| {
@@ -315,9 +328,10 @@ pub async fn retry_message(
     Ok(HttpResponse::Ok().json(Sent::json(m)?))
 }
 
-/// One recipient of a bulk request: a number, or `{phone_number, body_parameters}`.
+/// One recipient of a bulk request: a number, or `{phone_number, body_parameters}` (no other
+/// field: a misspelt one would be ignored in silence).
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum RecipientBody {
     /// A number or BSUID.
     Plain(CustomerKeyText),
@@ -452,7 +466,16 @@ async fn queue_bulk(
                 body_parameters,
             },
         })
-        .collect();
+        .collect::<Vec<_>>();
+    if matches!(content, OutboundContent::Text { .. })
+        && recipients.iter().any(|r| r.body_parameters.is_some())
+    {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "body_parameters are a template's; this bulk send is a text message",
+        )
+        .with("field", "recipients"));
+    }
     let accepted = bulk::enqueue_bulk(
         state.store.as_ref(),
         state.messenger.as_ref(),

@@ -185,3 +185,55 @@ async fn a_json_array_is_not_read_as_an_object_s_fields_in_order() {
         .await;
     assert_eq!(status, 200, "{c}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn content_for_the_other_kind_is_refused_not_dropped() {
+    let app = TestApp::spawn().await;
+    let template = json!({"name": "hello_world", "language": "en_US"});
+    for (body, field) in [
+        // Both without `type` read as a template; the text would have been dropped.
+        (
+            json!({"phone_number": "+15550003007", "message_text": "hi", "template": template}),
+            "message_text",
+        ),
+        (
+            json!({"phone_number": "+15550003007", "type": "template", "message_text": "hi", "template": template}),
+            "message_text",
+        ),
+        (
+            json!({"phone_number": "+15550003007", "type": "text", "message_text": "hi", "template": template}),
+            "template",
+        ),
+    ] {
+        let (status, e) = app.send(&body).await;
+        assert_eq!(status, 400, "{body}: {e}");
+        assert_eq!(e["error"]["field"], field, "{body}: {e}");
+    }
+    // Bulk: a misspelt recipient field, and template parameters on a text message.
+    let (status, e) = app
+        .send_bulk(
+            &json!({"recipients": [{"phone_number": "+15550003008", "body_params": ["x"]}],
+                           "type": "template", "template": template}),
+        )
+        .await;
+    assert_eq!(status, 400, "{e}");
+    let (status, e) = app
+        .send_bulk(
+            &json!({"recipients": [{"phone_number": "+15550003008", "body_parameters": ["x"]}],
+                           "message_text": "hi", "allow_outside_window": true}),
+        )
+        .await;
+    assert_eq!(
+        (status, e["error"]["field"].as_str()),
+        (400, Some("recipients")),
+        "{e}"
+    );
+    // What is meant still goes.
+    let (status, e) = app
+        .send_bulk(
+            &json!({"recipients": [{"phone_number": "+15550003008", "body_parameters": []}],
+                           "type": "template", "template": template}),
+        )
+        .await;
+    assert_eq!(status, 202, "{e}");
+}
