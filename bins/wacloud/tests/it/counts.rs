@@ -163,12 +163,14 @@ async fn stats_follow_deletions_and_are_read_from_the_kept_counts() {
             (stats == recounted(&app.database_url)).then_some(stats)
         })
         .await;
-    // (The sandbox may still be answering a send, so not necessarily none.)
+    // Fewer, not necessarily none: the sandbox may still be answering sends, and a status for a
+    // deleted message brings a placeholder row back (how many depends on timing).
+    assert!(before["sent_messages"].as_i64() >= Some(17), "{before}");
     assert!(
-        stats["sent_messages"].as_i64() < Some(5),
+        stats["sent_messages"].as_i64().unwrap_or(i64::MAX) * 2
+            < before["sent_messages"].as_i64().unwrap_or(0),
         "{before} → {stats}"
     );
-    assert!(before["sent_messages"].as_i64() >= Some(17), "{before}");
     assert_eq!(stats["webhooks"]["failed"], 0, "{stats}");
 
     // The answer is the kept count: bump one by hand and /stats shows it, while a recount
