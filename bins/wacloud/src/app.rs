@@ -95,7 +95,7 @@ impl Application {
     /// # Errors
     /// [`StartError`].
     pub fn build(settings: Settings) -> Result<Self, StartError> {
-        let (listener, local) = listen(&settings.http.bind)?;
+        let (listener, local) = listen(&settings.http.bind, settings.http.socket_receive_buffer)?;
         let store = open_store(&settings.database)?;
         let (messenger, sandbox) = messenger(&settings, &self_base(local))?;
         let (stop_tx, stopping) = watch::channel(false);
@@ -192,14 +192,43 @@ async fn wait_for_signal() {
 }
 
 /// Binds `bind` (port 0 picks a free port).
-fn listen(bind: &str) -> Result<(TcpListener, SocketAddr), StartError> {
+fn listen(
+    bind: &str,
+    receive_buffer: Option<usize>,
+) -> Result<(TcpListener, SocketAddr), StartError> {
     let bind_error = |source| StartError::Bind {
         addr: bind.to_owned(),
         source,
     };
-    let listener = TcpListener::bind(bind).map_err(bind_error)?;
-    let local = listener.local_addr().map_err(bind_error)?;
-    Ok((listener, local))
+    let mut last = None;
+    for addr in std::net::ToSocketAddrs::to_socket_addrs(bind).map_err(bind_error)? {
+        match listen_on(addr, receive_buffer) {
+            Ok(listener) => {
+                let local = listener.local_addr().map_err(bind_error)?;
+                return Ok((listener, local));
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(bind_error(last.unwrap_or_else(|| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, "no address to bind")
+    })))
+}
+
+/// A listening socket on `addr` as `TcpListener::bind` makes it (`SO_REUSEADDR`), with
+/// `SO_RCVBUF` set before `listen` so that every accepted connection inherits it: actix reads
+/// up to 128 KiB of a connection's buffered bytes ahead of the request's handler, memory the
+/// body budget cannot see, so the kernel's buffer is what bounds it.
+fn listen_on(addr: SocketAddr, receive_buffer: Option<usize>) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    if let Some(bytes) = receive_buffer {
+        socket.set_recv_buffer_size(bytes)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    Ok(socket.into())
 }
 
 /// Where the sandbox calls this server back: on the address it listens on, or on loopback when
@@ -451,8 +480,24 @@ mod tests {
     fn a_taken_port_names_the_setting_that_moves_it() {
         let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = taken.local_addr().expect("addr").to_string();
-        let e = listen(&addr).expect_err("the port is taken").to_string();
+        let e = listen(&addr, None).expect_err("the port is taken").to_string();
         assert!(e.contains(&addr), "{e}");
         assert!(e.contains("WACLOUD_BIND=127.0.0.1:8081"), "{e}");
+    }
+
+    #[test]
+    fn accepted_connections_inherit_the_receive_buffer() {
+        let receive = |setting| {
+            let (listener, local) = listen("127.0.0.1:0", setting).expect("listen");
+            let _client = std::net::TcpStream::connect(local).expect("connect");
+            let (accepted, _) = listener.accept().expect("accept");
+            socket2::SockRef::from(&accepted)
+                .recv_buffer_size()
+                .expect("SO_RCVBUF")
+        };
+        // Linux doubles what is asked (for its bookkeeping) and autotunes when nothing is.
+        let small = receive(Some(16_384));
+        assert!((16_384..=32_768).contains(&small), "{small}");
+        assert!(receive(None) > small);
     }
 }

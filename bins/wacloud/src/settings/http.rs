@@ -52,15 +52,27 @@ pub(super) struct Raw {
     )]
     wacloud_events_max_clients: Option<String>,
     /// Most bytes of request bodies (webhook deliveries and API writes together) held at once
-    /// while they are read, 4194304–4294967296 (4 MiB–4 GiB; default 64 MiB); past it 503
+    /// while they are read, 4194304–4294967296 (4 MiB–4 GiB; default 32 MiB); past it 503
     /// `server_busy` with `Retry-After`.
     #[arg(
         long = "body-bytes-in-flight",
         env,
         value_name = "BYTES",
-        default_value = "67108864"
+        default_value = "33554432"
     )]
     wacloud_body_bytes_in_flight: Option<String>,
+    /// Bytes the kernel may buffer on each accepted connection before the server reads them
+    /// (`SO_RCVBUF`), 4096–16777216, or 0 for the kernel's own (autotuned, up to
+    /// `net.ipv4.tcp_rmem`'s maximum). The HTTP layer reads up to 128 KiB of what is buffered
+    /// before a request's head is even parsed, so this bounds what each connection costs before
+    /// the body budget sees it; raise it for large uploads over slow, distant links.
+    #[arg(
+        long = "socket-receive-buffer",
+        env,
+        value_name = "BYTES",
+        default_value = "16384"
+    )]
+    wacloud_socket_receive_buffer: Option<String>,
 }
 
 /// The HTTP server.
@@ -81,12 +93,16 @@ pub struct HttpSettings {
     /// `WACLOUD_EVENTS_MAX_CLIENTS`, default 512, 1–100000: most `GET /events` streams open at
     /// once on this instance; past it a new one is answered 503 `too_many_event_streams`.
     pub events_max_clients: usize,
-    /// `WACLOUD_BODY_BYTES_IN_FLIGHT`, default 67108864 (64 MiB), 4194304–4294967296: most
+    /// `WACLOUD_BODY_BYTES_IN_FLIGHT`, default 33554432 (32 MiB), 4194304–4294967296: most
     /// bytes of request bodies (webhook deliveries and API writes together) the server holds
     /// at once while reading them. A request whose body would pass it is answered 503
     /// `server_busy` with `Retry-After` (Meta delivers such a webhook again later), so memory
     /// stays bounded however many clients send slowly.
     pub body_bytes_in_flight: usize,
+    /// `WACLOUD_SOCKET_RECEIVE_BUFFER`, default 16384, 4096–16777216 or 0 (`None`: the
+    /// kernel's autotuned size): `SO_RCVBUF` of every accepted connection, which bounds what
+    /// the HTTP layer reads ahead of the handlers per connection (up to 128 KiB otherwise).
+    pub socket_receive_buffer: Option<usize>,
 }
 
 impl HttpSettings {
@@ -127,11 +143,19 @@ impl HttpSettings {
                 parse_num(
                     "WACLOUD_BODY_BYTES_IN_FLIGHT",
                     raw.wacloud_body_bytes_in_flight,
-                    64 << 20,
+                    32 << 20,
                 )?
                 .clamp(4 << 20, 4 << 30),
             )
-            .unwrap_or(64 << 20),
+            .unwrap_or(32 << 20),
+            socket_receive_buffer: match parse_num(
+                "WACLOUD_SOCKET_RECEIVE_BUFFER",
+                raw.wacloud_socket_receive_buffer,
+                16_384,
+            )? {
+                0 => None,
+                n => Some(usize::try_from(n.clamp(4096, 16 << 20)).unwrap_or(16_384)),
+            },
         })
     }
 }

@@ -262,7 +262,8 @@ mod tests {
         assert_eq!(s.http.bind, DEFAULT_BIND);
         assert_eq!(s.http.body_timeout, Duration::from_secs(10));
         assert_eq!(s.http.events_max_clients, 512);
-        assert_eq!(s.http.body_bytes_in_flight, 64 << 20);
+        assert_eq!(s.http.body_bytes_in_flight, 32 << 20);
+        assert_eq!(s.http.socket_receive_buffer, Some(16_384));
         assert_eq!(s.meta.graph_api_version, "v25.0");
         assert!(!s.meta.is_configured());
     }
@@ -403,6 +404,7 @@ mod tests {
             ("WACLOUD_BODY_TIMEOUT_MS", "2500"),
             ("WACLOUD_BODY_BYTES_IN_FLIGHT", "5242880"),
             ("WACLOUD_EVENTS_MAX_CLIENTS", "25"),
+            ("WACLOUD_SOCKET_RECEIVE_BUFFER", "65536"),
         ])
         .unwrap();
         let m = &s.meta;
@@ -435,6 +437,7 @@ mod tests {
         assert_eq!(s.http.body_timeout, Duration::from_millis(2500));
         assert_eq!(s.http.events_max_clients, 25);
         assert_eq!(s.http.body_bytes_in_flight, 5 << 20);
+        assert_eq!(s.http.socket_receive_buffer, Some(65_536));
         let t = &s.throughput;
         assert_eq!(t.messages_per_second, 15);
         assert!(t.shared_with_business_app);
