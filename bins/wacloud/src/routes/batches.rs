@@ -17,7 +17,7 @@ use crate::state::AppState;
 #[into_params(parameter_in = Query)]
 pub struct BatchParams {
     /// Items per page: [`Limit::BATCH_ITEMS`] (0: the counts only, cheap for progress bars).
-    #[param(minimum = 0, maximum = 10000, default = 1000)]
+    #[param(minimum = 0, maximum = 1000, default = 1000)]
     limit: Option<i64>,
     /// Items to skip.
     #[param(minimum = 0, default = 0)]

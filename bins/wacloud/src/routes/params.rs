@@ -90,11 +90,13 @@ impl Limit {
         max: 200,
     };
 
-    /// A page of a batch's items: 0–10000, default 1000 (0 for the counts only).
+    /// A page of a batch's items: 0–1000, default 1000 (0 for the counts only). The answer is
+    /// built whole before it is written, and a client that never reads holds it: at most a
+    /// thousand items (about half a megabyte) per request.
     pub const BATCH_ITEMS: Self = Self {
         default: 1000,
         min: 0,
-        max: 10_000,
+        max: 1000,
     };
 
     /// The limit to use for `given`.
@@ -185,10 +187,11 @@ mod tests {
         assert_eq!(e.extra["field"], "limit");
         assert_eq!(Limit::BATCH_ITEMS.read(Some(0)).unwrap(), 0);
         assert_eq!(Limit::BATCH_ITEMS.read(None).unwrap(), 1000);
-        let e = Limit::BATCH_ITEMS.read(Some(10_001)).unwrap_err();
+        assert_eq!(Limit::BATCH_ITEMS.read(Some(1000)).unwrap(), 1000);
+        let e = Limit::BATCH_ITEMS.read(Some(1001)).unwrap_err();
         assert_eq!(
             (e.code.as_str(), e.message.as_str()),
-            ("invalid_request", "limit must be 0 to 10000"),
+            ("invalid_request", "limit must be 0 to 1000"),
             "the same code on every endpoint"
         );
     }
