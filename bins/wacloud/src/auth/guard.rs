@@ -47,6 +47,9 @@ pub fn capability(method: &Method, path: &str) -> Capability {
         "audit" => Capability::ReadAudit,
         "send-bulk" | "batches" | "queue" => Capability::BulkSend,
         "export" => Capability::Export,
+        "contacts" if !read && rest.trim_end_matches('/') == "/contacts/import" => {
+            Capability::ImportContacts
+        }
         "settings" => Capability::Settings,
         "templates" if !read => Capability::ManageTemplates,
         _ if read => Capability::ReadConversations,

@@ -226,3 +226,166 @@ pub async fn mark_read(
         receipt_error: r.receipt_error,
     }))
 }
+
+/// Most bytes of one contact import's file.
+pub const MAX_IMPORT_BYTES: usize = 16 << 20;
+
+fn invalid_csv(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_csv", message).with("field", "file")
+}
+
+/// Reads a contact import's CSV: a header row naming a `phone` column (also `phone_number`,
+/// `wa_id`), optionally `name` (`display_name`) and `tags` (separated by `;`, `,` or `|`), in
+/// any order and case; other columns are ignored. A UTF-8 byte order mark is skipped.
+///
+/// # Errors
+/// 400 `invalid_csv` for a file that is not UTF-8, has no header or no phone column, or a
+/// line CSV cannot read.
+pub fn read_import(bytes: &[u8]) -> Result<Vec<contacts::ImportRow>, ApiError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        invalid_csv(format!(
+            "the file must be UTF-8 text; byte {} is not",
+            e.valid_up_to()
+        ))
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| invalid_csv(format!("the header row cannot be read: {e}")))?
+        .clone();
+    let column = |names: &[&str]| {
+        headers
+            .iter()
+            .position(|h| names.iter().any(|n| h.eq_ignore_ascii_case(n)))
+    };
+    let phone = column(&["phone", "phone_number", "wa_id"]).ok_or_else(|| {
+        invalid_csv("the header row must name a phone column (phone, phone_number or wa_id)")
+    })?;
+    let (name, tags) = (column(&["name", "display_name"]), column(&["tags"]));
+    // csv's own line numbers skip blank lines; the file's are counted from the byte offsets.
+    let (mut counted_to, mut line) = (0_usize, 1_u64);
+    let mut line_at = |byte: u64| {
+        let mut byte = usize::try_from(byte).unwrap_or(usize::MAX).min(text.len());
+        // A record's position is where csv began reading it, before the blank lines it skipped.
+        while matches!(text.as_bytes().get(byte), Some(b'\r' | b'\n')) {
+            byte += 1;
+        }
+        let newlines = text.as_bytes()[counted_to.min(byte)..byte]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        line += u64::try_from(newlines).unwrap_or(0);
+        counted_to = counted_to.max(byte);
+        line
+    };
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, csv::Position::line);
+            invalid_csv(format!("line {line} cannot be read: {e}"))
+        })?;
+        if record.iter().all(str::is_empty) {
+            continue;
+        }
+        if rows.len() == contacts::MAX_IMPORT_ROWS {
+            return Err(ApiError::bad_request(
+                "too_many_rows",
+                format!(
+                    "an import holds at most {} rows",
+                    contacts::MAX_IMPORT_ROWS
+                ),
+            )
+            .with("field", "file"));
+        }
+        let cell = |i: Option<usize>| i.and_then(|i| record.get(i)).unwrap_or("");
+        rows.push(contacts::ImportRow {
+            line: line_at(record.position().map_or(0, csv::Position::byte)),
+            phone: cell(Some(phone)).to_owned(),
+            name: Some(cell(name).to_owned()).filter(|n| !n.is_empty()),
+            tags: cell(tags)
+                .split([';', ',', '|'])
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        });
+    }
+    Ok(rows)
+}
+
+/// Import contacts from a CSV file.
+///
+/// `POST /contacts/import` with the file as the body (`Content-Type: text/csv`, at most 16 MiB
+/// and 100,000 rows): creates each row's contact or gives an existing one the row's name and
+/// adds its tags. A bad row is refused with its line and never stops the others; importing the
+/// same file again changes nothing. Admins only.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/contacts/import",
+    operation_id = "import_contacts",
+    tag = "contacts",
+    request_body(content = String, content_type = "text/csv",
+        description = "A header row naming `phone` (or `phone_number`, `wa_id`), optionally `name` and `tags` (separated by `;`, `,` or `|`), then one contact per line"),
+    responses(
+        (status = 200, description = "What the import did; `refused` lists each refused row's line and reason", body = contacts::ImportReport),
+        (status = 400, description = "`invalid_csv` (not UTF-8, no header, no phone column, an unreadable line), `too_many_rows`", body = ErrorBody),
+        (status = 413, description = "`payload_too_large`: the file is over 16 MiB", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not `text/csv`", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
+pub async fn import(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    use futures::StreamExt;
+    let csv_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            let v = v.trim_start().to_ascii_lowercase();
+            ["text/csv", "application/csv", "text/plain"]
+                .iter()
+                .any(|t| v.starts_with(t))
+        });
+    if !csv_type {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the file as the body with Content-Type: text/csv",
+        ));
+    }
+    let too_large = || {
+        ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("an import file is at most {MAX_IMPORT_BYTES} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_IMPORT_BYTES) {
+        return Err(too_large());
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
+        if bytes.len() + chunk.len() > MAX_IMPORT_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let rows = read_import(&bytes)?;
+    drop(bytes);
+    let report = contacts::import(state.store.as_ref(), state.clock.as_ref(), rows).await?;
+    Ok(HttpResponse::Ok().json(report))
+}

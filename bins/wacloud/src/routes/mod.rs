@@ -56,6 +56,8 @@ const fn endpoint(method: Method, path: &'static str, handler: fn(Route) -> Rout
 pub static API: &[Endpoint] = &[
     endpoint(Method::GET, "/health", |r| r.to(health::health)),
     endpoint(Method::GET, "/contacts", |r| r.to(contacts::list)),
+    // Before `/contacts/{phone}`: actix answers 405 from the first resource whose path matches.
+    endpoint(Method::POST, "/contacts/import", |r| r.to(contacts::import)),
     endpoint(Method::PUT, "/contacts/{phone}", |r| r.to(contacts::update)),
     endpoint(Method::POST, "/contacts/{phone}/read", |r| {
         r.to(contacts::mark_read)

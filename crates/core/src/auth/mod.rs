@@ -79,6 +79,8 @@ pub enum Capability {
     BulkSend,
     /// Download every contact or message at once (`/export/…`).
     Export,
+    /// Create and change contacts in bulk (`POST /contacts/import`).
+    ImportContacts,
     /// Change templates.
     ManageTemplates,
     /// The sandbox's controls (simulated customers, faults).

@@ -227,3 +227,187 @@ pub async fn history(
         }),
     }
 }
+
+/// Most rows one contact import may hold.
+pub const MAX_IMPORT_ROWS: usize = 100_000;
+
+/// Rows applied per write transaction of an import: the writer serves webhooks in between.
+const IMPORT_CHUNK: usize = 500;
+
+/// One data row of a contact import, as read from the file (cells trimmed, not checked yet).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRow {
+    /// Its line in the file (the header is line 1).
+    pub line: u64,
+    /// The customer's phone number in international form (`+` optional) or a BSUID.
+    pub phone: String,
+    /// The display name; `None` or empty leaves the contact's name as it is.
+    pub name: Option<String>,
+    /// Tags to add (a contact's other tags stay).
+    pub tags: Vec<String>,
+}
+
+/// A row an import refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportRefusal {
+    /// Its line in the file (the header is line 1).
+    pub line: u64,
+    /// Why, e.g. `invalid phone number: …` or `the same contact as line 4`.
+    pub reason: String,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    /// Contacts created.
+    pub imported: u64,
+    /// Existing contacts that got a new name or new tags.
+    pub updated: u64,
+    /// Rows whose contact already had that name and those tags.
+    pub unchanged: u64,
+    /// Rows refused, in file order; the other rows were applied all the same.
+    pub refused: Vec<ImportRefusal>,
+}
+
+/// What one applied row did.
+enum Outcome {
+    Imported,
+    Updated,
+    Unchanged,
+}
+
+/// A checked row: its contact and the change it asks.
+struct Checked {
+    key: CustomerKey,
+    name: Option<String>,
+    tags: Vec<String>,
+}
+
+fn check_row(row: &ImportRow) -> Result<Checked, String> {
+    let key = CustomerKey::parse(&row.phone).map_err(|e| format!("invalid phone number: {e}"))?;
+    let name = row.name.clone().filter(|n| !n.is_empty());
+    let mut tags: Vec<String> = Vec::new();
+    for t in &row.tags {
+        if !tags.contains(t) {
+            tags.push(t.clone());
+        }
+    }
+    let update = ContactUpdate {
+        display_name: name.clone(),
+        tags: Some(tags.clone()),
+        ..ContactUpdate::default()
+    };
+    check_update(&update).map_err(|e| e.to_string())?;
+    Ok(Checked { key, name, tags })
+}
+
+/// Imports contacts (`POST /contacts/import`): each row creates its contact or gives an
+/// existing one the row's name (when the row has one) and adds the row's tags to its own. A
+/// bad row (unreadable number, a name or tag over its limit, more than [`MAX_TAGS`] tags once
+/// added, the same contact as an earlier row) is refused with its line and never stops the
+/// others; a row that would change nothing changes nothing, so importing the same file again
+/// reports every row `unchanged`. Rows are applied [`IMPORT_CHUNK`] to a transaction.
+///
+/// # Errors
+/// [`CoreError::Invalid`] when there are more than [`MAX_IMPORT_ROWS`] rows (nothing is
+/// applied); [`CoreError::Store`] when a write fails (the chunks before it stay applied; the
+/// same import again completes it).
+pub async fn import(
+    store: &dyn Store,
+    clock: &dyn Clock,
+    rows: Vec<ImportRow>,
+) -> Result<ImportReport, CoreError> {
+    if rows.len() > MAX_IMPORT_ROWS {
+        return Err(CoreError::invalid(
+            "too_many_rows",
+            "file",
+            format!(
+                "an import holds at most {MAX_IMPORT_ROWS} rows; this one has {}",
+                rows.len()
+            ),
+        ));
+    }
+    let mut report = ImportReport::default();
+    let mut seen: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut checked = Vec::with_capacity(rows.len());
+    for row in &rows {
+        match check_row(row) {
+            Ok(c) => match seen.entry(c.key.to_string()) {
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    report.refused.push(ImportRefusal {
+                        line: row.line,
+                        reason: format!("the same contact as line {}", first.get()),
+                    });
+                }
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(row.line);
+                    checked.push((row.line, c));
+                }
+            },
+            Err(reason) => report.refused.push(ImportRefusal {
+                line: row.line,
+                reason,
+            }),
+        }
+    }
+    let mut rest = checked.into_iter().peekable();
+    while rest.peek().is_some() {
+        let chunk: Vec<(u64, Checked)> = rest.by_ref().take(IMPORT_CHUNK).collect();
+        let now = clock.now();
+        let done = crate::ports::write(store, move |r| {
+            let mut out = Vec::with_capacity(chunk.len());
+            for (line, c) in chunk {
+                let existing = r.find_contact(&c.key)?;
+                let (id, created, name, tags) = match existing {
+                    Some(e) => (e.id, false, e.display_name, e.tags),
+                    None => {
+                        let e = r.insert_contact(&new_id(), &key_ref(&c.key), now)?;
+                        (e.id, true, e.display_name, e.tags)
+                    }
+                };
+                let new_name = c.name.filter(|n| name.as_deref() != Some(n.as_str()));
+                let mut merged = tags.clone();
+                merged.extend(c.tags.into_iter().filter(|t| !tags.contains(t)));
+                if merged.len() > MAX_TAGS {
+                    out.push(Err(ImportRefusal {
+                        line,
+                        reason: format!(
+                            "the contact would carry {} tags; at most {MAX_TAGS}",
+                            merged.len()
+                        ),
+                    }));
+                    continue;
+                }
+                let new_tags = (merged.len() > tags.len()).then_some(merged);
+                let changed = new_name.is_some() || new_tags.is_some();
+                if changed {
+                    let update = ContactUpdate {
+                        display_name: new_name,
+                        tags: new_tags,
+                        ..ContactUpdate::default()
+                    };
+                    r.update_contact(&id, &update, now)?;
+                }
+                out.push(Ok(match (created, changed) {
+                    (true, _) => Outcome::Imported,
+                    (false, true) => Outcome::Updated,
+                    (false, false) => Outcome::Unchanged,
+                }));
+            }
+            Ok(out)
+        })
+        .await?;
+        for d in done {
+            match d {
+                Ok(Outcome::Imported) => report.imported += 1,
+                Ok(Outcome::Updated) => report.updated += 1,
+                Ok(Outcome::Unchanged) => report.unchanged += 1,
+                Err(refusal) => report.refused.push(refusal),
+            }
+        }
+    }
+    report.refused.sort_by_key(|r| r.line);
+    Ok(report)
+}
