@@ -480,7 +480,9 @@ mod tests {
     fn a_taken_port_names_the_setting_that_moves_it() {
         let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = taken.local_addr().expect("addr").to_string();
-        let e = listen(&addr, None).expect_err("the port is taken").to_string();
+        let e = listen(&addr, None)
+            .expect_err("the port is taken")
+            .to_string();
         assert!(e.contains(&addr), "{e}");
         assert!(e.contains("WACLOUD_BIND=127.0.0.1:8081"), "{e}");
     }

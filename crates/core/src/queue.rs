@@ -241,6 +241,25 @@ pub struct QueueItemView {
 /// Former name of [`QueueItemView`], kept for callers.
 pub type BatchItem = QueueItemView;
 
+/// A batch's item with what became of its message after Meta accepted it (a later status
+/// webhook can still say `failed`): one row of a batch's export.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchItemOutcome {
+    /// The queue item.
+    #[serde(flatten)]
+    pub item: QueueItemView,
+    /// Meta's message id, once Meta accepted the send.
+    pub wamid: Option<String>,
+    /// The message's latest status (`sent`, `delivered`, `read`, `played`, `failed`, …), from
+    /// Meta's status webhooks; `null` before the send.
+    pub message_status: Option<String>,
+    /// Meta's error code when a status webhook reported the message failed.
+    pub message_error_code: Option<i64>,
+    /// Meta's error title for it.
+    pub message_error: Option<String>,
+}
+
 /// Which items of a batch to list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchQuery {

@@ -27,6 +27,51 @@ pub struct BatchParams {
     state: Option<String>,
 }
 
+/// Query of `GET /batches`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BatchesParams {
+    /// Batches per page: [`Limit::BATCHES`].
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    limit: Option<i64>,
+    /// Only batches older than this one (the `next` of the page before).
+    before: Option<String>,
+}
+
+/// Bulk sends (campaigns), newest first.
+///
+/// `GET /batches?limit=&before=`: each batch's progress (counts per state, `finished`, `done`,
+/// when it was queued and due), without its items (`GET /batches/{id}` pages them).
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/batches",
+    operation_id = "list_batches",
+    tag = "queue",
+    params(BatchesParams),
+    responses(
+        (status = 200, description = "A page of batches, newest first", body = bulk::BatchList),
+        (status = 400, description = "`invalid_query` (an unknown parameter, a `limit` that is not a whole number), `invalid_request` (`limit` out of range)", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
+pub async fn list(
+    state: web::Data<AppState>,
+    params: web::Query<BatchesParams>,
+) -> Result<HttpResponse, ApiError> {
+    let p = params.into_inner();
+    let limit = Limit::BATCHES.read(p.limit)?;
+    let before = p.before.filter(|b| !b.is_empty());
+    if let Some(b) = &before {
+        check_id(b, "batch").map_err(|_| {
+            ApiError::bad_request("invalid_query", "before must be a batch id")
+                .with("field", "before")
+        })?;
+    }
+    let page = bulk::list_batches(state.store.as_ref(), before, limit).await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
 /// A batch id or queue item id in a path: wacloud's ids (up to 64 letters, digits, `-`, `_`).
 const ID: &str = "wacloud id (a UUIDv7); anything that is not an id answers 404";
 

@@ -294,10 +294,7 @@ pub fn read_import(bytes: &[u8]) -> Result<Vec<contacts::ImportRow>, ApiError> {
         if rows.len() == contacts::MAX_IMPORT_ROWS {
             return Err(ApiError::bad_request(
                 "too_many_rows",
-                format!(
-                    "an import holds at most {} rows",
-                    contacts::MAX_IMPORT_ROWS
-                ),
+                format!("an import holds at most {} rows", contacts::MAX_IMPORT_ROWS),
             )
             .with("field", "file"));
         }

@@ -1,4 +1,5 @@
-//! `GET /export/contacts` and `GET /export/messages`: every row, streamed as CSV or JSON.
+//! `GET /export/contacts`, `GET /export/messages` and `GET /batches/{id}/export`: every row,
+//! streamed as CSV or JSON.
 //!
 //! The body is written page by page as the client reads it (each page read from the store by
 //! its key: a million rows take constant memory and the last page costs what the first did).
@@ -21,7 +22,8 @@ use utoipa::{IntoParams, ToSchema};
 use wacloud_core::contact::Contact;
 use wacloud_core::message::Message;
 use wacloud_core::ports::Store;
-use wacloud_core::usecases::contacts;
+use wacloud_core::queue::BatchItemOutcome;
+use wacloud_core::usecases::{bulk, contacts};
 use wacloud_core::CustomerKey;
 
 use crate::errors::{ApiError, ErrorBody};
@@ -141,30 +143,15 @@ pub async fn contacts_export(
     let format = ExportFormat::read(q.format.as_deref())?;
     let store = Arc::clone(&state.store);
     let first = contacts::export_page(store.as_ref(), None, PAGE).await?;
-    let pages = stream::try_unfold(
-        Some((first, true)),
-        move |next: Option<(Vec<Contact>, bool)>| {
-            let store = Arc::clone(&store);
-            async move {
-                let Some((page, first)) = next else {
-                    return Ok(None);
-                };
-                let after = page.last().map(|c| c.id.clone());
-                let more = i64::try_from(page.len()).is_ok_and(|n| n == PAGE);
-                let rows: Vec<ContactRow> = page.iter().map(ContactRow::from).collect();
-                let chunk = encode(format, &page, &rows, first, !more)?;
-                let next = if more {
-                    Some((
-                        contacts::export_page(store.as_ref(), after, PAGE).await?,
-                        false,
-                    ))
-                } else {
-                    None
-                };
-                Ok::<_, ApiError>(Some((chunk, next)))
-            }
-        },
-    );
+    let more = full(&first);
+    let pages = pages::<_, ContactRow, _, _>(format, (first, more), move |last: &Contact| {
+        let (store, after) = (Arc::clone(&store), last.id.clone());
+        async move {
+            let page = contacts::export_page(store.as_ref(), Some(after), PAGE).await?;
+            let more = full(&page);
+            Ok((page, more))
+        }
+    });
     Ok(attachment("contacts", format, pages))
 }
 
@@ -204,28 +191,73 @@ pub async fn messages_export(
     // Newest first from `to` (inclusive: a position after every id at that instant).
     let start = to.map(|t| (t, "\u{10FFFF}".to_owned()));
     let first = message_page(store.as_ref(), contact.clone(), start, from).await?;
-    let pages = stream::try_unfold(Some((first, true)), move |next| {
+    let pages = pages::<_, MessageRow, _, _>(format, first, move |last: &Message| {
         let (store, contact) = (Arc::clone(&store), contact.clone());
-        async move {
-            let Some(((page, more), first)) = next else {
-                return Ok(None);
-            };
-            let rows: Vec<MessageRow> = page.iter().map(MessageRow::from).collect();
-            let chunk = encode(format, &page, &rows, first, !more)?;
-            let next = match (more, page.last()) {
-                (true, Some(m)) => {
-                    let before = Some((m.created_at, m.id.clone()));
-                    Some((
-                        message_page(store.as_ref(), contact, before, from).await?,
-                        false,
-                    ))
-                }
-                _ => None,
-            };
-            Ok::<_, ApiError>(Some((chunk, next)))
-        }
+        let before = Some((last.created_at, last.id.clone()));
+        async move { message_page(store.as_ref(), contact, before, from).await }
     });
     Ok(attachment("messages", format, pages))
+}
+
+/// Query of `GET /batches/{id}/export`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BatchExport {
+    /// `csv` (the default) or `json`.
+    #[param(value_type = Option<ExportFormat>)]
+    format: Option<String>,
+}
+
+/// Export a batch's outcome.
+///
+/// `GET /batches/{id}/export?format=csv|json`: one row per recipient in the order they were
+/// queued — the item's state, attempts and error (Meta's code and reason), and its message's
+/// `wamid` and latest status (a message Meta accepted can still fail later, by a status
+/// webhook) — streamed; the file is named `batch-<id>-<UTC time>.csv`.
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/batches/{id}/export",
+    operation_id = "export_batch",
+    tag = "queue",
+    params(("id" = String, Path, min_length = 1, description = "wacloud id (a UUIDv7); anything that is not an id answers 404"), BatchExport),
+    responses(
+        (status = 200, description = "One row per recipient: CSV with a header row, or a JSON array", content(
+            (String = "text/csv"),
+            (Vec<BatchItemOutcome> = "application/json"),
+        )),
+        (status = 400, description = "`invalid_query` (an unknown parameter, a `format` other than csv or json)", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such batch", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
+pub async fn batch_export(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    q: web::Query<BatchExport>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    crate::routes::params::check_id(&id, "batch")?;
+    let format = ExportFormat::read(q.format.as_deref())?;
+    let store = Arc::clone(&state.store);
+    let first = bulk::export_page(store.as_ref(), id.clone(), None, PAGE).await?;
+    if first.is_empty() {
+        return Err(ApiError::from(wacloud_core::error::CoreError::NotFound(
+            format!("no batch {id}"),
+        )));
+    }
+    let more = full(&first);
+    let name = format!("batch-{id}");
+    let pages =
+        pages::<_, BatchItemRow, _, _>(format, (first, more), move |last: &BatchItemOutcome| {
+            let (store, batch, after) = (Arc::clone(&store), id.clone(), last.item.id.clone());
+            async move {
+                let page = bulk::export_page(store.as_ref(), batch, Some(after), PAGE).await?;
+                let more = full(&page);
+                Ok((page, more))
+            }
+        });
+    Ok(attachment(&name, format, pages))
 }
 
 /// One page of messages older than `before`, without those before `from`; whether more follow.
@@ -243,6 +275,44 @@ async fn message_page(
     }
     let more = page.has_more && messages.len() == whole;
     Ok((messages, more))
+}
+
+/// Whether a page read with [`PAGE`] is full (so another may follow).
+fn full<T>(page: &[T]) -> bool {
+    i64::try_from(page.len()).is_ok_and(|n| n == PAGE)
+}
+
+/// The body of an export: `first` (a page and whether more follow) encoded, then each page
+/// `next` reads after the last row of the one before, until one says no more follow. A page is
+/// read only when the client has taken the one before (the stream is pulled as it is written).
+fn pages<T, R, F, Fut>(
+    format: ExportFormat,
+    first: (Vec<T>, bool),
+    next: F,
+) -> impl Stream<Item = Result<Bytes, ApiError>> + 'static
+where
+    T: Serialize + 'static,
+    R: Serialize + Header + for<'a> From<&'a T>,
+    F: Fn(&T) -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<(Vec<T>, bool), ApiError>> + 'static,
+{
+    let next = std::rc::Rc::new(next);
+    stream::try_unfold(Some((first, true)), move |state| {
+        let next = std::rc::Rc::clone(&next);
+        async move {
+            let Some(((page, more), first)) = state else {
+                return Ok(None);
+            };
+            let more = more && !page.is_empty();
+            let rows: Vec<R> = page.iter().map(R::from).collect();
+            let chunk = encode(format, &page, &rows, first, !more)?;
+            let following = match (more, page.last()) {
+                (true, Some(last)) => Some((next(last).await?, false)),
+                _ => None,
+            };
+            Ok::<_, ApiError>(Some((chunk, following)))
+        }
+    })
 }
 
 /// The answer: a streamed attachment named `<what>-<UTC time>.<csv|json>`, not cached.
@@ -503,5 +573,69 @@ mod tests {
         assert_eq!(cell("Alice = Bob"), "Alice = Bob");
         assert_eq!(cell(""), "");
         assert_eq!(cell("+"), "'+");
+    }
+}
+
+/// A batch's item and its message's outcome as one CSV row.
+#[derive(Serialize)]
+struct BatchItemRow {
+    id: String,
+    phone_number: String,
+    state: String,
+    attempts: i32,
+    message_type: String,
+    message_id: String,
+    wamid: String,
+    message_status: String,
+    error_code: String,
+    error: String,
+    due_at: String,
+    finished_at: String,
+    source: String,
+    retry_of: String,
+}
+
+impl Header for BatchItemRow {
+    const HEADER: &'static [&'static str] = &[
+        "id",
+        "phone_number",
+        "state",
+        "attempts",
+        "message_type",
+        "message_id",
+        "wamid",
+        "message_status",
+        "error_code",
+        "error",
+        "due_at",
+        "finished_at",
+        "source",
+        "retry_of",
+    ];
+}
+
+impl From<&BatchItemOutcome> for BatchItemRow {
+    fn from(o: &BatchItemOutcome) -> Self {
+        let i = &o.item;
+        // The failure that ended it: the queue's (refused at the send) or, for a message Meta
+        // accepted, the one its status webhook reported.
+        let code = i.last_error_code.or(o.message_error_code);
+        let error = i.last_error.as_deref().or(o.message_error.as_deref());
+        Self {
+            id: i.id.clone(),
+            phone_number: cell(&i.phone_number),
+            state: i.state.clone(),
+            attempts: i.attempts,
+            message_type: i.message_type.clone(),
+            message_id: opt_cell(i.message_id.as_deref()),
+            wamid: opt_cell(o.wamid.as_deref()),
+            message_status: opt_cell(o.message_status.as_deref()),
+            error_code: code.map(|c| c.to_string()).unwrap_or_default(),
+            error: opt_cell(error),
+            due_at: i.due_at.to_rfc3339(),
+            finished_at: time(i.finished_at),
+            source: opt_cell(i.source.as_deref()),
+            retry_of: opt_cell(i.retry_of.as_deref()),
+        }
     }
 }

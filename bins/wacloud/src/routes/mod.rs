@@ -64,7 +64,11 @@ pub static API: &[Endpoint] = &[
     }),
     endpoint(Method::POST, "/send", |r| r.to(send::send_one)),
     endpoint(Method::POST, "/send-bulk", |r| r.to(send::send_bulk)),
+    endpoint(Method::GET, "/batches", |r| r.to(batches::list)),
     endpoint(Method::GET, "/batches/{id}", |r| r.to(batches::batch)),
+    endpoint(Method::GET, "/batches/{id}/export", |r| {
+        r.to(export::batch_export)
+    }),
     endpoint(Method::POST, "/batches/{id}/cancel", |r| {
         r.to(batches::cancel_batch)
     }),

@@ -90,6 +90,13 @@ impl Limit {
         max: 200,
     };
 
+    /// A page of batches (each with its counts per state): 1–100, default 20.
+    pub const BATCHES: Self = Self {
+        default: 20,
+        min: 1,
+        max: 100,
+    };
+
     /// A page of a batch's items: 0–1000, default 1000 (0 for the counts only). The answer is
     /// built whole before it is written, and a client that never reads holds it: at most a
     /// thousand items (about half a megabyte) per request.

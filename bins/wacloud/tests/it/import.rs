@@ -30,7 +30,9 @@ async fn contacts(app: &TestApp) -> Vec<(String, Option<String>, Vec<String>)> {
             (
                 c["phone_number"].as_str().expect("phone").to_owned(),
                 c["display_name"].as_str().map(str::to_owned),
-                tags.iter().map(|t| t.as_str().unwrap().to_owned()).collect(),
+                tags.iter()
+                    .map(|t| t.as_str().unwrap().to_owned())
+                    .collect(),
             )
         })
         .collect();
@@ -60,12 +62,19 @@ async fn import_creates_updates_refuses_by_line_and_a_repeat_changes_nothing() {
          {long},+15550002004,,\n\
          \n\
          Dee,+15550002005,{},\n",
-        (0..33).map(|i| format!("t{i}")).collect::<Vec<_>>().join(";")
+        (0..33)
+            .map(|i| format!("t{i}"))
+            .collect::<Vec<_>>()
+            .join(";")
     );
     let (s, report) = import(&app, "text/csv; charset=utf-8", file.clone()).await;
     assert_eq!(s, 200, "{report}");
     assert_eq!(
-        (&report["imported"], &report["updated"], &report["unchanged"]),
+        (
+            &report["imported"],
+            &report["updated"],
+            &report["unchanged"]
+        ),
         (&json!(2), &json!(1), &json!(0)),
         "{report}"
     );
@@ -81,7 +90,10 @@ async fn import_creates_updates_refuses_by_line_and_a_repeat_changes_nothing() {
     let lines: Vec<u64> = refused.iter().map(|r| r.0).collect();
     assert_eq!(lines, [5, 6, 7, 9], "{report}");
     assert!(refused[0].1.contains("invalid phone number"), "{refused:?}");
-    assert!(refused[1].1.contains("same contact as line 3"), "{refused:?}");
+    assert!(
+        refused[1].1.contains("same contact as line 3"),
+        "{refused:?}"
+    );
     assert!(refused[2].1.contains("256"), "{refused:?}");
     assert!(refused[3].1.contains("32 tags"), "{refused:?}");
     let expected = vec![
@@ -120,15 +132,39 @@ async fn import_creates_updates_refuses_by_line_and_a_repeat_changes_nothing() {
 async fn import_refuses_a_file_it_cannot_read_with_a_precise_error() {
     let app = TestApp::spawn().await;
     let cases: [(&str, Vec<u8>, u16, &str); 5] = [
-        ("text/csv", b"name,tags\nAna,x\n".to_vec(), 400, "invalid_csv"),
-        ("text/csv", b"phone,name\n+15550002001,Ana \xff\n".to_vec(), 400, "invalid_csv"),
+        (
+            "text/csv",
+            b"name,tags\nAna,x\n".to_vec(),
+            400,
+            "invalid_csv",
+        ),
+        (
+            "text/csv",
+            b"phone,name\n+15550002001,Ana \xff\n".to_vec(),
+            400,
+            "invalid_csv",
+        ),
         ("text/csv", Vec::new(), 400, "invalid_csv"),
-        ("application/json", br#"{"phone":"+15550002001"}"#.to_vec(), 415, "unsupported_media_type"),
-        ("text/csv", vec![b'1'; (16 << 20) + 1], 413, "payload_too_large"),
+        (
+            "application/json",
+            br#"{"phone":"+15550002001"}"#.to_vec(),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "text/csv",
+            vec![b'1'; (16 << 20) + 1],
+            413,
+            "payload_too_large",
+        ),
     ];
     for (kind, body, status, code) in cases {
         let (s, v) = import(&app, kind, body).await;
-        assert_eq!((s, v["error"]["code"].as_str()), (status, Some(code)), "{v}");
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (status, Some(code)),
+            "{v}"
+        );
     }
     assert!(contacts(&app).await.is_empty(), "nothing imported");
 }
@@ -152,7 +188,12 @@ async fn import_is_for_admins_only() {
         async move {
             let r = r.await.expect("login");
             assert_eq!(r.status().as_u16(), 200);
-            let set = r.headers().get(SET_COOKIE).expect("cookie").to_str().unwrap();
+            let set = r
+                .headers()
+                .get(SET_COOKIE)
+                .expect("cookie")
+                .to_str()
+                .unwrap();
             set.trim_start_matches("wacloud_session=")
                 .split(';')
                 .next()
@@ -160,9 +201,7 @@ async fn import_is_for_admins_only() {
                 .to_owned()
         }
     };
-    let operator = |email, name, role, pw| {
-        json!({"email": email, "display_name": name, "role": role, "password": pw})
-    };
+    let operator = |email, name, role, pw| json!({"email": email, "display_name": name, "role": role, "password": pw});
     let r = post(
         "/api/whatsapp/operators",
         operator("ada@example.com", "Ada", "admin", "correct-orbit-lamp-42"),
@@ -192,7 +231,10 @@ async fn import_is_for_admins_only() {
     let r = send(agent).await.unwrap();
     let status = r.status().as_u16();
     let v: Value = r.json().await.unwrap();
-    assert_eq!((status, v["error"]["code"].as_str()), (403, Some("admin_only")));
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (403, Some("admin_only"))
+    );
     let r = send(admin).await.unwrap();
     let status = r.status().as_u16();
     let v: Value = r.json().await.unwrap();

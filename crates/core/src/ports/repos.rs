@@ -12,8 +12,8 @@ use crate::message::{DeliveryError, Message};
 use crate::outbound::StoredTemplate;
 use crate::phone::CustomerKey;
 use crate::queue::{
-    BatchCancelled, BatchQuery, BatchSummary, NewQueueItem, QueueItem, QueueItemView, QueueOutcome,
-    QueueState,
+    BatchCancelled, BatchItemOutcome, BatchQuery, BatchSummary, NewQueueItem, QueueItem,
+    QueueItemView, QueueOutcome, QueueState,
 };
 use crate::stats::Stats;
 use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
@@ -270,6 +270,21 @@ pub trait Repos: super::AuthRepos {
         batch_id: &str,
         q: &BatchQuery,
     ) -> Result<Option<BatchSummary>, StoreError>;
+    /// Ids of the newest batches, newest first: up to `limit` whose id sorts before `before`
+    /// (batch ids are UUIDv7, so id order is creation order).
+    fn recent_batch_ids(
+        &mut self,
+        before: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError>;
+    /// Up to `limit` items of a batch whose id sorts after `after`, in id order (the order they
+    /// were queued), each with what became of its message.
+    fn batch_items_after(
+        &mut self,
+        batch_id: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<BatchItemOutcome>, StoreError>;
     /// Cancels every `pending` (also scheduled) and `unknown` item of a batch; `None` if no such
     /// batch.
     fn cancel_batch(

@@ -3,12 +3,13 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 
 use crate::error::CoreError;
 use crate::outbound::OutboundContent;
 use crate::phone::CustomerKey;
 use crate::ports::{new_id, Clock, Messenger, Store};
-use crate::queue::{BatchCancelled, BatchQuery, BatchSummary, NewQueueItem};
+use crate::queue::{BatchCancelled, BatchItemOutcome, BatchQuery, BatchSummary, NewQueueItem};
 use crate::usecases::send::{check_recipient, validate_content};
 
 /// Most recipients in one bulk request.
@@ -282,4 +283,63 @@ pub async fn cancel_batch(
     })
     .await?
     .ok_or_else(|| CoreError::NotFound(format!("no batch {batch_id}")))
+}
+
+/// A page of batches, newest first.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BatchList {
+    /// Each batch's progress (counts per state, `finished`, `done`), without its items.
+    pub batches: Vec<BatchSummary>,
+    /// Give it as `before` for the next (older) page; `null` on the last page.
+    pub next: Option<String>,
+}
+
+/// The newest batches before the batch `before`, newest first, each with its counts per state
+/// (`GET /batches`). Reads only the batches of the page: the cost does not grow with history.
+///
+/// # Errors
+/// [`CoreError::Store`].
+pub async fn list_batches(
+    store: &dyn Store,
+    before: Option<String>,
+    limit: i64,
+) -> Result<BatchList, CoreError> {
+    let counts_only = BatchQuery {
+        state: None,
+        limit: 0,
+        offset: 0,
+    };
+    Ok(crate::ports::read(store, move |r| {
+        let ids = r.recent_batch_ids(before.as_deref(), limit + 1)?;
+        let more = usize::try_from(limit).is_ok_and(|l| ids.len() > l);
+        let mut batches = Vec::with_capacity(ids.len());
+        for id in ids.iter().take(usize::try_from(limit).unwrap_or(0)) {
+            if let Some(b) = r.batch_summary(id, &counts_only)? {
+                batches.push(b);
+            }
+        }
+        let next = more
+            .then(|| batches.last().map(|b| b.batch_id.clone()))
+            .flatten();
+        Ok(BatchList { batches, next })
+    })
+    .await?)
+}
+
+/// One page of a batch's export: up to `limit` items after the item `after`, in the order they
+/// were queued, each with what became of its message; `Ok(None)` when there is no such batch.
+///
+/// # Errors
+/// [`CoreError::Store`].
+pub async fn export_page(
+    store: &dyn Store,
+    batch_id: String,
+    after: Option<String>,
+    limit: i64,
+) -> Result<Vec<BatchItemOutcome>, CoreError> {
+    Ok(crate::ports::read(store, move |r| {
+        r.batch_items_after(&batch_id, after.as_deref(), limit)
+    })
+    .await?)
 }

@@ -26,8 +26,8 @@ use wacloud_core::ports::{
     BatchEffects, Found, Lookup, MessageQuery, NewMessage, Repos, StatusChange, StoreError,
 };
 use wacloud_core::queue::{
-    BatchCancelled, BatchQuery, BatchSummary, NewQueueItem, QueueItem, QueueItemView, QueueOutcome,
-    QueueState,
+    BatchCancelled, BatchItemOutcome, BatchQuery, BatchSummary, NewQueueItem, QueueItem,
+    QueueItemView, QueueOutcome, QueueState,
 };
 use wacloud_core::stats::Stats;
 use wacloud_core::template::{SessionState, StoredTemplate};
@@ -428,6 +428,21 @@ impl Repos for Repo<'_> {
         q: &BatchQuery,
     ) -> Result<Option<BatchSummary>, StoreError> {
         queue::batch_summary(self.conn, batch_id, q).map_err(map_err)
+    }
+    fn recent_batch_ids(
+        &mut self,
+        before: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
+        queue::recent_batch_ids(self.conn, before, limit).map_err(map_err)
+    }
+    fn batch_items_after(
+        &mut self,
+        batch_id: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<BatchItemOutcome>, StoreError> {
+        queue::batch_items_after(self.conn, batch_id, after, limit).map_err(map_err)
     }
     fn cancel_batch(
         &mut self,

@@ -9,6 +9,7 @@
 //! `retries`: retries and repeated requests (Idempotency-Key); `scheduling`: scheduling,
 //! cancelling and progress. This module holds the helpers they share.
 
+mod campaigns;
 mod rate_limits;
 mod refusals;
 mod retries;

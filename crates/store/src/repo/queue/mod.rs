@@ -21,7 +21,7 @@ use crate::schema::whatsapp_queue::dsl as q;
 use crate::with_conn;
 
 pub use outcome::{cancel_batch, finish, undecided_unknown};
-pub use views::{batch_summary, view};
+pub use views::{batch_items_after, batch_summary, recent_batch_ids, view};
 
 pub fn enqueue(conn: &mut DbConnection, items: &[NewQueueItem]) -> QueryResult<()> {
     // Chunked: SQLite limits the number of bound parameters per statement.

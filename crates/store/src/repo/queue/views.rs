@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use wacloud_core::outbound::OutboundContent;
-use wacloud_core::queue::{BatchQuery, BatchSummary, QueueItemView};
+use wacloud_core::queue::{BatchItemOutcome, BatchQuery, BatchSummary, QueueItemView};
 
 use crate::conn::DbConnection;
 use crate::models::from_db;
@@ -151,4 +151,81 @@ pub fn batch_summary(
     };
     summary.complete_counts();
     Ok(Some(summary))
+}
+
+/// Ids of the newest batches before `before`, newest first (the batch index, read backwards,
+/// stops after `limit` distinct ids: the cost is that of the batches listed, not the history).
+pub fn recent_batch_ids(
+    conn: &mut DbConnection,
+    before: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<String>> {
+    // Past every id: ids are ASCII letters, digits, `-` and `_`.
+    let before = before.unwrap_or("\u{7f}").to_owned();
+    let ids: Vec<Option<String>> = with_conn!(conn, |x| q::whatsapp_queue
+        .filter(q::batch_id.is_not_null())
+        .filter(q::batch_id.lt(&before))
+        .select(q::batch_id)
+        .distinct()
+        .order(q::batch_id.desc())
+        .limit(limit)
+        .load(x))?;
+    Ok(ids.into_iter().flatten().collect())
+}
+
+/// A page of a batch's items after the id `after`, in id order, each with what became of its
+/// message.
+pub fn batch_items_after(
+    conn: &mut DbConnection,
+    batch_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<BatchItemOutcome>> {
+    use crate::schema::whatsapp_messages::dsl as m;
+    type Sent = (String, Option<String>, String, Option<i64>, Option<String>);
+    let after = after.unwrap_or("").to_owned();
+    let rows: Vec<ViewRow> = with_conn!(conn, |x| q::whatsapp_queue
+        .filter(q::batch_id.eq(batch_id))
+        .filter(q::id.gt(&after))
+        .order(q::id.asc())
+        .limit(limit)
+        .select(view_cols!())
+        .load(x))?;
+    let items: Vec<QueueItemView> = rows.into_iter().map(view_from_row).collect();
+    let ids: Vec<&str> = items
+        .iter()
+        .filter_map(|i| i.message_id.as_deref())
+        .collect();
+    let mut sent: std::collections::HashMap<String, Sent> = if ids.is_empty() {
+        std::collections::HashMap::new()
+    } else {
+        let found: Vec<Sent> = with_conn!(conn, |x| m::whatsapp_messages
+            .filter(m::id.eq_any(&ids))
+            .select((
+                m::id,
+                m::message_id,
+                m::status,
+                m::error_code,
+                m::error_title
+            ))
+            .load(x))?;
+        found.into_iter().map(|r| (r.0.clone(), r)).collect()
+    };
+    Ok(items
+        .into_iter()
+        .map(|item| {
+            let found = item.message_id.as_ref().and_then(|id| sent.remove(id));
+            let (wamid, status, code, title) = match found {
+                Some((_, wamid, status, code, title)) => (wamid, Some(status), code, title),
+                None => (None, None, None, None),
+            };
+            BatchItemOutcome {
+                item,
+                wamid,
+                message_status: status,
+                message_error_code: code,
+                message_error: title,
+            }
+        })
+        .collect())
 }
