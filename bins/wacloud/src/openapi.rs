@@ -41,6 +41,7 @@ use crate::routes::{self, assets};
         routes::contacts::list,
         routes::contacts::update,
         routes::contacts::mark_read,
+        routes::contacts::typing,
         routes::contacts::import,
         routes::send::send_one,
         routes::send::send_bulk,

@@ -337,6 +337,13 @@ impl Messenger for GraphMessenger {
             .map_err(|e| self.scrubbed(failure(&e)))
     }
 
+    async fn mark_read_typing(&self, wamid: &str) -> Result<(), SendFailure> {
+        self.client
+            .mark_read_with_typing(wamid)
+            .await
+            .map_err(|e| self.scrubbed(failure(&e)))
+    }
+
     fn business_phone(&self) -> Option<String> {
         self.business_phone.clone()
     }

@@ -227,6 +227,42 @@ pub async fn mark_read(
     }))
 }
 
+/// Show the customer that an operator is typing.
+///
+/// `POST /contacts/{phone}/typing`: Meta's typing indicator, which Meta ties to a read receipt
+/// for the customer's newest message: the conversation is marked read as by
+/// `POST /contacts/{phone}/read`, and the customer sees "typing…" until the next message or for
+/// at most 25 seconds. Call it while an operator types, at most every 20 seconds.
+#[utoipa::path(
+    post,
+    path = "/api/whatsapp/contacts/{phone}/typing",
+    operation_id = "show_typing",
+    tag = "contacts",
+    params(("phone" = CustomerKeyText, Path, description = "The contact: a phone number (`+` may be sent as `%2B` or left out) or a BSUID")),
+    responses(
+        (status = 200, description = "Marked read and the indicator sent (`receipt_error` says why Meta refused it, if it did)", body = MarkedRead),
+        (status = 400, description = "`invalid_phone_number`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such contact", body = ErrorBody),
+        (status = 409, description = "`no_inbound_message`: the customer never wrote, so there is no message to answer", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
+pub async fn typing(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = customer_key(&path)?;
+    let r = contacts::typing(state.store.as_ref(), state.messenger.as_ref(), key).await?;
+    if let Some(e) = &r.receipt_error {
+        tracing::warn!(error = %e, "typing indicator to Meta failed");
+    }
+    Ok(HttpResponse::Ok().json(MarkedRead {
+        marked_read: r.marked_read,
+        contact: ContactView::new(r.contact, state.clock.now()),
+        receipt_error: r.receipt_error,
+    }))
+}
+
 /// Most bytes of one contact import's file.
 pub const MAX_IMPORT_BYTES: usize = 16 << 20;
 

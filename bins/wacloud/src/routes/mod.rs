@@ -62,6 +62,9 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::POST, "/contacts/{phone}/read", |r| {
         r.to(contacts::mark_read)
     }),
+    endpoint(Method::POST, "/contacts/{phone}/typing", |r| {
+        r.to(contacts::typing)
+    }),
     endpoint(Method::POST, "/send", |r| r.to(send::send_one)),
     endpoint(Method::POST, "/send-bulk", |r| r.to(send::send_bulk)),
     endpoint(Method::GET, "/batches", |r| r.to(batches::list)),

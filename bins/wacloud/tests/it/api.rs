@@ -135,6 +135,79 @@ async fn a_simulated_customer_shows_up_unread_and_reading_sends_a_receipt() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_marks_read_and_sends_the_indicator_with_a_receipt_for_the_newest_message() {
+    let app = TestApp::spawn().await;
+    // A contact who never wrote has nothing to answer.
+    let (s, _) = app
+        .put_json(
+            "/api/whatsapp/contacts/%2B15550000031",
+            &json!({"display_name": "Zoe"}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, e) = app
+        .post_json("/api/whatsapp/contacts/%2B15550000031/typing", &json!({}))
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (409, Some("no_inbound_message")),
+        "{e}"
+    );
+    let (s, e) = app
+        .post_json("/api/whatsapp/contacts/%2B15550000039/typing", &json!({}))
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{e}"
+    );
+
+    for text in ["first", "second"] {
+        let (s, r) = app
+            .post_json(
+                "/sandbox/customers/%2B15550000032/messages",
+                &json!({"text": text, "name": "Ana"}),
+            )
+            .await;
+        assert_eq!(s, 202, "{r}");
+    }
+    let msgs = app
+        .wait_for(10, "both messages", || async {
+            let m = app.conversation("15550000032").await;
+            (m.len() == 2).then_some(m)
+        })
+        .await;
+    let indicators = || async {
+        let (_, sent) = app.get("/sandbox/sent").await;
+        sent["requests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["body"]["typing_indicator"] == json!({"type": "text"}))
+            .map(|r| r["body"]["message_id"].clone())
+            .collect::<Vec<_>>()
+    };
+    let (s, r) = app
+        .post_json("/api/whatsapp/contacts/%2B15550000032/typing", &json!({}))
+        .await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (&r["marked_read"], &r["receipt_error"]),
+        (&json!(2), &Value::Null)
+    );
+    assert_eq!(r["contact"]["unread_count"], 0);
+    // The newest message is the one answered, and again while the operator keeps typing.
+    let (s, r) = app
+        .post_json("/api/whatsapp/contacts/%2B15550000032/typing", &json!({}))
+        .await;
+    assert_eq!((s, &r["marked_read"]), (200, &json!(0)), "{r}");
+    assert_eq!(
+        indicators().await,
+        [msgs[0]["message_id"].clone(), msgs[0]["message_id"].clone()]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_pages_with_a_cursor_newest_first() {
     let app = TestApp::spawn().await;
     for i in 0..7 {

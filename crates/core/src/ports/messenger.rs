@@ -15,6 +15,12 @@ pub trait Messenger: Send + Sync + 'static {
     async fn send(&self, request: &OutboundRequest) -> Result<SendReceipt, SendFailure>;
     /// Sends a read receipt for an inbound `wamid`.
     async fn mark_read(&self, wamid: &str) -> Result<(), SendFailure>;
+    /// Sends a read receipt for an inbound `wamid` with Meta's typing indicator, which the
+    /// customer sees until the next message or for at most 25 seconds. Default: the receipt
+    /// alone.
+    async fn mark_read_typing(&self, wamid: &str) -> Result<(), SendFailure> {
+        self.mark_read(wamid).await
+    }
     /// The business number messages go out from, in E.164, if known.
     fn business_phone(&self) -> Option<String>;
 

@@ -156,6 +156,33 @@ pub async fn mark_read(
     messenger: &dyn Messenger,
     key: CustomerKey,
 ) -> Result<MarkedRead, CoreError> {
+    read_and_receipt(store, messenger, key, false).await
+}
+
+/// Shows the customer that an operator is typing (`POST /contacts/{phone}/typing`): Meta ties
+/// its typing indicator to a read receipt for the message being answered, so this marks the
+/// conversation read as [`mark_read`] does and sends the receipt for the customer's newest
+/// message with the indicator — even when nothing was unread. Meta shows it until the next
+/// message or for at most 25 seconds.
+///
+/// # Errors
+/// [`CoreError::NotFound`] for no such contact, [`CoreError::Conflict`]
+/// `no_inbound_message` when the customer never wrote (there is nothing to answer),
+/// [`CoreError::Store`]. A failed receipt is reported in [`MarkedRead::receipt_error`].
+pub async fn typing(
+    store: &dyn Store,
+    messenger: &dyn Messenger,
+    key: CustomerKey,
+) -> Result<MarkedRead, CoreError> {
+    read_and_receipt(store, messenger, key, true).await
+}
+
+async fn read_and_receipt(
+    store: &dyn Store,
+    messenger: &dyn Messenger,
+    key: CustomerKey,
+    typing: bool,
+) -> Result<MarkedRead, CoreError> {
     let k = key.clone();
     let (count, newest, contact) = crate::ports::write(store, move |r| {
         let Some(c) = r.find_contact(&k)? else {
@@ -167,18 +194,23 @@ pub async fn mark_read(
     })
     .await?
     .ok_or_else(|| CoreError::NotFound(format!("no contact {key}")))?;
-    let receipt_error = match newest {
-        Some(wamid) if count > 0 => messenger
-            .mark_read(&wamid)
-            .await
-            .err()
-            .map(|e| e.to_string()),
+    let receipt = match (newest, typing) {
+        (Some(wamid), true) => Some(messenger.mark_read_typing(&wamid).await),
+        (Some(wamid), false) if count > 0 => Some(messenger.mark_read(&wamid).await),
+        (None, true) => {
+            return Err(CoreError::Conflict {
+                code: "no_inbound_message",
+                message: format!(
+                    "{key} has not written yet: the typing indicator answers a customer's message"
+                ),
+            })
+        }
         _ => None,
     };
     Ok(MarkedRead {
         marked_read: count,
         contact,
-        receipt_error,
+        receipt_error: receipt.and_then(Result::err).map(|e| e.to_string()),
     })
 }
 
