@@ -160,9 +160,14 @@ impl Application {
             self.state.clone(),
             stop_tx.subscribe(),
         ));
+        let indexer = tokio::spawn(crate::worker::run_search_indexer(
+            self.state.clone(),
+            stop_tx.subscribe(),
+        ));
         let result = self.server.await;
         let _ = stop_tx.send(true);
         let _ = queue.await;
+        let _ = indexer.await;
         self.store.shutdown();
         result
     }

@@ -77,7 +77,8 @@ use crate::routes::{self, assets};
         ErrorBody,
         wacloud_core::changes::ChangeSet,
         routes::params::CustomerKeyText,
-        routes::export::ExportFormat
+        routes::export::ExportFormat,
+        routes::messages::SearchResults
     )),
     tags(
         (name = "health", description = "Whether the server, its database and Meta's token work"),

@@ -20,7 +20,7 @@ use wacloud_core::ports::{
     new_id, read, write, write_background, Clock, Store, StoreError, SystemClock,
 };
 use wacloud_core::queue::{QueueItem, QueueOutcome, QueueState};
-use wacloud_core::usecases::idempotency;
+use wacloud_core::usecases::{contacts, idempotency};
 use wacloud_core::usecases::ingest::reprocess;
 use wacloud_core::usecases::ingest::OurNumbers;
 use wacloud_core::usecases::queue::{
@@ -291,6 +291,34 @@ async fn probe_token(state: &AppState, stop: &mut watch::Receiver<bool>) {
             }
         }
         Err(e) => tracing::debug!(error = %e, "the access token is still refused"),
+    }
+}
+
+/// Keeps the message search index up to date (SQLite: messages are indexed in the background,
+/// off ingestion's transactions; PostgreSQL indexes as it writes and this returns at once):
+/// every half second, until caught up, at most ten writes of
+/// [`contacts::SEARCH_INDEX_BATCH`] before the next pause.
+pub async fn run_search_indexer(state: AppState, mut stop: watch::Receiver<bool>) {
+    if state.store.backend() == "postgres" {
+        return;
+    }
+    loop {
+        let pause = match contacts::index_for_search(state.store.as_ref(), 10).await {
+            Ok(true) => Duration::from_millis(500),
+            // More to do: let the writer serve others for a moment, then go on.
+            Ok(false) => Duration::from_millis(20),
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot index messages for search yet");
+                Duration::from_secs(2)
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod outbound;
 pub mod phone;
 pub mod ports;
 pub mod queue;
+pub mod search;
 pub mod stats;
 pub mod template;
 pub mod usecases;

@@ -28,6 +28,21 @@ pub struct HistoryQuery {
     limit: Option<i64>,
     /// The `next_cursor` of the previous page: the messages older than its last one.
     before: Option<String>,
+    /// Words to find in the messages' text (every one must match, as a word or a word's start;
+    /// at most 16 words of 64 characters). The answer then lists the messages found, newest
+    /// first, each with `snippet`, `highlights`, `contact_phone` and `contact_name`.
+    search: Option<String>,
+}
+
+/// The answer of `GET /messages?search=`: the messages found, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchResults {
+    /// The page: each message with the part of its text around the words found.
+    messages: Vec<wacloud_core::search::SearchHit>,
+    /// Pass as `before` (with the same `search`) for the next page; `null` at the end.
+    next_cursor: Option<String>,
+    /// Whether more messages match.
+    has_more: bool,
 }
 
 /// The answer of `GET /messages`: one page, newest first.
@@ -56,10 +71,19 @@ fn decode_cursor(c: &str) -> Option<(DateTime<Utc>, String)> {
     (!id.is_empty() && id.len() <= 64).then(|| (t, id.to_owned()))
 }
 
+/// A search's position from its opaque cursor.
+fn decode_search_cursor(c: &str) -> Option<String> {
+    let raw = String::from_utf8(B64.decode(c).ok()?).ok()?;
+    let position = raw.strip_prefix("s:")?;
+    (!position.is_empty() && position.len() <= 96).then(|| position.to_owned())
+}
+
 /// Message history.
 ///
 /// `GET /messages?phone=&direction=&limit=&before=`: messages newest first, paged with a
 /// cursor. Reactions, edits and deletions show on the message they change, not as messages.
+/// With `search=words`, the messages whose text holds every word (with `phone` and
+/// `direction` as filters), each with a snippet and where the words are in it.
 #[utoipa::path(
     get,
     path = "/api/whatsapp/messages",
@@ -67,8 +91,10 @@ fn decode_cursor(c: &str) -> Option<(DateTime<Utc>, String)> {
     tag = "messages",
     params(HistoryQuery),
     responses(
-        (status = 200, description = "One page of messages", body = HistoryPage),
-        (status = 400, description = "`invalid_query` (an unknown parameter, a `limit` that is not a whole number), `invalid_request` (`limit` out of range, an unknown `direction`), `invalid_cursor`, `invalid_phone_number`", body = ErrorBody),
+        (status = 200, description = "One page of messages (with `search`: the messages found, each with `snippet`, `highlights`, `contact_phone`, `contact_name`)", content(
+            (HistoryPage = "application/json"),
+        )),
+        (status = 400, description = "`invalid_query` (an unknown parameter, a `limit` that is not a whole number), `invalid_request` (`limit` out of range, an unknown `direction`), `invalid_cursor`, `invalid_phone_number`, `invalid_search` (no word, more than 16 words, a word over 64 characters)", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
 )]
@@ -85,6 +111,30 @@ pub async fn history(
                 .with("field", "direction")
         })?),
     };
+    if let Some(words) = q.search.as_deref().filter(|w| !w.trim().is_empty()) {
+        let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
+            None => None,
+            Some(c) => Some(decode_search_cursor(c).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_cursor",
+                    "before is not a cursor this search returned",
+                )
+                .with("field", "before")
+            })?),
+        };
+        let contact = match q.phone.as_deref().filter(|p| !p.is_empty()) {
+            None => None,
+            Some(p) => Some(customer_key(p)?),
+        };
+        let page =
+            contacts::search(state.store.as_ref(), words, contact, direction, limit, before)
+                .await?;
+        return Ok(HttpResponse::Ok().json(SearchResults {
+            has_more: page.next.is_some(),
+            next_cursor: page.next.map(|p| B64.encode(format!("s:{p}"))),
+            messages: page.hits,
+        }));
+    }
     let before = match q.before.as_deref().filter(|b| !b.is_empty()) {
         None => None,
         Some(c) => Some(decode_cursor(c).ok_or_else(|| {

@@ -38,5 +38,6 @@ mod pg_restart;
 mod queue_crash;
 mod queue_faults;
 mod queue_rate;
+mod search;
 mod serve_help;
 mod webhook_faults;

@@ -270,6 +270,16 @@ pub trait Repos: super::AuthRepos {
         batch_id: &str,
         q: &BatchQuery,
     ) -> Result<Option<BatchSummary>, StoreError>;
+    /// One page of messages whose text holds every term of `q`, newest first
+    /// ([`crate::search`]).
+    fn search_messages(
+        &mut self,
+        q: &crate::search::SearchQuery,
+    ) -> Result<crate::search::SearchPage, StoreError>;
+    /// Adds up to `limit` messages written since the last call to the search index; how many
+    /// rows it looked at (fewer than `limit`: caught up). A backend that indexes as it writes
+    /// answers 0.
+    fn index_for_search(&mut self, limit: i64) -> Result<usize, StoreError>;
     /// Ids of the newest batches, newest first: up to `limit` whose id sorts before `before`
     /// (batch ids are UUIDv7, so id order is creation order).
     fn recent_batch_ids(

@@ -443,3 +443,60 @@ pub async fn import(
     report.refused.sort_by_key(|r| r.line);
     Ok(report)
 }
+
+/// Finds messages by their text (`GET /messages?search=`): every word of `input` must match
+/// (as a word or a word's start, case and — on SQLite — diacritics aside), optionally one
+/// contact's messages and one direction; one page, newest first, each with a snippet and where
+/// the words are in it. On SQLite a message is found once the background indexer has reached it
+/// (within about a second of being stored).
+///
+/// # Errors
+/// [`CoreError::Invalid`] `invalid_search` ([`crate::search::terms`]), [`CoreError::Store`].
+/// An unknown contact finds nothing.
+pub async fn search(
+    store: &dyn Store,
+    input: &str,
+    contact: Option<CustomerKey>,
+    direction: Option<Direction>,
+    limit: i64,
+    before: Option<String>,
+) -> Result<crate::search::SearchPage, CoreError> {
+    let terms = crate::search::terms(input)?;
+    Ok(crate::ports::read(store, move |r| {
+        let contact_id = match contact {
+            None => None,
+            Some(k) => match r.find_contact(&k)? {
+                Some(c) => Some(c.id),
+                None => return Ok(crate::search::SearchPage::default()),
+            },
+        };
+        r.search_messages(&crate::search::SearchQuery {
+            terms,
+            contact_id,
+            direction,
+            limit,
+            before,
+        })
+    })
+    .await?)
+}
+
+/// Messages the search index takes per write.
+pub const SEARCH_INDEX_BATCH: i64 = 2000;
+
+/// Brings the search index up to date, [`SEARCH_INDEX_BATCH`] messages per background write,
+/// for at most `budget` writes; whether it caught up.
+///
+/// # Errors
+/// [`CoreError::Store`].
+pub async fn index_for_search(store: &dyn Store, budget: usize) -> Result<bool, CoreError> {
+    for _ in 0..budget {
+        let looked =
+            crate::ports::write_background(store, |r| r.index_for_search(SEARCH_INDEX_BATCH))
+                .await?;
+        if i64::try_from(looked).unwrap_or(i64::MAX) < SEARCH_INDEX_BATCH {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}

@@ -12,6 +12,7 @@ mod messages;
 mod outbound;
 mod prepared;
 mod queue;
+mod search;
 pub mod stats;
 mod webhooks;
 
@@ -428,6 +429,15 @@ impl Repos for Repo<'_> {
         q: &BatchQuery,
     ) -> Result<Option<BatchSummary>, StoreError> {
         queue::batch_summary(self.conn, batch_id, q).map_err(map_err)
+    }
+    fn search_messages(
+        &mut self,
+        q: &wacloud_core::search::SearchQuery,
+    ) -> Result<wacloud_core::search::SearchPage, StoreError> {
+        search::search(self.conn, q).map_err(map_err)
+    }
+    fn index_for_search(&mut self, limit: i64) -> Result<usize, StoreError> {
+        search::index_pending(self.conn, limit).map_err(map_err)
     }
     fn recent_batch_ids(
         &mut self,

@@ -1,7 +1,9 @@
 //! Read benchmark: fills a fresh database through the server's own write path (signed webhook
 //! deliveries of inbound messages from a fixed set of customers), and at each size measures the
 //! latency of the reads an operator's screen makes: `/stats`, the contact list (first page, a
-//! deep page, a search) and the message history (first page, a deep page, one customer's).
+//! deep page, a search), the message history (first page, a deep page, one customer's) and the
+//! search over message text (a word every message holds, a rare one, a missing one, one
+//! customer's). Every message's text is "Hello, is order <n> on its way? Merci, café ☕".
 //!
 //! ```sh
 //! cargo build --release -p wacloud -p wacloud-bench && target/release/read-bench
@@ -177,6 +179,30 @@ async fn measure(client: &reqwest::Client, base: &str, path: &str, samples: u32)
 /// The figures at one size: messages, (p50, p99) ms per read, idle resident MiB.
 type Size = (u64, Vec<(f64, f64)>, f64);
 
+/// Waits until the search finds message `seq` (SQLite indexes in the background), and says
+/// how long that took.
+async fn wait_indexed(client: &reqwest::Client, base: &str, seq: u64) {
+    let started = Instant::now();
+    let url = format!("{base}/api/whatsapp/messages?limit=1&search=order%20{seq}");
+    loop {
+        let found = get_json(client, &url).await["messages"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty());
+        if found {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(3600),
+            "the search index did not reach message {seq} in an hour"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!(
+        "the search index reached message {seq} {:.1} s after the fill",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 async fn run(args: &Args) {
     let binary = args.server.clone().unwrap_or_else(default_server_binary);
     let mut env: Vec<(&str, String)> = args
@@ -249,12 +275,32 @@ async fn run(args: &Args) {
             format!("/api/whatsapp/messages?limit=50&phone={one}"),
         ),
     ];
+    let search = [
+        (
+            "/messages search, a word in every message",
+            "/api/whatsapp/messages?limit=50&search=order".to_owned(),
+        ),
+        (
+            "/messages search, a rare number and a common word",
+            "/api/whatsapp/messages?limit=50&search=order%20777".to_owned(),
+        ),
+        (
+            "/messages search, a word in none",
+            "/api/whatsapp/messages?limit=50&search=zebra".to_owned(),
+        ),
+        (
+            "/messages search, one customer",
+            format!("/api/whatsapp/messages?limit=50&search=merci&phone={one}"),
+        ),
+    ];
+    let reads: Vec<(&str, String)> = reads.into_iter().chain(search).collect();
     let mut table: Vec<Size> = Vec::new();
     for &size in &args.sizes {
         if size > filled {
             fill(args, &client, &base, filled, size).await;
             filled = size;
         }
+        wait_indexed(&client, &base, filled.saturating_sub(1)).await;
         let mut row = Vec::new();
         for (name, path) in &reads {
             let r = measure(&client, &base, path, args.samples).await;

@@ -1,0 +1,1 @@
+DROP INDEX whatsapp_messages_search;

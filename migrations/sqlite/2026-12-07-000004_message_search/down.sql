@@ -1,0 +1,4 @@
+DROP TRIGGER whatsapp_messages_search_delete;
+DROP TRIGGER whatsapp_messages_search_update;
+DROP TABLE whatsapp_search_state;
+DROP TABLE whatsapp_messages_fts;
