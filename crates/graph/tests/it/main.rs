@@ -20,9 +20,12 @@
 //!   [`number_features`] (with template edits), [`waba_admin`],
 //!   [`marketing_compliance`], [`history_nodes`], [`business`],
 //!   [`preverified`], [`solutions`], [`partner_intents`], [`block_list`];
+//!   [`thread_control`] (Conversation Routing), [`analytics`], [`uploads_library`]
+//!   (resumable uploads, the template library);
 //! - the coverage of Meta's spec: [`coverage`].
 
 mod account_templates;
+mod analytics;
 mod block_list;
 mod builders;
 mod business;
@@ -51,6 +54,8 @@ mod signature;
 mod solutions;
 mod spec_examples;
 mod template_builders;
+mod thread_control;
+mod uploads_library;
 mod waba;
 mod waba_admin;
 mod webhook_account_fields;
