@@ -83,7 +83,8 @@ pub async fn assert_request(
     }
 }
 
-fn spec() -> Option<&'static Value> {
+/// Meta's OpenAPI description as JSON; `None` when the fixtures are absent.
+pub fn spec() -> Option<&'static Value> {
     static SPEC: OnceLock<Option<Value>> = OnceLock::new();
     SPEC.get_or_init(|| {
         let dir = common::fixtures_dir()?;
@@ -153,7 +154,8 @@ pub async fn assert_form_request(server: &MockServer, path: &str) -> Vec<Part> {
     parse_multipart(&r.body, boundary)
 }
 
-fn parse_multipart(body: &[u8], boundary: &str) -> Vec<Part> {
+/// The parts of a `multipart/form-data` body with `boundary`.
+pub fn parse_multipart(body: &[u8], boundary: &str) -> Vec<Part> {
     let text = body.to_vec();
     let delimiter = format!("--{boundary}").into_bytes();
     let mut parts = Vec::new();

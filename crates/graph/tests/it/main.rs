@@ -22,7 +22,8 @@
 //!   [`preverified`], [`solutions`], [`partner_intents`], [`block_list`];
 //!   [`thread_control`] (Conversation Routing), [`analytics`], [`uploads_library`]
 //!   (resumable uploads, the template library);
-//! - the coverage of Meta's spec: [`coverage`].
+//! - the coverage of Meta's spec: [`coverage`]; every request body against Meta's
+//!   schemas: [`request_schemas`].
 
 mod account_templates;
 mod analytics;
@@ -48,6 +49,7 @@ mod partner_intents;
 mod phone_numbers;
 mod preverified;
 mod qr_codes;
+mod request_schemas;
 mod response_examples;
 mod retry_pacing;
 mod signature;

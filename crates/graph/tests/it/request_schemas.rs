@@ -1,0 +1,759 @@
+//! Every request body the client builds, checked against Meta's own schema: for each
+//! covered operation whose entry in `business-messaging-api_v23.0.yaml` has a request
+//! body, [`CALLS`] makes the client send one (to a mock that records it), and the body
+//! is validated against the schema of the content type it was sent as (JSON, a
+//! multipart form or a URL-encoded form; `$ref`s resolved from the YAML's
+//! `components`). The content type must be one the spec lists.
+//!
+//! Where Meta's schema is wrong, [`corrections`] patches it, one row each with the
+//! reason; the test also checks that each correction is still needed (the body fails
+//! the schema as published), so a fixed spec is noticed. `POST
+//! /{Phone-Number-ID}/messages` (Meta's `Message` schema and its four errata) is
+//! checked by `spec_examples` against all 50 of Meta's send examples.
+
+use std::collections::BTreeSet;
+
+use futures::future::BoxFuture;
+use serde_json::{json, Value};
+use wacloud_graph::calls::CallAction;
+use wacloud_graph::compliance::{ComplianceContact, ComplianceInfoUpdate};
+use wacloud_graph::coverage::{COVERED, OMITTED};
+use wacloud_graph::flows::{FlowMetadataUpdate, NewFlow};
+use wacloud_graph::groups::{GroupUpdate, JoinApprovalMode, NewGroup};
+use wacloud_graph::marketing::{MarketingOptions, ProductPolicy};
+use wacloud_graph::media::MediaUpload;
+use wacloud_graph::messages::{OutboundMessage, Recipient, Template};
+use wacloud_graph::number_features::{ObaAction, ObaApplicationData};
+use wacloud_graph::partner_intents::IntentRequest;
+use wacloud_graph::phone_numbers::{
+    BotCommand, CallingSettingsUpdate, CodeMethod, ConversationalAutomation, FeatureStatus,
+    PhoneNumberSettingsUpdate, PhoneNumberUpdate, Registration,
+};
+use wacloud_graph::qr_codes::QrImageFormat;
+use wacloud_graph::solutions::{NewSolution, SolutionRejection};
+use wacloud_graph::template_admin::TemplateEdit;
+use wacloud_graph::templates::{NewTemplate, TemplateCategory};
+use wacloud_graph::waba::{NewPhoneNumber, WabaUpdate};
+use wacloud_graph::waba_admin::NewSchedule;
+use wacloud_graph::{BusinessProfileUpdate, GraphClient, GraphError};
+
+use crate::graph_mock::{answering, parse_multipart, spec};
+use crate::spec_examples::schema::{errors, validator};
+
+type Call = fn(GraphClient) -> BoxFuture<'static, ()>;
+
+/// A call's answer is not looked at, but a local refusal means nothing was sent.
+fn sent<T>(r: Result<T, GraphError>) {
+    if let Err(GraphError::Validation(e)) = r {
+        panic!("refused before sending: {e}");
+    }
+}
+
+const GROUP: &str = "Y2FwaV9ncm91cDoxOTUwNTU1MDA3OToxMjAzNjMzOTQzMjAdOTY0MTUZD";
+const SOLUTION: &str = "1234567890123456";
+const PREVERIFIED: &str = "2345678901234567";
+const PEM: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----";
+
+/// One call per operation with a request body; the answers do not matter here (the
+/// mock answers `{"success": true}`), only what was sent.
+const CALLS: &[(&str, &str, Call)] = &[
+    (
+        "POST",
+        "/{Version}/{Application-ID}/whatsapp_business_solution",
+        |c| {
+            Box::pin(async move {
+                let s = NewSolution::new(
+                    "Partner-Managed Messaging Solution",
+                    "9876543210987654",
+                    false,
+                )
+                .unwrap();
+                sent(c.create_solution("1234567890", &s).await);
+            })
+        },
+    ),
+    ("POST", "/{Version}/{Business-ID}/add_phone_numbers", |c| {
+        Box::pin(async move {
+            sent(
+                c.add_preverified_phone_number("506914307656634", "+15550000001")
+                    .await,
+            );
+        })
+    }),
+    (
+        "POST",
+        "/{Version}/{Business-ID}/share_preverified_numbers",
+        |c| {
+            Box::pin(async move {
+                sent(
+                    c.share_preverified_number("506914307656634", PREVERIFIED, "3456789012345678")
+                        .await,
+                );
+            })
+        },
+    ),
+    ("POST", "/{Version}/{Phone-Number-ID}/block_users", |c| {
+        Box::pin(async move {
+            sent(c.block_users(&["15550000001", "15550000002"]).await);
+        })
+    }),
+    ("DELETE", "/{Version}/{Phone-Number-ID}/block_users", |c| {
+        Box::pin(async move {
+            sent(c.unblock_users(&["15550000001"]).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/calls", |c| {
+        Box::pin(async move {
+            let a = CallAction::Connect {
+                to: "14085551234".into(),
+                sdp: "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n".into(),
+            };
+            sent(c.manage_call(&a, Some("tracking-1")).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/groups", |c| {
+        Box::pin(async move {
+            let g = NewGroup::new("Support")
+                .unwrap()
+                .description("Order help")
+                .unwrap()
+                .join_approval_mode(JoinApprovalMode::ApprovalRequired);
+            sent(c.create_group(&g).await);
+        })
+    }),
+    (
+        "POST",
+        "/{Version}/{Phone-Number-ID}/marketing_messages",
+        |c| {
+            Box::pin(async move {
+                let msg = OutboundMessage::template(
+                    Recipient::from("16315552222"),
+                    Template::new("welcome_offer", "en_US"),
+                )
+                .unwrap();
+                let o = MarketingOptions::new()
+                    .product_policy(ProductPolicy::CloudApiFallback)
+                    .message_activity_sharing(true);
+                sent(c.send_marketing_message(&msg, &o).await);
+            })
+        },
+    ),
+    ("POST", "/{Version}/{Phone-Number-ID}/media", |c| {
+        Box::pin(async move {
+            let up =
+                MediaUpload::new(b"\xff\xd8\xff\xe0 jpeg".to_vec(), "image/jpeg", "a.jpg").unwrap();
+            sent(c.upload_media(&up).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/message_qrdls", |c| {
+        Box::pin(async move {
+            sent(
+                c.create_qr_code("Hello, I want to order", Some(QrImageFormat::Png))
+                    .await,
+            );
+        })
+    }),
+    (
+        "POST",
+        "/{Version}/{Phone-Number-ID}/official_business_account",
+        |c| {
+            Box::pin(async move {
+                let d = ObaApplicationData::new()
+                    .business_name("Acme Corporation Ltd")
+                    .website_url("https://www.acmecorp.com")
+                    .contact_email("business@acmecorp.com");
+                sent(
+                    c.official_business_account_action(ObaAction::SubmitApplication, Some(&d))
+                        .await,
+                );
+            })
+        },
+    ),
+    ("POST", "/{Version}/{Phone-Number-ID}", |c| {
+        Box::pin(async move {
+            sent(
+                c.update_phone_number(
+                    &PhoneNumberUpdate::new().new_display_name("My New Business Name"),
+                )
+                .await,
+            );
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/register", |c| {
+        Box::pin(async move {
+            sent(
+                c.register_phone_number(&Registration::new("123456").unwrap())
+                    .await,
+            );
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/request_code", |c| {
+        Box::pin(async move {
+            sent(c.request_verification_code(CodeMethod::Sms, "en_US").await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/settings", |c| {
+        Box::pin(async move {
+            let u = PhoneNumberSettingsUpdate::Calling(
+                CallingSettingsUpdate::new(FeatureStatus::Enabled).call_icon_visible(true),
+            );
+            sent(c.update_phone_number_settings(&u).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/verify_code", |c| {
+        Box::pin(async move {
+            sent(c.verify_code("123456").await);
+        })
+    }),
+    (
+        "POST",
+        "/{Version}/{Phone-Number-ID}/whatsapp_business_encryption",
+        |c| {
+            Box::pin(async move {
+                sent(c.set_business_encryption_key(PEM).await);
+            })
+        },
+    ),
+    (
+        "POST",
+        "/{Version}/{Phone-Number-ID}/whatsapp_business_profile",
+        |c| {
+            Box::pin(async move {
+                let u = BusinessProfileUpdate::new()
+                    .about("Open 9 to 5")
+                    .description("Shoes")
+                    .email("a@example.com")
+                    .websites(vec!["https://example.com".into()]);
+                sent(c.update_business_profile(&u).await);
+            })
+        },
+    ),
+    (
+        "POST",
+        "/{Version}/{Phone-Number-ID}/business_compliance_info",
+        |c| {
+            Box::pin(async move {
+                let u = ComplianceInfoUpdate::new(
+                    "Innovative Tech Solutions",
+                    "OTHER",
+                    ComplianceContact::new("rajesh@innovativetech.com")
+                        .name("Rajesh Kumar")
+                        .mobile_number("+918901234567"),
+                    ComplianceContact::new("support@innovativetech.com")
+                        .mobile_number("+918901234567"),
+                )
+                .entity_type_custom("Limited Liability Partnership")
+                .is_registered(true);
+                sent(c.update_business_compliance_info(&u).await);
+            })
+        },
+    ),
+    ("POST", "/{Version}/{group_id}/invite_link", |c| {
+        Box::pin(async move {
+            sent(c.create_group_invite_link(GROUP).await);
+        })
+    }),
+    ("DELETE", "/{Version}/{group_id}/invite_link", |c| {
+        Box::pin(async move {
+            sent(c.delete_group_invite_link(GROUP).await);
+        })
+    }),
+    ("POST", "/{Version}/{group_id}/join_requests", |c| {
+        Box::pin(async move {
+            sent(c.approve_join_requests(GROUP, &["MTIzNDU2Nzg5"]).await);
+        })
+    }),
+    ("DELETE", "/{Version}/{group_id}/join_requests", |c| {
+        Box::pin(async move {
+            sent(c.reject_join_requests(GROUP, &["MTIzNDU2Nzg5"]).await);
+        })
+    }),
+    ("POST", "/{Version}/{group_id}/participants", |c| {
+        Box::pin(async move {
+            sent(c.add_group_participants(GROUP, &["15550000001"]).await);
+        })
+    }),
+    ("DELETE", "/{Version}/{group_id}/participants", |c| {
+        Box::pin(async move {
+            sent(c.remove_group_participants(GROUP, &["15550000001"]).await);
+        })
+    }),
+    ("POST", "/{Version}/{group_id}", |c| {
+        Box::pin(async move {
+            sent(
+                c.update_group(
+                    GROUP,
+                    &GroupUpdate::new()
+                        .subject("Watch Enthusiasts")
+                        .description("Timepieces"),
+                )
+                .await,
+            );
+        })
+    }),
+    (
+        "POST",
+        "/{Version}/{Pre-Verified-Phone-Number-ID}/request_code",
+        |c| {
+            Box::pin(async move {
+                sent(
+                    c.request_preverified_code(PREVERIFIED, CodeMethod::Voice, "en_US")
+                        .await,
+                );
+            })
+        },
+    ),
+    (
+        "POST",
+        "/{Version}/{Pre-Verified-Phone-Number-ID}/verify_code",
+        |c| {
+            Box::pin(async move {
+                sent(c.verify_preverified_code(PREVERIFIED, "123456").await);
+            })
+        },
+    ),
+    (
+        "POST",
+        "/{Version}/{Solution-ID}/accept_deactivation_request",
+        |c| {
+            Box::pin(async move {
+                sent(c.accept_solution_deactivation(SOLUTION).await);
+            })
+        },
+    ),
+    ("POST", "/{Version}/{Solution-ID}/accept", |c| {
+        Box::pin(async move {
+            sent(c.accept_solution(SOLUTION, "9876543210987654").await);
+        })
+    }),
+    (
+        "POST",
+        "/{Version}/{Solution-ID}/reject_deactivation_request",
+        |c| {
+            Box::pin(async move {
+                sent(c.reject_solution_deactivation(SOLUTION).await);
+            })
+        },
+    ),
+    ("POST", "/{Version}/{Solution-ID}/reject", |c| {
+        Box::pin(async move {
+            let r = SolutionRejection::Partnership {
+                partner_app_id: "9876543210987654".into(),
+            };
+            sent(
+                c.reject_solution_request(SOLUTION, &r, Some("Terms do not align"))
+                    .await,
+            );
+        })
+    }),
+    (
+        "POST",
+        "/{Version}/{Solution-ID}/send_deactivation_request",
+        |c| {
+            Box::pin(async move {
+                sent(
+                    c.send_solution_deactivation_request(SOLUTION, Some("Ending the partnership"))
+                        .await,
+                );
+            })
+        },
+    ),
+    (
+        "POST",
+        "/{Version}/{WhatsApp-Business-Account-ID}/assigned_users",
+        |c| {
+            Box::pin(async move {
+                sent(
+                    c.add_assigned_user("2345678901234567", &["MANAGE", "VIEW_INSIGHTS"])
+                        .await,
+                );
+            })
+        },
+    ),
+    (
+        "DELETE",
+        "/{Version}/{WhatsApp-Business-Account-ID}/assigned_users",
+        |c| {
+            Box::pin(async move {
+                sent(c.remove_assigned_user("2345678901234567").await);
+            })
+        },
+    ),
+    (
+        "POST",
+        "/{Version}/{Phone-Number-ID}/conversational_automation",
+        |c| {
+            Box::pin(async move {
+                let a = ConversationalAutomation::new()
+                    .enable_welcome_message(true)
+                    .prompts(vec!["Book a flight".into()])
+                    .commands(vec![BotCommand::new("help", "Get help with your order")]);
+                sent(c.configure_conversational_automation(&a).await);
+            })
+        },
+    ),
+    ("POST", "/{Version}/{WABA-ID}/flows", |c| {
+        Box::pin(async move {
+            let f = NewFlow::new("lead form", ["LEAD_GENERATION", "OTHER"])
+                .unwrap()
+                .endpoint_uri("https://example.com/flow")
+                .unwrap()
+                .clone_flow_id("1234");
+            sent(c.create_flow(&f).await);
+        })
+    }),
+    ("POST", "/{Version}/{WABA-ID}/migrate_flows", |c| {
+        Box::pin(async move {
+            sent(
+                c.migrate_flows("111222333", &["appointment", "leadgen"])
+                    .await,
+            );
+        })
+    }),
+    ("POST", "/{Version}/{Flow-ID}", |c| {
+        Box::pin(async move {
+            sent(
+                c.update_flow_metadata(
+                    "1234",
+                    &FlowMetadataUpdate::new()
+                        .name("renamed")
+                        .categories(["SURVEY"]),
+                )
+                .await,
+            );
+        })
+    }),
+    ("GET", "/{Version}/{Flow-ID}/assets", |c| {
+        Box::pin(async move {
+            sent(c.flow_assets("1234").await);
+        })
+    }),
+    ("POST", "/{Version}/{Flow-ID}/assets", |c| {
+        Box::pin(async move {
+            sent(
+                c.update_flow_json("1234", r#"{"version": "7.0", "screens": []}"#)
+                    .await,
+            );
+        })
+    }),
+    ("POST", "/{Version}/{WABA-ID}/obo_mobility_intent", |c| {
+        Box::pin(async move {
+            let i = IntentRequest::mobility("2345678901234567", "CANCEL_TRANSFER").field(
+                "mobility_reason",
+                "Transfer cancelled due to business requirements change",
+            );
+            sent(c.create_obo_mobility_intent(&i).await);
+        })
+    }),
+    ("POST", "/{Version}/{WABA-ID}/phone_numbers", |c| {
+        Box::pin(async move {
+            let n = NewPhoneNumber::new("1", "16315551001", "Migrated Business")
+                .unwrap()
+                .migrate();
+            sent(c.add_phone_number(&n).await);
+        })
+    }),
+    ("POST", "/{Version}/{WABA-ID}/schedules", |c| {
+        Box::pin(async move {
+            let s = NewSchedule::new(
+                "Weekend Maintenance",
+                "MAINTENANCE_WINDOW",
+                "02:00",
+                "04:00",
+            )
+            .unwrap()
+            .timezone("America/New_York")
+            .days_of_week(["SATURDAY", "SUNDAY"]);
+            sent(c.create_waba_schedule(&s).await);
+        })
+    }),
+    (
+        "POST",
+        "/{Version}/{WABA-ID}/set_obo_mobility_intent",
+        |c| {
+            Box::pin(async move {
+                let i = IntentRequest::mobility("2345678901234567", "INITIATE_TRANSFER");
+                sent(c.set_obo_mobility_intent(&i).await);
+            })
+        },
+    ),
+    (
+        "POST",
+        "/{Version}/{WABA-ID}/set_solution_migration_intent",
+        |c| {
+            Box::pin(async move {
+                let i = IntentRequest::migration("1234567890123456", "INITIATE_MIGRATION")
+                    .field("target_solution_id", "2345678901234567");
+                sent(c.set_solution_migration_intent(&i).await);
+            })
+        },
+    ),
+    ("POST", "/{Version}/{WABA-ID}/subscribed_apps", |c| {
+        Box::pin(async move {
+            sent(
+                c.subscribe_app(Some(("https://example.com/webhook", "verify-me")))
+                    .await,
+            );
+        })
+    }),
+    ("POST", "/{Version}/{TEMPLATE_ID}", |c| {
+        Box::pin(async move {
+            let e = TemplateEdit::new()
+                .category(TemplateCategory::Marketing)
+                .components(vec![json!({"type": "BODY", "text": "Our sale starts now"})]);
+            sent(c.edit_template("920070352646140", &e).await);
+        })
+    }),
+    ("POST", "/{Version}/{WABA-ID}/message_templates", |c| {
+        Box::pin(async move {
+            let t = NewTemplate::new("seasonal_promotion", "en", TemplateCategory::Marketing).unwrap()
+            .component(json!({"type": "BODY", "text": "Shop now through {{1}}!", "example": {"body_text": [["the end of August"]]}}))
+            .component(json!({"type": "FOOTER", "text": "Use the buttons below"}));
+            sent(c.create_template(&t).await);
+        })
+    }),
+    ("POST", "/{Version}/{WABA-ID}", |c| {
+        Box::pin(async move {
+            sent(
+                c.update_waba(&WabaUpdate::new().name("Updated Business Name"))
+                    .await,
+            );
+        })
+    }),
+    ("POST", "/{Version}/{WhatsApp-Business-Profile-ID}", |c| {
+        Box::pin(async move {
+            let u = BusinessProfileUpdate::new().description("Updated business description");
+            sent(
+                c.update_business_profile_by_id("1234567890123456", &u)
+                    .await,
+            );
+        })
+    }),
+];
+
+/// Meta's schema where it is wrong, as `(method, path, what is changed, why, patch)`;
+/// `patch` changes the request body schema of that operation (its `$ref`s already
+/// resolved into the `components` it is given).
+type Correction = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&mut Value),
+);
+
+fn corrections() -> Vec<Correction> {
+    vec![
+        (
+            "POST",
+            "/{Version}/{Phone-Number-ID}/marketing_messages",
+            "`LanguageObject.required`: [policy, code] -> [code]",
+            "`policy` is optional (its one value, `deterministic`, is the default) and Meta's own \
+             marketing and send examples omit it; the same erratum as for `Message`",
+            |s| s["components"]["schemas"]["LanguageObject"]["required"] = json!(["code"]),
+        ),
+        (
+            "POST",
+            "/{Version}/{Phone-Number-ID}/business_compliance_info",
+            "phone number `pattern` escaped twice (`^\\\\+…`) -> `^\\+[1-9]\\d{1,14}$`",
+            "the YAML escapes the backslashes twice, so the pattern asks for a literal backslash \
+             and refuses every E.164 number, Meta's own `custom_entity_update` example included",
+            |s| replace_pattern(s, r"^\\+[1-9]\\d{1,14}$", r"^\+[1-9]\d{1,14}$"),
+        ),
+        (
+            "POST",
+            "/{Version}/{WABA-ID}/schedules",
+            "`start_time` / `end_time`: `format: time` -> pattern HH:MM",
+            "JSON Schema's `time` is RFC 3339 `HH:MM:SS` with an offset, but the field is a wall \
+             clock `HH:MM` in `timezone`, as every example of Meta's (`09:00`, `17:00`) writes it",
+            |s| {
+                for k in ["start_time", "end_time"] {
+                    let p =
+                        &mut s["components"]["schemas"]["ScheduleCreateRequest"]["properties"][k];
+                    assert_eq!(p["format"], "time", "correction target");
+                    p.as_object_mut().unwrap().remove("format");
+                    p["pattern"] = json!("^([01][0-9]|2[0-3]):[0-5][0-9]$");
+                }
+            },
+        ),
+    ]
+}
+
+/// Replaces the regular expression `from` by `to` wherever the schema uses it.
+fn replace_pattern(v: &mut Value, from: &str, to: &str) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m.iter_mut() {
+                if k == "pattern" && x == from {
+                    *x = json!(to);
+                } else {
+                    replace_pattern(x, from, to);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| replace_pattern(x, from, to)),
+        _ => {}
+    }
+}
+
+/// The request body's schemas of `method path` by content type.
+fn body_schemas(spec: &Value, method: &str, path: &str) -> Option<Vec<(String, Value)>> {
+    let op = &spec["paths"][path][method.to_lowercase()];
+    let mut rb = op.get("requestBody")?.clone();
+    if let Some(r) = rb.get("$ref").and_then(Value::as_str) {
+        rb = spec
+            .pointer(&r[1..])
+            .expect("requestBody $ref resolves")
+            .clone();
+    }
+    let content = rb["content"].as_object()?;
+    Some(
+        content
+            .iter()
+            .filter_map(|(ct, c)| Some((ct.clone(), c.get("schema")?.clone())))
+            .collect(),
+    )
+}
+
+/// The body sent, as JSON: a JSON body parsed; a form's fields as strings (a file as
+/// its text), each decoded from JSON text where the schema wants an array, object,
+/// boolean or number (Graph reads such form values as JSON).
+fn body_as_json(content_type: &str, body: &[u8], schema: &Value, spec: &Value) -> Value {
+    let fields: Vec<(String, String)> = if content_type.starts_with("application/json") {
+        return serde_json::from_slice(body).expect("a JSON body");
+    } else if let Some(b) = content_type.strip_prefix("multipart/form-data; boundary=") {
+        parse_multipart(body, b)
+            .into_iter()
+            .map(|p| (p.name, String::from_utf8_lossy(&p.value).into_owned()))
+            .collect()
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        url::form_urlencoded::parse(body).into_owned().collect()
+    } else {
+        panic!("unexpected content type {content_type}");
+    };
+    let schema = match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => spec.pointer(&r[1..]).unwrap(),
+        None => schema,
+    };
+    let mut out = serde_json::Map::new();
+    for (k, v) in fields {
+        let ty = schema["properties"][&k]["type"]
+            .as_str()
+            .unwrap_or("string");
+        let value = match ty {
+            "array" | "object" | "boolean" | "integer" | "number" => {
+                serde_json::from_str(&v).unwrap_or(Value::String(v))
+            }
+            _ => Value::String(v),
+        };
+        out.insert(k, value);
+    }
+    Value::Object(out)
+}
+
+#[tokio::test]
+async fn every_request_body_validates_against_meta_s_schema() {
+    let Some(spec) = spec() else {
+        return;
+    };
+    // Which operations the table must hold: covered, with a request body, not the send.
+    let omitted: std::collections::HashSet<_> = OMITTED.iter().map(|o| o.operation).collect();
+    let want: BTreeSet<(String, String)> = COVERED
+        .iter()
+        .map(|c| c.operation)
+        .filter(|o| !omitted.contains(o) && o.path != "/{Version}/{Phone-Number-ID}/messages")
+        .filter(|o| body_schemas(spec, o.method, o.path).is_some())
+        .map(|o| (o.method.to_owned(), o.path.to_owned()))
+        .collect();
+    let have: BTreeSet<(String, String)> = CALLS
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    assert_eq!(
+        have, want,
+        "the table must hold every covered operation with a request body"
+    );
+    assert_eq!(CALLS.len(), have.len(), "one row per operation");
+
+    let corrections = corrections();
+    let mut report = Vec::new();
+    let mut failures = Vec::new();
+    let mut still_needed = Vec::new();
+    for (method, path, call) in CALLS {
+        let (server, c) = answering(200, json!({"success": true})).await;
+        call(c).await;
+        let received = server.received_requests().await.unwrap();
+        assert_eq!(received.len(), 1, "{method} {path}: one request");
+        let r = &received[0];
+        assert_eq!(r.method.as_str(), *method, "{path}");
+        let ct = r
+            .headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let schemas = body_schemas(spec, method, path).unwrap();
+        let Some((spec_ct, schema)) = schemas
+            .iter()
+            .find(|(s, _)| ct.starts_with(s.as_str()))
+            .cloned()
+        else {
+            if r.body.is_empty() {
+                // Meta's spec gives a body the call does not need (e.g. a GET).
+                report.push(format!(
+                    "{method} {path}: no body sent (spec lists {:?})",
+                    schemas.iter().map(|s| &s.0).collect::<Vec<_>>()
+                ));
+                continue;
+            }
+            failures.push(format!(
+                "{method} {path}: sent as {ct:?}, the spec lists {:?}",
+                schemas.iter().map(|s| &s.0).collect::<Vec<_>>()
+            ));
+            continue;
+        };
+        let instance = body_as_json(&ct, &r.body, &schema, spec);
+        let mut root = schema.clone();
+        root["components"] = spec["components"].clone();
+        let raw_errors = errors(&validator(&root), &instance);
+        let mine: Vec<_> = corrections
+            .iter()
+            .filter(|(m, p, ..)| m == method && p == path)
+            .collect();
+        if mine.is_empty() {
+            if !raw_errors.is_empty() {
+                failures.push(format!(
+                    "{method} {path} ({spec_ct}): {raw_errors:?}\n  body: {instance}"
+                ));
+            }
+        } else {
+            let mut fixed = root.clone();
+            for (.., patch) in &mine {
+                patch(&mut fixed);
+            }
+            let errs = errors(&validator(&fixed), &instance);
+            if !errs.is_empty() {
+                failures.push(format!(
+                    "{method} {path} (corrected): {errs:?}\n  body: {instance}"
+                ));
+            }
+            if raw_errors.is_empty() {
+                still_needed.push(format!("{method} {path}"));
+            }
+        }
+        report.push(format!("{method} {path}: {spec_ct} valid"));
+    }
+    println!("{}", report.join("\n"));
+    println!(
+        "{} request bodies checked against Meta's schemas, {} correction(s):",
+        CALLS.len(),
+        corrections.len()
+    );
+    for (m, p, what, why, _) in &corrections {
+        println!("- {m} {p}: {what} ({why})");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(
+        still_needed.is_empty(),
+        "these corrections are no longer needed: {still_needed:?}"
+    );
+}
