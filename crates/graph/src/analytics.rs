@@ -12,11 +12,12 @@
 //!   `{"granularity", "product_type", "data_points": [...]}` ([`TemplateAnalyticsQuery`]).
 //!
 //! Times are Unix seconds (UTC); `start` must be before `end`. Template analytics must
-//! first be turned on for the WABA (`is_enabled_for_insights`, [`crate::waba`]);
-//! Meta keeps them for 90 days and takes 1 to 10 template ids per request. Errors Meta
-//! documents: 100 (invalid parameter: a bad time range, an unknown dimension or
+//! first be turned on for the WABA ([`GraphClient::enable_template_analytics`]); they
+//! are daily, look back at most 90 days, take 1 to 10 template ids per request, and
+//! count button clicks only for MARKETING and UTILITY templates. Errors Meta documents
+//! for Graph reads: 100 (invalid parameter: a bad time range, an unknown dimension or
 //! template id), 200 and 10 (the token lacks `whatsapp_business_management`), 4 and
-//! 80008 (rate limits), 200005 (template analytics not enabled on the WABA).
+//! 80008 (rate limits).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -498,6 +499,23 @@ impl GraphClient {
             query.to_field(),
         )
         .await
+    }
+
+    /// Turns template analytics on for the WABA (`POST
+    /// /{waba_id}?is_enabled_for_insights=true`, as Meta's analytics page shows it); it
+    /// cannot be turned off again. Meta answers the WABA's id.
+    pub async fn enable_template_analytics(&self) -> Result<(), GraphError> {
+        let waba = self.require_waba("enable_template_analytics")?;
+        let _: Value = self
+            .write_node(
+                reqwest::Method::POST,
+                &[waba],
+                &[("is_enabled_for_insights", "true")],
+                None,
+                "enable insights answer",
+            )
+            .await?;
+        Ok(())
     }
 
     /// Template analytics (`GET /{waba_id}/template_analytics`, all pages).

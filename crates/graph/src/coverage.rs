@@ -256,6 +256,12 @@ pub const BEYOND_SPEC: &[BeyondSpec] = &[
         "Analytics, conversation analytics",
     ),
     beyond(
+        "POST",
+        "/{Version}/{WABA-ID}?is_enabled_for_insights=true",
+        "GraphClient::enable_template_analytics",
+        "Analytics, turn template analytics on",
+    ),
+    beyond(
         "GET",
         "/{Version}/{WABA-ID}/template_analytics",
         "GraphClient::template_analytics",

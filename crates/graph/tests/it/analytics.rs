@@ -141,3 +141,17 @@ fn ranges_and_template_counts_are_checked() {
     let e = TemplateAnalyticsQuery::new(1, 2, eleven).unwrap_err();
     assert!(e.to_string().contains("11"), "{e}");
 }
+
+#[tokio::test]
+async fn template_analytics_are_turned_on_by_the_query_flag() {
+    let (server, c) = answering(200, json!({"id": WABA})).await;
+    c.enable_template_analytics().await.unwrap();
+    assert_request(
+        &server,
+        "POST",
+        &format!("/{WABA}"),
+        &[("is_enabled_for_insights", "true")],
+        None,
+    )
+    .await;
+}
