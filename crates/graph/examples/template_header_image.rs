@@ -11,6 +11,10 @@
 //! approved template with an IMAGE header and two body variables) and
 //! `WHATSAPP_TEMPLATE_LANGUAGE` (default `en_US`) pick the template. Other settings:
 //! `common/mod.rs`. Runs against `wacloud sandbox` as it is.
+//!
+//! Creating such a template on Meta needs a sample of the header: upload it with
+//! `GraphClient::resumable_upload` (the Resumable Upload API) and give the handle it answers
+//! as the header component's `example.header_handle` in `templates::NewTemplate`.
 
 mod common;
 

@@ -134,6 +134,12 @@ impl PricingAnalyticsQuery {
         self
     }
 
+    /// Only these metrics: `VOLUME`, `COST`.
+    pub fn metric_types(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.0.list("metric_types", v);
+        self
+    }
+
     /// Only these pricing types: `REGULAR`, `FREE_CUSTOMER_SERVICE`, `FREE_ENTRY_POINT`.
     pub fn pricing_types(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.0.list("pricing_types", v);

@@ -27,6 +27,7 @@ async fn pricing_analytics_sends_the_field_expansion_and_parses_data_points() {
         .unwrap()
         .phone_numbers(["15550783881"])
         .pricing_categories(["MARKETING", "SERVICE"])
+        .metric_types(["VOLUME", "COST"])
         .dimensions(["PRICING_CATEGORY", "PRICING_TYPE", "COUNTRY", "PHONE"]);
     let points = c.pricing_analytics(&q).await.unwrap();
     assert_eq!(points.len(), 2);
@@ -43,6 +44,7 @@ async fn pricing_analytics_sends_the_field_expansion_and_parses_data_points() {
             "fields",
             "pricing_analytics.start(1717225200).end(1719817200).granularity(DAILY)\
              .phone_numbers([\"15550783881\"]).pricing_categories([\"MARKETING\",\"SERVICE\"])\
+             .metric_types([\"VOLUME\",\"COST\"])\
              .dimensions([\"PRICING_CATEGORY\",\"PRICING_TYPE\",\"COUNTRY\",\"PHONE\"])",
         )],
         None,
