@@ -63,14 +63,10 @@ pub enum ThreadAction {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ThreadControl {
-    /// The customer whose thread it is.
-    pub recipient: Recipient,
-    /// What to do.
-    pub action: ThreadAction,
-    /// Free text for the app receiving the thread (at most 2000 characters).
-    pub metadata: Option<String>,
-    /// `control_pass.target_role` of a `pass` (`ai_agent`), when given.
-    pub target_role: Option<String>,
+    recipient: Recipient,
+    action: ThreadAction,
+    metadata: Option<String>,
+    target_role: Option<String>,
 }
 
 impl ThreadControl {
@@ -129,6 +125,16 @@ impl ThreadControl {
         }
         self.metadata = Some(metadata);
         Ok(self)
+    }
+
+    /// The customer whose thread it is.
+    pub fn recipient(&self) -> &Recipient {
+        &self.recipient
+    }
+
+    /// What the request does.
+    pub fn action(&self) -> ThreadAction {
+        self.action
     }
 
     /// The JSON body Meta expects.
