@@ -35,11 +35,133 @@ fn sent<T>(r: Result<T, GraphError>) {
 const GROUP: &str = "Y2FwaV9ncm91cDoxOTUwNTU1MDA3OToxMjAzNjMzOTQzMjAdOTY0MTUZD";
 const SOLUTION: &str = "1234567890123456";
 const PREVERIFIED: &str = "2345678901234567";
+const CALL_ID: &str = "wacid.HBgLMTIxODU1NTI4MjgVAgARGCAyODRQIAFRoA";
 const PEM: &str = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----";
 
 /// One call per operation with a request body; the answers do not matter here (the
 /// mock answers `{"success": true}`), only what was sent.
 pub(super) const CALLS: &[(&str, &str, Call)] = &[
+    // Variants of the same operations: each body shape the client builds.
+    ("POST", "/{Version}/{Phone-Number-ID}/settings", |c| {
+        Box::pin(async move {
+            let u = PhoneNumberSettingsUpdate::Calling(
+                CallingSettingsUpdate::new(FeatureStatus::Enabled)
+                    .sip(FeatureStatus::Enabled, Some("DTLS-SRTP"))
+                    .video(FeatureStatus::Enabled),
+            );
+            sent(c.update_phone_number_settings(&u).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/settings", |c| {
+        Box::pin(async move {
+            let u = PhoneNumberSettingsUpdate::UserIdentityChange { enabled: true };
+            sent(c.update_phone_number_settings(&u).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/settings", |c| {
+        Box::pin(async move {
+            let u = PhoneNumberSettingsUpdate::PayloadEncryption {
+                status: FeatureStatus::Disabled,
+                client_encryption_key: None,
+            };
+            sent(c.update_phone_number_settings(&u).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/settings", |c| {
+        Box::pin(async move {
+            let u = PhoneNumberSettingsUpdate::StorageConfiguration {
+                enabled: true,
+                region: Some("us".into()),
+            };
+            sent(c.update_phone_number_settings(&u).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/calls", |c| {
+        Box::pin(async move {
+            let a = CallAction::PreAccept {
+                call_id: CALL_ID.into(),
+                sdp: "v=0".into(),
+            };
+            sent(c.manage_call(&a, None).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/calls", |c| {
+        Box::pin(async move {
+            let a = CallAction::Accept {
+                call_id: CALL_ID.into(),
+                sdp: "v=0".into(),
+            };
+            sent(c.manage_call(&a, Some("tracking-2")).await);
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/calls", |c| {
+        Box::pin(async move {
+            sent(
+                c.manage_call(
+                    &CallAction::Reject {
+                        call_id: CALL_ID.into(),
+                    },
+                    None,
+                )
+                .await,
+            );
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/calls", |c| {
+        Box::pin(async move {
+            sent(
+                c.manage_call(
+                    &CallAction::Terminate {
+                        call_id: CALL_ID.into(),
+                    },
+                    None,
+                )
+                .await,
+            );
+        })
+    }),
+    ("POST", "/{Version}/{Phone-Number-ID}/media", |c| {
+        Box::pin(async move {
+            let up = MediaUpload::new(b"%PDF-1.4".to_vec(), "application/pdf", "a.pdf").unwrap();
+            sent(c.upload_media(&up).await);
+        })
+    }),
+    (
+        "POST",
+        "/{Version}/{Phone-Number-ID}/official_business_account",
+        |c| {
+            Box::pin(async move {
+                sent(
+                    c.official_business_account_action(ObaAction::WithdrawApplication, None)
+                        .await,
+                );
+            })
+        },
+    ),
+    (
+        "POST",
+        "/{Version}/{Phone-Number-ID}/whatsapp_business_profile",
+        |c| {
+            Box::pin(async move {
+                let u =
+                    BusinessProfileUpdate::new().profile_picture_handle("4::aW1hZ2UvanBlZw==:ARb");
+                sent(c.update_business_profile(&u).await);
+            })
+        },
+    ),
+    ("POST", "/{Version}/{Phone-Number-ID}", |c| {
+        Box::pin(async move {
+            sent(
+                c.update_phone_number(&PhoneNumberUpdate::new().pin("123456"))
+                    .await,
+            );
+        })
+    }),
+    ("POST", "/{Version}/{WABA-ID}/subscribed_apps", |c| {
+        Box::pin(async move {
+            sent(c.subscribe_app(None).await);
+        })
+    }),
     (
         "POST",
         "/{Version}/{Application-ID}/whatsapp_business_solution",

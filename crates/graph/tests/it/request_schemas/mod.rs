@@ -53,6 +53,25 @@ fn corrections() -> Vec<Correction> {
         ),
         (
             "POST",
+            "/{Version}/{Phone-Number-ID}/calls",
+            "`CallRequestPayload`: `call_id` added, only `messaging_product` and `action` \
+             required (`to` or `call_id`), `terminate` left to `CallTerminateRequestPayload`",
+            "`pre_accept`, `accept` and `reject` answer a call the user started, named by the \
+             `call_id` of the `calls` webhook (Meta's \"User-initiated calls\" page); the schema \
+             has no `call_id` there and requires `to`, which only `connect` takes. Without \
+             `terminate` in both branches, `oneOf` still picks exactly one",
+            |s| {
+                let p = &mut s["components"]["schemas"]["CallRequestPayload"];
+                assert_eq!(p["required"], json!(["messaging_product", "to", "action"]));
+                p["properties"]["call_id"] = json!({"type": "string"});
+                p["required"] = json!(["messaging_product", "action"]);
+                p["anyOf"] = json!([{"required": ["to"]}, {"required": ["call_id"]}]);
+                p["properties"]["action"]["enum"] =
+                    json!(["connect", "pre_accept", "accept", "reject"]);
+            },
+        ),
+        (
+            "POST",
             "/{Version}/{WABA-ID}/schedules",
             "`start_time` / `end_time`: `format: time` -> pattern HH:MM",
             "JSON Schema's `time` is RFC 3339 `HH:MM:SS` with an offset, but the field is a wall \
@@ -164,12 +183,12 @@ async fn every_request_body_validates_against_meta_s_schema() {
         have, want,
         "the table must hold every covered operation with a request body"
     );
-    assert_eq!(CALLS.len(), have.len(), "one row per operation");
 
     let corrections = corrections();
     let mut report = Vec::new();
     let mut failures = Vec::new();
-    let mut still_needed = Vec::new();
+    // Operations with a correction, and whether some body of theirs needs it.
+    let mut needed = std::collections::BTreeMap::<String, bool>::new();
     for (method, path, call) in CALLS {
         let (server, c) = answering(200, json!({"success": true})).await;
         call(c).await;
@@ -227,9 +246,7 @@ async fn every_request_body_validates_against_meta_s_schema() {
                     "{method} {path} (corrected): {errs:?}\n  body: {instance}"
                 ));
             }
-            if raw_errors.is_empty() {
-                still_needed.push(format!("{method} {path}"));
-            }
+            *needed.entry(format!("{method} {path}")).or_default() |= !raw_errors.is_empty();
         }
         report.push(format!("{method} {path}: {spec_ct} valid"));
     }
@@ -244,7 +261,9 @@ async fn every_request_body_validates_against_meta_s_schema() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(
-        still_needed.is_empty(),
-        "these corrections are no longer needed: {still_needed:?}"
+        corrections
+            .iter()
+            .all(|(m, p, ..)| needed.get(&format!("{m} {p}")) == Some(&true)),
+        "corrections no body needs any more: {needed:?}"
     );
 }
