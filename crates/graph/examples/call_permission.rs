@@ -3,25 +3,21 @@
 //! do now (`GET /{phone_number_id}/call_permissions?user_wa_id=…`).
 //!
 //! ```sh
-//! WHATSAPP_GRAPH_BASE_URL=https://graph.facebook.com WHATSAPP_API_TOKEN=… \
-//! WHATSAPP_PHONE_NUMBER_ID=… WHATSAPP_TO=15550000001 \
 //! cargo run -p wacloud-graph --example call_permission [-- --read-only]
 //! ```
 //!
-//! **Needs a real account** with Calling enabled on the number: `wacloud sandbox` has no
-//! `call_permissions` endpoint, so against it (the default base URL) the example stops at once
-//! with exit status 2 and says what to set. The user's answer arrives on the `messages`
-//! webhook (`interactive.call_permission_reply`). Errors Meta may answer: 138000 (calling not
-//! enabled), 138009 (too many permission requests to this user).
+//! Runs against `wacloud sandbox` as it is (no user answers there: the permission reads
+//! `denied` before the request and `pending` after it). On Meta, Calling must be enabled on
+//! the number; the user's answer arrives on the `messages` webhook
+//! (`interactive.call_permission_reply`). Errors Meta may answer: 138000 (calling not
+//! enabled), 138009 (too many permission requests to this user). Settings: `common/mod.rs`.
 
 mod common;
-mod real_account;
 
 use wacloud_graph::messages::{Interactive, OutboundMessage, Recipient};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    real_account::require("call_permission", ", WHATSAPP_TO");
     let client = common::builder().build()?;
     let to = common::env_or("WHATSAPP_TO", "15550000001");
 

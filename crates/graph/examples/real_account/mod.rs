@@ -1,6 +1,6 @@
-//! For the examples whose endpoints `wacloud sandbox` does not have (groups, calling
-//! permissions, flows): they run against Meta only, and refuse at once, with what to set,
-//! when the Graph base URL is the sandbox's (the default).
+//! For the examples whose endpoints `wacloud sandbox` does not have (groups, flows): they
+//! run against Meta only, and refuse at once, with what to set, when the Graph base URL is
+//! the sandbox's (the default).
 
 /// Exits with status 2 and says what to set when `WHATSAPP_GRAPH_BASE_URL` is unset or
 /// points at a sandbox (`/sandbox/` in its path); `needs` names the further variables.
