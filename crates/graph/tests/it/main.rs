@@ -11,7 +11,8 @@
 //! - the message builders: [`builders`] (local limits), [`template_builders`] (template
 //!   parameters, named parameters, typed buttons) and [`spec_examples`] (against
 //!   Meta's OpenAPI description);
-//! - Meta's answers and errors: [`response_examples`], [`errors`];
+//! - Meta's answers and errors: [`response_examples`] (the `examples/` folder),
+//!   [`spec_answers`] (the YAML's inline success examples, through the client), [`errors`];
 //! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`], [`webhook_fields`]
 //!   (Conversation Routing, coexistence, BSUID changes), [`webhook_account_fields`] (account,
 //!   partner, Flows, Groups and Calling fields);
@@ -54,6 +55,7 @@ mod response_examples;
 mod retry_pacing;
 mod signature;
 mod solutions;
+mod spec_answers;
 mod spec_examples;
 mod template_builders;
 mod thread_control;

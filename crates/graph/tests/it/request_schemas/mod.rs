@@ -11,12 +11,13 @@
 //! /{Phone-Number-ID}/messages` (Meta's `Message` schema and its four errata) is
 //! checked by `spec_examples` against all 50 of Meta's send examples.
 
-mod calls;
+pub(crate) mod calls;
 
 use std::collections::BTreeSet;
 
 use serde_json::{json, Value};
 use wacloud_graph::coverage::{COVERED, OMITTED};
+use wacloud_graph::GraphError;
 
 use crate::graph_mock::{answering, parse_multipart, spec};
 use crate::spec_examples::schema::{errors, validator};
@@ -191,7 +192,9 @@ async fn every_request_body_validates_against_meta_s_schema() {
     let mut needed = std::collections::BTreeMap::<String, bool>::new();
     for (method, path, call) in CALLS {
         let (server, c) = answering(200, json!({"success": true})).await;
-        call(c).await;
+        if let Err(GraphError::Validation(e)) = call(c).await {
+            panic!("{method} {path}: refused before sending: {e}");
+        }
         let received = server.received_requests().await.unwrap();
         assert_eq!(received.len(), 1, "{method} {path}: one request");
         let r = &received[0];
