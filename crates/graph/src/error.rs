@@ -349,7 +349,8 @@ pub enum ErrorClass {
     /// The access token is invalid or expired (0, 190): stop all sending and alert.
     Authentication,
     /// The app, account or number may not do this (3, 10, 200–299, 368, 131005,
-    /// 131031, 131037, 131042, 131045, 131064, 133010, ...): stop and fix the account.
+    /// 131031, 131037, 131042, 131045, 131064, 133010, thread control 2494191, ...): stop and
+    /// fix the account.
     Permission,
     /// Too many requests for the app, account or number (4, 17, 32, 613, 80007,
     /// 130429, 131048; group operations 131208, 131214; calls 138002, 138005, 138013;
@@ -437,6 +438,9 @@ pub fn classify(
         | 131045
         | 131064
         | 133010 => ErrorClass::Permission,
+        // Conversation Routing: `take` by an app that is not the escalation partner, or
+        // pass/release of a thread the app does not own.
+        2494191 => ErrorClass::Permission,
         4 | 17 | 32 | 613 | 80007 | 130429 | 131048 => ErrorClass::RateLimited,
         // Calling, group and registration limits: back off; replayed only as reads are.
         133016 | 131208 | 131214 | 138002 | 138005 | 138013 => ErrorClass::RateLimited,

@@ -21,6 +21,10 @@
 //!   number by id), [`business`] (portfolio, owned and client WABAs, credit lines),
 //!   [`preverified`] (pre-verified phone numbers), [`solutions`] (Multi-Partner
 //!   Solutions) and [`partner_intents`] (MM Lite onboarding, migration and OBO intents);
+//!   [`thread_control`] (Conversation Routing: pass, take, release a thread) and
+//!   [`analytics`] (pricing, conversation and template analytics);
+//!   [`resumable_upload`] (file handles for template samples and profile pictures)
+//!   and [`template_library`] (Meta's ready-made templates);
 //! - [`coverage`]: which operations of Meta's OpenAPI description the client performs,
 //!   which it omits and why, and which are still to do (checked by a test);
 //! - [`retry`] and [`pacer`]: an explicit [`RetryPolicy`] that never replays a send
@@ -76,6 +80,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod account;
+pub mod analytics;
 pub mod business;
 pub mod calls;
 mod client;
@@ -98,10 +103,13 @@ pub mod partner_intents;
 pub mod phone_numbers;
 pub mod preverified;
 pub mod qr_codes;
+pub mod resumable_upload;
 pub mod retry;
 pub mod solutions;
 pub mod template_admin;
+pub mod template_library;
 pub mod templates;
+pub mod thread_control;
 pub mod waba;
 pub mod waba_admin;
 pub mod webhook;

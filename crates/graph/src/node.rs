@@ -109,27 +109,34 @@ impl GraphClient {
         let (status, body) = self
             .execute(method, &url, &[], &payload, RequestKind::Write, None)
             .await?;
-        if body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(());
-        }
-        let v: Value = Self::decode(status, &body, what)?;
-        let refused = match v.get("success") {
-            None => !v.is_object(),
-            Some(Value::Bool(b)) => !b,
-            Some(Value::String(s)) => s != "true",
-            Some(_) => true,
-        };
-        if refused {
-            return Err(GraphError::Decode {
-                status,
-                message: format!(
-                    "{what}: Meta did not answer success; body starts {}",
-                    crate::client::excerpt(&body)
-                ),
-            });
-        }
-        Ok(())
+        ack(status, &body, what)
     }
+}
+
+/// Meta's loose "yes" to a write: an empty body, `{"success": true}`, `{"success":
+/// "true"}` or an object without `success`; `success` false (or anything but an
+/// object) is a [`GraphError::Decode`].
+pub(crate) fn ack(status: u16, body: &[u8], what: &str) -> Result<(), GraphError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    let v: Value = GraphClient::decode(status, body, what)?;
+    let refused = match v.get("success") {
+        None => !v.is_object(),
+        Some(Value::Bool(b)) => !b,
+        Some(Value::String(s)) => s != "true",
+        Some(_) => true,
+    };
+    if refused {
+        return Err(GraphError::Decode {
+            status,
+            message: format!(
+                "{what}: Meta did not answer success; body starts {}",
+                crate::client::excerpt(body)
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// One part of a `multipart/form-data` write: a text field, or a file with its name and
@@ -150,6 +157,49 @@ impl GraphClient {
         parts: Vec<FormPart>,
         what: &str,
     ) -> Result<T, GraphError> {
+        let (status, body) = self.send_form(segments, parts).await?;
+        Self::decode(status, &body, what)
+    }
+
+    /// A `multipart/form-data` write answered loosely ([`ack`]).
+    pub(crate) async fn write_form_ack(
+        &self,
+        segments: &[&str],
+        parts: Vec<FormPart>,
+        what: &str,
+    ) -> Result<(), GraphError> {
+        let (status, body) = self.send_form(segments, parts).await?;
+        ack(status, &body, what)
+    }
+
+    /// An `application/x-www-form-urlencoded` write (`method` POST or DELETE) answered
+    /// `{"success": true}`.
+    pub(crate) async fn write_urlencoded_success(
+        &self,
+        method: Method,
+        segments: &[&str],
+        fields: Vec<(&'static str, String)>,
+        what: &str,
+    ) -> Result<(), GraphError> {
+        let url = self.node_url(segments);
+        let (status, body) = self
+            .execute(
+                method,
+                &url,
+                &[],
+                &Payload::Form(fields),
+                RequestKind::Write,
+                None,
+            )
+            .await?;
+        expect_success(status, &body, what)
+    }
+
+    async fn send_form(
+        &self,
+        segments: &[&str],
+        parts: Vec<FormPart>,
+    ) -> Result<(u16, Vec<u8>), GraphError> {
         let url = self.node_url(segments);
         let payload = Payload::Multipart(Box::new(move || {
             let mut form = reqwest::multipart::Form::new();
@@ -167,9 +217,7 @@ impl GraphClient {
             }
             Ok(form)
         }));
-        let (status, body) = self
-            .execute(Method::POST, &url, &[], &payload, RequestKind::Write, None)
-            .await?;
-        Self::decode(status, &body, what)
+        self.execute(Method::POST, &url, &[], &payload, RequestKind::Write, None)
+            .await
     }
 }

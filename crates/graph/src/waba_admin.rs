@@ -253,8 +253,8 @@ impl GraphClient {
 
     /// Gives a user `tasks` on the WABA (`POST /{waba_id}/assigned_users`; 1 to 16 of
     /// `MANAGE`, `DEVELOP`, `MANAGE_TEMPLATES`, `MANAGE_PHONE`, `VIEW_COST`, ...,
-    /// `FULL_CONTROL`). The parameters go in the query (`user`, `tasks` as a JSON
-    /// array), as Graph takes them and Meta's own examples send them.
+    /// `FULL_CONTROL`). The body is `application/x-www-form-urlencoded`, as the spec
+    /// has it: `user` and `tasks` (a JSON array, the form Graph reads lists in).
     pub async fn add_assigned_user(&self, user: &str, tasks: &[&str]) -> Result<(), GraphError> {
         let waba = self.require_waba("add_assigned_user")?;
         check_user(user)?;
@@ -265,25 +265,24 @@ impl GraphClient {
             )));
         }
         let tasks = Value::from(tasks.to_vec()).to_string();
-        self.write_success(
+        self.write_urlencoded_success(
             Method::POST,
             &[waba, "assigned_users"],
-            &[("user", user), ("tasks", &tasks)],
-            None,
+            vec![("user", user.to_owned()), ("tasks", tasks)],
             "assign user answer",
         )
         .await
     }
 
-    /// Removes a user from the WABA (`DELETE /{waba_id}/assigned_users?user=…`).
+    /// Removes a user from the WABA (`DELETE /{waba_id}/assigned_users` with the form
+    /// body `user=…`, as the spec has it).
     pub async fn remove_assigned_user(&self, user: &str) -> Result<(), GraphError> {
         let waba = self.require_waba("remove_assigned_user")?;
         check_user(user)?;
-        self.write_success(
+        self.write_urlencoded_success(
             Method::DELETE,
             &[waba, "assigned_users"],
-            &[("user", user)],
-            None,
+            vec![("user", user.to_owned())],
             "remove user answer",
         )
         .await

@@ -18,6 +18,9 @@
 //!   answers (bearer token required, valid 5 minutes); sends may name an upload's id. Uploads
 //!   are kept in memory within [`SandboxConfig::media_max_count`] and
 //!   [`SandboxConfig::media_max_bytes`], the oldest forgotten first;
+//! - the Calling API's permission check, `GET
+//!   /sandbox/graph/{version}/{phone_number_id}/call_permissions` (`pending` once a
+//!   `call_permission_request` was sent to the user, `denied` before; never `granted`);
 //! - `POST /sandbox/customers/{phone}/messages` to play a customer who writes in;
 //! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
 //!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
@@ -28,6 +31,7 @@
 #![warn(missing_docs)]
 
 mod auth;
+mod calling;
 mod control;
 mod deliver;
 mod graph;

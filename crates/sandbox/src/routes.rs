@@ -28,6 +28,10 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     web::post().to(graph_media::upload),
                 )
                 .route(
+                    "/graph/{version}/{phone_number_id}/call_permissions",
+                    web::get().to(crate::calling::call_permissions),
+                )
+                .route(
                     graph_media::DOWNLOAD_PATH,
                     web::get().to(graph_media::download),
                 )

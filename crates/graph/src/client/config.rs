@@ -23,6 +23,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
     pub(crate) auth: HeaderValue,
+    /// `OAuth {token}`: the scheme the Resumable Upload API asks for.
+    pub(crate) oauth: HeaderValue,
     #[expect(
         dead_code,
         reason = "kept so the client owns its secret; requests use the prepared `auth` header"
@@ -160,6 +162,9 @@ impl GraphClientBuilder {
             )
         })?;
         auth.set_sensitive(true);
+        let mut oauth = HeaderValue::from_str(&format!("OAuth {token}"))
+            .map_err(|_| GraphError::Config("the access token is not header-safe".into()))?;
+        oauth.set_sensitive(true);
         let path_safe = |s: &str| {
             !s.is_empty()
                 && s.chars()
@@ -203,6 +208,7 @@ impl GraphClientBuilder {
             inner: Arc::new(Inner {
                 http,
                 auth,
+                oauth,
                 token: self.token,
                 base_url: base,
                 base_origin: parsed.origin(),

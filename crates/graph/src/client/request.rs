@@ -103,6 +103,16 @@ impl GraphClient {
                 req.body(bytes)
             }
             Payload::Multipart(build) => req.multipart(build()?),
+            Payload::Form(fields) => req.form(fields),
+            Payload::UploadChunk { bytes, file_offset } => {
+                headers.insert(AUTHORIZATION, self.inner.oauth.clone());
+                headers.insert("file_offset", HeaderValue::from(*file_offset));
+                req.body(bytes.clone())
+            }
+            Payload::OAuthOnly => {
+                headers.insert(AUTHORIZATION, self.inner.oauth.clone());
+                req
+            }
         };
         let resp = req
             .headers(headers)
@@ -150,6 +160,18 @@ pub(crate) enum Payload {
     Json(Value),
     /// `multipart/form-data`, rebuilt for each attempt.
     Multipart(Box<dyn Fn() -> Result<reqwest::multipart::Form, GraphError> + Send + Sync>),
+    /// `application/x-www-form-urlencoded` fields (encoded by reqwest).
+    Form(Vec<(&'static str, String)>),
+    /// Raw bytes of a resumable upload, with `Authorization: OAuth …` and the
+    /// `file_offset` header the Resumable Upload API asks for.
+    UploadChunk {
+        /// The bytes from `file_offset` on.
+        bytes: bytes::Bytes,
+        /// Where they start in the file.
+        file_offset: u64,
+    },
+    /// No body, `Authorization: OAuth …` (the upload session's status).
+    OAuthOnly,
 }
 
 /// A request as errors name it: the method and the URL's path, without the host, the

@@ -90,7 +90,7 @@ impl Recipient {
         }
     }
 
-    fn write(&self, body: &mut Map<String, Value>) {
+    pub(crate) fn write(&self, body: &mut Map<String, Value>) {
         match self {
             Recipient::PhoneNumber(p) => {
                 let digits = p.strip_prefix('+').unwrap_or(p);

@@ -125,6 +125,8 @@ fn classifier_covers_2025_26_codes() {
         // template classification violations: stop and fix the account.
         (131037, Permission),
         (131064, Permission),
+        // Conversation Routing: take by an app that is not the escalation partner.
+        (2494191, Permission),
         // Template parameter problem (in the 132xxx template range).
         (132018, TemplateProblem),
         // BSUID recipient not supported; marketing templates disabled on Cloud API.

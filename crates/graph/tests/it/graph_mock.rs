@@ -83,7 +83,8 @@ pub async fn assert_request(
     }
 }
 
-fn spec() -> Option<&'static Value> {
+/// Meta's OpenAPI description as JSON; `None` when the fixtures are absent.
+pub fn spec() -> Option<&'static Value> {
     static SPEC: OnceLock<Option<Value>> = OnceLock::new();
     SPEC.get_or_init(|| {
         let dir = common::fixtures_dir()?;
@@ -153,7 +154,8 @@ pub async fn assert_form_request(server: &MockServer, path: &str) -> Vec<Part> {
     parse_multipart(&r.body, boundary)
 }
 
-fn parse_multipart(body: &[u8], boundary: &str) -> Vec<Part> {
+/// The parts of a `multipart/form-data` body with `boundary`.
+pub fn parse_multipart(body: &[u8], boundary: &str) -> Vec<Part> {
     let text = body.to_vec();
     let delimiter = format!("--{boundary}").into_bytes();
     let mut parts = Vec::new();
@@ -217,4 +219,37 @@ pub fn text_part(name: &str, value: &str) -> Part {
         content_type: None,
         value: value.as_bytes().to_vec(),
     }
+}
+
+/// Asserts that `server` received exactly one request, `method` on `/v25.0{path}`
+/// without query, with the bearer token and an `application/x-www-form-urlencoded`
+/// body of exactly the `fields` pairs, in order.
+pub async fn assert_urlencoded_request(
+    server: &MockServer,
+    method: &str,
+    path: &str,
+    fields: &[(&str, &str)],
+) {
+    let received = server.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1, "expected one request");
+    let r = &received[0];
+    assert_eq!(r.method.as_str(), method, "method");
+    assert_eq!(r.url.path(), format!("/v25.0{path}"), "path");
+    assert_eq!(r.url.query(), None, "query");
+    assert_eq!(
+        r.headers.get("authorization").and_then(|v| v.to_str().ok()),
+        Some(format!("Bearer {TOKEN}").as_str()),
+        "bearer token"
+    );
+    assert_eq!(
+        r.headers.get("content-type").and_then(|v| v.to_str().ok()),
+        Some("application/x-www-form-urlencoded"),
+        "content type"
+    );
+    let got: Vec<(String, String)> = url::form_urlencoded::parse(&r.body).into_owned().collect();
+    let want: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    assert_eq!(got, want, "form body of {method} {path}");
 }

@@ -7,7 +7,9 @@ use wacloud_graph::GraphError;
 
 use wiremock::ResponseTemplate;
 
-use crate::graph_mock::{answering, answering_with, assert_request, PHONE_ID};
+use crate::graph_mock::{
+    answering, answering_with, assert_form_request, assert_request, text_part, Part, PHONE_ID,
+};
 
 const GROUP: &str = "Y2FwaV9ncm91cDoxOTUwNTU1MDA3OToxMjAzNjMzOTQzMjAdOTY0MTUZD";
 
@@ -270,4 +272,39 @@ async fn invite_link_created_and_deleted() {
         Some(json!({"messaging_product": "whatsapp"})),
     )
     .await;
+}
+
+#[tokio::test]
+async fn group_photo_goes_as_the_spec_s_multipart_form() {
+    let jpeg = bytes::Bytes::from_static(b"\xFF\xD8\xFF\xE0 a square jpeg");
+    let (server, c) = answering(200, ok()).await;
+    c.update_group_photo(GROUP, jpeg.clone()).await.unwrap();
+    let parts = assert_form_request(&server, &format!("/{GROUP}")).await;
+    assert_eq!(
+        parts,
+        [
+            text_part("messaging_product", "whatsapp"),
+            Part {
+                name: "file".into(),
+                file_name: Some("photo.jpg".into()),
+                content_type: Some("image/jpeg".into()),
+                value: jpeg.to_vec(),
+            },
+        ]
+    );
+
+    // Not a JPEG, or over 5 MB: refused before any request.
+    let (server, c) = answering(200, ok()).await;
+    let png = bytes::Bytes::from_static(b"\x89PNG\r\n\x1a\n");
+    assert!(matches!(
+        c.update_group_photo(GROUP, png).await,
+        Err(GraphError::Validation(_))
+    ));
+    let mut big = vec![0u8; 5 * 1024 * 1024 + 1];
+    big[..3].copy_from_slice(&[0xFF, 0xD8, 0xFF]);
+    assert!(matches!(
+        c.update_group_photo(GROUP, big.into()).await,
+        Err(GraphError::Validation(_))
+    ));
+    assert!(server.received_requests().await.unwrap().is_empty());
 }

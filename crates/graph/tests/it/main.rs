@@ -11,7 +11,8 @@
 //! - the message builders: [`builders`] (local limits), [`template_builders`] (template
 //!   parameters, named parameters, typed buttons) and [`spec_examples`] (against
 //!   Meta's OpenAPI description);
-//! - Meta's answers and errors: [`response_examples`], [`errors`];
+//! - Meta's answers and errors: [`response_examples`] (the `examples/` folder),
+//!   [`spec_answers`] (the YAML's inline success examples, through the client), [`errors`];
 //! - webhooks: [`signature`], [`webhook_fixtures`], [`webhook_kinds`], [`webhook_fields`]
 //!   (Conversation Routing, coexistence, BSUID changes), [`webhook_account_fields`] (account,
 //!   partner, Flows, Groups and Calling fields);
@@ -20,9 +21,13 @@
 //!   [`number_features`] (with template edits), [`waba_admin`],
 //!   [`marketing_compliance`], [`history_nodes`], [`business`],
 //!   [`preverified`], [`solutions`], [`partner_intents`], [`block_list`];
-//! - the coverage of Meta's spec: [`coverage`].
+//!   [`thread_control`] (Conversation Routing), [`analytics`], [`uploads_library`]
+//!   (resumable uploads, the template library);
+//! - the coverage of Meta's spec: [`coverage`]; every request body against Meta's
+//!   schemas: [`request_schemas`].
 
 mod account_templates;
+mod analytics;
 mod block_list;
 mod builders;
 mod business;
@@ -45,12 +50,16 @@ mod partner_intents;
 mod phone_numbers;
 mod preverified;
 mod qr_codes;
+mod request_schemas;
 mod response_examples;
 mod retry_pacing;
 mod signature;
 mod solutions;
+mod spec_answers;
 mod spec_examples;
 mod template_builders;
+mod thread_control;
+mod uploads_library;
 mod waba;
 mod waba_admin;
 mod webhook_account_fields;

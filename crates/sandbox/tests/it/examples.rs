@@ -141,6 +141,87 @@ async fn send_image_uploads_then_sends_the_id() {
 }
 
 #[tokio::test]
+async fn template_header_image_uploads_then_sends_the_template_with_the_id() {
+    let sb = TestSandbox::start();
+    let Some(mut cmd) = command("template_header_image", &sb) else {
+        return;
+    };
+    let (out, stdout) = run(&mut cmd).await;
+    assert!(out.status.success());
+    let id = stdout
+        .lines()
+        .next()
+        .unwrap()
+        .strip_prefix("media id ")
+        .unwrap();
+    let sent = accepted(&sb);
+    assert_eq!(sent.len(), 1);
+    let t = &sent[0].body["template"];
+    assert_eq!(t["name"], "order_update");
+    assert_eq!(
+        t["components"][0],
+        json!({"type": "header", "parameters": [{"type": "image", "image": {"id": id}}]})
+    );
+    assert_eq!(t["components"][1]["parameters"][1]["text"], "#1042");
+    assert_eq!(sb.sandbox.counts().media_kept, 1);
+}
+
+#[tokio::test]
+async fn call_permission_reads_denied_then_asks_and_reads_pending() {
+    let sb = TestSandbox::start();
+    let Some(mut cmd) = command("call_permission", &sb) else {
+        return;
+    };
+    let (out, stdout) = run(cmd.arg("--read-only")).await;
+    assert!(out.status.success());
+    assert!(stdout.starts_with("permission denied"), "{stdout}");
+    assert!(stdout.contains("may ask again: true"), "{stdout}");
+    assert!(
+        sb.sandbox.received().is_empty(),
+        "--read-only sends nothing"
+    );
+
+    let Some(mut cmd) = command("call_permission", &sb) else {
+        return;
+    };
+    let (out, stdout) = run(&mut cmd).await;
+    assert!(out.status.success());
+    let sent = accepted(&sb);
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].body["interactive"]["type"],
+        "call_permission_request"
+    );
+    assert_eq!(sent[0].body["to"], TO);
+    assert!(stdout.contains("permission pending"), "{stdout}");
+    assert!(stdout.contains("may call now: false"), "{stdout}");
+}
+
+/// The examples whose endpoints the sandbox lacks stop at once, say what to set, and send
+/// nothing.
+#[tokio::test]
+async fn real_account_examples_refuse_the_sandbox_clearly() {
+    let sb = TestSandbox::start();
+    for name in ["groups", "flows"] {
+        let Some(mut cmd) = command(name, &sb) else {
+            return;
+        };
+        let out = tokio::time::timeout(Duration::from_secs(30), cmd.output())
+            .await
+            .expect("ends within 30 s")
+            .expect("starts");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains("needs a real WhatsApp Business account")
+                && stderr.contains("WHATSAPP_GRAPH_BASE_URL=https://graph.facebook.com"),
+            "{name}: {stderr}"
+        );
+    }
+    assert!(sb.sandbox.received().is_empty(), "nothing was sent");
+}
+
+#[tokio::test]
 async fn mark_read_then_typing_then_reply() {
     let sb = TestSandbox::start();
     let Some(mut cmd) = command("mark_read", &sb) else {

@@ -5,6 +5,8 @@
 //! A `release` names no new owner and sends no notification: the customer's next
 //! message is routed by its entry point.
 //!
+//! The calls that change ownership are [`crate::thread_control`]'s.
+//!
 //! Messages on threads the app does not own arrive on `standby`
 //! ([`ChangeValue::Standby`](crate::webhook::ChangeValue::Standby)), not on `messages`.
 

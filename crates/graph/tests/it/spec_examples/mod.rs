@@ -11,7 +11,7 @@
 //! errata; this module normalises the examples and holds the tests.
 
 mod requests;
-mod schema;
+pub(crate) mod schema;
 
 use serde_json::{json, Map, Value};
 

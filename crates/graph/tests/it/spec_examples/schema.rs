@@ -83,7 +83,7 @@ pub(super) fn errata(s: &mut Value) {
     sub.extend([json!("flow"), json!("copy_code")]);
 }
 
-pub(super) fn validator(schema: &Value) -> jsonschema::Validator {
+pub(crate) fn validator(schema: &Value) -> jsonschema::Validator {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
@@ -91,7 +91,7 @@ pub(super) fn validator(schema: &Value) -> jsonschema::Validator {
         .expect("Meta's schema compiles")
 }
 
-pub(super) fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
+pub(crate) fn errors(v: &jsonschema::Validator, instance: &Value) -> Vec<String> {
     v.iter_errors(instance)
         .map(|e| format!("{} at {}", e, e.instance_path()))
         .collect()
