@@ -1,6 +1,6 @@
 //! Full-text search over message text (`GET /messages?search=`): what a search asks, what it
 //! finds, and the rules that turn an operator's words into terms both backends match the same
-//! way (every term must match, each as a word or the start of one, case and diacritics aside).
+//! way (every term must match as a whole word, case and diacritics aside).
 
 use serde::Serialize;
 
@@ -24,7 +24,7 @@ pub const MARK_END: char = '\u{3}';
 /// page, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchQuery {
-    /// Lower-case words ([`terms`]), each matched as a word or a word's start.
+    /// Lower-case words ([`terms`]), each matched as a whole word.
     pub terms: Vec<String>,
     /// Only this contact's messages.
     pub contact_id: Option<String>,

@@ -28,7 +28,7 @@ pub struct HistoryQuery {
     limit: Option<i64>,
     /// The `next_cursor` of the previous page: the messages older than its last one.
     before: Option<String>,
-    /// Words to find in the messages' text (every one must match, as a word or a word's start;
+    /// Words to find in the messages' text (every one must match as a whole word, any case;
     /// at most 16 words of 64 characters). The answer then lists the messages found, newest
     /// first, each with `snippet`, `highlights`, `contact_phone` and `contact_name`.
     search: Option<String>,

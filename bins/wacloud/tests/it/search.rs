@@ -1,4 +1,4 @@
-//! `GET /messages?search=`: every word must match (a word or a word's start, any case),
+//! `GET /messages?search=`: every word must match (a whole word, any case),
 //! newest first with a cursor, with `phone` and `direction`, a plain-text snippet with the
 //! words' offsets, the customer's name; hostile words are only words; edits and deletions
 //! follow.
@@ -70,8 +70,9 @@ async fn search_finds_every_word_newest_first_with_snippets_filters_and_a_cursor
         .await;
     assert_eq!(s, 200, "{v}");
 
-    // A word anywhere, any case, as a word's start; newest stored first.
-    let found = search(&app, "search=ORD", 4).await;
+    // A word anywhere, any case, as a whole word; newest stored first.
+    let found = search(&app, "search=ORDER", 4).await;
+    search(&app, "search=ORD", 0).await;
     assert_eq!(ids(&found), ["wamid.s5", "wamid.s4", "wamid.s2", "wamid.s1"]);
     let first = &found["messages"][0];
     assert_eq!(

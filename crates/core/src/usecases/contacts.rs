@@ -445,7 +445,7 @@ pub async fn import(
 }
 
 /// Finds messages by their text (`GET /messages?search=`): every word of `input` must match
-/// (as a word or a word's start, case and — on SQLite — diacritics aside), optionally one
+/// (as a whole word, case and — on SQLite — diacritics aside), optionally one
 /// contact's messages and one direction; one page, newest first, each with a snippet and where
 /// the words are in it. On SQLite a message is found once the background indexer has reached it
 /// (within about a second of being stored).
