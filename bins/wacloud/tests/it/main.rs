@@ -26,6 +26,7 @@ mod db_secrets;
 mod export;
 mod fixtures;
 mod hardening;
+mod inbox;
 mod ingest_effects;
 mod inputs;
 mod instances;
