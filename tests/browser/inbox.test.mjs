@@ -147,6 +147,12 @@ test('an agent takes, answers, resolves; the customer reopens; a note and a cann
   await page.waitForFunction(() => Array.from(document.querySelectorAll('[data-testid="wa-event-text"]'))
     .some((e) => e.textContent.startsWith('Reopened by a new message from the customer')));
   await page.waitForSelector(contactSel(CLEO));
+  // The timeline interleaves by time: the customer's message, then the reopening it caused.
+  const order = await page.$$eval('[data-testid="wa-message-list"] > *', (els) => els.map((e) => e.textContent));
+  const said = order.findIndex((t) => t.includes('still nothing here'));
+  const reopened = order.findIndex((t) => t.startsWith('Reopened by'));
+  const resolved = order.findIndex((t) => t.startsWith('Bo resolved'));
+  assert.ok(resolved < said && said < reopened, JSON.stringify(order));
   await customerWrites(DAN, 'do you ship to Norway?', 'Dan');
   await page.waitForFunction(() => window.__notifications.some((n) => n.title === 'Dan'), null, { timeout: 15000 });
   await page.waitForFunction(() => /^\(\d+\) /.test(document.title));

@@ -1278,13 +1278,24 @@ export function mountWhatsAppWidget(options = {}) {
   const messageEls = new Map();
   const dayEls = new Map();
 
+  /**
+   * When a message or timeline entry happened, for ordering them. Meta's time of an inbound
+   * message is in whole seconds; when it reached wacloud within that second (`received_at`,
+   * milliseconds), that time places it among the notes and changes of the same second.
+   */
+  function sortTime(m) {
+    if (m._local) return Infinity;
+    const t = (parseTime(m.created_at) || new Date(0)).getTime();
+    // A reopening by the customer is recorded while their message is being stored, a few
+    // milliseconds before its `received_at`: it shows after the message that caused it.
+    if (m._timeline && m.actor === 'customer') return t + 999;
+    const r = m.received_at ? (parseTime(m.received_at) || new Date(0)).getTime() : NaN;
+    return r - t >= 0 && r - t < 1000 ? r : t;
+  }
+
   function sortedMessages() {
     const all = Array.from(state.messages.values()).concat(Array.from(state.inbox.timeline.values()));
-    all.sort((a, b) => {
-      const ta = a._local ? Infinity : (parseTime(a.created_at) || new Date(0)).getTime();
-      const tb = b._local ? Infinity : (parseTime(b.created_at) || new Date(0)).getTime();
-      return ta - tb || a._seq - b._seq;
-    });
+    all.sort((a, b) => sortTime(a) - sortTime(b) || a._seq - b._seq);
     return all;
   }
 
