@@ -160,7 +160,8 @@ test('an agent takes, answers, resolves; the customer reopens; a note and a cann
   assert.ok(!(await page.evaluate(() => window.__notifications.some((n) => n.title === 'Cleo'))),
     'no notification for the conversation on screen');
 
-  // A private note, mentioning Ada: a card unlike any message, in the timeline.
+  // A private note, mentioning Ada: a card unlike any message, in the timeline (after the
+  // reopening, even within the same second).
   await page.click('[data-testid="wa-mode-note"]');
   await page.fill('[data-testid="wa-composer-input"]', '@Ada the courier lost it, can you approve a refund?');
   await page.press('[data-testid="wa-composer-input"]', 'Enter');
@@ -168,6 +169,8 @@ test('an agent takes, answers, resolves; the customer reopens; a note and a cann
   assert.equal(await note.$eval('[data-testid="wa-note-author"]', (e) => e.textContent), 'Bo');
   assert.equal(await note.$eval('[data-testid="wa-mention"]', (e) => e.textContent), '@Ada');
   assert.equal(await page.locator('[data-testid="wa-message"] >> text=courier lost it').count(), 0, 'not a message');
+  const after = await page.$$eval('[data-testid="wa-message-list"] > *', (els) => els.map((e) => e.textContent));
+  assert.ok(after.findIndex((t) => t.startsWith('Reopened by')) < after.findIndex((t) => t.includes('courier lost it')), JSON.stringify(after));
   const notes = await api('GET', `/api/whatsapp/contacts/${encodeURIComponent(CLEO)}/notes`, { cookie: admin });
   assert.equal(notes.json.entries[0].mentions[0].display_name, 'Ada');
   const counts = await api('GET', '/sandbox/counts', { cookie: admin });

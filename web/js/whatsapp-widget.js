@@ -1286,16 +1286,30 @@ export function mountWhatsAppWidget(options = {}) {
   function sortTime(m) {
     if (m._local) return Infinity;
     const t = (parseTime(m.created_at) || new Date(0)).getTime();
-    // A reopening by the customer is recorded while their message is being stored, a few
-    // milliseconds before its `received_at`: it shows after the message that caused it.
-    if (m._timeline && m.actor === 'customer') return t + 999;
     const r = m.received_at ? (parseTime(m.received_at) || new Date(0)).getTime() : NaN;
     return r - t >= 0 && r - t < 1000 ? r : t;
   }
 
+  /**
+   * A reopening by the customer is recorded as their message is stored, within milliseconds of
+   * its `received_at`: it takes that message's place (and shows right after it).
+   */
+  function reopenTime(t) {
+    const at = (parseTime(t.at) || new Date(0)).getTime();
+    let best = null;
+    for (const m of state.messages.values()) {
+      if (m.direction !== 'inbound' || !m.received_at) continue;
+      const gap = Math.abs((parseTime(m.received_at) || new Date(0)).getTime() - at);
+      if (gap <= 1000 && (!best || gap < best.gap)) best = { m, gap };
+    }
+    return best ? sortTime(best.m) : at;
+  }
+
+  /** Messages and timeline entries by time; at the same time a message first. */
   function sortedMessages() {
     const all = Array.from(state.messages.values()).concat(Array.from(state.inbox.timeline.values()));
-    all.sort((a, b) => sortTime(a) - sortTime(b) || a._seq - b._seq);
+    const key = new Map(all.map((m) => [m, m._timeline && m.actor === 'customer' ? reopenTime(m) : sortTime(m)]));
+    all.sort((a, b) => key.get(a) - key.get(b) || Number(Boolean(a._timeline)) - Number(Boolean(b._timeline)) || a._seq - b._seq);
     return all;
   }
 
