@@ -192,6 +192,55 @@ async fn inbox_status_changes_record_who_made_them_in_timeline_and_audit() {
         "recorded once, with what changed"
     );
 
+    // Paged, newest first.
+    let (s, v) = as_op(
+        &app,
+        &agent,
+        Method::GET,
+        &format!("{}?limit=1", path("timeline")),
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["entries"][0]["id"], t[0]["id"]);
+    let next = v["next_before"].as_str().expect("a next page").to_owned();
+    let (_, v) = as_op(
+        &app,
+        &agent,
+        Method::GET,
+        &format!("{}?limit=1&before={next}", path("timeline")),
+        None,
+    )
+    .await;
+    assert_eq!(v["entries"][0]["id"], t[1]["id"]);
+    assert_eq!(v["next_before"], Value::Null);
+    let (s, v) = as_op(
+        &app,
+        &agent,
+        Method::GET,
+        &format!("{}?limit=0", path("timeline")),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("invalid_request"))
+    );
+
+    // Another site cannot change it with the operator's cookie.
+    let r = app
+        .http
+        .put(app.url(&path("status")))
+        .header(COOKIE, format!("wacloud_session={agent}"))
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({"status": "open"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "cross_site_request");
+
     // Malformed and unknown input.
     for (body, code) in [
         (json!({"status": "closed"}), "invalid_json"),
@@ -347,6 +396,17 @@ async fn inbox_views_mine_unassigned_and_all_and_who_may_reassign() {
     ))
     .await;
 
+    // Everyone may see who can be assigned: names and ids, no e-mail address or role.
+    let (s, v) = as_op(&app, &agent, Method::GET, "/api/whatsapp/assignees", None).await;
+    assert_eq!(s, 200, "{v}");
+    let names: Vec<&str> = v["assignees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["display_name"].as_str())
+        .collect();
+    assert_eq!(names, ["Ada", "Bo", "Cy"]);
+    assert!(!v.to_string().contains("@example.com"));
     assert_eq!(listed(&app, &agent, "view=unassigned").await.len(), 2);
     assert!(listed(&app, &agent, "view=mine").await.is_empty());
     // Bo takes Alice's conversation.
