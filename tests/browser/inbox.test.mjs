@@ -211,9 +211,21 @@ test('on a phone the conversation bar, a note and the canned list fit', async ()
   await page.screenshot({ path: join(SHOTS, 'inbox-05-canned-phone.png') });
   await page.press('[data-testid="wa-composer-input"]', 'Escape');
   assert.equal(await page.isVisible('[data-testid="wa-canned"]'), false);
+  // Snooze until a time of one's choosing; the conversation says until when.
+  await page.selectOption('[data-testid="wa-snooze"]', 'custom');
+  await page.waitForSelector('[data-testid="wa-snooze-at"]', { state: 'visible' });
+  const later = new Date(Date.now() + 3 * 3600 * 1000);
+  const local = new Date(later.getTime() - later.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  await page.fill('[data-testid="wa-snooze-at"]', local);
+  await page.screenshot({ path: join(SHOTS, 'inbox-06-snooze-at-phone.png') });
+  await page.click('[data-testid="wa-snooze-at-go"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="wa-conv-status"]').textContent.startsWith('Snoozed until'));
+  const conv = await api('GET', `/api/whatsapp/contacts/${encodeURIComponent(CLEO)}/conversation`, { cookie: admin });
+  assert.equal(conv.json.status, 'snoozed');
+  assert.ok(Math.abs(new Date(conv.json.snoozed_until).getTime() - Math.floor(later.getTime() / 60000) * 60000) < 60000);
   await page.click('[data-testid="wa-back"]');
   await page.waitForSelector('[data-testid="wa-inbox-bar"]', { state: 'visible' });
-  await page.screenshot({ path: join(SHOTS, 'inbox-06-list-phone.png') });
+  await page.screenshot({ path: join(SHOTS, 'inbox-07-list-phone.png') });
   assert.deepEqual(pageErrors, []);
   await context.close();
 });

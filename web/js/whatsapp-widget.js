@@ -635,16 +635,27 @@ export function mountWhatsAppWidget(options = {}) {
     h('option', { value: '1h', text: 'For 1 hour' }),
     h('option', { value: '4h', text: 'For 4 hours' }),
     h('option', { value: 'tomorrow', text: 'Until tomorrow 9:00' }),
-    h('option', { value: 'week', text: 'Until next week' }));
+    h('option', { value: 'week', text: 'Until next week' }),
+    h('option', { value: 'custom', text: 'Until\u2026 (pick a time)' }));
+  // A time of the operator's choosing, in its local time.
+  const snoozeAt = h('input', { type: 'datetime-local', class: 'wa-snooze-at', 'data-testid': 'wa-snooze-at', 'aria-label': 'Snooze until (your local time)' });
+  const snoozeAtBtn = h('button', { type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-snooze-at-go', text: 'Snooze', onclick: () => snoozeAtChosen() });
+  const snoozeAtBox = h('span', { class: 'wa-snooze-custom', hidden: true }, snoozeAt, snoozeAtBtn);
   snoozeSelect.addEventListener('change', () => {
-    const until = snoozeUntil(snoozeSelect.value);
+    const choice = snoozeSelect.value;
     snoozeSelect.value = '';
+    if (choice === 'custom') {
+      snoozeAtBox.hidden = false;
+      snoozeAt.focus();
+      return;
+    }
+    const until = snoozeUntil(choice);
     if (until) setConversationStatus('snoozed', until);
   });
   const convBar = h('div', { class: 'wa-conv-bar', 'data-testid': 'wa-conv-bar', hidden: true },
     convStatus,
     h('span', { class: 'wa-conv-assign' }, icon('person', 'wa-inline-icon'), assigneeSelect, assignMeBtn),
-    h('span', { class: 'wa-conv-actions' }, pendingBtn, snoozeSelect, reopenBtn, resolveBtn));
+    h('span', { class: 'wa-conv-actions' }, pendingBtn, snoozeSelect, snoozeAtBox, reopenBtn, resolveBtn));
   const loadOlderBtn = h('button', {
     type: 'button', class: 'wa-load-older', 'data-testid': 'wa-load-older', hidden: true, text: 'Load older messages', onclick: () => loadOlder(),
   });
@@ -2015,6 +2026,17 @@ export function mountWhatsAppWidget(options = {}) {
     } finally {
       pollSoon(0);
     }
+  }
+
+  function snoozeAtChosen() {
+    const d = snoozeAt.value ? new Date(snoozeAt.value) : null;
+    if (!d || Number.isNaN(d.getTime()) || d.getTime() <= Date.now()) {
+      showSendError('Pick a time in the future to snooze until.');
+      return;
+    }
+    snoozeAtBox.hidden = true;
+    snoozeAt.value = '';
+    setConversationStatus('snoozed', d.toISOString());
   }
 
   function setConversationStatus(status, until = null) {
