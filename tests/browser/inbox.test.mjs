@@ -84,6 +84,13 @@ async function agentPage(viewport) {
       close() {}
     }
     window.Notification = FakeNotification;
+    // Count the chimes the widget plays (WebAudio oscillators; no sound file is fetched).
+    window.__chimes = 0;
+    const create = AudioContext.prototype.createOscillator;
+    AudioContext.prototype.createOscillator = function createOscillator() {
+      window.__chimes += 1;
+      return create.call(this);
+    };
   });
   const page = await context.newPage();
   page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -155,6 +162,7 @@ test('an agent takes, answers, resolves; the customer reopens; a note and a cann
   assert.ok(resolved < said && said < reopened, JSON.stringify(order));
   await customerWrites(DAN, 'do you ship to Norway?', 'Dan');
   await page.waitForFunction(() => window.__notifications.some((n) => n.title === 'Dan'), null, { timeout: 15000 });
+  assert.ok((await page.evaluate(() => window.__chimes)) >= 1, 'a chime was played');
   await page.waitForFunction(() => /^\(\d+\) /.test(document.title));
   assert.ok((await page.evaluate(() => window.wacloudWidget.state.notified)) >= 1);
   assert.ok(!(await page.evaluate(() => window.__notifications.some((n) => n.title === 'Cleo'))),
