@@ -114,8 +114,27 @@ const ICONS = {
   forward: 'M14 9V5l7 7-7 7v-4.1c-5 0-8.5 1.6-11 5.1 1-5 4-10 11-11z',
   template: 'M19 3H5c-1.1 0-2 .9-2 2v14c0 1.1.9 2 2 2h14c1.1 0 2-.9 2-2V5c0-1.1-.9-2-2-2zm-5 14H7v-2h7v2zm3-4H7v-2h10v2zm0-4H7V7h10v2z',
   bulk: 'M18 11v2h4v-2h-4zm-2 6.61c.96.71 2.21 1.65 3.2 2.39.4-.53.8-1.07 1.2-1.6-.99-.74-2.24-1.68-3.2-2.4-.4.54-.8 1.08-1.2 1.61zM20.4 5.6c-.4-.53-.8-1.07-1.2-1.6-.99.74-2.24 1.68-3.2 2.4.4.53.8 1.07 1.2 1.6.96-.72 2.21-1.65 3.2-2.4zM4 9c-1.1 0-2 .9-2 2v2c0 1.1.9 2 2 2h1v4h2v-4h1l5 3V6L8 9H4zm11.5 3c0-1.33-.58-2.53-1.5-3.35v6.69c.92-.81 1.5-2.01 1.5-3.34z',
+  lock: 'M18 8h-1V6c0-2.76-2.24-5-5-5S7 3.24 7 6v2H6c-1.1 0-2 .9-2 2v10c0 1.1.9 2 2 2h12c1.1 0 2-.9 2-2V10c0-1.1-.9-2-2-2zm-6 9c-1.1 0-2-.9-2-2s.9-2 2-2 2 .9 2 2-.9 2-2 2zm3.1-9H8.9V6c0-1.71 1.39-3.1 3.1-3.1 1.71 0 3.1 1.39 3.1 3.1v2z',
+  bell: 'M12 22c1.1 0 2-.9 2-2h-4c0 1.1.89 2 2 2zm6-6v-5c0-3.07-1.64-5.64-4.5-6.32V4c0-.83-.67-1.5-1.5-1.5s-1.5.67-1.5 1.5v.68C7.63 5.36 6 7.92 6 11v5l-2 2v1h16v-1l-2-2z',
   retry: 'M17.65 6.35A7.96 7.96 0 0 0 12 4a8 8 0 1 0 7.75 10h-2.08A6 6 0 1 1 12 6c1.66 0 3.14.69 4.22 1.78L13 11h7V4l-2.35 2.35z',
 };
+
+/** A conversation's status as the team inbox shows it. */
+const CONVERSATION_STATUS = { open: 'Open', pending: 'Pending', snoozed: 'Snoozed', resolved: 'Resolved' };
+
+/**
+ * A canned reply's `{{placeholders}}` filled as the server's `wacloud_core::canned::render`
+ * does: `name` and `contact_name` (the contact's name), `phone_number`, `operator_name`; an
+ * unknown one stays as written.
+ */
+export function fillCanned(content, fill) {
+  return String(content).replace(/\{\{\s*([a-z_]+)\s*\}\}/g, (all, name) => {
+    if (name === 'name' || name === 'contact_name') return String(fill.contactName || '');
+    if (name === 'phone_number') return String(fill.phoneNumber || '');
+    if (name === 'operator_name') return String(fill.operatorName || '');
+    return all;
+  });
+}
 
 /** The template every WhatsApp Business Account has: offered when a free-form message cannot go. */
 const FALLBACK_TEMPLATE = { name: 'hello_world', language: 'en_US' };
@@ -428,7 +447,15 @@ export function mountWhatsAppWidget(options = {}) {
     // Operators: `required` once the server answered 401 `login_required`; `operator` while
     // logged in (GET /auth/me, POST /auth/login).
     auth: { required: false, operator: null, busy: false },
+    // The team inbox: the list's view (`mine`, `unassigned`, `all`) and status filter, the
+    // open conversation's state and timeline (notes, status changes, assignments), who can
+    // be assigned, the canned replies, and whether the composer writes a reply or a note.
+    inbox: { view: 'all', status: 'open', conversation: null, timeline: new Map(), assignees: [], canned: null, mode: 'reply' },
+    // Notifications: unread counts last seen per conversation (null until the first read).
+    seenUnread: null,
+    notified: 0,
   };
+  const baseTitle = document.title;
   const BATCHES_KEY = `wacloud:batches:${apiBase}`;
 
   // ---- API -----------------------------------------------------------------------------------
@@ -508,6 +535,10 @@ export function mountWhatsAppWidget(options = {}) {
     type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-logout', text: 'Log out', onclick: () => logout(),
   });
   const operatorBox = h('span', { class: 'wa-operator', 'data-testid': 'wa-operator', hidden: true }, operatorName, logoutBtn);
+  const notifyBtn = h('button', {
+    type: 'button', class: 'wa-icon-btn', 'data-testid': 'wa-notify', 'aria-label': 'Turn on notifications',
+    title: 'Notify me of new messages (sound and browser notification)', hidden: true, onclick: () => enableNotifications(),
+  }, icon('bell'));
   const closeBtn = h('button', {
     type: 'button', class: 'wa-icon-btn', 'data-testid': 'wa-close', 'aria-label': 'Close WhatsApp panel', onclick: () => close(),
   }, icon('close'));
@@ -519,6 +550,7 @@ export function mountWhatsAppWidget(options = {}) {
         businessLine)),
     operatorBox,
     statusPill,
+    notifyBtn,
     closeBtn);
 
   // Banners: sandbox / not configured / error / alerts
@@ -558,6 +590,17 @@ export function mountWhatsAppWidget(options = {}) {
       type: 'button', class: 'wa-filter', 'data-testid': `wa-filter-${value || 'all'}`, 'data-filter': value,
       'aria-pressed': value === '' ? 'true' : 'false', text: label, onclick: () => setFilter(value),
     })));
+  const VIEWS = [['mine', 'Mine'], ['unassigned', 'Unassigned'], ['all', 'All']];
+  const viewBar = h('div', { class: 'wa-views', role: 'group', 'aria-label': 'Whose conversations', 'data-testid': 'wa-views', hidden: true },
+    VIEWS.map(([value, label]) => h('button', {
+      type: 'button', class: 'wa-view', 'data-testid': `wa-view-${value}`, 'data-inbox-view': value,
+      'aria-pressed': value === 'all' ? 'true' : 'false', text: label, onclick: () => setInboxView(value),
+    })));
+  const statusFilter = h('select', { class: 'wa-status-filter', 'data-testid': 'wa-status-filter', 'aria-label': 'Conversation status' },
+    [['open', 'Open'], ['pending', 'Pending'], ['snoozed', 'Snoozed'], ['resolved', 'Resolved'], ['', 'Any status']]
+      .map(([v, l]) => h('option', { value: v, text: l })));
+  statusFilter.addEventListener('change', () => setInboxStatus(statusFilter.value));
+  const inboxBar = h('div', { class: 'wa-inbox-bar', 'data-testid': 'wa-inbox-bar' }, viewBar, statusFilter);
   const contactsMore = h('p', { class: 'wa-empty wa-contacts-more', 'data-testid': 'wa-contacts-more', 'aria-live': 'polite', hidden: true });
   const contactScroll = h('div', { class: 'wa-contact-scroll' }, contactList, contactsEmpty, contactsMore);
   const contactsPane = h('section', { class: 'wa-pane wa-pane--contacts', 'aria-label': 'Contacts' },
@@ -565,6 +608,7 @@ export function mountWhatsAppWidget(options = {}) {
       h('label', { class: 'wa-search' , for: ids.search }, icon('search', 'wa-search-icon'), searchInput),
       bulkBtn,
       newChatBtn),
+    inboxBar,
     filterBar,
     newChatForm,
     batchesBox,
@@ -578,6 +622,40 @@ export function mountWhatsAppWidget(options = {}) {
   const chatTitle = h('h3', { class: 'wa-chat-title', 'data-testid': 'wa-chat-title', dir: 'auto' });
   const chatSub = h('p', { class: 'wa-chat-sub', 'data-testid': 'wa-chat-sub' });
   const chatHeader = h('div', { class: 'wa-chat-header' }, backBtn, chatAvatar, h('div', { class: 'wa-chat-heading' }, chatTitle, chatSub));
+  // The conversation's status and assignee, and what changes them.
+  const convStatus = h('span', { class: 'wa-conv-status', 'data-testid': 'wa-conv-status' });
+  const assigneeSelect = h('select', { class: 'wa-assignee', 'data-testid': 'wa-assignee', 'aria-label': 'Assigned to' });
+  assigneeSelect.addEventListener('change', () => assignTo(assigneeSelect.value || null));
+  const assignMeBtn = h('button', { type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-assign-me', text: 'Assign to me', onclick: () => assignTo(myId()) });
+  const resolveBtn = h('button', { type: 'button', class: 'wa-btn wa-btn--small wa-btn--primary', 'data-testid': 'wa-resolve', text: 'Resolve', onclick: () => setConversationStatus('resolved') });
+  const reopenBtn = h('button', { type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-reopen', text: 'Reopen', onclick: () => setConversationStatus('open') });
+  const pendingBtn = h('button', { type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-pending', text: 'Pending', title: 'Waiting for the customer', onclick: () => setConversationStatus('pending') });
+  const snoozeSelect = h('select', { class: 'wa-snooze', 'data-testid': 'wa-snooze', 'aria-label': 'Snooze until' },
+    h('option', { value: '', text: 'Snooze\u2026' }),
+    h('option', { value: '1h', text: 'For 1 hour' }),
+    h('option', { value: '4h', text: 'For 4 hours' }),
+    h('option', { value: 'tomorrow', text: 'Until tomorrow 9:00' }),
+    h('option', { value: 'week', text: 'Until next week' }),
+    h('option', { value: 'custom', text: 'Until\u2026 (pick a time)' }));
+  // A time of the operator's choosing, in its local time.
+  const snoozeAt = h('input', { type: 'datetime-local', class: 'wa-snooze-at', 'data-testid': 'wa-snooze-at', 'aria-label': 'Snooze until (your local time)' });
+  const snoozeAtBtn = h('button', { type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-snooze-at-go', text: 'Snooze', onclick: () => snoozeAtChosen() });
+  const snoozeAtBox = h('span', { class: 'wa-snooze-custom', hidden: true }, snoozeAt, snoozeAtBtn);
+  snoozeSelect.addEventListener('change', () => {
+    const choice = snoozeSelect.value;
+    snoozeSelect.value = '';
+    if (choice === 'custom') {
+      snoozeAtBox.hidden = false;
+      snoozeAt.focus();
+      return;
+    }
+    const until = snoozeUntil(choice);
+    if (until) setConversationStatus('snoozed', until);
+  });
+  const convBar = h('div', { class: 'wa-conv-bar', 'data-testid': 'wa-conv-bar', hidden: true },
+    convStatus,
+    h('span', { class: 'wa-conv-assign' }, icon('person', 'wa-inline-icon'), assigneeSelect, assignMeBtn),
+    h('span', { class: 'wa-conv-actions' }, pendingBtn, snoozeSelect, snoozeAtBox, reopenBtn, resolveBtn));
   const loadOlderBtn = h('button', {
     type: 'button', class: 'wa-load-older', 'data-testid': 'wa-load-older', hidden: true, text: 'Load older messages', onclick: () => loadOlder(),
   });
@@ -594,10 +672,15 @@ export function mountWhatsAppWidget(options = {}) {
   const sendBtn = h('button', {
     type: 'submit', class: 'wa-send', 'data-testid': 'wa-send', 'aria-label': 'Send message', disabled: true,
   }, icon('send'));
+  const replyModeBtn = h('button', { type: 'button', class: 'wa-mode', 'data-testid': 'wa-mode-reply', 'aria-pressed': 'true', text: 'Reply', onclick: () => setComposeMode('reply') });
+  const noteModeBtn = h('button', { type: 'button', class: 'wa-mode wa-mode--note', 'data-testid': 'wa-mode-note', 'aria-pressed': 'false', onclick: () => setComposeMode('note') },
+    icon('lock', 'wa-inline-icon'), 'Private note');
+  const composeModes = h('div', { class: 'wa-modes', role: 'group', 'aria-label': 'Write', 'data-testid': 'wa-modes' }, replyModeBtn, noteModeBtn);
+  const cannedList = h('ul', { class: 'wa-canned', 'data-testid': 'wa-canned', role: 'listbox', 'aria-label': 'Canned replies', hidden: true });
   const composer = h('form', { class: 'wa-composer', 'data-testid': 'wa-composer', novalidate: true },
-    windowNote, sendError,
-    h('div', { class: 'wa-composer-row' }, h('div', { class: 'wa-composer-field' }, input, charCount), sendBtn));
-  const chatView = h('div', { class: 'wa-chat-view', hidden: true }, chatHeader, messagesScroll, composer);
+    windowNote, sendError, composeModes,
+    h('div', { class: 'wa-composer-row' }, h('div', { class: 'wa-composer-field' }, cannedList, input, charCount), sendBtn));
+  const chatView = h('div', { class: 'wa-chat-view', hidden: true }, chatHeader, convBar, messagesScroll, composer);
   const chatPlaceholder = h('div', { class: 'wa-chat-placeholder', 'data-testid': 'wa-chat-placeholder' },
     h('span', { class: 'wa-placeholder-icon', 'aria-hidden': 'true' }, icon('chat')),
     h('p', { class: 'wa-placeholder-title', text: 'wacloud for WhatsApp' }),
@@ -816,14 +899,16 @@ export function mountWhatsAppWidget(options = {}) {
    */
   async function refreshContacts() {
     const { search, filter } = state;
+    const { view, status } = state.inbox;
     const wanted = state.contactsWanted;
     const contacts = [];
     const seen = new Set();
     let list = null;
     for (let offset = 0; offset < wanted; offset += CONTACTS_LIMIT) {
       const limit = Math.min(CONTACTS_LIMIT, wanted - offset);
-      list = await request('GET', '/contacts', { query: { search, filter, limit, offset } });
-      if (search !== state.search || filter !== state.filter) return; // a newer list is on its way
+      const mine = view !== 'all' && state.auth.operator ? view : null;
+      list = await request('GET', '/contacts', { query: { search, filter, view: mine, status, limit, offset } });
+      if (search !== state.search || filter !== state.filter || view !== state.inbox.view || status !== state.inbox.status) return; // a newer list is on its way
       const page = Array.isArray(list && list.contacts) ? list.contacts : [];
       for (const c of page) {
         const key = contactKey(c);
@@ -836,12 +921,11 @@ export function mountWhatsAppWidget(options = {}) {
     state.contacts = contacts;
     state.contactsTotal = Number(list && list.total_count) || contacts.length;
     state.contactsLoaded = true;
-    if (!search && !filter) {
-      state.totalUnread = Number(list.unread_count) || 0;
-    } else {
-      const all = await request('GET', '/contacts', { query: { limit: 1 } });
-      state.totalUnread = Number(all && all.unread_count) || 0;
-    }
+    // Every unread conversation, whatever the list shows: the unread count (launcher, page
+    // title) and what to notify of.
+    const unread = await request('GET', '/contacts', { query: { filter: 'unread', limit: CONTACTS_LIMIT } });
+    state.totalUnread = Number(unread && unread.unread_count) || 0;
+    noticeNewMessages(Array.isArray(unread && unread.contacts) ? unread.contacts : []);
     renderContacts();
     renderLauncher();
     if (state.active) renderChatHeader();
@@ -873,8 +957,9 @@ export function mountWhatsAppWidget(options = {}) {
     const name = contactName(c);
     const phone = c.phone_number || c.user_id || '';
     const unread = Number(c.unread_count) || 0;
+    const conv = c.conversation || null;
     const sig = JSON.stringify([name, phone, unread, c.last_message_preview, c.last_message_time, c.last_message_direction,
-      c.is_pinned, c.is_blocked, formatListTime(c.last_message_time), state.active && state.active.key === key]);
+      c.is_pinned, c.is_blocked, formatListTime(c.last_message_time), state.active && state.active.key === key, conv]);
     btn.dataset.phone = phone;
     btn.dataset.unread = String(unread);
     if (state.active && state.active.key === key) btn.setAttribute('aria-current', 'true'); else btn.removeAttribute('aria-current');
@@ -901,8 +986,18 @@ export function mountWhatsAppWidget(options = {}) {
           preview,
           c.is_blocked ? h('span', { class: 'wa-contact-flag', title: 'Blocked' }, icon('blocked')) : null,
           c.is_pinned ? h('span', { class: 'wa-contact-flag', title: 'Pinned', 'data-testid': 'wa-contact-pinned' }, icon('pin')) : null,
-          badge)));
+          badge),
+        conv ? h('span', { class: 'wa-contact-row wa-contact-inbox' },
+          h('span', {
+            class: `wa-assignee-tag${conv.assignee ? '' : ' wa-assignee-tag--none'}`, 'data-testid': 'wa-contact-assignee',
+            text: conv.assignee ? (conv.assignee.id === myId() ? 'You' : String(conv.assignee.display_name)) : 'Unassigned',
+          }),
+          conv.status !== 'open' ? h('span', {
+            class: `wa-chip wa-chip--${conv.status}`, 'data-testid': 'wa-contact-status', text: CONVERSATION_STATUS[conv.status] || conv.status,
+          }) : null) : null));
     const label = [name || phone, name && phone ? phone : null, unread ? `${unread} unread` : null, c.is_pinned ? 'pinned' : null,
+      conv ? (conv.assignee ? `assigned to ${conv.assignee.display_name}` : 'unassigned') : null,
+      conv && conv.status !== 'open' ? CONVERSATION_STATUS[conv.status] : null,
       c.last_message_preview ? `last message: ${c.last_message_preview}` : null].filter(Boolean).join(', ');
     btn.setAttribute('aria-label', label);
     return li;
@@ -918,8 +1013,12 @@ export function mountWhatsAppWidget(options = {}) {
     contactsMore.textContent = rest > 0 ? `${rest} more \u2014 scroll to load` : '';
     if (state.contactsLoaded && !items.length) {
       const filtered = FILTERS.find(([v]) => v === state.filter);
+      const st = state.inbox.status ? (CONVERSATION_STATUS[state.inbox.status] || state.inbox.status).toLowerCase() : '';
+      const whose = state.auth.operator && state.inbox.view === 'mine' ? ' assigned to you'
+        : state.auth.operator && state.inbox.view === 'unassigned' ? ' unassigned' : '';
       contactsEmpty.textContent = state.search ? `No contacts match \u201c${state.search}\u201d.`
-        : state.filter ? `No conversations: ${filtered ? filtered[1].toLowerCase() : state.filter}.` : 'No conversations yet.';
+        : state.filter ? `No conversations: ${filtered ? filtered[1].toLowerCase() : state.filter}.`
+          : st || whose ? `No ${st} conversations${whose}.` : 'No conversations yet.';
       contactsEmpty.hidden = false;
     } else {
       contactsEmpty.hidden = true;
@@ -933,6 +1032,8 @@ export function mountWhatsAppWidget(options = {}) {
     root.dataset.unread = String(n);
     const what = state.open ? 'Close WhatsApp chats' : 'Open WhatsApp chats';
     launcher.setAttribute('aria-label', n > 0 ? `${what} (${n} unread)` : what);
+    // The page's title shows the unread count, as mail and chat apps do.
+    if (opts.title !== false) document.title = n > 0 ? `(${n > 99 ? '99+' : n}) ${baseTitle}` : baseTitle;
   }
 
   let searchTimer = null;
@@ -1027,8 +1128,11 @@ export function mountWhatsAppWidget(options = {}) {
       state.hasMore = false;
       state.chatLoaded = false;
       state.idempotencyKey = null;
+      state.inbox.conversation = null;
+      state.inbox.timeline = new Map();
       sendError.hidden = true;
       input.value = '';
+      closeCanned();
       updateComposer();
     }
     if (!state.open) open();
@@ -1054,11 +1158,13 @@ export function mountWhatsAppWidget(options = {}) {
       }
       renderMessages(scrollToEnd || firstLoad ? 'end' : 'auto');
       markReadIfNeeded();
+      loadConversation(gen, key).catch(onChatError);
     } catch (err) {
       if (gen !== state.chatGen) return;
       if (err.status === 404) { // a number with no history yet
         state.chatLoaded = true;
         renderMessages('end');
+        renderConversation();
         return;
       }
       throw err;
@@ -1121,6 +1227,7 @@ export function mountWhatsAppWidget(options = {}) {
       if (local) {
         state.totalUnread = Math.max(0, state.totalUnread - (Number(local.unread_count) || 0));
         Object.assign(local, res && res.contact ? res.contact : {}, { unread_count: 0 });
+        if (state.seenUnread) state.seenUnread.set(key, 0);
         renderContacts();
         renderLauncher();
       }
@@ -1174,6 +1281,7 @@ export function mountWhatsAppWidget(options = {}) {
       windowNote.hidden = true;
     }
     backBtn.setAttribute('aria-label', 'Back to conversations');
+    renderConversation();
   }
 
   // ---- Message rendering -----------------------------------------------------------------
@@ -1181,13 +1289,38 @@ export function mountWhatsAppWidget(options = {}) {
   const messageEls = new Map();
   const dayEls = new Map();
 
+  /**
+   * When a message or timeline entry happened, for ordering them. Meta's time of an inbound
+   * message is in whole seconds; when it reached wacloud within that second (`received_at`,
+   * milliseconds), that time places it among the notes and changes of the same second.
+   */
+  function sortTime(m) {
+    if (m._local) return Infinity;
+    const t = (parseTime(m.created_at) || new Date(0)).getTime();
+    const r = m.received_at ? (parseTime(m.received_at) || new Date(0)).getTime() : NaN;
+    return r - t >= 0 && r - t < 1000 ? r : t;
+  }
+
+  /**
+   * A reopening by the customer is recorded as their message is stored, within milliseconds of
+   * its `received_at`: it takes that message's place (and shows right after it).
+   */
+  function reopenTime(t) {
+    const at = (parseTime(t.at) || new Date(0)).getTime();
+    let best = null;
+    for (const m of state.messages.values()) {
+      if (m.direction !== 'inbound' || !m.received_at) continue;
+      const gap = Math.abs((parseTime(m.received_at) || new Date(0)).getTime() - at);
+      if (gap <= 1000 && (!best || gap < best.gap)) best = { m, gap };
+    }
+    return best ? sortTime(best.m) : at;
+  }
+
+  /** Messages and timeline entries by time; at the same time a message first. */
   function sortedMessages() {
-    const all = Array.from(state.messages.values());
-    all.sort((a, b) => {
-      const ta = a._local ? Infinity : (parseTime(a.created_at) || new Date(0)).getTime();
-      const tb = b._local ? Infinity : (parseTime(b.created_at) || new Date(0)).getTime();
-      return ta - tb || a._seq - b._seq;
-    });
+    const all = Array.from(state.messages.values()).concat(Array.from(state.inbox.timeline.values()));
+    const key = new Map(all.map((m) => [m, m._timeline && m.actor === 'customer' ? reopenTime(m) : sortTime(m)]));
+    all.sort((a, b) => key.get(a) - key.get(b) || Number(Boolean(a._timeline)) - Number(Boolean(b._timeline)) || a._seq - b._seq);
     return all;
   }
 
@@ -1227,7 +1360,7 @@ export function mountWhatsAppWidget(options = {}) {
     for (const id of messageEls.keys()) if (!keep.has(id)) messageEls.delete(id);
     reconcile(messageList, nodes);
     loadOlderBtn.hidden = !state.hasMore;
-    chatEmpty.hidden = !(state.chatLoaded && state.messages.size === 0);
+    chatEmpty.hidden = !(state.chatLoaded && state.messages.size === 0 && state.inbox.timeline.size === 0);
 
     if (scroll === 'end' || (scroll === 'auto' && nearBottom)) {
       el.scrollTop = el.scrollHeight;
@@ -1237,6 +1370,7 @@ export function mountWhatsAppWidget(options = {}) {
   }
 
   function renderMessage(m) {
+    if (m._timeline) return renderTimelineEntry(m);
     let el = messageEls.get(m.id);
     const target = m.reply_to ? findByWamid(typeof m.reply_to === 'object' ? m.reply_to.message_id : m.reply_to) : null;
     const reactTarget = m.reaction && typeof m.reaction === 'object' ? findByWamid(m.reaction.message_id) : null;
@@ -1378,8 +1512,10 @@ export function mountWhatsAppWidget(options = {}) {
   input.addEventListener('input', () => {
     updateComposer();
     state.idempotencyKey = null; // an edited message is a new message
+    updateCanned();
   });
   input.addEventListener('keydown', (ev) => {
+    if (cannedKey(ev)) return;
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing && !ev.altKey && !ev.ctrlKey && !ev.metaKey) {
       ev.preventDefault();
       composer.requestSubmit();
@@ -1387,7 +1523,7 @@ export function mountWhatsAppWidget(options = {}) {
   });
   composer.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    send();
+    if (state.inbox.mode === 'note') addNote(); else send();
   });
 
   function showSendError(message, extra = null) {
@@ -1770,6 +1906,424 @@ export function mountWhatsAppWidget(options = {}) {
     else close();
   });
 
+  // ---- Team inbox: status, assignment, timeline, notes, canned replies -------------------
+  //
+  // A conversation's status and assignee (`GET|PUT /contacts/{phone}/conversation|status|
+  // assignee`), its timeline beside the messages (`GET /contacts/{phone}/timeline`: private
+  // notes, status changes, assignments), notes (`POST /contacts/{phone}/notes`), and canned
+  // replies (`GET /canned-replies`) that `/` in the composer inserts.
+
+  function myId() {
+    return state.auth.operator ? String(state.auth.operator.id || '') || null : null;
+  }
+
+  function setInboxView(value) {
+    if (state.inbox.view === value) return;
+    state.inbox.view = value;
+    for (const b of viewBar.querySelectorAll('[data-inbox-view]')) b.setAttribute('aria-pressed', String(b.dataset.inboxView === value));
+    state.contactsWanted = CONTACTS_LIMIT;
+    contactScroll.scrollTop = 0;
+    refreshContacts().catch(onPollError);
+  }
+
+  function setInboxStatus(value) {
+    if (state.inbox.status === value) return;
+    state.inbox.status = value;
+    statusFilter.value = value;
+    state.contactsWanted = CONTACTS_LIMIT;
+    contactScroll.scrollTop = 0;
+    refreshContacts().catch(onPollError);
+  }
+
+  async function loadAssignees() {
+    try {
+      const r = await request('GET', '/assignees');
+      state.inbox.assignees = Array.isArray(r && r.assignees) ? r.assignees : [];
+    } catch {
+      state.inbox.assignees = [];
+    }
+    if (state.active) renderConversation();
+  }
+
+  function mergeTimeline(entries) {
+    if (!Array.isArray(entries)) return;
+    for (const t of entries) {
+      if (!t || !t.id) continue;
+      const old = state.inbox.timeline.get(t.id);
+      state.inbox.timeline.set(t.id, { ...t, created_at: t.at, _timeline: true, _seq: old ? old._seq : ++state.seq });
+    }
+  }
+
+  const orNull = (err) => { if (err && err.status === 404) return null; throw err; };
+
+  async function loadConversation(gen, key) {
+    const path = `/contacts/${encodeURIComponent(key)}`;
+    const [conv, tl] = await Promise.all([
+      request('GET', `${path}/conversation`).catch(orNull),
+      request('GET', `${path}/timeline`, { query: { limit: PAGE_SIZE } }).catch(orNull),
+    ]);
+    if (gen !== state.chatGen) return;
+    state.inbox.conversation = conv;
+    mergeTimeline(tl && tl.entries);
+    renderConversation();
+    renderMessages('auto');
+  }
+
+  function renderConversation() {
+    const c = activeContact();
+    const conv = state.inbox.conversation || (c && c.conversation) || null;
+    convBar.hidden = !state.active || !conv;
+    if (!conv) return;
+    const st = conv.status || 'open';
+    convBar.dataset.status = st;
+    convStatus.className = `wa-chip wa-chip--${st}`;
+    convStatus.textContent = st === 'snoozed' && conv.snoozed_until
+      ? `Snoozed until ${formatUntil(conv.snoozed_until) || formatFull(conv.snoozed_until)}`
+      : CONVERSATION_STATUS[st] || st;
+    const cur = conv.assignee ? String(conv.assignee.id) : '';
+    const me = myId();
+    const options = [['', 'Unassigned']].concat(state.inbox.assignees.map((a) => [String(a.id), a.id === me ? `${a.display_name} (you)` : String(a.display_name)]));
+    if (cur && !options.some(([id]) => id === cur)) options.push([cur, String(conv.assignee.display_name)]);
+    const sig = JSON.stringify(options);
+    if (assigneeSelect._sig !== sig) {
+      assigneeSelect._sig = sig;
+      assigneeSelect.replaceChildren(...options.map(([id, label]) => h('option', { value: id, text: label })));
+    }
+    assigneeSelect.value = cur;
+    assigneeSelect.title = conv.assignee ? `Assigned to ${conv.assignee.display_name}` : 'Unassigned';
+    assignMeBtn.hidden = !me || cur === me;
+    resolveBtn.hidden = st === 'resolved';
+    reopenBtn.hidden = st === 'open';
+    pendingBtn.hidden = st === 'pending';
+  }
+
+  /** When a snooze choice ends, as RFC 3339. */
+  function snoozeUntil(choice) {
+    const d = new Date();
+    if (choice === '1h') d.setHours(d.getHours() + 1);
+    else if (choice === '4h') d.setHours(d.getHours() + 4);
+    else if (choice === 'tomorrow') { d.setDate(d.getDate() + 1); d.setHours(9, 0, 0, 0); }
+    else if (choice === 'week') { d.setDate(d.getDate() + ((8 - d.getDay()) % 7 || 7)); d.setHours(9, 0, 0, 0); }
+    else return null;
+    return d.toISOString();
+  }
+
+  async function changeConversation(what, body) {
+    if (!state.active) return;
+    const gen = state.chatGen;
+    const key = state.active.key;
+    sendError.hidden = true;
+    try {
+      const conv = await request('PUT', `/contacts/${encodeURIComponent(key)}/${what}`, { body });
+      if (gen !== state.chatGen) return;
+      state.inbox.conversation = conv;
+      renderConversation();
+      await loadConversation(gen, key);
+    } catch (err) {
+      if (gen !== state.chatGen) return;
+      renderConversation(); // puts the assignee list back as it was
+      showSendError(err.message);
+    } finally {
+      pollSoon(0);
+    }
+  }
+
+  function snoozeAtChosen() {
+    const d = snoozeAt.value ? new Date(snoozeAt.value) : null;
+    if (!d || Number.isNaN(d.getTime()) || d.getTime() <= Date.now()) {
+      showSendError('Pick a time in the future to snooze until.');
+      return;
+    }
+    snoozeAtBox.hidden = true;
+    snoozeAt.value = '';
+    setConversationStatus('snoozed', d.toISOString());
+  }
+
+  function setConversationStatus(status, until = null) {
+    return changeConversation('status', until ? { status, snoozed_until: until } : { status });
+  }
+
+  function assignTo(id) {
+    return changeConversation('assignee', { assignee_id: id || null });
+  }
+
+  function describeEntry(t, who) {
+    const d = t.details || {};
+    if (t.kind === 'status_changed') {
+      if (t.actor === 'customer') return 'Reopened by a new message from the customer';
+      if (d.to === 'resolved') return `${who} resolved the conversation`;
+      if (d.to === 'pending') return `${who} set it pending (waiting for the customer)`;
+      if (d.to === 'snoozed') return `${who} snoozed it until ${formatUntil(d.snoozed_until) || formatFull(d.snoozed_until)}`;
+      if (d.to === 'open') return `${who} reopened the conversation`;
+      return `${who} set the status to ${d.to}`;
+    }
+    if (t.kind === 'assignee_changed') {
+      if (!d.to) return `${who} unassigned the conversation`;
+      if (t.actor === `operator:${d.to.id}`) return `${who} took the conversation`;
+      return `${who} assigned it to ${d.to.display_name}`;
+    }
+    return String(t.kind);
+  }
+
+  /** A note's text with the operators it mentions marked (text nodes only). */
+  function appendMentions(el, text, mentions) {
+    const names = (Array.isArray(mentions) ? mentions : []).map((m) => String(m.display_name || '')).filter(Boolean)
+      .sort((a, b) => b.length - a.length);
+    if (!names.length) { el.textContent = text; return; }
+    const re = new RegExp(`@(${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})`, 'giu');
+    let last = 0;
+    for (const m of text.matchAll(re)) {
+      el.append(text.slice(last, m.index), h('span', { class: 'wa-mention', 'data-testid': 'wa-mention', text: m[0] }));
+      last = m.index + m[0].length;
+    }
+    el.append(text.slice(last));
+  }
+
+  function renderTimelineEntry(t) {
+    let el = messageEls.get(t.id);
+    const sig = JSON.stringify([t.kind, t.body, t.actor, t.actor_name, t.details, t.mentions, formatTime(t.at)]);
+    if (!el) {
+      el = h('div', { 'data-testid': t.kind === 'note' ? 'wa-note' : 'wa-event' });
+      messageEls.set(t.id, el);
+    }
+    if (el._sig === sig) return el;
+    el._sig = sig;
+    el.dataset.id = String(t.id);
+    el.dataset.kind = String(t.kind);
+    const who = t.actor_name ? String(t.actor_name)
+      : t.actor === 'api_key' ? 'A program' : t.actor === 'customer' ? 'The customer' : 'Someone';
+    if (t.kind === 'note') {
+      el.className = 'wa-msg wa-msg--private';
+      const text = h('div', { class: 'wa-note-text', 'data-testid': 'wa-note-text', dir: 'auto' });
+      appendMentions(text, String(t.body || ''), t.mentions);
+      el.replaceChildren(h('div', { class: 'wa-note', role: 'note', 'aria-label': `Private note by ${who}` },
+        h('div', { class: 'wa-note-head' },
+          icon('lock', 'wa-inline-icon'),
+          h('span', { class: 'wa-note-label', text: 'Private note' }),
+          h('span', { class: 'wa-note-who', 'data-testid': 'wa-note-author', text: who }),
+          h('time', { class: 'wa-msg-time', datetime: t.at || null, title: formatFull(t.at), text: formatTime(t.at) })),
+        text));
+      return el;
+    }
+    el.className = 'wa-msg wa-msg--event';
+    el.replaceChildren(h('div', { class: 'wa-event', 'data-testid': 'wa-event-text', title: formatFull(t.at) },
+      `${describeEntry(t, who)} \u00b7 ${formatTime(t.at)}`));
+    return el;
+  }
+
+  function setComposeMode(mode) {
+    state.inbox.mode = mode;
+    replyModeBtn.setAttribute('aria-pressed', String(mode === 'reply'));
+    noteModeBtn.setAttribute('aria-pressed', String(mode === 'note'));
+    composer.classList.toggle('wa-composer--note', mode === 'note');
+    composer.dataset.mode = mode;
+    input.placeholder = mode === 'note' ? 'Private note: only operators see it (@name mentions)' : 'Type a message';
+    input.setAttribute('aria-label', mode === 'note' ? 'Private note' : 'Message');
+    sendBtn.setAttribute('aria-label', mode === 'note' ? 'Add private note' : 'Send message');
+    closeCanned();
+    input.focus({ preventScroll: true });
+  }
+
+  async function addNote() {
+    if (!state.active || state.sending) return;
+    const text = input.value.trim();
+    if (!text) return;
+    const gen = state.chatGen;
+    const key = state.active.key;
+    state.sending = true;
+    sendError.hidden = true;
+    updateComposer();
+    try {
+      const entry = await request('POST', `/contacts/${encodeURIComponent(key)}/notes`, { body: { body: text } });
+      if (gen !== state.chatGen) return;
+      input.value = '';
+      mergeTimeline([entry]);
+      renderMessages('end');
+    } catch (err) {
+      if (gen === state.chatGen) showSendError(err.message);
+    } finally {
+      state.sending = false;
+      updateComposer();
+    }
+  }
+
+  const canned = { open: false, items: [], index: 0, start: 0 };
+
+  async function loadCanned() {
+    try {
+      const r = await request('GET', '/canned-replies');
+      state.inbox.canned = Array.isArray(r && r.canned_replies) ? r.canned_replies : [];
+    } catch {
+      state.inbox.canned = [];
+    }
+  }
+
+  /** The `/word` being typed just before the caret, if any. */
+  function slashQuery() {
+    const pos = input.selectionStart;
+    const m = /(^|\s)\/([\p{L}\p{N}_-]*)$/u.exec(input.value.slice(0, pos));
+    return m ? { start: pos - m[2].length - 1, query: m[2].toLowerCase() } : null;
+  }
+
+  function updateCanned() {
+    const q = state.inbox.mode === 'reply' ? slashQuery() : null;
+    if (!q) { closeCanned(); return; }
+    if (state.inbox.canned === null) { loadCanned().then(updateCanned); return; }
+    const score = (c) => (c.short_code.startsWith(q.query) ? 0 : 1);
+    canned.items = state.inbox.canned.filter((c) => String(c.short_code).includes(q.query)).sort((a, b) => score(a) - score(b)).slice(0, 8);
+    canned.start = q.start;
+    canned.index = 0;
+    canned.open = true;
+    renderCanned();
+  }
+
+  function renderCanned() {
+    if (!canned.open) { cannedList.hidden = true; return; }
+    cannedList.replaceChildren(...(canned.items.length
+      ? canned.items.map((c, i) => h('li', {
+        class: 'wa-canned-item', role: 'option', id: `${uid}-canned-${i}`, 'data-testid': 'wa-canned-item',
+        'aria-selected': String(i === canned.index), onmousedown: (ev) => { ev.preventDefault(); pickCanned(i); },
+      }, h('span', { class: 'wa-canned-code', text: `/${c.short_code}` }), h('span', { class: 'wa-canned-text', text: String(c.content) })))
+      : [h('li', { class: 'wa-canned-empty', text: state.inbox.canned.length ? 'No canned reply matches.' : 'No canned replies yet (admins add them).' })]));
+    cannedList.hidden = false;
+    if (canned.items.length) input.setAttribute('aria-activedescendant', `${uid}-canned-${canned.index}`);
+    else input.removeAttribute('aria-activedescendant');
+  }
+
+  function closeCanned() {
+    canned.open = false;
+    cannedList.hidden = true;
+    input.removeAttribute('aria-activedescendant');
+  }
+
+  /** Keys for the open canned list: arrows move, Enter or Tab picks, Escape closes. */
+  function cannedKey(ev) {
+    if (!canned.open) return false;
+    if ((ev.key === 'ArrowDown' || ev.key === 'ArrowUp') && canned.items.length) {
+      ev.preventDefault();
+      const n = canned.items.length;
+      canned.index = (canned.index + (ev.key === 'ArrowDown' ? 1 : n - 1)) % n;
+      renderCanned();
+      return true;
+    }
+    if ((ev.key === 'Enter' || ev.key === 'Tab') && canned.items.length && !ev.shiftKey) {
+      ev.preventDefault();
+      pickCanned(canned.index);
+      return true;
+    }
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      ev.stopPropagation();
+      closeCanned();
+      return true;
+    }
+    return false;
+  }
+
+  function pickCanned(i) {
+    const c = canned.items[i];
+    if (!c || !state.active) return;
+    const contact = activeContact();
+    const key = state.active.key;
+    const phone = (contact && contact.phone_number) || key;
+    const text = fillCanned(c.content, {
+      contactName: contactName(contact) || phone,
+      phoneNumber: phone,
+      operatorName: state.auth.operator ? state.auth.operator.display_name : '',
+    });
+    const end = input.selectionStart;
+    input.value = input.value.slice(0, canned.start) + text + input.value.slice(end);
+    const caret = canned.start + text.length;
+    input.setSelectionRange(caret, caret);
+    closeCanned();
+    state.idempotencyKey = null;
+    updateComposer();
+    input.focus({ preventScroll: true });
+  }
+
+  // ---- Notifications -----------------------------------------------------------------------
+  //
+  // A new customer message in a conversation assigned to me or to nobody: a short chime made
+  // with WebAudio (no file is loaded) and, once the operator allowed it, a browser
+  // notification. The page title shows the unread count (renderLauncher).
+
+  let audioCtx = null;
+
+  /** Browsers let a page play sound only after a user gesture: make the context on one. */
+  function unlockAudio() {
+    try {
+      const AC = window.AudioContext || window.webkitAudioContext;
+      if (!AC) return;
+      audioCtx = audioCtx || new AC();
+      if (audioCtx.state === 'suspended') audioCtx.resume().catch(() => {});
+    } catch {
+      audioCtx = null;
+    }
+  }
+  root.addEventListener('pointerdown', unlockAudio);
+  root.addEventListener('keydown', unlockAudio);
+
+  function chime() {
+    if (!audioCtx || audioCtx.state !== 'running') return;
+    const t = audioCtx.currentTime;
+    const osc = audioCtx.createOscillator();
+    const gain = audioCtx.createGain();
+    osc.type = 'sine';
+    osc.frequency.setValueAtTime(880, t);
+    osc.frequency.setValueAtTime(1320, t + 0.12);
+    gain.gain.setValueAtTime(0.0001, t);
+    gain.gain.exponentialRampToValueAtTime(0.18, t + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, t + 0.35);
+    osc.connect(gain).connect(audioCtx.destination);
+    osc.start(t);
+    osc.stop(t + 0.4);
+  }
+
+  function renderNotifyButton() {
+    const can = typeof Notification !== 'undefined';
+    notifyBtn.hidden = !can || Notification.permission !== 'default';
+  }
+
+  async function enableNotifications() {
+    unlockAudio();
+    if (typeof Notification === 'undefined') return;
+    try { await Notification.requestPermission(); } catch { /* refused or not supported */ }
+    renderNotifyButton();
+  }
+
+  function noticeNewMessages(list) {
+    const me = myId();
+    const prev = state.seenUnread;
+    const next = new Map();
+    const fresh = [];
+    for (const c of list) {
+      const k = contactKey(c);
+      const n = Number(c.unread_count) || 0;
+      next.set(k, n);
+      if (!prev || n <= (prev.get(k) || 0)) continue;
+      const a = c.conversation && c.conversation.assignee;
+      if (a && a.id !== me) continue; // someone else's conversation
+      if (state.open && !document.hidden && document.hasFocus() && state.active && state.active.key === k) continue; // on screen
+      fresh.push(c);
+    }
+    state.seenUnread = next;
+    if (!fresh.length) return;
+    state.notified += fresh.length;
+    chime();
+    if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
+    for (const c of fresh.slice(0, 3)) {
+      try {
+        const n = new Notification(contactName(c) || c.phone_number || 'WhatsApp', {
+          body: c.last_message_preview ? String(c.last_message_preview) : 'New message', tag: `wacloud-${contactKey(c)}`,
+        });
+        n.onclick = () => { window.focus(); openChat(contactKey(c), c); n.close(); };
+      } catch {
+        // Some browsers allow notifications only from a service worker: the chime and the title remain.
+      }
+    }
+  }
+
+
   // ---- Polling -----------------------------------------------------------------------------
 
   let timer = null;
@@ -1881,6 +2435,8 @@ export function mountWhatsAppWidget(options = {}) {
   function renderAuth() {
     const op = state.auth.operator;
     operatorBox.hidden = !op;
+    viewBar.hidden = !op;
+    renderNotifyButton();
     operatorName.textContent = op ? String(op.display_name || op.email || '') : '';
     operatorName.title = op ? `${op.email || ''} (${op.role || ''})` : '';
     logoutBtn.title = op ? `Log out ${op.display_name || op.email || ''}` : '';
@@ -1921,6 +2477,7 @@ export function mountWhatsAppWidget(options = {}) {
       state.auth.operator = (me && me.operator) || null;
       // A program's key (`api_key`) or the open mode (`local`) needs no login form.
       state.auth.required = !!(me && me.login_required && me.operator);
+      loadAssignees();
     } catch {
       // 401 `login_required` already showed the form; anything else: the server predates
       // operators or is down, which the health check reports.
@@ -1945,7 +2502,9 @@ export function mountWhatsAppWidget(options = {}) {
       loginPassword.value = '';
       state.auth.operator = (me && me.operator) || null;
       state.auth.required = true;
+      state.seenUnread = null;
       renderAuth();
+      loadAssignees();
       state.lastHealthAt = 0;
       startLive();
       pollSoon(0);
@@ -2006,6 +2565,8 @@ export function mountWhatsAppWidget(options = {}) {
       return {
         open: state.open, mode: state.healthState, unread: state.totalUnread, active: state.active && state.active.key, live: live.on,
         operator: state.auth.operator ? state.auth.operator.display_name : null, loginRequired: state.auth.required && !state.auth.operator,
+        view: state.inbox.view, status: state.inbox.status, notified: state.notified,
+        conversation: state.inbox.conversation ? { ...state.inbox.conversation } : null,
       };
     },
   };

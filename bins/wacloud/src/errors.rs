@@ -212,6 +212,9 @@ impl From<CoreError> for ApiError {
                     .with("graph_code", p.code)
             }
             CoreError::Conflict { code, message } => Self::new(StatusCode::CONFLICT, code, message),
+            CoreError::Forbidden { code, message } => {
+                Self::new(StatusCode::FORBIDDEN, code, message)
+            }
             CoreError::RateLimited {
                 code,
                 message,

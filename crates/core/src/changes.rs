@@ -25,6 +25,10 @@ pub struct ChangeSet {
     /// Contacts created or changed (last message, unread count, name, tags, ...), wacloud ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub contacts: Vec<String>,
+    /// Contacts whose conversation changed: status, assignee, or a new timeline entry (a
+    /// private note, a status change, an assignment), wacloud contact ids.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conversations: Vec<String>,
     /// Changes may have been missed (a subscriber fell behind, or the feed lost its database
     /// connection for a while): re-read everything shown.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -33,7 +37,7 @@ pub struct ChangeSet {
 
 /// A position in a [`ChangeSet`], to undo what a rolled-back savepoint recorded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ChangeMark(usize, usize, usize);
+pub struct ChangeMark(usize, usize, usize, usize);
 
 impl ChangeSet {
     /// A change set that only says "re-read everything".
@@ -54,13 +58,16 @@ impl ChangeSet {
     /// Whether any id is held.
     #[must_use]
     pub fn has_ids(&self) -> bool {
-        !(self.messages.is_empty() && self.statuses.is_empty() && self.contacts.is_empty())
+        !(self.messages.is_empty()
+            && self.statuses.is_empty()
+            && self.contacts.is_empty()
+            && self.conversations.is_empty())
     }
 
     /// Number of ids held.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.messages.len() + self.statuses.len() + self.contacts.len()
+        self.messages.len() + self.statuses.len() + self.contacts.len() + self.conversations.len()
     }
 
     /// The current position.
@@ -70,6 +77,7 @@ impl ChangeSet {
             self.messages.len(),
             self.statuses.len(),
             self.contacts.len(),
+            self.conversations.len(),
         )
     }
 
@@ -78,6 +86,7 @@ impl ChangeSet {
         self.messages.truncate(mark.0);
         self.statuses.truncate(mark.1);
         self.contacts.truncate(mark.2);
+        self.conversations.truncate(mark.3);
     }
 
     /// Adds everything of `other`.
@@ -85,12 +94,18 @@ impl ChangeSet {
         self.messages.extend(other.messages);
         self.statuses.extend(other.statuses);
         self.contacts.extend(other.contacts);
+        self.conversations.extend(other.conversations);
         self.resync |= other.resync;
     }
 
     /// Sorts and removes repeated ids.
     pub fn dedup(&mut self) {
-        for v in [&mut self.messages, &mut self.statuses, &mut self.contacts] {
+        for v in [
+            &mut self.messages,
+            &mut self.statuses,
+            &mut self.contacts,
+            &mut self.conversations,
+        ] {
             v.sort_unstable();
             v.dedup();
         }
@@ -114,12 +129,14 @@ impl ChangeSet {
             .into_iter()
             .map(|id| (0, id))
             .chain(self.statuses.into_iter().map(|id| (1, id)))
-            .chain(self.contacts.into_iter().map(|id| (2, id)));
+            .chain(self.contacts.into_iter().map(|id| (2, id)))
+            .chain(self.conversations.into_iter().map(|id| (3, id)));
         for (kind, id) in tagged {
             match kind {
                 0 => cur.messages.push(id),
                 1 => cur.statuses.push(id),
-                _ => cur.contacts.push(id),
+                2 => cur.contacts.push(id),
+                _ => cur.conversations.push(id),
             }
             if cur.len() == max_ids {
                 out.push(std::mem::take(&mut cur));
@@ -165,10 +182,13 @@ mod tests {
             messages: ids("m", 5),
             statuses: ids("s", 4),
             contacts: ids("c", 3),
+            conversations: ids("v", 2),
             resync: false,
         };
         let parts = c.clone().chunks(5);
         assert_eq!(parts.len(), 3);
+        let parts = c.clone().chunks(4);
+        assert_eq!(parts.len(), 4);
         assert!(parts.iter().all(|p| p.len() <= 5));
         let mut all = ChangeSet::default();
         for p in parts {

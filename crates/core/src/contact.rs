@@ -136,6 +136,10 @@ pub struct ContactQuery {
     pub tag: Option<String>,
     /// Only the conversations this filter keeps.
     pub filter: Option<ContactFilter>,
+    /// Only conversations assigned so (the views `mine` and `unassigned`).
+    pub assignee: Option<AssigneeFilter>,
+    /// Only conversations with this status at this time (a snooze past its time is open).
+    pub status: Option<(crate::conversation::ConversationStatus, DateTime<Utc>)>,
     /// Page size, 1–200.
     pub limit: i64,
     /// Rows to skip.
@@ -152,6 +156,15 @@ pub enum ContactFilter {
     /// Whose customer service window is open: the customer's last message (Meta's time) is
     /// after this instant, i.e. within [`crate::window::WINDOW`] of now.
     WindowOpenSince(DateTime<Utc>),
+}
+
+/// Whose conversations a contact list keeps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    /// Those assigned to this operator (its id): the view `mine`.
+    Operator(String),
+    /// Those assigned to nobody: the view `unassigned`.
+    Unassigned,
 }
 
 /// One page of contacts plus totals over the whole filter.

@@ -64,6 +64,15 @@ pub enum CoreError {
         /// When to try again.
         retry_after: std::time::Duration,
     },
+    /// The caller may not do this to this resource (HTTP 403), e.g. an agent moving a
+    /// conversation assigned to someone else.
+    #[error("{message}")]
+    Forbidden {
+        /// Machine-readable code.
+        code: &'static str,
+        /// What to do about it.
+        message: String,
+    },
     /// No such contact, message or batch (HTTP 404).
     #[error("{0}")]
     NotFound(String),

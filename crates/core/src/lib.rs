@@ -11,8 +11,10 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod canned;
 pub mod changes;
 pub mod contact;
+pub mod conversation;
 pub mod error;
 pub mod events;
 pub mod idempotency;

@@ -212,6 +212,10 @@ pub struct Message {
     pub is_read: bool,
     /// Inbound: Meta's timestamp. Outbound: when wacloud created it.
     pub created_at: DateTime<Utc>,
+    /// When wacloud stored it (its own clock, to the millisecond): Meta's `created_at` of an
+    /// inbound message is in whole seconds, so this orders it among what else happened in that
+    /// second (the team inbox's timeline).
+    pub received_at: DateTime<Utc>,
     /// When Meta reported it sent.
     pub sent_at: Option<DateTime<Utc>>,
     /// When Meta reported it delivered.

@@ -232,6 +232,7 @@ impl From<MessageRow> for Message {
             queue_id: r.queue_id,
             actor: r.actor,
             actor_name: r.actor_name,
+            received_at: from_db(r.received_at),
             updated_at: from_db(r.updated_at),
         }
     }

@@ -252,6 +252,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_conversations (contact_id) {
+        contact_id -> Text,
+        phone_number_id -> Nullable<Text>,
+        status -> Text,
+        snoozed_until -> Nullable<Timestamp>,
+        assignee_id -> Nullable<Text>,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    whatsapp_conversation_events (id) {
+        id -> Text,
+        contact_id -> Text,
+        phone_number_id -> Nullable<Text>,
+        kind -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        actor_name -> Nullable<Text>,
+        body -> Nullable<Text>,
+        details -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    whatsapp_note_mentions (event_id, operator_id) {
+        event_id -> Text,
+        operator_id -> Text,
+    }
+}
+
+diesel::table! {
+    whatsapp_canned_replies (id) {
+        id -> Text,
+        short_code -> Text,
+        content -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_contacts,
     whatsapp_count_deltas,
@@ -265,6 +309,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_session,
     whatsapp_login_failures,
     whatsapp_audit,
+    whatsapp_conversations,
+    whatsapp_conversation_events,
+    whatsapp_note_mentions,
+    whatsapp_canned_replies,
     whatsapp_templates,
     whatsapp_webhooks,
 );

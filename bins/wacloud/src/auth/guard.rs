@@ -52,6 +52,7 @@ pub fn capability(method: &Method, path: &str) -> Capability {
         }
         "settings" => Capability::Settings,
         "templates" if !read => Capability::ManageTemplates,
+        "canned-replies" if !read => Capability::ManageCannedReplies,
         _ if read => Capability::ReadConversations,
         _ => Capability::AnswerConversations,
     }
@@ -283,7 +284,10 @@ pub async fn authenticate(
     // themselves (sessions and operators: their own entries; a send or a retry: the message's
     // `actor`); the open mode has nobody to record.
     let write = !matches!(method, Method::GET | Method::HEAD);
-    let recorded_elsewhere = matches!(cap, Capability::Own | Capability::ManageOperators)
+    let recorded_elsewhere = matches!(
+        cap,
+        Capability::Own | Capability::ManageOperators | Capability::ManageCannedReplies
+    ) || records_its_own_audit(req.path())
         || req.path() == paths::SEND
         || (req.path().starts_with("/api/whatsapp/messages/") && req.path().ends_with("/retry"));
     let record = write && !recorded_elsewhere && !matches!(p.actor, Actor::Local);
@@ -304,6 +308,16 @@ pub async fn authenticate(
         }
     }
     Ok(resp)
+}
+
+/// The team inbox's writes on a conversation (status, assignee, notes) write their own audit
+/// entries (`conversation_status_changed`, `conversation_assigned`, `note_added`), with the
+/// change in the same transaction.
+fn records_its_own_audit(path: &str) -> bool {
+    path.strip_prefix("/api/whatsapp/contacts/")
+        .is_some_and(|rest| {
+            rest.ends_with("/status") || rest.ends_with("/assignee") || rest.ends_with("/notes")
+        })
 }
 
 #[cfg(test)]
@@ -348,6 +362,20 @@ mod tests {
             Capability::SandboxControl
         );
         assert_eq!(c(Method::GET, "/metrics"), Capability::Settings);
+        assert_eq!(
+            c(Method::GET, "/api/whatsapp/canned-replies"),
+            Capability::ReadConversations
+        );
+        assert_eq!(
+            c(Method::DELETE, "/api/whatsapp/canned-replies/x"),
+            Capability::ManageCannedReplies
+        );
+        assert_eq!(
+            c(Method::PUT, "/api/whatsapp/contacts/15550000001/assignee"),
+            Capability::AnswerConversations
+        );
+        assert!(records_its_own_audit("/api/whatsapp/contacts/1555/notes"));
+        assert!(!records_its_own_audit("/api/whatsapp/contacts/1555/read"));
         assert_eq!(
             c(Method::POST, "/api/whatsapp/auth/logout"),
             Capability::Own

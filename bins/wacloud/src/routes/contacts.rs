@@ -1,13 +1,16 @@
 //! `/api/whatsapp/contacts`: list, update, mark read.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use wacloud_core::contact::{Contact, ContactFilter, ContactQuery, ContactUpdate};
-use wacloud_core::usecases::contacts;
+use wacloud_core::auth::Actor;
+use wacloud_core::contact::{AssigneeFilter, Contact, ContactFilter, ContactQuery, ContactUpdate};
+use wacloud_core::conversation::{Conversation, ConversationStatus};
+use wacloud_core::usecases::{contacts, inbox};
 use wacloud_core::window::WINDOW;
 
+use crate::auth::Principal;
 use crate::errors::{ApiError, ErrorBody};
 use crate::routes::params::{self, customer_key, CustomerKeyText, Limit};
 use crate::state::AppState;
@@ -23,6 +26,9 @@ pub struct ContactView {
     /// When the window closes (24 hours after `last_inbound_at`); `null` if the customer never
     /// wrote.
     window_expires_at: Option<DateTime<Utc>>,
+    /// The conversation's status and assignee (the team inbox); in `GET /contacts` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    conversation: Option<Conversation>,
 }
 
 /// The answer of `GET /contacts`: one page and totals over the whole filter.
@@ -57,6 +63,7 @@ impl ContactView {
             contact,
             window_open: w.open,
             window_expires_at: w.expires_at,
+            conversation: None,
         }
     }
 }
@@ -75,6 +82,13 @@ pub struct ListQuery {
     /// Only these conversations.
     #[param(inline)]
     filter: Option<ListFilter>,
+    /// The team inbox's views: `mine` (assigned to the logged-in operator), `unassigned`, or
+    /// `all` (the default).
+    #[param(inline)]
+    view: Option<ListView>,
+    /// Only conversations with this status now (a snooze past its time is `open`).
+    #[param(inline)]
+    status: Option<ConversationStatus>,
     /// Page size.
     #[param(minimum = 1, maximum = 200, default = 50)]
     limit: Option<i64>,
@@ -93,10 +107,20 @@ enum ListFilter {
     WindowOpen,
 }
 
+/// `view=`: whose conversations to list.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+enum ListView {
+    Mine,
+    Unassigned,
+    All,
+}
+
 /// List contacts.
 ///
-/// `GET /contacts?search=&tag=&filter=unread|needs_reply|window_open&limit=&offset=`: one page
-/// of contacts, pinned first, then by their last message, newest first.
+/// `GET /contacts?search=&tag=&filter=unread|needs_reply|window_open&view=mine|unassigned|all&status=open|pending|snoozed|resolved&limit=&offset=`:
+/// one page of contacts with their conversations' status and assignee, pinned first, then by
+/// their last message, newest first.
 #[utoipa::path(
     get,
     path = "/api/whatsapp/contacts",
@@ -105,12 +129,13 @@ enum ListFilter {
     params(ListQuery),
     responses(
         (status = 200, description = "One page of contacts", body = ContactPage),
-        (status = 400, description = "`invalid_query` (an unknown parameter or `filter`, a `limit` that is not a whole number), `invalid_request` (`limit` or `offset` out of range, a `search` over 200 characters, a NUL character)", body = ErrorBody),
+        (status = 400, description = "`invalid_query` (an unknown parameter, `filter`, `view` or `status`, a `limit` that is not a whole number), `invalid_request` (`limit` or `offset` out of range, a `search` over 200 characters, a NUL character), `not_an_operator` (`view=mine` with the API key or in the open mode)", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
 )]
 pub async fn list(
     state: web::Data<AppState>,
+    req: HttpRequest,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let q = q.into_inner();
@@ -138,22 +163,39 @@ pub async fn list(
         ListFilter::NeedsReply => ContactFilter::NeedsReply,
         ListFilter::WindowOpen => ContactFilter::WindowOpenSince(now - WINDOW),
     });
-    let list = contacts::list(
+    let assignee = match q.view {
+        None | Some(ListView::All) => None,
+        Some(ListView::Unassigned) => Some(AssigneeFilter::Unassigned),
+        Some(ListView::Mine) => match Principal::of(&req).actor {
+            Actor::Operator { id, .. } => Some(AssigneeFilter::Operator(id)),
+            _ => return Err(crate::routes::inbox::not_an_operator().with("field", "view")),
+        },
+    };
+    let (list, mut conversations) = inbox::list(
         state.store.as_ref(),
         ContactQuery {
             search: q.search,
             tag: q.tag,
             filter,
+            assignee,
+            status: q.status.map(|s| (s, now)),
             limit,
             offset,
         },
+        now,
     )
     .await?;
     Ok(HttpResponse::Ok().json(ContactPage {
         contacts: list
             .contacts
             .into_iter()
-            .map(|c| ContactView::new(c, now))
+            .map(|c| {
+                let conversation = conversations.remove(&c.id);
+                ContactView {
+                    conversation,
+                    ..ContactView::new(c, now)
+                }
+            })
             .collect(),
         total_count: list.total_count,
         unread_count: list.unread_count,

@@ -9,11 +9,13 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod canned;
 pub mod contacts;
 pub mod events;
 pub mod export;
 pub mod health;
 pub mod idempotency;
+pub mod inbox;
 pub mod messages;
 pub mod operators;
 pub mod params;
@@ -64,6 +66,34 @@ pub static API: &[Endpoint] = &[
     }),
     endpoint(Method::POST, "/contacts/{phone}/typing", |r| {
         r.to(contacts::typing)
+    }),
+    endpoint(Method::GET, "/contacts/{phone}/conversation", |r| {
+        r.to(inbox::get)
+    }),
+    endpoint(Method::PUT, "/contacts/{phone}/status", |r| {
+        r.to(inbox::set_status)
+    }),
+    endpoint(Method::PUT, "/contacts/{phone}/assignee", |r| {
+        r.to(inbox::assign)
+    }),
+    endpoint(Method::GET, "/contacts/{phone}/timeline", |r| {
+        r.to(inbox::timeline)
+    }),
+    endpoint(Method::GET, "/contacts/{phone}/notes", |r| {
+        r.to(inbox::notes)
+    }),
+    endpoint(Method::POST, "/contacts/{phone}/notes", |r| {
+        r.to(inbox::add_note)
+    }),
+    endpoint(Method::GET, "/mentions", |r| r.to(inbox::mentions)),
+    endpoint(Method::GET, "/assignees", |r| r.to(inbox::assignees)),
+    endpoint(Method::GET, "/canned-replies", |r| r.to(canned::list)),
+    endpoint(Method::POST, "/canned-replies", |r| r.to(canned::create)),
+    endpoint(Method::PUT, "/canned-replies/{id}", |r| {
+        r.to(canned::update)
+    }),
+    endpoint(Method::DELETE, "/canned-replies/{id}", |r| {
+        r.to(canned::delete)
     }),
     endpoint(Method::POST, "/send", |r| r.to(send::send_one)),
     endpoint(Method::POST, "/send-bulk", |r| r.to(send::send_bulk)),

@@ -12,14 +12,14 @@ use serde_json::{json, Value};
 
 use crate::app::TestApp;
 
-const ADMIN: &str = "ada@example.com";
-const ADMIN_PW: &str = "correct-orbit-lamp-42";
-const AGENT: &str = "bo@example.com";
-const AGENT_PW: &str = "velvet-harbor-cactus-9";
+pub(crate) const ADMIN: &str = "ada@example.com";
+pub(crate) const ADMIN_PW: &str = "correct-orbit-lamp-42";
+pub(crate) const AGENT: &str = "bo@example.com";
+pub(crate) const AGENT_PW: &str = "velvet-harbor-cactus-9";
 
 /// One request with an optional session cookie: status, JSON answer, and the session cookie
 /// the answer set (`Set-Cookie: wacloud_session=…`), whole.
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: Method,
     path: &str,
@@ -56,7 +56,11 @@ fn value_of(set_cookie: &str) -> String {
 }
 
 /// Logs in; the session cookie's value on success.
-async fn login(app: &TestApp, email: &str, password: &str) -> (u16, Value, Option<String>) {
+pub(crate) async fn login(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> (u16, Value, Option<String>) {
     let (s, v, set) = call(
         app,
         Method::POST,
@@ -69,7 +73,7 @@ async fn login(app: &TestApp, email: &str, password: &str) -> (u16, Value, Optio
 }
 
 /// Adds an operator (as `cookie`'s operator, or through the open API when `None`); its id.
-async fn add(
+pub(crate) async fn add(
     app: &TestApp,
     cookie: Option<&str>,
     email: &str,
@@ -90,7 +94,7 @@ async fn add(
 }
 
 /// A server with an admin (Ada) and an agent (Bo): their cookies and the agent's id.
-async fn team(app: &TestApp) -> (String, String, String) {
+pub(crate) async fn team(app: &TestApp) -> (String, String, String) {
     add(app, None, ADMIN, "Ada", "admin", ADMIN_PW).await;
     let (s, v, admin) = login(app, ADMIN, ADMIN_PW).await;
     assert_eq!(s, 200, "{v}");

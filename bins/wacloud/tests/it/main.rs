@@ -27,6 +27,7 @@ mod export;
 mod fixtures;
 mod hardening;
 mod import;
+mod inbox;
 mod ingest_effects;
 mod inputs;
 mod instances;

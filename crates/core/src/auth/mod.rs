@@ -87,6 +87,8 @@ pub enum Capability {
     SandboxControl,
     /// Settings and the server's metrics.
     Settings,
+    /// Create, change and delete canned replies (every operator reads them).
+    ManageCannedReplies,
 }
 
 impl Capability {
@@ -150,10 +152,13 @@ pub enum Actor {
     Cli,
     /// Someone not logged in: a failed login's entry in the audit trail. May do nothing.
     Anonymous,
+    /// The customer: a new message of theirs reopened a conversation. May do nothing.
+    Customer,
 }
 
 impl Actor {
-    /// As stored: `operator:<id>`, `api_key`, `local`, `queue` or `cli`.
+    /// As stored: `operator:<id>`, `api_key`, `local`, `queue`, `cli`, `anonymous` or
+    /// `customer`.
     #[must_use]
     pub fn tag(&self) -> String {
         match self {
@@ -163,6 +168,7 @@ impl Actor {
             Self::Queue => "queue".to_owned(),
             Self::Cli => "cli".to_owned(),
             Self::Anonymous => "anonymous".to_owned(),
+            Self::Customer => "customer".to_owned(),
         }
     }
 
@@ -181,7 +187,7 @@ impl Actor {
     pub fn may(&self, cap: Capability) -> bool {
         match self {
             Self::Operator { role, .. } => role.may(cap),
-            Self::Anonymous => false,
+            Self::Anonymous | Self::Customer => false,
             Self::ApiKey | Self::Local | Self::Queue | Self::Cli => true,
         }
     }
@@ -264,6 +270,7 @@ mod tests {
             Capability::ManageTemplates,
             Capability::SandboxControl,
             Capability::Settings,
+            Capability::ManageCannedReplies,
         ] {
             assert!(!Role::Agent.may(cap), "{cap:?}");
             assert!(Role::Admin.may(cap), "{cap:?}");

@@ -20,8 +20,9 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 
 /// The synchronous repository methods a job may call. Implemented by the store for one
 /// connection, inside a transaction for write jobs. Operators, sessions and the audit trail are
-/// [`AuthRepos`](super::AuthRepos)'.
-pub trait Repos: super::AuthRepos {
+/// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
+/// replies [`InboxRepos`](super::InboxRepos)'.
+pub trait Repos: super::AuthRepos + super::InboxRepos {
     // --- webhooks
     /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body
     /// is already stored (nothing written).
@@ -141,8 +142,9 @@ pub trait Repos: super::AuthRepos {
     /// contacts' deltas from those that went in ([`BatchEffects::contact_deltas`], never moving
     /// the last-message fields backwards); the placeholders; the status folds
     /// ([`BatchEffects::status_folds`]), each moving its message's status forward only, as
-    /// [`Repos::apply_status`] does.
-    fn apply_effects(&mut self, e: &BatchEffects) -> Result<(), StoreError>;
+    /// [`Repos::apply_status`] does. Answers the contacts that got a new customer message (one
+    /// counted unread), which may reopen their conversations.
+    fn apply_effects(&mut self, e: &BatchEffects) -> Result<Vec<String>, StoreError>;
 
     // --- messages
     /// Inserts a message; `Ok(false)` when one with the same `wamid` exists (nothing changed).

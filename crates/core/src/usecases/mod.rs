@@ -3,6 +3,7 @@
 pub mod bulk;
 pub mod contacts;
 pub mod idempotency;
+pub mod inbox;
 pub mod ingest;
 pub mod queue;
 pub mod send;

@@ -2,11 +2,13 @@
 //! contacts an export reads, in id order.
 
 use diesel::prelude::*;
-use wacloud_core::contact::{Contact, ContactFilter, ContactList, ContactQuery};
+use wacloud_core::contact::{AssigneeFilter, Contact, ContactFilter, ContactList, ContactQuery};
+use wacloud_core::conversation::ConversationStatus;
 
 use crate::conn::DbConnection;
 use crate::models::{to_db, ContactRow};
 use crate::schema::whatsapp_contacts::dsl as c;
+use crate::schema::whatsapp_conversations::dsl as v;
 use crate::with_conn;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Nullable<diesel::sql_types::Text>) -> diesel::sql_types::Nullable<diesel::sql_types::Text>);
@@ -61,6 +63,67 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
                     query = query.filter(c::last_inbound_at.gt(to_db(t)));
                 }
             }
+            // The team inbox's views: a contact without a conversation row is open and
+            // unassigned, so "open" and "unassigned" keep every contact but those a row says
+            // otherwise of.
+            match &q.assignee {
+                None => {}
+                Some(AssigneeFilter::Operator(id)) => {
+                    query = query.filter(
+                        c::id.eq_any(
+                            v::whatsapp_conversations
+                                .filter(v::assignee_id.eq(id.clone()))
+                                .select(v::contact_id),
+                        ),
+                    );
+                }
+                Some(AssigneeFilter::Unassigned) => {
+                    query = query.filter(
+                        c::id.ne_all(
+                            v::whatsapp_conversations
+                                .filter(v::assignee_id.is_not_null())
+                                .select(v::contact_id),
+                        ),
+                    );
+                }
+            }
+            if let Some((status, now)) = q.status {
+                let now = to_db(now);
+                let snoozed = v::status
+                    .eq(ConversationStatus::Snoozed.as_str())
+                    .and(v::snoozed_until.gt(now));
+                query = match status {
+                    ConversationStatus::Open => query.filter(
+                        c::id.ne_all(
+                            v::whatsapp_conversations
+                                .filter(
+                                    v::status
+                                        .eq_any([
+                                            ConversationStatus::Pending.as_str(),
+                                            ConversationStatus::Resolved.as_str(),
+                                        ])
+                                        .nullable()
+                                        .or(snoozed),
+                                )
+                                .select(v::contact_id),
+                        ),
+                    ),
+                    ConversationStatus::Snoozed => query.filter(
+                        c::id.eq_any(
+                            v::whatsapp_conversations
+                                .filter(snoozed)
+                                .select(v::contact_id),
+                        ),
+                    ),
+                    other => query.filter(
+                        c::id.eq_any(
+                            v::whatsapp_conversations
+                                .filter(v::status.eq(other.as_str()))
+                                .select(v::contact_id),
+                        ),
+                    ),
+                };
+            }
             query
         }};
     }
@@ -75,7 +138,12 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
         .offset(q.offset)
         .select(ContactRow::as_select())
         .load(x))?;
-    let (total_count, unread_count) = if search.is_none() && tag.is_none() && q.filter.is_none() {
+    let unfiltered = search.is_none()
+        && tag.is_none()
+        && q.filter.is_none()
+        && q.assignee.is_none()
+        && q.status.is_none();
+    let (total_count, unread_count) = if unfiltered {
         // Unfiltered, the total is the kept count (counting every contact grows with the
         // table), and only contacts with unread messages are summed: few rows even with many
         // contacts. A literal condition (not a bound parameter) so PostgreSQL's plans can use

@@ -116,6 +116,7 @@ pub fn merge(
     )
     .set(m::contact_id.eq(into))
     .execute(x))?;
+    move_conversation(conn, from, into)?;
     let newer_last = match (a.last_message_time, b.last_message_time) {
         (Some(x), Some(y)) => x > y,
         (Some(_), None) => true,
@@ -530,4 +531,34 @@ pub fn set_undeliverable(
         .set(c::undeliverable_at.eq(at.map(to_db)))
         .execute(x))
     .map(drop)
+}
+
+/// A merged contact's timeline goes to the contact it was merged into, and its conversation's
+/// status and assignee too when that one has none stored.
+fn move_conversation(conn: &mut DbConnection, from: &str, into: &str) -> QueryResult<()> {
+    use crate::schema::whatsapp_conversation_events::dsl as e;
+    use crate::schema::whatsapp_conversations::dsl as v;
+    with_conn!(conn, |x| diesel::update(
+        e::whatsapp_conversation_events.filter(e::contact_id.eq(from))
+    )
+    .set(e::contact_id.eq(into))
+    .execute(x))?;
+    let kept: Option<String> = with_conn!(conn, |x| v::whatsapp_conversations
+        .find(into)
+        .select(v::contact_id)
+        .first(x)
+        .optional())?;
+    if kept.is_some() {
+        with_conn!(conn, |x| diesel::delete(
+            v::whatsapp_conversations.find(from)
+        )
+        .execute(x))?;
+    } else {
+        with_conn!(conn, |x| diesel::update(
+            v::whatsapp_conversations.find(from)
+        )
+        .set(v::contact_id.eq(into))
+        .execute(x))?;
+    }
+    Ok(())
 }

@@ -42,7 +42,8 @@ impl Repo<'_> {
         }
     }
 
-    pub(super) fn apply_batch(&mut self, e: &BatchEffects) -> Result<(), StoreError> {
+    pub(super) fn apply_batch(&mut self, e: &BatchEffects) -> Result<Vec<String>, StoreError> {
+        let mut wrote = Vec::new();
         let mut settled: HashMap<String, String> = HashMap::new();
         for c in &e.contacts {
             let id = self.ensure(&c.id, &c.who, e.now)?;
@@ -57,6 +58,9 @@ impl Repo<'_> {
             batch::record_contact_deltas(self.conn, &deltas).map_err(map_err)?;
             for d in &deltas {
                 self.contact_changed(&d.contact_id);
+                if d.unread_increment > 0 {
+                    wrote.push(d.contact_id.clone());
+                }
             }
         }
         if !e.folds.is_empty() {
@@ -66,7 +70,7 @@ impl Repo<'_> {
                 self.status_changed(&id);
             }
         }
-        Ok(())
+        Ok(wrote)
     }
 
     /// Inserts `rows` (a `wamid` already stored is skipped); for each, whether it went in.

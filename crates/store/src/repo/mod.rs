@@ -8,6 +8,7 @@ mod contact_list;
 mod contacts;
 mod effects;
 mod idempotency;
+mod inbox;
 mod messages;
 mod outbound;
 mod prepared;
@@ -66,6 +67,10 @@ impl<'a> Repo<'a> {
 
     fn contact_changed(&mut self, id: &str) {
         self.changes.contacts.push(id.to_owned());
+    }
+
+    fn conversation_changed(&mut self, contact_id: &str) {
+        self.changes.conversations.push(contact_id.to_owned());
     }
 
     /// Records a change to the message with `wamid` (reactions, edits, deletions name their
@@ -251,7 +256,7 @@ impl Repos for Repo<'_> {
     fn lookup(&mut self, q: &Lookup) -> Result<Found, StoreError> {
         self.lookup_batch(q)
     }
-    fn apply_effects(&mut self, e: &BatchEffects) -> Result<(), StoreError> {
+    fn apply_effects(&mut self, e: &BatchEffects) -> Result<Vec<String>, StoreError> {
         self.apply_batch(e)
     }
 

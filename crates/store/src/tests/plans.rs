@@ -142,6 +142,7 @@ fn every_selective_query_reads_an_index_on_postgres() {
                     filter: None,
                     limit: 50,
                     offset: 100,
+                    ..ContactQuery::default()
                 })
                 .expect("list");
             assert_eq!(page.contacts.len(), 50);

@@ -48,10 +48,11 @@ fn declared() -> BTreeMap<String, Columns> {
     }
     assert_eq!(
         out.len(),
-        14,
-        "schema.rs should declare the fourteen tables (DESIGN.md's seven, whatsapp_idempotency, \
-         the two of /stats's counts, and the operators' accounts, failed logins and audit \
-         trail): {out:?}"
+        18,
+        "schema.rs should declare the eighteen tables (DESIGN.md's seven, whatsapp_idempotency, \
+         the two of /stats's counts, the operators' accounts, failed logins and audit trail, \
+         and the team inbox's conversations, timeline, note mentions and canned replies): \
+         {out:?}"
     );
     out
 }

@@ -35,7 +35,8 @@ pub(crate) fn apply_events(
     };
     let (effects, late) = plan(&sorted, &people, &lookup, &found, now);
     if !effects.is_empty() {
-        r.apply_effects(&effects)?;
+        let wrote = r.apply_effects(&effects)?;
+        crate::usecases::inbox::customers_wrote(r, &wrote, now)?;
     }
     for e in sorted.rest {
         apply(r, e, now)?;

@@ -158,7 +158,13 @@ fn apply_inbound(
         preview_text.as_deref(),
         Direction::Inbound,
         unread,
-    )
+    )?;
+    // A customer's message (one counted unread) reopens a pending, snoozed or resolved
+    // conversation.
+    if unread > 0 {
+        crate::usecases::inbox::customers_wrote(r, &[cid], now)?;
+    }
+    Ok(())
 }
 
 fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result<(), StoreError> {
