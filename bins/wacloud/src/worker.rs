@@ -20,12 +20,12 @@ use wacloud_core::ports::{
     new_id, read, write, write_background, Clock, Store, StoreError, SystemClock,
 };
 use wacloud_core::queue::{QueueItem, QueueOutcome, QueueState};
-use wacloud_core::usecases::{contacts, idempotency};
 use wacloud_core::usecases::ingest::reprocess;
 use wacloud_core::usecases::ingest::OurNumbers;
 use wacloud_core::usecases::queue::{
     begin_attempts, recipient, record_outcomes, send_attempt, sweep_unknown, Begun, Finished,
 };
+use wacloud_core::usecases::{contacts, idempotency};
 use wacloud_core::webhook::WebhookState;
 use wacloud_store::{DbStore, StoreOptions};
 

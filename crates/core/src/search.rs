@@ -90,7 +90,9 @@ pub fn terms(input: &str) -> Result<Vec<String>, CoreError> {
         }
     }
     if out.is_empty() {
-        return Err(invalid("search for at least one word (letters or digits)".into()));
+        return Err(invalid(
+            "search for at least one word (letters or digits)".into(),
+        ));
     }
     if out.len() > MAX_TERMS {
         return Err(invalid(format!("a search holds at most {MAX_TERMS} words")));
@@ -141,7 +143,10 @@ mod tests {
         assert!(terms(&"a ".repeat(17)).is_ok(), "duplicates count once");
         let many: String = (0..17).map(|i| format!("w{i} ")).collect();
         assert!(terms(&many).unwrap_err().to_string().contains("16 words"));
-        assert!(terms(&"x".repeat(65)).unwrap_err().to_string().contains("64"));
+        assert!(terms(&"x".repeat(65))
+            .unwrap_err()
+            .to_string()
+            .contains("64"));
     }
 
     #[test]

@@ -126,9 +126,15 @@ pub async fn history(
             None => None,
             Some(p) => Some(customer_key(p)?),
         };
-        let page =
-            contacts::search(state.store.as_ref(), words, contact, direction, limit, before)
-                .await?;
+        let page = contacts::search(
+            state.store.as_ref(),
+            words,
+            contact,
+            direction,
+            limit,
+            before,
+        )
+        .await?;
         return Ok(HttpResponse::Ok().json(SearchResults {
             has_more: page.next.is_some(),
             next_cursor: page.next.map(|p| B64.encode(format!("s:{p}"))),

@@ -39,16 +39,23 @@ struct Upto {
     rows: i64,
 }
 
-/// FTS5's query for `terms`: each a quoted whole word, all required. Not a prefix query
+/// FTS5's query for `terms` in the text column (and, with `contact`, that contact's id in its
+/// column): each a quoted whole word, all required. Not a prefix query
 /// (`"word"*`): FTS5 merges the lists of every word with that start into one before reading
 /// any, so a common start costs all its matches (25 ms for a word in each of a million
 /// messages), where a whole word's list is read from its newest end and stopped at the page.
-fn fts5_query(terms: &[String]) -> String {
-    terms
-        .iter()
-        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+fn fts5_query(terms: &[String], contact: Option<&str>) -> String {
+    let quoted = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
+    contact
+        .map(|c| format!("contact_id : {}", quoted(c)))
+        .into_iter()
+        .chain(
+            terms
+                .iter()
+                .map(|t| format!("message_text : {}", quoted(t))),
+        )
         .collect::<Vec<_>>()
-        .join(" ")
+        .join(" AND ")
 }
 
 /// PostgreSQL's `to_tsquery` text for `terms`: each a quoted whole lexeme, all required.
@@ -87,33 +94,16 @@ pub fn search(conn: &mut DbConnection, q: &SearchQuery) -> QueryResult<SearchPag
                 "AND (? IS NULL OR m.direction = ?) AND m.message_type NOT IN {excluded} \
                  ORDER BY whatsapp_messages_fts.rowid DESC LIMIT ?"
             );
-            match q.contact_id.as_deref() {
-                // Without a contact, the index is read newest row first and stops at the page's
-                // end: the cost is the page's, however common the words. Row order is the order
-                // messages were stored.
-                None => diesel::sql_query(format!(
-                    "{head} AND whatsapp_messages_fts.rowid < ? {tail}"
-                ))
-                .bind::<Text, _>(fts5_query(&q.terms))
+            // The index is read newest row first and stops at the page's end: the cost is the
+            // page's, however common the words (one conversation's: its id's list intersected
+            // with theirs). Row order is the order messages were stored.
+            diesel::sql_query(format!("{head} AND whatsapp_messages_fts.rowid < ? {tail}"))
+                .bind::<Text, _>(fts5_query(&q.terms, q.contact_id.as_deref()))
                 .bind::<BigInt, _>(before)
                 .bind::<Nullable<Text>, _>(direction.as_deref())
                 .bind::<Nullable<Text>, _>(direction.as_deref())
                 .bind::<BigInt, _>(limit + 1)
-                .load(x)?,
-                // One conversation: its messages (by the contact's index) are each looked up in
-                // the index, instead of every match being read to find the few that are its.
-                Some(contact) => diesel::sql_query(format!(
-                    "{head} AND whatsapp_messages_fts.rowid IN \
-                     (SELECT rowid FROM whatsapp_messages WHERE contact_id = ? AND rowid < ?) {tail}"
-                ))
-                .bind::<Text, _>(fts5_query(&q.terms))
-                .bind::<Text, _>(contact)
-                .bind::<BigInt, _>(before)
-                .bind::<Nullable<Text>, _>(direction.as_deref())
-                .bind::<Nullable<Text>, _>(direction.as_deref())
-                .bind::<BigInt, _>(limit + 1)
-                .load(x)?,
-            }
+                .load(x)?
         }
         DbConnection::Pg(x) => {
             let before = match q.before.as_deref() {
@@ -231,8 +221,8 @@ pub fn index_pending(conn: &mut DbConnection, limit: i64) -> QueryResult<usize> 
         return Ok(0);
     };
     diesel::sql_query(
-        "INSERT INTO whatsapp_messages_fts (rowid, message_text) \
-         SELECT rowid, message_text FROM whatsapp_messages \
+        "INSERT INTO whatsapp_messages_fts (rowid, message_text, contact_id) \
+         SELECT rowid, message_text, contact_id FROM whatsapp_messages \
          WHERE rowid > ? AND rowid <= ? AND message_text IS NOT NULL",
     )
     .bind::<BigInt, _>(mark.indexed_rowid)
