@@ -106,8 +106,11 @@ fn actual(conn: &mut DbConnection) -> BTreeMap<String, Columns> {
     match conn {
         DbConnection::Sqlite(c) => {
             let tables: Vec<Name> = diesel::sql_query(
+                // The message search's FTS5 table, its shadow tables and the indexer's mark
+                // exist on SQLite only and are read by raw SQL (`repo/search.rs`), not diesel.
                 "SELECT name FROM sqlite_master WHERE type = 'table' \
-                 AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations'",
+                 AND name NOT LIKE 'sqlite_%' AND name != '__diesel_schema_migrations' \
+                 AND name NOT LIKE 'whatsapp_messages_fts%' AND name != 'whatsapp_search_state'",
             )
             .load(c)
             .expect("tables");
