@@ -9,12 +9,14 @@ use crate::app::{TestApp, PHONE_NUMBER_ID};
 
 const T0: i64 = 1_700_000_000;
 
-fn delivery(from: &str, name: &str, messages: &[(&str, &str)]) -> Value {
+/// One delivery of texts from `from`, Meta's timestamps one second apart from `T0 + start`
+/// (later deliveries start later: PostgreSQL orders results by that time, SQLite by storage).
+fn delivery(from: &str, name: &str, start: i64, messages: &[(&str, &str)]) -> Value {
     let messages: Vec<Value> = messages
         .iter()
         .enumerate()
         .map(|(i, (id, text))| {
-            json!({"from": from, "id": id, "timestamp": (T0 + i64::try_from(i).unwrap()).to_string(),
+            json!({"from": from, "id": id, "timestamp": (T0 + start + i64::try_from(i).unwrap()).to_string(),
                    "type": "text", "text": {"body": text}})
         })
         .collect();
@@ -56,6 +58,7 @@ async fn search_finds_every_word_newest_first_with_snippets_filters_and_a_cursor
         .deliver(&delivery(
             "15550003001",
             "Ana",
+            0,
             &[
                 ("wamid.s1", "Where is my ORDER #4521? It was due on Monday"),
                 ("wamid.s2", "The café on Main Street sent the wrong order"),
@@ -72,6 +75,7 @@ async fn search_finds_every_word_newest_first_with_snippets_filters_and_a_cursor
         .deliver(&delivery(
             "15550003002",
             "Bo",
+            10,
             &[("wamid.s5", "my order arrived, merci")],
         ))
         .await;
@@ -93,35 +97,44 @@ async fn search_finds_every_word_newest_first_with_snippets_filters_and_a_cursor
         first["direction"], "inbound",
         "the message's own fields are there"
     );
+    // The snippet is the text around the words (PostgreSQL's may start a word later), and the
+    // one highlight is the word found, by character offsets.
     let snippet = first["snippet"].as_str().unwrap();
-    assert_eq!(snippet, "my order arrived, merci");
-    assert_eq!(first["highlights"], json!([[3, 8]]));
+    assert!(snippet.ends_with("order arrived, merci"), "{snippet}");
+    let start = snippet.chars().count() - "order arrived, merci".chars().count();
+    assert_eq!(first["highlights"], json!([[start, start + 5]]));
     // Every word must match; diacritics and punctuation do not matter on SQLite.
     let both = search(&app, "search=order%20main", 1).await;
     assert_eq!(ids(&both), ["wamid.s2"]);
-    // Markup and FTS syntax in the words are only words.
-    let hostile = search(
-        &app,
-        "search=%3Cscript%3E%20%22quoted%22%20AND%20NOT%20-x*",
-        1,
-    )
-    .await;
+    // FTS and tsquery syntax in the words are only words (PostgreSQL's parser skips what looks
+    // like an HTML tag in the text, so `script` is searched for on SQLite only).
+    let syntax = "%22quoted%22%20AND%20NOT%20-x*";
+    let hostile = search(&app, &format!("search={syntax}"), 1).await;
     assert_eq!(ids(&hostile), ["wamid.s4"]);
     let s4 = &hostile["messages"][0];
+    assert!(
+        s4["message_text"].as_str().unwrap().starts_with("<script>"),
+        "stored as sent: {s4}"
+    );
     let text: String = s4["snippet"].as_str().unwrap().to_owned();
-    assert!(text.contains("<script>"), "plain text: {text}");
-    for [start, end] in s4["highlights"].as_array().unwrap().iter().map(|h| {
-        let h = h.as_array().unwrap();
-        [
-            h[0].as_u64().unwrap() as usize,
-            h[1].as_u64().unwrap() as usize,
-        ]
-    }) {
-        let word: String = text.chars().skip(start).take(end - start).collect();
+    assert!(text.contains("\"quoted\""), "plain text: {text}");
+    let spans = s4["highlights"].as_array().unwrap();
+    assert!(!spans.is_empty(), "{s4}");
+    for h in spans {
+        let (start, end) = (h[0].as_u64().unwrap(), h[1].as_u64().unwrap());
+        let word: String = text
+            .chars()
+            .skip(usize::try_from(start).unwrap())
+            .take(usize::try_from(end - start).unwrap())
+            .collect();
         assert!(
             ["script", "quoted", "AND", "NOT", "x"].contains(&word.as_str()),
             "{word:?} in {text:?}"
         );
+    }
+    if !app.database_url.starts_with("postgres") {
+        let tag = search(&app, &format!("search=%3Cscript%3E%20{syntax}"), 1).await;
+        assert_eq!(ids(&tag), ["wamid.s4"]);
     }
 
     // With phone and direction.
@@ -177,6 +190,7 @@ async fn an_edited_message_is_found_by_its_new_words_only() {
         .deliver(&delivery(
             "15550003003",
             "Cy",
+            0,
             &[("wamid.e1", "see you at noon")],
         ))
         .await;
