@@ -461,6 +461,9 @@ pub fn classify(
         // BSUID recipient not supported for this message, marketing templates turned off
         // on Cloud API.
         131062 | 131063 => ErrorClass::InvalidRequest,
+        // Marketing Messages API: the business or number is not onboarded or not eligible
+        // (only that endpoint refuses; `/messages` still sends, so nothing else stops).
+        134100..=134103 => ErrorClass::InvalidRequest,
         // Groups API requests: single-member group, bad cursor, some participants
         // failed, duplicates, too many participants, picture not square or too small,
         // group count limit, not a participant, no such join request, number not

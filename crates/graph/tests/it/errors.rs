@@ -132,6 +132,12 @@ fn classifier_covers_2025_26_codes() {
         // BSUID recipient not supported; marketing templates disabled on Cloud API.
         (131062, InvalidRequest),
         (131063, InvalidRequest),
+        // Marketing Messages API onboarding and eligibility: fix the account's set-up for
+        // that endpoint; a transient hint does not make them retryable.
+        (134100, InvalidRequest),
+        (134101, InvalidRequest),
+        (134102, InvalidRequest),
+        (134103, InvalidRequest),
         // Registration attempts.
         (133016, RateLimited),
         // Identity key hash mismatch.
