@@ -214,7 +214,7 @@ fn start_group(
         .await;
         for ((result, permit), id) in begun.into_iter().zip(permits).zip(ids) {
             let attempt = match result {
-                Ok(Begun::Send(attempt)) => attempt,
+                Ok(Begun::Send(attempt)) => *attempt,
                 Ok(Begun::Settled(outcome)) => {
                     log_outcome(&id, &Ok(outcome));
                     continue;

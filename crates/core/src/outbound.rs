@@ -8,8 +8,154 @@ use crate::phone::CustomerKey;
 /// Meta's limit on a text message body, in characters.
 pub const MAX_TEXT_CHARS: usize = 4096;
 
-/// The content of an outbound message.
+/// The kinds of media message (Cloud API "Media messages").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MediaKind {
+    /// JPEG or PNG, at most 5 MB.
+    Image,
+    /// MP4 or 3GPP (H.264 video, AAC audio), at most 16 MB.
+    Video,
+    /// AAC, AMR, MP3, MP4 audio or OGG (Opus), at most 16 MB.
+    Audio,
+    /// Any document type WhatsApp takes (PDF, Office files, text), at most 100 MB.
+    Document,
+    /// A WebP sticker: at most 100 KB static, 500 KB animated.
+    Sticker,
+}
+
+impl MediaKind {
+    /// Every kind.
+    pub const ALL: [Self; 5] = [
+        Self::Image,
+        Self::Video,
+        Self::Audio,
+        Self::Document,
+        Self::Sticker,
+    ];
+
+    /// Meta's `type` for it.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Image => "image",
+            Self::Video => "video",
+            Self::Audio => "audio",
+            Self::Document => "document",
+            Self::Sticker => "sticker",
+        }
+    }
+
+    /// The kind Meta's `type` names.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// Whether Meta shows a caption with it (not audio, not stickers).
+    #[must_use]
+    pub const fn takes_caption(self) -> bool {
+        matches!(self, Self::Image | Self::Video | Self::Document)
+    }
+}
+
+/// Where the media of a media message is: an id from `POST /media` (Meta's media id), or a
+/// public `https` URL Meta downloads itself.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MediaSource {
+    /// Meta's media id.
+    Id(String),
+    /// A public `https` URL.
+    Link(String),
+}
+
+/// One reply button (Cloud API "Interactive reply buttons messages").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReplyButton {
+    /// Comes back in the customer's reply: 1–256 characters, unique in the message.
+    pub id: String,
+    /// Shown on the button: 1–20 characters.
+    pub title: String,
+}
+
+/// One row of a list message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ListRow {
+    /// Comes back in the customer's reply: 1–200 characters, unique in the message.
+    pub id: String,
+    /// 1–24 characters.
+    pub title: String,
+    /// At most 72 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One section of a list message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ListSection {
+    /// At most 24 characters; required when there are several sections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Its rows (10 at most across all sections).
+    pub rows: Vec<ListRow>,
+}
+
+/// What an interactive message offers (Cloud API "Interactive messages").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum InteractiveAction {
+    /// One to three reply buttons.
+    Buttons {
+        /// The buttons.
+        buttons: Vec<ReplyButton>,
+    },
+    /// A list the customer opens with a button and picks one row from.
+    List {
+        /// The button's text: 1–20 characters.
+        button: String,
+        /// 1–10 sections.
+        sections: Vec<ListSection>,
+    },
+    /// A button that opens a URL.
+    CtaUrl {
+        /// The button's text: 1–20 characters.
+        display_text: String,
+        /// An `http(s)` URL.
+        url: String,
+    },
+}
+
+/// An interactive message: body text, optional header text and footer, and what it offers.
+/// (Unknown fields are refused by [`InteractiveAction`], which receives every field this
+/// struct does not name: serde cannot deny them here beside `flatten`.)
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InteractiveContent {
+    /// 1–1024 characters.
+    pub body: String,
+    /// A text header: at most 60 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// At most 60 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footer: Option<String>,
+    /// The buttons, the list or the URL button.
+    #[serde(flatten)]
+    pub action: InteractiveAction,
+}
+
+/// The content of an outbound message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum OutboundContent {
     /// A free-form text (only inside the customer service window).
@@ -30,7 +176,46 @@ pub enum OutboundContent {
         #[serde(default)]
         body_parameters: Vec<String>,
     },
+    /// A photo, video, audio file, document or sticker.
+    Media {
+        /// Which.
+        kind: MediaKind,
+        /// Meta's media id or a public link.
+        source: MediaSource,
+        /// Shown under an image, video or document: at most 1024 characters.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+        /// A document's file name as the customer sees it: at most 240 characters.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        filename: Option<String>,
+    },
+    /// A reaction to a message of the conversation (an empty emoji removes ours).
+    Reaction {
+        /// The `wamid` reacted to.
+        message_id: String,
+        /// One emoji, or empty.
+        emoji: String,
+    },
+    /// A location pin.
+    Location {
+        /// −90 to 90.
+        latitude: f64,
+        /// −180 to 180.
+        longitude: f64,
+        /// The place's name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// Its address.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        address: Option<String>,
+    },
+    /// Reply buttons, a list or a URL button.
+    Interactive(InteractiveContent),
 }
+
+// A location's coordinates are the only floats, and they are never NaN: JSON cannot carry one
+// and `validate_content` refuses anything outside −90…90 and −180…180, so equality is total.
+impl Eq for OutboundContent {}
 
 impl OutboundContent {
     /// Meta's `type` for this content.
@@ -39,6 +224,10 @@ impl OutboundContent {
         match self {
             Self::Text { .. } => "text",
             Self::Template { .. } => "template",
+            Self::Media { kind, .. } => kind.as_str(),
+            Self::Reaction { .. } => "reaction",
+            Self::Location { .. } => "location",
+            Self::Interactive(_) => "interactive",
         }
     }
 
@@ -58,13 +247,35 @@ impl OutboundContent {
                     format!("[template: {name}] {}", body_parameters.join(", "))
                 }
             }
+            Self::Media {
+                kind,
+                caption,
+                filename,
+                ..
+            } => match caption.as_deref().or(filename.as_deref()) {
+                Some(c) if !c.is_empty() => format!("[{}] {c}", kind.as_str()),
+                _ => format!("[{}]", kind.as_str()),
+            },
+            Self::Reaction { emoji, .. } if emoji.is_empty() => "[reaction removed]".into(),
+            Self::Reaction { emoji, .. } => format!("[reaction] {emoji}"),
+            Self::Location {
+                latitude,
+                longitude,
+                name,
+                ..
+            } => match name {
+                Some(n) if !n.is_empty() => format!("[location] {n}"),
+                _ => format!("[location] {latitude}, {longitude}"),
+            },
+            Self::Interactive(i) => i.body.clone(),
         }
     }
 
-    /// Whether the customer service window must be open for it.
+    /// Whether the customer service window must be open for it: everything but a template
+    /// (Meta's rule: outside the window only templates are delivered).
     #[must_use]
     pub fn needs_open_window(&self) -> bool {
-        matches!(self, Self::Text { .. })
+        !matches!(self, Self::Template { .. })
     }
 }
 

@@ -11,11 +11,15 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use wacloud_core::message::DeliveryError;
 use wacloud_core::outbound::{
-    FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt,
+    FailureClass, InteractiveAction, InteractiveContent, MediaKind, MediaSource, OutboundContent,
+    OutboundRequest, SendFailure, SendReceipt,
 };
 use wacloud_core::ports::Messenger;
 use wacloud_core::CustomerKey;
-use wacloud_graph::messages::{OutboundMessage, Recipient, Template};
+use wacloud_graph::messages::{
+    Header, Interactive, ListRow, ListSection, Location, MediaMessage, MediaRef, OutboundMessage,
+    Recipient, ReplyButton, Template,
+};
 use wacloud_graph::{ErrorClass, GraphClient, GraphError, MessageTemplate, Pacer, RetryPolicy};
 
 /// Sends through a [`GraphClient`] (to Meta, or to the sandbox).
@@ -177,6 +181,56 @@ pub fn to_graph(req: &OutboundRequest) -> Result<OutboundMessage, SendFailure> {
             }
             OutboundMessage::template(to, t).map_err(invalid)?
         }
+        OutboundContent::Media {
+            kind,
+            source,
+            caption,
+            filename,
+        } => {
+            let media = match source {
+                MediaSource::Id(id) => MediaRef::Id(id.clone()),
+                MediaSource::Link(link) => MediaRef::Link(link.clone()),
+            };
+            let mut m = match kind {
+                MediaKind::Image => MediaMessage::image(media),
+                MediaKind::Video => MediaMessage::video(media),
+                MediaKind::Audio => MediaMessage::audio(media),
+                MediaKind::Document => MediaMessage::document(media),
+                MediaKind::Sticker => MediaMessage::sticker(media),
+            }
+            .map_err(invalid)?;
+            if let Some(c) = caption {
+                m = m.caption(c.clone()).map_err(invalid)?;
+            }
+            if let Some(f) = filename {
+                m = m.filename(f.clone()).map_err(invalid)?;
+            }
+            OutboundMessage::media(to, m).map_err(invalid)?
+        }
+        OutboundContent::Reaction { message_id, emoji } if emoji.is_empty() => {
+            OutboundMessage::remove_reaction(to, message_id.clone()).map_err(invalid)?
+        }
+        OutboundContent::Reaction { message_id, emoji } => {
+            OutboundMessage::reaction(to, message_id.clone(), emoji.clone()).map_err(invalid)?
+        }
+        OutboundContent::Location {
+            latitude,
+            longitude,
+            name,
+            address,
+        } => {
+            let mut l = Location::new(*latitude, *longitude).map_err(invalid)?;
+            if let Some(n) = name {
+                l = l.name(n.clone());
+            }
+            if let Some(a) = address {
+                l = l.address(a.clone());
+            }
+            OutboundMessage::location(to, l).map_err(invalid)?
+        }
+        OutboundContent::Interactive(i) => {
+            OutboundMessage::interactive(to, interactive(i).map_err(invalid)?).map_err(invalid)?
+        }
     };
     if let Some(r) = &req.reply_to {
         msg = msg.reply_to(r.clone());
@@ -185,6 +239,47 @@ pub fn to_graph(req: &OutboundRequest) -> Result<OutboundMessage, SendFailure> {
         msg = msg.biz_opaque_callback_data(d.clone());
     }
     Ok(msg)
+}
+
+/// The Graph interactive message for the core's.
+fn interactive(i: &InteractiveContent) -> Result<Interactive, wacloud_graph::ValidationError> {
+    let mut built = match &i.action {
+        InteractiveAction::Buttons { buttons } => Interactive::reply_buttons(
+            i.body.clone(),
+            buttons
+                .iter()
+                .map(|b| ReplyButton::new(b.id.clone(), b.title.clone()))
+                .collect::<Result<_, _>>()?,
+        )?,
+        InteractiveAction::List { button, sections } => {
+            let mut out = Vec::with_capacity(sections.len());
+            for s in sections {
+                let mut rows = Vec::with_capacity(s.rows.len());
+                for r in &s.rows {
+                    let mut row = ListRow::new(r.id.clone(), r.title.clone())?;
+                    if let Some(d) = &r.description {
+                        row = row.description(d.clone())?;
+                    }
+                    rows.push(row);
+                }
+                out.push(match &s.title {
+                    Some(t) => ListSection::new(t.clone(), rows),
+                    None => ListSection::untitled(rows),
+                });
+            }
+            Interactive::list(i.body.clone(), button.clone(), out)?
+        }
+        InteractiveAction::CtaUrl { display_text, url } => {
+            Interactive::cta_url(i.body.clone(), display_text.clone(), url.clone())?
+        }
+    };
+    if let Some(h) = &i.header {
+        built = built.header(Header::Text(h.clone()))?;
+    }
+    if let Some(f) = &i.footer {
+        built = built.footer(f.clone())?;
+    }
+    Ok(built)
 }
 
 fn class(c: ErrorClass) -> FailureClass {

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use wacloud_core::message::Message;
-use wacloud_core::outbound::OutboundContent;
+use wacloud_core::outbound::{MediaKind, MediaSource, OutboundContent};
 use wacloud_core::ports::new_id;
 use wacloud_core::queue::QueueItemView;
 use wacloud_core::usecases::bulk::{self, BatchAccepted, BulkRecipient, BulkRequest};
@@ -47,6 +47,73 @@ pub enum MessageKind {
     Text,
     /// A template (`template`): always allowed.
     Template,
+    /// A photo (`media`, `caption`): JPEG or PNG, 5 MB.
+    Image,
+    /// A video (`media`, `caption`): MP4 or 3GPP, 16 MB.
+    Video,
+    /// An audio file or voice note (`media`): 16 MB.
+    Audio,
+    /// A document (`media`, `caption`, `filename`): 100 MB.
+    Document,
+    /// A WebP sticker (`media`).
+    Sticker,
+    /// A reaction to a message (`reaction`); `POST /send` only.
+    Reaction,
+    /// A location pin (`location`).
+    Location,
+    /// Reply buttons, a list or a URL button (`interactive`).
+    Interactive,
+}
+
+/// The media of a media message: exactly one of `id` (from `POST /media`) and `link`.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MediaBody {
+    /// Meta's media id.
+    #[serde(default)]
+    id: Option<String>,
+    /// A public `https` URL Meta downloads the file from.
+    #[serde(default)]
+    link: Option<String>,
+}
+
+/// A reaction: one emoji on a message of the conversation (empty removes ours).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReactionBody {
+    /// The `wamid` of the message reacted to.
+    #[schema(example = "wamid.HBgL…")]
+    message_id: String,
+    /// One emoji, or `""` to remove.
+    #[schema(example = "👍")]
+    emoji: String,
+}
+
+/// A location pin.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocationBody {
+    /// −90 to 90.
+    latitude: f64,
+    /// −180 to 180.
+    longitude: f64,
+    /// The place's name.
+    #[serde(default)]
+    name: Option<String>,
+    /// Its address.
+    #[serde(default)]
+    address: Option<String>,
+}
+
+/// What `POST /send` takes beside text and templates; each field belongs to one kind.
+#[derive(Debug, Default)]
+struct OtherFields {
+    media: Option<MediaBody>,
+    caption: Option<String>,
+    filename: Option<String>,
+    reaction: Option<ReactionBody>,
+    location: Option<LocationBody>,
+    interactive: Option<wacloud_core::outbound::InteractiveContent>,
 }
 
 /// Body of `POST /send`: a text (`message_text`) or a template (`type: "template"`).
@@ -85,6 +152,30 @@ pub struct SendBody {
     /// a time past means now).
     #[serde(default)]
     scheduled_at: Option<DateTime<Utc>>,
+    /// The media of an `image`, `video`, `audio`, `document` or `sticker` message.
+    #[serde(default)]
+    media: Option<MediaBody>,
+    /// An image's, video's or document's caption: at most 1,024 characters.
+    #[serde(default)]
+    #[schema(max_length = 1024)]
+    caption: Option<String>,
+    /// A document's file name as the customer sees it: at most 240 characters.
+    #[serde(default)]
+    #[schema(max_length = 240)]
+    filename: Option<String>,
+    /// A `reaction` message.
+    #[serde(default)]
+    reaction: Option<ReactionBody>,
+    /// A `location` message.
+    #[serde(default)]
+    location: Option<LocationBody>,
+    /// An `interactive` message: `body`, optional `header` and `footer`, and `kind`
+    /// `buttons` (`buttons: [{id, title}]`, 1–3), `list` (`button`, `sections: [{title,
+    /// rows: [{id, title, description}]}]`, 10 rows at most) or `cta_url` (`display_text`,
+    /// `url`).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    interactive: Option<wacloud_core::outbound::InteractiveContent>,
 }
 
 /// The answer of a send (`POST /send`, `POST /messages/{id}/retry`): Meta accepted it.
@@ -172,10 +263,126 @@ fn content(
         }
         other => Err(ApiError::bad_request(
             "invalid_request",
-            format!("type {other:?} is not supported here; use \"text\" or \"template\""),
+            format!("type {other:?} is not supported here; use text, template, image, video, audio, document, sticker, reaction, location or interactive (POST /send-bulk: text or template)"),
         )
         .with("field", "type")),
     }
+}
+
+/// The content of a `POST /send`: text and templates as [`content`] reads them, and the other
+/// kinds from their own fields. A field that belongs to another kind than the one sent is a
+/// 400 naming it (never dropped in silence).
+fn send_content(
+    kind: Option<&str>,
+    text: Option<String>,
+    template: Option<TemplateBody>,
+    preview_url: bool,
+    other: OtherFields,
+) -> Result<OutboundContent, ApiError> {
+    let kind = kind.map(str::to_owned).or_else(|| {
+        if other.reaction.is_some() {
+            Some("reaction".into())
+        } else if other.location.is_some() {
+            Some("location".into())
+        } else if other.interactive.is_some() {
+            Some("interactive".into())
+        } else {
+            None
+        }
+    });
+    let media_kind = kind.as_deref().and_then(MediaKind::parse);
+    let given = [
+        ("media", other.media.is_some()),
+        ("caption", other.caption.is_some()),
+        ("filename", other.filename.is_some()),
+        ("reaction", other.reaction.is_some()),
+        ("location", other.location.is_some()),
+        ("interactive", other.interactive.is_some()),
+    ];
+    let takes: &[&str] = match (kind.as_deref(), media_kind) {
+        (_, Some(MediaKind::Document)) => &["media", "caption", "filename"],
+        (_, Some(MediaKind::Image | MediaKind::Video)) => &["media", "caption"],
+        (_, Some(_)) => &["media"],
+        (Some("reaction"), _) => &["reaction"],
+        (Some("location"), _) => &["location"],
+        (Some("interactive"), _) => &["interactive"],
+        _ => &[],
+    };
+    let shown = kind.as_deref().unwrap_or("text");
+    if let Some((field, _)) = given.iter().find(|(f, on)| *on && !takes.contains(f)) {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            format!("a {shown} message takes no {field}"),
+        )
+        .with("field", *field));
+    }
+    if takes.is_empty() {
+        return content(kind.as_deref(), text, template, preview_url);
+    }
+    let not_for = |field: &'static str| {
+        Err(ApiError::bad_request(
+            "invalid_request",
+            format!("a {shown} message takes no {field}"),
+        )
+        .with("field", field))
+    };
+    if text.is_some() {
+        return not_for("message_text");
+    }
+    if template.is_some() {
+        return not_for("template");
+    }
+    if preview_url {
+        return not_for("preview_url");
+    }
+    let required = |field: &'static str| {
+        ApiError::bad_request(
+            "invalid_request",
+            format!("{field} is required for a {shown} message"),
+        )
+        .with("field", field)
+    };
+    Ok(match (kind.as_deref(), media_kind) {
+        (_, Some(kind)) => {
+            let m = other.media.ok_or_else(|| required("media"))?;
+            let source = match (m.id, m.link) {
+                (Some(id), None) => MediaSource::Id(id),
+                (None, Some(link)) => MediaSource::Link(link),
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "invalid_request",
+                        "media takes exactly one of id (from POST /media) and link",
+                    )
+                    .with("field", "media"))
+                }
+            };
+            OutboundContent::Media {
+                kind,
+                source,
+                caption: other.caption,
+                filename: other.filename,
+            }
+        }
+        (Some("reaction"), _) => {
+            let r = other.reaction.ok_or_else(|| required("reaction"))?;
+            OutboundContent::Reaction {
+                message_id: r.message_id,
+                emoji: r.emoji,
+            }
+        }
+        (Some("location"), _) => {
+            let l = other.location.ok_or_else(|| required("location"))?;
+            OutboundContent::Location {
+                latitude: l.latitude,
+                longitude: l.longitude,
+                name: l.name,
+                address: l.address,
+            }
+        }
+        _ => {
+            OutboundContent::Interactive(other.interactive.ok_or_else(|| required("interactive"))?)
+        }
+    })
 }
 
 /// A `reply_to` must name a message Meta gave an id (`wamid.…`).
@@ -245,7 +452,21 @@ async fn send_now_or_later(
     actor: wacloud_core::auth::Actor,
 ) -> Result<(StatusCode, Value), ApiError> {
     let to = customer_key(&b.phone_number)?;
-    let content = content(b.kind.as_deref(), b.message_text, b.template, b.preview_url)?;
+    let other = OtherFields {
+        media: b.media,
+        caption: b.caption,
+        filename: b.filename,
+        reaction: b.reaction,
+        location: b.location,
+        interactive: b.interactive,
+    };
+    let content = send_content(
+        b.kind.as_deref(),
+        b.message_text,
+        b.template,
+        b.preview_url,
+        other,
+    )?;
     let cmd = SendCommand {
         reply_to: reply_to(b.reply_to)?,
         id: Some(id),

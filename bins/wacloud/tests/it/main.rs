@@ -31,6 +31,7 @@ mod inbox;
 mod ingest_effects;
 mod inputs;
 mod instances;
+mod kinds;
 mod listing;
 mod live;
 mod metrics;

@@ -130,7 +130,15 @@ pub async fn enqueue_bulk(
             }
             t.and_then(|t| t.components)
         }
-        OutboundContent::Text { .. } => None,
+        // A reaction answers one message of one conversation: never a bulk send.
+        OutboundContent::Reaction { .. } => {
+            return Err(CoreError::invalid(
+                "invalid_request",
+                "type",
+                "a reaction answers one message; send it with POST /send",
+            ))
+        }
+        _ => None,
     };
     let now = clock.now();
     if let Some(at) = scheduled_at {

@@ -74,7 +74,7 @@ impl Attempt {
 #[derive(Debug)]
 pub enum Begun {
     /// Marked in flight: send it with [`send_attempt`].
-    Send(Attempt),
+    Send(Box<Attempt>),
     /// Settled without a request, already recorded: an attempt found in flight (`unknown`), an
     /// invalid recipient or content, a recipient the checks refuse, sending paused, or the
     /// item's lease lost to another worker (nothing recorded then).
@@ -241,7 +241,7 @@ fn begin_one(
         r.insert_message(&row)?;
         r.record_contact_message(&contact.id, now, Some(&p), Direction::Outbound, 0)?;
     }
-    Ok(Begun::Send(Attempt {
+    Ok(Begun::Send(Box::new(Attempt {
         item_id: item.id.clone(),
         request: OutboundRequest {
             to: to.clone(),
@@ -253,7 +253,7 @@ fn begin_one(
         contact_id: contact.id,
         contact_wa_id: contact.wa_id,
         attempts: u32::try_from(item.attempts + 1).unwrap_or(u32::MAX),
-    }))
+    })))
 }
 
 /// Runs `each` for every element of `items` in one write job (`S` is what the job's elements
@@ -539,7 +539,7 @@ pub async fn work_item(
         .unwrap_or_else(|| Err(StoreError::Conflict("nothing begun".into())))?;
     let attempt = match begun {
         Begun::Settled(outcome) => return Ok(outcome),
-        Begun::Send(a) => a,
+        Begun::Send(a) => *a,
     };
     let finished = send_attempt(messenger, clock, gate, attempt).await;
     record_outcomes(store, vec![finished])

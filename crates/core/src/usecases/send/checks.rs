@@ -116,6 +116,7 @@ pub fn validate_content(content: &OutboundContent) -> Result<(), CoreError> {
                 }
             }
         }
+        other => super::kinds::validate(other)?,
     }
     Ok(())
 }

@@ -6,6 +6,7 @@
 //! the queue.
 
 mod checks;
+pub mod kinds;
 mod rows;
 
 use std::time::Duration;

@@ -23,7 +23,7 @@ pub(crate) fn shown_text(
 ) -> Result<String, StoreError> {
     let stored = match content {
         OutboundContent::Template { name, language, .. } => r.find_template(name, language)?,
-        OutboundContent::Text { .. } => None,
+        _ => None,
     };
     Ok(text_with(content, stored.as_ref()))
 }

@@ -1,0 +1,432 @@
+//! Meta's limits on the message kinds beside text and templates (Cloud API "Media messages",
+//! "Reaction messages", "Location messages", "Interactive reply buttons / list / CTA URL
+//! messages"), checked before anything is stored or sent: a refusal names the field and the
+//! limit.
+
+use std::collections::HashSet;
+
+use crate::error::CoreError;
+use crate::outbound::{
+    InteractiveAction, InteractiveContent, MediaKind, MediaSource, OutboundContent,
+};
+
+/// Most characters of a media caption.
+pub const MAX_CAPTION_CHARS: usize = 1024;
+/// Most characters of a document's file name.
+pub const MAX_FILENAME_CHARS: usize = 240;
+/// Most characters of an interactive message's body.
+pub const MAX_INTERACTIVE_BODY_CHARS: usize = 1024;
+/// Most characters of an interactive message's text header or footer.
+pub const MAX_HEADER_FOOTER_CHARS: usize = 60;
+/// Most reply buttons.
+pub const MAX_REPLY_BUTTONS: usize = 3;
+/// Most rows of a list message, all sections together.
+pub const MAX_LIST_ROWS: usize = 10;
+/// Most sections of a list message.
+pub const MAX_LIST_SECTIONS: usize = 10;
+
+fn invalid(field: &'static str, message: String) -> CoreError {
+    CoreError::invalid("invalid_content", field, message)
+}
+
+/// A text field of `min`–`max` characters, without NUL.
+fn text(field: &'static str, value: &str, min: usize, max: usize) -> Result<(), CoreError> {
+    let n = value.chars().count();
+    if value.contains('\0') {
+        return Err(invalid(field, format!("{field} contains a NUL character")));
+    }
+    if n < min || (min > 0 && value.trim().is_empty()) {
+        return Err(invalid(field, format!("{field} is empty")));
+    }
+    if n > max {
+        return Err(invalid(
+            field,
+            format!("{field} has {n} characters; WhatsApp allows at most {max}"),
+        ));
+    }
+    Ok(())
+}
+
+fn optional(field: &'static str, value: Option<&String>, max: usize) -> Result<(), CoreError> {
+    value.map_or(Ok(()), |v| text(field, v, 0, max))
+}
+
+/// An `http(s)` URL without spaces or control characters, at most 2,048 characters.
+fn url(field: &'static str, value: &str, https_only: bool) -> Result<(), CoreError> {
+    let scheme_ok = if https_only {
+        value.starts_with("https://")
+    } else {
+        value.starts_with("https://") || value.starts_with("http://")
+    };
+    if !scheme_ok
+        || value.len() > 2048
+        || value.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        let want = if https_only { "https" } else { "http(s)" };
+        return Err(invalid(
+            field,
+            format!("{field} must be a public {want} URL of at most 2048 characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a message of any kind but text and template (those are checked beside it).
+///
+/// # Errors
+/// [`CoreError::Invalid`] `invalid_content` naming the field and the limit.
+pub(crate) fn validate(content: &OutboundContent) -> Result<(), CoreError> {
+    match content {
+        OutboundContent::Text { .. } | OutboundContent::Template { .. } => Ok(()),
+        OutboundContent::Media {
+            kind,
+            source,
+            caption,
+            filename,
+        } => {
+            match source {
+                MediaSource::Id(id) => {
+                    if id.is_empty()
+                        || id.len() > 128
+                        || !id.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.'
+                        })
+                    {
+                        return Err(invalid(
+                            "media.id",
+                            "media.id must be the id POST /media answered (letters, digits)".into(),
+                        ));
+                    }
+                }
+                MediaSource::Link(link) => url("media.link", link, true)?,
+            }
+            if caption.is_some() && !kind.takes_caption() {
+                return Err(invalid(
+                    "caption",
+                    format!("a {} message takes no caption", kind.as_str()),
+                ));
+            }
+            optional("caption", caption.as_ref(), MAX_CAPTION_CHARS)?;
+            if filename.is_some() && *kind != MediaKind::Document {
+                return Err(invalid(
+                    "filename",
+                    "only a document takes a filename".into(),
+                ));
+            }
+            optional("filename", filename.as_ref(), MAX_FILENAME_CHARS)
+        }
+        OutboundContent::Reaction { message_id, emoji } => {
+            if !message_id.starts_with("wamid.") || message_id.len() > 256 {
+                return Err(invalid(
+                    "reaction.message_id",
+                    "reaction.message_id must be the wamid of a message (wamid.…)".into(),
+                ));
+            }
+            // One emoji: a single grapheme may hold several code points (skin tones, flags,
+            // families joined by U+200D), so the bound is generous but keeps text out.
+            let n = emoji.chars().count();
+            if n > 10
+                || emoji
+                    .chars()
+                    .any(|c| c.is_alphanumeric() || c.is_whitespace() || c.is_control())
+            {
+                return Err(invalid(
+                    "reaction.emoji",
+                    "reaction.emoji must be one emoji (or empty to remove the reaction)".into(),
+                ));
+            }
+            Ok(())
+        }
+        OutboundContent::Location {
+            latitude,
+            longitude,
+            name,
+            address,
+        } => {
+            if !(-90.0..=90.0).contains(latitude) {
+                return Err(invalid(
+                    "location.latitude",
+                    "location.latitude must be between -90 and 90".into(),
+                ));
+            }
+            if !(-180.0..=180.0).contains(longitude) {
+                return Err(invalid(
+                    "location.longitude",
+                    "location.longitude must be between -180 and 180".into(),
+                ));
+            }
+            optional("location.name", name.as_ref(), 1000)?;
+            optional("location.address", address.as_ref(), 1000)
+        }
+        OutboundContent::Interactive(i) => interactive(i),
+    }
+}
+
+fn interactive(i: &InteractiveContent) -> Result<(), CoreError> {
+    text("interactive.body", &i.body, 1, MAX_INTERACTIVE_BODY_CHARS)?;
+    optional(
+        "interactive.header",
+        i.header.as_ref(),
+        MAX_HEADER_FOOTER_CHARS,
+    )?;
+    optional(
+        "interactive.footer",
+        i.footer.as_ref(),
+        MAX_HEADER_FOOTER_CHARS,
+    )?;
+    let mut ids = HashSet::new();
+    let mut unique = |field: &'static str, id: &str| {
+        if ids.insert(id.to_owned()) {
+            Ok(())
+        } else {
+            Err(invalid(field, format!("{field} {id:?} is used twice")))
+        }
+    };
+    match &i.action {
+        InteractiveAction::Buttons { buttons } => {
+            if buttons.is_empty() || buttons.len() > MAX_REPLY_BUTTONS {
+                return Err(invalid(
+                    "interactive.buttons",
+                    format!("interactive.buttons needs 1 to {MAX_REPLY_BUTTONS} buttons"),
+                ));
+            }
+            for b in buttons {
+                text("interactive.buttons.id", &b.id, 1, 256)?;
+                text("interactive.buttons.title", &b.title, 1, 20)?;
+                unique("interactive.buttons.id", &b.id)?;
+            }
+            Ok(())
+        }
+        InteractiveAction::List { button, sections } => {
+            text("interactive.button", button, 1, 20)?;
+            if sections.is_empty() || sections.len() > MAX_LIST_SECTIONS {
+                return Err(invalid(
+                    "interactive.sections",
+                    format!("interactive.sections needs 1 to {MAX_LIST_SECTIONS} sections"),
+                ));
+            }
+            let rows: usize = sections.iter().map(|s| s.rows.len()).sum();
+            if rows == 0 || rows > MAX_LIST_ROWS {
+                return Err(invalid(
+                    "interactive.sections",
+                    format!("a list holds 1 to {MAX_LIST_ROWS} rows in all; this one has {rows}"),
+                ));
+            }
+            for s in sections {
+                if sections.len() > 1 && s.title.as_deref().is_none_or(str::is_empty) {
+                    return Err(invalid(
+                        "interactive.sections.title",
+                        "every section needs a title when there are several".into(),
+                    ));
+                }
+                optional("interactive.sections.title", s.title.as_ref(), 24)?;
+                for r in &s.rows {
+                    text("interactive.sections.rows.id", &r.id, 1, 200)?;
+                    text("interactive.sections.rows.title", &r.title, 1, 24)?;
+                    optional(
+                        "interactive.sections.rows.description",
+                        r.description.as_ref(),
+                        72,
+                    )?;
+                    unique("interactive.sections.rows.id", &r.id)?;
+                }
+            }
+            Ok(())
+        }
+        InteractiveAction::CtaUrl {
+            display_text,
+            url: u,
+        } => {
+            text("interactive.display_text", display_text, 1, 20)?;
+            url("interactive.url", u, false)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbound::{ListRow, ListSection, ReplyButton};
+
+    fn code_and_field(c: &OutboundContent) -> Option<String> {
+        validate(c).err().map(|e| match e {
+            CoreError::Invalid { field, .. } => field.unwrap_or_default().to_owned(),
+            other => format!("{other:?}"),
+        })
+    }
+
+    fn media(kind: MediaKind, source: MediaSource) -> OutboundContent {
+        OutboundContent::Media {
+            kind,
+            source,
+            caption: None,
+            filename: None,
+        }
+    }
+
+    #[test]
+    fn media_needs_an_id_or_an_https_link_and_only_documents_take_a_filename() {
+        assert_eq!(
+            code_and_field(&media(
+                MediaKind::Image,
+                MediaSource::Id("1234567890".into())
+            )),
+            None
+        );
+        assert_eq!(
+            code_and_field(&media(
+                MediaKind::Image,
+                MediaSource::Link("https://example.com/a.jpg".into())
+            )),
+            None
+        );
+        for bad in ["http://example.com/a.jpg", "ftp://x", "https://a b", ""] {
+            assert_eq!(
+                code_and_field(&media(MediaKind::Video, MediaSource::Link(bad.into()))).as_deref(),
+                Some("media.link"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            code_and_field(&media(MediaKind::Image, MediaSource::Id("<script>".into()))).as_deref(),
+            Some("media.id")
+        );
+        let mut m = media(MediaKind::Audio, MediaSource::Id("1".into()));
+        if let OutboundContent::Media { caption, .. } = &mut m {
+            *caption = Some("hi".into());
+        }
+        assert_eq!(code_and_field(&m).as_deref(), Some("caption"));
+        let mut d = media(MediaKind::Document, MediaSource::Id("1".into()));
+        if let OutboundContent::Media {
+            caption, filename, ..
+        } = &mut d
+        {
+            *caption = Some("x".repeat(1024));
+            *filename = Some("report.pdf".into());
+        }
+        assert_eq!(code_and_field(&d), None);
+        if let OutboundContent::Media { caption, .. } = &mut d {
+            *caption = Some("x".repeat(1025));
+        }
+        assert_eq!(code_and_field(&d).as_deref(), Some("caption"));
+        let mut i = media(MediaKind::Image, MediaSource::Id("1".into()));
+        if let OutboundContent::Media { filename, .. } = &mut i {
+            *filename = Some("a.jpg".into());
+        }
+        assert_eq!(code_and_field(&i).as_deref(), Some("filename"));
+    }
+
+    #[test]
+    fn a_reaction_is_one_emoji_or_none_on_a_wamid() {
+        let r = |id: &str, e: &str| OutboundContent::Reaction {
+            message_id: id.into(),
+            emoji: e.into(),
+        };
+        for ok in ["👍", "", "👍🏽", "🇧🇷", "👨‍👩‍👧"] {
+            assert_eq!(code_and_field(&r("wamid.X", ok)), None, "{ok:?}");
+        }
+        for bad in ["ok", "a👍", "👍 ", "\u{0}"] {
+            assert_eq!(
+                code_and_field(&r("wamid.X", bad)).as_deref(),
+                Some("reaction.emoji"),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            code_and_field(&r("123", "👍")).as_deref(),
+            Some("reaction.message_id")
+        );
+    }
+
+    #[test]
+    fn locations_are_on_the_globe() {
+        let l = |lat: f64, lon: f64| OutboundContent::Location {
+            latitude: lat,
+            longitude: lon,
+            name: None,
+            address: None,
+        };
+        assert_eq!(code_and_field(&l(-23.55, -46.63)), None);
+        assert_eq!(
+            code_and_field(&l(90.1, 0.0)).as_deref(),
+            Some("location.latitude")
+        );
+        assert_eq!(
+            code_and_field(&l(0.0, -180.5)).as_deref(),
+            Some("location.longitude")
+        );
+    }
+
+    #[test]
+    fn interactive_messages_keep_metas_counts_and_lengths() {
+        let buttons = |n: usize| {
+            OutboundContent::Interactive(InteractiveContent {
+                body: "Pick one".into(),
+                header: None,
+                footer: None,
+                action: InteractiveAction::Buttons {
+                    buttons: (0..n)
+                        .map(|i| ReplyButton {
+                            id: format!("b{i}"),
+                            title: format!("Option {i}"),
+                        })
+                        .collect(),
+                },
+            })
+        };
+        assert_eq!(code_and_field(&buttons(3)), None);
+        assert_eq!(
+            code_and_field(&buttons(4)).as_deref(),
+            Some("interactive.buttons")
+        );
+        assert_eq!(
+            code_and_field(&buttons(0)).as_deref(),
+            Some("interactive.buttons")
+        );
+        let list = |rows: usize, title: &str| {
+            OutboundContent::Interactive(InteractiveContent {
+                body: "Choose".into(),
+                header: Some("Menu".into()),
+                footer: None,
+                action: InteractiveAction::List {
+                    button: "Open".into(),
+                    sections: vec![ListSection {
+                        title: None,
+                        rows: (0..rows)
+                            .map(|i| ListRow {
+                                id: format!("r{i}"),
+                                title: title.into(),
+                                description: None,
+                            })
+                            .collect(),
+                    }],
+                },
+            })
+        };
+        assert_eq!(code_and_field(&list(10, "Row")), None);
+        assert_eq!(
+            code_and_field(&list(11, "Row")).as_deref(),
+            Some("interactive.sections")
+        );
+        assert_eq!(
+            code_and_field(&list(1, &"t".repeat(25))).as_deref(),
+            Some("interactive.sections.rows.title")
+        );
+        let cta = |u: &str| {
+            OutboundContent::Interactive(InteractiveContent {
+                body: "See".into(),
+                header: None,
+                footer: None,
+                action: InteractiveAction::CtaUrl {
+                    display_text: "Open".into(),
+                    url: u.into(),
+                },
+            })
+        };
+        assert_eq!(code_and_field(&cta("https://example.com/o?1")), None);
+        assert_eq!(
+            code_and_field(&cta("javascript:alert(1)")).as_deref(),
+            Some("interactive.url")
+        );
+    }
+}
