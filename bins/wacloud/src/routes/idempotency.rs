@@ -19,6 +19,14 @@ use crate::state::AppState;
 /// How long a repeat waits for the first request's answer.
 const WAIT_FOR_FIRST: Duration = Duration::from_secs(30);
 
+/// Longer than any keyed request can run: the pacer's wait and Meta's answer (a send waits for
+/// at most one Graph timeout; a refusal Meta makes at once may be retried a few times), plus
+/// the writes. A first request older than this that never answered belonged to a server that
+/// stopped during it.
+fn longest_request(state: &AppState) -> Duration {
+    state.settings.meta.graph_timeout * 4 + WAIT_FOR_FIRST * 2
+}
+
 /// How often a waiting repeat looks at the first request's key again.
 const LOOK_AGAIN: Duration = Duration::from_millis(100);
 
@@ -114,6 +122,9 @@ async fn start<B: Serialize>(
                 ));
             }
             Claim::Running(first) => {
+                if idempotency::abandoned(&first, clock.now(), longest_request(state)) {
+                    return Err(idempotency::never_answered(&first).into());
+                }
                 if Instant::now() >= deadline {
                     return Err(idempotency::still_running(&first).into());
                 }

@@ -188,9 +188,64 @@ pub async fn purge(store: &dyn Store, now: DateTime<Utc>) -> Result<usize, Store
     write(store, move |r| r.purge_idempotency(before)).await
 }
 
+/// Whether the first request of `r` will never answer: it has not, and it is older than
+/// `longest` — longer than any request can run (the pacer's wait, Meta's timeout and the
+/// writes) — so the server that ran it stopped in the middle of it (a crash, `kill -9`). A
+/// repeat then learns so at once ([`never_answered`]) instead of waiting for an answer that
+/// cannot come.
+#[must_use]
+pub fn abandoned(r: &IdempotencyRecord, now: DateTime<Utc>, longest: std::time::Duration) -> bool {
+    r.status_code.is_none()
+        && chrono::Duration::from_std(longest).is_ok_and(|l| now - r.created_at > l)
+}
+
+/// The answer to a repeat of an [`abandoned`] request: [`CoreError::Conflict`]
+/// `idempotency_abandoned`, naming what the first request created, if anything. Its outcome
+/// is unknown (a send may have gone out): look the resource up rather than send again; the key
+/// stays taken until it expires.
+#[must_use]
+pub fn never_answered(r: &IdempotencyRecord) -> CoreError {
+    let first = r.created_at.to_rfc3339();
+    CoreError::Conflict {
+        code: "idempotency_abandoned",
+        message: match &r.resource_id {
+            Some(id) => format!(
+                "the first request with this Idempotency-Key (at {first}) never answered: its server stopped during it; it created {id} — look it up (a send may have gone out) instead of sending again"
+            ),
+            None => format!(
+                "the first request with this Idempotency-Key (at {first}) never answered: its server stopped during it; use a new key to try again"
+            ),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_older_than_any_request_can_run_is_abandoned_and_named() {
+        let t0 = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        let mut r = IdempotencyRecord {
+            key: "send:k".into(),
+            request_hash: "h".into(),
+            resource_id: Some("0193-msg".into()),
+            status_code: None,
+            response: None,
+            created_at: t0,
+        };
+        let longest = std::time::Duration::from_secs(120);
+        assert!(!abandoned(&r, t0 + chrono::Duration::seconds(120), longest));
+        assert!(abandoned(&r, t0 + chrono::Duration::seconds(121), longest));
+        let e = never_answered(&r).to_string();
+        assert!(
+            e.contains("0193-msg") && e.contains("never answered"),
+            "{e}"
+        );
+        // An answered request is replayed, never abandoned.
+        r.status_code = Some(200);
+        assert!(!abandoned(&r, t0 + chrono::Duration::days(1), longest));
+    }
 
     #[test]
     fn keys_are_visible_ascii() {
