@@ -35,6 +35,12 @@ async fn the_dashboard_and_widget_are_served_with_a_strict_policy() {
     }
     for (path, ct) in [
         ("/js/whatsapp-widget.js", "text/javascript"),
+        ("/js/widget/state.js", "text/javascript"),
+        ("/js/widget/skeleton.js", "text/javascript"),
+        ("/js/widget/messages.js", "text/javascript"),
+        ("/js/widget/search.js", "text/javascript"),
+        ("/js/widget/campaigns.js", "text/javascript"),
+        ("/js/widget/transfer.js", "text/javascript"),
         ("/css/whatsapp-styles.css", "text/css"),
     ] {
         let r = app.http.get(app.url(path)).send().await.unwrap();
