@@ -218,6 +218,31 @@ test('phone size: the tools fit, search and campaigns are usable', async () => {
   await phone.context().close();
 });
 
+test('an agent sees the search but not the admins\' tools (campaigns, export, import); an admin sees them', async (t) => {
+  // Last: once it has operators the server wants a login.
+  const ADMIN = { email: `ada${RUN}@example.com`, display_name: 'Ada', role: 'admin', password: 'correct-orbit-lamp-42' };
+  const AGENT = { email: `bo${RUN}@example.com`, display_name: 'Bo', role: 'agent', password: 'velvet-harbor-cactus-9' };
+  const first = await fetch(`${API}/operators`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ADMIN) });
+  if (first.status === 401) { t.skip('this server has operators already (an earlier run)'); return; }
+  assert.equal(first.status, 201);
+  const login = await fetch(`${API}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password }) });
+  const cookie = login.headers.get('set-cookie').split(';')[0];
+  const agent = await fetch(`${API}/operators`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify(AGENT) });
+  assert.equal(agent.status, 201);
+  const admins = ['wa-campaigns-open', 'wa-export-contacts', 'wa-import-open'];
+  for (const [who, visible] of [[AGENT, false], [ADMIN, true]]) {
+    const p = await newPage({ width: 1280, height: 800 });
+    await p.waitForSelector('[data-testid="wa-login"]', { state: 'visible' });
+    await p.fill('[data-testid="wa-login-email"]', who.email);
+    await p.fill('[data-testid="wa-login-password"]', who.password);
+    await p.click('[data-testid="wa-login-submit"]');
+    await p.waitForSelector('[data-testid="wa-login"]', { state: 'hidden' });
+    assert.equal(await p.isVisible('[data-testid="wa-msgsearch-open"]'), true, `${who.role} searches`);
+    for (const id of admins) assert.equal(await p.isVisible(`[data-testid="${id}"]`), visible, `${id} for ${who.role}`);
+    await p.context().close();
+  }
+});
+
 test('no request left the server, no script error, no dialog', () => {
   const foreign = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).host !== SERVER.host);
   assert.deepEqual(foreign, []);
