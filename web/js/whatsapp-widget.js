@@ -31,8 +31,10 @@
  *   widget.openChat('+15550000001'); widget.close(); widget.destroy();
  *
  * Talks to the HTTP contract in docs/API.md: GET /health, GET /contacts, POST /contacts/{phone}/read,
- * GET /messages, POST /send, POST /messages/{id}/retry, POST /send-bulk, GET /batches/{id},
- * POST /batches/{id}/cancel, and in sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
+ * GET /messages (and its `search`), POST /send, POST /messages/{id}/retry, POST /send-bulk,
+ * GET /batches, GET /batches/{id} (and its export), POST /batches/{id}/cancel, GET /export/contacts,
+ * GET /export/messages, POST /contacts/import, the team inbox's and the login's routes, and in
+ * sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
  * Updates: live through `GET /events` (server-sent events: the server says when something
  * changed, on any instance behind a load balancer) where the browser and server support it; the
  * widget then re-reads what it shows, and keeps polling slowly as a safety net. Without live
@@ -40,9 +42,8 @@
  * Both pause while the tab is hidden.
  *
  * Security rule: every server-provided string reaches the DOM through text nodes or
- * `setAttribute`, never through HTML parsing. This file contains no `innerHTML`.
+ * `setAttribute`, never through HTML parsing. No file of the widget contains `innerHTML`.
  */
-
 
 import { DEFAULT_CSS_URL } from './widget/dom.js';
 import * as state from './widget/state.js';
