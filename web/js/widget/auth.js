@@ -42,6 +42,7 @@ export function define(w) {
     w.setView('list');
     w.renderContacts();
     w.renderChat();
+    w.forgetTools();
   };
 
   w.needLogin = function needLogin() {

@@ -55,6 +55,31 @@ export function define(w) {
     if (!admin && w.state.importOpen) w.closeImport();
   };
 
+  /** After a logout: no search result, campaign or import report stays on the page (the focus is left where it is). */
+  w.forgetTools = function forgetTools() {
+    const s = w.state.msgSearch;
+    s.gen++;
+    s.results = [];
+    s.next = null;
+    s.open = false;
+    w.msgSearchInput.value = '';
+    w.renderSearchResults('');
+    w.msgSearchBox.hidden = true;
+    w.contactsPane.classList.remove('wa-pane--searching');
+    w.msgSearchBtn.setAttribute('aria-expanded', 'false');
+    Object.assign(w.state.campaigns, { open: false, batches: [], next: null, detail: null });
+    w.state.campaigns.gen++;
+    w.campaignsSheet.hidden = true;
+    w.campaignItems.replaceChildren();
+    w.campaignTable.replaceChildren(w.campaignHead);
+    w.state.importOpen = false;
+    w.importSheet.hidden = true;
+    w.importReport.replaceChildren();
+    w.importReport.hidden = true;
+    w.importFile.value = '';
+    w.toolsNote.hidden = true;
+  };
+
   w.openCampaigns = function openCampaigns() {
     w.state.campaigns.open = true;
     w.campaignsSheet.hidden = false;
