@@ -79,7 +79,7 @@ before(async () => {
   await customerSays(CUSTOMER, `Where is my parcel? ${WORD} was the code`, 'Nadia');
   await customerSays(CUSTOMER, HOSTILE);
   for (let i = 0; i < 60; i++) await customerSays(CUSTOMER, `follow-up number ${i}`);
-  await customerSays(OTHER, 'hello there', 'Omar');
+  await customerSays(OTHER, `hello there otter${RUN}`, 'Omar');
   await waitIndexed(WORD, 2);
   page = await newPage({ width: 1280, height: 800 });
 });
@@ -124,6 +124,13 @@ test('searching a word lists its messages with real marks, markup stays text, a 
   }, `[data-testid="wa-message"][data-id="${id}"]`);
   assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.dataset.found), 'true', 'and has the focus');
   await shot(page, 'tools-02-search-landed-desktop.png');
+  // Only the open conversation (Nadia's): Omar's word is not found there, and is everywhere.
+  await page.check('[data-testid="wa-msgsearch-here"]');
+  await page.fill('[data-testid="wa-msgsearch-input"]', `otter${RUN}`);
+  await page.waitForFunction((w) => document.querySelector('[data-testid="wa-msgsearch-note"]').textContent === `No message contains \u201c${w}\u201d.`, `otter${RUN}`);
+  await page.uncheck('[data-testid="wa-msgsearch-here"]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="wa-search-result"]').length === 1);
+  assert.match(await page.textContent('[data-testid="wa-search-result"]'), /Omar/);
   // Escape closes the search.
   await page.focus('[data-testid="wa-msgsearch-input"]');
   await page.keyboard.press('Escape');
@@ -176,7 +183,7 @@ test('exports give files: every contact, and this conversation', async () => {
   const [chat] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="wa-export-chat"]')]);
   assert.match(chat.suggestedFilename(), /^messages-.*\.csv$/);
   const messages = readFileSync(await chat.path(), 'utf8');
-  assert.ok(messages.includes(WORD) && !messages.includes('hello there'), 'only this conversation');
+  assert.ok(messages.includes(WORD) && !messages.includes(`otter${RUN}`), 'only this conversation');
 });
 
 test('importing contacts shows the refusal report for a bad line', async () => {

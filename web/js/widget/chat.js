@@ -34,6 +34,7 @@ export function define(w) {
       w.updateComposer();
     }
     if (!w.state.open) w.open();
+    w.syncSearchHere();
     w.renderContacts();
     w.renderChat();
     w.loadChat(true).catch(w.onChatError);

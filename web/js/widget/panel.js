@@ -44,6 +44,7 @@ export function define(w) {
     const key = w.state.active && w.state.active.key;
     w.state.active = null;
     w.state.chatGen++;
+    w.syncSearchHere();
     w.renderChat();
     w.renderContacts();
     if (key) {

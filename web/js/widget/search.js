@@ -46,7 +46,14 @@ export function define(w) {
     w.msgSearchBox.hidden = false;
     w.contactsPane.classList.add('wa-pane--searching');
     w.msgSearchBtn.setAttribute('aria-expanded', 'true');
+    w.syncSearchHere();
     w.msgSearchInput.focus();
+  };
+
+  /** "Only the open conversation" is offered while one is open. */
+  w.syncSearchHere = function syncSearchHere() {
+    w.msgSearchHereBox.hidden = !w.state.active;
+    if (!w.state.active) w.msgSearchHere.checked = false;
   };
 
   w.closeMessageSearch = function closeMessageSearch() {
@@ -71,7 +78,8 @@ export function define(w) {
     s.loading = true;
     w.renderSearchResults('Searching…');
     try {
-      const page = await w.request('GET', '/messages', { query: { search: q, limit: SEARCH_LIMIT, before: more ? s.next : null } });
+      const phone = w.msgSearchHere.checked && w.state.active ? w.state.active.key : null;
+      const page = await w.request('GET', '/messages', { query: { search: q, phone, limit: SEARCH_LIMIT, before: more ? s.next : null } });
       if (gen !== s.gen) return;
       s.results = s.results.concat(Array.isArray(page && page.messages) ? page.messages : []);
       s.next = page && page.has_more ? page.next_cursor : null;
@@ -146,8 +154,11 @@ export function install(w) {
   const form = h('form', { class: 'wa-msgsearch-form', role: 'search', novalidate: true },
     h('label', { class: 'wa-search', for: inputId }, icon('search', 'wa-search-icon'), h('span', { class: 'wa-sr-only', text: 'Search all messages' }), w.msgSearchInput),
     closeBtn);
+  // Only the open conversation's messages (`phone`), when one is open.
+  w.msgSearchHere = h('input', { type: 'checkbox', 'data-testid': 'wa-msgsearch-here', onchange: () => w.runMessageSearch() });
+  w.msgSearchHereBox = h('label', { class: 'wa-msgsearch-here', hidden: true }, w.msgSearchHere, ' Only the open conversation');
   w.msgSearchBox = h('section', { class: 'wa-msgsearch', 'data-testid': 'wa-msgsearch', 'aria-label': 'Search messages', hidden: true },
-    form, w.msgSearchNote, h('div', { class: 'wa-results-scroll' }, w.msgSearchList, w.msgSearchMore));
+    form, w.msgSearchHereBox, w.msgSearchNote, h('div', { class: 'wa-results-scroll' }, w.msgSearchList, w.msgSearchMore));
   w.msgSearchBtn = h('button', {
     type: 'button', class: 'wa-tool', 'data-testid': 'wa-msgsearch-open', 'aria-expanded': 'false', title: 'Search the messages of every conversation', 'aria-label': 'Search messages',
     onclick: () => (w.state.msgSearch.open ? w.closeMessageSearch() : w.openMessageSearch()),
