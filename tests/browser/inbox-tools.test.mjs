@@ -236,7 +236,7 @@ test('an agent sees the search but not the admins\' tools (campaigns, export, im
   const cookie = login.headers.get('set-cookie').split(';')[0];
   const agent = await fetch(`${API}/operators`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify(AGENT) });
   assert.equal(agent.status, 201);
-  const admins = ['wa-campaigns-open', 'wa-export-contacts', 'wa-import-open'];
+  const admins = ['wa-campaigns-open', 'wa-export-contacts', 'wa-import-open', 'wa-bulk-open'];
   for (const [who, visible] of [[AGENT, false], [ADMIN, true]]) {
     const p = await newPage({ width: 1280, height: 800 });
     await p.waitForSelector('[data-testid="wa-login"]', { state: 'visible' });

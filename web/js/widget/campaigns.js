@@ -53,6 +53,7 @@ export function define(w) {
     for (const el of w.adminTools) el.hidden = !admin;
     if (!admin && w.state.campaigns.open) w.closeCampaigns();
     if (!admin && w.state.importOpen) w.closeImport();
+    if (!admin && w.state.bulkOpen) w.closeBulk();
   };
 
   /** After a logout: no search result, campaign or import report stays on the page (the focus is left where it is). */
@@ -193,7 +194,8 @@ export function install(w) {
   w.campaignsBtn = h('button', { type: 'button', class: 'wa-tool', 'data-testid': 'wa-campaigns-open', title: 'Bulk sends and their outcome', onclick: () => w.openCampaigns() },
     icon('bulk'), h('span', { text: 'Campaigns' }));
   w.toolsBar.appendChild(w.campaignsBtn);
-  w.adminTools = [w.campaignsBtn];
+  // Bulk sends (and so campaigns), exports and the import are admins' (an agent would get 403).
+  w.adminTools = [w.campaignsBtn, w.bulkBtn];
 
   w.campaignsClose = h('button', { type: 'button', class: 'wa-icon-btn', 'data-testid': 'wa-campaigns-close', 'aria-label': 'Close campaigns', title: 'Close (Esc)', onclick: () => w.closeCampaigns() }, icon('close'));
   w.campaignsNote = h('p', { class: 'wa-empty', role: 'status', 'data-testid': 'wa-campaigns-note' });
