@@ -11,8 +11,10 @@ use std::sync::LazyLock;
 use actix_web::http::header::{self, EntityTag, IfNoneMatch};
 use actix_web::{middleware::Compress, web, HttpMessage, HttpRequest, HttpResponse};
 
-/// `(path, body, content type)` of every file under `web/`: the dashboard and the API reference
-/// (which renders `GET /api/openapi.json`).
+/// `(path, body, content type)` of every file under `web/`: the dashboard, the widget (its entry
+/// `js/whatsapp-widget.js` and the modules it imports from `js/widget/`, which are not linked
+/// with a `?v=` and so are revalidated by their `ETag`) and the API reference (which renders
+/// `GET /api/openapi.json`).
 const FILES: &[(&str, &str, &str)] = &[
     (
         "/dashboard.html",
@@ -22,6 +24,86 @@ const FILES: &[(&str, &str, &str)] = &[
     (
         "/js/whatsapp-widget.js",
         include_str!("../../../../web/js/whatsapp-widget.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/state.js",
+        include_str!("../../../../web/js/widget/state.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/skeleton.js",
+        include_str!("../../../../web/js/widget/skeleton.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/panel.js",
+        include_str!("../../../../web/js/widget/panel.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/contacts.js",
+        include_str!("../../../../web/js/widget/contacts.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/chat.js",
+        include_str!("../../../../web/js/widget/chat.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/messages.js",
+        include_str!("../../../../web/js/widget/messages.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/composer.js",
+        include_str!("../../../../web/js/widget/composer.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/sheets.js",
+        include_str!("../../../../web/js/widget/sheets.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/inbox.js",
+        include_str!("../../../../web/js/widget/inbox.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/live.js",
+        include_str!("../../../../web/js/widget/live.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/auth.js",
+        include_str!("../../../../web/js/widget/auth.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/dom.js",
+        include_str!("../../../../web/js/widget/dom.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/format.js",
+        include_str!("../../../../web/js/widget/format.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/search.js",
+        include_str!("../../../../web/js/widget/search.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/campaigns.js",
+        include_str!("../../../../web/js/widget/campaigns.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/transfer.js",
+        include_str!("../../../../web/js/widget/transfer.js"),
         "text/javascript; charset=utf-8",
     ),
     (

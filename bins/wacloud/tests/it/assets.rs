@@ -33,10 +33,24 @@ async fn the_dashboard_and_widget_are_served_with_a_strict_policy() {
             "nothing loads from the internet: {pattern}"
         );
     }
-    for (path, ct) in [
-        ("/js/whatsapp-widget.js", "text/javascript"),
-        ("/css/whatsapp-styles.css", "text/css"),
-    ] {
+    // The widget's entry and every module it imports from `web/js/widget/` (a module added there
+    // but not to `routes/assets.rs` would answer 404 and break the widget).
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../web/js/widget");
+    let mut modules: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".js"))
+        .map(|name| format!("/js/widget/{name}"))
+        .collect();
+    modules.sort();
+    assert!(modules.len() > 10, "{modules:?}");
+    let mut files = vec![
+        ("/js/whatsapp-widget.js".to_owned(), "text/javascript"),
+        ("/css/whatsapp-styles.css".to_owned(), "text/css"),
+    ];
+    files.extend(modules.into_iter().map(|m| (m, "text/javascript")));
+    for (path, ct) in files {
+        let path = path.as_str();
         let r = app.http.get(app.url(path)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");
         assert!(r.headers()["content-type"]

@@ -1,0 +1,258 @@
+// Browser tests of the widget's inbox tools: message search, the campaigns view, exports and the
+// contacts' import, against a running wacloud server of their own in sandbox mode with no
+// operator (the open mode, which has an admin's rights).
+//
+//   cd tests/browser && npm ci && WACLOUD_TOOLS_URL=http://127.0.0.1:8003 npm run test:tools
+//
+// Env: WACLOUD_TOOLS_URL (default http://127.0.0.1:8000), CHROMIUM_PATH (default /usr/bin/chromium).
+// Screenshots go to tests/browser/screenshots/ (gitignored): tools-*.png.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const BASE = (process.env.WACLOUD_TOOLS_URL || 'http://127.0.0.1:8000').replace(/\/+$/, '');
+const SERVER = new URL(BASE);
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const SHOTS = join(dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const API = `${BASE}/api/whatsapp`;
+
+// A run's own numbers and word, so that data from earlier runs never matches.
+const RUN = String(Date.now() % 100000).padStart(5, '0');
+const CUSTOMER = `+155570${RUN}`;
+const OTHER = `+155571${RUN}`;
+const WORD = `zebrafish${RUN}`;
+const HOSTILE = `<img src=x onerror=alert(1)> ${WORD} <script>window.__xss=1</script>`;
+
+let browser;
+let page;
+const requests = [];
+const pageErrors = [];
+const dialogs = [];
+
+async function newPage(viewport) {
+  const context = await browser.newContext({ viewport, acceptDownloads: true });
+  const p = await context.newPage();
+  p.on('request', (req) => requests.push(req.url()));
+  p.on('pageerror', (err) => pageErrors.push(err.message));
+  p.on('dialog', (d) => { dialogs.push(d.message()); d.dismiss().catch(() => {}); });
+  p.setDefaultTimeout(10000);
+  await p.goto(`${BASE}/dashboard.html`);
+  await p.waitForSelector('[data-testid="wa-panel"]:not([hidden])');
+  return p;
+}
+
+const shot = (p, name) => p.screenshot({ path: join(SHOTS, name), fullPage: false });
+
+async function post(path, body, root = API) {
+  const res = await fetch(`${root}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await res.text();
+  assert.ok(res.ok, `${path}: HTTP ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+const customerSays = (phone, text, name) => post(`/sandbox/customers/${encodeURIComponent(phone)}/messages`, name ? { text, name } : { text }, BASE);
+
+/** Waits until the search API finds `word` `count` times (the index is filled in the background). */
+async function waitIndexed(word, count) {
+  for (let i = 0; i < 100; i++) {
+    const r = await fetch(`${API}/messages?search=${encodeURIComponent(word)}`).then((x) => x.json());
+    if ((r.messages || []).length >= count) return;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`"${word}" was never found ${count} times`);
+}
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`No Chromium at ${CHROMIUM}: install it or set CHROMIUM_PATH.`);
+  const health = await fetch(`${API}/health`).then((r) => r.json());
+  assert.equal(health.mode, 'sandbox', 'these tests need the server in sandbox mode');
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'],
+  });
+  // The message searched for, then 60 newer ones: it is not on the conversation's first page.
+  await customerSays(CUSTOMER, `Where is my parcel? ${WORD} was the code`, 'Nadia');
+  await customerSays(CUSTOMER, HOSTILE);
+  for (let i = 0; i < 60; i++) await customerSays(CUSTOMER, `follow-up number ${i}`);
+  await customerSays(OTHER, `hello there otter${RUN}`, 'Omar');
+  await waitIndexed(WORD, 2);
+  page = await newPage({ width: 1280, height: 800 });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+});
+
+test('searching a word lists its messages with real marks, markup stays text, a result opens the conversation at its message', async () => {
+  await page.click('[data-testid="wa-msgsearch-open"]');
+  await page.fill('[data-testid="wa-msgsearch-input"]', WORD);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="wa-search-result"]').length >= 2);
+  const results = await page.$$eval('[data-testid="wa-search-result"]', (els) => els.map((el) => ({
+    text: el.querySelector('[data-testid="wa-search-snippet"]').textContent,
+    marks: Array.from(el.querySelectorAll('mark')).map((m) => m.textContent),
+    elements: Array.from(el.querySelectorAll('[data-testid="wa-search-snippet"] *')).map((n) => n.tagName),
+  })));
+  const hostile = results.find((r) => r.text.includes('onerror'));
+  assert.ok(hostile, `the hostile message is found: ${JSON.stringify(results)}`);
+  assert.ok(hostile.text.includes('<img src=x onerror=alert(1)>'), `shown as text: ${hostile.text}`);
+  assert.deepEqual([...new Set(hostile.elements)], ['MARK'], 'the snippet holds only <mark> elements');
+  assert.ok(hostile.marks.every((m) => m.toLowerCase() === WORD), `marks are the word: ${hostile.marks}`);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.wa-root img').length), 0, 'no <img> came from a message');
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  await shot(page, 'tools-01-search-desktop.png');
+
+  // The older message (60 newer ones after it): loaded with `before`, scrolled to, marked.
+  const older = await page.$$('[data-testid="wa-search-result"]');
+  let target = null;
+  for (const r of older) if ((await r.textContent()).includes('parcel')) target = r;
+  assert.ok(target, 'the parcel message is listed');
+  const id = await target.getAttribute('data-id');
+  await target.click();
+  await page.waitForSelector(`[data-testid="wa-message"][data-id="${id}"][data-found="true"]`, { timeout: 20000 });
+  assert.equal(await page.textContent('[data-testid="wa-chat-title"]'), 'Nadia');
+  // Scrolled into view (smoothly, unless the operator prefers reduced motion).
+  await page.waitForFunction((sel) => {
+    const el = document.querySelector(sel);
+    const box = el.getBoundingClientRect();
+    const view = el.closest('.wa-messages').getBoundingClientRect();
+    return box.top >= view.top && box.bottom <= view.bottom;
+  }, `[data-testid="wa-message"][data-id="${id}"]`);
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.dataset.found), 'true', 'and has the focus');
+  await shot(page, 'tools-02-search-landed-desktop.png');
+  // Only the open conversation (Nadia's): Omar's word is not found there, and is everywhere.
+  await page.check('[data-testid="wa-msgsearch-here"]');
+  await page.fill('[data-testid="wa-msgsearch-input"]', `otter${RUN}`);
+  await page.waitForFunction((w) => document.querySelector('[data-testid="wa-msgsearch-note"]').textContent === `No message contains \u201c${w}\u201d.`, `otter${RUN}`);
+  await page.uncheck('[data-testid="wa-msgsearch-here"]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="wa-search-result"]').length === 1);
+  assert.match(await page.textContent('[data-testid="wa-search-result"]'), /Omar/);
+  // Escape closes the search.
+  await page.focus('[data-testid="wa-msgsearch-input"]');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$eval('[data-testid="wa-msgsearch"]', (el) => el.hidden), true);
+});
+
+test('the campaigns view shows a bulk send and each recipient\'s outcome with its reason, and exports it', async () => {
+  await post('/sandbox/control', { faults: [{ to: OTHER.slice(1), mode: 'refuse', code: 131026, times: 1 }] }, BASE);
+  const bulk = await post('/send-bulk', { recipients: [CUSTOMER, OTHER, '12'], type: 'template', template: { name: 'hello_world', language: 'en_US' } });
+  assert.equal(bulk.accepted, 2);
+  for (let i = 0; i < 100; i++) {
+    const b = await fetch(`${API}/batches/${bulk.batch_id}?limit=0`).then((r) => r.json());
+    if (b.done) break;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  await post('/sandbox/control', { faults: [] }, BASE);
+
+  await page.click('[data-testid="wa-campaigns-open"]');
+  const row = `[data-testid="wa-campaign"][data-batch-id="${bulk.batch_id}"]`;
+  await page.waitForSelector(row);
+  assert.equal(await page.$eval('[data-testid="wa-campaign"]', (el) => el.dataset.batchId), bulk.batch_id, 'newest first');
+  assert.match(await page.textContent(`${row} [data-testid="wa-campaign-counts"]`), /2\/2 finished · 1 sent · 1 failed/);
+  assert.equal(await page.getAttribute(`${row} [data-testid="wa-campaign-progress"]`, 'aria-valuenow'), '100');
+  await shot(page, 'tools-03-campaigns-desktop.png');
+  await page.click(row);
+  await page.waitForSelector('[data-testid="wa-campaign-item"]');
+  const items = await page.$$eval('[data-testid="wa-campaign-item"]', (els) => els.map((el) => ({ state: el.dataset.state, text: el.textContent })));
+  const failed = items.find((i) => i.state === 'failed');
+  assert.ok(failed && failed.text.includes(OTHER) && failed.text.includes('131026'), `the failure and its reason: ${JSON.stringify(items)}`);
+  assert.ok(items.some((i) => i.state === 'sent' && i.text.includes(CUSTOMER)));
+  await shot(page, 'tools-04-campaign-detail-desktop.png');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="wa-campaign-export"]')]);
+  assert.match(download.suggestedFilename(), new RegExp(`^batch-${bulk.batch_id}-.*\\.csv$`));
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.match(csv.split('\n')[0], /^id,phone_number,state/);
+  assert.ok(csv.includes('131026'), 'the export has the failure');
+  // Escape goes back to the list, Escape again closes the view.
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('[data-testid="wa-campaign-detail"][hidden]', { state: 'attached' });
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$eval('[data-testid="wa-campaigns-sheet"]', (el) => el.hidden), true);
+});
+
+test('exports give files: every contact, and this conversation', async () => {
+  const [contacts] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="wa-export-contacts"]')]);
+  assert.match(contacts.suggestedFilename(), /^contacts-.*\.csv$/);
+  const csv = readFileSync(await contacts.path(), 'utf8');
+  assert.match(csv, /^id,phone_number,wa_id/);
+  assert.ok(csv.includes(CUSTOMER) && csv.includes('Nadia'));
+  const [chat] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="wa-export-chat"]')]);
+  assert.match(chat.suggestedFilename(), /^messages-.*\.csv$/);
+  const messages = readFileSync(await chat.path(), 'utf8');
+  assert.ok(messages.includes(WORD) && !messages.includes(`otter${RUN}`), 'only this conversation');
+});
+
+test('importing contacts shows the refusal report for a bad line', async () => {
+  await page.click('[data-testid="wa-import-open"]');
+  const csv = `phone,name,tags\n+155572${RUN},Imported <b>Ina</b>,vip\n12,Bad number,\n+155572${RUN},Twice,\n`;
+  await page.setInputFiles('[data-testid="wa-import-file"]', { name: 'customers.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+  await page.click('[data-testid="wa-import-send"]');
+  await page.waitForSelector('[data-testid="wa-import-summary"]');
+  assert.equal(await page.textContent('[data-testid="wa-import-summary"]'), '1 imported, 0 updated, 0 unchanged, 2 refused.');
+  const refused = await page.$$eval('[data-testid="wa-import-refusal"]', (els) => els.map((el) => el.textContent));
+  assert.equal(refused.length, 2);
+  assert.match(refused[0], /^Line 3: /);
+  assert.match(refused[1], /^Line 4: .*line 2/);
+  await shot(page, 'tools-05-import-desktop.png');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$eval('[data-testid="wa-import-sheet"]', (el) => el.hidden), true);
+  // The name with markup is a name, as text.
+  const c = await fetch(`${API}/contacts?search=${encodeURIComponent(`155572${RUN}`)}`).then((r) => r.json());
+  assert.equal(c.contacts[0].display_name || c.contacts[0].profile_name, 'Imported <b>Ina</b>');
+});
+
+test('phone size: the tools fit, search and campaigns are usable', async () => {
+  const phone = await newPage({ width: 390, height: 844 });
+  const overflow = await phone.$eval('[data-testid="wa-tools"]', (el) => el.scrollWidth > el.clientWidth + 1);
+  assert.equal(overflow, false, 'the tools row fits');
+  await phone.click('[data-testid="wa-msgsearch-open"]');
+  await phone.fill('[data-testid="wa-msgsearch-input"]', WORD);
+  await phone.waitForFunction(() => document.querySelectorAll('[data-testid="wa-search-result"]').length >= 2);
+  await shot(phone, 'tools-06-search-phone.png');
+  await phone.click('[data-testid="wa-msgsearch-close"]');
+  await phone.click('[data-testid="wa-campaigns-open"]');
+  await phone.waitForSelector('[data-testid="wa-campaign"]');
+  await shot(phone, 'tools-07-campaigns-phone.png');
+  await phone.click('[data-testid="wa-campaign"]');
+  await phone.waitForSelector('[data-testid="wa-campaign-item"]');
+  const wide = await phone.$eval('[data-testid="wa-campaigns-sheet"] .wa-sheet-card', (el) => el.getBoundingClientRect().right <= 390);
+  assert.ok(wide, 'the campaign fits the screen');
+  await shot(phone, 'tools-08-campaign-detail-phone.png');
+  await phone.context().close();
+});
+
+test('an agent sees the search but not the admins\' tools (campaigns, export, import); an admin sees them', async (t) => {
+  // Last: once it has operators the server wants a login.
+  const ADMIN = { email: `ada${RUN}@example.com`, display_name: 'Ada', role: 'admin', password: 'correct-orbit-lamp-42' };
+  const AGENT = { email: `bo${RUN}@example.com`, display_name: 'Bo', role: 'agent', password: 'velvet-harbor-cactus-9' };
+  const first = await fetch(`${API}/operators`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(ADMIN) });
+  if (first.status === 401) { t.skip('this server has operators already (an earlier run)'); return; }
+  assert.equal(first.status, 201);
+  const login = await fetch(`${API}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password }) });
+  const cookie = login.headers.get('set-cookie').split(';')[0];
+  const agent = await fetch(`${API}/operators`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify(AGENT) });
+  assert.equal(agent.status, 201);
+  const admins = ['wa-campaigns-open', 'wa-export-contacts', 'wa-import-open', 'wa-bulk-open'];
+  for (const [who, visible] of [[AGENT, false], [ADMIN, true]]) {
+    const p = await newPage({ width: 1280, height: 800 });
+    await p.waitForSelector('[data-testid="wa-login"]', { state: 'visible' });
+    await p.fill('[data-testid="wa-login-email"]', who.email);
+    await p.fill('[data-testid="wa-login-password"]', who.password);
+    await p.click('[data-testid="wa-login-submit"]');
+    await p.waitForSelector('[data-testid="wa-login"]', { state: 'hidden' });
+    assert.equal(await p.isVisible('[data-testid="wa-msgsearch-open"]'), true, `${who.role} searches`);
+    for (const id of admins) assert.equal(await p.isVisible(`[data-testid="${id}"]`), visible, `${id} for ${who.role}`);
+    await p.context().close();
+  }
+});
+
+test('no request left the server, no script error, no dialog', () => {
+  const foreign = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).host !== SERVER.host);
+  assert.deepEqual(foreign, []);
+  assert.deepEqual(pageErrors, []);
+  assert.deepEqual(dialogs, []);
+});
