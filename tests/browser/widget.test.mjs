@@ -150,6 +150,11 @@ test('a message sent from the widget goes to read', async () => {
   assert.equal(await page.inputValue('[data-testid="wa-composer-input"]'), '', 'composer cleared');
   // The customer just wrote: the window is open for 24 hours, so it closes tomorrow.
   assert.match(await page.textContent('[data-testid="wa-chat-sub"]'), /Service window open until tomorrow /);
+  // The host page's figures follow the widget's event stream, well before their 10 s refresh.
+  const sent = await page.evaluate(async () => (await (await fetch('/api/whatsapp/stats')).json()).sent_messages);
+  assert.ok(sent >= 1, `stats: ${sent} sent`);
+  await page.waitForFunction((n) => document.querySelector('[data-stat="sent_messages"]')?.textContent === n.toLocaleString(),
+    sent, { timeout: 3000 });
   await shot(page, '03-sent-read.png');
 });
 

@@ -14,4 +14,11 @@ async function loadStats() {
 loadStats();
 // The widget says when an operator logs in or out.
 document.addEventListener('wacloud:auth', () => loadStats());
+// And when the widget's event stream says something changed (a send, a delivery, a status),
+// at most every half second; every 10 s otherwise (the widget polls without a stream).
+let pending = null;
+document.addEventListener('wacloud:change', () => {
+  if (pending) return;
+  pending = setTimeout(() => { pending = null; loadStats(); }, 500);
+});
 setInterval(() => { if (!document.hidden) loadStats(); }, 10000);

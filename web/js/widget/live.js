@@ -138,7 +138,11 @@ export function define(w) {
       // Whatever changed while the stream was down: read it now.
       if (!wasOn) w.pollSoon(0);
     });
-    source.addEventListener('change', () => w.pollSoon(0));
+    source.addEventListener('change', () => {
+      w.pollSoon(0);
+      // The host page (the dashboard's figures) may follow what changed too.
+      document.dispatchEvent(new CustomEvent('wacloud:change'));
+    });
     source.addEventListener('error', () => {
       // The browser reconnects by itself (after the server's `retry`); meanwhile, poll.
       if (w.live.on) { w.live.on = false; w.pollSoon(0); }
