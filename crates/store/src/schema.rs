@@ -253,6 +253,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    whatsapp_removed_counts (subject, kind, direction, state, is_read) {
+        subject -> Text,
+        kind -> Text,
+        direction -> Text,
+        state -> Text,
+        is_read -> Bool,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     whatsapp_conversations (contact_id) {
         contact_id -> Text,
         phone_number_id -> Nullable<Text>,
@@ -300,6 +311,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_contacts,
     whatsapp_count_deltas,
     whatsapp_counts,
+    whatsapp_removed_counts,
     whatsapp_idempotency,
     whatsapp_media,
     whatsapp_messages,
