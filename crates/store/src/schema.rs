@@ -1,7 +1,8 @@
 // The tables, shared by both backends (see migrations/sqlite and migrations/postgres): DESIGN.md's
 // seven (the number's account state in whatsapp_numbers, the operators' sessions in
-// whatsapp_session), whatsapp_idempotency, the two that keep /stats's counts, and the operators'
-// accounts, failed logins and audit trail.
+// whatsapp_session), whatsapp_idempotency, the three that keep /stats's counts (one for the rows
+// removed on purpose: erasure, retention), and the operators' accounts, failed logins and audit
+// trail.
 
 diesel::table! {
     whatsapp_contacts (id) {

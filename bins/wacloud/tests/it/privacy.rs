@@ -369,3 +369,128 @@ async fn erase_removes_every_trace_keeps_the_counts_and_subject_access_shows_eve
     assert_ne!(doc["contacts"][0]["id"], id.as_str());
     assert_eq!(doc["messages"].as_array().unwrap().len(), 1, "{doc}");
 }
+
+#[derive(QueryableByName)]
+struct State {
+    #[diesel(sql_type = Text)]
+    state: String,
+}
+
+fn stored_states(url: &str) -> Vec<String> {
+    let mut conn = establish(&DatabaseUrl::parse(url), false).expect("connect");
+    let q = "SELECT state FROM whatsapp_webhooks ORDER BY state";
+    let rows: Vec<State> = match &mut conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(q).load(c).unwrap(),
+        DbConnection::Pg(c) => diesel::sql_query(q).load(c).unwrap(),
+    };
+    rows.into_iter().map(|r| r.state).collect()
+}
+
+#[tokio::test]
+async fn retention_prunes_only_applied_deliveries_past_their_age_and_keeps_the_counts() {
+    use wacloud_core::privacy::Retention;
+    use wacloud_core::usecases::privacy::{prune, PruneMark, Pruned};
+
+    let app = TestApp::spawn().await;
+    for k in 0..3 {
+        let wamid = format!("wamid.retain.{k}");
+        let (s, v) = app
+            .deliver(&delivery(
+                "15557770003",
+                None,
+                "Ret",
+                k * 10,
+                &[(&wamid, "retained walrus words")],
+            ))
+            .await;
+        assert_eq!(s, 200, "{v}");
+    }
+    // A delivery that failed: kept whatever its age.
+    let (s, v) = app.post_webhook(b"{\"not\": json").await;
+    assert_eq!((s, v["state"].as_str()), (200, Some("failed")), "{v}");
+    app.wait_for(10, "the search index", || async {
+        let (_, v) = app.get("/api/whatsapp/messages?search=walrus").await;
+        (v["messages"].as_array().map(Vec::len) == Some(3)).then_some(())
+    })
+    .await;
+    let before = settled_stats(&app).await;
+    let policy = Retention {
+        webhook_days: Some(1),
+        message_text_days: None,
+    };
+    let now = chrono::Utc::now();
+    let mut mark = PruneMark::default();
+    let mut batches = Vec::new();
+    let mut seen = |p: Pruned| batches.push(p);
+    // Not past their age yet: nothing.
+    let p = prune(
+        &app.store,
+        policy,
+        now + chrono::Duration::hours(12),
+        &mut mark,
+        &mut seen,
+    )
+    .await
+    .unwrap();
+    assert_eq!(p, Pruned::default());
+    assert_eq!(
+        stored_states(&app.database_url),
+        ["failed", "processed", "processed", "processed"]
+    );
+    // Two days on: the applied ones go, the failed one stays.
+    let p = prune(
+        &app.store,
+        policy,
+        now + chrono::Duration::days(2),
+        &mut mark,
+        &mut seen,
+    )
+    .await
+    .unwrap();
+    assert_eq!(p.webhooks, 3);
+    assert_eq!(stored_states(&app.database_url), ["failed"]);
+    let after = settled_stats(&app).await;
+    assert_eq!(
+        after["webhooks"]["total"], before["webhooks"]["total"],
+        "{before} → {after}"
+    );
+    assert_eq!(
+        after["webhooks"]["processed"],
+        before["webhooks"]["processed"]
+    );
+    assert_eq!(after["webhooks"]["pruned"], 3, "{after}");
+    assert_eq!(after["total_messages"], before["total_messages"]);
+    let mut recount = recounted(&app.database_url);
+    recount["webhooks"]["pruned"] = json!(3);
+    assert_eq!(after, recount);
+
+    // Message texts older than a day (Meta's timestamps are from 2023): cleared, rows kept.
+    let policy = Retention {
+        webhook_days: None,
+        message_text_days: Some(1),
+    };
+    let p = prune(&app.store, policy, now, &mut mark, &mut seen)
+        .await
+        .unwrap();
+    assert_eq!(p.message_texts, 3);
+    let (_, v) = app.get("/api/whatsapp/messages?search=walrus").await;
+    assert_eq!(v["messages"].as_array().map(Vec::len), Some(0), "{v}");
+    let messages = app.conversation("+15557770003").await;
+    assert_eq!(messages.len(), 3);
+    assert!(
+        messages.iter().all(|m| m["message_text"].is_null()),
+        "{messages:?}"
+    );
+    assert_eq!(
+        settled_stats(&app).await["total_messages"],
+        before["total_messages"]
+    );
+    let mut conn = establish(&DatabaseUrl::parse(&app.database_url), false).expect("connect");
+    assert!(find_everywhere(&mut conn, "retained walrus words").is_empty());
+    // Again: nothing left to do.
+    let p = prune(&app.store, policy, now, &mut mark, &mut seen)
+        .await
+        .unwrap();
+    assert_eq!(p.message_texts, 0);
+    assert!(!batches.is_empty());
+}
