@@ -164,10 +164,15 @@ impl Application {
             self.state.clone(),
             stop_tx.subscribe(),
         ));
+        let pruner = tokio::spawn(crate::worker::run_pruner(
+            self.state.clone(),
+            stop_tx.subscribe(),
+        ));
         let result = self.server.await;
         let _ = stop_tx.send(true);
         let _ = queue.await;
         let _ = indexer.await;
+        let _ = pruner.await;
         self.store.shutdown();
         result
     }

@@ -48,6 +48,12 @@ pub enum Command {
         #[command(subcommand)]
         action: OperatorAction,
     },
+    /// A customer's data.
+    Contacts {
+        /// What to do.
+        #[command(subcommand)]
+        action: ContactAction,
+    },
     /// Run the Meta stand-in on its own, as a separate process (for crash tests and benchmarks,
     /// or to point a live-mode server at with WHATSAPP_GRAPH_BASE_URL=http://ADDR/sandbox/graph).
     /// It signs webhooks with WHATSAPP_APP_SECRET and expects WHATSAPP_API_TOKEN as the bearer
@@ -125,6 +131,18 @@ pub enum OperatorAction {
     ResetPassword {
         /// Its e-mail address.
         email: String,
+    },
+}
+
+/// `wacloud contacts …`.
+#[derive(Debug, Subcommand)]
+pub enum ContactAction {
+    /// Erase a customer for good, as `DELETE /api/whatsapp/contacts/{phone}?erase=true` does
+    /// (docs/DEPLOYMENT.md, "Retention and erasure"); prints what was removed. Reads
+    /// DATABASE_URL as `serve` does.
+    Erase {
+        /// The customer: a phone number in E.164, a BSUID, or wacloud's contact id.
+        who: String,
     },
 }
 

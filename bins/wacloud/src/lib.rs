@@ -12,6 +12,7 @@ pub mod adapters;
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod erase_cmd;
 pub mod errors;
 pub mod log_throttle;
 pub mod metrics;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use wacloud::cli::{Cli, Command, OperatorAction, SandboxArgs, WebhookAction};
+use wacloud::cli::{Cli, Command, ContactAction, OperatorAction, SandboxArgs, WebhookAction};
 use wacloud::settings::{self, SettingsArgs};
 use wacloud::{Application, Settings};
 
@@ -64,6 +64,18 @@ async fn main() -> ExitCode {
             action: WebhookAction::Reprocess { unprocessed_only },
         }) => reprocess(&settings, !unprocessed_only).await,
         Some(Command::Operators { action }) => operators(&settings, action).await,
+        Some(Command::Contacts {
+            action: ContactAction::Erase { who },
+        }) => match wacloud::erase_cmd::run(&settings, &who).await {
+            Ok(done) => {
+                println!("{done}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                tracing::error!("contacts erase: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::Sandbox(_)) => ExitCode::SUCCESS,
     }
 }

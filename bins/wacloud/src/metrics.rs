@@ -94,6 +94,10 @@ fn describe() {
         "wacloud_database_write_failures_total",
         "Webhook deliveries refused because the database could not write"
     );
+    describe_counter!(
+        "wacloud_pruned_total",
+        "What retention removed, by kind: webhooks (raw deliveries), message_texts (messages whose text was cleared)"
+    );
     describe_gauge!("wacloud_event_stream_clients", "Open GET /events streams");
     describe_gauge!(
         "wacloud_queue_items",
@@ -104,6 +108,18 @@ fn describe() {
         Unit::Seconds,
         "HTTP requests by method, route pattern and status"
     );
+}
+
+/// Records what one batch of the retention pruner removed.
+pub fn pruned(webhooks: usize, message_texts: usize) {
+    let n = |v: usize| u64::try_from(v).unwrap_or(u64::MAX);
+    if webhooks > 0 {
+        metrics::counter!("wacloud_pruned_total", "kind" => "webhooks").increment(n(webhooks));
+    }
+    if message_texts > 0 {
+        metrics::counter!("wacloud_pruned_total", "kind" => "message_texts")
+            .increment(n(message_texts));
+    }
 }
 
 /// Records one answered webhook delivery.

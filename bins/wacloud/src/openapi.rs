@@ -40,6 +40,8 @@ use crate::routes::{self, assets};
         routes::health::health,
         routes::contacts::list,
         routes::contacts::update,
+        routes::privacy::erase,
+        routes::privacy::data,
         routes::contacts::mark_read,
         routes::contacts::typing,
         routes::contacts::import,

@@ -25,7 +25,7 @@ use wacloud_core::usecases::ingest::OurNumbers;
 use wacloud_core::usecases::queue::{
     begin_attempts, recipient, record_outcomes, send_attempt, sweep_unknown, Begun, Finished,
 };
-use wacloud_core::usecases::{contacts, idempotency};
+use wacloud_core::usecases::{contacts, idempotency, privacy};
 use wacloud_core::webhook::WebhookState;
 use wacloud_store::{DbStore, StoreOptions};
 
@@ -314,6 +314,53 @@ pub async fn run_search_indexer(state: AppState, mut stop: watch::Receiver<bool>
         };
         tokio::select! {
             () = tokio::time::sleep(pause) => {}
+            _ = stop.changed() => return,
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+/// How often the retention pruner looks for what is past its age.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// The retention pruner (`WACLOUD_RETAIN_*`): every [`PRUNE_EVERY`] (and once at start),
+/// removes raw deliveries applied more than `WACLOUD_RETAIN_WEBHOOK_DAYS` ago and clears the
+/// text of messages older than `WACLOUD_RETAIN_MESSAGE_TEXT_DAYS`, in batches of
+/// [`privacy::PRUNE_BATCH`], each one background write (ingestion goes first; a crash leaves
+/// every batch whole or undone). Reports each pass in the log and the metrics; `/stats` shows
+/// the deliveries pruned.
+pub async fn run_pruner(state: AppState, mut stop: watch::Receiver<bool>) {
+    let policy = state.settings.retention.policy;
+    if policy.webhook_days.is_none() && policy.message_text_days.is_none() {
+        return;
+    }
+    let mut mark = privacy::PruneMark::default();
+    loop {
+        let mut report = |p: privacy::Pruned| crate::metrics::pruned(p.webhooks, p.message_texts);
+        let pass = privacy::prune(
+            state.store.as_ref(),
+            policy,
+            state.clock.now(),
+            &mut mark,
+            &mut report,
+        );
+        let result = tokio::select! {
+            r = pass => r,
+            _ = stop.changed() => return,
+        };
+        match result {
+            Ok(p) if p.webhooks > 0 || p.message_texts > 0 => tracing::info!(
+                webhooks = p.webhooks,
+                message_texts = p.message_texts,
+                "retention: pruned raw deliveries and message texts past their age"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "retention: cannot prune yet"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(PRUNE_EVERY) => {}
             _ = stop.changed() => return,
         }
         if *stop.borrow() {

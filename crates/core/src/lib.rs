@@ -22,6 +22,7 @@ pub mod message;
 pub mod outbound;
 pub mod phone;
 pub mod ports;
+pub mod privacy;
 pub mod queue;
 pub mod search;
 pub mod stats;

@@ -40,7 +40,7 @@ pub struct QueueStats {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct WebhookStats {
-    /// All stored deliveries.
+    /// All deliveries received, those since pruned by retention included.
     pub total: i64,
     /// Fully processed.
     pub processed: i64,
@@ -50,4 +50,7 @@ pub struct WebhookStats {
     pub foreign: i64,
     /// Stored, waiting to be processed.
     pub received: i64,
+    /// Applied deliveries whose raw body was removed by retention (`WACLOUD_RETAIN_WEBHOOK_DAYS`);
+    /// still counted in `total` and by state.
+    pub pruned: i64,
 }

@@ -1,7 +1,8 @@
 // The tables, shared by both backends (see migrations/sqlite and migrations/postgres): DESIGN.md's
 // seven (the number's account state in whatsapp_numbers, the operators' sessions in
-// whatsapp_session), whatsapp_idempotency, the two that keep /stats's counts, and the operators'
-// accounts, failed logins and audit trail.
+// whatsapp_session), whatsapp_idempotency, the three that keep /stats's counts (one for the rows
+// removed on purpose: erasure, retention), and the operators' accounts, failed logins and audit
+// trail.
 
 diesel::table! {
     whatsapp_contacts (id) {
@@ -253,6 +254,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    whatsapp_removed_counts (subject, kind, direction, state, is_read) {
+        subject -> Text,
+        kind -> Text,
+        direction -> Text,
+        state -> Text,
+        is_read -> Bool,
+        n -> BigInt,
+    }
+}
+
+diesel::table! {
     whatsapp_conversations (contact_id) {
         contact_id -> Text,
         phone_number_id -> Nullable<Text>,
@@ -300,6 +312,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_contacts,
     whatsapp_count_deltas,
     whatsapp_counts,
+    whatsapp_removed_counts,
     whatsapp_idempotency,
     whatsapp_media,
     whatsapp_messages,

@@ -47,6 +47,9 @@ pub fn capability(method: &Method, path: &str) -> Capability {
         "audit" => Capability::ReadAudit,
         "send-bulk" | "batches" | "queue" => Capability::BulkSend,
         "export" => Capability::Export,
+        "contacts" if *method == Method::DELETE || (read && rest.ends_with("/data")) => {
+            Capability::PersonalData
+        }
         "contacts" if !read && rest.trim_end_matches('/') == "/contacts/import" => {
             Capability::ImportContacts
         }
@@ -287,7 +290,8 @@ pub async fn authenticate(
     let recorded_elsewhere = matches!(
         cap,
         Capability::Own | Capability::ManageOperators | Capability::ManageCannedReplies
-    ) || records_its_own_audit(req.path())
+    ) || cap == Capability::PersonalData
+        || records_its_own_audit(req.path())
         || req.path() == paths::SEND
         || (req.path().starts_with("/api/whatsapp/messages/") && req.path().ends_with("/retry"));
     let record = write && !recorded_elsewhere && !matches!(p.actor, Actor::Local);
@@ -353,6 +357,15 @@ mod tests {
             Capability::Export
         );
         assert!(Capability::Export.admin_only());
+        assert_eq!(
+            c(Method::DELETE, "/api/whatsapp/contacts/+15550000001"),
+            Capability::PersonalData
+        );
+        assert_eq!(
+            c(Method::GET, "/api/whatsapp/contacts/+15550000001/data"),
+            Capability::PersonalData
+        );
+        assert!(Capability::PersonalData.admin_only());
         assert_eq!(
             c(Method::GET, "/api/whatsapp/templates"),
             Capability::ReadConversations

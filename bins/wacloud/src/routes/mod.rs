@@ -19,6 +19,7 @@ pub mod inbox;
 pub mod messages;
 pub mod operators;
 pub mod params;
+pub mod privacy;
 pub mod send;
 pub mod stats;
 pub mod templates;
@@ -61,6 +62,12 @@ pub static API: &[Endpoint] = &[
     // Before `/contacts/{phone}`: actix answers 405 from the first resource whose path matches.
     endpoint(Method::POST, "/contacts/import", |r| r.to(contacts::import)),
     endpoint(Method::PUT, "/contacts/{phone}", |r| r.to(contacts::update)),
+    endpoint(Method::DELETE, "/contacts/{phone}", |r| {
+        r.to(privacy::erase)
+    }),
+    endpoint(Method::GET, "/contacts/{phone}/data", |r| {
+        r.to(privacy::data)
+    }),
     endpoint(Method::POST, "/contacts/{phone}/read", |r| {
         r.to(contacts::mark_read)
     }),

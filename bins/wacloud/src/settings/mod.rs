@@ -24,6 +24,7 @@ mod http;
 mod log;
 mod meta;
 mod queue;
+mod retention;
 mod sandbox;
 mod throughput;
 
@@ -36,6 +37,7 @@ pub use http::{HttpSettings, DEFAULT_BIND};
 pub use log::{LogSettings, DEFAULT_LOG_FILTER};
 pub use meta::{MetaSettings, Mode, SANDBOX_PHONE_NUMBER_ID};
 pub use queue::QueueSettings;
+pub use retention::RetentionSettings;
 pub use sandbox::SandboxSettings;
 pub use throughput::ThroughputSettings;
 
@@ -59,6 +61,8 @@ pub struct SettingsArgs {
     log: log::Raw,
     #[command(flatten)]
     auth: auth::Raw,
+    #[command(flatten)]
+    retention: retention::Raw,
 }
 
 impl SettingsArgs {
@@ -109,6 +113,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Operators' sessions.
     pub auth: AuthSettings,
+    /// How long raw deliveries and message texts are kept.
+    pub retention: RetentionSettings,
 }
 
 /// A setting that could not be used.
@@ -235,6 +241,7 @@ impl Settings {
             sandbox,
             log: LogSettings::parse(raw.log),
             auth: AuthSettings::parse(raw.auth)?,
+            retention: RetentionSettings::parse(raw.retention)?,
         })
     }
 }

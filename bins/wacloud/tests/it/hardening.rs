@@ -167,7 +167,7 @@ async fn wrong_methods_are_405_and_bad_reply_to_is_400() {
     assert_eq!(r.headers()["allow"], "POST");
     let r = app
         .http
-        .delete(app.url("/api/whatsapp/contacts/15550000001"))
+        .patch(app.url("/api/whatsapp/contacts/15550000001"))
         .send()
         .await
         .unwrap();

@@ -37,6 +37,7 @@ mod live;
 mod metrics;
 mod openapi;
 mod pg_restart;
+mod privacy;
 mod queue_crash;
 mod queue_faults;
 mod queue_rate;

@@ -89,6 +89,9 @@ pub enum Capability {
     Settings,
     /// Create, change and delete canned replies (every operator reads them).
     ManageCannedReplies,
+    /// Erase a customer, or read everything held about one (`DELETE /contacts/{id}?erase=true`,
+    /// `GET /contacts/{id}/data`).
+    PersonalData,
 }
 
 impl Capability {
@@ -271,6 +274,7 @@ mod tests {
             Capability::SandboxControl,
             Capability::Settings,
             Capability::ManageCannedReplies,
+            Capability::PersonalData,
         ] {
             assert!(!Role::Agent.may(cap), "{cap:?}");
             assert!(Role::Admin.may(cap), "{cap:?}");

@@ -14,6 +14,7 @@ mod error;
 mod ids;
 mod inbox;
 mod messenger;
+mod privacy;
 mod repos;
 mod rows;
 
@@ -29,6 +30,7 @@ pub use error::StoreError;
 pub use ids::{new_id, retry_id};
 pub use inbox::{mentions_of, InboxRepos};
 pub use messenger::Messenger;
+pub use privacy::{ContactGroup, PrivacyRepos};
 pub use repos::Repos;
 pub use rows::{ContactDelta, MessageQuery, NewMessage, StatusChange, StatusFold};
 

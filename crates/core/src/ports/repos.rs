@@ -22,7 +22,7 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// connection, inside a transaction for write jobs. Operators, sessions and the audit trail are
 /// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
 /// replies [`InboxRepos`](super::InboxRepos)'.
-pub trait Repos: super::AuthRepos + super::InboxRepos {
+pub trait Repos: super::AuthRepos + super::InboxRepos + super::PrivacyRepos {
     // --- webhooks
     /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body
     /// is already stored (nothing written).

@@ -34,7 +34,12 @@ pub struct Change {
 }
 
 impl Change {
-    fn audit(&self, action: &str, target: &str, details: serde_json::Value) -> AuditEntry {
+    pub(crate) fn audit(
+        &self,
+        action: &str,
+        target: &str,
+        details: serde_json::Value,
+    ) -> AuditEntry {
         AuditEntry {
             id: new_id(),
             at: self.now,

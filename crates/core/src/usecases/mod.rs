@@ -5,5 +5,6 @@ pub mod contacts;
 pub mod idempotency;
 pub mod inbox;
 pub mod ingest;
+pub mod privacy;
 pub mod queue;
 pub mod send;

@@ -12,6 +12,7 @@ mod inbox;
 mod messages;
 mod outbound;
 mod prepared;
+mod privacy;
 mod queue;
 mod search;
 pub mod stats;

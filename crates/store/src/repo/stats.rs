@@ -42,8 +42,21 @@ const KEY: &str = "subject, kind, direction, state, is_read";
 /// Every count in one read transaction (one snapshot: a delivery being applied is either
 /// counted whole or not at all).
 pub fn stats(conn: &mut DbConnection) -> QueryResult<Stats> {
-    let rows = snapshot(conn, counted)?;
-    Ok(from_rows(&rows))
+    let (rows, removed) = snapshot(conn, |c| Ok((counted(c)?, removed(c)?)))?;
+    let mut s = from_rows(&rows);
+    s.webhooks.pruned = removed
+        .iter()
+        .filter(|r| r.subject == "webhook")
+        .map(|r| r.n)
+        .sum();
+    Ok(s)
+}
+
+/// What left the counted tables on purpose (erasure, retention) and is still counted: the rows
+/// of `whatsapp_removed_counts` (a few dozen at most).
+pub fn removed(conn: &mut DbConnection) -> QueryResult<Vec<CountRow>> {
+    let sql = format!("SELECT {KEY}, n FROM whatsapp_removed_counts WHERE n <> 0 ORDER BY {KEY}");
+    with_conn!(conn, |x| diesel::sql_query(sql.as_str()).load(x))
 }
 
 /// Queue items per state, from the counts.
@@ -75,11 +88,12 @@ pub fn counted(conn: &mut DbConnection) -> QueryResult<Vec<CountRow>> {
     with_conn!(conn, |x| diesel::sql_query(sql.as_str()).load(x))
 }
 
-/// The same rows as [`counted`], by counting every counted row again (the cost grows with the
-/// tables; never on a request path).
+/// The same rows as [`counted`], by counting every counted row again, plus the rows removed
+/// on purpose and still counted ([`removed`]) (the cost grows with the tables; never on a
+/// request path).
 pub fn recount(conn: &mut DbConnection) -> QueryResult<Vec<CountRow>> {
     let sql = format!(
-        "SELECT {KEY}, n FROM ( \
+        "SELECT {KEY}, CAST(SUM(n) AS BIGINT) AS n FROM ( \
            SELECT 'message' AS subject, message_type AS kind, direction, status AS state, \
                   is_read, COUNT(*) AS n \
              FROM whatsapp_messages GROUP BY message_type, direction, status, is_read \
@@ -89,7 +103,8 @@ pub fn recount(conn: &mut DbConnection) -> QueryResult<Vec<CountRow>> {
              GROUP BY state \
            UNION ALL SELECT 'webhook', '', '', state, FALSE, COUNT(*) FROM whatsapp_webhooks \
              GROUP BY state \
-         ) t WHERE n <> 0 ORDER BY {KEY}"
+           UNION ALL SELECT {KEY}, n FROM whatsapp_removed_counts \
+         ) t GROUP BY {KEY} HAVING SUM(n) <> 0 ORDER BY {KEY}"
     );
     snapshot(conn, |c| {
         with_conn!(c, |x| diesel::sql_query(sql.as_str()).load(x))

@@ -48,9 +48,9 @@ fn declared() -> BTreeMap<String, Columns> {
     }
     assert_eq!(
         out.len(),
-        18,
-        "schema.rs should declare the eighteen tables (DESIGN.md's seven, whatsapp_idempotency, \
-         the two of /stats's counts, the operators' accounts, failed logins and audit trail, \
+        19,
+        "schema.rs should declare the nineteen tables (DESIGN.md's seven, whatsapp_idempotency, \
+         the three of /stats's counts (removed rows still counted included), the operators' accounts, failed logins and audit trail, \
          and the team inbox's conversations, timeline, note mentions and canned replies): \
          {out:?}"
     );
