@@ -1,6 +1,6 @@
 /** wacloud operator widget: Small DOM helpers (no HTML parsing anywhere): elements, icons, links, the stylesheet. */
 
-import { SVG_NS } from './format.js';
+const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** The widget's stylesheet, `css/whatsapp-styles.css` beside `js/`. */
 export const DEFAULT_CSS_URL = new URL('../../css/whatsapp-styles.css', import.meta.url).href;

@@ -2,8 +2,6 @@
 
 import { icon } from './dom.js';
 
-export const SVG_NS = 'http://www.w3.org/2000/svg';
-
 /** Meta's limit for a text message body, in characters (counted as Unicode code points). */
 export const MAX_TEXT_CHARS = 4096;
 export const COUNTER_FROM = 3584;
