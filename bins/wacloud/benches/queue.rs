@@ -11,6 +11,11 @@
 //! `none`), `BENCH_SERVER_BIN` (the server's executable, to time another build against the
 //! same sandbox and load; default: this build's `wacloud`). It prints the figures as a Markdown
 //! table row for docs/BENCHMARKS.md.
+//!
+//! `BENCH_MODE=floor` starts no server: this process sends the same messages at the same rate
+//! to the same sandbox with `wacloud-graph`'s client alone (one `send_template` per message,
+//! nothing stored, no pacer) and reports its own CPU per message — what one Graph request per
+//! message costs before wacloud does anything else.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -106,6 +111,51 @@ async fn get(http: &reqwest::Client, url: &str) -> Value {
         .expect("JSON")
 }
 
+/// Sends `n` templates at `rate` per second with the crate's client alone and prints this
+/// process's CPU per message.
+async fn floor(n: u64, rate: u64, graph: String) {
+    let client = std::sync::Arc::new(
+        wacloud_graph::GraphClient::builder(TOKEN, "100000000000001")
+            .base_url(graph)
+            .build()
+            .expect("client"),
+    );
+    let me = std::process::id();
+    let (cpu0, t0) = (cpu_seconds(me), Instant::now());
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate.max(1) as f64));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut sends = tokio::task::JoinSet::new();
+    for i in 0..n {
+        tick.tick().await;
+        let c = std::sync::Arc::clone(&client);
+        sends.spawn(async move {
+            c.send_template(
+                format!("1555{:07}", 3_000_000 + i),
+                "hello_world",
+                "en_US",
+                Vec::<String>::new(),
+            )
+            .await
+            .is_ok()
+        });
+    }
+    let mut accepted = 0_u64;
+    while let Some(r) = sends.join_next().await {
+        accepted += u64::from(r.unwrap_or(false));
+    }
+    let (cpu, took) = (cpu_seconds(me) - cpu0, t0.elapsed());
+    println!("floor: {n} sends by wacloud-graph alone at {rate}/s, {accepted} accepted in {took:.2?}");
+    println!(
+        "machine: {}; date: {}",
+        machine(),
+        chrono::Utc::now().to_rfc3339()
+    );
+    println!(
+        "CPU: client {cpu:.2} s = {:.0} µs per message",
+        cpu * 1_000_000.0 / n as f64
+    );
+}
+
 struct Kill(Child);
 
 impl Drop for Kill {
@@ -151,6 +201,16 @@ async fn main() {
             .send()
             .await
             .expect("control");
+    }
+
+    if std::env::var("BENCH_MODE").as_deref() == Ok("floor") {
+        floor(n, rate, format!("http://127.0.0.1:{sp}/sandbox/graph")).await;
+        let c = get(&http, &format!("{sb}/counts")).await;
+        println!(
+            "sandbox: accepted {}, refused {}, busiest second {}",
+            c["accepted"], c["refused"], c["max_per_second"]
+        );
+        return;
     }
 
     let mut server = command(&server_bin, &dir.path().join("server.log"));
