@@ -238,6 +238,9 @@ pub struct Message {
     pub reply_to: Option<String>,
     /// The customer's reaction emoji on this message.
     pub reaction: Option<String>,
+    /// The business's own reaction emoji on this message (`POST /send` with `reaction`, set
+    /// once Meta accepted it; removed by an empty one).
+    pub business_reaction: Option<String>,
     /// When the customer last edited it.
     pub edited_at: Option<DateTime<Utc>>,
     /// When the customer deleted it.

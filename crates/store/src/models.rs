@@ -196,6 +196,7 @@ pub struct MessageRow {
     pub updated_at: NaiveDateTime,
     pub actor: Option<String>,
     pub actor_name: Option<String>,
+    pub business_reaction: Option<String>,
 }
 
 impl From<MessageRow> for Message {
@@ -224,6 +225,7 @@ impl From<MessageRow> for Message {
             error_details: r.error_details,
             reply_to: r.reply_to,
             reaction: r.reaction,
+            business_reaction: r.business_reaction,
             edited_at: r.edited_at.map(from_db),
             deleted_at: r.deleted_at.map(from_db),
             is_forwarded: r.is_forwarded,

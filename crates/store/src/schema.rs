@@ -102,6 +102,7 @@ diesel::table! {
         updated_at -> Timestamp,
         actor -> Nullable<Text>,
         actor_name -> Nullable<Text>,
+        business_reaction -> Nullable<Text>,
     }
 }
 

@@ -111,6 +111,16 @@ async fn every_kind_reaches_meta_in_its_shape_and_is_stored_with_a_summary() {
         of("location")[0]["location"],
         json!({"latitude": -23.5505, "longitude": -46.6333, "name": "Shop", "address": "Av. Paulista 1000"})
     );
+    // Our reaction shows on the message it answers, beside the customer's (none here).
+    let target = |conv: &[serde_json::Value]| {
+        conv.iter()
+            .find(|m| m["message_id"] == inbound.as_str())
+            .cloned()
+            .expect("the customer's message is listed")
+    };
+    let reacted = target(&app.conversation("15550004001").await);
+    assert_eq!(reacted["business_reaction"], "👍", "{reacted}");
+    assert_eq!(reacted["reaction"], serde_json::Value::Null, "{reacted}");
     let interactive = of("interactive");
     assert_eq!(interactive.len(), 3);
     assert_eq!(interactive[0]["interactive"]["type"], "button");
@@ -140,6 +150,12 @@ async fn every_kind_reaches_meta_in_its_shape_and_is_stored_with_a_summary() {
     assert_eq!(s, 200, "{v}");
     let bodies = sent_to(&app, "15550004001").await;
     assert_eq!(bodies.last().unwrap()["reaction"]["emoji"], "");
+    let unreacted = target(&app.conversation("15550004001").await);
+    assert_eq!(
+        unreacted["business_reaction"],
+        serde_json::Value::Null,
+        "{unreacted}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -188,6 +188,12 @@ pub trait Repos: super::AuthRepos + super::InboxRepos + super::PrivacyRepos {
     fn note_message_error(&mut self, id: &str, note: &str) -> Result<(), StoreError>;
     /// Sets or removes (`None`) the customer's reaction on `wamid`. `Ok(false)` if unknown.
     fn set_reaction(&mut self, wamid: &str, emoji: Option<&str>) -> Result<bool, StoreError>;
+    /// Sets or removes (`None`) the business's own reaction on `wamid`. `Ok(false)` if unknown.
+    fn set_business_reaction(
+        &mut self,
+        wamid: &str,
+        emoji: Option<&str>,
+    ) -> Result<bool, StoreError>;
     /// Replaces the text of `wamid` after an edit. `Ok(false)` if unknown.
     fn edit_message(
         &mut self,

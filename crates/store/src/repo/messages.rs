@@ -376,6 +376,20 @@ pub fn set_reaction(
     .map(|n| n > 0)
 }
 
+/// Sets (or with `None` clears) the business's own reaction on the message with `wamid`.
+pub fn set_business_reaction(
+    conn: &mut DbConnection,
+    wamid: &str,
+    emoji: Option<&str>,
+) -> QueryResult<bool> {
+    with_conn!(conn, |x| diesel::update(
+        m::whatsapp_messages.filter(m::message_id.eq(wamid))
+    )
+    .set(m::business_reaction.eq(emoji))
+    .execute(x))
+    .map(|n| n > 0)
+}
+
 pub fn edit(
     conn: &mut DbConnection,
     wamid: &str,

@@ -332,6 +332,17 @@ impl Repos for Repo<'_> {
         }
         Ok(found)
     }
+    fn set_business_reaction(
+        &mut self,
+        wamid: &str,
+        emoji: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let found = messages::set_business_reaction(self.conn, wamid, emoji).map_err(map_err)?;
+        if found {
+            self.wamid_changed(wamid)?;
+        }
+        Ok(found)
+    }
     fn edit_message(
         &mut self,
         wamid: &str,

@@ -208,8 +208,18 @@ pub async fn send(
         Ok(receipt) => {
             let now = clock.now();
             let msg_id = id.clone();
+            // Our reaction shows on the message it answers, beside the customer's.
+            let reacted = match &request.content {
+                OutboundContent::Reaction { message_id, emoji } => {
+                    Some((message_id.clone(), (!emoji.is_empty()).then(|| emoji.clone())))
+                }
+                _ => None,
+            };
             let message = crate::ports::write(store, move |r| {
                 let m = r.attach_wamid(&msg_id, &receipt.wamid, now)?;
+                if let Some((target, emoji)) = &reacted {
+                    r.set_business_reaction(target, emoji.as_deref())?;
+                }
                 if let Some(wa_id) = receipt.wa_id.as_deref() {
                     link_wa_id(r, &contact_id, wa_id, now)?;
                     return r

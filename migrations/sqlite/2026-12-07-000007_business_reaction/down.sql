@@ -1,0 +1,1 @@
+ALTER TABLE whatsapp_messages DROP COLUMN business_reaction;
