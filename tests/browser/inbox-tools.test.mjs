@@ -1,5 +1,5 @@
 // Browser tests of the widget's inbox tools: message search, the campaigns view, exports and the
-// contacts' import, against a running wacloud server of their own in sandbox mode with no
+// contacts' import, quoting and reacting, against a running wacloud server of their own in sandbox mode with no
 // operator (the open mode, which has an admin's rights).
 //
 //   cd tests/browser && npm ci && WACLOUD_TOOLS_URL=http://127.0.0.1:8003 npm run test:tools
@@ -203,6 +203,76 @@ test('importing contacts shows the refusal report for a bad line', async () => {
   // The name with markup is a name, as text.
   const c = await fetch(`${API}/contacts?search=${encodeURIComponent(`155572${RUN}`)}`).then((r) => r.json());
   assert.equal(c.contacts[0].display_name || c.contacts[0].profile_name, 'Imported <b>Ina</b>');
+});
+
+test('quote a message, react to it with the keyboard, and the customer sees typing', async () => {
+  const phone = `+155573${RUN}`;
+  const question = `Do you have it in <b>blue</b>? ${RUN}`;
+  await customerSays(phone, question, 'Rui');
+  await page.evaluate((p) => window.wacloudWidget.openChat(p), phone);
+  const inbound = `[data-testid="wa-message"][data-direction="inbound"]`;
+  await page.waitForSelector(`${inbound}[data-wamid]`);
+  // Quote: the reply bar names what is answered; the message goes out with reply_to.
+  await page.hover(inbound);
+  await page.click(`${inbound} [data-testid="wa-message-reply"]`);
+  assert.equal(await page.textContent('[data-testid="wa-reply-text"]'), question, 'the quoted text, as text');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'wa-composer-input');
+  const sentBefore = requests.filter((u) => u.includes('/typing')).length;
+  await page.fill('[data-testid="wa-composer-input"]', 'Yes, in every size');
+  await page.dispatchEvent('[data-testid="wa-composer-input"]', 'input');
+  await shot(page, 'tools-09-reply-desktop.png');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="wa-message"][data-direction="outbound"] [data-testid="wa-message-quote"]');
+  assert.match(await page.textContent('[data-testid="wa-message"][data-direction="outbound"] [data-testid="wa-message-quote"]'), /Do you have it in <b>blue<\/b>\?/);
+  assert.equal(await page.$eval('[data-testid="wa-reply-bar"]', (el) => el.hidden), true, 'the reply bar closes after sending');
+  assert.ok(requests.filter((u) => u.includes('/typing')).length > sentBefore, 'typing went to the server while the operator typed');
+  const listed = await fetch(`${API}/messages?phone=${encodeURIComponent(phone)}`).then((r) => r.json());
+  const wamid = listed.messages.find((m) => m.direction === 'inbound').message_id;
+  assert.equal(listed.messages.find((m) => m.direction === 'outbound').reply_to, wamid, 'sent as a reply to the customer\u2019s message');
+
+  // A reply can be dropped with Escape before sending.
+  await page.click(`${inbound} [data-testid="wa-message-reply"]`);
+  await page.focus('[data-testid="wa-composer-input"]');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$eval('[data-testid="wa-reply-bar"]', (el) => el.hidden), true);
+  assert.equal(await page.$eval('[data-testid="wa-panel"]', (el) => el.hidden), false, 'Escape dropped the reply, not the panel');
+
+  // React from the keyboard: the picker opens focused, arrows move, Enter picks.
+  await page.focus(`${inbound} [data-testid="wa-message-react"]`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="wa-react-picker"]:not([hidden])');
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'wa-react-choice');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction((sel) => {
+    const chip = document.querySelector(`${sel} [data-testid="wa-reaction-ours"]`);
+    return chip && chip.textContent === '\u2764\uFE0F';
+  }, inbound);
+  const after = await fetch(`${API}/messages?phone=${encodeURIComponent(phone)}`).then((r) => r.json());
+  assert.equal(after.messages.find((m) => m.message_id === wamid).business_reaction, '\u2764\uFE0F', 'stored on the message');
+  await shot(page, 'tools-10-reaction-desktop.png');
+  // Escape closes the picker and gives the focus back; removing the reaction clears it.
+  await page.focus(`${inbound} [data-testid="wa-message-react"]`);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="wa-react-picker"]:not([hidden])');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$eval('[data-testid="wa-react-picker"]', (el) => el.hidden), true);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'wa-message-react');
+  await page.keyboard.press('Enter');
+  await page.click('[data-testid="wa-react-remove"]');
+  await page.waitForFunction((sel) => !document.querySelector(`${sel} [data-testid="wa-reaction-ours"]`), inbound);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.wa-root img').length), 0, 'no <img> came from a message');
+
+  // Phone size: the actions show and the picker fits the screen.
+  const small = await newPage({ width: 390, height: 844 });
+  await small.evaluate((p) => window.wacloudWidget.openChat(p), phone);
+  await small.waitForSelector(`${inbound}[data-wamid]`);
+  await small.click(`${inbound} [data-testid="wa-message-react"]`);
+  await small.waitForSelector('[data-testid="wa-react-picker"]:not([hidden])');
+  const box = await small.$eval('[data-testid="wa-react-picker"]', (el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right }; });
+  assert.ok(box.left >= 0 && box.right <= 390, `the picker fits: ${JSON.stringify(box)}`);
+  await shot(small, 'tools-11-reaction-phone.png');
+  await small.context().close();
 });
 
 test('phone size: the tools fit, search and campaigns are usable', async () => {

@@ -53,6 +53,7 @@ import * as contacts from './widget/contacts.js';
 import * as chat from './widget/chat.js';
 import * as messages from './widget/messages.js';
 import * as composer from './widget/composer.js';
+import * as reply from './widget/reply.js';
 import * as sheets from './widget/sheets.js';
 import * as inbox from './widget/inbox.js';
 import * as search from './widget/search.js';
@@ -67,7 +68,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, panel, contacts, chat, messages, composer, sheets, inbox, search, campaigns, transfer, live, auth];
+const PARTS = [state, skeleton, panel, contacts, chat, messages, composer, reply, sheets, inbox, search, campaigns, transfer, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

@@ -31,6 +31,8 @@ export function define(w) {
       w.sendError.hidden = true;
       w.input.value = '';
       w.closeCanned();
+      w.clearReply();
+      w.closeReactPicker();
       w.updateComposer();
     }
     if (!w.state.open) w.open();

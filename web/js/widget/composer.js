@@ -105,9 +105,14 @@ export function define(w) {
     if (!w.state.idempotencyKey) w.state.idempotencyKey = randomId();
     const idem = w.state.idempotencyKey;
     const localId = `local-${idem}`;
+    // The quote goes with the message (shown on its placeholder); it comes back with the text
+    // when the send fails.
+    const reply = w.replyFields();
+    const quoted = w.state.replyTo;
+    w.clearReply();
     w.state.messages.set(localId, {
       id: localId, _local: true, _seq: ++w.state.seq, direction: 'outbound', message_type: 'text', message_text: text,
-      status: 'pending', created_at: new Date().toISOString(),
+      status: 'pending', created_at: new Date().toISOString(), reply_to: reply.reply_to || null,
     });
     w.state.sending = true;
     w.sendError.hidden = true;
@@ -115,7 +120,7 @@ export function define(w) {
     w.updateComposer();
     w.renderMessages('end');
     try {
-      const res = await w.request('POST', '/send', { body: { phone_number: key, message_text: text }, headers: { 'Idempotency-Key': idem } });
+      const res = await w.request('POST', '/send', { body: { phone_number: key, message_text: text, ...reply }, headers: { 'Idempotency-Key': idem } });
       w.state.idempotencyKey = null;
       if (gen !== w.state.chatGen) return;
       w.state.messages.delete(localId);
@@ -135,7 +140,10 @@ export function define(w) {
       if (err.code !== 'network') w.state.idempotencyKey = null;
       // Give the text back so it can be fixed and resent, unless the server kept it as a failed
       // message (Meta refused it: 502), which the next poll shows with its reason.
-      if (!w.input.value && err.status !== 502) w.input.value = text;
+      if (!w.input.value && err.status !== 502) {
+        w.input.value = text;
+        if (quoted && !w.state.replyTo) { w.state.replyTo = quoted; w.renderReplyBar(); }
+      }
       w.updateComposer();
       w.renderMessages('auto');
       if (err.code === 'window_closed') {

@@ -95,7 +95,7 @@ export function define(w) {
     const target = m.reply_to ? w.findByWamid(typeof m.reply_to === 'object' ? m.reply_to.message_id : m.reply_to) : null;
     const reactTarget = m.reaction && typeof m.reaction === 'object' ? w.findByWamid(m.reaction.message_id) : null;
     const sig = JSON.stringify([m.status, m.message_type, m.message_text, m.created_at, m.edited_at, m.deleted_at, m.error_code,
-      m.error_title, m.error_message, m.error_details, m.reaction, m.is_forwarded, m.media, m.reply_to,
+      m.error_title, m.error_message, m.error_details, m.reaction, m.business_reaction, m.is_forwarded, m.media, m.reply_to,
       target && previewOf(target), reactTarget && previewOf(reactTarget), m._localError]);
     if (!el) {
       el = h('div', { class: 'wa-msg', 'data-testid': 'wa-message' });
@@ -196,7 +196,11 @@ export function define(w) {
     }
     bubble.appendChild(meta);
 
+    const reactions = w.messageReactions(m);
+    if (reactions) bubble.appendChild(reactions);
     const children = [bubble];
+    const actions = w.messageActions(m);
+    if (actions) children.push(actions);
     if (reason) {
       const canRetry = out && !m._local && m.source !== 'business_app' && m.source !== 'unknown';
       children.push(h('div', { class: 'wa-msg-error', 'data-testid': 'wa-message-error' },

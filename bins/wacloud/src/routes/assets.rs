@@ -57,6 +57,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/reply.js",
+        include_str!("../../../../web/js/widget/reply.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/composer.js",
         include_str!("../../../../web/js/widget/composer.js"),
         "text/javascript; charset=utf-8",
