@@ -168,6 +168,12 @@ impl Application {
             self.state.clone(),
             stop_tx.subscribe(),
         ));
+        if self.state.settings.meta.sync_templates_at_start {
+            tokio::spawn(crate::worker::sync_templates_at_start(
+                self.state.clone(),
+                stop_tx.subscribe(),
+            ));
+        }
         let result = self.server.await;
         let _ = stop_tx.send(true);
         let _ = queue.await;
@@ -295,6 +301,7 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
             let business = format!("+{}", sb.config().display_phone_number);
             sb.set_webhook_url(format!("{self_base}{}", routes::WEBHOOK));
             let client = GraphClient::builder(token.clone(), pid)
+                .waba_id(sb.config().waba_id.clone())
                 .base_url(format!("{self_base}/sandbox/graph"))
                 .api_version(meta.graph_api_version.clone())
                 .timeout(meta.graph_timeout)
@@ -308,6 +315,9 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                 let mut b = GraphClient::builder(token.clone(), pid.clone())
                     .api_version(meta.graph_api_version.clone())
                     .timeout(meta.graph_timeout);
+                if let Some(waba) = &meta.business_account_id {
+                    b = b.waba_id(waba.clone());
+                }
                 if let Some(url) = &meta.graph_base_url {
                     b = b.base_url(url.clone());
                 }

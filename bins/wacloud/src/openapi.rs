@@ -70,6 +70,7 @@ use crate::routes::{self, assets};
         routes::messages::history,
         routes::stats::stats,
         routes::templates::list,
+        routes::templates::sync,
         routes::events::events,
         routes::export::contacts_export,
         routes::export::messages_export,

@@ -463,3 +463,44 @@ pub async fn reprocess_stored(
     store.shutdown();
     result
 }
+
+/// Reads every template of the WhatsApp Business Account from Meta once at start
+/// (`usecases::templates::sync`), so that a new installation lists them before any template
+/// webhook came; tried again a few times while Meta (or the embedded sandbox, served by this
+/// same server) is not reachable yet. Without a WABA id it does nothing; a failure is logged.
+pub async fn sync_templates_at_start(state: AppState, mut stop: watch::Receiver<bool>) {
+    use wacloud_core::error::CoreError;
+    use wacloud_core::outbound::SendFailure;
+    for wait in [500_u64, 2_000, 10_000, 30_000] {
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(wait)) => {}
+            _ = stop.changed() => return,
+        }
+        match wacloud_core::usecases::templates::sync(
+            state.store.as_ref(),
+            state.messenger.as_ref(),
+            state.clock.as_ref(),
+        )
+        .await
+        {
+            Ok(n) => {
+                tracing::info!(templates = n, "templates synced from Meta");
+                return;
+            }
+            Err(CoreError::Unprocessable { .. }) => return,
+            Err(CoreError::Send { failure, .. })
+                if matches!(
+                    *failure,
+                    SendFailure::Unreachable(_) | SendFailure::OutcomeUnknown(_)
+                ) =>
+            {
+                tracing::debug!(error = %failure, "template sync: Meta not reachable yet");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not sync the templates from Meta (POST /api/whatsapp/templates/sync tries again)");
+                return;
+            }
+        }
+    }
+    tracing::warn!("could not reach Meta to sync the templates (POST /api/whatsapp/templates/sync tries again)");
+}

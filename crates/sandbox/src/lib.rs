@@ -41,6 +41,7 @@ mod media;
 mod payloads;
 mod routes;
 mod serve;
+mod templates;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};

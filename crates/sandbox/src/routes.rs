@@ -32,6 +32,10 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     web::get().to(crate::calling::call_permissions),
                 )
                 .route(
+                    "/graph/{version}/{waba_id}/message_templates",
+                    web::get().to(crate::templates::list),
+                )
+                .route(
                     graph_media::DOWNLOAD_PATH,
                     web::get().to(graph_media::download),
                 )

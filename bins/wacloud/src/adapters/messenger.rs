@@ -14,6 +14,7 @@ use wacloud_core::outbound::{
     FailureClass, InteractiveAction, InteractiveContent, MediaKind, MediaSource, OutboundContent,
     OutboundRequest, SendFailure, SendReceipt,
 };
+use wacloud_core::events::TemplateUpdate;
 use wacloud_core::ports::Messenger;
 use wacloud_core::CustomerKey;
 use wacloud_graph::messages::{
@@ -401,6 +402,18 @@ impl Messenger for GraphMessenger {
         stored.check_message(&t).map_err(|e| e.to_string())
     }
 
+    async fn list_templates(&self) -> Result<Option<Vec<TemplateUpdate>>, SendFailure> {
+        if self.client.waba_id().is_none() {
+            return Ok(None);
+        }
+        let listed = self
+            .client
+            .list_templates()
+            .await
+            .map_err(|e| self.scrubbed(failure(&e)))?;
+        Ok(Some(listed.into_iter().map(template_update).collect()))
+    }
+
     async fn send(&self, request: &OutboundRequest) -> Result<SendReceipt, SendFailure> {
         let msg = to_graph(request)?;
         let resp = self.client.send_message(&msg).await.map_err(|e| {
@@ -479,5 +492,28 @@ mod tests {
         assert!(s.contains("Bearer [redacted]"), "{s}");
         assert_eq!(scrub_secret("bearer abc def", "x"), "bearer [redacted] def");
         assert_eq!(scrub_secret("no secrets here", t), "no secrets here");
+    }
+}
+
+/// A template as Meta lists it, as the update it makes to the stored one: status, category,
+/// quality (`quality_score.score`), the rejection reason (not `NONE`) and the components as
+/// Meta's JSON array.
+fn template_update(t: MessageTemplate) -> TemplateUpdate {
+    let quality = t
+        .extra
+        .get("quality_score")
+        .and_then(|q| q.get("score").or(Some(q)))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    TemplateUpdate {
+        template_id: t.id,
+        name: Some(t.name),
+        language: t.language,
+        status: t.status,
+        quality_score: quality,
+        category: t.category,
+        reason: t.rejected_reason.filter(|r| r != "NONE"),
+        components: serde_json::to_string(&t.components).ok(),
+        at: chrono::Utc::now(),
     }
 }

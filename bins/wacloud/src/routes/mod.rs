@@ -125,6 +125,7 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::GET, "/messages", |r| r.to(messages::history)),
     endpoint(Method::GET, "/stats", |r| r.to(stats::stats)),
     endpoint(Method::GET, "/templates", |r| r.to(templates::list)),
+    endpoint(Method::POST, "/templates/sync", |r| r.to(templates::sync)),
     endpoint(Method::GET, "/events", |r| r.to(events::events)),
     endpoint(Method::GET, "/export/contacts", |r| {
         r.to(export::contacts_export)

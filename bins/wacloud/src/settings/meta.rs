@@ -81,6 +81,15 @@ pub(super) struct Raw {
         default_value = "30"
     )]
     wacloud_token_probe_secs: Option<String>,
+    /// Read every template of the WABA from Meta once at start (`false` to skip; `POST
+    /// /api/whatsapp/templates/sync` does it on demand). Needs the WABA id in live mode.
+    #[arg(
+        long = "sync-templates-at-start",
+        env,
+        value_name = "BOOL",
+        default_value = "true"
+    )]
+    wacloud_sync_templates_at_start: Option<String>,
 }
 
 /// Whether wacloud talks to Meta or to the embedded sandbox.
@@ -132,6 +141,9 @@ pub struct MetaSettings {
     /// `WACLOUD_TOKEN_PROBE_SECS`: while sending is paused by an access token Meta refused,
     /// how often the token is tried again (default 30).
     pub token_probe_interval: Duration,
+    /// `WACLOUD_SYNC_TEMPLATES_AT_START` (default true): read the WABA's templates from Meta
+    /// once at start.
+    pub sync_templates_at_start: bool,
 }
 
 impl MetaSettings {
@@ -196,6 +208,13 @@ impl MetaSettings {
             graph_base_url: non_empty(raw.whatsapp_graph_base_url),
             graph_timeout,
             token_probe_interval,
+            sync_templates_at_start: !matches!(
+                raw.wacloud_sync_templates_at_start
+                    .as_deref()
+                    .map(str::to_ascii_lowercase)
+                    .as_deref(),
+                Some("0" | "false" | "no" | "off")
+            ),
         })
     }
 

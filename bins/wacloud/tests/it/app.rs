@@ -40,6 +40,8 @@ fn test_settings() -> Settings {
     // A read still waiting for a connection when a test drops its database holds the test's
     // runtime that long.
     s.database.timeout = Duration::from_millis(2000);
+    // Templates come from each test's own webhooks or `POST /templates/sync`.
+    s.meta.sync_templates_at_start = false;
     s
 }
 

@@ -43,4 +43,5 @@ mod queue_faults;
 mod queue_rate;
 mod search;
 mod serve_help;
+mod templates;
 mod webhook_faults;

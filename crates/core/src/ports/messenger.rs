@@ -5,6 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::outbound::{FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt};
+use crate::events::TemplateUpdate;
 use crate::phone::CustomerKey;
 
 /// Sends to Meta (or the sandbox). Implemented by the binary over `wacloud-graph`, whose pacer,
@@ -56,5 +57,11 @@ pub trait Messenger: Send + Sync + 'static {
     /// text): parameter counts (Meta's 132000). `Err` says what is wrong.
     fn check_template(&self, _content: &OutboundContent, _components: &str) -> Result<(), String> {
         Ok(())
+    }
+    /// Every template of the WhatsApp Business Account as Meta lists it, each as the update it
+    /// makes to the stored one (`at` is set by the caller). `Ok(None)` when no WABA id is
+    /// configured. Default: `Ok(None)`.
+    async fn list_templates(&self) -> Result<Option<Vec<TemplateUpdate>>, SendFailure> {
+        Ok(None)
     }
 }

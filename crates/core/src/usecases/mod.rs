@@ -8,3 +8,4 @@ pub mod ingest;
 pub mod privacy;
 pub mod queue;
 pub mod send;
+pub mod templates;
