@@ -1,5 +1,5 @@
 // Browser tests of the widget's inbox tools: message search, the campaigns view, exports and the
-// contacts' import, quoting and reacting, against a running wacloud server of their own in sandbox mode with no
+// contacts' import, quoting and reacting, the template picker, against a running wacloud server of their own in sandbox mode with no
 // operator (the open mode, which has an admin's rights).
 //
 //   cd tests/browser && npm ci && WACLOUD_TOOLS_URL=http://127.0.0.1:8003 npm run test:tools
@@ -272,6 +272,53 @@ test('quote a message, react to it with the keyboard, and the customer sees typi
   const box = await small.$eval('[data-testid="wa-react-picker"]', (el) => { const r = el.getBoundingClientRect(); return { left: r.left, right: r.right }; });
   assert.ok(box.left >= 0 && box.right <= 390, `the picker fits: ${JSON.stringify(box)}`);
   await shot(small, 'tools-11-reaction-phone.png');
+  await small.context().close();
+});
+
+test('the template picker fills a template\'s parameters with a live preview, refuses an empty one, and sends it', async () => {
+  const phone = `+155574${RUN}`;
+  await customerSays(phone, 'Where is my order?', 'Tia');
+  await page.evaluate((p) => window.wacloudWidget.openChat(p), phone);
+  await page.waitForSelector('[data-testid="wa-message"][data-direction="inbound"]');
+  await page.click('[data-testid="wa-template-open"]');
+  await page.waitForSelector('[data-testid="wa-template-sheet"]:not([hidden])');
+  // The server read the sandbox's templates from its list at start.
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="wa-template-select"] option').length >= 2);
+  const options = await page.$$eval('[data-testid="wa-template-select"] option', (els) => els.map((o) => o.textContent));
+  assert.ok(options.includes('order_update (en_US)') && options.includes('hello_world (en_US)'), options.join(', '));
+  await page.selectOption('[data-testid="wa-template-select"]', { label: 'order_update (en_US)' });
+  assert.equal(await page.$$eval('[data-testid="wa-template-param"]', (els) => els.length), 2);
+  assert.equal(await page.textContent('[data-testid="wa-template-preview-body"]'), 'Hi {{1}}, your order {{2}} is on its way.');
+  await page.fill('[data-testid="wa-template-param"] >> nth=0', '<b>Ana</b>');
+  assert.equal(await page.textContent('[data-testid="wa-template-preview-body"]'), 'Hi <b>Ana</b>, your order {{2}} is on its way.', 'the preview follows the typing, as text');
+  await page.click('[data-testid="wa-template-send"]');
+  assert.equal(await page.textContent('[data-testid="wa-template-error"]'), 'Body {{2}} is empty.');
+  assert.equal(await page.evaluate(() => document.activeElement === document.querySelectorAll('[data-testid="wa-template-param"]')[1]), true, 'the empty field has the focus');
+  await page.keyboard.type('#1042');
+  await shot(page, 'tools-12-template-desktop.png');
+  // Tab stays in the sheet.
+  for (let i = 0; i < 8; i++) await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => Boolean(document.activeElement.closest('[data-testid="wa-template-sheet"]'))), true);
+  await page.click('[data-testid="wa-template-send"]');
+  await page.waitForSelector('[data-testid="wa-template-sheet"]', { state: 'hidden' });
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="wa-message"][data-direction="outbound"] [data-testid="wa-message-text"]')]
+    .some((el) => el.textContent === 'Hi <b>Ana</b>, your order #1042 is on its way.'));
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.wa-root .wa-messages b').length), 0, 'markup in a parameter stays text');
+  // Escape closes it and gives the focus back to its button.
+  await page.click('[data-testid="wa-template-open"]');
+  await page.waitForSelector('[data-testid="wa-template-sheet"]:not([hidden])');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.$eval('[data-testid="wa-template-sheet"]', (el) => el.hidden), true);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'wa-template-open');
+
+  const small = await newPage({ width: 390, height: 844 });
+  await small.evaluate((p) => window.wacloudWidget.openChat(p), phone);
+  await small.click('[data-testid="wa-template-open"]');
+  await small.waitForFunction(() => document.querySelectorAll('[data-testid="wa-template-select"] option').length >= 2);
+  await small.selectOption('[data-testid="wa-template-select"]', { label: 'order_update (en_US)' });
+  const right = await small.$eval('[data-testid="wa-template-sheet"] .wa-sheet-card', (el) => el.getBoundingClientRect().right);
+  assert.ok(right <= 390, `the sheet fits the screen: ${right}`);
+  await shot(small, 'tools-13-template-phone.png');
   await small.context().close();
 });
 

@@ -33,7 +33,8 @@
  * Talks to the HTTP contract in docs/API.md: GET /health, GET /contacts, POST /contacts/{phone}/read,
  * GET /messages (and its `search`), POST /send, POST /messages/{id}/retry, POST /send-bulk,
  * GET /batches, GET /batches/{id} (and its export), POST /batches/{id}/cancel, GET /export/contacts,
- * GET /export/messages, POST /contacts/import, the team inbox's and the login's routes, and in
+ * GET /export/messages, POST /contacts/import, GET /templates, POST /templates/sync,
+ * POST /contacts/{phone}/typing, the team inbox's and the login's routes, and in
  * sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
  * Updates: live through `GET /events` (server-sent events: the server says when something
  * changed, on any instance behind a load balancer) where the browser and server support it; the
@@ -59,6 +60,7 @@ import * as inbox from './widget/inbox.js';
 import * as search from './widget/search.js';
 import * as campaigns from './widget/campaigns.js';
 import * as transfer from './widget/transfer.js';
+import * as templates from './widget/templates.js';
 import * as live from './widget/live.js';
 import * as auth from './widget/auth.js';
 
@@ -68,7 +70,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, panel, contacts, chat, messages, composer, reply, sheets, inbox, search, campaigns, transfer, live, auth];
+const PARTS = [state, skeleton, panel, contacts, chat, messages, composer, reply, sheets, inbox, search, campaigns, transfer, templates, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

@@ -57,6 +57,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/templates.js",
+        include_str!("../../../../web/js/widget/templates.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/reply.js",
         include_str!("../../../../web/js/widget/reply.js"),
         "text/javascript; charset=utf-8",
