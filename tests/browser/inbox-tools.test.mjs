@@ -304,6 +304,30 @@ test('the template picker fills a template\'s parameters with a live preview, re
   await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="wa-message"][data-direction="outbound"] [data-testid="wa-message-text"]')]
     .some((el) => el.textContent === 'Hi <b>Ana</b>, your order #1042 is on its way.'));
   assert.equal(await page.evaluate(() => document.querySelectorAll('.wa-root .wa-messages b').length), 0, 'markup in a parameter stays text');
+  // A header's and buttons' values: each its own field, sent as the template's components.
+  await page.click('[data-testid="wa-template-open"]');
+  await page.waitForSelector('[data-testid="wa-template-sheet"]:not([hidden])');
+  await page.selectOption('[data-testid="wa-template-select"]', { label: 'order_shipped (en_US)' });
+  const labels = await page.$$eval('[data-testid="wa-template-fields"] label', (els) => els.map((l) => l.textContent));
+  assert.deepEqual(labels, ['Header {{1}}', 'Body {{1}}', 'Button \u201cTrack\u201d: the end of its link', 'Button \u201cCopy code\u201d: the coupon code (1\u201315 characters)']);
+  const fields = await page.$$('[data-testid="wa-template-param"]');
+  await fields[0].fill('#1042');
+  await fields[1].fill('Ana');
+  await fields[2].fill('1042');
+  await fields[3].fill('A-COUPON-TOO-LONG');
+  assert.match(await page.textContent('[data-testid="wa-template-preview"]'), /Order #1042 shipped/);
+  await page.click('[data-testid="wa-template-send"]');
+  assert.equal(await page.textContent('[data-testid="wa-template-error"]'), 'Button \u201cCopy code\u201d: the coupon code (1\u201315 characters) must be 1 to 15 characters.');
+  await fields[3].fill('SAVE10');
+  await page.click('[data-testid="wa-template-send"]');
+  await page.waitForSelector('[data-testid="wa-template-sheet"]', { state: 'hidden' });
+  const sent = await fetch(`${BASE}/sandbox/sent`).then((r) => r.json());
+  const last = sent.requests.map((r) => r.body).filter((b) => b.to === phone.slice(1) && b.template && b.template.name === 'order_shipped').pop();
+  assert.ok(last, 'order_shipped reached the sandbox');
+  assert.deepEqual(last.template.components.find((c) => c.type === 'header').parameters, [{ type: 'text', text: '#1042' }]);
+  assert.deepEqual(last.template.components.filter((c) => c.type === 'button').map((c) => [c.sub_type, c.index, c.parameters[0]]),
+    [['url', '0', { type: 'text', text: '1042' }], ['copy_code', '1', { type: 'coupon_code', coupon_code: 'SAVE10' }]]);
+
   // Escape closes it and gives the focus back to its button.
   await page.click('[data-testid="wa-template-open"]');
   await page.waitForSelector('[data-testid="wa-template-sheet"]:not([hidden])');

@@ -144,7 +144,9 @@ async fn floor(n: u64, rate: u64, graph: String) {
         accepted += u64::from(r.unwrap_or(false));
     }
     let (cpu, took) = (cpu_seconds(me) - cpu0, t0.elapsed());
-    println!("floor: {n} sends by wacloud-graph alone at {rate}/s, {accepted} accepted in {took:.2?}");
+    println!(
+        "floor: {n} sends by wacloud-graph alone at {rate}/s, {accepted} accepted in {took:.2?}"
+    );
     println!(
         "machine: {}; date: {}",
         machine(),

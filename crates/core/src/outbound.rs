@@ -72,6 +72,50 @@ pub enum MediaSource {
     Link(String),
 }
 
+/// A template's media header (Cloud API "Send template messages": a header component with an
+/// image, video or document parameter).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TemplateHeaderMedia {
+    /// `image`, `video` or `document`, as the approved template's header format.
+    #[serde(rename = "type")]
+    pub kind: MediaKind,
+    /// Meta's media id or a public `https` link.
+    pub media: MediaSource,
+    /// A document's file name as the customer sees it: at most 240 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filename: Option<String>,
+}
+
+/// What a template button's variable is (Cloud API "Send template messages": button
+/// components' `sub_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TemplateButtonKind {
+    /// The end of a dynamic URL (`https://example.com/track/{{1}}`).
+    Url,
+    /// The payload a quick-reply button sends back when tapped.
+    QuickReply,
+    /// The coupon code a copy-code button copies: 1–15 characters.
+    CopyCode,
+}
+
+/// The value of one template button's variable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TemplateButtonValue {
+    /// The button's position in the template, 0–9.
+    pub index: u32,
+    /// What kind of button it is.
+    #[serde(rename = "type")]
+    pub kind: TemplateButtonKind,
+    /// The URL's end, the payload or the coupon code.
+    pub value: String,
+}
+
 /// One reply button (Cloud API "Interactive reply buttons messages").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -175,6 +219,15 @@ pub enum OutboundContent {
         /// Positional body parameters (`{{1}}`, `{{2}}`, …).
         #[serde(default)]
         body_parameters: Vec<String>,
+        /// The value of a text header's variable (`{{1}}`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        header_text: Option<String>,
+        /// The media of an image, video or document header.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        header_media: Option<TemplateHeaderMedia>,
+        /// The values of the buttons' variables.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        buttons: Vec<TemplateButtonValue>,
     },
     /// A photo, video, audio file, document or sticker.
     Media {

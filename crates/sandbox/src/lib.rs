@@ -105,8 +105,9 @@ impl SandboxConfig {
     /// A sandbox for `phone_number_id`, signing with `app_secret`, with the default timings
     /// (sent 0.3 s, delivered 0.8 s, read 1.8 s), no latency and no throughput cap, Meta's pair
     /// rate (one message per 6 s after a burst of 45), the `hello_world` (`en_US`) template
-    /// that every WhatsApp Business Account has, and `order_update` (`en_US`, body parameters
-    /// unchecked) that wacloud-graph's `send_template` example sends.
+    /// that every WhatsApp Business Account has, `order_update` (`en_US`, body parameters
+    /// unchecked) that wacloud-graph's `send_template` example sends, and `order_shipped`
+    /// (`en_US`: a text header's, a body's and two buttons' values).
     #[must_use]
     pub fn new(
         phone_number_id: impl Into<String>,
@@ -116,6 +117,7 @@ impl SandboxConfig {
         let mut templates = HashSet::new();
         templates.insert(("hello_world".to_owned(), "en_US".to_owned()));
         templates.insert(("order_update".to_owned(), "en_US".to_owned()));
+        templates.insert(("order_shipped".to_owned(), "en_US".to_owned()));
         Self {
             phone_number_id: phone_number_id.into(),
             display_phone_number: "15550100001".into(),

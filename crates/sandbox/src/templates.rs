@@ -12,7 +12,8 @@ use crate::payloads::graph_error;
 use crate::Sandbox;
 
 /// The components of the templates the sandbox ships with, as Meta lists them: `hello_world`
-/// as every WhatsApp Business Account has it, and `order_update` with two body parameters.
+/// as every WhatsApp Business Account has it, `order_update` with two body parameters, and
+/// `order_shipped` with a text header's, a body's, a URL button's and a copy-code button's.
 /// Any other (added through `/sandbox/control`) has a body naming it, without parameters.
 fn components(name: &str) -> Value {
     match name {
@@ -24,6 +25,16 @@ fn components(name: &str) -> Value {
         "order_update" => json!([
             {"type": "BODY", "text": "Hi {{1}}, your order {{2}} is on its way.",
              "example": {"body_text": [["Ana", "#1042"]]}}
+        ]),
+        "order_shipped" => json!([
+            {"type": "HEADER", "format": "TEXT", "text": "Order {{1}} shipped",
+             "example": {"header_text": ["#1042"]}},
+            {"type": "BODY", "text": "Hi {{1}}, your parcel is on its way. Use the code below on your next order.",
+             "example": {"body_text": [["Ana"]]}},
+            {"type": "BUTTONS", "buttons": [
+                {"type": "URL", "text": "Track", "url": "https://example.com/track/{{1}}", "example": ["https://example.com/track/1042"]},
+                {"type": "COPY_CODE", "example": "SAVE10"}
+            ]}
         ]),
         other => json!([{"type": "BODY", "text": format!("Template {other} (sandbox)")}]),
     }

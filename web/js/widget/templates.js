@@ -4,9 +4,10 @@
  * open conversation (templates may go at any time, also outside the 24-hour window).
  *
  * Templates come from `GET /templates` (Meta's list, synced at the server's start and by
- * `POST /templates/sync`, and its template webhooks). `/send` fills body parameters only: a
- * template whose header or buttons take a parameter, or with a media header, is shown and
- * explained but cannot be sent from here.
+ * `POST /templates/sync`, and its template webhooks). The picker fills the body's and a text
+ * header's `{{1}}`, a media header (a link or a media id), a dynamic URL button's end and a
+ * copy-code button's coupon. A template with named parameters is shown and explained but cannot
+ * be sent from here.
  *
  * Every part shares one object `w` (state, elements and functions); see whatsapp-widget.js.
  */
@@ -51,20 +52,26 @@ export function parameterProblem(value) {
 }
 
 /**
- * What the picker can do with a template: its parts, how many body parameters it takes, and
- * why it cannot be sent from here (null when it can).
+ * What the picker can do with a template: its parts, the values it needs (`fields`: each with
+ * its label, where it goes and its check) and why it cannot be sent from here (null when it can).
  */
 export function describeTemplate(t) {
-  const parts = { header: null, body: '', footer: null, buttons: [], examples: [] };
+  const parts = { header: null, headerMedia: null, body: '', footer: null, buttons: [], examples: [], fields: [] };
   let blocker = null;
+  const named = (text) => placeholders(text).named.length > 0;
   for (const c of templateComponents(t)) {
     const type = String(c.type || '').toUpperCase();
     if (type === 'HEADER') {
       const format = String(c.format || 'TEXT').toUpperCase();
-      if (format !== 'TEXT') blocker = `its ${format.toLowerCase()} header needs a file, which this picker cannot attach yet`;
-      else {
+      if (['IMAGE', 'VIDEO', 'DOCUMENT'].includes(format)) {
+        parts.headerMedia = format.toLowerCase();
+        parts.fields.push({ key: 'header_media', label: `Header ${parts.headerMedia}: an https link or a media id` });
+      } else if (format === 'TEXT') {
         parts.header = String(c.text || '');
-        if (placeholders(parts.header).count || placeholders(parts.header).named.length) blocker = 'its header takes a parameter, which this picker cannot fill yet';
+        if (named(parts.header)) blocker = 'its header uses a named parameter, which this picker cannot fill yet';
+        else if (placeholders(parts.header).count) parts.fields.push({ key: 'header_text', label: 'Header {{1}}' });
+      } else {
+        blocker = `its ${format.toLowerCase()} header cannot be filled here`;
       }
     } else if (type === 'BODY') {
       parts.body = String(c.text || '');
@@ -73,15 +80,49 @@ export function describeTemplate(t) {
     } else if (type === 'FOOTER') {
       parts.footer = String(c.text || '');
     } else if (type === 'BUTTONS') {
-      for (const b of Array.isArray(c.buttons) ? c.buttons : []) {
-        parts.buttons.push(String(b.text || b.type || 'Button'));
-        if (/\{\{/.test(String(b.url || ''))) blocker = 'a button takes a parameter, which this picker cannot fill yet';
-      }
+      (Array.isArray(c.buttons) ? c.buttons : []).forEach((b, index) => {
+        const kind = String(b.type || '').toUpperCase();
+        // A copy-code button has no text of its own: WhatsApp labels it "Copy code".
+        const label = String(b.text || (kind === 'COPY_CODE' ? 'Copy code' : b.type) || 'Button');
+        parts.buttons.push(label);
+        if (kind === 'URL' && /\{\{/.test(String(b.url || ''))) parts.fields.push({ key: 'button', index, type: 'url', label: `Button \u201c${label}\u201d: the end of its link` });
+        if (kind === 'COPY_CODE') parts.fields.push({ key: 'button', index, type: 'copy_code', label: `Button \u201c${label}\u201d: the coupon code (1\u201315 characters)` });
+      });
     }
   }
   const p = placeholders(parts.body);
   if (p.named.length) blocker = blocker || 'its body uses named parameters, which this picker cannot fill yet';
+  for (let i = 1; i <= p.count; i++) parts.fields.splice(i - 1 + (parts.fields[0] && parts.fields[0].key.startsWith('header') ? 1 : 0), 0, { key: 'body', index: i - 1, label: `Body {{${i}}}`, example: parts.examples[i - 1] });
   return { ...parts, count: p.count, blocker };
+}
+
+/** What is wrong with the value of `field`, or null. */
+export function fieldProblem(field, value) {
+  if (field.key === 'header_media') {
+    const v = value.trim();
+    if (!v) return 'is empty';
+    if (/^https:\/\/\S+$/.test(v) || /^[A-Za-z0-9_.-]{1,128}$/.test(v)) return null;
+    return 'must be an https link or a media id';
+  }
+  if (field.key === 'button' && field.type === 'copy_code') {
+    const n = [...value].length;
+    return n < 1 || n > 15 ? 'must be 1 to 15 characters' : null;
+  }
+  if (field.key === 'header_text' && [...value].length > 60) return 'is longer than 60 characters';
+  return parameterProblem(value);
+}
+
+/** The `template` object of `POST /send` for template `t` described as `d`, with `values`. */
+export function templateRequest(t, d, values) {
+  const out = { name: t.name, language: t.language, body_parameters: [] };
+  d.fields.forEach((f, i) => {
+    const v = values[i];
+    if (f.key === 'body') out.body_parameters[f.index] = v;
+    else if (f.key === 'header_text') out.header_text = v;
+    else if (f.key === 'header_media') out.header_media = { type: d.headerMedia, media: /^https:\/\//.test(v.trim()) ? { link: v.trim() } : { id: v.trim() } };
+    else if (f.key === 'button') (out.buttons = out.buttons || []).push({ index: f.index, type: f.type, value: v });
+  });
+  return out;
 }
 
 /** `text` with `{{n}}` replaced by `values[n - 1]` where given (as the server fills it). */
@@ -152,13 +193,13 @@ export function define(w) {
     const d = describeTemplate(t);
     w.state.tpl.current = { t, d };
     const inputs = [];
-    for (let i = 1; i <= d.count; i++) {
+    d.fields.forEach((f, i) => {
       const id = `${w.uid}-tpl-p${i}`;
-      const input = h('input', { type: 'text', id, class: 'wa-input-field', 'data-testid': 'wa-template-param', autocomplete: 'off',
-        placeholder: d.examples[i - 1] ? `e.g. ${d.examples[i - 1]}` : '', 'aria-describedby': `${w.uid}-tpl-preview` });
+      const input = h('input', { type: 'text', id, class: 'wa-input-field', 'data-testid': 'wa-template-param', 'data-key': f.key, autocomplete: 'off',
+        placeholder: f.example ? `e.g. ${f.example}` : '', 'aria-describedby': `${w.uid}-tpl-preview` });
       input.addEventListener('input', () => { w.tplError.hidden = true; w.renderTemplatePreview(); });
-      inputs.push(h('label', { class: 'wa-form-label', for: id, text: `Body {{${i}}}` }), input);
-    }
+      inputs.push(h('label', { class: 'wa-form-label', for: id, text: f.label }), input);
+    });
     w.tplFields.replaceChildren(...inputs);
     w.tplBlocked.hidden = !d.blocker;
     w.tplBlocked.textContent = d.blocker ? `This template cannot be sent from here: ${d.blocker}.` : '';
@@ -175,10 +216,13 @@ export function define(w) {
     if (!cur) return;
     const { d } = cur;
     const values = w.templateValues();
+    const body = d.fields.map((f, i) => (f.key === 'body' ? values[i] : null)).filter((v) => v !== null);
+    const headerValue = d.fields.findIndex((f) => f.key === 'header_text');
     w.tplPreview.hidden = false;
     w.tplPreview.replaceChildren(
-      d.header ? h('div', { class: 'wa-tpl-header', dir: 'auto', text: d.header }) : '',
-      h('div', { class: 'wa-tpl-body', 'data-testid': 'wa-template-preview-body', dir: 'auto', text: fillBody(d.body, values) || '(no body text known)' }),
+      d.headerMedia ? h('div', { class: 'wa-tpl-header', text: `[${d.headerMedia}]` }) : '',
+      d.header ? h('div', { class: 'wa-tpl-header', dir: 'auto', text: fillBody(d.header, headerValue >= 0 ? [values[headerValue]] : []) }) : '',
+      h('div', { class: 'wa-tpl-body', 'data-testid': 'wa-template-preview-body', dir: 'auto', text: fillBody(d.body, body) || '(no body text known)' }),
       d.footer ? h('div', { class: 'wa-tpl-footer', dir: 'auto', text: d.footer }) : '',
       ...d.buttons.map((b) => h('div', { class: 'wa-tpl-button', dir: 'auto', text: b })));
   };
@@ -189,9 +233,9 @@ export function define(w) {
     const values = w.templateValues();
     const inputs = [...w.tplFields.querySelectorAll('input')];
     for (let i = 0; i < values.length; i++) {
-      const problem = parameterProblem(values[i]);
+      const problem = fieldProblem(cur.d.fields[i], values[i]);
       if (problem) {
-        w.showFormError(w.tplError, `Body {{${i + 1}}} ${problem}.`);
+        w.showFormError(w.tplError, `${cur.d.fields[i].label} ${problem}.`);
         inputs[i].focus();
         return;
       }
@@ -201,8 +245,7 @@ export function define(w) {
     const gen = w.state.chatGen;
     try {
       const res = await w.request('POST', '/send', {
-        body: { phone_number: w.state.active.key, type: 'template',
-          template: { name: cur.t.name, language: cur.t.language, body_parameters: values } },
+        body: { phone_number: w.state.active.key, type: 'template', template: templateRequest(cur.t, cur.d, values) },
         headers: { 'Idempotency-Key': randomId() },
       });
       if (gen === w.state.chatGen && res && res.message && res.message.id) w.mergeMessages([res.message]);

@@ -9,17 +9,17 @@ use std::time::Duration;
 use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
+use wacloud_core::events::TemplateUpdate;
 use wacloud_core::message::DeliveryError;
 use wacloud_core::outbound::{
     FailureClass, InteractiveAction, InteractiveContent, MediaKind, MediaSource, OutboundContent,
-    OutboundRequest, SendFailure, SendReceipt,
+    OutboundRequest, SendFailure, SendReceipt, TemplateButtonKind,
 };
-use wacloud_core::events::TemplateUpdate;
 use wacloud_core::ports::Messenger;
 use wacloud_core::CustomerKey;
 use wacloud_graph::messages::{
-    Header, Interactive, ListRow, ListSection, Location, MediaMessage, MediaRef, OutboundMessage,
-    Recipient, ReplyButton, Template,
+    Component, Header, Interactive, ListRow, ListSection, Location, MediaMessage, MediaRef,
+    OutboundMessage, Parameter, Recipient, ReplyButton, Template,
 };
 use wacloud_graph::{ErrorClass, GraphClient, GraphError, MessageTemplate, Pacer, RetryPolicy};
 
@@ -171,15 +171,8 @@ pub fn to_graph(req: &OutboundRequest) -> Result<OutboundMessage, SendFailure> {
         OutboundContent::Text { body, preview_url } => OutboundMessage::text(to, body.clone())
             .map_err(invalid)?
             .preview_url(*preview_url),
-        OutboundContent::Template {
-            name,
-            language,
-            body_parameters,
-        } => {
-            let mut t = Template::new(name.clone(), language.clone());
-            if !body_parameters.is_empty() {
-                t = t.body_parameters(body_parameters).map_err(invalid)?;
-            }
+        OutboundContent::Template { .. } => {
+            let t = graph_template(&req.content).map_err(invalid)?;
             OutboundMessage::template(to, t).map_err(invalid)?
         }
         OutboundContent::Media {
@@ -374,12 +367,7 @@ impl Messenger for GraphMessenger {
     }
 
     fn check_template(&self, content: &OutboundContent, components: &str) -> Result<(), String> {
-        let OutboundContent::Template {
-            name,
-            language,
-            body_parameters,
-        } = content
-        else {
+        let OutboundContent::Template { name, language, .. } = content else {
             return Ok(());
         };
         let Some(components) = components_array(components) else {
@@ -393,12 +381,7 @@ impl Messenger for GraphMessenger {
             Ok(t) => t,
             Err(_) => return Ok(()),
         };
-        let mut t = Template::new(name.clone(), language.clone());
-        if !body_parameters.is_empty() {
-            t = t
-                .body_parameters(body_parameters)
-                .map_err(|e| e.to_string())?;
-        }
+        let t = graph_template(content).map_err(|e| e.to_string())?;
         stored.check_message(&t).map_err(|e| e.to_string())
     }
 
@@ -516,4 +499,59 @@ fn template_update(t: MessageTemplate) -> TemplateUpdate {
         components: serde_json::to_string(&t.components).ok(),
         at: chrono::Utc::now(),
     }
+}
+
+/// The Graph template for a template content: body parameters, the header's value or media,
+/// and the buttons' values.
+///
+/// # Errors
+/// The client's check that fails (an empty value, a coupon code over 15 characters, …).
+fn graph_template(content: &OutboundContent) -> Result<Template, wacloud_graph::ValidationError> {
+    let OutboundContent::Template {
+        name,
+        language,
+        body_parameters,
+        header_text,
+        header_media,
+        buttons,
+    } = content
+    else {
+        return Err(wacloud_graph::ValidationError::new(
+            "type",
+            "not a template message",
+        ));
+    };
+    let mut t = Template::new(name.clone(), language.clone());
+    if !body_parameters.is_empty() {
+        t = t.body_parameters(body_parameters)?;
+    }
+    if let Some(text) = header_text {
+        t = t.header_parameters([text])?;
+    }
+    if let Some(m) = header_media {
+        let media = match &m.media {
+            MediaSource::Id(id) => MediaRef::Id(id.clone()),
+            MediaSource::Link(link) => MediaRef::Link(link.clone()),
+        };
+        let p = match m.kind {
+            MediaKind::Video => Parameter::Video(media),
+            MediaKind::Document => Parameter::Document {
+                media,
+                filename: m.filename.clone(),
+            },
+            _ => Parameter::Image(media),
+        };
+        t = t.header_media(p)?;
+    }
+    for b in buttons {
+        let c = match b.kind {
+            TemplateButtonKind::Url => Component::url_button(b.index, b.value.clone()),
+            TemplateButtonKind::QuickReply => {
+                Component::quick_reply_button(b.index, b.value.clone())
+            }
+            TemplateButtonKind::CopyCode => Component::copy_code_button(b.index, b.value.clone()),
+        }?;
+        t = t.button(c)?;
+    }
+    Ok(t)
 }

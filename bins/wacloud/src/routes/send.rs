@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 use wacloud_core::message::Message;
-use wacloud_core::outbound::{MediaKind, MediaSource, OutboundContent};
+use wacloud_core::outbound::{
+    MediaKind, MediaSource, OutboundContent, TemplateButtonValue, TemplateHeaderMedia,
+};
 use wacloud_core::ports::new_id;
 use wacloud_core::queue::QueueItemView;
 use wacloud_core::usecases::bulk::{self, BatchAccepted, BulkRecipient, BulkRequest};
@@ -37,6 +39,19 @@ pub struct TemplateBody {
     #[serde(default)]
     #[schema(max_items = 100)]
     body_parameters: Vec<String>,
+    /// The value of a text header's variable (`{{1}}`): at most 60 characters, the same rules
+    /// as a body parameter.
+    #[serde(default)]
+    #[schema(example = "Summer sale")]
+    header_text: Option<String>,
+    /// The media of an image, video or document header (not with `header_text`).
+    #[serde(default)]
+    header_media: Option<TemplateHeaderMedia>,
+    /// The values of the buttons' variables: the end of a dynamic URL, a quick reply's payload
+    /// or a copy-code button's coupon (1–15 characters), each at its button's index 0–9.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    buttons: Vec<TemplateButtonValue>,
 }
 
 /// The kinds of message `POST /send` and `POST /send-bulk` take.
@@ -259,6 +274,9 @@ fn content(
                 name: t.name,
                 language: t.language.unwrap_or_else(|| "en_US".into()),
                 body_parameters: t.body_parameters,
+                header_text: t.header_text,
+                header_media: t.header_media,
+                buttons: t.buttons,
             })
         }
         other => Err(ApiError::bad_request(

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::app::TestApp;
 
 /// The bodies the sandbox received for `to`, oldest first.
-async fn sent_to(app: &TestApp, to: &str) -> Vec<Value> {
+pub(crate) async fn sent_to(app: &TestApp, to: &str) -> Vec<Value> {
     let (_, sent) = app.get("/sandbox/sent").await;
     sent["requests"]
         .as_array()

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::outbound::{FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt};
 use crate::events::TemplateUpdate;
+use crate::outbound::{FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt};
 use crate::phone::CustomerKey;
 
 /// Sends to Meta (or the sandbox). Implemented by the binary over `wacloud-graph`, whose pacer,

@@ -170,12 +170,15 @@ pub async fn enqueue_bulk(
             continue;
         }
         let item_content = match (&content, r.body_parameters) {
-            (OutboundContent::Template { name, language, .. }, Some(params)) => {
-                let c = OutboundContent::Template {
-                    name: name.clone(),
-                    language: language.clone(),
-                    body_parameters: params,
-                };
+            (OutboundContent::Template { .. }, Some(params)) => {
+                // This recipient's body; the header and buttons are the batch's.
+                let mut c = content.clone();
+                if let OutboundContent::Template {
+                    body_parameters, ..
+                } = &mut c
+                {
+                    *body_parameters = params;
+                }
                 if let Err(e) = validate_content(&c) {
                     rejected.push(Rejected {
                         phone_number: r.input,

@@ -28,7 +28,9 @@ pub async fn sync(
         })?
         .ok_or_else(|| CoreError::Unprocessable {
             code: "business_account_not_configured",
-            message: "set WHATSAPP_BUSINESS_ACCOUNT_ID (the WABA id) to read the templates from Meta".into(),
+            message:
+                "set WHATSAPP_BUSINESS_ACCOUNT_ID (the WABA id) to read the templates from Meta"
+                    .into(),
         })?;
     let now = clock.now();
     let n = listed.len();

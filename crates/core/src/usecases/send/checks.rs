@@ -73,7 +73,15 @@ pub fn validate_content(content: &OutboundContent) -> Result<(), CoreError> {
             name,
             language,
             body_parameters,
+            header_text,
+            header_media,
+            buttons,
         } => {
+            super::kinds::validate_template_extras(
+                header_text.as_ref(),
+                header_media.as_ref(),
+                buttons,
+            )?;
             // Meta's rule for template names: lowercase letters, digits and underscores, at most
             // 512 characters.
             if name.is_empty()
@@ -241,6 +249,9 @@ mod tests {
             name: name.into(),
             language: language.into(),
             body_parameters: vec![],
+            header_text: None,
+            header_media: None,
+            buttons: vec![],
         }
     }
 

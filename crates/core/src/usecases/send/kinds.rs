@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use crate::error::CoreError;
 use crate::outbound::{
     InteractiveAction, InteractiveContent, MediaKind, MediaSource, OutboundContent,
+    TemplateButtonKind, TemplateButtonValue, TemplateHeaderMedia,
 };
 
 /// Most characters of a media caption.
@@ -67,6 +68,125 @@ fn url(field: &'static str, value: &str, https_only: bool) -> Result<(), CoreErr
             field,
             format!("{field} must be a public {want} URL of at most 2048 characters"),
         ));
+    }
+    Ok(())
+}
+
+/// A parameter's text as Meta takes it in a template: not empty, no newline, tab or more than
+/// four spaces in a row, at most `max` characters.
+fn template_text(field: &'static str, value: &str, max: usize) -> Result<(), CoreError> {
+    text(field, value, 1, max)?;
+    if value.contains('\n') || value.contains('\t') || value.contains("     ") {
+        return Err(invalid(
+            field,
+            format!("{field} contains a newline, a tab or more than 4 spaces in a row, which Meta refuses in a template"),
+        ));
+    }
+    Ok(())
+}
+
+/// Most characters of a template's text header (its variable's value included).
+pub const MAX_TEMPLATE_HEADER_CHARS: usize = 60;
+/// Most characters of a quick-reply button's payload.
+pub const MAX_BUTTON_PAYLOAD_CHARS: usize = 256;
+/// A copy-code button's coupon: 1 to this many characters.
+pub const MAX_COUPON_CODE_CHARS: usize = 15;
+/// Most buttons a template has (their indexes are 0–9).
+pub const MAX_TEMPLATE_BUTTONS: usize = 10;
+
+/// Checks a template's header and button values (Cloud API "Send template messages"): a text
+/// header's value or a media header (not both; image, video or document, by id or `https`
+/// link), and each button's value at a distinct index 0–9.
+///
+/// # Errors
+/// [`CoreError::Invalid`] `invalid_content` naming the field and the limit.
+pub(crate) fn validate_template_extras(
+    header_text: Option<&String>,
+    header_media: Option<&TemplateHeaderMedia>,
+    buttons: &[TemplateButtonValue],
+) -> Result<(), CoreError> {
+    if header_text.is_some() && header_media.is_some() {
+        return Err(invalid(
+            "template.header_media",
+            "a template has one header: give header_text or header_media, not both".into(),
+        ));
+    }
+    if let Some(t) = header_text {
+        template_text("template.header_text", t, MAX_TEMPLATE_HEADER_CHARS)?;
+    }
+    if let Some(m) = header_media {
+        if !matches!(
+            m.kind,
+            MediaKind::Image | MediaKind::Video | MediaKind::Document
+        ) {
+            return Err(invalid(
+                "template.header_media.type",
+                "a template's media header is an image, a video or a document".into(),
+            ));
+        }
+        match &m.media {
+            MediaSource::Id(id) => {
+                if id.is_empty()
+                    || id.len() > 128
+                    || !id
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+                {
+                    return Err(invalid(
+                        "template.header_media.media.id",
+                        "template.header_media.media.id must be the id POST /media answered (letters, digits)".into(),
+                    ));
+                }
+            }
+            MediaSource::Link(link) => url("template.header_media.media.link", link, true)?,
+        }
+        if m.filename.is_some() && m.kind != MediaKind::Document {
+            return Err(invalid(
+                "template.header_media.filename",
+                "only a document header takes a filename".into(),
+            ));
+        }
+        optional(
+            "template.header_media.filename",
+            m.filename.as_ref(),
+            MAX_FILENAME_CHARS,
+        )?;
+    }
+    if buttons.len() > MAX_TEMPLATE_BUTTONS {
+        return Err(invalid(
+            "template.buttons",
+            format!("a template has at most {MAX_TEMPLATE_BUTTONS} buttons"),
+        ));
+    }
+    let mut seen = [false; MAX_TEMPLATE_BUTTONS];
+    for b in buttons {
+        let i = usize::try_from(b.index).unwrap_or(usize::MAX);
+        if i >= MAX_TEMPLATE_BUTTONS {
+            return Err(invalid(
+                "template.buttons.index",
+                format!("button index {} is not 0–9", b.index),
+            ));
+        }
+        if std::mem::replace(&mut seen[i], true) {
+            return Err(invalid(
+                "template.buttons.index",
+                format!("button {i} is given twice"),
+            ));
+        }
+        match b.kind {
+            TemplateButtonKind::Url => template_text("template.buttons.value", &b.value, 2000)?,
+            TemplateButtonKind::QuickReply => {
+                text(
+                    "template.buttons.value",
+                    &b.value,
+                    1,
+                    MAX_BUTTON_PAYLOAD_CHARS,
+                )?;
+            }
+            TemplateButtonKind::CopyCode => {
+                text("template.buttons.value", &b.value, 1, MAX_COUPON_CODE_CHARS)?;
+            }
+        }
     }
     Ok(())
 }

@@ -210,9 +210,10 @@ pub async fn send(
             let msg_id = id.clone();
             // Our reaction shows on the message it answers, beside the customer's.
             let reacted = match &request.content {
-                OutboundContent::Reaction { message_id, emoji } => {
-                    Some((message_id.clone(), (!emoji.is_empty()).then(|| emoji.clone())))
-                }
+                OutboundContent::Reaction { message_id, emoji } => Some((
+                    message_id.clone(),
+                    (!emoji.is_empty()).then(|| emoji.clone()),
+                )),
                 _ => None,
             };
             let message = crate::ports::write(store, move |r| {
