@@ -460,24 +460,6 @@ impl Messenger for NotConfigured {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::scrub_secret;
-
-    #[test]
-    fn echoed_credentials_are_scrubbed() {
-        let t = "EAAG-secret-token-123";
-        let s = scrub_secret(
-            "<html>Authorization: Bearer EAAG-secret-token-123 rejected; token EAAG-secret-token-123</html>",
-            t,
-        );
-        assert!(!s.contains(t), "{s}");
-        assert!(s.contains("Bearer [redacted]"), "{s}");
-        assert_eq!(scrub_secret("bearer abc def", "x"), "bearer [redacted] def");
-        assert_eq!(scrub_secret("no secrets here", t), "no secrets here");
-    }
-}
-
 /// A template as Meta lists it, as the update it makes to the stored one: status, category,
 /// quality (`quality_score.score`), the rejection reason (not `NONE`) and the components as
 /// Meta's JSON array.
@@ -554,4 +536,22 @@ fn graph_template(content: &OutboundContent) -> Result<Template, wacloud_graph::
         t = t.button(c)?;
     }
     Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub_secret;
+
+    #[test]
+    fn echoed_credentials_are_scrubbed() {
+        let t = "EAAG-secret-token-123";
+        let s = scrub_secret(
+            "<html>Authorization: Bearer EAAG-secret-token-123 rejected; token EAAG-secret-token-123</html>",
+            t,
+        );
+        assert!(!s.contains(t), "{s}");
+        assert!(s.contains("Bearer [redacted]"), "{s}");
+        assert_eq!(scrub_secret("bearer abc def", "x"), "bearer [redacted] def");
+        assert_eq!(scrub_secret("no secrets here", t), "no secrets here");
+    }
 }
