@@ -20,27 +20,23 @@ pub const REFUSED_BEFORE_ACTING_CODES: [i64; 5] = [4, 613, 80007, 130429, 131056
 /// Everything that can go wrong when calling the Cloud API.
 ///
 /// No variant ever contains the access token.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum GraphError {
     /// Meta answered with an error object (any HTTP status).
-    #[error("{0}")]
     Api(ApiError),
     /// No answer within the configured timeout. For a send, `outcome_unknown` is
     /// true: the message may or may not have gone out, so it must not be replayed
     /// blindly.
-    #[error("request to the Graph API timed out{}", if *outcome_unknown { " (outcome unknown: the message may have been sent)" } else { "" })]
     Timeout {
         /// True when the request may have been acted on by Meta.
         outcome_unknown: bool,
     },
     /// The request could not be delivered (connection refused, DNS, TLS handshake):
     /// Meta provably did not act on it.
-    #[error("could not reach the Graph API: {0}")]
     Transport(String),
     /// The connection broke after the request may have been sent (reset, truncated
     /// answer). For a send, `outcome_unknown` is true.
-    #[error("connection to the Graph API broke: {message}{}", if *outcome_unknown { " (outcome unknown: the message may have been sent)" } else { "" })]
     Interrupted {
         /// What broke.
         message: String,
@@ -49,7 +45,6 @@ pub enum GraphError {
     },
     /// An answer we could not parse: a 2xx body of the wrong shape, or an error
     /// status without Meta's error object (e.g. an HTML page from a proxy).
-    #[error("could not decode the Graph API answer (HTTP {status}): {message}")]
     Decode {
         /// HTTP status of the answer.
         status: u16,
@@ -57,20 +52,74 @@ pub enum GraphError {
         message: String,
     },
     /// Refused locally before any request, because Meta would refuse it.
-    #[error("{0}")]
-    Validation(#[from] ValidationError),
+    Validation(ValidationError),
     /// The client is misconfigured (bad base URL, empty token, missing WABA id, ...).
-    #[error("Graph client configuration: {0}")]
     Config(String),
     /// A downloaded media file does not have the SHA-256 Meta gave for it (truncated
     /// or altered): discard the bytes.
-    #[error("downloaded media does not match its SHA-256 (expected {expected}, got {actual})")]
     MediaIntegrity {
         /// The SHA-256 Meta gave, hex.
         expected: String,
         /// The SHA-256 of the bytes received, hex.
         actual: String,
     },
+}
+
+/// " (outcome unknown: …)" after a timeout or broken connection that may have been
+/// acted on.
+fn outcome_note(outcome_unknown: bool) -> &'static str {
+    if outcome_unknown {
+        " (outcome unknown: the message may have been sent)"
+    } else {
+        ""
+    }
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GraphError::Api(e) => write!(f, "{e}"),
+            GraphError::Timeout { outcome_unknown } => write!(
+                f,
+                "request to the Graph API timed out{}",
+                outcome_note(*outcome_unknown)
+            ),
+            GraphError::Transport(m) => write!(f, "could not reach the Graph API: {m}"),
+            GraphError::Interrupted {
+                message,
+                outcome_unknown,
+            } => write!(
+                f,
+                "connection to the Graph API broke: {message}{}",
+                outcome_note(*outcome_unknown)
+            ),
+            GraphError::Decode { status, message } => write!(
+                f,
+                "could not decode the Graph API answer (HTTP {status}): {message}"
+            ),
+            GraphError::Validation(e) => write!(f, "{e}"),
+            GraphError::Config(m) => write!(f, "Graph client configuration: {m}"),
+            GraphError::MediaIntegrity { expected, actual } => write!(
+                f,
+                "downloaded media does not match its SHA-256 (expected {expected}, got {actual})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for GraphError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            GraphError::Validation(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<ValidationError> for GraphError {
+    fn from(e: ValidationError) -> Self {
+        GraphError::Validation(e)
+    }
 }
 
 impl GraphError {
@@ -494,5 +543,67 @@ pub fn classify(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn each_error_says_what_went_wrong_and_whether_the_outcome_is_known() {
+        let shown = |e: GraphError| e.to_string();
+        assert_eq!(
+            shown(GraphError::Timeout {
+                outcome_unknown: true
+            }),
+            "request to the Graph API timed out (outcome unknown: the message may have been sent)"
+        );
+        assert_eq!(
+            shown(GraphError::Timeout {
+                outcome_unknown: false
+            }),
+            "request to the Graph API timed out"
+        );
+        assert_eq!(
+            shown(GraphError::Transport("connection refused".into())),
+            "could not reach the Graph API: connection refused"
+        );
+        assert_eq!(
+            shown(GraphError::Interrupted {
+                message: "reset".into(),
+                outcome_unknown: true
+            }),
+            "connection to the Graph API broke: reset (outcome unknown: the message may have been sent)"
+        );
+        assert_eq!(
+            shown(GraphError::Decode {
+                status: 502,
+                message: "not JSON".into()
+            }),
+            "could not decode the Graph API answer (HTTP 502): not JSON"
+        );
+        assert_eq!(
+            shown(GraphError::Config("empty token".into())),
+            "Graph client configuration: empty token"
+        );
+        assert_eq!(
+            shown(GraphError::MediaIntegrity {
+                expected: "ab".into(),
+                actual: "cd".into()
+            }),
+            "downloaded media does not match its SHA-256 (expected ab, got cd)"
+        );
+    }
+
+    #[test]
+    fn a_validation_error_converts_and_stays_the_source() {
+        let v = ValidationError::new("text.body", "is empty");
+        let e: GraphError = v.clone().into();
+        assert_eq!(e.to_string(), v.to_string());
+        let source = e.source().expect("a validation error is the source");
+        assert_eq!(source.to_string(), v.to_string());
+        assert!(GraphError::Config("x".into()).source().is_none());
     }
 }

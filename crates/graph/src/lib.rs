@@ -68,7 +68,9 @@
 //! **Features**: `pacer` (default: [`Pacer`], built on `governor`), `rustls-tls`
 //! (default: TLS by rustls with Mozilla's roots) or `native-tls` (the platform's TLS
 //! library), and `http2` (HTTP/2 when the server offers it). Without a TLS feature only
-//! `http://` base URLs work (e.g. a local sandbox).
+//! `http://` base URLs work (e.g. a local sandbox). The crate requires `idna_adapter`
+//! `>=1.1, <1.2` (internationalised domain names by the unicode-rs crates rather than
+//! ICU4X), so a program that requires `idna_adapter` 1.2 does not resolve with it.
 //!
 //! It depends on no web framework or database, and never puts the access token, an
 //! App Secret or an expected signature in an error or `Debug` output.

@@ -23,9 +23,14 @@
 //! the rate; after 131056 it holds that recipient (for `Retry-After`, else the pair
 //! interval). The next send, or the retry policy's next attempt, waits for the hold.
 
-use governor::{DefaultDirectRateLimiter, DefaultKeyedRateLimiter, Quota, RateLimiter};
+use governor::clock::Clock;
+use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::HashMapStateStore;
+use governor::state::{InMemoryState, NotKeyed};
+use governor::{Quota, RateLimiter};
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::RandomState;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -131,18 +136,54 @@ impl PacerConfig {
 struct Inner {
     config: PacerConfig,
     /// The number's limiter at the current rate (rebuilt when the rate changes).
-    number: RwLock<Arc<DefaultDirectRateLimiter>>,
+    number: RwLock<Arc<NumberLimiter>>,
     /// The current rate: the configured one, or less after [`Pacer::slow_down`].
     rate: AtomicU32,
     /// When the rate last changed.
     rate_changed: Mutex<Instant>,
-    pairs: DefaultKeyedRateLimiter<String>,
+    pairs: PairLimiter,
     calls: AtomicU64,
     /// Until when the whole number is held (after 130429).
     paused_until: Mutex<Option<Instant>>,
     /// Until when single recipients are held (after 131056).
     recipient_pauses: Mutex<HashMap<String, Instant>>,
 }
+
+/// The time source of the pacer's limiters: `std::time::Instant`, as the time since the
+/// limiter was made (governor's `Reference` for `Duration`). Governor's own `Instant`
+/// clock comes with its `std` feature, which also brings parking_lot and futures-timer;
+/// the pacer waits on tokio's timer instead.
+#[derive(Debug, Clone)]
+struct MonotonicClock {
+    origin: Instant,
+}
+
+impl MonotonicClock {
+    fn new() -> Self {
+        Self {
+            origin: Instant::now(),
+        }
+    }
+}
+
+impl Clock for MonotonicClock {
+    type Instant = Duration;
+
+    fn now(&self) -> Duration {
+        self.origin.elapsed()
+    }
+}
+
+/// The number's limiter: one GCRA state.
+type NumberLimiter = RateLimiter<NotKeyed, InMemoryState, MonotonicClock, NoOpMiddleware<Duration>>;
+/// The per-recipient limiter: one GCRA state per recipient, in governor's hash map
+/// (with std's randomly seeded hasher, as recipients may come from inbound messages).
+type PairLimiter = RateLimiter<
+    String,
+    HashMapStateStore<String, RandomState>,
+    MonotonicClock,
+    NoOpMiddleware<Duration>,
+>;
 
 /// Paces sends for one business number. See the [module docs](self).
 ///
@@ -219,7 +260,11 @@ impl Pacer {
                 number: RwLock::new(Arc::new(Self::limiter(&config, mps.get()))),
                 rate: AtomicU32::new(mps.get()),
                 rate_changed: Mutex::new(Instant::now()),
-                pairs: RateLimiter::keyed(pair_quota),
+                pairs: RateLimiter::new(
+                    pair_quota,
+                    HashMapStateStore::default(),
+                    MonotonicClock::new(),
+                ),
                 config,
                 calls: AtomicU64::new(0),
                 paused_until: Mutex::new(None),
@@ -229,7 +274,7 @@ impl Pacer {
     }
 
     /// The number's limiter at `rate` messages per second.
-    fn limiter(config: &PacerConfig, rate: u32) -> DefaultDirectRateLimiter {
+    fn limiter(config: &PacerConfig, rate: u32) -> NumberLimiter {
         let mps = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
         let burst = match config.burst {
             Some(b) => b.min(rate),
@@ -237,7 +282,11 @@ impl Pacer {
         };
         let burst = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
         // (`effective_burst` says the same for the configured rate.)
-        RateLimiter::direct(Quota::per_second(mps).allow_burst(burst))
+        RateLimiter::new(
+            Quota::per_second(mps).allow_burst(burst),
+            InMemoryState::default(),
+            MonotonicClock::new(),
+        )
     }
 
     fn set_rate(&self, rate: u32) {
@@ -305,7 +354,11 @@ impl Pacer {
         while let Some(d) = self.recipient_paused_for(&key) {
             tokio::time::sleep(d).await;
         }
-        self.inner.pairs.until_key_ready(&key).await;
+        // Waits on tokio's timer, as for the number below.
+        while let Err(not_until) = self.inner.pairs.check_key(&key) {
+            let now = self.inner.pairs.clock().now();
+            tokio::time::sleep(not_until.wait_time_from(now)).await;
+        }
         self.until_number_ready().await;
     }
 
@@ -320,7 +373,7 @@ impl Pacer {
         match self.inner.pairs.check_key(&key) {
             Ok(()) => Ok(()),
             Err(not_until) => {
-                let now = governor::clock::Clock::now(self.inner.pairs.clock());
+                let now = self.inner.pairs.clock().now();
                 Err(not_until.wait_time_from(now).max(Duration::from_millis(1)))
             }
         }
@@ -335,12 +388,11 @@ impl Pacer {
         self.recover();
         let limiter = self.inner.number.read().map(|n| Arc::clone(&n)).ok();
         if let Some(l) = limiter {
-            // Waits on tokio's timer: governor's `until_ready` sleeps on futures-timer, whose
-            // own thread must wake for every wait (at 1,000 messages/s, about every send).
-            // Waking up to a millisecond late loses nothing: the burst lets the slots missed
-            // meanwhile go at once.
+            // Waits on tokio's timer (governor's `until_ready` needs its `std` feature and
+            // sleeps on futures-timer's own thread). Waking up to a millisecond late loses
+            // nothing: the burst lets the slots missed meanwhile go at once.
             while let Err(not_until) = l.check() {
-                let now = governor::clock::Clock::now(l.clock());
+                let now = l.clock().now();
                 tokio::time::sleep(not_until.wait_time_from(now)).await;
             }
         }

@@ -354,6 +354,44 @@ async fn pacer_spaces_one_recipient_not_the_others() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_waiters_for_one_recipient_go_one_interval_apart() {
+    let pacer = Pacer::new(
+        PacerConfig::new()
+            .messages_per_second(1000)
+            .pair_interval(Duration::from_millis(200)),
+    )
+    .unwrap();
+    let t0 = Instant::now();
+    let waiters: Vec<_> = (0..4)
+        .map(|_| {
+            let pacer = pacer.clone();
+            tokio::spawn(async move {
+                pacer.until_ready("15550000009").await;
+                t0.elapsed()
+            })
+        })
+        .collect();
+    let mut done = Vec::new();
+    for w in waiters {
+        done.push(w.await.unwrap());
+    }
+    done.sort();
+    // One slot per interval: the first at once, each next one at least ~200 ms later.
+    assert!(done[0] < Duration::from_millis(150), "{done:?}");
+    for pair in done.windows(2) {
+        assert!(pair[1] - pair[0] >= Duration::from_millis(180), "{done:?}");
+    }
+    // Another recipient is not behind them.
+    let t1 = Instant::now();
+    pacer.until_ready("15550000010").await;
+    assert!(
+        t1.elapsed() < Duration::from_millis(150),
+        "{:?}",
+        t1.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn pacer_holds_the_numbers_throughput() {
     let pacer = Pacer::new(
