@@ -5,7 +5,7 @@
  */
 
 import { PAGE_SIZE, contactKey, contactName, formatFull, formatUntil } from './format.js';
-import { h } from './dom.js';
+import { h, icon } from './dom.js';
 
 /** Defines this part's functions on `w` (every part's, before any part runs). */
 export function define(w) {
@@ -176,7 +176,9 @@ export function define(w) {
     } else if (closed) {
       w.windowNote.replaceChildren(
         h('span', { text: 'No customer message in the last 24 hours: WhatsApp only accepts template messages until the customer writes again. ' }),
-        w.templateButton('wa-window-template'));
+        w.templateButton('wa-window-template'), ' ',
+        h('button', { type: 'button', class: 'wa-inline-btn', 'data-testid': 'wa-window-templates', onclick: () => w.openTemplates() },
+          icon('template', 'wa-inline-icon'), 'Choose a template\u2026'));
       w.windowNote.hidden = false;
     } else {
       w.windowNote.hidden = true;
