@@ -67,7 +67,8 @@
 //!
 //! **Features**: `pacer` (default: [`Pacer`], built on `governor`), `rustls-tls`
 //! (default: TLS by rustls with Mozilla's roots) or `native-tls` (the platform's TLS
-//! library), and `http2` (HTTP/2 when the server offers it). Without a TLS feature only
+//! library), `http2` (HTTP/2 when the server offers it) and `stream` (uploads read from a
+//! file as they are sent, `GraphClient::upload_media_file`). Without a TLS feature only
 //! `http://` base URLs work (e.g. a local sandbox).
 //!
 //! It depends on no web framework or database, and never puts the access token, an

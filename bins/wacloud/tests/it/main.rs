@@ -33,6 +33,7 @@ mod inputs;
 mod instances;
 mod kinds;
 mod listing;
+mod media;
 mod live;
 mod metrics;
 mod openapi;
