@@ -227,8 +227,9 @@ pub async fn bound_body(
             }
         }
     });
+    // Fused: a reader may ask again after the end (actix-multipart does), which `unfold` forbids.
     let body: std::pin::Pin<Box<dyn futures::Stream<Item = Result<web::Bytes, PayloadError>>>> =
-        Box::pin(body);
+        Box::pin(body.fuse());
     req.set_payload(Payload::from(body));
     let res = next.call(req).await?;
     let mut res = match (why.load(Ordering::Relaxed), timeout) {

@@ -116,7 +116,7 @@ fn io_failure(e: io::Error) -> FetchError {
 fn expired(e: &GraphError) -> bool {
     match e {
         GraphError::Api(a) => a.code == 100 || a.http_status == 404 || a.http_status == 410,
-        GraphError::Decode { status, .. } => matches!(status, 404 | 410),
+        GraphError::Decode { status, .. } => matches!(*status, 404 | 410),
         _ => false,
     }
 }

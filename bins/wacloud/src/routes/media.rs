@@ -3,6 +3,7 @@
 //! cache). Meta's rules for types and sizes are `wacloud_core::media`'s.
 
 use actix_multipart::Multipart;
+use actix_web::body::SizedStream;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
 use actix_web::http::{ConnectionType, StatusCode};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
@@ -353,7 +354,7 @@ fn gone() -> ApiError {
     tag = "messages",
     params(("id" = String, Path, description = "The message's wacloud id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>,
+        (status = 200, description = "The file, as its type (one Meta takes, else `application/octet-stream`)", content_type = "*/*", body = Vec<u8>,
             headers(("Content-Disposition" = String, description = "`attachment` with the file name"))),
         (status = 404, description = "`not_found` (no such message), `no_media` (not a media message), `media_by_link` (sent by link: wacloud never had the file)", body = ErrorBody),
         (status = 410, description = "`media_expired`: Meta no longer has the file and none is cached", body = ErrorBody),
@@ -447,11 +448,10 @@ pub async fn download(
     };
     Ok(HttpResponse::Ok()
         .content_type(content_type)
-        .insert_header(header::ContentLength(usize::try_from(len).unwrap_or(usize::MAX)))
         .insert_header(disposition)
         .insert_header(("x-content-type-options", "nosniff"))
         .insert_header(("content-security-policy", "sandbox"))
-        .streaming(file_stream(file)))
+        .body(SizedStream::new(len, Box::pin(file_stream(file)))))
 }
 
 /// `filename="…"` (ASCII, other characters as `_`) and, for a name that is not plain ASCII,
