@@ -33,16 +33,16 @@ def rss(pid):
 
 
 def wait_health(port):
-    for _ in range(300):
+    for _ in range(600):
         try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             c.request("GET", "/api/whatsapp/health")
-            if c.getresponse().status in (200, 503):
-                return
-        except OSError:
+            c.getresponse().read()
+            return
+        except (OSError, http.client.HTTPException):
             pass
         time.sleep(0.1)
-    raise SystemExit("the server did not start")
+    raise SystemExit(f"the server did not start ({server.poll()}): " + open(f"{work}/server.log").read()[-2000:] + open(f"{work}/server.out").read()[-2000:])
 
 
 work = tempfile.mkdtemp(prefix="wacloud-media-bench-")
@@ -66,8 +66,9 @@ server = subprocess.Popen(
          "WACLOUD_BIND": f"127.0.0.1:{port}",
          "WACLOUD_MEDIA_CACHE_DIR": f"{work}/media",
          "WACLOUD_SOCKET_RECEIVE_BUFFER": rcvbuf,
-         "WACLOUD_GRAPH_TIMEOUT_MS": "120000"},
-    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+         "WACLOUD_GRAPH_TIMEOUT_MS": "120000",
+         "WACLOUD_QUEUE_LEASE_SECS": "300"},
+    stdout=open(f"{work}/server.out", "w"), stderr=open(f"{work}/server.log", "w"))
 try:
     wait_health(port)
     path = f"{work}/big.pdf"

@@ -107,12 +107,13 @@ impl Application {
         let store = open_store(&settings.database)?;
         let (messenger, sandbox, client) = messenger(&settings, &self_base(local))?;
         let m = &settings.media;
-        let cache = crate::media::MediaCache::open(&m.cache_dir, m.cache_bytes).map_err(|source| {
-            StartError::MediaCache {
-                dir: m.cache_dir.display().to_string(),
-                source,
-            }
-        })?;
+        let cache =
+            crate::media::MediaCache::open(&m.cache_dir, m.cache_bytes).map_err(|source| {
+                StartError::MediaCache {
+                    dir: m.cache_dir.display().to_string(),
+                    source,
+                }
+            })?;
         let media = Arc::new(crate::media::MediaService::new(client, cache));
         let (stop_tx, stopping) = watch::channel(false);
         let state = state(settings, &store, messenger, sandbox, stopping, local, media);
@@ -283,7 +284,11 @@ fn open_store(db: &DatabaseSettings) -> Result<DbStore, StartError> {
 }
 
 /// The messenger every send goes through, and the sandbox it talks to in sandbox mode.
-type MessengerAndSandbox = (Arc<dyn Messenger>, Option<Arc<Sandbox>>, Option<GraphClient>);
+type MessengerAndSandbox = (
+    Arc<dyn Messenger>,
+    Option<Arc<Sandbox>>,
+    Option<GraphClient>,
+);
 
 /// What sends: the Graph client to Meta in live mode, or to the embedded sandbox (returned too,
 /// to be mounted) in sandbox mode; in live mode without a phone number id, a messenger that

@@ -376,10 +376,7 @@ mod tests {
 
     #[test]
     fn a_download_name_keeps_no_path_quote_or_control() {
-        assert_eq!(
-            download_name(Some("../../etc/passwd"), "f.bin"),
-            "passwd"
-        );
+        assert_eq!(download_name(Some("../../etc/passwd"), "f.bin"), "passwd");
         assert_eq!(
             download_name(Some("a\"b\r\nContent-Type: x;.pdf"), "f"),
             "abContent-Type: x.pdf"
@@ -401,8 +398,20 @@ mod tests {
     #[test]
     fn media_older_than_seven_days_is_gone_from_meta() {
         let now = Utc::now();
-        assert!(may_still_be_at_meta(now - Duration::days(6), INBOUND_MEDIA_DAYS, now));
-        assert!(!may_still_be_at_meta(now - Duration::days(8), INBOUND_MEDIA_DAYS, now));
-        assert!(may_still_be_at_meta(now - Duration::days(8), UPLOADED_MEDIA_DAYS, now));
+        assert!(may_still_be_at_meta(
+            now - Duration::days(6),
+            INBOUND_MEDIA_DAYS,
+            now
+        ));
+        assert!(!may_still_be_at_meta(
+            now - Duration::days(8),
+            INBOUND_MEDIA_DAYS,
+            now
+        ));
+        assert!(may_still_be_at_meta(
+            now - Duration::days(8),
+            UPLOADED_MEDIA_DAYS,
+            now
+        ));
     }
 }

@@ -110,7 +110,11 @@ fn customer_media(
     let (sample, default_type, default_name): (&[u8], &str, Option<&str>) = match m.kind.as_str() {
         "image" => (SAMPLE_PNG, "image/png", None),
         "document" => (SAMPLE_PDF, "application/pdf", Some("sample.pdf")),
-        other => return Err(format!("media.type must be image or document, not {other:?}")),
+        other => {
+            return Err(format!(
+                "media.type must be image or document, not {other:?}"
+            ))
+        }
     };
     let bytes = match &m.data {
         Some(d) => base64::engine::general_purpose::STANDARD
@@ -226,7 +230,8 @@ async fn customer_writes(
         Some(m) => match customer_media(&sandbox, m, caption) {
             Ok((kind, obj)) => {
                 let id = obj["id"].clone();
-                let p = inbound_media_delivery(sandbox.config(), &wamid, &wa_id, &name, &kind, obj, ts);
+                let p =
+                    inbound_media_delivery(sandbox.config(), &wamid, &wa_id, &name, &kind, obj, ts);
                 (p, Some(id))
             }
             Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_request", &e),

@@ -169,15 +169,24 @@ mod tests {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         put(&cache, "2", 100).await;
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        assert!(cache.get("1").await.is_some(), "1 is used again: now 2 is older");
+        assert!(
+            cache.get("1").await.is_some(),
+            "1 is used again: now 2 is older"
+        );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         put(&cache, "3", 100).await;
-        assert!(cache.get("2").await.is_none(), "the least recently used went");
+        assert!(
+            cache.get("2").await.is_none(),
+            "the least recently used went"
+        );
         assert_eq!(cache.get("1").await.map(|(_, n)| n), Some(100));
         assert!(cache.get("3").await.is_some());
         assert_eq!(cache.used(), 200);
         put(&cache, "4", 300).await;
-        assert!(cache.used() <= 250, "a file larger than the cache is not kept");
+        assert!(
+            cache.used() <= 250,
+            "a file larger than the cache is not kept"
+        );
     }
 
     #[tokio::test]

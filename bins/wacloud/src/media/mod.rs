@@ -135,12 +135,11 @@ fn graph_failure(e: &GraphError, code: &str, what: &str) -> ApiError {
             "meta_unreachable",
             format!("{what}: {e}"),
         ),
-        GraphError::Api(a) => {
-            ApiError::new(StatusCode::BAD_GATEWAY, code, format!("{what}: {e}")).with(
+        GraphError::Api(a) => ApiError::new(StatusCode::BAD_GATEWAY, code, format!("{what}: {e}"))
+            .with(
                 "graph",
                 serde_json::json!({ "code": a.code, "message": a.message, "details": a.details }),
-            )
-        }
+            ),
         _ => ApiError::new(StatusCode::BAD_GATEWAY, code, format!("{what}: {e}")),
     }
 }

@@ -459,7 +459,13 @@ pub async fn download(
 fn disposition_params(name: &str) -> Vec<DispositionParam> {
     let ascii: String = name
         .chars()
-        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let mut params = vec![DispositionParam::Filename(ascii.clone())];
     if ascii != name {
@@ -504,10 +510,7 @@ mod tests {
                 .essence,
             "application/pdf"
         );
-        assert_eq!(
-            part_type(None, Some("a.png")).unwrap().essence,
-            "image/png"
-        );
+        assert_eq!(part_type(None, Some("a.png")).unwrap().essence, "image/png");
         assert!(part_type(Some("image/gif"), Some("a.png")).is_err());
         assert!(part_type(Some("application/octet-stream"), Some("a.exe")).is_err());
     }

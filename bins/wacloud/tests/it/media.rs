@@ -38,7 +38,10 @@ impl TestApp {
             .mime_str(mime)
             .expect("mime");
         let form = reqwest::multipart::Form::new().part("file", part);
-        let mut req = self.http.post(self.url("/api/whatsapp/media")).multipart(form);
+        let mut req = self
+            .http
+            .post(self.url("/api/whatsapp/media"))
+            .multipart(form);
         for (k, v) in headers {
             req = req.header(*k, *v);
         }
@@ -143,7 +146,10 @@ async fn each_kind_uploads_to_meta_and_sends_by_its_id() {
         let (s, headers, body) = app.media_of(id).await;
         assert_eq!(s, 200, "{kind}");
         assert_eq!(&body, data, "{kind}");
-        assert_eq!(headers["content-type"], mime.split(';').next().unwrap().trim());
+        assert_eq!(
+            headers["content-type"],
+            mime.split(';').next().unwrap().trim()
+        );
         let cd = headers["content-disposition"].to_str().unwrap();
         assert!(cd.starts_with("attachment") && cd.contains(name), "{cd}");
     }
@@ -158,7 +164,11 @@ async fn each_kind_uploads_to_meta_and_sends_by_its_id() {
             r["body"][t].get("id")
         })
         .collect();
-    assert_eq!(ids.len(), 5, "Meta got every send by the uploaded id: {sent}");
+    assert_eq!(
+        ids.len(),
+        5,
+        "Meta got every send by the uploaded id: {sent}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -168,7 +178,10 @@ async fn wrong_types_and_oversized_files_are_refused_before_meta() {
     assert_eq!(s, 415, "{v}");
     assert_eq!(v["error"]["code"], "unsupported_media_type", "{v}");
     let msg = v["error"]["message"].as_str().unwrap();
-    assert!(msg.contains("image/jpeg") && msg.contains("application/pdf"), "{msg}");
+    assert!(
+        msg.contains("image/jpeg") && msg.contains("application/pdf"),
+        "{msg}"
+    );
     let (s, v) = app
         .upload(bytes(5 * 1024 * 1024 + 1, 0), "image/png", "big.png")
         .await;
@@ -181,7 +194,10 @@ async fn wrong_types_and_oversized_files_are_refused_before_meta() {
         .upload(static_webp(150 * 1024), "image/webp", "s.webp")
         .await;
     assert_eq!(s, 413, "a static sticker is held to 100 KB: {v}");
-    assert!(v["error"]["message"].as_str().unwrap().contains("102400"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("102400"),
+        "{v}"
+    );
     let (s, v) = app.upload(Vec::new(), "application/pdf", "e.pdf").await;
     assert_eq!(s, 400, "{v}");
     assert_eq!(v["error"]["code"], "empty_file");
@@ -257,7 +273,10 @@ async fn an_oversized_file_is_refused_as_soon_as_its_limit_is_passed() {
     let at_answer = written.load(std::sync::atomic::Ordering::Relaxed);
     let text = String::from_utf8_lossy(&answer);
     assert!(text.starts_with("HTTP/1.1 413"), "{text}");
-    assert!(text.to_ascii_lowercase().contains("connection: close"), "{text}");
+    assert!(
+        text.to_ascii_lowercase().contains("connection: close"),
+        "{text}"
+    );
     // What the client had written when the answer came: the 5 MB the limit took, plus what
     // the two kernels' socket buffers hold.
     assert!(
@@ -307,13 +326,13 @@ async fn a_hostile_file_name_stays_inert_in_the_download() {
     let up: Value = r.json().await.unwrap_or(Value::Null);
     assert_eq!(s, 201, "{up}");
     let (s, sent) = app
-        .send(&json!({"phone_number": format!("+{CUSTOMER}"), "type": "document",
-                     "media": {"id": up["media_id"]}, "filename": "a\"b;\u{7}<i>c.pdf"}))
+        .send(
+            &json!({"phone_number": format!("+{CUSTOMER}"), "type": "document",
+                     "media": {"id": up["media_id"]}, "filename": "a\"b;\u{7}<i>c.pdf"}),
+        )
         .await;
     assert_eq!(s, 200, "{sent}");
-    let (s, headers, body) = app
-        .media_of(sent["message"]["id"].as_str().unwrap())
-        .await;
+    let (s, headers, body) = app.media_of(sent["message"]["id"].as_str().unwrap()).await;
     assert_eq!(s, 200);
     assert_eq!(body, data);
     let cd = headers["content-disposition"].to_str().unwrap();
@@ -321,21 +340,18 @@ async fn a_hostile_file_name_stays_inert_in_the_download() {
     assert_eq!(headers["x-content-type-options"], "nosniff");
     // The upload's own name, when the send gave none: no path, quote, backslash or `;` left.
     let (_, sent) = app
-        .send(&json!({"phone_number": format!("+{CUSTOMER}"), "type": "document",
-                     "media": {"id": up["media_id"]}}))
+        .send(
+            &json!({"phone_number": format!("+{CUSTOMER}"), "type": "document",
+                     "media": {"id": up["media_id"]}}),
+        )
         .await;
-    let (_, headers, _) = app
-        .media_of(sent["message"]["id"].as_str().unwrap())
-        .await;
+    let (_, headers, _) = app.media_of(sent["message"]["id"].as_str().unwrap()).await;
     let cd = headers["content-disposition"].to_str().unwrap();
     let name = cd
         .strip_prefix("attachment; filename=\"")
         .and_then(|r| r.strip_suffix('"'))
         .unwrap_or_else(|| panic!("one quoted file name: {cd}"));
-    assert!(
-        !name.contains(['"', '\\', ';', '/', '\r', '\n']),
-        "{cd}"
-    );
+    assert!(!name.contains(['"', '\\', ';', '/', '\r', '\n']), "{cd}");
     assert!(name.ends_with("y.pdf"), "{cd}");
 }
 
@@ -453,7 +469,11 @@ async fn the_cache_stays_within_its_size_limit() {
     assert_eq!(app.sandbox_count("media_downloads").await, 3);
     let (s, _, _) = app.media_of(&ids[2]).await;
     assert_eq!(s, 200);
-    assert_eq!(app.sandbox_count("media_downloads").await, 3, "the newest stayed");
+    assert_eq!(
+        app.sandbox_count("media_downloads").await,
+        3,
+        "the newest stayed"
+    );
     let (s, _, _) = app.media_of(&ids[0]).await;
     assert_eq!(s, 200);
     assert_eq!(
