@@ -109,6 +109,22 @@ impl MediaCache {
         let _ = tokio::task::spawn_blocking(move || evict_in(&dir, limit)).await;
     }
 
+    /// Removes the cached files of media `ids` (an erased customer's); ids not cached are
+    /// skipped.
+    pub fn remove(&self, ids: &[String]) {
+        Self::remove_in(&self.dir, ids);
+    }
+
+    /// [`remove`](Self::remove) in the cache at `dir`, without opening it (which would empty
+    /// `tmp/` under a running server's uploads): for `wacloud contacts erase`.
+    pub fn remove_in(dir: &Path, ids: &[String]) {
+        for id in ids {
+            if let Some(name) = file_name_for(id) {
+                let _ = std::fs::remove_file(dir.join(name));
+            }
+        }
+    }
+
     /// Bytes of the cached files now.
     #[must_use]
     pub fn used(&self) -> u64 {

@@ -397,6 +397,27 @@ async fn a_customers_image_comes_from_meta_once_then_from_the_cache() {
     assert_eq!(v["error"]["code"], "no_media");
     let (s, _, _) = app.media_of("no-such-message").await;
     assert_eq!(s, 404);
+    // Erasing the customer removes the cached file with the messages.
+    let cached = |dir: &std::path::Path| {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .count()
+    };
+    assert_eq!(cached(&app.media_dir), 1);
+    let r = app
+        .http
+        .delete(app.url(&format!("/api/whatsapp/contacts/%2B{CUSTOMER}?erase=true")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    assert_eq!(
+        cached(&app.media_dir),
+        0,
+        "the erased customer's file is gone"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
