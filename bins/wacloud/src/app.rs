@@ -63,6 +63,14 @@ pub enum StartError {
     /// The Graph client could not be built.
     #[error("cannot build the Graph client: {0}")]
     Graph(String),
+    /// The media cache directory could not be made or read.
+    #[error("cannot use the media cache directory {dir} (WACLOUD_MEDIA_CACHE_DIR): {source}")]
+    MediaCache {
+        /// The directory.
+        dir: String,
+        /// The cause.
+        source: std::io::Error,
+    },
 }
 
 /// A built server, listening, not yet running.
@@ -97,9 +105,18 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let (listener, local) = listen(&settings.http.bind, settings.http.socket_receive_buffer)?;
         let store = open_store(&settings.database)?;
-        let (messenger, sandbox) = messenger(&settings, &self_base(local))?;
+        let (messenger, sandbox, client) = messenger(&settings, &self_base(local))?;
+        let m = &settings.media;
+        let cache =
+            crate::media::MediaCache::open(&m.cache_dir, m.cache_bytes).map_err(|source| {
+                StartError::MediaCache {
+                    dir: m.cache_dir.display().to_string(),
+                    source,
+                }
+            })?;
+        let media = Arc::new(crate::media::MediaService::new(client, cache));
         let (stop_tx, stopping) = watch::channel(false);
-        let state = state(settings, &store, messenger, sandbox, stopping, local);
+        let state = state(settings, &store, messenger, sandbox, stopping, local, media);
         let banner = banner(&state, &store, local);
         let server = http_server(listener, local, &state)?;
         Ok(Self {
@@ -273,7 +290,11 @@ fn open_store(db: &DatabaseSettings) -> Result<DbStore, StartError> {
 }
 
 /// The messenger every send goes through, and the sandbox it talks to in sandbox mode.
-type MessengerAndSandbox = (Arc<dyn Messenger>, Option<Arc<Sandbox>>);
+type MessengerAndSandbox = (
+    Arc<dyn Messenger>,
+    Option<Arc<Sandbox>>,
+    Option<GraphClient>,
+);
 
 /// What sends: the Graph client to Meta in live mode, or to the embedded sandbox (returned too,
 /// to be mounted) in sandbox mode; in live mode without a phone number id, a messenger that
@@ -307,8 +328,8 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                 .timeout(meta.graph_timeout)
                 .build()
                 .map_err(|e| StartError::Graph(e.to_string()))?;
-            let m = GraphMessenger::new(client, Some(business), token, pacer, retry);
-            Ok((Arc::new(m), Some(sb)))
+            let m = GraphMessenger::new(client.clone(), Some(business), token, pacer, retry);
+            Ok((Arc::new(m), Some(sb), Some(client)))
         }
         Mode::Live => match (&meta.api_token, &meta.phone_number_id) {
             (Some(token), Some(pid)) => {
@@ -322,10 +343,10 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                     b = b.base_url(url.clone());
                 }
                 let client = b.build().map_err(|e| StartError::Graph(e.to_string()))?;
-                let m = GraphMessenger::new(client, None, token.clone(), pacer, retry);
-                Ok((Arc::new(m), None))
+                let m = GraphMessenger::new(client.clone(), None, token.clone(), pacer, retry);
+                Ok((Arc::new(m), None, Some(client)))
             }
-            _ => Ok((Arc::new(NotConfigured), None)),
+            _ => Ok((Arc::new(NotConfigured), None, None)),
         },
     }
 }
@@ -384,6 +405,7 @@ fn state(
     sandbox: Option<Arc<Sandbox>>,
     stopping: watch::Receiver<bool>,
     local: SocketAddr,
+    media: Arc<crate::media::MediaService>,
 ) -> AppState {
     let our_numbers = OurNumbers(settings.meta.phone_number_id.iter().cloned().collect());
     let store_port: Arc<dyn Store> = Arc::new(store.clone());
@@ -415,6 +437,7 @@ fn state(
     });
     AppState {
         auth,
+        media,
         store: store_port,
         messenger,
         clock,

@@ -34,5 +34,7 @@ pub async fn run(settings: &Settings, who: &str) -> Result<String, String> {
     let result = privacy::erase(&store, who, by).await;
     store.shutdown();
     let erased = result.map_err(|e| e.to_string())?;
+    // The customer's cached media files go too.
+    crate::media::MediaCache::remove_in(&settings.media.cache_dir, &erased.media_ids);
     serde_json::to_string_pretty(&erased).map_err(|e| e.to_string())
 }

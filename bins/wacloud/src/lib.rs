@@ -15,6 +15,7 @@ pub mod cli;
 pub mod erase_cmd;
 pub mod errors;
 pub mod log_throttle;
+pub mod media;
 pub mod metrics;
 pub mod middleware;
 pub mod openapi;

@@ -68,6 +68,8 @@ use crate::routes::{self, assets};
         routes::batches::retry_item,
         routes::send::retry_message,
         routes::messages::history,
+        routes::media::upload,
+        routes::media::download,
         routes::stats::stats,
         routes::templates::list,
         routes::templates::sync,

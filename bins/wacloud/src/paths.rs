@@ -20,3 +20,7 @@ pub const OPENAPI: &str = "/api/openapi.json";
 
 /// Sending one message (its author is recorded on the message, not in the audit trail).
 pub const SEND: &str = "/api/whatsapp/send";
+
+/// Uploading a media file (`POST`): its body is streamed to disk, so `request_body` gives each
+/// chunk back to the body budget once it was read and times the body by its pauses, not whole.
+pub const MEDIA_UPLOAD: &str = "/api/whatsapp/media";

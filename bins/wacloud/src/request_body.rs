@@ -77,6 +77,16 @@ impl Taken {
     }
 }
 
+impl Taken {
+    /// Gives back `n` bytes taken before (a chunk the handler has consumed).
+    fn give_back(&self, n: usize) {
+        if n > 0 {
+            self.bytes.fetch_sub(n, Ordering::Relaxed);
+            self.budget.0.add_permits(n);
+        }
+    }
+}
+
 impl Drop for Taken {
     fn drop(&mut self) {
         self.budget.0.add_permits(*self.bytes.get_mut());
@@ -109,6 +119,11 @@ const NOT_AN_OBJECT: u8 = 3;
 /// - in memory, across all requests: the bytes read take their size from the [`BodyBudget`]
 ///   until the request is answered; a body that would pass it is answered 503 `server_busy`
 ///   with `Retry-After: 1`.
+///
+/// A media upload ([`paths::MEDIA_UPLOAD`]) is written to disk as it arrives: each chunk is
+/// given back to the budget when the next one is asked for, and the timeout applies to each
+/// wait for more bytes rather than to the whole body (a 100 MB file takes longer than a JSON
+/// body to arrive, but never pauses long).
 ///
 /// # Errors
 /// Whatever the wrapped service fails with.
@@ -153,6 +168,7 @@ pub async fn bound_body(
         bytes: AtomicUsize::new(0),
     });
     let why = Arc::new(AtomicU8::new(ARRIVING));
+    let streamed = req.path() == paths::MEDIA_UPLOAD;
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
     // Every body of the API is a JSON object (or empty, or `null` where it is optional): serde
     // would read an array as a struct's fields in order (`["name", null, ["tag"]]`), which no
@@ -168,10 +184,18 @@ pub async fn bound_body(
                     .starts_with("application/json")
             });
     let (held, flag) = (Arc::clone(&taken), Arc::clone(&why));
-    let body = futures::stream::unfold((Some(req.take_payload()), json), move |(rest, check)| {
+    let state = (Some(req.take_payload()), json, 0usize);
+    let body = futures::stream::unfold(state, move |(rest, check, last)| {
         let (held, flag) = (Arc::clone(&held), Arc::clone(&flag));
         async move {
             let mut payload = rest?;
+            let deadline = if streamed {
+                // The chunk before this one is on disk by now.
+                held.give_back(last);
+                timeout.map(|t| tokio::time::Instant::now() + t)
+            } else {
+                deadline
+            };
             let next = match deadline {
                 Some(d) => tokio::time::timeout_at(d, payload.next()).await,
                 None => Ok(payload.next().await),
@@ -179,27 +203,33 @@ pub async fn bound_body(
             let stop = |why: u8, what: &str| {
                 flag.store(why, Ordering::Relaxed);
                 let e = std::io::Error::other(what.to_owned());
-                Some((Err(PayloadError::Io(e)), (None, false)))
+                Some((Err(PayloadError::Io(e)), (None, false, 0)))
             };
             match next {
                 Ok(Some(Ok(chunk))) if !held.take(chunk.len()) => {
                     stop(OVER_BUDGET, "the server's body budget is spent")
                 }
                 Ok(Some(Ok(chunk))) if check => {
+                    let n = chunk.len();
                     match chunk.iter().find(|b| !b.is_ascii_whitespace()) {
-                        Some(b'{' | b'n') => Some((Ok(chunk), (Some(payload), false))),
+                        Some(b'{' | b'n') => Some((Ok(chunk), (Some(payload), false, n))),
                         Some(_) => stop(NOT_AN_OBJECT, "the body is not a JSON object"),
-                        None => Some((Ok(chunk), (Some(payload), true))),
+                        None => Some((Ok(chunk), (Some(payload), true, n))),
                     }
                 }
-                Ok(Some(chunk)) => Some((chunk, (Some(payload), check))),
+                Ok(Some(Ok(chunk))) => {
+                    let n = chunk.len();
+                    Some((Ok(chunk), (Some(payload), check, n)))
+                }
+                Ok(Some(Err(e))) => Some((Err(e), (Some(payload), check, 0))),
                 Ok(None) => None,
                 Err(_) => stop(TIMED_OUT, "body timed out"),
             }
         }
     });
+    // Fused: a reader may ask again after the end (actix-multipart does), which `unfold` forbids.
     let body: std::pin::Pin<Box<dyn futures::Stream<Item = Result<web::Bytes, PayloadError>>>> =
-        Box::pin(body);
+        Box::pin(body.fuse());
     req.set_payload(Payload::from(body));
     let res = next.call(req).await?;
     let mut res = match (why.load(Ordering::Relaxed), timeout) {

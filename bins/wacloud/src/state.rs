@@ -137,6 +137,8 @@ pub struct AppState {
     pub queue_policy: QueuePolicy,
     /// Operators' sessions: their key, policies and the login throttle.
     pub auth: Arc<crate::auth::AuthState>,
+    /// Media files to and from Meta, and their cache.
+    pub media: Arc<crate::media::MediaService>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -18,6 +18,7 @@ pub mod conversation;
 pub mod error;
 pub mod events;
 pub mod idempotency;
+pub mod media;
 pub mod message;
 pub mod outbound;
 pub mod phone;

@@ -47,6 +47,11 @@ pub struct Erasure {
     pub deliveries_scrubbed: usize,
     /// Audit entries whose target or details named the customer, rewritten.
     pub audit_entries_scrubbed: usize,
+    /// Meta's media ids of the erased messages' files, for the caller to remove from its media
+    /// cache (not part of the answer).
+    #[serde(skip)]
+    #[cfg_attr(feature = "openapi", schema(ignore))]
+    pub media_ids: Vec<String>,
 }
 
 /// Everything held about one customer (`GET /contacts/{id}/data`).

@@ -67,7 +67,8 @@
 //!
 //! **Features**: `pacer` (default: [`Pacer`], built on `governor`), `rustls-tls`
 //! (default: TLS by rustls with Mozilla's roots) or `native-tls` (the platform's TLS
-//! library), and `http2` (HTTP/2 when the server offers it). Without a TLS feature only
+//! library), `http2` (HTTP/2 when the server offers it) and `stream` (uploads read from a
+//! file as they are sent, `GraphClient::upload_media_file`). Without a TLS feature only
 //! `http://` base URLs work (e.g. a local sandbox). The crate requires `idna_adapter`
 //! `>=1.1, <1.2` (internationalised domain names by the unicode-rs crates rather than
 //! ICU4X), so a program that requires `idna_adapter` 1.2 does not resolve with it.

@@ -141,6 +141,7 @@ pub async fn upload(
     form: Multipart,
 ) -> HttpResponse {
     let (_version, pid) = path.into_inner();
+    sandbox.note_media(true);
     if !authorized(&req, &sandbox) {
         return token_refusal(&sandbox);
     }
@@ -244,9 +245,10 @@ pub async fn download(
     }
     let media = sandbox.media.get(&query.mid);
     match media {
-        Some(m) if chrono::Utc::now().timestamp() <= query.ext => HttpResponse::Ok()
-            .content_type(m.mime_type)
-            .body(m.bytes),
+        Some(m) if chrono::Utc::now().timestamp() <= query.ext => {
+            sandbox.note_media(false);
+            HttpResponse::Ok().content_type(m.mime_type).body(m.bytes)
+        }
         _ => HttpResponse::build(StatusCode::NOT_FOUND).json(graph_error(
             100,
             "OAuthException",

@@ -21,7 +21,9 @@
 //! - the Calling API's permission check, `GET
 //!   /sandbox/graph/{version}/{phone_number_id}/call_permissions` (`pending` once a
 //!   `call_permission_request` was sent to the user, `denied` before; never `granted`);
-//! - `POST /sandbox/customers/{phone}/messages` to play a customer who writes in;
+//! - `POST /sandbox/customers/{phone}/messages` to play a customer who writes in, with text or
+//!   with an image or a document (kept like an upload, so its media id downloads like Meta's);
+//!   `DELETE /sandbox/media/{media_id}` forgets a media as Meta's expiry does;
 //! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
 //!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
 //!   error injection, all at run time) and `POST /sandbox/reset`.
@@ -180,6 +182,10 @@ pub struct Counts {
     pub media_kept: usize,
     /// Their bytes (at most [`SandboxConfig::media_max_bytes`]).
     pub media_bytes: u64,
+    /// Upload requests received (`POST /{phone_number_id}/media`), refused ones included.
+    pub media_uploads: u64,
+    /// Files served from download URLs (the lookaside route), with their bytes.
+    pub media_downloads: u64,
 }
 
 #[derive(Debug, Default)]
@@ -189,6 +195,8 @@ struct Tally {
     accepted_at: Vec<chrono::DateTime<chrono::Utc>>,
     webhooks_delivered: u64,
     webhooks_given_up: u64,
+    media_uploads: u64,
+    media_downloads: u64,
 }
 
 /// The sandbox's state, shared by its routes and delivery tasks.
@@ -323,6 +331,8 @@ impl Sandbox {
             last_accepted_at: times.last().map(chrono::DateTime::to_rfc3339),
             webhooks_delivered: t.webhooks_delivered,
             webhooks_given_up: t.webhooks_given_up,
+            media_uploads: t.media_uploads,
+            media_downloads: t.media_downloads,
         }
     }
 
@@ -358,6 +368,22 @@ impl Sandbox {
         if let Ok(mut v) = self.received.lock() {
             v.push(r);
         }
+    }
+
+    fn note_media(&self, upload: bool) {
+        if let Ok(mut t) = self.tally.lock() {
+            if upload {
+                t.media_uploads += 1;
+            } else {
+                t.media_downloads += 1;
+            }
+        }
+    }
+
+    /// Forgets the upload with Meta's media id `id`, as Meta does once a media expires: its
+    /// `GET /{media_id}` then answers code 100 and its download URL 404. False when not kept.
+    pub fn expire_media(&self, id: &str) -> bool {
+        self.media.remove(id)
     }
 
     fn note_webhook(&self, delivered: bool) {

@@ -112,6 +112,36 @@ pub fn inbound_text_delivery(
     )
 }
 
+/// An inbound media message (`image`, `document`, …) from a customer: Meta's object for the
+/// kind with `id`, `mime_type`, `sha256` (hex) and, when given, `caption` and `filename`.
+#[allow(clippy::too_many_arguments)]
+pub fn inbound_media_delivery(
+    cfg: &SandboxConfig,
+    wamid: &str,
+    from_wa_id: &str,
+    name: &str,
+    kind: &str,
+    media: Value,
+    timestamp: i64,
+) -> Value {
+    let mut message = json!({
+        "from": from_wa_id,
+        "id": wamid,
+        "timestamp": timestamp.to_string(),
+        "type": kind,
+    });
+    message[kind] = media;
+    envelope(
+        cfg,
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata(cfg),
+            "contacts": [{ "profile": { "name": name }, "wa_id": from_wa_id }],
+            "messages": [message]
+        }),
+    )
+}
+
 /// A Graph error body as Meta sends it.
 pub fn graph_error(code: i64, kind: &str, message: &str, details: Option<&str>) -> Value {
     let mut rng = rand::rng();

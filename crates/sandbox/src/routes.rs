@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::control::ControlPatch;
 use crate::graph::{messages, note_inbound, phone_number};
 use crate::graph_media;
-use crate::payloads::{inbound_text_delivery, new_wamid};
+use crate::payloads::{inbound_media_delivery, inbound_text_delivery, new_wamid};
 use crate::Sandbox;
 
 /// Mounts the sandbox's routes under `/sandbox` on an actix-web app.
@@ -51,6 +51,7 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     "/customers/{phone}/messages",
                     web::post().to(customer_writes),
                 )
+                .route("/media/{media_id}", web::delete().to(expire_media))
                 .route("/sent", web::get().to(sent))
                 .route("/counts", web::get().to(counts))
                 .route("/control", web::get().to(get_control))
@@ -67,13 +68,90 @@ fn error(status: actix_web::http::StatusCode, code: &str, message: &str) -> Http
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct CustomerMessage {
+    /// The text, or the media's caption (optional then).
+    #[serde(default)]
     text: String,
     #[serde(default)]
     name: Option<String>,
+    #[serde(default)]
+    media: Option<CustomerMedia>,
+}
+
+/// A file the customer sends: `type` `image` or `document`; the bytes in base64 (`data`), or a
+/// small sample file of the kind when absent.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CustomerMedia {
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    mime_type: Option<String>,
+    #[serde(default)]
+    filename: Option<String>,
+    #[serde(default)]
+    data: Option<String>,
+}
+
+/// A 1×1 PNG: what a simulated customer's image is when the request gives no bytes.
+const SAMPLE_PNG: &[u8] = &[
+    0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1f, 0x15, 0xc4,
+    0x89, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9c, 0x63, 0xf8, 0xcf, 0xc0, 0xf0,
+    0x1f, 0x00, 0x05, 0x00, 0x01, 0xff, 0x89, 0x99, 0x3d, 0x1d, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45,
+    0x4e, 0x44, 0xae, 0x42, 0x60, 0x82,
+];
+
+/// A one-page PDF: a simulated customer's document when the request gives no bytes.
+const SAMPLE_PDF: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
+/// Keeps the customer's file like an upload and answers Meta's media object for the message.
+fn customer_media(
+    sandbox: &Sandbox,
+    m: CustomerMedia,
+    caption: Option<&str>,
+) -> Result<(String, serde_json::Value), String> {
+    use base64::Engine as _;
+    let (sample, default_type, default_name): (&[u8], &str, Option<&str>) = match m.kind.as_str() {
+        "image" => (SAMPLE_PNG, "image/png", None),
+        "document" => (SAMPLE_PDF, "application/pdf", Some("sample.pdf")),
+        other => {
+            return Err(format!(
+                "media.type must be image or document, not {other:?}"
+            ))
+        }
+    };
+    let bytes = match &m.data {
+        Some(d) => base64::engine::general_purpose::STANDARD
+            .decode(d.trim())
+            .map_err(|e| format!("media.data must be base64: {e}"))?,
+        None => sample.to_vec(),
+    };
+    if bytes.is_empty() {
+        return Err("media.data is empty".into());
+    }
+    let mime_type = m.mime_type.unwrap_or_else(|| default_type.to_owned());
+    let sha256 = hex::encode(ring::digest::digest(&ring::digest::SHA256, &bytes));
+    let id = sandbox
+        .media
+        .insert(web::Bytes::from(bytes), mime_type.clone())
+        .ok_or("the file is larger than the sandbox keeps (media_max_bytes)")?;
+    let mut obj = json!({ "id": id, "mime_type": mime_type, "sha256": sha256 });
+    if let Some(c) = caption {
+        obj["caption"] = json!(c);
+    }
+    if m.kind == "document" {
+        if let Some(name) = m.filename.as_deref().or(default_name) {
+            obj["filename"] = json!(name);
+        }
+    }
+    Ok((m.kind, obj))
 }
 
 /// `POST /sandbox/customers/{phone}/messages {"text": "...", "name": "..."}`: a customer writes
-/// in. Answers 202 once the server accepted the signed delivery.
+/// in; with `"media": {"type": "image"|"document", "mime_type", "filename", "data"}` (all but
+/// `type` optional; `data` in base64, a sample file when absent) the customer sends that file
+/// and `text` is its caption. Answers 202 with the `wamid` (and the `media_id`) once the server
+/// accepted the signed delivery.
 async fn customer_writes(
     sandbox: web::Data<Arc<Sandbox>>,
     req: actix_web::HttpRequest,
@@ -127,11 +205,12 @@ async fn customer_writes(
             "text and name must not contain NUL characters",
         );
     }
-    if msg.text.trim().is_empty() || msg.text.chars().count() > 4096 {
+    let text_needed = msg.media.is_none();
+    if (text_needed && msg.text.trim().is_empty()) || msg.text.chars().count() > 4096 {
         return error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
-            "text must be 1 to 4096 characters",
+            "text must be 1 to 4096 characters (optional with media: its caption)",
         );
     }
     let name = msg.name.filter(|n| !n.trim().is_empty());
@@ -146,11 +225,41 @@ async fn customer_writes(
     let name = sandbox.profile_name(&wa_id, name);
     let ts = chrono::Utc::now().timestamp();
     let wamid = new_wamid(&wa_id);
+    let caption = Some(msg.text.as_str()).filter(|t| !t.trim().is_empty());
+    let (payload, media_id) = match msg.media {
+        None => (
+            inbound_text_delivery(sandbox.config(), &wamid, &wa_id, &name, &msg.text, ts),
+            None,
+        ),
+        Some(m) => match customer_media(&sandbox, m, caption) {
+            Ok((kind, obj)) => {
+                let id = obj["id"].clone();
+                let p =
+                    inbound_media_delivery(sandbox.config(), &wamid, &wa_id, &name, &kind, obj, ts);
+                (p, Some(id))
+            }
+            Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_request", &e),
+        },
+    };
     note_inbound(&sandbox, &wa_id, ts);
-    let payload = inbound_text_delivery(sandbox.config(), &wamid, &wa_id, &name, &msg.text, ts);
     match sandbox.deliver(&payload).await {
-        Ok(()) => HttpResponse::Accepted().json(json!({ "message_id": wamid, "wa_id": wa_id })),
+        Ok(()) => HttpResponse::Accepted()
+            .json(json!({ "message_id": wamid, "wa_id": wa_id, "media_id": media_id })),
         Err(e) => error(StatusCode::BAD_GATEWAY, "webhook_failed", &e.0),
+    }
+}
+
+/// `DELETE /sandbox/media/{media_id}`: the media expires as at Meta (its id and download URL
+/// stop answering). 204, or 404 when not kept.
+async fn expire_media(sandbox: web::Data<Arc<Sandbox>>, path: web::Path<String>) -> HttpResponse {
+    if sandbox.expire_media(&path.into_inner()) {
+        HttpResponse::NoContent().finish()
+    } else {
+        error(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            "no such media in the sandbox",
+        )
     }
 }
 

@@ -16,6 +16,7 @@ pub mod export;
 pub mod health;
 pub mod idempotency;
 pub mod inbox;
+pub mod media;
 pub mod messages;
 pub mod operators;
 pub mod params;
@@ -123,6 +124,10 @@ pub static API: &[Endpoint] = &[
         r.to(send::retry_message)
     }),
     endpoint(Method::GET, "/messages", |r| r.to(messages::history)),
+    endpoint(Method::GET, "/messages/{id}/media", |r| {
+        r.to(media::download)
+    }),
+    endpoint(Method::POST, "/media", |r| r.to(media::upload)),
     endpoint(Method::GET, "/stats", |r| r.to(stats::stats)),
     endpoint(Method::GET, "/templates", |r| r.to(templates::list)),
     endpoint(Method::POST, "/templates/sync", |r| r.to(templates::sync)),

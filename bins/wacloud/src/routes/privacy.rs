@@ -82,6 +82,7 @@ pub async fn erase(
     let who = contact_ref(&path)?;
     let by = crate::routes::inbox::change(&state, &req);
     let erased = privacy::erase(state.store.as_ref(), who, by).await?;
+    state.media.cache.remove(&erased.media_ids);
     tracing::info!(
         contact_id = %erased.contact_id,
         messages = erased.messages,
@@ -96,8 +97,9 @@ pub async fn erase(
 /// `GET /contacts/{phone}/data`: one JSON document with the contact and its aliases (every
 /// identity: phone number, `wa_id`, BSUID, username, names, tags), the conversation and its
 /// timeline (notes included), every message with its status, media metadata, queue items, and
-/// the stored raw deliveries that mention them. wacloud keeps no media files and no calls, so
-/// there are none to add. Recorded in the audit trail (`subject_access`, by contact id).
+/// the stored raw deliveries that mention them. Media files are not included (the messages'
+/// media metadata names them; `GET /messages/{id}/media` gives each), and wacloud keeps no
+/// calls. Recorded in the audit trail (`subject_access`, by contact id).
 #[utoipa::path(
     get,
     path = "/api/whatsapp/contacts/{phone}/data",

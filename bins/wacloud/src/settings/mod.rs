@@ -22,6 +22,7 @@ mod auth;
 mod database;
 mod http;
 mod log;
+mod media;
 mod meta;
 mod queue;
 mod retention;
@@ -35,6 +36,7 @@ pub use auth::AuthSettings;
 pub use database::{DatabaseSettings, DEFAULT_DATABASE_URL};
 pub use http::{HttpSettings, DEFAULT_BIND};
 pub use log::{LogSettings, DEFAULT_LOG_FILTER};
+pub use media::MediaSettings;
 pub use meta::{MetaSettings, Mode, SANDBOX_PHONE_NUMBER_ID};
 pub use queue::QueueSettings;
 pub use retention::RetentionSettings;
@@ -63,6 +65,8 @@ pub struct SettingsArgs {
     auth: auth::Raw,
     #[command(flatten)]
     retention: retention::Raw,
+    #[command(flatten)]
+    media: media::Raw,
 }
 
 impl SettingsArgs {
@@ -115,6 +119,8 @@ pub struct Settings {
     pub auth: AuthSettings,
     /// How long raw deliveries and message texts are kept.
     pub retention: RetentionSettings,
+    /// The media cache.
+    pub media: MediaSettings,
 }
 
 /// A setting that could not be used.
@@ -242,6 +248,7 @@ impl Settings {
             log: LogSettings::parse(raw.log),
             auth: AuthSettings::parse(raw.auth)?,
             retention: RetentionSettings::parse(raw.retention)?,
+            media: MediaSettings::parse(raw.media)?,
         })
     }
 }

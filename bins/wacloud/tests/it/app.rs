@@ -60,6 +60,10 @@ pub struct TestApp {
     pub database_url: String,
     /// The server's store (e.g. to shut it down and see the server answer 503).
     pub store: wacloud_store::DbStore,
+    /// The media cache directory (`WACLOUD_MEDIA_CACHE_DIR`): a temporary one of the test's
+    /// unless the settings named one.
+    pub media_dir: std::path::PathBuf,
+    _media_temp: Option<tempfile::TempDir>,
 }
 
 /// Where a [`TestAppBuilder`] puts the server's data.
@@ -165,6 +169,13 @@ impl TestAppBuilder {
             Database::Url(url) => (None, url),
         };
         settings.database.url = url.clone();
+        let default_dir = Settings::from_pairs([]).expect("defaults").media.cache_dir;
+        let media_temp = (settings.media.cache_dir == default_dir)
+            .then(|| tempfile::tempdir().expect("a media cache directory"));
+        if let Some(t) = &media_temp {
+            settings.media.cache_dir = t.path().to_owned();
+        }
+        let media_dir = settings.media.cache_dir.clone();
         let secret = settings.meta.app_secrets[0].clone();
         let phone_number_id = settings.meta.phone_number_id.clone().unwrap_or_default();
         let app = Application::build(settings).expect("app builds");
@@ -181,6 +192,8 @@ impl TestAppBuilder {
             db,
             database_url: url,
             store,
+            media_dir,
+            _media_temp: media_temp,
         }
     }
 }

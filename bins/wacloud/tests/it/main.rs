@@ -34,6 +34,7 @@ mod instances;
 mod kinds;
 mod listing;
 mod live;
+mod media;
 mod metrics;
 mod openapi;
 mod pg_restart;

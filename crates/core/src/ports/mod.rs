@@ -32,7 +32,7 @@ pub use inbox::{mentions_of, InboxRepos};
 pub use messenger::Messenger;
 pub use privacy::{ContactGroup, PrivacyRepos};
 pub use repos::Repos;
-pub use rows::{ContactDelta, MessageQuery, NewMessage, StatusChange, StatusFold};
+pub use rows::{ContactDelta, MediaRecord, MessageQuery, NewMessage, StatusChange, StatusFold};
 
 /// A unit of work run by the store inside a transaction (writes) or on a read connection.
 pub type Job = Box<dyn FnOnce(&mut dyn Repos) -> Result<(), StoreError> + Send + 'static>;

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use super::effects::{BatchEffects, Found, Lookup};
 use super::error::StoreError;
-use super::rows::{MessageQuery, NewMessage, StatusChange};
+use super::rows::{MediaRecord, MessageQuery, NewMessage, StatusChange};
 use crate::contact::{Contact, ContactList, ContactQuery, ContactUpdate};
 use crate::events::{AccountEvent, CustomerRef, TemplateUpdate};
 use crate::idempotency::IdempotencyRecord;
@@ -155,6 +155,15 @@ pub trait Repos: super::AuthRepos + super::InboxRepos + super::PrivacyRepos {
     ///
     /// [`OutboundContent`]: crate::outbound::OutboundContent
     fn outbound_payload(&mut self, id: &str) -> Result<Option<String>, StoreError>;
+    /// Records a file uploaded to Meta (`whatsapp_media`, outbound, no message yet); an id
+    /// already recorded is left as it is.
+    fn record_media_upload(
+        &mut self,
+        m: &MediaRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+    /// The upload recorded under Meta's media id, if any.
+    fn media_upload(&mut self, media_id: &str) -> Result<Option<MediaRecord>, StoreError>;
     /// The message with this `wamid`.
     fn find_message_by_wamid(&mut self, wamid: &str) -> Result<Option<Message>, StoreError>;
     /// Gives an outbound message the `wamid` Meta returned and moves it to `accepted`. If a

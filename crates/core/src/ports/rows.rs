@@ -127,3 +127,18 @@ pub struct MessageQuery {
     /// Only messages strictly older than this `(created_at, id)` position.
     pub before: Option<(DateTime<Utc>, String)>,
 }
+
+/// A file uploaded to Meta (`POST /media`), or its details as kept: a `whatsapp_media` row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaRecord {
+    /// Meta's media id.
+    pub media_id: String,
+    /// The MIME type Meta was given (essence, lower case).
+    pub mime_type: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256 of the bytes, 64 lower-case hex digits.
+    pub sha256: String,
+    /// The file name the uploader gave (as given; made safe where it is shown).
+    pub filename: Option<String>,
+}

@@ -8,7 +8,9 @@
 //!   when it expired) and [`GraphClient::download_media_url`]. The bearer token goes
 //!   only to Meta's hosts (`*.facebook.com`, `*.fbcdn.net`, `*.whatsapp.net`, over
 //!   https) and to the configured base URL's origin; the SHA-256 is checked when given;
-//! - `DELETE /{media_id}`: [`GraphClient::delete_media`].
+//! - `DELETE /{media_id}`: [`GraphClient::delete_media`];
+//! - with the crate feature `stream`, `POST /{phone_number_id}/media` from a file on disk,
+//!   read as it is sent: `GraphClient::upload_media_file` with a `MediaFile`.
 //!
 //! This module holds Meta's limits and the request and answer types; `client` the operations.
 
@@ -288,5 +290,9 @@ pub struct MediaInfo {
 }
 
 mod client;
+#[cfg(feature = "stream")]
+mod file;
 
 pub use client::{MediaDownload, META_MEDIA_HOSTS};
+#[cfg(feature = "stream")]
+pub use file::MediaFile;

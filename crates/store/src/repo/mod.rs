@@ -9,6 +9,7 @@ mod contacts;
 mod effects;
 mod idempotency;
 mod inbox;
+mod media;
 mod messages;
 mod outbound;
 mod prepared;
@@ -270,6 +271,19 @@ impl Repos for Repo<'_> {
             }
         }
         Ok(inserted)
+    }
+    fn record_media_upload(
+        &mut self,
+        m: &wacloud_core::ports::MediaRecord,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        media::record_upload(self.conn, m, now).map_err(map_err)
+    }
+    fn media_upload(
+        &mut self,
+        media_id: &str,
+    ) -> Result<Option<wacloud_core::ports::MediaRecord>, StoreError> {
+        media::upload(self.conn, media_id).map_err(map_err)
     }
     fn get_message(&mut self, id: &str) -> Result<Option<Message>, StoreError> {
         messages::get(self.conn, id).map_err(map_err)

@@ -400,6 +400,21 @@ fn erase(conn: &mut DbConnection, g: &ContactGroup, n: &Needles) -> QueryResult<
             m::is_read,
         ))
         .load(x))?;
+    // The media ids of their files (a customer's in `media`, an upload's in the send's
+    // `payload`), for the media cache.
+    let files: Vec<(Option<String>, Option<String>)> = with_conn!(conn, |x| m::whatsapp_messages
+        .filter(m::contact_id.eq_any(&g.ids))
+        .filter(m::media.is_not_null().or(m::payload.is_not_null()))
+        .select((m::media, m::payload))
+        .load(x))?;
+    for (media, payload) in files {
+        let id_in = |json: Option<String>, pointer: &str| {
+            let v: serde_json::Value = serde_json::from_str(json.as_deref()?).ok()?;
+            v.pointer(pointer)?.as_str().map(str::to_owned)
+        };
+        out.media_ids.extend(id_in(media, "/id"));
+        out.media_ids.extend(id_in(payload, "/source/id"));
+    }
     let mut keys = Vec::with_capacity(msgs.len() * 2);
     for (id, wamid, _, kind, direction, status, _) in &msgs {
         keys.push(id.clone());
