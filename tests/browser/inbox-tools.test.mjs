@@ -1,5 +1,5 @@
 // Browser tests of the widget's inbox tools: message search, the campaigns view, exports and the
-// contacts' import, quoting and reacting, the template picker, against a running wacloud server of their own in sandbox mode with no
+// contacts' import, quoting and reacting, the template picker, media in and out, against a running wacloud server of their own in sandbox mode with no
 // operator (the open mode, which has an admin's rights).
 //
 //   cd tests/browser && npm ci && WACLOUD_TOOLS_URL=http://127.0.0.1:8003 npm run test:tools
@@ -343,6 +343,62 @@ test('the template picker fills a template\'s parameters with a live preview, re
   const right = await small.$eval('[data-testid="wa-template-sheet"] .wa-sheet-card', (el) => el.getBoundingClientRect().right);
   assert.ok(right <= 390, `the sheet fits the screen: ${right}`);
   await shot(small, 'tools-13-template-phone.png');
+  await small.context().close();
+});
+
+// A 2×2 PNG (red, green, blue, white), generated for this test.
+const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGP4z8DAAMIM/4EAAB/uBfsL2WiLAAAAAElFTkSuQmCC', 'base64');
+
+test('media: a customer\'s photo and document open in the chat; an attached photo is previewed, sent and shown; hostile names stay text', async () => {
+  const phone = `+155575${RUN}`;
+  const hostile = '"><img src=x onerror=alert(1)>.pdf';
+  await post(`/sandbox/customers/${encodeURIComponent(phone)}/messages`, { text: 'my <b>receipt</b>', name: 'Uma', media: { type: 'image' } }, BASE);
+  await post(`/sandbox/customers/${encodeURIComponent(phone)}/messages`, { media: { type: 'document', filename: hostile } }, BASE);
+  await page.evaluate((p) => window.wacloudWidget.openChat(p), phone);
+  // The customer's photo, fetched through GET /messages/{id}/media, drawn.
+  await page.waitForFunction(() => {
+    const img = document.querySelector('[data-direction="inbound"] [data-testid="wa-media-img"]');
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  assert.match(await page.getAttribute('[data-direction="inbound"] [data-testid="wa-media-img"]', 'src'), /^blob:/);
+  // The document downloads under its own name, which stays text.
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('[data-direction="inbound"] [data-testid="wa-media-download"]'),
+  ]);
+  assert.equal(download.suggestedFilename().includes('img src=x'), true, `named as sent: ${download.suggestedFilename()}`);
+  assert.equal(await page.evaluate(() => document.querySelectorAll('.wa-root .wa-messages img:not([data-testid="wa-media-img"])').length), 0, 'no element came from a name');
+
+  // Attach: preview first (the name as text), then the caption goes with it.
+  await page.setInputFiles('[data-testid="wa-attach-input"]', { name: '<b>plan</b>.png', mimeType: 'image/png', buffer: PNG });
+  await page.waitForSelector('[data-testid="wa-attach-bar"]:not([hidden])');
+  assert.equal(await page.textContent('[data-testid="wa-attach-name"]'), '<b>plan</b>.png');
+  await page.fill('[data-testid="wa-composer-input"]', 'Here is the plan');
+  await shot(page, 'tools-14-attach-desktop.png');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('[data-testid="wa-attach-bar"]', { state: 'hidden' });
+  await page.waitForFunction(() => {
+    const img = document.querySelector('[data-direction="outbound"][data-type="image"] [data-testid="wa-media-img"]');
+    return img && img.complete && img.naturalWidth === 2;
+  });
+  const listed = await fetch(`${API}/messages?phone=${encodeURIComponent(phone)}`).then((r) => r.json());
+  const sent = listed.messages.find((m) => m.direction === 'outbound');
+  assert.equal(sent.message_type, 'image');
+  assert.equal(sent.message_text, '[image] Here is the plan');
+  await shot(page, 'tools-15-media-desktop.png');
+
+  // A file over WhatsApp's limit for its kind is refused before any upload.
+  const uploads = requests.filter((u) => u.endsWith('/api/whatsapp/media')).length;
+  await page.setInputFiles('[data-testid="wa-attach-input"]', { name: 'big.png', mimeType: 'image/png', buffer: Buffer.alloc(5 * 1024 * 1024 + 1) });
+  assert.match(await page.textContent('[data-testid="wa-send-error"]'), /at most 5\.0 MB/);
+  assert.equal(requests.filter((u) => u.endsWith('/api/whatsapp/media')).length, uploads, 'nothing uploaded');
+
+  const small = await newPage({ width: 390, height: 844 });
+  await small.evaluate((p) => window.wacloudWidget.openChat(p), phone);
+  await small.waitForFunction(() => document.querySelectorAll('[data-testid="wa-media-img"]').length >= 2);
+  const fits = await small.$$eval('[data-testid="wa-media-img"]', (els) => els.every((el) => el.getBoundingClientRect().right <= 390));
+  assert.ok(fits, 'the photos fit the screen');
+  await shot(small, 'tools-16-media-phone.png');
   await small.context().close();
 });
 

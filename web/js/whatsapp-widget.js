@@ -33,7 +33,7 @@
  * Talks to the HTTP contract in docs/API.md: GET /health, GET /contacts, POST /contacts/{phone}/read,
  * GET /messages (and its `search`), POST /send, POST /messages/{id}/retry, POST /send-bulk,
  * GET /batches, GET /batches/{id} (and its export), POST /batches/{id}/cancel, GET /export/contacts,
- * GET /export/messages, POST /contacts/import, GET /templates, POST /templates/sync,
+ * GET /export/messages, POST /contacts/import, POST /media, GET /messages/{id}/media, GET /templates, POST /templates/sync,
  * POST /contacts/{phone}/typing, the team inbox's and the login's routes, and in
  * sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
  * Updates: live through `GET /events` (server-sent events: the server says when something
@@ -55,6 +55,7 @@ import * as chat from './widget/chat.js';
 import * as messages from './widget/messages.js';
 import * as composer from './widget/composer.js';
 import * as reply from './widget/reply.js';
+import * as media from './widget/media.js';
 import * as sheets from './widget/sheets.js';
 import * as inbox from './widget/inbox.js';
 import * as search from './widget/search.js';
@@ -70,7 +71,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, panel, contacts, chat, messages, composer, reply, sheets, inbox, search, campaigns, transfer, templates, live, auth];
+const PARTS = [state, skeleton, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, search, campaigns, transfer, templates, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

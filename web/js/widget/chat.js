@@ -33,6 +33,8 @@ export function define(w) {
       w.closeCanned();
       w.clearReply();
       w.closeReactPicker();
+      w.clearAttachment();
+      w.forgetMedia();
       w.updateComposer();
     }
     if (!w.state.open) w.open();

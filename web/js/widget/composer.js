@@ -23,7 +23,7 @@ export function define(w) {
     w.charCount.textContent = n >= COUNTER_FROM ? `${n} / ${MAX_TEXT_CHARS}` : '';
     w.charCount.classList.toggle('wa-char-count--over', n > MAX_TEXT_CHARS);
     w.charCount.hidden = n < COUNTER_FROM;
-    w.sendBtn.disabled = w.state.sending || !value.trim() || n > MAX_TEXT_CHARS;
+    w.sendBtn.disabled = w.state.sending || (!value.trim() && !w.state.attachment) || n > MAX_TEXT_CHARS;
     w.input.style.height = 'auto';
     w.input.style.height = `${Math.min(w.input.scrollHeight, 160)}px`;
   };
@@ -91,6 +91,7 @@ export function define(w) {
 
   w.send = async function send() {
     if (!w.state.active || w.state.sending) return;
+    if (w.state.attachment) { await w.sendAttachment(); return; }
     const text = w.input.value;
     const n = w.textLength(text);
     if (!text.trim()) return;

@@ -132,7 +132,9 @@ export function define(w) {
         h('span', { class: 'wa-quote-text', dir: 'auto', text: target ? previewOf(target) : 'Reply to an earlier message' })));
     }
 
-    const text = m.message_text === null || m.message_text === undefined ? '' : String(m.message_text);
+    let text = m.message_text === null || m.message_text === undefined ? '' : String(m.message_text);
+    // An outbound media message is listed as "[image] caption": the bubble shows the caption.
+    if (out && KIND[type] && text.startsWith(`[${type}]`)) text = text.slice(type.length + 2).trim();
     if (m.deleted_at || type === 'deleted') {
       el.classList.add('wa-msg--deleted');
       textEl.appendChild(icon('blocked', 'wa-inline-icon'));
@@ -168,6 +170,8 @@ export function define(w) {
           h('span', { class: 'wa-media-body' },
             h('span', { class: 'wa-media-label', text: kind.label }),
             sub.length ? h('span', { class: 'wa-media-sub', text: sub.join(' \u00b7 ') }) : null)));
+        const view = w.mediaView(m, type);
+        if (view) bubble.appendChild(view);
         if (!text || filenameIsText) showText = false;
       }
       if (!text && !kind) {

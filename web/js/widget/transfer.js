@@ -30,7 +30,8 @@ export function define(w) {
     }
     const init = { method, headers: {}, cache: 'no-store' };
     if (w.opts.apiKey) init.headers.Authorization = `Bearer ${String(w.opts.apiKey)}`;
-    if (body !== undefined) { init.body = body; init.headers['Content-Type'] = type; }
+    // A FormData body sets its own type (with the multipart boundary).
+    if (body !== undefined) { init.body = body; if (type) init.headers['Content-Type'] = type; }
     let res;
     try {
       res = await fetch(url.href, init);

@@ -62,6 +62,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/media.js",
+        include_str!("../../../../web/js/widget/media.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/reply.js",
         include_str!("../../../../web/js/widget/reply.js"),
         "text/javascript; charset=utf-8",

@@ -296,10 +296,17 @@ fn target(
     if let Some(m) = message.media.as_ref() {
         let s = |k: &str| m.get(k).and_then(|v| v.as_str()).map(str::to_owned);
         if let Some(media_id) = s("id") {
+            // An outbound message names only the id (and a document's name): the upload's
+            // record gives the type and the name it came with.
+            let up = if s("mime_type").is_none() || s("filename").is_none() {
+                upload(&media_id)
+            } else {
+                None
+            };
             return Target::Id {
+                mime_type: s("mime_type").or_else(|| up.as_ref().map(|u| u.mime_type.clone())),
+                filename: s("filename").or_else(|| up.and_then(|u| u.filename)),
                 media_id,
-                mime_type: s("mime_type"),
-                filename: s("filename"),
                 kind: message.message_type.clone(),
             };
         }

@@ -86,6 +86,13 @@ async fn every_kind_reaches_meta_in_its_shape_and_is_stored_with_a_summary() {
         if !summary.is_empty() {
             assert_eq!(v["message"]["message_text"], *summary, "{v}");
         }
+        // A media message lists its file as inbound media is listed (here: the link).
+        if let Some(link) = body["media"]["link"].as_str() {
+            assert_eq!(v["message"]["media"]["link"], link, "{v}");
+            assert_eq!(v["message"]["media"]["filename"], body["filename"], "{v}");
+        } else {
+            assert_eq!(v["message"]["media"], Value::Null, "{v}");
+        }
     }
     let bodies = sent_to(&app, "15550004001").await;
     let of = |t: &str| {

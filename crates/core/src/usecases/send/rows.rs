@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::contact::Contact;
 use crate::events::CustomerRef;
 use crate::message::{Direction, MessageStatus};
-use crate::outbound::OutboundContent;
+use crate::outbound::{MediaSource, OutboundContent};
 use crate::phone::CustomerKey;
 use crate::ports::{new_id, NewMessage, Repos, StoreError};
 use crate::template::StoredTemplate;
@@ -74,7 +74,7 @@ pub(crate) fn new_outbound_row(
         created_at: now,
         reply_to,
         is_forwarded: false,
-        media: None,
+        media: outbound_media(content),
         raw: None,
         error: None,
         phone_number_id: None,
@@ -85,6 +85,27 @@ pub(crate) fn new_outbound_row(
         actor: actor.0,
         actor_name: actor.1,
     }
+}
+
+/// What the message list shows of an outbound media message's file, as inbound media is shown:
+/// Meta's media `id` (from `POST /media`) or the `link` Meta fetched, and a document's
+/// `filename`. `None` for other kinds.
+fn outbound_media(content: &OutboundContent) -> Option<String> {
+    let OutboundContent::Media {
+        source, filename, ..
+    } = content
+    else {
+        return None;
+    };
+    let mut m = serde_json::Map::new();
+    match source {
+        MediaSource::Id(id) => m.insert("id".into(), id.clone().into()),
+        MediaSource::Link(link) => m.insert("link".into(), link.clone().into()),
+    };
+    if let Some(f) = filename {
+        m.insert("filename".into(), f.clone().into());
+    }
+    Some(serde_json::Value::Object(m).to_string())
 }
 
 /// Finds the contact for `to`, or creates it.
