@@ -116,6 +116,46 @@ pub struct TemplateButtonValue {
     pub value: String,
 }
 
+/// A phone number on a contact card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactCardPhone {
+    /// The number as it should be shown, e.g. `+55 11 91234-5678`.
+    pub phone: String,
+    /// Its WhatsApp id (digits): WhatsApp then shows a "Message" button on the card.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wa_id: Option<String>,
+}
+
+/// One contact card of a `contacts` message (Cloud API "Contacts messages"; at most 5 per
+/// message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ContactCardContent {
+    /// The name shown on the card (Meta's `formatted_name`): 1–256 characters.
+    pub name: String,
+    /// First name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    /// Last name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    /// Phone numbers.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub phones: Vec<ContactCardPhone>,
+    /// Email addresses.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub emails: Vec<String>,
+    /// Web addresses (`http(s)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urls: Vec<String>,
+    /// The company.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+}
+
 /// One reply button (Cloud API "Interactive reply buttons messages").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -264,6 +304,11 @@ pub enum OutboundContent {
     },
     /// Reply buttons, a list or a URL button.
     Interactive(InteractiveContent),
+    /// Contact cards (1–5).
+    Contacts {
+        /// The cards.
+        cards: Vec<ContactCardContent>,
+    },
 }
 
 // A location's coordinates are the only floats, and they are never NaN: JSON cannot carry one
@@ -281,6 +326,7 @@ impl OutboundContent {
             Self::Reaction { .. } => "reaction",
             Self::Location { .. } => "location",
             Self::Interactive(_) => "interactive",
+            Self::Contacts { .. } => "contacts",
         }
     }
 
@@ -321,6 +367,14 @@ impl OutboundContent {
                 _ => format!("[location] {latitude}, {longitude}"),
             },
             Self::Interactive(i) => i.body.clone(),
+            Self::Contacts { cards } => format!(
+                "[contacts] {}",
+                cards
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         }
     }
 

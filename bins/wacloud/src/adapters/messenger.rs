@@ -18,8 +18,9 @@ use wacloud_core::outbound::{
 use wacloud_core::ports::Messenger;
 use wacloud_core::CustomerKey;
 use wacloud_graph::messages::{
-    Component, Header, Interactive, ListRow, ListSection, Location, MediaMessage, MediaRef,
-    OutboundMessage, Parameter, Recipient, ReplyButton, Template,
+    Component, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl,
+    Header, Interactive, ListRow, ListSection, Location, MediaMessage, MediaRef, OutboundMessage,
+    Parameter, Recipient, ReplyButton, Template,
 };
 use wacloud_graph::{ErrorClass, GraphClient, GraphError, MessageTemplate, Pacer, RetryPolicy};
 
@@ -224,6 +225,10 @@ pub fn to_graph(req: &OutboundRequest) -> Result<OutboundMessage, SendFailure> {
         }
         OutboundContent::Interactive(i) => {
             OutboundMessage::interactive(to, interactive(i).map_err(invalid)?).map_err(invalid)?
+        }
+        OutboundContent::Contacts { cards } => {
+            OutboundMessage::contacts(to, cards.iter().map(contact_card).collect())
+                .map_err(invalid)?
         }
     };
     if let Some(r) = &req.reply_to {
@@ -536,6 +541,35 @@ fn graph_template(content: &OutboundContent) -> Result<Template, wacloud_graph::
         t = t.button(c)?;
     }
     Ok(t)
+}
+
+/// A contact card as the Graph client builds it.
+fn contact_card(c: &wacloud_core::outbound::ContactCardContent) -> ContactCard {
+    let mut name = ContactName::new(c.name.clone());
+    if let Some(f) = &c.first_name {
+        name = name.first_name(f.clone());
+    }
+    if let Some(l) = &c.last_name {
+        name = name.last_name(l.clone());
+    }
+    let mut card = ContactCard::new(name);
+    for p in &c.phones {
+        let mut phone = ContactPhone::new(p.phone.clone());
+        if let Some(w) = &p.wa_id {
+            phone = phone.wa_id(w.clone());
+        }
+        card = card.phone(phone);
+    }
+    for e in &c.emails {
+        card = card.email(ContactEmail::new(e.clone(), None));
+    }
+    for u in &c.urls {
+        card = card.url(ContactUrl::new(u.clone(), None));
+    }
+    if let Some(company) = &c.company {
+        card = card.org(ContactOrg::new().company(company.clone()));
+    }
+    card
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use wacloud_core::message::Message;
 use wacloud_core::outbound::{
-    MediaKind, MediaSource, OutboundContent, TemplateButtonValue, TemplateHeaderMedia,
+    ContactCardContent, MediaKind, MediaSource, OutboundContent, TemplateButtonValue,
+    TemplateHeaderMedia,
 };
 use wacloud_core::ports::new_id;
 use wacloud_core::queue::QueueItemView;
@@ -78,6 +79,8 @@ pub enum MessageKind {
     Location,
     /// Reply buttons, a list or a URL button (`interactive`).
     Interactive,
+    /// Contact cards (`contacts`); `POST /send` only.
+    Contacts,
 }
 
 /// The media of a media message: exactly one of `id` (from `POST /media`) and `link`.
@@ -129,6 +132,7 @@ struct OtherFields {
     reaction: Option<ReactionBody>,
     location: Option<LocationBody>,
     interactive: Option<wacloud_core::outbound::InteractiveContent>,
+    contacts: Option<Vec<ContactCardContent>>,
 }
 
 /// Body of `POST /send`: a text (`message_text`) or a template (`type: "template"`).
@@ -191,6 +195,11 @@ pub struct SendBody {
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     interactive: Option<wacloud_core::outbound::InteractiveContent>,
+    /// A `contacts` message: 1–5 cards, each `{name, first_name?, last_name?, phones: [{phone,
+    /// wa_id?}], emails: [..], urls: [..], company?}`.
+    #[serde(default)]
+    #[schema(max_items = 5)]
+    contacts: Option<Vec<ContactCardContent>>,
 }
 
 /// The answer of a send (`POST /send`, `POST /messages/{id}/retry`): Meta accepted it.
@@ -281,7 +290,7 @@ fn content(
         }
         other => Err(ApiError::bad_request(
             "invalid_request",
-            format!("type {other:?} is not supported here; use text, template, image, video, audio, document, sticker, reaction, location or interactive (POST /send-bulk: text or template)"),
+            format!("type {other:?} is not supported here; use text, template, image, video, audio, document, sticker, reaction, location, interactive or contacts (POST /send-bulk: text or template)"),
         )
         .with("field", "type")),
     }
@@ -304,6 +313,8 @@ fn send_content(
             Some("location".into())
         } else if other.interactive.is_some() {
             Some("interactive".into())
+        } else if other.contacts.is_some() {
+            Some("contacts".into())
         } else {
             None
         }
@@ -316,6 +327,7 @@ fn send_content(
         ("reaction", other.reaction.is_some()),
         ("location", other.location.is_some()),
         ("interactive", other.interactive.is_some()),
+        ("contacts", other.contacts.is_some()),
     ];
     let takes: &[&str] = match (kind.as_deref(), media_kind) {
         (_, Some(MediaKind::Document)) => &["media", "caption", "filename"],
@@ -324,6 +336,7 @@ fn send_content(
         (Some("reaction"), _) => &["reaction"],
         (Some("location"), _) => &["location"],
         (Some("interactive"), _) => &["interactive"],
+        (Some("contacts"), _) => &["contacts"],
         _ => &[],
     };
     let shown = kind.as_deref().unwrap_or("text");
@@ -397,6 +410,9 @@ fn send_content(
                 address: l.address,
             }
         }
+        (Some("contacts"), _) => OutboundContent::Contacts {
+            cards: other.contacts.ok_or_else(|| required("contacts"))?,
+        },
         _ => {
             OutboundContent::Interactive(other.interactive.ok_or_else(|| required("interactive"))?)
         }
@@ -477,6 +493,7 @@ async fn send_now_or_later(
         reaction: b.reaction,
         location: b.location,
         interactive: b.interactive,
+        contacts: b.contacts,
     };
     let content = send_content(
         b.kind.as_deref(),

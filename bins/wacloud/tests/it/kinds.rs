@@ -71,6 +71,13 @@ async fn every_kind_reaches_meta_in_its_shape_and_is_stored_with_a_summary() {
             "Pick a store",
         ),
         (
+            json!({"contacts": [{"name": "Ana Lima", "first_name": "Ana", "company": "Shop",
+                   "phones": [{"phone": "+55 11 91234-5678", "wa_id": "5511912345678"}],
+                   "emails": ["ana@example.com"], "urls": ["https://example.com"]}]}),
+            "contacts",
+            "[contacts] Ana Lima",
+        ),
+        (
             json!({"type": "interactive", "interactive": {"body": "Track it", "kind": "cta_url",
                    "display_text": "Open", "url": "https://example.com/t/1"}}),
             "interactive",
@@ -118,6 +125,16 @@ async fn every_kind_reaches_meta_in_its_shape_and_is_stored_with_a_summary() {
         of("location")[0]["location"],
         json!({"latitude": -23.5505, "longitude": -46.6333, "name": "Shop", "address": "Av. Paulista 1000"})
     );
+    let card = &of("contacts")[0]["contacts"][0];
+    assert_eq!(card["name"]["formatted_name"], "Ana Lima", "{card}");
+    assert_eq!(card["name"]["first_name"], "Ana", "{card}");
+    assert_eq!(
+        card["phones"][0],
+        json!({"phone": "+55 11 91234-5678", "wa_id": "5511912345678"})
+    );
+    assert_eq!(card["emails"][0]["email"], "ana@example.com", "{card}");
+    assert_eq!(card["urls"][0]["url"], "https://example.com", "{card}");
+    assert_eq!(card["org"]["company"], "Shop", "{card}");
     // Our reaction shows on the message it answers, beside the customer's (none here).
     let target = |conv: &[serde_json::Value]| {
         conv.iter()
@@ -223,6 +240,24 @@ async fn other_kinds_keep_the_window_and_refuse_what_is_not_theirs_by_field() {
         (
             json!({"reaction": {"message_id": "wamid.X", "emoji": "nice"}}),
             "reaction.emoji",
+        ),
+        (json!({"contacts": []}), "contacts"),
+        (
+            json!({"contacts": [{"name": "A"}, {"name": "B"}, {"name": "C"}, {"name": "D"}, {"name": "E"}, {"name": "F"}]}),
+            "contacts",
+        ),
+        (json!({"contacts": [{"name": " "}]}), "contacts.name"),
+        (
+            json!({"contacts": [{"name": "A", "emails": ["not-an-address"]}]}),
+            "contacts.emails",
+        ),
+        (
+            json!({"contacts": [{"name": "A", "phones": [{"phone": "1", "wa_id": "+1 555"}]}]}),
+            "contacts.phones.wa_id",
+        ),
+        (
+            json!({"contacts": [{"name": "A", "urls": ["javascript:alert(1)"]}]}),
+            "contacts.urls",
         ),
         (
             json!({"interactive": {"body": "b", "kind": "buttons", "buttons": [

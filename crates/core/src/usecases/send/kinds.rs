@@ -7,8 +7,8 @@ use std::collections::HashSet;
 
 use crate::error::CoreError;
 use crate::outbound::{
-    InteractiveAction, InteractiveContent, MediaKind, MediaSource, OutboundContent,
-    TemplateButtonKind, TemplateButtonValue, TemplateHeaderMedia,
+    ContactCardContent, InteractiveAction, InteractiveContent, MediaKind, MediaSource,
+    OutboundContent, TemplateButtonKind, TemplateButtonValue, TemplateHeaderMedia,
 };
 
 /// Most characters of a media caption.
@@ -81,6 +81,53 @@ fn template_text(field: &'static str, value: &str, max: usize) -> Result<(), Cor
             field,
             format!("{field} contains a newline, a tab or more than 4 spaces in a row, which Meta refuses in a template"),
         ));
+    }
+    Ok(())
+}
+
+/// Most contact cards in one message.
+pub const MAX_CONTACT_CARDS: usize = 5;
+
+/// Checks contact cards: 1–5, each with a name, numbers that are not empty, email addresses
+/// with an `@`, `http(s)` web addresses.
+fn validate_cards(cards: &[ContactCardContent]) -> Result<(), CoreError> {
+    if cards.is_empty() || cards.len() > MAX_CONTACT_CARDS {
+        return Err(invalid(
+            "contacts",
+            format!(
+                "a contacts message has 1 to {MAX_CONTACT_CARDS} cards, not {}",
+                cards.len()
+            ),
+        ));
+    }
+    for c in cards {
+        text("contacts.name", &c.name, 1, 256)?;
+        optional("contacts.first_name", c.first_name.as_ref(), 256)?;
+        optional("contacts.last_name", c.last_name.as_ref(), 256)?;
+        optional("contacts.company", c.company.as_ref(), 256)?;
+        for p in &c.phones {
+            text("contacts.phones.phone", &p.phone, 1, 64)?;
+            if let Some(w) = &p.wa_id {
+                if w.is_empty() || w.len() > 20 || !w.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid(
+                        "contacts.phones.wa_id",
+                        format!("wa_id {w:?} must be the number's digits"),
+                    ));
+                }
+            }
+        }
+        for e in &c.emails {
+            text("contacts.emails", e, 3, 320)?;
+            if !e.contains('@') {
+                return Err(invalid(
+                    "contacts.emails",
+                    format!("{e:?} is not an email address"),
+                ));
+            }
+        }
+        for u in &c.urls {
+            url("contacts.urls", u, false)?;
+        }
     }
     Ok(())
 }
@@ -198,6 +245,7 @@ pub(crate) fn validate_template_extras(
 pub(crate) fn validate(content: &OutboundContent) -> Result<(), CoreError> {
     match content {
         OutboundContent::Text { .. } | OutboundContent::Template { .. } => Ok(()),
+        OutboundContent::Contacts { cards } => validate_cards(cards),
         OutboundContent::Media {
             kind,
             source,
