@@ -56,10 +56,18 @@ pub struct RetentionSettings {
     pub pause: Duration,
 }
 
-fn bounded(name: &str, v: Option<String>, default: u64, max: u64, min: u64) -> Result<u64, ConfigError> {
+fn bounded(
+    name: &str,
+    v: Option<String>,
+    default: u64,
+    max: u64,
+    min: u64,
+) -> Result<u64, ConfigError> {
     let n = parse_num(name, v, default)?;
     if !(min..=max).contains(&n) {
-        return Err(ConfigError(format!("{name} must be {min} to {max}; got {n}")));
+        return Err(ConfigError(format!(
+            "{name} must be {min} to {max}; got {n}"
+        )));
     }
     Ok(n)
 }

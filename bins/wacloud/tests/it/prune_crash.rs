@@ -80,11 +80,18 @@ fn fixtures_dir() -> Option<PathBuf> {
 fn templates(dir: &std::path::Path) -> Vec<Value> {
     let text = std::fs::read_to_string(dir.join("pywa/updates/message.json")).expect("fixture");
     let all: Value = serde_json::from_str(&text).expect("fixture json");
-    ["text", "reply", "reaction", "contacts", "order", "current_location"]
-        .iter()
-        .map(|k| all[*k].clone())
-        .filter(Value::is_object)
-        .collect()
+    [
+        "text",
+        "reply",
+        "reaction",
+        "contacts",
+        "order",
+        "current_location",
+    ]
+    .iter()
+    .map(|k| all[*k].clone())
+    .filter(Value::is_object)
+    .collect()
 }
 
 fn body(templates: &[Value], seq: u64) -> Vec<u8> {
@@ -267,10 +274,7 @@ async fn sigkill_while_pruning_leaves_every_batch_whole_and_counted() {
     }
     child.kill().expect("SIGKILL");
     let _ = child.wait();
-    assert_eq!(
-        before["webhooks"]["pruned"], 0,
-        "retention off: {before}"
-    );
+    assert_eq!(before["webhooks"]["pruned"], 0, "retention off: {before}");
     assert_eq!(
         check(&url, &digests, &due, &kept, "before pruning"),
         0,
@@ -291,7 +295,10 @@ async fn sigkill_while_pruning_leaves_every_batch_whole_and_counted() {
             if gone >= target {
                 break;
             }
-            assert!(Instant::now() < deadline, "the pruner did not get to {target}");
+            assert!(
+                Instant::now() < deadline,
+                "the pruner did not get to {target}"
+            );
             std::thread::sleep(Duration::from_millis(2));
         }
         child.kill().expect("SIGKILL");
@@ -326,7 +333,10 @@ async fn sigkill_while_pruning_leaves_every_batch_whole_and_counted() {
     child.kill().expect("SIGKILL");
     let _ = child.wait();
     assert_eq!(after["webhooks"]["pruned"], due_n, "{after}");
-    assert_eq!(without_pruned(after.clone()), without_pruned(before.clone()));
+    assert_eq!(
+        without_pruned(after.clone()),
+        without_pruned(before.clone())
+    );
     assert_eq!(
         check(&url, &digests, &due, &kept, "at the end"),
         due.len(),

@@ -131,10 +131,9 @@ pub async fn prune(
     if let Some(before) = policy.message_texts_before(now) {
         loop {
             let after = mark.message_texts_after;
-            let (n, newest) = write_background(store, move |r| {
-                r.prune_message_texts(before, after, batch)
-            })
-            .await?;
+            let (n, newest) =
+                write_background(store, move |r| r.prune_message_texts(before, after, batch))
+                    .await?;
             total.message_texts += n;
             on_batch(Pruned {
                 webhooks: 0,

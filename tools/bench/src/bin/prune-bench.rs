@@ -168,8 +168,9 @@ fn fill(args: &Args, templates: &[Value]) {
                 w::event_count.eq(1_i64),
                 w::phone_number_id.eq(Some(PHONE_NUMBER_ID)),
                 w::fields.eq(Some("messages")),
-                w::processed_at
-                    .eq(Some((received + chrono::Duration::milliseconds(20)).naive_utc())),
+                w::processed_at.eq(Some(
+                    (received + chrono::Duration::milliseconds(20)).naive_utc(),
+                )),
                 w::attempts.eq(1),
             ));
         }
@@ -218,7 +219,11 @@ struct Run {
 }
 
 async fn pruned(client: &reqwest::Client, base: &str) -> u64 {
-    match client.get(format!("{base}/api/whatsapp/stats")).send().await {
+    match client
+        .get(format!("{base}/api/whatsapp/stats"))
+        .send()
+        .await
+    {
         Ok(r) => r.json::<Value>().await.unwrap_or_default()["webhooks"]["pruned"]
             .as_u64()
             .unwrap_or(0),
