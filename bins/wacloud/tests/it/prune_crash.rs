@@ -304,6 +304,7 @@ async fn sigkill_while_pruning_leaves_every_batch_whole_and_counted() {
         child.kill().expect("SIGKILL");
         let _ = child.wait();
         let gone = check(&url, &digests, &due, &kept, &format!("after kill {k}"));
+        eprintln!("kill {k}: {gone} of {due_n} pruned");
         gone_at_kills.push(gone);
     }
     assert!(
