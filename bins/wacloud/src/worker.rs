@@ -328,21 +328,26 @@ pub const PRUNE_EVERY: Duration = Duration::from_secs(60);
 /// The retention pruner (`WACLOUD_RETAIN_*`): every [`PRUNE_EVERY`] (and once at start),
 /// removes raw deliveries applied more than `WACLOUD_RETAIN_WEBHOOK_DAYS` ago and clears the
 /// text of messages older than `WACLOUD_RETAIN_MESSAGE_TEXT_DAYS`, in batches of
-/// [`privacy::PRUNE_BATCH`], each one background write (ingestion goes first; a crash leaves
-/// every batch whole or undone). Reports each pass in the log and the metrics; `/stats` shows
+/// `WACLOUD_RETAIN_BATCH` rows, each one background write (ingestion goes first; a crash leaves
+/// every batch whole or undone) followed by a rest of `WACLOUD_RETAIN_PAUSE_MS`. Reports each pass in the log and the metrics; `/stats` shows
 /// the deliveries pruned.
 pub async fn run_pruner(state: AppState, mut stop: watch::Receiver<bool>) {
-    let policy = state.settings.retention.policy;
+    let retention = state.settings.retention;
+    let policy = retention.policy;
     if policy.webhook_days.is_none() && policy.message_text_days.is_none() {
         return;
     }
     let mut mark = privacy::PruneMark::default();
     loop {
-        let mut report = |p: privacy::Pruned| crate::metrics::pruned(p.webhooks, p.message_texts);
+        let mut report = |p: privacy::Pruned| -> privacy::Pause {
+            crate::metrics::pruned(p.webhooks, p.message_texts);
+            Box::pin(tokio::time::sleep(retention.pause))
+        };
         let pass = privacy::prune(
             state.store.as_ref(),
             policy,
             state.clock.now(),
+            retention.batch,
             &mut mark,
             &mut report,
         );

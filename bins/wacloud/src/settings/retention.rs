@@ -1,6 +1,9 @@
 //! `settings.retention`: how long raw deliveries and message texts are kept.
 
+use std::time::Duration;
+
 use wacloud_core::privacy::Retention;
+use wacloud_core::usecases::privacy::PRUNE_BATCH;
 
 use super::{non_empty, parse_num, ConfigError};
 
@@ -31,6 +34,14 @@ pub(super) struct Raw {
         default_value = "forever"
     )]
     wacloud_retain_message_text_days: Option<String>,
+    /// Rows the pruner removes or clears per transaction, 1–10000: each is a write ingestion may
+    /// wait behind.
+    #[arg(long = "retain-batch", env, value_name = "ROWS", default_value = "500")]
+    wacloud_retain_batch: Option<String>,
+    /// Milliseconds the pruner rests between two transactions, 0–60000: leaves the writer and the
+    /// CPU to ingestion while a large backlog is pruned.
+    #[arg(long = "retain-pause-ms", env, value_name = "MS", default_value = "0")]
+    wacloud_retain_pause_ms: Option<String>,
 }
 
 /// Retention.
@@ -39,6 +50,26 @@ pub struct RetentionSettings {
     /// `WACLOUD_RETAIN_WEBHOOK_DAYS` (default 30) and `WACLOUD_RETAIN_MESSAGE_TEXT_DAYS`
     /// (default `forever`).
     pub policy: Retention,
+    /// `WACLOUD_RETAIN_BATCH`: rows per pruning transaction (default [`PRUNE_BATCH`]).
+    pub batch: i64,
+    /// `WACLOUD_RETAIN_PAUSE_MS`: the rest between two pruning transactions.
+    pub pause: Duration,
+}
+
+fn bounded(
+    name: &str,
+    v: Option<String>,
+    default: u64,
+    max: u64,
+    min: u64,
+) -> Result<u64, ConfigError> {
+    let n = parse_num(name, v, default)?;
+    if !(min..=max).contains(&n) {
+        return Err(ConfigError(format!(
+            "{name} must be {min} to {max}; got {n}"
+        )));
+    }
+    Ok(n)
 }
 
 fn days(name: &str, v: Option<String>, default: Option<u32>) -> Result<Option<u32>, ConfigError> {
@@ -72,6 +103,21 @@ impl RetentionSettings {
                     None,
                 )?,
             },
+            batch: i64::try_from(bounded(
+                "WACLOUD_RETAIN_BATCH",
+                raw.wacloud_retain_batch,
+                PRUNE_BATCH.unsigned_abs(),
+                10_000,
+                1,
+            )?)
+            .unwrap_or(PRUNE_BATCH),
+            pause: Duration::from_millis(bounded(
+                "WACLOUD_RETAIN_PAUSE_MS",
+                raw.wacloud_retain_pause_ms,
+                0,
+                60_000,
+                0,
+            )?),
         })
     }
 }

@@ -39,6 +39,7 @@ mod metrics;
 mod openapi;
 mod pg_restart;
 mod privacy;
+mod prune_crash;
 mod queue_crash;
 mod queue_faults;
 mod queue_rate;

@@ -389,7 +389,7 @@ fn stored_states(url: &str) -> Vec<String> {
 #[tokio::test]
 async fn retention_prunes_only_applied_deliveries_past_their_age_and_keeps_the_counts() {
     use wacloud_core::privacy::Retention;
-    use wacloud_core::usecases::privacy::{prune, PruneMark, Pruned};
+    use wacloud_core::usecases::privacy::{prune, Pause, PruneMark, Pruned, PRUNE_BATCH};
 
     let app = TestApp::spawn().await;
     for k in 0..3 {
@@ -421,12 +421,16 @@ async fn retention_prunes_only_applied_deliveries_past_their_age_and_keeps_the_c
     let now = chrono::Utc::now();
     let mut mark = PruneMark::default();
     let mut batches = Vec::new();
-    let mut seen = |p: Pruned| batches.push(p);
+    let mut seen = |p: Pruned| -> Pause {
+        batches.push(p);
+        Box::pin(std::future::ready(()))
+    };
     // Not past their age yet: nothing.
     let p = prune(
         &app.store,
         policy,
         now + chrono::Duration::hours(12),
+        PRUNE_BATCH,
         &mut mark,
         &mut seen,
     )
@@ -442,6 +446,7 @@ async fn retention_prunes_only_applied_deliveries_past_their_age_and_keeps_the_c
         &app.store,
         policy,
         now + chrono::Duration::days(2),
+        PRUNE_BATCH,
         &mut mark,
         &mut seen,
     )
@@ -469,7 +474,7 @@ async fn retention_prunes_only_applied_deliveries_past_their_age_and_keeps_the_c
         webhook_days: None,
         message_text_days: Some(1),
     };
-    let p = prune(&app.store, policy, now, &mut mark, &mut seen)
+    let p = prune(&app.store, policy, now, PRUNE_BATCH, &mut mark, &mut seen)
         .await
         .unwrap();
     assert_eq!(p.message_texts, 3);
@@ -488,7 +493,7 @@ async fn retention_prunes_only_applied_deliveries_past_their_age_and_keeps_the_c
     let mut conn = establish(&DatabaseUrl::parse(&app.database_url), false).expect("connect");
     assert!(find_everywhere(&mut conn, "retained walrus words").is_empty());
     // Again: nothing left to do.
-    let p = prune(&app.store, policy, now, &mut mark, &mut seen)
+    let p = prune(&app.store, policy, now, PRUNE_BATCH, &mut mark, &mut seen)
         .await
         .unwrap();
     assert_eq!(p.message_texts, 0);

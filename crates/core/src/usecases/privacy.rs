@@ -9,8 +9,8 @@ use crate::ports::{read, write, write_background, ContactGroup, Repos, Store, St
 use crate::privacy::{ContactRef, Erasure, Needles, Retention, SubjectData};
 use crate::usecases::inbox::Change;
 
-/// Raw deliveries or messages per background write of the pruner: small, so ingestion waits
-/// at most one short transaction behind it.
+/// Raw deliveries or messages per background write of the pruner by default
+/// (`WACLOUD_RETAIN_BATCH`): small, so ingestion waits at most one short transaction behind it.
 pub const PRUNE_BATCH: i64 = 500;
 
 fn group(r: &mut dyn Repos, who: &ContactRef) -> Result<Option<ContactGroup>, StoreError> {
@@ -75,6 +75,9 @@ pub async fn subject_access(
     .ok_or_else(|| CoreError::NotFound("no such contact".to_owned()))
 }
 
+/// What [`prune`]'s caller waits for between two batches.
+pub type Pause = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
 /// What one pass of the pruner removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pruned {
@@ -92,9 +95,11 @@ pub struct PruneMark {
     pub message_texts_after: Option<DateTime<Utc>>,
 }
 
-/// One pass of the pruner: batches of [`PRUNE_BATCH`], each its own background write (one
-/// transaction: a crash leaves every batch done or not), until nothing past its age is left.
-/// `on_batch` hears each batch's result as it commits.
+/// One pass of the pruner: batches of `batch` rows (at least 1), each its own background write
+/// (one transaction, the rows and the counts they leave together: a crash leaves every batch
+/// done or not), until nothing past its age is left. `on_batch` hears each batch's result as it
+/// commits, and the pass waits for the future it returns before the next batch (the worker
+/// paces itself with it; `Box::pin(std::future::ready(()))` for no pause).
 ///
 /// # Errors
 /// [`StoreError`] of the batch that failed (the ones before it stay done).
@@ -102,19 +107,23 @@ pub async fn prune(
     store: &dyn Store,
     policy: Retention,
     now: DateTime<Utc>,
+    batch: i64,
     mark: &mut PruneMark,
-    on_batch: &mut (dyn FnMut(Pruned) + Send),
+    on_batch: &mut (dyn FnMut(Pruned) -> Pause + Send),
 ) -> Result<Pruned, StoreError> {
+    let batch = batch.max(1);
+    let full = usize::try_from(batch).unwrap_or(usize::MAX);
     let mut total = Pruned::default();
     if let Some(before) = policy.webhooks_before(now) {
         loop {
-            let n = write_background(store, move |r| r.prune_webhooks(before, PRUNE_BATCH)).await?;
+            let n = write_background(store, move |r| r.prune_webhooks(before, batch)).await?;
             total.webhooks += n;
             on_batch(Pruned {
                 webhooks: n,
                 message_texts: 0,
-            });
-            if n < usize::try_from(PRUNE_BATCH).unwrap_or(usize::MAX) {
+            })
+            .await;
+            if n < full {
                 break;
             }
         }
@@ -122,15 +131,15 @@ pub async fn prune(
     if let Some(before) = policy.message_texts_before(now) {
         loop {
             let after = mark.message_texts_after;
-            let (n, newest) = write_background(store, move |r| {
-                r.prune_message_texts(before, after, PRUNE_BATCH)
-            })
-            .await?;
+            let (n, newest) =
+                write_background(store, move |r| r.prune_message_texts(before, after, batch))
+                    .await?;
             total.message_texts += n;
             on_batch(Pruned {
                 webhooks: 0,
                 message_texts: n,
-            });
+            })
+            .await;
             match newest {
                 Some(t) => mark.message_texts_after = Some(t),
                 None => break,

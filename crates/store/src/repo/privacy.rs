@@ -691,12 +691,22 @@ fn prune_webhooks(
         if ids.is_empty() {
             continue;
         }
-        let n = with_conn!(conn, |x| diesel::delete(
-            w::whatsapp_webhooks
-                .filter(w::id.eq_any(&ids))
-                .filter(w::state.eq(state))
-        )
-        .execute(x))?;
+        // By primary key alone on SQLite: with the state as a second condition its planner
+        // walks the `(state, received_at)` index and reads every row of that state to match the
+        // ids. The single writer's transaction holds since the SELECT above, so the rows are
+        // still in that state; PostgreSQL's planner takes the key either way, and there the
+        // state guards against another instance's reprocessing in between.
+        let n = match conn {
+            DbConnection::Sqlite(x) => {
+                diesel::delete(w::whatsapp_webhooks.filter(w::id.eq_any(&ids))).execute(x)?
+            }
+            DbConnection::Pg(x) => diesel::delete(
+                w::whatsapp_webhooks
+                    .filter(w::id.eq_any(&ids))
+                    .filter(w::state.eq(state)),
+            )
+            .execute(x)?,
+        };
         left -= i64::try_from(n).unwrap_or(i64::MAX);
         removed.insert(
             (
