@@ -354,7 +354,12 @@ test('media: a customer\'s photo and document open in the chat; an attached phot
   const hostile = '"><img src=x onerror=alert(1)>.pdf';
   await post(`/sandbox/customers/${encodeURIComponent(phone)}/messages`, { text: 'my <b>receipt</b>', name: 'Uma', media: { type: 'image' } }, BASE);
   await post(`/sandbox/customers/${encodeURIComponent(phone)}/messages`, { media: { type: 'document', filename: hostile } }, BASE);
+  await post(`/sandbox/customers/${encodeURIComponent(phone)}/messages`, { location: { latitude: -23.5505, longitude: -46.6333, name: 'Shop <i>One</i>', address: 'Av. Paulista 1000' } }, BASE);
   await page.evaluate((p) => window.wacloudWidget.openChat(p), phone);
+  // The shared location: its kind, place and coordinates, as text.
+  await page.waitForSelector('[data-testid="wa-message"][data-type="location"]');
+  assert.equal(await page.textContent('[data-type="location"] [data-testid="wa-message-text"]'), 'Shop <i>One</i>, Av. Paulista 1000 \u00b7 -23.55050, -46.63330');
+  assert.match(await page.textContent('[data-type="location"] [data-testid="wa-message-media"]'), /Location/);
   // The customer's photo, fetched through GET /messages/{id}/media, drawn.
   await page.waitForFunction(() => {
     const img = document.querySelector('[data-direction="inbound"] [data-testid="wa-media-img"]');

@@ -75,6 +75,20 @@ struct CustomerMessage {
     name: Option<String>,
     #[serde(default)]
     media: Option<CustomerMedia>,
+    #[serde(default)]
+    location: Option<CustomerLocation>,
+}
+
+/// A location pin the customer shares, as Meta delivers it.
+#[derive(Debug, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct CustomerLocation {
+    latitude: f64,
+    longitude: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    address: Option<String>,
 }
 
 /// A file the customer sends: `type` `image` or `document`; the bytes in base64 (`data`), or a
@@ -205,7 +219,23 @@ async fn customer_writes(
             "text and name must not contain NUL characters",
         );
     }
-    let text_needed = msg.media.is_none();
+    if msg.media.is_some() && msg.location.is_some() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "a customer's message carries a file (media) or a location, not both",
+        );
+    }
+    if let Some(l) = &msg.location {
+        if !(-90.0..=90.0).contains(&l.latitude) || !(-180.0..=180.0).contains(&l.longitude) {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "location.latitude must be -90 to 90 and location.longitude -180 to 180",
+            );
+        }
+    }
+    let text_needed = msg.media.is_none() && msg.location.is_none();
     if (text_needed && msg.text.trim().is_empty()) || msg.text.chars().count() > 4096 {
         return error(
             StatusCode::BAD_REQUEST,
@@ -227,6 +257,13 @@ async fn customer_writes(
     let wamid = new_wamid(&wa_id);
     let caption = Some(msg.text.as_str()).filter(|t| !t.trim().is_empty());
     let (payload, media_id) = match msg.media {
+        None if msg.location.is_some() => {
+            let l = serde_json::to_value(&msg.location).unwrap_or_default();
+            (
+                inbound_media_delivery(sandbox.config(), &wamid, &wa_id, &name, "location", l, ts),
+                None,
+            )
+        }
         None => (
             inbound_text_delivery(sandbox.config(), &wamid, &wa_id, &name, &msg.text, ts),
             None,

@@ -133,7 +133,12 @@ export function define(w) {
     if (type === 'image' || type === 'sticker') {
       const alt = type === 'sticker' ? 'Sticker' : (m.message_text ? `Photo: ${m.message_text}` : 'Photo');
       w.mediaUrl(m).then((url) => {
-        box.replaceChildren(h('img', { class: 'wa-media-img', 'data-testid': 'wa-media-img', src: url, alt }));
+        // A photo that loads while the chat is at its end keeps the chat at its end.
+        const el = w.messagesScroll;
+        const atEnd = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
+        const img = h('img', { class: 'wa-media-img', 'data-testid': 'wa-media-img', src: url, alt });
+        img.addEventListener('load', () => { if (atEnd) el.scrollTop = el.scrollHeight; }, { once: true });
+        box.replaceChildren(img);
       }, failed);
       return box;
     }

@@ -359,8 +359,19 @@ async fn a_hostile_file_name_stays_inert_in_the_download() {
 async fn a_customers_image_comes_from_meta_once_then_from_the_cache() {
     let app = TestApp::spawn().await;
     let data = bytes(20_000, 5);
-    let (id, _media_id) = app.customer_sends_image(CUSTOMER, Some(&data)).await;
+    let (id, media_id) = app.customer_sends_image(CUSTOMER, Some(&data)).await;
     assert_eq!(app.sandbox_count("media_downloads").await, 0);
+    // The customer's file is recorded with the message: subject access lists it.
+    let (s, held) = app
+        .get(&format!("/api/whatsapp/contacts/%2B{CUSTOMER}/data"))
+        .await;
+    assert_eq!(s, 200, "{held}");
+    assert!(
+        held["media"]
+            .as_array()
+            .is_some_and(|m| m.iter().any(|x| x["media_id"] == media_id.as_str())),
+        "{held}"
+    );
     let (s, headers, body) = app.media_of(&id).await;
     assert_eq!(s, 200);
     assert_eq!(body, data, "the bytes the sandbox holds");

@@ -78,9 +78,16 @@ impl Repo<'_> {
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        let fresh = batch::insert_messages(self.conn, rows, Utc::now()).map_err(map_err)?;
+        let now = Utc::now();
+        let fresh = batch::insert_messages(self.conn, rows, now).map_err(map_err)?;
         for (m, is_new) in rows.iter().zip(&fresh) {
             if *is_new {
+                // A message's file is recorded as on the single-insert path, so that subject
+                // access and erasure find inbound media too.
+                if let Some(media) = m.media.as_deref() {
+                    super::messages::record_media(self.conn, &m.id, m.direction, media, now)
+                        .map_err(map_err)?;
+                }
                 self.message_changed(&m.id);
                 if let Some(c) = &m.contact_id {
                     self.contact_changed(c);

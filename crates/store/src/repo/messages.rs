@@ -85,7 +85,7 @@ pub fn insert(conn: &mut DbConnection, n: &NewMessage, now: DateTime<Utc>) -> Qu
     Ok(rows == 1)
 }
 
-fn record_media(
+pub(super) fn record_media(
     conn: &mut DbConnection,
     message_id: &str,
     direction: Direction,
