@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use wacloud_core::privacy::Retention;
-use wacloud_core::usecases::privacy::PRUNE_BATCH;
+use wacloud_core::usecases::privacy::{PRUNE_BATCH, PRUNE_PAUSE_MS};
 
 use super::{non_empty, parse_num, ConfigError};
 
@@ -36,11 +36,11 @@ pub(super) struct Raw {
     wacloud_retain_message_text_days: Option<String>,
     /// Rows the pruner removes or clears per transaction, 1–10000: each is a write ingestion may
     /// wait behind.
-    #[arg(long = "retain-batch", env, value_name = "ROWS", default_value = "500")]
+    #[arg(long = "retain-batch", env, value_name = "ROWS", default_value = "10")]
     wacloud_retain_batch: Option<String>,
     /// Milliseconds the pruner rests between two transactions, 0–60000: leaves the writer and the
     /// CPU to ingestion while a large backlog is pruned.
-    #[arg(long = "retain-pause-ms", env, value_name = "MS", default_value = "0")]
+    #[arg(long = "retain-pause-ms", env, value_name = "MS", default_value = "50")]
     wacloud_retain_pause_ms: Option<String>,
 }
 
@@ -52,7 +52,8 @@ pub struct RetentionSettings {
     pub policy: Retention,
     /// `WACLOUD_RETAIN_BATCH`: rows per pruning transaction (default [`PRUNE_BATCH`]).
     pub batch: i64,
-    /// `WACLOUD_RETAIN_PAUSE_MS`: the rest between two pruning transactions.
+    /// `WACLOUD_RETAIN_PAUSE_MS`: the rest between two pruning transactions (default
+    /// [`PRUNE_PAUSE_MS`]).
     pub pause: Duration,
 }
 
@@ -114,7 +115,7 @@ impl RetentionSettings {
             pause: Duration::from_millis(bounded(
                 "WACLOUD_RETAIN_PAUSE_MS",
                 raw.wacloud_retain_pause_ms,
-                0,
+                PRUNE_PAUSE_MS,
                 60_000,
                 0,
             )?),

@@ -39,6 +39,7 @@ fn start(url: &str, port: u16, retain: &str) -> Child {
         .env("WACLOUD_RETAIN_WEBHOOK_DAYS", retain)
         // Small transactions back to back: many commits for a kill to fall between or into.
         .env("WACLOUD_RETAIN_BATCH", "40")
+        .env("WACLOUD_RETAIN_PAUSE_MS", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

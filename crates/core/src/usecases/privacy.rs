@@ -11,7 +11,12 @@ use crate::usecases::inbox::Change;
 
 /// Raw deliveries or messages per background write of the pruner by default
 /// (`WACLOUD_RETAIN_BATCH`): small, so ingestion waits at most one short transaction behind it.
-pub const PRUNE_BATCH: i64 = 500;
+pub const PRUNE_BATCH: i64 = 10;
+
+/// The pruner's default rest between two writes, in milliseconds (`WACLOUD_RETAIN_PAUSE_MS`):
+/// with [`PRUNE_BATCH`] about 190 rows a second (16 million a day), and webhook p99 within
+/// issue 20's bound while a backlog is pruned (docs/BENCHMARKS.md).
+pub const PRUNE_PAUSE_MS: u64 = 50;
 
 fn group(r: &mut dyn Repos, who: &ContactRef) -> Result<Option<ContactGroup>, StoreError> {
     let id = match who {
