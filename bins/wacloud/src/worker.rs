@@ -355,6 +355,11 @@ pub async fn run_pruner(state: AppState, mut stop: watch::Receiver<bool>) {
             r = pass => r,
             _ = stop.changed() => return,
         };
+        // The files of messages whose media is past its age leave the cache with it.
+        state
+            .media
+            .cache
+            .remove(&std::mem::take(&mut mark.media_ids));
         match result {
             Ok(p) if p.webhooks > 0 || p.message_texts > 0 => tracing::info!(
                 webhooks = p.webhooks,

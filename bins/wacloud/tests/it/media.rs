@@ -514,3 +514,41 @@ async fn the_cache_stays_within_its_size_limit() {
         "the oldest was evicted and fetched again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_past_its_age_leaves_with_its_message_text() {
+    use wacloud_core::privacy::Retention;
+    use wacloud_core::usecases::privacy::{prune, Pause, PruneMark, Pruned, PRUNE_BATCH};
+
+    let app = TestApp::spawn().await;
+    let (id, media_id) = app.customer_sends_image(CUSTOMER, None).await;
+    let (s, _, _) = app.media_of(&id).await;
+    assert_eq!(s, 200);
+    let policy = Retention {
+        webhook_days: None,
+        message_text_days: Some(1),
+    };
+    let mut mark = PruneMark::default();
+    let mut quiet = |_: Pruned| -> Pause { Box::pin(std::future::ready(())) };
+    let pruned = prune(
+        &app.store,
+        policy,
+        chrono::Utc::now() + chrono::Duration::days(2),
+        PRUNE_BATCH,
+        &mut mark,
+        &mut quiet,
+    )
+    .await
+    .unwrap();
+    assert!(pruned.message_texts >= 1, "{pruned:?}");
+    // The pruner hands the file's media id to the worker, which removes the cached file.
+    assert!(mark.media_ids.contains(&media_id), "{:?}", mark.media_ids);
+    // Its record is gone from subject access, and the message no longer has media.
+    let (s, held) = app
+        .get(&format!("/api/whatsapp/contacts/%2B{CUSTOMER}/data"))
+        .await;
+    assert_eq!(s, 200, "{held}");
+    assert_eq!(held["media"], json!([]), "{held}");
+    let (s, _, body) = app.media_of(&id).await;
+    assert_eq!(s, 404, "{}", String::from_utf8_lossy(&body));
+}

@@ -50,12 +50,14 @@ pub trait PrivacyRepos {
     /// Clears the text, payload, raw JSON and media JSON of at most `limit` messages created
     /// before `before` and after `after` (the previous batch's newest, exclusive), oldest first
     /// (their search index entries go with them; the rows and statuses stay), and the
-    /// `last_message_preview` of contacts whose last message is older than `before`. Returns
-    /// how many messages and the newest one's time, to start the next batch from.
+    /// `last_message_preview` of contacts whose last message is older than `before`; the
+    /// `whatsapp_media` rows of those messages go too. Returns how many messages, the newest
+    /// one's time (to start the next batch from) and Meta's media ids of their files (for the
+    /// caller to remove from its media cache).
     fn prune_message_texts(
         &mut self,
         before: DateTime<Utc>,
         after: Option<DateTime<Utc>>,
         limit: i64,
-    ) -> Result<(usize, Option<DateTime<Utc>>), StoreError>;
+    ) -> Result<(usize, Option<DateTime<Utc>>, Vec<String>), StoreError>;
 }

@@ -94,10 +94,13 @@ pub struct Pruned {
 
 /// Where the pruner's previous pass stopped (kept in memory by the worker: a restart starts
 /// again from the oldest message, once).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PruneMark {
     /// The newest message whose text a pass cleared or found cleared.
     pub message_texts_after: Option<DateTime<Utc>>,
+    /// Meta's media ids of the files of messages whose media a pass cleared: the caller
+    /// removes them from its media cache and empties this.
+    pub media_ids: Vec<String>,
 }
 
 /// One pass of the pruner: batches of `batch` rows (at least 1), each its own background write
@@ -136,10 +139,11 @@ pub async fn prune(
     if let Some(before) = policy.message_texts_before(now) {
         loop {
             let after = mark.message_texts_after;
-            let (n, newest) =
+            let (n, newest, media_ids) =
                 write_background(store, move |r| r.prune_message_texts(before, after, batch))
                     .await?;
             total.message_texts += n;
+            mark.media_ids.extend(media_ids);
             on_batch(Pruned {
                 webhooks: 0,
                 message_texts: n,

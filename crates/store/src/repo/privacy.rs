@@ -117,7 +117,7 @@ impl PrivacyRepos for Repo<'_> {
         before: DateTime<Utc>,
         after: Option<DateTime<Utc>>,
         limit: i64,
-    ) -> Result<(usize, Option<DateTime<Utc>>), StoreError> {
+    ) -> Result<(usize, Option<DateTime<Utc>>, Vec<String>), StoreError> {
         prune_message_texts(self.conn, before, after, limit).map_err(map_err)
     }
 }
@@ -731,7 +731,7 @@ fn prune_message_texts(
     before: DateTime<Utc>,
     after: Option<DateTime<Utc>>,
     limit: i64,
-) -> QueryResult<(usize, Option<DateTime<Utc>>)> {
+) -> QueryResult<(usize, Option<DateTime<Utc>>, Vec<String>)> {
     let cut = to_db(before);
     let rows: Vec<(String, chrono::NaiveDateTime)> = with_conn!(conn, |x| {
         let mut s = m::whatsapp_messages
@@ -754,6 +754,38 @@ fn prune_message_texts(
     })?;
     let newest = rows.last().map(|r| from_db(r.1));
     let ids: Vec<String> = rows.into_iter().map(|r| r.0).collect();
+    // Their files' records go with their media JSON; the caller removes the cached files.
+    let media_ids: Vec<String> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        let found: Vec<Option<String>> = with_conn!(conn, |x| md::whatsapp_media
+            .filter(md::message_id.eq_any(&ids))
+            .select(md::media_id)
+            .load(x))?;
+        with_conn!(conn, |x| diesel::delete(
+            md::whatsapp_media.filter(md::message_id.eq_any(&ids))
+        )
+        .execute(x))?;
+        // An outbound file sent by the id `POST /media` answered is named in the message's
+        // media JSON (its upload's record has no message).
+        let named: Vec<Option<String>> = with_conn!(conn, |x| m::whatsapp_messages
+            .filter(m::id.eq_any(&ids))
+            .filter(m::media.is_not_null())
+            .select(m::media)
+            .load(x))?;
+        let mut all: Vec<String> = found.into_iter().flatten().collect();
+        for json in named.into_iter().flatten() {
+            if let Some(id) = serde_json::from_str::<serde_json::Value>(&json)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+            {
+                if !all.contains(&id) {
+                    all.push(id);
+                }
+            }
+        }
+        all
+    };
     let n = if ids.is_empty() {
         0
     } else {
@@ -778,5 +810,5 @@ fn prune_message_texts(
         .set(c::last_message_preview.eq(None::<String>))
         .execute(x))?;
     }
-    Ok((n, newest))
+    Ok((n, newest, media_ids))
 }
