@@ -30,7 +30,7 @@ pub use error::StoreError;
 pub use ids::{new_id, retry_id};
 pub use inbox::{mentions_of, InboxRepos};
 pub use messenger::Messenger;
-pub use privacy::{ContactGroup, PrivacyRepos};
+pub use privacy::{ContactGroup, PrivacyRepos, TextsPruned};
 pub use repos::Repos;
 pub use rows::{ContactDelta, MediaRecord, MessageQuery, NewMessage, StatusChange, StatusFold};
 

@@ -20,6 +20,10 @@ pub struct ContactGroup {
     pub names: Vec<String>,
 }
 
+/// What one batch of [`PrivacyRepos::prune_message_texts`] did: messages cleared, the newest
+/// one's time, and Meta's media ids of their files.
+pub type TextsPruned = (usize, Option<DateTime<Utc>>, Vec<String>);
+
 /// The repository methods of erasure, subject access and retention.
 pub trait PrivacyRepos {
     /// The group of the contact with this id: followed to the contact it is merged into, with
@@ -59,5 +63,5 @@ pub trait PrivacyRepos {
         before: DateTime<Utc>,
         after: Option<DateTime<Utc>>,
         limit: i64,
-    ) -> Result<(usize, Option<DateTime<Utc>>, Vec<String>), StoreError>;
+    ) -> Result<TextsPruned, StoreError>;
 }

@@ -117,7 +117,7 @@ impl PrivacyRepos for Repo<'_> {
         before: DateTime<Utc>,
         after: Option<DateTime<Utc>>,
         limit: i64,
-    ) -> Result<(usize, Option<DateTime<Utc>>, Vec<String>), StoreError> {
+    ) -> Result<wacloud_core::ports::TextsPruned, StoreError> {
         prune_message_texts(self.conn, before, after, limit).map_err(map_err)
     }
 }
@@ -731,7 +731,7 @@ fn prune_message_texts(
     before: DateTime<Utc>,
     after: Option<DateTime<Utc>>,
     limit: i64,
-) -> QueryResult<(usize, Option<DateTime<Utc>>, Vec<String>)> {
+) -> QueryResult<wacloud_core::ports::TextsPruned> {
     let cut = to_db(before);
     let rows: Vec<(String, chrono::NaiveDateTime)> = with_conn!(conn, |x| {
         let mut s = m::whatsapp_messages
