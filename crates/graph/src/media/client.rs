@@ -115,18 +115,25 @@ impl GraphClient {
     ///
     /// An upload is a write: it is retried only when Meta provably refused it.
     pub async fn upload_media(&self, upload: &MediaUpload) -> Result<MediaUploaded, GraphError> {
-        let url = self.node_url(&[self.phone_number_id(), "media"]);
         let u = upload.clone();
-        let payload = Payload::Multipart(Box::new(move || {
-            let part = reqwest::multipart::Part::stream(u.bytes.clone())
-                .file_name(u.filename.clone())
-                .mime_str(u.mime.as_ref())
-                .map_err(|e| GraphError::Config(format!("MIME type for the upload: {e}")))?;
-            Ok(reqwest::multipart::Form::new()
-                .text("messaging_product", "whatsapp")
-                .text("type", u.type_field())
-                .part("file", part))
-        }));
+        self.post_upload(Box::new(move || {
+            upload_form(
+                reqwest::multipart::Part::stream(u.bytes.clone()),
+                &u.filename,
+                &u.mime,
+            )
+        }))
+        .await
+    }
+
+    /// `POST /{phone_number_id}/media` with the form `form` builds (again for each attempt), as
+    /// a write, and Meta's `{"id"}`.
+    pub(super) async fn post_upload(
+        &self,
+        form: Box<dyn Fn() -> Result<reqwest::multipart::Form, GraphError> + Send + Sync + 'static>,
+    ) -> Result<MediaUploaded, GraphError> {
+        let url = self.node_url(&[self.phone_number_id(), "media"]);
+        let payload = Payload::Multipart(form);
         let (status, body) = self
             .execute(
                 reqwest::Method::POST,
@@ -335,4 +342,21 @@ fn check_media_id(id: &str) -> Result<(), GraphError> {
         )));
     }
     Ok(())
+}
+
+/// The multipart form of an upload: `messaging_product=whatsapp`, the `type` field and `part` as
+/// `file` with its name and MIME type.
+pub(super) fn upload_form(
+    part: reqwest::multipart::Part,
+    filename: &str,
+    mime: &mime::Mime,
+) -> Result<reqwest::multipart::Form, GraphError> {
+    let part = part
+        .file_name(filename.to_owned())
+        .mime_str(mime.as_ref())
+        .map_err(|e| GraphError::Config(format!("MIME type for the upload: {e}")))?;
+    Ok(reqwest::multipart::Form::new()
+        .text("messaging_product", "whatsapp")
+        .text("type", super::type_field(mime))
+        .part("file", part))
 }

@@ -4,11 +4,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::client::upload_form;
 use super::{max_upload_bytes, media_type_for_mime, MediaUploaded};
-use crate::client::{GraphClient, Payload};
+use crate::client::GraphClient;
 use crate::error::GraphError;
 use crate::messages::{MediaType, ValidationError};
-use crate::retry::RequestKind;
 
 /// A file on disk to upload (Cloud API "Upload media"), checked against Meta's MIME types and
 /// per-kind limits when built: image 5 MB, audio and video 16 MB, document 100 MB, sticker
@@ -90,13 +90,6 @@ impl MediaFile {
     pub fn kind(&self) -> MediaType {
         self.kind
     }
-
-    fn type_field(&self) -> String {
-        match self.mime.essence_str() {
-            "video/3gp" => "video/3gpp".to_owned(),
-            e => e.to_owned(),
-        }
-    }
 }
 
 impl GraphClient {
@@ -108,31 +101,17 @@ impl GraphClient {
     /// file again from its start. Errors: [`GraphError::Config`] when the file cannot be
     /// opened, Meta's refusal otherwise.
     pub async fn upload_media_file(&self, file: &MediaFile) -> Result<MediaUploaded, GraphError> {
-        let url = self.node_url(&[self.phone_number_id(), "media"]);
         let f = file.clone();
-        let payload = Payload::Multipart(Box::new(move || {
+        self.post_upload(Box::new(move || {
             let opened = std::fs::File::open(&f.path)
                 .map_err(|e| GraphError::Config(format!("the file to upload: {e}")))?;
             let body = reqwest::Body::from(tokio::fs::File::from_std(opened));
-            let part = reqwest::multipart::Part::stream_with_length(body, f.len)
-                .file_name(f.filename.clone())
-                .mime_str(f.mime.as_ref())
-                .map_err(|e| GraphError::Config(format!("MIME type for the upload: {e}")))?;
-            Ok(reqwest::multipart::Form::new()
-                .text("messaging_product", "whatsapp")
-                .text("type", f.type_field())
-                .part("file", part))
-        }));
-        let (status, body) = self
-            .execute(
-                reqwest::Method::POST,
-                &url,
-                &[],
-                &payload,
-                RequestKind::Write,
-                None,
+            upload_form(
+                reqwest::multipart::Part::stream_with_length(body, f.len),
+                &f.filename,
+                &f.mime,
             )
-            .await?;
-        Self::decode(status, &body, "media upload answer")
+        }))
+        .await
     }
 }

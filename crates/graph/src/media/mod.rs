@@ -233,13 +233,13 @@ impl MediaUpload {
     pub fn is_animated(&self) -> bool {
         self.animated
     }
+}
 
-    /// The `type` form field: the MIME essence, `video/3gp` sent as `video/3gpp`.
-    fn type_field(&self) -> String {
-        match self.mime.essence_str() {
-            "video/3gp" => "video/3gpp".to_owned(),
-            e => e.to_owned(),
-        }
+/// The `type` form field of an upload: the MIME essence, `video/3gp` sent as `video/3gpp`.
+fn type_field(mime: &mime::Mime) -> String {
+    match mime.essence_str() {
+        "video/3gp" => "video/3gpp".to_owned(),
+        e => e.to_owned(),
     }
 }
 
