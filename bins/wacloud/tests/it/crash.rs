@@ -14,21 +14,31 @@ use serde_json::{json, Value};
 const SECRET: &str = "test-secret";
 const PID: &str = "100000000000001";
 
-fn start(db: &std::path::Path, port: u16) -> Child {
+/// The real server binary on `database` at `port`, signing with [`SECRET`], with only these
+/// settings and `extra`: a process of its own, for tests that kill it.
+pub(crate) fn start_server(
+    database: impl AsRef<std::ffi::OsStr>,
+    port: u16,
+    extra: &[(&str, &str)],
+) -> Child {
     Command::new(env!("CARGO_BIN_EXE_wacloud"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", db)
+        .env("DATABASE_URL", database)
         .env("WACLOUD_BIND", format!("127.0.0.1:{port}"))
         .env("WHATSAPP_APP_SECRET", SECRET)
         .env("RUST_LOG", "error")
-        // Defer effects for all but the smallest batches, so that kills also land between a
-        // delivery's commit and its effects: the restarted server must apply them once.
-        .env("WACLOUD_INGEST_INLINE_LIMIT", "2")
+        .envs(extra.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("start wacloud")
+}
+
+fn start(db: &std::path::Path, port: u16) -> Child {
+    // Defer effects for all but the smallest batches, so that kills also land between a
+    // delivery's commit and its effects: the restarted server must apply them once.
+    start_server(db, port, &[("WACLOUD_INGEST_INLINE_LIMIT", "2")])
 }
 
 async fn wait_up(http: &reqwest::Client, base: &str) {

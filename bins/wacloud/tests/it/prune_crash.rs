@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -19,7 +19,6 @@ use wacloud_store::schema::whatsapp_webhooks::dsl as w;
 use wacloud_store::testdb::TestDb;
 use wacloud_store::with_conn;
 
-const SECRET: &str = "test-secret";
 const PID: &str = "100000000000001";
 /// Applied deliveries past their age: `processed` ones, then `foreign` ones.
 const DUE_PROCESSED: u64 = 9_000;
@@ -29,21 +28,16 @@ const DUE_FOREIGN: u64 = 1_000;
 const KEPT_EACH: u64 = 200;
 
 fn start(url: &str, port: u16, retain: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_wacloud"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("DATABASE_URL", url)
-        .env("WACLOUD_BIND", format!("127.0.0.1:{port}"))
-        .env("WHATSAPP_APP_SECRET", SECRET)
-        .env("RUST_LOG", "error")
-        .env("WACLOUD_RETAIN_WEBHOOK_DAYS", retain)
-        // Small transactions back to back: many commits for a kill to fall between or into.
-        .env("WACLOUD_RETAIN_BATCH", "40")
-        .env("WACLOUD_RETAIN_PAUSE_MS", "0")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start wacloud")
+    crate::crash::start_server(
+        url,
+        port,
+        &[
+            ("WACLOUD_RETAIN_WEBHOOK_DAYS", retain),
+            // Small transactions back to back: many commits for a kill to fall between or into.
+            ("WACLOUD_RETAIN_BATCH", "40"),
+            ("WACLOUD_RETAIN_PAUSE_MS", "0"),
+        ],
+    )
 }
 
 async fn stats(http: &reqwest::Client, base: &str) -> Option<Value> {
