@@ -182,10 +182,7 @@ pub fn to_graph(req: &OutboundRequest) -> Result<OutboundMessage, SendFailure> {
             caption,
             filename,
         } => {
-            let media = match source {
-                MediaSource::Id(id) => MediaRef::Id(id.clone()),
-                MediaSource::Link(link) => MediaRef::Link(link.clone()),
-            };
+            let media = media_ref(source);
             let mut m = match kind {
                 MediaKind::Image => MediaMessage::image(media),
                 MediaKind::Video => MediaMessage::video(media),
@@ -516,10 +513,7 @@ fn graph_template(content: &OutboundContent) -> Result<Template, wacloud_graph::
         t = t.header_parameters([text])?;
     }
     if let Some(m) = header_media {
-        let media = match &m.media {
-            MediaSource::Id(id) => MediaRef::Id(id.clone()),
-            MediaSource::Link(link) => MediaRef::Link(link.clone()),
-        };
+        let media = media_ref(&m.media);
         let p = match m.kind {
             MediaKind::Video => Parameter::Video(media),
             MediaKind::Document => Parameter::Document {
@@ -541,6 +535,14 @@ fn graph_template(content: &OutboundContent) -> Result<Template, wacloud_graph::
         t = t.button(c)?;
     }
     Ok(t)
+}
+
+/// A media id or link as the Graph client takes it.
+fn media_ref(source: &MediaSource) -> MediaRef {
+    match source {
+        MediaSource::Id(id) => MediaRef::Id(id.clone()),
+        MediaSource::Link(link) => MediaRef::Link(link.clone()),
+    }
 }
 
 /// A contact card as the Graph client builds it.

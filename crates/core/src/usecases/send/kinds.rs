@@ -72,6 +72,32 @@ fn url(field: &'static str, value: &str, https_only: bool) -> Result<(), CoreErr
     Ok(())
 }
 
+/// A media id (as `POST /media` answers it: letters, digits, `_`, `-`, `.`, at most 128) or a
+/// public `https` link, the error naming `id_field` or `link_field`.
+fn media_source(
+    id_field: &'static str,
+    link_field: &'static str,
+    source: &MediaSource,
+) -> Result<(), CoreError> {
+    match source {
+        MediaSource::Id(id) => {
+            if id.is_empty()
+                || id.len() > 128
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            {
+                return Err(invalid(
+                    id_field,
+                    format!("{id_field} must be the id POST /media answered (letters, digits)"),
+                ));
+            }
+            Ok(())
+        }
+        MediaSource::Link(link) => url(link_field, link, true),
+    }
+}
+
 /// A parameter's text as Meta takes it in a template: not empty, no newline, tab or more than
 /// four spaces in a row, at most `max` characters.
 fn template_text(field: &'static str, value: &str, max: usize) -> Result<(), CoreError> {
@@ -171,22 +197,11 @@ pub(crate) fn validate_template_extras(
                 "a template's media header is an image, a video or a document".into(),
             ));
         }
-        match &m.media {
-            MediaSource::Id(id) => {
-                if id.is_empty()
-                    || id.len() > 128
-                    || !id
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
-                {
-                    return Err(invalid(
-                        "template.header_media.media.id",
-                        "template.header_media.media.id must be the id POST /media answered (letters, digits)".into(),
-                    ));
-                }
-            }
-            MediaSource::Link(link) => url("template.header_media.media.link", link, true)?,
-        }
+        media_source(
+            "template.header_media.media.id",
+            "template.header_media.media.link",
+            &m.media,
+        )?;
         if m.filename.is_some() && m.kind != MediaKind::Document {
             return Err(invalid(
                 "template.header_media.filename",
@@ -252,22 +267,7 @@ pub(crate) fn validate(content: &OutboundContent) -> Result<(), CoreError> {
             caption,
             filename,
         } => {
-            match source {
-                MediaSource::Id(id) => {
-                    if id.is_empty()
-                        || id.len() > 128
-                        || !id.bytes().all(|b| {
-                            b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.'
-                        })
-                    {
-                        return Err(invalid(
-                            "media.id",
-                            "media.id must be the id POST /media answered (letters, digits)".into(),
-                        ));
-                    }
-                }
-                MediaSource::Link(link) => url("media.link", link, true)?,
-            }
+            media_source("media.id", "media.link", source)?;
             if caption.is_some() && !kind.takes_caption() {
                 return Err(invalid(
                     "caption",
