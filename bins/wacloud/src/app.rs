@@ -105,7 +105,7 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let (listener, local) = listen(&settings.http.bind, settings.http.socket_receive_buffer)?;
         let store = open_store(&settings.database)?;
-        let (messenger, sandbox, client) = messenger(&settings, &self_base(local))?;
+        let (messenger, sandbox, client, factory) = messenger(&settings, &self_base(local))?;
         let m = &settings.media;
         let cache =
             crate::media::MediaCache::open(&m.cache_dir, m.cache_bytes).map_err(|source| {
@@ -116,7 +116,9 @@ impl Application {
             })?;
         let media = Arc::new(crate::media::MediaService::new(client, cache));
         let (stop_tx, stopping) = watch::channel(false);
-        let state = state(settings, &store, messenger, sandbox, stopping, local, media);
+        let state = state(
+            settings, &store, messenger, factory, sandbox, stopping, local, media,
+        );
         let banner = banner(&state, &store, local);
         let server = http_server(listener, local, &state)?;
         Ok(Self {
@@ -162,6 +164,7 @@ impl Application {
     /// # Errors
     /// I/O errors of the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        crate::numbers::start(&self.state).await;
         let stop_tx = Arc::new(self.stop_tx);
         {
             let stop_tx = Arc::clone(&stop_tx);
@@ -294,6 +297,7 @@ type MessengerAndSandbox = (
     Arc<dyn Messenger>,
     Option<Arc<Sandbox>>,
     Option<GraphClient>,
+    Option<crate::numbers::MessengerFactory>,
 );
 
 /// What sends: the Graph client to Meta in live mode, or to the embedded sandbox (returned too,
@@ -328,8 +332,14 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                 .timeout(meta.graph_timeout)
                 .build()
                 .map_err(|e| StartError::Graph(e.to_string()))?;
+            let factory = crate::numbers::MessengerFactory::new(
+                settings,
+                token.clone(),
+                Some(format!("{self_base}/sandbox/graph")),
+                retry.clone(),
+            );
             let m = GraphMessenger::new(client.clone(), Some(business), token, pacer, retry);
-            Ok((Arc::new(m), Some(sb), Some(client)))
+            Ok((Arc::new(m), Some(sb), Some(client), Some(factory)))
         }
         Mode::Live => match (&meta.api_token, &meta.phone_number_id) {
             (Some(token), Some(pid)) => {
@@ -343,10 +353,16 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                     b = b.base_url(url.clone());
                 }
                 let client = b.build().map_err(|e| StartError::Graph(e.to_string()))?;
+                let factory = crate::numbers::MessengerFactory::new(
+                    settings,
+                    token.clone(),
+                    meta.graph_base_url.clone(),
+                    retry.clone(),
+                );
                 let m = GraphMessenger::new(client.clone(), None, token.clone(), pacer, retry);
-                Ok((Arc::new(m), None, Some(client)))
+                Ok((Arc::new(m), None, Some(client), Some(factory)))
             }
-            _ => Ok((Arc::new(NotConfigured), None, None)),
+            _ => Ok((Arc::new(NotConfigured), None, None, None)),
         },
     }
 }
@@ -402,12 +418,19 @@ fn state(
     settings: Settings,
     store: &DbStore,
     messenger: Arc<dyn Messenger>,
+    factory: Option<crate::numbers::MessengerFactory>,
     sandbox: Option<Arc<Sandbox>>,
     stopping: watch::Receiver<bool>,
     local: SocketAddr,
     media: Arc<crate::media::MediaService>,
 ) -> AppState {
-    let our_numbers = OurNumbers(settings.meta.phone_number_id.iter().cloned().collect());
+    let our_numbers = OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect());
+    let numbers = Arc::new(crate::numbers::Numbers::new(
+        our_numbers.clone(),
+        settings.meta.phone_number_id.clone(),
+        Arc::clone(&messenger),
+        factory,
+    ));
     let store_port: Arc<dyn Store> = Arc::new(store.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ingest = start_ingest(&settings.database, &store_port, &our_numbers, &clock);
@@ -443,6 +466,7 @@ fn state(
         clock,
         settings: Arc::new(settings),
         our_numbers,
+        numbers,
         sandbox,
         alerts: Arc::new(alerts),
         ingest,

@@ -18,6 +18,7 @@ pub mod log_throttle;
 pub mod media;
 pub mod metrics;
 pub mod middleware;
+pub mod numbers;
 pub mod openapi;
 pub mod operators_cmd;
 pub mod paths;

@@ -20,6 +20,7 @@ pub mod events;
 pub mod idempotency;
 pub mod media;
 pub mod message;
+pub mod numbers;
 pub mod outbound;
 pub mod phone;
 pub mod ports;
@@ -33,4 +34,4 @@ pub mod webhook;
 pub mod window;
 
 pub use error::CoreError;
-pub use phone::{CustomerKey, PhoneError, PhoneNumber};
+pub use phone::{ContactKey, CustomerKey, PhoneError, PhoneNumber};

@@ -440,6 +440,10 @@ impl Messenger for GraphMessenger {
     fn business_phone(&self) -> Option<String> {
         self.business_phone.clone()
     }
+
+    fn phone_number_id(&self) -> Option<String> {
+        Some(self.client.phone_number_id().to_owned())
+    }
 }
 
 /// The messenger for live mode without a phone number id: every send is refused clearly

@@ -36,6 +36,7 @@ mod listing;
 mod live;
 mod media;
 mod metrics;
+mod numbers;
 mod openapi;
 mod pg_restart;
 mod privacy;

@@ -22,7 +22,9 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// connection, inside a transaction for write jobs. Operators, sessions and the audit trail are
 /// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
 /// replies [`InboxRepos`](super::InboxRepos)'.
-pub trait Repos: super::AuthRepos + super::InboxRepos + super::PrivacyRepos {
+pub trait Repos:
+    super::AuthRepos + super::InboxRepos + super::NumberRepos + super::PrivacyRepos
+{
     // --- webhooks
     /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body
     /// is already stored (nothing written).
@@ -59,10 +61,18 @@ pub trait Repos: super::AuthRepos + super::InboxRepos + super::PrivacyRepos {
     ) -> Result<(), StoreError>;
 
     // --- contacts
-    /// The contact for a number or BSUID.
-    fn find_contact(&mut self, key: &CustomerKey) -> Result<Option<Contact>, StoreError>;
-    /// The contacts holding any of these `wa_id`s.
-    fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError>;
+    /// The contact for a number or BSUID on business number `number` (`phone_number_id`;
+    /// `None`: on any number, the oldest first).
+    fn find_contact(
+        &mut self,
+        number: Option<&str>,
+        key: &CustomerKey,
+    ) -> Result<Option<Contact>, StoreError>;
+    /// The contacts holding any of these `(phone_number_id, wa_id)` pairs.
+    fn find_contacts_by_wa_ids(
+        &mut self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<Contact>, StoreError>;
     /// The contact matching a webhook's identity (by `wa_id`, else the number, else a `user_id`
     /// not held by another `wa_id`), brought up to date with the identity fields Meta sent;
     /// created with `id_if_new` when there is none. Returns the contact's id. `who` names

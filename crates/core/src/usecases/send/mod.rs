@@ -122,7 +122,9 @@ pub async fn send(
     {
         // Refuse a closed window before waiting for a pacing slot.
         let to = cmd.to.clone();
-        let contact = crate::ports::read(store, move |r| r.find_contact(&to)).await?;
+        let number = messenger.phone_number_id();
+        let contact =
+            crate::ports::read(store, move |r| r.find_contact(number.as_deref(), &to)).await?;
         check_recipient(
             contact.as_ref(),
             &cmd.to,
@@ -158,14 +160,15 @@ pub async fn send(
     let allow = cmd.allow_outside_window;
     let actor = cmd.actor.clone();
     let row_id = id.clone();
+    let number = messenger.phone_number_id();
     let stored = crate::ports::write(store, move |r| {
-        let existing = r.find_contact(&to)?;
+        let existing = r.find_contact(number.as_deref(), &to)?;
         if let Err(e) = check_recipient(existing.as_ref(), &to, &content, allow, now) {
             return Ok(Err(e));
         }
         let contact = match existing {
             Some(c) => c,
-            None => find_or_create_contact(r, &to, now)?,
+            None => find_or_create_contact(r, number.as_deref(), &to, now)?,
         };
         let text = shown_text(r, &content)?;
         let p = preview(Some(&text), content.message_type());
