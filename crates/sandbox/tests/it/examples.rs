@@ -40,12 +40,18 @@ fn every_example_is_run_by_a_test_here() {
             names.push(stem.to_owned());
         }
     }
-    assert!(names.len() >= 7, "the examples issue 22 asks for, at least: {names:?}");
+    assert!(
+        names.len() >= 7,
+        "the examples issue 22 asks for, at least: {names:?}"
+    );
     let untested: Vec<&String> = names
         .iter()
         .filter(|name| !this_file.contains(&format!("\"{name}\"")))
         .collect();
-    assert!(untested.is_empty(), "examples no test here runs: {untested:?}");
+    assert!(
+        untested.is_empty(),
+        "examples no test here runs: {untested:?}"
+    );
 }
 
 /// `target/<profile>/examples/<name>`, next to this test binary's `deps` folder.
