@@ -116,7 +116,9 @@ pub struct Numbers {
     environment: Option<String>,
     default: Arc<dyn Messenger>,
     factory: Option<MessengerFactory>,
-    others: RwLock<HashMap<String, Arc<dyn Messenger>>>,
+    /// Each other number's messenger and the settings it was made with: a reload keeps a
+    /// messenger whose settings did not change (and with it its pacer's state).
+    others: RwLock<HashMap<String, (StoredNumber, Arc<dyn Messenger>)>>,
     secrets: RwLock<Vec<SecretString>>,
 }
 
@@ -168,7 +170,7 @@ impl Numbers {
             .others
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        others.get(from).cloned().ok_or_else(|| {
+        others.get(from).map(|(_, m)| Arc::clone(m)).ok_or_else(|| {
             CoreError::invalid(
                 "unknown_number",
                 "from",
@@ -204,17 +206,29 @@ impl Numbers {
             .collect();
         let mut others = HashMap::new();
         let mut secrets = Vec::new();
+        let before = self
+            .others
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         for n in &all {
             if let Some(s) = &n.app_secret {
                 secrets.push(SecretString::from(s.clone()));
             }
-            if self.environment.as_deref() == Some(n.number.phone_number_id.as_str()) {
+            let pid = &n.number.phone_number_id;
+            if self.environment.as_deref() == Some(pid.as_str()) {
                 continue;
+            }
+            if let Some((made_with, m)) = before.get(pid) {
+                if same_messenger(made_with, n) {
+                    others.insert(pid.clone(), (made_with.clone(), Arc::clone(m)));
+                    continue;
+                }
             }
             if let Some(f) = &self.factory {
                 match f.make(n) {
                     Ok(m) => {
-                        others.insert(n.number.phone_number_id.clone(), m);
+                        others.insert(pid.clone(), (n.clone(), m));
                     }
                     Err(e) => {
                         tracing::warn!(number = %n.number.phone_number_id, error = %e, "numbers: cannot make this number's Graph client; it receives but cannot send")
@@ -233,6 +247,22 @@ impl Numbers {
         self.ours.set(ids);
         Ok(all)
     }
+}
+
+/// Whether a messenger made for `a` serves `b` as well (the settings it is made from are equal).
+fn same_messenger(a: &StoredNumber, b: &StoredNumber) -> bool {
+    let (a, b) = (&a.number, &b.number);
+    (
+        &a.waba_id,
+        &a.display_phone_number,
+        a.messages_per_second,
+        a.pair_interval_ms,
+    ) == (
+        &b.waba_id,
+        &b.display_phone_number,
+        b.messages_per_second,
+        b.pair_interval_ms,
+    )
 }
 
 /// At start: the contacts from before several numbers go to the environment's number, then the
