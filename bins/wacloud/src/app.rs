@@ -23,6 +23,7 @@ use wacloud_store::{BatcherConfig, DbStore, IngestBatcher, StoreOptions};
 
 use crate::adapters::messenger::{GraphMessenger, NotConfigured};
 use crate::middleware;
+use crate::pacing_share::{spawn_rate_share, PacedNumber};
 use crate::routes;
 use crate::settings::{DatabaseSettings, Mode, SandboxSettings, Settings};
 use crate::state::{Alerts, AppState, EventStreams};
@@ -81,6 +82,8 @@ pub struct Application {
     store: DbStore,
     stop_tx: watch::Sender<bool>,
     banner: String,
+    /// The pacer of each number that sends, shared with the other instances once running.
+    paced: Vec<PacedNumber>,
 }
 
 impl std::fmt::Debug for Application {
@@ -105,7 +108,7 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let (listener, local) = listen(&settings.http.bind, settings.http.socket_receive_buffer)?;
         let store = open_store(&settings.database)?;
-        let (messenger, sandbox, client) = messenger(&settings, &self_base(local))?;
+        let (messenger, sandbox, client, paced) = messenger(&settings, &self_base(local))?;
         let m = &settings.media;
         let cache =
             crate::media::MediaCache::open(&m.cache_dir, m.cache_bytes).map_err(|source| {
@@ -126,6 +129,7 @@ impl Application {
             store,
             stop_tx,
             banner,
+            paced: paced.into_iter().collect(),
         })
     }
 
@@ -173,6 +177,12 @@ impl Application {
                 handle.stop(true).await;
             });
         }
+        // Before the queue worker, so that its first sends already wait for a share.
+        let shares: Vec<_> = self
+            .paced
+            .into_iter()
+            .filter_map(|n| spawn_rate_share(Arc::clone(&self.state.store), n, stop_tx.subscribe()))
+            .collect();
         let queue = tokio::spawn(crate::worker::run_queue(
             self.state.clone(),
             stop_tx.subscribe(),
@@ -196,6 +206,9 @@ impl Application {
         let _ = queue.await;
         let _ = indexer.await;
         let _ = pruner.await;
+        for s in shares {
+            let _ = s.await;
+        }
         self.store.shutdown();
         result
     }
@@ -289,11 +302,13 @@ fn open_store(db: &DatabaseSettings) -> Result<DbStore, StartError> {
     )?)
 }
 
-/// The messenger every send goes through, and the sandbox it talks to in sandbox mode.
+/// The messenger every send goes through, the sandbox it talks to in sandbox mode, the Graph
+/// client, and the number's pacer when there is a number to send for.
 type MessengerAndSandbox = (
     Arc<dyn Messenger>,
     Option<Arc<Sandbox>>,
     Option<GraphClient>,
+    Option<PacedNumber>,
 );
 
 /// What sends: the Graph client to Meta in live mode, or to the embedded sandbox (returned too,
@@ -321,15 +336,20 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
             let sb = sandbox(&settings.sandbox, &pid, &meta.app_secrets[0], &token);
             let business = format!("+{}", sb.config().display_phone_number);
             sb.set_webhook_url(format!("{self_base}{}", routes::WEBHOOK));
-            let client = GraphClient::builder(token.clone(), pid)
+            let client = GraphClient::builder(token.clone(), pid.clone())
                 .waba_id(sb.config().waba_id.clone())
                 .base_url(format!("{self_base}/sandbox/graph"))
                 .api_version(meta.graph_api_version.clone())
                 .timeout(meta.graph_timeout)
                 .build()
                 .map_err(|e| StartError::Graph(e.to_string()))?;
+            let paced = PacedNumber {
+                phone_number_id: pid,
+                cap: t.messages_per_second,
+                pacer: pacer.clone(),
+            };
             let m = GraphMessenger::new(client.clone(), Some(business), token, pacer, retry);
-            Ok((Arc::new(m), Some(sb), Some(client)))
+            Ok((Arc::new(m), Some(sb), Some(client), Some(paced)))
         }
         Mode::Live => match (&meta.api_token, &meta.phone_number_id) {
             (Some(token), Some(pid)) => {
@@ -343,10 +363,15 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                     b = b.base_url(url.clone());
                 }
                 let client = b.build().map_err(|e| StartError::Graph(e.to_string()))?;
+                let paced = PacedNumber {
+                    phone_number_id: pid.clone(),
+                    cap: t.messages_per_second,
+                    pacer: pacer.clone(),
+                };
                 let m = GraphMessenger::new(client.clone(), None, token.clone(), pacer, retry);
-                Ok((Arc::new(m), None, Some(client)))
+                Ok((Arc::new(m), None, Some(client), Some(paced)))
             }
-            _ => Ok((Arc::new(NotConfigured), None, None)),
+            _ => Ok((Arc::new(NotConfigured), None, None, None)),
         },
     }
 }

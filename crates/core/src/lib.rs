@@ -21,6 +21,7 @@ pub mod idempotency;
 pub mod media;
 pub mod message;
 pub mod outbound;
+pub mod pacing;
 pub mod phone;
 pub mod ports;
 pub mod privacy;

@@ -37,6 +37,7 @@ mod live;
 mod media;
 mod metrics;
 mod openapi;
+mod pacing_shared;
 mod pg_restart;
 mod privacy;
 mod prune_crash;

@@ -5,6 +5,7 @@ pub mod contacts;
 pub mod idempotency;
 pub mod inbox;
 pub mod ingest;
+pub mod pacing;
 pub mod privacy;
 pub mod queue;
 pub mod send;

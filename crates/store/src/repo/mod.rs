@@ -11,6 +11,7 @@ mod idempotency;
 mod inbox;
 mod media;
 mod messages;
+mod pacing;
 mod outbound;
 mod prepared;
 mod privacy;
