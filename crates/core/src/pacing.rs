@@ -81,13 +81,21 @@ mod tests {
                 let ids: Vec<String> = (0..n).map(|i| format!("i{i}")).collect();
                 let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
                 let shares: Vec<u32> = refs.iter().map(|me| even_share(cap, &refs, me)).collect();
-                assert_eq!(shares.iter().sum::<u32>(), cap, "{cap} among {n}: {shares:?}");
+                assert_eq!(
+                    shares.iter().sum::<u32>(),
+                    cap,
+                    "{cap} among {n}: {shares:?}"
+                );
                 let (lo, hi) = (shares.iter().min().unwrap(), shares.iter().max().unwrap());
                 assert!(hi - lo <= 1, "{cap} among {n}: {shares:?}");
             }
         }
         assert_eq!(even_share(80, &["a", "b"], "c"), 0, "not sending");
-        assert_eq!(even_share(81, &["b", "a", "a"], "a"), 41, "ids deduplicated");
+        assert_eq!(
+            even_share(81, &["b", "a", "a"], "a"),
+            41,
+            "ids deduplicated"
+        );
     }
 
     #[test]

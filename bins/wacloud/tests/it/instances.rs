@@ -218,7 +218,10 @@ impl Server {
 }
 
 /// A stand-in for Meta that both servers send to, so every message is counted in one place.
-pub(crate) async fn standalone_sandbox(pid: &str, token: &str) -> (Arc<wacloud_sandbox::Sandbox>, u16) {
+pub(crate) async fn standalone_sandbox(
+    pid: &str,
+    token: &str,
+) -> (Arc<wacloud_sandbox::Sandbox>, u16) {
     let mut cfg = wacloud_sandbox::SandboxConfig::new(
         pid.to_owned(),
         secrecy::SecretString::from(SECRET.to_owned()),

@@ -23,7 +23,9 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
 /// replies [`InboxRepos`](super::InboxRepos)'; the shares of a number's throughput
 /// [`PacingRepos`](super::PacingRepos)'.
-pub trait Repos: super::AuthRepos + super::InboxRepos + super::PacingRepos + super::PrivacyRepos {
+pub trait Repos:
+    super::AuthRepos + super::InboxRepos + super::PacingRepos + super::PrivacyRepos
+{
     // --- webhooks
     /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body
     /// is already stored (nothing written).

@@ -36,7 +36,10 @@ async fn the_pacer_keeps_to_its_share_with_the_whole_rates_burst() {
     assert_eq!(p.share(), 400, "never above the configured rate");
     assert_eq!(p.current_rate(), 400);
     let fast = time_slots(&p, 60).await;
-    assert!(fast < took, "the whole rate goes faster: {fast:?} vs {took:?}");
+    assert!(
+        fast < took,
+        "the whole rate goes faster: {fast:?} vs {took:?}"
+    );
 }
 
 #[tokio::test]
