@@ -22,6 +22,7 @@ pub mod media;
 pub mod message;
 pub mod numbers;
 pub mod outbound;
+pub mod pacing;
 pub mod phone;
 pub mod ports;
 pub mod privacy;

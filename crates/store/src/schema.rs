@@ -317,6 +317,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_pacing_shares (phone_number_id, instance_id) {
+        phone_number_id -> Text,
+        instance_id -> Text,
+        sending -> Bool,
+        share -> Integer,
+        live_until -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_contacts,
     whatsapp_count_deltas,
@@ -328,6 +338,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_queue,
     whatsapp_numbers,
     whatsapp_operators,
+    whatsapp_pacing_shares,
     whatsapp_session,
     whatsapp_login_failures,
     whatsapp_audit,

@@ -38,6 +38,7 @@ mod media;
 mod metrics;
 mod numbers;
 mod openapi;
+mod pacing_shared;
 mod pg_restart;
 mod privacy;
 mod prune_crash;

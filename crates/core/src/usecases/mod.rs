@@ -6,6 +6,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod ingest;
 pub mod numbers;
+pub mod pacing;
 pub mod privacy;
 pub mod queue;
 pub mod send;

@@ -13,6 +13,7 @@ mod media;
 mod messages;
 mod numbers;
 mod outbound;
+mod pacing;
 mod prepared;
 mod privacy;
 mod queue;
