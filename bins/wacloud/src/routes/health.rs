@@ -139,6 +139,32 @@ pub struct SandboxHealth {
     strict_window: bool,
 }
 
+/// The alerts a number's account state from Meta's webhooks calls for: a restrictive account
+/// status, a flagged quality. `whose` names the number in the messages.
+fn account_alerts(
+    alerts: &mut Vec<Alert>,
+    whose: &str,
+    account_status: Option<&str>,
+    quality_rating: Option<&str>,
+) {
+    if let Some(st) = account_status.filter(|st| RESTRICTIVE.contains(st)) {
+        alerts.push(Alert {
+            code: "account_restricted".into(),
+            message: format!(
+                "Meta reported {st} for {whose}; sending may be limited. Check WhatsApp Manager."
+            ),
+        });
+    }
+    if quality_rating == Some("FLAGGED") {
+        alerts.push(Alert {
+            code: "quality_flagged".into(),
+            message: format!(
+                "Meta flagged the quality of {whose}: its messaging limit may be lowered if quality does not improve."
+            ),
+        });
+    }
+}
+
 /// Health.
 ///
 /// Mode, configuration, database state and alerts. 200 unless the database is down (503);
@@ -228,43 +254,22 @@ pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         .filter(|n| Some(&n.phone_number_id) != s.phone_number_id.as_ref())
     {
         let name = n.label.as_deref().unwrap_or(&n.phone_number_id);
-        if let Some(st) = n
-            .account_status
-            .as_deref()
-            .filter(|st| RESTRICTIVE.contains(st))
-        {
-            alerts.push(Alert {
-                code: "account_restricted".into(),
-                message: format!("Meta reported {st} for number {name} ({}); sending from it may be limited. Check WhatsApp Manager.", n.phone_number_id),
-            });
-        }
-        if n.quality_rating.as_deref() == Some("FLAGGED") {
-            alerts.push(Alert {
-                code: "quality_flagged".into(),
-                message: format!("Meta flagged the quality of number {name} ({}): its messaging limit may be lowered if quality does not improve.", n.phone_number_id),
-            });
-        }
+        let whose = format!("number {name} ({})", n.phone_number_id);
+        account_alerts(
+            &mut alerts,
+            &whose,
+            n.account_status.as_deref(),
+            n.quality_rating.as_deref(),
+        );
     }
     let pause = state.gate.paused();
     if let Some(a) = &account {
-        if let Some(st) = a
-            .account_status
-            .as_deref()
-            .filter(|st| RESTRICTIVE.contains(st))
-        {
-            alerts.push(Alert {
-                code: "account_restricted".into(),
-                message: format!(
-                    "Meta reported {st} for this WhatsApp Business Account; sending may be limited. Check WhatsApp Manager."
-                ),
-            });
-        }
-        if a.quality_rating.as_deref() == Some("FLAGGED") {
-            alerts.push(Alert {
-                code: "quality_flagged".into(),
-                message: "Meta flagged this number's quality: its messaging limit may be lowered if quality does not improve.".into(),
-            });
-        }
+        account_alerts(
+            &mut alerts,
+            "this WhatsApp Business Account's number",
+            a.account_status.as_deref(),
+            a.quality_rating.as_deref(),
+        );
     }
     if let Some(p) = &pause {
         // One alert for the whole pause, however many sends Meta refused.
