@@ -115,10 +115,12 @@ async fn run(store: Arc<dyn Store>, number: PacedNumber, mut stop: watch::Receiv
                 if let Some(suppressed) = crate::log_throttle::PACING_SHARE.allow() {
                     tracing::warn!(error = %e, suppressed, %phone_number_id, "pacing: cannot renew this instance's share of the number's rate");
                 }
-                // Past its lease the record no longer counts for the others: the share is
-                // theirs again.
+                // Past its lease the record no longer counts for the others. Without the
+                // database this instance cannot send anyway (every send writes its row first),
+                // so the pacer goes back to the whole rate rather than holding sends forever: a
+                // send then fails at its write with a clear 503 instead of waiting.
                 if renewed_at.is_none_or(|t| t.elapsed() >= LEASE) {
-                    pacer.set_share(0);
+                    pacer.set_share(cap);
                 }
             }
         }
