@@ -16,6 +16,7 @@ mod inbox;
 mod messenger;
 mod privacy;
 mod repos;
+mod routing;
 mod rows;
 
 use std::sync::{Arc, Mutex};
@@ -32,6 +33,7 @@ pub use inbox::{mentions_of, InboxRepos};
 pub use messenger::Messenger;
 pub use privacy::{ContactGroup, PrivacyRepos, TextsPruned};
 pub use repos::Repos;
+pub use routing::RoutingRepos;
 pub use rows::{ContactDelta, MediaRecord, MessageQuery, NewMessage, StatusChange, StatusFold};
 
 /// A unit of work run by the store inside a transaction (writes) or on a read connection.

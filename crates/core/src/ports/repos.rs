@@ -21,8 +21,11 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// The synchronous repository methods a job may call. Implemented by the store for one
 /// connection, inside a transaction for write jobs. Operators, sessions and the audit trail are
 /// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
-/// replies [`InboxRepos`](super::InboxRepos)'.
-pub trait Repos: super::AuthRepos + super::InboxRepos + super::PrivacyRepos {
+/// replies [`InboxRepos`](super::InboxRepos)'; thread owners
+/// [`RoutingRepos`](super::RoutingRepos)'.
+pub trait Repos:
+    super::AuthRepos + super::InboxRepos + super::PrivacyRepos + super::RoutingRepos
+{
     // --- webhooks
     /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body
     /// is already stored (nothing written).

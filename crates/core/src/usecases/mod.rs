@@ -7,5 +7,6 @@ pub mod inbox;
 pub mod ingest;
 pub mod privacy;
 pub mod queue;
+pub mod routing;
 pub mod send;
 pub mod templates;

@@ -15,6 +15,7 @@ mod outbound;
 mod prepared;
 mod privacy;
 mod queue;
+mod routing;
 mod search;
 pub mod stats;
 mod webhooks;
