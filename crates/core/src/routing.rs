@@ -124,8 +124,10 @@ impl ThreadState {
     /// the same owner, or a notice older than the last change (Meta delivers out of order).
     #[must_use]
     pub fn after(&self, to: &ThreadState) -> Option<ThreadState> {
+        // Meta's timestamps are whole seconds: a notice from the same second as the last
+        // change is not older than it.
         if let (Some(now), Some(at)) = (self.since, to.since) {
-            if at < now {
+            if at.timestamp() < now.timestamp() {
                 return None;
             }
         }
