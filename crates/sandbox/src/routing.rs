@@ -30,7 +30,10 @@ pub(crate) enum Owner {
     /// The app calling the Graph endpoint (wacloud).
     Caller,
     /// The sandbox's other responder, by role (`ai_agent`, `app`, `business_app`) and app id.
-    Other { role: String, app_id: Option<String> },
+    Other {
+        role: String,
+        app_id: Option<String>,
+    },
     /// Nobody (released).
     Nobody,
 }
@@ -95,9 +98,8 @@ pub async fn thread_control(
         return token_refusal(&sandbox);
     }
     let (_version, pid) = path.into_inner();
-    let invalid = |m: &str| {
-        HttpResponse::BadRequest().json(graph_error(100, "OAuthException", m, None))
-    };
+    let invalid =
+        |m: &str| HttpResponse::BadRequest().json(graph_error(100, "OAuthException", m, None));
     if pid != sandbox.config().phone_number_id {
         return invalid("(#100) Unknown phone number id");
     }

@@ -17,13 +17,13 @@ use wacloud_core::outbound::{
 };
 use wacloud_core::ports::Messenger;
 use wacloud_core::routing::{PassTarget, ThreadAction};
-use wacloud_graph::thread_control::ThreadControl;
 use wacloud_core::CustomerKey;
 use wacloud_graph::messages::{
     Component, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl,
     Header, Interactive, ListRow, ListSection, Location, MediaMessage, MediaRef, OutboundMessage,
     Parameter, Recipient, ReplyButton, Template,
 };
+use wacloud_graph::thread_control::ThreadControl;
 use wacloud_graph::{ErrorClass, GraphClient, GraphError, MessageTemplate, Pacer, RetryPolicy};
 
 /// Sends through a [`GraphClient`] (to Meta, or to the sandbox).
@@ -450,7 +450,8 @@ impl Messenger for GraphMessenger {
         target: Option<&PassTarget>,
         metadata: Option<&str>,
     ) -> Result<(), SendFailure> {
-        let invalid = |e: wacloud_graph::messages::ValidationError| SendFailure::Invalid(e.to_string());
+        let invalid =
+            |e: wacloud_graph::messages::ValidationError| SendFailure::Invalid(e.to_string());
         let who = recipient(to);
         let mut request = match action {
             ThreadAction::Take => ThreadControl::take(who),

@@ -601,7 +601,8 @@ fn standby_value(out: &mut ParsedDelivery, v: &MessagesValue, at: DateTime<Utc>)
             .push(WebhookEvent::Standby(inbound(m, &v.contacts, &pid, at)));
     }
     for m in &v.message_echoes {
-        out.events.push(WebhookEvent::StandbyEcho(echo(m, &pid, at)));
+        out.events
+            .push(WebhookEvent::StandbyEcho(echo(m, &pid, at)));
     }
 }
 

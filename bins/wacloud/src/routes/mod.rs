@@ -94,7 +94,9 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::POST, "/contacts/{phone}/notes", |r| {
         r.to(inbox::add_note)
     }),
-    endpoint(Method::GET, "/contacts/{phone}/thread", |r| r.to(thread::get)),
+    endpoint(Method::GET, "/contacts/{phone}/thread", |r| {
+        r.to(thread::get)
+    }),
     endpoint(Method::POST, "/contacts/{phone}/thread", |r| {
         r.to(thread::control)
     }),

@@ -13,7 +13,10 @@ const ALICE: &str = "+15550001111";
 const ALICE_WA: &str = "15550001111";
 
 fn thread_path() -> String {
-    format!("/api/whatsapp/contacts/{}/thread", ALICE.replace('+', "%2B"))
+    format!(
+        "/api/whatsapp/contacts/{}/thread",
+        ALICE.replace('+', "%2B")
+    )
 }
 
 fn delivery(field: &str, value: Value) -> Value {
@@ -158,7 +161,12 @@ async fn routing_another_owner_refuses_free_form_until_a_handover_gives_it_back(
     // A late, older notice does not take it away again.
     let (s, _) = app.deliver(&taken).await;
     assert_eq!(s, 200);
-    let late = handover(&app, "control_taken", now - 20, json!({"new_owner_role": "ai_agent"}));
+    let late = handover(
+        &app,
+        "control_taken",
+        now - 20,
+        json!({"new_owner_role": "ai_agent"}),
+    );
     let (s, _) = app.deliver(&late).await;
     assert_eq!(s, 200);
     assert_eq!(thread(&app).await["owner"], "wacloud");
@@ -196,7 +204,10 @@ async fn routing_standby_messages_are_stored_once_and_never_unread_as_our_own() 
     assert!(s == 200 || s == 204, "{s} {v}");
     let (s, v) = app
         .put_json(
-            &format!("/api/whatsapp/contacts/{}/status", ALICE.replace('+', "%2B")),
+            &format!(
+                "/api/whatsapp/contacts/{}/status",
+                ALICE.replace('+', "%2B")
+            ),
             &json!({"status": "resolved"}),
         )
         .await;
@@ -216,15 +227,20 @@ async fn routing_standby_messages_are_stored_once_and_never_unread_as_our_own() 
 
     let msgs = app.conversation(ALICE).await;
     let standby: Vec<&Value> = msgs.iter().filter(|m| m["source"] == "standby").collect();
-    assert_eq!(standby.len(), 2, "one copy each of the message and the echo: {msgs:#?}");
+    assert_eq!(
+        standby.len(),
+        2,
+        "one copy each of the message and the echo: {msgs:#?}"
+    );
     let inbound = standby
         .iter()
         .find(|m| m["direction"] == "inbound")
         .expect("the customer's standby message");
     assert_eq!(inbound["is_read"], true);
     assert_eq!(inbound["message_text"], "Does it come in another color?");
-    assert!(standby.iter().any(|m| m["direction"] == "outbound"
-        && m["message_text"] == "Yes, in blue."));
+    assert!(standby
+        .iter()
+        .any(|m| m["direction"] == "outbound" && m["message_text"] == "Yes, in blue."));
 
     let c = contact(&app).await;
     assert_eq!(c["unread_count"], 0, "{c}");
@@ -272,10 +288,16 @@ async fn routing_thread_control_through_the_sandbox_as_the_other_responder() {
         .await;
     assert_eq!(s, 202, "{v}");
     let t = thread(&app).await;
-    assert_eq!((t["owner"].as_str(), t["app_id"].as_str()), (Some("app"), Some("4242")));
+    assert_eq!(
+        (t["owner"].as_str(), t["app_id"].as_str()),
+        (Some("app"), Some("4242"))
+    );
     let (s, v) = send_text(&app).await;
     assert_eq!(s, 409, "{v}");
-    assert!(v["error"]["message"].as_str().unwrap().contains("4242"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("4242"),
+        "{v}"
+    );
 
     // The customer writes while the other app owns the thread: a standby copy.
     let (s, v) = app
@@ -291,10 +313,16 @@ async fn routing_thread_control_through_the_sandbox_as_the_other_responder() {
         .find(|m| m["message_text"] == "still there?")
         .expect("stored");
     assert_eq!(copy["source"], "standby");
-    assert_eq!(contact(&app).await["unread_count"], 1, "only the first message");
+    assert_eq!(
+        contact(&app).await["unread_count"],
+        1,
+        "only the first message"
+    );
 
     // An operator takes the conversation over: Meta's thread control, then sends go.
-    let (s, v) = app.post_json(&thread_path(), &json!({"action": "take"})).await;
+    let (s, v) = app
+        .post_json(&thread_path(), &json!({"action": "take"}))
+        .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["owner"], "wacloud");
     assert_eq!(v["may_send_free_form"], true);
@@ -311,14 +339,19 @@ async fn routing_thread_control_through_the_sandbox_as_the_other_responder() {
         .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["owner"], "ai_agent");
-    let (s, v) = app.post_json(&thread_path(), &json!({"action": "release"})).await;
+    let (s, v) = app
+        .post_json(&thread_path(), &json!({"action": "release"}))
+        .await;
     assert_eq!(s, 502, "{v}");
     assert_eq!(v["error"]["graph"]["code"], 2_494_191, "{v}");
     assert_eq!(thread(&app).await["owner"], "ai_agent");
 
     // A target with take is a clear 400.
     let (s, v) = app
-        .post_json(&thread_path(), &json!({"action": "take", "target_role": "ai_agent"}))
+        .post_json(
+            &thread_path(),
+            &json!({"action": "take", "target_role": "ai_agent"}),
+        )
         .await;
     assert_eq!(s, 400, "{v}");
 

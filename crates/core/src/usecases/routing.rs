@@ -25,8 +25,8 @@ use crate::outbound::{OutboundContent, SendFailure};
 use crate::phone::{CustomerKey, PhoneNumber};
 use crate::ports::{new_id, read, write, Messenger, NewMessage, Repos, Store, StoreError};
 use crate::routing::{check_thread_owner, PassTarget, ThreadAction, ThreadOwner, ThreadState};
-use crate::usecases::ingest::one_by_one::{ensure_contact, inbound_row};
 use crate::usecases::inbox::Change;
+use crate::usecases::ingest::one_by_one::{ensure_contact, inbound_row};
 
 /// `source` of a message row received on the `standby` webhook field.
 pub const STANDBY_SOURCE: &str = "standby";
@@ -221,7 +221,12 @@ pub(crate) fn customers_wrote_here(
     }
     let ids: Vec<String> = wrote.iter().map(|(c, _)| c.clone()).collect();
     for (cid, t) in r.thread_states(&ids)? {
-        let Some(at) = wrote.iter().filter(|(c, _)| *c == cid).map(|(_, a)| *a).max() else {
+        let Some(at) = wrote
+            .iter()
+            .filter(|(c, _)| *c == cid)
+            .map(|(_, a)| *a)
+            .max()
+        else {
             continue;
         };
         let to = t.after_own_message(at);
@@ -292,7 +297,14 @@ pub async fn control(
     };
     write(store, move |r| {
         let actor = (who.actor.tag(), who.actor.name().map(str::to_owned));
-        change_thread(r, &contact.id, Some(to), actor, metadata.as_deref(), who.now)?;
+        change_thread(
+            r,
+            &contact.id,
+            Some(to),
+            actor,
+            metadata.as_deref(),
+            who.now,
+        )?;
         let now = thread_of(r, &contact.id)?;
         let details = json!({ "action": action, "thread": now, "metadata": metadata });
         r.insert_audit(&who.audit("thread_control", &contact.id, details))?;

@@ -13,7 +13,12 @@ use crate::models::{from_db, to_db};
 use crate::schema::whatsapp_conversations::dsl as v;
 use crate::with_conn;
 
-type ThreadRow = (String, Option<String>, Option<String>, Option<NaiveDateTime>);
+type ThreadRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<NaiveDateTime>,
+);
 
 impl RoutingRepos for Repo<'_> {
     fn thread_states(
@@ -60,18 +65,20 @@ impl RoutingRepos for Repo<'_> {
         );
         let now = to_db(t.since.unwrap_or_else(chrono::Utc::now));
         // A new row is an open, unassigned conversation, as a contact without one reads.
-        with_conn!(self.conn, |x| diesel::insert_into(v::whatsapp_conversations)
-            .values((
-                v::contact_id.eq(contact_id),
-                v::status.eq(ConversationStatus::Open.as_str()),
-                v::updated_at.eq(now),
-                v::updated_by.eq("meta"),
-                values,
-            ))
-            .on_conflict(v::contact_id)
-            .do_update()
-            .set(values)
-            .execute(x))
+        with_conn!(self.conn, |x| diesel::insert_into(
+            v::whatsapp_conversations
+        )
+        .values((
+            v::contact_id.eq(contact_id),
+            v::status.eq(ConversationStatus::Open.as_str()),
+            v::updated_at.eq(now),
+            v::updated_by.eq("meta"),
+            values,
+        ))
+        .on_conflict(v::contact_id)
+        .do_update()
+        .set(values)
+        .execute(x))
         .map_err(map_err)?;
         self.contact_changed(contact_id);
         self.conversation_changed(contact_id);
