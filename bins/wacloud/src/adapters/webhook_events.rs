@@ -69,6 +69,12 @@ fn lenient(body: &[u8], now: DateTime<Utc>) -> Option<ParsedDelivery> {
                 }
                 continue;
             }
+            if field == "standby" {
+                if let Some(mv) = lenient_messages(value, &here, &mut out.skipped) {
+                    standby_value(&mut out, &mv, at);
+                }
+                continue;
+            }
             match ChangeValue::parse(field, value) {
                 Ok(cv) => change_events(&mut out, &waba, field, &cv, at),
                 Err(e) => out.skipped.push(format!("{here} ({field}): {e}")),

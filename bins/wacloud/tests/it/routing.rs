@@ -365,3 +365,30 @@ async fn routing_thread_control_through_the_sandbox_as_the_other_responder() {
     assert_eq!(s, 202, "{v}");
     assert_eq!(thread(&app).await["owner"], "wacloud");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn routing_a_standby_copy_that_does_not_parse_keeps_its_siblings() {
+    let app = TestApp::spawn().await;
+    let now = chrono::Utc::now().timestamp();
+    let body = delivery(
+        "standby",
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550100001",
+                         "phone_number_id": app.phone_number_id},
+            "contacts": [{"profile": {"name": "Alice"}, "wa_id": ALICE_WA}],
+            "messages": [
+                {"from": ALICE_WA, "timestamp": now.to_string(), "type": "text",
+                 "text": {"body": "no id"}},
+                {"from": ALICE_WA, "id": "wamid.standby.ok", "timestamp": now.to_string(),
+                 "type": "text", "text": {"body": "kept"}}
+            ]
+        }),
+    );
+    let (s, v) = app.deliver(&body).await;
+    assert_eq!(s, 200, "{v}");
+    let msgs = app.conversation(ALICE).await;
+    assert_eq!(msgs.len(), 1, "{msgs:#?}");
+    assert_eq!(msgs[0]["message_text"], "kept");
+    assert_eq!(msgs[0]["source"], "standby");
+}
