@@ -66,6 +66,7 @@ import * as transfer from './widget/transfer.js';
 import * as templates from './widget/templates.js';
 import * as live from './widget/live.js';
 import * as auth from './widget/auth.js';
+import * as numbers from './widget/numbers.js';
 
 export { MAX_TEXT_CHARS, normalisePhone, failureReason } from './widget/format.js';
 export { fillCanned } from './widget/dom.js';
@@ -73,7 +74,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, search, campaigns, transfer, templates, live, auth];
+const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, search, campaigns, transfer, templates, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

@@ -117,6 +117,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The business numbers this server answers for.
     pub our_numbers: OurNumbers,
+    /// The numbers' messengers and app secrets.
+    pub numbers: Arc<crate::numbers::Numbers>,
     /// The embedded sandbox, in sandbox mode.
     pub sandbox: Option<Arc<Sandbox>>,
     /// Runtime alerts.

@@ -133,24 +133,45 @@ async fn dispatch(
     let mut deferred: Vec<(String, chrono::DateTime<chrono::Utc>)> = Vec::new();
     let mut group: Vec<(QueueItem, OwnedSemaphorePermit)> = Vec::new();
     let mut group_since = Instant::now();
+    // A group is sent from one number: its items' contacts and pacing are that number's.
+    let mut group_messenger = Arc::clone(&state.messenger);
     for item in items {
         if state.gate.paused().is_some() {
             deferred.push((item.id.clone(), state.clock.now()));
             continue;
         }
+        let Ok(messenger) = state.numbers.messenger(item.phone_number_id.as_deref()) else {
+            // Its number is not configured (any more): it waits for the number to come back.
+            tracing::warn!(item = %item.id, number = ?item.phone_number_id, "queue: the item's number is not configured; deferred");
+            deferred.push((
+                item.id.clone(),
+                state.clock.now() + ChronoDuration::minutes(1),
+            ));
+            continue;
+        };
+        if !group.is_empty() && !Arc::ptr_eq(&group_messenger, &messenger) {
+            start_group(
+                state,
+                &group_messenger,
+                owner,
+                answers,
+                std::mem::take(&mut group),
+            );
+        }
+        group_messenger = Arc::clone(&messenger);
         // An attempt found in flight is settled without a send; an invalid recipient fails
         // without one: neither takes a pacing slot.
         let needs_slot = item.attempt_started_at.is_none();
         if needs_slot {
             if let Ok(to) = recipient(&item) {
-                if let Err(wait) = state.messenger.reserve_recipient(&to) {
+                if let Err(wait) = messenger.reserve_recipient(&to) {
                     let until = state.clock.now()
                         + ChronoDuration::from_std(wait)
                             .unwrap_or_else(|_| ChronoDuration::seconds(1));
                     deferred.push((item.id.clone(), until));
                     continue;
                 }
-                state.messenger.until_number_ready().await;
+                messenger.until_number_ready().await;
             }
         }
         let Ok(permit) = Arc::clone(permits).acquire_owned().await else {
@@ -161,11 +182,17 @@ async fn dispatch(
         }
         group.push((item, permit));
         if group.len() >= GROUP_MAX || group_since.elapsed() >= GROUP_WINDOW {
-            start_group(state, owner, answers, std::mem::take(&mut group));
+            start_group(
+                state,
+                &messenger,
+                owner,
+                answers,
+                std::mem::take(&mut group),
+            );
         }
     }
     if !group.is_empty() {
-        start_group(state, owner, answers, group);
+        start_group(state, &group_messenger, owner, answers, group);
     }
     if !deferred.is_empty() {
         let now = state.clock.now();
@@ -194,18 +221,20 @@ async fn dispatch(
 /// Begins a group's attempts in one write, then sends each one that may go.
 fn start_group(
     state: &AppState,
+    messenger: &Arc<dyn wacloud_core::ports::Messenger>,
     owner: &str,
     answers: &mpsc::UnboundedSender<Answered>,
     group: Vec<(QueueItem, OwnedSemaphorePermit)>,
 ) {
     let (st, owner, answers) = (state.clone(), owner.to_owned(), answers.clone());
+    let messenger = Arc::clone(messenger);
     tokio::spawn(async move {
         let (items, permits): (Vec<QueueItem>, Vec<OwnedSemaphorePermit>) =
             group.into_iter().unzip();
         let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
         let begun = begin_attempts(
             st.store.as_ref(),
-            st.messenger.as_ref(),
+            messenger.as_ref(),
             st.clock.as_ref(),
             &st.gate,
             &owner,
@@ -224,10 +253,10 @@ fn start_group(
                     continue;
                 }
             };
-            let (st, answers) = (st.clone(), answers.clone());
+            let (st, answers, messenger) = (st.clone(), answers.clone(), Arc::clone(&messenger));
             tokio::spawn(async move {
                 let finished =
-                    send_attempt(st.messenger.as_ref(), st.clock.as_ref(), &st.gate, attempt).await;
+                    send_attempt(messenger.as_ref(), st.clock.as_ref(), &st.gate, attempt).await;
                 // Only fails once the worker stopped recording: the item's lease runs out and
                 // its attempt mark makes it `unknown`.
                 let _ = answers.send((finished, permit));
@@ -466,7 +495,7 @@ pub async fn reprocess_stored(
         },
     )
     .map_err(|e| e.to_string())?;
-    let ours = OurNumbers(settings.meta.phone_number_id.iter().cloned().collect());
+    let ours = OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect());
     let result = reprocess_pending(&store, &ours, &SystemClock, include_failed)
         .await
         .map_err(|e| e.to_string());

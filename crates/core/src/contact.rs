@@ -11,6 +11,11 @@ use crate::window::CustomerServiceWindow;
 pub struct Contact {
     /// wacloud's id (a UUIDv7).
     pub id: String,
+    /// The business number the contact belongs to (Meta's `phone_number_id`): a customer
+    /// writing to two numbers is two contacts, with their own windows and conversations. Empty
+    /// for a contact from before several numbers, or created when no number is configured.
+    #[serde(default)]
+    pub phone_number_id: String,
     /// E.164 number, `None` for a contact known only by its business-scoped user id.
     pub phone_number: Option<String>,
     /// Meta's WhatsApp id (digits), when known.
@@ -59,6 +64,8 @@ pub struct Contact {
 pub struct ContactIdentity {
     /// wacloud id.
     pub id: String,
+    /// The business number it belongs to (see [`Contact::phone_number_id`]).
+    pub phone_number_id: String,
     /// Meta's `wa_id`.
     pub wa_id: Option<String>,
     /// Meta's business-scoped user id (BSUID).
@@ -73,6 +80,7 @@ impl From<&Contact> for ContactIdentity {
     fn from(c: &Contact) -> Self {
         Self {
             id: c.id.clone(),
+            phone_number_id: c.phone_number_id.clone(),
             wa_id: c.wa_id.clone(),
             user_id: c.user_id.clone(),
             profile_name: c.profile_name.clone(),
@@ -134,6 +142,8 @@ pub struct ContactQuery {
     pub search: Option<String>,
     /// Only contacts carrying this tag.
     pub tag: Option<String>,
+    /// Only the contacts of this business number (`phone_number_id`).
+    pub phone_number_id: Option<String>,
     /// Only the conversations this filter keeps.
     pub filter: Option<ContactFilter>,
     /// Only conversations assigned so (the views `mine` and `unassigned`).

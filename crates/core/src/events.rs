@@ -10,6 +10,11 @@ use crate::routing::ThreadState;
 /// Who a customer is, as far as one event tells.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomerRef {
+    /// The business number the customer wrote to or is written from (Meta's
+    /// `phone_number_id`): contacts belong to (number, customer). `None` finds the customer on any
+    /// number and creates the contact without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_id: Option<String>,
     /// Meta's `wa_id` (digits), when the event carries one.
     pub wa_id: Option<String>,
     /// The E.164 number an operator typed, when it may differ from Meta's `wa_id` (Brazil's
@@ -24,6 +29,18 @@ pub struct CustomerRef {
 }
 
 impl CustomerRef {
+    /// The business number as contacts store it: `""` when none.
+    #[must_use]
+    pub fn number(&self) -> &str {
+        self.phone_number_id.as_deref().unwrap_or("")
+    }
+
+    /// The key contacts are found by in a batch: `(number, wa_id)`, when there is a `wa_id`.
+    #[must_use]
+    pub fn key(&self) -> Option<(&str, &str)> {
+        self.wa_id.as_deref().map(|w| (self.number(), w))
+    }
+
     /// Whether the event identifies anybody at all.
     #[must_use]
     pub fn is_empty(&self) -> bool {
@@ -290,6 +307,24 @@ pub struct ParsedDelivery {
 }
 
 impl WebhookEvent {
+    /// Puts the event's business number on the customers it names, so that they are found and
+    /// created on that number (contacts belong to (number, customer)).
+    pub fn scope_customers(&mut self) {
+        let number = self.phone_number_id().map(str::to_owned);
+        let customer = match self {
+            Self::Inbound(m) | Self::Standby(m) => &mut m.customer,
+            Self::Echo(e) | Self::StandbyEcho(e) => &mut e.customer,
+            Self::Handover(h) => &mut h.customer,
+            Self::Status(s) => &mut s.recipient,
+            Self::ContactSeen { customer, .. } => customer,
+            Self::Preference(p) => &mut p.customer,
+            _ => return,
+        };
+        if customer.phone_number_id.is_none() {
+            customer.phone_number_id = number;
+        }
+    }
+
     /// The business number the event belongs to, when it names one.
     #[must_use]
     pub fn phone_number_id(&self) -> Option<&str> {

@@ -20,7 +20,9 @@ pub mod events;
 pub mod idempotency;
 pub mod media;
 pub mod message;
+pub mod numbers;
 pub mod outbound;
+pub mod pacing;
 pub mod phone;
 pub mod ports;
 pub mod privacy;
@@ -34,4 +36,4 @@ pub mod webhook;
 pub mod window;
 
 pub use error::CoreError;
-pub use phone::{CustomerKey, PhoneError, PhoneNumber};
+pub use phone::{ContactKey, CustomerKey, PhoneError, PhoneNumber};

@@ -244,6 +244,44 @@ impl CustomerKey {
     }
 }
 
+/// A contact as an API path names it: a customer (phone or BSUID) on a business number
+/// (`phone_number_id`; `None`: the customer's oldest contact on any number). Contacts belong to
+/// (number, customer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactKey {
+    /// The business number, when the request names one (`?number=`).
+    pub number: Option<String>,
+    /// The customer.
+    pub customer: CustomerKey,
+}
+
+impl ContactKey {
+    /// `customer` on `number`.
+    #[must_use]
+    pub fn on(number: Option<String>, customer: CustomerKey) -> Self {
+        Self { number, customer }
+    }
+}
+
+impl From<CustomerKey> for ContactKey {
+    fn from(customer: CustomerKey) -> Self {
+        Self {
+            number: None,
+            customer,
+        }
+    }
+}
+
+impl fmt::Display for ContactKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.customer.fmt(f)?;
+        match &self.number {
+            Some(n) => write!(f, " on number {n}"),
+            None => Ok(()),
+        }
+    }
+}
+
 impl fmt::Display for CustomerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

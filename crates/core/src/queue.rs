@@ -107,6 +107,8 @@ pub struct NewQueueItem {
     pub actor: Option<String>,
     /// The operator's display name when it queued it.
     pub actor_name: Option<String>,
+    /// The business number it is sent from (`phone_number_id`); `None`: the default number.
+    pub phone_number_id: Option<String>,
 }
 
 /// A queue item as a worker sees it.
@@ -137,6 +139,8 @@ pub struct QueueItem {
     pub state: QueueState,
     /// The worker holding the lease.
     pub lease_owner: Option<String>,
+    /// The business number it is sent from (`phone_number_id`); `None`: the default number.
+    pub phone_number_id: Option<String>,
 }
 
 /// How an attempt (or an operator, or a status webhook) moves an item.

@@ -121,6 +121,7 @@ pub struct ContactRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub merged_into: Option<String>,
+    pub phone_number_id: String,
 }
 
 impl From<ContactRow> for Contact {
@@ -128,6 +129,7 @@ impl From<ContactRow> for Contact {
         let display_name = r.display_name.or_else(|| r.profile_name.clone());
         Self {
             id: r.id,
+            phone_number_id: r.phone_number_id,
             phone_number: r.phone_number,
             wa_id: r.wa_id,
             user_id: r.user_id,

@@ -28,6 +28,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         merged_into -> Nullable<Text>,
+        phone_number_id -> Text,
     }
 }
 
@@ -131,6 +132,7 @@ diesel::table! {
         retry_of -> Nullable<Text>,
         actor -> Nullable<Text>,
         actor_name -> Nullable<Text>,
+        phone_number_id -> Nullable<Text>,
     }
 }
 
@@ -148,6 +150,12 @@ diesel::table! {
         token_checked_at -> Nullable<Timestamp>,
         last_webhook_at -> Nullable<Timestamp>,
         updated_at -> Timestamp,
+        configured -> Bool,
+        label -> Nullable<Text>,
+        messages_per_second -> Nullable<Integer>,
+        pair_interval_ms -> Nullable<BigInt>,
+        app_secret -> Nullable<Text>,
+        created_at -> Nullable<Timestamp>,
     }
 }
 
@@ -312,6 +320,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_pacing_shares (phone_number_id, instance_id) {
+        phone_number_id -> Text,
+        instance_id -> Text,
+        sending -> Bool,
+        share -> Integer,
+        live_until -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_contacts,
     whatsapp_count_deltas,
@@ -323,6 +341,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_queue,
     whatsapp_numbers,
     whatsapp_operators,
+    whatsapp_pacing_shares,
     whatsapp_session,
     whatsapp_login_failures,
     whatsapp_audit,

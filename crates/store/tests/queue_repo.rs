@@ -24,6 +24,7 @@ fn item(id: &str, batch: &str, due_in: i64) -> NewQueueItem {
     NewQueueItem {
         actor: None,
         actor_name: None,
+        phone_number_id: None,
         id: id.into(),
         batch_id: Some(batch.into()),
         recipient: format!("+1555000{id:0>4}"),

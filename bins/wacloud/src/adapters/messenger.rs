@@ -443,6 +443,10 @@ impl Messenger for GraphMessenger {
         self.business_phone.clone()
     }
 
+    fn phone_number_id(&self) -> Option<String> {
+        Some(self.client.phone_number_id().to_owned())
+    }
+
     async fn thread_control(
         &self,
         to: &CustomerKey,

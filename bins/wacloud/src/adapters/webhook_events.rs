@@ -356,6 +356,8 @@ fn change_events(
 
 fn customer_ref(c: &Contact) -> CustomerRef {
     CustomerRef {
+        // The delivery's number is put on it when the delivery is planned.
+        phone_number_id: None,
         wa_id: c.wa_id.clone(),
         user_id: c.user_id.clone(),
         phone_number: None,

@@ -56,6 +56,7 @@ pub fn capability(method: &Method, path: &str) -> Capability {
         "settings" => Capability::Settings,
         "templates" if !read => Capability::ManageTemplates,
         "canned-replies" if !read => Capability::ManageCannedReplies,
+        "numbers" if !read => Capability::Settings,
         _ if read => Capability::ReadConversations,
         _ => Capability::AnswerConversations,
     }

@@ -102,6 +102,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/numbers.js",
+        include_str!("../../../../web/js/widget/numbers.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/dom.js",
         include_str!("../../../../web/js/widget/dom.js"),
         "text/javascript; charset=utf-8",

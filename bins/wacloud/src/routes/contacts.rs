@@ -12,7 +12,7 @@ use wacloud_core::window::WINDOW;
 
 use crate::auth::Principal;
 use crate::errors::{ApiError, ErrorBody};
-use crate::routes::params::{self, customer_key, CustomerKeyText, Limit};
+use crate::routes::params::{self, contact_key, CustomerKeyText, Limit};
 use crate::state::AppState;
 
 /// A contact as the API answers it: the stored contact plus its customer service window.
@@ -79,6 +79,8 @@ pub struct ListQuery {
     search: Option<String>,
     /// Only contacts carrying this tag.
     tag: Option<String>,
+    /// Only the contacts of this business number (`phone_number_id`, see `GET /numbers`).
+    number: Option<String>,
     /// Only these conversations.
     #[param(inline)]
     filter: Option<ListFilter>,
@@ -118,7 +120,7 @@ enum ListView {
 
 /// List contacts.
 ///
-/// `GET /contacts?search=&tag=&filter=unread|needs_reply|window_open&view=mine|unassigned|all&status=open|pending|snoozed|resolved&limit=&offset=`:
+/// `GET /contacts?search=&tag=&number=&filter=unread|needs_reply|window_open&view=mine|unassigned|all&status=open|pending|snoozed|resolved&limit=&offset=`:
 /// one page of contacts with their conversations' status and assignee, pinned first, then by
 /// their last message, newest first.
 #[utoipa::path(
@@ -176,6 +178,7 @@ pub async fn list(
         ContactQuery {
             search: q.search,
             tag: q.tag,
+            phone_number_id: q.number,
             filter,
             assignee,
             status: q.status.map(|s| (s, now)),
@@ -222,14 +225,16 @@ pub async fn list(
 )]
 pub async fn update(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
     body: web::Json<ContactUpdate>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(&path)?;
+    let key = contact_key(&req, &path)?;
     let c = contacts::update(
         state.store.as_ref(),
         state.clock.as_ref(),
-        key,
+        key.number.or_else(|| state.numbers.default_number()),
+        key.customer,
         body.into_inner(),
     )
     .await?;
@@ -255,10 +260,12 @@ pub async fn update(
 )]
 pub async fn mark_read(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(&path)?;
-    let r = contacts::mark_read(state.store.as_ref(), state.messenger.as_ref(), key).await?;
+    let key = contact_key(&req, &path)?;
+    let messenger = state.numbers.messenger(key.number.as_deref())?;
+    let r = contacts::mark_read(state.store.as_ref(), messenger.as_ref(), key.customer).await?;
     if let Some(e) = &r.receipt_error {
         tracing::warn!(error = %e, "read receipt to Meta failed");
     }
@@ -291,10 +298,12 @@ pub async fn mark_read(
 )]
 pub async fn typing(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(&path)?;
-    let r = contacts::typing(state.store.as_ref(), state.messenger.as_ref(), key).await?;
+    let key = contact_key(&req, &path)?;
+    let messenger = state.numbers.messenger(key.number.as_deref())?;
+    let r = contacts::typing(state.store.as_ref(), messenger.as_ref(), key.customer).await?;
     if let Some(e) = &r.receipt_error {
         tracing::warn!(error = %e, "typing indicator to Meta failed");
     }
@@ -461,6 +470,12 @@ pub async fn import(
     }
     let rows = read_import(&bytes)?;
     drop(bytes);
-    let report = contacts::import(state.store.as_ref(), state.clock.as_ref(), rows).await?;
+    let report = contacts::import(
+        state.store.as_ref(),
+        state.clock.as_ref(),
+        state.numbers.default_number(),
+        rows,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(report))
 }

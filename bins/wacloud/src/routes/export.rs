@@ -267,7 +267,7 @@ async fn message_page(
     before: Option<(DateTime<Utc>, String)>,
     from: Option<DateTime<Utc>>,
 ) -> Result<(Vec<Message>, bool), ApiError> {
-    let page = contacts::history(store, contact, None, PAGE, before).await?;
+    let page = contacts::history(store, None, contact, None, PAGE, before).await?;
     let mut messages = page.messages;
     let whole = messages.len();
     if let Some(from) = from {

@@ -81,6 +81,9 @@ pub struct Health {
     /// The number's account state from Meta's webhooks (`whatsapp_numbers`); `null` if none
     /// arrived yet.
     account: Option<SessionState>,
+    /// Every business number this server sends and receives for, the default first, with its
+    /// account state and unread count (as `GET /numbers`).
+    numbers: Vec<wacloud_core::numbers::BusinessNumber>,
     /// Sending.
     sending: SendingHealth,
     /// Live-update streams (`GET /events`).
@@ -211,6 +214,37 @@ pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             ),
         });
     }
+    let numbers = if db.is_ok() {
+        wacloud_core::usecases::numbers::configured(state.store.as_ref(), s.phone_number_id.clone())
+            .await
+            .map(|all| all.into_iter().map(|n| n.number).collect::<Vec<_>>())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    // The other numbers' account state (the environment's is `account`, below).
+    for n in numbers
+        .iter()
+        .filter(|n| Some(&n.phone_number_id) != s.phone_number_id.as_ref())
+    {
+        let name = n.label.as_deref().unwrap_or(&n.phone_number_id);
+        if let Some(st) = n
+            .account_status
+            .as_deref()
+            .filter(|st| RESTRICTIVE.contains(st))
+        {
+            alerts.push(Alert {
+                code: "account_restricted".into(),
+                message: format!("Meta reported {st} for number {name} ({}); sending from it may be limited. Check WhatsApp Manager.", n.phone_number_id),
+            });
+        }
+        if n.quality_rating.as_deref() == Some("FLAGGED") {
+            alerts.push(Alert {
+                code: "quality_flagged".into(),
+                message: format!("Meta flagged the quality of number {name} ({}): its messaging limit may be lowered if quality does not improve.", n.phone_number_id),
+            });
+        }
+    }
     let pause = state.gate.paused();
     if let Some(a) = &account {
         if let Some(st) = a
@@ -273,6 +307,7 @@ pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         },
         alerts,
         account,
+        numbers,
         sending: SendingHealth {
             paused: pause.is_some(),
             paused_since: pause.as_ref().map(|p| p.since),

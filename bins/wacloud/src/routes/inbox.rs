@@ -17,7 +17,7 @@ use wacloud_core::usecases::inbox::{self, Change};
 
 use crate::auth::{Origin, Principal};
 use crate::errors::{ApiError, ErrorBody};
-use crate::routes::params::{check_id, customer_key, CustomerKeyText, Limit};
+use crate::routes::params::{check_id, contact_key, CustomerKeyText, Limit};
 use crate::state::AppState;
 
 /// Body of `PUT /contacts/{phone}/status`.
@@ -65,6 +65,10 @@ pub struct TimelineParams {
     limit: Option<i64>,
     /// Only entries older than this entry (the previous page's `next_before`).
     before: Option<String>,
+    /// The business number whose contact is meant (`phone_number_id`; read by
+    /// [`contact_key`]).
+    #[allow(dead_code)]
+    number: Option<String>,
 }
 
 /// A page of a conversation's timeline.
@@ -104,7 +108,7 @@ pub(crate) fn change(state: &AppState, req: &HttpRequest) -> Change {
     }
 }
 
-const PHONE: &str = "The contact: a phone number (`+` may be sent as `%2B` or left out) or a BSUID";
+const PHONE: &str = "The contact: a phone number (`+` may be sent as `%2B` or left out) or a BSUID; with several business numbers, `?number=<phone_number_id>` names whose contact (without it: the customer's oldest contact on any number)";
 
 /// A conversation's status and assignee.
 ///
@@ -125,9 +129,10 @@ const PHONE: &str = "The contact: a phone number (`+` may be sent as `%2B` or le
 )]
 pub async fn get(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(&path)?;
+    let key = contact_key(&req, &path)?;
     let c = inbox::conversation(state.store.as_ref(), key, state.clock.now()).await?;
     Ok(HttpResponse::Ok().json(c))
 }
@@ -158,7 +163,7 @@ pub async fn set_status(
     path: web::Path<String>,
     body: web::Json<StatusBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(&path)?;
+    let key = contact_key(&req, &path)?;
     let b = body.into_inner();
     let c = inbox::set_status(
         state.store.as_ref(),
@@ -199,7 +204,7 @@ pub async fn assign(
     path: web::Path<String>,
     body: web::Json<AssigneeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(&path)?;
+    let key = contact_key(&req, &path)?;
     let Some(to) = body.into_inner().assignee_id else {
         return Err(ApiError::bad_request(
             "invalid_request",
@@ -234,11 +239,12 @@ fn page(p: TimelineParams) -> Result<(i64, Option<String>), ApiError> {
 
 async fn timeline_page(
     state: &AppState,
+    req: &HttpRequest,
     phone: &str,
     kind: Option<TimelineKind>,
     p: TimelineParams,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(phone)?;
+    let key = contact_key(req, phone)?;
     let (limit, before) = page(p)?;
     let mut entries = inbox::timeline(state.store.as_ref(), key, kind, before, limit + 1).await?;
     let n = usize::try_from(limit).unwrap_or(0);
@@ -271,10 +277,11 @@ async fn timeline_page(
 )]
 pub async fn timeline(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
     q: web::Query<TimelineParams>,
 ) -> Result<HttpResponse, ApiError> {
-    timeline_page(&state, &path, None, q.into_inner()).await
+    timeline_page(&state, &req, &path, None, q.into_inner()).await
 }
 
 /// A conversation's private notes.
@@ -295,10 +302,18 @@ pub async fn timeline(
 )]
 pub async fn notes(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
     q: web::Query<TimelineParams>,
 ) -> Result<HttpResponse, ApiError> {
-    timeline_page(&state, &path, Some(TimelineKind::Note), q.into_inner()).await
+    timeline_page(
+        &state,
+        &req,
+        &path,
+        Some(TimelineKind::Note),
+        q.into_inner(),
+    )
+    .await
 }
 
 /// Write a private note.
@@ -327,7 +342,7 @@ pub async fn add_note(
     path: web::Path<String>,
     body: web::Json<NoteBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(&path)?;
+    let key = contact_key(&req, &path)?;
     let e = inbox::add_note(
         state.store.as_ref(),
         key,

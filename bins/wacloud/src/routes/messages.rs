@@ -20,6 +20,9 @@ pub struct HistoryQuery {
     /// Only this contact's messages (empty: everyone's).
     #[param(value_type = Option<CustomerKeyText>)]
     phone: Option<String>,
+    /// With `phone`: the contact of this business number (`phone_number_id`); without it, the
+    /// customer's oldest contact on any number.
+    number: Option<String>,
     /// Only `inbound` or `outbound` messages (empty: both).
     #[param(value_type = Option<Direction>)]
     direction: Option<String>,
@@ -152,7 +155,15 @@ pub async fn history(
         None => None,
         Some(p) => Some(customer_key(p)?),
     };
-    let page = contacts::history(state.store.as_ref(), contact, direction, limit, before).await?;
+    let page = contacts::history(
+        state.store.as_ref(),
+        q.number,
+        contact,
+        direction,
+        limit,
+        before,
+    )
+    .await?;
     let next_cursor = if page.has_more {
         page.messages
             .last()

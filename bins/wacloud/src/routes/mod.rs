@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod inbox;
 pub mod media;
 pub mod messages;
+pub mod numbers;
 pub mod operators;
 pub mod params;
 pub mod privacy;
@@ -109,6 +110,11 @@ pub static API: &[Endpoint] = &[
     }),
     endpoint(Method::DELETE, "/canned-replies/{id}", |r| {
         r.to(canned::delete)
+    }),
+    endpoint(Method::GET, "/numbers", |r| r.to(numbers::list)),
+    endpoint(Method::POST, "/numbers", |r| r.to(numbers::add)),
+    endpoint(Method::PUT, "/numbers/{phone_number_id}", |r| {
+        r.to(numbers::change)
     }),
     endpoint(Method::POST, "/send", |r| r.to(send::send_one)),
     endpoint(Method::POST, "/send-bulk", |r| r.to(send::send_bulk)),

@@ -54,6 +54,46 @@ pub fn customer_key(raw: &str) -> Result<CustomerKey, ApiError> {
     })
 }
 
+/// `?number=` of a request: the business number (`phone_number_id`, digits) a `{phone}` path
+/// means; absent or empty: none named.
+///
+/// # Errors
+/// 400 `invalid_number` for a value that is not 1 to 30 digits.
+pub fn number_param(req: &actix_web::HttpRequest) -> Result<Option<String>, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Q {
+        number: Option<String>,
+    }
+    let n = actix_web::web::Query::<Q>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().number)
+        .filter(|n| !n.is_empty());
+    match n {
+        Some(n) if n.len() > 30 || !n.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(ApiError::bad_request(
+                "invalid_number",
+                "number is a business number's phone_number_id (digits), as GET /numbers lists it",
+            )
+            .with("field", "number"))
+        }
+        other => Ok(other),
+    }
+}
+
+/// The contact a `{phone}` path segment names, on the `?number=` of the request.
+///
+/// # Errors
+/// As [`customer_key`] and [`number_param`].
+pub fn contact_key(
+    req: &actix_web::HttpRequest,
+    raw: &str,
+) -> Result<wacloud_core::ContactKey, ApiError> {
+    Ok(wacloud_core::ContactKey::on(
+        number_param(req)?,
+        customer_key(raw)?,
+    ))
+}
+
 /// wacloud's ids are at most 64 ASCII letters, digits, `-` and `_`; anything else names nothing
 /// (and never reaches the database: PostgreSQL refuses NUL in text).
 ///

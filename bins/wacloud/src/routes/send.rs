@@ -147,6 +147,12 @@ pub struct SendBody {
     /// The recipient.
     #[schema(value_type = CustomerKeyText)]
     phone_number: String,
+    /// The business number to send from: its `phone_number_id` (`GET /numbers`); the default
+    /// number (the first) when absent. The contact, its customer service window and the pacing
+    /// are that number's.
+    #[serde(default)]
+    #[schema(example = "106540352242922")]
+    from: Option<String>,
     /// The text of a text message: 1–4,096 characters, not only spaces, no NUL.
     #[serde(default)]
     #[schema(example = "Hello", min_length = 1, max_length = 4096)]
@@ -486,6 +492,7 @@ async fn send_now_or_later(
     actor: wacloud_core::auth::Actor,
 ) -> Result<(StatusCode, Value), ApiError> {
     let to = customer_key(&b.phone_number)?;
+    let messenger = state.numbers.messenger(b.from.as_deref())?;
     let other = OtherFields {
         media: b.media,
         caption: b.caption,
@@ -512,7 +519,7 @@ async fn send_now_or_later(
     if let Some(at) = b.scheduled_at {
         let item = enqueue_one(
             state.store.as_ref(),
-            state.messenger.as_ref(),
+            messenger.as_ref(),
             state.clock.as_ref(),
             cmd,
             at,
@@ -530,7 +537,7 @@ async fn send_now_or_later(
     }
     let m = send(
         state.store.as_ref(),
-        state.messenger.as_ref(),
+        messenger.as_ref(),
         state.clock.as_ref(),
         &state.gate,
         cmd,
@@ -614,6 +621,9 @@ pub struct BulkBody {
     /// 1 to 10,000 recipients.
     #[schema(max_items = 10000, min_items = 1)]
     recipients: Vec<RecipientBody>,
+    /// The business number to send from (`phone_number_id`); the default number when absent.
+    #[serde(default)]
+    from: Option<String>,
     /// The text of a text message: 1–4,096 characters, not only spaces, no NUL.
     #[serde(default)]
     #[schema(min_length = 1, max_length = 4096)]
@@ -732,9 +742,10 @@ async fn queue_bulk(
         )
         .with("field", "recipients"));
     }
+    let messenger = state.numbers.messenger(b.from.as_deref())?;
     let accepted = bulk::enqueue_bulk(
         state.store.as_ref(),
-        state.messenger.as_ref(),
+        messenger.as_ref(),
         state.clock.as_ref(),
         BulkRequest {
             actor: Some(actor),

@@ -10,7 +10,7 @@ use wacloud_core::usecases::routing;
 
 use crate::errors::{ApiError, ErrorBody};
 use crate::routes::inbox::change;
-use crate::routes::params::{customer_key, CustomerKeyText};
+use crate::routes::params::{contact_key, CustomerKeyText};
 use crate::state::AppState;
 
 const PHONE: &str = "The contact: a phone number (`+` may be sent as `%2B` or left out) or a BSUID";
@@ -81,9 +81,10 @@ impl From<ThreadState> for ThreadView {
 )]
 pub async fn get(
     state: web::Data<AppState>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(&path)?;
+    let key = contact_key(&req, &path)?;
     let t = routing::thread(state.store.as_ref(), key).await?;
     Ok(HttpResponse::Ok().json(ThreadView::from(t)))
 }
@@ -116,7 +117,8 @@ pub async fn control(
     path: web::Path<String>,
     body: web::Json<ThreadBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let key = customer_key(&path)?;
+    let key = contact_key(&req, &path)?;
+    let messenger = state.numbers.messenger(key.number.as_deref())?;
     let b = body.into_inner();
     let target = match (b.action, b.target_role.as_deref(), b.target_app_id) {
         (ThreadAction::Pass, Some("ai_agent"), None) => Some(PassTarget::AiAgent),
@@ -137,8 +139,8 @@ pub async fn control(
     };
     let t = routing::control(
         state.store.as_ref(),
-        state.messenger.as_ref(),
-        key,
+        messenger.as_ref(),
+        key.customer,
         b.action,
         target,
         b.metadata,

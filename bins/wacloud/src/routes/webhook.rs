@@ -205,7 +205,17 @@ async fn receive_timed(
         .headers()
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    if let Err(e) = verify_signature(&body, signature, &state.settings.meta.app_secrets) {
+    // The environment's app secrets, then those of numbers whose webhooks come from another app.
+    let checked =
+        verify_signature(&body, signature, &state.settings.meta.app_secrets).or_else(|e| {
+            let others = state.numbers.app_secrets();
+            if others.is_empty() {
+                Err(e)
+            } else {
+                verify_signature(&body, signature, &others)
+            }
+        });
+    if let Err(e) = checked {
         if let Some(suppressed) = crate::log_throttle::BAD_SIGNATURE.allow() {
             tracing::warn!(reason = %e, bytes = body.len(), suppressed, "webhook refused: bad signature");
         }

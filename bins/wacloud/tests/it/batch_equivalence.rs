@@ -205,7 +205,7 @@ async fn batches_have_exactly_the_effects_of_one_by_one() {
 
 async fn compare(seed: u64) {
     let bodies = stream(seed, 600);
-    let ours = OurNumbers(vec![PID.to_owned()]);
+    let ours = OurNumbers::new(vec![PID.to_owned()]);
     // Fresh databases on the backend under test (SQLite, or PostgreSQL in CI's second run).
     let (one_db, many_db) = (TestDb::new(), TestDb::new());
     let one = DbStore::open(one_db.url(), &StoreOptions::default()).expect("store");

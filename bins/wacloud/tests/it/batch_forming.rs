@@ -97,7 +97,7 @@ async fn deliveries_arriving_while_the_writer_is_busy_share_one_batch() {
     });
     let batcher = IngestBatcher::start(
         Arc::clone(&gate) as Arc<dyn Store>,
-        OurNumbers(vec![PID.to_owned()]),
+        OurNumbers::new(vec![PID.to_owned()]),
         Arc::new(SystemClock),
         BatcherConfig {
             max_deliveries: 512,

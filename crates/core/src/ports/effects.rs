@@ -20,8 +20,9 @@ use crate::message::{is_notice, opens_window, Direction};
 /// What a batch needs read before its effects can be computed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Lookup {
-    /// Every customer's `wa_id`, sorted, without repeats.
-    pub wa_ids: Vec<String>,
+    /// Every customer as `(phone_number_id, wa_id)` (the business number they wrote to, `""`
+    /// when none), sorted, without repeats.
+    pub customers: Vec<(String, String)>,
     /// The `wamid` of every message a status reports on, without repeats.
     pub wamids: Vec<String>,
 }
@@ -30,7 +31,7 @@ impl Lookup {
     /// Nothing to read.
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.wa_ids.is_empty() && self.wamids.is_empty()
+        self.customers.is_empty() && self.wamids.is_empty()
     }
 }
 

@@ -25,6 +25,11 @@ pub trait Messenger: Send + Sync + 'static {
     }
     /// The business number messages go out from, in E.164, if known.
     fn business_phone(&self) -> Option<String>;
+    /// The business number's `phone_number_id`, if known: the contacts written to belong to it.
+    /// Default: none (contacts are then found on any number).
+    fn phone_number_id(&self) -> Option<String> {
+        None
+    }
 
     /// Waits until one message to `to` fits the number's throughput and the recipient's pair
     /// rate, and takes that slot (for a send made now).

@@ -21,10 +21,16 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// The synchronous repository methods a job may call. Implemented by the store for one
 /// connection, inside a transaction for write jobs. Operators, sessions and the audit trail are
 /// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
-/// replies [`InboxRepos`](super::InboxRepos)'; thread owners
-/// [`RoutingRepos`](super::RoutingRepos)'.
+/// replies [`InboxRepos`](super::InboxRepos)'; the business numbers
+/// [`NumberRepos`](super::NumberRepos)'; the shares of a number's throughput
+/// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)'.
 pub trait Repos:
-    super::AuthRepos + super::InboxRepos + super::PrivacyRepos + super::RoutingRepos
+    super::AuthRepos
+    + super::InboxRepos
+    + super::NumberRepos
+    + super::PacingRepos
+    + super::PrivacyRepos
+    + super::RoutingRepos
 {
     // --- webhooks
     /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body
@@ -62,10 +68,18 @@ pub trait Repos:
     ) -> Result<(), StoreError>;
 
     // --- contacts
-    /// The contact for a number or BSUID.
-    fn find_contact(&mut self, key: &CustomerKey) -> Result<Option<Contact>, StoreError>;
-    /// The contacts holding any of these `wa_id`s.
-    fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError>;
+    /// The contact for a number or BSUID on business number `number` (`phone_number_id`;
+    /// `None`: on any number, the oldest first).
+    fn find_contact(
+        &mut self,
+        number: Option<&str>,
+        key: &CustomerKey,
+    ) -> Result<Option<Contact>, StoreError>;
+    /// The contacts holding any of these `(phone_number_id, wa_id)` pairs.
+    fn find_contacts_by_wa_ids(
+        &mut self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<Contact>, StoreError>;
     /// The contact matching a webhook's identity (by `wa_id`, else the number, else a `user_id`
     /// not held by another `wa_id`), brought up to date with the identity fields Meta sent;
     /// created with `id_if_new` when there is none. Returns the contact's id. `who` names

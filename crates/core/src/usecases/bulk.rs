@@ -204,11 +204,12 @@ pub async fn enqueue_bulk(
         candidates.push((r.input, key, item_content));
     }
     let bid = batch_id.clone();
+    let number = messenger.phone_number_id();
     let (accepted, refused) = crate::ports::write(store, move |r| {
         let mut items = Vec::new();
         let mut refused = Vec::new();
         for (input, key, c) in candidates {
-            let contact = r.find_contact(&key)?;
+            let contact = r.find_contact(number.as_deref(), &key)?;
             if let Some(contact) = &contact {
                 if contact.is_blocked {
                     refused.push(Rejected {
@@ -247,6 +248,7 @@ pub async fn enqueue_bulk(
                 retry_of: None,
                 actor: actor_tag.clone(),
                 actor_name: actor_name.clone(),
+                phone_number_id: number.clone(),
             });
         }
         r.enqueue(&items)?;

@@ -39,7 +39,7 @@ pub async fn export_page(
 /// [`CoreError::NotFound`], [`CoreError::Store`].
 pub async fn get(store: &dyn Store, key: CustomerKey) -> Result<Contact, CoreError> {
     let k = key.clone();
-    crate::ports::read(store, move |r| r.find_contact(&k))
+    crate::ports::read(store, move |r| r.find_contact(None, &k))
         .await?
         .ok_or_else(|| CoreError::NotFound(format!("no contact {key}")))
 }
@@ -105,30 +105,37 @@ fn check_update(u: &ContactUpdate) -> Result<(), CoreError> {
 pub async fn update(
     store: &dyn Store,
     clock: &dyn Clock,
+    number: Option<String>,
     key: CustomerKey,
     update: ContactUpdate,
 ) -> Result<Contact, CoreError> {
     check_update(&update)?;
     let now = clock.now();
     Ok(crate::ports::write(store, move |r| {
-        let id = match r.find_contact(&key)? {
+        let id = match r.find_contact(number.as_deref(), &key)? {
             Some(c) => c.id,
-            None => r.insert_contact(&new_id(), &key_ref(&key), now)?.id,
+            None => {
+                r.insert_contact(&new_id(), &key_ref(&key, number.as_deref()), now)?
+                    .id
+            }
         };
         r.update_contact(&id, &update, now)
     })
     .await?)
 }
 
-/// The identity a contact key stands for.
+/// The identity a contact key stands for, on business number `number` (`phone_number_id`).
 #[must_use]
-pub fn key_ref(key: &CustomerKey) -> CustomerRef {
+pub fn key_ref(key: &CustomerKey, number: Option<&str>) -> CustomerRef {
+    let phone_number_id = number.map(str::to_owned);
     match key {
         CustomerKey::Phone(p) => CustomerRef {
+            phone_number_id,
             phone_number: Some(p.as_e164().to_owned()),
             ..CustomerRef::default()
         },
         CustomerKey::UserId(u) => CustomerRef {
+            phone_number_id,
             user_id: Some(u.clone()),
             ..CustomerRef::default()
         },
@@ -184,8 +191,9 @@ async fn read_and_receipt(
     typing: bool,
 ) -> Result<MarkedRead, CoreError> {
     let k = key.clone();
+    let number = messenger.phone_number_id();
     let (count, newest, contact) = crate::ports::write(store, move |r| {
-        let Some(c) = r.find_contact(&k)? else {
+        let Some(c) = r.find_contact(number.as_deref(), &k)? else {
             return Ok(None);
         };
         let (count, newest) = r.mark_contact_read(&c.id)?;
@@ -229,6 +237,7 @@ pub struct MessagePage {
 /// [`CoreError::Store`]. An unknown contact has an empty history.
 pub async fn history(
     store: &dyn Store,
+    number: Option<String>,
     contact: Option<CustomerKey>,
     direction: Option<Direction>,
     limit: i64,
@@ -237,7 +246,7 @@ pub async fn history(
     let page = crate::ports::read(store, move |r| {
         let contact_id = match &contact {
             None => None,
-            Some(k) => match r.find_contact(k)? {
+            Some(k) => match r.find_contact(number.as_deref(), k)? {
                 Some(c) => Some(c.id),
                 None => return Ok(None),
             },
@@ -349,6 +358,7 @@ fn check_row(row: &ImportRow) -> Result<Checked, String> {
 pub async fn import(
     store: &dyn Store,
     clock: &dyn Clock,
+    number: Option<String>,
     rows: Vec<ImportRow>,
 ) -> Result<ImportReport, CoreError> {
     if rows.len() > MAX_IMPORT_ROWS {
@@ -388,14 +398,16 @@ pub async fn import(
     while rest.peek().is_some() {
         let chunk: Vec<(u64, Checked)> = rest.by_ref().take(IMPORT_CHUNK).collect();
         let now = clock.now();
+        let number = number.clone();
         let done = crate::ports::write(store, move |r| {
             let mut out = Vec::with_capacity(chunk.len());
             for (line, c) in chunk {
-                let existing = r.find_contact(&c.key)?;
+                let existing = r.find_contact(number.as_deref(), &c.key)?;
                 let (id, created, name, tags) = match existing {
                     Some(e) => (e.id, false, e.display_name, e.tags),
                     None => {
-                        let e = r.insert_contact(&new_id(), &key_ref(&c.key), now)?;
+                        let e =
+                            r.insert_contact(&new_id(), &key_ref(&c.key, number.as_deref()), now)?;
                         (e.id, true, e.display_name, e.tags)
                     }
                 };
@@ -465,7 +477,7 @@ pub async fn search(
     Ok(crate::ports::read(store, move |r| {
         let contact_id = match contact {
             None => None,
-            Some(k) => match r.find_contact(&k)? {
+            Some(k) => match r.find_contact(None, &k)? {
                 Some(c) => Some(c.id),
                 None => return Ok(crate::search::SearchPage::default()),
             },

@@ -17,7 +17,7 @@ use crate::conversation::{
     TimelineEntry, TimelineKind,
 };
 use crate::error::CoreError;
-use crate::phone::CustomerKey;
+use crate::phone::ContactKey;
 use crate::ports::{new_id, read, write, Repos, Store, StoreError};
 
 /// Who makes a change, from where, and when: what the timeline and the audit trail record.
@@ -93,8 +93,8 @@ fn current(
         .effective(now))
 }
 
-fn contact(r: &mut dyn Repos, key: &CustomerKey) -> Result<Result<Contact, CoreError>, StoreError> {
-    Ok(r.find_contact(key)?
+fn contact(r: &mut dyn Repos, key: &ContactKey) -> Result<Result<Contact, CoreError>, StoreError> {
+    Ok(r.find_contact(key.number.as_deref(), &key.customer)?
         .ok_or_else(|| CoreError::NotFound(format!("no contact {key}"))))
 }
 
@@ -162,7 +162,7 @@ pub async fn list(
 /// [`CoreError::NotFound`] (no such contact), [`CoreError::Store`].
 pub async fn conversation(
     store: &dyn Store,
-    key: CustomerKey,
+    key: ContactKey,
     now: DateTime<Utc>,
 ) -> Result<Conversation, CoreError> {
     read(store, move |r| {
@@ -182,7 +182,7 @@ pub async fn conversation(
 /// [`CoreError::Store`].
 pub async fn set_status(
     store: &dyn Store,
-    key: CustomerKey,
+    key: ContactKey,
     to: ConversationStatus,
     until: Option<DateTime<Utc>>,
     who: Change,
@@ -217,7 +217,7 @@ pub async fn set_status(
 /// [`CoreError::NotFound`], [`CoreError::Store`].
 pub async fn assign(
     store: &dyn Store,
-    key: CustomerKey,
+    key: ContactKey,
     to: Option<String>,
     who: Change,
 ) -> Result<Conversation, CoreError> {
@@ -273,7 +273,7 @@ pub async fn assign(
 /// 400 `invalid_note`, [`CoreError::NotFound`], [`CoreError::Store`].
 pub async fn add_note(
     store: &dyn Store,
-    key: CustomerKey,
+    key: ContactKey,
     body: &str,
     who: Change,
 ) -> Result<TimelineEntry, CoreError> {
@@ -305,7 +305,7 @@ pub async fn add_note(
 /// [`CoreError::NotFound`], [`CoreError::Store`].
 pub async fn timeline(
     store: &dyn Store,
-    key: CustomerKey,
+    key: ContactKey,
     kind: Option<TimelineKind>,
     before: Option<String>,
     limit: i64,

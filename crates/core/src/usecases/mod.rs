@@ -5,6 +5,8 @@ pub mod contacts;
 pub mod idempotency;
 pub mod inbox;
 pub mod ingest;
+pub mod numbers;
+pub mod pacing;
 pub mod privacy;
 pub mod queue;
 pub mod routing;

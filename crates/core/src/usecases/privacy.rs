@@ -21,7 +21,7 @@ pub const PRUNE_PAUSE_MS: u64 = 50;
 fn group(r: &mut dyn Repos, who: &ContactRef) -> Result<Option<ContactGroup>, StoreError> {
     let id = match who {
         ContactRef::Id(id) => id.clone(),
-        ContactRef::Key(k) => match r.find_contact(k)? {
+        ContactRef::Key(k) => match r.find_contact(None, k)? {
             Some(c) => c.id,
             None => return Ok(None),
         },

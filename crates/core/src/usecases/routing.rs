@@ -22,7 +22,7 @@ use crate::error::CoreError;
 use crate::events::{InboundEffect, InboundMessage, OutboundEcho, ThreadHandover};
 use crate::message::{is_notice, opens_window, Direction, MessageStatus};
 use crate::outbound::{OutboundContent, SendFailure};
-use crate::phone::{CustomerKey, PhoneNumber};
+use crate::phone::{ContactKey, CustomerKey, PhoneNumber};
 use crate::ports::{new_id, read, write, Messenger, NewMessage, Repos, Store, StoreError};
 use crate::routing::{check_thread_owner, PassTarget, ThreadAction, ThreadOwner, ThreadState};
 use crate::usecases::inbox::Change;
@@ -239,17 +239,19 @@ pub(crate) fn customers_wrote_here(
 ///
 /// # Errors
 /// [`CoreError::NotFound`] (no such contact), [`CoreError::Store`].
-pub async fn thread(store: &dyn Store, key: CustomerKey) -> Result<ThreadState, CoreError> {
+pub async fn thread(store: &dyn Store, key: ContactKey) -> Result<ThreadState, CoreError> {
     read(store, move |r| {
-        Ok(match r.find_contact(&key)? {
-            Some(c) => Ok(thread_of(r, &c.id)?),
-            None => Err(CoreError::NotFound(format!("no contact {key}"))),
-        })
+        Ok(
+            match r.find_contact(key.number.as_deref(), &key.customer)? {
+                Some(c) => Ok(thread_of(r, &c.id)?),
+                None => Err(CoreError::NotFound(format!("no contact {key}"))),
+            },
+        )
     })
     .await?
 }
 
-/// Calls Meta's thread control for the contact `key` and records the thread's new owner:
+/// Calls Meta's thread control for the contact `key` (on `messenger`'s number) and records the thread's new owner:
 /// `take` makes it wacloud's, `release` nobody's, `pass` the `target`'s (the escalation partner
 /// when `None`). Meta announces none of these to us (`control_passed` goes to the new owner,
 /// `control_taken` to the previous one), so the answer is the record. In the timeline and the
@@ -275,8 +277,8 @@ pub async fn control(
             "metadata is at most 2000 characters (Meta's limit for thread control)",
         ));
     }
-    let k = key.clone();
-    let contact = read(store, move |r| r.find_contact(&k))
+    let (k, number) = (key.clone(), messenger.phone_number_id());
+    let contact = read(store, move |r| r.find_contact(number.as_deref(), &k))
         .await?
         .ok_or_else(|| CoreError::NotFound(format!("no contact {key}")))?;
     let target = match action {

@@ -17,7 +17,8 @@ use crate::messages::ValidationError;
 use crate::retry::RequestKind;
 
 /// A download in progress: a stream of byte chunks (`Stream<Item = Result<Bytes,
-/// GraphError>>`) with the answer's MIME type and length. When a SHA-256 was given,
+/// GraphError>>`, or [`MediaDownload::chunk`] piece by piece) with the answer's MIME type
+/// and length. When a SHA-256 was given,
 /// the last item is an error ([`GraphError::MediaIntegrity`]) if the bytes differ.
 pub struct MediaDownload {
     mime_type: Option<String>,
@@ -45,10 +46,19 @@ impl MediaDownload {
         self.content_length
     }
 
+    /// The next piece of the file as received (`None` at the end, and after it), the
+    /// same item as the [`Stream`] implementation's, without needing the `futures` crate:
+    /// write each piece to a file with `write_all(&piece?)`. When a SHA-256 was given and
+    /// the bytes differ, the last item is [`GraphError::MediaIntegrity`]; a download that
+    /// stalls or breaks ends with [`GraphError::Timeout`] or [`GraphError::Interrupted`].
+    pub async fn chunk(&mut self) -> Option<Result<Bytes, GraphError>> {
+        self.stream.next().await
+    }
+
     /// Reads the whole file into memory (checking the SHA-256 when given).
     pub async fn bytes(mut self) -> Result<Bytes, GraphError> {
         let mut out = Vec::with_capacity(self.content_length.unwrap_or(0).min(16 * MB) as usize);
-        while let Some(chunk) = self.stream.next().await {
+        while let Some(chunk) = self.chunk().await {
             out.extend_from_slice(&chunk?);
         }
         Ok(Bytes::from(out))
@@ -312,7 +322,9 @@ impl GraphClient {
         Ok(MediaDownload {
             mime_type,
             content_length,
-            stream: stream.boxed(),
+            // Fused: `chunk` after the end answers `None` again instead of polling a
+            // finished `unfold`, which panics.
+            stream: stream.fuse().boxed(),
         })
     }
 }

@@ -278,6 +278,48 @@ async fn sha256_mismatch_is_an_error_at_the_end_of_the_stream() {
         .is_err());
 }
 
+/// Issue 22: a download read piece by piece with `MediaDownload::chunk`, no `futures`
+/// needed; a SHA-256 mismatch is the last item, after the bytes.
+#[tokio::test]
+async fn chunk_reads_a_download_piece_by_piece_and_ends_with_the_sha256_check() {
+    let server = MockServer::start().await;
+    let file = b"0123456789".repeat(10_000);
+    Mock::given(method("GET"))
+        .and(path("/media/file"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(file.clone()))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let url = format!("{}/media/file", server.uri());
+
+    let mut d = c
+        .download_media_url(&url, Some(&sha256_hex(&file)))
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    while let Some(piece) = d.chunk().await {
+        got.extend_from_slice(&piece.unwrap());
+    }
+    assert_eq!(got, file);
+    assert!(d.chunk().await.is_none(), "stays at the end");
+
+    let mut d = c
+        .download_media_url(&url, Some(&sha256_hex(b"another file")))
+        .await
+        .unwrap();
+    let mut items = Vec::new();
+    while let Some(piece) = d.chunk().await {
+        items.push(piece);
+    }
+    let (last, pieces) = items.split_last().unwrap();
+    assert!(
+        matches!(last, Err(GraphError::MediaIntegrity { .. })),
+        "{last:?}"
+    );
+    let read: usize = pieces.iter().map(|p| p.as_ref().unwrap().len()).sum();
+    assert_eq!(read, file.len(), "every byte came before the check");
+}
+
 #[tokio::test]
 async fn no_token_to_other_hosts() {
     let graph = MockServer::start().await;

@@ -21,6 +21,39 @@ use crate::common::{TestSandbox, APP_SECRET, PHONE_NUMBER_ID, TOKEN};
 
 const TO: &str = "15550000001";
 
+/// Every example of `wacloud-graph` (a `.rs` file, or a folder with a `main.rs`, in
+/// `crates/graph/examples`) is run by a test in this file, which names it in quotes: a new
+/// example without a test fails here.
+#[test]
+fn every_example_is_run_by_a_test_here() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../graph/examples");
+    let this_file = include_str!("examples.rs");
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("crates/graph/examples") {
+        let path = entry.expect("a directory entry").path();
+        let is_example = if path.is_dir() {
+            path.join("main.rs").is_file()
+        } else {
+            path.extension().is_some_and(|e| e == "rs")
+        };
+        if let (true, Some(stem)) = (is_example, path.file_stem().and_then(|s| s.to_str())) {
+            names.push(stem.to_owned());
+        }
+    }
+    assert!(
+        names.len() >= 7,
+        "the examples issue 22 asks for, at least: {names:?}"
+    );
+    let untested: Vec<&String> = names
+        .iter()
+        .filter(|name| !this_file.contains(&format!("\"{name}\"")))
+        .collect();
+    assert!(
+        untested.is_empty(),
+        "examples no test here runs: {untested:?}"
+    );
+}
+
 /// `target/<profile>/examples/<name>`, next to this test binary's `deps` folder.
 fn example(name: &str) -> Option<PathBuf> {
     let exe = std::env::current_exe().expect("test binary path");

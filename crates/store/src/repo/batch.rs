@@ -296,15 +296,19 @@ pub fn insert_messages(
 
 type IdentityRow = (
     String,
+    String,
     Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
 );
 
-fn identity((id, wa_id, user_id, profile_name, username): IdentityRow) -> ContactIdentity {
+fn identity(
+    (id, phone_number_id, wa_id, user_id, profile_name, username): IdentityRow,
+) -> ContactIdentity {
     ContactIdentity {
         id,
+        phone_number_id,
         wa_id,
         user_id,
         profile_name,
@@ -312,16 +316,25 @@ fn identity((id, wa_id, user_id, profile_name, username): IdentityRow) -> Contac
     }
 }
 
+/// The contacts holding `(phone_number_id, wa_id)` pairs (identity fields only).
 pub fn find_contact_identities(
     conn: &mut DbConnection,
-    wa_ids: &[&str],
+    keys: &[(String, String)],
 ) -> QueryResult<Vec<ContactIdentity>> {
-    let fields = (c::id, c::wa_id, c::user_id, c::profile_name, c::username);
-    let mut out = Vec::with_capacity(wa_ids.len());
+    let fields = (
+        c::id,
+        c::phone_number_id,
+        c::wa_id,
+        c::user_id,
+        c::profile_name,
+        c::username,
+    );
+    let mut out = Vec::with_capacity(keys.len());
     if let DbConnection::Sqlite(x) = conn {
         // One key per lookup: the statement stays prepared (an `IN` list is parsed anew).
-        for w in wa_ids {
+        for (n, w) in keys {
             let row: Option<IdentityRow> = c::whatsapp_contacts
+                .filter(c::phone_number_id.eq(n))
                 .filter(c::wa_id.eq(w))
                 .select(fields)
                 .first(x)
@@ -330,25 +343,36 @@ pub fn find_contact_identities(
         }
         return Ok(out);
     }
-    for chunk in wa_ids.chunks(CHUNK * 4) {
+    for chunk in keys.chunks(CHUNK * 4) {
+        let wa_ids: Vec<&str> = chunk.iter().map(|(_, w)| w.as_str()).collect();
         let rows: Vec<IdentityRow> = with_conn!(conn, |x| c::whatsapp_contacts
-            .filter(c::wa_id.eq_any(chunk))
+            .filter(c::wa_id.eq_any(&wa_ids))
             .select(fields)
             .load(x))?;
-        out.extend(rows.into_iter().map(identity));
+        out.extend(
+            rows.into_iter()
+                .filter(|r| {
+                    chunk
+                        .iter()
+                        .any(|(n, w)| *n == r.1 && Some(w) == r.2.as_ref())
+                })
+                .map(identity),
+        );
     }
     Ok(out)
 }
 
+/// The contacts holding `(phone_number_id, wa_id)` pairs.
 pub fn find_contacts_by_wa_ids(
     conn: &mut DbConnection,
-    wa_ids: &[&str],
+    keys: &[(String, String)],
 ) -> QueryResult<Vec<Contact>> {
-    let mut out = Vec::with_capacity(wa_ids.len());
+    let mut out = Vec::with_capacity(keys.len());
     if let DbConnection::Sqlite(x) = conn {
         // One key per lookup: the statement stays prepared (an `IN` list is parsed anew).
-        for w in wa_ids {
+        for (n, w) in keys {
             let row: Option<ContactRow> = c::whatsapp_contacts
+                .filter(c::phone_number_id.eq(n))
                 .filter(c::wa_id.eq(w))
                 .select(ContactRow::as_select())
                 .first(x)
@@ -357,12 +381,21 @@ pub fn find_contacts_by_wa_ids(
         }
         return Ok(out);
     }
-    for chunk in wa_ids.chunks(CHUNK * 4) {
+    for chunk in keys.chunks(CHUNK * 4) {
+        let wa_ids: Vec<&str> = chunk.iter().map(|(_, w)| w.as_str()).collect();
         let rows: Vec<ContactRow> = with_conn!(conn, |x| c::whatsapp_contacts
-            .filter(c::wa_id.eq_any(chunk))
+            .filter(c::wa_id.eq_any(&wa_ids))
             .select(ContactRow::as_select())
             .load(x))?;
-        out.extend(rows.into_iter().map(Contact::from));
+        out.extend(
+            rows.into_iter()
+                .filter(|r| {
+                    chunk
+                        .iter()
+                        .any(|(n, w)| *n == r.phone_number_id && Some(w) == r.wa_id.as_ref())
+                })
+                .map(Contact::from),
+        );
     }
     Ok(out)
 }

@@ -53,6 +53,9 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
             if let Some(t) = &tag {
                 query = query.filter(lower(c::tags.nullable()).like(t.clone()).escape('\\'));
             }
+            if let Some(n) = &q.phone_number_id {
+                query = query.filter(c::phone_number_id.eq(n.clone()));
+            }
             match q.filter {
                 None => {}
                 Some(ContactFilter::Unread) => query = query.filter(c::unread_count.gt(0)),
@@ -140,6 +143,7 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
         .load(x))?;
     let unfiltered = search.is_none()
         && tag.is_none()
+        && q.phone_number_id.is_none()
         && q.filter.is_none()
         && q.assignee.is_none()
         && q.status.is_none();

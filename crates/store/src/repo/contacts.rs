@@ -17,29 +17,72 @@ use crate::with_conn;
 
 // Lookups by unique keys use `get_result`, not `first`: `first` binds `LIMIT ?`, and SQLite
 // re-prepares a statement whose LIMIT parameter is rebound, on every execution.
-fn by_wa_id(conn: &mut DbConnection, wa_id: &str) -> QueryResult<Option<ContactRow>> {
-    with_conn!(conn, |x| c::whatsapp_contacts
-        .filter(c::wa_id.eq(wa_id))
-        .select(ContactRow::as_select())
-        .get_result(x)
-        .optional())
+//
+// `number` is the business number (`phone_number_id`) the contact belongs to; `None` looks on
+// every number (the oldest contact first), for a server with no number configured.
+fn by_wa_id(
+    conn: &mut DbConnection,
+    number: Option<&str>,
+    wa_id: &str,
+) -> QueryResult<Option<ContactRow>> {
+    match number {
+        Some(n) => with_conn!(conn, |x| c::whatsapp_contacts
+            .filter(c::phone_number_id.eq(n))
+            .filter(c::wa_id.eq(wa_id))
+            .select(ContactRow::as_select())
+            .get_result(x)
+            .optional()),
+        None => oldest(with_conn!(conn, |x| c::whatsapp_contacts
+            .filter(c::wa_id.eq(wa_id))
+            .order(c::created_at.asc())
+            .select(ContactRow::as_select())
+            .load(x))?),
+    }
 }
 
-fn by_phone(conn: &mut DbConnection, e164: &str) -> QueryResult<Option<ContactRow>> {
-    let rows: Vec<ContactRow> = with_conn!(conn, |x| c::whatsapp_contacts
-        .filter(c::phone_number.eq(e164))
-        .order(c::created_at.asc())
-        .select(ContactRow::as_select())
-        .load(x))?;
+fn oldest(rows: Vec<ContactRow>) -> QueryResult<Option<ContactRow>> {
     Ok(rows.into_iter().next())
 }
 
-fn by_user_id(conn: &mut DbConnection, user_id: &str) -> QueryResult<Option<ContactRow>> {
-    with_conn!(conn, |x| c::whatsapp_contacts
-        .filter(c::user_id.eq(user_id))
-        .select(ContactRow::as_select())
-        .get_result(x)
-        .optional())
+fn by_phone(
+    conn: &mut DbConnection,
+    number: Option<&str>,
+    e164: &str,
+) -> QueryResult<Option<ContactRow>> {
+    let rows: Vec<ContactRow> = match number {
+        Some(n) => with_conn!(conn, |x| c::whatsapp_contacts
+            .filter(c::phone_number_id.eq(n))
+            .filter(c::phone_number.eq(e164))
+            .order(c::created_at.asc())
+            .select(ContactRow::as_select())
+            .load(x))?,
+        None => with_conn!(conn, |x| c::whatsapp_contacts
+            .filter(c::phone_number.eq(e164))
+            .order(c::created_at.asc())
+            .select(ContactRow::as_select())
+            .load(x))?,
+    };
+    oldest(rows)
+}
+
+fn by_user_id(
+    conn: &mut DbConnection,
+    number: Option<&str>,
+    user_id: &str,
+) -> QueryResult<Option<ContactRow>> {
+    match number {
+        Some(n) => with_conn!(conn, |x| c::whatsapp_contacts
+            .filter(c::phone_number_id.eq(n))
+            .filter(c::user_id.eq(user_id))
+            .select(ContactRow::as_select())
+            .get_result(x)
+            .optional()),
+        None => oldest(with_conn!(conn, |x| c::whatsapp_contacts
+            .filter(c::user_id.eq(user_id))
+            .order(c::created_at.asc())
+            .select(ContactRow::as_select())
+            .load(x))?),
+    }
 }
 
 fn row(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ContactRow>> {
@@ -69,13 +112,18 @@ fn resolve(conn: &mut DbConnection, row: Option<ContactRow>) -> QueryResult<Opti
     }
 }
 
-/// By number: Meta's `wa_id` first, then the number as typed (following a merge).
-pub fn find(conn: &mut DbConnection, key: &CustomerKey) -> QueryResult<Option<Contact>> {
+/// By number: Meta's `wa_id` first, then the number as typed (following a merge); on business
+/// number `number` (`None`: any).
+pub fn find(
+    conn: &mut DbConnection,
+    number: Option<&str>,
+    key: &CustomerKey,
+) -> QueryResult<Option<Contact>> {
     let row = match key {
-        CustomerKey::Phone(p) => match by_wa_id(conn, p.digits())? {
+        CustomerKey::Phone(p) => match by_wa_id(conn, number, p.digits())? {
             Some(r) => Some(r),
             None => {
-                let typed = by_phone(conn, p.as_e164())?;
+                let typed = by_phone(conn, number, p.as_e164())?;
                 match resolve(conn, typed)? {
                     Some(r) => Some(r),
                     // The customer wrote in under an older form of the number (Brazil's ninth
@@ -83,7 +131,7 @@ pub fn find(conn: &mut DbConnection, key: &CustomerKey) -> QueryResult<Option<Co
                     None => {
                         let mut found = None;
                         for v in p.wa_id_variants() {
-                            found = by_wa_id(conn, &v)?;
+                            found = by_wa_id(conn, number, &v)?;
                             if found.is_some() {
                                 break;
                             }
@@ -93,7 +141,7 @@ pub fn find(conn: &mut DbConnection, key: &CustomerKey) -> QueryResult<Option<Co
                 }
             }
         },
-        CustomerKey::UserId(u) => by_user_id(conn, u)?,
+        CustomerKey::UserId(u) => by_user_id(conn, number, u)?,
     };
     Ok(row.map(Contact::from))
 }
@@ -174,23 +222,24 @@ pub fn merge(
 
 /// By a webhook's identity: `wa_id`, then the typed number equal to `+wa_id`, then the BSUID.
 pub fn find_by_ref(conn: &mut DbConnection, who: &CustomerRef) -> QueryResult<Option<Contact>> {
+    let number = who.phone_number_id.as_deref();
     if let Some(w) = who.wa_id.as_deref() {
-        if let Some(r) = by_wa_id(conn, w)? {
+        if let Some(r) = by_wa_id(conn, number, w)? {
             return Ok(Some(r.into()));
         }
-        let typed = by_phone(conn, &format!("+{w}"))?;
+        let typed = by_phone(conn, number, &format!("+{w}"))?;
         if let Some(r) = resolve(conn, typed)? {
             return Ok(Some(r.into()));
         }
     }
     if let Some(p) = who.phone_number.as_deref() {
-        let typed = by_phone(conn, p)?;
+        let typed = by_phone(conn, number, p)?;
         if let Some(r) = resolve(conn, typed)? {
             return Ok(Some(r.into()));
         }
     }
     if let Some(u) = who.user_id.as_deref() {
-        if let Some(r) = by_user_id(conn, u)? {
+        if let Some(r) = by_user_id(conn, number, u)? {
             // Meta's wa_id has priority: a BSUID match never joins two different wa_ids.
             let compatible = match (&r.wa_id, &who.wa_id) {
                 (Some(a), Some(b)) => a == b,
@@ -222,7 +271,9 @@ pub fn insert(
     });
     // A BSUID already held by a contact with another wa_id stays with that contact.
     let user_id = match who.user_id.as_deref() {
-        Some(u) if by_user_id(conn, u)?.is_none() => Some(u.to_owned()),
+        Some(u) if by_user_id(conn, who.phone_number_id.as_deref(), u)?.is_none() => {
+            Some(u.to_owned())
+        }
         _ => None,
     };
     if try_insert(conn, id, who, user_id.as_deref(), phone.as_deref(), now)? {
@@ -253,6 +304,7 @@ fn try_insert(
     // depends on which values are set).
     let n = with_conn!(conn, |x| Prepared::<_, InsertContact>::new()
         .bind::<Text, _>(id)
+        .bind::<Text, _>(who.phone_number_id.as_deref().unwrap_or(""))
         .bind::<Nullable<Text>, _>(who.wa_id.as_deref())
         .bind::<Nullable<Text>, _>(user_id)
         .bind::<Nullable<Text>, _>(phone)
@@ -266,9 +318,9 @@ fn try_insert(
 
 statements! {
     /// [`try_insert`]'s insert.
-    InsertContact = "INSERT INTO whatsapp_contacts (id, wa_id, user_id, phone_number, \
-        profile_name, username, tags, created_at, updated_at) \
-        VALUES (?, ?, ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING";
+    InsertContact = "INSERT INTO whatsapp_contacts (id, phone_number_id, wa_id, user_id, \
+        phone_number, profile_name, username, tags, created_at, updated_at) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING";
 }
 
 /// Runs an update that may hit a unique constraint because another transaction just gave the
@@ -330,7 +382,7 @@ pub fn refresh_identity(
         }
     }
     if let Some(w) = who.wa_id.as_deref() {
-        if current.wa_id.is_none() && by_wa_id(conn, w)?.is_none() {
+        if current.wa_id.is_none() && by_wa_id(conn, Some(&current.phone_number_id), w)?.is_none() {
             changed += unless_taken(conn, |conn| {
                 with_conn!(conn, |x| diesel::update(
                     c::whatsapp_contacts.find(id).filter(c::wa_id.is_null())
@@ -341,7 +393,9 @@ pub fn refresh_identity(
         }
     }
     if let Some(u) = who.user_id.as_deref() {
-        if current.user_id.is_none() && by_user_id(conn, u)?.is_none() {
+        if current.user_id.is_none()
+            && by_user_id(conn, Some(&current.phone_number_id), u)?.is_none()
+        {
             changed += unless_taken(conn, |conn| {
                 with_conn!(conn, |x| diesel::update(
                     c::whatsapp_contacts.find(id).filter(c::user_id.is_null())

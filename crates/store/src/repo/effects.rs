@@ -12,11 +12,10 @@ use crate::error::map_err;
 
 impl Repo<'_> {
     pub(super) fn lookup_batch(&mut self, q: &Lookup) -> Result<Found, StoreError> {
-        let contacts = if q.wa_ids.is_empty() {
+        let contacts = if q.customers.is_empty() {
             Vec::new()
         } else {
-            let wa_ids: Vec<&str> = q.wa_ids.iter().map(String::as_str).collect();
-            batch::find_contact_identities(self.conn, &wa_ids).map_err(map_err)?
+            batch::find_contact_identities(self.conn, &q.customers).map_err(map_err)?
         };
         let messages = if q.wamids.is_empty() {
             Vec::new()

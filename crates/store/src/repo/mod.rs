@@ -11,7 +11,9 @@ mod idempotency;
 mod inbox;
 mod media;
 mod messages;
+mod numbers;
 mod outbound;
+mod pacing;
 mod prepared;
 mod privacy;
 mod queue;
@@ -157,11 +159,18 @@ impl Repos for Repo<'_> {
         in_transaction(self.conn, self.changes, f)
     }
 
-    fn find_contact(&mut self, key: &CustomerKey) -> Result<Option<Contact>, StoreError> {
-        contacts::find(self.conn, key).map_err(map_err)
+    fn find_contact(
+        &mut self,
+        number: Option<&str>,
+        key: &CustomerKey,
+    ) -> Result<Option<Contact>, StoreError> {
+        contacts::find(self.conn, number, key).map_err(map_err)
     }
-    fn find_contacts_by_wa_ids(&mut self, wa_ids: &[&str]) -> Result<Vec<Contact>, StoreError> {
-        batch::find_contacts_by_wa_ids(self.conn, wa_ids).map_err(map_err)
+    fn find_contacts_by_wa_ids(
+        &mut self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<Contact>, StoreError> {
+        batch::find_contacts_by_wa_ids(self.conn, keys).map_err(map_err)
     }
     fn ensure_contact(
         &mut self,

@@ -144,6 +144,8 @@ fn group(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ContactGroup>>
             None => break,
         }
     }
+    // Its aliases, and the same customer's contacts on the other business numbers (a contact
+    // belongs to one number; a person is erased from all of them) with their aliases.
     let mut ids = vec![root.id.clone()];
     loop {
         let more: Vec<String> = with_conn!(conn, |x| c::whatsapp_contacts
@@ -151,10 +153,27 @@ fn group(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ContactGroup>>
             .filter(c::id.ne_all(&ids))
             .select(c::id)
             .load(x))?;
-        if more.is_empty() {
+        let keys: Vec<(Option<String>, Option<String>)> =
+            with_conn!(conn, |x| c::whatsapp_contacts
+                .filter(c::id.eq_any(&ids))
+                .select((c::wa_id, c::user_id))
+                .load(x))?;
+        let wa_ids: Vec<String> = keys.iter().filter_map(|k| k.0.clone()).collect();
+        let user_ids: Vec<String> = keys.iter().filter_map(|k| k.1.clone()).collect();
+        let elsewhere: Vec<String> = with_conn!(conn, |x| c::whatsapp_contacts
+            .filter(c::wa_id.eq_any(&wa_ids).or(c::user_id.eq_any(&user_ids)))
+            .filter(c::id.ne_all(&ids))
+            .select(c::id)
+            .load(x))?;
+        if more.is_empty() && elsewhere.is_empty() {
             break;
         }
         ids.extend(more);
+        for e in elsewhere {
+            if !ids.contains(&e) {
+                ids.push(e);
+            }
+        }
     }
     let rows: Vec<ContactRow> = with_conn!(conn, |x| c::whatsapp_contacts
         .filter(c::id.eq_any(&ids))

@@ -158,11 +158,11 @@ fn every_selective_query_reads_an_index_on_postgres() {
 
     let got = scanned(&mut conn, &[contacts], |r| {
         let by_wa_id = r
-            .find_contact(&CustomerKey::parse("+15550000042").expect("number"))
+            .find_contact(None, &CustomerKey::parse("+15550000042").expect("number"))
             .expect("find");
         assert_eq!(by_wa_id.map(|c| c.id).as_deref(), Some("c42"));
         let by_number = r
-            .find_contact(&CustomerKey::parse("+16660000042").expect("number"))
+            .find_contact(None, &CustomerKey::parse("+16660000042").expect("number"))
             .expect("find");
         assert_eq!(by_number.map(|c| c.id).as_deref(), Some("n42"));
         r.get_contact("c7").expect("get");

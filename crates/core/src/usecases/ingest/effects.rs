@@ -13,7 +13,9 @@ use chrono::{DateTime, Utc};
 use crate::contact::ContactIdentity;
 use crate::events::{CustomerRef, StatusUpdate, WebhookEvent};
 use crate::ports::{new_id, BatchEffects, EnsureContact, Found, Lookup, Repos, StoreError};
-use crate::usecases::ingest::fold::{fold_people, fold_statuses, needs_refresh, sort, Sorted};
+use crate::usecases::ingest::fold::{
+    fold_people, fold_statuses, needs_refresh, sort, PersonKey, Sorted,
+};
 use crate::usecases::ingest::one_by_one::{apply, apply_status, inbound_row, placeholder};
 
 /// Applies `events` (a batch's, in delivery order).
@@ -57,8 +59,14 @@ pub(crate) fn apply_events(
     if !sorted.slow_people.is_empty() {
         sorted.slow_people.sort_unstable();
         sorted.slow_people.dedup();
-        for c in r.find_contacts_by_wa_ids(&sorted.slow_people)? {
-            if let Some(who) = c.wa_id.as_deref().and_then(|w| people.get(w)) {
+        let keys: Vec<(String, String)> = sorted
+            .slow_people
+            .iter()
+            .map(|(n, w)| ((*n).to_owned(), (*w).to_owned()))
+            .collect();
+        for c in r.find_contacts_by_wa_ids(&keys)? {
+            let key = c.wa_id.as_deref().map(|w| (c.phone_number_id.as_str(), w));
+            if let Some(who) = key.and_then(|k| people.get(&k)) {
                 if needs_refresh(&ContactIdentity::from(&c), who) {
                     r.refresh_contact_identity(&c, who, now)?;
                 }
@@ -68,26 +76,29 @@ pub(crate) fn apply_events(
     Ok(())
 }
 
-/// What the common kinds name: everyone's `wa_id` and the `wamid` of every message a status
-/// (other than a failure) reports on.
-fn lookup(sorted: &Sorted<'_>, people: &HashMap<&str, CustomerRef>) -> Lookup {
-    let mut wa_ids: Vec<String> = people.keys().map(|w| (*w).to_owned()).collect();
-    wa_ids.sort_unstable();
+/// What the common kinds name: everyone's `(number, wa_id)` and the `wamid` of every message a
+/// status (other than a failure) reports on.
+fn lookup(sorted: &Sorted<'_>, people: &HashMap<PersonKey<'_>, CustomerRef>) -> Lookup {
+    let mut customers: Vec<(String, String)> = people
+        .keys()
+        .map(|(n, w)| ((*n).to_owned(), (*w).to_owned()))
+        .collect();
+    customers.sort_unstable();
     let wamids: BTreeSet<&str> = sorted.statuses.iter().map(|s| s.wamid.as_str()).collect();
     Lookup {
-        wa_ids,
+        customers,
         wamids: wamids.into_iter().map(str::to_owned).collect(),
     }
 }
 
 /// The common kinds' effects, from the batch's events and what the store found for what was
-/// `asked` ([`lookup`], whose `wa_ids` are everyone in `people`, sorted); and the
+/// `asked` ([`lookup`], whose `customers` are everyone in `people`, sorted); and the
 /// statuses that need the one-by-one path after all (an unknown `wamid` carrying
 /// `biz_opaque_callback_data`, which may join a message whose send has not committed its `wamid`
 /// yet). Pure but for fresh row ids.
 pub(crate) fn plan<'a>(
     sorted: &Sorted<'a>,
-    people: &HashMap<&str, CustomerRef>,
+    people: &HashMap<PersonKey<'_>, CustomerRef>,
     asked: &Lookup,
     found: &Found,
     now: DateTime<Utc>,
@@ -98,18 +109,24 @@ pub(crate) fn plan<'a>(
     };
 
     // Contacts: those found and up to date as they are; the others found or created (and
-    // brought up to date) by the store first, in `wa_id` order.
-    let known: HashMap<&str, &ContactIdentity> = found
+    // brought up to date) by the store first, in `(number, wa_id)` order.
+    let known: HashMap<PersonKey<'_>, &ContactIdentity> = found
         .contacts
         .iter()
-        .filter_map(|c| c.wa_id.as_deref().map(|w| (w, c)))
+        .filter_map(|c| {
+            c.wa_id
+                .as_deref()
+                .map(|w| ((c.phone_number_id.as_str(), w), c))
+        })
         .collect();
-    let mut contact_of: HashMap<&str, String> = HashMap::with_capacity(asked.wa_ids.len());
-    for w in asked.wa_ids.iter().map(String::as_str) {
-        let Some(who) = people.get(w) else {
+    let mut contact_of: HashMap<PersonKey<'_>, String> =
+        HashMap::with_capacity(asked.customers.len());
+    for (n, w) in &asked.customers {
+        let k = (n.as_str(), w.as_str());
+        let Some(who) = people.get(&k) else {
             continue;
         };
-        let id = match known.get(w) {
+        let id = match known.get(&k) {
             Some(c) if !needs_refresh(c, who) => c.id.clone(),
             found => {
                 let id = found.map_or_else(new_id, |c| c.id.clone());
@@ -120,14 +137,14 @@ pub(crate) fn plan<'a>(
                 id
             }
         };
-        contact_of.insert(w, id);
+        contact_of.insert(k, id);
     }
 
     effects.inbound = sorted
         .inbound
         .iter()
         .map(|m| {
-            let contact = m.customer.wa_id.as_deref().and_then(|w| contact_of.get(w));
+            let contact = m.customer.key().and_then(|k| contact_of.get(&k));
             inbound_row(m, contact.cloned())
         })
         .collect();
@@ -217,6 +234,7 @@ mod tests {
     fn identity(id: &str, wa_id: &str, name: &str) -> ContactIdentity {
         ContactIdentity {
             id: id.into(),
+            phone_number_id: String::new(),
             wa_id: Some(wa_id.into()),
             user_id: None,
             profile_name: Some(name.into()),
@@ -239,12 +257,56 @@ mod tests {
         let people = fold_people(&sorted.people);
         let q = lookup(&sorted, &people);
         assert_eq!(
-            q.wa_ids,
-            ["15550000001", "15550000002"],
+            q.customers,
+            [
+                (String::new(), "15550000001".to_owned()),
+                (String::new(), "15550000002".to_owned())
+            ],
             "sorted, once each"
         );
         assert_eq!(q.wamids, ["s1"], "failures take the one-by-one path");
         assert!(lookup(&sort(&[]), &HashMap::new()).is_empty());
+    }
+
+    #[test]
+    fn one_customer_writing_to_two_numbers_is_two_contacts() {
+        let on = |n: &str, wamid: &str| {
+            let mut e = text(wamid, "15550000001", Some("Alice"), 1);
+            if let WebhookEvent::Inbound(m) = &mut e {
+                m.customer.phone_number_id = Some(n.into());
+            }
+            e
+        };
+        let events = [on("111", "w1"), on("222", "w2"), on("111", "w3")];
+        let refs: Vec<&WebhookEvent> = events.iter().collect();
+        let sorted = sort(&refs);
+        let people = fold_people(&sorted.people);
+        let mut sales = identity("c1", "15550000001", "Alice");
+        sales.phone_number_id = "111".into();
+        let found = Found {
+            contacts: vec![sales],
+            messages: Vec::new(),
+        };
+        let q = lookup(&sorted, &people);
+        assert_eq!(
+            q.customers.len(),
+            2,
+            "one key per number: {:?}",
+            q.customers
+        );
+        let (effects, _) = plan(&sorted, &people, &q, &found, t(100));
+        assert_eq!(effects.contacts.len(), 1, "only the second number's is new");
+        assert_eq!(
+            effects.contacts[0].who.phone_number_id.as_deref(),
+            Some("222")
+        );
+        let support = effects.contacts[0].id.clone();
+        let contacts: Vec<Option<&str>> = effects
+            .inbound
+            .iter()
+            .map(|m| m.contact_id.as_deref())
+            .collect();
+        assert_eq!(contacts, [Some("c1"), Some(support.as_str()), Some("c1")]);
     }
 
     #[test]

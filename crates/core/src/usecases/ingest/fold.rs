@@ -24,9 +24,9 @@ pub(crate) struct Sorted<'a> {
     pub(crate) rest: Vec<&'a WebhookEvent>,
     /// Everyone the batch names with a `wa_id`, for [`fold_people`].
     pub(crate) people: Vec<&'a CustomerRef>,
-    /// `wa_id`s of customers whose messages take the one-by-one path (their profile is put
-    /// back to what the whole batch says last once those have run).
-    pub(crate) slow_people: Vec<&'a str>,
+    /// `(number, wa_id)` of customers whose messages take the one-by-one path (their profile
+    /// is put back to what the whole batch says last once those have run).
+    pub(crate) slow_people: Vec<(&'a str, &'a str)>,
 }
 
 /// Sorts `events` by the path they take.
@@ -52,9 +52,9 @@ pub(crate) fn sort<'a>(events: &[&'a WebhookEvent]) -> Sorted<'a> {
             other => {
                 if let WebhookEvent::Inbound(m) = other {
                     if m.group_id.is_none() {
-                        if let Some(w) = m.customer.wa_id.as_deref() {
+                        if let Some(k) = m.customer.key() {
                             s.people.push(&m.customer);
-                            s.slow_people.push(w);
+                            s.slow_people.push(k);
                         }
                     }
                 }
@@ -76,15 +76,20 @@ pub(crate) fn needs_refresh(c: &ContactIdentity, who: &CustomerRef) -> bool {
         || (who.user_id.is_some() && c.user_id.is_none())
 }
 
-/// What the batch says of each `wa_id`, as one-by-one application would leave it: the last
-/// profile name and username, the first business-scoped user id.
-pub(crate) fn fold_people<'a>(people: &[&'a CustomerRef]) -> HashMap<&'a str, CustomerRef> {
-    let mut merged: HashMap<&str, CustomerRef> = HashMap::with_capacity(people.len());
+/// A customer in a batch: `(business number, wa_id)` (see [`CustomerRef::key`]).
+pub(crate) type PersonKey<'a> = (&'a str, &'a str);
+
+/// What the batch says of each customer (per business number and `wa_id`), as one-by-one
+/// application would leave it: the last profile name and username, the first business-scoped
+/// user id.
+pub(crate) fn fold_people<'a>(people: &[&'a CustomerRef]) -> HashMap<PersonKey<'a>, CustomerRef> {
+    let mut merged: HashMap<PersonKey<'a>, CustomerRef> = HashMap::with_capacity(people.len());
     for who in people {
-        let Some(w) = who.wa_id.as_deref() else {
+        let Some(k) = who.key() else {
             continue;
         };
-        let m = merged.entry(w).or_insert_with(|| CustomerRef {
+        let m = merged.entry(k).or_insert_with(|| CustomerRef {
+            phone_number_id: who.phone_number_id.clone(),
             wa_id: who.wa_id.clone(),
             ..CustomerRef::default()
         });
@@ -248,11 +253,12 @@ mod tests {
             who(Some("Alice B"), None),
         );
         let merged = fold_people(&[&a, &b, &c]);
-        let m = &merged["15550000001"];
+        let m = &merged[&("", "15550000001")];
         assert_eq!(m.profile_name.as_deref(), Some("Alice B"));
         assert_eq!(m.user_id.as_deref(), Some("US.1"));
         let stored = ContactIdentity {
             id: "c1".into(),
+            phone_number_id: String::new(),
             wa_id: Some("15550000001".into()),
             user_id: Some("US.1".into()),
             profile_name: Some("Alice B".into()),
@@ -281,7 +287,7 @@ mod tests {
         assert_eq!(s.statuses.len(), 1);
         assert_eq!(s.all_statuses.len(), 2);
         assert_eq!(s.rest.len(), 3, "group message, reaction, failure");
-        assert_eq!(s.slow_people, vec!["15550000002"]);
+        assert_eq!(s.slow_people, vec![("", "15550000002")]);
         assert_eq!(
             s.people.len(),
             2,

@@ -1,19 +1,70 @@
 //! What to do with one delivery, decided before any transaction: pure, from the parsed delivery
 //! and the numbers this server answers for.
 
+use std::sync::{Arc, RwLock};
+
 use chrono::{DateTime, Utc};
 
 use crate::events::{ParsedDelivery, WebhookEvent};
 use crate::webhook::{WebhookOutcome, WebhookState};
 
-/// The business numbers this server answers for. Deliveries naming none of them are kept raw and
-/// counted as foreign, not attributed. Empty means "accept any number".
+/// The business numbers this server answers for (`phone_number_id`s, the default first).
+/// Deliveries naming none of them are kept raw and counted as foreign, not attributed. Empty
+/// means "accept any number". Clones share one list: numbers added while the server runs
+/// (`/api/whatsapp/numbers`) are ours at once everywhere.
 #[derive(Debug, Clone, Default)]
-pub struct OurNumbers(pub Vec<String>);
+pub struct OurNumbers(Arc<RwLock<Vec<String>>>);
 
 impl OurNumbers {
-    pub(crate) fn contains(&self, phone_number_id: &str) -> bool {
-        self.0.is_empty() || self.0.iter().any(|n| n == phone_number_id)
+    /// These numbers, the default first.
+    #[must_use]
+    pub fn new(numbers: Vec<String>) -> Self {
+        Self(Arc::new(RwLock::new(numbers)))
+    }
+
+    /// Replaces the list (what the numbers table and the environment say now).
+    pub fn set(&self, numbers: Vec<String>) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = numbers;
+    }
+
+    /// The numbers, the default first.
+    #[must_use]
+    pub fn list(&self) -> Vec<String> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The default number: the first.
+    #[must_use]
+    pub fn default_number(&self) -> Option<String> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .first()
+            .cloned()
+    }
+
+    /// Whether `phone_number_id` is ours (always, when the list is empty).
+    #[must_use]
+    pub fn contains(&self, phone_number_id: &str) -> bool {
+        let l = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        l.is_empty() || l.iter().any(|n| n == phone_number_id)
+    }
+
+    fn only(&self) -> Option<String> {
+        let l = self
+            .0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (l.len() == 1).then(|| l[0].clone())
     }
 }
 
@@ -85,13 +136,14 @@ impl Plan {
             .filter(|e| e.phone_number_id().is_none_or(|p| ours.contains(p)))
             .map(|e| match e {
                 // Account-wide events name no number; a server for one number shows them on it.
-                WebhookEvent::Account(mut a)
-                    if a.phone_number_id.is_none() && ours.0.len() == 1 =>
-                {
-                    a.phone_number_id = ours.0.first().cloned();
+                WebhookEvent::Account(mut a) if a.phone_number_id.is_none() => {
+                    a.phone_number_id = ours.only();
                     WebhookEvent::Account(a)
                 }
-                other => other,
+                mut other => {
+                    other.scope_customers();
+                    other
+                }
             })
             .collect();
         outcome.event_count = i64::try_from(events.len()).unwrap_or(i64::MAX);
@@ -196,7 +248,7 @@ mod tests {
 
     #[test]
     fn a_delivery_for_other_numbers_only_is_foreign() {
-        let ours = OurNumbers(vec!["111".into()]);
+        let ours = OurNumbers::new(vec!["111".into()]);
         let plan = Plan::new(
             &ours,
             Ok(delivery(&["222"], vec![account(Some("222"))], &[])),
@@ -210,7 +262,7 @@ mod tests {
 
     #[test]
     fn events_of_other_numbers_are_left_out_and_account_events_get_our_one_number() {
-        let ours = OurNumbers(vec!["111".into()]);
+        let ours = OurNumbers::new(vec!["111".into()]);
         let seen = WebhookEvent::ContactSeen {
             phone_number_id: "111".into(),
             customer: CustomerRef::default(),

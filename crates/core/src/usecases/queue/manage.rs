@@ -148,8 +148,9 @@ pub async fn enqueue_one(
     } else {
         "scheduled"
     };
+    let number = messenger.phone_number_id();
     write(store, move |r| {
-        let contact = r.find_contact(&cmd.to)?;
+        let contact = r.find_contact(number.as_deref(), &cmd.to)?;
         if let Err(e) = check_recipient(
             contact.as_ref(),
             &cmd.to,
@@ -183,6 +184,7 @@ pub async fn enqueue_one(
             retry_of,
             actor: cmd.actor.as_ref().map(crate::auth::Actor::tag),
             actor_name: cmd.actor.as_ref().and_then(|a| a.name().map(str::to_owned)),
+            phone_number_id: number.clone(),
         }])?;
         Ok(Ok(r.queue_item_view(&id)?))
     })

@@ -151,6 +151,8 @@ impl Templates {
 struct Group<'a> {
     owner: &'a str,
     business_phone: Option<&'a str>,
+    /// The sending number's `phone_number_id` (its contacts).
+    number: Option<&'a str>,
     now: DateTime<Utc>,
 }
 
@@ -185,7 +187,7 @@ fn begin_one(
         Plan::Go(to) => to,
     };
     let content = &item.content;
-    let existing = r.find_contact(to)?;
+    let existing = r.find_contact(g.number, to)?;
     let refused = match check_recipient(
         existing.as_ref(),
         to,
@@ -219,7 +221,7 @@ fn begin_one(
     }
     let contact = match existing {
         Some(c) => c,
-        None => r.insert_contact(&new_id(), &key_ref(to), now)?,
+        None => r.insert_contact(&new_id(), &key_ref(to, g.number), now)?,
     };
     if new_row {
         let text = templates.shown_text(r, content)?;
@@ -331,6 +333,7 @@ pub async fn begin_attempts(
         })
         .collect();
     let (owner, business_phone) = (owner.to_owned(), messenger.business_phone());
+    let number = messenger.phone_number_id();
     write_all(
         store,
         planned,
@@ -338,6 +341,7 @@ pub async fn begin_attempts(
             let g = Group {
                 owner: &owner,
                 business_phone: business_phone.as_deref(),
+                number: number.as_deref(),
                 now,
             };
             begin_one(r, &g, templates, item, plan)

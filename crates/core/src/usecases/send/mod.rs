@@ -122,9 +122,10 @@ pub async fn send(
     {
         // Refuse a closed window before waiting for a pacing slot.
         let to = cmd.to.clone();
+        let number = messenger.phone_number_id();
         let content = cmd.content.clone();
         let (contact, owner) = crate::ports::read(store, move |r| {
-            let c = r.find_contact(&to)?;
+            let c = r.find_contact(number.as_deref(), &to)?;
             let owner = crate::usecases::routing::check_send(r, c.as_ref(), &to, &content)?;
             Ok((c, owner))
         })
@@ -165,8 +166,9 @@ pub async fn send(
     let allow = cmd.allow_outside_window;
     let actor = cmd.actor.clone();
     let row_id = id.clone();
+    let number = messenger.phone_number_id();
     let stored = crate::ports::write(store, move |r| {
-        let existing = r.find_contact(&to)?;
+        let existing = r.find_contact(number.as_deref(), &to)?;
         if let Err(e) = check_recipient(existing.as_ref(), &to, &content, allow, now) {
             return Ok(Err(e));
         }
@@ -175,7 +177,7 @@ pub async fn send(
         }
         let contact = match existing {
             Some(c) => c,
-            None => find_or_create_contact(r, &to, now)?,
+            None => find_or_create_contact(r, number.as_deref(), &to, now)?,
         };
         let text = shown_text(r, &content)?;
         let p = preview(Some(&text), content.message_type());

@@ -108,15 +108,20 @@ fn outbound_media(content: &OutboundContent) -> Option<String> {
     Some(serde_json::Value::Object(m).to_string())
 }
 
-/// Finds the contact for `to`, or creates it.
+/// Finds the contact for `to` on business number `number`, or creates it there.
 pub(crate) fn find_or_create_contact(
     r: &mut dyn Repos,
+    number: Option<&str>,
     to: &CustomerKey,
     now: DateTime<Utc>,
 ) -> Result<Contact, StoreError> {
-    match r.find_contact(to)? {
+    match r.find_contact(number, to)? {
         Some(c) => Ok(c),
-        None => r.insert_contact(&new_id(), &crate::usecases::contacts::key_ref(to), now),
+        None => r.insert_contact(
+            &new_id(),
+            &crate::usecases::contacts::key_ref(to, number),
+            now,
+        ),
     }
 }
 
@@ -136,7 +141,7 @@ pub(crate) fn link_wa_id(
         return Ok(());
     }
     let holder = r
-        .find_contacts_by_wa_ids(&[wa_id])?
+        .find_contacts_by_wa_ids(&[(current.phone_number_id.clone(), wa_id.to_owned())])?
         .into_iter()
         .find(|c| c.id != contact_id);
     match holder {
@@ -144,6 +149,7 @@ pub(crate) fn link_wa_id(
         Some(_) => Ok(()),
         None => {
             let who = CustomerRef {
+                phone_number_id: Some(current.phone_number_id.clone()),
                 wa_id: Some(wa_id.to_owned()),
                 ..CustomerRef::default()
             };

@@ -47,6 +47,7 @@ pub fn enqueue(conn: &mut DbConnection, items: &[NewQueueItem]) -> QueryResult<(
                         q::retry_of.eq(i.retry_of.clone()),
                         q::actor.eq(i.actor.clone()),
                         q::actor_name.eq(i.actor_name.clone()),
+                        q::phone_number_id.eq(i.phone_number_id.clone()),
                     ),
                 )
             })
@@ -71,6 +72,7 @@ type ItemRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 fn item_from_row(r: ItemRow) -> Option<QueueItem> {
@@ -87,6 +89,7 @@ fn item_from_row(r: ItemRow) -> Option<QueueItem> {
         lease_owner,
         actor,
         actor_name,
+        phone_number_id,
     ) = r;
     let content: OutboundContent = serde_json::from_str(&payload).ok()?;
     Some(QueueItem {
@@ -102,6 +105,7 @@ fn item_from_row(r: ItemRow) -> Option<QueueItem> {
         attempt_started_at: attempt_started_at.map(from_db),
         state: QueueState::parse(&state)?,
         lease_owner,
+        phone_number_id,
     })
 }
 
@@ -120,6 +124,7 @@ macro_rules! item_cols {
             q::lease_owner,
             q::actor,
             q::actor_name,
+            q::phone_number_id,
         )
     };
 }

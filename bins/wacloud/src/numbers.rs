@@ -1,0 +1,353 @@
+//! The business numbers this server sends and receives for, while it runs: the environment's
+//! (`WHATSAPP_PHONE_NUMBER_ID`, the default) and those added through `/api/whatsapp/numbers`.
+//! Each has its own [`Messenger`] (its own Graph client and pacer at its own rate); deliveries
+//! for any of them are ours ([`OurNumbers`]); a number's own app secret signs its webhooks.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use tokio::sync::watch;
+use wacloud_core::numbers::StoredNumber;
+use wacloud_core::ports::{Messenger, Store};
+use wacloud_core::usecases::ingest::OurNumbers;
+use wacloud_core::CoreError;
+use wacloud_graph::{GraphClient, Pacer, PacerConfig, RetryPolicy};
+
+use crate::adapters::messenger::GraphMessenger;
+use crate::pacing_share::{spawn_rate_share, PacedNumber};
+use crate::settings::Settings;
+
+/// How a messenger for another number is made: the environment's token, Graph base URL,
+/// version, timeout and retry schedule, with the number's own id and rate.
+#[derive(Clone)]
+pub struct MessengerFactory {
+    token: SecretString,
+    base_url: Option<String>,
+    api_version: String,
+    timeout: Duration,
+    retry: RetryPolicy,
+    messages_per_second: u32,
+    pair_interval: Duration,
+    pair_burst: u32,
+}
+
+impl MessengerFactory {
+    /// From the settings, with the token the default messenger uses and the Graph base URL
+    /// (`None`: Meta's).
+    #[must_use]
+    pub fn new(
+        settings: &Settings,
+        token: SecretString,
+        base_url: Option<String>,
+        retry: RetryPolicy,
+    ) -> Self {
+        let t = &settings.throughput;
+        Self {
+            token,
+            base_url,
+            api_version: settings.meta.graph_api_version.clone(),
+            timeout: settings.meta.graph_timeout,
+            retry,
+            messages_per_second: t.messages_per_second,
+            pair_interval: t.pair_interval,
+            pair_burst: t.pair_burst,
+        }
+    }
+
+    fn make(&self, n: &StoredNumber) -> Result<(Arc<dyn Messenger>, PacedNumber), String> {
+        let b = &n.number;
+        let pacer = Pacer::new(
+            PacerConfig::new()
+                .messages_per_second(b.messages_per_second.unwrap_or(self.messages_per_second))
+                .pair_interval(
+                    b.pair_interval_ms
+                        .map_or(self.pair_interval, Duration::from_millis),
+                )
+                .pair_burst(self.pair_burst),
+        )
+        .map_err(|e| e.to_string())?;
+        let paced = PacedNumber {
+            phone_number_id: b.phone_number_id.clone(),
+            cap: b.messages_per_second.unwrap_or(self.messages_per_second),
+            pacer: pacer.clone(),
+        };
+        let mut builder = GraphClient::builder(self.token.clone(), b.phone_number_id.clone())
+            .api_version(self.api_version.clone())
+            .timeout(self.timeout);
+        if let Some(w) = &b.waba_id {
+            builder = builder.waba_id(w.clone());
+        }
+        if let Some(u) = &self.base_url {
+            builder = builder.base_url(u.clone());
+        }
+        let client = builder.build().map_err(|e| e.to_string())?;
+        let phone = b
+            .display_phone_number
+            .as_deref()
+            .map(|d| d.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter(|d| !d.is_empty())
+            .map(|d| format!("+{d}"));
+        let m: Arc<dyn Messenger> = Arc::new(GraphMessenger::new(
+            client,
+            phone,
+            self.token.clone(),
+            pacer,
+            self.retry.clone(),
+        ));
+        Ok((m, paced))
+    }
+}
+
+impl std::fmt::Debug for MessengerFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessengerFactory")
+            .field("base_url", &self.base_url)
+            .field("messages_per_second", &self.messages_per_second)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for Numbers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Numbers")
+            .field("ours", &self.ours)
+            .field("environment", &self.environment)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Another number's messenger, the settings it was made with, and the end of its share of the
+/// number's rate (on PostgreSQL, shared with the other instances).
+#[derive(Clone)]
+struct Other {
+    made_with: StoredNumber,
+    messenger: Arc<dyn Messenger>,
+    stop_sharing: Arc<watch::Sender<bool>>,
+}
+
+/// The numbers in use and their messengers.
+pub struct Numbers {
+    ours: OurNumbers,
+    environment: Option<String>,
+    default: Arc<dyn Messenger>,
+    factory: Option<MessengerFactory>,
+    /// Each other number's messenger and the settings it was made with: a reload keeps a
+    /// messenger whose settings did not change (and with it its pacer's state).
+    others: RwLock<HashMap<String, Other>>,
+    secrets: RwLock<Vec<SecretString>>,
+}
+
+impl Numbers {
+    /// The environment's number (`environment`, sending through `default`), sharing `ours`
+    /// with ingestion; `factory` makes the messengers of numbers added later (`None`: they
+    /// receive but cannot send, e.g. in live mode without a token).
+    #[must_use]
+    pub fn new(
+        ours: OurNumbers,
+        environment: Option<String>,
+        default: Arc<dyn Messenger>,
+        factory: Option<MessengerFactory>,
+    ) -> Self {
+        Self {
+            ours,
+            environment,
+            default,
+            factory,
+            others: RwLock::new(HashMap::new()),
+            secrets: RwLock::new(Vec::new()),
+        }
+    }
+
+    /// The environment's number, if set.
+    #[must_use]
+    pub fn environment(&self) -> Option<String> {
+        self.environment.clone()
+    }
+
+    /// The default number: the first.
+    #[must_use]
+    pub fn default_number(&self) -> Option<String> {
+        self.ours.default_number()
+    }
+
+    /// The messenger of number `from` (`None`: the default number's).
+    ///
+    /// # Errors
+    /// [`CoreError::Invalid`] `unknown_number` for a number this server does not send for.
+    pub fn messenger(&self, from: Option<&str>) -> Result<Arc<dyn Messenger>, CoreError> {
+        let Some(from) = from else {
+            return Ok(Arc::clone(&self.default));
+        };
+        if self.environment.as_deref() == Some(from) {
+            return Ok(Arc::clone(&self.default));
+        }
+        let others = self
+            .others
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        others.get(from).map(|o| Arc::clone(&o.messenger)).ok_or_else(|| {
+            CoreError::invalid(
+                "unknown_number",
+                "from",
+                format!(
+                    "this server does not send from {from}; GET /api/whatsapp/numbers lists the numbers it has (phone_number_id)"
+                ),
+            )
+        })
+    }
+
+    /// The app secrets of the numbers added through the API (the environment's are in the
+    /// settings).
+    #[must_use]
+    pub fn app_secrets(&self) -> Vec<SecretString> {
+        self.secrets
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reads the configured numbers again: the list of ours, their messengers (a number whose
+    /// rate or ids changed gets a new one) and app secrets.
+    ///
+    /// # Errors
+    /// [`CoreError::Store`].
+    pub async fn reload(&self, store: &Arc<dyn Store>) -> Result<Vec<StoredNumber>, CoreError> {
+        let all =
+            wacloud_core::usecases::numbers::configured(store.as_ref(), self.environment.clone())
+                .await?;
+        // Empty (no number at all) accepts every delivery, as before several numbers.
+        let ids: Vec<String> = all
+            .iter()
+            .map(|n| n.number.phone_number_id.clone())
+            .collect();
+        let mut others = HashMap::new();
+        let mut secrets = Vec::new();
+        let before = self
+            .others
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        for n in &all {
+            if let Some(s) = &n.app_secret {
+                secrets.push(SecretString::from(s.clone()));
+            }
+            let pid = &n.number.phone_number_id;
+            if self.environment.as_deref() == Some(pid.as_str()) {
+                continue;
+            }
+            if let Some(o) = before.get(pid) {
+                if same_messenger(&o.made_with, n) {
+                    others.insert(pid.clone(), o.clone());
+                    continue;
+                }
+            }
+            if let Some(f) = &self.factory {
+                match f.make(n) {
+                    Ok((messenger, paced)) => {
+                        let (stop_sharing, stop) = watch::channel(false);
+                        spawn_rate_share(Arc::clone(store), paced, stop);
+                        others.insert(
+                            pid.clone(),
+                            Other {
+                                made_with: n.clone(),
+                                messenger,
+                                stop_sharing: Arc::new(stop_sharing),
+                            },
+                        );
+                    }
+                    Err(e) => {
+                        tracing::warn!(number = %n.number.phone_number_id, error = %e, "numbers: cannot make this number's Graph client; it receives but cannot send")
+                    }
+                }
+            }
+        }
+        // A messenger replaced (its settings changed) or removed gives its share back.
+        for (pid, o) in &before {
+            let kept = others
+                .get(pid)
+                .is_some_and(|n| Arc::ptr_eq(&n.stop_sharing, &o.stop_sharing));
+            if !kept {
+                let _ = o.stop_sharing.send(true);
+            }
+        }
+        *self
+            .others
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = others;
+        *self
+            .secrets
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = secrets;
+        self.ours.set(ids);
+        Ok(all)
+    }
+}
+
+impl Numbers {
+    /// Ends the other numbers' shares of their rates (the server is stopping).
+    pub fn stop_sharing(&self) {
+        for o in self
+            .others
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+        {
+            let _ = o.stop_sharing.send(true);
+        }
+    }
+}
+
+/// Whether a messenger made for `a` serves `b` as well (the settings it is made from are equal).
+fn same_messenger(a: &StoredNumber, b: &StoredNumber) -> bool {
+    let (a, b) = (&a.number, &b.number);
+    (
+        &a.waba_id,
+        &a.display_phone_number,
+        a.messages_per_second,
+        a.pair_interval_ms,
+    ) == (
+        &b.waba_id,
+        &b.display_phone_number,
+        b.messages_per_second,
+        b.pair_interval_ms,
+    )
+}
+
+/// At start: the contacts from before several numbers go to the environment's number, then the
+/// configured numbers are read. While the database is unavailable this is tried again every
+/// few seconds in the background (the server runs with the environment's number alone
+/// meanwhile); a warning is logged only if it still fails after about a minute.
+pub async fn start(state: &crate::state::AppState) {
+    if start_once(state).await.is_ok() {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        for attempt in 1_u32.. {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            if *state.stopping.borrow() {
+                return;
+            }
+            match start_once(&state).await {
+                Ok(()) => return,
+                Err(e) if attempt == 12 => {
+                    tracing::warn!(error = %e, "numbers: the configured numbers cannot be read yet; only the environment's number is used until they can")
+                }
+                Err(_) => {}
+            }
+        }
+    });
+}
+
+async fn start_once(state: &crate::state::AppState) -> Result<(), CoreError> {
+    let store = state.store.as_ref();
+    if let Some(pid) = state.numbers.environment() {
+        let n = wacloud_core::usecases::numbers::adopt_contacts(store, pid.clone()).await?;
+        if n > 0 {
+            tracing::info!(number = %pid, contacts = n, "numbers: contacts stored without a number now belong to the environment's number");
+        }
+    }
+    state.numbers.reload(&state.store).await.map(drop)
+}
