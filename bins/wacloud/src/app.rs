@@ -119,9 +119,13 @@ impl Application {
             })?;
         let media = Arc::new(crate::media::MediaService::new(client, cache));
         let (stop_tx, stopping) = watch::channel(false);
-        let state = state(
-            settings, &store, messenger, factory, sandbox, stopping, local, media,
-        );
+        let numbers = Arc::new(crate::numbers::Numbers::new(
+            OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect()),
+            settings.meta.phone_number_id.clone(),
+            messenger,
+            factory,
+        ));
+        let state = state(settings, &store, numbers, sandbox, stopping, local, media);
         let banner = banner(&state, &store, local);
         let server = http_server(listener, local, &state)?;
         Ok(Self {
@@ -449,20 +453,14 @@ fn start_ingest(
 fn state(
     settings: Settings,
     store: &DbStore,
-    messenger: Arc<dyn Messenger>,
-    factory: Option<crate::numbers::MessengerFactory>,
+    numbers: Arc<crate::numbers::Numbers>,
     sandbox: Option<Arc<Sandbox>>,
     stopping: watch::Receiver<bool>,
     local: SocketAddr,
     media: Arc<crate::media::MediaService>,
 ) -> AppState {
-    let our_numbers = OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect());
-    let numbers = Arc::new(crate::numbers::Numbers::new(
-        our_numbers.clone(),
-        settings.meta.phone_number_id.clone(),
-        Arc::clone(&messenger),
-        factory,
-    ));
+    let our_numbers = numbers.ours();
+    let messenger = numbers.default_messenger();
     let store_port: Arc<dyn Store> = Arc::new(store.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ingest = start_ingest(&settings.database, &store_port, &our_numbers, &clock);

@@ -160,6 +160,18 @@ impl Numbers {
         }
     }
 
+    /// The numbers ingestion answers for (shared: a reload changes them everywhere).
+    #[must_use]
+    pub fn ours(&self) -> OurNumbers {
+        self.ours.clone()
+    }
+
+    /// The default number's messenger.
+    #[must_use]
+    pub fn default_messenger(&self) -> Arc<dyn Messenger> {
+        Arc::clone(&self.default)
+    }
+
     /// The environment's number, if set.
     #[must_use]
     pub fn environment(&self) -> Option<String> {
