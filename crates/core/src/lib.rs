@@ -27,6 +27,7 @@ pub mod phone;
 pub mod ports;
 pub mod privacy;
 pub mod queue;
+pub mod routing;
 pub mod search;
 pub mod stats;
 pub mod template;

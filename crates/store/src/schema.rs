@@ -282,6 +282,9 @@ diesel::table! {
         assignee_id -> Nullable<Text>,
         updated_at -> Timestamp,
         updated_by -> Text,
+        thread_owner -> Nullable<Text>,
+        thread_owner_app_id -> Nullable<Text>,
+        thread_changed_at -> Nullable<Timestamp>,
     }
 }
 

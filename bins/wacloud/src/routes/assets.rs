@@ -87,6 +87,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/routing.js",
+        include_str!("../../../../web/js/widget/routing.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/live.js",
         include_str!("../../../../web/js/widget/live.js"),
         "text/javascript; charset=utf-8",

@@ -45,6 +45,7 @@ mod prune_crash;
 mod queue_crash;
 mod queue_faults;
 mod queue_rate;
+mod routing;
 mod search;
 mod serve_help;
 mod templates;

@@ -18,6 +18,7 @@ mod numbers;
 mod pacing;
 mod privacy;
 mod repos;
+mod routing;
 mod rows;
 
 use std::sync::{Arc, Mutex};
@@ -36,6 +37,7 @@ pub use numbers::NumberRepos;
 pub use pacing::PacingRepos;
 pub use privacy::{ContactGroup, PrivacyRepos, TextsPruned};
 pub use repos::Repos;
+pub use routing::RoutingRepos;
 pub use rows::{ContactDelta, MediaRecord, MessageQuery, NewMessage, StatusChange, StatusFold};
 
 /// A unit of work run by the store inside a transaction (writes) or on a read connection.

@@ -23,9 +23,14 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
 /// replies [`InboxRepos`](super::InboxRepos)'; the business numbers
 /// [`NumberRepos`](super::NumberRepos)'; the shares of a number's throughput
-/// [`PacingRepos`](super::PacingRepos)'.
+/// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)'.
 pub trait Repos:
-    super::AuthRepos + super::InboxRepos + super::NumberRepos + super::PacingRepos + super::PrivacyRepos
+    super::AuthRepos
+    + super::InboxRepos
+    + super::NumberRepos
+    + super::PacingRepos
+    + super::PrivacyRepos
+    + super::RoutingRepos
 {
     // --- webhooks
     /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body

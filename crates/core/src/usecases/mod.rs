@@ -9,5 +9,6 @@ pub mod numbers;
 pub mod pacing;
 pub mod privacy;
 pub mod queue;
+pub mod routing;
 pub mod send;
 pub mod templates;

@@ -17,6 +17,7 @@ mod pacing;
 mod prepared;
 mod privacy;
 mod queue;
+mod routing;
 mod search;
 pub mod stats;
 mod webhooks;
