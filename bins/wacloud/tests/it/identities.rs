@@ -1,0 +1,174 @@
+//! A customer is one contact however Meta names them (issue 16): a business-scoped user id
+//! (BSUID) first seen without a phone number and later with one stays one contact with one
+//! history, on the set-based path and the one-by-one path alike. Deliveries are Meta's documented
+//! incoming messages of the v25 identity rollout (whatsapp-api-js's payload tests:
+//! `incoming_message__with_username__has_parent_bsuid.json`, without a phone, and
+//! `incoming_message__with_phone_and_username__has_parent_bsuid.json`, the same user with one).
+
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+use crate::app::TestApp;
+
+const BSUID_ONLY: &str = "incoming_message__with_username__has_parent_bsuid.json";
+const WITH_PHONE: &str = "incoming_message__with_phone_and_username__has_parent_bsuid.json";
+
+/// Meta's documented payload `file`, aimed at business number `number`, its message given the
+/// id `wamid` and the current time; `None` (with a printed reason) when `../shared` is absent.
+fn payload(file: &str, number: &str, wamid: &str) -> Option<Value> {
+    let f = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/meta/whatsapp-api-js/payloads-test-v25")
+        .join(file);
+    let Ok(bytes) = std::fs::read(&f) else {
+        println!("skipped: {} is absent", f.display());
+        return None;
+    };
+    let mut v: Value = serde_json::from_slice(&bytes).expect("fixture JSON");
+    let value = v.pointer_mut("/entry/0/changes/0/value").expect("a change");
+    value["metadata"]["phone_number_id"] = json!(number);
+    value["messages"][0]["id"] = json!(wamid);
+    value["messages"][0]["timestamp"] = json!(chrono::Utc::now().timestamp().to_string());
+    Some(v)
+}
+
+fn field<'a>(v: &'a Value, pointer: &str) -> &'a str {
+    v.pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("{pointer} in {v}"))
+}
+
+/// How the delivery that first carries the phone number is applied.
+#[derive(Debug, Clone, Copy)]
+enum Path {
+    /// A plain text message: the set-based statements, which find contacts by `wa_id`.
+    SetBased,
+    /// A reaction to the first message: the one-by-one rules; a plain text follows.
+    OneByOne,
+    /// Both messages in one delivery: the set-based statements run first, so the phone-carrying
+    /// message is applied before the BSUID-only one.
+    OneDelivery,
+}
+
+async fn stays_one_contact(path: Path) {
+    let app = TestApp::spawn().await;
+    let number = app.phone_number_id.clone();
+    let Some(first) = payload(BSUID_ONLY, &number, "wamid.identities.1") else {
+        return;
+    };
+    let mut later = payload(WITH_PHONE, &number, "wamid.identities.2").expect("fixture");
+    let bsuid = field(&first, "/entry/0/changes/0/value/contacts/0/user_id").to_owned();
+    let parent = field(&first, "/entry/0/changes/0/value/contacts/0/parent_user_id").to_owned();
+    let wa_id = field(&later, "/entry/0/changes/0/value/contacts/0/wa_id").to_owned();
+    assert_eq!(
+        field(&later, "/entry/0/changes/0/value/contacts/0/user_id"),
+        bsuid,
+        "the same user"
+    );
+    assert!(
+        first
+            .pointer("/entry/0/changes/0/value/contacts/0/wa_id")
+            .is_none(),
+        "no phone at first"
+    );
+
+    let mut texts = vec!["wamid.identities.1".to_owned()];
+    match path {
+        Path::SetBased => {
+            texts.push("wamid.identities.2".into());
+            for d in [&first, &later] {
+                let (s, v) = app.deliver(d).await;
+                assert_eq!(s, 200, "{v}");
+            }
+        }
+        Path::OneByOne => {
+            let m = &mut later["entry"][0]["changes"][0]["value"]["messages"][0];
+            m["type"] = json!("reaction");
+            m["reaction"] = json!({"message_id": "wamid.identities.1", "emoji": "\u{1f44d}"});
+            m.as_object_mut().expect("message").remove("text");
+            let then = payload(WITH_PHONE, &number, "wamid.identities.3").expect("fixture");
+            texts.push("wamid.identities.3".into());
+            for d in [&first, &later, &then] {
+                let (s, v) = app.deliver(d).await;
+                assert_eq!(s, 200, "{v}");
+            }
+        }
+        Path::OneDelivery => {
+            texts.push("wamid.identities.2".into());
+            let mut both = first.clone();
+            let change = later["entry"][0]["changes"][0].clone();
+            both["entry"][0]["changes"]
+                .as_array_mut()
+                .expect("changes")
+                .insert(0, change);
+            let (s, v) = app.deliver(&both).await;
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+
+    let (s, v) = app
+        .get(&format!("/api/whatsapp/contacts?number={number}"))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let contacts = v["contacts"].as_array().cloned().unwrap_or_default();
+    assert_eq!(contacts.len(), 1, "{path:?}: one contact: {contacts:#?}");
+    let c = &contacts[0];
+    assert_eq!(c["wa_id"], json!(wa_id), "{c}");
+    assert_eq!(c["phone_number"], json!(format!("+{wa_id}")), "{c}");
+    assert_eq!(c["user_id"], json!(bsuid), "{c}");
+    assert_eq!(c["username"], json!("@testusername"), "{c}");
+    assert_eq!(c["unread_count"], json!(texts.len()), "{c}");
+    let id = c["id"].as_str().expect("id").to_owned();
+
+    // One history, whichever identity names the customer.
+    for who in [bsuid.clone(), format!("%2B{wa_id}"), wa_id.clone()] {
+        let msgs = app
+            .all_messages(&format!("&phone={who}&number={number}"))
+            .await;
+        let mut got: Vec<&str> = msgs
+            .iter()
+            .filter(|m| m["message_type"] == "text")
+            .map(|m| m["message_id"].as_str().unwrap_or_default())
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got, texts, "{path:?}: history by {who}: {msgs:#?}");
+        assert!(
+            msgs.iter().all(|m| m["contact_id"] == json!(id)),
+            "{path:?}: {msgs:#?}"
+        );
+    }
+    for who in [bsuid.as_str(), wa_id.as_str()] {
+        let (s, v) = app
+            .get(&format!("/api/whatsapp/contacts/{who}/conversation"))
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["contact_id"], json!(id), "{path:?}: {who}: {v}");
+    }
+    for q in [bsuid.as_str(), "testusername", wa_id.as_str(), parent.as_str()] {
+        let (s, v) = app
+            .get(&format!("/api/whatsapp/contacts?search={q}"))
+            .await;
+        assert_eq!(s, 200, "{v}");
+        let ids: Vec<&Value> = v["contacts"]
+            .as_array()
+            .map(|a| a.iter().map(|c| &c["id"]).collect())
+            .unwrap_or_default();
+        assert_eq!(ids, [&json!(id)], "{path:?}: search {q}: {v}");
+    }
+    assert_eq!(c["parent_user_id"], json!(parent), "{c}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bsuid_customer_who_later_shares_a_phone_stays_one_contact_set_based() {
+    stays_one_contact(Path::SetBased).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bsuid_customer_who_later_shares_a_phone_stays_one_contact_one_by_one() {
+    stays_one_contact(Path::OneByOne).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bsuid_customer_who_later_shares_a_phone_stays_one_contact_in_one_delivery() {
+    stays_one_contact(Path::OneDelivery).await;
+}
