@@ -48,6 +48,10 @@ enum Path {
     /// Both messages in one delivery: the set-based statements run first, so the phone-carrying
     /// message is applied before the BSUID-only one.
     OneDelivery,
+    /// The customer wrote from their phone before Meta named them by BSUID (a payload without
+    /// `user_id`, as before the rollout), then without the phone, then with both: the contact
+    /// made for the BSUID alone is folded into the phone's.
+    KnownByPhoneToo,
 }
 
 async fn stays_one_contact(path: Path) {
@@ -102,6 +106,28 @@ async fn stays_one_contact(path: Path) {
                 .expect("changes")
                 .insert(0, change);
             let (s, v) = app.deliver(&both).await;
+            assert_eq!(s, 200, "{v}");
+        }
+        Path::KnownByPhoneToo => {
+            let mut before = payload(WITH_PHONE, &number, "wamid.identities.0").expect("fixture");
+            let value = &mut before["entry"][0]["changes"][0]["value"];
+            for k in ["user_id", "parent_user_id"] {
+                value["contacts"][0].as_object_mut().expect("contact").remove(k);
+            }
+            for k in ["from_user_id", "from_parent_user_id"] {
+                value["messages"][0].as_object_mut().expect("message").remove(k);
+            }
+            texts.insert(0, "wamid.identities.0".into());
+            texts.push("wamid.identities.2".into());
+            for d in [&before, &first] {
+                let (s, v) = app.deliver(d).await;
+                assert_eq!(s, 200, "{v}");
+            }
+            let (_, v) = app
+                .get(&format!("/api/whatsapp/contacts?number={number}"))
+                .await;
+            assert_eq!(v["total_count"], 2, "not known as one yet: {v}");
+            let (s, v) = app.deliver(&later).await;
             assert_eq!(s, 200, "{v}");
         }
     }
@@ -171,4 +197,9 @@ async fn bsuid_customer_who_later_shares_a_phone_stays_one_contact_one_by_one() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bsuid_customer_who_later_shares_a_phone_stays_one_contact_in_one_delivery() {
     stays_one_contact(Path::OneDelivery).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bsuid_customer_who_later_shares_a_phone_known_before_joins_that_contact() {
+    stays_one_contact(Path::KnownByPhoneToo).await;
 }

@@ -355,6 +355,25 @@ fn unless_taken(
     }
 }
 
+/// The contact made for `who`'s BSUID alone (no `wa_id`) while `current` held their `wa_id`
+/// without it, on the same business number: the one customer under two contacts, the first time
+/// Meta names them by both. `None` when there is no such twin.
+pub fn bsuid_only_twin(
+    conn: &mut DbConnection,
+    current: &Contact,
+    who: &CustomerRef,
+) -> QueryResult<Option<String>> {
+    let (Some(u), Some(w)) = (who.user_id.as_deref(), who.wa_id.as_deref()) else {
+        return Ok(None);
+    };
+    if current.user_id.is_some() || current.wa_id.as_deref() != Some(w) {
+        return Ok(None);
+    }
+    Ok(by_user_id(conn, Some(&current.phone_number_id), u)?
+        .filter(|r| r.id != current.id && r.wa_id.is_none() && r.merged_into.is_none())
+        .map(|r| r.id))
+}
+
 /// Fills in what Meta sent: the profile name and username always; `wa_id` and `user_id` only
 /// where none is known and no other contact holds them (Meta's ids are identities, never moved).
 /// Returns whether anything changed.

@@ -198,6 +198,11 @@ impl Repos for Repo<'_> {
         who: &CustomerRef,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // Meta's `wa_id` outranks the BSUID: the BSUID-only contact's history joins the one
+        // holding the `wa_id`, which then takes the BSUID.
+        if let Some(twin) = contacts::bsuid_only_twin(self.conn, current, who).map_err(map_err)? {
+            self.merge_contacts(&twin, &current.id, now)?;
+        }
         if contacts::refresh_identity(self.conn, current, who, now).map_err(map_err)? {
             self.contact_changed(&current.id);
         }
