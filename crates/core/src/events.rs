@@ -21,6 +21,9 @@ pub struct CustomerRef {
     pub phone_number: Option<String>,
     /// The business-scoped user id (BSUID).
     pub user_id: Option<String>,
+    /// The parent BSUID Meta shares across a business's linked portfolios (`US.ENT.…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_user_id: Option<String>,
     /// The WhatsApp profile name.
     pub profile_name: Option<String>,
     /// The WhatsApp username, when shown.

@@ -351,6 +351,7 @@ fn customer_ref(c: &Contact) -> CustomerRef {
         phone_number_id: None,
         wa_id: c.wa_id.clone(),
         user_id: c.user_id.clone(),
+        parent_user_id: clean_opt(c.parent_user_id.as_deref()),
         phone_number: None,
         profile_name: clean_opt(c.profile.as_ref().and_then(|p| p.name.as_deref())),
         username: clean_opt(c.profile.as_ref().and_then(|p| p.username.as_deref())),
@@ -374,6 +375,9 @@ fn sender(m: &Message, contacts: &[Contact]) -> CustomerRef {
     }
     if who.user_id.is_none() {
         who.user_id.clone_from(&m.from_user_id);
+    }
+    if who.parent_user_id.is_none() {
+        who.parent_user_id = clean_opt(m.from_parent_user_id.as_deref());
     }
     who
 }

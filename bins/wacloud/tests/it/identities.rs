@@ -112,10 +112,16 @@ async fn stays_one_contact(path: Path) {
             let mut before = payload(WITH_PHONE, &number, "wamid.identities.0").expect("fixture");
             let value = &mut before["entry"][0]["changes"][0]["value"];
             for k in ["user_id", "parent_user_id"] {
-                value["contacts"][0].as_object_mut().expect("contact").remove(k);
+                value["contacts"][0]
+                    .as_object_mut()
+                    .expect("contact")
+                    .remove(k);
             }
             for k in ["from_user_id", "from_parent_user_id"] {
-                value["messages"][0].as_object_mut().expect("message").remove(k);
+                value["messages"][0]
+                    .as_object_mut()
+                    .expect("message")
+                    .remove(k);
             }
             texts.insert(0, "wamid.identities.0".into());
             texts.push("wamid.identities.2".into());
@@ -170,10 +176,13 @@ async fn stays_one_contact(path: Path) {
         assert_eq!(s, 200, "{v}");
         assert_eq!(v["contact_id"], json!(id), "{path:?}: {who}: {v}");
     }
-    for q in [bsuid.as_str(), "testusername", wa_id.as_str(), parent.as_str()] {
-        let (s, v) = app
-            .get(&format!("/api/whatsapp/contacts?search={q}"))
-            .await;
+    for q in [
+        bsuid.as_str(),
+        "testusername",
+        wa_id.as_str(),
+        parent.as_str(),
+    ] {
+        let (s, v) = app.get(&format!("/api/whatsapp/contacts?search={q}")).await;
         assert_eq!(s, 200, "{v}");
         let ids: Vec<&Value> = v["contacts"]
             .as_array()
@@ -182,6 +191,22 @@ async fn stays_one_contact(path: Path) {
         assert_eq!(ids, [&json!(id)], "{path:?}: search {q}: {v}");
     }
     assert_eq!(c["parent_user_id"], json!(parent), "{c}");
+
+    // Every identity is exported.
+    let (s, v) = app.get("/api/whatsapp/export/contacts?format=json").await;
+    assert_eq!(s, 200, "{v}");
+    let exported: Vec<&Value> = v
+        .as_array()
+        .map(|a| a.iter().filter(|e| e["id"] == json!(id)).collect())
+        .unwrap_or_default();
+    assert_eq!(exported.len(), 1, "{v}");
+    for (k, want) in [
+        ("wa_id", &wa_id),
+        ("user_id", &bsuid),
+        ("parent_user_id", &parent),
+    ] {
+        assert_eq!(exported[0][k], json!(want), "{path:?}: exported {k}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

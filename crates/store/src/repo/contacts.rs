@@ -307,6 +307,7 @@ fn try_insert(
         .bind::<Text, _>(who.phone_number_id.as_deref().unwrap_or(""))
         .bind::<Nullable<Text>, _>(who.wa_id.as_deref())
         .bind::<Nullable<Text>, _>(user_id)
+        .bind::<Nullable<Text>, _>(who.parent_user_id.as_deref())
         .bind::<Nullable<Text>, _>(phone)
         .bind::<Nullable<Text>, _>(who.profile_name.as_deref())
         .bind::<Nullable<Text>, _>(who.username.as_deref())
@@ -319,8 +320,8 @@ fn try_insert(
 statements! {
     /// [`try_insert`]'s insert.
     InsertContact = "INSERT INTO whatsapp_contacts (id, phone_number_id, wa_id, user_id, \
-        phone_number, profile_name, username, tags, created_at, updated_at) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING";
+        parent_user_id, phone_number, profile_name, username, tags, created_at, updated_at) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING";
 }
 
 /// Runs an update that may hit a unique constraint because another transaction just gave the
@@ -397,6 +398,14 @@ pub fn refresh_identity(
         if current.username.as_deref() != Some(u) {
             changed += with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
                 .set(c::username.eq(u))
+                .execute(x))?;
+        }
+    }
+    // Not a key (no contact is found by it): it follows what Meta sends last.
+    if let Some(p) = who.parent_user_id.as_deref() {
+        if current.parent_user_id.as_deref() != Some(p) {
+            changed += with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                .set((c::parent_user_id.eq(p), c::updated_at.eq(t)))
                 .execute(x))?;
         }
     }
