@@ -74,6 +74,16 @@ pub enum InboundEffect {
         /// The deleted message's `wamid`.
         target: String,
     },
+    /// Meta's `system` notice that the customer's identity changed (`user_changed_number`,
+    /// `user_changed_user_id`): their contact takes the new identities and keeps its history.
+    IdentityChange {
+        /// The new `wa_id` (`user_changed_number`).
+        wa_id: Option<String>,
+        /// The new business-scoped user id.
+        user_id: Option<String>,
+        /// The new parent business-scoped user id.
+        parent_user_id: Option<String>,
+    },
 }
 
 /// A message a customer sent, or one of Meta's system notices about a customer.

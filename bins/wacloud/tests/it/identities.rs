@@ -228,3 +228,159 @@ async fn bsuid_customer_who_later_shares_a_phone_stays_one_contact_in_one_delive
 async fn bsuid_customer_who_later_shares_a_phone_known_before_joins_that_contact() {
     stays_one_contact(Path::KnownByPhoneToo).await;
 }
+
+/// Meta's documented webhook example `name` (`openapi/examples/webhooks/`), aimed at `number`,
+/// its message given the id `wamid` and the current time.
+fn example(name: &str, number: &str, wamid: &str) -> Option<Value> {
+    let f = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/meta/openapi/examples/webhooks")
+        .join(name);
+    let Ok(bytes) = std::fs::read(&f) else {
+        println!("skipped: {} is absent", f.display());
+        return None;
+    };
+    let mut v: Value = serde_json::from_slice(&bytes).expect("fixture JSON");
+    let value = v.pointer_mut("/entry/0/changes/0/value").expect("a change");
+    value["metadata"]["phone_number_id"] = json!(number);
+    value["messages"][0]["id"] = json!(wamid);
+    value["messages"][0]["timestamp"] = json!(chrono::Utc::now().timestamp().to_string());
+    Some(v)
+}
+
+async fn only_contact(app: &TestApp) -> Value {
+    let (s, v) = app
+        .get(&format!(
+            "/api/whatsapp/contacts?number={}",
+            app.phone_number_id
+        ))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["total_count"], 1, "one contact: {v}");
+    v["contacts"][0].clone()
+}
+
+async fn history_ids(app: &TestApp, who: &str) -> Vec<String> {
+    let mut ids: Vec<String> = app
+        .all_messages(&format!("&phone={who}&number={}", app.phone_number_id))
+        .await
+        .iter()
+        .map(|m| m["message_id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// `user_changed_number` (Meta's documented example, `post_request_system_message.json`): the
+/// contact takes the new `wa_id` and number and keeps its history; when the new number already
+/// has a contact on that business number, the two become one.
+async fn changed_number(new_number_wrote_first: bool) {
+    let app = TestApp::spawn().await;
+    let number = app.phone_number_id.clone();
+    let Some(text) = example("post_request_text_message.json", &number, "wamid.old.1") else {
+        return;
+    };
+    let system =
+        example("post_request_system_message.json", &number, "wamid.sys.1").expect("fixture");
+    let old = field(&system, "/entry/0/changes/0/value/messages/0/from").to_owned();
+    let new = field(&system, "/entry/0/changes/0/value/messages/0/system/wa_id").to_owned();
+    assert_eq!(
+        field(&text, "/entry/0/changes/0/value/messages/0/from"),
+        old
+    );
+    let (s, v) = app.deliver(&text).await;
+    assert_eq!(s, 200, "{v}");
+    let before = only_contact(&app).await;
+    let mut want = vec!["wamid.old.1".to_owned(), "wamid.sys.1".to_owned()];
+    if new_number_wrote_first {
+        let mut from_new =
+            example("post_request_text_message.json", &number, "wamid.new.1").expect("fixture");
+        let value = &mut from_new["entry"][0]["changes"][0]["value"];
+        value["contacts"][0]["wa_id"] = json!(new);
+        value["messages"][0]["from"] = json!(new);
+        let (s, v) = app.deliver(&from_new).await;
+        assert_eq!(s, 200, "{v}");
+        want.push("wamid.new.1".into());
+        want.sort_unstable();
+    }
+    let (s, v) = app.deliver(&system).await;
+    assert_eq!(s, 200, "{v}");
+
+    let c = only_contact(&app).await;
+    assert_eq!(c["id"], before["id"], "the same contact: {c}");
+    assert_eq!(c["wa_id"], json!(new), "{c}");
+    assert_eq!(c["phone_number"], json!(format!("+{new}")), "{c}");
+    assert_eq!(history_ids(&app, &format!("%2B{new}")).await, want);
+    assert_eq!(history_ids(&app, &new).await, want);
+    let unread = if new_number_wrote_first { 2 } else { 1 };
+    assert_eq!(c["unread_count"], unread, "the notice is not unread: {c}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_changed_number_moves_the_contact_to_the_new_number() {
+    changed_number(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_changed_number_merges_the_contact_the_new_number_already_had() {
+    changed_number(true).await;
+}
+
+/// `user_changed_user_id`: no example payload is published yet, so this one is Meta's
+/// documented system message (`post_request_system_message.json`) with the fields the
+/// system-messages reference gives this type (Aug 2026): no phone number, `system.user_id` and
+/// `parent_user_id` the new ids, `previous_user_id` and `previous_parent_user_id` the old.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn user_changed_user_id_gives_the_contact_its_new_bsuid() {
+    let app = TestApp::spawn().await;
+    let number = app.phone_number_id.clone();
+    let Some(first) = payload(BSUID_ONLY, &number, "wamid.bsuid.1") else {
+        return;
+    };
+    let old = field(&first, "/entry/0/changes/0/value/contacts/0/user_id").to_owned();
+    let old_parent = field(&first, "/entry/0/changes/0/value/contacts/0/parent_user_id").to_owned();
+    let (new, new_parent) = ("US.13491208655302749999", "US.ENT.506847293019999");
+    let mut system = example(
+        "post_request_system_message.json",
+        &number,
+        "wamid.bsuid.sys",
+    )
+    .expect("fixture");
+    let m = &mut system["entry"][0]["changes"][0]["value"]["messages"][0];
+    m.as_object_mut().expect("message").remove("from");
+    m["from_user_id"] = json!(new);
+    m["system"] = json!({
+        "body": "User test user name changed their business-scoped user ID",
+        "type": "user_changed_user_id",
+        "user_id": new,
+        "parent_user_id": new_parent,
+        "previous_user_id": old,
+        "previous_parent_user_id": old_parent,
+    });
+    let (s, v) = app.deliver(&first).await;
+    assert_eq!(s, 200, "{v}");
+    let before = only_contact(&app).await;
+    let (s, v) = app.deliver(&system).await;
+    assert_eq!(s, 200, "{v}");
+
+    let c = only_contact(&app).await;
+    assert_eq!(c["id"], before["id"], "{c}");
+    assert_eq!(c["user_id"], json!(new), "{c}");
+    assert_eq!(c["parent_user_id"], json!(new_parent), "{c}");
+    let want = ["wamid.bsuid.1", "wamid.bsuid.sys"];
+    assert_eq!(history_ids(&app, new).await, want);
+    let (s, v) = app
+        .get(&format!("/api/whatsapp/contacts/{new}/conversation"))
+        .await;
+    assert_eq!((s, &v["contact_id"]), (200, &before["id"]), "{v}");
+
+    // The customer writes again under the new id: still the same contact.
+    let mut again = payload(BSUID_ONLY, &number, "wamid.bsuid.2").expect("fixture");
+    let value = &mut again["entry"][0]["changes"][0]["value"];
+    value["contacts"][0]["user_id"] = json!(new);
+    value["contacts"][0]["parent_user_id"] = json!(new_parent);
+    value["messages"][0]["from_user_id"] = json!(new);
+    value["messages"][0]["from_parent_user_id"] = json!(new_parent);
+    let (s, v) = app.deliver(&again).await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(only_contact(&app).await["id"], before["id"]);
+}

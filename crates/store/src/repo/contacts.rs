@@ -375,6 +375,67 @@ pub fn bsuid_only_twin(
         .map(|r| r.id))
 }
 
+/// Gives contact `id` the identities Meta reported changed (see
+/// `Repos::change_contact_identity`); returns the contacts merged into it.
+pub fn change_identity(
+    conn: &mut DbConnection,
+    id: &str,
+    wa_id: Option<&str>,
+    user_id: Option<&str>,
+    parent_user_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<String>> {
+    let Some(cur) = row(conn, id)? else {
+        return Ok(Vec::new());
+    };
+    let number = cur.phone_number_id.clone();
+    let t = to_db(now);
+    let mut merged = Vec::new();
+    let wa_id = wa_id.filter(|w| cur.wa_id.as_deref() != Some(*w));
+    if let Some(w) = wa_id {
+        if let Some(other) = by_wa_id(conn, Some(&number), w)?.filter(|r| r.id != id) {
+            merge(conn, &other.id, id, now)?;
+            merged.push(other.id);
+        }
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set((c::wa_id.eq(w), c::updated_at.eq(t)))
+            .execute(x))?;
+        if let Ok(p) = PhoneNumber::from_wa_id(w) {
+            unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                    .set(c::phone_number.eq(p.as_e164()))
+                    .execute(x))
+            })?;
+        }
+    }
+    if let Some(u) = user_id.filter(|u| cur.user_id.as_deref() != Some(*u)) {
+        let holder_wa_id = wa_id.or(cur.wa_id.as_deref());
+        let free = match by_user_id(conn, Some(&number), u)?.filter(|r| r.id != id) {
+            None => true,
+            // Meta's wa_id has priority: a BSUID never joins two different wa_ids.
+            Some(other) if other.wa_id.is_none() || other.wa_id.as_deref() == holder_wa_id => {
+                merge(conn, &other.id, id, now)?;
+                merged.push(other.id);
+                true
+            }
+            Some(_) => false,
+        };
+        if free {
+            unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                    .set((c::user_id.eq(u), c::updated_at.eq(t)))
+                    .execute(x))
+            })?;
+        }
+    }
+    if let Some(p) = parent_user_id {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set((c::parent_user_id.eq(p), c::updated_at.eq(t)))
+            .execute(x))?;
+    }
+    Ok(merged)
+}
+
 /// Fills in what Meta sent: the profile name and username always; `wa_id` and `user_id` only
 /// where none is known and no other contact holds them (Meta's ids are identities, never moved).
 /// Returns whether anything changed.

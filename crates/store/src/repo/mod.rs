@@ -242,6 +242,22 @@ impl Repos for Repo<'_> {
         self.contact_changed(into);
         Ok(())
     }
+    fn change_contact_identity(
+        &mut self,
+        id: &str,
+        wa_id: Option<&str>,
+        user_id: Option<&str>,
+        parent_user_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let merged = contacts::change_identity(self.conn, id, wa_id, user_id, parent_user_id, now)
+            .map_err(map_err)?;
+        for m in &merged {
+            self.contact_changed(m);
+        }
+        self.contact_changed(id);
+        Ok(())
+    }
     fn set_marketing_opt_out(
         &mut self,
         id: &str,
