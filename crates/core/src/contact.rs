@@ -22,6 +22,10 @@ pub struct Contact {
     pub wa_id: Option<String>,
     /// Meta's business-scoped user id (BSUID), when known.
     pub user_id: Option<String>,
+    /// Meta's parent BSUID (`parent_user_id`, `US.ENT.…`), shared by the business portfolios
+    /// Meta links; when Meta sent one.
+    #[serde(default)]
+    pub parent_user_id: Option<String>,
     /// The name the operator gave, else the WhatsApp profile name.
     pub display_name: Option<String>,
     /// The WhatsApp profile name Meta last sent.
@@ -70,6 +74,8 @@ pub struct ContactIdentity {
     pub wa_id: Option<String>,
     /// Meta's business-scoped user id (BSUID).
     pub user_id: Option<String>,
+    /// Meta's parent BSUID.
+    pub parent_user_id: Option<String>,
     /// The WhatsApp profile name.
     pub profile_name: Option<String>,
     /// The WhatsApp username.
@@ -83,6 +89,7 @@ impl From<&Contact> for ContactIdentity {
             phone_number_id: c.phone_number_id.clone(),
             wa_id: c.wa_id.clone(),
             user_id: c.user_id.clone(),
+            parent_user_id: c.parent_user_id.clone(),
             profile_name: c.profile_name.clone(),
             username: c.username.clone(),
         }

@@ -22,6 +22,9 @@ pub struct CustomerRef {
     pub phone_number: Option<String>,
     /// The business-scoped user id (BSUID).
     pub user_id: Option<String>,
+    /// The parent BSUID Meta shares across a business's linked portfolios (`US.ENT.…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_user_id: Option<String>,
     /// The WhatsApp profile name.
     pub profile_name: Option<String>,
     /// The WhatsApp username, when shown.
@@ -71,6 +74,16 @@ pub enum InboundEffect {
     Revoke {
         /// The deleted message's `wamid`.
         target: String,
+    },
+    /// Meta's `system` notice that the customer's identity changed (`user_changed_number`,
+    /// `user_changed_user_id`): their contact takes the new identities and keeps its history.
+    IdentityChange {
+        /// The new `wa_id` (`user_changed_number`).
+        wa_id: Option<String>,
+        /// The new business-scoped user id.
+        user_id: Option<String>,
+        /// The new parent business-scoped user id.
+        parent_user_id: Option<String>,
     },
 }
 

@@ -122,6 +122,7 @@ pub struct ContactRow {
     pub updated_at: NaiveDateTime,
     pub merged_into: Option<String>,
     pub phone_number_id: String,
+    pub parent_user_id: Option<String>,
 }
 
 impl From<ContactRow> for Contact {
@@ -133,6 +134,7 @@ impl From<ContactRow> for Contact {
             phone_number: r.phone_number,
             wa_id: r.wa_id,
             user_id: r.user_id,
+            parent_user_id: r.parent_user_id,
             display_name,
             profile_name: r.profile_name,
             username: r.username,

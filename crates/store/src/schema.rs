@@ -29,6 +29,7 @@ diesel::table! {
         updated_at -> Timestamp,
         merged_into -> Nullable<Text>,
         phone_number_id -> Text,
+        parent_user_id -> Nullable<Text>,
     }
 }
 

@@ -360,6 +360,7 @@ fn customer_ref(c: &Contact) -> CustomerRef {
         phone_number_id: None,
         wa_id: c.wa_id.clone(),
         user_id: c.user_id.clone(),
+        parent_user_id: clean_opt(c.parent_user_id.as_deref()),
         phone_number: None,
         profile_name: clean_opt(c.profile.as_ref().and_then(|p| p.name.as_deref())),
         username: clean_opt(c.profile.as_ref().and_then(|p| p.username.as_deref())),
@@ -383,6 +384,9 @@ fn sender(m: &Message, contacts: &[Contact]) -> CustomerRef {
     }
     if who.user_id.is_none() {
         who.user_id.clone_from(&m.from_user_id);
+    }
+    if who.parent_user_id.is_none() {
+        who.parent_user_id = clean_opt(m.from_parent_user_id.as_deref());
     }
     who
 }
@@ -528,15 +532,56 @@ fn effect_of(m: &Message) -> InboundEffect {
         } => InboundEffect::Revoke {
             target: target.clone(),
         },
+        MessageContent::System {
+            kind: Some(kind),
+            wa_id,
+            new_wa_id,
+            user_id,
+            parent_user_id,
+            ..
+        } if kind == "user_changed_number" || kind == "user_changed_user_id" => {
+            let wa_id = clean_opt(wa_id.as_deref().or(new_wa_id.as_deref()));
+            let user_id = clean_opt(user_id.as_deref());
+            let parent_user_id = clean_opt(parent_user_id.as_deref());
+            if wa_id.is_none() && user_id.is_none() && parent_user_id.is_none() {
+                InboundEffect::Plain
+            } else {
+                InboundEffect::IdentityChange {
+                    wa_id,
+                    user_id,
+                    parent_user_id,
+                }
+            }
+        }
         _ => InboundEffect::Plain,
     }
+}
+
+/// Who a message is from. A `system` notice of a changed identity names the customer by the
+/// identities stored before the change (`previous_user_id`), the new ones are its effect.
+fn sender_of(m: &Message, contacts: &[Contact]) -> CustomerRef {
+    let mut who = sender(m, contacts);
+    if let MessageContent::System {
+        previous_user_id,
+        previous_parent_user_id,
+        ..
+    } = &m.content
+    {
+        if let Some(u) = clean_opt(previous_user_id.as_deref()) {
+            who.user_id = Some(u);
+        }
+        if let Some(p) = clean_opt(previous_parent_user_id.as_deref()) {
+            who.parent_user_id = Some(p);
+        }
+    }
+    who
 }
 
 fn inbound(m: &Message, contacts: &[Contact], pid: &str, at: DateTime<Utc>) -> InboundMessage {
     InboundMessage {
         wamid: m.id.clone(),
         phone_number_id: pid.to_owned(),
-        customer: sender(m, contacts),
+        customer: sender_of(m, contacts),
         timestamp: ts(m.timestamp).unwrap_or(at),
         message_type: m.type_name().to_owned(),
         text: text_of(m),

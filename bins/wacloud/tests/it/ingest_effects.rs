@@ -359,9 +359,9 @@ async fn welcome_system_unsupported_and_unknown_kinds_are_kept() {
     assert_eq!(kind("wamid.k4"), Some(json!("system")));
     let k2 = all.iter().find(|m| m["message_id"] == "wamid.k2").unwrap();
     assert_eq!(k2["error_code"], 131051);
-    let (_, contacts) = app
-        .get(&format!("/api/whatsapp/contacts?search={from}"))
-        .await;
+    // The notice moved the customer to their new number: one contact, under that number.
+    let (_, contacts) = app.get("/api/whatsapp/contacts?search=15550000056").await;
+    assert_eq!(contacts["total_count"], 1, "{contacts}");
     let contact = &contacts["contacts"][0];
     assert_eq!(
         contact["window_open"], false,

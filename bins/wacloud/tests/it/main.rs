@@ -26,6 +26,7 @@ mod db_secrets;
 mod export;
 mod fixtures;
 mod hardening;
+mod identities;
 mod import;
 mod inbox;
 mod ingest_effects;

@@ -132,6 +132,19 @@ pub trait Repos:
         into: &str,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError>;
+    /// Gives contact `id` the identities Meta reported changed (`user_changed_number`,
+    /// `user_changed_user_id`; `None` leaves one as it is). A contact of the same number that
+    /// already holds the new `wa_id`, or the new BSUID without another `wa_id`, is merged into
+    /// `id` first ([`Repos::merge_contacts`]); a BSUID held by a contact with another `wa_id`
+    /// stays there.
+    fn change_contact_identity(
+        &mut self,
+        id: &str,
+        wa_id: Option<&str>,
+        user_id: Option<&str>,
+        parent_user_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
     /// Sets the marketing opt-out flag.
     fn set_marketing_opt_out(
         &mut self,

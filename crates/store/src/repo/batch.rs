@@ -301,16 +301,18 @@ type IdentityRow = (
     Option<String>,
     Option<String>,
     Option<String>,
+    Option<String>,
 );
 
 fn identity(
-    (id, phone_number_id, wa_id, user_id, profile_name, username): IdentityRow,
+    (id, phone_number_id, wa_id, user_id, parent_user_id, profile_name, username): IdentityRow,
 ) -> ContactIdentity {
     ContactIdentity {
         id,
         phone_number_id,
         wa_id,
         user_id,
+        parent_user_id,
         profile_name,
         username,
     }
@@ -326,6 +328,7 @@ pub fn find_contact_identities(
         c::phone_number_id,
         c::wa_id,
         c::user_id,
+        c::parent_user_id,
         c::profile_name,
         c::username,
     );

@@ -47,6 +47,8 @@ pub fn list(conn: &mut DbConnection, q: &ContactQuery) -> QueryResult<ContactLis
                         .or(lower(c::phone_number).like(p.clone()).escape('\\'))
                         .or(lower(c::wa_id).like(p.clone()).escape('\\'))
                         .or(lower(c::user_id).like(p.clone()).escape('\\'))
+                        .or(lower(c::username).like(p.clone()).escape('\\'))
+                        .or(lower(c::parent_user_id).like(p.clone()).escape('\\'))
                         .or(lower(c::business_name).like(p.clone()).escape('\\')),
                 );
             }

@@ -307,6 +307,7 @@ fn try_insert(
         .bind::<Text, _>(who.phone_number_id.as_deref().unwrap_or(""))
         .bind::<Nullable<Text>, _>(who.wa_id.as_deref())
         .bind::<Nullable<Text>, _>(user_id)
+        .bind::<Nullable<Text>, _>(who.parent_user_id.as_deref())
         .bind::<Nullable<Text>, _>(phone)
         .bind::<Nullable<Text>, _>(who.profile_name.as_deref())
         .bind::<Nullable<Text>, _>(who.username.as_deref())
@@ -319,8 +320,8 @@ fn try_insert(
 statements! {
     /// [`try_insert`]'s insert.
     InsertContact = "INSERT INTO whatsapp_contacts (id, phone_number_id, wa_id, user_id, \
-        phone_number, profile_name, username, tags, created_at, updated_at) \
-        VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING";
+        parent_user_id, phone_number, profile_name, username, tags, created_at, updated_at) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?) ON CONFLICT DO NOTHING";
 }
 
 /// Runs an update that may hit a unique constraint because another transaction just gave the
@@ -355,6 +356,86 @@ fn unless_taken(
     }
 }
 
+/// The contact made for `who`'s BSUID alone (no `wa_id`) while `current` held their `wa_id`
+/// without it, on the same business number: the one customer under two contacts, the first time
+/// Meta names them by both. `None` when there is no such twin.
+pub fn bsuid_only_twin(
+    conn: &mut DbConnection,
+    current: &Contact,
+    who: &CustomerRef,
+) -> QueryResult<Option<String>> {
+    let (Some(u), Some(w)) = (who.user_id.as_deref(), who.wa_id.as_deref()) else {
+        return Ok(None);
+    };
+    if current.user_id.is_some() || current.wa_id.as_deref() != Some(w) {
+        return Ok(None);
+    }
+    Ok(by_user_id(conn, Some(&current.phone_number_id), u)?
+        .filter(|r| r.id != current.id && r.wa_id.is_none() && r.merged_into.is_none())
+        .map(|r| r.id))
+}
+
+/// Gives contact `id` the identities Meta reported changed (see
+/// `Repos::change_contact_identity`); returns the contacts merged into it.
+pub fn change_identity(
+    conn: &mut DbConnection,
+    id: &str,
+    wa_id: Option<&str>,
+    user_id: Option<&str>,
+    parent_user_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<String>> {
+    let Some(cur) = row(conn, id)? else {
+        return Ok(Vec::new());
+    };
+    let number = cur.phone_number_id.clone();
+    let t = to_db(now);
+    let mut merged = Vec::new();
+    let wa_id = wa_id.filter(|w| cur.wa_id.as_deref() != Some(*w));
+    if let Some(w) = wa_id {
+        if let Some(other) = by_wa_id(conn, Some(&number), w)?.filter(|r| r.id != id) {
+            merge(conn, &other.id, id, now)?;
+            merged.push(other.id);
+        }
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set((c::wa_id.eq(w), c::updated_at.eq(t)))
+            .execute(x))?;
+        if let Ok(p) = PhoneNumber::from_wa_id(w) {
+            unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                    .set(c::phone_number.eq(p.as_e164()))
+                    .execute(x))
+            })?;
+        }
+    }
+    if let Some(u) = user_id.filter(|u| cur.user_id.as_deref() != Some(*u)) {
+        let holder_wa_id = wa_id.or(cur.wa_id.as_deref());
+        let free = match by_user_id(conn, Some(&number), u)?.filter(|r| r.id != id) {
+            None => true,
+            // Meta's wa_id has priority: a BSUID never joins two different wa_ids.
+            Some(other) if other.wa_id.is_none() || other.wa_id.as_deref() == holder_wa_id => {
+                merge(conn, &other.id, id, now)?;
+                merged.push(other.id);
+                true
+            }
+            Some(_) => false,
+        };
+        if free {
+            unless_taken(conn, |conn| {
+                with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                    .set((c::user_id.eq(u), c::updated_at.eq(t)))
+                    .execute(x))
+            })?;
+        }
+    }
+    if let Some(p) = parent_user_id {
+        with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+            .set((c::parent_user_id.eq(p), c::updated_at.eq(t)))
+            .execute(x))?;
+    }
+    Ok(merged)
+}
+
 /// Fills in what Meta sent: the profile name and username always; `wa_id` and `user_id` only
 /// where none is known and no other contact holds them (Meta's ids are identities, never moved).
 /// Returns whether anything changed.
@@ -378,6 +459,14 @@ pub fn refresh_identity(
         if current.username.as_deref() != Some(u) {
             changed += with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
                 .set(c::username.eq(u))
+                .execute(x))?;
+        }
+    }
+    // Not a key (no contact is found by it): it follows what Meta sends last.
+    if let Some(p) = who.parent_user_id.as_deref() {
+        if current.parent_user_id.as_deref() != Some(p) {
+            changed += with_conn!(conn, |x| diesel::update(c::whatsapp_contacts.find(id))
+                .set((c::parent_user_id.eq(p), c::updated_at.eq(t)))
                 .execute(x))?;
         }
     }

@@ -199,6 +199,11 @@ impl Repos for Repo<'_> {
         who: &CustomerRef,
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // Meta's `wa_id` outranks the BSUID: the BSUID-only contact's history joins the one
+        // holding the `wa_id`, which then takes the BSUID.
+        if let Some(twin) = contacts::bsuid_only_twin(self.conn, current, who).map_err(map_err)? {
+            self.merge_contacts(&twin, &current.id, now)?;
+        }
         if contacts::refresh_identity(self.conn, current, who, now).map_err(map_err)? {
             self.contact_changed(&current.id);
         }
@@ -236,6 +241,22 @@ impl Repos for Repo<'_> {
         contacts::merge(self.conn, from, into, now).map_err(map_err)?;
         self.contact_changed(from);
         self.contact_changed(into);
+        Ok(())
+    }
+    fn change_contact_identity(
+        &mut self,
+        id: &str,
+        wa_id: Option<&str>,
+        user_id: Option<&str>,
+        parent_user_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let merged = contacts::change_identity(self.conn, id, wa_id, user_id, parent_user_id, now)
+            .map_err(map_err)?;
+        for m in &merged {
+            self.contact_changed(m);
+        }
+        self.contact_changed(id);
         Ok(())
     }
     fn set_marketing_opt_out(

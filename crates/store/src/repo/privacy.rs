@@ -183,10 +183,16 @@ fn group(conn: &mut DbConnection, id: &str) -> QueryResult<Option<ContactGroup>>
     let mut names = BTreeSet::new();
     for r in &rows {
         identifiers.extend(
-            [&r.wa_id, &r.user_id, &r.phone_number, &r.username]
-                .into_iter()
-                .flatten()
-                .cloned(),
+            [
+                &r.wa_id,
+                &r.user_id,
+                &r.parent_user_id,
+                &r.phone_number,
+                &r.username,
+            ]
+            .into_iter()
+            .flatten()
+            .cloned(),
         );
         names.extend(
             [&r.display_name, &r.profile_name, &r.business_name]

@@ -237,6 +237,7 @@ mod tests {
             phone_number_id: String::new(),
             wa_id: Some(wa_id.into()),
             user_id: None,
+            parent_user_id: None,
             profile_name: Some(name.into()),
             username: None,
         }

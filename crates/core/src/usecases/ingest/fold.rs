@@ -73,6 +73,7 @@ pub(crate) fn needs_refresh(c: &ContactIdentity, who: &CustomerRef) -> bool {
     };
     differs(&who.profile_name, &c.profile_name)
         || differs(&who.username, &c.username)
+        || differs(&who.parent_user_id, &c.parent_user_id)
         || (who.user_id.is_some() && c.user_id.is_none())
 }
 
@@ -101,6 +102,9 @@ pub(crate) fn fold_people<'a>(people: &[&'a CustomerRef]) -> HashMap<PersonKey<'
         }
         if m.user_id.is_none() {
             m.user_id.clone_from(&who.user_id);
+        }
+        if who.parent_user_id.is_some() {
+            m.parent_user_id.clone_from(&who.parent_user_id);
         }
     }
     merged
@@ -261,6 +265,7 @@ mod tests {
             phone_number_id: String::new(),
             wa_id: Some("15550000001".into()),
             user_id: Some("US.1".into()),
+            parent_user_id: None,
             profile_name: Some("Alice B".into()),
             username: None,
         };

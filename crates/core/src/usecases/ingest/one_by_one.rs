@@ -81,7 +81,7 @@ pub(crate) fn ensure_contact(
 /// The row of an inbound message.
 pub(crate) fn inbound_row(m: &InboundMessage, contact_id: Option<String>) -> NewMessage {
     let reply_to = match &m.effect {
-        InboundEffect::Plain => m.reply_to.clone(),
+        InboundEffect::Plain | InboundEffect::IdentityChange { .. } => m.reply_to.clone(),
         InboundEffect::Reaction { target, .. }
         | InboundEffect::Edit { target, .. }
         | InboundEffect::Revoke { target } => Some(target.clone()),
@@ -142,6 +142,21 @@ fn apply_inbound(
         }
         InboundEffect::Revoke { target } => {
             r.revoke_message(target, m.timestamp)?;
+        }
+        InboundEffect::IdentityChange {
+            wa_id,
+            user_id,
+            parent_user_id,
+        } => {
+            if let Some(id) = &contact_id {
+                r.change_contact_identity(
+                    id,
+                    wa_id.as_deref(),
+                    user_id.as_deref(),
+                    parent_user_id.as_deref(),
+                    now,
+                )?;
+            }
         }
     }
     // Meta's own notices (number changed, identity changed) are not the customer writing: they
@@ -219,6 +234,8 @@ fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result
         InboundEffect::Reaction { target, emoji } => {
             r.set_reaction(target, emoji.as_deref().filter(|x| !x.is_empty()))?;
         }
+        // Meta's notices are about customers, never the business's own messages.
+        InboundEffect::IdentityChange { .. } => {}
     }
     Ok(())
 }

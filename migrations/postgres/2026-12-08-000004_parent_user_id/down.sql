@@ -1,0 +1,1 @@
+ALTER TABLE whatsapp_contacts DROP COLUMN parent_user_id;
