@@ -34,7 +34,8 @@
  * GET /messages (and its `search`), POST /send, POST /messages/{id}/retry, POST /send-bulk,
  * GET /batches, GET /batches/{id} (and its export), POST /batches/{id}/cancel, GET /export/contacts,
  * GET /export/messages, POST /contacts/import, POST /media, GET /messages/{id}/media, GET /templates, POST /templates/sync,
- * POST /contacts/{phone}/typing, the team inbox's and the login's routes, and in
+ * POST /contacts/{phone}/typing, GET|POST /contacts/{phone}/thread (who owns the conversation; take it
+ * over), the team inbox's and the login's routes, and in
  * sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
  * Updates: live through `GET /events` (server-sent events: the server says when something
  * changed, on any instance behind a load balancer) where the browser and server support it; the
@@ -58,12 +59,14 @@ import * as reply from './widget/reply.js';
 import * as media from './widget/media.js';
 import * as sheets from './widget/sheets.js';
 import * as inbox from './widget/inbox.js';
+import * as routing from './widget/routing.js';
 import * as search from './widget/search.js';
 import * as campaigns from './widget/campaigns.js';
 import * as transfer from './widget/transfer.js';
 import * as templates from './widget/templates.js';
 import * as live from './widget/live.js';
 import * as auth from './widget/auth.js';
+import * as numbers from './widget/numbers.js';
 
 export { MAX_TEXT_CHARS, normalisePhone, failureReason } from './widget/format.js';
 export { fillCanned } from './widget/dom.js';
@@ -71,7 +74,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, search, campaigns, transfer, templates, live, auth];
+const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, search, campaigns, transfer, templates, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

@@ -23,6 +23,7 @@ use wacloud_store::{BatcherConfig, DbStore, IngestBatcher, StoreOptions};
 
 use crate::adapters::messenger::{GraphMessenger, NotConfigured};
 use crate::middleware;
+use crate::pacing_share::{spawn_rate_share, PacedNumber};
 use crate::routes;
 use crate::settings::{DatabaseSettings, Mode, SandboxSettings, Settings};
 use crate::state::{Alerts, AppState, EventStreams};
@@ -81,6 +82,8 @@ pub struct Application {
     store: DbStore,
     stop_tx: watch::Sender<bool>,
     banner: String,
+    /// The pacer of each number that sends, shared with the other instances once running.
+    paced: Vec<PacedNumber>,
 }
 
 impl std::fmt::Debug for Application {
@@ -105,7 +108,7 @@ impl Application {
     pub fn build(settings: Settings) -> Result<Self, StartError> {
         let (listener, local) = listen(&settings.http.bind, settings.http.socket_receive_buffer)?;
         let store = open_store(&settings.database)?;
-        let (messenger, sandbox, client, factory) = messenger(&settings, &self_base(local))?;
+        let (messenger, sandbox, client, factory, paced) = messenger(&settings, &self_base(local))?;
         let m = &settings.media;
         let cache =
             crate::media::MediaCache::open(&m.cache_dir, m.cache_bytes).map_err(|source| {
@@ -116,9 +119,13 @@ impl Application {
             })?;
         let media = Arc::new(crate::media::MediaService::new(client, cache));
         let (stop_tx, stopping) = watch::channel(false);
-        let state = state(
-            settings, &store, messenger, factory, sandbox, stopping, local, media,
-        );
+        let numbers = Arc::new(crate::numbers::Numbers::new(
+            OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect()),
+            settings.meta.phone_number_id.clone(),
+            messenger,
+            factory,
+        ));
+        let state = state(settings, &store, numbers, sandbox, stopping, local, media);
         let banner = banner(&state, &store, local);
         let server = http_server(listener, local, &state)?;
         Ok(Self {
@@ -128,6 +135,7 @@ impl Application {
             store,
             stop_tx,
             banner,
+            paced: paced.into_iter().collect(),
         })
     }
 
@@ -176,6 +184,12 @@ impl Application {
                 handle.stop(true).await;
             });
         }
+        // Before the queue worker, so that its first sends already wait for a share.
+        let shares: Vec<_> = self
+            .paced
+            .into_iter()
+            .filter_map(|n| spawn_rate_share(Arc::clone(&self.state.store), n, stop_tx.subscribe()))
+            .collect();
         let queue = tokio::spawn(crate::worker::run_queue(
             self.state.clone(),
             stop_tx.subscribe(),
@@ -196,9 +210,13 @@ impl Application {
         }
         let result = self.server.await;
         let _ = stop_tx.send(true);
+        self.state.numbers.stop_sharing();
         let _ = queue.await;
         let _ = indexer.await;
         let _ = pruner.await;
+        for s in shares {
+            let _ = s.await;
+        }
         self.store.shutdown();
         result
     }
@@ -292,12 +310,14 @@ fn open_store(db: &DatabaseSettings) -> Result<DbStore, StartError> {
     )?)
 }
 
-/// The messenger every send goes through, and the sandbox it talks to in sandbox mode.
+/// The messenger every send goes through, the sandbox it talks to in sandbox mode, the Graph
+/// client, and the number's pacer when there is a number to send for.
 type MessengerAndSandbox = (
     Arc<dyn Messenger>,
     Option<Arc<Sandbox>>,
     Option<GraphClient>,
     Option<crate::numbers::MessengerFactory>,
+    Option<PacedNumber>,
 );
 
 /// What sends: the Graph client to Meta in live mode, or to the embedded sandbox (returned too,
@@ -325,7 +345,7 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
             let sb = sandbox(&settings.sandbox, &pid, &meta.app_secrets[0], &token);
             let business = format!("+{}", sb.config().display_phone_number);
             sb.set_webhook_url(format!("{self_base}{}", routes::WEBHOOK));
-            let client = GraphClient::builder(token.clone(), pid)
+            let client = GraphClient::builder(token.clone(), pid.clone())
                 .waba_id(sb.config().waba_id.clone())
                 .base_url(format!("{self_base}/sandbox/graph"))
                 .api_version(meta.graph_api_version.clone())
@@ -338,8 +358,19 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                 Some(format!("{self_base}/sandbox/graph")),
                 retry.clone(),
             );
+            let paced = PacedNumber {
+                phone_number_id: pid,
+                cap: t.messages_per_second,
+                pacer: pacer.clone(),
+            };
             let m = GraphMessenger::new(client.clone(), Some(business), token, pacer, retry);
-            Ok((Arc::new(m), Some(sb), Some(client), Some(factory)))
+            Ok((
+                Arc::new(m),
+                Some(sb),
+                Some(client),
+                Some(factory),
+                Some(paced),
+            ))
         }
         Mode::Live => match (&meta.api_token, &meta.phone_number_id) {
             (Some(token), Some(pid)) => {
@@ -359,10 +390,15 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                     meta.graph_base_url.clone(),
                     retry.clone(),
                 );
+                let paced = PacedNumber {
+                    phone_number_id: pid.clone(),
+                    cap: t.messages_per_second,
+                    pacer: pacer.clone(),
+                };
                 let m = GraphMessenger::new(client.clone(), None, token.clone(), pacer, retry);
-                Ok((Arc::new(m), None, Some(client), Some(factory)))
+                Ok((Arc::new(m), None, Some(client), Some(factory), Some(paced)))
             }
-            _ => Ok((Arc::new(NotConfigured), None, None, None)),
+            _ => Ok((Arc::new(NotConfigured), None, None, None, None)),
         },
     }
 }
@@ -417,20 +453,14 @@ fn start_ingest(
 fn state(
     settings: Settings,
     store: &DbStore,
-    messenger: Arc<dyn Messenger>,
-    factory: Option<crate::numbers::MessengerFactory>,
+    numbers: Arc<crate::numbers::Numbers>,
     sandbox: Option<Arc<Sandbox>>,
     stopping: watch::Receiver<bool>,
     local: SocketAddr,
     media: Arc<crate::media::MediaService>,
 ) -> AppState {
-    let our_numbers = OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect());
-    let numbers = Arc::new(crate::numbers::Numbers::new(
-        our_numbers.clone(),
-        settings.meta.phone_number_id.clone(),
-        Arc::clone(&messenger),
-        factory,
-    ));
+    let our_numbers = numbers.ours();
+    let messenger = numbers.default_messenger();
     let store_port: Arc<dyn Store> = Arc::new(store.clone());
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let ingest = start_ingest(&settings.database, &store_port, &our_numbers, &clock);

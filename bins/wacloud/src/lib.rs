@@ -4,7 +4,8 @@
 //! ([`routes`]) with what wraps them ([`middleware`], [`request_body`]), their OpenAPI document
 //! ([`openapi`]), operators' logins and roles ([`auth`]), warnings kept to one line per interval
 //! ([`log_throttle`]), Prometheus metrics ([`metrics`]), the adapters from Meta's shapes to the core's ports and types
-//! ([`adapters`]), background work ([`worker`]), and the widget's files.
+//! ([`adapters`]), background work ([`worker`]), the sharing of a number's throughput among
+//! instances ([`pacing_share`]), and the widget's files.
 //! `main.rs` only reads settings and starts [`app::Application`].
 #![forbid(unsafe_code)]
 
@@ -21,6 +22,7 @@ pub mod middleware;
 pub mod numbers;
 pub mod openapi;
 pub mod operators_cmd;
+pub mod pacing_share;
 pub mod paths;
 pub mod request_body;
 pub mod routes;

@@ -30,6 +30,9 @@ pub static QUEUE_CLAIM: LogThrottle = LogThrottle::new();
 /// "Queue: outcome not recorded" (one per item of a batch during an outage).
 pub static QUEUE_OUTCOME: LogThrottle = LogThrottle::new();
 
+/// "Pacing: cannot renew this instance's share" (two a second per number during an outage).
+pub static PACING_SHARE: LogThrottle = LogThrottle::new();
+
 /// The process's monotonic time origin.
 fn epoch() -> Instant {
     static EPOCH: OnceLock<Instant> = OnceLock::new();

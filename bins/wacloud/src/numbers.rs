@@ -8,6 +8,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use secrecy::SecretString;
+use tokio::sync::watch;
 use wacloud_core::numbers::StoredNumber;
 use wacloud_core::ports::{Messenger, Store};
 use wacloud_core::usecases::ingest::OurNumbers;
@@ -15,6 +16,7 @@ use wacloud_core::CoreError;
 use wacloud_graph::{GraphClient, Pacer, PacerConfig, RetryPolicy};
 
 use crate::adapters::messenger::GraphMessenger;
+use crate::pacing_share::{spawn_rate_share, PacedNumber};
 use crate::settings::Settings;
 
 /// How a messenger for another number is made: the environment's token, Graph base URL,
@@ -54,7 +56,7 @@ impl MessengerFactory {
         }
     }
 
-    fn make(&self, n: &StoredNumber) -> Result<Arc<dyn Messenger>, String> {
+    fn make(&self, n: &StoredNumber) -> Result<(Arc<dyn Messenger>, PacedNumber), String> {
         let b = &n.number;
         let pacer = Pacer::new(
             PacerConfig::new()
@@ -66,6 +68,11 @@ impl MessengerFactory {
                 .pair_burst(self.pair_burst),
         )
         .map_err(|e| e.to_string())?;
+        let paced = PacedNumber {
+            phone_number_id: b.phone_number_id.clone(),
+            cap: b.messages_per_second.unwrap_or(self.messages_per_second),
+            pacer: pacer.clone(),
+        };
         let mut builder = GraphClient::builder(self.token.clone(), b.phone_number_id.clone())
             .api_version(self.api_version.clone())
             .timeout(self.timeout);
@@ -82,13 +89,14 @@ impl MessengerFactory {
             .map(|d| d.chars().filter(char::is_ascii_digit).collect::<String>())
             .filter(|d| !d.is_empty())
             .map(|d| format!("+{d}"));
-        Ok(Arc::new(GraphMessenger::new(
+        let m: Arc<dyn Messenger> = Arc::new(GraphMessenger::new(
             client,
             phone,
             self.token.clone(),
             pacer,
             self.retry.clone(),
-        )))
+        ));
+        Ok((m, paced))
     }
 }
 
@@ -110,13 +118,24 @@ impl std::fmt::Debug for Numbers {
     }
 }
 
+/// Another number's messenger, the settings it was made with, and the end of its share of the
+/// number's rate (on PostgreSQL, shared with the other instances).
+#[derive(Clone)]
+struct Other {
+    made_with: StoredNumber,
+    messenger: Arc<dyn Messenger>,
+    stop_sharing: Arc<watch::Sender<bool>>,
+}
+
 /// The numbers in use and their messengers.
 pub struct Numbers {
     ours: OurNumbers,
     environment: Option<String>,
     default: Arc<dyn Messenger>,
     factory: Option<MessengerFactory>,
-    others: RwLock<HashMap<String, Arc<dyn Messenger>>>,
+    /// Each other number's messenger and the settings it was made with: a reload keeps a
+    /// messenger whose settings did not change (and with it its pacer's state).
+    others: RwLock<HashMap<String, Other>>,
     secrets: RwLock<Vec<SecretString>>,
 }
 
@@ -139,6 +158,18 @@ impl Numbers {
             others: RwLock::new(HashMap::new()),
             secrets: RwLock::new(Vec::new()),
         }
+    }
+
+    /// The numbers ingestion answers for (shared: a reload changes them everywhere).
+    #[must_use]
+    pub fn ours(&self) -> OurNumbers {
+        self.ours.clone()
+    }
+
+    /// The default number's messenger.
+    #[must_use]
+    pub fn default_messenger(&self) -> Arc<dyn Messenger> {
+        Arc::clone(&self.default)
     }
 
     /// The environment's number, if set.
@@ -168,7 +199,7 @@ impl Numbers {
             .others
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        others.get(from).cloned().ok_or_else(|| {
+        others.get(from).map(|o| Arc::clone(&o.messenger)).ok_or_else(|| {
             CoreError::invalid(
                 "unknown_number",
                 "from",
@@ -194,9 +225,10 @@ impl Numbers {
     ///
     /// # Errors
     /// [`CoreError::Store`].
-    pub async fn reload(&self, store: &dyn Store) -> Result<Vec<StoredNumber>, CoreError> {
+    pub async fn reload(&self, store: &Arc<dyn Store>) -> Result<Vec<StoredNumber>, CoreError> {
         let all =
-            wacloud_core::usecases::numbers::configured(store, self.environment.clone()).await?;
+            wacloud_core::usecases::numbers::configured(store.as_ref(), self.environment.clone())
+                .await?;
         // Empty (no number at all) accepts every delivery, as before several numbers.
         let ids: Vec<String> = all
             .iter()
@@ -204,22 +236,52 @@ impl Numbers {
             .collect();
         let mut others = HashMap::new();
         let mut secrets = Vec::new();
+        let before = self
+            .others
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         for n in &all {
             if let Some(s) = &n.app_secret {
                 secrets.push(SecretString::from(s.clone()));
             }
-            if self.environment.as_deref() == Some(n.number.phone_number_id.as_str()) {
+            let pid = &n.number.phone_number_id;
+            if self.environment.as_deref() == Some(pid.as_str()) {
                 continue;
+            }
+            if let Some(o) = before.get(pid) {
+                if same_messenger(&o.made_with, n) {
+                    others.insert(pid.clone(), o.clone());
+                    continue;
+                }
             }
             if let Some(f) = &self.factory {
                 match f.make(n) {
-                    Ok(m) => {
-                        others.insert(n.number.phone_number_id.clone(), m);
+                    Ok((messenger, paced)) => {
+                        let (stop_sharing, stop) = watch::channel(false);
+                        spawn_rate_share(Arc::clone(store), paced, stop);
+                        others.insert(
+                            pid.clone(),
+                            Other {
+                                made_with: n.clone(),
+                                messenger,
+                                stop_sharing: Arc::new(stop_sharing),
+                            },
+                        );
                     }
                     Err(e) => {
                         tracing::warn!(number = %n.number.phone_number_id, error = %e, "numbers: cannot make this number's Graph client; it receives but cannot send")
                     }
                 }
+            }
+        }
+        // A messenger replaced (its settings changed) or removed gives its share back.
+        for (pid, o) in &before {
+            let kept = others
+                .get(pid)
+                .is_some_and(|n| Arc::ptr_eq(&n.stop_sharing, &o.stop_sharing));
+            if !kept {
+                let _ = o.stop_sharing.send(true);
             }
         }
         *self
@@ -233,6 +295,36 @@ impl Numbers {
         self.ours.set(ids);
         Ok(all)
     }
+}
+
+impl Numbers {
+    /// Ends the other numbers' shares of their rates (the server is stopping).
+    pub fn stop_sharing(&self) {
+        for o in self
+            .others
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .values()
+        {
+            let _ = o.stop_sharing.send(true);
+        }
+    }
+}
+
+/// Whether a messenger made for `a` serves `b` as well (the settings it is made from are equal).
+fn same_messenger(a: &StoredNumber, b: &StoredNumber) -> bool {
+    let (a, b) = (&a.number, &b.number);
+    (
+        &a.waba_id,
+        &a.display_phone_number,
+        a.messages_per_second,
+        a.pair_interval_ms,
+    ) == (
+        &b.waba_id,
+        &b.display_phone_number,
+        b.messages_per_second,
+        b.pair_interval_ms,
+    )
 }
 
 /// At start: the contacts from before several numbers go to the environment's number, then the
@@ -269,5 +361,5 @@ async fn start_once(state: &crate::state::AppState) -> Result<(), CoreError> {
             tracing::info!(number = %pid, contacts = n, "numbers: contacts stored without a number now belong to the environment's number");
         }
     }
-    state.numbers.reload(store).await.map(drop)
+    state.numbers.reload(&state.store).await.map(drop)
 }

@@ -53,6 +53,8 @@ use crate::routes::{self, assets};
         routes::inbox::add_note,
         routes::inbox::mentions,
         routes::inbox::assignees,
+        routes::thread::get,
+        routes::thread::control,
         routes::canned::list,
         routes::canned::create,
         routes::canned::update,

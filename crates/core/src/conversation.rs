@@ -217,16 +217,20 @@ pub enum TimelineKind {
     StatusChanged,
     /// The assignee changed (`details`: `from`, `to` as `{id, display_name}` or `null`).
     AssigneeChanged,
+    /// The thread's owner changed (Conversation Routing; `details`: `from`, `to` as
+    /// `{owner, app_id, since}`, and Meta's `metadata` when given).
+    ThreadOwnerChanged,
 }
 
 impl TimelineKind {
-    /// `note`, `status_changed` or `assignee_changed`.
+    /// `note`, `status_changed`, `assignee_changed` or `thread_owner_changed`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Note => "note",
             Self::StatusChanged => "status_changed",
             Self::AssigneeChanged => "assignee_changed",
+            Self::ThreadOwnerChanged => "thread_owner_changed",
         }
     }
 
@@ -237,6 +241,7 @@ impl TimelineKind {
             "note" => Some(Self::Note),
             "status_changed" => Some(Self::StatusChanged),
             "assignee_changed" => Some(Self::AssigneeChanged),
+            "thread_owner_changed" => Some(Self::ThreadOwnerChanged),
             _ => None,
         }
     }

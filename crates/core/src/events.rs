@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::message::{DeliveryError, MessageStatus};
+use crate::routing::ThreadState;
 
 /// Who a customer is, as far as one event tells.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -210,6 +211,19 @@ pub struct PreferenceUpdate {
     pub at: DateTime<Utc>,
 }
 
+/// The owner of a customer's thread changed (`messaging_handovers`, Conversation Routing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThreadHandover {
+    /// The business number.
+    pub phone_number_id: Option<String>,
+    /// The customer whose thread it is.
+    pub customer: CustomerRef,
+    /// The thread after the change (`since`: Meta's timestamp of the notice).
+    pub thread: ThreadState,
+    /// The free text the app that passed or took the thread gave, as Meta forwarded it.
+    pub metadata: Option<String>,
+}
+
 /// One effect of a webhook delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum WebhookEvent {
@@ -241,6 +255,13 @@ pub enum WebhookEvent {
         /// The error.
         error: DeliveryError,
     },
+    /// A customer's message received on `standby`: a copy for context, on a thread another
+    /// responder owns.
+    Standby(InboundMessage),
+    /// The owning responder's message to the customer, received on `standby`.
+    StandbyEcho(OutboundEcho),
+    /// The thread's owner changed (`messaging_handovers`).
+    Handover(ThreadHandover),
     /// A field wacloud keeps only raw (calls, unknown fields).
     Unhandled {
         /// The field name.
@@ -250,7 +271,8 @@ pub enum WebhookEvent {
 
 impl WebhookEvent {
     /// The event's kind, one of a fixed set (for counting): `message`, `echo`, `status`,
-    /// `contact`, `template`, `account`, `preference`, `error`, `unhandled`.
+    /// `contact`, `template`, `account`, `preference`, `error`, `standby`, `standby_echo`,
+    /// `handover`, `unhandled`.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -262,6 +284,9 @@ impl WebhookEvent {
             Self::Account(_) => "account",
             Self::Preference(_) => "preference",
             Self::ValueError { .. } => "error",
+            Self::Standby(_) => "standby",
+            Self::StandbyEcho(_) => "standby_echo",
+            Self::Handover(_) => "handover",
             Self::Unhandled { .. } => "unhandled",
         }
     }
@@ -287,8 +312,9 @@ impl WebhookEvent {
     pub fn scope_customers(&mut self) {
         let number = self.phone_number_id().map(str::to_owned);
         let customer = match self {
-            Self::Inbound(m) => &mut m.customer,
-            Self::Echo(e) => &mut e.customer,
+            Self::Inbound(m) | Self::Standby(m) => &mut m.customer,
+            Self::Echo(e) | Self::StandbyEcho(e) => &mut e.customer,
+            Self::Handover(h) => &mut h.customer,
             Self::Status(s) => &mut s.recipient,
             Self::ContactSeen { customer, .. } => customer,
             Self::Preference(p) => &mut p.customer,
@@ -303,8 +329,9 @@ impl WebhookEvent {
     #[must_use]
     pub fn phone_number_id(&self) -> Option<&str> {
         match self {
-            Self::Inbound(m) => Some(&m.phone_number_id),
-            Self::Echo(e) => Some(&e.phone_number_id),
+            Self::Inbound(m) | Self::Standby(m) => Some(&m.phone_number_id),
+            Self::Echo(e) | Self::StandbyEcho(e) => Some(&e.phone_number_id),
+            Self::Handover(h) => h.phone_number_id.as_deref(),
             Self::Status(s) => Some(&s.phone_number_id),
             Self::ValueError {
                 phone_number_id, ..

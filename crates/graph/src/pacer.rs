@@ -23,13 +23,22 @@
 //! whole number (for `Retry-After`, else [`PacerConfig::throughput_hold`]) and lowers
 //! the rate; after 131056 it holds that recipient (for `Retry-After`, else the pair
 //! interval). The next send, or the retry policy's next attempt, waits for the hold.
+//!
+//! Several processes sending for one number each pace to their **share** of its rate
+//! ([`Pacer::set_share`]), which something outside the pacer agrees among them (wacloud does it
+//! through its database). A share of 0 holds the number until a share is given;
+//! [`Pacer::share_wanted`], [`Pacer::held_for_share`] and [`Pacer::slots_asked`] tell that
+//! agreement whether this process wants to send. Without a share set, the pacer uses the whole
+//! configured rate.
 
 use ratelimit::{Ratelimiter, TryWaitError};
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
+
+use tokio::sync::{watch, Notify};
 
 use crate::error::GraphError;
 
@@ -132,8 +141,17 @@ struct Inner {
     config: PacerConfig,
     /// The number's limiter at the current rate (rebuilt when the rate changes).
     number: RwLock<Arc<Ratelimiter>>,
-    /// The current rate: the configured one, or less after [`Pacer::slow_down`].
+    /// The current rate: the share, or less after [`Pacer::slow_down`].
     rate: AtomicU32,
+    /// The share of the number's rate this pacer may use ([`Pacer::set_share`]): the configured
+    /// rate unless set; 0 holds the number.
+    share: watch::Sender<u32>,
+    /// Raised when a caller waits because the share is 0 ([`Pacer::share_wanted`]).
+    wanted: Notify,
+    /// Slots of the number asked for ([`Pacer::slots_asked`]).
+    asked: AtomicU64,
+    /// Callers waiting because the share is 0 ([`Pacer::held_for_share`]).
+    held: AtomicUsize,
     /// When the rate last changed.
     rate_changed: Mutex<Instant>,
     /// One limiter per recipient (by key), made on the recipient's first message. The map
@@ -232,8 +250,12 @@ impl Pacer {
         let mps = config.messages_per_second.max(1);
         Self {
             inner: Arc::new(Inner {
-                number: RwLock::new(Arc::new(Self::limiter(&config, mps))),
+                number: RwLock::new(Arc::new(Self::limiter(&config, mps, mps))),
                 rate: AtomicU32::new(mps),
+                share: watch::Sender::new(mps),
+                wanted: Notify::new(),
+                asked: AtomicU64::new(0),
+                held: AtomicUsize::new(0),
                 rate_changed: Mutex::new(Instant::now()),
                 pairs: Mutex::new(HashMap::new()),
                 config,
@@ -245,15 +267,16 @@ impl Pacer {
     }
 
     /// The number's limiter at `rate` messages per second (at least 1): a full bucket of
-    /// the burst, refilled at the rate.
-    fn limiter(config: &PacerConfig, rate: u32) -> Ratelimiter {
+    /// the burst set by [`PacerConfig::burst`], else 25 ms worth of `burst_basis` messages per
+    /// second (both at most `rate`, at least 1), refilled at the rate.
+    fn limiter(config: &PacerConfig, rate: u32, burst_basis: u32) -> Ratelimiter {
         let rate = rate.max(1);
         let burst = match config.burst {
-            Some(b) => b.min(rate),
-            None => rate / 40,
+            Some(b) => b,
+            None => burst_basis / 40,
         };
         // (`effective_burst` says the same for the configured rate.)
-        Self::bucket(rate, Duration::from_secs(1), burst)
+        Self::bucket(rate, Duration::from_secs(1), burst.min(rate))
     }
 
     /// A recipient's limiter: a full bucket of the pair burst, refilled by one message
@@ -311,47 +334,138 @@ impl Pacer {
     }
 
     fn set_rate(&self, rate: u32) {
+        // A share below the number's rate keeps the burst of the whole rate (capped at the
+        // share): a burst of one slot would lose every slot a late timer wake-up misses, and
+        // together the processes still stay within the rate plus their bursts in any window.
+        let configured = self.inner.config.messages_per_second;
+        let basis = if self.share() < configured {
+            configured
+        } else {
+            rate
+        };
         if let Ok(mut n) = self.inner.number.write() {
-            *n = Arc::new(Self::limiter(&self.inner.config, rate));
+            *n = Arc::new(Self::limiter(&self.inner.config, rate, basis));
         }
         self.inner.rate.store(rate, Ordering::Relaxed);
     }
 
-    /// The rate in force, in messages per second: the configured one, or less after
-    /// [`Pacer::slow_down`].
+    /// The rate in force, in messages per second: the share ([`Pacer::set_share`], the
+    /// configured rate unless set), or less after [`Pacer::slow_down`]. While the share is 0
+    /// it is the rate that applied before.
     pub fn current_rate(&self) -> u32 {
         self.inner.rate.load(Ordering::Relaxed)
+    }
+
+    /// The most this pacer may use of the number's rate, in messages per second: the configured
+    /// rate, unless [`Pacer::set_share`] set another; 0 while the number is held for want of
+    /// a share.
+    pub fn share(&self) -> u32 {
+        *self.inner.share.borrow()
+    }
+
+    /// Sets this process's share of the number's rate, in messages per second, when several
+    /// processes send for one number and must together stay under its rate (Meta counts the
+    /// number's messages, whoever sends them). Values above the configured rate count as the
+    /// configured rate. The rate in force becomes the share (or stays lower while it climbs
+    /// back after [`Pacer::slow_down`], which now climbs back to the share). 0 holds the
+    /// number: [`Pacer::until_ready`] and [`Pacer::until_number_ready`] wait until a share
+    /// above 0 is set, and [`Pacer::share_wanted`] resolves. Clones share it.
+    pub fn set_share(&self, share: u32) {
+        let share = share.min(self.inner.config.messages_per_second);
+        let before = self.share();
+        if share == before {
+            return;
+        }
+        if share > 0 {
+            let rate = self.current_rate();
+            // Slowed down below the old share: keep the lower rate (it climbs back by itself).
+            let slowed = before > 0 && rate < before;
+            let rate = if slowed { rate.min(share) } else { share };
+            self.inner.share.send_replace(share);
+            self.set_rate(rate);
+        } else {
+            self.inner.share.send_replace(0);
+        }
+    }
+
+    /// How many slots of the number were asked for since the pacer was made (one per
+    /// [`Pacer::until_number_ready`] or [`Pacer::until_ready`] call, counted when the call
+    /// starts; wraps around). Two readings that differ show that this process had something
+    /// to send in between: what a share agreement needs to give idle processes no share.
+    pub fn slots_asked(&self) -> u64 {
+        self.inner.asked.load(Ordering::Relaxed)
+    }
+
+    /// How many callers wait for the number right now because the share is 0: they asked for
+    /// a slot once ([`Pacer::slots_asked`]) and still want one, however long the wait.
+    pub fn held_for_share(&self) -> usize {
+        self.inner.held.load(Ordering::Relaxed)
+    }
+
+    /// Resolves when a caller waits for the number while the share is 0 (at once if one
+    /// started waiting since the last time this resolved). Several callers waiting at once
+    /// may resolve it once.
+    pub async fn share_wanted(&self) {
+        self.inner.wanted.notified().await;
     }
 
     /// Meta answered 130429 although the pacer kept to its rate: the number's real
     /// throughput may be lower. Lowers the rate by a quarter (at most once every 2 s, so
     /// one burst of refusals counts once; never below 1 message per second). It climbs
-    /// back by a tenth of the configured rate every 2 s without another call.
+    /// back by a tenth of the configured rate every 2 s without another call, up to the
+    /// share ([`Pacer::set_share`]).
     pub fn slow_down(&self) {
         let Ok(mut changed) = self.inner.rate_changed.lock() else {
             return;
         };
         let rate = self.current_rate();
-        if changed.elapsed() < SLOW_DOWN_EVERY && rate < self.inner.config.messages_per_second {
+        if changed.elapsed() < SLOW_DOWN_EVERY && rate < self.share() {
             return;
         }
         self.set_rate((rate - rate / 4).max(1));
         *changed = Instant::now();
     }
 
-    /// Climbs back towards the configured rate after [`Pacer::slow_down`].
+    /// Climbs back towards the share after [`Pacer::slow_down`].
     fn recover(&self) {
         let configured = self.inner.config.messages_per_second;
+        let share = self.share();
         let rate = self.current_rate();
-        if rate >= configured {
+        if rate >= share {
             return;
         }
         let Ok(mut changed) = self.inner.rate_changed.lock() else {
             return;
         };
         if changed.elapsed() >= SLOW_DOWN_EVERY {
-            self.set_rate((rate + (configured / 10).max(1)).min(configured));
+            self.set_rate((rate + (configured / 10).max(1)).min(share));
             *changed = Instant::now();
+        }
+    }
+
+    /// Waits while the share is 0, telling [`Pacer::share_wanted`].
+    async fn until_share(&self) {
+        if self.share() > 0 {
+            return;
+        }
+        /// Counts a waiter for as long as it waits, however its wait ends (a caller may drop
+        /// the future).
+        struct Held<'a>(&'a AtomicUsize);
+        impl Drop for Held<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.inner.held.fetch_add(1, Ordering::Relaxed);
+        let _held = Held(&self.inner.held);
+        let mut share = self.inner.share.subscribe();
+        while *share.borrow_and_update() == 0 {
+            self.inner.wanted.notify_one();
+            // The sender lives as long as `self`, so this never ends with an error while
+            // someone waits.
+            if share.changed().await.is_err() {
+                return;
+            }
         }
     }
 
@@ -394,10 +508,17 @@ impl Pacer {
     }
 
     /// Waits until the number may send one more message (after any hold from
-    /// [`Pacer::pause`]) and takes that slot.
+    /// [`Pacer::pause`], and while the share is 0, until one is given) and takes that slot.
     pub async fn until_number_ready(&self) {
-        while let Some(d) = self.paused_for() {
-            tokio::time::sleep(d).await;
+        self.inner.asked.fetch_add(1, Ordering::Relaxed);
+        loop {
+            while let Some(d) = self.paused_for() {
+                tokio::time::sleep(d).await;
+            }
+            if self.share() > 0 {
+                break;
+            }
+            self.until_share().await;
         }
         self.recover();
         let limiter = self.inner.number.read().map(|n| Arc::clone(&n)).ok();
@@ -526,7 +647,11 @@ mod tests {
 
     #[test]
     fn a_bucket_starts_full_with_the_burst_and_refills_at_the_rate() {
-        let limiter = Pacer::limiter(&PacerConfig::new().messages_per_second(100).burst(3), 100);
+        let limiter = Pacer::limiter(
+            &PacerConfig::new().messages_per_second(100).burst(3),
+            100,
+            100,
+        );
         for _ in 0..3 {
             assert!(take(&limiter).is_ok());
         }

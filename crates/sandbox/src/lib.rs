@@ -24,6 +24,12 @@
 //! - `POST /sandbox/customers/{phone}/messages` to play a customer who writes in, with text or
 //!   with an image or a document (kept like an upload, so its media id downloads like Meta's);
 //!   `DELETE /sandbox/media/{media_id}` forgets a media as Meta's expiry does;
+//! - Conversation Routing, the sandbox playing the other responder on the number: thread
+//!   control (`POST /sandbox/graph/{version}/{phone_number_id}/thread_control`),
+//!   `POST /sandbox/customers/{phone}/thread` (the other responder takes the thread or passes
+//!   it back, with the `messaging_handovers` webhook) and `POST
+//!   /sandbox/customers/{phone}/standby` (copies on `standby`; a customer's messages go there
+//!   too while the other responder owns the thread);
 //! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
 //!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
 //!   error injection, all at run time) and `POST /sandbox/reset`.
@@ -42,6 +48,7 @@ mod limits;
 mod media;
 mod payloads;
 mod routes;
+mod routing;
 mod serve;
 mod templates;
 
@@ -215,6 +222,8 @@ pub struct Sandbox {
     profile_names: Mutex<HashMap<String, String>>,
     statuses: deliver::StatusQueue,
     media: media::MediaStore,
+    /// Who owns each customer's thread (Conversation Routing).
+    threads: routing::Threads,
     http: reqwest::Client,
 }
 
@@ -254,6 +263,7 @@ impl Sandbox {
             profile_names: Mutex::new(HashMap::new()),
             statuses: deliver::StatusQueue::default(),
             media: media::MediaStore::new(&config),
+            threads: routing::Threads::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .pool_max_idle_per_host(64)

@@ -28,6 +28,18 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     web::post().to(graph_media::upload),
                 )
                 .route(
+                    "/graph/{version}/{phone_number_id}/thread_control",
+                    web::post().to(crate::routing::thread_control),
+                )
+                .route(
+                    "/customers/{phone}/thread",
+                    web::post().to(crate::routing::other_takes_or_passes),
+                )
+                .route(
+                    "/customers/{phone}/standby",
+                    web::post().to(crate::routing::standby_copy),
+                )
+                .route(
                     "/graph/{version}/{phone_number_id}/call_permissions",
                     web::get().to(crate::calling::call_permissions),
                 )
@@ -279,6 +291,11 @@ async fn customer_writes(
         },
     };
     note_inbound(&sandbox, &wa_id, ts);
+    let mut payload = payload;
+    if sandbox.threads.is_others(&wa_id) {
+        // Another responder owns the thread: Meta sends wacloud only a copy, on `standby`.
+        payload["entry"][0]["changes"][0]["field"] = json!("standby");
+    }
     match sandbox.deliver(&payload).await {
         Ok(()) => HttpResponse::Accepted()
             .json(json!({ "message_id": wamid, "wa_id": wa_id, "media_id": media_id })),

@@ -282,6 +282,9 @@ diesel::table! {
         assignee_id -> Nullable<Text>,
         updated_at -> Timestamp,
         updated_by -> Text,
+        thread_owner -> Nullable<Text>,
+        thread_owner_app_id -> Nullable<Text>,
+        thread_changed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -317,6 +320,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_pacing_shares (phone_number_id, instance_id) {
+        phone_number_id -> Text,
+        instance_id -> Text,
+        sending -> Bool,
+        share -> Integer,
+        live_until -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_contacts,
     whatsapp_count_deltas,
@@ -328,6 +341,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_queue,
     whatsapp_numbers,
     whatsapp_operators,
+    whatsapp_pacing_shares,
     whatsapp_session,
     whatsapp_login_failures,
     whatsapp_audit,

@@ -44,7 +44,7 @@ fn apply(c: &mut Criterion) {
         )
         .expect("store"),
     );
-    let ours = OurNumbers(vec![PHONE_NUMBER_ID.to_owned()]);
+    let ours = OurNumbers::new(vec![PHONE_NUMBER_ID.to_owned()]);
     let mut factory = DeliveryFactory::new("apply", 2000);
     let batch = |factory: &mut DeliveryFactory, deliveries: usize| {
         let now = Utc::now();

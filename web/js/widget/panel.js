@@ -83,7 +83,9 @@ export function define(w) {
     w.statusLabel.textContent = w.STATE_TEXT[hs] || hs;
     const hl = w.state.health;
     w.statusPill.title = (hl && hl.message) || (w.state.healthError && w.state.healthError.message) || '';
-    w.businessLine.textContent = hl && hl.display_phone_number ? String(hl.display_phone_number) : 'Business inbox';
+    const number = w.selectedNumber();
+    w.businessLine.textContent = number && number.display_phone_number ? String(number.display_phone_number)
+      : hl && hl.display_phone_number ? String(hl.display_phone_number) : 'Business inbox';
 
     w.modeBanner.replaceChildren();
     w.modeBanner.className = `wa-banner wa-banner--${hs}`;

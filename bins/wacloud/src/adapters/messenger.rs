@@ -16,12 +16,14 @@ use wacloud_core::outbound::{
     OutboundRequest, SendFailure, SendReceipt, TemplateButtonKind,
 };
 use wacloud_core::ports::Messenger;
+use wacloud_core::routing::{PassTarget, ThreadAction};
 use wacloud_core::CustomerKey;
 use wacloud_graph::messages::{
     Component, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl,
     Header, Interactive, ListRow, ListSection, Location, MediaMessage, MediaRef, OutboundMessage,
     Parameter, Recipient, ReplyButton, Template,
 };
+use wacloud_graph::thread_control::ThreadControl;
 use wacloud_graph::{ErrorClass, GraphClient, GraphError, MessageTemplate, Pacer, RetryPolicy};
 
 /// Sends through a [`GraphClient`] (to Meta, or to the sandbox).
@@ -443,6 +445,35 @@ impl Messenger for GraphMessenger {
 
     fn phone_number_id(&self) -> Option<String> {
         Some(self.client.phone_number_id().to_owned())
+    }
+
+    async fn thread_control(
+        &self,
+        to: &CustomerKey,
+        action: ThreadAction,
+        target: Option<&PassTarget>,
+        metadata: Option<&str>,
+    ) -> Result<(), SendFailure> {
+        let invalid =
+            |e: wacloud_graph::messages::ValidationError| SendFailure::Invalid(e.to_string());
+        let who = recipient(to);
+        let mut request = match action {
+            ThreadAction::Take => ThreadControl::take(who),
+            ThreadAction::Release => ThreadControl::release(who),
+            ThreadAction::Pass => ThreadControl::pass(who),
+        }
+        .map_err(invalid)?;
+        if matches!(target, Some(PassTarget::AiAgent)) {
+            request = request.to_ai_agent().map_err(invalid)?;
+        }
+        if let Some(m) = metadata {
+            request = request.metadata(m).map_err(invalid)?;
+        }
+        self.client
+            .thread_control(&request)
+            .await
+            .map(drop)
+            .map_err(|e| self.scrubbed(failure(&e)))
     }
 }
 

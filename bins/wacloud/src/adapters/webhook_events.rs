@@ -4,12 +4,13 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use wacloud_core::events::{
     AccountEvent, CustomerRef, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery,
-    PreferenceUpdate, StatusUpdate, TemplateUpdate, WebhookEvent,
+    PreferenceUpdate, StatusUpdate, TemplateUpdate, ThreadHandover, WebhookEvent,
 };
 use wacloud_core::message::{DeliveryError, MessageStatus};
+use wacloud_core::routing::{ThreadOwner, ThreadState};
 use wacloud_graph::webhook::{
-    ChangeValue, Contact, InteractiveReply, Message, MessageContent, MessagesValue, Status,
-    WebhookError, WebhookPayload,
+    ChangeValue, Contact, InteractiveReply, Message, MessageContent, MessagesValue,
+    MessagingHandoversValue, Status, WebhookError, WebhookPayload,
 };
 
 /// Parses a raw delivery into events. `Err` carries a reason fit for the stored delivery and
@@ -65,6 +66,12 @@ fn lenient(body: &[u8], now: DateTime<Utc>) -> Option<ParsedDelivery> {
             if field == "messages" || field == "smb_message_echoes" {
                 if let Some(mv) = lenient_messages(value, &here, &mut out.skipped) {
                     messages_value(&mut out, &mv, field == "smb_message_echoes", at);
+                }
+                continue;
+            }
+            if field == "standby" {
+                if let Some(mv) = lenient_messages(value, &here, &mut out.skipped) {
+                    standby_value(&mut out, &mv, at);
                 }
                 continue;
             }
@@ -327,6 +334,8 @@ fn change_events(
                 }));
             }
         }
+        ChangeValue::Standby(v) => standby_value(out, v, at),
+        ChangeValue::MessagingHandovers(h) => handover(out, h, at),
         ChangeValue::Calls(v) => {
             if let Some(m) = &v.metadata {
                 note_pid(out, &m.phone_number_id);
@@ -587,4 +596,92 @@ fn status(s: &Status, pid: &str, at: DateTime<Utc>) -> StatusUpdate {
         pricing_category: s.pricing.as_ref().and_then(|p| p.category.clone()),
         group_id: if group { s.recipient_id.clone() } else { None },
     }
+}
+
+/// `standby` (Conversation Routing): the same shape as `messages`, for a thread another
+/// responder owns. Its messages and the owner's echoes are kept as the conversation's context;
+/// its statuses (of the owner's messages) and contacts are left in the stored delivery.
+fn standby_value(out: &mut ParsedDelivery, v: &MessagesValue, at: DateTime<Utc>) {
+    let pid = v.metadata.phone_number_id.clone();
+    note_pid(out, &pid);
+    for m in &v.messages {
+        out.events
+            .push(WebhookEvent::Standby(inbound(m, &v.contacts, &pid, at)));
+    }
+    for m in &v.message_echoes {
+        out.events
+            .push(WebhookEvent::StandbyEcho(echo(m, &pid, at)));
+    }
+}
+
+/// The owner a `control_taken` notice names, from the change object's members as Meta sends
+/// them (Meta's WhatsApp reference names roles, not apps: `new_owner_role` or `new_owner`, with
+/// `new_owner_app_id` where an app id is given). Unnamed: another app.
+fn new_owner(extra: &serde_json::Map<String, Value>) -> (ThreadOwner, Option<String>) {
+    let text = |k: &str| {
+        extra.get(k).and_then(|v| match v {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        })
+    };
+    let app_id = text("new_owner_app_id");
+    let role = text("new_owner_role").or_else(|| text("new_owner"));
+    let owner = match role.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        Some("ai_agent" | "business_ai" | "meta_ai" | "business_agent") => ThreadOwner::AiAgent,
+        Some("business_app" | "smb_app" | "whatsapp_business_app") => ThreadOwner::BusinessApp,
+        _ => ThreadOwner::App,
+    };
+    (owner, app_id)
+}
+
+/// `messaging_handovers`: `control_passed` makes the thread ours, `control_taken` another's.
+fn handover(out: &mut ParsedDelivery, h: &MessagingHandoversValue, at: DateTime<Utc>) {
+    let pid = h
+        .recipient
+        .as_ref()
+        .and_then(|r| r.phone_number_id.clone())
+        .or_else(|| h.metadata.as_ref().map(|m| m.phone_number_id.clone()));
+    if let Some(p) = &pid {
+        note_pid(out, p);
+    }
+    let customer = h
+        .sender
+        .as_ref()
+        .map(|s| CustomerRef {
+            wa_id: s
+                .phone_number
+                .as_deref()
+                .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+                .filter(|d| !d.is_empty()),
+            user_id: s.user_id.clone(),
+            ..CustomerRef::default()
+        })
+        .unwrap_or_default();
+    let when = h.timestamp.and_then(ts).unwrap_or(at);
+    let thread = if h.is_passed_to_this_app() {
+        ThreadState::new(ThreadOwner::Wacloud, None, when)
+    } else if h.is_taken_from_this_app() {
+        let (owner, app_id) = h
+            .control_taken
+            .as_ref()
+            .map_or((ThreadOwner::App, None), |c| new_owner(&c.extra));
+        ThreadState::new(owner, app_id, when)
+    } else {
+        out.events.push(WebhookEvent::Unhandled {
+            field: "messaging_handovers".into(),
+        });
+        return;
+    };
+    if customer.is_empty() {
+        out.skipped
+            .push("messaging_handovers: no sender phone_number or user_id".into());
+        return;
+    }
+    out.events.push(WebhookEvent::Handover(ThreadHandover {
+        phone_number_id: pid,
+        customer,
+        thread,
+        metadata: h.change().and_then(|c| c.metadata.as_deref()).map(clean),
+    }));
 }

@@ -87,6 +87,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/routing.js",
+        include_str!("../../../../web/js/widget/routing.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/live.js",
         include_str!("../../../../web/js/widget/live.js"),
         "text/javascript; charset=utf-8",
@@ -94,6 +99,11 @@ const FILES: &[(&str, &str, &str)] = &[
     (
         "/js/widget/auth.js",
         include_str!("../../../../web/js/widget/auth.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/numbers.js",
+        include_str!("../../../../web/js/widget/numbers.js"),
         "text/javascript; charset=utf-8",
     ),
     (

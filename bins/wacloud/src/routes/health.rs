@@ -81,6 +81,9 @@ pub struct Health {
     /// The number's account state from Meta's webhooks (`whatsapp_numbers`); `null` if none
     /// arrived yet.
     account: Option<SessionState>,
+    /// Every business number this server sends and receives for, the default first, with its
+    /// account state and unread count (as `GET /numbers`).
+    numbers: Vec<wacloud_core::numbers::BusinessNumber>,
     /// Sending.
     sending: SendingHealth,
     /// Live-update streams (`GET /events`).
@@ -134,6 +137,32 @@ pub struct SandboxHealth {
     sent_endpoint: &'static str,
     /// Whether free-form messages outside the window fail (131047).
     strict_window: bool,
+}
+
+/// The alerts a number's account state from Meta's webhooks calls for: a restrictive account
+/// status, a flagged quality. `whose` names the number in the messages.
+fn account_alerts(
+    alerts: &mut Vec<Alert>,
+    whose: &str,
+    account_status: Option<&str>,
+    quality_rating: Option<&str>,
+) {
+    if let Some(st) = account_status.filter(|st| RESTRICTIVE.contains(st)) {
+        alerts.push(Alert {
+            code: "account_restricted".into(),
+            message: format!(
+                "Meta reported {st} for {whose}; sending may be limited. Check WhatsApp Manager."
+            ),
+        });
+    }
+    if quality_rating == Some("FLAGGED") {
+        alerts.push(Alert {
+            code: "quality_flagged".into(),
+            message: format!(
+                "Meta flagged the quality of {whose}: its messaging limit may be lowered if quality does not improve."
+            ),
+        });
+    }
 }
 
 /// Health.
@@ -211,26 +240,36 @@ pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
             ),
         });
     }
+    let numbers = if db.is_ok() {
+        wacloud_core::usecases::numbers::configured(state.store.as_ref(), s.phone_number_id.clone())
+            .await
+            .map(|all| all.into_iter().map(|n| n.number).collect::<Vec<_>>())
+            .unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    // The other numbers' account state (the environment's is `account`, below).
+    for n in numbers
+        .iter()
+        .filter(|n| Some(&n.phone_number_id) != s.phone_number_id.as_ref())
+    {
+        let name = n.label.as_deref().unwrap_or(&n.phone_number_id);
+        let whose = format!("number {name} ({})", n.phone_number_id);
+        account_alerts(
+            &mut alerts,
+            &whose,
+            n.account_status.as_deref(),
+            n.quality_rating.as_deref(),
+        );
+    }
     let pause = state.gate.paused();
     if let Some(a) = &account {
-        if let Some(st) = a
-            .account_status
-            .as_deref()
-            .filter(|st| RESTRICTIVE.contains(st))
-        {
-            alerts.push(Alert {
-                code: "account_restricted".into(),
-                message: format!(
-                    "Meta reported {st} for this WhatsApp Business Account; sending may be limited. Check WhatsApp Manager."
-                ),
-            });
-        }
-        if a.quality_rating.as_deref() == Some("FLAGGED") {
-            alerts.push(Alert {
-                code: "quality_flagged".into(),
-                message: "Meta flagged this number's quality: its messaging limit may be lowered if quality does not improve.".into(),
-            });
-        }
+        account_alerts(
+            &mut alerts,
+            "this WhatsApp Business Account's number",
+            a.account_status.as_deref(),
+            a.quality_rating.as_deref(),
+        );
     }
     if let Some(p) = &pause {
         // One alert for the whole pause, however many sends Meta refused.
@@ -273,6 +312,7 @@ pub async fn health(req: HttpRequest, state: web::Data<AppState>) -> HttpRespons
         },
         alerts,
         account,
+        numbers,
         sending: SendingHealth {
             paused: pause.is_some(),
             paused_since: pause.as_ref().map(|p| p.since),

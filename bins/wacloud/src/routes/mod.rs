@@ -25,6 +25,7 @@ pub mod privacy;
 pub mod send;
 pub mod stats;
 pub mod templates;
+pub mod thread;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -93,6 +94,12 @@ pub static API: &[Endpoint] = &[
     }),
     endpoint(Method::POST, "/contacts/{phone}/notes", |r| {
         r.to(inbox::add_note)
+    }),
+    endpoint(Method::GET, "/contacts/{phone}/thread", |r| {
+        r.to(thread::get)
+    }),
+    endpoint(Method::POST, "/contacts/{phone}/thread", |r| {
+        r.to(thread::control)
     }),
     endpoint(Method::GET, "/mentions", |r| r.to(inbox::mentions)),
     endpoint(Method::GET, "/assignees", |r| r.to(inbox::assignees)),

@@ -20,7 +20,7 @@ pub struct NumberList {
 }
 
 async fn listed(state: &AppState) -> Result<Vec<BusinessNumber>, ApiError> {
-    let all = state.numbers.reload(state.store.as_ref()).await?;
+    let all = state.numbers.reload(&state.store).await?;
     Ok(all.into_iter().map(|n| n.number).collect())
 }
 

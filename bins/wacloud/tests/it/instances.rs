@@ -16,7 +16,7 @@ use wacloud_store::testdb::{Backend, TestDb};
 use crate::app::{TestApp, SECRET};
 use crate::bodies::{inbound_text, status_body};
 
-fn on_postgres() -> bool {
+pub(crate) fn on_postgres() -> bool {
     let yes = Backend::from_env() == Backend::Postgres;
     if !yes {
         eprintln!("skipped: several instances need WACLOUD_TEST_BACKEND=postgres");
@@ -157,14 +157,14 @@ async fn two_instances_receiving_the_same_deliveries_at_once_have_one_set_of_eff
 }
 
 /// A `wacloud` server process.
-struct Server {
+pub(crate) struct Server {
     child: tokio::process::Child,
     port: u16,
     log: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
-    async fn start(env: &[(&str, &str)], dir: &std::path::Path) -> Self {
+    pub(crate) async fn start(env: &[(&str, &str)], dir: &std::path::Path) -> Self {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_wacloud"));
         cmd.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -206,11 +206,11 @@ impl Server {
         Self { child, port, log }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    async fn kill(&mut self) {
+    pub(crate) async fn kill(&mut self) {
         // SIGKILL: no chance to finish anything.
         self.child.start_kill().expect("kill");
         let _ = self.child.wait().await;
@@ -218,7 +218,10 @@ impl Server {
 }
 
 /// A stand-in for Meta that both servers send to, so every message is counted in one place.
-async fn standalone_sandbox(pid: &str, token: &str) -> (Arc<wacloud_sandbox::Sandbox>, u16) {
+pub(crate) async fn standalone_sandbox(
+    pid: &str,
+    token: &str,
+) -> (Arc<wacloud_sandbox::Sandbox>, u16) {
     let mut cfg = wacloud_sandbox::SandboxConfig::new(
         pid.to_owned(),
         secrecy::SecretString::from(SECRET.to_owned()),

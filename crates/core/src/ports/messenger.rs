@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use crate::events::TemplateUpdate;
 use crate::outbound::{FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt};
 use crate::phone::CustomerKey;
+use crate::routing::{PassTarget, ThreadAction};
 
 /// Sends to Meta (or the sandbox). Implemented by the binary over `wacloud-graph`, whose pacer,
 /// retry policy and template checks stand behind the provided methods.
@@ -62,6 +63,22 @@ pub trait Messenger: Send + Sync + 'static {
     /// text): parameter counts (Meta's 132000). `Err` says what is wrong.
     fn check_template(&self, _content: &OutboundContent, _components: &str) -> Result<(), String> {
         Ok(())
+    }
+    /// Calls Meta's thread control for `to`'s thread (Conversation Routing, `POST
+    /// /{phone_number_id}/thread_control`): `take`, `release`, or `pass` to `target` (required
+    /// for `pass`), with `metadata` (at most 2000 characters) forwarded to the app receiving
+    /// the thread. A write: never replayed. Default: refused locally
+    /// ([`SendFailure::Invalid`]), for a messenger without thread control.
+    async fn thread_control(
+        &self,
+        _to: &CustomerKey,
+        _action: ThreadAction,
+        _target: Option<&PassTarget>,
+        _metadata: Option<&str>,
+    ) -> Result<(), SendFailure> {
+        Err(SendFailure::Invalid(
+            "thread control is not available without a Graph API connection".into(),
+        ))
     }
     /// Every template of the WhatsApp Business Account as Meta lists it, each as the update it
     /// makes to the stored one (`at` is set by the caller). `Ok(None)` when no WABA id is

@@ -15,8 +15,10 @@ mod ids;
 mod inbox;
 mod messenger;
 mod numbers;
+mod pacing;
 mod privacy;
 mod repos;
+mod routing;
 mod rows;
 
 use std::sync::{Arc, Mutex};
@@ -32,8 +34,10 @@ pub use ids::{new_id, retry_id};
 pub use inbox::{mentions_of, InboxRepos};
 pub use messenger::Messenger;
 pub use numbers::NumberRepos;
+pub use pacing::PacingRepos;
 pub use privacy::{ContactGroup, PrivacyRepos, TextsPruned};
 pub use repos::Repos;
+pub use routing::RoutingRepos;
 pub use rows::{ContactDelta, MediaRecord, MessageQuery, NewMessage, StatusChange, StatusFold};
 
 /// A unit of work run by the store inside a transaction (writes) or on a read connection.

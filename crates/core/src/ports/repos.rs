@@ -21,9 +21,16 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// The synchronous repository methods a job may call. Implemented by the store for one
 /// connection, inside a transaction for write jobs. Operators, sessions and the audit trail are
 /// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
-/// replies [`InboxRepos`](super::InboxRepos)'.
+/// replies [`InboxRepos`](super::InboxRepos)'; the business numbers
+/// [`NumberRepos`](super::NumberRepos)'; the shares of a number's throughput
+/// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)'.
 pub trait Repos:
-    super::AuthRepos + super::InboxRepos + super::NumberRepos + super::PrivacyRepos
+    super::AuthRepos
+    + super::InboxRepos
+    + super::NumberRepos
+    + super::PacingRepos
+    + super::PrivacyRepos
+    + super::RoutingRepos
 {
     // --- webhooks
     /// Stores a raw delivery with how its processing ended. `Ok(false)` when an identical body

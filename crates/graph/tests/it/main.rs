@@ -46,6 +46,7 @@ mod number_features;
 mod one_call;
 mod pacer_backoff;
 mod pacer_feedback;
+mod pacer_share;
 mod partner_intents;
 mod phone_numbers;
 mod preverified;

@@ -39,6 +39,14 @@ pub(crate) fn apply_events(
     if !effects.is_empty() {
         let wrote = r.apply_effects(&effects)?;
         crate::usecases::inbox::customers_wrote(r, &wrote, now)?;
+        // Meta sends the owner's traffic on `messages`: these threads are ours.
+        let here: Vec<(String, DateTime<Utc>)> = effects
+            .inbound
+            .iter()
+            .filter_map(|m| Some((m.contact_id.clone()?, m.created_at)))
+            .filter(|(c, _)| wrote.contains(c))
+            .collect();
+        crate::usecases::routing::customers_wrote_here(r, &here, now)?;
     }
     for e in sorted.rest {
         apply(r, e, now)?;

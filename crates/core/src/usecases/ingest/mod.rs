@@ -22,7 +22,7 @@
 mod commit;
 mod effects;
 mod fold;
-mod one_by_one;
+pub(crate) mod one_by_one;
 mod outcome;
 mod plan;
 

@@ -58,6 +58,9 @@ pub(crate) fn apply(
             raw: serde_json::to_string(error).unwrap_or_default(),
             at: now,
         }),
+        WebhookEvent::Standby(m) => crate::usecases::routing::apply_standby(r, m, now),
+        WebhookEvent::StandbyEcho(e) => crate::usecases::routing::apply_standby_echo(r, e, now),
+        WebhookEvent::Handover(h) => crate::usecases::routing::apply_handover(r, h, now),
         WebhookEvent::Unhandled { .. } => Ok(()),
     }
 }
@@ -162,7 +165,9 @@ fn apply_inbound(
     // A customer's message (one counted unread) reopens a pending, snoozed or resolved
     // conversation.
     if unread > 0 {
-        crate::usecases::inbox::customers_wrote(r, &[cid], now)?;
+        crate::usecases::inbox::customers_wrote(r, std::slice::from_ref(&cid), now)?;
+        // Meta sends the owner's traffic on `messages`: the thread is ours.
+        crate::usecases::routing::customers_wrote_here(r, &[(cid, m.timestamp)], now)?;
     }
     Ok(())
 }

@@ -188,15 +188,23 @@ fn begin_one(
     };
     let content = &item.content;
     let existing = r.find_contact(g.number, to)?;
-    if let Err(e) = check_recipient(
+    let refused = match check_recipient(
         existing.as_ref(),
         to,
         content,
         item.allow_outside_window,
         now,
     ) {
+        Err(e) => Some(e.to_string()),
+        // A thread another responder took since the item was queued: refused as `/send`
+        // refuses it, the code first so that programs reading the queue can tell.
+        Ok(()) => crate::usecases::routing::check_send(r, existing.as_ref(), to, content)?
+            .err()
+            .map(|e| format!("not_thread_owner: {e}")),
+    };
+    if let Some(error) = refused {
         let outcome = QueueOutcome::Failed {
-            error: e.to_string(),
+            error,
             code: None,
             message_id: None,
         };

@@ -123,8 +123,13 @@ pub async fn send(
         // Refuse a closed window before waiting for a pacing slot.
         let to = cmd.to.clone();
         let number = messenger.phone_number_id();
-        let contact =
-            crate::ports::read(store, move |r| r.find_contact(number.as_deref(), &to)).await?;
+        let content = cmd.content.clone();
+        let (contact, owner) = crate::ports::read(store, move |r| {
+            let c = r.find_contact(number.as_deref(), &to)?;
+            let owner = crate::usecases::routing::check_send(r, c.as_ref(), &to, &content)?;
+            Ok((c, owner))
+        })
+        .await?;
         check_recipient(
             contact.as_ref(),
             &cmd.to,
@@ -132,6 +137,7 @@ pub async fn send(
             cmd.allow_outside_window,
             clock.now(),
         )?;
+        owner?;
     }
     // A direct send never waits for the recipient's pair rate (Meta: one message every 6 s
     // after a burst): the caller hears at once when to try again, or can use the queue.
@@ -164,6 +170,9 @@ pub async fn send(
     let stored = crate::ports::write(store, move |r| {
         let existing = r.find_contact(number.as_deref(), &to)?;
         if let Err(e) = check_recipient(existing.as_ref(), &to, &content, allow, now) {
+            return Ok(Err(e));
+        }
+        if let Err(e) = crate::usecases::routing::check_send(r, existing.as_ref(), &to, &content)? {
             return Ok(Err(e));
         }
         let contact = match existing {
