@@ -660,4 +660,25 @@ mod tests {
         std::thread::sleep(wait);
         assert!(take(&limiter).is_ok());
     }
+
+    #[test]
+    fn a_share_below_the_rate_keeps_the_whole_rates_burst_capped_at_the_share() {
+        let pacer = Pacer::new(PacerConfig::new().messages_per_second(400)).unwrap();
+        pacer.set_share(100);
+        let limiter = pacer.inner.number.read().map(|n| Arc::clone(&n)).unwrap();
+        for i in 0..10 {
+            assert!(take(&limiter).is_ok(), "slot {i} of the burst of 400/s");
+        }
+        assert!(
+            take(&limiter).is_err(),
+            "no more than 25 ms of the whole rate"
+        );
+        // A share smaller than that burst caps it.
+        pacer.set_share(4);
+        let limiter = pacer.inner.number.read().map(|n| Arc::clone(&n)).unwrap();
+        for _ in 0..4 {
+            assert!(take(&limiter).is_ok());
+        }
+        assert!(take(&limiter).is_err());
+    }
 }
