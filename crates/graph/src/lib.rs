@@ -65,7 +65,7 @@
 //! neither needs to be a dependency of yours. When a call fails,
 //! [`GraphError::may_resend`] alone says whether the same send may go out again.
 //!
-//! **Features**: `pacer` (default: [`Pacer`], built on `governor`), `rustls-tls`
+//! **Features**: `pacer` (default: [`Pacer`], built on `ratelimit`), `rustls-tls`
 //! (default: TLS by rustls with Mozilla's roots) or `native-tls` (the platform's TLS
 //! library), `http2` (HTTP/2 when the server offers it) and `stream` (uploads read from a
 //! file as they are sent, `GraphClient::upload_media_file`). Without a TLS feature only

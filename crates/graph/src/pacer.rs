@@ -1,6 +1,7 @@
 //! Optional pacing of sends so Meta's throughput (130429) and pair-rate (131056)
 //! limits are not hit: a per-number messages-per-second budget and a per-recipient
-//! spacing, built on `governor`'s GCRA rate limiters.
+//! spacing, each a token bucket of the `ratelimit` crate (tokens refilled continuously at
+//! the rate, up to the burst; a bucket starts full).
 //!
 //! Use it standalone (`pacer.until_ready(recipient).await` before each send, e.g.
 //! in a queue worker) or inside the client with
@@ -30,17 +31,11 @@
 //! agreement whether this process wants to send. Without a share set, the pacer uses the whole
 //! configured rate.
 
-use governor::clock::Clock;
-use governor::middleware::NoOpMiddleware;
-use governor::state::keyed::HashMapStateStore;
-use governor::state::{InMemoryState, NotKeyed};
-use governor::{Quota, RateLimiter};
+use ratelimit::{Ratelimiter, TryWaitError};
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::RandomState;
-use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{watch, Notify};
@@ -102,8 +97,8 @@ impl PacerConfig {
     /// applies (at least 1). Default: 25 ms worth of messages, at least 1 (2 at 80/s,
     /// 25 at 1000/s) — enough to absorb timer lateness without ever exceeding the
     /// rate by more than that over any window. Meta measures throughput over short
-    /// windows, so a burst of a whole second's budget (governor's default) risks
-    /// 130429.
+    /// windows, so a burst of a whole second's budget (the usual default of rate
+    /// limiters) risks 130429.
     pub fn burst(mut self, n: u32) -> Self {
         self.burst = Some(n);
         self
@@ -145,7 +140,7 @@ impl PacerConfig {
 struct Inner {
     config: PacerConfig,
     /// The number's limiter at the current rate (rebuilt when the rate changes).
-    number: RwLock<Arc<NumberLimiter>>,
+    number: RwLock<Arc<Ratelimiter>>,
     /// The current rate: the share, or less after [`Pacer::slow_down`].
     rate: AtomicU32,
     /// The share of the number's rate this pacer may use ([`Pacer::set_share`]): the configured
@@ -159,7 +154,9 @@ struct Inner {
     held: AtomicUsize,
     /// When the rate last changed.
     rate_changed: Mutex<Instant>,
-    pairs: PairLimiter,
+    /// One limiter per recipient (by key), made on the recipient's first message. The map
+    /// uses std's randomly seeded hasher, as recipients may come from inbound messages.
+    pairs: Mutex<HashMap<String, PairSlot>>,
     calls: AtomicU64,
     /// Until when the whole number is held (after 130429).
     paused_until: Mutex<Option<Instant>>,
@@ -167,41 +164,23 @@ struct Inner {
     recipient_pauses: Mutex<HashMap<String, Instant>>,
 }
 
-/// The time source of the pacer's limiters: `std::time::Instant`, as the time since the
-/// limiter was made (governor's `Reference` for `Duration`). Governor's own `Instant`
-/// clock comes with its `std` feature, which also brings parking_lot and futures-timer;
-/// the pacer waits on tokio's timer instead.
-#[derive(Debug, Clone)]
-struct MonotonicClock {
-    origin: Instant,
+/// A recipient's limiter and when its last slot was taken (a bucket untouched for the
+/// pair interval times the pair burst is full again, like a new one, and can be dropped).
+struct PairSlot {
+    limiter: Ratelimiter,
+    last_taken: Instant,
 }
 
-impl MonotonicClock {
-    fn new() -> Self {
-        Self {
-            origin: Instant::now(),
-        }
+/// Takes one slot of `limiter` now, or says how long until one is free.
+fn take(limiter: &Ratelimiter) -> Result<(), Duration> {
+    match limiter.try_wait() {
+        Ok(()) => Ok(()),
+        Err(TryWaitError::Insufficient(wait)) => Err(wait),
+        // The pacer's buckets hold at least one slot, so a later attempt succeeds; wait
+        // one refill period for it.
+        Err(_) => Err(limiter.period()),
     }
 }
-
-impl Clock for MonotonicClock {
-    type Instant = Duration;
-
-    fn now(&self) -> Duration {
-        self.origin.elapsed()
-    }
-}
-
-/// The number's limiter: one GCRA state.
-type NumberLimiter = RateLimiter<NotKeyed, InMemoryState, MonotonicClock, NoOpMiddleware<Duration>>;
-/// The per-recipient limiter: one GCRA state per recipient, in governor's hash map
-/// (with std's randomly seeded hasher, as recipients may come from inbound messages).
-type PairLimiter = RateLimiter<
-    String,
-    HashMapStateStore<String, RandomState>,
-    MonotonicClock,
-    NoOpMiddleware<Duration>,
->;
 
 /// Paces sends for one business number. See the [module docs](self).
 ///
@@ -268,25 +247,17 @@ impl Pacer {
     }
 
     fn build(config: PacerConfig) -> Self {
-        let mps = NonZeroU32::new(config.messages_per_second).unwrap_or(NonZeroU32::MIN);
-        let burst = NonZeroU32::new(config.pair_burst).unwrap_or(NonZeroU32::MIN);
-        let pair_quota = Quota::with_period(config.pair_interval)
-            .unwrap_or_else(|| Quota::with_period(DEFAULT_PAIR_INTERVAL).expect("non-zero"))
-            .allow_burst(burst);
+        let mps = config.messages_per_second.max(1);
         Self {
             inner: Arc::new(Inner {
-                number: RwLock::new(Arc::new(Self::limiter(&config, mps.get(), mps.get()))),
-                rate: AtomicU32::new(mps.get()),
-                share: watch::Sender::new(mps.get()),
+                number: RwLock::new(Arc::new(Self::limiter(&config, mps, mps))),
+                rate: AtomicU32::new(mps),
+                share: watch::Sender::new(mps),
                 wanted: Notify::new(),
                 asked: AtomicU64::new(0),
                 held: AtomicUsize::new(0),
                 rate_changed: Mutex::new(Instant::now()),
-                pairs: RateLimiter::new(
-                    pair_quota,
-                    HashMapStateStore::default(),
-                    MonotonicClock::new(),
-                ),
+                pairs: Mutex::new(HashMap::new()),
                 config,
                 calls: AtomicU64::new(0),
                 paused_until: Mutex::new(None),
@@ -295,22 +266,71 @@ impl Pacer {
         }
     }
 
-    /// The number's limiter at `rate` messages per second, with the burst set by
-    /// [`PacerConfig::burst`], else 25 ms worth of `burst_basis` messages per second (both at
-    /// most `rate`).
-    fn limiter(config: &PacerConfig, rate: u32, burst_basis: u32) -> NumberLimiter {
-        let mps = NonZeroU32::new(rate).unwrap_or(NonZeroU32::MIN);
+    /// The number's limiter at `rate` messages per second (at least 1): a full bucket of
+    /// the burst set by [`PacerConfig::burst`], else 25 ms worth of `burst_basis` messages per
+    /// second (both at most `rate`, at least 1), refilled at the rate.
+    fn limiter(config: &PacerConfig, rate: u32, burst_basis: u32) -> Ratelimiter {
+        let rate = rate.max(1);
         let burst = match config.burst {
             Some(b) => b,
             None => burst_basis / 40,
         };
-        let burst = NonZeroU32::new(burst.min(rate).max(1)).unwrap_or(NonZeroU32::MIN);
         // (`effective_burst` says the same for the configured rate.)
-        RateLimiter::new(
-            Quota::per_second(mps).allow_burst(burst),
-            InMemoryState::default(),
-            MonotonicClock::new(),
-        )
+        Self::bucket(rate, Duration::from_secs(1), burst.min(rate))
+    }
+
+    /// A recipient's limiter: a full bucket of the pair burst, refilled by one message
+    /// per pair interval.
+    fn pair_limiter(config: &PacerConfig) -> Ratelimiter {
+        let interval = if config.pair_interval.is_zero() {
+            DEFAULT_PAIR_INTERVAL
+        } else {
+            config.pair_interval
+        };
+        Self::bucket(1, interval, config.pair_burst)
+    }
+
+    /// A full bucket of `burst` (at least 1) slots, refilled by `rate` (at least 1) slots
+    /// every `period` (non-zero).
+    fn bucket(rate: u32, period: Duration, burst: u32) -> Ratelimiter {
+        let burst = u64::from(burst.max(1));
+        Ratelimiter::builder(u64::from(rate.max(1)))
+            .period(period)
+            .max_tokens(burst)
+            .initial_available(burst)
+            .build()
+            .expect("a non-zero period and a burst of at least 1 that the bucket starts with")
+    }
+
+    /// Takes the recipient's slot (by key) now, or says how long until it is free.
+    fn take_recipient(&self, key: &str) -> Result<(), Duration> {
+        let mut pairs = self
+            .inner
+            .pairs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let slot = pairs.entry(key.to_owned()).or_insert_with(|| PairSlot {
+            limiter: Self::pair_limiter(&self.inner.config),
+            last_taken: Instant::now(),
+        });
+        take(&slot.limiter)?;
+        slot.last_taken = Instant::now();
+        Ok(())
+    }
+
+    /// Drops the recipients whose bucket is full again (as a new one would be).
+    fn prune_recipients(&self) {
+        let config = &self.inner.config;
+        let refilled_after = config
+            .pair_interval
+            .saturating_mul(config.pair_burst.max(1));
+        let mut pairs = self
+            .inner
+            .pairs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        pairs.retain(|_, slot| slot.last_taken.elapsed() < refilled_after);
+        pairs.shrink_to_fit();
     }
 
     fn set_rate(&self, rate: u32) {
@@ -469,10 +489,8 @@ impl Pacer {
         while let Some(d) = self.recipient_paused_for(&key) {
             tokio::time::sleep(d).await;
         }
-        // Waits on tokio's timer, as for the number below.
-        while let Err(not_until) = self.inner.pairs.check_key(&key) {
-            let now = self.inner.pairs.clock().now();
-            tokio::time::sleep(not_until.wait_time_from(now)).await;
+        while let Err(wait) = self.take_recipient(&key) {
+            tokio::time::sleep(wait).await;
         }
         self.until_number_ready().await;
     }
@@ -485,13 +503,8 @@ impl Pacer {
         if let Some(d) = self.recipient_paused_for(&key) {
             return Err(d);
         }
-        match self.inner.pairs.check_key(&key) {
-            Ok(()) => Ok(()),
-            Err(not_until) => {
-                let now = self.inner.pairs.clock().now();
-                Err(not_until.wait_time_from(now).max(Duration::from_millis(1)))
-            }
-        }
+        self.take_recipient(&key)
+            .map_err(|wait| wait.max(Duration::from_millis(1)))
     }
 
     /// Waits until the number may send one more message (after any hold from
@@ -510,17 +523,14 @@ impl Pacer {
         self.recover();
         let limiter = self.inner.number.read().map(|n| Arc::clone(&n)).ok();
         if let Some(l) = limiter {
-            // Waits on tokio's timer (governor's `until_ready` needs its `std` feature and
-            // sleeps on futures-timer's own thread). Waking up to a millisecond late loses
-            // nothing: the burst lets the slots missed meanwhile go at once.
-            while let Err(not_until) = l.check() {
-                let now = l.clock().now();
-                tokio::time::sleep(not_until.wait_time_from(now)).await;
+            // Waking up to a millisecond late (tokio's timer) loses nothing: the burst
+            // lets the slots missed meanwhile go at once.
+            while let Err(wait) = take(&l) {
+                tokio::time::sleep(wait).await;
             }
         }
         if self.inner.calls.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == PRUNE_EVERY - 1 {
-            self.inner.pairs.retain_recent();
-            self.inner.pairs.shrink_to_fit();
+            self.prune_recipients();
             if let Ok(mut m) = self.inner.recipient_pauses.lock() {
                 let now = Instant::now();
                 m.retain(|_, until| *until > now);
@@ -593,5 +603,82 @@ impl Pacer {
         m.get(&key)?
             .checked_duration_since(Instant::now())
             .filter(|d| !d.is_zero())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recipients(pacer: &Pacer) -> usize {
+        pacer
+            .inner
+            .pairs
+            .lock()
+            .map(|m| m.len())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn pruning_keeps_recipients_still_spaced_and_drops_refilled_ones() {
+        let pacer = Pacer::new(
+            PacerConfig::new()
+                .pair_interval(Duration::from_millis(200))
+                .pair_burst(2),
+        )
+        .unwrap();
+        assert!(pacer.try_recipient("15550000001").is_ok());
+        assert!(pacer.try_recipient("15550000001").is_ok(), "burst of 2");
+        assert!(pacer.try_recipient("15550000001").is_err());
+        pacer.prune_recipients();
+        assert_eq!(recipients(&pacer), 1, "an empty bucket is kept");
+        assert!(
+            pacer.try_recipient("15550000001").is_err(),
+            "pruning does not give a recipient a fresh bucket"
+        );
+        // Two intervals (the burst) after the last slot taken, the bucket is full again.
+        std::thread::sleep(Duration::from_millis(420));
+        pacer.prune_recipients();
+        assert_eq!(recipients(&pacer), 0, "a refilled bucket is dropped");
+        assert!(pacer.try_recipient("15550000001").is_ok());
+        assert!(pacer.try_recipient("15550000001").is_ok());
+        assert!(pacer.try_recipient("15550000001").is_err());
+    }
+
+    #[test]
+    fn a_bucket_starts_full_with_the_burst_and_refills_at_the_rate() {
+        let limiter = Pacer::limiter(
+            &PacerConfig::new().messages_per_second(100).burst(3),
+            100,
+            100,
+        );
+        for _ in 0..3 {
+            assert!(take(&limiter).is_ok());
+        }
+        let wait = take(&limiter).unwrap_err();
+        assert!(wait <= Duration::from_millis(10), "{wait:?}");
+        std::thread::sleep(wait);
+        assert!(take(&limiter).is_ok());
+    }
+
+    #[test]
+    fn a_share_below_the_rate_keeps_the_whole_rates_burst_capped_at_the_share() {
+        let pacer = Pacer::new(PacerConfig::new().messages_per_second(400)).unwrap();
+        pacer.set_share(100);
+        let limiter = pacer.inner.number.read().map(|n| Arc::clone(&n)).unwrap();
+        for i in 0..10 {
+            assert!(take(&limiter).is_ok(), "slot {i} of the burst of 400/s");
+        }
+        assert!(
+            take(&limiter).is_err(),
+            "no more than 25 ms of the whole rate"
+        );
+        // A share smaller than that burst caps it.
+        pacer.set_share(4);
+        let limiter = pacer.inner.number.read().map(|n| Arc::clone(&n)).unwrap();
+        for _ in 0..4 {
+            assert!(take(&limiter).is_ok());
+        }
+        assert!(take(&limiter).is_err());
     }
 }
