@@ -141,6 +141,22 @@ pub(crate) fn apply_standby(
         InboundEffect::Revoke { target } => {
             r.revoke_message(target, m.timestamp)?;
         }
+        // A customer's new identity is theirs whichever app owns the thread.
+        InboundEffect::IdentityChange {
+            wa_id,
+            user_id,
+            parent_user_id,
+        } => {
+            if let Some(id) = &contact_id {
+                r.change_contact_identity(
+                    id,
+                    wa_id.as_deref(),
+                    user_id.as_deref(),
+                    parent_user_id.as_deref(),
+                    now,
+                )?;
+            }
+        }
     }
     let Some(cid) = contact_id else {
         return Ok(());
