@@ -384,3 +384,35 @@ async fn user_changed_user_id_gives_the_contact_its_new_bsuid() {
     assert_eq!(s, 200, "{v}");
     assert_eq!(only_contact(&app).await["id"], before["id"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_a_customer_known_only_by_bsuid_goes_to_metas_recipient_field() {
+    let app = TestApp::spawn().await;
+    let number = app.phone_number_id.clone();
+    let Some(first) = payload(BSUID_ONLY, &number, "wamid.reply.bsuid.1") else {
+        return;
+    };
+    let bsuid = field(&first, "/entry/0/changes/0/value/contacts/0/user_id").to_owned();
+    let (s, v) = app.deliver(&first).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app
+        .send(&json!({"phone_number": bsuid, "message_text": "Thanks, we are on it"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (_, sent) = app.get("/sandbox/sent").await;
+    let body = sent["requests"]
+        .as_array()
+        .and_then(|r| r.iter().rev().find(|x| x["body"]["type"] == "text"))
+        .map(|x| x["body"].clone())
+        .unwrap_or_else(|| panic!("no text sent: {sent}"));
+    assert_eq!(body["recipient"], json!(bsuid), "{body}");
+    assert!(
+        body.get("to").is_none(),
+        "no phone number to send to: {body}"
+    );
+    assert_eq!(
+        only_contact(&app).await["user_id"],
+        json!(bsuid),
+        "one contact"
+    );
+}
