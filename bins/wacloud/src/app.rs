@@ -172,7 +172,12 @@ impl Application {
     /// # Errors
     /// I/O errors of the server.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        crate::numbers::start(&self.state).await;
+        crate::numbers::start(
+            &self.state.numbers,
+            &self.state.store,
+            self.state.stopping.clone(),
+        )
+        .await;
         let stop_tx = Arc::new(self.stop_tx);
         {
             let stop_tx = Arc::clone(&stop_tx);
@@ -316,7 +321,7 @@ type MessengerAndSandbox = (
     Arc<dyn Messenger>,
     Option<Arc<Sandbox>>,
     Option<GraphClient>,
-    Option<crate::numbers::MessengerFactory>,
+    Option<crate::numbers::MakeMessenger>,
     Option<PacedNumber>,
 );
 
@@ -352,7 +357,7 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                 .timeout(meta.graph_timeout)
                 .build()
                 .map_err(|e| StartError::Graph(e.to_string()))?;
-            let factory = crate::numbers::MessengerFactory::new(
+            let factory = MessengerFactory::new(
                 settings,
                 token.clone(),
                 Some(format!("{self_base}/sandbox/graph")),
@@ -368,7 +373,7 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                 Arc::new(m),
                 Some(sb),
                 Some(client),
-                Some(factory),
+                Some(factory.into_make()),
                 Some(paced),
             ))
         }
@@ -384,7 +389,7 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                     b = b.base_url(url.clone());
                 }
                 let client = b.build().map_err(|e| StartError::Graph(e.to_string()))?;
-                let factory = crate::numbers::MessengerFactory::new(
+                let factory = MessengerFactory::new(
                     settings,
                     token.clone(),
                     meta.graph_base_url.clone(),
@@ -396,7 +401,13 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                     pacer: pacer.clone(),
                 };
                 let m = GraphMessenger::new(client.clone(), None, token.clone(), pacer, retry);
-                Ok((Arc::new(m), None, Some(client), Some(factory), Some(paced)))
+                Ok((
+                    Arc::new(m),
+                    None,
+                    Some(client),
+                    Some(factory.into_make()),
+                    Some(paced),
+                ))
             }
             _ => Ok((Arc::new(NotConfigured), None, None, None, None)),
         },
@@ -598,5 +609,105 @@ mod tests {
         let small = receive(Some(16_384));
         assert!((16_384..=32_768).contains(&small), "{small}");
         assert!(receive(None) > small);
+    }
+}
+
+/// How a messenger for another number is made: the environment's token, Graph base URL,
+/// version, timeout and retry schedule, with the number's own id and rate.
+#[derive(Clone)]
+struct MessengerFactory {
+    token: SecretString,
+    base_url: Option<String>,
+    api_version: String,
+    timeout: Duration,
+    retry: RetryPolicy,
+    messages_per_second: u32,
+    pair_interval: Duration,
+    pair_burst: u32,
+}
+
+impl MessengerFactory {
+    /// From the settings, with the token the default messenger uses and the Graph base URL
+    /// (`None`: Meta's).
+    #[must_use]
+    fn new(
+        settings: &Settings,
+        token: SecretString,
+        base_url: Option<String>,
+        retry: RetryPolicy,
+    ) -> Self {
+        let t = &settings.throughput;
+        Self {
+            token,
+            base_url,
+            api_version: settings.meta.graph_api_version.clone(),
+            timeout: settings.meta.graph_timeout,
+            retry,
+            messages_per_second: t.messages_per_second,
+            pair_interval: t.pair_interval,
+            pair_burst: t.pair_burst,
+        }
+    }
+
+    fn make(
+        &self,
+        n: &wacloud_core::numbers::StoredNumber,
+    ) -> Result<(Arc<dyn Messenger>, PacedNumber), String> {
+        let b = &n.number;
+        let pacer = Pacer::new(
+            PacerConfig::new()
+                .messages_per_second(b.messages_per_second.unwrap_or(self.messages_per_second))
+                .pair_interval(
+                    b.pair_interval_ms
+                        .map_or(self.pair_interval, Duration::from_millis),
+                )
+                .pair_burst(self.pair_burst),
+        )
+        .map_err(|e| e.to_string())?;
+        let paced = PacedNumber {
+            phone_number_id: b.phone_number_id.clone(),
+            cap: b.messages_per_second.unwrap_or(self.messages_per_second),
+            pacer: pacer.clone(),
+        };
+        let mut builder = GraphClient::builder(self.token.clone(), b.phone_number_id.clone())
+            .api_version(self.api_version.clone())
+            .timeout(self.timeout);
+        if let Some(w) = &b.waba_id {
+            builder = builder.waba_id(w.clone());
+        }
+        if let Some(u) = &self.base_url {
+            builder = builder.base_url(u.clone());
+        }
+        let client = builder.build().map_err(|e| e.to_string())?;
+        let phone = b
+            .display_phone_number
+            .as_deref()
+            .map(|d| d.chars().filter(char::is_ascii_digit).collect::<String>())
+            .filter(|d| !d.is_empty())
+            .map(|d| format!("+{d}"));
+        let m: Arc<dyn Messenger> = Arc::new(GraphMessenger::new(
+            client,
+            phone,
+            self.token.clone(),
+            pacer,
+            self.retry.clone(),
+        ));
+        Ok((m, paced))
+    }
+}
+
+impl std::fmt::Debug for MessengerFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MessengerFactory")
+            .field("base_url", &self.base_url)
+            .field("messages_per_second", &self.messages_per_second)
+            .finish_non_exhaustive()
+    }
+}
+
+impl MessengerFactory {
+    /// As the numbers' registry takes it.
+    fn into_make(self) -> crate::numbers::MakeMessenger {
+        Arc::new(move |n| self.make(n))
     }
 }

@@ -13,101 +13,14 @@ use wacloud_core::numbers::StoredNumber;
 use wacloud_core::ports::{Messenger, Store};
 use wacloud_core::usecases::ingest::OurNumbers;
 use wacloud_core::CoreError;
-use wacloud_graph::{GraphClient, Pacer, PacerConfig, RetryPolicy};
 
-use crate::adapters::messenger::GraphMessenger;
 use crate::pacing_share::{spawn_rate_share, PacedNumber};
-use crate::settings::Settings;
 
-/// How a messenger for another number is made: the environment's token, Graph base URL,
-/// version, timeout and retry schedule, with the number's own id and rate.
-#[derive(Clone)]
-pub struct MessengerFactory {
-    token: SecretString,
-    base_url: Option<String>,
-    api_version: String,
-    timeout: Duration,
-    retry: RetryPolicy,
-    messages_per_second: u32,
-    pair_interval: Duration,
-    pair_burst: u32,
-}
-
-impl MessengerFactory {
-    /// From the settings, with the token the default messenger uses and the Graph base URL
-    /// (`None`: Meta's).
-    #[must_use]
-    pub fn new(
-        settings: &Settings,
-        token: SecretString,
-        base_url: Option<String>,
-        retry: RetryPolicy,
-    ) -> Self {
-        let t = &settings.throughput;
-        Self {
-            token,
-            base_url,
-            api_version: settings.meta.graph_api_version.clone(),
-            timeout: settings.meta.graph_timeout,
-            retry,
-            messages_per_second: t.messages_per_second,
-            pair_interval: t.pair_interval,
-            pair_burst: t.pair_burst,
-        }
-    }
-
-    fn make(&self, n: &StoredNumber) -> Result<(Arc<dyn Messenger>, PacedNumber), String> {
-        let b = &n.number;
-        let pacer = Pacer::new(
-            PacerConfig::new()
-                .messages_per_second(b.messages_per_second.unwrap_or(self.messages_per_second))
-                .pair_interval(
-                    b.pair_interval_ms
-                        .map_or(self.pair_interval, Duration::from_millis),
-                )
-                .pair_burst(self.pair_burst),
-        )
-        .map_err(|e| e.to_string())?;
-        let paced = PacedNumber {
-            phone_number_id: b.phone_number_id.clone(),
-            cap: b.messages_per_second.unwrap_or(self.messages_per_second),
-            pacer: pacer.clone(),
-        };
-        let mut builder = GraphClient::builder(self.token.clone(), b.phone_number_id.clone())
-            .api_version(self.api_version.clone())
-            .timeout(self.timeout);
-        if let Some(w) = &b.waba_id {
-            builder = builder.waba_id(w.clone());
-        }
-        if let Some(u) = &self.base_url {
-            builder = builder.base_url(u.clone());
-        }
-        let client = builder.build().map_err(|e| e.to_string())?;
-        let phone = b
-            .display_phone_number
-            .as_deref()
-            .map(|d| d.chars().filter(char::is_ascii_digit).collect::<String>())
-            .filter(|d| !d.is_empty())
-            .map(|d| format!("+{d}"));
-        let m: Arc<dyn Messenger> = Arc::new(GraphMessenger::new(
-            client,
-            phone,
-            self.token.clone(),
-            pacer,
-            self.retry.clone(),
-        ));
-        Ok((m, paced))
-    }
-}
-
-impl std::fmt::Debug for MessengerFactory {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MessengerFactory")
-            .field("base_url", &self.base_url)
-            .field("messages_per_second", &self.messages_per_second)
-            .finish_non_exhaustive()
-    }
-}
+/// Makes the messenger of a number added through the API (its own Graph client and pacer), with
+/// the pacer it sends through (for [`spawn_rate_share`]). Built by the application from the
+/// environment's token and Graph settings.
+pub type MakeMessenger =
+    Arc<dyn Fn(&StoredNumber) -> Result<(Arc<dyn Messenger>, PacedNumber), String> + Send + Sync>;
 
 impl std::fmt::Debug for Numbers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -132,7 +45,7 @@ pub struct Numbers {
     ours: OurNumbers,
     environment: Option<String>,
     default: Arc<dyn Messenger>,
-    factory: Option<MessengerFactory>,
+    factory: Option<MakeMessenger>,
     /// Each other number's messenger and the settings it was made with: a reload keeps a
     /// messenger whose settings did not change (and with it its pacer's state).
     others: RwLock<HashMap<String, Other>>,
@@ -148,7 +61,7 @@ impl Numbers {
         ours: OurNumbers,
         environment: Option<String>,
         default: Arc<dyn Messenger>,
-        factory: Option<MessengerFactory>,
+        factory: Option<MakeMessenger>,
     ) -> Self {
         Self {
             ours,
@@ -256,7 +169,7 @@ impl Numbers {
                 }
             }
             if let Some(f) = &self.factory {
-                match f.make(n) {
+                match f(n) {
                     Ok((messenger, paced)) => {
                         let (stop_sharing, stop) = watch::channel(false);
                         spawn_rate_share(Arc::clone(store), paced, stop);
@@ -329,20 +242,24 @@ fn same_messenger(a: &StoredNumber, b: &StoredNumber) -> bool {
 
 /// At start: the contacts from before several numbers go to the environment's number, then the
 /// configured numbers are read. While the database is unavailable this is tried again every
-/// few seconds in the background (the server runs with the environment's number alone
-/// meanwhile); a warning is logged only if it still fails after about a minute.
-pub async fn start(state: &crate::state::AppState) {
-    if start_once(state).await.is_ok() {
+/// few seconds in the background until `stopping` (the server runs with the environment's
+/// number alone meanwhile); a warning is logged only if it still fails after about a minute.
+pub async fn start(
+    numbers: &Arc<Numbers>,
+    store: &Arc<dyn Store>,
+    stopping: watch::Receiver<bool>,
+) {
+    if start_once(numbers, store).await.is_ok() {
         return;
     }
-    let state = state.clone();
+    let (numbers, store) = (Arc::clone(numbers), Arc::clone(store));
     tokio::spawn(async move {
         for attempt in 1_u32.. {
             tokio::time::sleep(Duration::from_secs(5)).await;
-            if *state.stopping.borrow() {
+            if *stopping.borrow() {
                 return;
             }
-            match start_once(&state).await {
+            match start_once(&numbers, &store).await {
                 Ok(()) => return,
                 Err(e) if attempt == 12 => {
                     tracing::warn!(error = %e, "numbers: the configured numbers cannot be read yet; only the environment's number is used until they can")
@@ -353,13 +270,13 @@ pub async fn start(state: &crate::state::AppState) {
     });
 }
 
-async fn start_once(state: &crate::state::AppState) -> Result<(), CoreError> {
-    let store = state.store.as_ref();
-    if let Some(pid) = state.numbers.environment() {
-        let n = wacloud_core::usecases::numbers::adopt_contacts(store, pid.clone()).await?;
+async fn start_once(numbers: &Numbers, store: &Arc<dyn Store>) -> Result<(), CoreError> {
+    if let Some(pid) = numbers.environment() {
+        let n =
+            wacloud_core::usecases::numbers::adopt_contacts(store.as_ref(), pid.clone()).await?;
         if n > 0 {
             tracing::info!(number = %pid, contacts = n, "numbers: contacts stored without a number now belong to the environment's number");
         }
     }
-    state.numbers.reload(&state.store).await.map(drop)
+    numbers.reload(store).await.map(drop)
 }

@@ -26,7 +26,7 @@ use crate::phone::{ContactKey, CustomerKey, PhoneNumber};
 use crate::ports::{new_id, read, write, Messenger, NewMessage, Repos, Store, StoreError};
 use crate::routing::{check_thread_owner, PassTarget, ThreadAction, ThreadOwner, ThreadState};
 use crate::usecases::inbox::Change;
-use crate::usecases::ingest::one_by_one::{ensure_contact, inbound_row};
+use crate::usecases::ingest::rows::{ensure_contact, inbound_row};
 
 /// `source` of a message row received on the `standby` webhook field.
 pub const STANDBY_SOURCE: &str = "standby";

@@ -16,7 +16,8 @@ use crate::ports::{new_id, BatchEffects, EnsureContact, Found, Lookup, Repos, St
 use crate::usecases::ingest::fold::{
     fold_people, fold_statuses, needs_refresh, sort, PersonKey, Sorted,
 };
-use crate::usecases::ingest::one_by_one::{apply, apply_status, inbound_row, placeholder};
+use crate::usecases::ingest::one_by_one::{apply, apply_status, placeholder};
+use crate::usecases::ingest::rows::inbound_row;
 
 /// Applies `events` (a batch's, in delivery order).
 ///

@@ -25,6 +25,7 @@ mod fold;
 pub(crate) mod one_by_one;
 mod outcome;
 mod plan;
+pub(crate) mod rows;
 
 use std::sync::Arc;
 
