@@ -93,7 +93,11 @@ fn current(
         .effective(now))
 }
 
-fn contact(r: &mut dyn Repos, key: &ContactKey) -> Result<Result<Contact, CoreError>, StoreError> {
+/// The contact `key` names, or [`CoreError::NotFound`].
+pub(crate) fn contact(
+    r: &mut dyn Repos,
+    key: &ContactKey,
+) -> Result<Result<Contact, CoreError>, StoreError> {
     Ok(r.find_contact(key.number.as_deref(), &key.customer)?
         .ok_or_else(|| CoreError::NotFound(format!("no contact {key}"))))
 }

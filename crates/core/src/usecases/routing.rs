@@ -20,13 +20,13 @@ use crate::contact::{preview, Contact};
 use crate::conversation::{TimelineEntry, TimelineKind};
 use crate::error::CoreError;
 use crate::events::{InboundEffect, InboundMessage, OutboundEcho, ThreadHandover};
-use crate::message::{is_notice, opens_window, Direction, MessageStatus};
+use crate::message::{is_notice, opens_window, Direction};
 use crate::outbound::{OutboundContent, SendFailure};
-use crate::phone::{ContactKey, CustomerKey, PhoneNumber};
-use crate::ports::{new_id, read, write, Messenger, NewMessage, Repos, Store, StoreError};
+use crate::phone::{ContactKey, CustomerKey};
+use crate::ports::{new_id, read, write, Messenger, Repos, Store, StoreError};
 use crate::routing::{check_thread_owner, PassTarget, ThreadAction, ThreadOwner, ThreadState};
 use crate::usecases::inbox::Change;
-use crate::usecases::ingest::rows::{ensure_contact, inbound_row};
+use crate::usecases::ingest::rows::{apply_effect, echo_row, ensure_contact, inbound_row};
 
 /// `source` of a message row received on the `standby` webhook field.
 pub const STANDBY_SOURCE: &str = "standby";
@@ -130,34 +130,7 @@ pub(crate) fn apply_standby(
     if !r.insert_message(&row)? {
         return Ok(()); // the same wamid again: no second effect
     }
-    match &m.effect {
-        InboundEffect::Plain => {}
-        InboundEffect::Reaction { target, emoji } => {
-            r.set_reaction(target, emoji.as_deref().filter(|e| !e.is_empty()))?;
-        }
-        InboundEffect::Edit { target, text } => {
-            r.edit_message(target, text.as_deref(), m.timestamp)?;
-        }
-        InboundEffect::Revoke { target } => {
-            r.revoke_message(target, m.timestamp)?;
-        }
-        // A customer's new identity is theirs whichever app owns the thread.
-        InboundEffect::IdentityChange {
-            wa_id,
-            user_id,
-            parent_user_id,
-        } => {
-            if let Some(id) = &contact_id {
-                r.change_contact_identity(
-                    id,
-                    wa_id.as_deref(),
-                    user_id.as_deref(),
-                    parent_user_id.as_deref(),
-                    now,
-                )?;
-            }
-        }
-    }
+    apply_effect(r, m, contact_id.as_deref(), now)?;
     let Some(cid) = contact_id else {
         return Ok(());
     };
@@ -181,32 +154,7 @@ pub(crate) fn apply_standby_echo(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let contact_id = ensure_contact(r, &e.customer, now)?;
-    let row = NewMessage {
-        id: new_id(),
-        message_id: Some(e.wamid.clone()),
-        contact_id: contact_id.clone(),
-        direction: Direction::Outbound,
-        from_phone: None,
-        to_phone: PhoneNumber::e164_of_wa_id(e.customer.wa_id.as_deref()),
-        user_id: e.customer.user_id.clone(),
-        message_type: e.message_type.clone(),
-        message_text: e.text.clone(),
-        status: MessageStatus::Sent,
-        is_read: true,
-        created_at: e.timestamp,
-        reply_to: None,
-        is_forwarded: false,
-        media: None,
-        raw: Some(e.raw.clone()),
-        error: None,
-        phone_number_id: Some(e.phone_number_id.clone()),
-        source: Some(STANDBY_SOURCE.to_owned()),
-        queue_id: None,
-        group_id: None,
-        payload: None,
-        actor: None,
-        actor_name: None,
-    };
+    let row = echo_row(e, contact_id.clone(), STANDBY_SOURCE);
     if !r.insert_message(&row)? {
         return Ok(());
     }
@@ -257,12 +205,10 @@ pub(crate) fn customers_wrote_here(
 /// [`CoreError::NotFound`] (no such contact), [`CoreError::Store`].
 pub async fn thread(store: &dyn Store, key: ContactKey) -> Result<ThreadState, CoreError> {
     read(store, move |r| {
-        Ok(
-            match r.find_contact(key.number.as_deref(), &key.customer)? {
-                Some(c) => Ok(thread_of(r, &c.id)?),
-                None => Err(CoreError::NotFound(format!("no contact {key}"))),
-            },
-        )
+        Ok(match crate::usecases::inbox::contact(r, &key)? {
+            Ok(c) => Ok(thread_of(r, &c.id)?),
+            Err(e) => Err(e),
+        })
     })
     .await?
 }

@@ -12,7 +12,7 @@ use crate::events::{
 use crate::message::{is_notice, opens_window, Direction, MessageStatus, UNDELIVERABLE};
 use crate::phone::PhoneNumber;
 use crate::ports::{new_id, NewMessage, Repos, StatusChange, StoreError};
-use crate::usecases::ingest::rows::{ensure_contact, inbound_row};
+use crate::usecases::ingest::rows::{apply_effect, echo_row, ensure_contact, inbound_row};
 
 /// Applies one event.
 pub(crate) fn apply(
@@ -79,33 +79,7 @@ fn apply_inbound(
     if !r.insert_message(&inbound_row(m, contact_id.clone()))? {
         return Ok(()); // the same wamid again: no second effect
     }
-    match &m.effect {
-        InboundEffect::Plain => {}
-        InboundEffect::Reaction { target, emoji } => {
-            r.set_reaction(target, emoji.as_deref().filter(|e| !e.is_empty()))?;
-        }
-        InboundEffect::Edit { target, text } => {
-            r.edit_message(target, text.as_deref(), m.timestamp)?;
-        }
-        InboundEffect::Revoke { target } => {
-            r.revoke_message(target, m.timestamp)?;
-        }
-        InboundEffect::IdentityChange {
-            wa_id,
-            user_id,
-            parent_user_id,
-        } => {
-            if let Some(id) = &contact_id {
-                r.change_contact_identity(
-                    id,
-                    wa_id.as_deref(),
-                    user_id.as_deref(),
-                    parent_user_id.as_deref(),
-                    now,
-                )?;
-            }
-        }
-    }
+    apply_effect(r, m, contact_id.as_deref(), now)?;
     // Meta's own notices (number changed, identity changed) are not the customer writing: they
     // neither count as unread nor open the customer service window.
     let Some(cid) = contact_id.filter(|_| opens_window(&m.message_type)) else {
@@ -136,32 +110,7 @@ fn apply_inbound(
 
 fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result<(), StoreError> {
     let contact_id = ensure_contact(r, &e.customer, now)?;
-    let row = NewMessage {
-        id: new_id(),
-        message_id: Some(e.wamid.clone()),
-        contact_id: contact_id.clone(),
-        direction: Direction::Outbound,
-        from_phone: None,
-        to_phone: PhoneNumber::e164_of_wa_id(e.customer.wa_id.as_deref()),
-        user_id: e.customer.user_id.clone(),
-        message_type: e.message_type.clone(),
-        message_text: e.text.clone(),
-        status: MessageStatus::Sent,
-        is_read: true,
-        created_at: e.timestamp,
-        reply_to: None,
-        is_forwarded: false,
-        media: None,
-        raw: Some(e.raw.clone()),
-        error: None,
-        phone_number_id: Some(e.phone_number_id.clone()),
-        source: Some("business_app".into()),
-        queue_id: None,
-        group_id: None,
-        payload: None,
-        actor: None,
-        actor_name: None,
-    };
+    let row = echo_row(e, contact_id.clone(), "business_app");
     if !r.insert_message(&row)? {
         return Ok(());
     }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::events::{CustomerRef, InboundEffect, InboundMessage};
+use crate::events::{CustomerRef, InboundEffect, InboundMessage, OutboundEcho};
 use crate::message::{is_notice, Direction, MessageStatus};
 use crate::phone::PhoneNumber;
 use crate::ports::{new_id, NewMessage, Repos, StoreError};
@@ -59,4 +59,73 @@ pub(crate) fn inbound_row(m: &InboundMessage, contact_id: Option<String>) -> New
         actor: None,
         actor_name: None,
     }
+}
+
+/// The row of a message the business sent from elsewhere (an echo: the Business app, or the
+/// owning responder on `standby`), stored with `source`.
+pub(crate) fn echo_row(e: &OutboundEcho, contact_id: Option<String>, source: &str) -> NewMessage {
+    NewMessage {
+        id: new_id(),
+        message_id: Some(e.wamid.clone()),
+        contact_id: contact_id.clone(),
+        direction: Direction::Outbound,
+        from_phone: None,
+        to_phone: PhoneNumber::e164_of_wa_id(e.customer.wa_id.as_deref()),
+        user_id: e.customer.user_id.clone(),
+        message_type: e.message_type.clone(),
+        message_text: e.text.clone(),
+        status: MessageStatus::Sent,
+        is_read: true,
+        created_at: e.timestamp,
+        reply_to: None,
+        is_forwarded: false,
+        media: None,
+        raw: Some(e.raw.clone()),
+        error: None,
+        phone_number_id: Some(e.phone_number_id.clone()),
+        source: Some(source.to_owned()),
+        queue_id: None,
+        group_id: None,
+        payload: None,
+        actor: None,
+        actor_name: None,
+    }
+}
+
+/// What an inbound message does besides being stored: a reaction, an edit, a revocation, or
+/// (Meta's notice) a new identity for `contact_id`.
+pub(crate) fn apply_effect(
+    r: &mut dyn Repos,
+    m: &InboundMessage,
+    contact_id: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    match &m.effect {
+        InboundEffect::Plain => {}
+        InboundEffect::Reaction { target, emoji } => {
+            r.set_reaction(target, emoji.as_deref().filter(|e| !e.is_empty()))?;
+        }
+        InboundEffect::Edit { target, text } => {
+            r.edit_message(target, text.as_deref(), m.timestamp)?;
+        }
+        InboundEffect::Revoke { target } => {
+            r.revoke_message(target, m.timestamp)?;
+        }
+        InboundEffect::IdentityChange {
+            wa_id,
+            user_id,
+            parent_user_id,
+        } => {
+            if let Some(id) = contact_id {
+                r.change_contact_identity(
+                    id,
+                    wa_id.as_deref(),
+                    user_id.as_deref(),
+                    parent_user_id.as_deref(),
+                    now,
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
