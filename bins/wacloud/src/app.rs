@@ -357,12 +357,13 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                 .timeout(meta.graph_timeout)
                 .build()
                 .map_err(|e| StartError::Graph(e.to_string()))?;
-            let factory = MessengerFactory::new(
+            let mut factory = MessengerFactory::new(
                 settings,
                 token.clone(),
                 Some(format!("{self_base}/sandbox/graph")),
                 retry.clone(),
             );
+            factory.sandbox = Some(Arc::clone(&sb));
             let paced = PacedNumber {
                 phone_number_id: pid,
                 cap: t.messages_per_second,
@@ -624,6 +625,8 @@ struct MessengerFactory {
     messages_per_second: u32,
     pair_interval: Duration,
     pair_burst: u32,
+    /// The embedded sandbox, which plays every number a messenger is made for.
+    sandbox: Option<Arc<Sandbox>>,
 }
 
 impl MessengerFactory {
@@ -646,6 +649,7 @@ impl MessengerFactory {
             messages_per_second: t.messages_per_second,
             pair_interval: t.pair_interval,
             pair_burst: t.pair_burst,
+            sandbox: None,
         }
     }
 
@@ -679,12 +683,22 @@ impl MessengerFactory {
             builder = builder.base_url(u.clone());
         }
         let client = builder.build().map_err(|e| e.to_string())?;
-        let phone = b
+        let digits = b
             .display_phone_number
             .as_deref()
             .map(|d| d.chars().filter(char::is_ascii_digit).collect::<String>())
-            .filter(|d| !d.is_empty())
-            .map(|d| format!("+{d}"));
+            .filter(|d| !d.is_empty());
+        if let Some(sb) = &self.sandbox {
+            // Without a display number the sandbox shows a made-up one in the 555 range.
+            let tail: String = b.phone_number_id.chars().rev().take(7).collect();
+            let shown = digits
+                .clone()
+                .unwrap_or_else(|| format!("1555{:0>7}", tail.chars().rev().collect::<String>()));
+            if !sb.add_number(b.phone_number_id.clone(), shown) {
+                return Err("the embedded sandbox plays no more numbers".into());
+            }
+        }
+        let phone = digits.map(|d| format!("+{d}"));
         let m: Arc<dyn Messenger> = Arc::new(GraphMessenger::new(
             client,
             phone,

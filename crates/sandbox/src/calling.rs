@@ -38,7 +38,7 @@ pub async fn call_permissions(
         .as_deref()
         .unwrap_or("")
         .trim_start_matches('+');
-    if pid != sandbox.config.phone_number_id || user.is_empty() {
+    if !sandbox.plays(&pid) || user.is_empty() {
         return HttpResponse::BadRequest().json(graph_error(
             100,
             "OAuthException",

@@ -16,11 +16,14 @@ use crate::Sandbox;
 #[derive(Debug)]
 pub struct DeliveryFailed(pub String);
 
+/// A status to deliver and the business number (`phone_number_id`) whose message it is about.
+type Queued = (String, Value);
+
 /// Statuses waiting for a deliverer.
 #[derive(Debug)]
 pub(crate) struct StatusQueue {
-    tx: mpsc::UnboundedSender<Value>,
-    rx: Mutex<Option<mpsc::UnboundedReceiver<Value>>>,
+    tx: mpsc::UnboundedSender<Queued>,
+    rx: Mutex<Option<mpsc::UnboundedReceiver<Queued>>>,
 }
 
 impl Default for StatusQueue {
@@ -60,7 +63,7 @@ pub(crate) fn start(sandbox: &Arc<Sandbox>) {
     });
 }
 
-async fn deliverer(weak: Weak<Sandbox>, rx: Arc<Mutex<mpsc::UnboundedReceiver<Value>>>) {
+async fn deliverer(weak: Weak<Sandbox>, rx: Arc<Mutex<mpsc::UnboundedReceiver<Queued>>>) {
     loop {
         let mut batch = Vec::new();
         {
@@ -76,15 +79,26 @@ async fn deliverer(weak: Weak<Sandbox>, rx: Arc<Mutex<mpsc::UnboundedReceiver<Va
             }
         }
         let Some(sb) = weak.upgrade() else { return };
-        let payload = statuses_delivery(&sb.config, batch);
-        let _ = sb.deliver(&payload).await;
+        // One delivery per number: its `metadata` names the number the statuses are about.
+        let mut by_number: Vec<(String, Vec<Value>)> = Vec::new();
+        for (pid, status) in batch {
+            match by_number.iter_mut().find(|(p, _)| *p == pid) {
+                Some((_, v)) => v.push(status),
+                None => by_number.push((pid, vec![status])),
+            }
+        }
+        for (pid, statuses) in by_number {
+            let payload = statuses_delivery(&sb.config_for(&pid), statuses);
+            let _ = sb.deliver(&payload).await;
+        }
     }
 }
 
 impl Sandbox {
-    /// Queues one status object (`statuses[]` item) for delivery.
-    pub(crate) fn queue_status(&self, status: Value) {
-        let _ = self.statuses.tx.send(status);
+    /// Queues one status object (`statuses[]` item) of a message sent from number
+    /// `phone_number_id` for delivery.
+    pub(crate) fn queue_status(&self, phone_number_id: &str, status: Value) {
+        let _ = self.statuses.tx.send((phone_number_id.to_owned(), status));
     }
 
     /// Signs and posts one delivery; retries `webhook_attempts` times in all (0.5 s, 1 s, 2 s,

@@ -93,10 +93,10 @@ pub async fn phone_number(
     if !authorized(&req, &sandbox) {
         return token_refusal(&sandbox);
     }
-    if pid != sandbox.config.phone_number_id && sandbox.media.contains(&pid) {
+    if !sandbox.plays(&pid) && sandbox.media.contains(&pid) {
         return crate::graph_media::media_info(&sandbox, &req, &pid);
     }
-    if pid != sandbox.config.phone_number_id {
+    if !sandbox.plays(&pid) {
         return HttpResponse::BadRequest().json(graph_error(
             100,
             "GraphMethodException",
@@ -109,9 +109,10 @@ pub async fn phone_number(
         0 | 1000.. => "HIGH",
         _ => "STANDARD",
     };
+    let number = sandbox.config_for(&pid);
     HttpResponse::Ok().json(json!({
-        "id": sandbox.config.phone_number_id,
-        "display_phone_number": format!("+{}", sandbox.config.display_phone_number),
+        "id": number.phone_number_id,
+        "display_phone_number": format!("+{}", number.display_phone_number),
         "verified_name": "wacloud sandbox",
         "quality_rating": "GREEN",
         "code_verification_status": "VERIFIED",
@@ -137,7 +138,7 @@ pub async fn messages(
     if !authorized(&req, &sandbox) {
         return unauthorized(&sandbox, parsed);
     }
-    if phone_number_id != sandbox.config.phone_number_id {
+    if !sandbox.plays(&phone_number_id) {
         let msg = format!("Unsupported post request. Object with ID '{phone_number_id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.");
         return refuse(
             &sandbox,
@@ -326,7 +327,14 @@ pub async fn messages(
         _ => None,
     };
     if control.statuses && mode != Some(FaultMode::NoStatus) {
-        tokio::spawn(statuses(sandbox.clone(), wamid, wa_id, callback, fail_code));
+        tokio::spawn(statuses(
+            sandbox.clone(),
+            phone_number_id,
+            wamid,
+            wa_id,
+            callback,
+            fail_code,
+        ));
     }
     let delay = match (mode, &fault) {
         (Some(FaultMode::Hang), Some(f)) => Duration::from_millis(f.hang_ms.unwrap_or(60_000)),
@@ -338,9 +346,11 @@ pub async fn messages(
     HttpResponse::Ok().json(answer)
 }
 
-/// Queues `sent`, `delivered` and `read` (or `failed` with `fail_code`) for one message.
+/// Queues `sent`, `delivered` and `read` (or `failed` with `fail_code`) for one message sent
+/// from number `from`.
 async fn statuses(
     sandbox: Arc<Sandbox>,
+    from: String,
     wamid: String,
     to: String,
     callback: Option<String>,
@@ -350,29 +360,34 @@ async fn statuses(
     let cb = callback.as_deref();
     tokio::time::sleep(cfg.sent_after).await;
     if let Some(code) = fail_code {
-        sandbox.queue_status(status_object(
-            &wamid,
-            "failed",
-            &to,
-            now_secs(),
-            cb,
-            Some(status_error(code)),
-        ));
+        sandbox.queue_status(
+            &from,
+            status_object(
+                &wamid,
+                "failed",
+                &to,
+                now_secs(),
+                cb,
+                Some(status_error(code)),
+            ),
+        );
         return;
     }
-    sandbox.queue_status(status_object(&wamid, "sent", &to, now_secs(), cb, None));
+    sandbox.queue_status(
+        &from,
+        status_object(&wamid, "sent", &to, now_secs(), cb, None),
+    );
     tokio::time::sleep(cfg.delivered_after.saturating_sub(cfg.sent_after)).await;
-    sandbox.queue_status(status_object(
-        &wamid,
-        "delivered",
-        &to,
-        now_secs(),
-        cb,
-        None,
-    ));
+    sandbox.queue_status(
+        &from,
+        status_object(&wamid, "delivered", &to, now_secs(), cb, None),
+    );
     if let Some(read_after) = cfg.read_after {
         tokio::time::sleep(read_after.saturating_sub(cfg.delivered_after)).await;
-        sandbox.queue_status(status_object(&wamid, "read", &to, now_secs(), cb, None));
+        sandbox.queue_status(
+            &from,
+            status_object(&wamid, "read", &to, now_secs(), cb, None),
+        );
     }
 }
 

@@ -74,7 +74,7 @@ fn wrong_number(sandbox: &Sandbox, req: &HttpRequest) -> Option<HttpResponse> {
         .map(web::Query::into_inner)
         .unwrap_or_default();
     let pid = q.phone_number_id?;
-    (pid != sandbox.config.phone_number_id).then(|| {
+    (!sandbox.plays(&pid)).then(|| {
         refusal(
             100,
             "OAuthException",
@@ -145,7 +145,7 @@ pub async fn upload(
     if !authorized(&req, &sandbox) {
         return token_refusal(&sandbox);
     }
-    if pid != sandbox.config.phone_number_id {
+    if !sandbox.plays(&pid) {
         return missing_object("post", &pid);
     }
     let form = match read_form(form).await {

@@ -30,6 +30,9 @@
 //!   it back, with the `messaging_handovers` webhook) and `POST
 //!   /sandbox/customers/{phone}/standby` (copies on `standby`; a customer's messages go there
 //!   too while the other responder owns the thread);
+//! - several business numbers on one webhook URL: the first from [`SandboxConfig`], more with
+//!   [`Sandbox::add_number`] or `POST /sandbox/numbers`; each answers on its own Graph path and
+//!   its webhooks carry its `metadata` (a simulated customer writes to one with `"to"`);
 //! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
 //!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
 //!   error injection, all at run time) and `POST /sandbox/reset`.
@@ -46,6 +49,7 @@ mod graph;
 mod graph_media;
 mod limits;
 mod media;
+mod numbers;
 mod payloads;
 mod routes;
 mod routing;
@@ -60,6 +64,7 @@ use secrecy::SecretString;
 use serde::Serialize;
 
 pub use control::{Control, Fault, FaultMode};
+pub use numbers::{SandboxNumber, MAX_NUMBERS};
 pub use routes::configure;
 pub use serve::serve;
 
@@ -224,6 +229,8 @@ pub struct Sandbox {
     media: media::MediaStore,
     /// Who owns each customer's thread (Conversation Routing).
     threads: routing::Threads,
+    /// The numbers played besides the first ([`Sandbox::add_number`]).
+    numbers: RwLock<Vec<SandboxNumber>>,
     http: reqwest::Client,
 }
 
@@ -264,6 +271,7 @@ impl Sandbox {
             statuses: deliver::StatusQueue::default(),
             media: media::MediaStore::new(&config),
             threads: routing::Threads::default(),
+            numbers: RwLock::new(Vec::new()),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .pool_max_idle_per_host(64)

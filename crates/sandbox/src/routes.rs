@@ -64,6 +64,8 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     web::post().to(customer_writes),
                 )
                 .route("/media/{media_id}", web::delete().to(expire_media))
+                .route("/numbers", web::get().to(crate::numbers::list))
+                .route("/numbers", web::post().to(crate::numbers::add))
                 .route("/sent", web::get().to(sent))
                 .route("/counts", web::get().to(counts))
                 .route("/control", web::get().to(get_control))
@@ -89,6 +91,10 @@ struct CustomerMessage {
     media: Option<CustomerMedia>,
     #[serde(default)]
     location: Option<CustomerLocation>,
+    /// The business number written to: its `phone_number_id` or display number (default: the
+    /// sandbox's first number).
+    #[serde(default)]
+    to: Option<String>,
 }
 
 /// A location pin the customer shares, as Meta delivers it.
@@ -176,7 +182,8 @@ fn customer_media(
 /// `POST /sandbox/customers/{phone}/messages {"text": "...", "name": "..."}`: a customer writes
 /// in; with `"media": {"type": "image"|"document", "mime_type", "filename", "data"}` (all but
 /// `type` optional; `data` in base64, a sample file when absent) the customer sends that file
-/// and `text` is its caption. Answers 202 with the `wamid` (and the `media_id`) once the server
+/// and `text` is its caption; `"to"` names the business number written to (its
+/// `phone_number_id` or display number; default the first; 400 `unknown_number`). Answers 202 with the `wamid` (and the `media_id`) once the server
 /// accepted the signed delivery.
 async fn customer_writes(
     sandbox: web::Data<Arc<Sandbox>>,
@@ -264,6 +271,20 @@ async fn customer_writes(
         );
     }
     let sandbox = sandbox.get_ref().clone();
+    let to = match msg.to.as_deref() {
+        None => sandbox.config().phone_number_id.clone(),
+        Some(key) => match sandbox.number_named(key) {
+            Some(n) => n.phone_number_id,
+            None => return error(
+                StatusCode::BAD_REQUEST,
+                "unknown_number",
+                &format!(
+                    "the sandbox plays no business number {key:?}; GET /sandbox/numbers lists them"
+                ),
+            ),
+        },
+    };
+    let cfg = sandbox.config_for(&to);
     let name = sandbox.profile_name(&wa_id, name);
     let ts = chrono::Utc::now().timestamp();
     let wamid = new_wamid(&wa_id);
@@ -272,19 +293,18 @@ async fn customer_writes(
         None if msg.location.is_some() => {
             let l = serde_json::to_value(&msg.location).unwrap_or_default();
             (
-                inbound_media_delivery(sandbox.config(), &wamid, &wa_id, &name, "location", l, ts),
+                inbound_media_delivery(&cfg, &wamid, &wa_id, &name, "location", l, ts),
                 None,
             )
         }
         None => (
-            inbound_text_delivery(sandbox.config(), &wamid, &wa_id, &name, &msg.text, ts),
+            inbound_text_delivery(&cfg, &wamid, &wa_id, &name, &msg.text, ts),
             None,
         ),
         Some(m) => match customer_media(&sandbox, m, caption) {
             Ok((kind, obj)) => {
                 let id = obj["id"].clone();
-                let p =
-                    inbound_media_delivery(sandbox.config(), &wamid, &wa_id, &name, &kind, obj, ts);
+                let p = inbound_media_delivery(&cfg, &wamid, &wa_id, &name, &kind, obj, ts);
                 (p, Some(id))
             }
             Err(e) => return error(StatusCode::BAD_REQUEST, "invalid_request", &e),
@@ -292,7 +312,8 @@ async fn customer_writes(
     };
     note_inbound(&sandbox, &wa_id, ts);
     let mut payload = payload;
-    if sandbox.threads.is_others(&wa_id) {
+    // The simulated other responder shares the first number only.
+    if to == sandbox.config().phone_number_id && sandbox.threads.is_others(&wa_id) {
         // Another responder owns the thread: Meta sends wacloud only a copy, on `standby`.
         payload["entry"][0]["changes"][0]["field"] = json!("standby");
     }

@@ -1,22 +1,49 @@
 //! `GET /api/whatsapp/stats`.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::errors::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// Counts by direction and status, unread, queue depth, webhook counts.
+/// Counts by direction and status, unread, queue depth, webhook counts; with `?number=` the
+/// same counts for one business number.
+///
+/// Without `number` the answer comes from counts kept as rows change (its cost does not grow
+/// with history). With `number` (a `phone_number_id` of `GET /numbers`) they are counted from
+/// that number's rows: its contacts and their messages, the queue items sent from it (the
+/// default number's include those queued without a number) and the deliveries for it;
+/// `webhooks.pruned` is then 0.
 #[utoipa::path(
     get,
     path = "/api/whatsapp/stats",
     operation_id = "stats",
     tag = "stats",
+    params(
+        ("number" = Option<String>, Query, description = "A business number's `phone_number_id`: that number's counts"),
+    ),
     responses(
         (status = 200, description = "The counts", body = wacloud_core::stats::Stats),
+        (status = 400, description = "`invalid_number`, `unknown_number`", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
 )]
-pub async fn stats(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let stats = wacloud_core::ports::read(state.store.as_ref(), |r| r.stats()).await?;
+pub async fn stats(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let Some(number) = super::params::number_param(&req)? else {
+        let stats = wacloud_core::ports::read(state.store.as_ref(), |r| r.stats()).await?;
+        return Ok(HttpResponse::Ok().json(stats));
+    };
+    let ours = state.our_numbers.list();
+    if !ours.contains(&number) {
+        return Err(ApiError::bad_request(
+            "unknown_number",
+            "number names no business number of this server; GET /api/whatsapp/numbers lists them (phone_number_id)",
+        )
+        .with("field", "number"));
+    }
+    let default = state.our_numbers.default_number().as_deref() == Some(number.as_str());
+    let stats = wacloud_core::ports::read(state.store.as_ref(), move |r| {
+        r.number_stats(&number, default)
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(stats))
 }

@@ -143,6 +143,52 @@ async fn two_numbers_on_one_webhook_url_never_share_a_conversation() {
         .await;
     assert_eq!(s, 200, "{v}");
     assert_eq!(v["message"]["contact_id"], on_sales[0]["id"], "{v}");
+
+    // /stats per number: each its own contact, messages, unread and deliveries; together the
+    // totals (the early delivery, kept as another business's, is counted by neither number).
+    let counts = |number: String| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .get(&format!("/api/whatsapp/stats?number={number}"))
+                .await;
+            assert_eq!(s, 200, "{v}");
+            v
+        }
+    };
+    let (s_sales, s_support) = (counts(sales.clone()).await, counts(SUPPORT.into()).await);
+    let pick = |v: &Value| {
+        [
+            "total_contacts",
+            "received_messages",
+            "sent_messages",
+            "unread_messages",
+        ]
+        .map(|k| v[k].as_i64().unwrap_or(-1))
+    };
+    assert_eq!(pick(&s_sales), [1, 1, 1, 1], "{s_sales}");
+    assert_eq!(pick(&s_support), [1, 1, 0, 1], "{s_support}");
+    assert_eq!(s_support["webhooks"]["processed"], 1, "{s_support}");
+    let (s, all) = app.get("/api/whatsapp/stats").await;
+    assert_eq!(s, 200, "{all}");
+    for k in [
+        "total_contacts",
+        "received_messages",
+        "sent_messages",
+        "unread_messages",
+    ] {
+        assert_eq!(
+            all[k].as_i64(),
+            Some(s_sales[k].as_i64().unwrap() + s_support[k].as_i64().unwrap()),
+            "{k}: {all}"
+        );
+    }
+    let (s, v) = app.get("/api/whatsapp/stats?number=999").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("unknown_number")),
+        "{v}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -214,4 +260,97 @@ async fn number_settings_are_checked_and_changed() {
         ),
         (Some("Sales"), Some("environment"), Some(true))
     );
+}
+
+/// With the embedded sandbox, a number added through the API is played by the sandbox too: a
+/// simulated customer writes to it (`"to"`), the reply goes out from it and its statuses come
+/// back on it, without touching the first number's conversation with the same customer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_plays_a_number_added_through_the_api() {
+    let app = TestApp::spawn().await;
+    let first = app.phone_number_id.clone();
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/numbers",
+            &json!({"phone_number_id": SUPPORT, "display_phone_number": "+1 555 010 0777",
+                    "label": "Support"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = app.get("/sandbox/numbers").await;
+    assert_eq!(s, 200, "{v}");
+    let played: Vec<(&str, &str)> = v["numbers"]
+        .as_array()
+        .expect("numbers")
+        .iter()
+        .map(|n| {
+            (
+                n["phone_number_id"].as_str().unwrap_or_default(),
+                n["display_phone_number"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(played[1], (SUPPORT, "15550100777"), "{v}");
+
+    let who = "15550002222";
+    for (to, text) in [
+        (None, "to the first"),
+        (Some("+1 555 010 0777"), "to support"),
+    ] {
+        let mut body = json!({"text": text, "name": "Bea"});
+        if let Some(to) = to {
+            body["to"] = json!(to);
+        }
+        let (s, v) = app
+            .post_json(&format!("/sandbox/customers/{who}/messages"), &body)
+            .await;
+        assert_eq!(s, 202, "{v}");
+    }
+    let (s, v) = app
+        .post_json(
+            &format!("/sandbox/customers/{who}/messages"),
+            &json!({"text": "x", "to": "123"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("unknown_number")),
+        "{v}"
+    );
+    let on_first = contacts_of(&app, &first).await;
+    let on_support = contacts_of(&app, SUPPORT).await;
+    assert_eq!((on_first.len(), on_support.len()), (1, 1));
+    assert_eq!(
+        on_support[0]["last_message_preview"], "to support",
+        "{on_support:?}"
+    );
+
+    let (s, v) = app
+        .send(
+            &json!({"phone_number": format!("+{who}"), "message_text": "Support here",
+                      "from": SUPPORT}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["message"]["contact_id"], on_support[0]["id"], "{v}");
+    let wamid = v["message"]["message_id"]
+        .as_str()
+        .expect("wamid")
+        .to_owned();
+    // Its statuses come back with the second number's metadata, so they find the message.
+    let status = app
+        .wait_for(15, "the reply read", || async {
+            let msgs = app
+                .all_messages(&format!("&phone={who}&number={SUPPORT}"))
+                .await;
+            msgs.iter()
+                .find(|m| m["message_id"] == json!(wamid) && m["status"] == "read")
+                .map(|m| m["status"].clone())
+        })
+        .await;
+    assert_eq!(status, "read");
+    let first_history = app
+        .all_messages(&format!("&phone={who}&number={first}"))
+        .await;
+    assert_eq!(first_history.len(), 1, "{first_history:?}");
 }

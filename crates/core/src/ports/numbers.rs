@@ -27,4 +27,14 @@ pub trait NumberRepos {
     /// `phone_number_id`, unless it has a contact for the same customer already. Returns how
     /// many moved.
     fn adopt_contacts(&mut self, phone_number_id: &str) -> Result<usize, StoreError>;
+    /// The counts of `GET /stats` for one business number: its contacts, their messages, the
+    /// queue items sent from it (`default`: also those queued without a number) and the
+    /// webhook deliveries for it. Counted from the rows in one snapshot, so the cost grows with
+    /// the number's history (the totals of [`Repos::stats`](super::Repos::stats) are kept
+    /// instead); `webhooks.pruned` is 0 (pruned deliveries are counted without their number).
+    fn number_stats(
+        &mut self,
+        phone_number_id: &str,
+        default: bool,
+    ) -> Result<crate::stats::Stats, StoreError>;
 }

@@ -165,6 +165,16 @@ fn adopt(conn: &mut DbConnection, pid: &str) -> QueryResult<usize> {
 }
 
 impl NumberRepos for Repo<'_> {
+    fn number_stats(
+        &mut self,
+        phone_number_id: &str,
+        default: bool,
+    ) -> Result<wacloud_core::stats::Stats, StoreError> {
+        super::stats::number_counts(self.conn, phone_number_id, default)
+            .map(|rows| super::stats::from_rows(&rows))
+            .map_err(map_err)
+    }
+
     fn configured_numbers(&mut self) -> Result<Vec<StoredNumber>, StoreError> {
         configured(self.conn).map_err(map_err)
     }

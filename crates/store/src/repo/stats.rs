@@ -111,6 +111,41 @@ pub fn recount(conn: &mut DbConnection) -> QueryResult<Vec<CountRow>> {
     })
 }
 
+/// The count rows of one business number, counted from its rows in one snapshot (see
+/// `NumberRepos::number_stats`): messages through their contact's number, queue items by the
+/// number they are sent from (`default`: with those queued without one), deliveries by theirs.
+pub fn number_counts(
+    conn: &mut DbConnection,
+    phone_number_id: &str,
+    default: bool,
+) -> QueryResult<Vec<CountRow>> {
+    let sql = format!(
+        "SELECT {KEY}, CAST(SUM(n) AS BIGINT) AS n FROM ( \
+           SELECT 'message' AS subject, m.message_type AS kind, m.direction, m.status AS state, \
+                  m.is_read, COUNT(*) AS n \
+             FROM whatsapp_messages m JOIN whatsapp_contacts c ON c.id = m.contact_id \
+             WHERE c.phone_number_id = {{p}} \
+             GROUP BY m.message_type, m.direction, m.status, m.is_read \
+           UNION ALL SELECT 'contact', '', '', '', FALSE, COUNT(*) FROM whatsapp_contacts \
+             WHERE merged_into IS NULL AND phone_number_id = {{p}} \
+           UNION ALL SELECT 'queue', '', '', state, FALSE, COUNT(*) FROM whatsapp_queue \
+             WHERE phone_number_id = {{p}} OR ({{d}} AND phone_number_id IS NULL) GROUP BY state \
+           UNION ALL SELECT 'webhook', '', '', state, FALSE, COUNT(*) FROM whatsapp_webhooks \
+             WHERE phone_number_id = {{p}} GROUP BY state \
+         ) t GROUP BY {KEY} HAVING SUM(n) <> 0 ORDER BY {KEY}"
+    );
+    snapshot(conn, |c| match c {
+        DbConnection::Sqlite(x) => diesel::sql_query(sql.replace("{p}", "?1").replace("{d}", "?2"))
+            .bind::<Text, _>(phone_number_id)
+            .bind::<Bool, _>(default)
+            .load(x),
+        DbConnection::Pg(x) => diesel::sql_query(sql.replace("{p}", "$1").replace("{d}", "$2"))
+            .bind::<Text, _>(phone_number_id)
+            .bind::<Bool, _>(default)
+            .load(x),
+    })
+}
+
 /// Moves the recorded deltas into the counts (PostgreSQL; SQLite's triggers add to the counts
 /// directly and this does nothing). Returns how many delta rows were folded. Two instances
 /// folding at once: the second does nothing (a transaction-scoped advisory lock).
