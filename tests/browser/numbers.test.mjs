@@ -112,6 +112,22 @@ test('the same customer on two numbers is two conversations, one number shown at
     await page.screenshot({ path: join(SHOTS, `numbers-${name}-second.png`) });
     await page.context().close();
   }
+  // The embedded sandbox plays the added number: a simulated customer writes to the number the
+  // widget works on, and the answer goes out from it and is read there.
+  const page = await open({ width: 1280, height: 800 });
+  await page.locator('[data-testid="wa-number"]').selectOption(SECOND);
+  await page.click('[data-testid="wa-simulate-open"]');
+  await page.fill('[data-testid="wa-simulate-phone"]', `+155573${RUN}`);
+  await page.fill('[data-testid="wa-simulate-name"]', 'Eve');
+  await page.fill('[data-testid="wa-simulate-text"]', `Simulated to support ${RUN}`);
+  await page.click('[data-testid="wa-simulate-send"]');
+  const eve = page.locator('[data-testid="wa-contact"]', { hasText: `Simulated to support ${RUN}` });
+  await eve.waitFor();
+  const onSecond = await call('GET', `/contacts?number=${SECOND}&search=155573${RUN}`);
+  assert.equal(onSecond.body.contacts.length, 1, JSON.stringify(onSecond.body));
+  const onFirst = await call('GET', `/contacts?number=${first}&search=155573${RUN}`);
+  assert.equal(onFirst.body.contacts.length, 0, JSON.stringify(onFirst.body));
+  await page.context().close();
   assert.ok(requests.some((u) => u.includes(`number=${SECOND}`)), 'contact requests name the selected number');
   assert.deepEqual(pageErrors, []);
   const outside = requests.filter((u) => !u.startsWith(BASE) && !u.startsWith('data:') && !u.startsWith('blob:'));

@@ -171,6 +171,8 @@ export function install(w) {
     try {
       const payload = { text };
       if (name) payload.name = name;
+      // With several numbers the customer writes to the one the widget works on.
+      if (w.state.number) payload.to = w.state.number;
       await w.request('POST', `/sandbox/customers/${encodeURIComponent(phone)}/messages`, { body: payload, root: w.serverRoot });
       w.simText.value = '';
       w.closeSimulate();
