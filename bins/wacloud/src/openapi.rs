@@ -55,6 +55,8 @@ use crate::routes::{self, assets};
         routes::inbox::assignees,
         routes::thread::get,
         routes::thread::control,
+        routes::calls::list,
+        routes::calls::request_permission,
         routes::canned::list,
         routes::canned::create,
         routes::canned::update,

@@ -9,6 +9,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod calls;
 pub mod canned;
 pub mod contacts;
 pub mod events;
@@ -97,6 +98,12 @@ pub static API: &[Endpoint] = &[
     }),
     endpoint(Method::GET, "/contacts/{phone}/thread", |r| {
         r.to(thread::get)
+    }),
+    endpoint(Method::GET, "/contacts/{phone}/calls", |r| {
+        r.to(calls::list)
+    }),
+    endpoint(Method::POST, "/contacts/{phone}/call-permission", |r| {
+        r.to(calls::request_permission)
     }),
     endpoint(Method::POST, "/contacts/{phone}/thread", |r| {
         r.to(thread::control)
