@@ -39,6 +39,7 @@ use crate::routes::{self, assets};
     paths(
         routes::health::health,
         routes::contacts::list,
+        routes::contacts::get_one,
         routes::contacts::update,
         routes::privacy::erase,
         routes::privacy::data,

@@ -65,6 +65,9 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::GET, "/contacts", |r| r.to(contacts::list)),
     // Before `/contacts/{phone}`: actix answers 405 from the first resource whose path matches.
     endpoint(Method::POST, "/contacts/import", |r| r.to(contacts::import)),
+    endpoint(Method::GET, "/contacts/{phone}", |r| {
+        r.to(contacts::get_one)
+    }),
     endpoint(Method::PUT, "/contacts/{phone}", |r| r.to(contacts::update)),
     endpoint(Method::DELETE, "/contacts/{phone}", |r| {
         r.to(privacy::erase)

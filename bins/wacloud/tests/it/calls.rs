@@ -224,6 +224,20 @@ async fn calls_permission_request_goes_through_the_sandbox_and_the_reply_is_trac
         chrono::DateTime::from_timestamp(expires, 0),
         "{c}"
     );
+    let (s, one) = app
+        .get(&format!("/api/whatsapp/contacts/%2B{CUSTOMER}"))
+        .await;
+    assert_eq!(s, 200, "{one}");
+    assert_eq!(
+        one["call_permission"]["state"], "accept",
+        "GET /contacts/{{phone}}: {one}"
+    );
+    let (s, v) = app.get("/api/whatsapp/contacts/%2B15550009999").await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{v}"
+    );
     // An older reply arriving late does not override it.
     let mut reject = fixture("call_permission_update.json", "reject", &pid).expect("fixture");
     {
