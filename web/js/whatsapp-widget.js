@@ -60,6 +60,7 @@ import * as media from './widget/media.js';
 import * as sheets from './widget/sheets.js';
 import * as inbox from './widget/inbox.js';
 import * as routing from './widget/routing.js';
+import * as calls from './widget/calls.js';
 import * as search from './widget/search.js';
 import * as campaigns from './widget/campaigns.js';
 import * as transfer from './widget/transfer.js';
@@ -74,7 +75,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, search, campaigns, transfer, templates, live, auth];
+const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, calls, search, campaigns, transfer, templates, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

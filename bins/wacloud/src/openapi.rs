@@ -39,6 +39,7 @@ use crate::routes::{self, assets};
     paths(
         routes::health::health,
         routes::contacts::list,
+        routes::contacts::get_one,
         routes::contacts::update,
         routes::privacy::erase,
         routes::privacy::data,
@@ -55,6 +56,8 @@ use crate::routes::{self, assets};
         routes::inbox::assignees,
         routes::thread::get,
         routes::thread::control,
+        routes::calls::list,
+        routes::calls::request_permission,
         routes::canned::list,
         routes::canned::create,
         routes::canned::update,

@@ -26,10 +26,19 @@ pub struct Contact {
     /// Meta links; when Meta sent one.
     #[serde(default)]
     pub parent_user_id: Option<String>,
-    /// The name the operator gave, else the WhatsApp profile name.
+    /// The name the operator gave, else the name the business saved in the WhatsApp Business
+    /// app (`saved_name`), else the WhatsApp profile name.
     pub display_name: Option<String>,
     /// The WhatsApp profile name Meta last sent.
     pub profile_name: Option<String>,
+    /// The name the business saved for the customer in the WhatsApp Business app's address
+    /// book (coexistence `smb_app_state_sync`), when the number is shared with the app.
+    #[serde(default)]
+    pub saved_name: Option<String>,
+    /// The customer's answer to the business's call permission request (Calling API), when
+    /// one was sent or answered.
+    #[serde(default)]
+    pub call_permission: Option<crate::calls::CallPermission>,
     /// The WhatsApp username Meta last sent (`@name`), when the customer has one.
     pub username: Option<String>,
     /// A business name the operator recorded.

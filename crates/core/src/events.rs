@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::message::{DeliveryError, MessageStatus};
+use crate::message::{DeliveryError, Direction, MessageStatus};
 use crate::routing::ThreadState;
 
 /// Who a customer is, as far as one event tells.
@@ -74,6 +74,14 @@ pub enum InboundEffect {
     Revoke {
         /// The deleted message's `wamid`.
         target: String,
+    },
+    /// The customer answered a call permission request (`interactive` `call_permission_reply`):
+    /// tracked on the contact.
+    CallPermission {
+        /// `accept` or `reject`, as Meta sent it.
+        response: String,
+        /// Until when an acceptance lasts (`expiration_timestamp`).
+        expires_at: Option<DateTime<Utc>>,
     },
     /// Meta's `system` notice that the customer's identity changed (`user_changed_number`,
     /// `user_changed_user_id`): their contact takes the new identities and keeps its history.
@@ -237,6 +245,109 @@ pub struct ThreadHandover {
     pub metadata: Option<String>,
 }
 
+/// One message of the WhatsApp Business app's chat history (coexistence `history`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryMessage {
+    /// The message; `customer` is the thread's customer whichever way it went, `phone_number_id`
+    /// the business number.
+    pub message: InboundMessage,
+    /// Sent by the business from the app (`from` is not the thread's customer, or
+    /// `history_context.from_me`): stored outbound.
+    pub from_business: bool,
+    /// What had become of a message of the business when the history was shared
+    /// (`history_context.status`, lower-cased); `None` when Meta gave none.
+    pub status: Option<MessageStatus>,
+}
+
+/// Where the history synchronisation of a number stands (`history[].metadata`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistoryProgress {
+    /// 0: the day of onboarding; 1: days 1 to 90 before it; 2: days 90 to 180.
+    pub phase: Option<i64>,
+    /// The chunk's position within its phase.
+    pub chunk_order: Option<i64>,
+    /// How far the synchronisation has come, in percent (100: complete).
+    pub progress: Option<i64>,
+}
+
+/// One chunk of the WhatsApp Business app's chat history (coexistence `history`), for a
+/// business that agreed to share it; or, with `error`, the business's refusal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryChunk {
+    /// The business number (the delivery's `metadata.phone_number_id`).
+    pub phone_number_id: String,
+    /// The chunk's phase, order and progress.
+    pub progress: HistoryProgress,
+    /// Every message of every thread of the chunk, in delivery order.
+    pub messages: Vec<HistoryMessage>,
+    /// Why no history comes (the chunk's first `errors[]` item, e.g. 2593109 when the business
+    /// declined to share it).
+    pub error: Option<DeliveryError>,
+    /// When the delivery arrived.
+    pub at: DateTime<Utc>,
+}
+
+/// A contact of the WhatsApp Business app's address book added, changed or removed
+/// (coexistence `smb_app_state_sync`, `type: contact`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedContact {
+    /// The business number.
+    pub phone_number_id: String,
+    /// The customer (`contact.phone_number` as `wa_id`).
+    pub customer: CustomerRef,
+    /// The name saved in the app (`full_name`, else `first_name`); `None` for a removal.
+    pub name: Option<String>,
+    /// `action: remove`: the name is no longer saved (the contact and its history stay).
+    pub removed: bool,
+    /// The app's time of the change (`metadata.timestamp`), else the delivery's.
+    pub at: DateTime<Utc>,
+}
+
+/// What a `calls` webhook item reports (WhatsApp Business Calling).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CallEventKind {
+    /// `calls[].event: connect`: the call is set up (an offer for a customer's call, the
+    /// callee's answer for the business's).
+    Connect,
+    /// `calls[].event: terminate`: the call ended.
+    Terminate {
+        /// `COMPLETED` or `FAILED`.
+        status: Option<String>,
+        /// Meta's `start_time`.
+        start_time: Option<DateTime<Utc>>,
+        /// Meta's `end_time`.
+        end_time: Option<DateTime<Utc>>,
+        /// Meta's `duration`, seconds.
+        duration: Option<i64>,
+    },
+    /// `statuses[]` with `type: call`: `RINGING`, `ACCEPTED`, `REJECTED`, …
+    Status {
+        /// As Meta sent it (upper case).
+        status: String,
+    },
+}
+
+/// One event of a call (`calls` field).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallEvent {
+    /// The business number.
+    pub phone_number_id: String,
+    /// Meta's call id (`wacid.…`).
+    pub call_id: String,
+    /// The customer (the caller of a customer's call, the callee of the business's).
+    pub customer: CustomerRef,
+    /// `inbound` for `USER_INITIATED`, `outbound` for `BUSINESS_INITIATED`; `None` when the
+    /// item does not say (call statuses concern the business's calls).
+    pub direction: Option<Direction>,
+    /// What happened.
+    pub kind: CallEventKind,
+    /// Meta's timestamp.
+    pub at: DateTime<Utc>,
+    /// Meta's error for the call (the value's `errors[]`), as `code title`.
+    pub error: Option<String>,
+}
+
 /// One effect of a webhook delivery.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum WebhookEvent {
@@ -275,6 +386,12 @@ pub enum WebhookEvent {
     StandbyEcho(OutboundEcho),
     /// The thread's owner changed (`messaging_handovers`).
     Handover(ThreadHandover),
+    /// A chunk of the WhatsApp Business app's chat history (coexistence `history`).
+    History(HistoryChunk),
+    /// A contact of the WhatsApp Business app's address book (`smb_app_state_sync`).
+    SavedContact(SavedContact),
+    /// A call event or call status (`calls`).
+    Call(CallEvent),
     /// A field wacloud keeps only raw (calls, unknown fields).
     Unhandled {
         /// The field name.
@@ -285,7 +402,7 @@ pub enum WebhookEvent {
 impl WebhookEvent {
     /// The event's kind, one of a fixed set (for counting): `message`, `echo`, `status`,
     /// `contact`, `template`, `account`, `preference`, `error`, `standby`, `standby_echo`,
-    /// `handover`, `unhandled`.
+    /// `handover`, `history`, `saved_contact`, `call`, `unhandled`.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -300,6 +417,9 @@ impl WebhookEvent {
             Self::Standby(_) => "standby",
             Self::StandbyEcho(_) => "standby_echo",
             Self::Handover(_) => "handover",
+            Self::History(_) => "history",
+            Self::SavedContact(_) => "saved_contact",
+            Self::Call(_) => "call",
             Self::Unhandled { .. } => "unhandled",
         }
     }
@@ -331,6 +451,16 @@ impl WebhookEvent {
             Self::Status(s) => &mut s.recipient,
             Self::ContactSeen { customer, .. } => customer,
             Self::Preference(p) => &mut p.customer,
+            Self::SavedContact(c) => &mut c.customer,
+            Self::Call(c) => &mut c.customer,
+            Self::History(h) => {
+                for m in &mut h.messages {
+                    if m.message.customer.phone_number_id.is_none() {
+                        m.message.customer.phone_number_id.clone_from(&number);
+                    }
+                }
+                return;
+            }
             _ => return,
         };
         if customer.phone_number_id.is_none() {
@@ -354,6 +484,9 @@ impl WebhookEvent {
                 phone_number_id, ..
             } => Some(phone_number_id),
             Self::Preference(p) => p.phone_number_id.as_deref(),
+            Self::History(h) => Some(&h.phone_number_id),
+            Self::SavedContact(c) => Some(&c.phone_number_id),
+            Self::Call(c) => Some(&c.phone_number_id),
             Self::Template(_) | Self::Unhandled { .. } => None,
         }
     }

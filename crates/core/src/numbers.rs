@@ -85,6 +85,30 @@ pub struct BusinessNumber {
     pub created_at: Option<DateTime<Utc>>,
     /// Unread inbound messages of its contacts (the number switcher's badge).
     pub unread_count: i64,
+    /// The WhatsApp Business app's chat history shared with wacloud (coexistence `history`),
+    /// when any chunk arrived.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<HistorySync>,
+}
+
+/// Where the coexistence `history` synchronisation of a number stands, from the last chunk
+/// received (Meta sends phases 0 to 2, each in chunks; `progress` 100 means complete).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HistorySync {
+    /// The last chunk's phase: 0 the day of onboarding, 1 days 1–90 before, 2 days 90–180.
+    pub phase: Option<i64>,
+    /// The last chunk's position within its phase.
+    pub chunk_order: Option<i64>,
+    /// How far the synchronisation has come, percent.
+    pub progress: Option<i64>,
+    /// Chunks received (each delivery's `history[]` items, refusals included).
+    pub chunks: i64,
+    /// The business's refusal or another reason no history comes, as `code title` (Meta's
+    /// `history[].errors[]`, e.g. `2593109 …` when the business declined to share it).
+    pub error: Option<String>,
+    /// When the last chunk arrived.
+    pub updated_at: Option<DateTime<Utc>>,
 }
 
 /// A configured number as stored, with its app secret (for the webhook's signature check).

@@ -217,6 +217,9 @@ pub enum InteractiveAction {
         /// An `http(s)` URL.
         url: String,
     },
+    /// Meta's call permission request (Calling API): the customer answers with a
+    /// `call_permission_reply`. Free-form only inside the customer service window.
+    CallPermissionRequest,
 }
 
 /// An interactive message: body text, optional header text and footer, and what it offers.

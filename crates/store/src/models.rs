@@ -123,11 +123,20 @@ pub struct ContactRow {
     pub merged_into: Option<String>,
     pub phone_number_id: String,
     pub parent_user_id: Option<String>,
+    pub saved_name: Option<String>,
+    pub call_permission: Option<String>,
+    pub call_permission_at: Option<NaiveDateTime>,
+    pub call_permission_expires_at: Option<NaiveDateTime>,
 }
 
 impl From<ContactRow> for Contact {
     fn from(r: ContactRow) -> Self {
-        let display_name = r.display_name.or_else(|| r.profile_name.clone());
+        // The operator's name, else the business's own (the Business app's address book), else
+        // the customer's WhatsApp profile name.
+        let display_name = r
+            .display_name
+            .or_else(|| r.saved_name.clone())
+            .or_else(|| r.profile_name.clone());
         Self {
             id: r.id,
             phone_number_id: r.phone_number_id,
@@ -137,6 +146,15 @@ impl From<ContactRow> for Contact {
             parent_user_id: r.parent_user_id,
             display_name,
             profile_name: r.profile_name,
+            saved_name: r.saved_name,
+            call_permission: match (r.call_permission, r.call_permission_at) {
+                (Some(state), Some(at)) => Some(wacloud_core::calls::CallPermission {
+                    state,
+                    at: from_db(at),
+                    expires_at: r.call_permission_expires_at.map(from_db),
+                }),
+                _ => None,
+            },
             username: r.username,
             business_name: r.business_name,
             is_verified: r.is_verified,

@@ -30,6 +30,31 @@ diesel::table! {
         merged_into -> Nullable<Text>,
         phone_number_id -> Text,
         parent_user_id -> Nullable<Text>,
+        saved_name -> Nullable<Text>,
+        saved_name_at -> Nullable<Timestamp>,
+        call_permission -> Nullable<Text>,
+        call_permission_at -> Nullable<Timestamp>,
+        call_permission_expires_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    whatsapp_calls (id) {
+        id -> Text,
+        phone_number_id -> Text,
+        contact_id -> Nullable<Text>,
+        wa_id -> Nullable<Text>,
+        direction -> Text,
+        outcome -> Text,
+        status -> Nullable<Text>,
+        started_at -> Timestamp,
+        connected_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        duration_seconds -> Nullable<BigInt>,
+        events -> Text,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -157,6 +182,12 @@ diesel::table! {
         pair_interval_ms -> Nullable<BigInt>,
         app_secret -> Nullable<Text>,
         created_at -> Nullable<Timestamp>,
+        history_phase -> Nullable<BigInt>,
+        history_chunk_order -> Nullable<BigInt>,
+        history_progress -> Nullable<BigInt>,
+        history_chunks -> BigInt,
+        history_error -> Nullable<Text>,
+        history_at -> Nullable<Timestamp>,
     }
 }
 
@@ -332,6 +363,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    whatsapp_calls,
     whatsapp_contacts,
     whatsapp_count_deltas,
     whatsapp_counts,

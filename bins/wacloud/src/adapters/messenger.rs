@@ -270,6 +270,9 @@ fn interactive(i: &InteractiveContent) -> Result<Interactive, wacloud_graph::Val
         InteractiveAction::CtaUrl { display_text, url } => {
             Interactive::cta_url(i.body.clone(), display_text.clone(), url.clone())?
         }
+        InteractiveAction::CallPermissionRequest => {
+            Interactive::call_permission_request(i.body.clone())?
+        }
     };
     if let Some(h) = &i.header {
         built = built.header(Header::Text(h.clone()))?;

@@ -3,14 +3,16 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use wacloud_core::events::{
-    AccountEvent, CustomerRef, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery,
-    PreferenceUpdate, StatusUpdate, TemplateUpdate, ThreadHandover, WebhookEvent,
+    AccountEvent, CallEvent, CallEventKind, CustomerRef, HistoryChunk, HistoryMessage,
+    HistoryProgress, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery, PreferenceUpdate,
+    SavedContact, StatusUpdate, TemplateUpdate, ThreadHandover, WebhookEvent,
 };
-use wacloud_core::message::{DeliveryError, MessageStatus};
+use wacloud_core::message::{DeliveryError, Direction, MessageStatus};
 use wacloud_core::routing::{ThreadOwner, ThreadState};
 use wacloud_graph::webhook::{
-    ChangeValue, Contact, InteractiveReply, Message, MessageContent, MessagesValue,
-    MessagingHandoversValue, Status, WebhookError, WebhookPayload,
+    CallsValue, ChangeValue, Contact, HistoryValue, InteractiveReply, Message, MessageContent,
+    MessagesValue, MessagingHandoversValue, SmbAppStateSyncValue, Status, WebhookError,
+    WebhookPayload,
 };
 
 /// Parses a raw delivery into events. `Err` carries a reason fit for the stored delivery and
@@ -335,13 +337,10 @@ fn change_events(
             }
         }
         ChangeValue::Standby(v) => standby_value(out, v, at),
+        ChangeValue::History(v) => history_value(out, v, at),
+        ChangeValue::SmbAppStateSync(v) => state_sync_value(out, v, at),
         ChangeValue::MessagingHandovers(h) => handover(out, h, at),
-        ChangeValue::Calls(v) => {
-            if let Some(m) = &v.metadata {
-                note_pid(out, &m.phone_number_id);
-            }
-            out.events.push(WebhookEvent::Unhandled { field });
-        }
+        ChangeValue::Calls(v) => calls_value(out, v, at),
         ChangeValue::GroupLifecycleUpdate(v)
         | ChangeValue::GroupParticipantsUpdate(v)
         | ChangeValue::GroupSettingsUpdate(v) => {
@@ -553,6 +552,15 @@ fn effect_of(m: &Message) -> InboundEffect {
                 }
             }
         }
+        MessageContent::Interactive(InteractiveReply::CallPermissionReply {
+            response: Some(response),
+            expiration_timestamp,
+            ..
+        }) => InboundEffect::CallPermission {
+            response: clean(response),
+            // Days ahead (an acceptance lasts 7 days): not a message time, so not `ts`.
+            expires_at: expiration_timestamp.and_then(|t| DateTime::from_timestamp(t, 0)),
+        },
         _ => InboundEffect::Plain,
     }
 }
@@ -729,4 +737,224 @@ fn handover(out: &mut ParsedDelivery, h: &MessagingHandoversValue, at: DateTime<
         thread,
         metadata: h.change().and_then(|c| c.metadata.as_deref()).map(clean),
     }));
+}
+
+/// Digits of a phone number as Meta writes it in coexistence payloads (`+1 555…` or `1555…`).
+fn wa_id_of(phone: Option<&str>) -> Option<String> {
+    phone
+        .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+        .filter(|d| !d.is_empty())
+}
+
+/// `history` (coexistence): one event per chunk. A thread's id is the customer's number; a
+/// message is the business's when its `from` is not the customer (or `history_context.from_me`),
+/// with `history_context.status` as what became of it (`error` read as `failed`). Shapes: Meta's
+/// "Onboarding WhatsApp Business app users" (coexistence) webhooks, as reproduced at
+/// <https://dualhook.com/docs/webhook-history> and
+/// <https://docs.360dialog.com/partner/onboarding/whatsapp-coexistence/coexistence-webhooks>.
+fn history_value(out: &mut ParsedDelivery, v: &HistoryValue, at: DateTime<Utc>) {
+    let Some(pid) = v.metadata.as_ref().map(|m| m.phone_number_id.clone()) else {
+        out.skipped
+            .push("history: no metadata.phone_number_id".into());
+        return;
+    };
+    note_pid(out, &pid);
+    for (ci, chunk) in v.history.iter().enumerate() {
+        let progress = chunk
+            .metadata
+            .as_ref()
+            .map(|m| HistoryProgress {
+                phase: m.phase,
+                chunk_order: m.chunk_order,
+                progress: m.progress,
+            })
+            .unwrap_or_default();
+        let mut messages = Vec::new();
+        for (ti, thread) in chunk.threads.iter().enumerate() {
+            let Some(wa_id) = wa_id_of(thread.id.as_deref()) else {
+                out.skipped
+                    .push(format!("history[{ci}].threads[{ti}]: no customer id"));
+                continue;
+            };
+            let customer = CustomerRef {
+                phone_number_id: Some(pid.clone()),
+                wa_id: Some(wa_id.clone()),
+                ..CustomerRef::default()
+            };
+            for m in &thread.messages {
+                let from_me = m
+                    .raw
+                    .pointer("/history_context/from_me")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                let from_business = from_me
+                    || m.from
+                        .as_deref()
+                        .is_some_and(|f| wa_id_of(Some(f)).as_deref() != Some(wa_id.as_str()));
+                let mut message = inbound(m, &[], &pid, at);
+                message.customer = customer.clone();
+                let status = m
+                    .history_status()
+                    .map(|s| match s.to_ascii_lowercase().as_str() {
+                        "error" => MessageStatus::Failed,
+                        other => MessageStatus::from(other),
+                    });
+                messages.push(HistoryMessage {
+                    message,
+                    from_business,
+                    status,
+                });
+            }
+        }
+        out.events.push(WebhookEvent::History(HistoryChunk {
+            phone_number_id: pid.clone(),
+            progress,
+            messages,
+            error: chunk.errors.first().map(delivery_error),
+            at,
+        }));
+    }
+}
+
+/// `smb_app_state_sync` (coexistence): each `type: contact` item names a customer by phone
+/// number with the name saved in the Business app (`full_name`, else `first_name`), or
+/// `action: remove`. Shape: Meta's coexistence webhooks, as reproduced at
+/// <https://docs.360dialog.com/partner/onboarding/whatsapp-coexistence/coexistence-webhooks>.
+fn state_sync_value(out: &mut ParsedDelivery, v: &SmbAppStateSyncValue, at: DateTime<Utc>) {
+    let Some(pid) = v.metadata.as_ref().map(|m| m.phone_number_id.clone()) else {
+        out.skipped
+            .push("smb_app_state_sync: no metadata.phone_number_id".into());
+        return;
+    };
+    note_pid(out, &pid);
+    for (i, item) in v.state_sync.iter().enumerate() {
+        if item.kind.as_deref().is_some_and(|k| k != "contact") {
+            out.events.push(WebhookEvent::Unhandled {
+                field: "smb_app_state_sync".into(),
+            });
+            continue;
+        }
+        let contact = item.contact.as_ref();
+        let Some(wa_id) = wa_id_of(contact.and_then(|c| c.phone_number.as_deref())) else {
+            out.skipped.push(format!(
+                "smb_app_state_sync.state_sync[{i}]: no phone_number"
+            ));
+            continue;
+        };
+        let removed = item.action.as_deref() == Some("remove");
+        let name = contact
+            .and_then(|c| c.full_name.as_deref().or(c.first_name.as_deref()))
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(clean);
+        out.events.push(WebhookEvent::SavedContact(SavedContact {
+            phone_number_id: pid.clone(),
+            customer: CustomerRef {
+                phone_number_id: Some(pid.clone()),
+                wa_id: Some(wa_id),
+                ..CustomerRef::default()
+            },
+            name: if removed { None } else { name },
+            removed,
+            at: item
+                .metadata
+                .as_ref()
+                .and_then(|m| m.timestamp)
+                .and_then(ts)
+                .unwrap_or(at),
+        }));
+    }
+}
+
+/// `calls` (WhatsApp Business Calling): each `calls[]` item (`connect`, `terminate`) and each
+/// call status (`statuses[]`, `RINGING`, `ACCEPTED`, `REJECTED`) becomes a [`CallEvent`]. The
+/// customer is the value's only contact when there is one (it carries `wa_id` and BSUIDs),
+/// else the caller of a customer's call or the callee of the business's. Shapes: Meta's
+/// Calling webhooks (fixtures `pywa/updates/call_connect.json`, `call_terminate.json`,
+/// `call_status.json`).
+fn calls_value(out: &mut ParsedDelivery, v: &CallsValue, at: DateTime<Utc>) {
+    let Some(pid) = v.metadata.as_ref().map(|m| m.phone_number_id.clone()) else {
+        out.skipped
+            .push("calls: no metadata.phone_number_id".into());
+        return;
+    };
+    note_pid(out, &pid);
+    let only = match v.contacts.as_slice() {
+        [c] => Some(customer_ref(c)).filter(|w| !w.is_empty()),
+        _ => None,
+    };
+    let error = v.errors.first().map(|e| {
+        let title = e.title.as_deref().or(e.message.as_deref()).unwrap_or("");
+        clean(format!("{} {title}", e.code).trim())
+    });
+    for (i, call) in v.calls.iter().enumerate() {
+        let Some(id) = call.id.clone() else {
+            out.skipped.push(format!("calls[{i}]: no id"));
+            continue;
+        };
+        let direction = match call.direction.as_deref() {
+            Some("USER_INITIATED") => Some(Direction::Inbound),
+            Some("BUSINESS_INITIATED") => Some(Direction::Outbound),
+            _ => None,
+        };
+        let customer = only.clone().unwrap_or_else(|| {
+            let (wa_id, user_id) = if direction == Some(Direction::Inbound) {
+                (&call.from, &call.from_user_id)
+            } else {
+                (&call.to, &call.to_user_id)
+            };
+            CustomerRef {
+                wa_id: wa_id.clone(),
+                user_id: user_id.clone(),
+                ..CustomerRef::default()
+            }
+        });
+        let kind = match call.event.as_deref() {
+            Some("connect") => CallEventKind::Connect,
+            Some("terminate") => CallEventKind::Terminate {
+                status: call.status.clone(),
+                start_time: call.start_time.and_then(ts),
+                end_time: call.end_time.and_then(ts),
+                duration: call.duration.filter(|d| *d >= 0),
+            },
+            _ => {
+                out.events.push(WebhookEvent::Unhandled {
+                    field: "calls".into(),
+                });
+                continue;
+            }
+        };
+        out.events.push(WebhookEvent::Call(CallEvent {
+            phone_number_id: pid.clone(),
+            call_id: id,
+            customer,
+            direction,
+            kind,
+            at: call.timestamp.and_then(ts).unwrap_or(at),
+            error: error.clone(),
+        }));
+    }
+    for (i, s) in v.statuses.iter().enumerate() {
+        let (Some(id), Some(status)) = (s.id.clone(), s.status.clone()) else {
+            out.skipped
+                .push(format!("calls.statuses[{i}]: no id or status"));
+            continue;
+        };
+        let customer = only.clone().unwrap_or_else(|| CustomerRef {
+            wa_id: s.recipient_id.clone(),
+            ..CustomerRef::default()
+        });
+        out.events.push(WebhookEvent::Call(CallEvent {
+            phone_number_id: pid.clone(),
+            call_id: id,
+            customer,
+            // Call statuses are sent for the business's calls only.
+            direction: Some(Direction::Outbound),
+            kind: CallEventKind::Status {
+                status: status.to_ascii_uppercase(),
+            },
+            at: s.timestamp.and_then(ts).unwrap_or(at),
+            error: error.clone(),
+        }));
+    }
 }

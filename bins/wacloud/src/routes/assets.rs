@@ -92,6 +92,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/calls.js",
+        include_str!("../../../../web/js/widget/calls.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/live.js",
         include_str!("../../../../web/js/widget/live.js"),
         "text/javascript; charset=utf-8",

@@ -205,6 +205,33 @@ pub async fn list(
     }))
 }
 
+/// A contact.
+///
+/// `GET /contacts/{phone}`: the contact with its customer service window, its saved name
+/// (coexistence) and its call permission.
+#[utoipa::path(
+    get,
+    path = "/api/whatsapp/contacts/{phone}",
+    operation_id = "get_contact",
+    tag = "contacts",
+    params(("phone" = CustomerKeyText, Path, description = "The contact: a phone number (`+` may be sent as `%2B` or left out) or a BSUID; with several business numbers, `?number=<phone_number_id>` names whose contact (without it: the customer's oldest contact on any number)")),
+    responses(
+        (status = 200, description = "The contact", body = ContactView),
+        (status = 400, description = "`invalid_phone_number`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such contact", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
+pub async fn get_one(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let key = contact_key(&req, &path)?;
+    let c = contacts::get_on(state.store.as_ref(), key).await?;
+    Ok(HttpResponse::Ok().json(ContactView::new(c, state.clock.now())))
+}
+
 /// Update a contact.
 ///
 /// `PUT /contacts/{phone}`: changes the given fields of a contact (created if it did not

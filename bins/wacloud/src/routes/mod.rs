@@ -9,6 +9,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod batches;
+pub mod calls;
 pub mod canned;
 pub mod contacts;
 pub mod events;
@@ -64,6 +65,9 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::GET, "/contacts", |r| r.to(contacts::list)),
     // Before `/contacts/{phone}`: actix answers 405 from the first resource whose path matches.
     endpoint(Method::POST, "/contacts/import", |r| r.to(contacts::import)),
+    endpoint(Method::GET, "/contacts/{phone}", |r| {
+        r.to(contacts::get_one)
+    }),
     endpoint(Method::PUT, "/contacts/{phone}", |r| r.to(contacts::update)),
     endpoint(Method::DELETE, "/contacts/{phone}", |r| {
         r.to(privacy::erase)
@@ -97,6 +101,12 @@ pub static API: &[Endpoint] = &[
     }),
     endpoint(Method::GET, "/contacts/{phone}/thread", |r| {
         r.to(thread::get)
+    }),
+    endpoint(Method::GET, "/contacts/{phone}/calls", |r| {
+        r.to(calls::list)
+    }),
+    endpoint(Method::POST, "/contacts/{phone}/call-permission", |r| {
+        r.to(calls::request_permission)
     }),
     endpoint(Method::POST, "/contacts/{phone}/thread", |r| {
         r.to(thread::control)

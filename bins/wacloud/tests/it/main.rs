@@ -20,6 +20,8 @@ mod auth;
 mod batch_equivalence;
 mod batch_forming;
 mod body_budget;
+mod calls;
+mod coexistence;
 mod counts;
 mod crash;
 mod db_secrets;

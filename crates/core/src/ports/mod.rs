@@ -8,7 +8,9 @@
 //! [`Messenger`] port, `clock` the [`Clock`], and `ids` [`new_id`] and [`retry_id`].
 
 mod auth;
+mod calls;
 mod clock;
+mod coexistence;
 mod effects;
 mod error;
 mod ids;
@@ -27,7 +29,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use auth::{AuthRepos, StoredSession};
+pub use calls::CallRepos;
 pub use clock::{Clock, SystemClock};
+pub use coexistence::CoexistenceRepos;
 pub use effects::{BatchEffects, EnsureContact, Found, Lookup};
 pub use error::StoreError;
 pub use ids::{new_id, retry_id};

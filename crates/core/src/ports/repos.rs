@@ -23,9 +23,13 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
 /// replies [`InboxRepos`](super::InboxRepos)'; the business numbers
 /// [`NumberRepos`](super::NumberRepos)'; the shares of a number's throughput
-/// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)'.
+/// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)';
+/// the WhatsApp Business app's history and address book
+/// [`CoexistenceRepos`](super::CoexistenceRepos)'; calls [`CallRepos`](super::CallRepos)'.
 pub trait Repos:
     super::AuthRepos
+    + super::CallRepos
+    + super::CoexistenceRepos
     + super::InboxRepos
     + super::NumberRepos
     + super::PacingRepos

@@ -44,6 +44,18 @@ pub async fn get(store: &dyn Store, key: CustomerKey) -> Result<Contact, CoreErr
         .ok_or_else(|| CoreError::NotFound(format!("no contact {key}")))
 }
 
+/// Finds the contact `key` (on `key.number` when it names one, else the customer's oldest
+/// contact on any number).
+///
+/// # Errors
+/// [`CoreError::NotFound`], [`CoreError::Store`].
+pub async fn get_on(
+    store: &dyn Store,
+    key: crate::phone::ContactKey,
+) -> Result<Contact, CoreError> {
+    crate::ports::read(store, move |r| crate::usecases::inbox::contact(r, &key)).await?
+}
+
 fn check_update(u: &ContactUpdate) -> Result<(), CoreError> {
     let nul = |s: &Option<String>| s.as_deref().is_some_and(|v| v.contains('\0'));
     if nul(&u.display_name)

@@ -1,6 +1,8 @@
 //! The use cases: each takes the ports it needs and holds the rules, no I/O of its own.
 
 pub mod bulk;
+pub mod calls;
+pub mod coexistence;
 pub mod contacts;
 pub mod idempotency;
 pub mod inbox;

@@ -32,6 +32,7 @@ fn environment_number(
                 last_webhook_at: s.as_ref().and_then(|s| s.last_webhook_at),
                 created_at: None,
                 unread_count: 0,
+                history: None,
             }
         }
     };
@@ -71,6 +72,11 @@ pub async fn configured(
         for (number, unread) in r.unread_by_number()? {
             if let Some(n) = out.iter_mut().find(|n| n.number.phone_number_id == number) {
                 n.number.unread_count = unread;
+            }
+        }
+        for (number, history) in r.history_syncs()? {
+            if let Some(n) = out.iter_mut().find(|n| n.number.phone_number_id == number) {
+                n.number.history = Some(history);
             }
         }
         Ok(out)

@@ -93,7 +93,11 @@ pub fn upsert_template(conn: &mut DbConnection, u: &TemplateUpdate) -> QueryResu
     .map(drop)
 }
 
-fn ensure_session(conn: &mut DbConnection, pid: &str, at: DateTime<Utc>) -> QueryResult<()> {
+pub(super) fn ensure_session(
+    conn: &mut DbConnection,
+    pid: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
     with_conn!(conn, |x| diesel::insert_into(s::whatsapp_numbers)
         .values((s::phone_number_id.eq(pid), s::updated_at.eq(to_db(at))))
         .on_conflict(s::phone_number_id)

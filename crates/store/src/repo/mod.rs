@@ -4,6 +4,8 @@
 mod account;
 mod auth;
 mod batch;
+mod calls;
+mod coexistence;
 mod contact_list;
 mod contacts;
 mod effects;

@@ -47,6 +47,7 @@ fn stored((a, b, st): NumberRow) -> StoredNumber {
             last_webhook_at: last_webhook_at.map(from_db),
             created_at: created_at.map(from_db),
             unread_count: 0,
+            history: None,
         },
         app_secret,
     }

@@ -537,6 +537,12 @@ fn erase(conn: &mut DbConnection, g: &ContactGroup, n: &Needles) -> QueryResult<
         v::whatsapp_conversations.filter(v::contact_id.eq_any(&g.ids))
     )
     .execute(x))?;
+    // The call log names the customer (`wa_id`) too.
+    with_conn!(conn, |x| diesel::delete(
+        crate::schema::whatsapp_calls::table
+            .filter(crate::schema::whatsapp_calls::contact_id.eq_any(&g.ids))
+    )
+    .execute(x))?;
     // The messages (the search index's triggers take their entries) and the contacts.
     with_conn!(conn, |x| diesel::delete(
         m::whatsapp_messages.filter(m::contact_id.eq_any(&g.ids))

@@ -61,6 +61,11 @@ pub(crate) fn apply(
         WebhookEvent::Standby(m) => crate::usecases::routing::apply_standby(r, m, now),
         WebhookEvent::StandbyEcho(e) => crate::usecases::routing::apply_standby_echo(r, e, now),
         WebhookEvent::Handover(h) => crate::usecases::routing::apply_handover(r, h, now),
+        WebhookEvent::History(h) => crate::usecases::coexistence::apply_history(r, h, now),
+        WebhookEvent::SavedContact(c) => {
+            crate::usecases::coexistence::apply_saved_contact(r, c, now)
+        }
+        WebhookEvent::Call(c) => crate::usecases::calls::apply_call(r, c, now),
         WebhookEvent::Unhandled { .. } => Ok(()),
     }
 }
@@ -130,8 +135,9 @@ fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result
         InboundEffect::Reaction { target, emoji } => {
             r.set_reaction(target, emoji.as_deref().filter(|x| !x.is_empty()))?;
         }
-        // Meta's notices are about customers, never the business's own messages.
-        InboundEffect::IdentityChange { .. } => {}
+        // Meta's notices and the customer's call permission are about customers, never the
+        // business's own messages.
+        InboundEffect::IdentityChange { .. } | InboundEffect::CallPermission { .. } => {}
     }
     Ok(())
 }

@@ -24,7 +24,9 @@ pub(crate) fn ensure_contact(
 /// The row of an inbound message.
 pub(crate) fn inbound_row(m: &InboundMessage, contact_id: Option<String>) -> NewMessage {
     let reply_to = match &m.effect {
-        InboundEffect::Plain | InboundEffect::IdentityChange { .. } => m.reply_to.clone(),
+        InboundEffect::Plain
+        | InboundEffect::IdentityChange { .. }
+        | InboundEffect::CallPermission { .. } => m.reply_to.clone(),
         InboundEffect::Reaction { target, .. }
         | InboundEffect::Edit { target, .. }
         | InboundEffect::Revoke { target } => Some(target.clone()),
@@ -110,6 +112,19 @@ pub(crate) fn apply_effect(
         }
         InboundEffect::Revoke { target } => {
             r.revoke_message(target, m.timestamp)?;
+        }
+        InboundEffect::CallPermission {
+            response,
+            expires_at,
+        } => {
+            if let Some(id) = contact_id {
+                let p = crate::calls::CallPermission {
+                    state: response.clone(),
+                    at: m.timestamp,
+                    expires_at: *expires_at,
+                };
+                r.set_call_permission(id, &p)?;
+            }
         }
         InboundEffect::IdentityChange {
             wa_id,

@@ -408,6 +408,7 @@ fn interactive(i: &InteractiveContent) -> Result<(), CoreError> {
             text("interactive.display_text", display_text, 1, 20)?;
             url("interactive.url", u, false)
         }
+        InteractiveAction::CallPermissionRequest => Ok(()),
     }
 }
 
