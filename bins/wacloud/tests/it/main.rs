@@ -20,6 +20,7 @@ mod auth;
 mod batch_equivalence;
 mod batch_forming;
 mod body_budget;
+mod costs;
 mod counts;
 mod crash;
 mod db_secrets;

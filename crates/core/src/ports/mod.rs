@@ -9,6 +9,7 @@
 
 mod auth;
 mod clock;
+mod costs;
 mod effects;
 mod error;
 mod ids;
@@ -28,6 +29,7 @@ use chrono::{DateTime, Utc};
 
 pub use auth::{AuthRepos, StoredSession};
 pub use clock::{Clock, SystemClock};
+pub use costs::CostRepos;
 pub use effects::{BatchEffects, EnsureContact, Found, Lookup};
 pub use error::StoreError;
 pub use ids::{new_id, retry_id};

@@ -26,6 +26,7 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)'.
 pub trait Repos:
     super::AuthRepos
+    + super::CostRepos
     + super::InboxRepos
     + super::NumberRepos
     + super::PacingRepos

@@ -6,6 +6,7 @@ mod auth;
 mod batch;
 mod contact_list;
 mod contacts;
+mod costs;
 mod effects;
 mod idempotency;
 mod inbox;
