@@ -9,6 +9,16 @@ async function loadStats() {
       const v = stats[el.dataset.stat];
       el.textContent = typeof v === 'number' ? v.toLocaleString() : '–';
     }
+    // Costs at the rate card's prices: one rounded total per currency (decimal strings, shown
+    // as given: never turned into floats), and how many paid messages had no price.
+    for (const el of document.querySelectorAll('[data-cost]')) {
+      const c = stats.costs && stats.costs[el.dataset.cost];
+      if (!c) { el.textContent = '–'; continue; }
+      const totals = (c.totals || []).map((t) => `${t.rounded} ${t.currency}`);
+      let text = totals.length ? totals.join(' + ') : (c.paid ? '–' : '0');
+      if (c.unpriced) text += ` (${c.unpriced.toLocaleString()} unpriced)`;
+      el.textContent = text;
+    }
   } catch { /* server not reachable: the widget says so */ }
 }
 loadStats();

@@ -123,6 +123,35 @@ impl Numbers {
         })
     }
 
+    /// How fast number `from` sends (`None`, the environment's or an unknown number:
+    /// `default`, the server's `WACLOUD_MESSAGES_PER_SECOND` and `WACLOUD_PAIR_INTERVAL_MS`).
+    #[must_use]
+    pub fn pace(
+        &self,
+        from: Option<&str>,
+        default: wacloud_core::usecases::bulk::Pace,
+    ) -> wacloud_core::usecases::bulk::Pace {
+        let others = self
+            .others
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match from.and_then(|f| others.get(f)) {
+            Some(o) => wacloud_core::usecases::bulk::Pace {
+                messages_per_second: o
+                    .made_with
+                    .number
+                    .messages_per_second
+                    .unwrap_or(default.messages_per_second),
+                pair_interval_ms: o
+                    .made_with
+                    .number
+                    .pair_interval_ms
+                    .unwrap_or(default.pair_interval_ms),
+            },
+            None => default,
+        }
+    }
+
     /// The app secrets of the numbers added through the API (the environment's are in the
     /// settings).
     #[must_use]

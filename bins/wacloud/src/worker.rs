@@ -238,6 +238,7 @@ fn start_group(
             st.clock.as_ref(),
             &st.gate,
             &owner,
+            st.settings.costs.rate_card.clone(),
             items,
         )
         .await;

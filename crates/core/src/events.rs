@@ -166,8 +166,9 @@ pub struct StatusUpdate {
     pub biz_opaque_callback_data: Option<String>,
     /// Meta's conversation id.
     pub conversation_id: Option<String>,
-    /// Meta's pricing category.
-    pub pricing_category: Option<String>,
+    /// Meta's `pricing` (per-message pricing since July 2025); empty when absent.
+    #[serde(default)]
+    pub pricing: crate::costs::Pricing,
     /// Set for a status about a group message.
     pub group_id: Option<String>,
 }

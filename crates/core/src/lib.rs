@@ -16,6 +16,7 @@ pub mod canned;
 pub mod changes;
 pub mod contact;
 pub mod conversation;
+pub mod costs;
 pub mod error;
 pub mod events;
 pub mod idempotency;

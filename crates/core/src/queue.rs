@@ -305,6 +305,10 @@ pub struct BatchSummary {
     pub scheduled_at: DateTime<Utc>,
     /// The items of the requested page, in the order they were given.
     pub items: Vec<QueueItemView>,
+    /// Its budget, when it was queued with one: `state` `paused` (with `paused_reason`
+    /// `budget_reached`) while its items wait for the budget to be raised.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<crate::costs::BatchBudget>,
 }
 
 impl BatchSummary {
@@ -423,6 +427,7 @@ mod tests {
             created_at: Utc::now(),
             scheduled_at: Utc::now(),
             items: vec![],
+            budget: None,
         };
         b.complete_counts();
         assert_eq!(b.finished, 2);

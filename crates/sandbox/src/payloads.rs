@@ -58,8 +58,10 @@ pub fn status_object(
         "recipient_id": recipient_wa_id,
     });
     if status == "sent" || status == "delivered" {
+        // Per-message pricing (PMP): a reply in the customer service window is free, and Meta
+        // says so with `billable: false` and type `free_customer_service`.
         s["pricing"] = json!({
-            "billable": true,
+            "billable": false,
             "pricing_model": "PMP",
             "category": "service",
             "type": "free_customer_service"

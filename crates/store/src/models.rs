@@ -219,6 +219,21 @@ pub struct MessageRow {
     pub actor: Option<String>,
     pub actor_name: Option<String>,
     pub business_reaction: Option<String>,
+    pub pricing_model: Option<String>,
+    pub pricing_billable: Option<bool>,
+    pub pricing_type: Option<String>,
+}
+
+impl MessageRow {
+    /// The pricing Meta reported for it.
+    pub fn pricing(&self) -> wacloud_core::costs::Pricing {
+        wacloud_core::costs::Pricing {
+            model: self.pricing_model.clone(),
+            billable: self.pricing_billable,
+            category: self.pricing_category.clone(),
+            kind: self.pricing_type.clone(),
+        }
+    }
 }
 
 impl From<MessageRow> for Message {

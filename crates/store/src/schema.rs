@@ -130,6 +130,9 @@ diesel::table! {
         actor -> Nullable<Text>,
         actor_name -> Nullable<Text>,
         business_reaction -> Nullable<Text>,
+        pricing_model -> Nullable<Text>,
+        pricing_billable -> Nullable<Bool>,
+        pricing_type -> Nullable<Text>,
     }
 }
 
@@ -362,8 +365,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_batch_budgets (batch_id) {
+        batch_id -> Text,
+        amount -> Text,
+        currency -> Text,
+        committed -> Text,
+        paused_reason -> Nullable<Text>,
+        paused_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_calls,
+    whatsapp_batch_budgets,
     whatsapp_contacts,
     whatsapp_count_deltas,
     whatsapp_counts,

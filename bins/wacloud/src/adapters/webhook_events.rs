@@ -646,7 +646,16 @@ fn status(s: &Status, pid: &str, at: DateTime<Utc>) -> StatusUpdate {
         error: s.errors.first().map(delivery_error),
         biz_opaque_callback_data: s.biz_opaque_callback_data.clone(),
         conversation_id: s.conversation.as_ref().and_then(|c| c.id.clone()),
-        pricing_category: s.pricing.as_ref().and_then(|p| p.category.clone()),
+        pricing: s
+            .pricing
+            .as_ref()
+            .map(|p| wacloud_core::costs::Pricing {
+                model: p.pricing_model.clone(),
+                billable: p.billable,
+                category: p.category.clone(),
+                kind: p.kind.clone(),
+            })
+            .unwrap_or_default(),
         group_id: if group { s.recipient_id.clone() } else { None },
     }
 }

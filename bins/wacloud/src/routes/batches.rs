@@ -246,3 +246,44 @@ pub async fn retry_item(
     state.queue_wake.notify_one();
     Ok(HttpResponse::Accepted().json(view))
 }
+
+/// Body of `PATCH /batches/{id}`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchPatch {
+    /// The batch's new budget, in the currency it was queued with.
+    pub budget: crate::routes::send::BudgetBody,
+}
+
+/// Change a batch's budget.
+///
+/// `PATCH /batches/{id}` with `{"budget": {"amount": "20.00", "currency": "USD"}}`: the new
+/// amount of a batch queued with a budget. A batch paused by its budget runs again: its next
+/// item is checked against the new amount (and pauses it again if it still does not fit).
+#[utoipa::path(
+    patch,
+    path = "/api/whatsapp/batches/{id}",
+    operation_id = "change_batch",
+    tag = "queue",
+    params(("id" = String, Path, min_length = 1, description = ID)),
+    request_body = BatchPatch,
+    responses(
+        (status = 200, description = "The budget as changed", body = wacloud_core::costs::BatchBudget),
+        (status = 400, description = "`invalid_json`, `invalid_budget` (an amount that is not a decimal string, a currency that is not three letters)", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such batch", body = ErrorBody),
+        (status = 422, description = "`no_budget` (queued without one), `currency_mismatch` (another currency than its budget's)", body = ErrorBody),
+        (status = 503, description = "`database_unavailable`", body = ErrorBody),
+    ),
+)]
+pub async fn change_batch(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<BatchPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = path.into_inner();
+    check_id(&id, "batch")?;
+    let budget = body.into_inner().budget.parse()?;
+    let b = bulk::change_budget(state.store.as_ref(), state.clock.as_ref(), id, budget).await?;
+    state.queue_wake.notify_one();
+    Ok(HttpResponse::Ok().json(b))
+}

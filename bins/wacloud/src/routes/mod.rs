@@ -12,6 +12,7 @@ pub mod batches;
 pub mod calls;
 pub mod canned;
 pub mod contacts;
+pub mod costs;
 pub mod events;
 pub mod export;
 pub mod health;
@@ -130,6 +131,9 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::POST, "/send-bulk", |r| r.to(send::send_bulk)),
     endpoint(Method::GET, "/batches", |r| r.to(batches::list)),
     endpoint(Method::GET, "/batches/{id}", |r| r.to(batches::batch)),
+    endpoint(Method::PATCH, "/batches/{id}", |r| {
+        r.to(batches::change_batch)
+    }),
     endpoint(Method::GET, "/batches/{id}/export", |r| {
         r.to(export::batch_export)
     }),
@@ -152,6 +156,7 @@ pub static API: &[Endpoint] = &[
     }),
     endpoint(Method::POST, "/media", |r| r.to(media::upload)),
     endpoint(Method::GET, "/stats", |r| r.to(stats::stats)),
+    endpoint(Method::GET, "/costs", |r| r.to(costs::report)),
     endpoint(Method::GET, "/templates", |r| r.to(templates::list)),
     endpoint(Method::POST, "/templates/sync", |r| r.to(templates::sync)),
     endpoint(Method::GET, "/events", |r| r.to(events::events)),

@@ -13,7 +13,7 @@ use wacloud_core::outbound::{
 };
 use wacloud_core::ports::new_id;
 use wacloud_core::queue::QueueItemView;
-use wacloud_core::usecases::bulk::{self, BatchAccepted, BulkRecipient, BulkRequest};
+use wacloud_core::usecases::bulk::{self, BatchAccepted, BulkDryRun, BulkRecipient, BulkRequest};
 use wacloud_core::usecases::queue::enqueue_one;
 use wacloud_core::usecases::send::{retry_message as retry_use_case, send, SendCommand};
 
@@ -644,6 +644,49 @@ pub struct BulkBody {
     /// Queue free-form text also for recipients without an open customer service window.
     #[serde(default)]
     allow_outside_window: bool,
+    /// The most the batch may spend: it pauses (`GET /batches/{id}`: `budget.state` `paused`,
+    /// `paused_reason` `budget_reached`) before an item would take it past `amount`, counting
+    /// every item begun at the rate card's price; `PATCH /batches/{id}` raises it. Recipients
+    /// the rate card cannot price in this currency are refused (`unpriced`,
+    /// `currency_mismatch`).
+    #[serde(default)]
+    budget: Option<BudgetBody>,
+}
+
+/// A spending limit: an exact decimal amount as a string, and its currency.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetBody {
+    /// A non-negative decimal as a string (`"12.50"`); never a JSON number, so no float
+    /// rounding happens on the way.
+    #[schema(example = "12.50")]
+    pub amount: String,
+    /// ISO 4217 code (`USD`): the currency of the rate card's prices.
+    #[schema(example = "USD")]
+    pub currency: String,
+}
+
+impl BudgetBody {
+    /// The checked budget.
+    ///
+    /// # Errors
+    /// 400 `invalid_budget` naming the field.
+    pub fn parse(&self) -> Result<wacloud_core::costs::Budget, ApiError> {
+        Ok(wacloud_core::costs::Budget::parse(
+            &self.amount,
+            &self.currency,
+        )?)
+    }
+}
+
+/// Query of `POST /send-bulk`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BulkQuery {
+    /// `true`: run every check and estimate the cost and duration, queue nothing (200 with a
+    /// [`BulkDryRun`]).
+    dry_run: Option<bool>,
 }
 
 /// The `Idempotency-Key` header of `POST /send` and `POST /send-bulk`.
@@ -677,15 +720,16 @@ pub struct IdempotencyKey {
     path = "/api/whatsapp/send-bulk",
     operation_id = "send_bulk",
     tag = "sending",
-    params(IdempotencyKey),
+    params(IdempotencyKey, BulkQuery),
     request_body = BulkBody,
     responses(
+        (status = 200, description = "`dry_run=true`: what would be queued, refused, spent and how long it would take; nothing queued", body = BulkDryRun),
         (status = 202, description = "Queued (`batch_id` is `null` when no recipient was accepted)", body = BatchAccepted,
             links(
                 ("batch" = (operation_id = "get_batch", parameters(("id" = "$response.body#/batch_id")))),
                 ("cancel" = (operation_id = "cancel_batch", parameters(("id" = "$response.body#/batch_id")))),
             )),
-        (status = 400, description = "`invalid_json`, `invalid_request` (no recipients or more than 10,000, a missing `message_text` or `template`, an unknown `type`, `scheduled_at` too far ahead), `empty_text`, `invalid_text`, `text_too_long`, `invalid_template`, `invalid_template_parameter`, `too_many_template_parameters`, `template_parameter_too_long`, `invalid_idempotency_key`", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_request` (no recipients or more than 10,000, a missing `message_text` or `template`, an unknown `type`, `scheduled_at` too far ahead), `empty_text`, `invalid_text`, `text_too_long`, `invalid_template`, `invalid_template_parameter`, `too_many_template_parameters`, `template_parameter_too_long`, `invalid_idempotency_key`, `invalid_budget`, `invalid_query` (`dry_run` not `true` or `false`)", body = ErrorBody),
         (status = 409, description = "`idempotency_key_reused`, `idempotency_in_progress`, `idempotency_abandoned`", body = ErrorBody),
         (status = 422, description = "`template_not_sendable`, `template_mismatch`", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
@@ -694,8 +738,14 @@ pub struct IdempotencyKey {
 pub async fn send_bulk(
     state: web::Data<AppState>,
     req: HttpRequest,
+    query: web::Query<BulkQuery>,
     body: web::Json<BulkBody>,
 ) -> Result<HttpResponse, ApiError> {
+    if query.dry_run == Some(true) {
+        let actor = crate::auth::Principal::of(&req).actor;
+        let answer = dry_run(&state, body.into_inner(), actor).await?;
+        return Ok(HttpResponse::Ok().json(answer));
+    }
     let batch_id = new_id();
     let resource_id = Some(batch_id.clone());
     idempotent(
@@ -709,12 +759,12 @@ pub async fn send_bulk(
     .await
 }
 
-async fn queue_bulk(
-    state: &AppState,
+/// The use case's request from the body.
+fn bulk_request(
     b: BulkBody,
-    batch_id: String,
+    batch_id: Option<String>,
     actor: wacloud_core::auth::Actor,
-) -> Result<(StatusCode, Value), ApiError> {
+) -> Result<(BulkRequest, Option<String>), ApiError> {
     let content = content(b.kind.as_deref(), b.message_text, b.template, b.preview_url)?;
     let recipients = b
         .recipients
@@ -742,22 +792,65 @@ async fn queue_bulk(
         )
         .with("field", "recipients"));
     }
-    let messenger = state.numbers.messenger(b.from.as_deref())?;
-    let accepted = bulk::enqueue_bulk(
-        state.store.as_ref(),
-        messenger.as_ref(),
-        state.clock.as_ref(),
+    let budget = b.budget.as_ref().map(BudgetBody::parse).transpose()?;
+    Ok((
         BulkRequest {
             actor: Some(actor),
             recipients,
             content,
             scheduled_at: b.scheduled_at,
             allow_outside_window: b.allow_outside_window,
-            batch_id: Some(batch_id),
+            batch_id,
+            budget,
         },
+        b.from,
+    ))
+}
+
+async fn queue_bulk(
+    state: &AppState,
+    b: BulkBody,
+    batch_id: String,
+    actor: wacloud_core::auth::Actor,
+) -> Result<(StatusCode, Value), ApiError> {
+    let (request, from) = bulk_request(b, Some(batch_id), actor)?;
+    let messenger = state.numbers.messenger(from.as_deref())?;
+    let accepted = bulk::enqueue_bulk(
+        state.store.as_ref(),
+        messenger.as_ref(),
+        state.clock.as_ref(),
+        &state.settings.costs.rate_card,
+        request,
     )
     .await?;
     state.queue_wake.notify_one();
     let body = serde_json::to_value(&accepted).map_err(|e| ApiError::internal(&e))?;
     Ok((StatusCode::ACCEPTED, body))
+}
+
+/// `POST /send-bulk?dry_run=true`.
+async fn dry_run(
+    state: &AppState,
+    b: BulkBody,
+    actor: wacloud_core::auth::Actor,
+) -> Result<BulkDryRun, ApiError> {
+    let (request, from) = bulk_request(b, None, actor)?;
+    let messenger = state.numbers.messenger(from.as_deref())?;
+    let pace = state.numbers.pace(
+        from.as_deref(),
+        bulk::Pace {
+            messages_per_second: state.settings.throughput.messages_per_second,
+            pair_interval_ms: u64::try_from(state.settings.throughput.pair_interval.as_millis())
+                .unwrap_or(u64::MAX),
+        },
+    );
+    Ok(bulk::dry_run_bulk(
+        state.store.as_ref(),
+        messenger.as_ref(),
+        state.clock.as_ref(),
+        &state.settings.costs.rate_card,
+        pace,
+        request,
+    )
+    .await?)
 }

@@ -1,14 +1,30 @@
 //! `GET /api/whatsapp/stats`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Serialize;
+use utoipa::ToSchema;
+use wacloud_core::stats::Stats;
+use wacloud_core::usecases::costs::{self, CurrentCosts};
 
 use crate::errors::{ApiError, ErrorBody};
 use crate::state::AppState;
 
-/// Counts by direction and status, unread, queue depth, webhook counts; with `?number=` the
-/// same counts for one business number.
+/// `GET /stats`'s answer: the counts, and what today and this month cost.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatsAnswer {
+    /// The counts (kept as rows change).
+    #[serde(flatten)]
+    pub stats: Stats,
+    /// Today's and this month's costs (UTC), priced by the rate card as `GET /costs` does;
+    /// absent with `?number=`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub costs: Option<CurrentCosts>,
+}
+
+/// Counts by direction and status, unread, queue depth, webhook counts; today's and this
+/// month's costs. With `?number=` the same counts for one business number, without costs.
 ///
-/// Without `number` the answer comes from counts kept as rows change (its cost does not grow
+/// Without `number` the counts come from counts kept as rows change (their cost does not grow
 /// with history). With `number` (a `phone_number_id` of `GET /numbers`) they are counted from
 /// that number's rows: its contacts and their messages, the queue items sent from it (the
 /// default number's include those queued without a number) and the deliveries for it;
@@ -22,7 +38,7 @@ use crate::state::AppState;
         ("number" = Option<String>, Query, description = "A business number's `phone_number_id`: that number's counts"),
     ),
     responses(
-        (status = 200, description = "The counts", body = wacloud_core::stats::Stats),
+        (status = 200, description = "The counts and costs", body = StatsAnswer),
         (status = 400, description = "`invalid_number`, `unknown_number`", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
@@ -30,7 +46,16 @@ use crate::state::AppState;
 pub async fn stats(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let Some(number) = super::params::number_param(&req)? else {
         let stats = wacloud_core::ports::read(state.store.as_ref(), |r| r.stats()).await?;
-        return Ok(HttpResponse::Ok().json(stats));
+        let costs = costs::current(
+            state.store.as_ref(),
+            &state.settings.costs.rate_card,
+            state.clock.now(),
+        )
+        .await?;
+        return Ok(HttpResponse::Ok().json(StatsAnswer {
+            stats,
+            costs: Some(costs),
+        }));
     };
     let ours = state.our_numbers.list();
     if !ours.contains(&number) {
@@ -45,5 +70,5 @@ pub async fn stats(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
         r.number_stats(&number, default)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(stats))
+    Ok(HttpResponse::Ok().json(StatsAnswer { stats, costs: None }))
 }

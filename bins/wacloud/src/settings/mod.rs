@@ -19,6 +19,7 @@
 //! three agree).
 
 mod auth;
+mod costs;
 mod database;
 mod http;
 mod log;
@@ -33,6 +34,7 @@ use clap::{Args as _, FromArgMatches as _};
 use secrecy::{ExposeSecret, SecretString};
 
 pub use auth::AuthSettings;
+pub use costs::{parse_rate_card, CostSettings};
 pub use database::{DatabaseSettings, DEFAULT_DATABASE_URL};
 pub use http::{HttpSettings, DEFAULT_BIND};
 pub use log::{LogSettings, DEFAULT_LOG_FILTER};
@@ -67,6 +69,8 @@ pub struct SettingsArgs {
     retention: retention::Raw,
     #[command(flatten)]
     media: media::Raw,
+    #[command(flatten)]
+    costs: costs::Raw,
 }
 
 impl SettingsArgs {
@@ -121,6 +125,8 @@ pub struct Settings {
     pub retention: RetentionSettings,
     /// The media cache.
     pub media: MediaSettings,
+    /// The rate card.
+    pub costs: CostSettings,
 }
 
 /// A setting that could not be used.
@@ -249,6 +255,7 @@ impl Settings {
             auth: AuthSettings::parse(raw.auth)?,
             retention: RetentionSettings::parse(raw.retention)?,
             media: MediaSettings::parse(raw.media)?,
+            costs: CostSettings::parse(raw.costs)?,
         })
     }
 }

@@ -22,6 +22,7 @@ mod batch_forming;
 mod body_budget;
 mod calls;
 mod coexistence;
+mod costs;
 mod counts;
 mod crash;
 mod db_secrets;

@@ -275,7 +275,7 @@ mod tests {
             read_at: None,
             played_at: None,
             conversation_id: None,
-            pricing_category: None,
+            pricing: Default::default(),
         };
         let effects = BatchEffects {
             placeholders: vec![

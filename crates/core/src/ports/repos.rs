@@ -30,6 +30,7 @@ pub trait Repos:
     super::AuthRepos
     + super::CallRepos
     + super::CoexistenceRepos
+    + super::CostRepos
     + super::InboxRepos
     + super::NumberRepos
     + super::PacingRepos

@@ -69,8 +69,8 @@ pub struct StatusChange {
     pub error: Option<DeliveryError>,
     /// Meta's conversation id.
     pub conversation_id: Option<String>,
-    /// Meta's pricing category.
-    pub pricing_category: Option<String>,
+    /// Meta's `pricing` (empty when the status had none).
+    pub pricing: crate::costs::Pricing,
 }
 
 /// A contact's change from many new messages at once (one per contact in a batch).
@@ -111,8 +111,8 @@ pub struct StatusFold {
     pub played_at: Option<DateTime<Utc>>,
     /// Meta's conversation id.
     pub conversation_id: Option<String>,
-    /// Meta's pricing category.
-    pub pricing_category: Option<String>,
+    /// Meta's `pricing` (empty when the status had none).
+    pub pricing: crate::costs::Pricing,
 }
 
 /// Filter and cursor for `GET /messages`.

@@ -4,6 +4,7 @@ pub mod bulk;
 pub mod calls;
 pub mod coexistence;
 pub mod contacts;
+pub mod costs;
 pub mod idempotency;
 pub mod inbox;
 pub mod ingest;

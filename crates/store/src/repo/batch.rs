@@ -246,7 +246,10 @@ statements! {
         status = CASE WHEN status_rank < ? THEN ? ELSE status END, \
         status_rank = CASE WHEN status_rank < ? THEN ? ELSE status_rank END, \
         conversation_id = COALESCE(?, conversation_id), \
-        pricing_category = COALESCE(?, pricing_category) \
+        pricing_category = COALESCE(pricing_category, ?), \
+        pricing_model = COALESCE(pricing_model, ?), \
+        pricing_billable = COALESCE(pricing_billable, ?), \
+        pricing_type = COALESCE(pricing_type, ?) \
         WHERE id = ?";
     /// One contact's delta (SQLite). Every SET sees the old row.
     UpdateContact = "UPDATE whatsapp_contacts SET \
@@ -460,7 +463,10 @@ pub fn apply_status_folds(
                 .bind::<Integer, _>(rank)
                 .bind::<Integer, _>(rank)
                 .bind::<Nullable<Text>, _>(f.conversation_id.as_deref())
-                .bind::<Nullable<Text>, _>(f.pricing_category.as_deref())
+                .bind::<Nullable<Text>, _>(f.pricing.category.as_deref())
+                .bind::<Nullable<Text>, _>(f.pricing.model.as_deref())
+                .bind::<Nullable<Bool>, _>(f.pricing.billable)
+                .bind::<Nullable<Text>, _>(f.pricing.kind.as_deref())
                 .bind::<Text, _>(id.as_str());
             if q.execute(x)? > 0 {
                 updated.push(id);
@@ -470,7 +476,7 @@ pub fn apply_status_folds(
     }
     for chunk in folds.chunks(CHUNK) {
         // v.column1 wamid, 2 sent, 3 delivered, 4 read, 5 played, 6 rank, 7 status,
-        // 8 conversation, 9 pricing.
+        // 8 conversation, 9–12 pricing (category, model, billable, type).
         let m = marker(conn);
         let sql = format!(
             "UPDATE whatsapp_messages SET updated_at = {}, \
@@ -481,11 +487,14 @@ pub fn apply_status_folds(
              status = CASE WHEN status_rank < v.column6 THEN v.column7 ELSE status END, \
              status_rank = CASE WHEN status_rank < v.column6 THEN v.column6 ELSE status_rank END, \
              conversation_id = COALESCE(v.column8, conversation_id), \
-             pricing_category = COALESCE(v.column9, pricing_category) \
+             pricing_category = COALESCE(pricing_category, v.column9), \
+             pricing_model = COALESCE(pricing_model, v.column10), \
+             pricing_billable = COALESCE(pricing_billable, v.column11), \
+             pricing_type = COALESCE(pricing_type, v.column12) \
              FROM (VALUES {}) AS v WHERE whatsapp_messages.message_id = v.column1 \
              RETURNING whatsapp_messages.id",
             param(m, 1),
-            placeholders(m, 2, chunk.len(), 9)
+            placeholders(m, 2, chunk.len(), 12)
         );
         with_conn!(conn, |x| {
             let mut q = diesel::sql_query(sql.as_str())
@@ -501,7 +510,10 @@ pub fn apply_status_folds(
                     .bind::<Integer, _>(f.status.rank())
                     .bind::<Text, _>(f.status.as_str())
                     .bind::<Nullable<Text>, _>(f.conversation_id.as_deref())
-                    .bind::<Nullable<Text>, _>(f.pricing_category.as_deref());
+                    .bind::<Nullable<Text>, _>(f.pricing.category.as_deref())
+                    .bind::<Nullable<Text>, _>(f.pricing.model.as_deref())
+                    .bind::<Nullable<Bool>, _>(f.pricing.billable)
+                    .bind::<Nullable<Text>, _>(f.pricing.kind.as_deref());
             }
             q.load::<IdRow>(x)
         })?

@@ -7,7 +7,7 @@ use wacloud_core::message::{DeliveryError, Direction, Message, MessageStatus};
 use wacloud_core::ports::{new_id, MessageQuery, NewMessage, StatusChange};
 
 use crate::conn::DbConnection;
-use diesel::sql_types::{BigInt, Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Bool, Integer, Nullable, Text, Timestamp};
 
 use crate::models::{db_time, to_db, DbTime, MessageRow};
 use crate::repo::prepared::{statements, Prepared};
@@ -171,7 +171,8 @@ statements! {
     AttachWamid = "UPDATE whatsapp_messages SET message_id = ?, status = ?, status_rank = ?, \
         sent_at = ?, delivered_at = ?, read_at = ?, played_at = ?, failed_at = ?, \
         error_code = ?, error_title = ?, error_message = ?, error_details = ?, \
-        conversation_id = ?, pricing_category = ?, updated_at = ? WHERE id = ?";
+        conversation_id = ?, pricing_category = ?, pricing_model = ?, pricing_billable = ?, \
+        pricing_type = ?, updated_at = ? WHERE id = ?";
 }
 
 pub fn attach_wamid(
@@ -201,10 +202,10 @@ pub fn attach_wamid(
         ours.error_message.clone(),
         ours.error_details.clone(),
     );
-    let (mut conversation, mut pricing) =
-        (ours.conversation_id.clone(), ours.pricing_category.clone());
+    let (mut conversation, mut pricing) = (ours.conversation_id.clone(), ours.pricing());
     if let Some(p) = placeholder {
         // A status beat the send's response: fold what it recorded into the real row.
+        pricing = pricing.or(p.pricing());
         if p.status_rank > rank {
             status = p.status.clone();
             rank = p.status_rank;
@@ -223,7 +224,6 @@ pub fn attach_wamid(
             );
         }
         conversation = conversation.or(p.conversation_id);
-        pricing = pricing.or(p.pricing_category);
         with_conn!(conn, |x| diesel::delete(m::whatsapp_messages.find(&p.id))
             .execute(x))?;
     }
@@ -243,7 +243,10 @@ pub fn attach_wamid(
         .bind::<Nullable<Text>, _>(err.2.as_deref())
         .bind::<Nullable<Text>, _>(err.3.as_deref())
         .bind::<Nullable<Text>, _>(conversation.as_deref())
-        .bind::<Nullable<Text>, _>(pricing.as_deref())
+        .bind::<Nullable<Text>, _>(pricing.category.as_deref())
+        .bind::<Nullable<Text>, _>(pricing.model.as_deref())
+        .bind::<Nullable<Bool>, _>(pricing.billable)
+        .bind::<Nullable<Text>, _>(pricing.kind.as_deref())
         .bind::<Timestamp, _>(db_time(now))
         .bind::<Text, _>(id)
         .execute(x))?;
@@ -262,7 +265,10 @@ pub fn attach_wamid(
         error_message: err.2,
         error_details: err.3,
         conversation_id: conversation,
-        pricing_category: pricing,
+        pricing_category: pricing.category,
+        pricing_model: pricing.model,
+        pricing_billable: pricing.billable,
+        pricing_type: pricing.kind,
         updated_at: to_db(now),
         ..ours
     }
@@ -295,14 +301,15 @@ pub fn apply_status(conn: &mut DbConnection, id: &str, ch: &StatusChange) -> Que
         MessageStatus::Failed => stamp!(m::failed_at, cur.failed_at),
         _ => {}
     }
-    if ch.conversation_id.is_some() || ch.pricing_category.is_some() {
+    if ch.conversation_id.is_some() || !ch.pricing.is_empty() {
+        let pricing = cur.pricing().or(ch.pricing.clone());
         with_conn!(conn, |x| diesel::update(m::whatsapp_messages.find(id))
             .set((
                 m::conversation_id.eq(ch.conversation_id.as_ref().or(cur.conversation_id.as_ref())),
-                m::pricing_category.eq(ch
-                    .pricing_category
-                    .as_ref()
-                    .or(cur.pricing_category.as_ref())),
+                m::pricing_category.eq(&pricing.category),
+                m::pricing_model.eq(&pricing.model),
+                m::pricing_billable.eq(pricing.billable),
+                m::pricing_type.eq(&pricing.kind),
             ))
             .execute(x))?;
     }
@@ -351,7 +358,7 @@ pub fn fail(
         at,
         error: Some(e.clone()),
         conversation_id: None,
-        pricing_category: None,
+        pricing: Default::default(),
     };
     apply_status(conn, id, &change).map(drop)
 }
@@ -505,10 +512,8 @@ pub fn apply_status_by_wamid(
     let at = Some(to_db(ch.at));
     let rank = ch.status.rank();
     let status = ch.status.as_str();
-    let (conversation, pricing) = (
-        ch.conversation_id.as_deref(),
-        ch.pricing_category.as_deref(),
-    );
+    let conversation = ch.conversation_id.as_deref();
+    let p = &ch.pricing;
     macro_rules! update {
         ($col:expr) => {
             with_conn!(conn, |x| diesel::update(
@@ -525,7 +530,10 @@ pub fn apply_status_by_wamid(
                         .otherwise(m::status_rank)
                 ),
                 m::conversation_id.eq(coalesce(conversation, m::conversation_id)),
-                m::pricing_category.eq(coalesce(pricing, m::pricing_category)),
+                m::pricing_category.eq(coalesce(m::pricing_category, p.category.as_deref())),
+                m::pricing_model.eq(coalesce(m::pricing_model, p.model.as_deref())),
+                m::pricing_billable.eq(coalesce(m::pricing_billable, p.billable)),
+                m::pricing_type.eq(coalesce(m::pricing_type, p.kind.as_deref())),
                 m::updated_at.eq(to_db(now)),
             ))
             .returning(m::id)

@@ -8,6 +8,7 @@ mod calls;
 mod coexistence;
 mod contact_list;
 mod contacts;
+mod costs;
 mod effects;
 mod idempotency;
 mod inbox;

@@ -226,7 +226,7 @@ mod tests {
             recipient: who("15550000009", None),
             error: None,
             conversation_id: None,
-            pricing_category: None,
+            pricing: Default::default(),
             biz_opaque_callback_data: callback.then(|| "our-id".to_owned()),
             group_id: None,
         })

@@ -125,7 +125,7 @@ pub(crate) struct Folded<'a> {
 /// Folds `statuses` per `wamid`, in the order each `wamid` first appears: the furthest status
 /// on the ladder and the first time each step was reported (as one-by-one application stamps
 /// it: the first report wins, also against an earlier time reported later), the first
-/// conversation id and pricing category.
+/// conversation id, and the pricing field by field (what came first is kept).
 pub(crate) fn fold_statuses<'a>(statuses: &[&'a StatusUpdate]) -> Vec<Folded<'a>> {
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut out: Vec<Folded<'a>> = Vec::new();
@@ -141,7 +141,7 @@ pub(crate) fn fold_statuses<'a>(statuses: &[&'a StatusUpdate]) -> Vec<Folded<'a>
                     read_at: None,
                     played_at: None,
                     conversation_id: None,
-                    pricing_category: None,
+                    pricing: Default::default(),
                 },
                 first: s,
                 has_callback: false,
@@ -164,9 +164,7 @@ pub(crate) fn fold_statuses<'a>(statuses: &[&'a StatusUpdate]) -> Vec<Folded<'a>
         if f.conversation_id.is_none() {
             f.conversation_id.clone_from(&s.conversation_id);
         }
-        if f.pricing_category.is_none() {
-            f.pricing_category.clone_from(&s.pricing_category);
-        }
+        f.pricing = std::mem::take(&mut f.pricing).or(s.pricing.clone());
         entry.has_callback |= s.biz_opaque_callback_data.is_some();
     }
     out
@@ -192,7 +190,7 @@ mod tests {
             },
             error: None,
             conversation_id: None,
-            pricing_category: None,
+            pricing: Default::default(),
             biz_opaque_callback_data: None,
             group_id: None,
         }

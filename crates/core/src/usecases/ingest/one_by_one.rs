@@ -152,7 +152,7 @@ pub(crate) fn apply_status(
         at: s.timestamp,
         error: s.error.clone(),
         conversation_id: s.conversation_id.clone(),
-        pricing_category: s.pricing_category.clone(),
+        pricing: s.pricing.clone(),
     };
     // The common case in one statement; failures (error fields, 131026) take the full path.
     let fast = s.status != MessageStatus::Failed;

@@ -15,6 +15,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::contact::preview;
+use crate::costs::{estimate, RateCard};
 use crate::message::UNDELIVERABLE;
 use crate::message::{DeliveryError, Direction, MessageStatus};
 use crate::outbound::{FailureClass, OutboundContent, OutboundRequest, SendFailure};
@@ -126,6 +127,35 @@ fn plan(item: &QueueItem, gate: &SendingGate, now: DateTime<Utc>) -> Plan {
 struct Templates(HashMap<(String, String), Option<StoredTemplate>>);
 
 impl Templates {
+    fn get(
+        &mut self,
+        r: &mut dyn Repos,
+        name: &str,
+        language: &str,
+    ) -> Result<Option<&StoredTemplate>, StoreError> {
+        let key = (name.to_owned(), language.to_owned());
+        if !self.0.contains_key(&key) {
+            let t = r.find_template(name, language)?;
+            self.0.insert(key.clone(), t);
+        }
+        Ok(self.0.get(&key).and_then(Option::as_ref))
+    }
+
+    /// The pricing category `content` is billed in ([`crate::costs::category_of`]).
+    fn category(
+        &mut self,
+        r: &mut dyn Repos,
+        content: &OutboundContent,
+    ) -> Result<Option<String>, StoreError> {
+        let stored = match content {
+            OutboundContent::Template { name, language, .. } => self
+                .get(r, name, language)?
+                .and_then(|t| t.category.clone()),
+            _ => None,
+        };
+        Ok(crate::costs::category_of(content, stored.as_deref()))
+    }
+
     /// What the message list shows for `content` (as `send::shown_text`).
     fn shown_text(
         &mut self,
@@ -153,7 +183,41 @@ struct Group<'a> {
     business_phone: Option<&'a str>,
     /// The sending number's `phone_number_id` (its contacts).
     number: Option<&'a str>,
+    /// Prices the items of budgeted batches.
+    card: &'a RateCard,
     now: DateTime<Utc>,
+}
+
+/// Counts an item of a budgeted batch against its budget before its first attempt (retries
+/// were counted then), in the same transaction as the attempt, the budget's row locked: the
+/// note to defer it with when the batch is (or now becomes) paused.
+fn check_budget(
+    r: &mut dyn Repos,
+    g: &Group<'_>,
+    templates: &mut Templates,
+    item: &QueueItem,
+    to: &CustomerKey,
+) -> Result<Option<String>, StoreError> {
+    let Some(batch) = item.batch_id.as_deref().filter(|_| item.attempts == 0) else {
+        return Ok(None);
+    };
+    let Some(mut budget) = r.batch_budget(batch, true)? else {
+        return Ok(None);
+    };
+    if budget.paused_reason.is_none() {
+        let category = templates.category(r, &item.content)?;
+        let rate = estimate(g.card, to, category.as_deref(), g.now.date_naive());
+        if let Err(reason) = budget.take(rate) {
+            budget.pause(reason, g.now);
+        }
+        r.put_batch_budget(&budget, g.now)?;
+    }
+    Ok(budget.paused_reason.map(|reason| {
+        format!(
+            "waiting: batch paused ({reason}): {} of its budget of {} {} committed; raise it with PATCH /batches/{batch}",
+            budget.committed, budget.amount, budget.currency
+        )
+    }))
 }
 
 /// Begins one item inside the group's transaction. The lease is checked first
@@ -207,6 +271,14 @@ fn begin_one(
             error,
             code: None,
             message_id: None,
+        };
+        return settle(r, outcome);
+    }
+    if let Some(note) = check_budget(r, g, templates, item, to)? {
+        let outcome = QueueOutcome::Deferred {
+            until: now,
+            note: Some(note),
+            undo_attempt: false,
         };
         return settle(r, outcome);
     }
@@ -322,6 +394,7 @@ pub async fn begin_attempts(
     clock: &dyn Clock,
     gate: &SendingGate,
     owner: &str,
+    card: Arc<RateCard>,
     items: Vec<QueueItem>,
 ) -> Vec<Result<Begun, StoreError>> {
     let now = clock.now();
@@ -342,6 +415,7 @@ pub async fn begin_attempts(
                 owner: &owner,
                 business_phone: business_phone.as_deref(),
                 number: number.as_deref(),
+                card: &card,
                 now,
             };
             begin_one(r, &g, templates, item, plan)
@@ -543,9 +617,10 @@ pub async fn work_item(
     clock: &dyn Clock,
     gate: &SendingGate,
     owner: &str,
+    card: Arc<RateCard>,
     item: QueueItem,
 ) -> Result<QueueOutcome, StoreError> {
-    let begun = begin_attempts(store, messenger, clock, gate, owner, vec![item])
+    let begun = begin_attempts(store, messenger, clock, gate, owner, card, vec![item])
         .await
         .pop()
         .unwrap_or_else(|| Err(StoreError::Conflict("nothing begun".into())))?;

@@ -145,9 +145,14 @@ pub fn claim(
     let lapsed = q::state
         .eq(QueueState::Sending.as_str())
         .and(q::lease_until.lt(t));
+    // The items of a batch its budget paused wait until it is raised (`PATCH /batches/{id}`).
+    let paused = crate::schema::whatsapp_batch_budgets::table
+        .filter(crate::schema::whatsapp_batch_budgets::paused_reason.is_not_null())
+        .select(crate::schema::whatsapp_batch_budgets::batch_id.nullable());
     let due = q::state
         .eq(QueueState::Pending.as_str())
-        .and(q::due_at.le(t));
+        .and(q::due_at.le(t))
+        .and(q::batch_id.is_null().or(q::batch_id.ne_all(paused)));
     // Several instances claim concurrently: on PostgreSQL rows another transaction holds are
     // skipped.
     let mut rows: Vec<ItemRow> = match conn {

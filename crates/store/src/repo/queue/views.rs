@@ -148,6 +148,7 @@ pub fn batch_summary(
         created_at: from_db(created.unwrap_or(now)),
         scheduled_at: from_db(due.unwrap_or(now)),
         items: rows.into_iter().map(view_from_row).collect(),
+        budget: None,
     };
     summary.complete_counts();
     Ok(Some(summary))

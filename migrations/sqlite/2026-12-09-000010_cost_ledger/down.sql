@@ -1,0 +1,4 @@
+DROP INDEX whatsapp_messages_priced;
+ALTER TABLE whatsapp_messages DROP COLUMN pricing_type;
+ALTER TABLE whatsapp_messages DROP COLUMN pricing_billable;
+ALTER TABLE whatsapp_messages DROP COLUMN pricing_model;
