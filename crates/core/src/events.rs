@@ -275,6 +275,9 @@ pub enum WebhookEvent {
     StandbyEcho(OutboundEcho),
     /// The thread's owner changed (`messaging_handovers`).
     Handover(ThreadHandover),
+    /// A group changed (`group_lifecycle_update`, `group_participants_update`,
+    /// `group_settings_update`, `group_status_update`).
+    Group(crate::group::GroupUpdate),
     /// A field wacloud keeps only raw (calls, unknown fields).
     Unhandled {
         /// The field name.
@@ -285,7 +288,7 @@ pub enum WebhookEvent {
 impl WebhookEvent {
     /// The event's kind, one of a fixed set (for counting): `message`, `echo`, `status`,
     /// `contact`, `template`, `account`, `preference`, `error`, `standby`, `standby_echo`,
-    /// `handover`, `unhandled`.
+    /// `handover`, `group`, `unhandled`.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -300,6 +303,7 @@ impl WebhookEvent {
             Self::Standby(_) => "standby",
             Self::StandbyEcho(_) => "standby_echo",
             Self::Handover(_) => "handover",
+            Self::Group(_) => "group",
             Self::Unhandled { .. } => "unhandled",
         }
     }
@@ -345,6 +349,7 @@ impl WebhookEvent {
             Self::Inbound(m) | Self::Standby(m) => Some(&m.phone_number_id),
             Self::Echo(e) | Self::StandbyEcho(e) => Some(&e.phone_number_id),
             Self::Handover(h) => h.phone_number_id.as_deref(),
+            Self::Group(g) => Some(&g.phone_number_id),
             Self::Status(s) => Some(&s.phone_number_id),
             Self::ValueError {
                 phone_number_id, ..

@@ -17,6 +17,7 @@ pub mod contact;
 pub mod conversation;
 pub mod error;
 pub mod events;
+pub mod group;
 pub mod idempotency;
 pub mod media;
 pub mod message;

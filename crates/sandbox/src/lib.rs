@@ -30,6 +30,12 @@
 //!   it back, with the `messaging_handovers` webhook) and `POST
 //!   /sandbox/customers/{phone}/standby` (copies on `standby`; a customer's messages go there
 //!   too while the other responder owns the thread);
+//! - the Groups API: create (`POST /sandbox/graph/{version}/{phone_number_id}/groups`, then
+//!   the `group_lifecycle_update` webhook), the invite link (`GET`/`POST
+//!   /sandbox/graph/{version}/{group_id}/invite_link`), removing participants (`DELETE
+//!   /sandbox/graph/{version}/{group_id}/participants`, then `group_participants_update`),
+//!   sends with `recipient_type: "group"`, and on the customers' side `POST
+//!   /sandbox/groups/{group_id}/join` and `POST /sandbox/groups/{group_id}/messages`;
 //! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
 //!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
 //!   error injection, all at run time) and `POST /sandbox/reset`.
@@ -44,6 +50,7 @@ mod control;
 mod deliver;
 mod graph;
 mod graph_media;
+mod groups;
 mod limits;
 mod media;
 mod payloads;
@@ -224,6 +231,8 @@ pub struct Sandbox {
     media: media::MediaStore,
     /// Who owns each customer's thread (Conversation Routing).
     threads: routing::Threads,
+    /// The number's groups (Groups API).
+    groups: groups::Groups,
     http: reqwest::Client,
 }
 
@@ -264,6 +273,7 @@ impl Sandbox {
             statuses: deliver::StatusQueue::default(),
             media: media::MediaStore::new(&config),
             threads: routing::Threads::default(),
+            groups: groups::Groups::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .pool_max_idle_per_host(64)

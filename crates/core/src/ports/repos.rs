@@ -23,9 +23,11 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`AuthRepos`](super::AuthRepos)'; the team inbox's conversations, timeline and canned
 /// replies [`InboxRepos`](super::InboxRepos)'; the business numbers
 /// [`NumberRepos`](super::NumberRepos)'; the shares of a number's throughput
-/// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)'.
+/// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)';
+/// groups [`GroupRepos`](super::GroupRepos)'.
 pub trait Repos:
     super::AuthRepos
+    + super::GroupRepos
     + super::InboxRepos
     + super::NumberRepos
     + super::PacingRepos

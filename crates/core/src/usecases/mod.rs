@@ -2,6 +2,7 @@
 
 pub mod bulk;
 pub mod contacts;
+pub mod groups;
 pub mod idempotency;
 pub mod inbox;
 pub mod ingest;

@@ -7,6 +7,7 @@ mod batch;
 mod contact_list;
 mod contacts;
 mod effects;
+mod groups;
 mod idempotency;
 mod inbox;
 mod media;
