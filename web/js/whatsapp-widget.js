@@ -35,7 +35,7 @@
  * GET /batches, GET /batches/{id} (and its export), POST /batches/{id}/cancel, GET /export/contacts,
  * GET /export/messages, POST /contacts/import, POST /media, GET /messages/{id}/media, GET /templates, POST /templates/sync,
  * POST /contacts/{phone}/typing, GET|POST /contacts/{phone}/thread (who owns the conversation; take it
- * over), the team inbox's and the login's routes, and in
+ * over), GET|POST /groups and its sub-routes (the groups view), the team inbox's and the login's routes, and in
  * sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
  * Updates: live through `GET /events` (server-sent events: the server says when something
  * changed, on any instance behind a load balancer) where the browser and server support it; the
@@ -63,6 +63,7 @@ import * as routing from './widget/routing.js';
 import * as calls from './widget/calls.js';
 import * as search from './widget/search.js';
 import * as campaigns from './widget/campaigns.js';
+import * as groups from './widget/groups.js';
 import * as transfer from './widget/transfer.js';
 import * as templates from './widget/templates.js';
 import * as live from './widget/live.js';
@@ -75,7 +76,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, calls, search, campaigns, transfer, templates, live, auth];
+const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, calls, search, campaigns, groups, transfer, templates, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

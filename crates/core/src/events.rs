@@ -393,6 +393,9 @@ pub enum WebhookEvent {
     SavedContact(SavedContact),
     /// A call event or call status (`calls`).
     Call(CallEvent),
+    /// A group changed (`group_lifecycle_update`, `group_participants_update`,
+    /// `group_settings_update`, `group_status_update`).
+    Group(crate::group::GroupUpdate),
     /// A field wacloud keeps only raw (calls, unknown fields).
     Unhandled {
         /// The field name.
@@ -403,7 +406,7 @@ pub enum WebhookEvent {
 impl WebhookEvent {
     /// The event's kind, one of a fixed set (for counting): `message`, `echo`, `status`,
     /// `contact`, `template`, `account`, `preference`, `error`, `standby`, `standby_echo`,
-    /// `handover`, `history`, `saved_contact`, `call`, `unhandled`.
+    /// `handover`, `history`, `saved_contact`, `call`, `group`, `unhandled`.
     #[must_use]
     pub fn kind(&self) -> &'static str {
         match self {
@@ -421,6 +424,7 @@ impl WebhookEvent {
             Self::History(_) => "history",
             Self::SavedContact(_) => "saved_contact",
             Self::Call(_) => "call",
+            Self::Group(_) => "group",
             Self::Unhandled { .. } => "unhandled",
         }
     }
@@ -476,6 +480,7 @@ impl WebhookEvent {
             Self::Inbound(m) | Self::Standby(m) => Some(&m.phone_number_id),
             Self::Echo(e) | Self::StandbyEcho(e) => Some(&e.phone_number_id),
             Self::Handover(h) => h.phone_number_id.as_deref(),
+            Self::Group(g) => Some(&g.phone_number_id),
             Self::Status(s) => Some(&s.phone_number_id),
             Self::ValueError {
                 phone_number_id, ..

@@ -19,6 +19,7 @@ pub mod conversation;
 pub mod costs;
 pub mod error;
 pub mod events;
+pub mod group;
 pub mod idempotency;
 pub mod media;
 pub mod message;

@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use crate::client::{excerpt, GraphClient, Payload, SendMessageResponse};
 use crate::error::GraphError;
-use crate::messages::{OutboundMessage, Recipient, ValidationError};
+use crate::messages::{OutboundMessage, ValidationError};
 use crate::retry::RequestKind;
 
 /// `product_policy`: what Meta does when the Marketing Messages API cannot deliver.
@@ -87,10 +87,7 @@ impl GraphClient {
         if let Some(s) = options.message_activity_sharing {
             body["message_activity_sharing"] = Value::Bool(s);
         }
-        let pace_key = match msg.recipient() {
-            Recipient::PhoneNumber(p) => p.trim_start_matches('+'),
-            Recipient::UserId(u) => u.as_str(),
-        };
+        let pace_key = msg.recipient().pace_key();
         let url = self.node_url(&[self.phone_number_id(), "marketing_messages"]);
         let (status, bytes) = self
             .execute(

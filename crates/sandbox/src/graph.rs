@@ -195,6 +195,22 @@ pub async fn messages(
             bad("(#100) The parameter to is required."),
         );
     };
+    let group = parsed.get("recipient_type").and_then(Value::as_str) == Some("group");
+    if group {
+        if let Some((code, title)) = sandbox.groups.check_send(&to) {
+            return refuse(
+                &sandbox,
+                parsed,
+                StatusCode::BAD_REQUEST,
+                graph_error(
+                    code,
+                    "OAuthException",
+                    &format!("({code}) {title}"),
+                    Some(title),
+                ),
+            );
+        }
+    }
     let kind = parsed
         .get("type")
         .and_then(Value::as_str)
@@ -296,6 +312,7 @@ pub async fn messages(
         .and_then(Value::as_str)
         .map(str::to_owned);
     let window_closed = control.strict_window
+        && !group
         && kind != "template"
         && sandbox
             .last_inbound
@@ -334,6 +351,7 @@ pub async fn messages(
             wa_id,
             callback,
             fail_code,
+            group,
         ));
     }
     let delay = match (mode, &fault) {
@@ -355,9 +373,18 @@ async fn statuses(
     to: String,
     callback: Option<String>,
     fail_code: Option<i64>,
+    group: bool,
 ) {
     let cfg = sandbox.config.clone();
     let cb = callback.as_deref();
+    // A group message's statuses name the group (`recipient_type: "group"`).
+    let status_object = |wamid: &str, status: &str, to: &str, ts: i64, cb, err| {
+        let mut s = status_object(wamid, status, to, ts, cb, err);
+        if group {
+            s["recipient_type"] = Value::from("group");
+        }
+        s
+    };
     tokio::time::sleep(cfg.sent_after).await;
     if let Some(code) = fail_code {
         sandbox.queue_status(

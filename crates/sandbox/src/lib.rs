@@ -33,6 +33,12 @@
 //! - several business numbers on one webhook URL: the first from [`SandboxConfig`], more with
 //!   [`Sandbox::add_number`] or `POST /sandbox/numbers`; each answers on its own Graph path and
 //!   its webhooks carry its `metadata` (a simulated customer writes to one with `"to"`);
+//! - the Groups API: create (`POST /sandbox/graph/{version}/{phone_number_id}/groups`, then
+//!   the `group_lifecycle_update` webhook), the invite link (`GET`/`POST
+//!   /sandbox/graph/{version}/{group_id}/invite_link`), removing participants (`DELETE
+//!   /sandbox/graph/{version}/{group_id}/participants`, then `group_participants_update`),
+//!   sends with `recipient_type: "group"`, and on the customers' side `POST
+//!   /sandbox/groups/{group_id}/join` and `POST /sandbox/groups/{group_id}/messages`;
 //! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
 //!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
 //!   error injection, all at run time) and `POST /sandbox/reset`.
@@ -47,6 +53,7 @@ mod control;
 mod deliver;
 mod graph;
 mod graph_media;
+mod groups;
 mod limits;
 mod media;
 mod numbers;
@@ -231,6 +238,8 @@ pub struct Sandbox {
     threads: routing::Threads,
     /// The numbers played besides the first ([`Sandbox::add_number`]).
     numbers: RwLock<Vec<SandboxNumber>>,
+    /// The number's groups (Groups API).
+    groups: groups::Groups,
     http: reqwest::Client,
 }
 
@@ -272,6 +281,7 @@ impl Sandbox {
             media: media::MediaStore::new(&config),
             threads: routing::Threads::default(),
             numbers: RwLock::new(Vec::new()),
+            groups: groups::Groups::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .pool_max_idle_per_host(64)

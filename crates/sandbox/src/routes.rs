@@ -44,6 +44,30 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     web::get().to(crate::calling::call_permissions),
                 )
                 .route(
+                    "/graph/{version}/{phone_number_id}/groups",
+                    web::post().to(crate::groups::create),
+                )
+                .route(
+                    "/graph/{version}/{group_id}/invite_link",
+                    web::get().to(crate::groups::invite_link),
+                )
+                .route(
+                    "/graph/{version}/{group_id}/invite_link",
+                    web::post().to(crate::groups::invite_link),
+                )
+                .route(
+                    "/graph/{version}/{group_id}/participants",
+                    web::delete().to(crate::groups::remove_participants),
+                )
+                .route(
+                    "/groups/{group_id}/join",
+                    web::post().to(crate::groups::join),
+                )
+                .route(
+                    "/groups/{group_id}/messages",
+                    web::post().to(crate::groups::participant_writes),
+                )
+                .route(
                     "/graph/{version}/{waba_id}/message_templates",
                     web::get().to(crate::templates::list),
                 )

@@ -378,9 +378,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_groups (id) {
+        id -> Text,
+        phone_number_id -> Text,
+        group_id -> Nullable<Text>,
+        request_id -> Nullable<Text>,
+        subject -> Nullable<Text>,
+        description -> Nullable<Text>,
+        invite_link -> Nullable<Text>,
+        join_approval_mode -> Nullable<Text>,
+        picture_sha256 -> Nullable<Text>,
+        status -> Text,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_group_participants (group_row_id, participant_key) {
+        group_row_id -> Text,
+        participant_key -> Text,
+        wa_id -> Nullable<Text>,
+        user_id -> Nullable<Text>,
+        state -> Text,
+        joined_at -> Nullable<Timestamp>,
+        left_at -> Nullable<Timestamp>,
+        changed_at -> Timestamp,
+        position -> Integer,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_calls,
     whatsapp_batch_budgets,
+    whatsapp_groups,
+    whatsapp_group_participants,
     whatsapp_contacts,
     whatsapp_count_deltas,
     whatsapp_counts,

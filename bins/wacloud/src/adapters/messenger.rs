@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use wacloud_core::events::TemplateUpdate;
+use wacloud_core::group::NewGroup;
 use wacloud_core::message::DeliveryError;
 use wacloud_core::outbound::{
     FailureClass, InteractiveAction, InteractiveContent, MediaKind, MediaSource, OutboundContent,
@@ -18,10 +19,11 @@ use wacloud_core::outbound::{
 use wacloud_core::ports::Messenger;
 use wacloud_core::routing::{PassTarget, ThreadAction};
 use wacloud_core::CustomerKey;
+use wacloud_graph::groups::JoinApprovalMode;
 use wacloud_graph::messages::{
     Component, ContactCard, ContactEmail, ContactName, ContactOrg, ContactPhone, ContactUrl,
     Header, Interactive, ListRow, ListSection, Location, MediaMessage, MediaRef, OutboundMessage,
-    Parameter, Recipient, ReplyButton, Template,
+    Parameter, Recipient, ReplyButton, Template, ValidationError,
 };
 use wacloud_graph::thread_control::ThreadControl;
 use wacloud_graph::{ErrorClass, GraphClient, GraphError, MessageTemplate, Pacer, RetryPolicy};
@@ -448,6 +450,74 @@ impl Messenger for GraphMessenger {
 
     fn phone_number_id(&self) -> Option<String> {
         Some(self.client.phone_number_id().to_owned())
+    }
+
+    async fn create_group(&self, group: &NewGroup) -> Result<Option<String>, SendFailure> {
+        let invalid = |e: ValidationError| SendFailure::Invalid(e.to_string());
+        let mut request =
+            wacloud_graph::groups::NewGroup::new(group.subject.trim()).map_err(invalid)?;
+        if let Some(d) = &group.description {
+            request = request.description(d.clone()).map_err(invalid)?;
+        }
+        match group.join_approval_mode.as_deref() {
+            Some("approval_required") => {
+                request = request.join_approval_mode(JoinApprovalMode::ApprovalRequired);
+            }
+            Some("auto_approve") => {
+                request = request.join_approval_mode(JoinApprovalMode::AutoApprove);
+            }
+            _ => {}
+        }
+        self.client
+            .create_group(&request)
+            .await
+            .map(|c| c.request_id)
+            .map_err(|e| self.scrubbed(failure(&e)))
+    }
+
+    async fn group_invite_link(&self, group_id: &str, reset: bool) -> Result<String, SendFailure> {
+        let link = if reset {
+            self.client.create_group_invite_link(group_id).await
+        } else {
+            self.client.group_invite_link(group_id).await
+        };
+        link.map(|l| l.invite_link)
+            .map_err(|e| self.scrubbed(failure(&e)))
+    }
+
+    async fn remove_group_participants(
+        &self,
+        group_id: &str,
+        participants: &[String],
+    ) -> Result<(), SendFailure> {
+        let users: Vec<&str> = participants.iter().map(String::as_str).collect();
+        self.client
+            .remove_group_participants(group_id, &users)
+            .await
+            .map_err(|e| self.scrubbed(failure(&e)))
+    }
+
+    async fn send_group_text(
+        &self,
+        group_id: &str,
+        text: &str,
+        callback_data: Option<&str>,
+    ) -> Result<SendReceipt, SendFailure> {
+        let invalid = |e: ValidationError| SendFailure::Invalid(e.to_string());
+        let mut msg =
+            OutboundMessage::text(Recipient::Group(group_id.to_owned()), text).map_err(invalid)?;
+        if let Some(d) = callback_data {
+            msg = msg.biz_opaque_callback_data(d);
+        }
+        let resp = self
+            .client
+            .send_message(&msg)
+            .await
+            .map_err(|e| self.scrubbed(failure(&e)))?;
+        let wamid = resp.wamid().map(str::to_owned).ok_or_else(|| {
+            SendFailure::OutcomeUnknown("Meta's answer carried no message id".into())
+        })?;
+        Ok(SendReceipt { wamid, wa_id: None })
     }
 
     async fn thread_control(

@@ -7,12 +7,13 @@ use wacloud_core::events::{
     HistoryProgress, InboundEffect, InboundMessage, OutboundEcho, ParsedDelivery, PreferenceUpdate,
     SavedContact, StatusUpdate, TemplateUpdate, ThreadHandover, WebhookEvent,
 };
+use wacloud_core::group::{GroupChange, GroupUpdate, ParticipantRef};
 use wacloud_core::message::{DeliveryError, Direction, MessageStatus};
 use wacloud_core::routing::{ThreadOwner, ThreadState};
 use wacloud_graph::webhook::{
-    CallsValue, ChangeValue, Contact, HistoryValue, InteractiveReply, Message, MessageContent,
-    MessagesValue, MessagingHandoversValue, SmbAppStateSyncValue, Status, WebhookError,
-    WebhookPayload,
+    CallsValue, ChangeValue, Contact, GroupEvent, GroupParticipant, GroupSettingResult,
+    GroupsValue, HistoryValue, InteractiveReply, Message, MessageContent, MessagesValue,
+    MessagingHandoversValue, SmbAppStateSyncValue, Status, WebhookError, WebhookPayload,
 };
 
 /// Parses a raw delivery into events. `Err` carries a reason fit for the stored delivery and
@@ -343,12 +344,8 @@ fn change_events(
         ChangeValue::Calls(v) => calls_value(out, v, at),
         ChangeValue::GroupLifecycleUpdate(v)
         | ChangeValue::GroupParticipantsUpdate(v)
-        | ChangeValue::GroupSettingsUpdate(v) => {
-            if let Some(m) = &v.metadata {
-                note_pid(out, &m.phone_number_id);
-            }
-            out.events.push(WebhookEvent::Unhandled { field });
-        }
+        | ChangeValue::GroupSettingsUpdate(v)
+        | ChangeValue::GroupStatusUpdate(v) => groups_value(out, &field, v, at),
         _ => out.events.push(WebhookEvent::Unhandled { field }),
     }
 }
@@ -965,5 +962,83 @@ fn calls_value(out: &mut ParsedDelivery, v: &CallsValue, at: DateTime<Utc>) {
             at: s.timestamp.and_then(ts).unwrap_or(at),
             error: error.clone(),
         }));
+    }
+}
+
+/// The `group_*` fields (Meta's "Webhooks for Groups API"; the `GroupValue` schema of its
+/// OpenAPI description): one [`WebhookEvent::Group`] per `groups[]` event. What happened is
+/// read from the field and the event's `type`; the participant lists are passed on whatever
+/// the type says (Meta's own removal example is typed `group_create`). A setting change counts
+/// only when `update_successful` is not `false`.
+fn groups_value(out: &mut ParsedDelivery, field: &str, v: &GroupsValue, at: DateTime<Utc>) {
+    let Some(pid) = v.metadata.as_ref().map(|m| m.phone_number_id.clone()) else {
+        out.skipped
+            .push(format!("{field}: no metadata.phone_number_id"));
+        return;
+    };
+    note_pid(out, &pid);
+    for e in &v.groups {
+        out.events
+            .push(WebhookEvent::Group(group_update(field, &pid, e, at)));
+    }
+}
+
+fn group_change(field: &str, kind: Option<&str>) -> GroupChange {
+    match (field, kind) {
+        (_, Some("group_delete")) => GroupChange::Deleted,
+        ("group_lifecycle_update", _) => GroupChange::Created,
+        ("group_participants_update", _) => GroupChange::Participants,
+        ("group_settings_update", _) => GroupChange::Settings,
+        ("group_status_update", Some("group_suspend_cleared")) => GroupChange::SuspensionCleared,
+        ("group_status_update", Some("group_suspend")) => GroupChange::Suspended,
+        _ => GroupChange::Other,
+    }
+}
+
+fn participant(p: &GroupParticipant) -> ParticipantRef {
+    ParticipantRef {
+        wa_id: clean_opt(p.wa_id.as_deref().or(p.input.as_deref())),
+        user_id: clean_opt(p.user_id.as_deref()),
+    }
+}
+
+/// The new text of a setting that Meta applied.
+fn applied(s: Option<&GroupSettingResult>) -> Option<&GroupSettingResult> {
+    s.filter(|r| r.update_successful != Some(false) && r.errors.is_empty())
+}
+
+fn group_update(field: &str, pid: &str, e: &GroupEvent, at: DateTime<Utc>) -> GroupUpdate {
+    let error = e.errors.first().map(|x| {
+        clean(&format!(
+            "{} {}",
+            x.code,
+            x.title.as_deref().or(x.message.as_deref()).unwrap_or("")
+        ))
+    });
+    GroupUpdate {
+        phone_number_id: pid.to_owned(),
+        group_id: e.group_id.clone(),
+        request_id: e.request_id.clone(),
+        change: group_change(field, e.kind.as_deref()),
+        event_type: e.kind.clone(),
+        at: e.timestamp.and_then(ts).unwrap_or(at),
+        subject: clean_opt(
+            e.subject
+                .as_deref()
+                .or(applied(e.group_subject.as_ref()).and_then(|r| r.text.as_deref())),
+        ),
+        description: clean_opt(
+            e.description
+                .as_deref()
+                .or(applied(e.group_description.as_ref()).and_then(|r| r.text.as_deref())),
+        ),
+        invite_link: clean_opt(e.invite_link.as_deref()),
+        join_approval_mode: clean_opt(e.join_approval_mode.as_deref()),
+        picture_sha256: applied(e.profile_picture.as_ref())
+            .and_then(|r| clean_opt(r.sha256.as_deref())),
+        added: e.added_participants.iter().map(participant).collect(),
+        removed: e.removed_participants.iter().map(participant).collect(),
+        initiated_by: e.initiated_by.clone(),
+        error,
     }
 }

@@ -57,6 +57,9 @@ pub fn capability(method: &Method, path: &str) -> Capability {
         "templates" if !read => Capability::ManageTemplates,
         "canned-replies" if !read => Capability::ManageCannedReplies,
         "numbers" if !read => Capability::Settings,
+        // Creating a group, its invite link, removing participants and writing to it are
+        // answering conversations, as a one-to-one send is.
+        "groups" if !read => Capability::AnswerConversations,
         _ if read => Capability::ReadConversations,
         _ => Capability::AnswerConversations,
     }

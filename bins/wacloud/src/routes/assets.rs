@@ -132,6 +132,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/groups.js",
+        include_str!("../../../../web/js/widget/groups.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/transfer.js",
         include_str!("../../../../web/js/widget/transfer.js"),
         "text/javascript; charset=utf-8",

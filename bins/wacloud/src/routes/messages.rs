@@ -67,7 +67,7 @@ pub fn encode_cursor(t: DateTime<Utc>, id: &str) -> String {
     B64.encode(format!("{}|{id}", t.timestamp_micros()))
 }
 
-fn decode_cursor(c: &str) -> Option<(DateTime<Utc>, String)> {
+pub(crate) fn decode_cursor(c: &str) -> Option<(DateTime<Utc>, String)> {
     let raw = String::from_utf8(B64.decode(c).ok()?).ok()?;
     let (t, id) = raw.split_once('|')?;
     let t = DateTime::from_timestamp_micros(t.parse().ok()?)?;

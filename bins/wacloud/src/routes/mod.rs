@@ -15,6 +15,7 @@ pub mod contacts;
 pub mod costs;
 pub mod events;
 pub mod export;
+pub mod groups;
 pub mod health;
 pub mod idempotency;
 pub mod inbox;
@@ -111,6 +112,24 @@ pub static API: &[Endpoint] = &[
     }),
     endpoint(Method::POST, "/contacts/{phone}/thread", |r| {
         r.to(thread::control)
+    }),
+    endpoint(Method::GET, "/groups", |r| r.to(groups::list)),
+    endpoint(Method::POST, "/groups", |r| r.to(groups::create)),
+    endpoint(Method::GET, "/groups/{id}", |r| r.to(groups::get)),
+    endpoint(Method::GET, "/groups/{id}/messages", |r| {
+        r.to(groups::messages)
+    }),
+    endpoint(Method::POST, "/groups/{id}/messages", |r| {
+        r.to(groups::send_text)
+    }),
+    endpoint(Method::GET, "/groups/{id}/invite-link", |r| {
+        r.to(groups::invite_link)
+    }),
+    endpoint(Method::POST, "/groups/{id}/invite-link", |r| {
+        r.to(groups::reset_invite_link)
+    }),
+    endpoint(Method::POST, "/groups/{id}/participants/remove", |r| {
+        r.to(groups::remove_participants)
     }),
     endpoint(Method::GET, "/mentions", |r| r.to(inbox::mentions)),
     endpoint(Method::GET, "/assignees", |r| r.to(inbox::assignees)),

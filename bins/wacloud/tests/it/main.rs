@@ -28,6 +28,7 @@ mod crash;
 mod db_secrets;
 mod export;
 mod fixtures;
+mod groups;
 mod hardening;
 mod identities;
 mod import;

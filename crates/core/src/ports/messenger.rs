@@ -5,6 +5,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::events::TemplateUpdate;
+use crate::group::NewGroup;
 use crate::outbound::{FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt};
 use crate::phone::CustomerKey;
 use crate::routing::{PassTarget, ThreadAction};
@@ -80,10 +81,51 @@ pub trait Messenger: Send + Sync + 'static {
             "thread control is not available without a Graph API connection".into(),
         ))
     }
+    /// Creates a group on this number (Groups API, `POST /{phone_number_id}/groups`), already
+    /// checked against Meta's limits ([`NewGroup::check`]). Answers Meta's `request_id`, which
+    /// the `group_lifecycle_update` webhook names with the group id. A write: never replayed.
+    /// Default: refused locally ([`SendFailure::Invalid`]).
+    async fn create_group(&self, _group: &NewGroup) -> Result<Option<String>, SendFailure> {
+        Err(no_groups())
+    }
+    /// The group's invite link (`GET /{group_id}/invite_link`), or a new one replacing it
+    /// when `reset` (`POST /{group_id}/invite_link`). Default: refused locally.
+    async fn group_invite_link(
+        &self,
+        _group_id: &str,
+        _reset: bool,
+    ) -> Result<String, SendFailure> {
+        Err(no_groups())
+    }
+    /// Removes 1 to 8 participants (phone numbers or `wa_id`s) from the group (`DELETE
+    /// /{group_id}/participants`); the `group_participants_update` webhook confirms it.
+    /// Default: refused locally.
+    async fn remove_group_participants(
+        &self,
+        _group_id: &str,
+        _participants: &[String],
+    ) -> Result<(), SendFailure> {
+        Err(no_groups())
+    }
+    /// Sends a text to a group (`POST /{phone_number_id}/messages` with `recipient_type:
+    /// "group"` and the group id as `to`), with `callback_data` as `biz_opaque_callback_data`.
+    /// Never paces or retries. Default: refused locally.
+    async fn send_group_text(
+        &self,
+        _group_id: &str,
+        _text: &str,
+        _callback_data: Option<&str>,
+    ) -> Result<SendReceipt, SendFailure> {
+        Err(no_groups())
+    }
     /// Every template of the WhatsApp Business Account as Meta lists it, each as the update it
     /// makes to the stored one (`at` is set by the caller). `Ok(None)` when no WABA id is
     /// configured. Default: `Ok(None)`.
     async fn list_templates(&self) -> Result<Option<Vec<TemplateUpdate>>, SendFailure> {
         Ok(None)
     }
+}
+
+fn no_groups() -> SendFailure {
+    SendFailure::Invalid("groups are not available without a Graph API connection".into())
 }

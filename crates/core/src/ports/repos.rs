@@ -25,12 +25,14 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`NumberRepos`](super::NumberRepos)'; the shares of a number's throughput
 /// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)';
 /// the WhatsApp Business app's history and address book
-/// [`CoexistenceRepos`](super::CoexistenceRepos)'; calls [`CallRepos`](super::CallRepos)'.
+/// [`CoexistenceRepos`](super::CoexistenceRepos)'; calls [`CallRepos`](super::CallRepos)';
+/// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)'.
 pub trait Repos:
     super::AuthRepos
     + super::CallRepos
     + super::CoexistenceRepos
     + super::CostRepos
+    + super::GroupRepos
     + super::InboxRepos
     + super::NumberRepos
     + super::PacingRepos

@@ -5,6 +5,7 @@ pub mod calls;
 pub mod coexistence;
 pub mod contacts;
 pub mod costs;
+pub mod groups;
 pub mod idempotency;
 pub mod inbox;
 pub mod ingest;

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::config::GraphClient;
 use super::request::{excerpt, Payload};
 use crate::error::GraphError;
-use crate::messages::{OutboundMessage, ReadReceipt, Recipient, ValidationError};
+use crate::messages::{OutboundMessage, ReadReceipt, ValidationError};
 use crate::retry::RequestKind;
 
 /// Meta's answer to a send: `{"messaging_product","contacts":[{"input","wa_id"}],
@@ -89,10 +89,7 @@ impl GraphClient {
         msg: &OutboundMessage,
     ) -> Result<SendMessageResponse, GraphError> {
         msg.validate()?;
-        let pace_key = match msg.recipient() {
-            Recipient::PhoneNumber(p) => p.trim_start_matches('+'),
-            Recipient::UserId(u) => u.as_str(),
-        };
+        let pace_key = msg.recipient().pace_key();
         let (status, body) = self
             .execute(
                 reqwest::Method::POST,

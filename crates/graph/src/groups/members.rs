@@ -177,6 +177,14 @@ impl GraphClient {
         .await
     }
 
+    /// The group's current invite link (`GET /{group_id}/invite_link`, Meta's "Get group
+    /// invite link": `{"messaging_product": "whatsapp", "invite_link": "https://chat.whatsapp.com/…"}`).
+    pub async fn group_invite_link(&self, group_id: &str) -> Result<GroupInviteLink, GraphError> {
+        id_arg("group_id", "the group id", group_id)?;
+        self.get_node(&[group_id, "invite_link"], &[], "invite link answer")
+            .await
+    }
+
     /// Creates a new invite link for the group, replacing the old one
     /// (`POST /{group_id}/invite_link`).
     pub async fn create_group_invite_link(

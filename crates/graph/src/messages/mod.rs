@@ -57,6 +57,10 @@ pub enum Recipient {
     /// A business-scoped user id (BSUID, e.g. `US.13491208655302741918`); sent as
     /// `recipient` (Cloud API v25+), for users who hide their number behind a username.
     UserId(String),
+    /// A group of the business number (Groups API), by its group id; sent as `to` with
+    /// `recipient_type: "group"`. Meta takes text, media and templates in groups, not
+    /// interactive messages, reactions' edits or calls (the Groups API overview).
+    Group(String),
 }
 
 impl Recipient {
@@ -74,6 +78,19 @@ impl Recipient {
                         format!(
                             "recipient phone number {p:?} is not E.164 digits (1 to 15 digits, no spaces or dashes)"
                         ),
+                    ));
+                }
+                Ok(())
+            }
+            Recipient::Group(g) => {
+                if g.is_empty()
+                    || !g
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_=.".contains(&b))
+                {
+                    return Err(ValidationError::new(
+                        "to",
+                        format!("group id {g:?} is empty or not a Groups API id"),
                     ));
                 }
                 Ok(())
@@ -99,6 +116,25 @@ impl Recipient {
             Recipient::UserId(u) => {
                 body.insert("recipient".into(), Value::String(u.clone()));
             }
+            Recipient::Group(g) => {
+                body.insert("to".into(), Value::String(g.clone()));
+            }
+        }
+    }
+
+    /// Meta's `recipient_type`: `group` for a group, `individual` otherwise.
+    pub fn recipient_type(&self) -> &'static str {
+        match self {
+            Recipient::Group(_) => "group",
+            _ => "individual",
+        }
+    }
+
+    /// The key the pacer counts this recipient's pair rate under.
+    pub(crate) fn pace_key(&self) -> &str {
+        match self {
+            Recipient::PhoneNumber(p) => p.trim_start_matches('+'),
+            Recipient::UserId(u) | Recipient::Group(u) => u.as_str(),
         }
     }
 }
@@ -422,7 +458,7 @@ impl OutboundMessage {
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
         m.insert("messaging_product".into(), json!("whatsapp"));
-        m.insert("recipient_type".into(), json!("individual"));
+        m.insert("recipient_type".into(), json!(self.to.recipient_type()));
         self.to.write(&mut m);
         if let Some(id) = &self.reply_to {
             m.insert("context".into(), json!({ "message_id": id }));

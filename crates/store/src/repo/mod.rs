@@ -10,6 +10,7 @@ mod contact_list;
 mod contacts;
 mod costs;
 mod effects;
+mod groups;
 mod idempotency;
 mod inbox;
 mod media;

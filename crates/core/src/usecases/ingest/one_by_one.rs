@@ -1,6 +1,6 @@
 //! Applying one event at a time: the rules for every kind of event, used for the kinds the
 //! set-based path ([`super::effects`]) leaves to it (reactions, edits, revokes, echoes,
-//! failures, group messages, templates, account and preference changes) and for a status that
+//! failures, group messages, group changes, templates, account and preference changes) and for a status that
 //! may join a send not committed yet.
 
 use chrono::{DateTime, Utc};
@@ -66,6 +66,7 @@ pub(crate) fn apply(
             crate::usecases::coexistence::apply_saved_contact(r, c, now)
         }
         WebhookEvent::Call(c) => crate::usecases::calls::apply_call(r, c, now),
+        WebhookEvent::Group(g) => crate::usecases::groups::apply_update(r, g, now),
         WebhookEvent::Unhandled { .. } => Ok(()),
     }
 }
