@@ -33,7 +33,7 @@
  * Talks to the HTTP contract in docs/API.md: GET /health, GET /contacts, POST /contacts/{phone}/read,
  * GET /messages (and its `search`), POST /send, POST /messages/{id}/retry, POST /send-bulk,
  * GET /batches, GET /batches/{id} (and its export), POST /batches/{id}/cancel, GET /export/contacts,
- * GET /export/messages, POST /contacts/import, POST /media, GET /messages/{id}/media, GET /templates, POST /templates/sync,
+ * GET /export/messages, POST /contacts/import, POST /media, GET /messages/{id}/media, GET /templates, POST /templates, POST /templates/sync,
  * POST /contacts/{phone}/typing, GET|POST /contacts/{phone}/thread (who owns the conversation; take it
  * over), the team inbox's and the login's routes, and in
  * sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
@@ -64,6 +64,7 @@ import * as search from './widget/search.js';
 import * as campaigns from './widget/campaigns.js';
 import * as transfer from './widget/transfer.js';
 import * as templates from './widget/templates.js';
+import * as templateAdmin from './widget/template_admin.js';
 import * as live from './widget/live.js';
 import * as auth from './widget/auth.js';
 import * as numbers from './widget/numbers.js';
@@ -74,7 +75,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, search, campaigns, transfer, templates, live, auth];
+const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, search, campaigns, transfer, templates, templateAdmin, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

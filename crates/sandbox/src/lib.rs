@@ -30,6 +30,10 @@
 //!   it back, with the `messaging_handovers` webhook) and `POST
 //!   /sandbox/customers/{phone}/standby` (copies on `standby`; a customer's messages go there
 //!   too while the other responder owns the thread);
+//! - template management (`crate::templates`): the template list a page at a time, creation
+//!   with a review (`PENDING`, then `APPROVED` or `REJECTED` with a reason, and the signed
+//!   `message_template_status_update` webhook), deletion, and the Resumable Upload API that
+//!   gives a media header's sample handle;
 //! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
 //!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
 //!   error injection, all at run time) and `POST /sandbox/reset`.
@@ -45,6 +49,7 @@ mod deliver;
 mod graph;
 mod graph_media;
 mod limits;
+mod marketing;
 mod media;
 mod payloads;
 mod routes;
@@ -72,6 +77,12 @@ pub struct SandboxConfig {
     pub display_phone_number: String,
     /// The WhatsApp Business Account id (`entry[].id`).
     pub waba_id: String,
+    /// The Meta app's id, the one the Resumable Upload API takes sessions on
+    /// (`POST /{app_id}/uploads`).
+    pub app_id: String,
+    /// How long the review of a submitted template takes before it is `APPROVED` or
+    /// `REJECTED` (default 2 s).
+    pub template_review: Duration,
     /// The App Secret the webhooks are signed with.
     pub app_secret: SecretString,
     /// The access token the Graph endpoints expect as `Authorization: Bearer …`.
@@ -131,6 +142,8 @@ impl SandboxConfig {
             phone_number_id: phone_number_id.into(),
             display_phone_number: "15550100001".into(),
             waba_id: "100000000000002".into(),
+            app_id: "100000000000003".into(),
+            template_review: Duration::from_secs(2),
             app_secret,
             access_token,
             sent_after: Duration::from_millis(300),
@@ -193,6 +206,11 @@ pub struct Counts {
     pub media_uploads: u64,
     /// Files served from download URLs (the lookaside route), with their bytes.
     pub media_downloads: u64,
+    /// Template management requests received (creations, deletions, upload sessions and
+    /// their bytes), refused ones included.
+    pub template_requests: u64,
+    /// Sends received on the Marketing Messages API (`/marketing_messages`) and passed on.
+    pub marketing_messages: u64,
 }
 
 #[derive(Debug, Default)]
@@ -204,6 +222,8 @@ struct Tally {
     webhooks_given_up: u64,
     media_uploads: u64,
     media_downloads: u64,
+    template_requests: u64,
+    marketing_messages: u64,
 }
 
 /// The sandbox's state, shared by its routes and delivery tasks.
@@ -224,6 +244,8 @@ pub struct Sandbox {
     media: media::MediaStore,
     /// Who owns each customer's thread (Conversation Routing).
     threads: routing::Threads,
+    /// Templates submitted and upload sessions (template management).
+    templates: templates::TemplateState,
     http: reqwest::Client,
 }
 
@@ -264,6 +286,7 @@ impl Sandbox {
             statuses: deliver::StatusQueue::default(),
             media: media::MediaStore::new(&config),
             threads: routing::Threads::default(),
+            templates: templates::TemplateState::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .pool_max_idle_per_host(64)
@@ -343,6 +366,8 @@ impl Sandbox {
             webhooks_given_up: t.webhooks_given_up,
             media_uploads: t.media_uploads,
             media_downloads: t.media_downloads,
+            template_requests: t.template_requests,
+            marketing_messages: t.marketing_messages,
         }
     }
 
@@ -394,6 +419,18 @@ impl Sandbox {
     /// `GET /{media_id}` then answers code 100 and its download URL 404. False when not kept.
     pub fn expire_media(&self, id: &str) -> bool {
         self.media.remove(id)
+    }
+
+    fn note_marketing_message(&self) {
+        if let Ok(mut t) = self.tally.lock() {
+            t.marketing_messages += 1;
+        }
+    }
+
+    fn note_template_request(&self) {
+        if let Ok(mut t) = self.tally.lock() {
+            t.template_requests += 1;
+        }
     }
 
     fn note_webhook(&self, delivered: bool) {

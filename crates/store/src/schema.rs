@@ -157,6 +157,7 @@ diesel::table! {
         pair_interval_ms -> Nullable<BigInt>,
         app_secret -> Nullable<Text>,
         created_at -> Nullable<Timestamp>,
+        marketing_messages -> Bool,
     }
 }
 
