@@ -154,7 +154,7 @@ async fn broken_components_are_refused_naming_the_field_and_meta_is_not_called()
         ),
         (
             "/components/3/buttons/0/text",
-            json!("A quick reply far over 25"),
+            json!("A quick reply label well over 25"),
             "text_too_long",
             "components[3].buttons[0].text",
         ),
