@@ -834,9 +834,9 @@ fn check_button(b: &DraftButton, kind: &str, at: &str) -> Result<(), TemplatePro
                             .and_then(Value::as_str)
                             .is_some_and(|s| !s.is_empty())
                     };
-                    if !(has("package_name") && has("signature_hash"))
-                        && !b.extra.contains_key("supported_apps")
-                    {
+                    let names_app = (has("package_name") && has("signature_hash"))
+                        || b.extra.contains_key("supported_apps");
+                    if !names_app {
                         return Err(problem(
                             "invalid_button",
                             format!("{at}.package_name"),

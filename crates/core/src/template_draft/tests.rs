@@ -47,9 +47,12 @@ fn a_complete_template_passes_and_round_trips_its_unknown_fields() {
     assert_eq!(serde_json::to_value(&d).unwrap(), v);
 }
 
+/// A change that breaks one rule.
+type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
+
 #[test]
 fn each_broken_rule_names_its_field() {
-    let cases: Vec<(&str, &str, Box<dyn FnOnce(&mut serde_json::Value)>)> = vec![
+    let cases: Vec<(&str, &str, Edit)> = vec![
         (
             "invalid_template_name",
             "name",
