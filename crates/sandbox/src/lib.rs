@@ -211,6 +211,8 @@ pub struct Counts {
     pub template_requests: u64,
     /// Sends received on the Marketing Messages API (`/marketing_messages`) and passed on.
     pub marketing_messages: u64,
+    /// Pages of the template list answered (`GET /{waba_id}/message_templates`).
+    pub template_list_pages: u64,
 }
 
 #[derive(Debug, Default)]
@@ -224,6 +226,7 @@ struct Tally {
     media_downloads: u64,
     template_requests: u64,
     marketing_messages: u64,
+    template_list_pages: u64,
 }
 
 /// The sandbox's state, shared by its routes and delivery tasks.
@@ -368,6 +371,7 @@ impl Sandbox {
             media_downloads: t.media_downloads,
             template_requests: t.template_requests,
             marketing_messages: t.marketing_messages,
+            template_list_pages: t.template_list_pages,
         }
     }
 
@@ -419,6 +423,12 @@ impl Sandbox {
     /// `GET /{media_id}` then answers code 100 and its download URL 404. False when not kept.
     pub fn expire_media(&self, id: &str) -> bool {
         self.media.remove(id)
+    }
+
+    fn note_template_list_page(&self) {
+        if let Ok(mut t) = self.tally.lock() {
+            t.template_list_pages += 1;
+        }
     }
 
     fn note_marketing_message(&self) {

@@ -224,6 +224,7 @@ pub async fn list(
     if waba != sandbox.config.waba_id {
         return unknown_object(&waba);
     }
+    sandbox.note_template_list_page();
     let all = all_templates(&sandbox);
     let cap = sandbox.control().template_page_size;
     let mut limit = query.limit.unwrap_or(25).clamp(1, 1000);

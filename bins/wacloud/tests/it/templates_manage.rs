@@ -331,6 +331,45 @@ async fn a_sync_pages_through_every_template() {
     // 3 built-in + 6 added, two a page: five pages.
     assert_eq!(synced["synced"], 9, "{synced}");
     assert_eq!(synced["templates"].as_array().map(Vec::len), Some(9));
+    assert_eq!(app.counts().await["template_list_pages"], 5);
+
+    // A second number of the same WhatsApp Business Account: its templates are read once.
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/numbers",
+            &json!({"phone_number_id": "100000000000009", "waba_id": "100000000000002"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, synced) = app
+        .post_json("/api/whatsapp/templates/sync", &json!({}))
+        .await;
+    assert_eq!((s, synced["synced"].as_u64()), (200, Some(9)), "{synced}");
+    assert_eq!(
+        app.counts().await["template_list_pages"],
+        10,
+        "one WABA, read once"
+    );
+
+    // A number of another WABA is read too: the sandbox does not know that account (Meta's
+    // 100), so the sync says so, after storing what the first account listed.
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/numbers",
+            &json!({"phone_number_id": "100000000000010", "waba_id": "100000000000077"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (s, v) = app
+        .post_json("/api/whatsapp/templates/sync", &json!({}))
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (502, Some("graph_error")),
+        "{v}"
+    );
+    // The known account's five pages again; the refusal is no page.
+    assert_eq!(app.counts().await["template_list_pages"], 15);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
