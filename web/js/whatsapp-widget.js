@@ -33,7 +33,7 @@
  * Talks to the HTTP contract in docs/API.md: GET /health, GET /contacts, POST /contacts/{phone}/read,
  * GET /messages (and its `search`), POST /send, POST /messages/{id}/retry, POST /send-bulk,
  * GET /batches, GET /batches/{id} (and its export), POST /batches/{id}/cancel, GET /export/contacts,
- * GET /export/messages, POST /contacts/import, POST /media, GET /messages/{id}/media, GET /templates, POST /templates/sync,
+ * GET /export/messages, POST /contacts/import, POST /media, GET /messages/{id}/media, GET /templates, POST /templates, POST /templates/sync,
  * POST /contacts/{phone}/typing, GET|POST /contacts/{phone}/thread (who owns the conversation; take it
  * over), GET|POST /groups and its sub-routes (the groups view), the team inbox's and the login's routes, and in
  * sandbox mode POST {origin}/sandbox/customers/{phone}/messages.
@@ -66,6 +66,7 @@ import * as campaigns from './widget/campaigns.js';
 import * as groups from './widget/groups.js';
 import * as transfer from './widget/transfer.js';
 import * as templates from './widget/templates.js';
+import * as templateAdmin from './widget/template_admin.js';
 import * as live from './widget/live.js';
 import * as auth from './widget/auth.js';
 import * as numbers from './widget/numbers.js';
@@ -76,7 +77,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, calls, search, campaigns, groups, transfer, templates, live, auth];
+const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, calls, search, campaigns, groups, transfer, templates, templateAdmin, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

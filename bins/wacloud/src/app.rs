@@ -369,7 +369,13 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                 cap: t.messages_per_second,
                 pacer: pacer.clone(),
             };
-            let m = GraphMessenger::new(client.clone(), Some(business), token, pacer, retry);
+            let app_id = meta
+                .app_id
+                .clone()
+                .or_else(|| Some(sb.config().app_id.clone()));
+            let factory = factory.app_id(app_id.clone());
+            let m = GraphMessenger::new(client.clone(), Some(business), token, pacer, retry)
+                .with_app_id(app_id);
             Ok((
                 Arc::new(m),
                 Some(sb),
@@ -401,7 +407,9 @@ fn messenger(settings: &Settings, self_base: &str) -> Result<MessengerAndSandbox
                     cap: t.messages_per_second,
                     pacer: pacer.clone(),
                 };
-                let m = GraphMessenger::new(client.clone(), None, token.clone(), pacer, retry);
+                let factory = factory.app_id(meta.app_id.clone());
+                let m = GraphMessenger::new(client.clone(), None, token.clone(), pacer, retry)
+                    .with_app_id(meta.app_id.clone());
                 Ok((
                     Arc::new(m),
                     None,
@@ -435,6 +443,7 @@ fn sandbox(
     cfg.strict_window = s.strict_window;
     cfg.latency = s.latency;
     cfg.messages_per_second = Some(s.messages_per_second).filter(|n| *n > 0);
+    cfg.template_review = s.template_review;
     Sandbox::new(cfg)
 }
 
@@ -627,6 +636,8 @@ struct MessengerFactory {
     pair_burst: u32,
     /// The embedded sandbox, which plays every number a messenger is made for.
     sandbox: Option<Arc<Sandbox>>,
+    /// Meta's app id, for the Resumable Upload API of template headers.
+    app_id: Option<String>,
 }
 
 impl MessengerFactory {
@@ -650,7 +661,14 @@ impl MessengerFactory {
             pair_interval: t.pair_interval,
             pair_burst: t.pair_burst,
             sandbox: None,
+            app_id: None,
         }
+    }
+
+    /// The Meta app's id its messengers upload template samples to.
+    fn app_id(mut self, app_id: Option<String>) -> Self {
+        self.app_id = app_id;
+        self
     }
 
     fn make(
@@ -699,13 +717,10 @@ impl MessengerFactory {
             }
         }
         let phone = digits.map(|d| format!("+{d}"));
-        let m: Arc<dyn Messenger> = Arc::new(GraphMessenger::new(
-            client,
-            phone,
-            self.token.clone(),
-            pacer,
-            self.retry.clone(),
-        ));
+        let m: Arc<dyn Messenger> = Arc::new(
+            GraphMessenger::new(client, phone, self.token.clone(), pacer, self.retry.clone())
+                .with_app_id(self.app_id.clone()),
+        );
         Ok((m, paced))
     }
 }

@@ -152,6 +152,21 @@ impl Numbers {
         }
     }
 
+    /// Every number's messenger: the default number's first, then the others' (for work done
+    /// once per WhatsApp Business Account, such as the template sync).
+    #[must_use]
+    pub fn all_messengers(&self) -> Vec<Arc<dyn Messenger>> {
+        let mut all = vec![Arc::clone(&self.default)];
+        let others = self
+            .others
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut ids: Vec<&String> = others.keys().collect();
+        ids.sort();
+        all.extend(ids.into_iter().map(|id| Arc::clone(&others[id].messenger)));
+        all
+    }
+
     /// The app secrets of the numbers added through the API (the environment's are in the
     /// settings).
     #[must_use]
@@ -189,10 +204,14 @@ impl Numbers {
             }
             let pid = &n.number.phone_number_id;
             if self.environment.as_deref() == Some(pid.as_str()) {
+                self.default
+                    .set_marketing_messages(n.number.marketing_messages);
                 continue;
             }
             if let Some(o) = before.get(pid) {
                 if same_messenger(&o.made_with, n) {
+                    o.messenger
+                        .set_marketing_messages(n.number.marketing_messages);
                     others.insert(pid.clone(), o.clone());
                     continue;
                 }
@@ -200,6 +219,7 @@ impl Numbers {
             if let Some(f) = &self.factory {
                 match f(n) {
                     Ok((messenger, paced)) => {
+                        messenger.set_marketing_messages(n.number.marketing_messages);
                         let (stop_sharing, stop) = watch::channel(false);
                         spawn_rate_share(Arc::clone(store), paced, stop);
                         others.insert(

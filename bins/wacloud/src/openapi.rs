@@ -91,6 +91,8 @@ use crate::routes::{self, assets};
         routes::costs::report,
         routes::templates::list,
         routes::templates::sync,
+        routes::templates::create,
+        routes::templates::delete,
         routes::events::events,
         routes::export::contacts_export,
         routes::export::messages_export,

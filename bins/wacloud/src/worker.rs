@@ -504,7 +504,8 @@ pub async fn reprocess_stored(
     result
 }
 
-/// Reads every template of the WhatsApp Business Account from Meta once at start
+/// Reads every template of each configured number's WhatsApp Business Account from Meta once
+/// at start
 /// (`usecases::templates::sync`), so that a new installation lists them before any template
 /// webhook came; tried again a few times while Meta (or the embedded sandbox, served by this
 /// same server) is not reachable yet. Without a WABA id it does nothing; a failure is logged.
@@ -516,9 +517,12 @@ pub async fn sync_templates_at_start(state: AppState, mut stop: watch::Receiver<
             () = tokio::time::sleep(Duration::from_millis(wait)) => {}
             _ = stop.changed() => return,
         }
+        let messengers = state.numbers.all_messengers();
+        let refs: Vec<&dyn wacloud_core::ports::Messenger> =
+            messengers.iter().map(AsRef::as_ref).collect();
         match wacloud_core::usecases::templates::sync(
             state.store.as_ref(),
-            state.messenger.as_ref(),
+            &refs,
             state.clock.as_ref(),
         )
         .await

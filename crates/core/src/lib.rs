@@ -34,6 +34,7 @@ pub mod routing;
 pub mod search;
 pub mod stats;
 pub mod template;
+pub mod template_draft;
 pub mod usecases;
 pub mod webhook;
 pub mod window;

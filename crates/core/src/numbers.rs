@@ -46,6 +46,11 @@ pub struct NumberSettings {
     /// environment's `WHATSAPP_APP_SECRET`. Never shown again.
     #[serde(default)]
     pub app_secret: Option<String>,
+    /// Send this number's marketing templates through Meta's Marketing Messages API (`POST
+    /// /{phone_number_id}/marketing_messages`), which Meta optimises for delivery. Turn on only
+    /// once the business is onboarded to it (Meta refuses with 134100–134103 otherwise).
+    #[serde(default)]
+    pub marketing_messages: Option<bool>,
 }
 
 /// A business number as listed (`GET /api/whatsapp/numbers`): its settings (never the app
@@ -67,6 +72,8 @@ pub struct BusinessNumber {
     pub pair_interval_ms: Option<u64>,
     /// Whether an app secret of its own is stored.
     pub has_app_secret: bool,
+    /// Whether its marketing templates go through Meta's Marketing Messages API.
+    pub marketing_messages: bool,
     /// `environment` (`WHATSAPP_PHONE_NUMBER_ID`) or `api` (added through the API).
     pub source: String,
     /// Whether it is the default number (the first): sends without `from` go out from it.

@@ -403,6 +403,9 @@ pub struct OutboundRequest {
     /// Carried back in every status webhook of this message (`biz_opaque_callback_data`);
     /// wacloud puts its own message id here.
     pub callback_data: Option<String>,
+    /// A template stored with the category `MARKETING`: a number onboarded to Meta's Marketing
+    /// Messages API sends it through `/marketing_messages`.
+    pub marketing: bool,
 }
 
 /// Meta's answer to an accepted send.

@@ -86,6 +86,11 @@ pub struct Control {
     pub faults: Vec<Fault>,
     /// Templates known besides the configured ones, as `[name, language]`.
     pub templates: Vec<[String; 2]>,
+    /// Most templates on one page of the template list (0: the `limit` asked, default 25).
+    pub template_page_size: u32,
+    /// The business is not onboarded to the Marketing Messages API: its sends there are
+    /// refused with 134100.
+    pub marketing_not_onboarded: bool,
 }
 
 impl Control {
@@ -100,6 +105,8 @@ impl Control {
             statuses: true,
             faults: Vec::new(),
             templates: Vec::new(),
+            template_page_size: 0,
+            marketing_not_onboarded: false,
         }
     }
 
@@ -126,6 +133,8 @@ pub(crate) struct ControlPatch {
     statuses: Option<bool>,
     faults: Option<Vec<Fault>>,
     templates: Option<Vec<[String; 2]>>,
+    template_page_size: Option<u32>,
+    marketing_not_onboarded: Option<bool>,
 }
 
 impl ControlPatch {
@@ -156,6 +165,12 @@ impl ControlPatch {
         }
         if let Some(v) = self.templates {
             c.templates = v;
+        }
+        if let Some(v) = self.template_page_size {
+            c.template_page_size = v;
+        }
+        if let Some(v) = self.marketing_not_onboarded {
+            c.marketing_not_onboarded = v;
         }
         c
     }

@@ -90,6 +90,9 @@ pub async fn phone_number(
 ) -> HttpResponse {
     let sandbox = sandbox.get_ref().clone();
     let (_version, pid) = path.into_inner();
+    if pid.starts_with("upload:") {
+        return crate::templates::upload_status(&sandbox, &req, &pid);
+    }
     if !authorized(&req, &sandbox) {
         return token_refusal(&sandbox);
     }
@@ -256,7 +259,8 @@ pub async fn messages(
                     .control()
                     .templates
                     .iter()
-                    .any(|[n, l]| n == name && l == lang);
+                    .any(|[n, l]| n == name && l == lang)
+                || sandbox.templates.approved(name, lang);
             if !known {
                 let details = format!("template name ({name}) does not exist in {lang}");
                 return refuse(

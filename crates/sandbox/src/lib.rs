@@ -39,6 +39,10 @@
 //!   /sandbox/graph/{version}/{group_id}/participants`, then `group_participants_update`),
 //!   sends with `recipient_type: "group"`, and on the customers' side `POST
 //!   /sandbox/groups/{group_id}/join` and `POST /sandbox/groups/{group_id}/messages`;
+//! - template management (`crate::templates`): the template list a page at a time, creation
+//!   with a review (`PENDING`, then `APPROVED` or `REJECTED` with a reason, and the signed
+//!   `message_template_status_update` webhook), deletion, and the Resumable Upload API that
+//!   gives a media header's sample handle;
 //! - `GET /sandbox/sent` (what it received), `GET /sandbox/counts` (accepted per recipient,
 //!   refusals per code, the busiest second), `GET`/`POST /sandbox/control` (latency, caps, token,
 //!   error injection, all at run time) and `POST /sandbox/reset`.
@@ -55,6 +59,7 @@ mod graph;
 mod graph_media;
 mod groups;
 mod limits;
+mod marketing;
 mod media;
 mod numbers;
 mod payloads;
@@ -84,6 +89,12 @@ pub struct SandboxConfig {
     pub display_phone_number: String,
     /// The WhatsApp Business Account id (`entry[].id`).
     pub waba_id: String,
+    /// The Meta app's id, the one the Resumable Upload API takes sessions on
+    /// (`POST /{app_id}/uploads`).
+    pub app_id: String,
+    /// How long the review of a submitted template takes before it is `APPROVED` or
+    /// `REJECTED` (default 2 s).
+    pub template_review: Duration,
     /// The App Secret the webhooks are signed with.
     pub app_secret: SecretString,
     /// The access token the Graph endpoints expect as `Authorization: Bearer …`.
@@ -143,6 +154,8 @@ impl SandboxConfig {
             phone_number_id: phone_number_id.into(),
             display_phone_number: "15550100001".into(),
             waba_id: "100000000000002".into(),
+            app_id: "100000000000003".into(),
+            template_review: Duration::from_secs(2),
             app_secret,
             access_token,
             sent_after: Duration::from_millis(300),
@@ -205,6 +218,13 @@ pub struct Counts {
     pub media_uploads: u64,
     /// Files served from download URLs (the lookaside route), with their bytes.
     pub media_downloads: u64,
+    /// Template management requests received (creations, deletions, upload sessions and
+    /// their bytes), refused ones included.
+    pub template_requests: u64,
+    /// Sends received on the Marketing Messages API (`/marketing_messages`) and passed on.
+    pub marketing_messages: u64,
+    /// Pages of the template list answered (`GET /{waba_id}/message_templates`).
+    pub template_list_pages: u64,
 }
 
 #[derive(Debug, Default)]
@@ -216,6 +236,9 @@ struct Tally {
     webhooks_given_up: u64,
     media_uploads: u64,
     media_downloads: u64,
+    template_requests: u64,
+    marketing_messages: u64,
+    template_list_pages: u64,
 }
 
 /// The sandbox's state, shared by its routes and delivery tasks.
@@ -240,6 +263,8 @@ pub struct Sandbox {
     numbers: RwLock<Vec<SandboxNumber>>,
     /// The number's groups (Groups API).
     groups: groups::Groups,
+    /// Templates submitted and upload sessions (template management).
+    templates: templates::TemplateState,
     http: reqwest::Client,
 }
 
@@ -282,6 +307,7 @@ impl Sandbox {
             threads: routing::Threads::default(),
             numbers: RwLock::new(Vec::new()),
             groups: groups::Groups::default(),
+            templates: templates::TemplateState::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .pool_max_idle_per_host(64)
@@ -361,6 +387,9 @@ impl Sandbox {
             webhooks_given_up: t.webhooks_given_up,
             media_uploads: t.media_uploads,
             media_downloads: t.media_downloads,
+            template_requests: t.template_requests,
+            marketing_messages: t.marketing_messages,
+            template_list_pages: t.template_list_pages,
         }
     }
 
@@ -412,6 +441,24 @@ impl Sandbox {
     /// `GET /{media_id}` then answers code 100 and its download URL 404. False when not kept.
     pub fn expire_media(&self, id: &str) -> bool {
         self.media.remove(id)
+    }
+
+    fn note_template_list_page(&self) {
+        if let Ok(mut t) = self.tally.lock() {
+            t.template_list_pages += 1;
+        }
+    }
+
+    fn note_marketing_message(&self) {
+        if let Ok(mut t) = self.tally.lock() {
+            t.marketing_messages += 1;
+        }
+    }
+
+    fn note_template_request(&self) {
+        if let Ok(mut t) = self.tally.lock() {
+            t.template_requests += 1;
+        }
     }
 
     fn note_webhook(&self, delivered: bool) {

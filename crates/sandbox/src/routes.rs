@@ -24,6 +24,10 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     web::post().to(messages),
                 )
                 .route(
+                    "/graph/{version}/{phone_number_id}/marketing_messages",
+                    web::post().to(crate::marketing::marketing_messages),
+                )
+                .route(
                     "/graph/{version}/{phone_number_id}/media",
                     web::post().to(graph_media::upload),
                 )
@@ -72,6 +76,18 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                     web::get().to(crate::templates::list),
                 )
                 .route(
+                    "/graph/{version}/{waba_id}/message_templates",
+                    web::post().to(crate::templates::create),
+                )
+                .route(
+                    "/graph/{version}/{waba_id}/message_templates",
+                    web::delete().to(crate::templates::delete),
+                )
+                .route(
+                    "/graph/{version}/{app_id}/uploads",
+                    web::post().to(crate::templates::open_upload),
+                )
+                .route(
                     graph_media::DOWNLOAD_PATH,
                     web::get().to(graph_media::download),
                 )
@@ -82,6 +98,12 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
                 .route(
                     "/graph/{version}/{media_id}",
                     web::delete().to(graph_media::delete),
+                )
+                .service(
+                    web::resource("/graph/{version}/{upload_id}")
+                        .guard(actix_web::guard::Post())
+                        .app_data(web::PayloadConfig::new(crate::templates::UPLOAD_MAX_BYTES))
+                        .route(web::post().to(crate::templates::upload_data)),
                 )
                 .route(
                     "/customers/{phone}/messages",

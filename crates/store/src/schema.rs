@@ -191,6 +191,7 @@ diesel::table! {
         history_chunks -> BigInt,
         history_error -> Nullable<Text>,
         history_at -> Nullable<Timestamp>,
+        marketing_messages -> Bool,
     }
 }
 

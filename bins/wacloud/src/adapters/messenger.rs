@@ -18,6 +18,7 @@ use wacloud_core::outbound::{
 };
 use wacloud_core::ports::Messenger;
 use wacloud_core::routing::{PassTarget, ThreadAction};
+use wacloud_core::template_draft::{CreatedTemplate, HeaderSample, TemplateDraft};
 use wacloud_core::CustomerKey;
 use wacloud_graph::groups::JoinApprovalMode;
 use wacloud_graph::messages::{
@@ -25,6 +26,7 @@ use wacloud_graph::messages::{
     Header, Interactive, ListRow, ListSection, Location, MediaMessage, MediaRef, OutboundMessage,
     Parameter, Recipient, ReplyButton, Template, ValidationError,
 };
+use wacloud_graph::templates::{NewTemplate, TemplateCategory};
 use wacloud_graph::thread_control::ThreadControl;
 use wacloud_graph::{ErrorClass, GraphClient, GraphError, MessageTemplate, Pacer, RetryPolicy};
 
@@ -36,6 +38,11 @@ pub struct GraphMessenger {
     token: SecretString,
     pacer: Pacer,
     retry: RetryPolicy,
+    /// The Meta app's id, for the Resumable Upload API (template header samples).
+    app_id: Option<String>,
+    /// The number's `marketing_messages` setting: marketing templates go through
+    /// `/marketing_messages`.
+    marketing: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl GraphMessenger {
@@ -57,7 +64,16 @@ impl GraphMessenger {
             token,
             pacer,
             retry,
+            app_id: None,
+            marketing: std::sync::Arc::default(),
         }
+    }
+
+    /// Uses `app_id` (`WHATSAPP_APP_ID`) for the Resumable Upload API.
+    #[must_use]
+    pub fn with_app_id(mut self, app_id: Option<String>) -> Self {
+        self.app_id = app_id;
+        self
     }
 
     /// The pacer in use.
@@ -394,6 +410,67 @@ impl Messenger for GraphMessenger {
         stored.check_message(&t).map_err(|e| e.to_string())
     }
 
+    fn waba_id(&self) -> Option<String> {
+        self.client.waba_id().map(str::to_owned)
+    }
+
+    async fn upload_template_sample(&self, sample: &HeaderSample) -> Result<String, SendFailure> {
+        let Some(app_id) = &self.app_id else {
+            return Err(SendFailure::Invalid(
+                "set WHATSAPP_APP_ID (the Meta app's id) to upload a template's header sample"
+                    .into(),
+            ));
+        };
+        self.client
+            .resumable_upload(
+                app_id,
+                &sample.file_name,
+                &sample.mime_type,
+                actix_web::web::Bytes::from(sample.bytes.clone()),
+            )
+            .await
+            .map(|h| h.h)
+            .map_err(|e| self.scrubbed(failure(&e)))
+    }
+
+    async fn create_template(&self, draft: &TemplateDraft) -> Result<CreatedTemplate, SendFailure> {
+        let invalid = |e: wacloud_graph::ValidationError| SendFailure::Invalid(e.to_string());
+        let category = match draft.category_upper().as_str() {
+            "MARKETING" => TemplateCategory::Marketing,
+            "AUTHENTICATION" => TemplateCategory::Authentication,
+            _ => TemplateCategory::Utility,
+        };
+        let mut t = NewTemplate::new(draft.name.clone(), draft.language.clone(), category)
+            .map_err(invalid)?;
+        for c in &draft.components {
+            let v = serde_json::to_value(c).map_err(|e| SendFailure::Invalid(e.to_string()))?;
+            t = t.component(v);
+        }
+        if let Some(f) = &draft.parameter_format {
+            t = t.parameter_format(f.to_ascii_lowercase());
+        }
+        if let Some(a) = draft.allow_category_change {
+            t = t.allow_category_change(a);
+        }
+        let created = self
+            .client
+            .create_template(&t)
+            .await
+            .map_err(|e| self.scrubbed(failure(&e)))?;
+        Ok(CreatedTemplate {
+            template_id: created.id,
+            status: created.status,
+            category: created.category,
+        })
+    }
+
+    async fn delete_template(&self, name: &str, hsm_id: Option<&str>) -> Result<(), SendFailure> {
+        self.client
+            .delete_template(name, hsm_id)
+            .await
+            .map_err(|e| self.scrubbed(failure(&e)))
+    }
+
     async fn list_templates(&self) -> Result<Option<Vec<TemplateUpdate>>, SendFailure> {
         if self.client.waba_id().is_none() {
             return Ok(None);
@@ -406,10 +483,29 @@ impl Messenger for GraphMessenger {
         Ok(Some(listed.into_iter().map(template_update).collect()))
     }
 
+    fn set_marketing_messages(&self, on: bool) {
+        self.marketing
+            .store(on, std::sync::atomic::Ordering::Relaxed);
+    }
+
     async fn send(&self, request: &OutboundRequest) -> Result<SendReceipt, SendFailure> {
         let msg = to_graph(request)?;
-        let resp = self.client.send_message(&msg).await.map_err(|e| {
-            let f = self.scrubbed(failure(&e));
+        let marketing =
+            request.marketing && self.marketing.load(std::sync::atomic::Ordering::Relaxed);
+        let sent = if marketing {
+            // Meta's Marketing Messages API; its refusals (131049, 131050, 134100–134103 when
+            // the business is not onboarded) are classified by the graph crate like any send's.
+            self.client
+                .send_marketing_message(&msg, &wacloud_graph::marketing::MarketingOptions::new())
+                .await
+        } else {
+            self.client.send_message(&msg).await
+        };
+        let resp = sent.map_err(|e| {
+            let mut f = self.scrubbed(failure(&e));
+            if marketing {
+                f = marketing_refusal(f);
+            }
             match &f {
                 SendFailure::Rejected { error, .. } => {
                     crate::metrics::send_result("refused", error.code);
@@ -547,6 +643,40 @@ impl Messenger for GraphMessenger {
             .await
             .map(drop)
             .map_err(|e| self.scrubbed(failure(&e)))
+    }
+}
+
+/// A refusal of the Marketing Messages API, said in its terms: 134100–134103 mean the business
+/// (or this number's WABA) is not onboarded to it, which the number's `marketing_messages`
+/// setting claimed; 131049 and 131050 are Meta holding a marketing message back (per user
+/// engagement, or the user stopped marketing messages). The class stays the graph crate's.
+fn marketing_refusal(f: SendFailure) -> SendFailure {
+    let SendFailure::Rejected {
+        http_status,
+        mut error,
+        class,
+        retry_after_secs,
+    } = f
+    else {
+        return f;
+    };
+    let hint = match error.code {
+        Some(134_100..=134_103) => Some("not onboarded to Meta's Marketing Messages API: onboard the business portfolio, or set marketing_messages to false for this number (PUT /api/whatsapp/numbers/{phone_number_id}) to send through /messages"),
+        Some(131_049) => Some("Meta held this marketing message back to keep the customer's engagement healthy; do not resend at once"),
+        Some(131_050) => Some("the customer stopped marketing messages from this business"),
+        _ => None,
+    };
+    if let Some(h) = hint {
+        error.details = Some(match error.details.take() {
+            Some(d) => format!("{d} ({h})"),
+            None => h.to_owned(),
+        });
+    }
+    SendFailure::Rejected {
+        http_status,
+        error,
+        class,
+        retry_after_secs,
     }
 }
 

@@ -375,6 +375,14 @@ mod tests {
             Capability::ReadConversations
         );
         assert_eq!(
+            c(Method::POST, "/api/whatsapp/templates"),
+            Capability::ManageTemplates
+        );
+        assert_eq!(
+            c(Method::DELETE, "/api/whatsapp/templates/spring_sale"),
+            Capability::ManageTemplates
+        );
+        assert_eq!(
             c(Method::POST, "/sandbox/customers"),
             Capability::SandboxControl
         );

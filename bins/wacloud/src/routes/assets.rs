@@ -137,6 +137,11 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/template_admin.js",
+        include_str!("../../../../web/js/widget/template_admin.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/transfer.js",
         include_str!("../../../../web/js/widget/transfer.js"),
         "text/javascript; charset=utf-8",

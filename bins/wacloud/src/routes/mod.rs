@@ -177,7 +177,11 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::GET, "/stats", |r| r.to(stats::stats)),
     endpoint(Method::GET, "/costs", |r| r.to(costs::report)),
     endpoint(Method::GET, "/templates", |r| r.to(templates::list)),
+    endpoint(Method::POST, "/templates", |r| r.to(templates::create)),
     endpoint(Method::POST, "/templates/sync", |r| r.to(templates::sync)),
+    endpoint(Method::DELETE, "/templates/{name}", |r| {
+        r.to(templates::delete)
+    }),
     endpoint(Method::GET, "/events", |r| r.to(events::events)),
     endpoint(Method::GET, "/export/contacts", |r| {
         r.to(export::contacts_export)

@@ -20,6 +20,12 @@ pub(super) struct Raw {
     /// The WhatsApp Business Account id (App Dashboard > WhatsApp > API Setup). Default: unset.
     #[arg(long = "business-account-id", env, value_name = "ID")]
     whatsapp_business_account_id: Option<String>,
+    /// The Meta app's id (App Dashboard > App settings > Basic), for the Resumable Upload API
+    /// that takes a template header's sample file. Default: unset in live mode (templates with
+    /// an image, video or document header then need a handle given in the request), the
+    /// sandbox's own in sandbox mode.
+    #[arg(long = "app-id", env, value_name = "ID")]
+    whatsapp_app_id: Option<String>,
     /// The business number's phone number id: the numeric id from the App Dashboard, not the
     /// phone number. Default: unset in live mode, 100000000000001 in sandbox mode.
     #[arg(long = "phone-number-id", env, value_name = "ID")]
@@ -119,6 +125,9 @@ pub struct MetaSettings {
     pub mode: Mode,
     /// `WHATSAPP_BUSINESS_ACCOUNT_ID`.
     pub business_account_id: Option<String>,
+    /// `WHATSAPP_APP_ID`: the Meta app's id, for the Resumable Upload API (in sandbox mode the
+    /// sandbox's when unset).
+    pub app_id: Option<String>,
     /// `WHATSAPP_PHONE_NUMBER_ID` (in sandbox mode, a fixed stand-in id when unset).
     pub phone_number_id: Option<String>,
     /// `WHATSAPP_API_TOKEN`, never logged.
@@ -199,6 +208,7 @@ impl MetaSettings {
         Ok(Self {
             mode,
             business_account_id: non_empty(raw.whatsapp_business_account_id),
+            app_id: non_empty(raw.whatsapp_app_id),
             phone_number_id,
             api_token,
             verify_token,

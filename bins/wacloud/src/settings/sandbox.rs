@@ -42,6 +42,15 @@ pub(super) struct Raw {
     /// Default: the number's (WACLOUD_MESSAGES_PER_SECOND).
     #[arg(long = "sandbox-messages-per-second", env, value_name = "N")]
     wacloud_sandbox_messages_per_second: Option<String>,
+    /// Milliseconds the sandbox takes to review a submitted template (PENDING, then APPROVED
+    /// or REJECTED with the status webhook).
+    #[arg(
+        long = "sandbox-template-review-ms",
+        env,
+        value_name = "MS",
+        default_value = "2000"
+    )]
+    wacloud_sandbox_template_review_ms: Option<String>,
 }
 
 /// The embedded sandbox.
@@ -57,6 +66,9 @@ pub struct SandboxSettings {
     /// `WACLOUD_SANDBOX_MESSAGES_PER_SECOND`: the sandbox's throughput cap (default: the
     /// number's `messages_per_second`; 0: none).
     pub messages_per_second: u32,
+    /// `WACLOUD_SANDBOX_TEMPLATE_REVIEW_MS`: how long the sandbox's review of a submitted
+    /// template takes (default 2000).
+    pub template_review: Duration,
 }
 
 impl SandboxSettings {
@@ -73,6 +85,11 @@ impl SandboxSettings {
                 "WACLOUD_SANDBOX_LATENCY_MS",
                 raw.wacloud_sandbox_latency_ms,
                 0,
+            )?),
+            template_review: Duration::from_millis(parse_num(
+                "WACLOUD_SANDBOX_TEMPLATE_REVIEW_MS",
+                raw.wacloud_sandbox_template_review_ms,
+                2000,
             )?),
             messages_per_second: u32::try_from(parse_num(
                 "WACLOUD_SANDBOX_MESSAGES_PER_SECOND",

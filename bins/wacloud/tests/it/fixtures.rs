@@ -285,7 +285,7 @@ async fn pywa_signed_vector_verifies_as_is_with_its_own_secret() {
 }
 
 /// `../shared/fixtures/meta`, or None (with a printed reason) when that folder is absent.
-fn fixtures_dir() -> Option<PathBuf> {
+pub fn fixtures_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/fixtures/meta");
     if dir.is_dir() {
         Some(dir)

@@ -54,4 +54,5 @@ mod routing;
 mod search;
 mod serve_help;
 mod templates;
+mod templates_manage;
 mod webhook_faults;

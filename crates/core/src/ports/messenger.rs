@@ -9,6 +9,13 @@ use crate::group::NewGroup;
 use crate::outbound::{FailureClass, OutboundContent, OutboundRequest, SendFailure, SendReceipt};
 use crate::phone::CustomerKey;
 use crate::routing::{PassTarget, ThreadAction};
+use crate::template_draft::{CreatedTemplate, HeaderSample, TemplateDraft};
+
+fn no_graph(what: &str) -> SendFailure {
+    SendFailure::Invalid(format!(
+        "{what} needs a Graph API connection with the WABA id (WHATSAPP_BUSINESS_ACCOUNT_ID)"
+    ))
+}
 
 /// Sends to Meta (or the sandbox). Implemented by the binary over `wacloud-graph`, whose pacer,
 /// retry policy and template checks stand behind the provided methods.
@@ -123,6 +130,32 @@ pub trait Messenger: Send + Sync + 'static {
     /// configured. Default: `Ok(None)`.
     async fn list_templates(&self) -> Result<Option<Vec<TemplateUpdate>>, SendFailure> {
         Ok(None)
+    }
+    /// Whether marketing templates ([`OutboundRequest::marketing`]) go through Meta's Marketing
+    /// Messages API (the number's `marketing_messages` setting). Default: ignored.
+    fn set_marketing_messages(&self, _on: bool) {}
+    /// The WhatsApp Business Account this messenger's templates belong to, if known.
+    fn waba_id(&self) -> Option<String> {
+        None
+    }
+    /// Uploads a media header's sample through Meta's Resumable Upload API (`POST
+    /// /{app_id}/uploads`, then the bytes to the session) and answers the file handle (`h`).
+    /// Default: refused locally.
+    async fn upload_template_sample(&self, _sample: &HeaderSample) -> Result<String, SendFailure> {
+        Err(no_graph("uploading a template's header sample"))
+    }
+    /// Submits a template for review (`POST /{waba_id}/message_templates`). A write: never
+    /// replayed. Default: refused locally.
+    async fn create_template(
+        &self,
+        _draft: &TemplateDraft,
+    ) -> Result<CreatedTemplate, SendFailure> {
+        Err(no_graph("creating a template"))
+    }
+    /// Deletes a template (`DELETE /{waba_id}/message_templates?name=…`, every language, or only
+    /// `hsm_id`). Default: refused locally.
+    async fn delete_template(&self, _name: &str, _hsm_id: Option<&str>) -> Result<(), SendFailure> {
+        Err(no_graph("deleting a template"))
     }
 }
 

@@ -265,6 +265,13 @@ pub trait Repos:
     fn upsert_template(&mut self, t: &TemplateUpdate) -> Result<(), StoreError>;
     /// The stored templates, by name and language.
     fn list_templates(&mut self) -> Result<Vec<StoredTemplate>, StoreError>;
+    /// Removes the stored templates named `name` (every language), or only the one with Meta's
+    /// id `template_id` when given (what Meta's delete removed). Answers how many rows went.
+    fn delete_templates(
+        &mut self,
+        name: &str,
+        template_id: Option<&str>,
+    ) -> Result<usize, StoreError>;
     /// The business number's account state, if any delivery or event recorded it.
     fn get_session(
         &mut self,

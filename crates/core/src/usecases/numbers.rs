@@ -23,6 +23,7 @@ fn environment_number(
                 messages_per_second: None,
                 pair_interval_ms: None,
                 has_app_secret: false,
+                marketing_messages: false,
                 source: String::new(),
                 is_default: false,
                 verified_name: s.as_ref().and_then(|s| s.verified_name.clone()),

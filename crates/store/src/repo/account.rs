@@ -218,6 +218,26 @@ pub fn list_templates(conn: &mut DbConnection) -> QueryResult<Vec<StoredTemplate
     Ok(rows.into_iter().map(template_from_row).collect())
 }
 
+/// Deletes the templates named `name`, or only the one with Meta's id `template_id`.
+pub fn delete_templates(
+    conn: &mut DbConnection,
+    name: &str,
+    template_id: Option<&str>,
+) -> QueryResult<usize> {
+    match template_id {
+        Some(tid) => with_conn!(conn, |x| diesel::delete(
+            t::whatsapp_templates
+                .filter(t::name.eq(name))
+                .filter(t::template_id.eq(tid))
+        )
+        .execute(x)),
+        None => with_conn!(conn, |x| diesel::delete(
+            t::whatsapp_templates.filter(t::name.eq(name))
+        )
+        .execute(x)),
+    }
+}
+
 /// The stored template `name` in `language`.
 pub fn find_template(
     conn: &mut DbConnection,

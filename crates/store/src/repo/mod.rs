@@ -433,6 +433,13 @@ impl Repos for Repo<'_> {
     fn list_templates(&mut self) -> Result<Vec<StoredTemplate>, StoreError> {
         account::list_templates(self.conn).map_err(map_err)
     }
+    fn delete_templates(
+        &mut self,
+        name: &str,
+        template_id: Option<&str>,
+    ) -> Result<usize, StoreError> {
+        account::delete_templates(self.conn, name, template_id).map_err(map_err)
+    }
     fn get_session(&mut self, pid: &str) -> Result<Option<SessionState>, StoreError> {
         account::get_session(self.conn, pid).map_err(map_err)
     }

@@ -14,7 +14,7 @@ use crate::schema::whatsapp_numbers::dsl as s;
 use crate::with_conn;
 
 type NumberRow = (
-    (String, Option<String>, Option<String>, Option<String>),
+    (String, Option<String>, Option<String>, Option<String>, bool),
     (Option<i32>, Option<i64>, Option<String>, Option<String>),
     (
         Option<String>,
@@ -26,7 +26,7 @@ type NumberRow = (
 );
 
 fn stored((a, b, st): NumberRow) -> StoredNumber {
-    let (phone_number_id, waba_id, display_phone_number, label) = a;
+    let (phone_number_id, waba_id, display_phone_number, label, marketing_messages) = a;
     let (rate, pair, app_secret, verified_name) = b;
     let (quality_rating, messaging_limit_tier, account_status, last_webhook_at, created_at) = st;
     StoredNumber {
@@ -38,6 +38,7 @@ fn stored((a, b, st): NumberRow) -> StoredNumber {
             messages_per_second: rate.and_then(|r| u32::try_from(r).ok()),
             pair_interval_ms: pair.and_then(|p| u64::try_from(p).ok()),
             has_app_secret: app_secret.is_some(),
+            marketing_messages,
             source: "api".into(),
             is_default: false,
             verified_name,
@@ -62,7 +63,8 @@ fn configured(conn: &mut DbConnection) -> QueryResult<Vec<StoredNumber>> {
                 s::phone_number_id,
                 s::waba_id,
                 s::display_phone_number,
-                s::label
+                s::label,
+                s::marketing_messages,
             ),
             (
                 s::messages_per_second,
@@ -143,6 +145,11 @@ fn put(
     if let Some(a) = &v.app_secret {
         with_conn!(conn, |x| diesel::update(target)
             .set(s::app_secret.eq(a))
+            .execute(x))?;
+    }
+    if let Some(m) = v.marketing_messages {
+        with_conn!(conn, |x| diesel::update(target)
+            .set(s::marketing_messages.eq(m))
             .execute(x))?;
     }
     Ok(true)

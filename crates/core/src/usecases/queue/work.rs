@@ -162,18 +162,38 @@ impl Templates {
         r: &mut dyn Repos,
         content: &OutboundContent,
     ) -> Result<String, StoreError> {
+        let stored = self.stored(r, content)?;
+        Ok(text_with(content, stored))
+    }
+
+    /// The stored template `content` sends, read once per group.
+    fn stored(
+        &mut self,
+        r: &mut dyn Repos,
+        content: &OutboundContent,
+    ) -> Result<Option<&StoredTemplate>, StoreError> {
         let OutboundContent::Template { name, language, .. } = content else {
-            return Ok(text_with(content, None));
+            return Ok(None);
         };
         let key = (name.clone(), language.clone());
-        let stored = match self.0.get(&key) {
-            Some(t) => t,
-            None => {
-                let t = r.find_template(name, language)?;
-                self.0.entry(key).or_insert(t)
-            }
-        };
-        Ok(text_with(content, stored.as_ref()))
+        if !self.0.contains_key(&key) {
+            let t = r.find_template(name, language)?;
+            self.0.insert(key.clone(), t);
+        }
+        Ok(self.0.get(&key).and_then(Option::as_ref))
+    }
+
+    /// Whether `content` is a template stored with the category `MARKETING`.
+    fn marketing(
+        &mut self,
+        r: &mut dyn Repos,
+        content: &OutboundContent,
+    ) -> Result<bool, StoreError> {
+        Ok(self.stored(r, content)?.is_some_and(|t| {
+            t.category
+                .as_deref()
+                .is_some_and(|c| c.eq_ignore_ascii_case("MARKETING"))
+        }))
     }
 }
 
@@ -323,6 +343,7 @@ fn begin_one(
         r.insert_message(&row)?;
         r.record_contact_message(&contact.id, now, Some(&p), Direction::Outbound, 0)?;
     }
+    let marketing = templates.marketing(r, content)?;
     Ok(Begun::Send(Box::new(Attempt {
         item_id: item.id.clone(),
         request: OutboundRequest {
@@ -330,6 +351,7 @@ fn begin_one(
             content: content.clone(),
             reply_to: None,
             callback_data: Some(message_id.clone()),
+            marketing,
         },
         message_id,
         contact_id: contact.id,

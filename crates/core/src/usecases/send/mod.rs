@@ -205,16 +205,18 @@ pub async fn send(
             }));
         }
         r.record_contact_message(&contact.id, now, Some(&p), Direction::Outbound, 0)?;
-        Ok(Ok(contact.id))
+        let marketing = crate::usecases::templates::is_marketing(r, &content)?;
+        Ok(Ok((contact.id, marketing)))
     })
     .await?;
-    let contact_id = stored?;
+    let (contact_id, marketing) = stored?;
 
     let request = OutboundRequest {
         to: cmd.to.clone(),
         content: cmd.content,
         reply_to: cmd.reply_to,
         callback_data: Some(id.clone()),
+        marketing,
     };
     match messenger.send(&request).await {
         Ok(receipt) => {

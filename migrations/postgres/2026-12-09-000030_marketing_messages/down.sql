@@ -1,0 +1,1 @@
+ALTER TABLE whatsapp_numbers DROP COLUMN marketing_messages;
