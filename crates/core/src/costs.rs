@@ -428,7 +428,7 @@ pub fn is_billable(p: &Pricing) -> bool {
     })
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Acc {
     t: CostTotals,
     sums: BTreeMap<String, Decimal>,
@@ -474,32 +474,54 @@ pub fn price_of<'c>(card: &'c RateCard, e: &LedgerEntry) -> Option<&'c Rate> {
     card.rate(market.as_deref(), category, e.billed_at.date_naive())
 }
 
-/// Sums `entries` priced by `card`: the whole, and per group of `by` (groups sorted by key).
-#[must_use]
-pub fn summarize(
-    card: &RateCard,
-    entries: &[LedgerEntry],
+/// Most recipients whose market [`Summary`] remembers; past it the memory starts afresh, so a
+/// summary of any number of entries stays small.
+const MARKETS_REMEMBERED: usize = 50_000;
+
+/// Sums of ledger entries priced by a rate card, entry by entry: the whole, and per group of
+/// its [`CostGrouping`]. The memory it holds is its groups and a bounded cache of recipients'
+/// markets, never the entries, so a report reads the ledger a page at a time.
+#[derive(Debug)]
+pub struct Summary {
     by: CostGrouping,
-) -> (CostTotals, Vec<CostGroup>) {
-    let mut all = Acc::default();
-    let mut groups: BTreeMap<String, Acc> = BTreeMap::new();
-    // One market lookup per recipient.
-    let mut markets: HashMap<&str, Option<String>> = HashMap::new();
-    for e in entries {
+    all: Acc,
+    groups: BTreeMap<String, Acc>,
+    markets: HashMap<String, Option<String>>,
+}
+
+impl Summary {
+    /// An empty summary grouped by `by`.
+    #[must_use]
+    pub fn new(by: CostGrouping) -> Self {
+        Self {
+            by,
+            all: Acc::default(),
+            groups: BTreeMap::new(),
+            markets: HashMap::new(),
+        }
+    }
+
+    /// Counts `e`, priced by `card`.
+    pub fn add(&mut self, card: &RateCard, e: &LedgerEntry) {
         let price = if is_billable(&e.pricing) {
             e.pricing.category.as_deref().and_then(|category| {
                 let market = e.wa_id.as_deref().and_then(|w| {
-                    markets
-                        .entry(w)
-                        .or_insert_with(|| market_of_wa_id(w))
-                        .clone()
+                    if let Some(m) = self.markets.get(w) {
+                        return m.clone();
+                    }
+                    if self.markets.len() >= MARKETS_REMEMBERED {
+                        self.markets.clear();
+                    }
+                    let m = market_of_wa_id(w);
+                    self.markets.insert(w.to_owned(), m.clone());
+                    m
                 });
                 card.rate(market.as_deref(), category, e.billed_at.date_naive())
             })
         } else {
             None
         };
-        let key = match by {
+        let key = match self.by {
             CostGrouping::Day => Some(e.billed_at.date_naive().to_string()),
             CostGrouping::Category => e.pricing.category.as_deref().map(str::to_ascii_lowercase),
             CostGrouping::Number => e.phone_number_id.clone(),
@@ -507,19 +529,58 @@ pub fn summarize(
             CostGrouping::Contact => e.contact_id.clone(),
         }
         .unwrap_or_else(|| "-".to_owned());
-        all.add(e, price);
-        groups.entry(key).or_default().add(e, price);
+        self.all.add(e, price);
+        self.groups.entry(key).or_default().add(e, price);
     }
-    (
-        all.finish(),
-        groups
-            .into_iter()
-            .map(|(key, a)| CostGroup {
-                key,
-                totals: a.finish(),
-            })
-            .collect(),
-    )
+
+    /// The whole, and the groups sorted by key.
+    #[must_use]
+    pub fn finish(self) -> (CostTotals, Vec<CostGroup>) {
+        (
+            self.all.finish(),
+            self.groups
+                .into_iter()
+                .map(|(key, a)| CostGroup {
+                    key,
+                    totals: a.finish(),
+                })
+                .collect(),
+        )
+    }
+}
+
+/// Sums `entries` priced by `card`: the whole, and per group of `by` (groups sorted by key).
+#[must_use]
+pub fn summarize(
+    card: &RateCard,
+    entries: &[LedgerEntry],
+    by: CostGrouping,
+) -> (CostTotals, Vec<CostGroup>) {
+    let mut s = Summary::new(by);
+    for e in entries {
+        s.add(card, e);
+    }
+    s.finish()
+}
+
+/// Where a page of the ledger ends: the last message read, in the ledger's order (written
+/// at, then id). The next page starts after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerCursor {
+    /// When the message was written.
+    pub created_at: DateTime<Utc>,
+    /// wacloud's id of the message.
+    pub id: String,
+}
+
+/// One page of the ledger: its entries billed in the range asked, and where the next page
+/// starts (`None`: this was the last).
+#[derive(Debug, Clone, Default)]
+pub struct LedgerPage {
+    /// The entries.
+    pub entries: Vec<LedgerEntry>,
+    /// The cursor of the next page.
+    pub next: Option<LedgerCursor>,
 }
 
 /// A bulk batch's spending limit (`POST /send-bulk`'s `budget`).

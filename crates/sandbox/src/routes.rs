@@ -321,13 +321,15 @@ async fn customer_writes(
         None => sandbox.config().phone_number_id.clone(),
         Some(key) => match sandbox.number_named(key) {
             Some(n) => n.phone_number_id,
-            None => return error(
-                StatusCode::BAD_REQUEST,
-                "unknown_number",
-                &format!(
+            None => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "unknown_number",
+                    &format!(
                     "the sandbox plays no business number {key:?}; GET /sandbox/numbers lists them"
                 ),
-            ),
+                )
+            }
         },
     };
     let cfg = sandbox.config_for(&to);

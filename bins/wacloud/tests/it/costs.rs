@@ -260,6 +260,34 @@ async fn costs_by_category_and_day_match_hand_computed_totals_and_a_redelivered_
     assert_eq!(counts(&by["service"]), (1, 0, 1, 0));
     assert_eq!(by["service"]["totals"], json!([]));
 
+    // The reports read the ledger a page at a time: any page size gives the same sums.
+    let range = |t: &str| {
+        DateTime::parse_from_rfc3339(t)
+            .expect("time")
+            .with_timezone(&Utc)
+    };
+    let (from, to) = (range("2026-11-02T00:00:00Z"), range("2026-11-04T00:00:00Z"));
+    for page in [1, 3, 5000] {
+        let c = card();
+        let (all, groups) = wacloud_core::ports::read(&app.store, move |r| {
+            let mut s =
+                wacloud_core::costs::Summary::new(wacloud_core::costs::CostGrouping::Category);
+            wacloud_core::usecases::costs::each_ledger_entry(r, from, to, page, |e| {
+                s.add(&c, e);
+            })?;
+            Ok(s.finish())
+        })
+        .await
+        .expect("the ledger");
+        assert_eq!(
+            (all.messages, all.paid, all.free, all.unpriced),
+            counts(&v),
+            "page {page}: {all:?}"
+        );
+        assert_eq!(all.totals[0].exact, usd(&v).0, "page {page}");
+        assert_eq!(groups.len(), 3, "page {page}");
+    }
+
     // Only the 2nd.
     let (_, v) = app
         .get("/api/whatsapp/costs?from=2026-11-02&to=2026-11-02&group_by=number")

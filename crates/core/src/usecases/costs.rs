@@ -7,12 +7,38 @@ use std::sync::Arc;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use serde::Serialize;
 
-use crate::costs::{summarize, CostGroup, CostGrouping, CostTotals, Rate, RateCard};
+use crate::costs::{CostGroup, CostGrouping, CostTotals, LedgerEntry, Rate, RateCard, Summary};
 use crate::error::CoreError;
-use crate::ports::{Clock, Store};
+use crate::ports::{Clock, Repos, Store, StoreError};
 
 /// How amounts are rounded, said in every report.
 pub const ROUNDING: &str = "prices exact as on the rate card; totals are exact sums per currency (`exact`), also rounded half to even to the currency's minor unit (`rounded`)";
+
+/// Messages read from the ledger at a time: what a report holds in memory besides its sums.
+pub const LEDGER_PAGE: usize = 5_000;
+
+/// Calls `f` with every ledger entry billed in `[from, to)`, reading `page` messages at a time
+/// ([`LEDGER_PAGE`] in the reports), in one read.
+///
+/// # Errors
+/// [`StoreError`] from the store.
+pub fn each_ledger_entry(
+    r: &mut dyn Repos,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    page: usize,
+    mut f: impl FnMut(&LedgerEntry),
+) -> Result<(), StoreError> {
+    let mut after = None;
+    loop {
+        let page = r.cost_ledger(from, to, None, after.as_ref(), page)?;
+        page.entries.iter().for_each(&mut f);
+        match page.next {
+            Some(next) => after = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
 
 /// Longest range of one report: 400 days.
 pub const MAX_RANGE_DAYS: i64 = 400;
@@ -90,8 +116,13 @@ pub async fn report(
             format!("a report covers at most {MAX_RANGE_DAYS} days"),
         ));
     }
-    let entries = crate::ports::read(store, move |r| r.cost_ledger(from, to, None)).await?;
-    let (totals, groups) = summarize(&card, &entries, by);
+    let priced = Arc::clone(&card);
+    let (totals, groups) = crate::ports::read(store, move |r| {
+        let mut s = Summary::new(by);
+        each_ledger_entry(r, from, to, LEDGER_PAGE, |e| s.add(&priced, e))?;
+        Ok(s.finish())
+    })
+    .await?;
     let on = (to - Duration::nanoseconds(1)).date_naive();
     Ok(CostReport {
         from,
@@ -119,17 +150,23 @@ pub async fn current(
 ) -> Result<CurrentCosts, CoreError> {
     let start = month_start(now);
     let end = now + Duration::seconds(1);
-    let entries = crate::ports::read(store, move |r| r.cost_ledger(start, end, None)).await?;
     let midnight = Utc.from_utc_datetime(&now.date_naive().and_time(chrono::NaiveTime::MIN));
-    let today: Vec<_> = entries
-        .iter()
-        .filter(|e| e.billed_at >= midnight)
-        .cloned()
-        .collect();
-    Ok(CurrentCosts {
-        today: summarize(card, &today, CostGrouping::Day).0,
-        month: summarize(card, &entries, CostGrouping::Day).0,
+    let card = card.clone();
+    let (today, month) = crate::ports::read(store, move |r| {
+        let (mut today, mut month) = (
+            Summary::new(CostGrouping::Day),
+            Summary::new(CostGrouping::Day),
+        );
+        each_ledger_entry(r, start, end, LEDGER_PAGE, |e| {
+            if e.billed_at >= midnight {
+                today.add(&card, e);
+            }
+            month.add(&card, e);
+        })?;
+        Ok((today.finish().0, month.finish().0))
     })
+    .await?;
+    Ok(CurrentCosts { today, month })
 }
 
 /// 00:00 UTC on the first day of `t`'s month.

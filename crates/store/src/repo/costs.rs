@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use wacloud_core::costs::{BatchBudget, LedgerEntry, Pricing};
+use wacloud_core::costs::{BatchBudget, LedgerCursor, LedgerEntry, LedgerPage, Pricing};
 use wacloud_core::ports::{CostRepos, StoreError};
 
 use super::Repo;
@@ -22,6 +22,7 @@ use crate::with_conn;
 const LONGEST_DELIVERY: Duration = Duration::days(31);
 
 type Row = (
+    String,
     NaiveDateTime,
     Option<NaiveDateTime>,
     Option<NaiveDateTime>,
@@ -38,6 +39,7 @@ type Row = (
 
 fn entry(r: Row) -> LedgerEntry {
     let (
+        _id,
         created,
         sent,
         delivered,
@@ -66,14 +68,18 @@ fn entry(r: Row) -> LedgerEntry {
     }
 }
 
-/// The ledger entries billed in `[from, to)` (billed: first delivered, else sent, else
-/// written), optionally only those of one batch.
+/// A page of the ledger entries billed in `[from, to)` (billed: first delivered, else sent,
+/// else written), optionally only those of one batch: at most `limit` messages read in the
+/// order they were written (`created_at`, then `id`), after `after`.
 pub fn ledger(
     conn: &mut DbConnection,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     batch_id: Option<&str>,
-) -> QueryResult<Vec<LedgerEntry>> {
+    after: Option<&LedgerCursor>,
+    limit: usize,
+) -> QueryResult<LedgerPage> {
+    let limit = i64::try_from(limit.max(1)).unwrap_or(i64::MAX);
     let rows: Vec<Row> = with_conn!(conn, |x| {
         let mut query = m::whatsapp_messages
             .left_join(q::whatsapp_queue.on(m::queue_id.eq(q::id.nullable())))
@@ -83,6 +89,7 @@ pub fn ledger(
             .filter(m::created_at.ge(to_db(from - LONGEST_DELIVERY)))
             .filter(m::created_at.lt(to_db(to)))
             .select((
+                m::id,
                 m::created_at,
                 m::sent_at,
                 m::delivered_at,
@@ -96,17 +103,35 @@ pub fn ledger(
                 q::batch_id.nullable(),
                 m::contact_id,
             ))
+            .order((m::created_at.asc(), m::id.asc()))
+            .limit(limit)
             .into_boxed();
         if let Some(b) = batch_id {
             query = query.filter(q::batch_id.eq(b));
         }
+        if let Some(a) = after {
+            let at = to_db(a.created_at);
+            query = query.filter(
+                m::created_at
+                    .gt(at)
+                    .or(m::created_at.eq(at).and(m::id.gt(a.id.clone()))),
+            );
+        }
         query.load(x)
     })?;
-    Ok(rows
+    let next = (i64::try_from(rows.len()).unwrap_or(i64::MAX) >= limit)
+        .then(|| rows.last())
+        .flatten()
+        .map(|r| LedgerCursor {
+            created_at: from_db(r.1),
+            id: r.0.clone(),
+        });
+    let entries = rows
         .into_iter()
         .map(entry)
         .filter(|e| e.billed_at >= from && e.billed_at < to)
-        .collect())
+        .collect();
+    Ok(LedgerPage { entries, next })
 }
 
 impl CostRepos for Repo<'_> {
@@ -115,8 +140,10 @@ impl CostRepos for Repo<'_> {
         from: DateTime<Utc>,
         to: DateTime<Utc>,
         batch_id: Option<&str>,
-    ) -> Result<Vec<LedgerEntry>, StoreError> {
-        ledger(self.conn, from, to, batch_id).map_err(map_err)
+        after: Option<&LedgerCursor>,
+        limit: usize,
+    ) -> Result<LedgerPage, StoreError> {
+        ledger(self.conn, from, to, batch_id, after, limit).map_err(map_err)
     }
 
     fn put_batch_budget(&mut self, b: &BatchBudget, now: DateTime<Utc>) -> Result<(), StoreError> {
