@@ -48,11 +48,11 @@ fn declared() -> BTreeMap<String, Columns> {
     }
     assert_eq!(
         out.len(),
-        20,
-        "schema.rs should declare the twenty tables (DESIGN.md's seven, whatsapp_idempotency, \
+        21,
+        "schema.rs should declare the twenty-one tables (DESIGN.md's seven, whatsapp_idempotency, \
          the three of /stats's counts (removed rows still counted included), the operators' accounts, failed logins and audit trail, \
          the team inbox's conversations, timeline, note mentions and canned replies, \
-         and the instances' shares of a number's rate): \
+         the instances' shares of a number's rate, and the bulk batches' budgets): \
          {out:?}"
     );
     out
