@@ -17,8 +17,8 @@ pub(super) struct Raw {
     /// CSV file of Meta's per-message prices, copied in by the operator (see
     /// docs/rate-card.example.csv): a header `effective_date,market,category,price,currency`,
     /// then one line per market (ISO country code, or `*`), category and date. Read at start; a
-    /// bad line stops the start naming its line and column. Unset: no prices (every billable
-    /// message is reported unpriced).
+    /// bad line stops the start naming its line and column. Default: unset, no prices (every
+    /// billable message is reported unpriced).
     #[arg(long = "rate-card", env, value_name = "FILE")]
     wacloud_rate_card: Option<String>,
 }
@@ -119,6 +119,37 @@ mod tests {
         let text = include_bytes!("../../../../docs/rate-card.example.csv");
         let card = parse_rate_card(text, None).unwrap_or_else(|e| panic!("{e}"));
         assert!(card.rates().len() >= 4);
+    }
+
+    #[test]
+    fn a_bad_card_stops_the_start_naming_line_and_column() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("card.csv");
+        std::fs::write(
+            &path,
+            "effective_date,market,category,price,currency\n2026-01-01,US,marketing,0.025.0,USD\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let p = path.to_string_lossy().into_owned();
+        let e = crate::settings::Settings::from_pairs([("WACLOUD_RATE_CARD", p.as_str())])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("WACLOUD_RATE_CARD"), "{e}");
+        assert!(e.contains("line 2, column price"), "{e}");
+        let e = crate::settings::Settings::from_pairs([("WACLOUD_RATE_CARD", "/no/such/card.csv")])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("cannot read /no/such/card.csv"), "{e}");
+        std::fs::write(
+            &path,
+            include_bytes!("../../../../docs/rate-card.example.csv"),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let s = crate::settings::Settings::from_pairs([("WACLOUD_RATE_CARD", p.as_str())])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.costs.rate_card.source.as_deref(), Some(p.as_str()));
     }
 
     #[test]
