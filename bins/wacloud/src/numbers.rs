@@ -40,6 +40,18 @@ struct Other {
     stop_sharing: Arc<watch::Sender<bool>>,
 }
 
+/// A number's own app secret (its webhooks come from another Meta app than the
+/// environment's): a delivery signed with it speaks only for that number.
+#[derive(Clone, Debug)]
+pub struct NumberSecret {
+    /// The app secret.
+    pub secret: SecretString,
+    /// The number it signs for.
+    pub phone_number_id: String,
+    /// That number's WhatsApp Business Account, when known.
+    pub waba_id: Option<String>,
+}
+
 /// The numbers in use and their messengers.
 pub struct Numbers {
     ours: OurNumbers,
@@ -49,7 +61,7 @@ pub struct Numbers {
     /// Each other number's messenger and the settings it was made with: a reload keeps a
     /// messenger whose settings did not change (and with it its pacer's state).
     others: RwLock<HashMap<String, Other>>,
-    secrets: RwLock<Vec<SecretString>>,
+    secrets: RwLock<Vec<NumberSecret>>,
 }
 
 impl Numbers {
@@ -168,9 +180,9 @@ impl Numbers {
     }
 
     /// The app secrets of the numbers added through the API (the environment's are in the
-    /// settings).
+    /// settings), each with the number it signs for.
     #[must_use]
-    pub fn app_secrets(&self) -> Vec<SecretString> {
+    pub fn app_secrets(&self) -> Vec<NumberSecret> {
         self.secrets
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -200,7 +212,11 @@ impl Numbers {
             .clone();
         for n in &all {
             if let Some(s) = &n.app_secret {
-                secrets.push(SecretString::from(s.clone()));
+                secrets.push(NumberSecret {
+                    secret: SecretString::from(s.clone()),
+                    phone_number_id: n.number.phone_number_id.clone(),
+                    waba_id: n.number.waba_id.clone(),
+                });
             }
             let pid = &n.number.phone_number_id;
             if self.environment.as_deref() == Some(pid.as_str()) {

@@ -284,6 +284,15 @@ pub async fn messages(
         _ => {}
     }
     let wa_id = meta_wa_id(&to);
+    let template_category = (kind == "template").then(|| {
+        let name = parsed.pointer("/template/name").and_then(Value::as_str);
+        let lang = parsed
+            .pointer("/template/language/code")
+            .and_then(Value::as_str);
+        sandbox
+            .templates
+            .category(name.unwrap_or_default(), lang.unwrap_or_default())
+    });
     let fault: Option<Fault> = sandbox
         .control
         .write()
@@ -356,6 +365,7 @@ pub async fn messages(
             callback,
             fail_code,
             group,
+            template_category,
         ));
     }
     let delay = match (mode, &fault) {
@@ -370,6 +380,7 @@ pub async fn messages(
 
 /// Queues `sent`, `delivered` and `read` (or `failed` with `fail_code`) for one message sent
 /// from number `from`.
+#[allow(clippy::too_many_arguments)]
 async fn statuses(
     sandbox: Arc<Sandbox>,
     from: String,
@@ -378,6 +389,7 @@ async fn statuses(
     callback: Option<String>,
     fail_code: Option<i64>,
     group: bool,
+    template_category: Option<String>,
 ) {
     let cfg = sandbox.config.clone();
     let cb = callback.as_deref();
@@ -386,6 +398,16 @@ async fn statuses(
         let mut s = status_object(wamid, status, to, ts, cb, err);
         if group {
             s["recipient_type"] = Value::from("group");
+        }
+        // A template is billed in its category (per-message pricing); a free-form reply is a
+        // free service message.
+        if let (Some(category), Some(p)) = (&template_category, s.get_mut("pricing")) {
+            *p = serde_json::json!({
+                "billable": true,
+                "pricing_model": "PMP",
+                "category": category,
+                "type": "regular"
+            });
         }
         s
     };

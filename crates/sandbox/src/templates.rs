@@ -88,6 +88,20 @@ impl TemplateState {
         })
     }
 
+    /// The category of template `name` in `language`, lower case as statuses' `pricing` give
+    /// it: a submitted one's, else `utility` (the built-in templates are utility templates).
+    pub(crate) fn category(&self, name: &str, language: &str) -> String {
+        self.submitted
+            .lock()
+            .ok()
+            .and_then(|s| {
+                s.iter()
+                    .find(|t| t.name == name && t.language == language)
+                    .map(|t| t.category.to_ascii_lowercase())
+            })
+            .unwrap_or_else(|| "utility".into())
+    }
+
     fn deleted(&self, name: &str, language: &str) -> bool {
         self.deleted
             .lock()

@@ -195,6 +195,41 @@ pub async fn receive(
     answer.map(|(_, r)| r)
 }
 
+/// Whether a delivery signed with the app secret of numbers `pids` (of accounts `wabas`)
+/// speaks only for them: every `metadata.phone_number_id` is one of them, and a change
+/// without a number (account, template) comes from one of their accounts. A body that does
+/// not parse cannot show that, and is refused.
+fn signed_for(
+    body: &[u8],
+    parsed: Option<&wacloud_core::events::ParsedDelivery>,
+    pids: &[String],
+    wabas: &[String],
+) -> bool {
+    let Some(parsed) = parsed else { return false };
+    if !parsed.phone_number_ids.iter().all(|p| pids.contains(p)) {
+        return false;
+    }
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return false;
+    };
+    let entries = v["entry"].as_array().map(Vec::as_slice).unwrap_or_default();
+    entries.iter().all(|e| {
+        let changes = e["changes"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let numbered = changes.iter().all(|c| {
+            c["value"]["metadata"]["phone_number_id"]
+                .as_str()
+                .is_some_and(|p| pids.iter().any(|x| x == p))
+        });
+        numbered
+            || e["id"]
+                .as_str()
+                .is_some_and(|w| wabas.iter().any(|x| x == w))
+    })
+}
+
 async fn receive_timed(
     state: &web::Data<AppState>,
     req: &HttpRequest,
@@ -205,15 +240,24 @@ async fn receive_timed(
         .headers()
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
-    // The environment's app secrets, then those of numbers whose webhooks come from another app.
+    // The environment's app secrets sign for every number; a number's own secret (its
+    // webhooks come from another Meta app) only for that number and its account.
+    let mut scoped: Option<(Vec<String>, Vec<String>)> = None;
     let checked =
         verify_signature(&body, signature, &state.settings.meta.app_secrets).or_else(|e| {
-            let others = state.numbers.app_secrets();
-            if others.is_empty() {
-                Err(e)
-            } else {
-                verify_signature(&body, signature, &others)
+            let mut pids = Vec::new();
+            let mut wabas = Vec::new();
+            for n in state.numbers.app_secrets() {
+                if verify_signature(&body, signature, std::slice::from_ref(&n.secret)).is_ok() {
+                    pids.push(n.phone_number_id);
+                    wabas.extend(n.waba_id);
+                }
             }
+            if pids.is_empty() {
+                return Err(e);
+            }
+            scoped = Some((pids, wabas));
+            Ok(())
         });
     if let Err(e) = checked {
         if let Some(suppressed) = crate::log_throttle::BAD_SIGNATURE.allow() {
@@ -227,6 +271,22 @@ async fn receive_timed(
     }
     let now = state.clock.now();
     let parsed = parse_delivery(&body, now);
+    if let Some((pids, wabas)) = &scoped {
+        if !signed_for(&body, parsed.as_ref().ok(), pids, wabas) {
+            if let Some(suppressed) = crate::log_throttle::BAD_SIGNATURE.allow() {
+                tracing::warn!(
+                    bytes = body.len(),
+                    suppressed,
+                    "webhook refused: signed with a number's app secret for another number"
+                );
+            }
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_signature",
+                "X-Hub-Signature-256 check failed: the delivery is signed with the app secret of one business number and speaks for another",
+            ));
+        }
+    }
     if let Err(reason) = &parsed {
         tracing::warn!(%reason, "signed webhook could not be parsed; stored as failed");
     }

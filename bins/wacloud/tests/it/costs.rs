@@ -586,3 +586,47 @@ async fn a_dry_run_queues_nothing_and_estimates_cost_and_time() {
         .await;
     assert_eq!(s, 400, "{v}");
 }
+
+/// The sandbox bills as Meta's per-message pricing does: a template in its category (the
+/// built-in `hello_world` is a utility template), a free-form reply inside the customer
+/// service window as a free service message; so costs can be tried without a Meta account.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_bills_a_template_in_its_category_and_a_reply_as_free_service() {
+    let app = TestApp::builder()
+        .with(|s| s.costs.rate_card = card())
+        .spawn()
+        .await;
+    let (s, v) = app
+        .post_json(
+            &format!("/sandbox/customers/{US}/messages"),
+            &json!({"text": "Where is my order?"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let (s, v) = app
+        .send(&json!({"phone_number": format!("+{US}"), "message_text": "On its way"}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app
+        .send(
+            &json!({"phone_number": format!("+{US}"), "type": "template",
+                      "template": {"name": "hello_world", "language": "en_US"}}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let by = app
+        .wait_for(15, "both messages priced", || async {
+            let (_, v) = app.get("/api/whatsapp/costs?group_by=category").await;
+            (v["messages"] == 2).then_some(v)
+        })
+        .await;
+    let groups: std::collections::HashMap<String, Value> = by["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|g| (g["key"].as_str().unwrap_or_default().to_owned(), g.clone()))
+        .collect();
+    assert_eq!(counts(&groups["utility"]), (1, 1, 0, 0), "{by}");
+    assert_eq!(usd(&groups["utility"]), (d("0.004"), d("0.00")), "{by}");
+    assert_eq!(counts(&groups["service"]), (1, 0, 1, 0), "{by}");
+}

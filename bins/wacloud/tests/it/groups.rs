@@ -303,3 +303,94 @@ async fn groups_create_invite_link_join_send_and_remove_against_the_sandbox() {
     .await;
     assert_eq!(states(&group(&app, &id).await)[0].1, "joined");
 }
+
+/// Erasing a customer also takes what they wrote in groups and their place in groups' member
+/// lists (group messages belong to no contact, so they are found by the sender's identities),
+/// while `/stats` keeps counting the messages as before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_erasing_a_member_takes_their_group_messages_and_membership() {
+    let app = TestApp::spawn().await;
+    let pid = app.phone_number_id.clone();
+    let Some(create) = example("post_request_group_create_message.json", &pid) else {
+        return;
+    };
+    let (s, v) = app.deliver(&create).await;
+    assert_eq!(s, 200, "{v}");
+    let now = chrono::Utc::now().timestamp();
+    let member = "16505559876";
+    let value = |messages: Value, field_group: Option<&str>| {
+        let mut m = messages;
+        if let Some(g) = field_group {
+            m["group_id"] = json!(g);
+        }
+        json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "WABA", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "15550100001", "phone_number_id": pid},
+                "contacts": [{"profile": {"name": "Robin"}, "wa_id": member}],
+                "messages": [m]
+            }}]}]
+        })
+    };
+    let in_group = value(
+        json!({"from": member, "id": "wamid.erase.group.1", "timestamp": (now - 9).to_string(),
+               "type": "text", "text": {"body": "my address is 1 Main St"}}),
+        Some(GROUP),
+    );
+    let joined = json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "WABA", "changes": [{"field": "group_participants_update", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550100001", "phone_number_id": pid},
+            "groups": [{"timestamp": (now - 10).to_string(), "group_id": GROUP,
+                        "type": "group_participants_add",
+                        "added_participants": [{"wa_id": member}]}]
+        }}]}]
+    });
+    let private = value(
+        json!({"from": member, "id": "wamid.erase.private.1", "timestamp": (now - 8).to_string(),
+               "type": "text", "text": {"body": "hello"}}),
+        None,
+    );
+    for d in [&joined, &in_group, &private] {
+        let (s, v) = app.deliver(d).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    let g = group(&app, GROUP).await;
+    assert!(
+        states(&g).iter().any(|(who, _)| who.contains(member)),
+        "a member first: {g}"
+    );
+    let before = app.stats().await;
+    let r = app
+        .http
+        .delete(app.url(&format!("/api/whatsapp/contacts/%2B{member}?erase=true")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let erased: Value = r.json().await.unwrap();
+    assert_eq!(
+        erased["messages"], 2,
+        "the private and the group message: {erased}"
+    );
+    let (s, page) = app
+        .get(&format!("/api/whatsapp/groups/{GROUP}/messages"))
+        .await;
+    assert_eq!(s, 200, "{page}");
+    assert!(
+        !page.to_string().contains("1 Main St"),
+        "the group message is gone: {page}"
+    );
+    let g = group(&app, GROUP).await;
+    assert!(
+        !states(&g).iter().any(|(who, _)| who.contains(member)),
+        "no longer listed: {g}"
+    );
+    let after = app.stats().await;
+    assert_eq!(
+        after["total_messages"], before["total_messages"],
+        "still counted"
+    );
+}

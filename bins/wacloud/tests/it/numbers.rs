@@ -243,6 +243,25 @@ async fn number_settings_are_checked_and_changed() {
         v.get("app_secret").is_none(),
         "the secret is never shown: {v}"
     );
+    // A delivery signed with number 2's own secret is taken for number 2, and refused for any
+    // other number (that app's secret must not speak for the others).
+    if let (Some(to_2), Some(to_env)) = (
+        text_message("2", "wamid.numbers.secret.2"),
+        text_message(&app.phone_number_id, "wamid.numbers.secret.env"),
+    ) {
+        let secret = secrecy::SecretString::from("s3cret".to_owned());
+        for (body, want) in [(&to_2, 200), (&to_env, 401)] {
+            let bytes = serde_json::to_vec(body).expect("json");
+            let sig = wacloud_graph::webhook::sign(&bytes, &secret);
+            let (s, v) = app.post_webhook_raw(&bytes, Some(&sig)).await;
+            assert_eq!(s, want, "{v}");
+        }
+        let (s, v) = app.deliver(&to_env).await;
+        assert_eq!(
+            s, 200,
+            "the environment's secret signs for every number: {v}"
+        );
+    }
     // The environment's number takes a label too.
     let env = app.phone_number_id.clone();
     let (s, v) = app
@@ -345,10 +364,20 @@ async fn the_sandbox_plays_a_number_added_through_the_api() {
                 .await;
             msgs.iter()
                 .find(|m| m["message_id"] == json!(wamid) && m["status"] == "read")
-                .map(|m| m["status"].clone())
+                .cloned()
         })
         .await;
-    assert_eq!(status, "read");
+    assert_eq!(status["status"], "read");
+    // The message is the second number's: its cost is counted under it.
+    let (s, v) = app.get("/api/whatsapp/costs?group_by=number").await;
+    assert_eq!(s, 200, "{v}");
+    let keys: Vec<&str> = v["groups"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|g| g["key"].as_str())
+        .collect();
+    assert_eq!(keys, [SUPPORT], "sent from the second number: {v}");
     let first_history = app
         .all_messages(&format!("&phone={who}&number={first}"))
         .await;

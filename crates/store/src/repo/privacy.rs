@@ -25,6 +25,7 @@ use crate::schema::whatsapp_audit::dsl as a;
 use crate::schema::whatsapp_contacts::dsl as c;
 use crate::schema::whatsapp_conversation_events::dsl as e;
 use crate::schema::whatsapp_conversations::dsl as v;
+use crate::schema::whatsapp_group_participants::dsl as gp;
 use crate::schema::whatsapp_idempotency::dsl as i;
 use crate::schema::whatsapp_media::dsl as md;
 use crate::schema::whatsapp_messages::dsl as m;
@@ -413,7 +414,7 @@ fn erase(conn: &mut DbConnection, g: &ContactGroup, n: &Needles) -> QueryResult<
         String,
         bool,
     );
-    let msgs: Vec<Counted> = with_conn!(conn, |x| m::whatsapp_messages
+    let mut msgs: Vec<Counted> = with_conn!(conn, |x| m::whatsapp_messages
         .filter(m::contact_id.eq_any(&g.ids))
         .select((
             m::id,
@@ -425,6 +426,27 @@ fn erase(conn: &mut DbConnection, g: &ContactGroup, n: &Needles) -> QueryResult<
             m::is_read,
         ))
         .load(x))?;
+    // What they wrote in groups belongs to no contact: found by the sender's identities.
+    let in_groups: Vec<Counted> = with_conn!(conn, |x| m::whatsapp_messages
+        .filter(m::group_id.is_not_null())
+        .filter(m::contact_id.is_null())
+        .filter(
+            m::from_phone
+                .eq_any(&g.identifiers)
+                .or(m::user_id.eq_any(&g.identifiers)),
+        )
+        .select((
+            m::id,
+            m::message_id,
+            m::queue_id,
+            m::message_type,
+            m::direction,
+            m::status,
+            m::is_read,
+        ))
+        .load(x))?;
+    let group_message_ids: Vec<String> = in_groups.iter().map(|r| r.0.clone()).collect();
+    msgs.extend(in_groups);
     // The media ids of their files (a customer's in `media`, an upload's in the send's
     // `payload`), for the media cache.
     let files: Vec<(Option<String>, Option<String>)> = with_conn!(conn, |x| m::whatsapp_messages
@@ -432,6 +454,14 @@ fn erase(conn: &mut DbConnection, g: &ContactGroup, n: &Needles) -> QueryResult<
         .filter(m::media.is_not_null().or(m::payload.is_not_null()))
         .select((m::media, m::payload))
         .load(x))?;
+    let mut files = files;
+    for chunk in group_message_ids.chunks(CHUNK) {
+        files.extend(with_conn!(conn, |x| m::whatsapp_messages
+            .filter(m::id.eq_any(chunk))
+            .filter(m::media.is_not_null().or(m::payload.is_not_null()))
+            .select((m::media, m::payload))
+            .load::<(Option<String>, Option<String>)>(x))?);
+    }
     for (media, payload) in files {
         let id_in = |json: Option<String>, pointer: &str| {
             let v: serde_json::Value = serde_json::from_str(json.as_deref()?).ok()?;
@@ -543,11 +573,32 @@ fn erase(conn: &mut DbConnection, g: &ContactGroup, n: &Needles) -> QueryResult<
             .filter(crate::schema::whatsapp_calls::contact_id.eq_any(&g.ids))
     )
     .execute(x))?;
+    // Their places in groups' member lists.
+    let digits: Vec<String> = g
+        .identifiers
+        .iter()
+        .map(|i| i.trim_start_matches('+').to_owned())
+        .collect();
+    with_conn!(conn, |x| diesel::delete(
+        gp::whatsapp_group_participants.filter(
+            gp::wa_id
+                .eq_any(&digits)
+                .or(gp::wa_id.eq_any(&g.identifiers))
+                .or(gp::user_id.eq_any(&g.identifiers))
+        )
+    )
+    .execute(x))?;
     // The messages (the search index's triggers take their entries) and the contacts.
     with_conn!(conn, |x| diesel::delete(
         m::whatsapp_messages.filter(m::contact_id.eq_any(&g.ids))
     )
     .execute(x))?;
+    for chunk in group_message_ids.chunks(CHUNK) {
+        with_conn!(conn, |x| diesel::delete(
+            m::whatsapp_messages.filter(m::id.eq_any(chunk))
+        )
+        .execute(x))?;
+    }
     let roots: i64 = with_conn!(conn, |x| c::whatsapp_contacts
         .filter(c::id.eq_any(&g.ids))
         .filter(c::merged_into.is_null())

@@ -77,7 +77,8 @@ pub(crate) fn new_outbound_row(
         media: outbound_media(content),
         raw: None,
         error: None,
-        phone_number_id: None,
+        // The contact is the customer on the number the send goes out from.
+        phone_number_id: Some(contact.phone_number_id.clone()).filter(|p| !p.is_empty()),
         source: Some(source.to_owned()),
         queue_id,
         group_id: None,
