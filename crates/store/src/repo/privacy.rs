@@ -414,17 +414,18 @@ fn erase(conn: &mut DbConnection, g: &ContactGroup, n: &Needles) -> QueryResult<
         String,
         bool,
     );
+    let counted = (
+        m::id,
+        m::message_id,
+        m::queue_id,
+        m::message_type,
+        m::direction,
+        m::status,
+        m::is_read,
+    );
     let mut msgs: Vec<Counted> = with_conn!(conn, |x| m::whatsapp_messages
         .filter(m::contact_id.eq_any(&g.ids))
-        .select((
-            m::id,
-            m::message_id,
-            m::queue_id,
-            m::message_type,
-            m::direction,
-            m::status,
-            m::is_read,
-        ))
+        .select(counted)
         .load(x))?;
     // What they wrote in groups belongs to no contact: found by the sender's identities.
     let in_groups: Vec<Counted> = with_conn!(conn, |x| m::whatsapp_messages
@@ -435,15 +436,7 @@ fn erase(conn: &mut DbConnection, g: &ContactGroup, n: &Needles) -> QueryResult<
                 .eq_any(&g.identifiers)
                 .or(m::user_id.eq_any(&g.identifiers)),
         )
-        .select((
-            m::id,
-            m::message_id,
-            m::queue_id,
-            m::message_type,
-            m::direction,
-            m::status,
-            m::is_read,
-        ))
+        .select(counted)
         .load(x))?;
     let group_message_ids: Vec<String> = in_groups.iter().map(|r| r.0.clone()).collect();
     msgs.extend(in_groups);
