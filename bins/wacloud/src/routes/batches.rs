@@ -2,7 +2,7 @@
 //! `GET /queue/{id}`, `POST /queue/{id}/cancel`, `POST /queue/{id}/retry`.
 
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use wacloud_core::queue::{BatchCancelled, BatchQuery, BatchSummary, QueueItemView, QueueState};
 use wacloud_core::usecases::{bulk, queue};
@@ -252,7 +252,7 @@ pub async fn retry_item(
 #[serde(deny_unknown_fields)]
 pub struct BatchPatch {
     /// The batch's new budget, in the currency it was queued with.
-    pub budget: crate::routes::send::BudgetBody,
+    pub budget: BudgetBody,
 }
 
 /// Change a batch's budget.
@@ -286,4 +286,30 @@ pub async fn change_batch(
     let b = bulk::change_budget(state.store.as_ref(), state.clock.as_ref(), id, budget).await?;
     state.queue_wake.notify_one();
     Ok(HttpResponse::Ok().json(b))
+}
+
+/// A spending limit: an exact decimal amount as a string, and its currency.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BudgetBody {
+    /// A non-negative decimal as a string (`"12.50"`); never a JSON number, so no float
+    /// rounding happens on the way.
+    #[schema(example = "12.50")]
+    pub amount: String,
+    /// ISO 4217 code (`USD`): the currency of the rate card's prices.
+    #[schema(example = "USD")]
+    pub currency: String,
+}
+
+impl BudgetBody {
+    /// The checked budget.
+    ///
+    /// # Errors
+    /// 400 `invalid_budget` naming the field.
+    pub fn parse(&self) -> Result<wacloud_core::costs::Budget, ApiError> {
+        Ok(wacloud_core::costs::Budget::parse(
+            &self.amount,
+            &self.currency,
+        )?)
+    }
 }

@@ -650,33 +650,7 @@ pub struct BulkBody {
     /// the rate card cannot price in this currency are refused (`unpriced`,
     /// `currency_mismatch`).
     #[serde(default)]
-    budget: Option<BudgetBody>,
-}
-
-/// A spending limit: an exact decimal amount as a string, and its currency.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct BudgetBody {
-    /// A non-negative decimal as a string (`"12.50"`); never a JSON number, so no float
-    /// rounding happens on the way.
-    #[schema(example = "12.50")]
-    pub amount: String,
-    /// ISO 4217 code (`USD`): the currency of the rate card's prices.
-    #[schema(example = "USD")]
-    pub currency: String,
-}
-
-impl BudgetBody {
-    /// The checked budget.
-    ///
-    /// # Errors
-    /// 400 `invalid_budget` naming the field.
-    pub fn parse(&self) -> Result<wacloud_core::costs::Budget, ApiError> {
-        Ok(wacloud_core::costs::Budget::parse(
-            &self.amount,
-            &self.currency,
-        )?)
-    }
+    budget: Option<super::batches::BudgetBody>,
 }
 
 /// Query of `POST /send-bulk`.
@@ -792,7 +766,11 @@ fn bulk_request(
         )
         .with("field", "recipients"));
     }
-    let budget = b.budget.as_ref().map(BudgetBody::parse).transpose()?;
+    let budget = b
+        .budget
+        .as_ref()
+        .map(super::batches::BudgetBody::parse)
+        .transpose()?;
     Ok((
         BulkRequest {
             actor: Some(actor),
