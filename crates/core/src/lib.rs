@@ -30,6 +30,7 @@ pub mod phone;
 pub mod ports;
 pub mod privacy;
 pub mod queue;
+pub mod reports;
 pub mod routing;
 pub mod search;
 pub mod stats;

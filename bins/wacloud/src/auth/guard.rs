@@ -47,6 +47,8 @@ pub fn capability(method: &Method, path: &str) -> Capability {
         "audit" => Capability::ReadAudit,
         "send-bulk" | "batches" | "queue" => Capability::BulkSend,
         "export" => Capability::Export,
+        // Per-operator figures (who answered how fast) are the admins' to read.
+        "reports" => Capability::ReadReports,
         "contacts" if *method == Method::DELETE || (read && rest.ends_with("/data")) => {
             Capability::PersonalData
         }
@@ -370,6 +372,11 @@ mod tests {
             Capability::PersonalData
         );
         assert!(Capability::PersonalData.admin_only());
+        assert_eq!(
+            c(Method::GET, "/api/whatsapp/reports/response-times"),
+            Capability::ReadReports
+        );
+        assert!(Capability::ReadReports.admin_only());
         assert_eq!(
             c(Method::GET, "/api/whatsapp/templates"),
             Capability::ReadConversations

@@ -27,7 +27,7 @@ pub struct CostParams {
 }
 
 /// A time of the query: RFC 3339, or a UTC day (`end` moves it to the next day's 00:00).
-fn instant(
+pub(crate) fn instant(
     field: &'static str,
     v: Option<&str>,
     end: bool,

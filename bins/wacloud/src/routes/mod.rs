@@ -25,6 +25,7 @@ pub mod numbers;
 pub mod operators;
 pub mod params;
 pub mod privacy;
+pub mod reports;
 pub mod send;
 pub mod stats;
 pub mod templates;
@@ -176,6 +177,7 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::POST, "/media", |r| r.to(media::upload)),
     endpoint(Method::GET, "/stats", |r| r.to(stats::stats)),
     endpoint(Method::GET, "/costs", |r| r.to(costs::report)),
+    endpoint(Method::GET, "/reports/{name}", |r| r.to(reports::report)),
     endpoint(Method::GET, "/templates", |r| r.to(templates::list)),
     endpoint(Method::POST, "/templates", |r| r.to(templates::create)),
     endpoint(Method::POST, "/templates/sync", |r| r.to(templates::sync)),

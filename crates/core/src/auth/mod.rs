@@ -92,6 +92,8 @@ pub enum Capability {
     /// Erase a customer, or read everything held about one (`DELETE /contacts/{id}?erase=true`,
     /// `GET /contacts/{id}/data`).
     PersonalData,
+    /// Read the reports (`/reports/…`: figures per operator).
+    ReadReports,
 }
 
 impl Capability {
@@ -275,6 +277,7 @@ mod tests {
             Capability::Settings,
             Capability::ManageCannedReplies,
             Capability::PersonalData,
+            Capability::ReadReports,
         ] {
             assert!(!Role::Agent.may(cap), "{cap:?}");
             assert!(Role::Admin.may(cap), "{cap:?}");

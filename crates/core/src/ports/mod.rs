@@ -21,6 +21,7 @@ mod messenger;
 mod numbers;
 mod pacing;
 mod privacy;
+mod reports;
 mod repos;
 mod routing;
 mod rows;
@@ -45,6 +46,7 @@ pub use numbers::NumberRepos;
 pub use pacing::PacingRepos;
 pub use privacy::{ContactGroup, PrivacyRepos, TextsPruned};
 pub use repos::Repos;
+pub use reports::{ReportCursor, ReportRepos};
 pub use routing::RoutingRepos;
 pub use rows::{ContactDelta, MediaRecord, MessageQuery, NewMessage, StatusChange, StatusFold};
 

@@ -26,7 +26,8 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)';
 /// the WhatsApp Business app's history and address book
 /// [`CoexistenceRepos`](super::CoexistenceRepos)'; calls [`CallRepos`](super::CallRepos)';
-/// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)'.
+/// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)'; the
+/// reports' reads [`ReportRepos`](super::ReportRepos)'.
 pub trait Repos:
     super::AuthRepos
     + super::CallRepos
@@ -37,6 +38,7 @@ pub trait Repos:
     + super::NumberRepos
     + super::PacingRepos
     + super::PrivacyRepos
+    + super::ReportRepos
     + super::RoutingRepos
 {
     // --- webhooks

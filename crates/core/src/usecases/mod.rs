@@ -13,6 +13,7 @@ pub mod numbers;
 pub mod pacing;
 pub mod privacy;
 pub mod queue;
+pub mod reports;
 pub mod routing;
 pub mod send;
 pub mod templates;

@@ -21,6 +21,7 @@ mod pacing;
 mod prepared;
 mod privacy;
 mod queue;
+mod reports;
 mod routing;
 mod search;
 pub mod stats;

@@ -1,0 +1,2 @@
+DROP INDEX whatsapp_queue_batch_created;
+DROP INDEX whatsapp_conversation_events_status_at;
