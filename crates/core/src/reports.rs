@@ -83,9 +83,12 @@ impl ReportName {
     pub const fn columns(self) -> &'static [&'static str] {
         match self {
             Self::Conversations => &["opened", "answered", "resolved"],
-            Self::ResponseTimes | Self::ResolutionTimes => {
-                &["conversations", "median_seconds", "mean_seconds", "p90_seconds"]
-            }
+            Self::ResponseTimes | Self::ResolutionTimes => &[
+                "conversations",
+                "median_seconds",
+                "mean_seconds",
+                "p90_seconds",
+            ],
             Self::Messages => &["received", "sent", "automatic"],
             Self::Campaigns => &[
                 "items",
@@ -150,11 +153,7 @@ impl Period {
     /// # Errors
     /// 400 `invalid_query` (field `from`) when `from` is not before `to` or the period is longer
     /// than [`MAX_RANGE_DAYS`].
-    pub fn new(
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-        tz: FixedOffset,
-    ) -> Result<Self, CoreError> {
+    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, tz: FixedOffset) -> Result<Self, CoreError> {
         if from >= to {
             return Err(CoreError::invalid(
                 "invalid_query",
@@ -215,7 +214,10 @@ pub fn parse_offset(s: &str) -> Option<FixedOffset> {
     }
     let (h, m) = match digits.len() {
         2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (digits[..2].parse::<i32>().ok()?, digits[2..].parse::<i32>().ok()?),
+        4 => (
+            digits[..2].parse::<i32>().ok()?,
+            digits[2..].parse::<i32>().ok()?,
+        ),
         _ => return None,
     };
     if h > 14 || m > 59 {
@@ -468,7 +470,10 @@ impl Tally {
     /// Counts one conversation opened in the period.
     fn add_conversation(&mut self, c: &OpenConversation, resolved_at: Option<DateTime<Utc>>) {
         let (actor, name) = match &c.first_response {
-            Some(r) => (format!("operator:{}", r.operator), r.operator_name.as_deref()),
+            Some(r) => (
+                format!("operator:{}", r.operator),
+                r.operator_name.as_deref(),
+            ),
             None => ("none".to_owned(), None),
         };
         let response = c
@@ -528,11 +533,7 @@ impl Tally {
             figures: figures(name, g),
         };
         let total = row("total".to_owned(), self.total);
-        let rows = self
-            .groups
-            .into_iter()
-            .map(|(k, g)| row(k, g))
-            .collect();
+        let rows = self.groups.into_iter().map(|(k, g)| row(k, g)).collect();
         (rows, total)
     }
 }
@@ -677,8 +678,12 @@ impl ConversationFold {
     /// The period is over: conversations still open count as opened (and answered, if they
     /// were), not resolved.
     pub fn finish(self, tally: &mut Tally) {
-        let mut still: Vec<OpenConversation> =
-            self.open.into_values().flatten().filter(|c| c.counted).collect();
+        let mut still: Vec<OpenConversation> = self
+            .open
+            .into_values()
+            .flatten()
+            .filter(|c| c.counted)
+            .collect();
         still.sort_by_key(|c| c.opened_at);
         for c in still {
             tally.add_conversation(&c, None);
@@ -820,7 +825,11 @@ mod tests {
         let (rows, total) = tally.finish(ReportName::Conversations);
         let get = |r: &ReportRow, c: &str| r.figures[c].as_u64().unwrap();
         assert_eq!(
-            (get(&total, "opened"), get(&total, "answered"), get(&total, "resolved")),
+            (
+                get(&total, "opened"),
+                get(&total, "answered"),
+                get(&total, "resolved")
+            ),
             (3, 2, 1)
         );
         let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();

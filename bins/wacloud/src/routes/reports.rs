@@ -105,7 +105,10 @@ pub async fn report(
             )
         }
     };
-    let number = p.number.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty());
+    let number = p
+        .number
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
     let report = reports::report(
         state.store.as_ref(),
         state.clock.as_ref(),
@@ -166,7 +169,10 @@ pub fn to_csv(report: &Report) -> Result<Vec<u8>, csv::Error> {
     header.extend(report.columns.iter().cloned());
     w.write_record(&header)?;
     for row in report.rows.iter().chain(std::iter::once(&report.total)) {
-        let mut line = vec![cell(&row.key), row.label.as_deref().map(cell).unwrap_or_default()];
+        let mut line = vec![
+            cell(&row.key),
+            row.label.as_deref().map(cell).unwrap_or_default(),
+        ];
         for c in &report.columns {
             line.push(match row.figures.get(c) {
                 None | Some(serde_json::Value::Null) => String::new(),

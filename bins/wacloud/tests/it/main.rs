@@ -50,6 +50,7 @@ mod prune_crash;
 mod queue_crash;
 mod queue_faults;
 mod queue_rate;
+mod reports;
 mod routing;
 mod search;
 mod serve_help;

@@ -45,8 +45,8 @@ pub use messenger::Messenger;
 pub use numbers::NumberRepos;
 pub use pacing::PacingRepos;
 pub use privacy::{ContactGroup, PrivacyRepos, TextsPruned};
-pub use repos::Repos;
 pub use reports::{ReportCursor, ReportRepos};
+pub use repos::Repos;
 pub use routing::RoutingRepos;
 pub use rows::{ContactDelta, MediaRecord, MessageQuery, NewMessage, StatusChange, StatusFold};
 

@@ -41,8 +41,11 @@ pub trait ReportRepos {
     /// Which of `contact_ids` had a conversation open at `at`: its last status change before
     /// `at` was to something other than `resolved`, or, with none, it has a message before
     /// `at`.
-    fn open_at(&mut self, contact_ids: &[String], at: DateTime<Utc>)
-        -> Result<Vec<String>, StoreError>;
+    fn open_at(
+        &mut self,
+        contact_ids: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError>;
     /// The queue items of bulk sends (with a batch) queued in `[from, to)`, by `created_at`
     /// then id, at most `limit`, after `after`, each with its message's status; only those of
     /// `number` when given.

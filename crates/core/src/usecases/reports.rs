@@ -8,8 +8,7 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use crate::error::CoreError;
 use crate::ports::{Clock, ReportCursor, Repos, Store, StoreError};
 use crate::reports::{
-    ConversationFold, Period, Report, ReportGrouping, ReportMessage, ReportName, StatusEntry,
-    Tally,
+    ConversationFold, Period, Report, ReportGrouping, ReportMessage, ReportName, StatusEntry, Tally,
 };
 
 /// Rows read from the store at a time: what a report holds in memory besides its groups (and,

@@ -95,16 +95,21 @@ fn messages(
                     source,
                     actor,
                     actor_name,
-                    phone_number_id: number
-                        .or(contact_number)
-                        .filter(|n| !n.is_empty()),
+                    phone_number_id: number.or(contact_number).filter(|n| !n.is_empty()),
                 },
             )
         })
         .collect())
 }
 
-type StatusRow = (String, String, NaiveDateTime, String, Option<String>, Option<String>);
+type StatusRow = (
+    String,
+    String,
+    NaiveDateTime,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
 fn status_changes(
     conn: &mut DbConnection,
@@ -118,7 +123,14 @@ fn status_changes(
             .filter(e::kind.eq("status_changed"))
             .filter(e::at.ge(to_db(from)))
             .filter(e::at.lt(to_db(to)))
-            .select((e::id, e::contact_id, e::at, e::actor, e::actor_name, e::details))
+            .select((
+                e::id,
+                e::contact_id,
+                e::at,
+                e::actor,
+                e::actor_name,
+                e::details,
+            ))
             .order((e::at.asc(), e::id.asc()))
             .limit(limit_of(limit))
             .into_boxed();
@@ -146,11 +158,7 @@ fn status_changes(
         .collect())
 }
 
-fn open_at(
-    conn: &mut DbConnection,
-    ids: &[String],
-    at: DateTime<Utc>,
-) -> QueryResult<Vec<String>> {
+fn open_at(conn: &mut DbConnection, ids: &[String], at: DateTime<Utc>) -> QueryResult<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -171,7 +179,10 @@ fn open_at(
             .get(&contact)
             .is_none_or(|(w, i, _)| (when, &id) > (*w, i));
         if newer {
-            last.insert(contact, (when, id, StatusEntry::status_in(details.as_deref())));
+            last.insert(
+                contact,
+                (when, id, StatusEntry::status_in(details.as_deref())),
+            );
         }
     }
     let rest: Vec<&String> = ids.iter().filter(|id| !last.contains_key(*id)).collect();
