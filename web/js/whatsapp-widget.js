@@ -32,7 +32,7 @@
  *
  * Talks to the HTTP contract in docs/API.md: GET /health, GET /contacts, POST /contacts/{phone}/read,
  * GET /messages (and its `search`), POST /send, POST /messages/{id}/retry, POST /send-bulk,
- * GET /batches, GET /batches/{id} (and its export), POST /batches/{id}/cancel, GET /export/contacts,
+ * GET /batches, GET /batches/{id} (and its export), GET /reports/{name} (the reports view, charts by the bundled uPlot), POST /batches/{id}/cancel, GET /export/contacts,
  * GET /export/messages, POST /contacts/import, POST /media, GET /messages/{id}/media, GET /templates, POST /templates, POST /templates/sync,
  * POST /contacts/{phone}/typing, GET|POST /contacts/{phone}/thread (who owns the conversation; take it
  * over), GET|POST /groups and its sub-routes (the groups view), the team inbox's and the login's routes, and in
@@ -63,6 +63,7 @@ import * as routing from './widget/routing.js';
 import * as calls from './widget/calls.js';
 import * as search from './widget/search.js';
 import * as campaigns from './widget/campaigns.js';
+import * as reports from './widget/reports.js';
 import * as groups from './widget/groups.js';
 import * as transfer from './widget/transfer.js';
 import * as templates from './widget/templates.js';
@@ -77,7 +78,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, calls, search, campaigns, groups, transfer, templates, templateAdmin, live, auth];
+const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, calls, search, campaigns, reports, groups, transfer, templates, templateAdmin, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

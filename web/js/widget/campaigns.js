@@ -54,6 +54,7 @@ export function define(w) {
     if (!admin && w.state.campaigns.open) w.closeCampaigns();
     if (!admin && w.state.importOpen) w.closeImport();
     if (!admin && w.state.bulkOpen) w.closeBulk();
+    if (!admin && w.state.reports && w.state.reports.open) w.closeReports();
   };
 
   /** After a logout: no search result, campaign or import report stays on the page (the focus is left where it is). */

@@ -132,6 +132,27 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/reports.js",
+        include_str!("../../../../web/js/widget/reports.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    // uPlot (MIT, `npm pack uplot` 1.6.32, unchanged): the reports' charts.
+    (
+        "/vendor/uplot/uPlot.iife.min.js",
+        include_str!("../../../../web/vendor/uplot/uPlot.iife.min.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/vendor/uplot/uPlot.min.css",
+        include_str!("../../../../web/vendor/uplot/uPlot.min.css"),
+        "text/css; charset=utf-8",
+    ),
+    (
+        "/vendor/uplot/LICENSE",
+        include_str!("../../../../web/vendor/uplot/LICENSE"),
+        "text/plain; charset=utf-8",
+    ),
+    (
         "/js/widget/groups.js",
         include_str!("../../../../web/js/widget/groups.js"),
         "text/javascript; charset=utf-8",
