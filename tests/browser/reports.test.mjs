@@ -53,14 +53,14 @@ before(async () => {
   });
   // Two customers write; one is answered.
   for (const [n, name] of [['1', 'Rita'], ['2', 'Sam']]) {
-    await post(`/sandbox/customers/${encodeURIComponent(`+1555071${RUN}${n}`)}/messages`, { text: `question ${n}`, name }, BASE);
+    await post(`/sandbox/customers/${encodeURIComponent(`+15557${RUN}${n}`)}/messages`, { text: `question ${n}`, name }, BASE);
   }
   await until('the customers stored', async () => {
     const res = await fetch(`${API}/reports/messages`);
     const r = await res.json();
     return res.ok && r.total.received >= 2;
   });
-  await post('/send', { phone_number: `+1555071${RUN}1`, message_text: 'answer' });
+  await post('/send', { phone_number: `+15557${RUN}1`, message_text: 'answer' });
 });
 
 after(async () => {
