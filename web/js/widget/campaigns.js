@@ -74,6 +74,15 @@ export function define(w) {
     w.campaignsSheet.hidden = true;
     w.campaignItems.replaceChildren();
     w.campaignTable.replaceChildren(w.campaignHead);
+    if (w.state.reports) {
+      Object.assign(w.state.reports, { open: false, report: null });
+      w.state.reports.gen++;
+      if (w.state.reports.chart) { w.state.reports.chart.destroy(); w.state.reports.chart = null; }
+      w.reportsSheet.hidden = true;
+      w.reportTotals.replaceChildren();
+      w.reportTable.replaceChildren();
+      w.reportChart.replaceChildren();
+    }
     w.state.importOpen = false;
     w.importSheet.hidden = true;
     w.importReport.replaceChildren();

@@ -158,17 +158,20 @@ export function define(w) {
     const xs = byDay ? rows.map((row) => Date.parse(`${row.key}T12:00:00Z`) / 1000) : rows.map((_, i) => i);
     const names = rows.map((row) => String(row.label || row.key));
     const data = [xs, ...cols.map((c) => rows.map((row) => (row[c] === null || row[c] === undefined ? null : Number(row[c]))))];
-    const bars = byDay ? null : uPlot.paths.bars({ size: [0.7 / cols.length, 60] });
+    // Per group: bars nested, each figure narrower than the one before (opened ⊇ answered ⊇
+    // resolved reads at a glance); per day: lines.
+    const bars = (i) => (byDay ? undefined : uPlot.paths.bars({ size: [0.8 * (1 - i * 0.25), 80] }));
     const series = [{ label: byDay ? 'Day' : 'Group', value: (u, v) => (v === null ? '' : byDay ? new Date(v * 1000).toISOString().slice(0, 10) : names[v] || '') },
       ...cols.map((c, i) => ({
         label: LABELS[c] || c,
         stroke: COLOURS[i % COLOURS.length],
         fill: byDay ? null : `${COLOURS[i % COLOURS.length]}cc`,
         width: 2,
-        paths: bars || undefined,
+        paths: bars(i),
         points: { show: byDay && rows.length < 40 },
         value: (u, v) => showFigure(c, v),
       }))];
+    const secondsChart = cols[0].endsWith('_seconds');
     const width = Math.max(260, Math.floor(w.reportChart.getBoundingClientRect().width || w.reportsCard.clientWidth - 32));
     const opts = {
       width,
@@ -177,7 +180,9 @@ export function define(w) {
       scales: { x: byDay ? { time: true } : { time: false, range: [-0.5, rows.length - 0.5] } },
       axes: [
         byDay ? {} : { values: (u, vals) => vals.map((v) => (Number.isInteger(v) ? (names[v] || '').slice(0, 14) : '')), splits: () => xs },
-        { values: (u, vals) => vals.map((v) => (cols[0].endsWith('_seconds') ? showFigure(cols[0], v) : String(v))), size: 60 },
+        secondsChart
+          ? { values: (u, vals) => vals.map((v) => showFigure(cols[0], v)), size: 60 }
+          : { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 2e4, 5e4, 1e5, 1e6], size: 60 },
       ],
       legend: { live: false },
     };
