@@ -201,8 +201,10 @@ async fn auth_login_sets_a_strict_http_only_cookie_new_on_every_login() {
 async fn auth_agents_answer_conversations_and_get_403_on_admin_endpoints() {
     let app = TestApp::spawn().await;
     let (admin, agent, _) = team(&app).await;
-    let admin_only: [(Method, &str, Option<Value>); 7] = [
+    let admin_only: [(Method, &str, Option<Value>); 8] = [
         (Method::GET, "/api/whatsapp/operators", None),
+        // Reports compare operators' figures.
+        (Method::GET, "/api/whatsapp/reports/response-times", None),
         (Method::GET, "/api/whatsapp/export/messages", None),
         (
             Method::POST,
