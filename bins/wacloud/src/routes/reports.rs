@@ -54,7 +54,10 @@ pub struct ReportParams {
     tag = "stats",
     params(("name" = ReportName, Path, description = "Which report"), ReportParams),
     responses(
-        (status = 200, description = "The report (JSON; CSV with `format=csv` or `Accept: text/csv`)", body = Report),
+        (status = 200, description = "The report: JSON, or CSV (a header line `key,label,<columns>`, a line per row, the total last) with `format=csv` or `Accept: text/csv`", content(
+            (Report = "application/json"),
+            (String = "text/csv"),
+        )),
         (status = 400, description = "`invalid_query`: an unknown parameter, a `from` or `to` that is not a time or a day, `from` not before `to`, a period over 400 days, an unknown `group_by`, `group_by=batch` for a report other than `campaigns`, a `tz` that is not a UTC offset, an unknown `format`", body = ErrorBody),
         (status = 403, description = "`admin_only`: an agent (reports are for admins)", body = ErrorBody),
         (status = 404, description = "`not_found`: no such report", body = ErrorBody),
