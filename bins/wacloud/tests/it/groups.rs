@@ -394,3 +394,53 @@ async fn groups_erasing_a_member_takes_their_group_messages_and_membership() {
         "still counted"
     );
 }
+
+/// NUL and other control characters in a subject or a group text are refused naming the field
+/// before Meta is called (a text keeps its line breaks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_control_characters_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    for (subject, code) in [
+        ("Te\u{0}am", "invalid_subject"),
+        ("Te\u{7}am", "invalid_subject"),
+    ] {
+        let (s, v) = app
+            .post_json("/api/whatsapp/groups", &json!({"subject": subject}))
+            .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+            (400, Some(code), Some("subject")),
+            "{v}"
+        );
+    }
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/groups",
+            &json!({"subject": "Team", "description": "a\u{0}b"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("description")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/groups/{GROUP}/messages"),
+            &json!({"text": "hel\u{0}lo"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (400, Some("invalid_text"), Some("text")),
+        "{v}"
+    );
+    // Line breaks pass the check (the group is unknown: 404, not 400).
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/groups/{GROUP}/messages"),
+            &json!({"text": "line one\nline two"}),
+        )
+        .await;
+    assert_eq!(s, 404, "{v}");
+}

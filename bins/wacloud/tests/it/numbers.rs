@@ -383,3 +383,119 @@ async fn the_sandbox_plays_a_number_added_through_the_api() {
         .await;
     assert_eq!(first_history.len(), 1, "{first_history:?}");
 }
+
+/// NUL and other control characters are refused naming the field, a display number must be a
+/// phone number, and `{"app_secret": null}` removes a number's own secret: a delivery signed
+/// with it is refused afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_are_refused_and_a_null_secret_clears_it() {
+    let app = TestApp::spawn().await;
+    let bad = [
+        (
+            json!({"phone_number_id": "3", "label": "Sa\u{0}les"}),
+            "label",
+        ),
+        (
+            json!({"phone_number_id": "3", "label": "Sa\u{1b}les"}),
+            "label",
+        ),
+        (
+            json!({"phone_number_id": "3", "display_phone_number": "1555\u{0}0100"}),
+            "display_phone_number",
+        ),
+        (
+            json!({"phone_number_id": "3", "display_phone_number": "call us"}),
+            "display_phone_number",
+        ),
+        (
+            json!({"phone_number_id": "3", "app_secret": "s3\u{0}cret"}),
+            "app_secret",
+        ),
+    ];
+    for (body, field) in bad {
+        let (s, v) = app.post_json("/api/whatsapp/numbers", &body).await;
+        assert_eq!(
+            (s, v["error"]["field"].as_str()),
+            (400, Some(field)),
+            "{body}: {v}"
+        );
+    }
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/numbers",
+            &json!({"phone_number_id": "3", "display_phone_number": "+1 555 010 0003",
+                    "app_secret": "s3cret"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["has_app_secret"], true);
+    // Absent leaves the secret; null removes it.
+    let (s, v) = app
+        .put_json("/api/whatsapp/numbers/3", &json!({"label": "Three"}))
+        .await;
+    assert_eq!((s, v["has_app_secret"].as_bool()), (200, Some(true)), "{v}");
+    let (s, v) = app
+        .put_json("/api/whatsapp/numbers/3", &json!({"app_secret": null}))
+        .await;
+    assert_eq!(
+        (s, v["has_app_secret"].as_bool()),
+        (200, Some(false)),
+        "{v}"
+    );
+    assert_eq!(v["label"], "Three", "the other fields stay: {v}");
+    if let Some(to_3) = text_message("3", "wamid.numbers.cleared.3") {
+        let secret = secrecy::SecretString::from("s3cret".to_owned());
+        let bytes = serde_json::to_vec(&to_3).expect("json");
+        let sig = wacloud_graph::webhook::sign(&bytes, &secret);
+        let (s, v) = app.post_webhook_raw(&bytes, Some(&sig)).await;
+        assert_eq!(s, 401, "the removed secret no longer signs: {v}");
+    }
+}
+
+/// Every route that takes a business number refuses one that is not digits or not this
+/// server's, naming the field it came in, as `GET /stats?number=` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_or_invalid_number_is_refused_naming_its_field() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/whatsapp/groups",
+        "/api/whatsapp/contacts",
+        "/api/whatsapp/stats",
+    ] {
+        for (n, code) in [("abc", "invalid_number"), ("999", "unknown_number")] {
+            let (s, v) = app.get(&format!("{path}?number={n}")).await;
+            assert_eq!(
+                (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+                (400, Some(code), Some("number")),
+                "{path}?number={n}: {v}"
+            );
+        }
+        let (s, v) = app
+            .get(&format!("{path}?number={}", app.phone_number_id))
+            .await;
+        assert_eq!(s, 200, "{path} with our number: {v}");
+    }
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/groups",
+            &json!({"subject": "Team", "phone_number_id": "999"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (400, Some("unknown_number"), Some("phone_number_id")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/templates?phone_number_id=999",
+            &json!({"name": "hello_there", "language": "en_US", "category": "UTILITY",
+                    "components": [{"type": "BODY", "text": "Hello"}]}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (400, Some("unknown_number"), Some("phone_number_id")),
+        "{v}"
+    );
+}
