@@ -499,3 +499,103 @@ async fn an_unknown_or_invalid_number_is_refused_naming_its_field() {
         "{v}"
     );
 }
+
+/// The sandbox plays groups and conversation routing on every number, each webhook carrying
+/// the number it concerns; numbers added without a display number get made-up ones that never
+/// collide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_and_routing_work_on_every_number_of_the_sandbox() {
+    let app = TestApp::spawn().await;
+    let (a, b) = ("400000000000006", "600000000000006");
+    for pid in [a, b] {
+        let (s, v) = app
+            .post_json("/api/whatsapp/numbers", &json!({"phone_number_id": pid}))
+            .await;
+        assert_eq!(s, 201, "{v}");
+    }
+    let (_, v) = app.get("/sandbox/numbers").await;
+    let shown: Vec<&str> = v["numbers"]
+        .as_array()
+        .expect("numbers")
+        .iter()
+        .filter_map(|n| n["display_phone_number"].as_str())
+        .collect();
+    let mut distinct = shown.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "made-up display numbers collide: {v}");
+
+    // A group created on number `a`: its webhooks name `a`, so it becomes active there.
+    let (s, created) = app
+        .post_json(
+            "/api/whatsapp/groups",
+            &json!({"subject": "Team A", "phone_number_id": a}),
+        )
+        .await;
+    assert_eq!(s, 202, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let g = app
+        .wait_for(10, "the group on the second number", || async {
+            let (_, g) = app.get(&format!("/api/whatsapp/groups/{id}")).await;
+            (g["status"] == "active").then_some(g)
+        })
+        .await;
+    assert_eq!(g["phone_number_id"], a, "{g}");
+    let group_id = g["group_id"].as_str().expect("group id").to_owned();
+    let (s, v) = app
+        .post_json(
+            &format!("/sandbox/groups/{group_id}/join"),
+            &json!({"wa_id": "15550002222"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let (_, g) = app.get(&format!("/api/whatsapp/groups/{id}")).await;
+    assert_eq!(g["participants"][0]["state"], "joined", "{g}");
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/groups/{id}/messages"),
+            &json!({"text": "Welcome"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (_, list) = app.get(&format!("/api/whatsapp/groups?number={a}")).await;
+    assert_eq!(list["groups"].as_array().map(Vec::len), Some(1), "{list}");
+
+    // Routing on number `b`: the other responder takes the customer's thread there.
+    let alice = "+15550001111";
+    let (s, v) = app
+        .post_json(
+            &format!("/sandbox/customers/{alice}/messages"),
+            &json!({"text": "hi", "to": b}),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let (s, v) = app
+        .post_json(
+            &format!("/sandbox/customers/{alice}/thread"),
+            &json!({"action": "take", "role": "app", "app_id": "4242", "to": b}),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let thread = |pid: &'static str| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .get(&format!(
+                    "/api/whatsapp/contacts/%2B15550001111/thread?number={pid}"
+                ))
+                .await;
+            assert_eq!(s, 200, "{v}");
+            v
+        }
+    };
+    assert_eq!(thread(b).await["owner"], "app");
+    // wacloud takes it back through Meta's thread control on `b`.
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/contacts/%2B15550001111/thread?number={b}"),
+            &json!({"action": "take"}),
+        )
+        .await;
+    assert_eq!((s, v["owner"].as_str()), (200, Some("wacloud")), "{v}");
+}
