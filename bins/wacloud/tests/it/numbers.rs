@@ -60,7 +60,15 @@ async fn two_numbers_on_one_webhook_url_never_share_a_conversation() {
     let early = text_message(SUPPORT, "wamid.numbers.support.0").expect("fixture");
     let (s, v) = app.deliver(&early).await;
     assert_eq!(s, 200, "{v}");
-    assert!(contacts_of(&app, SUPPORT).await.is_empty(), "not ours yet");
+    // Not ours yet: listing its contacts is refused as for any unknown number.
+    let (s, v) = app
+        .get(&format!("/api/whatsapp/contacts?number={SUPPORT}"))
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("unknown_number")),
+        "{v}"
+    );
 
     let (s, v) = app
         .post_json(
