@@ -707,11 +707,8 @@ impl MessengerFactory {
             .map(|d| d.chars().filter(char::is_ascii_digit).collect::<String>())
             .filter(|d| !d.is_empty());
         if let Some(sb) = &self.sandbox {
-            // Without a display number the sandbox shows a made-up one in the 555 range.
-            let tail: String = b.phone_number_id.chars().rev().take(7).collect();
-            let shown = digits
-                .clone()
-                .unwrap_or_else(|| format!("1555{:0>7}", tail.chars().rev().collect::<String>()));
+            // Without a display number the sandbox makes up one no other number shows.
+            let shown = digits.clone().unwrap_or_default();
             if !sb.add_number(b.phone_number_id.clone(), shown) {
                 return Err("the embedded sandbox plays no more numbers".into());
             }

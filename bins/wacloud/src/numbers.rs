@@ -109,11 +109,26 @@ impl Numbers {
         self.ours.default_number()
     }
 
-    /// The messenger of number `from` (`None`: the default number's).
+    /// The messenger of number `from` (`None`: the default number's), `from` being a send's
+    /// `from` field.
     ///
     /// # Errors
-    /// [`CoreError::Invalid`] `unknown_number` for a number this server does not send for.
+    /// [`CoreError::Invalid`] `unknown_number` (`field: from`) for a number this server does
+    /// not send for.
     pub fn messenger(&self, from: Option<&str>) -> Result<Arc<dyn Messenger>, CoreError> {
+        self.messenger_named(from, "from")
+    }
+
+    /// As [`Self::messenger`], the number given in the request's `field` (`phone_number_id`,
+    /// `number`), which a refusal names.
+    ///
+    /// # Errors
+    /// [`CoreError::Invalid`] `unknown_number` naming `field`.
+    pub fn messenger_named(
+        &self,
+        from: Option<&str>,
+        field: &'static str,
+    ) -> Result<Arc<dyn Messenger>, CoreError> {
         let Some(from) = from else {
             return Ok(Arc::clone(&self.default));
         };
@@ -127,9 +142,9 @@ impl Numbers {
         others.get(from).map(|o| Arc::clone(&o.messenger)).ok_or_else(|| {
             CoreError::invalid(
                 "unknown_number",
-                "from",
+                field,
                 format!(
-                    "this server does not send from {from}; GET /api/whatsapp/numbers lists the numbers it has (phone_number_id)"
+                    "{field}: this server does not send from {from}; GET /api/whatsapp/numbers lists the numbers it has (phone_number_id)"
                 ),
             )
         })

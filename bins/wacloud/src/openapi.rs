@@ -286,17 +286,23 @@ fn add_wrapping_answers(path: &str, method: &Method, op: &mut Operation) {
     }
     if path != paths::WEBHOOK {
         match body {
-            Some((true, true)) => {
+            Some((true, required)) => {
                 answers.push((
                     "400",
-                    "`invalid_json`: the body is not JSON or does not fit the schema",
+                    if required {
+                        "`invalid_json`: the body is not JSON or does not fit the schema"
+                    } else {
+                        "`invalid_json`: a body that is not the one described"
+                    },
                 ));
+                // An optional JSON body is checked like a required one when it is not empty
+                // (`routes::params::optional_json`).
                 answers.push((
                     "415",
                     "`unsupported_media_type`: the body is not sent as `application/json`",
                 ));
             }
-            Some((_, false)) => {
+            Some((false, false)) => {
                 answers.push((
                     "400",
                     "`invalid_json`: a body that is not the one described",

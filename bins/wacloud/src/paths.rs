@@ -24,3 +24,7 @@ pub const SEND: &str = "/api/whatsapp/send";
 /// Uploading a media file (`POST`): its body is streamed to disk, so `request_body` gives each
 /// chunk back to the body budget once it was read and times the body by its pauses, not whole.
 pub const MEDIA_UPLOAD: &str = "/api/whatsapp/media";
+
+/// Creating a template (`POST`): a media header's sample file comes in its form and is
+/// streamed to disk like a media upload (up to 100 MB for a document header).
+pub const TEMPLATES: &str = "/api/whatsapp/templates";

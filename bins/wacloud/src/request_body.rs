@@ -120,10 +120,11 @@ const NOT_AN_OBJECT: u8 = 3;
 ///   until the request is answered; a body that would pass it is answered 503 `server_busy`
 ///   with `Retry-After: 1`.
 ///
-/// A media upload ([`paths::MEDIA_UPLOAD`]) is written to disk as it arrives: each chunk is
-/// given back to the budget when the next one is asked for, and the timeout applies to each
-/// wait for more bytes rather than to the whole body (a 100 MB file takes longer than a JSON
-/// body to arrive, but never pauses long).
+/// A media upload ([`paths::MEDIA_UPLOAD`]) and a template with its header sample
+/// ([`paths::TEMPLATES`]) are written to disk as they arrive: each chunk is given back to the
+/// budget when the next one is asked for, and the timeout applies to each wait for more bytes
+/// rather than to the whole body (a 100 MB file takes longer than a JSON body to arrive, but
+/// never pauses long).
 ///
 /// # Errors
 /// Whatever the wrapped service fails with.
@@ -168,7 +169,7 @@ pub async fn bound_body(
         bytes: AtomicUsize::new(0),
     });
     let why = Arc::new(AtomicU8::new(ARRIVING));
-    let streamed = req.path() == paths::MEDIA_UPLOAD;
+    let streamed = req.path() == paths::MEDIA_UPLOAD || req.path() == paths::TEMPLATES;
     let deadline = timeout.map(|t| tokio::time::Instant::now() + t);
     // Every body of the API is a JSON object (or empty, or `null` where it is optional): serde
     // would read an array as a struct's fields in order (`["name", null, ["tag"]]`), which no

@@ -593,20 +593,23 @@ pub struct Budget {
 }
 
 impl Budget {
-    /// A budget from the request's strings: `amount` a non-negative decimal string (`"12.50"`;
-    /// no float, no exponent), `currency` three letters.
+    /// A budget from the request's strings: `amount` a positive decimal string (`"12.50"`;
+    /// no float, no exponent, no sign: a budget of 0 would send nothing), `currency` three
+    /// letters.
     ///
     /// # Errors
     /// [`CoreError::Invalid`](crate::CoreError::Invalid) `invalid_budget`, naming
     /// `budget.amount` or `budget.currency`.
     pub fn parse(amount: &str, currency: &str) -> Result<Budget, crate::CoreError> {
-        let amount = parse_amount(amount).ok_or_else(|| {
-            crate::CoreError::invalid(
-                "invalid_budget",
-                "budget.amount",
-                format!("budget.amount must be a decimal string such as \"12.50\"; got {amount:?}"),
-            )
-        })?;
+        let amount = parse_amount(amount)
+            .filter(|a| !a.is_zero())
+            .ok_or_else(|| {
+                crate::CoreError::invalid(
+                    "invalid_budget",
+                    "budget.amount",
+                    format!("budget.amount must be a decimal string above 0 such as \"12.50\"; got {amount:?}"),
+                )
+            })?;
         let c = currency.trim().to_ascii_uppercase();
         if !(c.len() == 3 && c.chars().all(|x| x.is_ascii_uppercase())) {
             return Err(crate::CoreError::invalid(

@@ -429,11 +429,28 @@ impl NewGroup {
     }
 }
 
-/// Checks a subject: 1 to [`SUBJECT_MAX_CHARS`] characters once trimmed.
+/// A refusal of `field` for holding the control character `c`.
+fn control(code: &'static str, field: &'static str, c: char) -> CoreError {
+    CoreError::invalid(
+        code,
+        field,
+        format!(
+            "the {field} holds the control character {}; remove it",
+            crate::text::describe(c)
+        ),
+    )
+}
+
+/// Checks a subject: 1 to [`SUBJECT_MAX_CHARS`] characters once trimmed, one line without
+/// control characters (NUL included).
 ///
 /// # Errors
-/// [`CoreError::Invalid`] `invalid_subject` (empty) or `subject_too_long`.
+/// [`CoreError::Invalid`] `invalid_subject` (empty, or a control character) or
+/// `subject_too_long`.
 pub fn check_subject(subject: &str) -> Result<(), CoreError> {
+    if let Some(c) = crate::text::control_char(subject) {
+        return Err(control("invalid_subject", "subject", c));
+    }
     let n = subject.trim().chars().count();
     if n == 0 {
         return Err(CoreError::invalid(
@@ -452,11 +469,15 @@ pub fn check_subject(subject: &str) -> Result<(), CoreError> {
     Ok(())
 }
 
-/// Checks a description: at most [`DESCRIPTION_MAX_CHARS`] characters.
+/// Checks a description: at most [`DESCRIPTION_MAX_CHARS`] characters, no control characters
+/// but line breaks and tabs.
 ///
 /// # Errors
-/// [`CoreError::Invalid`] `description_too_long`.
+/// [`CoreError::Invalid`] `description_too_long` or `invalid_description`.
 pub fn check_description(d: &str) -> Result<(), CoreError> {
+    if let Some(c) = crate::text::control_char_in_lines(d) {
+        return Err(control("invalid_description", "description", c));
+    }
     let n = d.chars().count();
     if n > DESCRIPTION_MAX_CHARS {
         return Err(CoreError::invalid(
@@ -496,11 +517,15 @@ pub fn check_participants(list: &[String]) -> Result<Vec<String>, CoreError> {
     Ok(out)
 }
 
-/// Checks a text for a group: not blank, at most [`TEXT_MAX_CHARS`] characters.
+/// Checks a text for a group: not blank, at most [`TEXT_MAX_CHARS`] characters, no control
+/// characters but line breaks and tabs (NUL included).
 ///
 /// # Errors
 /// [`CoreError::Invalid`] `invalid_text` or `text_too_long`.
 pub fn check_text(text: &str) -> Result<(), CoreError> {
+    if let Some(c) = crate::text::control_char_in_lines(text) {
+        return Err(control("invalid_text", "text", c));
+    }
     if text.trim().is_empty() {
         return Err(CoreError::invalid(
             "invalid_text",
@@ -619,6 +644,11 @@ mod tests {
         assert!(check_subject(&"a".repeat(128)).is_ok());
         assert!(check_subject(&"a".repeat(129)).is_err());
         assert!(check_subject("   ").is_err());
+        assert!(check_subject("Te\0am").is_err());
+        assert!(check_subject("Te\nam").is_err());
+        assert!(check_text("line one\nline two\ttab").is_ok());
+        assert!(check_text("a\0b").is_err());
+        assert!(check_description("a\u{1b}b").is_err());
         assert!(check_description(&"é".repeat(2048)).is_ok());
         assert!(check_description(&"é".repeat(2049)).is_err());
         let nine: Vec<String> = (0..9).map(|i| format!("1555000000{i}")).collect();

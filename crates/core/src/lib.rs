@@ -36,6 +36,7 @@ pub mod search;
 pub mod stats;
 pub mod template;
 pub mod template_draft;
+pub mod text;
 pub mod usecases;
 pub mod webhook;
 pub mod window;

@@ -28,7 +28,9 @@ pub struct NumberSettings {
     /// The WhatsApp Business Account id (digits).
     #[serde(default)]
     pub waba_id: Option<String>,
-    /// The number as customers see it (`+1 555 010 0000`).
+    /// The number as customers see it, in international form: `+1 555 010 0000`, or digits
+    /// with the country code as Meta's webhooks write it (`15550100000`); at most 15 digits
+    /// (E.164).
     #[serde(default)]
     pub display_phone_number: Option<String>,
     /// A name for operators (`Sales`, `Support Brazil`), at most [`MAX_LABEL`] characters.
@@ -43,9 +45,12 @@ pub struct NumberSettings {
     #[serde(default)]
     pub pair_interval_ms: Option<u64>,
     /// The Meta app's secret, when this number's webhooks come from another app than the
-    /// environment's `WHATSAPP_APP_SECRET`. Never shown again.
-    #[serde(default)]
-    pub app_secret: Option<String>,
+    /// environment's `WHATSAPP_APP_SECRET` (1 to 200 characters, no control characters).
+    /// Never shown again. Absent: unchanged; `null` (on `PUT`): the number's own secret is
+    /// removed, so its webhooks are checked with the environment's secrets again.
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, nullable))]
+    pub app_secret: Option<Option<String>>,
     /// Send this number's marketing templates through Meta's Marketing Messages API (`POST
     /// /{phone_number_id}/marketing_messages`), which Meta optimises for delivery. Turn on only
     /// once the business is onboarded to it (Meta refuses with 134100–134103 otherwise).
@@ -127,6 +132,29 @@ pub struct StoredNumber {
     pub app_secret: Option<String>,
 }
 
+/// Tells a field given as `null` (`Some(None)`) from one left out (`None`, by `default`).
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn no_control(field: &'static str, code: &'static str, v: &str) -> Result<(), CoreError> {
+    match crate::text::control_char(v) {
+        Some(c) => Err(CoreError::invalid(
+            code,
+            field,
+            format!(
+                "{field} holds the control character {}; remove it",
+                crate::text::describe(c)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 fn digits(field: &'static str, v: &str) -> Result<(), CoreError> {
     if v.is_empty() || v.len() > 30 || !v.bytes().all(|b| b.is_ascii_digit()) {
         return Err(CoreError::invalid(
@@ -142,9 +170,11 @@ impl NumberSettings {
     /// Checks the settings given.
     ///
     /// # Errors
-    /// [`CoreError::Invalid`] naming the field: ids that are not digits, a label over
-    /// [`MAX_LABEL`] characters, a rate outside 1..=[`MAX_MESSAGES_PER_SECOND`], a pair interval
-    /// over [`MAX_PAIR_INTERVAL_MS`], an empty or over-long app secret.
+    /// [`CoreError::Invalid`] naming the field: ids that are not digits, a display number that
+    /// is not a phone number in international form, a label over [`MAX_LABEL`] characters or
+    /// holding a control character (NUL included), a rate outside 1..=[`MAX_MESSAGES_PER_SECOND`], a pair interval
+    /// over [`MAX_PAIR_INTERVAL_MS`], an empty or over-long app secret or one holding a control
+    /// character.
     pub fn check(&self) -> Result<(), CoreError> {
         if let Some(p) = &self.phone_number_id {
             digits("phone_number_id", p)?;
@@ -153,15 +183,16 @@ impl NumberSettings {
             digits("waba_id", w)?;
         }
         if let Some(d) = &self.display_phone_number {
-            if d.chars().count() > 30 {
+            if d.chars().count() > 30 || crate::PhoneNumber::parse(d).is_err() {
                 return Err(CoreError::invalid(
                     "invalid_number",
                     "display_phone_number",
-                    "display_phone_number is at most 30 characters",
+                    "display_phone_number is the number in international form: +1 555 010 0000, or its digits with the country code (15550100000), at most 15 digits",
                 ));
             }
         }
         if let Some(l) = &self.label {
+            no_control("label", "invalid_label", l)?;
             if l.trim().is_empty() || l.chars().count() > MAX_LABEL {
                 return Err(CoreError::invalid(
                     "invalid_label",
@@ -188,7 +219,7 @@ impl NumberSettings {
                 ));
             }
         }
-        if let Some(s) = &self.app_secret {
+        if let Some(Some(s)) = &self.app_secret {
             if s.is_empty() || s.len() > 200 {
                 return Err(CoreError::invalid(
                     "invalid_secret",
@@ -196,6 +227,7 @@ impl NumberSettings {
                     "app_secret is the Meta app's secret, 1 to 200 characters",
                 ));
             }
+            no_control("app_secret", "invalid_secret", s)?;
         }
         Ok(())
     }
@@ -227,8 +259,24 @@ mod tests {
         let mut bad = ok.clone();
         bad.label = Some("x".repeat(MAX_LABEL + 1));
         assert_eq!(field(bad), Some("label"));
-        let mut bad = ok;
-        bad.app_secret = Some(String::new());
+        let mut bad = ok.clone();
+        bad.app_secret = Some(Some(String::new()));
         assert_eq!(field(bad), Some("app_secret"));
+        let mut bad = ok.clone();
+        bad.app_secret = Some(Some("s3\0cret".into()));
+        assert_eq!(field(bad), Some("app_secret"));
+        let mut bad = ok.clone();
+        bad.label = Some("Sa\0les".into());
+        assert_eq!(field(bad), Some("label"));
+        let mut bad = ok.clone();
+        bad.display_phone_number = Some("15550100000\0".into());
+        assert_eq!(field(bad), Some("display_phone_number"));
+        let mut bad = ok.clone();
+        bad.display_phone_number = Some("call us".into());
+        assert_eq!(field(bad), Some("display_phone_number"));
+        let mut good = ok;
+        good.display_phone_number = Some("+1 555 010 0000".into());
+        good.app_secret = Some(None);
+        assert!(good.check().is_ok());
     }
 }

@@ -157,6 +157,20 @@ pub struct HeaderSample {
     pub bytes: Vec<u8>,
 }
 
+impl HeaderSample {
+    /// Whether the sample's type is one a `format` header takes: `IMAGE` a JPEG or PNG image,
+    /// `VIDEO` an MP4 video, `DOCUMENT` a PDF (Cloud API "Template components", media headers).
+    #[must_use]
+    pub fn fits(&self, format: &str) -> bool {
+        matches!(
+            (format, self.mime_type.as_str()),
+            ("IMAGE", "image/jpeg" | "image/png")
+                | ("VIDEO", "video/mp4")
+                | ("DOCUMENT", "application/pdf")
+        )
+    }
+}
+
 /// Meta's answer to a creation (`{"id", "status", "category"}`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CreatedTemplate {
@@ -240,6 +254,27 @@ fn valid_param_name(v: &str) -> bool {
 
 fn upper(s: &str) -> String {
     s.to_ascii_uppercase()
+}
+
+/// A refusal of `field` for a control character: NUL and the others but, in a body, line
+/// breaks and tabs (Meta's header and footer are one line).
+fn control(text: &str, field: &str, lines: bool) -> Result<(), TemplateProblem> {
+    let found = if lines {
+        crate::text::control_char_in_lines(text)
+    } else {
+        crate::text::control_char(text)
+    };
+    match found {
+        Some(c) => Err(problem(
+            "invalid_component",
+            field,
+            format!(
+                "the text holds the control character {}; remove it",
+                crate::text::describe(c)
+            ),
+        )),
+        None => Ok(()),
+    }
 }
 
 fn chars(s: &str) -> usize {
@@ -409,6 +444,7 @@ impl TemplateDraft {
                         "a text header needs its text",
                     ));
                 }
+                control(text, &field, false)?;
                 if chars(text) > HEADER_TEXT_MAX {
                     return Err(problem(
                         "text_too_long",
@@ -476,6 +512,7 @@ impl TemplateDraft {
                 "the body needs its text",
             ));
         }
+        control(text, &field, true)?;
         if chars(text) > BODY_MAX {
             return Err(problem(
                 "text_too_long",
@@ -653,6 +690,7 @@ fn check_footer(c: &DraftComponent, at: &str, auth: bool) -> Result<(), Template
             "the footer needs its text",
         ));
     }
+    control(text, &field, false)?;
     if chars(text) > FOOTER_MAX {
         return Err(problem(
             "text_too_long",

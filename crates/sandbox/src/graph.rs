@@ -200,7 +200,7 @@ pub async fn messages(
     };
     let group = parsed.get("recipient_type").and_then(Value::as_str) == Some("group");
     if group {
-        if let Some((code, title)) = sandbox.groups.check_send(&to) {
+        if let Some((code, title)) = sandbox.groups.check_send(&phone_number_id, &to) {
             return refuse(
                 &sandbox,
                 parsed,

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{authorized, token_refusal};
-use crate::payloads::{graph_error, new_wamid};
+use crate::payloads::{envelope, graph_error, metadata, new_wamid};
 use crate::Sandbox;
 
 /// The most participants of a group, the business excluded.
@@ -26,12 +26,13 @@ const MAX_PARTICIPANTS: usize = 8;
 
 #[derive(Debug, Clone)]
 struct Group {
-    subject: String,
+    /// The business number it was created on: its webhooks carry that number.
+    phone_number_id: String,
     invite_link: String,
     participants: Vec<String>,
 }
 
-/// The groups the sandbox's number has, by group id.
+/// The groups of the sandbox's numbers, by group id.
 #[derive(Debug, Default)]
 pub(crate) struct Groups {
     by_id: Mutex<HashMap<String, Group>>,
@@ -46,11 +47,12 @@ impl Groups {
         f(&mut g)
     }
 
-    /// Meta's refusal of a send to `group_id`, if any: 131041 for an unknown group, 131020
-    /// for a group with no participant but the business.
-    pub(crate) fn check_send(&self, group_id: &str) -> Option<(i64, &'static str)> {
+    /// Meta's refusal of a send from number `pid` to `group_id`, if any: 131041 for a group
+    /// unknown (or another number's), 131020 for a group with no participant but the business.
+    pub(crate) fn check_send(&self, pid: &str, group_id: &str) -> Option<(i64, &'static str)> {
         self.with(|g| match g.get(group_id) {
             None => Some((131_041, "Group unknown")),
+            Some(x) if x.phone_number_id != pid => Some((131_041, "Group unknown")),
             Some(x) if x.participants.is_empty() => {
                 Some((131_020, "Cannot send messages to single member groups"))
             }
@@ -82,24 +84,18 @@ fn refusal(code: i64, title: &str) -> HttpResponse {
     ))
 }
 
-fn delivery(sandbox: &Sandbox, field: &str, event: Value) -> Value {
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": sandbox.config().waba_id,
-            "changes": [{
-                "field": field,
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {
-                        "display_phone_number": sandbox.config().display_phone_number,
-                        "phone_number_id": sandbox.config().phone_number_id,
-                    },
-                    "groups": [event],
-                }
-            }]
-        }]
-    })
+/// A `group_*` delivery of `event` for the group's number `pid`.
+fn delivery(sandbox: &Sandbox, pid: &str, field: &str, event: Value) -> Value {
+    let cfg = sandbox.config_for(pid);
+    envelope(
+        &cfg,
+        field,
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata(&cfg),
+            "groups": [event],
+        }),
+    )
 }
 
 fn participants(list: &[String]) -> Value {
@@ -122,7 +118,7 @@ pub async fn create(
         return token_refusal(&sandbox);
     }
     let (_version, pid) = path.into_inner();
-    if pid != sandbox.config().phone_number_id {
+    if !sandbox.plays(&pid) {
         return invalid("(#100) Unknown phone number id");
     }
     let b = body.into_inner();
@@ -147,7 +143,7 @@ pub async fn create(
         g.insert(
             group_id.clone(),
             Group {
-                subject: subject.clone(),
+                phone_number_id: pid.clone(),
                 invite_link: link.clone(),
                 participants: Vec::new(),
             },
@@ -166,7 +162,7 @@ pub async fn create(
     if let Some(d) = description {
         event["description"] = json!(d);
     }
-    let payload = delivery(&sandbox, "group_lifecycle_update", event);
+    let payload = delivery(&sandbox, &pid, "group_lifecycle_update", event);
     let sb = sandbox.clone();
     // Meta creates the group asynchronously: the webhook follows the answer.
     tokio::spawn(async move {
@@ -236,11 +232,12 @@ pub async fn remove_participants(
             return Err((131_212, "Participant is not a part of the group."));
         }
         x.participants.retain(|p| !users.contains(p));
-        Ok(())
+        Ok(x.phone_number_id.clone())
     });
-    if let Err((code, title)) = outcome {
-        return refusal(code, title);
-    }
+    let pid = match outcome {
+        Ok(pid) => pid,
+        Err((code, title)) => return refusal(code, title),
+    };
     let event = json!({
         "timestamp": chrono::Utc::now().timestamp().to_string(),
         "group_id": group_id,
@@ -249,7 +246,7 @@ pub async fn remove_participants(
         "initiated_by": "business",
         "removed_participants": participants(&users),
     });
-    let payload = delivery(&sandbox, "group_participants_update", event);
+    let payload = delivery(&sandbox, &pid, "group_participants_update", event);
     let sb = sandbox.clone();
     tokio::spawn(async move {
         let _ = sb.deliver(&payload).await;
@@ -289,7 +286,7 @@ pub async fn join(
     }
     let joined = sandbox.groups.with(|g| match g.get_mut(&group_id) {
         None => Err((StatusCode::NOT_FOUND, "not_found", "no such group")),
-        Some(x) if x.participants.contains(&wa_id) => Ok(()),
+        Some(x) if x.participants.contains(&wa_id) => Ok(x.phone_number_id.clone()),
         Some(x) if x.participants.len() >= MAX_PARTICIPANTS => Err((
             StatusCode::CONFLICT,
             "group_full",
@@ -297,12 +294,13 @@ pub async fn join(
         )),
         Some(x) => {
             x.participants.push(wa_id.clone());
-            Ok(())
+            Ok(x.phone_number_id.clone())
         }
     });
-    if let Err((status, code, message)) = joined {
-        return local_error(status, code, message);
-    }
+    let pid = match joined {
+        Ok(pid) => pid,
+        Err((status, code, message)) => return local_error(status, code, message),
+    };
     let event = json!({
         "timestamp": chrono::Utc::now().timestamp().to_string(),
         "group_id": group_id,
@@ -313,7 +311,12 @@ pub async fn join(
         "added_participants": participants(std::slice::from_ref(&wa_id)),
     });
     match sandbox
-        .deliver(&delivery(&sandbox, "group_participants_update", event))
+        .deliver(&delivery(
+            &sandbox,
+            &pid,
+            "group_participants_update",
+            event,
+        ))
         .await
     {
         Ok(()) => HttpResponse::Accepted().json(json!({ "group_id": group_id, "wa_id": wa_id })),
@@ -343,9 +346,9 @@ pub async fn participant_writes(
     let from: String = body.from.chars().filter(char::is_ascii_digit).collect();
     let member = sandbox.groups.with(|g| {
         g.get(&group_id)
-            .map(|x| (x.participants.contains(&from), x.subject.clone()))
+            .map(|x| (x.participants.contains(&from), x.phone_number_id.clone()))
     });
-    match member {
+    let pid = match member {
         None => return local_error(StatusCode::NOT_FOUND, "not_found", "no such group"),
         Some((false, _)) => {
             return local_error(
@@ -354,36 +357,28 @@ pub async fn participant_writes(
                 "join the group first (POST /sandbox/groups/{group_id}/join)",
             )
         }
-        Some(_) => {}
-    }
+        Some((true, pid)) => pid,
+    };
     let wamid = new_wamid(&from);
     let name = sandbox.profile_name(&from, None);
-    let cfg = sandbox.config();
-    let payload = json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": cfg.waba_id,
-            "changes": [{
-                "field": "messages",
-                "value": {
-                    "messaging_product": "whatsapp",
-                    "metadata": {
-                        "display_phone_number": cfg.display_phone_number,
-                        "phone_number_id": cfg.phone_number_id,
-                    },
-                    "contacts": [{ "profile": { "name": name }, "wa_id": from }],
-                    "messages": [{
-                        "from": from,
-                        "group_id": group_id,
-                        "id": wamid,
-                        "timestamp": chrono::Utc::now().timestamp().to_string(),
-                        "type": "text",
-                        "text": { "body": body.text }
-                    }]
-                }
+    let cfg = sandbox.config_for(&pid);
+    let payload = envelope(
+        &cfg,
+        "messages",
+        json!({
+            "messaging_product": "whatsapp",
+            "metadata": metadata(&cfg),
+            "contacts": [{ "profile": { "name": name }, "wa_id": from }],
+            "messages": [{
+                "from": from,
+                "group_id": group_id,
+                "id": wamid,
+                "timestamp": chrono::Utc::now().timestamp().to_string(),
+                "type": "text",
+                "text": { "body": body.text }
             }]
-        }]
-    });
+        }),
+    );
     match sandbox.deliver(&payload).await {
         Ok(()) => HttpResponse::Accepted().json(json!({ "wamid": wamid })),
         Err(e) => local_error(StatusCode::BAD_GATEWAY, "webhook_failed", &e.0),

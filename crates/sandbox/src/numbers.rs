@@ -30,8 +30,11 @@ pub const MAX_NUMBERS: usize = 100;
 
 impl Sandbox {
     /// Plays `phone_number_id` too, shown as `display_phone_number` (digits; a leading `+` and
-    /// separators are dropped). Adding a number again changes its display number; the first
-    /// number cannot be changed. False when [`MAX_NUMBERS`] are already played or an id is empty.
+    /// separators are dropped). Without digits the sandbox makes one up in the 555 range,
+    /// `1555` and seven digits from the id's tail, moved on until no other number shows it
+    /// (`400000000000006` and `600000000000006` get two). Adding a number again changes its
+    /// display number (a made-up one stays); the first number cannot be changed. False when
+    /// [`MAX_NUMBERS`] are already played or an id is empty.
     pub fn add_number(
         &self,
         phone_number_id: impl Into<String>,
@@ -50,12 +53,24 @@ impl Sandbox {
             return false;
         };
         if let Some(n) = numbers.iter_mut().find(|n| n.phone_number_id == pid) {
-            n.display_phone_number = display;
+            if !display.is_empty() {
+                n.display_phone_number = display;
+            }
             return true;
         }
         if numbers.len() >= MAX_NUMBERS {
             return false;
         }
+        let display = if display.is_empty() {
+            // Chosen under the lock, so two numbers added at once never get the same.
+            let taken = |d: &str| {
+                d == self.config.display_phone_number
+                    || numbers.iter().any(|n| n.display_phone_number == d)
+            };
+            made_up_display(&pid, taken)
+        } else {
+            display
+        };
         numbers.push(SandboxNumber {
             phone_number_id: pid,
             display_phone_number: display,
@@ -116,6 +131,22 @@ impl Sandbox {
     }
 }
 
+/// A display number in the 555 range for `pid`: `1555` and the last seven digits of the id,
+/// plus one (modulo 10⁷) until `taken` says no other number shows it.
+fn made_up_display(pid: &str, taken: impl Fn(&str) -> bool) -> String {
+    let digits: String = pid.chars().filter(char::is_ascii_digit).collect();
+    let tail = &digits[digits.len().saturating_sub(7)..];
+    let mut n: u32 = tail.parse().unwrap_or(0);
+    for _ in 0..=MAX_NUMBERS {
+        let d = format!("1555{n:07}");
+        if !taken(&d) {
+            return d;
+        }
+        n = (n + 1) % 10_000_000;
+    }
+    format!("1555{n:07}")
+}
+
 /// `GET /sandbox/numbers`: the numbers the sandbox plays, its first one first.
 pub async fn list(sandbox: web::Data<Arc<Sandbox>>) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "numbers": sandbox.numbers() }))
@@ -157,4 +188,18 @@ pub async fn add(sandbox: web::Data<Arc<Sandbox>>, body: web::Bytes) -> HttpResp
         ));
     }
     HttpResponse::Created().json(json!({ "numbers": sandbox.numbers() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::made_up_display;
+
+    #[test]
+    fn made_up_display_numbers_never_collide() {
+        let first = made_up_display("400000000000006", |_| false);
+        assert_eq!(first, "15550000006");
+        let second = made_up_display("600000000000006", |d| d == first);
+        assert_eq!(second, "15550000007");
+        assert_eq!(made_up_display("12", |_| false), "15550000012");
+    }
 }

@@ -25,17 +25,21 @@ pub fn new_wamid(wa_id: &str) -> String {
     )
 }
 
-fn envelope(cfg: &SandboxConfig, value: Value) -> Value {
+/// A delivery of one change of `field` carrying `value`, as Meta wraps it: the entry's `id` is
+/// the WhatsApp Business Account. Every webhook the sandbox sends is built here, with the
+/// `cfg` of the number it concerns ([`Sandbox::config_for`](crate::Sandbox)).
+pub(crate) fn envelope(cfg: &SandboxConfig, field: &str, value: Value) -> Value {
     json!({
         "object": "whatsapp_business_account",
         "entry": [{
             "id": cfg.waba_id,
-            "changes": [{ "value": value, "field": "messages" }]
+            "changes": [{ "value": value, "field": field }]
         }]
     })
 }
 
-fn metadata(cfg: &SandboxConfig) -> Value {
+/// A change's `metadata` (and a handover's `recipient`): the number's display number and id.
+pub(crate) fn metadata(cfg: &SandboxConfig) -> Value {
     json!({
         "display_phone_number": cfg.display_phone_number,
         "phone_number_id": cfg.phone_number_id,
@@ -80,6 +84,7 @@ pub fn status_object(
 pub fn statuses_delivery(cfg: &SandboxConfig, statuses: Vec<Value>) -> Value {
     envelope(
         cfg,
+        "messages",
         json!({
             "messaging_product": "whatsapp",
             "metadata": metadata(cfg),
@@ -99,6 +104,7 @@ pub fn inbound_text_delivery(
 ) -> Value {
     envelope(
         cfg,
+        "messages",
         json!({
             "messaging_product": "whatsapp",
             "metadata": metadata(cfg),
@@ -135,6 +141,7 @@ pub fn inbound_media_delivery(
     message[kind] = media;
     envelope(
         cfg,
+        "messages",
         json!({
             "messaging_product": "whatsapp",
             "metadata": metadata(cfg),

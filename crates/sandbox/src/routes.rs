@@ -360,8 +360,7 @@ async fn customer_writes(
     };
     note_inbound(&sandbox, &wa_id, ts);
     let mut payload = payload;
-    // The simulated other responder shares the first number only.
-    if to == sandbox.config().phone_number_id && sandbox.threads.is_others(&wa_id) {
+    if sandbox.threads.is_others(&to, &wa_id) {
         // Another responder owns the thread: Meta sends wacloud only a copy, on `standby`.
         payload["entry"][0]["changes"][0]["field"] = json!("standby");
     }

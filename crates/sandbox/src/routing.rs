@@ -1,5 +1,7 @@
-//! Conversation Routing in the sandbox: the sandbox plays the *other* responder on the number
-//! (Meta's business AI or another app), so that wacloud's side can be tried and tested.
+//! Conversation Routing in the sandbox: the sandbox plays the *other* responder on each number
+//! (Meta's business AI or another app), so that wacloud's side can be tried and tested. A
+//! thread is one number's with one customer; the customer-side requests name the number in
+//! `"to"` (default the sandbox's first).
 //!
 //! - `POST /sandbox/graph/{version}/{phone_number_id}/thread_control` answers like Meta's
 //!   thread control (`take`, `release`, `pass`) and records who owns each customer's thread.
@@ -21,8 +23,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::auth::{authorized, token_refusal};
-use crate::payloads::{graph_error, new_wamid};
-use crate::Sandbox;
+use crate::payloads::{envelope, graph_error, metadata, new_wamid};
+use crate::{Sandbox, SandboxConfig};
 
 /// Who owns a customer's thread in the sandbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,28 +40,29 @@ pub(crate) enum Owner {
     Nobody,
 }
 
-/// Each customer's thread owner, by `wa_id`; a customer not listed is the caller's.
+/// Each thread's owner, by business number (`phone_number_id`) and customer (`wa_id`): Meta
+/// keeps a thread per number and customer. A thread not listed is the caller's.
 #[derive(Debug, Default)]
-pub(crate) struct Threads(Mutex<HashMap<String, Owner>>);
+pub(crate) struct Threads(Mutex<HashMap<(String, String), Owner>>);
 
 impl Threads {
-    pub(crate) fn owner(&self, wa_id: &str) -> Owner {
+    pub(crate) fn owner(&self, pid: &str, wa_id: &str) -> Owner {
         self.0
             .lock()
             .ok()
-            .and_then(|t| t.get(wa_id).cloned())
+            .and_then(|t| t.get(&(pid.to_owned(), wa_id.to_owned())).cloned())
             .unwrap_or(Owner::Caller)
     }
 
-    fn set(&self, wa_id: &str, owner: Owner) {
+    fn set(&self, pid: &str, wa_id: &str, owner: Owner) {
         if let Ok(mut t) = self.0.lock() {
-            t.insert(wa_id.to_owned(), owner);
+            t.insert((pid.to_owned(), wa_id.to_owned()), owner);
         }
     }
 
     /// Whether another responder owns the thread (the customer's messages go on `standby`).
-    pub(crate) fn is_others(&self, wa_id: &str) -> bool {
-        matches!(self.owner(wa_id), Owner::Other { .. })
+    pub(crate) fn is_others(&self, pid: &str, wa_id: &str) -> bool {
+        matches!(self.owner(pid, wa_id), Owner::Other { .. })
     }
 }
 
@@ -67,21 +70,19 @@ fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
 }
 
-fn delivery(sandbox: &Sandbox, field: &str, value: Value) -> Value {
-    json!({
-        "object": "whatsapp_business_account",
-        "entry": [{
-            "id": sandbox.config().waba_id,
-            "changes": [{ "value": value, "field": field }]
-        }]
-    })
-}
-
-fn business(sandbox: &Sandbox) -> Value {
-    json!({
-        "display_phone_number": sandbox.config().display_phone_number,
-        "phone_number_id": sandbox.config().phone_number_id,
-    })
+/// The number a customer-side request names in `to` (its `phone_number_id` or display number;
+/// `None`: the sandbox's first), or the 400 `unknown_number` to answer.
+fn number_to(sandbox: &Sandbox, to: Option<&str>) -> Result<String, Box<HttpResponse>> {
+    match to {
+        None => Ok(sandbox.config().phone_number_id.clone()),
+        Some(key) => sandbox.number_named(key).map(|n| n.phone_number_id).ok_or_else(|| {
+            Box::new(error(
+                StatusCode::BAD_REQUEST,
+                "unknown_number",
+                &format!("the sandbox plays no business number {key:?}; GET /sandbox/numbers lists them"),
+            ))
+        }),
+    }
 }
 
 /// `POST /sandbox/graph/{version}/{phone_number_id}/thread_control`, as Meta answers it:
@@ -100,7 +101,7 @@ pub async fn thread_control(
     let (_version, pid) = path.into_inner();
     let invalid =
         |m: &str| HttpResponse::BadRequest().json(graph_error(100, "OAuthException", m, None));
-    if pid != sandbox.config().phone_number_id {
+    if !sandbox.plays(&pid) {
         return invalid("(#100) Unknown phone number id");
     }
     let b = body.into_inner();
@@ -115,7 +116,7 @@ pub async fn thread_control(
     else {
         return invalid("(#100) to or recipient is required");
     };
-    let owned = sandbox.threads.owner(&wa_id) == Owner::Caller;
+    let owned = sandbox.threads.owner(&pid, &wa_id) == Owner::Caller;
     let next = match b["action"].as_str() {
         Some("take") => Owner::Caller,
         Some("release" | "pass") if !owned => {
@@ -139,7 +140,7 @@ pub async fn thread_control(
         }
         _ => return invalid("(#100) action must be pass, take or release"),
     };
-    sandbox.threads.set(&wa_id, next);
+    sandbox.threads.set(&pid, &wa_id, next);
     HttpResponse::Ok().json(json!({ "messaging_product": "whatsapp" }))
 }
 
@@ -158,6 +159,10 @@ pub struct OtherAction {
     app_id: Option<String>,
     #[serde(default)]
     metadata: Option<String>,
+    /// The business number whose thread it is (its `phone_number_id` or display number);
+    /// default the sandbox's first.
+    #[serde(default)]
+    to: Option<String>,
 }
 
 fn error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
@@ -182,6 +187,10 @@ pub async fn other_takes_or_passes(
         );
     }
     let a = body.into_inner();
+    let pid = match number_to(&sandbox, a.to.as_deref()) {
+        Ok(pid) => pid,
+        Err(answer) => return *answer,
+    };
     let role = a.role.unwrap_or_else(|| "ai_agent".into());
     let mut change = json!({});
     if let Some(m) = &a.metadata {
@@ -195,6 +204,7 @@ pub async fn other_takes_or_passes(
                 change["new_owner_app_id"] = json!(id);
             }
             sandbox.threads.set(
+                &pid,
                 &wa_id,
                 Owner::Other {
                     role,
@@ -206,7 +216,7 @@ pub async fn other_takes_or_passes(
         "pass" => {
             change["previous_owner_role"] = json!(role);
             change["new_owner_role"] = json!("app");
-            sandbox.threads.set(&wa_id, Owner::Caller);
+            sandbox.threads.set(&pid, &wa_id, Owner::Caller);
             "control_passed"
         }
         _ => {
@@ -217,16 +227,17 @@ pub async fn other_takes_or_passes(
             )
         }
     };
+    let cfg = sandbox.config_for(&pid);
     let value = json!({
         "messaging_product": "whatsapp",
-        "recipient": business(&sandbox),
+        "recipient": metadata(&cfg),
         "sender": { "phone_number": wa_id },
         "timestamp": chrono::Utc::now().timestamp(),
         "type": kind,
         kind: change,
     });
     match sandbox
-        .deliver(&delivery(&sandbox, "messaging_handovers", value))
+        .deliver(&envelope(&cfg, "messaging_handovers", value))
         .await
     {
         Ok(()) => HttpResponse::Accepted().json(json!({ "type": kind, "wa_id": wa_id })),
@@ -244,11 +255,15 @@ pub struct StandbyCopy {
     from: Option<String>,
     #[serde(default)]
     name: Option<String>,
+    /// The business number whose thread it is; default the sandbox's first.
+    #[serde(default)]
+    to: Option<String>,
 }
 
-/// A `standby` value: the customer's `text`, or the owner's reply as a message echo.
+/// A `standby` value on the number of `cfg`: the customer's `text`, or the owner's reply as a
+/// message echo.
 pub(crate) fn standby_value(
-    sandbox: &Sandbox,
+    cfg: &SandboxConfig,
     wa_id: &str,
     name: &str,
     wamid: &str,
@@ -256,11 +271,10 @@ pub(crate) fn standby_value(
     from_owner: bool,
     ts: i64,
 ) -> Value {
-    let cfg = sandbox.config();
     if from_owner {
         return json!({
             "messaging_product": "whatsapp",
-            "metadata": business(sandbox),
+            "metadata": metadata(cfg),
             "message_echoes": [{
                 "from": cfg.display_phone_number,
                 "to": wa_id,
@@ -273,7 +287,7 @@ pub(crate) fn standby_value(
     }
     json!({
         "messaging_product": "whatsapp",
-        "metadata": business(sandbox),
+        "metadata": metadata(cfg),
         "contacts": [{ "profile": { "name": name }, "wa_id": wa_id }],
         "messages": [{
             "from": wa_id,
@@ -283,11 +297,6 @@ pub(crate) fn standby_value(
             "text": { "body": text }
         }]
     })
-}
-
-/// The `standby` delivery of `value`.
-pub(crate) fn standby_delivery(sandbox: &Sandbox, value: Value) -> Value {
-    delivery(sandbox, "standby", value)
 }
 
 /// `POST /sandbox/customers/{phone}/standby`: a copy on `standby` of the customer's message or
@@ -318,11 +327,16 @@ pub async fn standby_copy(
             )
         }
     };
+    let pid = match number_to(&sandbox, b.to.as_deref()) {
+        Ok(pid) => pid,
+        Err(answer) => return *answer,
+    };
+    let cfg = sandbox.config_for(&pid);
     let name = sandbox.profile_name(&wa_id, b.name);
     let wamid = new_wamid(&wa_id);
     let ts = chrono::Utc::now().timestamp();
-    let value = standby_value(&sandbox, &wa_id, &name, &wamid, &b.text, from_owner, ts);
-    match sandbox.deliver(&standby_delivery(&sandbox, value)).await {
+    let value = standby_value(&cfg, &wa_id, &name, &wamid, &b.text, from_owner, ts);
+    match sandbox.deliver(&envelope(&cfg, "standby", value)).await {
         Ok(()) => HttpResponse::Accepted().json(json!({ "message_id": wamid, "wa_id": wa_id })),
         Err(e) => error(StatusCode::BAD_GATEWAY, "webhook_failed", &e.0),
     }

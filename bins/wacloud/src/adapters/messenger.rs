@@ -363,6 +363,12 @@ impl Messenger for GraphMessenger {
         crate::metrics::pacer_waited(started.elapsed());
     }
 
+    async fn pace_group(&self, group_id: &str) {
+        let started = std::time::Instant::now();
+        self.pacer.until_ready(group_id).await;
+        crate::metrics::pacer_waited(started.elapsed());
+    }
+
     fn back_off(&self, to: &CustomerKey, class: FailureClass, wait: Duration) {
         match class {
             FailureClass::RateLimited => {

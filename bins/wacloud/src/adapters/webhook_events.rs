@@ -1,5 +1,6 @@
 //! Meta's webhook payload (typed by `wacloud-graph`) → the core's events.
 
+use super::webhook_bounds::{bad_duration, bad_id, bad_saved_name, group_type_ok};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use wacloud_core::events::{
@@ -777,6 +778,11 @@ fn history_value(out: &mut ParsedDelivery, v: &HistoryValue, at: DateTime<Utc>) 
             .unwrap_or_default();
         let mut messages = Vec::new();
         for (ti, thread) in chunk.threads.iter().enumerate() {
+            if let Some(why) = thread.id.as_deref().and_then(bad_id) {
+                out.skipped
+                    .push(format!("history[{ci}].threads[{ti}]: id {why}"));
+                continue;
+            }
             let Some(wa_id) = wa_id_of(thread.id.as_deref()) else {
                 out.skipped
                     .push(format!("history[{ci}].threads[{ti}]: no customer id"));
@@ -853,6 +859,11 @@ fn state_sync_value(out: &mut ParsedDelivery, v: &SmbAppStateSyncValue, at: Date
             .map(str::trim)
             .filter(|n| !n.is_empty())
             .map(clean);
+        if let Some(why) = name.as_deref().and_then(bad_saved_name) {
+            out.skipped
+                .push(format!("smb_app_state_sync.state_sync[{i}]: {why}"));
+            continue;
+        }
         out.events.push(WebhookEvent::SavedContact(SavedContact {
             phone_number_id: pid.clone(),
             customer: CustomerRef {
@@ -898,6 +909,10 @@ fn calls_value(out: &mut ParsedDelivery, v: &CallsValue, at: DateTime<Utc>) {
             out.skipped.push(format!("calls[{i}]: no id"));
             continue;
         };
+        if let Some(why) = bad_id(&id).or_else(|| call.duration.and_then(bad_duration)) {
+            out.skipped.push(format!("calls[{i}]: {why}"));
+            continue;
+        }
         let direction = match call.direction.as_deref() {
             Some("USER_INITIATED") => Some(Direction::Inbound),
             Some("BUSINESS_INITIATED") => Some(Direction::Outbound),
@@ -921,7 +936,7 @@ fn calls_value(out: &mut ParsedDelivery, v: &CallsValue, at: DateTime<Utc>) {
                 status: call.status.clone(),
                 start_time: call.start_time.and_then(ts),
                 end_time: call.end_time.and_then(ts),
-                duration: call.duration.filter(|d| *d >= 0),
+                duration: call.duration,
             },
             _ => {
                 out.events.push(WebhookEvent::Unhandled {
@@ -946,6 +961,10 @@ fn calls_value(out: &mut ParsedDelivery, v: &CallsValue, at: DateTime<Utc>) {
                 .push(format!("calls.statuses[{i}]: no id or status"));
             continue;
         };
+        if let Some(why) = bad_id(&id) {
+            out.skipped.push(format!("calls.statuses[{i}]: id {why}"));
+            continue;
+        }
         let customer = only.clone().unwrap_or_else(|| CustomerRef {
             wa_id: s.recipient_id.clone(),
             ..CustomerRef::default()
@@ -977,7 +996,19 @@ fn groups_value(out: &mut ParsedDelivery, field: &str, v: &GroupsValue, at: Date
         return;
     };
     note_pid(out, &pid);
-    for e in &v.groups {
+    for (i, e) in v.groups.iter().enumerate() {
+        // A creation that failed may name no group yet (only its `request_id`).
+        if let Some(why) = e.group_id.as_deref().and_then(bad_id) {
+            out.skipped
+                .push(format!("{field}.groups[{i}]: group_id {why}"));
+            continue;
+        }
+        if e.kind.as_deref().is_some_and(|k| !group_type_ok(k)) {
+            out.skipped.push(format!(
+                "{field}.groups[{i}]: type is not one of Meta's (group_…)"
+            ));
+            continue;
+        }
         out.events
             .push(WebhookEvent::Group(group_update(field, &pid, e, at)));
     }

@@ -229,12 +229,13 @@ pub struct RetryBody {
 )]
 pub async fn retry_item(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     check_id(&id, "queue item")?;
-    let allow = optional_json::<RetryBody>(&body)?.allow_outside_window;
+    let allow = optional_json::<RetryBody>(&req, &body)?.allow_outside_window;
     let view = queue::retry_item(
         state.store.as_ref(),
         state.messenger.as_ref(),
@@ -269,8 +270,9 @@ pub struct BatchPatch {
     request_body = BatchPatch,
     responses(
         (status = 200, description = "The budget as changed", body = wacloud_core::costs::BatchBudget),
-        (status = 400, description = "`invalid_json`, `invalid_budget` (an amount that is not a decimal string, a currency that is not three letters)", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_budget` (an amount that is not a decimal string above 0, a currency that is not three letters)", body = ErrorBody),
         (status = 404, description = "`not_found`: no such batch", body = ErrorBody),
+        (status = 409, description = "`batch_finished` (nothing left to send: finished or cancelled), `budget_below_committed` (below what its items begun so far cost)", body = ErrorBody),
         (status = 422, description = "`no_budget` (queued without one), `currency_mismatch` (another currency than its budget's)", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
@@ -292,8 +294,8 @@ pub async fn change_batch(
 #[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BudgetBody {
-    /// A non-negative decimal as a string (`"12.50"`); never a JSON number, so no float
-    /// rounding happens on the way.
+    /// A decimal above 0 as a string (`"12.50"`); never a JSON number, so no float rounding
+    /// happens on the way.
     #[schema(example = "12.50")]
     pub amount: String,
     /// ISO 4217 code (`USD`): the currency of the rate card's prices.

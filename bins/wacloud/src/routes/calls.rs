@@ -118,8 +118,10 @@ pub async fn request_permission(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let key = contact_key(&req, &path)?;
-    let b = optional_json::<PermissionBody>(&body)?;
-    let messenger = state.numbers.messenger(key.number.as_deref())?;
+    let b = optional_json::<PermissionBody>(&req, &body)?;
+    let messenger = state
+        .numbers
+        .messenger_named(key.number.as_deref(), "number")?;
     let (message, call_permission) = calls::request_permission(
         state.store.as_ref(),
         messenger.as_ref(),

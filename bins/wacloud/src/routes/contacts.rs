@@ -131,7 +131,7 @@ enum ListView {
     params(ListQuery),
     responses(
         (status = 200, description = "One page of contacts", body = ContactPage),
-        (status = 400, description = "`invalid_query` (an unknown parameter, `filter`, `view` or `status`, a `limit` that is not a whole number), `invalid_request` (`limit` or `offset` out of range, a `search` over 200 characters, a NUL character), `not_an_operator` (`view=mine` with the API key or in the open mode)", body = ErrorBody),
+        (status = 400, description = "`invalid_query` (an unknown parameter, `filter`, `view` or `status`, a `limit` that is not a whole number), `invalid_request` (`limit` or `offset` out of range, a `search` over 200 characters, a NUL character), `invalid_number` / `unknown_number` (`number` is not digits / no business number of this server), `not_an_operator` (`view=mine` with the API key or in the open mode)", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
 )]
@@ -143,6 +143,7 @@ pub async fn list(
     let q = q.into_inner();
     let limit = Limit::PAGE.read(q.limit)?;
     let offset = params::offset(q.offset)?;
+    let number = params::our_number(&state.our_numbers, q.number)?;
     if [&q.search, &q.tag]
         .iter()
         .any(|v| v.as_ref().is_some_and(|s| s.contains('\0')))
@@ -178,7 +179,7 @@ pub async fn list(
         ContactQuery {
             search: q.search,
             tag: q.tag,
-            phone_number_id: q.number,
+            phone_number_id: number,
             filter,
             assignee,
             status: q.status.map(|s| (s, now)),
@@ -291,7 +292,9 @@ pub async fn mark_read(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = contact_key(&req, &path)?;
-    let messenger = state.numbers.messenger(key.number.as_deref())?;
+    let messenger = state
+        .numbers
+        .messenger_named(key.number.as_deref(), "number")?;
     let r = contacts::mark_read(state.store.as_ref(), messenger.as_ref(), key.customer).await?;
     if let Some(e) = &r.receipt_error {
         tracing::warn!(error = %e, "read receipt to Meta failed");
@@ -329,7 +332,9 @@ pub async fn typing(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let key = contact_key(&req, &path)?;
-    let messenger = state.numbers.messenger(key.number.as_deref())?;
+    let messenger = state
+        .numbers
+        .messenger_named(key.number.as_deref(), "number")?;
     let r = contacts::typing(state.store.as_ref(), messenger.as_ref(), key.customer).await?;
     if let Some(e) = &r.receipt_error {
         tracing::warn!(error = %e, "typing indicator to Meta failed");

@@ -114,7 +114,7 @@ pub struct GroupMessages {
     params(ListQuery),
     responses(
         (status = 200, description = "The groups", body = GroupList),
-        (status = 400, description = "`invalid_query`", body = ErrorBody),
+        (status = 400, description = "`invalid_query`, `invalid_number` (`number` is not digits), `unknown_number` (no business number of this server)", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
 )]
@@ -122,7 +122,7 @@ pub async fn list(
     state: web::Data<AppState>,
     q: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let number = q.into_inner().number.filter(|n| !n.is_empty());
+    let number = super::params::our_number(&state.our_numbers, q.into_inner().number)?;
     let groups = groups::list(state.store.as_ref(), number).await?;
     Ok(HttpResponse::Ok().json(GroupList { groups }))
 }
@@ -217,7 +217,9 @@ pub async fn create(
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, ApiError> {
     let b = body.into_inner();
-    let messenger = state.numbers.messenger(b.phone_number_id.as_deref())?;
+    let messenger = state
+        .numbers
+        .messenger_named(b.phone_number_id.as_deref(), "phone_number_id")?;
     let new = NewGroup {
         subject: b.subject,
         description: b.description,
@@ -360,6 +362,8 @@ pub async fn send_text(
     path: web::Path<String>,
     body: web::Json<GroupTextBody>,
 ) -> Result<HttpResponse, ApiError> {
+    // The text is refused as such whichever group it is for.
+    wacloud_core::group::check_text(&body.text)?;
     let g = groups::get(state.store.as_ref(), path.into_inner()).await?;
     let messenger = state.numbers.messenger(Some(&g.phone_number_id))?;
     let m = groups::send_text(

@@ -66,9 +66,17 @@ pub fn number_param(req: &actix_web::HttpRequest) -> Result<Option<String>, ApiE
     }
     let n = actix_web::web::Query::<Q>::from_query(req.query_string())
         .ok()
-        .and_then(|q| q.into_inner().number)
-        .filter(|n| !n.is_empty());
-    match n {
+        .and_then(|q| q.into_inner().number);
+    number_value(n)
+}
+
+/// A `number` query value as [`number_param`] reads it, for handlers that take it from their
+/// own query struct.
+///
+/// # Errors
+/// 400 `invalid_number` (`field: number`) for a value that is not 1 to 30 digits.
+pub fn number_value(n: Option<String>) -> Result<Option<String>, ApiError> {
+    match n.filter(|n| !n.is_empty()) {
         Some(n) if n.len() > 30 || !n.bytes().all(|b| b.is_ascii_digit()) => {
             Err(ApiError::bad_request(
                 "invalid_number",
@@ -78,6 +86,29 @@ pub fn number_param(req: &actix_web::HttpRequest) -> Result<Option<String>, ApiE
         }
         other => Ok(other),
     }
+}
+
+/// A `number` query value that must name one of this server's business numbers (`GET
+/// /stats`, `GET /contacts`, `GET /groups`); absent or empty: none named.
+///
+/// # Errors
+/// 400 `invalid_number` (as [`number_value`]) or `unknown_number` (`field: number`) for a
+/// number `GET /numbers` does not list.
+pub fn our_number(
+    ours: &wacloud_core::usecases::ingest::OurNumbers,
+    n: Option<String>,
+) -> Result<Option<String>, ApiError> {
+    let n = number_value(n)?;
+    if let Some(n) = &n {
+        if !ours.contains(n) {
+            return Err(ApiError::bad_request(
+                "unknown_number",
+                "number names no business number of this server; GET /api/whatsapp/numbers lists them (phone_number_id)",
+            )
+            .with("field", "number"));
+        }
+    }
+    Ok(n)
 }
 
 /// The contact a `{phone}` path segment names, on the `?number=` of the request.
@@ -163,14 +194,30 @@ impl Limit {
     }
 }
 
-/// An optional JSON body: empty or `null` means the defaults; anything else must parse (400
-/// `invalid_json` otherwise, never silently ignored).
+/// An optional JSON body: empty or `null` means the defaults; anything else must be sent as
+/// JSON (`Content-Type: application/json` or another `…/json`, `…+json` type, as the routes
+/// taking a required JSON body check) and parse (never silently ignored).
 ///
 /// # Errors
-/// [`ApiError`] 400 `invalid_json`.
-pub fn optional_json<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+/// [`ApiError`] 415 `unsupported_media_type` for a body sent as another type (or none),
+/// 400 `invalid_json`.
+pub fn optional_json<T: DeserializeOwned + Default>(
+    req: &actix_web::HttpRequest,
+    body: &[u8],
+) -> Result<T, ApiError> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
+    }
+    let json = actix_web::HttpMessage::mime_type(req)
+        .ok()
+        .flatten()
+        .is_some_and(|m| m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"));
+    if !json {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send the body as JSON with Content-Type: application/json",
+        ));
     }
     serde_json::from_slice::<Option<T>>(body)
         .map(Option::unwrap_or_default)
@@ -204,22 +251,48 @@ mod tests {
 
     #[test]
     fn an_optional_body_may_be_empty_or_null_but_not_anything_else() {
+        let json = actix_web::test::TestRequest::default()
+            .insert_header(("content-type", "application/json; charset=utf-8"))
+            .to_http_request();
+        let bare = actix_web::test::TestRequest::default().to_http_request();
         // The OpenAPI document describes an optional body as the object or `null`; the contract
         // fuzzer sent `null` and got 400 before.
         for empty in ["", "  \n", "null", " null "] {
             assert_eq!(
-                optional_json::<Body>(empty.as_bytes()).unwrap(),
+                optional_json::<Body>(&json, empty.as_bytes()).unwrap(),
                 Body::default()
             );
         }
+        // An empty body needs no type.
+        assert_eq!(optional_json::<Body>(&bare, b"").unwrap(), Body::default());
         assert_eq!(
-            optional_json::<Body>(br#"{"flag": true}"#).unwrap(),
+            optional_json::<Body>(&json, br#"{"flag": true}"#).unwrap(),
             Body { flag: true }
         );
         for wrong in ["0", "true", r#"{"other": 1}"#, r#"{"flag": null}"#, "nul"] {
-            let e = optional_json::<Body>(wrong.as_bytes()).unwrap_err();
+            let e = optional_json::<Body>(&json, wrong.as_bytes()).unwrap_err();
             assert_eq!(e.code, "invalid_json", "{wrong}");
         }
+        for (req, what) in [
+            (bare, "no Content-Type"),
+            (
+                actix_web::test::TestRequest::default()
+                    .insert_header(("content-type", "text/plain"))
+                    .to_http_request(),
+                "text/plain",
+            ),
+        ] {
+            let e = optional_json::<Body>(&req, br#"{"flag": true}"#).unwrap_err();
+            assert_eq!(
+                (e.status.as_u16(), e.code.as_str()),
+                (415, "unsupported_media_type"),
+                "{what}"
+            );
+        }
+        let problem_json = actix_web::test::TestRequest::default()
+            .insert_header(("content-type", "application/merge-patch+json"))
+            .to_http_request();
+        assert!(optional_json::<Body>(&problem_json, b"{}").is_ok());
     }
 
     #[test]

@@ -577,7 +577,7 @@ pub async fn retry_message(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     check_id(&id, "message")?;
-    let allow = optional_json::<RetryBody>(&body)?.allow_outside_window;
+    let allow = optional_json::<RetryBody>(&req, &body)?.allow_outside_window;
     let m = retry_use_case(
         state.store.as_ref(),
         state.messenger.as_ref(),

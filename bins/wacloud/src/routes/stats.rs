@@ -44,7 +44,8 @@ pub struct StatsAnswer {
     ),
 )]
 pub async fn stats(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let Some(number) = super::params::number_param(&req)? else {
+    let number = super::params::number_param(&req)?;
+    let Some(number) = super::params::our_number(&state.our_numbers, number)? else {
         let stats = wacloud_core::ports::read(state.store.as_ref(), |r| r.stats()).await?;
         let costs = costs::current(
             state.store.as_ref(),
@@ -57,14 +58,6 @@ pub async fn stats(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpR
             costs: Some(costs),
         }));
     };
-    let ours = state.our_numbers.list();
-    if !ours.contains(&number) {
-        return Err(ApiError::bad_request(
-            "unknown_number",
-            "number names no business number of this server; GET /api/whatsapp/numbers lists them (phone_number_id)",
-        )
-        .with("field", "number"));
-    }
     let default = state.our_numbers.default_number().as_deref() == Some(number.as_str());
     let stats = wacloud_core::ports::read(state.store.as_ref(), move |r| {
         r.number_stats(&number, default)

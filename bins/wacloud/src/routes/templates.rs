@@ -209,8 +209,9 @@ pub struct TemplateCreated {
 /// A header with `format` `IMAGE`, `VIDEO` or `DOCUMENT` needs a sample: either
 /// `example.header_handle` (a handle from Meta's Resumable Upload API), or the file itself —
 /// send `multipart/form-data` with the part `template` (the JSON) and the part `header_file`
-/// (`image/jpeg` or `image/png` up to 5 MB, `video/mp4` up to 16 MB, `application/pdf` up to
-/// 100 MB, Meta's media limits); wacloud uploads it through the Resumable Upload API (needs
+/// (by its content, not its declared type: a JPEG or PNG image up to 5 MB for `IMAGE`, an MP4
+/// video up to 16 MB for `VIDEO`, a PDF up to 100 MB for `DOCUMENT`, Meta's media limits; 413
+/// naming the limit past it); wacloud uploads it through the Resumable Upload API (needs
 /// `WHATSAPP_APP_ID`) and fills the handle. A media URL is not fetched: the server would
 /// download whatever address a caller names. Admins only.
 #[utoipa::path(
@@ -225,7 +226,7 @@ pub struct TemplateCreated {
         (status = 400, description = "`invalid_json`, `invalid_multipart`, `invalid_template_name`, `invalid_language`, `invalid_category`, `invalid_component`, `text_too_long`, `invalid_variables`, `missing_example`, `invalid_button`, `too_many_buttons`, `unexpected_file`, `invalid_file_type` (with `field`), `unknown_number`", body = ErrorBody),
         (status = 413, description = "`payload_too_large`: the template or the file is over its limit", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`: neither JSON nor multipart/form-data", body = ErrorBody),
-        (status = 422, description = "`meta_refused` (Meta's error in `graph`: e.g. the name already exists in that language), `not_configured` (no WABA id, or no app id for a file)", body = ErrorBody),
+        (status = 422, description = "`meta_refused` (Meta's error in `graph`: e.g. the name already exists in that language), `business_account_not_configured` (the number has no WABA id), `not_configured` (no app id for a file)", body = ErrorBody),
         (status = 502, description = "`graph_error`", body = ErrorBody),
         (status = 503, description = "`meta_unreachable`, `database_unavailable`", body = ErrorBody),
     ),
@@ -244,7 +245,18 @@ pub async fn create(
         .trim()
         .to_ascii_lowercase();
     let (draft, sample) = if content_type.starts_with("multipart/form-data") {
-        read_form(&req, payload).await?
+        match read_form(&state, &req, payload).await {
+            Ok(read) => read,
+            // The rest of the body may be unread (a file over its limit): close the connection
+            // rather than read it.
+            Err(e) => {
+                let mut answer = actix_web::ResponseError::error_response(&e);
+                answer
+                    .head_mut()
+                    .set_connection_type(actix_web::http::ConnectionType::Close);
+                return Ok(answer);
+            }
+        }
     } else if content_type.starts_with("application/json") {
         let bytes = read_limited(payload, MAX_TEMPLATE_JSON_BYTES, "the template").await?;
         (parse_draft(&bytes)?, None)
@@ -259,7 +271,9 @@ pub async fn create(
     draft
         .check(sample.is_some())
         .map_err(|p| ApiError::bad_request(p.code, p.to_string()).with("field", p.field.clone()))?;
-    let messenger = state.numbers.messenger(query.phone_number_id.as_deref())?;
+    let messenger = state
+        .numbers
+        .messenger_named(query.phone_number_id.as_deref(), "phone_number_id")?;
     let template = wacloud_core::usecases::templates::create(
         state.store.as_ref(),
         messenger.as_ref(),
@@ -306,20 +320,112 @@ where
     Ok(out)
 }
 
-/// The sample's limit by its type: Meta's media limits.
-fn sample_limit(mime: &str) -> Option<usize> {
+/// Bytes of a header sample read before its type is decided from its content: `infer` reads
+/// the magic numbers in the first few hundred bytes (an MP4's `ftyp` box is in its first 12).
+const SNIFF_BYTES: usize = 8 * 1024;
+
+/// What a header sample is by its first bytes (`head`), never by the type its part declares,
+/// with Meta's media limit for it (`wacloud_core::media`): a JPEG or PNG image (5 MB), an MP4
+/// video (16 MB), a PDF (100 MB); the types Meta's Resumable Upload API takes for a sample.
+///
+/// # Errors
+/// 400 `invalid_file_type` (`field: header_file`) for any other content.
+fn sample_type(head: &[u8]) -> Result<(&'static str, u64), ApiError> {
     use wacloud_core::media::{DOCUMENT_MAX_BYTES, IMAGE_MAX_BYTES, VIDEO_MAX_BYTES};
-    let n = match mime {
-        "image/jpeg" | "image/png" => IMAGE_MAX_BYTES,
-        "video/mp4" => VIDEO_MAX_BYTES,
-        "application/pdf" => DOCUMENT_MAX_BYTES,
-        _ => return None,
+    match infer::get(head).map(|t| t.mime_type()) {
+        Some("image/jpeg") => Ok(("image/jpeg", IMAGE_MAX_BYTES)),
+        Some("image/png") => Ok(("image/png", IMAGE_MAX_BYTES)),
+        Some("video/mp4") => Ok(("video/mp4", VIDEO_MAX_BYTES)),
+        Some("application/pdf") => Ok(("application/pdf", DOCUMENT_MAX_BYTES)),
+        other => Err(ApiError::bad_request(
+            "invalid_file_type",
+            format!(
+                "a header sample is a JPEG or PNG image, an MP4 video or a PDF, read from its content; this file is {}",
+                other.unwrap_or("of no type recognised")
+            ),
+        )
+        .with("field", "header_file")),
+    }
+}
+
+/// 413 naming Meta's limit for the sample's type.
+fn sample_too_large(mime: &str, max: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        format!(
+            "the header file is {mime}, and Meta takes at most {} MB ({max} bytes) of it",
+            max / wacloud_core::media::MB
+        ),
+    )
+    .with("field", "header_file")
+    .with("limit_bytes", max)
+}
+
+/// Streams the `header_file` part to a temporary file (so that its bytes leave the body budget
+/// as they arrive, as a media upload's do), typing it by its content as it comes and stopping
+/// at the limit for that type; then reads it back for the upload to Meta.
+async fn read_sample(
+    state: &AppState,
+    mut field: actix_multipart::Field,
+    file_name: String,
+) -> Result<HeaderSample, ApiError> {
+    use futures::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let internal = |e: std::io::Error| ApiError::internal(&format!("template header file: {e}"));
+    let (file, path) = state
+        .media
+        .cache
+        .temp_file()
+        .map_err(internal)?
+        .into_parts();
+    let mut out = tokio::fs::File::from_std(file);
+    let mut head: Vec<u8> = Vec::new();
+    let mut typed: Option<(&'static str, u64)> = None;
+    let mut size: u64 = 0;
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| ApiError::bad_request("invalid_multipart", e.to_string()))?;
+        size += chunk.len() as u64;
+        if typed.is_none() {
+            let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+            head.extend_from_slice(&chunk[..take]);
+            if head.len() == SNIFF_BYTES {
+                typed = Some(sample_type(&head)?);
+            }
+        }
+        if let Some((mime, max)) = typed {
+            if size > max {
+                return Err(sample_too_large(mime, max));
+            }
+        }
+        out.write_all(&chunk).await.map_err(internal)?;
+    }
+    out.flush().await.map_err(internal)?;
+    drop(out);
+    if size == 0 {
+        return Err(
+            ApiError::bad_request("empty_file", "the header file is empty")
+                .with("field", "header_file"),
+        );
+    }
+    let (mime, max) = match typed {
+        Some(t) => t,
+        None => sample_type(&head)?,
     };
-    usize::try_from(n).ok()
+    if size > max {
+        return Err(sample_too_large(mime, max));
+    }
+    let bytes = tokio::fs::read(&path).await.map_err(internal)?;
+    Ok(HeaderSample {
+        file_name,
+        mime_type: mime.to_owned(),
+        bytes,
+    })
 }
 
 /// Reads `template` (JSON) and `header_file` from a multipart form.
 async fn read_form(
+    state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,
 ) -> Result<(TemplateDraft, Option<HeaderSample>), ApiError> {
@@ -344,37 +450,7 @@ async fn read_form(
                     .and_then(|cd| cd.get_filename().map(str::to_owned))
                     .filter(|n| !n.trim().is_empty())
                     .unwrap_or_else(|| "header".to_owned());
-                let mime = field
-                    .content_type()
-                    .map(|m| m.essence_str().to_ascii_lowercase())
-                    .or_else(|| {
-                        wacloud_core::media::type_for_file_name(&file_name).map(str::to_owned)
-                    })
-                    .unwrap_or_default();
-                let mime = if mime == "image/jpg" {
-                    "image/jpeg".to_owned()
-                } else {
-                    mime
-                };
-                let Some(max) = sample_limit(&mime) else {
-                    return Err(ApiError::bad_request(
-                        "invalid_file_type",
-                        format!("a header sample is image/jpeg, image/png, video/mp4 or application/pdf, not {mime:?}"),
-                    )
-                    .with("field", "header_file"));
-                };
-                let bytes = read_limited(field, max, "the header file").await?;
-                if bytes.is_empty() {
-                    return Err(
-                        ApiError::bad_request("empty_file", "the header file is empty")
-                            .with("field", "header_file"),
-                    );
-                }
-                sample = Some(HeaderSample {
-                    file_name,
-                    mime_type: mime,
-                    bytes,
-                });
+                sample = Some(read_sample(state, field, file_name).await?);
             }
             _ => {
                 let _ = read_limited(field, 64 * 1024, "a form part").await?;
@@ -426,7 +502,7 @@ pub struct TemplateDeleted {
     responses(
         (status = 200, description = "Deleted", body = TemplateDeleted),
         (status = 400, description = "`invalid_template_name`, `unknown_number`", body = ErrorBody),
-        (status = 422, description = "`meta_refused` (e.g. no such template at Meta), `not_configured`", body = ErrorBody),
+        (status = 422, description = "`meta_refused` (e.g. no such template at Meta), `business_account_not_configured` (the number has no WABA id)", body = ErrorBody),
         (status = 502, description = "`graph_error`", body = ErrorBody),
         (status = 503, description = "`meta_unreachable`, `database_unavailable`", body = ErrorBody),
     ),
@@ -447,7 +523,9 @@ pub async fn delete(
             .with("field", "hsm_id"));
         }
     }
-    let messenger = state.numbers.messenger(q.phone_number_id.as_deref())?;
+    let messenger = state
+        .numbers
+        .messenger_named(q.phone_number_id.as_deref(), "phone_number_id")?;
     let deleted = wacloud_core::usecases::templates::delete(
         state.store.as_ref(),
         messenger.as_ref(),

@@ -118,7 +118,9 @@ pub async fn control(
     body: web::Json<ThreadBody>,
 ) -> Result<HttpResponse, ApiError> {
     let key = contact_key(&req, &path)?;
-    let messenger = state.numbers.messenger(key.number.as_deref())?;
+    let messenger = state
+        .numbers
+        .messenger_named(key.number.as_deref(), "number")?;
     let b = body.into_inner();
     let target = match (b.action, b.target_role.as_deref(), b.target_app_id) {
         (ThreadAction::Pass, Some("ai_agent"), None) => Some(PassTarget::AiAgent),

@@ -252,3 +252,33 @@ async fn calls_permission_request_goes_through_the_sandbox_and_the_reply_is_trac
         "accept"
     );
 }
+
+/// A call permission request's optional body sent as another type than JSON is 415, as on the
+/// routes with a required JSON body; an empty body needs no type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_permission_body_that_is_not_json_is_415() {
+    let app = TestApp::spawn().await;
+    let path = app.url(&format!(
+        "/api/whatsapp/contacts/{CUSTOMER}/call-permission"
+    ));
+    for (ctype, body) in [
+        (Some("text/plain"), r#"{"body": "May we call?"}"#),
+        (None, r#"{"body": "May we call?"}"#),
+    ] {
+        let mut r = app.http.post(&path).body(body);
+        if let Some(t) = ctype {
+            r = r.header("content-type", t);
+        }
+        let r = r.send().await.expect("POST");
+        let status = r.status().as_u16();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert_eq!(
+            (status, v["error"]["code"].as_str()),
+            (415, Some("unsupported_media_type")),
+            "{ctype:?}: {v}"
+        );
+    }
+    // Empty: the defaults, so the request goes on (and stops at the closed window).
+    let r = app.http.post(&path).send().await.expect("POST");
+    assert_ne!(r.status().as_u16(), 415);
+}

@@ -388,6 +388,13 @@ async fn a_budgeted_batch_pauses_before_the_item_that_would_exceed_it_and_resume
                "budget": {"amount": "1e3", "currency": "USD"}}),
         json!({"recipients": ["+16505550201"], "message_text": "x", "allow_outside_window": true,
                "budget": {"amount": "1.00", "currency": "dollars"}}),
+        // Nothing could be sent on a budget of 0; a negative one is no amount.
+        json!({"recipients": ["+16505550201"], "message_text": "x", "allow_outside_window": true,
+               "budget": {"amount": "0", "currency": "USD"}}),
+        json!({"recipients": ["+16505550201"], "message_text": "x", "allow_outside_window": true,
+               "budget": {"amount": "0.00", "currency": "USD"}}),
+        json!({"recipients": ["+16505550201"], "message_text": "x", "allow_outside_window": true,
+               "budget": {"amount": "-5", "currency": "USD"}}),
     ] {
         let (s, v) = app.send_bulk(&bad).await;
         assert_eq!(
@@ -461,6 +468,22 @@ async fn a_budgeted_batch_pauses_before_the_item_that_would_exceed_it_and_resume
         })
         .await;
     assert_eq!(dec(&again["budget"]["committed"]), d("0.04"), "{again}");
+    // Below what is committed already: refused, and the budget stays.
+    let r = app
+        .http
+        .patch(app.url(&format!("/api/whatsapp/batches/{id}")))
+        .json(&patch("0.01"))
+        .send()
+        .await
+        .expect("PATCH");
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (409, Some("budget_below_committed")),
+        "{v}"
+    );
+    assert_eq!(dec(&batch(&app, &id).await["budget"]["amount"]), d("0.04"));
     // Another currency, or a batch without a budget, is refused.
     let r = app
         .http
@@ -495,6 +518,61 @@ async fn a_budgeted_batch_pauses_before_the_item_that_would_exceed_it_and_resume
         .await;
     assert_eq!(done["budget"]["state"], "running", "{done}");
     assert_eq!(dec(&done["budget"]["committed"]), d("0.05"), "{done}");
+    // A finished batch's budget no longer changes.
+    let r = app
+        .http
+        .patch(app.url(&format!("/api/whatsapp/batches/{id}")))
+        .json(&patch("20"))
+        .send()
+        .await
+        .expect("PATCH");
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (409, Some("batch_finished")),
+        "{v}"
+    );
+}
+
+/// A cancelled batch's budget no longer changes either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancelled_batchs_budget_is_not_changed() {
+    let app = TestApp::builder()
+        .with(|s| s.costs.rate_card = service_card())
+        .spawn()
+        .await;
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let (s, accepted) = app
+        .send_bulk(&json!({"recipients": ["+16505550201", "+16505550202"],
+            "message_text": "Sale tomorrow", "allow_outside_window": true,
+            "scheduled_at": later, "budget": {"amount": "1.00", "currency": "USD"}}))
+        .await;
+    assert_eq!(s, 202, "{accepted}");
+    let id = accepted["batch_id"].as_str().expect("batch id").to_owned();
+    let patch = || {
+        app.http
+            .patch(app.url(&format!("/api/whatsapp/batches/{id}")))
+            .json(&json!({"budget": {"amount": "2.00", "currency": "USD"}}))
+            .send()
+    };
+    assert_eq!(patch().await.expect("PATCH").status(), 200, "still waiting");
+    let r = app
+        .http
+        .post(app.url(&format!("/api/whatsapp/batches/{id}/cancel")))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(r.status(), 200);
+    let r = patch().await.expect("PATCH");
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (409, Some("batch_finished")),
+        "{v}"
+    );
+    assert_eq!(dec(&batch(&app, &id).await["budget"]["amount"]), d("2.00"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -394,3 +394,113 @@ async fn groups_erasing_a_member_takes_their_group_messages_and_membership() {
         "still counted"
     );
 }
+
+/// NUL and other control characters in a subject or a group text are refused naming the field
+/// before Meta is called (a text keeps its line breaks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_control_characters_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    for (subject, code) in [
+        ("Te\u{0}am", "invalid_subject"),
+        ("Te\u{7}am", "invalid_subject"),
+    ] {
+        let (s, v) = app
+            .post_json("/api/whatsapp/groups", &json!({"subject": subject}))
+            .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+            (400, Some(code), Some("subject")),
+            "{v}"
+        );
+    }
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/groups",
+            &json!({"subject": "Team", "description": "a\u{0}b"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["field"].as_str()),
+        (400, Some("description")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/groups/{GROUP}/messages"),
+            &json!({"text": "hel\u{0}lo"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (400, Some("invalid_text"), Some("text")),
+        "{v}"
+    );
+    // Line breaks pass the check (the group is unknown: 404, not 400).
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/groups/{GROUP}/messages"),
+            &json!({"text": "line one\nline two"}),
+        )
+        .await;
+    assert_eq!(s, 404, "{v}");
+}
+
+/// Parallel sends to one group go through the number's pacer with the group as the recipient,
+/// as one-to-one sends do: all are accepted, none draws Meta's pair rate limit (131056). The
+/// pair rate is made short here (the server's a little stricter than the sandbox's, as a real
+/// deployment keeps under Meta's) so that the test is quick.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_parallel_sends_are_paced_not_refused() {
+    let app = TestApp::builder()
+        .with(|s| {
+            s.throughput.pair_interval = std::time::Duration::from_millis(60);
+            s.throughput.pair_burst = 5;
+        })
+        .spawn()
+        .await;
+    app.sandbox(json!({"pair_interval_ms": 50, "pair_burst": 10}))
+        .await;
+    let (s, created) = app
+        .post_json("/api/whatsapp/groups", &json!({"subject": "Busy team"}))
+        .await;
+    assert_eq!(s, 202, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let g = app
+        .wait_for(10, "the group created", || async {
+            let (_, g) = app.get(&format!("/api/whatsapp/groups/{id}")).await;
+            (g["status"] == "active").then_some(g)
+        })
+        .await;
+    let group_id = g["group_id"].as_str().expect("group id").to_owned();
+    let (s, v) = app
+        .post_json(
+            &format!("/sandbox/groups/{group_id}/join"),
+            &json!({"wa_id": "15550002222"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let path = format!("/api/whatsapp/groups/{id}/messages");
+    let sends = (0..50).map(|i| {
+        let (app, path) = (&app, &path);
+        async move {
+            app.post_json(path, &json!({"text": format!("update {i}")}))
+                .await
+        }
+    });
+    let answers = futures::future::join_all(sends).await;
+    let refused: Vec<&(u16, Value)> = answers.iter().filter(|(s, _)| *s != 201).collect();
+    assert!(
+        refused.is_empty(),
+        "{} refused, the first: {:?}",
+        refused.len(),
+        refused.first()
+    );
+    let c = app.counts().await;
+    assert!(
+        c["refused"]
+            .as_object()
+            .is_none_or(serde_json::Map::is_empty),
+        "Meta refused none: {}",
+        c["refused"]
+    );
+}

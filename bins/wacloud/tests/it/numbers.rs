@@ -60,7 +60,15 @@ async fn two_numbers_on_one_webhook_url_never_share_a_conversation() {
     let early = text_message(SUPPORT, "wamid.numbers.support.0").expect("fixture");
     let (s, v) = app.deliver(&early).await;
     assert_eq!(s, 200, "{v}");
-    assert!(contacts_of(&app, SUPPORT).await.is_empty(), "not ours yet");
+    // Not ours yet: listing its contacts is refused as for any unknown number.
+    let (s, v) = app
+        .get(&format!("/api/whatsapp/contacts?number={SUPPORT}"))
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (400, Some("unknown_number")),
+        "{v}"
+    );
 
     let (s, v) = app
         .post_json(
@@ -382,4 +390,220 @@ async fn the_sandbox_plays_a_number_added_through_the_api() {
         .all_messages(&format!("&phone={who}&number={first}"))
         .await;
     assert_eq!(first_history.len(), 1, "{first_history:?}");
+}
+
+/// NUL and other control characters are refused naming the field, a display number must be a
+/// phone number, and `{"app_secret": null}` removes a number's own secret: a delivery signed
+/// with it is refused afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn control_characters_are_refused_and_a_null_secret_clears_it() {
+    let app = TestApp::spawn().await;
+    let bad = [
+        (
+            json!({"phone_number_id": "3", "label": "Sa\u{0}les"}),
+            "label",
+        ),
+        (
+            json!({"phone_number_id": "3", "label": "Sa\u{1b}les"}),
+            "label",
+        ),
+        (
+            json!({"phone_number_id": "3", "display_phone_number": "1555\u{0}0100"}),
+            "display_phone_number",
+        ),
+        (
+            json!({"phone_number_id": "3", "display_phone_number": "call us"}),
+            "display_phone_number",
+        ),
+        (
+            json!({"phone_number_id": "3", "app_secret": "s3\u{0}cret"}),
+            "app_secret",
+        ),
+    ];
+    for (body, field) in bad {
+        let (s, v) = app.post_json("/api/whatsapp/numbers", &body).await;
+        assert_eq!(
+            (s, v["error"]["field"].as_str()),
+            (400, Some(field)),
+            "{body}: {v}"
+        );
+    }
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/numbers",
+            &json!({"phone_number_id": "3", "display_phone_number": "+1 555 010 0003",
+                    "app_secret": "s3cret"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    assert_eq!(v["has_app_secret"], true);
+    // Absent leaves the secret; null removes it.
+    let (s, v) = app
+        .put_json("/api/whatsapp/numbers/3", &json!({"label": "Three"}))
+        .await;
+    assert_eq!((s, v["has_app_secret"].as_bool()), (200, Some(true)), "{v}");
+    let (s, v) = app
+        .put_json("/api/whatsapp/numbers/3", &json!({"app_secret": null}))
+        .await;
+    assert_eq!(
+        (s, v["has_app_secret"].as_bool()),
+        (200, Some(false)),
+        "{v}"
+    );
+    assert_eq!(v["label"], "Three", "the other fields stay: {v}");
+    if let Some(to_3) = text_message("3", "wamid.numbers.cleared.3") {
+        let secret = secrecy::SecretString::from("s3cret".to_owned());
+        let bytes = serde_json::to_vec(&to_3).expect("json");
+        let sig = wacloud_graph::webhook::sign(&bytes, &secret);
+        let (s, v) = app.post_webhook_raw(&bytes, Some(&sig)).await;
+        assert_eq!(s, 401, "the removed secret no longer signs: {v}");
+    }
+}
+
+/// Every route that takes a business number refuses one that is not digits or not this
+/// server's, naming the field it came in, as `GET /stats?number=` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_or_invalid_number_is_refused_naming_its_field() {
+    let app = TestApp::spawn().await;
+    for path in [
+        "/api/whatsapp/groups",
+        "/api/whatsapp/contacts",
+        "/api/whatsapp/stats",
+    ] {
+        for (n, code) in [("abc", "invalid_number"), ("999", "unknown_number")] {
+            let (s, v) = app.get(&format!("{path}?number={n}")).await;
+            assert_eq!(
+                (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+                (400, Some(code), Some("number")),
+                "{path}?number={n}: {v}"
+            );
+        }
+        let (s, v) = app
+            .get(&format!("{path}?number={}", app.phone_number_id))
+            .await;
+        assert_eq!(s, 200, "{path} with our number: {v}");
+    }
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/groups",
+            &json!({"subject": "Team", "phone_number_id": "999"}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (400, Some("unknown_number"), Some("phone_number_id")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/templates?phone_number_id=999",
+            &json!({"name": "hello_there", "language": "en_US", "category": "UTILITY",
+                    "components": [{"type": "BODY", "text": "Hello"}]}),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (400, Some("unknown_number"), Some("phone_number_id")),
+        "{v}"
+    );
+}
+
+/// The sandbox plays groups and conversation routing on every number, each webhook carrying
+/// the number it concerns; numbers added without a display number get made-up ones that never
+/// collide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_and_routing_work_on_every_number_of_the_sandbox() {
+    let app = TestApp::spawn().await;
+    let (a, b) = ("400000000000006", "600000000000006");
+    for pid in [a, b] {
+        let (s, v) = app
+            .post_json("/api/whatsapp/numbers", &json!({"phone_number_id": pid}))
+            .await;
+        assert_eq!(s, 201, "{v}");
+    }
+    let (_, v) = app.get("/sandbox/numbers").await;
+    let shown: Vec<&str> = v["numbers"]
+        .as_array()
+        .expect("numbers")
+        .iter()
+        .filter_map(|n| n["display_phone_number"].as_str())
+        .collect();
+    let mut distinct = shown.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 3, "made-up display numbers collide: {v}");
+
+    // A group created on number `a`: its webhooks name `a`, so it becomes active there.
+    let (s, created) = app
+        .post_json(
+            "/api/whatsapp/groups",
+            &json!({"subject": "Team A", "phone_number_id": a}),
+        )
+        .await;
+    assert_eq!(s, 202, "{created}");
+    let id = created["id"].as_str().expect("id").to_owned();
+    let g = app
+        .wait_for(10, "the group on the second number", || async {
+            let (_, g) = app.get(&format!("/api/whatsapp/groups/{id}")).await;
+            (g["status"] == "active").then_some(g)
+        })
+        .await;
+    assert_eq!(g["phone_number_id"], a, "{g}");
+    let group_id = g["group_id"].as_str().expect("group id").to_owned();
+    let (s, v) = app
+        .post_json(
+            &format!("/sandbox/groups/{group_id}/join"),
+            &json!({"wa_id": "15550002222"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let (_, g) = app.get(&format!("/api/whatsapp/groups/{id}")).await;
+    assert_eq!(g["participants"][0]["state"], "joined", "{g}");
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/groups/{id}/messages"),
+            &json!({"text": "Welcome"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let (_, list) = app.get(&format!("/api/whatsapp/groups?number={a}")).await;
+    assert_eq!(list["groups"].as_array().map(Vec::len), Some(1), "{list}");
+
+    // Routing on number `b`: the other responder takes the customer's thread there.
+    let alice = "+15550001111";
+    let (s, v) = app
+        .post_json(
+            &format!("/sandbox/customers/{alice}/messages"),
+            &json!({"text": "hi", "to": b}),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let (s, v) = app
+        .post_json(
+            &format!("/sandbox/customers/{alice}/thread"),
+            &json!({"action": "take", "role": "app", "app_id": "4242", "to": b}),
+        )
+        .await;
+    assert_eq!(s, 202, "{v}");
+    let thread = |pid: &'static str| {
+        let app = &app;
+        async move {
+            let (s, v) = app
+                .get(&format!(
+                    "/api/whatsapp/contacts/%2B15550001111/thread?number={pid}"
+                ))
+                .await;
+            assert_eq!(s, 200, "{v}");
+            v
+        }
+    };
+    assert_eq!(thread(b).await["owner"], "app");
+    // wacloud takes it back through Meta's thread control on `b`.
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/contacts/%2B15550001111/thread?number={b}"),
+            &json!({"action": "take"}),
+        )
+        .await;
+    assert_eq!((s, v["owner"].as_str()), (200, Some("wacloud")), "{v}");
 }

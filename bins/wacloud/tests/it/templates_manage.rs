@@ -158,6 +158,18 @@ async fn broken_components_are_refused_naming_the_field_and_meta_is_not_called()
             "text_too_long",
             "components[3].buttons[0].text",
         ),
+        (
+            "/components/1/text",
+            json!("Hi {{1}},\u{0} our sale starts {{2}}."),
+            "invalid_component",
+            "components[1].text",
+        ),
+        (
+            "/components/2/text",
+            json!("Reply STOP\u{1b}"),
+            "invalid_component",
+            "components[2].text",
+        ),
     ];
     for (pointer, value, code, field) in cases {
         let mut t = image_template("spring_sale");
@@ -432,4 +444,107 @@ async fn marketing_templates_use_the_marketing_messages_api_where_the_number_is_
     let (s, v) = app.send(&offer).await;
     assert_ne!(s, 200, "{v}");
     assert!(v.to_string().contains("not onboarded"), "{v}");
+}
+
+/// A number without a WABA id cannot write templates: 422 saying so (and how to set it),
+/// before Meta is called and before a header sample is uploaded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_number_without_a_waba_id_is_told_so() {
+    let app = app().await;
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/numbers",
+            &json!({"phone_number_id": "100000000000011"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let target = "/api/whatsapp/templates?phone_number_id=100000000000011";
+    let t = image_template("spring_sale");
+    let part = reqwest::multipart::Part::bytes(PNG.to_vec())
+        .file_name("header.png")
+        .mime_str("image/png")
+        .expect("mime");
+    let form = reqwest::multipart::Form::new()
+        .text("template", t.to_string())
+        .part("header_file", part);
+    let r = app
+        .http
+        .post(app.url(target))
+        .multipart(form)
+        .send()
+        .await
+        .expect("POST");
+    let status = r.status().as_u16();
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(
+        (status, v["error"]["code"].as_str()),
+        (422, Some("business_account_not_configured")),
+        "{v}"
+    );
+    let message = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("no WABA id")
+            && message.contains("PUT /api/whatsapp/numbers/100000000000011"),
+        "{message}"
+    );
+    let r = app
+        .http
+        .delete(app.url("/api/whatsapp/templates/spring_sale?phone_number_id=100000000000011"))
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(r.status(), 422);
+    assert_eq!(app.template_requests().await, 0, "Meta was not called");
+}
+
+/// A header sample is typed by its content, never by the type its part declares, and one over
+/// Meta's limit for that type is 413 naming the limit; it is streamed to disk as it arrives, so
+/// a body budget smaller than the file does not answer 503 `server_busy`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_header_sample_is_typed_by_its_content_and_limited_by_metas_limit() {
+    let app = TestApp::builder()
+        .with(|s| {
+            s.sandbox.template_review = Duration::from_millis(200);
+            s.http.body_bytes_in_flight = 1 << 20;
+        })
+        .spawn()
+        .await;
+    // A PNG by its content (5 MB + 1 byte): over the image limit, whatever it says it is.
+    let mut big = PNG.to_vec();
+    big.resize(5 * 1024 * 1024 + 1, 0);
+    for declared in ["image/png", "application/pdf"] {
+        let (s, v) = app
+            .create_with_file(&image_template("spring_sale"), &big, declared)
+            .await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+            (413, Some("payload_too_large"), Some("header_file")),
+            "{declared}: {v}"
+        );
+        let message = v["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("5 MB") && message.contains("image/png"),
+            "{message}"
+        );
+    }
+    // A PDF declared as a PNG is no image.
+    let pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let (s, v) = app
+        .create_with_file(&image_template("spring_sale"), pdf, "image/png")
+        .await;
+    assert_eq!(
+        (s, v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (400, Some("invalid_file_type"), Some("header_file")),
+        "{v}"
+    );
+    assert_eq!(app.template_requests().await, 0, "Meta was not called");
+    // A PNG whatever its declared type: taken as one.
+    let (s, v) = app
+        .create_with_file(
+            &image_template("spring_sale"),
+            PNG,
+            "application/octet-stream",
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
 }

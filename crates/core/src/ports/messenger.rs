@@ -49,6 +49,12 @@ pub trait Messenger: Send + Sync + 'static {
     }
     /// Waits for a slot of the number's throughput and takes it.
     async fn until_number_ready(&self) {}
+    /// Waits until one message to group `group_id` fits the number's throughput and the pair
+    /// rate, the group being the recipient (Meta counts a group send against the pair (number,
+    /// group), and answers 131056 past it), and takes that slot. Default: the throughput only.
+    async fn pace_group(&self, _group_id: &str) {
+        self.until_number_ready().await;
+    }
     /// Meta refused a send with a rate limit: hold the whole number ([`FailureClass::RateLimited`],
     /// 130429) or only `to` ([`FailureClass::PairRateLimited`], 131056) for `wait`.
     fn back_off(&self, _to: &CustomerKey, _class: FailureClass, _wait: Duration) {}

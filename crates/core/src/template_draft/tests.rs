@@ -41,6 +41,9 @@ fn broken(edit: impl FnOnce(&mut serde_json::Value)) -> TemplateProblem {
 #[test]
 fn a_complete_template_passes_and_round_trips_its_unknown_fields() {
     assert_eq!(draft(good()).check(false), Ok(()));
+    let mut lines = good();
+    lines["components"][1]["text"] = json!("Hi {{1}},\r\nuse {{2}}\tfor {{3}} off.");
+    assert_eq!(draft(lines).check(false), Ok(()));
     let mut v = good();
     v["components"][1]["extra_field"] = json!({"kept": true});
     let d = draft(v.clone());
@@ -53,6 +56,34 @@ type Edit = Box<dyn FnOnce(&mut serde_json::Value)>;
 #[test]
 fn each_broken_rule_names_its_field() {
     let cases: Vec<(&str, &str, Edit)> = vec![
+        (
+            "invalid_component",
+            "components[0].text",
+            Box::new(|v: &mut serde_json::Value| {
+                v["components"][0]["text"] = json!("Spring\u{0} sale for {{1}}")
+            }),
+        ),
+        (
+            "invalid_component",
+            "components[0].text",
+            Box::new(|v: &mut serde_json::Value| {
+                v["components"][0]["text"] = json!("Spring\nsale for {{1}}")
+            }),
+        ),
+        (
+            "invalid_component",
+            "components[1].text",
+            Box::new(|v: &mut serde_json::Value| {
+                v["components"][1]["text"] = json!("Hi {{1}}, use {{2}}\u{0} for {{3}} off.")
+            }),
+        ),
+        (
+            "invalid_component",
+            "components[2].text",
+            Box::new(|v: &mut serde_json::Value| {
+                v["components"][2]["text"] = json!("Reply STOP\u{7}")
+            }),
+        ),
         (
             "invalid_template_name",
             "name",

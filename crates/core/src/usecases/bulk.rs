@@ -509,6 +509,16 @@ pub async fn dry_run_bulk(
     })
 }
 
+/// What [`change_budget`]'s transaction found.
+enum BudgetChange {
+    Changed(BatchBudget),
+    NoBatch,
+    NoBudget,
+    Currency(String),
+    Finished,
+    BelowCommitted(BatchBudget),
+}
+
 /// Changes a batch's budget (`PATCH /batches/{id}`): the new amount, in the budget's currency,
 /// and a paused batch runs again (its next item is checked against the new amount, and pauses
 /// it again if it still does not fit).
@@ -516,7 +526,9 @@ pub async fn dry_run_bulk(
 /// # Errors
 /// [`CoreError::NotFound`] for no such batch; [`CoreError::Unprocessable`] `no_budget` for a
 /// batch queued without a budget, `currency_mismatch` for another currency than its budget's;
-/// [`CoreError::Store`].
+/// [`CoreError::Conflict`] `batch_finished` for a batch with nothing left to send (finished or
+/// cancelled), `budget_below_committed` for an amount below what its items begun so far cost
+/// (`committed`: that money is spent or about to be); [`CoreError::Store`].
 pub async fn change_budget(
     store: &dyn Store,
     clock: &dyn Clock,
@@ -526,37 +538,58 @@ pub async fn change_budget(
     let now = clock.now();
     let id = batch_id.clone();
     let found = crate::ports::write(store, move |r| {
+        let counts_only = BatchQuery {
+            state: None,
+            limit: 0,
+            offset: 0,
+        };
+        let Some(summary) = r.batch_summary(&id, &counts_only)? else {
+            return Ok(BudgetChange::NoBatch);
+        };
         let Some(mut b) = r.batch_budget(&id, true)? else {
-            let counts_only = BatchQuery {
-                state: None,
-                limit: 0,
-                offset: 0,
-            };
-            let exists = r.batch_summary(&id, &counts_only)?.is_some();
-            return Ok(Err(exists));
+            return Ok(BudgetChange::NoBudget);
         };
         if b.currency != budget.currency {
-            return Ok(Ok(Err(b.currency)));
+            return Ok(BudgetChange::Currency(b.currency));
+        }
+        if summary.done {
+            return Ok(BudgetChange::Finished);
+        }
+        if budget.amount < b.committed {
+            return Ok(BudgetChange::BelowCommitted(b));
         }
         b.amount = budget.amount;
         b.resume();
         r.put_batch_budget(&b, now)?;
-        Ok(Ok(Ok(b)))
+        Ok(BudgetChange::Changed(b))
     })
     .await?;
     match found {
-        Ok(Ok(b)) => Ok(b),
-        Ok(Err(currency)) => Err(CoreError::Unprocessable {
+        BudgetChange::Changed(b) => Ok(b),
+        BudgetChange::Currency(currency) => Err(CoreError::Unprocessable {
             code: "currency_mismatch",
             message: format!(
                 "the batch's budget is in {currency}; give the new amount in {currency}"
             ),
         }),
-        Err(true) => Err(CoreError::Unprocessable {
+        BudgetChange::NoBudget => Err(CoreError::Unprocessable {
             code: "no_budget",
             message: format!("batch {batch_id} was queued without a budget"),
         }),
-        Err(false) => Err(CoreError::NotFound(format!("no batch {batch_id}"))),
+        BudgetChange::NoBatch => Err(CoreError::NotFound(format!("no batch {batch_id}"))),
+        BudgetChange::Finished => Err(CoreError::Conflict {
+            code: "batch_finished",
+            message: format!(
+                "batch {batch_id} has nothing left to send (finished or cancelled); its budget no longer changes"
+            ),
+        }),
+        BudgetChange::BelowCommitted(b) => Err(CoreError::Conflict {
+            code: "budget_below_committed",
+            message: format!(
+                "batch {batch_id} has committed {} {} already (items begun); the budget cannot be lower",
+                b.committed, b.currency
+            ),
+        }),
     }
 }
 

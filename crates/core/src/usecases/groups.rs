@@ -302,7 +302,9 @@ pub async fn send_text(
     };
     let msg_id = row.id.clone();
     write(store, move |r| r.insert_message(&row).map(drop)).await?;
-    messenger.until_number_ready().await;
+    // Paced as a one-to-one send is, the group being the recipient: parallel sends to one
+    // group wait their turn rather than draw Meta's 131056.
+    messenger.pace_group(&group_id).await;
     match messenger
         .send_group_text(&group_id, &text, Some(&msg_id))
         .await

@@ -89,7 +89,10 @@ pub async fn sync(
 ///
 /// # Errors
 /// - [`CoreError::Invalid`] when the draft breaks a rule (Meta is not called; the route checks
-///   first and names the exact field) or a file comes for a template without a media header;
+///   first and names the exact field), a file comes for a template without a media header
+///   (`unexpected_file`) or of a type its header does not take (`invalid_file_type`);
+/// - [`CoreError::Unprocessable`] `business_account_not_configured` when the number has no
+///   WABA id (Meta is not called);
 /// - [`CoreError::Send`] when Meta refused the upload or the template, or was not reached;
 /// - [`CoreError::Store`].
 pub async fn create(
@@ -106,12 +109,23 @@ pub async fn create(
             message: p.to_string(),
             field: Some("components"),
         })?;
+    needs_waba(messenger)?;
     if let Some(sample) = &header {
-        if draft.media_header().is_none() {
+        let Some((_, format)) = draft.media_header() else {
             return Err(CoreError::invalid(
                 "unexpected_file",
                 "header_file",
                 "a file was sent but the template has no IMAGE, VIDEO or DOCUMENT header",
+            ));
+        };
+        if !sample.fits(&format) {
+            return Err(CoreError::invalid(
+                "invalid_file_type",
+                "header_file",
+                format!(
+                    "the file is {} by its content, which a {format} header does not take (IMAGE: JPEG or PNG; VIDEO: MP4; DOCUMENT: PDF)",
+                    sample.mime_type
+                ),
             ));
         }
         let handle = messenger
@@ -147,8 +161,9 @@ pub async fn create(
 /// the stored rows. Answers how many stored rows went.
 ///
 /// # Errors
-/// [`CoreError::Invalid`] for an empty name; [`CoreError::Send`] when Meta refused (e.g. no
-/// such template) or was not reached; [`CoreError::Store`].
+/// [`CoreError::Invalid`] for an empty name; [`CoreError::Unprocessable`]
+/// `business_account_not_configured` for a number without a WABA id; [`CoreError::Send`] when
+/// Meta refused (e.g. no such template) or was not reached; [`CoreError::Store`].
 pub async fn delete(
     store: &dyn Store,
     messenger: &dyn Messenger,
@@ -162,11 +177,27 @@ pub async fn delete(
             "the template name is empty",
         ));
     }
+    needs_waba(messenger)?;
     messenger
         .delete_template(&name, hsm_id.as_deref())
         .await
         .map_err(sent)?;
     Ok(write(store, move |r| r.delete_templates(&name, hsm_id.as_deref())).await?)
+}
+
+/// Templates belong to a WhatsApp Business Account (`/{waba_id}/message_templates`): a number
+/// without a WABA id cannot write them, and Meta is not called (no header sample uploaded).
+fn needs_waba(messenger: &dyn Messenger) -> Result<(), CoreError> {
+    if messenger.waba_id().is_some() {
+        return Ok(());
+    }
+    let number = messenger.phone_number_id().unwrap_or_default();
+    Err(CoreError::Unprocessable {
+        code: "business_account_not_configured",
+        message: format!(
+            "number {number} has no WABA id, and templates belong to a WhatsApp Business Account: set it with PUT /api/whatsapp/numbers/{number} {{\"waba_id\": \"…\"}} (the environment's number: WHATSAPP_BUSINESS_ACCOUNT_ID)"
+        ),
+    })
 }
 
 /// Whether `content` is a template stored with the category `MARKETING` (such a send may go

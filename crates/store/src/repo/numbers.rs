@@ -143,6 +143,7 @@ fn put(
             .execute(x))?;
     }
     if let Some(a) = &v.app_secret {
+        // `Some(None)`: the request's `null`, which removes the number's own secret.
         with_conn!(conn, |x| diesel::update(target)
             .set(s::app_secret.eq(a))
             .execute(x))?;
