@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod automation;
 pub mod calls;
 pub mod canned;
 pub mod changes;

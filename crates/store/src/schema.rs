@@ -321,6 +321,9 @@ diesel::table! {
         thread_owner -> Nullable<Text>,
         thread_owner_app_id -> Nullable<Text>,
         thread_changed_at -> Nullable<Timestamp>,
+        bot_subscription_id -> Nullable<Text>,
+        bot_since -> Nullable<Timestamp>,
+        last_auto_reply_at -> Nullable<Timestamp>,
     }
 }
 
@@ -411,7 +414,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_rules (id) {
+        id -> Text,
+        name -> Text,
+        position -> BigInt,
+        enabled -> Bool,
+        stop_after -> Bool,
+        conditions -> Text,
+        actions -> Text,
+        runs -> BigInt,
+        failures -> BigInt,
+        last_run_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_automation_settings (phone_number_id) {
+        phone_number_id -> Text,
+        settings -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    whatsapp_automation_runs (message_id) {
+        message_id -> Text,
+        ran_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    whatsapp_rules,
+    whatsapp_automation_settings,
+    whatsapp_automation_runs,
     whatsapp_calls,
     whatsapp_batch_budgets,
     whatsapp_groups,

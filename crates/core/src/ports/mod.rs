@@ -8,6 +8,7 @@
 //! [`Messenger`] port, `clock` the [`Clock`], and `ids` [`new_id`] and [`retry_id`].
 
 mod auth;
+mod automation;
 mod calls;
 mod clock;
 mod coexistence;
@@ -31,6 +32,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use auth::{AuthRepos, StoredSession};
+pub use automation::{AutomationRepos, ConversationAutomation};
 pub use calls::CallRepos;
 pub use clock::{Clock, SystemClock};
 pub use coexistence::CoexistenceRepos;

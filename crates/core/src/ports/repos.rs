@@ -26,9 +26,11 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)';
 /// the WhatsApp Business app's history and address book
 /// [`CoexistenceRepos`](super::CoexistenceRepos)'; calls [`CallRepos`](super::CallRepos)';
-/// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)'.
+/// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)';
+/// rules and automatic replies [`AutomationRepos`](super::AutomationRepos)'.
 pub trait Repos:
     super::AuthRepos
+    + super::AutomationRepos
     + super::CallRepos
     + super::CoexistenceRepos
     + super::CostRepos

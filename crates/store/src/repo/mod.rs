@@ -3,6 +3,7 @@
 
 mod account;
 mod auth;
+mod automation;
 mod batch;
 mod calls;
 mod coexistence;
