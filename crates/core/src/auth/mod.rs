@@ -89,6 +89,9 @@ pub enum Capability {
     Settings,
     /// Create, change and delete canned replies (every operator reads them).
     ManageCannedReplies,
+    /// Create, change and delete automation rules (every operator reads them); a number's
+    /// automatic replies are [`Capability::Settings`].
+    ManageAutomations,
     /// Erase a customer, or read everything held about one (`DELETE /contacts/{id}?erase=true`,
     /// `GET /contacts/{id}/data`).
     PersonalData,
@@ -292,6 +295,7 @@ mod tests {
             Capability::SandboxControl,
             Capability::Settings,
             Capability::ManageCannedReplies,
+            Capability::ManageAutomations,
             Capability::PersonalData,
         ] {
             assert!(!Role::Agent.may(cap), "{cap:?}");

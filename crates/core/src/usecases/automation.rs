@@ -477,23 +477,16 @@ pub struct BotOwner {
     pub since: Option<DateTime<Utc>>,
 }
 
-/// The bot owning the conversation of the contact `key` names, if any.
+/// The bot owning the conversation of the contact `contact_id` (wacloud's id), if any.
 ///
 /// # Errors
-/// [`CoreError::NotFound`], [`CoreError::Store`].
-pub async fn bot_of(store: &dyn Store, key: ContactKey) -> Result<Option<BotOwner>, CoreError> {
-    read(store, move |r| {
-        let c = match contact(r, &key)? {
-            Ok(c) => c,
-            Err(e) => return Ok(Err(e)),
-        };
-        let a = r.conversation_automation(&c.id)?;
-        Ok(Ok(a.bot_subscription_id.map(|s| BotOwner {
-            subscription_id: s,
-            since: a.bot_since,
-        })))
-    })
-    .await?
+/// [`CoreError::Store`].
+pub async fn bot_of(store: &dyn Store, contact_id: String) -> Result<Option<BotOwner>, CoreError> {
+    let a = read(store, move |r| r.conversation_automation(&contact_id)).await?;
+    Ok(a.bot_subscription_id.map(|s| BotOwner {
+        subscription_id: s,
+        since: a.bot_since,
+    }))
 }
 
 /// Hands the conversation of the contact `key` names to the bot subscription
