@@ -433,7 +433,6 @@ fn check_bot(_r: &mut dyn Repos, _subscription_id: &str) -> Result<Result<(), St
     Ok(Ok(()))
 }
 
-#[allow(clippy::too_many_arguments)]
 fn set_bot(
     r: &mut dyn Repos,
     contact_id: &str,
