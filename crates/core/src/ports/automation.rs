@@ -27,6 +27,9 @@ pub trait AutomationRepos {
         message_id: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Whether any automation is active: an enabled rule, or a number with a welcome or away
+    /// reply (what decides whether new customer messages get a `rules` outbox row).
+    fn automations_active(&mut self) -> Result<bool, StoreError>;
     /// A number's automatic replies, if set.
     fn automation_settings(
         &mut self,

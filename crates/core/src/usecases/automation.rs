@@ -539,6 +539,15 @@ pub async fn hand_over(
     .await?
 }
 
+/// Whether any automation is active (an enabled rule, or a number with a welcome or away reply): the outbox
+/// writes a `rules` row for new customer messages only then.
+///
+/// # Errors
+/// [`StoreError`].
+pub async fn active(store: &dyn Store) -> Result<bool, StoreError> {
+    read(store, |r| r.automations_active()).await
+}
+
 /// Every rule, in order.
 ///
 /// # Errors

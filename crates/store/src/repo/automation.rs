@@ -115,6 +115,28 @@ impl AutomationRepos for Repo<'_> {
         Ok(n == 1)
     }
 
+    fn automations_active(&mut self) -> Result<bool, StoreError> {
+        let rule: Option<String> = with_conn!(self.conn, |x| ru::whatsapp_rules
+            .filter(ru::enabled.eq(true))
+            .select(ru::id)
+            .first(x)
+            .optional())
+        .map_err(map_err)?;
+        if rule.is_some() {
+            return Ok(true);
+        }
+        // One row per number: few.
+        let all: Vec<String> = with_conn!(self.conn, |x| st::whatsapp_automation_settings
+            .select(st::settings)
+            .load(x))
+        .map_err(map_err)?;
+        Ok(all.iter().any(|s| {
+            serde_json::from_str::<AutomationSettings>(s).is_ok_and(|s| {
+                s.welcome_text.is_some() || s.away_text.is_some() || s.away_template.is_some()
+            })
+        }))
+    }
+
     fn automation_settings(
         &mut self,
         phone_number_id: &str,
