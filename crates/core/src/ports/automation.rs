@@ -27,6 +27,12 @@ pub trait AutomationRepos {
         message_id: &str,
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+    /// Removes at most `limit` run keys older than `before`; answers how many went.
+    fn prune_automation_runs(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<usize, StoreError>;
     /// Whether any automation is active: an enabled rule, or a number with a welcome or away
     /// reply (what decides whether new customer messages get a `rules` outbox row).
     fn automations_active(&mut self) -> Result<bool, StoreError>;

@@ -27,6 +27,7 @@ use crate::outbound::OutboundContent;
 use crate::phone::ContactKey;
 use crate::ports::{new_id, read, write, ConversationAutomation, Repos, Store, StoreError};
 use crate::queue::NewQueueItem;
+use crate::usecases::coexistence::HISTORY_SOURCE;
 use crate::usecases::inbox::{contact, Change};
 use crate::usecases::routing::STANDBY_SOURCE;
 
@@ -114,7 +115,7 @@ fn lost() -> StoreError {
 }
 
 fn skip_of(m: &crate::message::Message) -> Option<Skip> {
-    if m.direction != Direction::Inbound || m.source.as_deref() == Some("history") {
+    if m.direction != Direction::Inbound || m.source.as_deref() == Some(HISTORY_SOURCE) {
         return Some(Skip::NotFromCustomer);
     }
     if m.source.as_deref() == Some(STANDBY_SOURCE) {

@@ -115,6 +115,28 @@ impl AutomationRepos for Repo<'_> {
         Ok(n == 1)
     }
 
+    fn prune_automation_runs(
+        &mut self,
+        before: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<usize, StoreError> {
+        let ids: Vec<String> = with_conn!(self.conn, |x| ar::whatsapp_automation_runs
+            .filter(ar::ran_at.lt(to_db(before)))
+            .order(ar::ran_at.asc())
+            .limit(limit)
+            .select(ar::message_id)
+            .load(x))
+        .map_err(map_err)?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        with_conn!(self.conn, |x| diesel::delete(
+            ar::whatsapp_automation_runs.filter(ar::message_id.eq_any(&ids))
+        )
+        .execute(x))
+        .map_err(map_err)
+    }
+
     fn automations_active(&mut self) -> Result<bool, StoreError> {
         let rule: Option<String> = with_conn!(self.conn, |x| ru::whatsapp_rules
             .filter(ru::enabled.eq(true))
