@@ -26,7 +26,8 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)';
 /// the WhatsApp Business app's history and address book
 /// [`CoexistenceRepos`](super::CoexistenceRepos)'; calls [`CallRepos`](super::CallRepos)';
-/// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)'.
+/// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)'; the
+/// outbox and its subscriptions [`OutboxRepos`](super::OutboxRepos)'.
 pub trait Repos:
     super::AuthRepos
     + super::CallRepos
@@ -35,6 +36,7 @@ pub trait Repos:
     + super::GroupRepos
     + super::InboxRepos
     + super::NumberRepos
+    + super::OutboxRepos
     + super::PacingRepos
     + super::PrivacyRepos
     + super::RoutingRepos

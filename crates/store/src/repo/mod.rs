@@ -17,6 +17,7 @@ mod media;
 mod messages;
 mod numbers;
 mod outbound;
+mod outbox;
 mod pacing;
 mod prepared;
 mod privacy;
