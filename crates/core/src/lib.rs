@@ -26,6 +26,7 @@ pub mod media;
 pub mod message;
 pub mod numbers;
 pub mod outbound;
+pub mod outbox;
 pub mod pacing;
 pub mod phone;
 pub mod ports;

@@ -448,10 +448,70 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_subscriptions (id) {
+        id -> Text,
+        url -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_until -> Nullable<Timestamp>,
+        events -> Text,
+        bot -> Bool,
+        active -> Bool,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_outbox_events (id) {
+        id -> Text,
+        event_type -> Text,
+        contact_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_outbox (id) {
+        id -> Text,
+        consumer -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        ordering_key -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        redelivered -> Bool,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    whatsapp_outbox_attempts (id) {
+        id -> Text,
+        outbox_id -> Text,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     whatsapp_rules,
     whatsapp_automation_settings,
     whatsapp_automation_runs,
+    whatsapp_subscriptions,
+    whatsapp_outbox_events,
+    whatsapp_outbox,
+    whatsapp_outbox_attempts,
     whatsapp_calls,
     whatsapp_batch_budgets,
     whatsapp_groups,

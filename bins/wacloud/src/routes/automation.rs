@@ -17,6 +17,16 @@ use crate::routes::inbox::change;
 use crate::routes::params::{check_id, contact_key, CustomerKeyText};
 use crate::state::AppState;
 
+/// After a change of rules or automatic replies: whether this instance's ingestion writes
+/// `rules` rows follows at once (other instances within the outbox's reload period).
+async fn reload(state: &AppState) {
+    if let Err(e) =
+        crate::outbox::reload_interest(state.store.as_ref(), state.our_numbers.outbox()).await
+    {
+        tracing::warn!(error = %e, "automations: cannot reload the outbox's interest");
+    }
+}
+
 fn problem(p: AutomationProblem) -> ApiError {
     ApiError::bad_request(p.code, p.message).with("field", p.field)
 }
@@ -97,6 +107,7 @@ pub async fn create(
     draft.check().map_err(problem)?;
     let rule =
         automation::put_rule(state.store.as_ref(), None, draft, change(&state, &req)).await?;
+    reload(&state).await;
     Ok(HttpResponse::Created().json(rule))
 }
 
@@ -130,6 +141,7 @@ pub async fn update(
     draft.check().map_err(problem)?;
     let rule =
         automation::put_rule(state.store.as_ref(), Some(id), draft, change(&state, &req)).await?;
+    reload(&state).await;
     Ok(HttpResponse::Ok().json(rule))
 }
 
@@ -156,6 +168,7 @@ pub async fn delete(
     let id = path.into_inner();
     check_id(&id, "rule")?;
     automation::delete_rule(state.store.as_ref(), id, change(&state, &req)).await?;
+    reload(&state).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -225,6 +238,7 @@ pub async fn put_settings(
     let s = body.into_inner();
     s.check().map_err(problem)?;
     let s = automation::put_settings(state.store.as_ref(), id, s, change(&state, &req)).await?;
+    reload(&state).await;
     Ok(HttpResponse::Ok().json(s))
 }
 
@@ -248,7 +262,8 @@ pub struct BotAnswer {
 ///
 /// `POST /contacts/{phone}/bot` `{"subscription_id"}`: the bot subscription answers the
 /// conversation (no automatic reply or rule reply is sent meanwhile) until it, or an
-/// operator, hands it back. Recorded in the timeline (`bot_changed`) and the audit trail.
+/// operator, hands it back. The subscription must be active and flagged `bot`
+/// (`/subscriptions`). Recorded in the timeline (`bot_changed`) and the audit trail.
 #[utoipa::path(
     post,
     path = "/api/whatsapp/contacts/{phone}/bot",
@@ -258,7 +273,7 @@ pub struct BotAnswer {
     request_body = BotBody,
     responses(
         (status = 200, description = "The bot owns the conversation", body = BotAnswer),
-        (status = 400, description = "`invalid_phone_number`, `invalid_json`, `invalid_subscription`", body = ErrorBody),
+        (status = 400, description = "`invalid_phone_number`, `invalid_json`, `invalid_subscription` (no active bot subscription has the id)", body = ErrorBody),
         (status = 404, description = "`not_found`: no such contact", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),

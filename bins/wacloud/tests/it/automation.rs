@@ -1,13 +1,16 @@
 //! Automations (issue 21): rules and a number's automatic replies, run for a customer's
-//! message by `usecases::automation::run` (called here as the outbox's `rules` consumer calls
-//! it), sent through the queue to the sandbox; the bot hand-over; the API's refusals.
+//! message by the outbox's `rules` consumer (`outbox::run_rules_item` →
+//! `usecases::automation::run`), sent through the queue to the sandbox; the bot hand-over; the
+//! API's refusals. A test also calls `run` itself, as a second worker would: it finds the
+//! message's run done (or does it, once).
 //! Webhook shapes: Meta's `messages` (`bodies::inbound_text`), `smb_message_echoes` and
 //! `standby` values as documented (see `routing.rs`, `ingest_effects.rs`).
 
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use wacloud_core::automation::AutoKind;
+use wacloud_core::outbox::Subscription;
+use wacloud_core::ports::write;
 use wacloud_core::usecases::automation::{run, RulesItem, RunReport};
 
 use crate::app::TestApp;
@@ -47,6 +50,27 @@ async fn run_for(app: &TestApp, message_id: &str) -> RunReport {
         .expect("the run commits")
 }
 
+/// A subscription as the outbox stores it (its API is the outbox's).
+async fn bot_subscription(app: &TestApp, id: &str, bot: bool) {
+    let now = chrono::Utc::now();
+    let s = Subscription {
+        id: id.to_owned(),
+        url: "http://127.0.0.1:9/hook".to_owned(),
+        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+        previous_secret: None,
+        previous_until: None,
+        events: Vec::new(),
+        bot,
+        active: true,
+        description: None,
+        created_at: now,
+        updated_at: now,
+    };
+    write(&app.store, move |r| r.put_subscription(&s))
+        .await
+        .expect("stored");
+}
+
 async fn automatic(app: &TestApp, wa_id: &str) -> Vec<Value> {
     app.conversation(&format!("+{wa_id}"))
         .await
@@ -70,8 +94,7 @@ async fn automation_rule_replies_once_through_the_queue_and_counts_its_run() {
     assert_eq!(s, 201, "{rule}");
     let rule_id = rule["id"].as_str().unwrap().to_owned();
     // Not matching: "priceless" is not the word "price".
-    let other = customer_writes(&app, wa, "wamid.auto.0", now_ts() - 2, "priceless!").await;
-    assert_eq!(run_for(&app, &other).await.rules.len(), 0);
+    customer_writes(&app, wa, "wamid.auto.0", now_ts() - 2, "priceless!").await;
     let body = inbound_text(
         &app.phone_number_id,
         wa,
@@ -82,13 +105,6 @@ async fn automation_rule_replies_once_through_the_queue_and_counts_its_run() {
     );
     assert_eq!(app.deliver(&body).await.0, 200);
     let id = message_id(&app, wa, "wamid.auto.1").await;
-    let first = run_for(&app, &id).await;
-    assert_eq!(first.rules, vec![rule_id.clone()]);
-    assert_eq!(first.queued, 1);
-    // A second run of the same item, and a redelivered webhook, change nothing.
-    assert!(run_for(&app, &id).await.already_ran);
-    assert_eq!(app.deliver(&body).await.0, 200);
-    assert!(run_for(&app, &id).await.already_ran);
     let sent = app
         .wait_for(15, "the rule's reply sent", || async {
             let a = automatic(&app, wa).await;
@@ -101,7 +117,10 @@ async fn automation_rule_replies_once_through_the_queue_and_counts_its_run() {
         "Our price list: example.com/prices"
     );
     assert_eq!(sent[0]["direction"], "outbound");
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    // Another run of the same item, and a redelivered webhook, change nothing.
+    assert!(run_for(&app, &id).await.already_ran);
+    assert_eq!(app.deliver(&body).await.0, 200);
+    tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(automatic(&app, wa).await.len(), 1, "sent once");
     let (_, r) = app.get(&format!("/api/whatsapp/rules/{rule_id}")).await;
     assert_eq!(
@@ -175,17 +194,17 @@ async fn automation_away_reply_skips_echoes_standby_and_itself_and_waits_its_int
     let standby_id = message_id(&app, wa, "wamid.auto.standby").await;
     assert_eq!(run_for(&app, &standby_id).await.queued, 0, "standby");
     // The customer: the away reply, once per interval.
-    let m1 = customer_writes(&app, wa, "wamid.auto.c1", now_ts() - 3, "hello").await;
-    let r1 = run_for(&app, &m1).await;
-    assert_eq!((r1.auto, r1.queued), (Some(AutoKind::Away), 1));
-    let m2 = customer_writes(&app, wa, "wamid.auto.c2", now_ts() - 2, "anyone?").await;
-    assert_eq!(run_for(&app, &m2).await.queued, 0, "within the interval");
+    customer_writes(&app, wa, "wamid.auto.c1", now_ts() - 3, "hello").await;
     let sent = app
         .wait_for(15, "the away reply sent", || async {
             let a = automatic(&app, wa).await;
             (a.len() == 1 && a[0]["message_id"].is_string()).then_some(a)
         })
         .await;
+    let m2 = customer_writes(&app, wa, "wamid.auto.c2", now_ts() - 2, "anyone?").await;
+    // Run by the outbox already, or now: either way no second reply within the interval.
+    let r2 = run_for(&app, &m2).await;
+    assert!(r2.already_ran || r2.queued == 0, "{r2:?}");
     assert_eq!(sent[0]["actor"], "automation:away");
     // Its own message never answers itself.
     let own = sent[0]["id"].as_str().unwrap();
@@ -217,18 +236,26 @@ async fn automation_away_outside_the_window_is_a_template_or_nothing() {
     let old = now_ts() - 2 * 24 * 3600;
     let m = customer_writes(&app, "15550002003", "wamid.auto.old1", old, "hi").await;
     let r = run_for(&app, &m).await;
-    assert_eq!((r.auto, r.queued), (None, 0), "no template: nothing");
+    assert!(r.already_ran || (r.auto, r.queued) == (None, 0), "{r:?}");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        automatic(&app, "15550002003").await.is_empty(),
+        "no template: nothing"
+    );
     put(settings(
         json!({"name": "away_notice", "language": "en_US"}),
     ))
     .await;
-    let m = customer_writes(&app, "15550002004", "wamid.auto.old2", old, "hi").await;
-    let r = run_for(&app, &m).await;
-    assert_eq!(
-        (r.auto, r.queued),
-        (Some(AutoKind::Away), 1),
-        "the template"
-    );
+    customer_writes(&app, "15550002004", "wamid.auto.old2", old, "hi").await;
+    let sent = app
+        .wait_for(15, "the away template queued", || async {
+            let a = automatic(&app, "15550002004").await;
+            (!a.is_empty()).then_some(a)
+        })
+        .await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["actor"], "automation:away");
+    assert_eq!(sent[0]["message_type"], "template", "{}", sent[0]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -245,7 +272,17 @@ async fn automation_a_bot_owns_the_conversation_until_it_hands_it_back() {
         )
         .await;
     assert_eq!(s, 201);
+    bot_subscription(&app, "bot-1", true).await;
+    bot_subscription(&app, "not-a-bot", false).await;
     customer_writes(&app, wa, "wamid.bot.0", now_ts() - 3, "first").await;
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/contacts/{phone}/bot"),
+            &json!({"subscription_id": "not-a-bot"}),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_subscription");
     let (s, v) = app
         .post_json(
             &format!("/api/whatsapp/contacts/{phone}/bot"),
@@ -256,18 +293,18 @@ async fn automation_a_bot_owns_the_conversation_until_it_hands_it_back() {
     assert_eq!(v["bot"]["subscription_id"], "bot-1");
     let (_, c) = app.get(&format!("/api/whatsapp/contacts/{phone}")).await;
     assert_eq!(c["bot"]["subscription_id"], "bot-1", "{c}");
-    let m = customer_writes(&app, wa, "wamid.bot.1", now_ts() - 2, "hi there").await;
-    let r = run_for(&app, &m).await;
-    assert_eq!(
-        (r.rules.len(), r.queued),
-        (1, 0),
+    customer_writes(&app, wa, "wamid.bot.1", now_ts() - 2, "hi there").await;
+    let c = app
+        .wait_for(15, "the rule's tag", || async {
+            let (_, c) = app.get(&format!("/api/whatsapp/contacts/{phone}")).await;
+            (c["tags"] == json!(["greeted"])).then_some(c)
+        })
+        .await;
+    assert_eq!(c["bot"]["subscription_id"], "bot-1", "{c}");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert!(
+        automatic(&app, wa).await.is_empty(),
         "the bot answers: no reply"
-    );
-    let (_, c) = app.get(&format!("/api/whatsapp/contacts/{phone}")).await;
-    assert_eq!(
-        c["tags"],
-        json!(["greeted"]),
-        "other actions still run: {c}"
     );
     let req = app
         .http
@@ -278,8 +315,11 @@ async fn automation_a_bot_owns_the_conversation_until_it_hands_it_back() {
     assert_eq!(req.status(), 200);
     let (_, c) = app.get(&format!("/api/whatsapp/contacts/{phone}")).await;
     assert!(c.get("bot").is_none(), "{c}");
-    let m = customer_writes(&app, wa, "wamid.bot.2", now_ts() - 1, "hi again").await;
-    assert_eq!(run_for(&app, &m).await.queued, 1, "the rule answers again");
+    customer_writes(&app, wa, "wamid.bot.2", now_ts() - 1, "hi again").await;
+    app.wait_for(15, "the rule answers again", || async {
+        (automatic(&app, wa).await.len() == 1).then_some(())
+    })
+    .await;
     let (_, t) = app
         .get(&format!("/api/whatsapp/contacts/{phone}/timeline"))
         .await;

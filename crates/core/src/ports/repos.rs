@@ -26,8 +26,9 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// [`PacingRepos`](super::PacingRepos)'; thread owners [`RoutingRepos`](super::RoutingRepos)';
 /// the WhatsApp Business app's history and address book
 /// [`CoexistenceRepos`](super::CoexistenceRepos)'; calls [`CallRepos`](super::CallRepos)';
-/// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)';
-/// rules and automatic replies [`AutomationRepos`](super::AutomationRepos)'.
+/// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)'; the
+/// outbox and its subscriptions [`OutboxRepos`](super::OutboxRepos)'; rules and automatic
+/// replies [`AutomationRepos`](super::AutomationRepos)'.
 pub trait Repos:
     super::AuthRepos
     + super::AutomationRepos
@@ -37,6 +38,7 @@ pub trait Repos:
     + super::GroupRepos
     + super::InboxRepos
     + super::NumberRepos
+    + super::OutboxRepos
     + super::PacingRepos
     + super::PrivacyRepos
     + super::RoutingRepos

@@ -428,10 +428,15 @@ fn apply_action(
     Ok(Ok(()))
 }
 
-/// Whether `subscription_id` may own conversations (a bot subscription). The subscriptions
-/// are the outbox's; until they are there any id is taken.
-fn check_bot(_r: &mut dyn Repos, _subscription_id: &str) -> Result<Result<(), String>, StoreError> {
-    Ok(Ok(()))
+/// Whether `subscription_id` may own conversations: an active subscription flagged `bot`.
+fn check_bot(r: &mut dyn Repos, subscription_id: &str) -> Result<Result<(), String>, StoreError> {
+    Ok(match r.get_subscription(subscription_id)? {
+        Some(s) if s.bot && s.active => Ok(()),
+        Some(_) => Err(format!(
+            "the subscription {subscription_id} is not an active bot subscription (\"bot\": true)"
+        )),
+        None => Err(format!("no subscription {subscription_id}")),
+    })
 }
 
 fn set_bot(

@@ -18,6 +18,7 @@ mod media;
 mod messages;
 mod numbers;
 mod outbound;
+mod outbox;
 mod pacing;
 mod prepared;
 mod privacy;
