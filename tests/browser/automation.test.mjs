@@ -93,6 +93,7 @@ test('a rule made in the widget answers a simulated customer, marked automatic',
   await page.click('[data-testid="wa-rule-submit"]');
   const row = page.locator('[data-testid="wa-rule-row"]', { hasText: `Opening hours ${RUN}` });
   await row.waitFor();
+  await row.scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(SHOTS, 'automation-desktop-rules.png') });
   await page.click('[data-testid="wa-rules-close"]');
 
@@ -105,14 +106,14 @@ test('a rule made in the widget answers a simulated customer, marked automatic',
   });
   await page.fill('[data-testid="wa-search"]', CUSTOMER.slice(-8)).catch(() => {});
   await page.locator('[data-testid="wa-contact"]', { hasText: 'Rita' }).first().click();
-  const label = page.locator('[data-testid="wa-auto-label"]').first();
-  await label.waitFor();
-  assert.match(await label.textContent(), /Automatic/);
-  await page.locator('.wa-root', { hasText: `We open at nine (${RUN}).` }).first().waitFor();
+  const reply = page.locator('[data-testid="wa-message"]', { hasText: `We open at nine (${RUN}).` }).first();
+  await reply.waitFor();
+  const label = reply.locator('[data-testid="wa-auto-label"]');
+  assert.match(await label.textContent(), /Automatic · rule/);
   await page.screenshot({ path: join(SHOTS, 'automation-desktop-reply.png') });
 
   await page.click('[data-testid="wa-rules-open"]');
-  await until('one run counted', async () => (await row.locator('[data-testid="wa-rule-counts"]').textContent()).startsWith('1 runs'));
+  await until('one run counted', async () => (await row.locator('[data-testid="wa-rule-counts"]').textContent()).startsWith('1 run,'));
   await page.click('[data-testid="wa-rules-close"]');
 
   const phone = await open({ width: 390, height: 844 });
@@ -125,6 +126,7 @@ test('a rule made in the widget answers a simulated customer, marked automatic',
     await phone.click('[data-testid="wa-rules-open"]');
   });
   await phone.locator('[data-testid="wa-rule-row"]').first().waitFor();
+  await phone.locator('[data-testid="wa-rule-row"]').first().scrollIntoViewIfNeeded();
   await phone.screenshot({ path: join(SHOTS, 'automation-phone-rules.png') });
   assert.deepEqual(pageErrors, []);
 });

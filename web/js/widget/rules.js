@@ -90,7 +90,7 @@ export function define(w) {
       w.rulesRows.replaceChildren(...all.map((r) => h('tr', { 'data-testid': 'wa-rule-row', 'data-enabled': String(r.enabled) },
         h('td', { dir: 'auto', text: r.name }),
         h('td', { dir: 'auto', class: 'wa-rule-what', text: describeRule(r) }),
-        h('td', { 'data-testid': 'wa-rule-counts', text: `${r.runs} runs, ${r.failures} failed`, title: r.last_error || '' }),
+        h('td', { 'data-testid': 'wa-rule-counts', text: `${r.runs} run${r.runs === 1 ? '' : 's'}, ${r.failures} failed`, title: r.last_error || '' }),
         h('td', {}, w.isAdmin() ? h('span', { class: 'wa-rule-actions' },
           h('button', { type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-rule-toggle', text: r.enabled ? 'Disable' : 'Enable', onclick: () => w.toggleRule(r) }),
           h('button', { type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-rule-edit', text: 'Edit', onclick: () => w.editRule(r) }),
