@@ -82,11 +82,13 @@ export function define(w) {
 
   w.loadRules = async function loadRules() {
     w.rulesNote.textContent = 'Loading rules\u2026';
+    w.rulesNote.hidden = false;
     try {
       const res = await w.request('GET', '/rules');
       const all = Array.isArray(res && res.rules) ? res.rules : [];
       w.state.rules = all;
       w.rulesNote.textContent = all.length ? '' : 'No rule yet.';
+      w.rulesNote.hidden = Boolean(all.length);
       w.rulesRows.replaceChildren(...all.map((r) => h('tr', { 'data-testid': 'wa-rule-row', 'data-enabled': String(r.enabled) },
         h('td', { dir: 'auto', text: r.name }),
         h('td', { dir: 'auto', class: 'wa-rule-what', text: describeRule(r) }),
@@ -97,6 +99,7 @@ export function define(w) {
           h('button', { type: 'button', class: 'wa-btn wa-btn--small', 'data-testid': 'wa-rule-delete', text: 'Delete', onclick: () => w.deleteRule(r) })) : ''))));
     } catch (err) {
       w.rulesNote.textContent = err.message;
+      w.rulesNote.hidden = false;
     }
   };
 
