@@ -68,6 +68,8 @@ import * as groups from './widget/groups.js';
 import * as transfer from './widget/transfer.js';
 import * as templates from './widget/templates.js';
 import * as templateAdmin from './widget/template_admin.js';
+import * as automation from './widget/automation.js';
+import * as rules from './widget/rules.js';
 import * as live from './widget/live.js';
 import * as auth from './widget/auth.js';
 import * as numbers from './widget/numbers.js';
@@ -78,7 +80,7 @@ export { fillCanned } from './widget/dom.js';
 const SCRIPT_URL = import.meta.url;
 
 /** The widget's parts, in the order they are installed (the last one starts everything). */
-const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, calls, search, campaigns, reports, groups, transfer, templates, templateAdmin, live, auth];
+const PARTS = [state, skeleton, numbers, panel, contacts, chat, messages, composer, reply, media, sheets, inbox, routing, calls, search, campaigns, reports, groups, transfer, templates, templateAdmin, automation, rules, live, auth];
 
 /**
  * Mounts the widget and starts live updates (or polling).

@@ -120,7 +120,8 @@ impl Application {
         let media = Arc::new(crate::media::MediaService::new(client, cache));
         let (stop_tx, stopping) = watch::channel(false);
         let numbers = Arc::new(crate::numbers::Numbers::new(
-            OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect()),
+            OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect())
+                .with_outbox(wacloud_core::outbox::OutboxInterest::default()),
             settings.meta.phone_number_id.clone(),
             messenger,
             factory,
@@ -189,6 +190,15 @@ impl Application {
                 handle.stop(true).await;
             });
         }
+        // Before the first delivery is ingested: who listens decides what ingestion writes.
+        if let Err(e) = crate::outbox::reload_interest(
+            self.state.store.as_ref(),
+            self.state.our_numbers.outbox(),
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "outbox: cannot read the subscriptions at start");
+        }
         // Before the queue worker, so that its first sends already wait for a share.
         let shares: Vec<_> = self
             .paced
@@ -207,6 +217,10 @@ impl Application {
             self.state.clone(),
             stop_tx.subscribe(),
         ));
+        let outbox = tokio::spawn(crate::outbox::run_outbox(
+            self.state.clone(),
+            stop_tx.subscribe(),
+        ));
         if self.state.settings.meta.sync_templates_at_start {
             tokio::spawn(crate::worker::sync_templates_at_start(
                 self.state.clone(),
@@ -219,6 +233,7 @@ impl Application {
         let _ = queue.await;
         let _ = indexer.await;
         let _ = pruner.await;
+        let _ = outbox.await;
         for s in shares {
             let _ = s.await;
         }

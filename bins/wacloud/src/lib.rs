@@ -22,6 +22,7 @@ pub mod middleware;
 pub mod numbers;
 pub mod openapi;
 pub mod operators_cmd;
+pub mod outbox;
 pub mod pacing_share;
 pub mod paths;
 pub mod request_body;

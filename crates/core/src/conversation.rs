@@ -220,10 +220,16 @@ pub enum TimelineKind {
     /// The thread's owner changed (Conversation Routing; `details`: `from`, `to` as
     /// `{owner, app_id, since}`, and Meta's `metadata` when given).
     ThreadOwnerChanged,
+    /// A bot subscription took the conversation or handed it back (automations; `details`:
+    /// `from`, `to` as a subscription id or `null`).
+    BotChanged,
+    /// A rule added or removed the contact's tags (`details`: `added`, `removed`).
+    TagsChanged,
 }
 
 impl TimelineKind {
-    /// `note`, `status_changed`, `assignee_changed` or `thread_owner_changed`.
+    /// `note`, `status_changed`, `assignee_changed`, `thread_owner_changed`, `bot_changed` or
+    /// `tags_changed`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -231,6 +237,8 @@ impl TimelineKind {
             Self::StatusChanged => "status_changed",
             Self::AssigneeChanged => "assignee_changed",
             Self::ThreadOwnerChanged => "thread_owner_changed",
+            Self::BotChanged => "bot_changed",
+            Self::TagsChanged => "tags_changed",
         }
     }
 
@@ -242,6 +250,8 @@ impl TimelineKind {
             "status_changed" => Some(Self::StatusChanged),
             "assignee_changed" => Some(Self::AssigneeChanged),
             "thread_owner_changed" => Some(Self::ThreadOwnerChanged),
+            "bot_changed" => Some(Self::BotChanged),
+            "tags_changed" => Some(Self::TagsChanged),
             _ => None,
         }
     }

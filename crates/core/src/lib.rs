@@ -11,6 +11,7 @@
 #![warn(missing_docs)]
 
 pub mod auth;
+pub mod automation;
 pub mod calls;
 pub mod canned;
 pub mod changes;
@@ -25,6 +26,7 @@ pub mod media;
 pub mod message;
 pub mod numbers;
 pub mod outbound;
+pub mod outbox;
 pub mod pacing;
 pub mod phone;
 pub mod ports;

@@ -258,6 +258,10 @@ pub struct Message {
     pub actor: Option<String>,
     /// The operator's display name when it sent the message, if an operator did.
     pub actor_name: Option<String>,
+    /// Sent by an automation: a rule (`actor` `rule:<id>`) or a number's welcome or away reply
+    /// (`automation:welcome`, `automation:away`).
+    #[serde(default)]
+    pub automatic: bool,
     /// When the row last changed.
     pub updated_at: DateTime<Utc>,
 }

@@ -269,6 +269,10 @@ impl From<MessageRow> for Message {
             media: r.media.and_then(|m| serde_json::from_str(&m).ok()),
             source: r.source,
             queue_id: r.queue_id,
+            automatic: r
+                .actor
+                .as_deref()
+                .is_some_and(wacloud_core::auth::Actor::is_automatic_tag),
             actor: r.actor,
             actor_name: r.actor_name,
             received_at: from_db(r.received_at),

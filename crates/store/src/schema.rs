@@ -321,6 +321,9 @@ diesel::table! {
         thread_owner -> Nullable<Text>,
         thread_owner_app_id -> Nullable<Text>,
         thread_changed_at -> Nullable<Timestamp>,
+        bot_subscription_id -> Nullable<Text>,
+        bot_since -> Nullable<Timestamp>,
+        last_auto_reply_at -> Nullable<Timestamp>,
     }
 }
 
@@ -411,7 +414,104 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    whatsapp_rules (id) {
+        id -> Text,
+        name -> Text,
+        position -> BigInt,
+        enabled -> Bool,
+        stop_after -> Bool,
+        conditions -> Text,
+        actions -> Text,
+        runs -> BigInt,
+        failures -> BigInt,
+        last_run_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_automation_settings (phone_number_id) {
+        phone_number_id -> Text,
+        settings -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Text,
+    }
+}
+
+diesel::table! {
+    whatsapp_automation_runs (message_id) {
+        message_id -> Text,
+        ran_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_subscriptions (id) {
+        id -> Text,
+        url -> Text,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_until -> Nullable<Timestamp>,
+        events -> Text,
+        bot -> Bool,
+        active -> Bool,
+        description -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_outbox_events (id) {
+        id -> Text,
+        event_type -> Text,
+        contact_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    whatsapp_outbox (id) {
+        id -> Text,
+        consumer -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        ordering_key -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        redelivered -> Bool,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    whatsapp_outbox_attempts (id) {
+        id -> Text,
+        outbox_id -> Text,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
+    whatsapp_rules,
+    whatsapp_automation_settings,
+    whatsapp_automation_runs,
+    whatsapp_subscriptions,
+    whatsapp_outbox_events,
+    whatsapp_outbox,
+    whatsapp_outbox_attempts,
     whatsapp_calls,
     whatsapp_batch_budgets,
     whatsapp_groups,

@@ -49,6 +49,10 @@ pub fn capability(method: &Method, path: &str) -> Capability {
         "export" => Capability::Export,
         // Per-operator figures (who answered how fast) are the admins' to read.
         "reports" => Capability::ReadReports,
+        // Handing a conversation back from its bot is answering it (the bot or an operator).
+        "contacts" if *method == Method::DELETE && rest.trim_end_matches('/').ends_with("/bot") => {
+            Capability::AnswerConversations
+        }
         "contacts" if *method == Method::DELETE || (read && rest.ends_with("/data")) => {
             Capability::PersonalData
         }
@@ -58,6 +62,7 @@ pub fn capability(method: &Method, path: &str) -> Capability {
         "settings" => Capability::Settings,
         "templates" if !read => Capability::ManageTemplates,
         "canned-replies" if !read => Capability::ManageCannedReplies,
+        "rules" if !read => Capability::ManageAutomations,
         "numbers" if !read => Capability::Settings,
         // Creating a group, its invite link, removing participants and writing to it are
         // answering conversations, as a one-to-one send is.
@@ -326,7 +331,10 @@ pub async fn authenticate(
 fn records_its_own_audit(path: &str) -> bool {
     path.strip_prefix("/api/whatsapp/contacts/")
         .is_some_and(|rest| {
-            rest.ends_with("/status") || rest.ends_with("/assignee") || rest.ends_with("/notes")
+            rest.ends_with("/status")
+                || rest.ends_with("/assignee")
+                || rest.ends_with("/notes")
+                || rest.ends_with("/bot")
         })
 }
 
@@ -405,6 +413,26 @@ mod tests {
         assert_eq!(
             c(Method::PUT, "/api/whatsapp/contacts/15550000001/assignee"),
             Capability::AnswerConversations
+        );
+        assert_eq!(
+            c(Method::GET, "/api/whatsapp/rules"),
+            Capability::ReadConversations
+        );
+        assert_eq!(
+            c(Method::PUT, "/api/whatsapp/rules/x"),
+            Capability::ManageAutomations
+        );
+        assert_eq!(
+            c(Method::PUT, "/api/whatsapp/numbers/1/automation"),
+            Capability::Settings
+        );
+        assert_eq!(
+            c(Method::DELETE, "/api/whatsapp/contacts/15550000001/bot"),
+            Capability::AnswerConversations
+        );
+        assert_eq!(
+            c(Method::DELETE, "/api/whatsapp/contacts/15550000001"),
+            Capability::PersonalData
         );
         assert!(records_its_own_audit("/api/whatsapp/contacts/1555/notes"));
         assert!(!records_its_own_audit("/api/whatsapp/contacts/1555/read"));

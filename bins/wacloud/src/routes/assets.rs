@@ -163,6 +163,16 @@ const FILES: &[(&str, &str, &str)] = &[
         "text/javascript; charset=utf-8",
     ),
     (
+        "/js/widget/automation.js",
+        include_str!("../../../../web/js/widget/automation.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
+        "/js/widget/rules.js",
+        include_str!("../../../../web/js/widget/rules.js"),
+        "text/javascript; charset=utf-8",
+    ),
+    (
         "/js/widget/transfer.js",
         include_str!("../../../../web/js/widget/transfer.js"),
         "text/javascript; charset=utf-8",

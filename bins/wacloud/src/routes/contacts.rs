@@ -29,6 +29,10 @@ pub struct ContactView {
     /// The conversation's status and assignee (the team inbox); in `GET /contacts` only.
     #[serde(skip_serializing_if = "Option::is_none")]
     conversation: Option<Conversation>,
+    /// The bot subscription answering the conversation (`POST /contacts/{phone}/bot`); in
+    /// `GET /contacts/{phone}` only, and only while a bot owns it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bot: Option<wacloud_core::usecases::automation::BotOwner>,
 }
 
 /// The answer of `GET /contacts`: one page and totals over the whole filter.
@@ -64,6 +68,7 @@ impl ContactView {
             window_open: w.open,
             window_expires_at: w.expires_at,
             conversation: None,
+            bot: None,
         }
     }
 }
@@ -230,7 +235,10 @@ pub async fn get_one(
 ) -> Result<HttpResponse, ApiError> {
     let key = contact_key(&req, &path)?;
     let c = contacts::get_on(state.store.as_ref(), key).await?;
-    Ok(HttpResponse::Ok().json(ContactView::new(c, state.clock.now())))
+    let bot = crate::routes::automation::bot_of(&state, c.id.clone()).await?;
+    let mut view = ContactView::new(c, state.clock.now());
+    view.bot = bot;
+    Ok(HttpResponse::Ok().json(view))
 }
 
 /// Update a contact.

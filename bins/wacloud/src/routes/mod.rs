@@ -8,6 +8,7 @@
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod automation;
 pub mod batches;
 pub mod calls;
 pub mod canned;
@@ -113,6 +114,23 @@ pub static API: &[Endpoint] = &[
     }),
     endpoint(Method::POST, "/contacts/{phone}/thread", |r| {
         r.to(thread::control)
+    }),
+    endpoint(Method::POST, "/contacts/{phone}/bot", |r| {
+        r.to(automation::hand_over)
+    }),
+    endpoint(Method::DELETE, "/contacts/{phone}/bot", |r| {
+        r.to(automation::hand_back)
+    }),
+    endpoint(Method::GET, "/rules", |r| r.to(automation::list)),
+    endpoint(Method::POST, "/rules", |r| r.to(automation::create)),
+    endpoint(Method::GET, "/rules/{id}", |r| r.to(automation::get)),
+    endpoint(Method::PUT, "/rules/{id}", |r| r.to(automation::update)),
+    endpoint(Method::DELETE, "/rules/{id}", |r| r.to(automation::delete)),
+    endpoint(Method::GET, "/numbers/{phone_number_id}/automation", |r| {
+        r.to(automation::get_settings)
+    }),
+    endpoint(Method::PUT, "/numbers/{phone_number_id}/automation", |r| {
+        r.to(automation::put_settings)
     }),
     endpoint(Method::GET, "/groups", |r| r.to(groups::list)),
     endpoint(Method::POST, "/groups", |r| r.to(groups::create)),

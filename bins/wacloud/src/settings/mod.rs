@@ -29,6 +29,7 @@ mod queue;
 mod retention;
 mod sandbox;
 mod throughput;
+mod webhooks;
 
 use clap::{Args as _, FromArgMatches as _};
 use secrecy::{ExposeSecret, SecretString};
@@ -44,6 +45,7 @@ pub use queue::QueueSettings;
 pub use retention::RetentionSettings;
 pub use sandbox::SandboxSettings;
 pub use throughput::ThroughputSettings;
+pub use webhooks::WebhookSettings;
 
 /// Every setting as given (flag, environment variable or clap's default), part by part, before
 /// it is checked: `wacloud serve`'s arguments. [`Settings::from_args`] checks them.
@@ -71,6 +73,8 @@ pub struct SettingsArgs {
     media: media::Raw,
     #[command(flatten)]
     costs: costs::Raw,
+    #[command(flatten)]
+    webhooks: webhooks::Raw,
 }
 
 impl SettingsArgs {
@@ -127,6 +131,8 @@ pub struct Settings {
     pub media: MediaSettings,
     /// The rate card.
     pub costs: CostSettings,
+    /// The outbox worker and outgoing webhooks.
+    pub webhooks: WebhookSettings,
 }
 
 /// A setting that could not be used.
@@ -256,6 +262,7 @@ impl Settings {
             retention: RetentionSettings::parse(raw.retention)?,
             media: MediaSettings::parse(raw.media)?,
             costs: CostSettings::parse(raw.costs)?,
+            webhooks: WebhookSettings::parse(raw.webhooks)?,
         })
     }
 }

@@ -17,6 +17,7 @@ mod abuse;
 mod api;
 mod assets;
 mod auth;
+mod automation;
 mod batch_equivalence;
 mod batch_forming;
 mod body_budget;

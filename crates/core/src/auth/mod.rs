@@ -89,6 +89,9 @@ pub enum Capability {
     Settings,
     /// Create, change and delete canned replies (every operator reads them).
     ManageCannedReplies,
+    /// Create, change and delete automation rules (every operator reads them); a number's
+    /// automatic replies are [`Capability::Settings`].
+    ManageAutomations,
     /// Erase a customer, or read everything held about one (`DELETE /contacts/{id}?erase=true`,
     /// `GET /contacts/{id}/data`).
     PersonalData,
@@ -159,11 +162,21 @@ pub enum Actor {
     Anonymous,
     /// The customer: a new message of theirs reopened a conversation. May do nothing.
     Customer,
+    /// An automation rule acting on a customer's message (`rule:<id>`). May do nothing
+    /// through the API.
+    Rule {
+        /// The rule's id.
+        id: String,
+    },
+    /// A number's automatic reply: `automation:welcome` or `automation:away`. May do nothing
+    /// through the API.
+    Automation(crate::automation::AutoKind),
 }
 
 impl Actor {
-    /// As stored: `operator:<id>`, `api_key`, `local`, `queue`, `cli`, `anonymous` or
-    /// `customer`.
+    /// As stored: `operator:<id>`, `api_key`, `local`, `queue`, `cli`, `anonymous`,
+    /// `customer`, `rule:<id>`, `automation:welcome` or `automation:away` (what reports count
+    /// as automatic: a tag starting with `rule:` or `automation:`, [`Actor::is_automatic_tag`]).
     #[must_use]
     pub fn tag(&self) -> String {
         match self {
@@ -174,7 +187,15 @@ impl Actor {
             Self::Cli => "cli".to_owned(),
             Self::Anonymous => "anonymous".to_owned(),
             Self::Customer => "customer".to_owned(),
+            Self::Rule { id } => format!("rule:{id}"),
+            Self::Automation(kind) => kind.actor_tag().to_owned(),
         }
+    }
+
+    /// Whether a stored actor tag is an automation's (a rule or an automatic reply).
+    #[must_use]
+    pub fn is_automatic_tag(tag: &str) -> bool {
+        tag.starts_with("rule:") || tag.starts_with("automation:")
     }
 
     /// The operator's display name, for an operator.
@@ -192,7 +213,7 @@ impl Actor {
     pub fn may(&self, cap: Capability) -> bool {
         match self {
             Self::Operator { role, .. } => role.may(cap),
-            Self::Anonymous | Self::Customer => false,
+            Self::Anonymous | Self::Customer | Self::Rule { .. } | Self::Automation(_) => false,
             Self::ApiKey | Self::Local | Self::Queue | Self::Cli => true,
         }
     }
@@ -276,6 +297,7 @@ mod tests {
             Capability::SandboxControl,
             Capability::Settings,
             Capability::ManageCannedReplies,
+            Capability::ManageAutomations,
             Capability::PersonalData,
             Capability::ReadReports,
         ] {

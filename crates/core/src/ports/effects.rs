@@ -71,6 +71,10 @@ pub struct BatchEffects {
     /// One change per message reported on, in order of first report. `message_id` is set when
     /// the message is known or is one of `placeholders`.
     pub folds: Vec<StatusFold>,
+    /// Who listens: the store writes `message.received` outbox rows for the inbound rows that
+    /// went in ([`OutboxWrite::received`](crate::outbox::OutboxWrite::received)), in the same
+    /// transaction.
+    pub outbox: std::sync::Arc<crate::outbox::Interest>,
 }
 
 impl BatchEffects {

@@ -8,6 +8,7 @@
 //! [`Messenger`] port, `clock` the [`Clock`], and `ids` [`new_id`] and [`retry_id`].
 
 mod auth;
+mod automation;
 mod calls;
 mod clock;
 mod coexistence;
@@ -19,6 +20,7 @@ mod ids;
 mod inbox;
 mod messenger;
 mod numbers;
+mod outbox;
 mod pacing;
 mod privacy;
 mod reports;
@@ -32,6 +34,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use auth::{AuthRepos, StoredSession};
+pub use automation::{AutomationRepos, ConversationAutomation};
 pub use calls::CallRepos;
 pub use clock::{Clock, SystemClock};
 pub use coexistence::CoexistenceRepos;
@@ -43,6 +46,7 @@ pub use ids::{new_id, retry_id};
 pub use inbox::{mentions_of, InboxRepos};
 pub use messenger::Messenger;
 pub use numbers::NumberRepos;
+pub use outbox::{OutboxRepos, Redeliver};
 pub use pacing::PacingRepos;
 pub use privacy::{ContactGroup, PrivacyRepos, TextsPruned};
 pub use reports::{ReportCursor, ReportRepos};

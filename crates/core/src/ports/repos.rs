@@ -27,15 +27,18 @@ use crate::webhook::{NewWebhook, StoredWebhook, WebhookOutcome};
 /// the WhatsApp Business app's history and address book
 /// [`CoexistenceRepos`](super::CoexistenceRepos)'; calls [`CallRepos`](super::CallRepos)';
 /// costs [`CostRepos`](super::CostRepos)'; groups [`GroupRepos`](super::GroupRepos)'; the
-/// reports' reads [`ReportRepos`](super::ReportRepos)'.
+/// outbox and its subscriptions [`OutboxRepos`](super::OutboxRepos)'; rules and automatic
+/// replies [`AutomationRepos`](super::AutomationRepos)'; reports' reads [`ReportRepos`](super::ReportRepos)'.
 pub trait Repos:
     super::AuthRepos
+    + super::AutomationRepos
     + super::CallRepos
     + super::CoexistenceRepos
     + super::CostRepos
     + super::GroupRepos
     + super::InboxRepos
     + super::NumberRepos
+    + super::OutboxRepos
     + super::PacingRepos
     + super::PrivacyRepos
     + super::ReportRepos

@@ -1,5 +1,6 @@
 //! The use cases: each takes the ports it needs and holds the rules, no I/O of its own.
 
+pub mod automation;
 pub mod bulk;
 pub mod calls;
 pub mod coexistence;

@@ -135,6 +135,15 @@ pub async fn prune(
                 break;
             }
         }
+        // An automation run's key only has to outlive the outbox's redeliveries of its
+        // message, which end long before a delivery's retention.
+        loop {
+            let n =
+                write_background(store, move |r| r.prune_automation_runs(before, batch)).await?;
+            if n < full {
+                break;
+            }
+        }
     }
     if let Some(before) = policy.message_texts_before(now) {
         loop {

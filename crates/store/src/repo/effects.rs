@@ -2,6 +2,8 @@
 //! write, in the set-based statements of [`super::batch`].
 
 use std::collections::HashMap;
+use wacloud_core::outbox::OutboxWrite;
+use wacloud_core::ports::OutboxRepos;
 
 use chrono::{DateTime, Utc};
 use wacloud_core::events::CustomerRef;
@@ -53,6 +55,10 @@ impl Repo<'_> {
         if !e.inbound.is_empty() {
             let rows = e.inbound_for(&settled);
             let fresh = self.insert_many(&rows)?;
+            if !e.outbox.is_empty() {
+                let w = OutboxWrite::received(&e.outbox, &rows, &fresh, e.now);
+                self.enqueue_outbox(&w)?;
+            }
             let deltas = BatchEffects::contact_deltas(&rows, &fresh);
             batch::record_contact_deltas(self.conn, &deltas).map_err(map_err)?;
             for d in &deltas {

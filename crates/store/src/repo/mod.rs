@@ -3,6 +3,7 @@
 
 mod account;
 mod auth;
+mod automation;
 mod batch;
 mod calls;
 mod coexistence;
@@ -17,6 +18,7 @@ mod media;
 mod messages;
 mod numbers;
 mod outbound;
+mod outbox;
 mod pacing;
 mod prepared;
 mod privacy;

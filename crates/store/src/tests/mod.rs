@@ -2,6 +2,7 @@
 //! `WACLOUD_TEST_POSTGRES_URL` is set (see `testdb`).
 
 mod feed;
+mod outbox;
 mod plans;
 mod races;
 mod schema;

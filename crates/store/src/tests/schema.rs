@@ -48,12 +48,14 @@ fn declared() -> BTreeMap<String, Columns> {
     }
     assert_eq!(
         out.len(),
-        24,
-        "schema.rs should declare the twenty-four tables (DESIGN.md's seven, whatsapp_idempotency, \
+        31,
+        "schema.rs should declare the thirty-one tables (DESIGN.md's seven, whatsapp_idempotency, \
          the three of /stats's counts (removed rows still counted included), the operators' accounts, failed logins and audit trail, \
          the team inbox's conversations, timeline, note mentions and canned replies, \
          the instances' shares of a number's rate, the call log, the batches' budgets, \
-         and the groups and their participants): \
+         the groups and their participants, \
+         the outbox's subscriptions, events, deliveries and attempts, \
+         and the automations' rules, settings and runs): \
          {out:?}"
     );
     out

@@ -151,7 +151,11 @@ fn record_and_apply(
         events.extend(p.plan.events.iter());
         outcomes.push(IngestOutcome::recorded(id, &p.plan.outcome));
     }
-    apply_events(r, &events, now)?;
+    let interest = batch
+        .first()
+        .map(|p| Arc::clone(&p.plan.outbox))
+        .unwrap_or_default();
+    apply_events(r, &events, &interest, now)?;
     Ok(outcomes)
 }
 

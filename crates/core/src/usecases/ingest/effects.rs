@@ -7,11 +7,13 @@
 //! those of applying every event on its own, in delivery order.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::contact::ContactIdentity;
 use crate::events::{CustomerRef, StatusUpdate, WebhookEvent};
+use crate::outbox::{EventType, Interest};
 use crate::ports::{new_id, BatchEffects, EnsureContact, Found, Lookup, Repos, StoreError};
 use crate::usecases::ingest::fold::{
     fold_people, fold_statuses, needs_refresh, sort, PersonKey, Sorted,
@@ -26,9 +28,17 @@ use crate::usecases::ingest::rows::inbound_row;
 pub(crate) fn apply_events(
     r: &mut dyn Repos,
     events: &[&WebhookEvent],
+    outbox: &Arc<Interest>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let mut sorted = sort(events);
+    // A subscriber to statuses gets one event per status, as applying them one by one makes
+    // them: the statuses then take that path (only while someone listens).
+    let one_by_one_statuses = if outbox.wants(EventType::MessageStatus) {
+        std::mem::take(&mut sorted.statuses)
+    } else {
+        Vec::new()
+    };
     let people = fold_people(&sorted.people);
     let lookup = lookup(&sorted, &people);
     let found = if lookup.is_empty() {
@@ -36,7 +46,8 @@ pub(crate) fn apply_events(
     } else {
         r.lookup(&lookup)?
     };
-    let (effects, late) = plan(&sorted, &people, &lookup, &found, now);
+    let (mut effects, late) = plan(&sorted, &people, &lookup, &found, now);
+    effects.outbox = Arc::clone(outbox);
     if !effects.is_empty() {
         let wrote = r.apply_effects(&effects)?;
         crate::usecases::inbox::customers_wrote(r, &wrote, now)?;
@@ -50,10 +61,10 @@ pub(crate) fn apply_events(
         crate::usecases::routing::customers_wrote_here(r, &here, now)?;
     }
     for e in sorted.rest {
-        apply(r, e, now)?;
+        apply(r, e, outbox, now)?;
     }
-    for s in late {
-        apply_status(r, s, now)?;
+    for s in late.into_iter().chain(one_by_one_statuses) {
+        apply_status(r, s, outbox, now)?;
     }
     // One-by-one events refreshed profiles in their own order; put back what the whole batch,
     // in delivery order, says last.

@@ -10,6 +10,7 @@ use crate::events::{
     AccountEvent, InboundEffect, InboundMessage, OutboundEcho, StatusUpdate, WebhookEvent,
 };
 use crate::message::{is_notice, opens_window, Direction, MessageStatus, UNDELIVERABLE};
+use crate::outbox::{EventType, Interest, OutboxWrite};
 use crate::phone::PhoneNumber;
 use crate::ports::{new_id, NewMessage, Repos, StatusChange, StoreError};
 use crate::usecases::ingest::rows::{apply_effect, echo_row, ensure_contact, inbound_row};
@@ -18,12 +19,13 @@ use crate::usecases::ingest::rows::{apply_effect, echo_row, ensure_contact, inbo
 pub(crate) fn apply(
     r: &mut dyn Repos,
     event: &WebhookEvent,
+    outbox: &Interest,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     match event {
-        WebhookEvent::Inbound(m) => apply_inbound(r, m, now),
+        WebhookEvent::Inbound(m) => apply_inbound(r, m, outbox, now),
         WebhookEvent::Echo(e) => apply_echo(r, e, now),
-        WebhookEvent::Status(s) => apply_status(r, s, now),
+        WebhookEvent::Status(s) => apply_status(r, s, outbox, now),
         WebhookEvent::ContactSeen { customer, .. } => {
             ensure_contact(r, customer, now)?;
             Ok(())
@@ -74,6 +76,7 @@ pub(crate) fn apply(
 fn apply_inbound(
     r: &mut dyn Repos,
     m: &InboundMessage,
+    outbox: &Interest,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     // Group messages are stored apart: no private contact, never in a one-to-one chat.
@@ -82,8 +85,17 @@ fn apply_inbound(
     } else {
         ensure_contact(r, &m.customer, now)?
     };
-    if !r.insert_message(&inbound_row(m, contact_id.clone()))? {
+    let row = inbound_row(m, contact_id.clone());
+    if !r.insert_message(&row)? {
         return Ok(()); // the same wamid again: no second effect
+    }
+    if outbox.wants(EventType::MessageReceived) {
+        r.enqueue_outbox(&OutboxWrite::received(
+            outbox,
+            std::slice::from_ref(&row),
+            &[true],
+            now,
+        ))?;
     }
     apply_effect(r, m, contact_id.as_deref(), now)?;
     // Meta's own notices (number changed, identity changed) are not the customer writing: they
@@ -144,6 +156,65 @@ fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result
 }
 
 pub(crate) fn apply_status(
+    r: &mut dyn Repos,
+    s: &StatusUpdate,
+    outbox: &Interest,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    apply_status_only(r, s, now)?;
+    status_events(r, s, outbox, now)
+}
+
+/// `message.status` (and `message.failed`) for the subscriptions that want them, once the
+/// status is applied (its message, or the placeholder made for it, names the contact).
+fn status_events(
+    r: &mut dyn Repos,
+    s: &StatusUpdate,
+    outbox: &Interest,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let failed = s.status == MessageStatus::Failed;
+    let wanted = outbox.wants(EventType::MessageStatus)
+        || (failed && outbox.wants(EventType::MessageFailed));
+    if !wanted {
+        return Ok(());
+    }
+    let message = r.find_message_by_wamid(&s.wamid)?;
+    let contact_id = message.as_ref().and_then(|m| m.contact_id.clone());
+    let data = crate::outbox::status_data(
+        s,
+        message.as_ref().map(|m| m.id.as_str()),
+        contact_id.as_deref(),
+    );
+    // Order per conversation; a status on a message of no known contact is ordered by its
+    // recipient (or its message).
+    let key = contact_id
+        .clone()
+        .or_else(|| s.recipient.wa_id.clone())
+        .unwrap_or_else(|| s.wamid.clone());
+    let mut w = OutboxWrite::default();
+    w.push(
+        outbox,
+        EventType::MessageStatus,
+        &data,
+        contact_id.as_deref(),
+        &key,
+        now,
+    );
+    if failed {
+        w.push(
+            outbox,
+            EventType::MessageFailed,
+            &data,
+            contact_id.as_deref(),
+            &key,
+            now,
+        );
+    }
+    r.enqueue_outbox(&w)
+}
+
+fn apply_status_only(
     r: &mut dyn Repos,
     s: &StatusUpdate,
     now: DateTime<Utc>,

@@ -1,0 +1,348 @@
+//! The outbox worker (issue 21): claims due `whatsapp_outbox` rows under a lease
+//! (`Repos::claim_outbox`; a conversation's rows one at a time, in order), runs rule actions
+//! ([`run_rules_item`]) and delivers outgoing webhooks ([`deliver`], signed as Standard Webhooks
+//! says: `sign.rs`), up to `WACLOUD_WEBHOOK_CONCURRENCY` at once, recording each attempt and
+//! its outcome in one write fenced on the lease. It also keeps the shared
+//! [`OutboxInterest`] up to date ([`reload_interest`]: at start, every
+//! [`RELOAD_EVERY`], and after each change through the API) and prunes finished rows after
+//! `WACLOUD_WEBHOOK_RETAIN_DAYS`.
+
+pub mod sign;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{watch, Notify, Semaphore};
+use wacloud_core::outbox::{
+    subscription_of, AttemptOutcome, OutboxAttempt, OutboxInterest, OutboxItem, RetryPolicy,
+    Subscription, RULES,
+};
+use wacloud_core::ports::{new_id, read, write, write_background, Repos, Store, StoreError};
+use wacloud_core::usecases::automation::{self, RulesItem, RunReport};
+
+use crate::state::AppState;
+
+/// How often the interest is read again from the database (changes made by other instances).
+pub const RELOAD_EVERY: Duration = Duration::from_secs(3);
+
+/// How often finished rows past their age are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(60);
+
+/// Most bytes of a receiver's answer read (the rest is dropped): only the status counts.
+const MAX_ANSWER: usize = 16 * 1024;
+
+/// Reads the active subscriptions, and whether any automation is active, into `interest`.
+///
+/// # Errors
+/// [`StoreError`] when the database cannot be read.
+pub async fn reload_interest(
+    store: &dyn Store,
+    interest: &OutboxInterest,
+) -> Result<(), StoreError> {
+    let (subs, automations) = read(store, |r| {
+        Ok((r.subscription_interest()?, r.automations_active()?))
+    })
+    .await?;
+    interest.set_subscriptions(subs);
+    interest.set_automations(automations);
+    Ok(())
+}
+
+/// A `rules` row (a new customer message): runs its automations
+/// (`wacloud_core::usecases::automation::run`) and marks the row done
+/// (`finish_outbox_item`, fenced on this worker's lease) in the same write job, so a crash
+/// before the commit runs them again and after it never. `Ok(None)`: the lease was lost
+/// (another worker took the row over), nothing written; `Ok(Some(report))`: what ran (replies
+/// queued in `whatsapp_queue`: the caller wakes the queue worker).
+///
+/// # Errors
+/// [`StoreError`] when the write fails (the row's lease then runs out and it is taken again).
+pub async fn run_rules_item(
+    store: &dyn Store,
+    item: OutboxItem,
+    owner: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<RunReport>, StoreError> {
+    let owner = owner.to_owned();
+    let id = item.id.clone();
+    let Some(message_id) = rules_message_id(&item.payload) else {
+        // Not a message's event: nothing to run.
+        let done = write(store, move |r| r.finish_outbox_item(&id, &owner, now)).await?;
+        return Ok(done.then(RunReport::default));
+    };
+    let finish = move |r: &mut dyn Repos| r.finish_outbox_item(&id, &owner, now);
+    match automation::run(store, RulesItem { message_id }, now, finish).await {
+        Ok(report) => Ok(Some(report)),
+        // `run` rolls back with a conflict when `finish` finds the lease gone.
+        Err(StoreError::Conflict(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The message a `rules` row is about: `data.message_id` of its `message.received` payload.
+fn rules_message_id(payload: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(payload).ok()?;
+    v.get("data")?
+        .get("message_id")?
+        .as_str()
+        .map(str::to_owned)
+}
+
+/// What the worker shares with its deliveries.
+struct Ctx {
+    store: Arc<dyn Store>,
+    client: reqwest::Client,
+    owner: String,
+    policy: RetryPolicy,
+    done: Notify,
+    /// Wakes the queue worker when a rule queued a reply.
+    queue_wake: Arc<Notify>,
+}
+
+/// Runs the outbox until `stop` turns true, then waits (up to the receivers' timeout) for the
+/// deliveries in flight to record their outcome.
+pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
+    let cfg = state.settings.webhooks;
+    let interest = state.our_numbers.outbox().clone();
+    let client = match reqwest::Client::builder()
+        .timeout(cfg.timeout)
+        .connect_timeout(cfg.timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(cfg.concurrency)
+        .user_agent(concat!("wacloud-webhooks/", env!("CARGO_PKG_VERSION")))
+        .build()
+    {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "outbox: cannot build the HTTP client; no webhooks will be delivered");
+            return;
+        }
+    };
+    let to_chrono = |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    let ctx = Arc::new(Ctx {
+        store: Arc::clone(&state.store),
+        client,
+        owner: format!("outbox-{}", new_id()),
+        queue_wake: Arc::clone(&state.queue_wake),
+        policy: RetryPolicy {
+            base: to_chrono(cfg.retry_base),
+            cap: to_chrono(cfg.retry_cap),
+            max_age: to_chrono(cfg.max_age),
+        },
+        done: Notify::new(),
+    });
+    // Longer than any delivery can take, so that a row is never taken over while in flight.
+    let lease = to_chrono(cfg.timeout * 2 + Duration::from_secs(30));
+    let slots = Arc::new(Semaphore::new(cfg.concurrency));
+    let mut reloaded: Option<Instant> = None;
+    let mut pruned: Option<Instant> = None;
+    tracing::info!(owner = %ctx.owner, concurrency = cfg.concurrency, "outbox worker started");
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        if reloaded.is_none_or(|t| t.elapsed() >= RELOAD_EVERY) {
+            reloaded = Some(Instant::now());
+            if let Err(e) = reload_interest(ctx.store.as_ref(), &interest).await {
+                tracing::debug!(error = %e, "outbox: cannot read the subscriptions yet");
+            }
+        }
+        if pruned.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+            pruned = Some(Instant::now());
+            let before = Utc::now() - chrono::Duration::days(i64::from(cfg.retain_days));
+            match write_background(ctx.store.as_ref(), move |r| r.prune_outbox(before)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "outbox: pruned finished deliveries"),
+                Err(e) => tracing::warn!(error = %e, "outbox: cannot prune yet"),
+            }
+        }
+        // One slot first: nothing is claimed that could not start at once.
+        let first = tokio::select! {
+            p = Arc::clone(&slots).acquire_owned() => p,
+            _ = stop.changed() => break,
+        };
+        let Ok(first) = first else { break };
+        let limit = i64::try_from(slots.available_permits() + 1).unwrap_or(1);
+        let now = Utc::now();
+        let owner = ctx.owner.clone();
+        let claimed = write(ctx.store.as_ref(), move |r| {
+            r.claim_outbox(&owner, now, now + lease, limit)
+        })
+        .await;
+        let items = match claimed {
+            Ok(items) => items,
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: cannot claim rows");
+                drop(first);
+                sleep_or_stop(&mut stop, cfg.poll, None).await;
+                continue;
+            }
+        };
+        if items.is_empty() {
+            drop(first);
+            sleep_or_stop(&mut stop, cfg.poll, Some(&ctx.done)).await;
+            continue;
+        }
+        let full = items.len() >= usize::try_from(limit).unwrap_or(1);
+        let subs = if items.iter().any(|i| i.consumer != RULES) {
+            match read(ctx.store.as_ref(), |r| r.list_subscriptions()).await {
+                Ok(list) => list
+                    .into_iter()
+                    .map(|s| (s.id.clone(), Arc::new(s)))
+                    .collect(),
+                Err(e) => {
+                    // Their leases run out and they are taken again.
+                    tracing::warn!(error = %e, "outbox: cannot read the subscriptions");
+                    drop(first);
+                    continue;
+                }
+            }
+        } else {
+            HashMap::new()
+        };
+        let mut first = Some(first);
+        for item in items {
+            let permit = match first.take() {
+                Some(p) => p,
+                None => match Arc::clone(&slots).acquire_owned().await {
+                    Ok(p) => p,
+                    Err(_) => break,
+                },
+            };
+            let ctx = Arc::clone(&ctx);
+            let sub = subscription_of(&item.consumer).and_then(|id| subs.get(id).cloned());
+            tokio::spawn(async move {
+                handle(&ctx, item, sub).await;
+                drop(permit);
+                ctx.done.notify_one();
+            });
+        }
+        if !full {
+            // Rows behind the ones in flight become due when those finish.
+            sleep_or_stop(&mut stop, cfg.poll, Some(&ctx.done)).await;
+        }
+    }
+    // Let the deliveries in flight record what came of them.
+    let all = u32::try_from(cfg.concurrency).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(
+        cfg.timeout + Duration::from_secs(1),
+        slots.acquire_many(all),
+    )
+    .await;
+}
+
+async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, pause: Duration, woken: Option<&Notify>) {
+    let wake = async {
+        match woken {
+            Some(n) => n.notified().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        () = tokio::time::sleep(pause) => {}
+        () = wake => {}
+        _ = stop.changed() => {}
+    }
+}
+
+async fn handle(ctx: &Ctx, item: OutboxItem, sub: Option<Arc<Subscription>>) {
+    if item.consumer == RULES {
+        match run_rules_item(ctx.store.as_ref(), item, &ctx.owner, Utc::now()).await {
+            Ok(Some(report)) if report.queued > 0 => ctx.queue_wake.notify_one(),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox: a rule action failed; it is taken again later");
+            }
+        }
+        return;
+    }
+    let id = item.id.clone();
+    let started = Utc::now();
+    let t0 = Instant::now();
+    let (status_code, error) = match &sub {
+        Some(s) if s.active => deliver(&ctx.client, s, &item, started).await,
+        Some(_) => (None, Some("the subscription is inactive".to_owned())),
+        None => (None, Some("the subscription no longer exists".to_owned())),
+    };
+    let delivered = error.is_none();
+    let outcome = if delivered {
+        AttemptOutcome::Delivered
+    } else if sub.is_none() {
+        AttemptOutcome::Dead
+    } else {
+        ctx.policy.after_failure(
+            item.attempts + 1,
+            item.created_at,
+            Utc::now(),
+            rand::random::<f64>(),
+        )
+    };
+    let attempt = OutboxAttempt {
+        id: new_id(),
+        outbox_id: id,
+        attempted_at: started,
+        status_code,
+        error,
+        duration_ms: i64::try_from(t0.elapsed().as_millis()).unwrap_or(i64::MAX),
+    };
+    let owner = ctx.owner.clone();
+    let recorded = write(ctx.store.as_ref(), move |r| {
+        r.record_outbox_attempt(&owner, &attempt, &outcome)
+    })
+    .await;
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => tracing::debug!("outbox: lease lost before the attempt was recorded"),
+        Err(e) => tracing::warn!(error = %e, "outbox: cannot record a delivery attempt"),
+    }
+}
+
+/// POSTs `item`'s body to `sub.url`, signed; answers the receiver's status and, unless it is
+/// 2xx, what went wrong. Any other answer, a timeout or a connection error is a failure to be
+/// retried (a 410 too: a receiver that is gone is disabled by deleting its subscription).
+pub async fn deliver(
+    client: &reqwest::Client,
+    sub: &Subscription,
+    item: &OutboxItem,
+    at: DateTime<Utc>,
+) -> (Option<i32>, Option<String>) {
+    let ts = at.timestamp();
+    let signature = sign::signature(
+        &sub.signing_secrets(at),
+        &item.event_id,
+        ts,
+        item.payload.as_bytes(),
+    );
+    let sent = client
+        .post(&sub.url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("webhook-id", &item.event_id)
+        .header("webhook-timestamp", ts.to_string())
+        .header("webhook-signature", signature)
+        .body(item.payload.clone())
+        .send()
+        .await;
+    match sent {
+        Ok(mut resp) => {
+            let status = resp.status();
+            // Read a little of the answer so the connection can be reused; never all of it.
+            let mut read = 0;
+            while read < MAX_ANSWER {
+                match resp.chunk().await {
+                    Ok(Some(c)) => read += c.len(),
+                    _ => break,
+                }
+            }
+            let code = Some(i32::from(status.as_u16()));
+            if status.is_success() {
+                (code, None)
+            } else {
+                (code, Some(format!("the receiver answered {status}")))
+            }
+        }
+        // Without the URL: it may carry a token in its query.
+        Err(e) => (None, Some(e.without_url().to_string())),
+    }
+}

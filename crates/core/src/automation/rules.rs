@@ -1,0 +1,556 @@
+//! Rules: when a customer's new message meets every condition, the actions run, in the rules'
+//! stated order (`position`), until a matching rule says `stop_after`.
+
+use chrono::{DateTime, Utc};
+use regex::{Regex, RegexBuilder};
+use serde::{Deserialize, Serialize};
+
+use super::{check_text, problem, AutomationProblem, TemplateRef};
+use crate::conversation::ConversationStatus;
+
+/// Longest rule name, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+/// At most this many keywords per rule, each at most [`MAX_KEYWORD_CHARS`].
+pub const MAX_KEYWORDS: usize = 50;
+/// Longest keyword (or phrase), in characters.
+pub const MAX_KEYWORD_CHARS: usize = 100;
+/// Longest regular expression, in bytes.
+pub const MAX_REGEX_BYTES: usize = 500;
+/// The compiled size limit of a regular expression, in bytes (the `regex` crate's
+/// `size_limit`): a pattern that would grow past it is refused.
+pub const REGEX_SIZE_LIMIT: usize = 256 * 1024;
+/// At most this many actions per rule.
+pub const MAX_ACTIONS: usize = 10;
+/// A tag: 1–64 characters (as contacts' tags).
+pub const MAX_TAG_CHARS: usize = 64;
+
+/// When a rule applies. Every given condition must hold; at least one must be given.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    /// Any of these words or phrases appears in the text as whole words, case-insensitively
+    /// (`price` matches "Price?" but not "priceless").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+    /// A regular expression (Rust `regex` syntax, at most 500 bytes) that finds a match in the
+    /// text; `(?i)` makes it case-insensitive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
+    /// The message's kind is one of these (Meta's message `type`: `text`, `image`, `audio`,
+    /// `location`, `interactive`, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<String>,
+    /// `true`: only the customer's first message ever on the number; `false`: only later ones.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_message: Option<bool>,
+    /// `true`: only outside the number's business hours; `false`: only inside them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_hours: Option<bool>,
+    /// The contact carries this tag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_tag: Option<String>,
+    /// Only messages to this business number (`phone_number_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_id: Option<String>,
+}
+
+/// What a rule does, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    /// Reply with text (only inside the customer service window; else the rule counts a
+    /// failure and sends nothing).
+    ReplyText {
+        /// 1–4096 characters.
+        text: String,
+    },
+    /// Reply with a template without variables (at any time).
+    ReplyTemplate {
+        /// The template's name.
+        name: String,
+        /// Its language code.
+        language: String,
+    },
+    /// Add a tag to the contact.
+    AddTag {
+        /// 1–64 characters.
+        tag: String,
+    },
+    /// Remove a tag from the contact.
+    RemoveTag {
+        /// 1–64 characters.
+        tag: String,
+    },
+    /// Assign the conversation to an active operator.
+    Assign {
+        /// The operator's id.
+        operator_id: String,
+    },
+    /// Leave the conversation unassigned.
+    Unassign,
+    /// Set the conversation's status: `open`, `pending` or `resolved`.
+    SetStatus {
+        /// The status.
+        status: ConversationStatus,
+    },
+    /// Hand the conversation over to a bot subscription, which answers it until it hands
+    /// it back.
+    HandOver {
+        /// The subscription's id.
+        subscription_id: String,
+    },
+}
+
+impl Action {
+    /// Whether it sends a message to the customer.
+    #[must_use]
+    pub fn is_reply(&self) -> bool {
+        matches!(self, Self::ReplyText { .. } | Self::ReplyTemplate { .. })
+    }
+}
+
+/// A rule as created or replaced (`POST /rules`, `PUT /rules/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RuleDraft {
+    /// 1–100 characters.
+    pub name: String,
+    /// Rules run in ascending `position` (ties by creation); `null` on creation: after the
+    /// last.
+    #[serde(default)]
+    pub position: Option<i64>,
+    /// A disabled rule never runs (default `true`).
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// When it matches, the rules after it do not run (default `false`).
+    #[serde(default)]
+    pub stop_after: bool,
+    /// When it applies.
+    pub conditions: Conditions,
+    /// What it does, 1–10 actions, at most one reply.
+    pub actions: Vec<Action>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A stored rule with its counters (`GET /rules/{id}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Rule {
+    /// wacloud's id (a UUIDv7).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its place in the order.
+    pub position: i64,
+    /// Whether it runs.
+    pub enabled: bool,
+    /// Whether the rules after it are skipped when it matches.
+    pub stop_after: bool,
+    /// When it applies.
+    pub conditions: Conditions,
+    /// What it does.
+    pub actions: Vec<Action>,
+    /// Messages it matched and acted on.
+    pub runs: i64,
+    /// Of those, the runs where an action could not be done (see `last_error`).
+    pub failures: i64,
+    /// When it last ran.
+    pub last_run_at: Option<DateTime<Utc>>,
+    /// Why its last failing run failed.
+    pub last_error: Option<String>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+fn check_tag(tag: &str, path: &str) -> Result<(), AutomationProblem> {
+    let n = tag.chars().count();
+    if n == 0 || n > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
+        return Err(problem(
+            "invalid_action",
+            path,
+            format!("{path}: 1 to {MAX_TAG_CHARS} characters, no control characters"),
+        ));
+    }
+    Ok(())
+}
+
+/// Compiles a rule's regular expression with the size limit.
+///
+/// # Errors
+/// `invalid_regex` at `conditions.regex`.
+pub fn compile_regex(pattern: &str) -> Result<Regex, AutomationProblem> {
+    let field = "conditions.regex";
+    if pattern.is_empty() || pattern.len() > MAX_REGEX_BYTES {
+        return Err(problem(
+            "invalid_regex",
+            field,
+            format!("{field}: 1 to {MAX_REGEX_BYTES} bytes"),
+        ));
+    }
+    RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| problem("invalid_regex", field, format!("{field}: {e}")))
+}
+
+impl Conditions {
+    fn check(&self) -> Result<(), AutomationProblem> {
+        let c = |field: &str, msg: String| problem("invalid_condition", field, msg);
+        if self.keywords.len() > MAX_KEYWORDS {
+            return Err(c(
+                "conditions.keywords",
+                format!("conditions.keywords: at most {MAX_KEYWORDS}"),
+            ));
+        }
+        for (i, k) in self.keywords.iter().enumerate() {
+            let n = k.chars().count();
+            if words(k).is_empty() || n > MAX_KEYWORD_CHARS {
+                let path = format!("conditions.keywords[{i}]");
+                return Err(c(
+                    &path,
+                    format!("{path}: 1 to {MAX_KEYWORD_CHARS} characters with a letter or digit"),
+                ));
+            }
+        }
+        if let Some(r) = &self.regex {
+            compile_regex(r)?;
+        }
+        for (i, k) in self.kinds.iter().enumerate() {
+            if k.is_empty()
+                || k.len() > 32
+                || !k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+            {
+                let path = format!("conditions.kinds[{i}]");
+                return Err(c(
+                    &path,
+                    format!("{path}: a message type such as text or image"),
+                ));
+            }
+        }
+        if let Some(t) = &self.has_tag {
+            check_tag(t, "conditions.has_tag").map_err(|mut e| {
+                e.code = "invalid_condition";
+                e
+            })?;
+        }
+        let given = !self.keywords.is_empty()
+            || self.regex.is_some()
+            || !self.kinds.is_empty()
+            || self.first_message.is_some()
+            || self.outside_hours.is_some()
+            || self.has_tag.is_some()
+            || self.phone_number_id.is_some();
+        if !given {
+            return Err(c(
+                "conditions",
+                "conditions: at least one of keywords, regex, kinds, first_message, outside_hours, has_tag, phone_number_id".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl RuleDraft {
+    /// Checks the name, conditions and actions.
+    ///
+    /// # Errors
+    /// An [`AutomationProblem`] naming the field (`name`, `conditions.keywords[2]`,
+    /// `conditions.regex`, `actions[1].text`, …).
+    pub fn check(&self) -> Result<(), AutomationProblem> {
+        let n = self.name.trim().chars().count();
+        if n == 0 || n > MAX_NAME_CHARS || self.name.chars().any(char::is_control) {
+            return Err(problem(
+                "invalid_rule",
+                "name",
+                format!("name: 1 to {MAX_NAME_CHARS} characters, no control characters"),
+            ));
+        }
+        self.conditions.check()?;
+        if self.actions.is_empty() || self.actions.len() > MAX_ACTIONS {
+            return Err(problem(
+                "invalid_action",
+                "actions",
+                format!("actions: 1 to {MAX_ACTIONS}"),
+            ));
+        }
+        if self.actions.iter().filter(|a| a.is_reply()).count() > 1 {
+            return Err(problem(
+                "invalid_action",
+                "actions",
+                "actions: at most one reply (reply_text or reply_template)",
+            ));
+        }
+        for (i, a) in self.actions.iter().enumerate() {
+            let path = |f: &str| format!("actions[{i}].{f}");
+            match a {
+                Action::ReplyText { text } => {
+                    check_text(text, &path("text")).map_err(|mut e| {
+                        e.code = "invalid_action";
+                        e
+                    })?;
+                }
+                Action::ReplyTemplate { name, language } => TemplateRef {
+                    name: name.clone(),
+                    language: language.clone(),
+                }
+                .check(&format!("actions[{i}]"))?,
+                Action::AddTag { tag } | Action::RemoveTag { tag } => check_tag(tag, &path("tag"))?,
+                Action::Assign { operator_id: id }
+                | Action::HandOver {
+                    subscription_id: id,
+                } => {
+                    if id.is_empty() || id.len() > 64 {
+                        let field = path(if matches!(a, Action::Assign { .. }) {
+                            "operator_id"
+                        } else {
+                            "subscription_id"
+                        });
+                        return Err(problem("invalid_action", &field, format!("{field}: an id")));
+                    }
+                }
+                Action::SetStatus { status } => {
+                    if *status == ConversationStatus::Snoozed {
+                        let field = path("status");
+                        return Err(problem(
+                            "invalid_action",
+                            &field,
+                            format!("{field}: open, pending or resolved (a rule cannot snooze)"),
+                        ));
+                    }
+                }
+                Action::Unassign => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The words of `text`, lower case: runs of letters and digits.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Whether a keyword (one word or a phrase) appears in `text_words` as whole words.
+fn has_phrase(text_words: &[String], keyword: &str) -> bool {
+    let k = words(keyword);
+    !k.is_empty() && text_words.windows(k.len()).any(|w| w == k.as_slice())
+}
+
+/// What a rule's conditions are checked against.
+#[derive(Debug, Clone)]
+pub struct Incoming<'a> {
+    /// The message's text or caption.
+    pub text: Option<&'a str>,
+    /// Meta's message `type`.
+    pub kind: &'a str,
+    /// The customer's first message ever on the number.
+    pub first_message: bool,
+    /// Outside the number's business hours when it was written.
+    pub outside_hours: bool,
+    /// The contact's tags.
+    pub tags: &'a [String],
+    /// The business number it was written to.
+    pub phone_number_id: &'a str,
+}
+
+impl Conditions {
+    /// Whether every given condition holds for `m`. A regular expression that no longer
+    /// compiles (stored before a limit changed) never matches.
+    #[must_use]
+    pub fn matches(&self, m: &Incoming<'_>) -> bool {
+        let text = m.text.unwrap_or("");
+        if !self.keywords.is_empty() {
+            let w = words(text);
+            if !self.keywords.iter().any(|k| has_phrase(&w, k)) {
+                return false;
+            }
+        }
+        if let Some(r) = &self.regex {
+            match compile_regex(r) {
+                Ok(re) if re.is_match(text) => {}
+                _ => return false,
+            }
+        }
+        if !self.kinds.is_empty() && !self.kinds.iter().any(|k| k == m.kind) {
+            return false;
+        }
+        if self.first_message.is_some_and(|f| f != m.first_message) {
+            return false;
+        }
+        if self.outside_hours.is_some_and(|o| o != m.outside_hours) {
+            return false;
+        }
+        if self.has_tag.as_ref().is_some_and(|t| !m.tags.contains(t)) {
+            return false;
+        }
+        if self
+            .phone_number_id
+            .as_ref()
+            .is_some_and(|p| p != m.phone_number_id)
+        {
+            return false;
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn incoming(text: &str) -> Incoming<'_> {
+        Incoming {
+            text: Some(text),
+            kind: "text",
+            first_message: false,
+            outside_hours: false,
+            tags: &[],
+            phone_number_id: "111",
+        }
+    }
+
+    fn keywords(k: &[&str]) -> Conditions {
+        Conditions {
+            keywords: k.iter().map(|s| (*s).to_owned()).collect(),
+            ..Conditions::default()
+        }
+    }
+
+    #[test]
+    fn keywords_match_whole_words_case_insensitively() {
+        let c = keywords(&["price"]);
+        assert!(c.matches(&incoming("What's the PRICE?")));
+        assert!(c.matches(&incoming("price")));
+        assert!(!c.matches(&incoming("priceless")));
+        assert!(c.matches(&incoming("the-price-list")));
+        assert!(!c.matches(&incoming("prices")));
+        let c = keywords(&["opening hours", "größe"]);
+        assert!(c.matches(&incoming("your Opening   hours, please")));
+        assert!(!c.matches(&incoming("opening the hours")));
+        assert!(!c.matches(&incoming("opening times")));
+        assert!(c.matches(&incoming("Welche GRÖSSE? nein: Größe!")));
+    }
+
+    #[test]
+    fn every_given_condition_must_hold() {
+        let tags = vec!["vip".to_owned()];
+        let c = Conditions {
+            regex: Some(r"(?i)order\s+#?\d{4,}".into()),
+            kinds: vec!["text".into()],
+            has_tag: Some("vip".into()),
+            outside_hours: Some(true),
+            ..Conditions::default()
+        };
+        let mut m = incoming("Where is Order #12345?");
+        assert!(!c.matches(&m), "no tag, inside hours");
+        m.tags = &tags;
+        assert!(!c.matches(&m), "inside hours");
+        m.outside_hours = true;
+        assert!(c.matches(&m));
+        m.kind = "image";
+        assert!(!c.matches(&m));
+        let first = Conditions {
+            first_message: Some(true),
+            ..Conditions::default()
+        };
+        assert!(!first.matches(&incoming("hi")));
+        assert!(first.matches(&Incoming {
+            first_message: true,
+            ..incoming("hi")
+        }));
+    }
+
+    fn draft() -> RuleDraft {
+        RuleDraft {
+            name: "Prices".into(),
+            position: None,
+            enabled: true,
+            stop_after: false,
+            conditions: keywords(&["price"]),
+            actions: vec![Action::ReplyText {
+                text: "See our price list".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        assert!(draft().check().is_ok());
+        let field = |d: RuleDraft| {
+            let e = d.check().unwrap_err();
+            (e.code, e.field)
+        };
+        let mut d = draft();
+        d.name = " ".into();
+        assert_eq!(field(d), ("invalid_rule", "name".into()));
+        let mut d = draft();
+        d.conditions = Conditions::default();
+        assert_eq!(field(d), ("invalid_condition", "conditions".into()));
+        let mut d = draft();
+        d.conditions.keywords.push("!!".into());
+        assert_eq!(
+            field(d),
+            ("invalid_condition", "conditions.keywords[1]".into())
+        );
+        let mut d = draft();
+        d.conditions.regex = Some("(unclosed".into());
+        assert_eq!(field(d), ("invalid_regex", "conditions.regex".into()));
+        let mut d = draft();
+        // Compiles to far more than the size limit.
+        d.conditions.regex = Some(r"\w{1000}\w{1000}\w{1000}".into());
+        assert_eq!(field(d), ("invalid_regex", "conditions.regex".into()));
+        let mut d = draft();
+        d.actions.push(Action::AddTag { tag: String::new() });
+        assert_eq!(field(d), ("invalid_action", "actions[1].tag".into()));
+        let mut d = draft();
+        d.actions.push(Action::ReplyTemplate {
+            name: "hello".into(),
+            language: "en".into(),
+        });
+        assert_eq!(field(d), ("invalid_action", "actions".into()));
+        let mut d = draft();
+        d.actions = vec![Action::ReplyText {
+            text: "x".repeat(4097),
+        }];
+        assert_eq!(field(d), ("invalid_action", "actions[0].text".into()));
+        let mut d = draft();
+        d.actions = vec![Action::SetStatus {
+            status: ConversationStatus::Snoozed,
+        }];
+        assert_eq!(field(d), ("invalid_action", "actions[0].status".into()));
+        let mut d = draft();
+        d.actions = vec![Action::ReplyTemplate {
+            name: "Bad Name".into(),
+            language: "en".into(),
+        }];
+        assert_eq!(field(d), ("invalid_template", "actions[0].name".into()));
+    }
+
+    #[test]
+    fn actions_read_as_tagged_json() {
+        let a: Vec<Action> = serde_json::from_str(
+            r#"[{"type":"reply_text","text":"hi"},{"type":"unassign"},{"type":"set_status","status":"resolved"},{"type":"hand_over","subscription_id":"s1"}]"#,
+        )
+        .unwrap();
+        assert_eq!(a.len(), 4);
+        assert_eq!(
+            a[2],
+            Action::SetStatus {
+                status: ConversationStatus::Resolved
+            }
+        );
+        assert!(serde_json::from_str::<Action>(r#"{"type":"reply_text","txt":"hi"}"#).is_err());
+    }
+}

@@ -1,0 +1,615 @@
+//! The outbox (issue 21): work that follows from a change (outgoing webhooks, rule actions),
+//! written in the change's own transaction and carried out later by a lease-claimed worker.
+//!
+//! Rules only: which events exist ([`EventType`]), who wants them ([`Interest`], an in-memory
+//! snapshot shared through [`OutboxInterest`] so that ingestion writes nothing when nobody
+//! listens), what an event's body is ([`OutboxEvent::new`], Standard Webhooks' recommended
+//! `{"type", "timestamp", "data"}` envelope), and the retry schedule ([`RetryPolicy`]).
+
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use serde_json::{json, Value};
+
+use crate::ports::{new_id, NewMessage};
+
+/// The consumer of rule actions (automations): one row per new customer message.
+pub const RULES: &str = "rules";
+
+/// The consumer name of subscription `id`: `subscription:<id>`.
+#[must_use]
+pub fn subscription_consumer(id: &str) -> String {
+    format!("subscription:{id}")
+}
+
+/// The subscription id of a consumer named `subscription:<id>`.
+#[must_use]
+pub fn subscription_of(consumer: &str) -> Option<&str> {
+    consumer.strip_prefix("subscription:")
+}
+
+/// An event an outgoing webhook can carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventType {
+    /// A new one-to-one customer message (field `messages`; not an echo, standby copy, history
+    /// or group message; not a `wamid` seen before).
+    MessageReceived,
+    /// A status of an outbound message (`sent`, `delivered`, `read`, `failed`, …).
+    MessageStatus,
+    /// A `failed` status.
+    MessageFailed,
+    /// A conversation was assigned (or unassigned).
+    ConversationAssigned,
+    /// A conversation was resolved.
+    ConversationResolved,
+    /// The last item of a bulk batch reached a final state.
+    BatchFinished,
+}
+
+impl EventType {
+    /// Every event type, in the documented order.
+    pub const ALL: [Self; 6] = [
+        Self::MessageReceived,
+        Self::MessageStatus,
+        Self::MessageFailed,
+        Self::ConversationAssigned,
+        Self::ConversationResolved,
+        Self::BatchFinished,
+    ];
+
+    /// The wire name (`message.received`, …).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::MessageReceived => "message.received",
+            Self::MessageStatus => "message.status",
+            Self::MessageFailed => "message.failed",
+            Self::ConversationAssigned => "conversation.assigned",
+            Self::ConversationResolved => "conversation.resolved",
+            Self::BatchFinished => "batch.finished",
+        }
+    }
+
+    /// The event type named `s`, if any.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+/// Who wants what, at one moment: whether any automation is active, and which active
+/// subscriptions want which event types.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Interest {
+    /// Any automation (rule) is active: every new customer message gets a [`RULES`] row.
+    pub automations: bool,
+    /// Active subscriptions: `(id, event types)`.
+    pub subscriptions: Vec<(String, Vec<EventType>)>,
+}
+
+impl Interest {
+    /// Nobody listens: ingestion writes nothing to the outbox.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        !self.automations && self.subscriptions.is_empty()
+    }
+
+    /// Whether anyone wants `t` (rules count for `message.received`).
+    #[must_use]
+    pub fn wants(&self, t: EventType) -> bool {
+        (self.automations && t == EventType::MessageReceived)
+            || self.subscriptions.iter().any(|(_, ev)| ev.contains(&t))
+    }
+
+    /// The consumers of `t`: [`RULES`] first (for `message.received` when automations are
+    /// active), then each interested subscription.
+    #[must_use]
+    pub fn consumers(&self, t: EventType) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.automations && t == EventType::MessageReceived {
+            out.push(RULES.to_owned());
+        }
+        out.extend(
+            self.subscriptions
+                .iter()
+                .filter(|(_, ev)| ev.contains(&t))
+                .map(|(id, _)| subscription_consumer(id)),
+        );
+        out
+    }
+}
+
+/// The shared, reloadable [`Interest`]: clones share one snapshot. The server reloads it when
+/// subscriptions change and every few seconds (other instances' changes); readers take the
+/// current snapshot without waiting on writers for long.
+#[derive(Debug, Clone, Default)]
+pub struct OutboxInterest(Arc<RwLock<Arc<Interest>>>);
+
+impl OutboxInterest {
+    /// The current snapshot.
+    #[must_use]
+    pub fn snapshot(&self) -> Arc<Interest> {
+        Arc::clone(
+            &self
+                .0
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
+
+    /// Replaces the subscriptions' part (the automation flag is kept).
+    pub fn set_subscriptions(&self, subscriptions: Vec<(String, Vec<EventType>)>) {
+        let mut g = self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let automations = g.automations;
+        *g = Arc::new(Interest {
+            automations,
+            subscriptions,
+        });
+    }
+
+    /// Sets whether any automation is active (the subscriptions are kept).
+    pub fn set_automations(&self, active: bool) {
+        let mut g = self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut next = (**g).clone();
+        next.automations = active;
+        *g = Arc::new(next);
+    }
+}
+
+/// An event as it happened: the JSON body every consumer receives, the same bytes for all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEvent {
+    /// Its id (UUIDv7): the Standard Webhooks `webhook-id` of every delivery of it.
+    pub id: String,
+    /// What happened.
+    pub event_type: EventType,
+    /// The customer it is about, if any (erasure deletes it with them).
+    pub contact_id: Option<String>,
+    /// `{"type": "<event type>", "timestamp": "<RFC 3339, UTC>", "data": {…}}`.
+    pub payload: String,
+    /// When it happened.
+    pub created_at: DateTime<Utc>,
+}
+
+impl OutboxEvent {
+    /// An event of type `t` with `data`, happening `at`.
+    #[must_use]
+    pub fn new(t: EventType, data: &Value, contact_id: Option<String>, at: DateTime<Utc>) -> Self {
+        let payload = json!({
+            "type": t.as_str(),
+            "timestamp": at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "data": data,
+        });
+        Self {
+            id: new_id(),
+            event_type: t,
+            contact_id,
+            payload: payload.to_string(),
+            created_at: at,
+        }
+    }
+}
+
+/// One consumer's delivery of one event, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOutboxItem {
+    /// Its id (UUIDv7: rows of one consumer and key are taken in this order).
+    pub id: String,
+    /// [`RULES`] or `subscription:<id>`.
+    pub consumer: String,
+    /// The event.
+    pub event_id: String,
+    /// The event's type.
+    pub event_type: EventType,
+    /// Order is kept per key: the contact id (or another id for events about no customer).
+    pub ordering_key: String,
+    /// When it may first be tried.
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+/// Events and their deliveries to write in one transaction.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxWrite {
+    /// The events.
+    pub events: Vec<OutboxEvent>,
+    /// Their deliveries (one per interested consumer).
+    pub items: Vec<NewOutboxItem>,
+}
+
+impl OutboxWrite {
+    /// Nothing to write.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Adds event `t` with `data` for every consumer `interest` names; nothing when there is
+    /// none. `ordering_key`: the contact id, or the subject's id for events about no customer.
+    pub fn push(
+        &mut self,
+        interest: &Interest,
+        t: EventType,
+        data: &Value,
+        contact_id: Option<&str>,
+        ordering_key: &str,
+        at: DateTime<Utc>,
+    ) {
+        let consumers = interest.consumers(t);
+        if consumers.is_empty() {
+            return;
+        }
+        let event = OutboxEvent::new(t, data, contact_id.map(str::to_owned), at);
+        for consumer in consumers {
+            self.items.push(NewOutboxItem {
+                id: new_id(),
+                consumer,
+                event_id: event.id.clone(),
+                event_type: t,
+                ordering_key: ordering_key.to_owned(),
+                next_attempt_at: at,
+            });
+        }
+        self.events.push(event);
+    }
+
+    /// `message.received` for each inbound row that went in (`fresh[i]`: `rows[i]` was new)
+    /// and names a contact (group messages name none).
+    #[must_use]
+    pub fn received(
+        interest: &Interest,
+        rows: &[NewMessage],
+        fresh: &[bool],
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut w = Self::default();
+        if !interest.wants(EventType::MessageReceived) {
+            return w;
+        }
+        for (m, is_new) in rows.iter().zip(fresh) {
+            if let (true, Some(cid), None) = (*is_new, m.contact_id.as_deref(), &m.group_id) {
+                w.push(
+                    interest,
+                    EventType::MessageReceived,
+                    &message_received_data(m),
+                    Some(cid),
+                    cid,
+                    now,
+                );
+            }
+        }
+        w
+    }
+}
+
+/// The `data` of `message.received`: our message id, Meta's `wamid`, the contact, the business
+/// number, the sender (`from`, E.164 digits as Meta sends `wa_id`; `user_id`, the BSUID),
+/// Meta's `type`, the text or summary, Meta's timestamp, the quoted `wamid`.
+#[must_use]
+pub fn message_received_data(m: &NewMessage) -> Value {
+    json!({
+        "message_id": m.id,
+        "wamid": m.message_id,
+        "contact_id": m.contact_id,
+        "phone_number_id": m.phone_number_id,
+        "from": m.from_phone,
+        "user_id": m.user_id,
+        "type": m.message_type,
+        "text": m.message_text,
+        "timestamp": m.created_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "reply_to": m.reply_to,
+    })
+}
+
+/// The `data` of `message.status` and `message.failed`: our message id (when wacloud knows the
+/// message), Meta's `wamid`, the contact, the business number, the status, Meta's timestamp,
+/// the recipient's `wa_id`, Meta's conversation id, and for failures Meta's error
+/// (`code`, `title`, `message`, `details`).
+#[must_use]
+pub fn status_data(
+    s: &crate::events::StatusUpdate,
+    message_id: Option<&str>,
+    contact_id: Option<&str>,
+) -> Value {
+    json!({
+        "message_id": message_id,
+        "wamid": s.wamid,
+        "contact_id": contact_id,
+        "phone_number_id": s.phone_number_id,
+        "status": s.status.as_str(),
+        "timestamp": s.timestamp.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "recipient_id": s.recipient.wa_id,
+        "conversation_id": s.conversation_id,
+        "error": s.error.as_ref().map(|e| json!({
+            "code": e.code,
+            "title": e.title,
+            "message": e.message,
+            "details": e.details,
+        })),
+    })
+}
+
+/// Where a delivery is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxState {
+    /// Waiting for `next_attempt_at` (and for earlier rows of its consumer and key).
+    Pending,
+    /// A worker holds it until `lease_until`.
+    Leased,
+    /// Delivered (or, for rules, run).
+    Done,
+    /// Given up on after the retry schedule ran out.
+    Dead,
+}
+
+impl OutboxState {
+    /// The stored name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Leased => "leased",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+
+    /// The state named `s`.
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(Self::Pending),
+            "leased" => Some(Self::Leased),
+            "done" => Some(Self::Done),
+            "dead" => Some(Self::Dead),
+            _ => None,
+        }
+    }
+}
+
+/// A delivery as claimed or shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    /// Its id.
+    pub id: String,
+    /// [`RULES`] or `subscription:<id>`.
+    pub consumer: String,
+    /// The event.
+    pub event_id: String,
+    /// The event's type (as stored).
+    pub event_type: String,
+    /// The ordering key (contact id).
+    pub ordering_key: String,
+    /// Where it is.
+    pub state: OutboxState,
+    /// Attempts made.
+    pub attempts: i32,
+    /// When it may next be tried.
+    pub next_attempt_at: DateTime<Utc>,
+    /// The worker holding it.
+    pub lease_owner: Option<String>,
+    /// Until when.
+    pub lease_until: Option<DateTime<Utc>>,
+    /// The last attempt's error.
+    pub last_error: Option<String>,
+    /// A dead row put back by hand (once only).
+    pub redelivered: bool,
+    /// When the event happened.
+    pub created_at: DateTime<Utc>,
+    /// When it became `done` or `dead`.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The event's body.
+    pub payload: String,
+}
+
+/// One attempt at delivering a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxAttempt {
+    /// Its id.
+    pub id: String,
+    /// The row.
+    pub outbox_id: String,
+    /// When it started.
+    pub attempted_at: DateTime<Utc>,
+    /// The receiver's HTTP status; none on a connection error or timeout.
+    pub status_code: Option<i32>,
+    /// What went wrong, if anything.
+    pub error: Option<String>,
+    /// How long it took, in milliseconds.
+    pub duration_ms: i64,
+}
+
+/// What came of an attempt, as the worker records it (only while it holds the lease).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// Delivered: the row is `done`.
+    Delivered,
+    /// Failed: try again at this time.
+    Retry(DateTime<Utc>),
+    /// Failed and the schedule ran out: the row is `dead`.
+    Dead,
+}
+
+/// An outgoing webhook subscription.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subscription {
+    /// Its id.
+    pub id: String,
+    /// Where deliveries are POSTed (http or https).
+    pub url: String,
+    /// The signing secret (`whsec_` + base64).
+    pub secret: String,
+    /// The secret before the last rotation, still signing until `previous_until`.
+    pub previous_secret: Option<String>,
+    /// Until when the previous secret signs too.
+    pub previous_until: Option<DateTime<Utc>>,
+    /// The event types it wants.
+    pub events: Vec<EventType>,
+    /// The receiver is a bot.
+    pub bot: bool,
+    /// Deliveries are made (an inactive subscription gets no new rows).
+    pub active: bool,
+    /// A note for people.
+    pub description: Option<String>,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Subscription {
+    /// The secrets that sign a delivery made `at`: the current one, and the previous one while
+    /// its grace period lasts.
+    #[must_use]
+    pub fn signing_secrets(&self, at: DateTime<Utc>) -> Vec<&str> {
+        let mut out = vec![self.secret.as_str()];
+        if let (Some(s), Some(until)) = (&self.previous_secret, self.previous_until) {
+            if at < until {
+                out.push(s);
+            }
+        }
+        out
+    }
+}
+
+/// When to try a failed delivery again: exponential back-off from `base`, capped at `cap`,
+/// with full jitter on the upper half, giving up once the row is older than `max_age`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The first wait.
+    pub base: Duration,
+    /// The longest wait.
+    pub cap: Duration,
+    /// After this age (from the event) a failure makes the row dead.
+    pub max_age: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 5 s doubling to at most 1 h; dead after 3 days.
+    fn default() -> Self {
+        Self {
+            base: Duration::seconds(5),
+            cap: Duration::hours(1),
+            max_age: Duration::days(3),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// What follows a failed attempt number `attempts` (1 for the first) of a row made
+    /// `created_at`, at `now`; `jitter` in `[0, 1)` (the caller's randomness: this is pure).
+    #[must_use]
+    pub fn after_failure(
+        &self,
+        attempts: i32,
+        created_at: DateTime<Utc>,
+        now: DateTime<Utc>,
+        jitter: f64,
+    ) -> AttemptOutcome {
+        if now - created_at >= self.max_age {
+            return AttemptOutcome::Dead;
+        }
+        let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
+        let base_ms = self.base.num_milliseconds().max(1);
+        let cap_ms = self.cap.num_milliseconds().max(base_ms);
+        let wait = base_ms.saturating_mul(1_i64 << exp.min(40)).min(cap_ms);
+        // Half fixed, half random: spreads retries of many rows without ever retrying at once.
+        #[expect(
+            clippy::cast_possible_truncation,
+            clippy::cast_precision_loss,
+            reason = "a wait in milliseconds, far below 2^52"
+        )]
+        let wait = wait / 2 + ((wait / 2) as f64 * jitter.clamp(0.0, 1.0)) as i64;
+        AttemptOutcome::Retry(now + Duration::milliseconds(wait))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + s, 0).expect("time")
+    }
+
+    #[test]
+    fn nobody_interested_means_no_rows() {
+        let i = Interest::default();
+        assert!(i.is_empty());
+        let mut w = OutboxWrite::default();
+        w.push(
+            &i,
+            EventType::MessageReceived,
+            &json!({}),
+            Some("c"),
+            "c",
+            at(0),
+        );
+        assert!(w.is_empty() && w.events.is_empty());
+    }
+
+    #[test]
+    fn one_event_one_row_per_consumer_rules_first() {
+        let i = Interest {
+            automations: true,
+            subscriptions: vec![
+                ("a".into(), vec![EventType::MessageReceived]),
+                ("b".into(), vec![EventType::MessageStatus]),
+            ],
+        };
+        let mut w = OutboxWrite::default();
+        w.push(
+            &i,
+            EventType::MessageReceived,
+            &json!({"x": 1}),
+            Some("c"),
+            "c",
+            at(0),
+        );
+        assert_eq!(w.events.len(), 1);
+        let consumers: Vec<&str> = w.items.iter().map(|r| r.consumer.as_str()).collect();
+        assert_eq!(consumers, ["rules", "subscription:a"]);
+        let body: Value = serde_json::from_str(&w.events[0].payload).expect("json");
+        assert_eq!(body["type"], "message.received");
+        assert_eq!(body["data"]["x"], 1);
+        // Statuses: rules never; only b.
+        assert_eq!(
+            i.consumers(EventType::MessageStatus),
+            ["subscription:b".to_owned()]
+        );
+    }
+
+    #[test]
+    fn back_off_grows_is_capped_and_ends_dead() {
+        let p = RetryPolicy {
+            base: Duration::seconds(1),
+            cap: Duration::seconds(8),
+            max_age: Duration::seconds(100),
+        };
+        let wait = |n| match p.after_failure(n, at(0), at(10), 0.0) {
+            AttemptOutcome::Retry(t) => (t - at(10)).num_milliseconds(),
+            o => panic!("{o:?}"),
+        };
+        assert_eq!(wait(1), 500);
+        assert_eq!(wait(2), 1000);
+        assert_eq!(wait(4), 4000);
+        assert_eq!(wait(20), 4000);
+        assert_eq!(
+            p.after_failure(3, at(0), at(100), 0.5),
+            AttemptOutcome::Dead
+        );
+    }
+
+    #[test]
+    fn event_types_round_trip() {
+        for t in EventType::ALL {
+            assert_eq!(EventType::parse(t.as_str()), Some(t));
+        }
+        assert_eq!(EventType::parse("message.sent"), None);
+    }
+}

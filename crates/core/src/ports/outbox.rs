@@ -1,0 +1,86 @@
+//! [`OutboxRepos`]: the repository methods of the outbox and its subscriptions (issue 21).
+//! Every [`Repos`](super::Repos) has them.
+
+use chrono::{DateTime, Utc};
+
+use super::error::StoreError;
+use crate::outbox::{
+    AttemptOutcome, EventType, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite, Subscription,
+};
+
+/// What a redelivery request found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redeliver {
+    /// No such row for this consumer.
+    NotFound,
+    /// Put back to `pending`.
+    Queued,
+    /// The row is not `dead`, or was redelivered once already.
+    NotDead,
+}
+
+/// The repository methods of the outbox: rows written in the change's transaction, claimed
+/// under a lease, finished only while the lease is held.
+pub trait OutboxRepos {
+    /// Writes events and their rows (set-based; nothing when `w` is empty).
+    fn enqueue_outbox(&mut self, w: &OutboxWrite) -> Result<(), StoreError>;
+    /// Claims up to `limit` rows for `owner` until `lease_until`: rows whose lease lapsed, then
+    /// `pending` rows due at `now`, each only when no earlier row of its consumer and ordering
+    /// key is `pending` or `leased` (dead rows do not block). With their event bodies.
+    fn claim_outbox(
+        &mut self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+    /// Marks row `id` `done`, only while `owner` holds its lease: `false` (nothing written)
+    /// otherwise. Rule actions call it in the job that does their effects.
+    fn finish_outbox_item(
+        &mut self,
+        id: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Records `attempt` of row `attempt.outbox_id` and applies `outcome`, only while `owner`
+    /// holds the lease (`false`, nothing written, otherwise).
+    fn record_outbox_attempt(
+        &mut self,
+        owner: &str,
+        attempt: &OutboxAttempt,
+        outcome: &AttemptOutcome,
+    ) -> Result<bool, StoreError>;
+    /// The active subscriptions' ids and event types (the [`Interest`](crate::outbox::Interest)).
+    fn subscription_interest(&mut self) -> Result<Vec<(String, Vec<EventType>)>, StoreError>;
+    /// Inserts or replaces a subscription.
+    fn put_subscription(&mut self, s: &Subscription) -> Result<(), StoreError>;
+    /// The subscription `id`.
+    fn get_subscription(&mut self, id: &str) -> Result<Option<Subscription>, StoreError>;
+    /// Every subscription, oldest first.
+    fn list_subscriptions(&mut self) -> Result<Vec<Subscription>, StoreError>;
+    /// Deletes a subscription and its rows; `false` when there was none.
+    fn delete_subscription(&mut self, id: &str) -> Result<bool, StoreError>;
+    /// A consumer's rows (in `state` when given), newest first, at most `limit`.
+    fn outbox_items(
+        &mut self,
+        consumer: &str,
+        state: Option<OutboxState>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>, StoreError>;
+    /// Row `id` of `consumer`, with its attempts, oldest first.
+    fn outbox_item(
+        &mut self,
+        consumer: &str,
+        id: &str,
+    ) -> Result<Option<(OutboxItem, Vec<OutboxAttempt>)>, StoreError>;
+    /// Puts a dead row of `consumer` back to `pending` (once per row).
+    fn redeliver_outbox_item(
+        &mut self,
+        consumer: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Redeliver, StoreError>;
+    /// Deletes `done` and `dead` rows finished before `before`, their attempts, and events no
+    /// row names any more; how many rows went.
+    fn prune_outbox(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError>;
+}

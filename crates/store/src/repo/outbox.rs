@@ -1,0 +1,615 @@
+//! `whatsapp_outbox`, its events, attempts and `whatsapp_subscriptions` (migration
+//! `2026-12-10-000010_outbox`): [`OutboxRepos`] for [`Repo`].
+//!
+//! Rows are claimed under leases as `whatsapp_queue`'s are (`repo/queue`); a row is taken only
+//! when it is the earliest undone row (`pending` or `leased`) of its consumer and ordering key,
+//! so a conversation's events reach a consumer in order.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use wacloud_core::outbox::{
+    AttemptOutcome, EventType, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite, Subscription,
+};
+use wacloud_core::ports::{OutboxRepos, Redeliver, StoreError};
+
+use super::Repo;
+use crate::conn::DbConnection;
+use crate::error::map_err;
+use crate::models::{from_db, to_db};
+use crate::schema::whatsapp_outbox::dsl as o;
+use crate::schema::whatsapp_outbox_attempts::dsl as a;
+use crate::schema::whatsapp_outbox_events::dsl as ev;
+use crate::schema::whatsapp_subscriptions::dsl as s;
+use crate::with_conn;
+
+const UNDONE: [&str; 2] = ["pending", "leased"];
+
+/// `(id, outbox_id, attempted_at, status_code, error, duration_ms)`.
+type AttemptRow = (
+    String,
+    String,
+    NaiveDateTime,
+    Option<i32>,
+    Option<String>,
+    i64,
+);
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::schema::whatsapp_outbox)]
+struct ItemRow {
+    id: String,
+    consumer: String,
+    event_id: String,
+    event_type: String,
+    ordering_key: String,
+    state: String,
+    attempts: i32,
+    next_attempt_at: NaiveDateTime,
+    lease_owner: Option<String>,
+    lease_until: Option<NaiveDateTime>,
+    last_error: Option<String>,
+    redelivered: bool,
+    created_at: NaiveDateTime,
+    finished_at: Option<NaiveDateTime>,
+}
+
+impl ItemRow {
+    fn into_item(self, payload: String) -> OutboxItem {
+        OutboxItem {
+            state: OutboxState::parse(&self.state).unwrap_or(OutboxState::Pending),
+            id: self.id,
+            consumer: self.consumer,
+            event_id: self.event_id,
+            event_type: self.event_type,
+            ordering_key: self.ordering_key,
+            attempts: self.attempts,
+            next_attempt_at: from_db(self.next_attempt_at),
+            lease_owner: self.lease_owner,
+            lease_until: self.lease_until.map(from_db),
+            last_error: self.last_error,
+            redelivered: self.redelivered,
+            created_at: from_db(self.created_at),
+            finished_at: self.finished_at.map(from_db),
+            payload,
+        }
+    }
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::schema::whatsapp_subscriptions)]
+struct SubRow {
+    id: String,
+    url: String,
+    secret: String,
+    previous_secret: Option<String>,
+    previous_until: Option<NaiveDateTime>,
+    events: String,
+    bot: bool,
+    active: bool,
+    description: Option<String>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+fn parse_events(json: &str) -> Vec<EventType> {
+    serde_json::from_str::<Vec<String>>(json)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| EventType::parse(e))
+        .collect()
+}
+
+impl From<SubRow> for Subscription {
+    fn from(r: SubRow) -> Self {
+        Self {
+            events: parse_events(&r.events),
+            id: r.id,
+            url: r.url,
+            secret: r.secret,
+            previous_secret: r.previous_secret,
+            previous_until: r.previous_until.map(from_db),
+            bot: r.bot,
+            active: r.active,
+            description: r.description,
+            created_at: from_db(r.created_at),
+            updated_at: from_db(r.updated_at),
+        }
+    }
+}
+
+/// The bodies of `event_ids`.
+fn payloads(conn: &mut DbConnection, event_ids: &[&str]) -> QueryResult<HashMap<String, String>> {
+    let mut out = HashMap::with_capacity(event_ids.len());
+    for chunk in event_ids.chunks(500) {
+        let rows: Vec<(String, String)> = with_conn!(conn, |x| ev::whatsapp_outbox_events
+            .filter(ev::id.eq_any(chunk))
+            .select((ev::id, ev::payload))
+            .load(x))?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+fn with_payloads(conn: &mut DbConnection, rows: Vec<ItemRow>) -> QueryResult<Vec<OutboxItem>> {
+    let ids: Vec<&str> = rows.iter().map(|r| r.event_id.as_str()).collect();
+    let bodies = payloads(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let body = bodies.get(&r.event_id).cloned().unwrap_or_default();
+            r.into_item(body)
+        })
+        .collect())
+}
+
+fn claim(
+    conn: &mut DbConnection,
+    owner: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<OutboxItem>> {
+    let t = to_db(now);
+    // A lapsed lease is the head of its chain already: take it back first.
+    let lapsed = o::state.eq("leased").and(o::lease_until.lt(t));
+    let mut rows: Vec<ItemRow> = match conn {
+        DbConnection::Pg(x) => o::whatsapp_outbox
+            .filter(lapsed)
+            .order(o::id.asc())
+            .limit(limit)
+            .select(ItemRow::as_select())
+            .for_update()
+            .skip_locked()
+            .load(x)?,
+        DbConnection::Sqlite(x) => o::whatsapp_outbox
+            .filter(lapsed)
+            .order(o::id.asc())
+            .limit(limit)
+            .select(ItemRow::as_select())
+            .load(x)?,
+    };
+    let rest = limit - i64::try_from(rows.len()).unwrap_or(limit);
+    if rest > 0 {
+        // More candidates than wanted: some wait behind an earlier row of their chain.
+        let due = o::state.eq("pending").and(o::next_attempt_at.le(t));
+        let candidates: Vec<ItemRow> = match conn {
+            DbConnection::Pg(x) => o::whatsapp_outbox
+                .filter(due)
+                .order(o::id.asc())
+                .limit(rest.saturating_mul(4))
+                .select(ItemRow::as_select())
+                .for_update()
+                .skip_locked()
+                .load(x)?,
+            DbConnection::Sqlite(x) => o::whatsapp_outbox
+                .filter(due)
+                .order(o::id.asc())
+                .limit(rest.saturating_mul(4))
+                .select(ItemRow::as_select())
+                .load(x)?,
+        };
+        if !candidates.is_empty() {
+            let keys: Vec<&str> = candidates
+                .iter()
+                .map(|r| r.ordering_key.as_str())
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            let mut heads: HashMap<(String, String), String> = HashMap::new();
+            for chunk in keys.chunks(500) {
+                let found: Vec<(String, String, Option<String>)> =
+                    with_conn!(conn, |x| o::whatsapp_outbox
+                        .filter(o::state.eq_any(UNDONE))
+                        .filter(o::ordering_key.eq_any(chunk))
+                        .group_by((o::consumer, o::ordering_key))
+                        .select((o::consumer, o::ordering_key, diesel::dsl::min(o::id)))
+                        .load(x))?;
+                for (c, k, m) in found {
+                    if let Some(m) = m {
+                        heads.insert((c, k), m);
+                    }
+                }
+            }
+            let mut taken = 0;
+            for r in candidates {
+                if taken >= rest {
+                    break;
+                }
+                let head = heads.get(&(r.consumer.clone(), r.ordering_key.clone()));
+                if head.is_none_or(|h| *h == r.id) {
+                    rows.push(r);
+                    taken += 1;
+                }
+            }
+        }
+    }
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    if !ids.is_empty() {
+        with_conn!(conn, |x| diesel::update(
+            o::whatsapp_outbox.filter(o::id.eq_any(&ids))
+        )
+        .set((
+            o::state.eq("leased"),
+            o::lease_owner.eq(owner),
+            o::lease_until.eq(to_db(lease_until)),
+        ))
+        .execute(x))?;
+    }
+    for r in &mut rows {
+        r.state = "leased".into();
+        r.lease_owner = Some(owner.to_owned());
+        r.lease_until = Some(to_db(lease_until));
+    }
+    with_payloads(conn, rows)
+}
+
+impl OutboxRepos for Repo<'_> {
+    fn enqueue_outbox(&mut self, w: &OutboxWrite) -> Result<(), StoreError> {
+        if w.is_empty() {
+            return Ok(());
+        }
+        // Chunked: SQLite limits the number of bound parameters per statement.
+        for chunk in w.events.chunks(200) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|e| {
+                    (
+                        ev::id.eq(&e.id),
+                        ev::event_type.eq(e.event_type.as_str()),
+                        ev::contact_id.eq(&e.contact_id),
+                        ev::payload.eq(&e.payload),
+                        ev::created_at.eq(to_db(e.created_at)),
+                    )
+                })
+                .collect();
+            with_conn!(self.conn, |x| diesel::insert_into(
+                ev::whatsapp_outbox_events
+            )
+            .values(&rows)
+            .execute(x))
+            .map_err(map_err)?;
+        }
+        for chunk in w.items.chunks(100) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|i| {
+                    (
+                        o::id.eq(&i.id),
+                        o::consumer.eq(&i.consumer),
+                        o::event_id.eq(&i.event_id),
+                        o::event_type.eq(i.event_type.as_str()),
+                        o::ordering_key.eq(&i.ordering_key),
+                        o::state.eq("pending"),
+                        o::attempts.eq(0),
+                        o::next_attempt_at.eq(to_db(i.next_attempt_at)),
+                        o::redelivered.eq(false),
+                        o::created_at.eq(to_db(i.next_attempt_at)),
+                    )
+                })
+                .collect();
+            with_conn!(self.conn, |x| diesel::insert_into(o::whatsapp_outbox)
+                .values(&rows)
+                .execute(x))
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    fn claim_outbox(
+        &mut self,
+        owner: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        claim(self.conn, owner, now, lease_until, limit).map_err(map_err)
+    }
+
+    fn finish_outbox_item(
+        &mut self,
+        id: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let n = with_conn!(self.conn, |x| diesel::update(
+            o::whatsapp_outbox
+                .find(id)
+                .filter(o::state.eq("leased"))
+                .filter(o::lease_owner.eq(owner))
+        )
+        .set((
+            o::state.eq("done"),
+            o::attempts.eq(o::attempts + 1),
+            o::finished_at.eq(Some(to_db(now))),
+            o::lease_until.eq(None::<NaiveDateTime>),
+        ))
+        .execute(x))
+        .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    fn record_outbox_attempt(
+        &mut self,
+        owner: &str,
+        at: &OutboxAttempt,
+        outcome: &AttemptOutcome,
+    ) -> Result<bool, StoreError> {
+        let now = to_db(at.attempted_at);
+        let held = o::whatsapp_outbox
+            .find(&at.outbox_id)
+            .filter(o::state.eq("leased"))
+            .filter(o::lease_owner.eq(owner));
+        let n = match outcome {
+            AttemptOutcome::Delivered => with_conn!(self.conn, |x| diesel::update(held)
+                .set((
+                    o::state.eq("done"),
+                    o::attempts.eq(o::attempts + 1),
+                    o::finished_at.eq(Some(now)),
+                    o::lease_until.eq(None::<NaiveDateTime>),
+                    o::last_error.eq(&at.error),
+                ))
+                .execute(x)),
+            AttemptOutcome::Retry(next) => with_conn!(self.conn, |x| diesel::update(held)
+                .set((
+                    o::state.eq("pending"),
+                    o::attempts.eq(o::attempts + 1),
+                    o::next_attempt_at.eq(to_db(*next)),
+                    o::lease_owner.eq(None::<String>),
+                    o::lease_until.eq(None::<NaiveDateTime>),
+                    o::last_error.eq(&at.error),
+                ))
+                .execute(x)),
+            AttemptOutcome::Dead => with_conn!(self.conn, |x| diesel::update(held)
+                .set((
+                    o::state.eq("dead"),
+                    o::attempts.eq(o::attempts + 1),
+                    o::finished_at.eq(Some(now)),
+                    o::lease_owner.eq(None::<String>),
+                    o::lease_until.eq(None::<NaiveDateTime>),
+                    o::last_error.eq(&at.error),
+                ))
+                .execute(x)),
+        }
+        .map_err(map_err)?;
+        if n == 0 {
+            return Ok(false);
+        }
+        with_conn!(self.conn, |x| diesel::insert_into(
+            a::whatsapp_outbox_attempts
+        )
+        .values((
+            a::id.eq(&at.id),
+            a::outbox_id.eq(&at.outbox_id),
+            a::attempted_at.eq(now),
+            a::status_code.eq(at.status_code),
+            a::error.eq(&at.error),
+            a::duration_ms.eq(at.duration_ms),
+        ))
+        .execute(x))
+        .map_err(map_err)?;
+        Ok(true)
+    }
+
+    fn subscription_interest(&mut self) -> Result<Vec<(String, Vec<EventType>)>, StoreError> {
+        let rows: Vec<(String, String)> = with_conn!(self.conn, |x| s::whatsapp_subscriptions
+            .filter(s::active.eq(true))
+            .order(s::id.asc())
+            .select((s::id, s::events))
+            .load(x))
+        .map_err(map_err)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, e)| (id, parse_events(&e)))
+            .collect())
+    }
+
+    fn put_subscription(&mut self, sub: &Subscription) -> Result<(), StoreError> {
+        let events: Vec<&str> = sub.events.iter().map(|e| e.as_str()).collect();
+        let events = serde_json::to_string(&events).unwrap_or_else(|_| "[]".into());
+        let values = (
+            s::url.eq(&sub.url),
+            s::secret.eq(&sub.secret),
+            s::previous_secret.eq(&sub.previous_secret),
+            s::previous_until.eq(sub.previous_until.map(to_db)),
+            s::events.eq(&events),
+            s::bot.eq(sub.bot),
+            s::active.eq(sub.active),
+            s::description.eq(&sub.description),
+            s::updated_at.eq(to_db(sub.updated_at)),
+        );
+        let n = with_conn!(self.conn, |x| diesel::update(
+            s::whatsapp_subscriptions.find(&sub.id)
+        )
+        .set(values)
+        .execute(x))
+        .map_err(map_err)?;
+        if n == 0 {
+            with_conn!(self.conn, |x| diesel::insert_into(
+                s::whatsapp_subscriptions
+            )
+            .values((
+                s::id.eq(&sub.id),
+                s::created_at.eq(to_db(sub.created_at)),
+                values,
+            ))
+            .execute(x))
+            .map_err(map_err)?;
+        }
+        Ok(())
+    }
+
+    fn get_subscription(&mut self, id: &str) -> Result<Option<Subscription>, StoreError> {
+        let row: Option<SubRow> = with_conn!(self.conn, |x| s::whatsapp_subscriptions
+            .find(id)
+            .select(SubRow::as_select())
+            .get_result(x)
+            .optional())
+        .map_err(map_err)?;
+        Ok(row.map(Subscription::from))
+    }
+
+    fn list_subscriptions(&mut self) -> Result<Vec<Subscription>, StoreError> {
+        let rows: Vec<SubRow> = with_conn!(self.conn, |x| s::whatsapp_subscriptions
+            .order((s::created_at.asc(), s::id.asc()))
+            .select(SubRow::as_select())
+            .load(x))
+        .map_err(map_err)?;
+        Ok(rows.into_iter().map(Subscription::from).collect())
+    }
+
+    fn delete_subscription(&mut self, id: &str) -> Result<bool, StoreError> {
+        let consumer = wacloud_core::outbox::subscription_consumer(id);
+        let mine = o::whatsapp_outbox
+            .filter(o::consumer.eq(&consumer))
+            .select(o::id);
+        with_conn!(self.conn, |x| diesel::delete(
+            a::whatsapp_outbox_attempts.filter(a::outbox_id.eq_any(mine))
+        )
+        .execute(x))
+        .map_err(map_err)?;
+        with_conn!(self.conn, |x| diesel::delete(
+            o::whatsapp_outbox.filter(o::consumer.eq(&consumer))
+        )
+        .execute(x))
+        .map_err(map_err)?;
+        let n = with_conn!(self.conn, |x| diesel::delete(
+            s::whatsapp_subscriptions.find(id)
+        )
+        .execute(x))
+        .map_err(map_err)?;
+        Ok(n > 0)
+    }
+
+    fn outbox_items(
+        &mut self,
+        consumer: &str,
+        state: Option<OutboxState>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>, StoreError> {
+        let rows: Vec<ItemRow> = with_conn!(self.conn, |x| {
+            let mut q = o::whatsapp_outbox
+                .filter(o::consumer.eq(consumer))
+                .into_boxed();
+            if let Some(st) = state {
+                q = q.filter(o::state.eq(st.as_str()));
+            }
+            q.order(o::id.desc())
+                .limit(limit)
+                .select(ItemRow::as_select())
+                .load(x)
+        })
+        .map_err(map_err)?;
+        with_payloads(self.conn, rows).map_err(map_err)
+    }
+
+    fn outbox_item(
+        &mut self,
+        consumer: &str,
+        id: &str,
+    ) -> Result<Option<(OutboxItem, Vec<OutboxAttempt>)>, StoreError> {
+        let row: Option<ItemRow> = with_conn!(self.conn, |x| o::whatsapp_outbox
+            .find(id)
+            .filter(o::consumer.eq(consumer))
+            .select(ItemRow::as_select())
+            .get_result(x)
+            .optional())
+        .map_err(map_err)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let item = with_payloads(self.conn, vec![row])
+            .map_err(map_err)?
+            .pop()
+            .ok_or_else(|| StoreError::Internal("no item".into()))?;
+        let attempts: Vec<AttemptRow> = with_conn!(self.conn, |x| a::whatsapp_outbox_attempts
+            .filter(a::outbox_id.eq(id))
+            .order((a::attempted_at.asc(), a::id.asc()))
+            .select((
+                a::id,
+                a::outbox_id,
+                a::attempted_at,
+                a::status_code,
+                a::error,
+                a::duration_ms,
+            ))
+            .load(x))
+        .map_err(map_err)?;
+        let attempts = attempts
+            .into_iter()
+            .map(
+                |(id, outbox_id, at, status_code, error, duration_ms)| OutboxAttempt {
+                    id,
+                    outbox_id,
+                    attempted_at: from_db(at),
+                    status_code,
+                    error,
+                    duration_ms,
+                },
+            )
+            .collect();
+        Ok(Some((item, attempts)))
+    }
+
+    fn redeliver_outbox_item(
+        &mut self,
+        consumer: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Redeliver, StoreError> {
+        let n = with_conn!(self.conn, |x| diesel::update(
+            o::whatsapp_outbox
+                .find(id)
+                .filter(o::consumer.eq(consumer))
+                .filter(o::state.eq("dead"))
+                .filter(o::redelivered.eq(false))
+        )
+        .set((
+            o::state.eq("pending"),
+            o::redelivered.eq(true),
+            o::next_attempt_at.eq(to_db(now)),
+            o::finished_at.eq(None::<NaiveDateTime>),
+        ))
+        .execute(x))
+        .map_err(map_err)?;
+        if n > 0 {
+            return Ok(Redeliver::Queued);
+        }
+        let exists: i64 = with_conn!(self.conn, |x| o::whatsapp_outbox
+            .find(id)
+            .filter(o::consumer.eq(consumer))
+            .count()
+            .get_result(x))
+        .map_err(map_err)?;
+        Ok(if exists > 0 {
+            Redeliver::NotDead
+        } else {
+            Redeliver::NotFound
+        })
+    }
+
+    fn prune_outbox(&mut self, before: DateTime<Utc>) -> Result<u64, StoreError> {
+        let t = to_db(before);
+        let old = || {
+            o::whatsapp_outbox
+                .filter(o::state.eq_any(["done", "dead"]))
+                .filter(o::finished_at.lt(t))
+        };
+        with_conn!(self.conn, |x| diesel::delete(
+            a::whatsapp_outbox_attempts.filter(a::outbox_id.eq_any(old().select(o::id)))
+        )
+        .execute(x))
+        .map_err(map_err)?;
+        let n = with_conn!(self.conn, |x| diesel::delete(old()).execute(x)).map_err(map_err)?;
+        let named = o::whatsapp_outbox.select(o::event_id);
+        with_conn!(self.conn, |x| diesel::delete(
+            ev::whatsapp_outbox_events
+                .filter(ev::created_at.lt(t))
+                .filter(ev::id.ne_all(named))
+        )
+        .execute(x))
+        .map_err(map_err)?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+}

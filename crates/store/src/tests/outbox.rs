@@ -1,0 +1,184 @@
+//! The outbox's claim: a consumer's rows of one ordering key one at a time and in order (dead
+//! rows do not block), leases fence the finish, a lapsed lease is taken over; redelivery once;
+//! pruning. On the backend `WACLOUD_TEST_BACKEND` names.
+
+use chrono::{Duration, Utc};
+use serde_json::json;
+use wacloud_core::outbox::{AttemptOutcome, EventType, Interest, OutboxAttempt, OutboxWrite};
+use wacloud_core::ports::{new_id, read, write, Redeliver};
+
+use crate::testdb::TestDb;
+use crate::{DbStore, StoreOptions};
+
+fn interest() -> Interest {
+    Interest {
+        automations: true,
+        subscriptions: vec![("s1".into(), vec![EventType::MessageReceived])],
+    }
+}
+
+async fn enqueue(store: &DbStore, key: &str, n: i32) {
+    let mut w = OutboxWrite::default();
+    w.push(
+        &interest(),
+        EventType::MessageReceived,
+        &json!({ "n": n }),
+        Some(key),
+        key,
+        Utc::now(),
+    );
+    write(store, move |r| r.enqueue_outbox(&w))
+        .await
+        .expect("enqueue");
+}
+
+fn attempt(id: &str) -> OutboxAttempt {
+    OutboxAttempt {
+        id: new_id(),
+        outbox_id: id.to_owned(),
+        attempted_at: Utc::now(),
+        status_code: Some(500),
+        error: Some("down".into()),
+        duration_ms: 3,
+    }
+}
+
+#[tokio::test]
+async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    for n in 0..3 {
+        enqueue(&store, "contact-a", n).await;
+    }
+    enqueue(&store, "contact-b", 9).await;
+    let now = Utc::now();
+    let claim = |owner: &'static str, at: chrono::DateTime<Utc>| {
+        let store = store.clone();
+        async move {
+            write(&store, move |r| {
+                r.claim_outbox(owner, at, at + Duration::seconds(30), 100)
+            })
+            .await
+            .expect("claim")
+        }
+    };
+    // Heads only: for each consumer, a's first and b's.
+    let first = claim("w1", now).await;
+    assert_eq!(first.len(), 4, "{first:?}");
+    let body = |i: &wacloud_core::outbox::OutboxItem| -> i64 {
+        serde_json::from_str::<serde_json::Value>(&i.payload).expect("json")["data"]["n"]
+            .as_i64()
+            .expect("n")
+    };
+    let a_sub: Vec<_> = first
+        .iter()
+        .filter(|i| i.consumer == "subscription:s1" && i.ordering_key == "contact-a")
+        .collect();
+    assert_eq!(a_sub.len(), 1);
+    assert_eq!(body(a_sub[0]), 0);
+    // Nothing more while they are leased.
+    assert!(claim("w2", now).await.is_empty());
+    // Another owner cannot finish them; the holder can.
+    let head = a_sub[0].id.clone();
+    for i in first.iter().filter(|i| i.id != head) {
+        let id = i.id.clone();
+        assert!(write(&store, move |r| r.finish_outbox_item(&id, "w1", now))
+            .await
+            .expect("w"));
+    }
+    let (h1, h2) = (head.clone(), head.clone());
+    assert!(
+        !write(&store, move |r| r.finish_outbox_item(&h1, "w2", Utc::now()))
+            .await
+            .expect("w")
+    );
+    // A failure makes it pending again (retry later): it still blocks the row behind it.
+    let later = Utc::now() + Duration::seconds(60);
+    let at = attempt(&head);
+    assert!(write(&store, move |r| r.record_outbox_attempt(
+        "w1",
+        &at,
+        &AttemptOutcome::Retry(later)
+    ))
+    .await
+    .expect("w"));
+    let sub_a = |items: &[wacloud_core::outbox::OutboxItem]| -> Vec<i64> {
+        items
+            .iter()
+            .filter(|i| i.consumer == "subscription:s1" && i.ordering_key == "contact-a")
+            .map(body)
+            .collect()
+    };
+    assert!(
+        sub_a(&claim("w2", now).await).is_empty(),
+        "the row behind a retried one waits"
+    );
+    // Due again: the head itself (not the row behind it).
+    let again = claim("w2", later + Duration::seconds(1)).await;
+    assert_eq!(sub_a(&again), [0]);
+    let at = attempt(&h2);
+    assert!(write(&store, move |r| r.record_outbox_attempt(
+        "w2",
+        &at,
+        &AttemptOutcome::Dead
+    ))
+    .await
+    .expect("w"));
+    // Dead rows do not block: the next one of a comes.
+    let next = claim("w3", later + Duration::seconds(2)).await;
+    assert_eq!(sub_a(&next), [1]);
+    // A lapsed lease is taken over.
+    let over = claim("w4", later + Duration::minutes(5)).await;
+    assert_eq!(sub_a(&over), [1]);
+    // The dead row: attempts visible; redelivered once, then 409's case.
+    let (h3, h4) = (head.clone(), head.clone());
+    let (item, attempts) = read(&store, move |r| r.outbox_item("subscription:s1", &h3))
+        .await
+        .expect("read")
+        .expect("row");
+    assert_eq!(item.state, wacloud_core::outbox::OutboxState::Dead);
+    assert_eq!(attempts.len(), 2);
+    assert_eq!(item.attempts, 2);
+    let redeliver = |id: String| {
+        let store = store.clone();
+        async move {
+            write(&store, move |r| {
+                r.redeliver_outbox_item("subscription:s1", &id, Utc::now())
+            })
+            .await
+            .expect("w")
+        }
+    };
+    assert_eq!(redeliver(h4.clone()).await, Redeliver::Queued);
+    assert_eq!(redeliver(h4).await, Redeliver::NotDead);
+    assert_eq!(redeliver("nope".into()).await, Redeliver::NotFound);
+}
+
+#[tokio::test]
+async fn finished_rows_are_pruned_with_their_attempts_and_events() {
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    enqueue(&store, "contact-a", 1).await;
+    let now = Utc::now();
+    let items = write(&store, move |r| {
+        r.claim_outbox("w", now, now + Duration::seconds(9), 10)
+    })
+    .await
+    .expect("claim");
+    for i in items {
+        let id = i.id.clone();
+        assert!(write(&store, move |r| r.finish_outbox_item(&id, "w", now))
+            .await
+            .expect("w"));
+    }
+    let n = write(&store, |r| {
+        r.prune_outbox(Utc::now() + Duration::seconds(1))
+    })
+    .await
+    .expect("prune");
+    assert_eq!(n, 2);
+    let left = read(&store, |r| r.outbox_items("rules", None, 10))
+        .await
+        .expect("read");
+    assert!(left.is_empty());
+}
