@@ -53,6 +53,7 @@ mod queue_faults;
 mod queue_rate;
 mod reports;
 mod routing;
+mod rules_crash;
 mod search;
 mod serve_help;
 mod templates;
