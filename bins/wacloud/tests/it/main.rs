@@ -53,6 +53,7 @@ mod queue_rate;
 mod routing;
 mod search;
 mod serve_help;
+mod subscriptions;
 mod templates;
 mod templates_manage;
 mod webhook_faults;

@@ -15,4 +15,5 @@ pub mod privacy;
 pub mod queue;
 pub mod routing;
 pub mod send;
+pub mod subscriptions;
 pub mod templates;
