@@ -17,7 +17,7 @@ mod media;
 mod messages;
 mod numbers;
 mod outbound;
-mod outbox;
+pub(crate) mod outbox;
 mod pacing;
 mod prepared;
 mod privacy;
