@@ -322,3 +322,66 @@ async fn past_its_age_a_delivery_is_dead_and_can_be_redelivered_once() {
     assert_eq!(s, 400, "{v}");
     assert_eq!(v["error"]["code"], "invalid_url");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolving_a_conversation_is_one_event_and_statuses_each_one() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    subscribe(
+        &app,
+        &url,
+        &["conversation.resolved", "message.status", "message.failed"],
+    )
+    .await;
+    let who = "15550007004";
+    let body = inbound_text(
+        &app.phone_number_id,
+        who,
+        "wamid.res.1",
+        1_700_000_000,
+        "hi",
+        "R",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let status = format!("/api/whatsapp/contacts/%2B{who}/status");
+    for _ in 0..2 {
+        let (s, v) = app.put_json(&status, &json!({"status": "resolved"})).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    // A status on a message wacloud did not send (Meta's documented `statuses` shape), then a
+    // failure: one `message.status` each, and one `message.failed`.
+    let statuses = |s: &str, extra: Value| {
+        let mut st = json!({"id": "wamid.res.out", "status": s, "timestamp": "1700000100",
+                            "recipient_id": who});
+        if let (Some(o), Some(e)) = (st.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{
+            "field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550100001", "phone_number_id": app.phone_number_id},
+            "statuses": [st]}}]}]})
+    };
+    assert_eq!(app.deliver(&statuses("delivered", json!({}))).await.0, 200);
+    let failed = json!({"errors": [{"code": 131_049, "title": "Not delivered"}]});
+    assert_eq!(app.deliver(&statuses("failed", failed)).await.0, 200);
+    app.wait_for(10, "four events", || async {
+        (rx.got.lock().expect("lock").len() >= 4).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut types: Vec<String> = rx
+        .bodies()
+        .iter()
+        .map(|b| b["type"].as_str().expect("type").to_owned())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "conversation.resolved",
+            "message.failed",
+            "message.status",
+            "message.status"
+        ]
+    );
+}

@@ -5,7 +5,34 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::outbox::{EventType, OutboxAttempt, OutboxItem, OutboxState, Subscription};
-use crate::ports::{new_id, read, write, Redeliver, Store, StoreError};
+use crate::ports::{new_id, read, write, Redeliver, Repos, Store, StoreError};
+
+/// Writes event `t` with `data` for the subscriptions that want it, in the caller's write job.
+/// For changes operators make (rare next to ingestion), the interest is read from the database
+/// in the job rather than taken from the in-memory snapshot.
+///
+/// # Errors
+/// [`StoreError`] from the read or the write.
+pub(crate) fn emit(
+    r: &mut dyn Repos,
+    t: EventType,
+    data: &serde_json::Value,
+    contact_id: Option<&str>,
+    ordering_key: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let subscriptions = r.subscription_interest()?;
+    if !subscriptions.iter().any(|(_, ev)| ev.contains(&t)) {
+        return Ok(());
+    }
+    let interest = crate::outbox::Interest {
+        automations: false,
+        subscriptions,
+    };
+    let mut w = crate::outbox::OutboxWrite::default();
+    w.push(&interest, t, data, contact_id, ordering_key, now);
+    r.enqueue_outbox(&w)
+}
 
 /// Longest URL, in bytes.
 pub const MAX_URL: usize = 2048;
