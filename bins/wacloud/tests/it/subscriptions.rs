@@ -64,7 +64,7 @@ impl Receiver {
                     },
                 ))
         })
-        .workers(1)
+        .workers(2)
         .bind(("127.0.0.1", 0))
         .expect("bind");
         let port = server.addrs()[0].port();
@@ -383,5 +383,56 @@ async fn resolving_a_conversation_is_one_event_and_statuses_each_one() {
             "message.status",
             "message.status"
         ]
+    );
+}
+
+/// Deliveries per second from the outbox to a local receiver: 5,000 `message.received` events
+/// for 500 conversations written at once, timed until the receiver has them all. A benchmark
+/// (docs/BENCHMARKS.md), not run by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: cargo nextest run -p wacloud --run-ignored only --no-capture -E 'test(outbox_delivery_rate)'"]
+async fn outbox_delivery_rate() {
+    use wacloud_core::outbox::{EventType, Interest, OutboxWrite};
+    const N: usize = 5_000;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.webhooks.concurrency = 128;
+            s.webhooks.poll = Duration::from_millis(10);
+        })
+        .spawn()
+        .await;
+    let (rx, url) = Receiver::start(true);
+    let (id, _) = subscribe(&app, &url, &["message.received"]).await;
+    let interest = Interest {
+        automations: false,
+        subscriptions: vec![(id, vec![EventType::MessageReceived])],
+    };
+    let mut w = OutboxWrite::default();
+    let now = chrono::Utc::now();
+    for i in 0..N {
+        let key = format!("contact-{}", i % 500);
+        w.push(
+            &interest,
+            EventType::MessageReceived,
+            &json!({ "n": i }),
+            Some(&key),
+            &key,
+            now,
+        );
+    }
+    let t0 = std::time::Instant::now();
+    wacloud_core::ports::write(&app.store, move |r| r.enqueue_outbox(&w))
+        .await
+        .expect("enqueue");
+    app.wait_for(120, "every delivery", || async {
+        (rx.got.lock().expect("lock").len() >= N).then_some(())
+    })
+    .await;
+    let secs = t0.elapsed().as_secs_f64();
+    #[expect(clippy::cast_precision_loss, reason = "a count for a printed rate")]
+    let rate = N as f64 / secs;
+    println!(
+        "outbox: {N} deliveries in {secs:.2} s = {rate:.0}/s ({})",
+        std::env::var("WACLOUD_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
     );
 }
