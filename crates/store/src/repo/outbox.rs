@@ -172,7 +172,11 @@ fn claim(
     };
     let rest = limit - i64::try_from(rows.len()).unwrap_or(limit);
     if rest > 0 {
-        // More candidates than wanted: some wait behind an earlier row of their chain.
+        // More candidates than wanted: some wait behind an earlier row of their chain. Known
+        // limit: when more than four times `rest` of the oldest due rows are all blocked (a long
+        // backlog behind one failing receiver), later heads wait until those chains move; a
+        // `NOT EXISTS` in the query instead measured far slower on PostgreSQL (67 against 933
+        // deliveries/s in `outbox_delivery_rate`).
         let due = o::state.eq("pending").and(o::next_attempt_at.le(t));
         let candidates: Vec<ItemRow> = match conn {
             DbConnection::Pg(x) => o::whatsapp_outbox
