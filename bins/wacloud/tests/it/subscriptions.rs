@@ -436,3 +436,39 @@ async fn outbox_delivery_rate() {
         std::env::var("WACLOUD_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_rotation_both_secrets_sign_until_the_grace_period_ends() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    let (id, old) = subscribe(&app, &url, &["message.received"]).await;
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/subscriptions/{id}/rotate-secret"),
+            &json!({"grace_secs": 3600}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let new = v["secret"].as_str().expect("new secret").to_owned();
+    assert_ne!(new, old);
+    let (_, shown) = app.get(&format!("/api/whatsapp/subscriptions/{id}")).await;
+    assert!(shown.get("secret").is_none(), "{shown}");
+    let body = inbound_text(
+        &app.phone_number_id,
+        "15550007005",
+        "wamid.rot.1",
+        1_700_000_000,
+        "hi",
+        "K",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let got = app
+        .wait_for(10, "the delivery", || async {
+            rx.got.lock().expect("lock").first().cloned()
+        })
+        .await;
+    assert_eq!(got.signature.split(' ').count(), 2, "{got:?}");
+    // Receivers holding either secret accept it.
+    verified_by_reference(&new, &got);
+    verified_by_reference(&old, &got);
+}
