@@ -288,7 +288,7 @@ impl OutboxWrite {
 }
 
 /// The `data` of `message.received`: our message id, Meta's `wamid`, the contact, the business
-/// number, the sender (`from`, E.164 digits as Meta sends `wa_id`; `user_id`, the BSUID),
+/// number, the sender (`from`, E.164 with `+`; `user_id`, the BSUID),
 /// Meta's `type`, the text or summary, Meta's timestamp, the quoted `wamid`.
 #[must_use]
 pub fn message_received_data(m: &NewMessage) -> Value {

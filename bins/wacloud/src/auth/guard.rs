@@ -64,6 +64,8 @@ pub fn capability(method: &Method, path: &str) -> Capability {
         "canned-replies" if !read => Capability::ManageCannedReplies,
         "rules" if !read => Capability::ManageAutomations,
         "numbers" if !read => Capability::Settings,
+        // Secrets, and deliveries carrying customers' messages.
+        "subscriptions" => Capability::Settings,
         // Creating a group, its invite link, removing participants and writing to it are
         // answering conversations, as a one-to-one send is.
         "groups" if !read => Capability::AnswerConversations,
@@ -436,6 +438,10 @@ mod tests {
         );
         assert!(records_its_own_audit("/api/whatsapp/contacts/1555/notes"));
         assert!(!records_its_own_audit("/api/whatsapp/contacts/1555/read"));
+        assert_eq!(
+            c(Method::GET, "/api/whatsapp/subscriptions"),
+            Capability::Settings
+        );
         assert_eq!(
             c(Method::POST, "/api/whatsapp/auth/logout"),
             Capability::Own

@@ -30,6 +30,9 @@ pub const RELOAD_EVERY: Duration = Duration::from_secs(3);
 /// How often finished rows past their age are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
 
+/// How long the worker lets deliveries finish before it claims again.
+const GATHER: Duration = Duration::from_millis(3);
+
 /// Most bytes of a receiver's answer read (the rest is dropped): only the status counts.
 const MAX_ANSWER: usize = 16 * 1024;
 
@@ -220,8 +223,10 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
             });
         }
         if !full {
-            // Rows behind the ones in flight become due when those finish.
+            // Rows behind the ones in flight become due when those finish; a moment more lets
+            // several finish, so that one claim takes many rows rather than one each.
             sleep_or_stop(&mut stop, cfg.poll, Some(&ctx.done)).await;
+            tokio::time::sleep(GATHER).await;
         }
     }
     // Let the deliveries in flight record what came of them.

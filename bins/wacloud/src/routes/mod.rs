@@ -29,6 +29,7 @@ pub mod privacy;
 pub mod reports;
 pub mod send;
 pub mod stats;
+pub mod subscriptions;
 pub mod templates;
 pub mod thread;
 pub mod webhook;
@@ -160,6 +161,35 @@ pub static API: &[Endpoint] = &[
     endpoint(Method::DELETE, "/canned-replies/{id}", |r| {
         r.to(canned::delete)
     }),
+    endpoint(Method::GET, "/subscriptions", |r| r.to(subscriptions::list)),
+    endpoint(Method::POST, "/subscriptions", |r| {
+        r.to(subscriptions::create)
+    }),
+    endpoint(Method::GET, "/subscriptions/{id}", |r| {
+        r.to(subscriptions::get)
+    }),
+    endpoint(Method::PUT, "/subscriptions/{id}", |r| {
+        r.to(subscriptions::update)
+    }),
+    endpoint(Method::DELETE, "/subscriptions/{id}", |r| {
+        r.to(subscriptions::delete)
+    }),
+    endpoint(Method::POST, "/subscriptions/{id}/rotate-secret", |r| {
+        r.to(subscriptions::rotate)
+    }),
+    endpoint(Method::GET, "/subscriptions/{id}/deliveries", |r| {
+        r.to(subscriptions::deliveries)
+    }),
+    endpoint(
+        Method::GET,
+        "/subscriptions/{id}/deliveries/{delivery_id}",
+        |r| r.to(subscriptions::delivery),
+    ),
+    endpoint(
+        Method::POST,
+        "/subscriptions/{id}/deliveries/{delivery_id}/redeliver",
+        |r| r.to(subscriptions::redeliver),
+    ),
     endpoint(Method::GET, "/numbers", |r| r.to(numbers::list)),
     endpoint(Method::POST, "/numbers", |r| r.to(numbers::add)),
     endpoint(Method::PUT, "/numbers/{phone_number_id}", |r| {

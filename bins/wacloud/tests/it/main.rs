@@ -56,6 +56,7 @@ mod routing;
 mod rules_crash;
 mod search;
 mod serve_help;
+mod subscriptions;
 mod templates;
 mod templates_manage;
 mod webhook_faults;

@@ -181,6 +181,16 @@ async fn settled_stats(app: &TestApp) -> Value {
 async fn erase_removes_every_trace_keeps_the_counts_and_subject_access_shows_everything_first() {
     let app = TestApp::spawn().await;
     let phone = format!("%2B{WA_ID}");
+    // An outgoing webhook whose receiver never answers: the outbox keeps the customer's
+    // events, which the erasure must take too.
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/subscriptions",
+            &serde_json::json!({"url": "http://127.0.0.1:9/never",
+                                "events": ["message.received", "message.status"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
     let (s, v) = app
         .deliver(&delivery(
             WA_ID,

@@ -203,6 +203,17 @@ pub async fn set_status(
             Err(e) => return Ok(Err(e)),
         };
         r.put_conversation(&new)?;
+        if new.status == ConversationStatus::Resolved && old.status != ConversationStatus::Resolved
+        {
+            crate::usecases::subscriptions::emit(
+                r,
+                crate::outbox::EventType::ConversationResolved,
+                &json!({ "contact_id": c.id, "actor": who.actor.tag() }),
+                Some(&c.id),
+                &c.id,
+                who.now,
+            )?;
+        }
         let details = status_details(&old, &new);
         let mut e = who.entry(&c.id, TimelineKind::StatusChanged);
         e.details = Some(details.clone());
@@ -260,6 +271,18 @@ pub async fn assign(
             ..old.clone()
         };
         r.put_conversation(&new)?;
+        crate::usecases::subscriptions::emit(
+            r,
+            crate::outbox::EventType::ConversationAssigned,
+            &json!({
+                "contact_id": c.id,
+                "assignee_id": new.assignee.as_ref().map(|a| a.id.clone()),
+                "actor": who.actor.tag(),
+            }),
+            Some(&c.id),
+            &c.id,
+            who.now,
+        )?;
         let details = json!({ "from": old.assignee, "to": new.assignee });
         let mut e = who.entry(&c.id, TimelineKind::AssigneeChanged);
         e.details = Some(details.clone());

@@ -17,4 +17,5 @@ pub mod queue;
 pub mod reports;
 pub mod routing;
 pub mod send;
+pub mod subscriptions;
 pub mod templates;

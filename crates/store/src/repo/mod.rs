@@ -18,7 +18,7 @@ mod media;
 mod messages;
 mod numbers;
 mod outbound;
-mod outbox;
+pub(crate) mod outbox;
 mod pacing;
 mod prepared;
 mod privacy;

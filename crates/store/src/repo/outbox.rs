@@ -172,7 +172,11 @@ fn claim(
     };
     let rest = limit - i64::try_from(rows.len()).unwrap_or(limit);
     if rest > 0 {
-        // More candidates than wanted: some wait behind an earlier row of their chain.
+        // More candidates than wanted: some wait behind an earlier row of their chain. Known
+        // limit: when more than four times `rest` of the oldest due rows are all blocked (a long
+        // backlog behind one failing receiver), later heads wait until those chains move; a
+        // `NOT EXISTS` in the query instead measured far slower on PostgreSQL (67 against 933
+        // deliveries/s in `outbox_delivery_rate`).
         let due = o::state.eq("pending").and(o::next_attempt_at.le(t));
         let candidates: Vec<ItemRow> = match conn {
             DbConnection::Pg(x) => o::whatsapp_outbox
@@ -612,4 +616,39 @@ impl OutboxRepos for Repo<'_> {
         .map_err(map_err)?;
         Ok(u64::try_from(n).unwrap_or(0))
     }
+}
+
+/// Erasure: the outbox rows ordered by any of `keys` (the customer's contact ids; their `wa_id`s
+/// for statuses of messages with no known contact), the events about the contacts `ids` or
+/// named by those rows, and their attempts.
+pub(super) fn erase(conn: &mut DbConnection, ids: &[String], keys: &[String]) -> QueryResult<()> {
+    let rows: Vec<(String, String)> = with_conn!(conn, |x| o::whatsapp_outbox
+        .filter(o::ordering_key.eq_any(keys))
+        .select((o::id, o::event_id))
+        .load(x))?;
+    let mut events: Vec<String> = with_conn!(conn, |x| ev::whatsapp_outbox_events
+        .filter(ev::contact_id.eq_any(ids))
+        .select(ev::id)
+        .load(x))?;
+    events.extend(rows.iter().map(|(_, e)| e.clone()));
+    events.sort_unstable();
+    events.dedup();
+    for chunk in events.chunks(500) {
+        let named = o::whatsapp_outbox
+            .filter(o::event_id.eq_any(chunk))
+            .select(o::id);
+        with_conn!(conn, |x| diesel::delete(
+            a::whatsapp_outbox_attempts.filter(a::outbox_id.eq_any(named))
+        )
+        .execute(x))?;
+        with_conn!(conn, |x| diesel::delete(
+            o::whatsapp_outbox.filter(o::event_id.eq_any(chunk))
+        )
+        .execute(x))?;
+        with_conn!(conn, |x| diesel::delete(
+            ev::whatsapp_outbox_events.filter(ev::id.eq_any(chunk))
+        )
+        .execute(x))?;
+    }
+    Ok(())
 }

@@ -566,6 +566,14 @@ fn erase(conn: &mut DbConnection, g: &ContactGroup, n: &Needles) -> QueryResult<
             .filter(crate::schema::whatsapp_calls::contact_id.eq_any(&g.ids))
     )
     .execute(x))?;
+    // What the outbox holds about them (events carry their messages), wherever it stands.
+    let mut keys = g.ids.clone();
+    keys.extend(
+        g.identifiers
+            .iter()
+            .map(|i| i.trim_start_matches('+').to_owned()),
+    );
+    super::outbox::erase(conn, &g.ids, &keys)?;
     // Their places in groups' member lists.
     let digits: Vec<String> = g
         .identifiers

@@ -1,0 +1,474 @@
+//! Outgoing webhooks (issue 21): a subscription receives `message.received` for Meta's
+//! documented text message (fixture `pywa/updates/message.json`, key `text`), signed as
+//! Standard Webhooks says — checked with the specification's reference Python package
+//! (`standardwebhooks` from PyPI, in the venv `.ci/run` makes; the test skips that check with
+//! a printed reason when the package is absent); a receiver that is down gets everything once
+//! it is up, in order per conversation, with the failed attempts visible; a delivery past its
+//! age is dead, can be redelivered once, and a second time is 409.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde_json::{json, Value};
+
+use crate::app::TestApp;
+use crate::bodies::inbound_text;
+
+/// A request the receiver got: `webhook-id`, `webhook-timestamp`, `webhook-signature`, body.
+#[derive(Debug, Clone)]
+struct Got {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: Vec<u8>,
+}
+
+#[derive(Clone, Default)]
+struct Receiver {
+    got: Arc<Mutex<Vec<Got>>>,
+    up: Arc<AtomicBool>,
+}
+
+impl Receiver {
+    /// Starts a receiver on a free port; answers 204 while up, 503 while down.
+    fn start(up: bool) -> (Self, String) {
+        let r = Self::default();
+        r.up.store(up, Ordering::SeqCst);
+        let shared = r.clone();
+        let server = HttpServer::new(move || {
+            let s = shared.clone();
+            App::new()
+                .app_data(web::Data::new(s))
+                .default_service(web::to(
+                    |req: HttpRequest, body: web::Bytes, s: web::Data<Receiver>| async move {
+                        if !s.up.load(Ordering::SeqCst) {
+                            return HttpResponse::ServiceUnavailable().finish();
+                        }
+                        let h = |n: &str| {
+                            req.headers()
+                                .get(n)
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or("")
+                                .to_owned()
+                        };
+                        s.got.lock().expect("lock").push(Got {
+                            id: h("webhook-id"),
+                            timestamp: h("webhook-timestamp"),
+                            signature: h("webhook-signature"),
+                            body: body.to_vec(),
+                        });
+                        HttpResponse::NoContent().finish()
+                    },
+                ))
+        })
+        .workers(2)
+        .bind(("127.0.0.1", 0))
+        .expect("bind");
+        let port = server.addrs()[0].port();
+        tokio::spawn(server.run());
+        (r, format!("http://127.0.0.1:{port}/hook"))
+    }
+
+    fn bodies(&self) -> Vec<Value> {
+        self.got
+            .lock()
+            .expect("lock")
+            .iter()
+            .map(|g| serde_json::from_slice(&g.body).expect("JSON body"))
+            .collect()
+    }
+}
+
+async fn app(max_age_ms: u64) -> TestApp {
+    TestApp::builder()
+        .with(|s| {
+            s.webhooks.retry_base = Duration::from_millis(40);
+            s.webhooks.retry_cap = Duration::from_millis(150);
+            s.webhooks.max_age = Duration::from_millis(max_age_ms);
+            s.webhooks.poll = Duration::from_millis(20);
+        })
+        .spawn()
+        .await
+}
+
+async fn subscribe(app: &TestApp, url: &str, events: &[&str]) -> (String, String) {
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/subscriptions",
+            &json!({ "url": url, "events": events }),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    let secret = v["secret"].as_str().expect("secret shown once").to_owned();
+    assert!(secret.starts_with("whsec_"));
+    (v["id"].as_str().expect("id").to_owned(), secret)
+}
+
+/// Meta's text message (`pywa/updates/message.json`, `text`) to `pid`.
+fn fixture_text(pid: &str) -> Option<Value> {
+    let f = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures/meta/pywa/updates/message.json");
+    let Ok(bytes) = std::fs::read(&f) else {
+        println!("skipped: {} is absent", f.display());
+        return None;
+    };
+    let all: Value = serde_json::from_slice(&bytes).expect("fixture JSON");
+    let mut v = all["text"].clone();
+    *v.pointer_mut("/entry/0/changes/0/value/metadata/phone_number_id")
+        .expect("metadata") = json!(pid);
+    Some(v)
+}
+
+/// Verifies `got` with the reference `standardwebhooks` package; `false` (with a printed
+/// reason) when Python or the package is absent.
+fn verified_by_reference(secret: &str, got: &Got) -> bool {
+    let python = std::env::var("WACLOUD_TEST_PYTHON").unwrap_or_else(|_| "python3".into());
+    let script = "import sys,json\n\
+        from standardwebhooks.webhooks import Webhook\n\
+        body=sys.stdin.buffer.read()\n\
+        Webhook(sys.argv[1]).verify(body, {'webhook-id': sys.argv[2], 'webhook-timestamp': sys.argv[3], 'webhook-signature': sys.argv[4]})\n\
+        print('verified')";
+    let probe = std::process::Command::new(&python)
+        .args(["-c", "import standardwebhooks"])
+        .output();
+    match probe {
+        Ok(o) if o.status.success() => {}
+        _ => {
+            println!("skipped the reference check: {python} cannot import standardwebhooks (set WACLOUD_TEST_PYTHON to a venv with it; .ci/run does)");
+            return false;
+        }
+    }
+    let mut child = std::process::Command::new(&python)
+        .args([
+            "-c",
+            script,
+            secret,
+            &got.id,
+            &got.timestamp,
+            &got.signature,
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&got.body)
+        .expect("write");
+    let out = child.wait_with_output().expect("python ran");
+    assert!(
+        out.status.success(),
+        "standardwebhooks refused the delivery: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    true
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_receives_message_received_signed_as_standard_webhooks_says() {
+    let app = app(60_000).await;
+    let Some(body) = fixture_text(&app.phone_number_id) else {
+        return;
+    };
+    let (rx, url) = Receiver::start(true);
+    let (_, secret) = subscribe(&app, &url, &["message.received"]).await;
+    let (s, v) = app.deliver(&body).await;
+    assert_eq!(s, 200, "{v}");
+    let got = app
+        .wait_for(10, "the delivery", || async {
+            rx.got.lock().expect("lock").first().cloned()
+        })
+        .await;
+    let event: Value = serde_json::from_slice(&got.body).expect("JSON");
+    assert_eq!(event["type"], "message.received");
+    assert_eq!(event["data"]["wamid"], "wamid.xyzxyz");
+    assert_eq!(event["data"]["from"], "+972987654321");
+    assert_eq!(event["data"]["text"], "Body Text");
+    assert_eq!(event["data"]["phone_number_id"], json!(app.phone_number_id));
+    assert!(got.signature.starts_with("v1,"), "{got:?}");
+    verified_by_reference(&secret, &got);
+    // The same delivery again (Meta retries): no second event.
+    let (s, _) = app.deliver(&body).await;
+    assert_eq!(s, 200);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(rx.got.lock().expect("lock").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_down_gets_everything_in_order_per_conversation_once_up() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(false);
+    let (id, _) = subscribe(&app, &url, &["message.received"]).await;
+    let pid = app.phone_number_id.clone();
+    for n in 0..4 {
+        for who in ["15550007001", "15550007002"] {
+            let body = inbound_text(
+                &pid,
+                who,
+                &format!("wamid.order.{who}.{n}"),
+                1_700_000_000 + n,
+                &format!("{n}"),
+                "C",
+            );
+            let (s, v) = app.deliver(&body).await;
+            assert_eq!(s, 200, "{v}");
+        }
+    }
+    // Down: attempts fail and are recorded.
+    let failed = app
+        .wait_for(10, "failed attempts", || async {
+            let (_, v) = app
+                .get(&format!(
+                    "/api/whatsapp/subscriptions/{id}/deliveries?state=pending"
+                ))
+                .await;
+            v["deliveries"].as_array().and_then(|d| {
+                d.iter()
+                    .find(|d| d["attempts"].as_i64() >= Some(2))
+                    .cloned()
+            })
+        })
+        .await;
+    let did = failed["id"].as_str().expect("id");
+    let (s, one) = app
+        .get(&format!(
+            "/api/whatsapp/subscriptions/{id}/deliveries/{did}"
+        ))
+        .await;
+    assert_eq!(s, 200, "{one}");
+    let attempts = one["attempts_made"].as_array().expect("attempts");
+    assert!(attempts.len() >= 2, "{one}");
+    assert_eq!(attempts[0]["status_code"], 503);
+    // Up: everything arrives, each conversation in order.
+    rx.up.store(true, Ordering::SeqCst);
+    app.wait_for(20, "all eight", || async {
+        (rx.got.lock().expect("lock").len() >= 8).then_some(())
+    })
+    .await;
+    let bodies = rx.bodies();
+    assert_eq!(bodies.len(), 8, "{bodies:?}");
+    for who in ["15550007001", "15550007002"] {
+        let texts: Vec<&str> = bodies
+            .iter()
+            .filter(|b| b["data"]["from"] == format!("+{who}").as_str())
+            .map(|b| b["data"]["text"].as_str().expect("text"))
+            .collect();
+        assert_eq!(texts, ["0", "1", "2", "3"], "{who}");
+    }
+    let (_, done) = app
+        .get(&format!(
+            "/api/whatsapp/subscriptions/{id}/deliveries?state=done"
+        ))
+        .await;
+    assert_eq!(done["deliveries"].as_array().map(Vec::len), Some(8));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_its_age_a_delivery_is_dead_and_can_be_redelivered_once() {
+    let app = app(300).await;
+    let (rx, url) = Receiver::start(false);
+    let (id, _) = subscribe(&app, &url, &["message.received"]).await;
+    let body = inbound_text(
+        &app.phone_number_id,
+        "15550007003",
+        "wamid.dead.1",
+        1_700_000_000,
+        "hi",
+        "D",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let dead = app
+        .wait_for(10, "a dead delivery", || async {
+            let (_, v) = app
+                .get(&format!(
+                    "/api/whatsapp/subscriptions/{id}/deliveries?state=dead"
+                ))
+                .await;
+            v["deliveries"].as_array().and_then(|d| d.first().cloned())
+        })
+        .await;
+    let did = dead["id"].as_str().expect("id").to_owned();
+    rx.up.store(true, Ordering::SeqCst);
+    let path = format!("/api/whatsapp/subscriptions/{id}/deliveries/{did}/redeliver");
+    let (s, v) = app.post_json(&path, &json!({})).await;
+    assert_eq!(s, 202, "{v}");
+    app.wait_for(10, "the redelivery", || async {
+        (!rx.got.lock().expect("lock").is_empty()).then_some(())
+    })
+    .await;
+    let (s, v) = app.post_json(&path, &json!({})).await;
+    assert_eq!(s, 409, "{v}");
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/subscriptions",
+            &json!({ "url": url, "events": ["message.sent"] }),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["error"]["code"], "unknown_event");
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/subscriptions",
+            &json!({ "url": "ftp://x", "events": ["message.received"] }),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_url");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolving_a_conversation_is_one_event_and_statuses_each_one() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    subscribe(
+        &app,
+        &url,
+        &["conversation.resolved", "message.status", "message.failed"],
+    )
+    .await;
+    let who = "15550007004";
+    let body = inbound_text(
+        &app.phone_number_id,
+        who,
+        "wamid.res.1",
+        1_700_000_000,
+        "hi",
+        "R",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let status = format!("/api/whatsapp/contacts/%2B{who}/status");
+    for _ in 0..2 {
+        let (s, v) = app.put_json(&status, &json!({"status": "resolved"})).await;
+        assert_eq!(s, 200, "{v}");
+    }
+    // A status on a message wacloud did not send (Meta's documented `statuses` shape), then a
+    // failure: one `message.status` each, and one `message.failed`.
+    let statuses = |s: &str, extra: Value| {
+        let mut st = json!({"id": "wamid.res.out", "status": s, "timestamp": "1700000100",
+                            "recipient_id": who});
+        if let (Some(o), Some(e)) = (st.as_object_mut(), extra.as_object()) {
+            o.extend(e.clone());
+        }
+        json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{
+            "field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "15550100001", "phone_number_id": app.phone_number_id},
+            "statuses": [st]}}]}]})
+    };
+    assert_eq!(app.deliver(&statuses("delivered", json!({}))).await.0, 200);
+    let failed = json!({"errors": [{"code": 131_049, "title": "Not delivered"}]});
+    assert_eq!(app.deliver(&statuses("failed", failed)).await.0, 200);
+    app.wait_for(10, "four events", || async {
+        (rx.got.lock().expect("lock").len() >= 4).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut types: Vec<String> = rx
+        .bodies()
+        .iter()
+        .map(|b| b["type"].as_str().expect("type").to_owned())
+        .collect();
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "conversation.resolved",
+            "message.failed",
+            "message.status",
+            "message.status"
+        ]
+    );
+}
+
+/// Deliveries per second from the outbox to a local receiver: 5,000 `message.received` events
+/// for 500 conversations written at once, timed until the receiver has them all. A benchmark
+/// (docs/BENCHMARKS.md), not run by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: cargo nextest run -p wacloud --run-ignored only --no-capture -E 'test(outbox_delivery_rate)'"]
+async fn outbox_delivery_rate() {
+    use wacloud_core::outbox::{EventType, Interest, OutboxWrite};
+    const N: usize = 5_000;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.webhooks.concurrency = 128;
+            s.webhooks.poll = Duration::from_millis(10);
+        })
+        .spawn()
+        .await;
+    let (rx, url) = Receiver::start(true);
+    let (id, _) = subscribe(&app, &url, &["message.received"]).await;
+    let interest = Interest {
+        automations: false,
+        subscriptions: vec![(id, vec![EventType::MessageReceived])],
+    };
+    let mut w = OutboxWrite::default();
+    let now = chrono::Utc::now();
+    for i in 0..N {
+        let key = format!("contact-{}", i % 500);
+        w.push(
+            &interest,
+            EventType::MessageReceived,
+            &json!({ "n": i }),
+            Some(&key),
+            &key,
+            now,
+        );
+    }
+    let t0 = std::time::Instant::now();
+    wacloud_core::ports::write(&app.store, move |r| r.enqueue_outbox(&w))
+        .await
+        .expect("enqueue");
+    app.wait_for(120, "every delivery", || async {
+        (rx.got.lock().expect("lock").len() >= N).then_some(())
+    })
+    .await;
+    let secs = t0.elapsed().as_secs_f64();
+    #[expect(clippy::cast_precision_loss, reason = "a count for a printed rate")]
+    let rate = N as f64 / secs;
+    println!(
+        "outbox: {N} deliveries in {secs:.2} s = {rate:.0}/s ({})",
+        std::env::var("WACLOUD_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_rotation_both_secrets_sign_until_the_grace_period_ends() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    let (id, old) = subscribe(&app, &url, &["message.received"]).await;
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/subscriptions/{id}/rotate-secret"),
+            &json!({"grace_secs": 3600}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let new = v["secret"].as_str().expect("new secret").to_owned();
+    assert_ne!(new, old);
+    let (_, shown) = app.get(&format!("/api/whatsapp/subscriptions/{id}")).await;
+    assert!(shown.get("secret").is_none(), "{shown}");
+    let body = inbound_text(
+        &app.phone_number_id,
+        "15550007005",
+        "wamid.rot.1",
+        1_700_000_000,
+        "hi",
+        "K",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let got = app
+        .wait_for(10, "the delivery", || async {
+            rx.got.lock().expect("lock").first().cloned()
+        })
+        .await;
+    assert_eq!(got.signature.split(' ').count(), 2, "{got:?}");
+    // Receivers holding either secret accept it.
+    verified_by_reference(&new, &got);
+    verified_by_reference(&old, &got);
+}
