@@ -160,7 +160,7 @@ async fn two_instances_receiving_the_same_deliveries_at_once_have_one_set_of_eff
 pub(crate) struct Server {
     child: tokio::process::Child,
     port: u16,
-    log: Arc<std::sync::Mutex<Vec<String>>>,
+    pub(crate) log: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {

@@ -48,6 +48,43 @@ async fn get(http: &reqwest::Client, url: String) -> Value {
 }
 
 #[derive(diesel::QueryableByName)]
+struct Stuck {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    state: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    lease_owner: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    lease_until: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    last_error: Option<String>,
+}
+
+/// A few `rules` rows not done, as they stand (for a failure's message).
+fn stuck(url: &str) -> Vec<String> {
+    use diesel::{Connection, RunQueryDsl};
+    let q = "SELECT state, lease_owner, CAST(lease_until AS TEXT) AS lease_until, attempts, last_error \
+             FROM whatsapp_outbox WHERE consumer = 'rules' AND state <> 'done' LIMIT 5";
+    let rows = if Backend::from_env() == Backend::Postgres {
+        let mut c = diesel::PgConnection::establish(url).expect("connect");
+        diesel::sql_query(q).load::<Stuck>(&mut c)
+    } else {
+        let mut c = diesel::SqliteConnection::establish(url).expect("open");
+        diesel::sql_query(q).load::<Stuck>(&mut c)
+    };
+    rows.expect("rows")
+        .into_iter()
+        .map(|r| {
+            format!(
+                "{} by {:?} until {:?}, {} attempts, last error {:?}",
+                r.state, r.lease_owner, r.lease_until, r.attempts, r.last_error
+            )
+        })
+        .collect()
+}
+
+#[derive(diesel::QueryableByName)]
 struct Count {
     #[diesel(sql_type = diesel::sql_types::BigInt)]
     n: i64,
@@ -174,7 +211,18 @@ async fn rules_run_once_per_message_across_a_kill_and_with_two_instances() {
             r["runs"].as_i64().unwrap_or(0) <= CUSTOMERS as i64,
             "ran more than once: {r}"
         );
-        assert!(Instant::now() < deadline, "the runs never finished: {r}");
+        if Instant::now() > deadline {
+            let tail = |s: &Server| {
+                let l = s.log.lock().unwrap();
+                l[l.len().saturating_sub(30)..].join("\n")
+            };
+            panic!(
+                "the runs never finished: {r}\nnot done: {:?}\nat {}\nlog of the live instance:\n{}",
+                stuck(db.url()),
+                chrono::Utc::now(),
+                tail(live)
+            );
+        }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     assert_eq!(rule["failures"], 0, "{rule}");
