@@ -406,11 +406,14 @@ pub async fn delete(
 pub async fn rotate(
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: Option<web::Json<RotateBody>>,
+    req: actix_web::HttpRequest,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     check_id(&id, "subscription")?;
-    let b = body.map(web::Json::into_inner).unwrap_or_default();
+    // A body that is not JSON, or not this shape, is refused: rotating to a random secret
+    // when the caller meant its own would break every delivery once the grace ends.
+    let b = crate::routes::params::optional_json::<RotateBody>(&req, &body)?;
     let grace = b.grace_secs.unwrap_or(86_400);
     if !(0..=604_800).contains(&grace) {
         return Err(ApiError::bad_request(

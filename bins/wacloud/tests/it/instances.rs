@@ -285,9 +285,10 @@ impl Server {
     async fn queue_owner(&self) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
+            // The queue worker's (`worker-…`), not the outbox worker's (`outbox-…`).
             let found = self.log.lock().unwrap().iter().find_map(|l| {
-                let rest = l.split("owner=").nth(1)?;
-                Some(rest.split_whitespace().next()?.to_owned())
+                let rest = l.split("owner=worker-").nth(1)?;
+                Some(format!("worker-{}", rest.split_whitespace().next()?))
             });
             if let Some(o) = found {
                 return o;

@@ -14,7 +14,7 @@ pub mod rules;
 
 pub use decide::{decide, AutoKind, Facts, Plan, PlannedReply, RuleOutcome, Skip};
 pub use hours::{BusinessHours, Opening, Schedule};
-pub use rules::{Action, Conditions, Rule, RuleDraft};
+pub use rules::{Action, Conditions, Rule, RuleDraft, MAX_POSITION, MAX_RULES};
 
 use serde::{Deserialize, Serialize};
 

@@ -1,6 +1,9 @@
 //! Rules: when a customer's new message meets every condition, the actions run, in the rules'
 //! stated order (`position`), until a matching rule says `stop_after`.
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use chrono::{DateTime, Utc};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
@@ -10,6 +13,13 @@ use crate::conversation::ConversationStatus;
 
 /// Longest rule name, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
+/// Largest `position` (a rule's place in the order): 0 to one billion.
+pub const MAX_POSITION: i64 = 1_000_000_000;
+/// Most rules a server keeps: each runs for every customer's message, in the write that
+/// records its run.
+pub const MAX_RULES: usize = 500;
+/// Compiled regular expressions kept (by pattern); the whole cache is dropped past this.
+const REGEX_CACHE: usize = 1024;
 /// At most this many keywords per rule, each at most [`MAX_KEYWORD_CHARS`].
 pub const MAX_KEYWORDS: usize = 50;
 /// Longest keyword (or phrase), in characters.
@@ -202,6 +212,24 @@ pub fn compile_regex(pattern: &str) -> Result<Regex, AutomationProblem> {
         .map_err(|e| problem("invalid_regex", field, format!("{field}: {e}")))
 }
 
+/// [`compile_regex`], compiled once per pattern: rules run for every customer's message, and
+/// compiling a pattern costs far more than matching it.
+fn cached_regex(pattern: &str) -> Result<Regex, AutomationProblem> {
+    static CACHE: OnceLock<Mutex<HashMap<String, Regex>>> = OnceLock::new();
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(re) = cache.lock().ok().and_then(|c| c.get(pattern).cloned()) {
+        return Ok(re);
+    }
+    let re = compile_regex(pattern)?;
+    if let Ok(mut c) = cache.lock() {
+        if c.len() >= REGEX_CACHE {
+            c.clear();
+        }
+        c.insert(pattern.to_owned(), re.clone());
+    }
+    Ok(re)
+}
+
 impl Conditions {
     fn check(&self) -> Result<(), AutomationProblem> {
         let c = |field: &str, msg: String| problem("invalid_condition", field, msg);
@@ -272,6 +300,16 @@ impl RuleDraft {
                 "invalid_rule",
                 "name",
                 format!("name: 1 to {MAX_NAME_CHARS} characters, no control characters"),
+            ));
+        }
+        if self
+            .position
+            .is_some_and(|p| !(0..=MAX_POSITION).contains(&p))
+        {
+            return Err(problem(
+                "invalid_rule",
+                "position",
+                format!("position: 0 to {MAX_POSITION}"),
             ));
         }
         self.conditions.check()?;
@@ -378,7 +416,7 @@ impl Conditions {
             }
         }
         if let Some(r) = &self.regex {
-            match compile_regex(r) {
+            match cached_regex(r) {
                 Ok(re) if re.is_match(text) => {}
                 _ => return false,
             }
@@ -536,6 +574,27 @@ mod tests {
             language: "en".into(),
         }];
         assert_eq!(field(d), ("invalid_template", "actions[0].name".into()));
+        // A place past the bound would overflow the next rule's default place (last + 10).
+        for p in [i64::MAX, MAX_POSITION + 1, -1] {
+            let mut d = draft();
+            d.position = Some(p);
+            assert_eq!(field(d), ("invalid_rule", "position".into()), "{p}");
+        }
+        let mut d = draft();
+        d.position = Some(MAX_POSITION);
+        assert!(d.check().is_ok());
+    }
+
+    #[test]
+    fn a_pattern_matches_the_same_from_the_cache() {
+        let c = Conditions {
+            regex: Some(r"(?i)order\s+#?\d+".into()),
+            ..Conditions::default()
+        };
+        for _ in 0..3 {
+            assert!(c.matches(&incoming("Where is ORDER #123?")));
+            assert!(!c.matches(&incoming("Where is my order?")));
+        }
     }
 
     #[test]

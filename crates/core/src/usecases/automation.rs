@@ -607,12 +607,23 @@ pub async fn put_rule(
                 )
             }
             None => {
+                if existing.len() >= crate::automation::MAX_RULES {
+                    return Ok(Err(CoreError::Conflict {
+                        code: "too_many_rules",
+                        message: format!(
+                            "at most {} rules: delete one, or change one instead",
+                            crate::automation::MAX_RULES
+                        ),
+                    }));
+                }
                 let last = existing.iter().map(|x| x.position).max().unwrap_or(0);
                 (
                     Rule {
                         id: new_id(),
                         name: draft.name.trim().to_owned(),
-                        position: draft.position.unwrap_or(last + 10),
+                        position: draft.position.unwrap_or(
+                            last.saturating_add(10).min(crate::automation::MAX_POSITION),
+                        ),
                         enabled: draft.enabled,
                         stop_after: draft.stop_after,
                         conditions: draft.conditions,
