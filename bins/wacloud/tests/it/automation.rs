@@ -325,6 +325,23 @@ async fn automation_a_bot_owns_the_conversation_until_it_hands_it_back() {
         .await;
     let n = t.to_string().matches("bot_changed").count();
     assert_eq!(n, 2, "{t}");
+    // A bot deleted while it owns the conversation owns nothing any more.
+    let (s, v) = app
+        .post_json(
+            &format!("/api/whatsapp/contacts/{phone}/bot"),
+            &json!({"subscription_id": "bot-1"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let r = app
+        .http
+        .delete(app.url("/api/whatsapp/subscriptions/bot-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let (_, c) = app.get(&format!("/api/whatsapp/contacts/{phone}")).await;
+    assert!(c.get("bot").is_none(), "{c}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -16,6 +16,7 @@ use crate::schema::whatsapp_automation_settings::dsl as st;
 use crate::schema::whatsapp_conversations::dsl as v;
 use crate::schema::whatsapp_messages::dsl as m;
 use crate::schema::whatsapp_rules::dsl as ru;
+use crate::schema::whatsapp_subscriptions::dsl as sb;
 use crate::with_conn;
 
 type RuleRow = (
@@ -294,13 +295,29 @@ impl AutomationRepos for Repo<'_> {
                 .first(x)
                 .optional())
             .map_err(map_err)?;
-        Ok(row
-            .map(|(bot, since, last)| ConversationAutomation {
-                bot_subscription_id: bot,
-                bot_since: since.map(from_db),
-                last_auto_reply_at: last.map(from_db),
-            })
-            .unwrap_or_default())
+        let Some((bot, since, last)) = row else {
+            return Ok(ConversationAutomation::default());
+        };
+        // A bot whose subscription was deleted, disabled or is no longer a bot owns nothing:
+        // otherwise its conversations would wait for an answer that never comes.
+        let bot = match bot {
+            Some(id) => {
+                let alive: i64 = with_conn!(self.conn, |x| sb::whatsapp_subscriptions
+                    .filter(sb::id.eq(&id))
+                    .filter(sb::active.eq(true))
+                    .filter(sb::bot.eq(true))
+                    .count()
+                    .get_result(x))
+                .map_err(map_err)?;
+                (alive > 0).then_some(id)
+            }
+            None => None,
+        };
+        Ok(ConversationAutomation {
+            bot_since: bot.as_ref().and(since.map(from_db)),
+            bot_subscription_id: bot,
+            last_auto_reply_at: last.map(from_db),
+        })
     }
 
     fn put_conversation_bot(
