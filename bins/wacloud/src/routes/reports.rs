@@ -58,7 +58,7 @@ pub struct ReportParams {
             (Report = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "`invalid_query`: an unknown parameter, a `from` or `to` that is not a time or a day, `from` not before `to`, a period over 400 days, an unknown `group_by`, `group_by=batch` for a report other than `campaigns`, a `tz` that is not a UTC offset, an unknown `format`", body = ErrorBody),
+        (status = 400, description = "`invalid_query`: an unknown parameter, a `from` or `to` that is not a time or a day, `from` not before `to`, a period over 400 days, an unknown `group_by`, `group_by=batch` for a report other than `campaigns`, a `tz` that is not a UTC offset, an unknown `format`; `invalid_number`: a `number` that is not a phone_number_id (digits)", body = ErrorBody),
         (status = 403, description = "`admin_only`: an agent (reports are for admins)", body = ErrorBody),
         (status = 404, description = "`not_found`: no such report", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
@@ -73,7 +73,8 @@ pub async fn report(
     let Some(name) = ReportName::parse(&name) else {
         let all: Vec<&str> = ReportName::ALL.iter().map(|n| n.as_str()).collect();
         return Err(ApiError::not_found(format!(
-            "no report {name:?}: the reports are {}",
+            "no report {:?}: the reports are {}",
+            name.as_str(),
             all.join(", ")
         )));
     };
@@ -108,10 +109,9 @@ pub async fn report(
             )
         }
     };
-    let number = p
-        .number
-        .map(|n| n.trim().to_owned())
-        .filter(|n| !n.is_empty());
+    // Digits only (400 `invalid_number`); a number this server does not list (any more) is
+    // allowed: its history can still be reported.
+    let number = super::params::number_value(p.number.map(|n| n.trim().to_owned()))?;
     let report = reports::report(
         state.store.as_ref(),
         state.clock.as_ref(),

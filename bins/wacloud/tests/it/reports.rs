@@ -424,6 +424,14 @@ async fn report_queries_are_checked() {
     }
     let (s, v) = app.get("/api/whatsapp/reports/conversations?limit=3").await;
     assert_eq!(s, 400, "an unknown parameter: {v}");
+    let (s, v) = app
+        .get("/api/whatsapp/reports/conversations?number=%27%3B--")
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_number", "{v}");
+    assert_eq!(v["error"]["field"], "number", "{v}");
     let (s, v) = app.get("/api/whatsapp/reports/sales").await;
     assert_eq!(s, 404, "{v}");
+    let message = v["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("no report \"sales\""), "{v}");
 }
