@@ -28,10 +28,6 @@ use crate::routes;
 use crate::settings::{DatabaseSettings, Mode, SandboxSettings, Settings};
 use crate::state::{Alerts, AppState, EventStreams};
 
-/// Reads of the rules and subscriptions at start, half a second apart, before the server starts
-/// without them.
-const INTEREST_TRIES: u32 = 20;
-
 /// Events after which a batch of webhook deliveries stops growing (bounds a batch's latency).
 const MAX_EVENTS_PER_BATCH: usize = 4000;
 
@@ -124,8 +120,7 @@ impl Application {
         let media = Arc::new(crate::media::MediaService::new(client, cache));
         let (stop_tx, stopping) = watch::channel(false);
         let numbers = Arc::new(crate::numbers::Numbers::new(
-            OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect())
-                .with_outbox(wacloud_core::outbox::OutboxInterest::default()),
+            OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect()),
             settings.meta.phone_number_id.clone(),
             messenger,
             factory,
@@ -193,25 +188,6 @@ impl Application {
                 let _ = stop_tx.send(true);
                 handle.stop(true).await;
             });
-        }
-        // Before the first delivery is ingested (the server accepts nothing until it is awaited
-        // below): who listens decides what ingestion writes, so a delivery taken in with an
-        // empty interest would never get its rule run or its webhooks. A busy database is
-        // asked again for a while before the server starts without it.
-        let mut tries = 0;
-        while let Err(e) = crate::outbox::reload_interest(
-            self.state.store.as_ref(),
-            self.state.our_numbers.outbox(),
-        )
-        .await
-        {
-            tries += 1;
-            if tries >= INTEREST_TRIES {
-                tracing::error!(error = %e, "outbox: cannot read the rules and subscriptions at start; until they are read (every few seconds), customers' messages get no rule run and no outgoing webhook");
-                break;
-            }
-            tracing::warn!(error = %e, "outbox: cannot read the rules and subscriptions at start yet");
-            tokio::time::sleep(Duration::from_millis(500)).await;
         }
         // Before the queue worker, so that its first sends already wait for a share.
         let shares: Vec<_> = self

@@ -1,12 +1,11 @@
 //! The outbox (issue 21): work that follows from a change (outgoing webhooks, rule actions),
 //! written in the change's own transaction and carried out later by a lease-claimed worker.
 //!
-//! Rules only: which events exist ([`EventType`]), who wants them ([`Interest`], an in-memory
-//! snapshot shared through [`OutboxInterest`] so that ingestion writes nothing when nobody
-//! listens), what an event's body is ([`OutboxEvent::new`], Standard Webhooks' recommended
+//! Rules only: which events exist ([`EventType`]), who wants them ([`Interest`], read from the
+//! database inside each write transaction that may produce events, so that a subscription or
+//! rule committed on any instance counts for every transaction that starts after it, and
+//! ingestion writes nothing when nobody listens), what an event's body is ([`OutboxEvent::new`], Standard Webhooks' recommended
 //! `{"type", "timestamp", "data"}` envelope), and the retry schedule ([`RetryPolicy`]).
-
-use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde_json::{json, Value};
@@ -77,8 +76,9 @@ impl EventType {
     }
 }
 
-/// Who wants what, at one moment: whether any automation is active, and which active
-/// subscriptions want which event types.
+/// Who wants what, as read inside one write transaction
+/// ([`OutboxRepos::outbox_interest`](crate::ports::OutboxRepos::outbox_interest)): whether any
+/// automation is active, and which active subscriptions want which event types.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Interest {
     /// Any automation (rule) is active: every new customer message gets a [`RULES`] row.
@@ -116,49 +116,6 @@ impl Interest {
                 .map(|(id, _)| subscription_consumer(id)),
         );
         out
-    }
-}
-
-/// The shared, reloadable [`Interest`]: clones share one snapshot. The server reloads it when
-/// subscriptions change and every few seconds (other instances' changes); readers take the
-/// current snapshot without waiting on writers for long.
-#[derive(Debug, Clone, Default)]
-pub struct OutboxInterest(Arc<RwLock<Arc<Interest>>>);
-
-impl OutboxInterest {
-    /// The current snapshot.
-    #[must_use]
-    pub fn snapshot(&self) -> Arc<Interest> {
-        Arc::clone(
-            &self
-                .0
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        )
-    }
-
-    /// Replaces the subscriptions' part (the automation flag is kept).
-    pub fn set_subscriptions(&self, subscriptions: Vec<(String, Vec<EventType>)>) {
-        let mut g = self
-            .0
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let automations = g.automations;
-        *g = Arc::new(Interest {
-            automations,
-            subscriptions,
-        });
-    }
-
-    /// Sets whether any automation is active (the subscriptions are kept).
-    pub fn set_automations(&self, active: bool) {
-        let mut g = self
-            .0
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut next = (**g).clone();
-        next.automations = active;
-        *g = Arc::new(next);
     }
 }
 
@@ -281,6 +238,56 @@ impl OutboxWrite {
                     cid,
                     now,
                 );
+            }
+        }
+        w
+    }
+}
+
+/// What a status names once it is applied: our message id and its contact, when the message
+/// (or the placeholder made for it) is stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatusSubject {
+    /// Our message id.
+    pub message_id: Option<String>,
+    /// The contact the message belongs to (none for a placeholder or a group message).
+    pub contact_id: Option<String>,
+}
+
+impl OutboxWrite {
+    /// `message.status` for every status, and `message.failed` as well for a failure, for the
+    /// consumers that want them, in the order given (delivery order: row ids increase in it, so
+    /// a conversation's statuses reach each consumer in that order). `subject` names what each
+    /// status's `wamid` is about (read after the statuses were applied). The ordering key is
+    /// the contact, else the recipient's `wa_id`, else the `wamid`.
+    #[must_use]
+    pub fn statuses<'a>(
+        interest: &Interest,
+        statuses: impl IntoIterator<Item = &'a crate::events::StatusUpdate>,
+        subject: impl Fn(&str) -> StatusSubject,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut w = Self::default();
+        let all = interest.wants(EventType::MessageStatus);
+        let failures = interest.wants(EventType::MessageFailed);
+        if !all && !failures {
+            return w;
+        }
+        for s in statuses {
+            let failed = s.status == crate::message::MessageStatus::Failed;
+            if !all && !failed {
+                continue;
+            }
+            let who = subject(&s.wamid);
+            let contact_id = who.contact_id.as_deref();
+            let data = status_data(s, who.message_id.as_deref(), contact_id);
+            let key = contact_id
+                .or(s.recipient.wa_id.as_deref())
+                .unwrap_or(&s.wamid)
+                .to_owned();
+            w.push(interest, EventType::MessageStatus, &data, contact_id, &key, now);
+            if failed {
+                w.push(interest, EventType::MessageFailed, &data, contact_id, &key, now);
             }
         }
         w

@@ -2,10 +2,9 @@
 //! (`Repos::claim_outbox`; a conversation's rows one at a time, in order), runs rule actions
 //! ([`run_rules_item`]) and delivers outgoing webhooks ([`deliver`], signed as Standard Webhooks
 //! says: `sign.rs`), up to `WACLOUD_WEBHOOK_CONCURRENCY` at once, recording each attempt and
-//! its outcome in one write fenced on the lease. It also keeps the shared
-//! [`OutboxInterest`] up to date ([`reload_interest`]: at start, every
-//! [`RELOAD_EVERY`], and after each change through the API) and prunes finished rows after
-//! `WACLOUD_WEBHOOK_RETAIN_DAYS`.
+//! its outcome in one write fenced on the lease. It also prunes finished rows after
+//! `WACLOUD_WEBHOOK_RETAIN_DAYS`. Who gets rows is not its concern: each write transaction that
+//! produces events reads that itself (`Repos::outbox_interest`).
 
 pub mod sign;
 
@@ -16,16 +15,13 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::{watch, Notify, Semaphore};
 use wacloud_core::outbox::{
-    subscription_of, AttemptOutcome, OutboxAttempt, OutboxInterest, OutboxItem, RetryPolicy,
+    subscription_of, AttemptOutcome, OutboxAttempt, OutboxItem, RetryPolicy,
     Subscription, RULES,
 };
 use wacloud_core::ports::{new_id, read, write, write_background, Repos, Store, StoreError};
 use wacloud_core::usecases::automation::{self, RulesItem, RunReport};
 
 use crate::state::AppState;
-
-/// How often the interest is read again from the database (changes made by other instances).
-pub const RELOAD_EVERY: Duration = Duration::from_secs(3);
 
 /// How often finished rows past their age are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
@@ -35,23 +31,6 @@ const GATHER: Duration = Duration::from_millis(3);
 
 /// Most bytes of a receiver's answer read (the rest is dropped): only the status counts.
 const MAX_ANSWER: usize = 16 * 1024;
-
-/// Reads the active subscriptions, and whether any automation is active, into `interest`.
-///
-/// # Errors
-/// [`StoreError`] when the database cannot be read.
-pub async fn reload_interest(
-    store: &dyn Store,
-    interest: &OutboxInterest,
-) -> Result<(), StoreError> {
-    let (subs, automations) = read(store, |r| {
-        Ok((r.subscription_interest()?, r.automations_active()?))
-    })
-    .await?;
-    interest.set_subscriptions(subs);
-    interest.set_automations(automations);
-    Ok(())
-}
 
 /// A `rules` row (a new customer message): runs its automations
 /// (`wacloud_core::usecases::automation::run`) and marks the row done
@@ -108,7 +87,6 @@ struct Ctx {
 /// deliveries in flight to record their outcome.
 pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
     let cfg = state.settings.webhooks;
-    let interest = state.our_numbers.outbox().clone();
     let client = match reqwest::Client::builder()
         .timeout(cfg.timeout)
         .connect_timeout(cfg.timeout)
@@ -139,18 +117,11 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
     // Longer than any delivery can take, so that a row is never taken over while in flight.
     let lease = to_chrono(cfg.timeout * 2 + Duration::from_secs(30));
     let slots = Arc::new(Semaphore::new(cfg.concurrency));
-    let mut reloaded: Option<Instant> = None;
     let mut pruned: Option<Instant> = None;
     tracing::info!(owner = %ctx.owner, concurrency = cfg.concurrency, "outbox worker started");
     loop {
         if *stop.borrow() {
             break;
-        }
-        if reloaded.is_none_or(|t| t.elapsed() >= RELOAD_EVERY) {
-            reloaded = Some(Instant::now());
-            if let Err(e) = reload_interest(ctx.store.as_ref(), &interest).await {
-                tracing::debug!(error = %e, "outbox: cannot read the subscriptions yet");
-            }
         }
         if pruned.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
             pruned = Some(Instant::now());

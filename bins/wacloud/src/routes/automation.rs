@@ -17,16 +17,6 @@ use crate::routes::inbox::change;
 use crate::routes::params::{check_id, contact_key, CustomerKeyText};
 use crate::state::AppState;
 
-/// After a change of rules or automatic replies: whether this instance's ingestion writes
-/// `rules` rows follows at once (other instances within the outbox's reload period).
-async fn reload(state: &AppState) {
-    if let Err(e) =
-        crate::outbox::reload_interest(state.store.as_ref(), state.our_numbers.outbox()).await
-    {
-        tracing::warn!(error = %e, "automations: cannot reload the outbox's interest");
-    }
-}
-
 fn problem(p: AutomationProblem) -> ApiError {
     ApiError::bad_request(p.code, p.message).with("field", p.field)
 }
@@ -107,7 +97,6 @@ pub async fn create(
     draft.check().map_err(problem)?;
     let rule =
         automation::put_rule(state.store.as_ref(), None, draft, change(&state, &req)).await?;
-    reload(&state).await;
     Ok(HttpResponse::Created().json(rule))
 }
 
@@ -141,7 +130,6 @@ pub async fn update(
     draft.check().map_err(problem)?;
     let rule =
         automation::put_rule(state.store.as_ref(), Some(id), draft, change(&state, &req)).await?;
-    reload(&state).await;
     Ok(HttpResponse::Ok().json(rule))
 }
 
@@ -168,7 +156,6 @@ pub async fn delete(
     let id = path.into_inner();
     check_id(&id, "rule")?;
     automation::delete_rule(state.store.as_ref(), id, change(&state, &req)).await?;
-    reload(&state).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -238,7 +225,6 @@ pub async fn put_settings(
     let s = body.into_inner();
     s.check().map_err(problem)?;
     let s = automation::put_settings(state.store.as_ref(), id, s, change(&state, &req)).await?;
-    reload(&state).await;
     Ok(HttpResponse::Ok().json(s))
 }
 

@@ -1,8 +1,8 @@
 //! `/api/whatsapp/subscriptions`: outgoing webhooks (issue 21), signed as Standard Webhooks
 //! says (`webhook-id`, `webhook-timestamp`, `webhook-signature`), with their deliveries and
-//! attempts. Admins only (`Capability::Settings`, by the guard's role check). Every change
-//! reloads the outbox's interest at once (other instances within
-//! [`RELOAD_EVERY`](crate::outbox::RELOAD_EVERY)).
+//! attempts. Admins only (`Capability::Settings`, by the guard's role check). A change counts
+//! for every write that begins after it commits, on every instance: ingestion reads the
+//! subscriptions inside its transaction (`Repos::outbox_interest`).
 
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
@@ -234,14 +234,6 @@ fn check_secret(secret: Option<String>) -> Result<String, ApiError> {
     }
 }
 
-async fn reload(state: &AppState) {
-    if let Err(e) =
-        crate::outbox::reload_interest(state.store.as_ref(), state.our_numbers.outbox()).await
-    {
-        tracing::warn!(error = %e, "outbox: cannot reload the subscriptions");
-    }
-}
-
 /// List subscriptions.
 ///
 /// `GET /subscriptions`: every outgoing webhook subscription (without secrets). Admins only.
@@ -289,7 +281,6 @@ pub async fn create(
     let s = subs::create(state.store.as_ref(), input(b), secret, state.clock.now())
         .await
         .map_err(invalid)?;
-    reload(&state).await;
     Ok(HttpResponse::Created().json(SubscriptionView::of(s, true)))
 }
 
@@ -354,7 +345,6 @@ pub async fn update(
     let s = subs::update(state.store.as_ref(), id, input(b), state.clock.now())
         .await
         .map_err(invalid)?;
-    reload(&state).await;
     Ok(HttpResponse::Ok().json(SubscriptionView::of(s, false)))
 }
 
@@ -380,7 +370,6 @@ pub async fn delete(
     let id = path.into_inner();
     check_id(&id, "subscription")?;
     subs::delete(state.store.as_ref(), id).await?;
-    reload(&state).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
 use crate::outbox::{
-    AttemptOutcome, EventType, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite, Subscription,
+    AttemptOutcome, EventType, Interest, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite,
+    StatusSubject, Subscription,
 };
 
 /// What a redelivery request found.
@@ -50,8 +51,19 @@ pub trait OutboxRepos {
         attempt: &OutboxAttempt,
         outcome: &AttemptOutcome,
     ) -> Result<bool, StoreError>;
-    /// The active subscriptions' ids and event types (the [`Interest`](crate::outbox::Interest)).
+    /// The active subscriptions' ids and event types, ordered by id.
     fn subscription_interest(&mut self) -> Result<Vec<(String, Vec<EventType>)>, StoreError>;
+    /// Who listens now ([`Interest`]): the active subscriptions with their event types and
+    /// whether any automation is active (an enabled rule, or a number with a welcome or away
+    /// reply), in one read. Called inside the write transaction that may produce events, so
+    /// that what another instance committed before it began counts (no cache).
+    fn outbox_interest(&mut self) -> Result<Interest, StoreError>;
+    /// What each of `wamids` names once applied ([`StatusSubject`]: our message id and its
+    /// contact), for the statuses' outbox rows; a `wamid` not stored is absent.
+    fn status_subjects(
+        &mut self,
+        wamids: &[&str],
+    ) -> Result<Vec<(String, StatusSubject)>, StoreError>;
     /// Inserts or replaces a subscription.
     fn put_subscription(&mut self, s: &Subscription) -> Result<(), StoreError>;
     /// The subscription `id`.

@@ -7,9 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::outbox::{EventType, OutboxAttempt, OutboxItem, OutboxState, Subscription};
 use crate::ports::{new_id, read, write, Redeliver, Repos, Store, StoreError};
 
-/// Writes event `t` with `data` for the subscriptions that want it, in the caller's write job.
-/// For changes operators make (rare next to ingestion), the interest is read from the database
-/// in the job rather than taken from the in-memory snapshot.
+/// Writes event `t` with `data` for the subscriptions that want it, in the caller's write job,
+/// reading who listens in that job as ingestion does
+/// ([`OutboxRepos::outbox_interest`](crate::ports::OutboxRepos::outbox_interest)).
 ///
 /// # Errors
 /// [`StoreError`] from the read or the write.
@@ -21,14 +21,7 @@ pub(crate) fn emit(
     ordering_key: &str,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    let subscriptions = r.subscription_interest()?;
-    if !subscriptions.iter().any(|(_, ev)| ev.contains(&t)) {
-        return Ok(());
-    }
-    let interest = crate::outbox::Interest {
-        automations: false,
-        subscriptions,
-    };
+    let interest = r.outbox_interest()?;
     let mut w = crate::outbox::OutboxWrite::default();
     w.push(&interest, t, data, contact_id, ordering_key, now);
     r.enqueue_outbox(&w)

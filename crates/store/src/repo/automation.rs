@@ -19,6 +19,13 @@ use crate::schema::whatsapp_rules::dsl as ru;
 use crate::schema::whatsapp_subscriptions::dsl as sb;
 use crate::with_conn;
 
+/// Whether a number's stored settings (JSON) give a welcome or an away reply.
+pub(super) fn replies(settings: &str) -> bool {
+    serde_json::from_str::<AutomationSettings>(settings).is_ok_and(|s| {
+        s.welcome_text.is_some() || s.away_text.is_some() || s.away_template.is_some()
+    })
+}
+
 type RuleRow = (
     String,
     String,
@@ -153,11 +160,7 @@ impl AutomationRepos for Repo<'_> {
             .select(st::settings)
             .load(x))
         .map_err(map_err)?;
-        Ok(all.iter().any(|s| {
-            serde_json::from_str::<AutomationSettings>(s).is_ok_and(|s| {
-                s.welcome_text.is_some() || s.away_text.is_some() || s.away_template.is_some()
-            })
-        }))
+        Ok(all.iter().any(|s| replies(s)))
     }
 
     fn automation_settings(

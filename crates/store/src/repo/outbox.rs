@@ -10,7 +10,8 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use wacloud_core::outbox::{
-    AttemptOutcome, EventType, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite, Subscription,
+    AttemptOutcome, EventType, Interest, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite,
+    StatusSubject, Subscription,
 };
 use wacloud_core::ports::{OutboxRepos, Redeliver, StoreError};
 
@@ -18,6 +19,7 @@ use super::Repo;
 use crate::conn::DbConnection;
 use crate::error::map_err;
 use crate::models::{from_db, to_db};
+use crate::schema::whatsapp_messages::dsl as m;
 use crate::schema::whatsapp_outbox::dsl as o;
 use crate::schema::whatsapp_outbox_attempts::dsl as a;
 use crate::schema::whatsapp_outbox_events::dsl as ev;
@@ -407,6 +409,79 @@ impl OutboxRepos for Repo<'_> {
             .into_iter()
             .map(|(id, e)| (id, parse_events(&e)))
             .collect())
+    }
+
+    fn outbox_interest(&mut self) -> Result<Interest, StoreError> {
+        // One statement (one round trip on PostgreSQL): the active subscriptions (`s`), a row
+        // when any rule is enabled (`r`), and every number's automatic replies (`n`, one row per
+        // number: few, their JSON judged here as `automations_active` does).
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            kind: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            a: String,
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            b: String,
+        }
+        const SQL: &str = "SELECT 's' AS kind, id AS a, events AS b FROM whatsapp_subscriptions \
+             WHERE active = TRUE \
+             UNION ALL SELECT 'r', '', '' WHERE EXISTS \
+             (SELECT 1 FROM whatsapp_rules WHERE enabled = TRUE) \
+             UNION ALL SELECT 'n', phone_number_id, settings FROM whatsapp_automation_settings";
+        let rows: Vec<Row> =
+            with_conn!(self.conn, |x| diesel::sql_query(SQL).load(x)).map_err(map_err)?;
+        let mut interest = Interest::default();
+        for r in rows {
+            match r.kind.as_str() {
+                "s" => interest.subscriptions.push((r.a, parse_events(&r.b))),
+                "r" => interest.automations = true,
+                _ => interest.automations |= super::automation::replies(&r.b),
+            }
+        }
+        interest.subscriptions.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+        Ok(interest)
+    }
+
+    fn status_subjects(
+        &mut self,
+        wamids: &[&str],
+    ) -> Result<Vec<(String, StatusSubject)>, StoreError> {
+        type Found = (Option<String>, String, Option<String>);
+        let subject = |(w, id, contact_id): Found| {
+            w.map(|w| {
+                (
+                    w,
+                    StatusSubject {
+                        message_id: Some(id),
+                        contact_id,
+                    },
+                )
+            })
+        };
+        let mut out = Vec::with_capacity(wamids.len());
+        // SQLite: point lookups on the `wamid` index, as `batch::find_message_ids` does.
+        if let crate::conn::DbConnection::Sqlite(x) = self.conn {
+            for w in wamids {
+                let row: Option<Found> = m::whatsapp_messages
+                    .filter(m::message_id.eq(w))
+                    .select((m::message_id, m::id, m::contact_id))
+                    .first(x)
+                    .optional()
+                    .map_err(map_err)?;
+                out.extend(row.and_then(subject));
+            }
+            return Ok(out);
+        }
+        for chunk in wamids.chunks(500) {
+            let rows: Vec<Found> = with_conn!(self.conn, |x| m::whatsapp_messages
+                .filter(m::message_id.eq_any(chunk))
+                .select((m::message_id, m::id, m::contact_id))
+                .load(x))
+            .map_err(map_err)?;
+            out.extend(rows.into_iter().filter_map(subject));
+        }
+        Ok(out)
     }
 
     fn put_subscription(&mut self, sub: &Subscription) -> Result<(), StoreError> {

@@ -108,7 +108,9 @@ where
 }
 
 /// The transaction's body: records each delivery (new ones in one statement), notes the
-/// business numbers they name, and applies the events of every delivery recorded here.
+/// business numbers they name, reads who listens for outbox events
+/// ([`OutboxRepos::outbox_interest`](crate::ports::OutboxRepos::outbox_interest), once, when
+/// there are events), and applies the events of every delivery recorded here.
 fn record_and_apply(
     r: &mut dyn Repos,
     batch: &[Planned],
@@ -151,10 +153,12 @@ fn record_and_apply(
         events.extend(p.plan.events.iter());
         outcomes.push(IngestOutcome::recorded(id, &p.plan.outcome));
     }
-    let interest = batch
-        .first()
-        .map(|p| Arc::clone(&p.plan.outbox))
-        .unwrap_or_default();
+    if events.is_empty() {
+        return Ok(outcomes);
+    }
+    // Who listens, read in this transaction: a subscription or rule committed by any instance
+    // before it began gets the rows of every event applied here.
+    let interest = Arc::new(r.outbox_interest()?);
     apply_events(r, &events, &interest, now)?;
     Ok(outcomes)
 }

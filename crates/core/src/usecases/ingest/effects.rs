@@ -13,7 +13,8 @@ use chrono::{DateTime, Utc};
 
 use crate::contact::ContactIdentity;
 use crate::events::{CustomerRef, StatusUpdate, WebhookEvent};
-use crate::outbox::{EventType, Interest};
+use crate::message::MessageStatus;
+use crate::outbox::{EventType, Interest, OutboxWrite, StatusSubject};
 use crate::ports::{new_id, BatchEffects, EnsureContact, Found, Lookup, Repos, StoreError};
 use crate::usecases::ingest::fold::{
     fold_people, fold_statuses, needs_refresh, sort, PersonKey, Sorted,
@@ -32,13 +33,6 @@ pub(crate) fn apply_events(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let mut sorted = sort(events);
-    // A subscriber to statuses gets one event per status, as applying them one by one makes
-    // them: the statuses then take that path (only while someone listens).
-    let one_by_one_statuses = if outbox.wants(EventType::MessageStatus) {
-        std::mem::take(&mut sorted.statuses)
-    } else {
-        Vec::new()
-    };
     let people = fold_people(&sorted.people);
     let lookup = lookup(&sorted, &people);
     let found = if lookup.is_empty() {
@@ -63,9 +57,10 @@ pub(crate) fn apply_events(
     for e in sorted.rest {
         apply(r, e, outbox, now)?;
     }
-    for s in late.into_iter().chain(one_by_one_statuses) {
-        apply_status(r, s, outbox, now)?;
+    for s in late {
+        apply_status(r, s, now)?;
     }
+    status_events(r, &sorted.all_statuses, outbox, now)?;
     // One-by-one events refreshed profiles in their own order; put back what the whole batch,
     // in delivery order, says last.
     if !sorted.slow_people.is_empty() {
@@ -86,6 +81,35 @@ pub(crate) fn apply_events(
         }
     }
     Ok(())
+}
+
+/// `message.status` (and `message.failed`) for the consumers that want them: one event per
+/// status, failures included, in delivery order, once every status is applied (its message, or
+/// the placeholder made for it, is stored). One read of what the statuses name and one write,
+/// whatever path each status took.
+fn status_events(
+    r: &mut dyn Repos,
+    statuses: &[&StatusUpdate],
+    outbox: &Interest,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let wanted = outbox.wants(EventType::MessageStatus)
+        || (outbox.wants(EventType::MessageFailed)
+            && statuses.iter().any(|s| s.status == MessageStatus::Failed));
+    if !wanted || statuses.is_empty() {
+        return Ok(());
+    }
+    let wamids: BTreeSet<&str> = statuses.iter().map(|s| s.wamid.as_str()).collect();
+    let wamids: Vec<&str> = wamids.into_iter().collect();
+    let subjects: HashMap<String, StatusSubject> =
+        r.status_subjects(&wamids)?.into_iter().collect();
+    let w = OutboxWrite::statuses(
+        outbox,
+        statuses.iter().copied(),
+        |wamid| subjects.get(wamid).cloned().unwrap_or_default(),
+        now,
+    );
+    r.enqueue_outbox(&w)
 }
 
 /// What the common kinds name: everyone's `(number, wa_id)` and the `wamid` of every message a
@@ -196,7 +220,6 @@ pub(crate) fn plan<'a>(
 mod tests {
     use super::*;
     use crate::events::{InboundEffect, InboundMessage};
-    use crate::message::MessageStatus;
 
     fn t(s: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap_or_default()

@@ -25,7 +25,7 @@ pub(crate) fn apply(
     match event {
         WebhookEvent::Inbound(m) => apply_inbound(r, m, outbox, now),
         WebhookEvent::Echo(e) => apply_echo(r, e, now),
-        WebhookEvent::Status(s) => apply_status(r, s, outbox, now),
+        WebhookEvent::Status(s) => apply_status(r, s, now),
         WebhookEvent::ContactSeen { customer, .. } => {
             ensure_contact(r, customer, now)?;
             Ok(())
@@ -155,66 +155,9 @@ fn apply_echo(r: &mut dyn Repos, e: &OutboundEcho, now: DateTime<Utc>) -> Result
     Ok(())
 }
 
+/// Applies one status. Its outbox rows are written for the whole batch afterwards
+/// (`effects::status_events`), in delivery order.
 pub(crate) fn apply_status(
-    r: &mut dyn Repos,
-    s: &StatusUpdate,
-    outbox: &Interest,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    apply_status_only(r, s, now)?;
-    status_events(r, s, outbox, now)
-}
-
-/// `message.status` (and `message.failed`) for the subscriptions that want them, once the
-/// status is applied (its message, or the placeholder made for it, names the contact).
-fn status_events(
-    r: &mut dyn Repos,
-    s: &StatusUpdate,
-    outbox: &Interest,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let failed = s.status == MessageStatus::Failed;
-    let wanted = outbox.wants(EventType::MessageStatus)
-        || (failed && outbox.wants(EventType::MessageFailed));
-    if !wanted {
-        return Ok(());
-    }
-    let message = r.find_message_by_wamid(&s.wamid)?;
-    let contact_id = message.as_ref().and_then(|m| m.contact_id.clone());
-    let data = crate::outbox::status_data(
-        s,
-        message.as_ref().map(|m| m.id.as_str()),
-        contact_id.as_deref(),
-    );
-    // Order per conversation; a status on a message of no known contact is ordered by its
-    // recipient (or its message).
-    let key = contact_id
-        .clone()
-        .or_else(|| s.recipient.wa_id.clone())
-        .unwrap_or_else(|| s.wamid.clone());
-    let mut w = OutboxWrite::default();
-    w.push(
-        outbox,
-        EventType::MessageStatus,
-        &data,
-        contact_id.as_deref(),
-        &key,
-        now,
-    );
-    if failed {
-        w.push(
-            outbox,
-            EventType::MessageFailed,
-            &data,
-            contact_id.as_deref(),
-            &key,
-            now,
-        );
-    }
-    r.enqueue_outbox(&w)
-}
-
-fn apply_status_only(
     r: &mut dyn Repos,
     s: &StatusUpdate,
     now: DateTime<Utc>,

@@ -6,36 +6,20 @@ use std::sync::{Arc, RwLock};
 use chrono::{DateTime, Utc};
 
 use crate::events::{ParsedDelivery, WebhookEvent};
-use crate::outbox::{Interest, OutboxInterest};
 use crate::webhook::{WebhookOutcome, WebhookState};
 
 /// The business numbers this server answers for (`phone_number_id`s, the default first).
 /// Deliveries naming none of them are kept raw and counted as foreign, not attributed. Empty
 /// means "accept any number". Clones share one list: numbers added while the server runs
 /// (`/api/whatsapp/numbers`) are ours at once everywhere.
-///
-/// It also carries who listens for what ingestion produces ([`OutboxInterest`]), since every
-/// path that plans a delivery has it at hand: each [`Plan`] takes a snapshot.
 #[derive(Debug, Clone, Default)]
-pub struct OurNumbers(Arc<RwLock<Vec<String>>>, OutboxInterest);
+pub struct OurNumbers(Arc<RwLock<Vec<String>>>);
 
 impl OurNumbers {
     /// These numbers, the default first.
     #[must_use]
     pub fn new(numbers: Vec<String>) -> Self {
-        Self(Arc::new(RwLock::new(numbers)), OutboxInterest::default())
-    }
-
-    /// The same numbers, with `interest` deciding what ingestion writes to the outbox.
-    #[must_use]
-    pub fn with_outbox(self, interest: OutboxInterest) -> Self {
-        Self(self.0, interest)
-    }
-
-    /// Who listens for what ingestion produces (shared with the server's reloads).
-    #[must_use]
-    pub fn outbox(&self) -> &OutboxInterest {
-        &self.1
+        Self(Arc::new(RwLock::new(numbers)))
     }
 
     /// Replaces the list (what the numbers table and the environment say now).
@@ -99,8 +83,6 @@ pub struct Plan {
     pub touch: Vec<String>,
     /// The events to apply, in delivery order.
     pub events: Vec<WebhookEvent>,
-    /// Who listened for what when it was planned (the outbox rows its events write).
-    pub outbox: Arc<Interest>,
 }
 
 impl Plan {
@@ -112,7 +94,6 @@ impl Plan {
         parsed: Result<ParsedDelivery, String>,
         now: DateTime<Utc>,
     ) -> Self {
-        let outbox = ours.outbox().snapshot();
         let mut outcome = WebhookOutcome {
             state: WebhookState::Processed,
             error: None,
@@ -130,7 +111,6 @@ impl Plan {
                     outcome,
                     touch: Vec::new(),
                     events: Vec::new(),
-                    outbox,
                 };
             }
         };
@@ -148,7 +128,6 @@ impl Plan {
                 outcome,
                 touch,
                 events: Vec::new(),
-                outbox,
             };
         }
         let events: Vec<WebhookEvent> = parsed
@@ -191,7 +170,6 @@ impl Plan {
             outcome,
             touch,
             events,
-            outbox,
         }
     }
 
@@ -207,7 +185,6 @@ impl Plan {
             outcome,
             touch: Vec::new(),
             events: Vec::new(),
-            outbox: Arc::clone(&self.outbox),
         }
     }
 
