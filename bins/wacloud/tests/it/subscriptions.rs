@@ -472,3 +472,130 @@ async fn after_a_rotation_both_secrets_sign_until_the_grace_period_ends() {
     verified_by_reference(&new, &got);
     verified_by_reference(&old, &got);
 }
+
+/// Who listens is read inside each ingest transaction: a subscription made through one
+/// instance counts at once on another instance on the same database (no reload period). On
+/// both backends: two in-process servers share the test's database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscription_made_on_one_instance_counts_at_once_on_another() {
+    let a = app(60_000).await;
+    let b = TestApp::builder()
+        .on_url(&a.database_url)
+        .with(|s| s.webhooks.poll = Duration::from_millis(20))
+        .spawn()
+        .await;
+    // B has ingested before (had it kept a snapshot, it would be the empty one).
+    let warm = inbound_text(
+        &b.phone_number_id,
+        "15550007101",
+        "wamid.fresh.0",
+        1_700_000_000,
+        "before",
+        "F",
+    );
+    assert_eq!(b.deliver(&warm).await.0, 200);
+    let (rx, url) = Receiver::start(true);
+    let (id, _) = subscribe(&a, &url, &["message.received"]).await;
+    // At once, no sleep: B's very next transaction sees the subscription.
+    let body = inbound_text(
+        &b.phone_number_id,
+        "15550007101",
+        "wamid.fresh.1",
+        1_700_000_001,
+        "right after",
+        "F",
+    );
+    let (s, v) = b.deliver(&body).await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = b
+        .get(&format!("/api/whatsapp/subscriptions/{id}/deliveries"))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["deliveries"].as_array().map(Vec::len),
+        Some(1),
+        "the row was written in B's ingest transaction: {v}"
+    );
+    a.wait_for(10, "the event at the receiver", || async {
+        (!rx.got.lock().expect("lock").is_empty()).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let bodies = rx.bodies();
+    assert_eq!(bodies.len(), 1, "{bodies:?}");
+    assert_eq!(bodies[0]["type"], "message.received");
+    assert_eq!(bodies[0]["data"]["wamid"], "wamid.fresh.1");
+    assert_eq!(bodies[0]["data"]["text"], "right after");
+}
+
+/// The statuses of one delivery (one batch), several per conversation and a failure among
+/// them, each reach a `message.status` subscriber once, in delivery order per conversation
+/// (the rows are written set-based after the batch, ids increasing in delivery order). The
+/// body is Meta's `statuses` array (several statuses in one `value`, as in Meta's
+/// "Status messages" webhook reference; one element has the shape of
+/// `bodies::status_body`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_of_a_batch_arrive_in_order_per_conversation() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    subscribe(&app, &url, &["message.status", "message.failed"]).await;
+    // (recipient, wamid, status), in delivery order; two conversations interleaved.
+    let seq = [
+        ("15550007201", "wamid.st.1a", "sent"),
+        ("15550007202", "wamid.st.2a", "sent"),
+        ("15550007201", "wamid.st.1a", "delivered"),
+        ("15550007201", "wamid.st.1b", "sent"),
+        ("15550007202", "wamid.st.2a", "failed"),
+        ("15550007201", "wamid.st.1a", "read"),
+        ("15550007202", "wamid.st.2b", "sent"),
+        ("15550007201", "wamid.st.1b", "delivered"),
+        ("15550007202", "wamid.st.2b", "delivered"),
+    ];
+    let statuses: Vec<Value> = seq
+        .iter()
+        .enumerate()
+        .map(|(i, (to, wamid, st))| {
+            let mut s = json!({"id": wamid, "status": st,
+                               "timestamp": (1_700_000_100 + i).to_string(), "recipient_id": to});
+            if *st == "failed" {
+                s["errors"] = json!([{"code": 131_049, "title": "Not delivered"}]);
+            }
+            s
+        })
+        .collect();
+    let body = json!({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{
+        "field": "messages", "value": {"messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550100001", "phone_number_id": app.phone_number_id},
+        "statuses": statuses}}]}]});
+    assert_eq!(app.deliver(&body).await.0, 200);
+    // One `message.status` per status, and one `message.failed`.
+    let want = seq.len() + 1;
+    app.wait_for(15, "every status event", || async {
+        (rx.got.lock().expect("lock").len() >= want).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let bodies = rx.bodies();
+    assert_eq!(bodies.len(), want, "{bodies:?}");
+    for who in ["15550007201", "15550007202"] {
+        let got: Vec<(String, String, String)> = bodies
+            .iter()
+            .filter(|b| b["data"]["recipient_id"] == who)
+            .map(|b| {
+                (
+                    b["type"].as_str().expect("type").to_owned(),
+                    b["data"]["wamid"].as_str().expect("wamid").to_owned(),
+                    b["data"]["status"].as_str().expect("status").to_owned(),
+                )
+            })
+            .collect();
+        let mut expected: Vec<(String, String, String)> = Vec::new();
+        for (_, wamid, st) in seq.iter().filter(|(to, ..)| *to == who) {
+            expected.push(("message.status".into(), (*wamid).into(), (*st).into()));
+            if *st == "failed" {
+                expected.push(("message.failed".into(), (*wamid).into(), (*st).into()));
+            }
+        }
+        assert_eq!(got, expected, "{who}: in delivery order");
+    }
+}
