@@ -592,6 +592,80 @@ mod tests {
     }
 
     #[test]
+    fn statuses_are_one_event_each_in_delivery_order_keyed_by_contact() {
+        use crate::events::{CustomerRef, StatusUpdate};
+        use crate::message::MessageStatus;
+        let st = |wamid: &str, status: MessageStatus, to: &str| StatusUpdate {
+            wamid: wamid.into(),
+            phone_number_id: "111".into(),
+            status,
+            timestamp: at(1),
+            recipient: CustomerRef {
+                wa_id: Some(to.into()),
+                ..CustomerRef::default()
+            },
+            error: None,
+            biz_opaque_callback_data: None,
+            conversation_id: None,
+            pricing: Default::default(),
+            group_id: None,
+        };
+        let seq = [
+            st("w1", MessageStatus::Sent, "155"),
+            st("w2", MessageStatus::Sent, "166"),
+            st("w1", MessageStatus::Failed, "155"),
+            st("w2", MessageStatus::Delivered, "166"),
+        ];
+        // w1 is stored for contact c1; w2 is not stored (a placeholder's, no contact).
+        let subject = |w: &str| match w {
+            "w1" => StatusSubject {
+                message_id: Some("m1".into()),
+                contact_id: Some("c1".into()),
+            },
+            _ => StatusSubject::default(),
+        };
+        let both = Interest {
+            automations: true,
+            subscriptions: vec![(
+                "s".into(),
+                vec![EventType::MessageStatus, EventType::MessageFailed],
+            )],
+        };
+        let w = OutboxWrite::statuses(&both, &seq, subject, at(2));
+        let got: Vec<(&str, &str)> = w
+            .items
+            .iter()
+            .map(|i| (i.event_type.as_str(), i.ordering_key.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("message.status", "c1"),
+                ("message.status", "166"),
+                ("message.status", "c1"),
+                ("message.failed", "c1"),
+                ("message.status", "166"),
+            ],
+            "rules never get statuses"
+        );
+        assert!(
+            w.items.windows(2).all(|p| p[0].id < p[1].id),
+            "ids increase in delivery order"
+        );
+        let body: Value = serde_json::from_str(&w.events[0].payload).expect("json");
+        assert_eq!(body["data"]["message_id"], "m1");
+        assert_eq!(body["data"]["contact_id"], "c1");
+        let failures_only = Interest {
+            automations: false,
+            subscriptions: vec![("s".into(), vec![EventType::MessageFailed])],
+        };
+        let w = OutboxWrite::statuses(&failures_only, &seq, subject, at(2));
+        assert_eq!(w.items.len(), 1);
+        assert_eq!(w.items[0].event_type, EventType::MessageFailed);
+        assert!(OutboxWrite::statuses(&Interest::default(), &seq, subject, at(2)).is_empty());
+    }
+
+    #[test]
     fn back_off_grows_is_capped_and_ends_dead() {
         let p = RetryPolicy {
             base: Duration::seconds(1),

@@ -47,6 +47,11 @@ struct Args {
     /// Extra server settings, `NAME=value` (e.g. `DATABASE_URL=postgres://…`).
     #[arg(long = "env", value_parser = parse_kv)]
     env: Vec<(String, String)>,
+    /// Before the load, subscribe a local receiver (answering 204 on loopback, on a thread of
+    /// its own) to these outgoing webhook events (e.g. `message.received,message.status`), so
+    /// ingestion writes outbox rows and the server delivers them while it ingests.
+    #[arg(long, value_delimiter = ',')]
+    subscribe: Vec<String>,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -95,6 +100,19 @@ async fn run_mode(args: &Args, mode: &str) -> Outcome {
         .build()
         .expect("client");
     let secret = SecretString::from(SECRET.to_owned());
+    let received = if args.subscribe.is_empty() {
+        None
+    } else {
+        let (hook, got) = receiver();
+        let r = client
+            .post(format!("{base}/api/whatsapp/subscriptions"))
+            .json(&serde_json::json!({"url": hook, "events": args.subscribe}))
+            .send()
+            .await
+            .expect("subscribe");
+        assert_eq!(r.status().as_u16(), 201, "subscription refused: {r:?}");
+        Some(got)
+    };
 
     let measuring = Arc::new(AtomicBool::new(false));
     let stop = Arc::new(AtomicBool::new(false));
@@ -191,6 +209,12 @@ async fn run_mode(args: &Args, mode: &str) -> Outcome {
         .json()
         .await
         .expect("stats json");
+    if let Some(got) = &received {
+        eprintln!(
+            "{mode}: the receiver got {} webhook deliveries by the end of the drain",
+            got.load(Ordering::Relaxed)
+        );
+    }
     drop(server);
     let hist = hist.lock().map(|h| h.clone()).expect("histogram");
     Outcome {
@@ -204,6 +228,66 @@ async fn run_mode(args: &Args, mode: &str) -> Outcome {
         acknowledged_total: acknowledged.load(Ordering::Relaxed),
         drain,
     }
+}
+
+/// A local receiver of outgoing webhooks on a thread of its own: answers every request 204
+/// (HTTP/1.1, keep-alive) and counts them. Its URL and the count.
+fn receiver() -> (String, Arc<AtomicU64>) {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let got = Arc::new(AtomicU64::new(0));
+    let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind the receiver");
+    std_listener.set_nonblocking(true).expect("nonblocking");
+    let port = std_listener.local_addr().expect("address").port();
+    let count = Arc::clone(&got);
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("receiver runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
+            loop {
+                let Ok((sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                let count = Arc::clone(&count);
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut r = BufReader::new(r);
+                    let mut line = String::new();
+                    loop {
+                        let mut length = 0_usize;
+                        loop {
+                            line.clear();
+                            match r.read_line(&mut line).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(_) => {}
+                            }
+                            let l = line.trim_end();
+                            if l.is_empty() {
+                                break;
+                            }
+                            if let Some((k, v)) = l.split_once(':') {
+                                if k.eq_ignore_ascii_case("content-length") {
+                                    length = v.trim().parse().unwrap_or(0);
+                                }
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        if r.read_exact(&mut body).await.is_err() {
+                            return;
+                        }
+                        count.fetch_add(1, Ordering::Relaxed);
+                        let answer = b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n";
+                        if w.write_all(answer).await.is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+    });
+    (format!("http://127.0.0.1:{port}/hook"), got)
 }
 
 fn ms(micros: u64) -> f64 {
