@@ -182,3 +182,68 @@ async fn finished_rows_are_pruned_with_their_attempts_and_events() {
         .expect("read");
     assert!(left.is_empty());
 }
+
+/// `outbox_interest` (read inside ingest transactions): the active subscriptions with their
+/// events, ordered by id; automations only while a number has an automatic reply.
+#[tokio::test]
+async fn the_interest_names_active_subscriptions_and_automatic_replies() {
+    use wacloud_core::automation::AutomationSettings;
+    use wacloud_core::outbox::Subscription;
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    let got = read(&store, |r| r.outbox_interest()).await.expect("read");
+    assert_eq!(got, Interest::default(), "nobody listens on a new database");
+    let now = Utc::now();
+    let sub = |id: &str, active: bool, events: Vec<EventType>| Subscription {
+        id: id.to_owned(),
+        url: "http://127.0.0.1:9/hook".to_owned(),
+        secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
+        previous_secret: None,
+        previous_until: None,
+        events,
+        bot: false,
+        active,
+        description: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let subs = [
+        sub("b", true, vec![EventType::MessageStatus]),
+        sub("off", false, vec![EventType::MessageReceived]),
+        sub("a", true, vec![EventType::MessageReceived, EventType::MessageFailed]),
+    ];
+    write(&store, move |r| {
+        for s in &subs {
+            r.put_subscription(s)?;
+        }
+        // A number's settings without any reply do not count as automated.
+        r.put_automation_settings("111", &AutomationSettings::default(), now, "test")
+    })
+    .await
+    .expect("stored");
+    let got = read(&store, |r| r.outbox_interest()).await.expect("read");
+    assert_eq!(
+        got,
+        Interest {
+            automations: false,
+            subscriptions: vec![
+                (
+                    "a".into(),
+                    vec![EventType::MessageReceived, EventType::MessageFailed]
+                ),
+                ("b".into(), vec![EventType::MessageStatus]),
+            ],
+        }
+    );
+    write(&store, move |r| {
+        let welcome = AutomationSettings {
+            welcome_text: Some("Hello".into()),
+            ..AutomationSettings::default()
+        };
+        r.put_automation_settings("222", &welcome, now, "test")
+    })
+    .await
+    .expect("stored");
+    let got = read(&store, |r| r.outbox_interest()).await.expect("read");
+    assert!(got.automations, "a welcome reply is an automation");
+}
