@@ -285,9 +285,23 @@ impl OutboxWrite {
                 .or(s.recipient.wa_id.as_deref())
                 .unwrap_or(&s.wamid)
                 .to_owned();
-            w.push(interest, EventType::MessageStatus, &data, contact_id, &key, now);
+            w.push(
+                interest,
+                EventType::MessageStatus,
+                &data,
+                contact_id,
+                &key,
+                now,
+            );
             if failed {
-                w.push(interest, EventType::MessageFailed, &data, contact_id, &key, now);
+                w.push(
+                    interest,
+                    EventType::MessageFailed,
+                    &data,
+                    contact_id,
+                    &key,
+                    now,
+                );
             }
         }
         w

@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio::sync::{watch, Notify, Semaphore};
 use wacloud_core::outbox::{
-    subscription_of, AttemptOutcome, OutboxAttempt, OutboxItem, RetryPolicy,
-    Subscription, RULES,
+    subscription_of, AttemptOutcome, OutboxAttempt, OutboxItem, RetryPolicy, Subscription, RULES,
 };
 use wacloud_core::ports::{new_id, read, write, write_background, Repos, Store, StoreError};
 use wacloud_core::usecases::automation::{self, RulesItem, RunReport};

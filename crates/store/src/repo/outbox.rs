@@ -439,7 +439,9 @@ impl OutboxRepos for Repo<'_> {
                 _ => interest.automations |= super::automation::replies(&r.b),
             }
         }
-        interest.subscriptions.sort_unstable_by(|x, y| x.0.cmp(&y.0));
+        interest
+            .subscriptions
+            .sort_unstable_by(|x, y| x.0.cmp(&y.0));
         Ok(interest)
     }
 

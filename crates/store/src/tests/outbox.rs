@@ -210,7 +210,11 @@ async fn the_interest_names_active_subscriptions_and_automatic_replies() {
     let subs = [
         sub("b", true, vec![EventType::MessageStatus]),
         sub("off", false, vec![EventType::MessageReceived]),
-        sub("a", true, vec![EventType::MessageReceived, EventType::MessageFailed]),
+        sub(
+            "a",
+            true,
+            vec![EventType::MessageReceived, EventType::MessageFailed],
+        ),
     ];
     write(&store, move |r| {
         for s in &subs {
