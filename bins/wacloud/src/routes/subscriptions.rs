@@ -60,7 +60,8 @@ pub struct SubscriptionView {
     pub active: bool,
     /// A note.
     pub description: Option<String>,
-    /// Until when the previous secret still signs (after a rotation).
+    /// Until when the last of the previous secrets still signs (after rotations; each signs
+    /// until its own grace period ends, at most 5 of them).
     pub previous_secret_until: Option<DateTime<Utc>>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
@@ -73,6 +74,7 @@ pub struct SubscriptionView {
 
 impl SubscriptionView {
     fn of(s: Subscription, show_secret: bool) -> Self {
+        let previous_secret_until = s.previous_until();
         Self {
             events: s.events.iter().map(|e| e.as_str()).collect(),
             secret: show_secret.then_some(s.secret),
@@ -81,7 +83,7 @@ impl SubscriptionView {
             bot: s.bot,
             active: s.active,
             description: s.description,
-            previous_secret_until: s.previous_until,
+            previous_secret_until,
             created_at: s.created_at,
             updated_at: s.updated_at,
         }
@@ -199,7 +201,10 @@ fn invalid(e: ChangeError) -> ApiError {
     match e {
         ChangeError::Invalid(e) => {
             let (code, field) = match &e {
-                subs::SubscriptionError::InvalidUrl => ("invalid_url", "url"),
+                subs::SubscriptionError::InvalidUrl | subs::SubscriptionError::UserInfo => {
+                    ("invalid_url", "url")
+                }
+                subs::SubscriptionError::PrivateUrl => ("private_url", "url"),
                 subs::SubscriptionError::UnknownEvent(_) => ("unknown_event", "events"),
                 subs::SubscriptionError::NoEvents => ("invalid_events", "events"),
                 subs::SubscriptionError::InvalidDescription => {
@@ -212,8 +217,9 @@ fn invalid(e: ChangeError) -> ApiError {
     }
 }
 
-fn input(b: SubscriptionBody) -> SubscriptionInput {
+fn input(state: &AppState, b: SubscriptionBody) -> SubscriptionInput {
     SubscriptionInput {
+        allow_private: state.settings.webhooks.allow_private,
         url: b.url,
         events: b.events,
         bot: b.bot,
@@ -276,7 +282,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
     request_body = SubscriptionBody,
     responses(
         (status = 201, description = "Created; `secret` shown this once", body = SubscriptionView),
-        (status = 400, description = "`invalid_json`, `invalid_url`, `unknown_event`, `invalid_events`, `invalid_secret`, `invalid_description`", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_url`, `private_url`, `unknown_event`, `invalid_events`, `invalid_secret`, `invalid_description`", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
 )]
@@ -286,9 +292,14 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let mut b = body.into_inner();
     let secret = check_secret(b.secret.take())?;
-    let s = subs::create(state.store.as_ref(), input(b), secret, state.clock.now())
-        .await
-        .map_err(invalid)?;
+    let s = subs::create(
+        state.store.as_ref(),
+        input(&state, b),
+        secret,
+        state.clock.now(),
+    )
+    .await
+    .map_err(invalid)?;
     reload(&state).await;
     Ok(HttpResponse::Created().json(SubscriptionView::of(s, true)))
 }
@@ -331,7 +342,7 @@ pub async fn get(
     request_body = SubscriptionBody,
     responses(
         (status = 200, description = "The subscription, after the change", body = SubscriptionView),
-        (status = 400, description = "`invalid_json`, `invalid_url`, `unknown_event`, `invalid_events`, `invalid_description`, `use_rotate_secret`", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_url`, `private_url`, `unknown_event`, `invalid_events`, `invalid_description`, `use_rotate_secret`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
@@ -351,9 +362,14 @@ pub async fn update(
         )
         .with("field", "secret"));
     }
-    let s = subs::update(state.store.as_ref(), id, input(b), state.clock.now())
-        .await
-        .map_err(invalid)?;
+    let s = subs::update(
+        state.store.as_ref(),
+        id,
+        input(&state, b),
+        state.clock.now(),
+    )
+    .await
+    .map_err(invalid)?;
     reload(&state).await;
     Ok(HttpResponse::Ok().json(SubscriptionView::of(s, false)))
 }

@@ -472,3 +472,100 @@ async fn after_a_rotation_both_secrets_sign_until_the_grace_period_ends() {
     verified_by_reference(&new, &got);
     verified_by_reference(&old, &got);
 }
+
+/// A subscription's URL is parsed as HTTP clients parse it; with `WACLOUD_WEBHOOK_ALLOW_PRIVATE`
+/// off (the default) a loopback, link-local or private target is refused as `private_url`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_urls_and_malformed_ones_are_refused_naming_the_field() {
+    let app = TestApp::builder()
+        .with(|s| s.webhooks.allow_private = false)
+        .spawn()
+        .await;
+    let post = |url: &'static str| {
+        let app = &app;
+        async move {
+            app.post_json(
+                "/api/whatsapp/subscriptions",
+                &json!({ "url": url, "events": ["message.received"] }),
+            )
+            .await
+        }
+    };
+    for (url, code) in [
+        ("http://127.0.0.1:8080/hook", "private_url"),
+        ("http://localhost/hook", "private_url"),
+        ("http://169.254.169.254/latest/meta-data/", "private_url"),
+        ("http://10.0.0.7/", "private_url"),
+        ("http://[::1]:9000/", "private_url"),
+        ("http://[fe80::1]/", "private_url"),
+        ("http://2130706433/", "private_url"),
+        ("http://[::1/", "invalid_url"),
+        ("http://@/", "invalid_url"),
+        ("http://example.com:0/", "invalid_url"),
+        ("http://example.com:70000/", "invalid_url"),
+        ("http://user:pass@example.com/", "invalid_url"),
+        ("gopher://example.com/", "invalid_url"),
+    ] {
+        let (s, v) = post(url).await;
+        assert_eq!(s, 400, "{url}: {v}");
+        assert_eq!(v["error"]["code"], code, "{url}: {v}");
+        assert_eq!(v["error"]["field"], "url", "{url}: {v}");
+    }
+    let (s, v) = post("HTTPS://Hooks.Example.com/in").await;
+    assert_eq!(s, 201, "{v}");
+    // A secret that is not `whsec_` + base64 of 24–64 bytes.
+    let key = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    for secret in [
+        key.to_owned(),
+        format!("wsec_{key}"),
+        "whsec_c2hvcnQ=".into(),
+    ] {
+        let (s, v) = app
+            .post_json(
+                "/api/whatsapp/subscriptions",
+                &json!({ "url": "https://hooks.example.com/", "events": ["message.received"],
+                         "secret": secret }),
+            )
+            .await;
+        assert_eq!(s, 400, "{secret}: {v}");
+        assert_eq!(v["error"]["code"], "invalid_secret", "{v}");
+    }
+}
+
+/// Two rotations in a row: the first secret still signs until its own grace ends, beside the
+/// second and the new one (three signatures), and each verifies with the reference library.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotating_twice_keeps_every_secret_inside_its_grace_signing() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    let (id, first) = subscribe(&app, &url, &["message.received"]).await;
+    let mut secrets = vec![first];
+    for _ in 0..2 {
+        let (s, v) = app
+            .post_json(
+                &format!("/api/whatsapp/subscriptions/{id}/rotate-secret"),
+                &json!({"grace_secs": 3600}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        secrets.push(v["secret"].as_str().expect("new secret").to_owned());
+    }
+    let body = inbound_text(
+        &app.phone_number_id,
+        "15550007006",
+        "wamid.rot2.1",
+        1_700_000_000,
+        "hi",
+        "K",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let got = app
+        .wait_for(10, "the delivery", || async {
+            rx.got.lock().expect("lock").first().cloned()
+        })
+        .await;
+    assert_eq!(got.signature.split(' ').count(), 3, "{got:?}");
+    for s in &secrets {
+        verified_by_reference(s, &got);
+    }
+}

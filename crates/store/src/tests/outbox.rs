@@ -182,3 +182,70 @@ async fn finished_rows_are_pruned_with_their_attempts_and_events() {
         .expect("read");
     assert!(left.is_empty());
 }
+
+/// Every previous secret of a subscription (the newest in its own columns, older ones in
+/// `older_secrets`) comes back as written, each with its own end, and none after all expire.
+#[tokio::test]
+async fn a_subscriptions_previous_secrets_are_kept_each_with_its_end() {
+    use wacloud_core::outbox::Subscription;
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    // Whole seconds: timestamps are stored to the microsecond.
+    let t0 = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+    let mut sub = Subscription {
+        id: "s-rot".into(),
+        url: "https://example.com/hook".into(),
+        secret: "whsec_a".into(),
+        previous: Vec::new(),
+        events: vec![EventType::MessageReceived],
+        bot: false,
+        active: true,
+        description: None,
+        created_at: t0,
+        updated_at: t0,
+    };
+    let row = sub.clone();
+    write(&store, move |r| r.put_subscription(&row))
+        .await
+        .expect("create");
+    let got = read(&store, |r| r.get_subscription("s-rot"))
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(got.previous.is_empty());
+    for (n, k) in ["whsec_b", "whsec_c", "whsec_d"].into_iter().enumerate() {
+        sub.rotate(
+            k.into(),
+            Duration::hours(2),
+            t0 + Duration::minutes(i64::try_from(n).expect("small")),
+        );
+    }
+    let row = sub.clone();
+    write(&store, move |r| r.put_subscription(&row))
+        .await
+        .expect("rotate");
+    let got = read(&store, |r| r.get_subscription("s-rot"))
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(got.previous, sub.previous);
+    assert_eq!(
+        got.signing_secrets(t0 + Duration::minutes(30)),
+        vec!["whsec_d", "whsec_c", "whsec_b", "whsec_a"]
+    );
+    // All expired: the next rotation keeps only the one it replaces.
+    sub.rotate(
+        "whsec_e".into(),
+        Duration::hours(1),
+        t0 + Duration::hours(3),
+    );
+    let row = sub.clone();
+    write(&store, move |r| r.put_subscription(&row))
+        .await
+        .expect("rotate again");
+    let got = read(&store, |r| r.list_subscriptions())
+        .await
+        .expect("list");
+    assert_eq!(got[0].previous.len(), 1);
+    assert_eq!(got[0].previous[0].secret, "whsec_d");
+}
