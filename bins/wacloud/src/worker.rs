@@ -496,10 +496,16 @@ pub async fn reprocess_stored(
         },
     )
     .map_err(|e| e.to_string())?;
-    let ours = OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect());
-    let result = reprocess_pending(&store, &ours, &SystemClock, include_failed)
-        .await
-        .map_err(|e| e.to_string());
+    // Who listens decides what ingestion writes to the outbox (rule runs, outgoing webhooks):
+    // read as the server reads it at start, or reprocessed messages would get neither.
+    let ours = OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect())
+        .with_outbox(wacloud_core::outbox::OutboxInterest::default());
+    let result = match crate::outbox::reload_interest(&store, ours.outbox()).await {
+        Ok(()) => reprocess_pending(&store, &ours, &SystemClock, include_failed)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(format!("cannot read the rules and subscriptions: {e}")),
+    };
     store.shutdown();
     result
 }
