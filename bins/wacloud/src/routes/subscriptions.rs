@@ -173,6 +173,9 @@ impl DeliveryView {
 pub struct DeliveryList {
     /// Newest first.
     pub deliveries: Vec<DeliveryView>,
+    /// The `before` of the next (older) page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<String>,
 }
 
 /// Query of `GET /subscriptions/{id}/deliveries`.
@@ -183,6 +186,8 @@ pub struct DeliveryQuery {
     pub state: Option<String>,
     /// At most this many, 1–200 (default 50).
     pub limit: Option<i64>,
+    /// Only deliveries older than this one: the previous page's `next_before`.
+    pub before: Option<String>,
 }
 
 /// Body of `POST /subscriptions/{id}/rotate-secret`.
@@ -452,7 +457,8 @@ pub async fn rotate(
 
 /// List a subscription's deliveries.
 ///
-/// `GET /subscriptions/{id}/deliveries?state=&limit=`: newest first. Admins only.
+/// `GET /subscriptions/{id}/deliveries?state=&limit=&before=`: newest first, a page of at
+/// most `limit`; `next_before` (when the page is full) gives the next page. Admins only.
 #[utoipa::path(
     get,
     path = "/api/whatsapp/subscriptions/{id}/deliveries",
@@ -461,7 +467,7 @@ pub async fn rotate(
     params(("id" = String, Path, min_length = 1, description = "The subscription's id"), DeliveryQuery),
     responses(
         (status = 200, description = "The deliveries", body = DeliveryList),
-        (status = 400, description = "`invalid_state`, `invalid_limit`", body = ErrorBody),
+        (status = 400, description = "`invalid_state`, `invalid_limit`, `invalid_query` (`before`)", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
@@ -491,12 +497,29 @@ pub async fn deliveries(
                 .with("field", "limit"),
         );
     }
-    let deliveries = subs::deliveries(state.store.as_ref(), id, st, limit)
-        .await?
-        .into_iter()
-        .map(|i| DeliveryView::of(i, None))
-        .collect();
-    Ok(HttpResponse::Ok().json(DeliveryList { deliveries }))
+    if let Some(b) = &q.before {
+        if check_id(b, "delivery").is_err() {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "before must be a delivery's id (the previous page's next_before)",
+            )
+            .with("field", "before"));
+        }
+    }
+    let deliveries: Vec<DeliveryView> =
+        subs::deliveries(state.store.as_ref(), id, st, q.before, limit)
+            .await?
+            .into_iter()
+            .map(|i| DeliveryView::of(i, None))
+            .collect();
+    let full = i64::try_from(deliveries.len()).is_ok_and(|n| n == limit);
+    let next_before = full
+        .then(|| deliveries.last().map(|d| d.id.clone()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(DeliveryList {
+        deliveries,
+        next_before,
+    }))
 }
 
 /// Show a delivery with its attempts.

@@ -318,7 +318,8 @@ pub async fn list(store: &dyn Store) -> Result<Vec<Subscription>, StoreError> {
     read(store, |r| r.list_subscriptions()).await
 }
 
-/// Subscription `id`'s deliveries (in `state`), newest first, at most `limit`.
+/// Subscription `id`'s deliveries (in `state`), newest first, at most `limit`, older than
+/// delivery `before` when given (the previous page's last).
 ///
 /// # Errors
 /// [`StoreError::NotFound`] when there is no such subscription.
@@ -326,13 +327,19 @@ pub async fn deliveries(
     store: &dyn Store,
     id: String,
     state: Option<OutboxState>,
+    before: Option<String>,
     limit: i64,
 ) -> Result<Vec<OutboxItem>, StoreError> {
     read(store, move |r| {
         if r.get_subscription(&id)?.is_none() {
             return Err(StoreError::NotFound("no such subscription".into()));
         }
-        r.outbox_items(&crate::outbox::subscription_consumer(&id), state, limit)
+        r.outbox_items(
+            &crate::outbox::subscription_consumer(&id),
+            state,
+            before.as_deref(),
+            limit,
+        )
     })
     .await
 }

@@ -536,6 +536,7 @@ impl OutboxRepos for Repo<'_> {
         &mut self,
         consumer: &str,
         state: Option<OutboxState>,
+        before: Option<&str>,
         limit: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
         let rows: Vec<ItemRow> = with_conn!(self.conn, |x| {
@@ -544,6 +545,9 @@ impl OutboxRepos for Repo<'_> {
                 .into_boxed();
             if let Some(st) = state {
                 q = q.filter(o::state.eq(st.as_str()));
+            }
+            if let Some(b) = before {
+                q = q.filter(o::id.lt(b));
             }
             q.order(o::id.desc())
                 .limit(limit)

@@ -177,7 +177,7 @@ async fn finished_rows_are_pruned_with_their_attempts_and_events() {
     .await
     .expect("prune");
     assert_eq!(n, 2);
-    let left = read(&store, |r| r.outbox_items("rules", None, 10))
+    let left = read(&store, |r| r.outbox_items("rules", None, None, 10))
         .await
         .expect("read");
     assert!(left.is_empty());
@@ -248,4 +248,44 @@ async fn a_subscriptions_previous_secrets_are_kept_each_with_its_end() {
         .expect("list");
     assert_eq!(got[0].previous.len(), 1);
     assert_eq!(got[0].previous[0].secret, "whsec_d");
+}
+
+/// A consumer's rows page newest first: `before` the previous page's last id gives the next,
+/// older page, every row once.
+#[tokio::test]
+async fn outbox_items_page_newest_first_by_cursor() {
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    for n in 0..5 {
+        enqueue(&store, &format!("contact-{n}"), n).await;
+    }
+    let page = |before: Option<String>| {
+        let store = store.clone();
+        async move {
+            read(&store, move |r| {
+                r.outbox_items("subscription:s1", None, before.as_deref(), 2)
+            })
+            .await
+            .expect("page")
+        }
+    };
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let rows = page(before.clone()).await;
+        seen.extend(rows.iter().map(|i| i.payload.clone()));
+        if rows.len() < 2 {
+            break;
+        }
+        before = rows.last().map(|i| i.id.clone());
+    }
+    let ns: Vec<i64> = seen
+        .iter()
+        .map(|p| {
+            serde_json::from_str::<serde_json::Value>(p).expect("JSON")["data"]["n"]
+                .as_i64()
+                .expect("n")
+        })
+        .collect();
+    assert_eq!(ns, [4, 3, 2, 1, 0]);
 }
