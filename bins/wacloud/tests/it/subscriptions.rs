@@ -569,3 +569,58 @@ async fn rotating_twice_keeps_every_secret_inside_its_grace_signing() {
         verified_by_reference(s, &got);
     }
 }
+
+/// `wacloud webhooks reprocess` writes the outbox rows of what it applies: a delivery stored
+/// raw (`received`) and reprocessed from the command reaches the subscription.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reprocessed_delivery_reaches_the_subscriptions() {
+    use wacloud_core::webhook::{NewWebhook, WebhookOutcome, WebhookState};
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    subscribe(&app, &url, &["message.received"]).await;
+    let body = serde_json::to_vec(&inbound_text(
+        &app.phone_number_id,
+        "15550007007",
+        "wamid.reprocess.1",
+        1_700_000_000,
+        "stored raw",
+        "R",
+    ))
+    .expect("JSON");
+    let now = chrono::Utc::now();
+    let w = NewWebhook {
+        id: wacloud_core::ports::new_id(),
+        received_at: now,
+        body_sha256: format!("{:064x}", body.len()),
+        body,
+        signature: None,
+    };
+    let o = WebhookOutcome {
+        state: WebhookState::Received,
+        error: None,
+        event_count: 0,
+        phone_number_id: None,
+        fields: None,
+        processed_at: now,
+    };
+    wacloud_core::ports::write(&app.store, move |r| r.insert_webhook(&w, &o).map(drop))
+        .await
+        .expect("store the raw delivery");
+    let settings = wacloud::Settings::from_pairs([
+        ("DATABASE_URL", app.database_url.as_str()),
+        ("WACLOUD_BIND", "127.0.0.1:0"),
+    ])
+    .expect("settings");
+    let (done, failed) = wacloud::worker::reprocess_stored(&settings, false)
+        .await
+        .expect("reprocess");
+    assert_eq!((done, failed), (1, 0));
+    let got = app
+        .wait_for(10, "the reprocessed message's delivery", || async {
+            rx.bodies()
+                .into_iter()
+                .find(|b| b["data"]["wamid"] == "wamid.reprocess.1")
+        })
+        .await;
+    assert_eq!(got["type"], "message.received", "{got}");
+}
