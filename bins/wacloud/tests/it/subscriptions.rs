@@ -624,3 +624,49 @@ async fn a_reprocessed_delivery_reaches_the_subscriptions() {
         .await;
     assert_eq!(got["type"], "message.received", "{got}");
 }
+
+/// The deliveries list pages newest first: `next_before` leads to the older page, every
+/// delivery once; a `before` that is not an id is 400 naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_page_by_cursor() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    let (id, _) = subscribe(&app, &url, &["message.received"]).await;
+    for n in 0..3 {
+        let body = inbound_text(
+            &app.phone_number_id,
+            &format!("1555000710{n}"),
+            &format!("wamid.page.{n}"),
+            1_700_000_000 + n,
+            "hi",
+            "P",
+        );
+        assert_eq!(app.deliver(&body).await.0, 200);
+    }
+    app.wait_for(10, "three deliveries", || async {
+        (rx.bodies().len() >= 3).then_some(())
+    })
+    .await;
+    let list = format!("/api/whatsapp/subscriptions/{id}/deliveries");
+    let (s, first) = app.get(&format!("{list}?limit=2")).await;
+    assert_eq!(s, 200, "{first}");
+    let page1: Vec<String> = first["deliveries"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| d["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(page1.len(), 2, "{first}");
+    assert_eq!(first["next_before"], page1[1].as_str(), "{first}");
+    let (s, second) = app
+        .get(&format!("{list}?limit=2&before={}", page1[1]))
+        .await;
+    assert_eq!(s, 200, "{second}");
+    let page2 = second["deliveries"].as_array().expect("list");
+    assert_eq!(page2.len(), 1, "{second}");
+    assert!(second.get("next_before").is_none(), "{second}");
+    assert!(page2[0]["id"].as_str() < Some(page1[1].as_str()));
+    let (s, v) = app.get(&format!("{list}?before=not%20an%20id")).await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["error"]["field"], "before", "{v}");
+}
