@@ -214,11 +214,31 @@ pub fn json_config() -> web::JsonConfig {
         .error_handler(|e, _| json_error(&e).into())
 }
 
-/// A query string that does not fit the handler's type: 400 `invalid_query`.
+/// A query string that does not fit the handler's type: 400 `invalid_query`, with `field`
+/// when the parser names one (a repeated or unknown parameter).
 #[must_use]
 pub fn query_config() -> web::QueryConfig {
-    web::QueryConfig::default()
-        .error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into())
+    web::QueryConfig::default().error_handler(|e, _| {
+        let message = e.to_string();
+        let field = query_field(&message).map(str::to_owned);
+        let err = ApiError::bad_request("invalid_query", message);
+        match field {
+            Some(f) => err.with("field", f),
+            None => err,
+        }
+        .into()
+    })
+}
+
+/// The parameter serde's message names: ``duplicate field `group_by` `` or
+/// ``unknown field `x`, expected …``.
+fn query_field(message: &str) -> Option<&str> {
+    ["duplicate field `", "unknown field `", "missing field `"]
+        .iter()
+        .find_map(|p| message.split_once(p))
+        .and_then(|(_, rest)| rest.split_once('`'))
+        .map(|(name, _)| name)
+        .filter(|n| !n.is_empty() && n.len() <= 64)
 }
 
 /// A path segment that does not fit the handler's type: 400 `invalid_path`.
@@ -249,7 +269,20 @@ fn json_error(err: &actix_web::error::JsonPayloadError) -> ApiError {
 
 #[cfg(test)]
 mod tests {
-    use super::same_host;
+    use super::{query_field, same_host};
+
+    #[test]
+    fn a_query_error_names_its_parameter() {
+        assert_eq!(
+            query_field("Query deserialize error: duplicate field `group_by`"),
+            Some("group_by")
+        );
+        assert_eq!(
+            query_field("unknown field `x`, expected one of `from`, `to`"),
+            Some("x")
+        );
+        assert_eq!(query_field("invalid digit found in string"), None);
+    }
 
     #[test]
     fn an_origin_names_its_host_with_or_without_the_default_port() {

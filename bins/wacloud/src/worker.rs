@@ -496,6 +496,8 @@ pub async fn reprocess_stored(
         },
     )
     .map_err(|e| e.to_string())?;
+    // Who listens (rule runs, outgoing webhooks) is read inside each ingest transaction, so
+    // reprocessed messages reach them as live ones do.
     let ours = OurNumbers::new(settings.meta.phone_number_id.iter().cloned().collect());
     let result = reprocess_pending(&store, &ours, &SystemClock, include_failed)
         .await

@@ -465,10 +465,10 @@ pub struct Subscription {
     pub url: String,
     /// The signing secret (`whsec_` + base64).
     pub secret: String,
-    /// The secret before the last rotation, still signing until `previous_until`.
-    pub previous_secret: Option<String>,
-    /// Until when the previous secret signs too.
-    pub previous_until: Option<DateTime<Utc>>,
+    /// The secrets replaced by rotations whose grace period had not ended at the last
+    /// rotation, newest first, at most [`MAX_PREVIOUS_SECRETS`]: each signs too until its
+    /// `until`.
+    pub previous: Vec<PreviousSecret>,
     /// The event types it wants.
     pub events: Vec<EventType>,
     /// The receiver is a bot.
@@ -489,13 +489,52 @@ impl Subscription {
     #[must_use]
     pub fn signing_secrets(&self, at: DateTime<Utc>) -> Vec<&str> {
         let mut out = vec![self.secret.as_str()];
-        if let (Some(s), Some(until)) = (&self.previous_secret, self.previous_until) {
-            if at < until {
-                out.push(s);
-            }
-        }
+        out.extend(
+            self.previous
+                .iter()
+                .filter(|p| at < p.until)
+                .map(|p| p.secret.as_str()),
+        );
         out
     }
+
+    /// Signs with `secret` from `now` on; the current secret keeps signing until
+    /// `now + grace`, and every earlier one still inside its own grace period keeps its end
+    /// (Standard Webhooks: several signatures during a rotation), so rotating again soon does
+    /// not cut a receiver off early. The [`MAX_PREVIOUS_SECRETS`] newest are kept.
+    pub fn rotate(&mut self, secret: String, grace: chrono::Duration, now: DateTime<Utc>) {
+        let old = std::mem::replace(&mut self.secret, secret);
+        self.previous.retain(|p| p.until > now);
+        if grace > chrono::Duration::zero() {
+            self.previous.insert(
+                0,
+                PreviousSecret {
+                    secret: old,
+                    until: now + grace,
+                },
+            );
+        }
+        self.previous.truncate(MAX_PREVIOUS_SECRETS);
+    }
+
+    /// When the last previous secret stops signing.
+    #[must_use]
+    pub fn previous_until(&self) -> Option<DateTime<Utc>> {
+        self.previous.iter().map(|p| p.until).max()
+    }
+}
+
+/// Most previous secrets a subscription keeps signing with (each during its grace period):
+/// a delivery carries at most this + 1 signatures.
+pub const MAX_PREVIOUS_SECRETS: usize = 5;
+
+/// A secret a rotation replaced, still signing until `until`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousSecret {
+    /// `whsec_` + base64.
+    pub secret: String,
+    /// When it stops signing.
+    pub until: DateTime<Utc>,
 }
 
 /// When to try a failed delivery again: exponential back-off from `base`, capped at `cap`,
@@ -706,5 +745,42 @@ mod tests {
             assert_eq!(EventType::parse(t.as_str()), Some(t));
         }
         assert_eq!(EventType::parse("message.sent"), None);
+    }
+
+    #[test]
+    fn every_secret_inside_its_grace_signs_after_several_rotations() {
+        let mut s = Subscription {
+            id: "s".into(),
+            url: "https://example.com/".into(),
+            secret: "k0".into(),
+            previous: Vec::new(),
+            events: vec![EventType::MessageReceived],
+            bot: false,
+            active: true,
+            description: None,
+            created_at: at(0),
+            updated_at: at(0),
+        };
+        let hour = chrono::Duration::hours(1);
+        s.rotate("k1".into(), hour, at(0));
+        s.rotate("k2".into(), hour, at(60));
+        // The first secret keeps its full hour although a second rotation came a minute later.
+        assert_eq!(s.signing_secrets(at(120)), vec!["k2", "k1", "k0"]);
+        assert_eq!(s.signing_secrets(at(3_599)), vec!["k2", "k1", "k0"]);
+        assert_eq!(s.signing_secrets(at(3_600)), vec!["k2", "k1"]);
+        assert_eq!(s.signing_secrets(at(3_660)), vec!["k2"]);
+        assert_eq!(s.previous_until(), Some(at(3_660)));
+        // Rotating after a grace ended drops the expired ones; at most five are kept.
+        for n in 3..12 {
+            s.rotate(format!("k{n}"), hour, at(4_000 + n));
+        }
+        assert_eq!(s.previous.len(), MAX_PREVIOUS_SECRETS);
+        assert_eq!(
+            s.signing_secrets(at(4_100)),
+            vec!["k11", "k10", "k9", "k8", "k7", "k6"]
+        );
+        // No grace: the old secret stops at once.
+        s.rotate("k12".into(), chrono::Duration::zero(), at(4_200));
+        assert_eq!(s.signing_secrets(at(4_200))[..2], ["k12", "k10"]);
     }
 }

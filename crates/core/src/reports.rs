@@ -143,8 +143,55 @@ pub struct Period {
     pub from: DateTime<Utc>,
     /// End (exclusive).
     pub to: DateTime<Utc>,
-    /// The offset days are counted in.
-    pub tz: FixedOffset,
+    /// The zone days are counted in.
+    pub tz: ReportZone,
+}
+
+/// The time zone a report counts its days in: a fixed offset, or an IANA zone
+/// (`Europe/Paris`, from the tz database in `chrono-tz`) whose days follow its daylight-saving
+/// changes (a day may then last 23 or 25 hours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportZone {
+    /// `+02:00`.
+    Fixed(FixedOffset),
+    /// `Europe/Paris`.
+    Named(chrono_tz::Tz),
+}
+
+impl From<FixedOffset> for ReportZone {
+    fn from(o: FixedOffset) -> Self {
+        Self::Fixed(o)
+    }
+}
+
+impl std::fmt::Display for ReportZone {
+    /// `+02:00`, or the zone's IANA name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Fixed(o) => o.fmt(f),
+            Self::Named(z) => f.write_str(z.name()),
+        }
+    }
+}
+
+impl ReportZone {
+    /// A fixed offset ([`parse_offset`]) or an IANA zone name (case-sensitive, as the tz
+    /// database spells it: `America/New_York`).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        parse_offset(s)
+            .map(Self::Fixed)
+            .or_else(|| s.trim().parse::<chrono_tz::Tz>().ok().map(Self::Named))
+    }
+
+    /// The local day of `t`.
+    #[must_use]
+    pub fn day_of(&self, t: DateTime<Utc>) -> NaiveDate {
+        match self {
+            Self::Fixed(o) => t.with_timezone(o).date_naive(),
+            Self::Named(z) => t.with_timezone(z).date_naive(),
+        }
+    }
 }
 
 impl Period {
@@ -153,7 +200,12 @@ impl Period {
     /// # Errors
     /// 400 `invalid_query` (field `from`) when `from` is not before `to` or the period is longer
     /// than [`MAX_RANGE_DAYS`].
-    pub fn new(from: DateTime<Utc>, to: DateTime<Utc>, tz: FixedOffset) -> Result<Self, CoreError> {
+    pub fn new(
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        tz: impl Into<ReportZone>,
+    ) -> Result<Self, CoreError> {
+        let tz = tz.into();
         if from >= to {
             return Err(CoreError::invalid(
                 "invalid_query",
@@ -180,7 +232,7 @@ impl Period {
     /// The day `t` falls on in the period's time zone.
     #[must_use]
     pub fn day_of(&self, t: DateTime<Utc>) -> NaiveDate {
-        t.with_timezone(&self.tz).date_naive()
+        self.tz.day_of(t)
     }
 
     /// Every day the period touches in its time zone, first to last.
@@ -194,9 +246,8 @@ impl Period {
     }
 }
 
-/// A time zone as a fixed offset from UTC: `Z`, `UTC`, `+02:00`, `-05:30`, `+0200` or `+02`.
-/// Named zones (`Europe/Paris`) are not accepted: a report spans one offset, so a period across
-/// a daylight-saving change counts the days of one side an hour off.
+/// A time zone as a fixed offset from UTC: `Z`, `UTC`, `+02:00`, `-05:30`, `+0200` or `+02`
+/// (named zones: [`ReportZone::parse`]).
 #[must_use]
 pub fn parse_offset(s: &str) -> Option<FixedOffset> {
     let s = s.trim();
@@ -701,7 +752,7 @@ pub struct Report {
     pub from: DateTime<Utc>,
     /// End of the period (exclusive).
     pub to: DateTime<Utc>,
-    /// The offset days are counted in (`+00:00`).
+    /// The zone days are counted in (`+00:00`, or an IANA name such as `Europe/Paris`).
     pub tz: String,
     /// How rows are formed.
     pub group_by: ReportGrouping,
@@ -763,6 +814,48 @@ mod tests {
         assert_eq!(days, ["2026-12-01", "2026-12-02", "2026-12-03"]);
         let utc = p(FixedOffset::east_opt(0).unwrap());
         assert_eq!(utc.days().len(), 2);
+    }
+
+    #[test]
+    fn a_named_zone_splits_days_across_its_daylight_saving_change() {
+        let paris = ReportZone::parse("Europe/Paris").expect("an IANA zone");
+        assert_eq!(paris.to_string(), "Europe/Paris");
+        assert_eq!(
+            ReportZone::parse("+02:00"),
+            FixedOffset::east_opt(7200).map(ReportZone::Fixed)
+        );
+        assert_eq!(ReportZone::parse("Mars/Olympus"), None);
+        let at = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        // Paris leaves summer time on 2026-10-25 at 03:00 local (01:00 UTC): 22:30 UTC is the
+        // next day in summer (+02:00) but still the same day in winter (+01:00).
+        assert_eq!(
+            paris.day_of(at("2026-10-24T22:30:00Z")).to_string(),
+            "2026-10-25"
+        );
+        assert_eq!(
+            paris.day_of(at("2026-10-25T22:30:00Z")).to_string(),
+            "2026-10-25"
+        );
+        assert_eq!(
+            paris.day_of(at("2026-10-25T23:30:00Z")).to_string(),
+            "2026-10-26"
+        );
+        // One fixed offset (summer's) would put 23:30 UTC on the 25th into the 26th too, but
+        // 22:30 UTC on the 25th as well: an hour off after the change.
+        let summer = ReportZone::Fixed(FixedOffset::east_opt(7200).unwrap());
+        assert_eq!(
+            summer.day_of(at("2026-10-25T22:30:00Z")).to_string(),
+            "2026-10-26"
+        );
+        // The period's days follow the zone: the 25-hour day is one day.
+        let p = Period::new(
+            at("2026-10-24T22:00:00Z"),
+            at("2026-10-26T23:00:00Z"),
+            paris,
+        )
+        .unwrap();
+        let days: Vec<String> = p.days().iter().map(ToString::to_string).collect();
+        assert_eq!(days, ["2026-10-25", "2026-10-26"]);
     }
 
     #[test]

@@ -461,6 +461,7 @@ diesel::table! {
         description -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        older_secrets -> Nullable<Text>,
     }
 }
 

@@ -61,6 +61,8 @@ impl ServerProcess {
             .env("WACLOUD_BIND", format!("127.0.0.1:{port}"))
             .env("WHATSAPP_APP_SECRET", secret)
             .env("RUST_LOG", "warn")
+            // Benchmarks subscribe receivers on loopback (`ingest-bench --subscribe`).
+            .env("WACLOUD_WEBHOOK_ALLOW_PRIVATE", "true")
             .current_dir(dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());

@@ -19,6 +19,7 @@ use wacloud_core::outbox::{
 };
 use wacloud_core::ports::{new_id, read, write, write_background, Repos, Store, StoreError};
 use wacloud_core::usecases::automation::{self, RulesItem, RunReport};
+use wacloud_core::usecases::subscriptions as subs;
 
 use crate::state::AppState;
 
@@ -80,13 +81,55 @@ struct Ctx {
     done: Notify,
     /// Wakes the queue worker when a rule queued a reply.
     queue_wake: Arc<Notify>,
+    /// `WACLOUD_WEBHOOK_ALLOW_PRIVATE`.
+    allow_private: bool,
+}
+
+/// The error of an attempt refused because the receiver is on a private address.
+const PRIVATE_TARGET: &str = "the receiver's address is loopback, link-local or private, and WACLOUD_WEBHOOK_ALLOW_PRIVATE is false; nothing was sent";
+
+/// Whether `url`'s host is itself a private address or `localhost` (a subscription made while
+/// `WACLOUD_WEBHOOK_ALLOW_PRIVATE` was true); names are checked as they resolve ([`PublicOnly`]).
+fn private_literal(url: &str) -> bool {
+    url::Url::parse(url)
+        .ok()
+        .is_some_and(|u| u.host().is_some_and(|h| subs::private_host(&h)))
+}
+
+/// The outbox client's resolver when private receivers are not allowed: the system's
+/// (`getaddrinfo`, on a blocking thread) keeping only public addresses, so a host name that an
+/// admin (or its DNS) points at this server's network is never connected to, whatever it
+/// resolved to when the subscription was made.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let all: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let public: Vec<_> = all
+                .into_iter()
+                .filter(|a| !subs::private_ip(a.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err(format!("{host} resolves only to loopback, link-local or private addresses (WACLOUD_WEBHOOK_ALLOW_PRIVATE is false)").into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(public.into_iter());
+            Ok(addrs)
+        })
+    }
 }
 
 /// Runs the outbox until `stop` turns true, then waits (up to the receivers' timeout) for the
 /// deliveries in flight to record their outcome.
 pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
     let cfg = state.settings.webhooks;
-    let client = match reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder();
+    if !cfg.allow_private {
+        builder = builder.dns_resolver(Arc::new(PublicOnly));
+    }
+    let client = match builder
         .timeout(cfg.timeout)
         .connect_timeout(cfg.timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -106,6 +149,7 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
         client,
         owner: format!("outbox-{}", new_id()),
         queue_wake: Arc::clone(&state.queue_wake),
+        allow_private: cfg.allow_private,
         policy: RetryPolicy {
             base: to_chrono(cfg.retry_base),
             cap: to_chrono(cfg.retry_cap),
@@ -237,6 +281,9 @@ async fn handle(ctx: &Ctx, item: OutboxItem, sub: Option<Arc<Subscription>>) {
     let started = Utc::now();
     let t0 = Instant::now();
     let (status_code, error) = match &sub {
+        Some(s) if s.active && !ctx.allow_private && private_literal(&s.url) => {
+            (None, Some(PRIVATE_TARGET.to_owned()))
+        }
         Some(s) if s.active => deliver(&ctx.client, s, &item, started).await,
         Some(_) => (None, Some("the subscription is inactive".to_owned())),
         None => (None, Some("the subscription no longer exists".to_owned())),
@@ -319,5 +366,24 @@ pub async fn deliver(
         }
         // Without the URL: it may carry a token in its query.
         Err(e) => (None, Some(e.without_url().to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::dns::Resolve;
+
+    /// Without `WACLOUD_WEBHOOK_ALLOW_PRIVATE`, a name resolving only to loopback addresses is
+    /// a failed attempt (nothing connected to); a literal private host is refused before.
+    #[tokio::test]
+    async fn a_name_resolving_to_loopback_is_not_connected_to() {
+        let name: reqwest::dns::Name = "localhost".parse().expect("a name");
+        let refused = PublicOnly.resolve(name).await;
+        let err = refused.err().expect("localhost resolves only to loopback");
+        assert!(err.to_string().contains("private"), "{err}");
+        assert!(private_literal("http://127.0.0.1:9/x"));
+        assert!(private_literal("http://[::1]/"));
+        assert!(!private_literal("https://hooks.example.com/"));
     }
 }

@@ -24,10 +24,13 @@ pub fn new_secret() -> String {
     format!("{SECRET_PREFIX}{}", STANDARD.encode(key))
 }
 
-/// Whether `s` is a usable secret: `whsec_` + base64 of 24 to 64 bytes.
+/// Whether `s` is a usable secret: `whsec_` + base64 of 24 to 64 bytes (a secret without
+/// the prefix would verify in some libraries and not in others).
 #[must_use]
 pub fn valid_secret(s: &str) -> bool {
-    key_of(s).is_some_and(|k| (24..=64).contains(&k.len()))
+    s.strip_prefix(SECRET_PREFIX)
+        .and_then(|k| STANDARD.decode(k).ok())
+        .is_some_and(|k| (24..=64).contains(&k.len()))
 }
 
 fn key_of(secret: &str) -> Option<Vec<u8>> {
@@ -78,6 +81,11 @@ mod tests {
         let (a, b) = (new_secret(), new_secret());
         assert!(valid_secret(&a) && a != b);
         assert!(!valid_secret("whsec_short"));
+        // The same key without the prefix, or under another prefix, is refused.
+        let key = a.strip_prefix(SECRET_PREFIX).expect("prefix");
+        assert!(!valid_secret(key));
+        assert!(!valid_secret(&format!("wsec_{key}")));
+        assert!(!valid_secret(&format!("WHSEC_{key}")));
         let two = signature(&[&a, &b], "id", 1, b"{}");
         assert_eq!(two.split(' ').count(), 2);
         assert!(two.split(' ').all(|s| s.starts_with("v1,")));

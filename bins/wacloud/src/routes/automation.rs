@@ -84,7 +84,7 @@ pub async fn get(
     request_body = RuleDraft,
     responses(
         (status = 201, description = "Created", body = Rule),
-        (status = 400, description = "`invalid_json`, `invalid_rule`, `invalid_condition`, `invalid_regex`, `invalid_action`, `invalid_template` (with `field`)", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_rule`, `invalid_condition`, `invalid_regex`, `invalid_action`, `invalid_template`, `unknown_template` (with `field`)", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
 )]
@@ -113,7 +113,7 @@ pub async fn create(
     request_body = RuleDraft,
     responses(
         (status = 200, description = "The rule, after the change", body = Rule),
-        (status = 400, description = "`invalid_json`, `invalid_rule`, `invalid_condition`, `invalid_regex`, `invalid_action`, `invalid_template` (with `field`)", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_rule`, `invalid_condition`, `invalid_regex`, `invalid_action`, `invalid_template`, `unknown_template` (with `field`)", body = ErrorBody),
         (status = 404, description = "`not_found`: no such rule", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),

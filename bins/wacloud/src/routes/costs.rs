@@ -1,7 +1,7 @@
 //! `GET /costs`: the cost ledger priced by the rate card (`WACLOUD_RATE_CARD`).
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use wacloud_core::costs::CostGrouping;
@@ -26,7 +26,12 @@ pub struct CostParams {
     group_by: Option<String>,
 }
 
-/// A time of the query: RFC 3339, or a UTC day (`end` moves it to the next day's 00:00).
+/// The years a query's times may name: anything else is a typo (or a probe) that would only
+/// scan nothing, or overflow date arithmetic.
+pub(crate) const QUERY_YEARS: std::ops::RangeInclusive<i32> = 2000..=2100;
+
+/// A time of the query: RFC 3339, or a UTC day (`end` moves it to the next day's 00:00); in
+/// the years [`QUERY_YEARS`].
 pub(crate) fn instant(
     field: &'static str,
     v: Option<&str>,
@@ -35,10 +40,28 @@ pub(crate) fn instant(
     let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
         return Ok(None);
     };
+    let out_of_range = |year: i32| {
+        ApiError::bad_request(
+            "invalid_query",
+            format!(
+                "{field} must be in the years {} to {} (got {year})",
+                QUERY_YEARS.start(),
+                QUERY_YEARS.end()
+            ),
+        )
+        .with("field", field)
+    };
     if let Ok(t) = DateTime::parse_from_rfc3339(v) {
-        return Ok(Some(t.with_timezone(&Utc)));
+        let t = t.with_timezone(&Utc);
+        if !QUERY_YEARS.contains(&t.year()) {
+            return Err(out_of_range(t.year()));
+        }
+        return Ok(Some(t));
     }
     if let Ok(d) = NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        if !QUERY_YEARS.contains(&d.year()) {
+            return Err(out_of_range(d.year()));
+        }
         let t = d.and_time(chrono::NaiveTime::MIN).and_utc();
         return Ok(Some(if end { t + Duration::days(1) } else { t }));
     }

@@ -5,7 +5,7 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
-use wacloud_core::reports::{parse_offset, Report, ReportGrouping, ReportName};
+use wacloud_core::reports::{Report, ReportGrouping, ReportName, ReportZone};
 use wacloud_core::usecases::reports::{self, ReportQuery};
 
 use crate::errors::{ApiError, ErrorBody};
@@ -28,7 +28,8 @@ pub struct ReportParams {
     group_by: Option<String>,
     /// Only this business number (`phone_number_id`).
     number: Option<String>,
-    /// The UTC offset days are counted in: `Z` (default), `+02:00`, `-05:30`.
+    /// The time zone days are counted in: a UTC offset (`Z`, the default, `+02:00`, `-05:30`)
+    /// or an IANA zone (`Europe/Paris`, following its daylight-saving changes).
     tz: Option<String>,
     /// `json` (default) or `csv`; `Accept: text/csv` also gives CSV.
     format: Option<String>,
@@ -58,7 +59,7 @@ pub struct ReportParams {
             (Report = "application/json"),
             (String = "text/csv"),
         )),
-        (status = 400, description = "`invalid_query`: an unknown parameter, a `from` or `to` that is not a time or a day, `from` not before `to`, a period over 400 days, an unknown `group_by`, `group_by=batch` for a report other than `campaigns`, a `tz` that is not a UTC offset, an unknown `format`; `invalid_number`: a `number` that is not a phone_number_id (digits)", body = ErrorBody),
+        (status = 400, description = "`invalid_query`: an unknown parameter, a `from` or `to` that is not a time or a day, `from` not before `to`, a period over 400 days, an unknown `group_by`, `group_by=batch` for a report other than `campaigns`, a `tz` that is neither a UTC offset nor an IANA zone, a `from` or `to` outside the years 2000–2100, a repeated parameter (`field` names it), an unknown `format`; `invalid_number`: a `number` that is not a phone_number_id (digits)", body = ErrorBody),
         (status = 403, description = "`admin_only`: an agent (reports are for admins)", body = ErrorBody),
         (status = 404, description = "`not_found`: no such report", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
@@ -91,10 +92,10 @@ pub async fn report(
             .with("field", "group_by")
         })?,
     };
-    let tz = parse_offset(p.tz.as_deref().unwrap_or("")).ok_or_else(|| {
+    let tz = ReportZone::parse(p.tz.as_deref().unwrap_or("")).ok_or_else(|| {
         ApiError::bad_request(
             "invalid_query",
-            "tz must be a UTC offset such as Z, +02:00 or -05:30 (named zones are not accepted)",
+            "tz must be a UTC offset such as Z, +02:00 or -05:30, or an IANA time zone such as Europe/Paris",
         )
         .with("field", "tz")
     })?;

@@ -60,7 +60,8 @@ pub struct SubscriptionView {
     pub active: bool,
     /// A note.
     pub description: Option<String>,
-    /// Until when the previous secret still signs (after a rotation).
+    /// Until when the last of the previous secrets still signs (after rotations; each signs
+    /// until its own grace period ends, at most 5 of them).
     pub previous_secret_until: Option<DateTime<Utc>>,
     /// When it was made.
     pub created_at: DateTime<Utc>,
@@ -73,6 +74,7 @@ pub struct SubscriptionView {
 
 impl SubscriptionView {
     fn of(s: Subscription, show_secret: bool) -> Self {
+        let previous_secret_until = s.previous_until();
         Self {
             events: s.events.iter().map(|e| e.as_str()).collect(),
             secret: show_secret.then_some(s.secret),
@@ -81,7 +83,7 @@ impl SubscriptionView {
             bot: s.bot,
             active: s.active,
             description: s.description,
-            previous_secret_until: s.previous_until,
+            previous_secret_until,
             created_at: s.created_at,
             updated_at: s.updated_at,
         }
@@ -171,6 +173,9 @@ impl DeliveryView {
 pub struct DeliveryList {
     /// Newest first.
     pub deliveries: Vec<DeliveryView>,
+    /// The `before` of the next (older) page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<String>,
 }
 
 /// Query of `GET /subscriptions/{id}/deliveries`.
@@ -181,6 +186,8 @@ pub struct DeliveryQuery {
     pub state: Option<String>,
     /// At most this many, 1–200 (default 50).
     pub limit: Option<i64>,
+    /// Only deliveries older than this one: the previous page's `next_before`.
+    pub before: Option<String>,
 }
 
 /// Body of `POST /subscriptions/{id}/rotate-secret`.
@@ -199,7 +206,10 @@ fn invalid(e: ChangeError) -> ApiError {
     match e {
         ChangeError::Invalid(e) => {
             let (code, field) = match &e {
-                subs::SubscriptionError::InvalidUrl => ("invalid_url", "url"),
+                subs::SubscriptionError::InvalidUrl | subs::SubscriptionError::UserInfo => {
+                    ("invalid_url", "url")
+                }
+                subs::SubscriptionError::PrivateUrl => ("private_url", "url"),
                 subs::SubscriptionError::UnknownEvent(_) => ("unknown_event", "events"),
                 subs::SubscriptionError::NoEvents => ("invalid_events", "events"),
                 subs::SubscriptionError::InvalidDescription => {
@@ -212,8 +222,9 @@ fn invalid(e: ChangeError) -> ApiError {
     }
 }
 
-fn input(b: SubscriptionBody) -> SubscriptionInput {
+fn input(state: &AppState, b: SubscriptionBody) -> SubscriptionInput {
     SubscriptionInput {
+        allow_private: state.settings.webhooks.allow_private,
         url: b.url,
         events: b.events,
         bot: b.bot,
@@ -268,7 +279,7 @@ pub async fn list(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> 
     request_body = SubscriptionBody,
     responses(
         (status = 201, description = "Created; `secret` shown this once", body = SubscriptionView),
-        (status = 400, description = "`invalid_json`, `invalid_url`, `unknown_event`, `invalid_events`, `invalid_secret`, `invalid_description`", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_url`, `private_url`, `unknown_event`, `invalid_events`, `invalid_secret`, `invalid_description`", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
 )]
@@ -278,9 +289,14 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let mut b = body.into_inner();
     let secret = check_secret(b.secret.take())?;
-    let s = subs::create(state.store.as_ref(), input(b), secret, state.clock.now())
-        .await
-        .map_err(invalid)?;
+    let s = subs::create(
+        state.store.as_ref(),
+        input(&state, b),
+        secret,
+        state.clock.now(),
+    )
+    .await
+    .map_err(invalid)?;
     Ok(HttpResponse::Created().json(SubscriptionView::of(s, true)))
 }
 
@@ -322,7 +338,7 @@ pub async fn get(
     request_body = SubscriptionBody,
     responses(
         (status = 200, description = "The subscription, after the change", body = SubscriptionView),
-        (status = 400, description = "`invalid_json`, `invalid_url`, `unknown_event`, `invalid_events`, `invalid_description`, `use_rotate_secret`", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_url`, `private_url`, `unknown_event`, `invalid_events`, `invalid_description`, `use_rotate_secret`", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
@@ -342,9 +358,14 @@ pub async fn update(
         )
         .with("field", "secret"));
     }
-    let s = subs::update(state.store.as_ref(), id, input(b), state.clock.now())
-        .await
-        .map_err(invalid)?;
+    let s = subs::update(
+        state.store.as_ref(),
+        id,
+        input(&state, b),
+        state.clock.now(),
+    )
+    .await
+    .map_err(invalid)?;
     Ok(HttpResponse::Ok().json(SubscriptionView::of(s, false)))
 }
 
@@ -425,7 +446,8 @@ pub async fn rotate(
 
 /// List a subscription's deliveries.
 ///
-/// `GET /subscriptions/{id}/deliveries?state=&limit=`: newest first. Admins only.
+/// `GET /subscriptions/{id}/deliveries?state=&limit=&before=`: newest first, a page of at
+/// most `limit`; `next_before` (when the page is full) gives the next page. Admins only.
 #[utoipa::path(
     get,
     path = "/api/whatsapp/subscriptions/{id}/deliveries",
@@ -434,7 +456,7 @@ pub async fn rotate(
     params(("id" = String, Path, min_length = 1, description = "The subscription's id"), DeliveryQuery),
     responses(
         (status = 200, description = "The deliveries", body = DeliveryList),
-        (status = 400, description = "`invalid_state`, `invalid_limit`", body = ErrorBody),
+        (status = 400, description = "`invalid_state`, `invalid_limit`, `invalid_query` (`before`)", body = ErrorBody),
         (status = 404, description = "`not_found`", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
@@ -464,12 +486,29 @@ pub async fn deliveries(
                 .with("field", "limit"),
         );
     }
-    let deliveries = subs::deliveries(state.store.as_ref(), id, st, limit)
-        .await?
-        .into_iter()
-        .map(|i| DeliveryView::of(i, None))
-        .collect();
-    Ok(HttpResponse::Ok().json(DeliveryList { deliveries }))
+    if let Some(b) = &q.before {
+        if check_id(b, "delivery").is_err() {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                "before must be a delivery's id (the previous page's next_before)",
+            )
+            .with("field", "before"));
+        }
+    }
+    let deliveries: Vec<DeliveryView> =
+        subs::deliveries(state.store.as_ref(), id, st, q.before, limit)
+            .await?
+            .into_iter()
+            .map(|i| DeliveryView::of(i, None))
+            .collect();
+    let full = i64::try_from(deliveries.len()).is_ok_and(|n| n == limit);
+    let next_before = full
+        .then(|| deliveries.last().map(|d| d.id.clone()))
+        .flatten();
+    Ok(HttpResponse::Ok().json(DeliveryList {
+        deliveries,
+        next_before,
+    }))
 }
 
 /// Show a delivery with its attempts.

@@ -62,6 +62,15 @@ pub(super) struct Raw {
         default_value = "7"
     )]
     wacloud_webhook_retain_days: Option<String>,
+    /// `true` to allow subscriptions (and deliveries) to loopback, link-local and private
+    /// addresses and `localhost`: receivers on this server's own network.
+    #[arg(
+        long = "webhook-allow-private",
+        env,
+        value_name = "BOOL",
+        default_value = "false"
+    )]
+    wacloud_webhook_allow_private: Option<String>,
 }
 
 /// The outbox worker and outgoing webhooks.
@@ -82,6 +91,10 @@ pub struct WebhookSettings {
     pub poll: Duration,
     /// `WACLOUD_WEBHOOK_RETAIN_DAYS`: how long finished deliveries are kept (default 7).
     pub retain_days: u32,
+    /// `WACLOUD_WEBHOOK_ALLOW_PRIVATE`: receivers may be on loopback, link-local or private
+    /// addresses (default `false`: refused as `private_url`, and a delivery whose host
+    /// resolves to one fails).
+    pub allow_private: bool,
 }
 
 impl WebhookSettings {
@@ -129,6 +142,7 @@ impl WebhookSettings {
             )?)
             .unwrap_or(7)
             .clamp(1, 3650),
+            allow_private: super::flag(raw.wacloud_webhook_allow_private.as_deref()),
         })
     }
 }

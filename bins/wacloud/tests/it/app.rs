@@ -42,6 +42,9 @@ fn test_settings() -> Settings {
     s.database.timeout = Duration::from_millis(2000);
     // Templates come from each test's own webhooks or `POST /templates/sync`.
     s.meta.sync_templates_at_start = false;
+    // Tests' webhook receivers listen on 127.0.0.1 (`subscriptions::private_urls_*` turns
+    // this back off).
+    s.webhooks.allow_private = true;
     s
 }
 

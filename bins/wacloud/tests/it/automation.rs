@@ -57,8 +57,7 @@ async fn bot_subscription(app: &TestApp, id: &str, bot: bool) {
         id: id.to_owned(),
         url: "http://127.0.0.1:9/hook".to_owned(),
         secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
-        previous_secret: None,
-        previous_until: None,
+        previous: Vec::new(),
         events: Vec::new(),
         bot,
         active: true,
@@ -378,6 +377,50 @@ async fn automation_refusals_name_the_field() {
         .post_json("/api/whatsapp/rules", &json!({"name": "x", "conditions": {"kinds": ["text"]}, "actions": [{"type": "explode"}]}))
         .await;
     assert_eq!(s, 400, "{v}");
+    // A message type Meta does not send, and a keyword with a NUL.
+    for (conditions, field) in [
+        (json!({"kinds": ["nonsense"]}), "conditions.kinds[0]"),
+        (
+            json!({"keywords": ["pri\u{0}ce"]}),
+            "conditions.keywords[0]",
+        ),
+    ] {
+        let (s, v) = app
+            .post_json(
+                "/api/whatsapp/rules",
+                &json!({"name": "x", "conditions": conditions, "actions": [{"type": "unassign"}]}),
+            )
+            .await;
+        assert_eq!(s, 400, "{v}");
+        assert_eq!(v["error"]["code"], "invalid_condition", "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap_or("").contains(field),
+            "{field}: {v}"
+        );
+    }
+    // A reply with a template wacloud does not know would only fail at Meta (132001) later;
+    // once the templates are synced it is taken.
+    let rule = |name: &str| {
+        json!({"name": "tpl", "conditions": {"keywords": ["price"]},
+               "actions": [{"type": "reply_template", "name": name, "language": "en_US"}]})
+    };
+    let (s, v) = app
+        .post_json("/api/whatsapp/rules", &rule("no_such_template"))
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(
+        (v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (Some("unknown_template"), Some("actions")),
+        "{v}"
+    );
+    let (s, v) = app
+        .post_json("/api/whatsapp/templates/sync", &json!({}))
+        .await;
+    assert_eq!(s, 200, "{v}");
+    let (s, v) = app
+        .post_json("/api/whatsapp/rules", &rule("order_update"))
+        .await;
+    assert_eq!(s, 201, "{v}");
     let pid = app.phone_number_id.clone();
     let (s, v) = app
         .put_json(

@@ -414,14 +414,32 @@ async fn report_queries_are_checked() {
         ("conversations?from=yesterday", "from"),
         ("conversations?group_by=week", "group_by"),
         ("messages?group_by=batch", "group_by"),
-        ("conversations?tz=Europe/Paris", "tz"),
+        ("conversations?tz=Mars/Olympus", "tz"),
         ("conversations?format=xml", "format"),
+        // Years outside 2000..=2100, as days and as RFC 3339 times.
+        ("conversations?from=0000-01-01&to=2026-11-01", "from"),
+        ("conversations?from=-0001-01-01&to=2026-11-01", "from"),
+        ("conversations?from=2026-11-01&to=9999-12-31", "to"),
+        ("conversations?from=2026-11-01&to=%2B10000-01-01", "to"),
+        ("conversations?from=1999-12-31T00:00:00Z", "from"),
+        (
+            "conversations?from=2026-11-01&to=2101-01-01T00:00:00Z",
+            "to",
+        ),
+        // A repeated parameter.
+        ("conversations?group_by=day&group_by=number", "group_by"),
     ] {
         let (s, v) = app.get(&format!("/api/whatsapp/reports/{q}")).await;
         assert_eq!(s, 400, "{q}: {v}");
         assert_eq!(v["error"]["code"], "invalid_query", "{q}: {v}");
         assert_eq!(v["error"]["field"], field, "{q}: {v}");
     }
+    // An IANA zone is taken and named in the answer.
+    let (s, v) = app
+        .get("/api/whatsapp/reports/conversations?from=2026-10-20&to=2026-10-30&tz=Europe/Paris")
+        .await;
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(v["tz"], "Europe/Paris", "{v}");
     let (s, v) = app.get("/api/whatsapp/reports/conversations?limit=3").await;
     assert_eq!(s, 400, "an unknown parameter: {v}");
     let (s, v) = app

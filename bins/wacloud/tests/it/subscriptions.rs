@@ -599,3 +599,201 @@ async fn statuses_of_a_batch_arrive_in_order_per_conversation() {
         assert_eq!(got, expected, "{who}: in delivery order");
     }
 }
+
+/// A subscription's URL is parsed as HTTP clients parse it; with `WACLOUD_WEBHOOK_ALLOW_PRIVATE`
+/// off (the default) a loopback, link-local or private target is refused as `private_url`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_urls_and_malformed_ones_are_refused_naming_the_field() {
+    let app = TestApp::builder()
+        .with(|s| s.webhooks.allow_private = false)
+        .spawn()
+        .await;
+    let post = |url: &'static str| {
+        let app = &app;
+        async move {
+            app.post_json(
+                "/api/whatsapp/subscriptions",
+                &json!({ "url": url, "events": ["message.received"] }),
+            )
+            .await
+        }
+    };
+    for (url, code) in [
+        ("http://127.0.0.1:8080/hook", "private_url"),
+        ("http://localhost/hook", "private_url"),
+        ("http://169.254.169.254/latest/meta-data/", "private_url"),
+        ("http://10.0.0.7/", "private_url"),
+        ("http://[::1]:9000/", "private_url"),
+        ("http://[fe80::1]/", "private_url"),
+        ("http://2130706433/", "private_url"),
+        ("http://[::1/", "invalid_url"),
+        ("http://@/", "invalid_url"),
+        ("http://example.com:0/", "invalid_url"),
+        ("http://example.com:70000/", "invalid_url"),
+        ("http://user:pass@example.com/", "invalid_url"),
+        ("gopher://example.com/", "invalid_url"),
+    ] {
+        let (s, v) = post(url).await;
+        assert_eq!(s, 400, "{url}: {v}");
+        assert_eq!(v["error"]["code"], code, "{url}: {v}");
+        assert_eq!(v["error"]["field"], "url", "{url}: {v}");
+    }
+    let (s, v) = post("HTTPS://Hooks.Example.com/in").await;
+    assert_eq!(s, 201, "{v}");
+    // A secret that is not `whsec_` + base64 of 24–64 bytes.
+    let key = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+    for secret in [
+        key.to_owned(),
+        format!("wsec_{key}"),
+        "whsec_c2hvcnQ=".into(),
+    ] {
+        let (s, v) = app
+            .post_json(
+                "/api/whatsapp/subscriptions",
+                &json!({ "url": "https://hooks.example.com/", "events": ["message.received"],
+                         "secret": secret }),
+            )
+            .await;
+        assert_eq!(s, 400, "{secret}: {v}");
+        assert_eq!(v["error"]["code"], "invalid_secret", "{v}");
+    }
+}
+
+/// Two rotations in a row: the first secret still signs until its own grace ends, beside the
+/// second and the new one (three signatures), and each verifies with the reference library.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rotating_twice_keeps_every_secret_inside_its_grace_signing() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    let (id, first) = subscribe(&app, &url, &["message.received"]).await;
+    let mut secrets = vec![first];
+    for _ in 0..2 {
+        let (s, v) = app
+            .post_json(
+                &format!("/api/whatsapp/subscriptions/{id}/rotate-secret"),
+                &json!({"grace_secs": 3600}),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        secrets.push(v["secret"].as_str().expect("new secret").to_owned());
+    }
+    let body = inbound_text(
+        &app.phone_number_id,
+        "15550007006",
+        "wamid.rot2.1",
+        1_700_000_000,
+        "hi",
+        "K",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let got = app
+        .wait_for(10, "the delivery", || async {
+            rx.got.lock().expect("lock").first().cloned()
+        })
+        .await;
+    assert_eq!(got.signature.split(' ').count(), 3, "{got:?}");
+    for s in &secrets {
+        verified_by_reference(s, &got);
+    }
+}
+
+/// `wacloud webhooks reprocess` writes the outbox rows of what it applies: a delivery stored
+/// raw (`received`) and reprocessed from the command reaches the subscription.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reprocessed_delivery_reaches_the_subscriptions() {
+    use wacloud_core::webhook::{NewWebhook, WebhookOutcome, WebhookState};
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    subscribe(&app, &url, &["message.received"]).await;
+    let body = serde_json::to_vec(&inbound_text(
+        &app.phone_number_id,
+        "15550007007",
+        "wamid.reprocess.1",
+        1_700_000_000,
+        "stored raw",
+        "R",
+    ))
+    .expect("JSON");
+    let now = chrono::Utc::now();
+    let w = NewWebhook {
+        id: wacloud_core::ports::new_id(),
+        received_at: now,
+        body_sha256: format!("{:064x}", body.len()),
+        body,
+        signature: None,
+    };
+    let o = WebhookOutcome {
+        state: WebhookState::Received,
+        error: None,
+        event_count: 0,
+        phone_number_id: None,
+        fields: None,
+        processed_at: now,
+    };
+    wacloud_core::ports::write(&app.store, move |r| r.insert_webhook(&w, &o).map(drop))
+        .await
+        .expect("store the raw delivery");
+    let settings = wacloud::Settings::from_pairs([
+        ("DATABASE_URL", app.database_url.as_str()),
+        ("WACLOUD_BIND", "127.0.0.1:0"),
+    ])
+    .expect("settings");
+    let (done, failed) = wacloud::worker::reprocess_stored(&settings, false)
+        .await
+        .expect("reprocess");
+    assert_eq!((done, failed), (1, 0));
+    let got = app
+        .wait_for(10, "the reprocessed message's delivery", || async {
+            rx.bodies()
+                .into_iter()
+                .find(|b| b["data"]["wamid"] == "wamid.reprocess.1")
+        })
+        .await;
+    assert_eq!(got["type"], "message.received", "{got}");
+}
+
+/// The deliveries list pages newest first: `next_before` leads to the older page, every
+/// delivery once; a `before` that is not an id is 400 naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deliveries_page_by_cursor() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    let (id, _) = subscribe(&app, &url, &["message.received"]).await;
+    for n in 0..3 {
+        let body = inbound_text(
+            &app.phone_number_id,
+            &format!("1555000710{n}"),
+            &format!("wamid.page.{n}"),
+            1_700_000_000 + n,
+            "hi",
+            "P",
+        );
+        assert_eq!(app.deliver(&body).await.0, 200);
+    }
+    app.wait_for(10, "three deliveries", || async {
+        (rx.bodies().len() >= 3).then_some(())
+    })
+    .await;
+    let list = format!("/api/whatsapp/subscriptions/{id}/deliveries");
+    let (s, first) = app.get(&format!("{list}?limit=2")).await;
+    assert_eq!(s, 200, "{first}");
+    let page1: Vec<String> = first["deliveries"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| d["id"].as_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(page1.len(), 2, "{first}");
+    assert_eq!(first["next_before"], page1[1].as_str(), "{first}");
+    let (s, second) = app
+        .get(&format!("{list}?limit=2&before={}", page1[1]))
+        .await;
+    assert_eq!(s, 200, "{second}");
+    let page2 = second["deliveries"].as_array().expect("list");
+    assert_eq!(page2.len(), 1, "{second}");
+    assert!(second.get("next_before").is_none(), "{second}");
+    assert!(page2[0]["id"].as_str() < Some(page1[1].as_str()));
+    let (s, v) = app.get(&format!("{list}?before=not%20an%20id")).await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(v["error"]["field"], "before", "{v}");
+}

@@ -241,11 +241,16 @@ impl Conditions {
         }
         for (i, k) in self.keywords.iter().enumerate() {
             let n = k.chars().count();
-            if words(k).is_empty() || n > MAX_KEYWORD_CHARS {
+            // A letter or digit, or else a character past ASCII (an emoji, `¿`): a keyword of
+            // ASCII punctuation alone would match most messages.
+            let meaningful = k
+                .chars()
+                .any(|ch| ch.is_alphanumeric() || (!ch.is_ascii() && !ch.is_whitespace()));
+            if !meaningful || n > MAX_KEYWORD_CHARS || k.chars().any(char::is_control) {
                 let path = format!("conditions.keywords[{i}]");
                 return Err(c(
                     &path,
-                    format!("{path}: 1 to {MAX_KEYWORD_CHARS} characters with a letter or digit"),
+                    format!("{path}: 1 to {MAX_KEYWORD_CHARS} characters with a letter, digit or emoji, and no control characters"),
                 ));
             }
         }
@@ -253,14 +258,14 @@ impl Conditions {
             compile_regex(r)?;
         }
         for (i, k) in self.kinds.iter().enumerate() {
-            if k.is_empty()
-                || k.len() > 32
-                || !k.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-            {
+            if !MESSAGE_KINDS.contains(&k.as_str()) {
                 let path = format!("conditions.kinds[{i}]");
                 return Err(c(
                     &path,
-                    format!("{path}: a message type such as text or image"),
+                    format!(
+                        "{path}: one of Meta's message types: {}",
+                        MESSAGE_KINDS.join(", ")
+                    ),
                 ));
             }
         }
@@ -372,6 +377,57 @@ impl RuleDraft {
     }
 }
 
+/// Meta's inbound message `type`s (Cloud API webhooks, `messages[].type`), which
+/// `conditions.kinds` chooses among.
+pub const MESSAGE_KINDS: &[&str] = &[
+    "text",
+    "image",
+    "audio",
+    "video",
+    "document",
+    "sticker",
+    "location",
+    "contacts",
+    "interactive",
+    "button",
+    "reaction",
+    "order",
+    "system",
+    "edit",
+    "revoke",
+    "request_welcome",
+    "unsupported",
+    "unknown",
+];
+
+/// Whether `c` belongs to a script written without spaces between words (Han, Hiragana,
+/// Katakana, Thai, Lao, Khmer, Myanmar), where a keyword cannot be a whole word.
+fn unspaced_script(c: char) -> bool {
+    matches!(u32::from(c),
+        0x0E00..=0x0EFF // Thai, Lao
+        | 0x1000..=0x109F // Myanmar
+        | 0x1780..=0x17FF // Khmer
+        | 0x3040..=0x30FF // Hiragana, Katakana
+        | 0x31F0..=0x31FF // Katakana phonetic extensions
+        | 0x3400..=0x4DBF // CJK extension A
+        | 0x4E00..=0x9FFF // CJK unified ideographs
+        | 0xF900..=0xFAFF // CJK compatibility ideographs
+        | 0xFF66..=0xFF9F // half-width Katakana
+        | 0x20000..=0x3FFFF // CJK extensions B and later
+    )
+}
+
+/// Whether `keyword` is found in a text (given lower-cased and as its `words`): as whole words (`words`) for a keyword of spaced
+/// scripts; as a substring (case-insensitively) for one with characters of a script without
+/// spaces (CJK, Thai) or without letters and digits at all (an emoji).
+fn keyword_matches(lower_text: &str, text_words: &[String], keyword: &str) -> bool {
+    let k = keyword.trim();
+    if k.chars().any(unspaced_script) || !k.chars().any(char::is_alphanumeric) {
+        return !k.is_empty() && lower_text.contains(&k.to_lowercase());
+    }
+    has_phrase(text_words, k)
+}
+
 /// The words of `text`, lower case: runs of letters and digits.
 fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !c.is_alphanumeric())
@@ -411,7 +467,8 @@ impl Conditions {
         let text = m.text.unwrap_or("");
         if !self.keywords.is_empty() {
             let w = words(text);
-            if !self.keywords.iter().any(|k| has_phrase(&w, k)) {
+            let lower = text.to_lowercase();
+            if !self.keywords.iter().any(|k| keyword_matches(&lower, &w, k)) {
                 return false;
             }
         }
@@ -479,6 +536,60 @@ mod tests {
         assert!(!c.matches(&incoming("opening the hours")));
         assert!(!c.matches(&incoming("opening times")));
         assert!(c.matches(&incoming("Welche GRÖSSE? nein: Größe!")));
+    }
+
+    #[test]
+    fn keywords_of_unspaced_scripts_and_emoji_match_inside_text() {
+        // Chinese, Japanese and Thai put no space between words: a keyword is found anywhere.
+        let c = keywords(&["价格"]);
+        assert!(c.matches(&incoming("请问这个价格是多少？")));
+        assert!(!c.matches(&incoming("请问这个多少钱？")));
+        let c = keywords(&["営業時間"]);
+        assert!(c.matches(&incoming("明日の営業時間を教えてください")));
+        let c = keywords(&["ราคา"]);
+        assert!(c.matches(&incoming("สินค้านี้ราคาเท่าไหร่ครับ")));
+        // An emoji-only keyword.
+        let c = keywords(&["👍"]);
+        assert!(c.matches(&incoming("ok👍")));
+        assert!(!c.matches(&incoming("ok")));
+        // Latin keywords stay whole-word.
+        let c = keywords(&["price", "价格"]);
+        assert!(!c.matches(&incoming("priceless")));
+        assert!(c.matches(&incoming("the price")));
+    }
+
+    #[test]
+    fn kinds_must_be_metas_and_keywords_free_of_control_characters() {
+        let field = |d: RuleDraft| {
+            let e = d.check().unwrap_err();
+            (e.code, e.field)
+        };
+        let mut d = draft();
+        d.conditions.kinds = vec!["text".into(), "nonsense".into()];
+        assert_eq!(
+            field(d),
+            ("invalid_condition", "conditions.kinds[1]".into())
+        );
+        let mut d = draft();
+        d.conditions.kinds = vec!["image".into(), "request_welcome".into()];
+        assert!(d.check().is_ok());
+        let mut d = draft();
+        d.conditions.keywords.push("pri\0ce".into());
+        assert_eq!(
+            field(d),
+            ("invalid_condition", "conditions.keywords[1]".into())
+        );
+        let mut d = draft();
+        d.conditions.keywords.push("tab\there".into());
+        assert_eq!(
+            field(d),
+            ("invalid_condition", "conditions.keywords[1]".into())
+        );
+        for ok in ["👍", "🙏🏽", "价格", "ราคา"] {
+            let mut d = draft();
+            d.conditions.keywords.push(ok.into());
+            assert!(d.check().is_ok(), "{ok}");
+        }
     }
 
     #[test]

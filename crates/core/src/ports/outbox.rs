@@ -72,11 +72,14 @@ pub trait OutboxRepos {
     fn list_subscriptions(&mut self) -> Result<Vec<Subscription>, StoreError>;
     /// Deletes a subscription and its rows; `false` when there was none.
     fn delete_subscription(&mut self, id: &str) -> Result<bool, StoreError>;
-    /// A consumer's rows (in `state` when given), newest first, at most `limit`.
+    /// A consumer's rows (in `state` when given), newest first, at most `limit`; with `before`,
+    /// only those older than row `before` (ids grow with time: a page's last id is the next
+    /// page's cursor).
     fn outbox_items(
         &mut self,
         consumer: &str,
         state: Option<OutboxState>,
+        before: Option<&str>,
         limit: i64,
     ) -> Result<Vec<OutboxItem>, StoreError>;
     /// Row `id` of `consumer`, with its attempts, oldest first.

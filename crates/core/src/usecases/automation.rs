@@ -586,6 +586,21 @@ pub async fn put_rule(
 ) -> Result<Rule, CoreError> {
     draft.check()?;
     write(store, move |r| {
+        // A reply naming a template wacloud does not know would only fail at Meta (132001),
+        // after the customer wrote; refused here instead (`POST /templates/sync` first).
+        for (i, a) in draft.actions.iter().enumerate() {
+            if let Action::ReplyTemplate { name, language } = a {
+                if r.find_template(name, language)?.is_none() {
+                    return Ok(Err(CoreError::Invalid {
+                        code: "unknown_template",
+                        message: format!(
+                            "actions[{i}]: no template {name:?} in {language:?} is known; create it or sync the templates (POST /templates/sync) first"
+                        ),
+                        field: Some("actions"),
+                    }));
+                }
+            }
+        }
         let existing = r.list_rules()?;
         let (rule, action) = match id {
             Some(id) => {

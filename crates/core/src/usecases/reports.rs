@@ -3,7 +3,7 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::error::CoreError;
 use crate::ports::{Clock, ReportCursor, Repos, Store, StoreError};
@@ -31,8 +31,8 @@ pub struct ReportQuery {
     pub group_by: ReportGrouping,
     /// Only this business number's figures.
     pub number: Option<String>,
-    /// The offset days are counted in.
-    pub tz: FixedOffset,
+    /// The zone days are counted in (a fixed offset or an IANA zone).
+    pub tz: crate::reports::ReportZone,
 }
 
 /// The report `q` asks for.

@@ -33,9 +33,21 @@ pub const MAX_URL: usize = 2048;
 /// Why a subscription was refused (each a 400 naming the field).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubscriptionError {
-    /// Not an `http://` or `https://` URL with a host, too long, or with control characters.
+    /// Not an `http://` or `https://` URL with a host (and a port 1–65535 when one is given),
+    /// too long, or with control characters.
     #[error("url must be an http:// or https:// URL with a host, at most {MAX_URL} bytes, without spaces or control characters")]
     InvalidUrl,
+    /// A user name or password in the URL: it would be sent with every delivery and shown in
+    /// the subscription (receivers verify the signature instead).
+    #[error(
+        "url must not carry a user name or password: receivers verify the webhook-signature header"
+    )]
+    UserInfo,
+    /// The host is a loopback, link-local, unspecified or private address (or `localhost`),
+    /// refused unless `WACLOUD_WEBHOOK_ALLOW_PRIVATE=true`: otherwise an admin could make the
+    /// server probe its own network (SSRF).
+    #[error("url points at a loopback, link-local or private address; set WACLOUD_WEBHOOK_ALLOW_PRIVATE=true to allow receivers on this server's network")]
+    PrivateUrl,
     /// An event type not in the list.
     #[error("unknown event type {0:?}")]
     UnknownEvent(String),
@@ -47,25 +59,86 @@ pub enum SubscriptionError {
     InvalidDescription,
 }
 
-/// Checks `url`: `http` or `https`, a host, at most [`MAX_URL`] bytes, no whitespace or
-/// control characters (NUL included).
+/// Checks `url` as the WHATWG URL standard parses it (the `url` crate, as HTTP clients do):
+/// scheme `http` or `https` (any case), a host, a port 1–65535 if given, no user name or
+/// password, at most [`MAX_URL`] bytes, no whitespace or control characters (NUL included),
+/// which the parser would otherwise silently drop. With `allow_private` false, a host that is
+/// a private address ([`private_host`]) is refused too.
 ///
 /// # Errors
-/// [`SubscriptionError::InvalidUrl`].
-pub fn check_url(url: &str) -> Result<(), SubscriptionError> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or(SubscriptionError::InvalidUrl)?;
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if url.len() > MAX_URL
-        || host.is_empty()
-        || host.starts_with(':')
-        || url.chars().any(|c| c.is_control() || c.is_whitespace())
-    {
+/// [`SubscriptionError::InvalidUrl`], [`SubscriptionError::UserInfo`],
+/// [`SubscriptionError::PrivateUrl`].
+pub fn check_url(url: &str, allow_private: bool) -> Result<(), SubscriptionError> {
+    if url.len() > MAX_URL || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(SubscriptionError::InvalidUrl);
     }
+    // The parser forgives what a typo makes (`https:///x`, `http:host`, backslashes) by
+    // guessing a host; a subscription's URL names its host plainly.
+    let authority = url
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .ok_or(SubscriptionError::InvalidUrl)?;
+    if authority.starts_with(['/', '\\']) || url.contains('\\') {
+        return Err(SubscriptionError::InvalidUrl);
+    }
+    let parsed = url::Url::parse(url).map_err(|_| SubscriptionError::InvalidUrl)?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(SubscriptionError::InvalidUrl);
+    }
+    let host = parsed.host().ok_or(SubscriptionError::InvalidUrl)?;
+    if matches!(&host, url::Host::Domain(d) if d.is_empty()) || parsed.port() == Some(0) {
+        return Err(SubscriptionError::InvalidUrl);
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(SubscriptionError::UserInfo);
+    }
+    if !allow_private && private_host(&host) {
+        return Err(SubscriptionError::PrivateUrl);
+    }
     Ok(())
+}
+
+/// Whether `host` is on this server's own network: `localhost` (and `*.localhost`, RFC 6761),
+/// or an address that is loopback, unspecified, link-local (169.254.0.0/16, fe80::/10),
+/// private (10/8, 172.16/12, 192.168/16, fc00::/7), shared (100.64/10) or broadcast; an
+/// IPv4-mapped IPv6 address by its IPv4 address.
+#[must_use]
+pub fn private_host(host: &url::Host<&str>) -> bool {
+    match host {
+        url::Host::Domain(d) => {
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            d == "localhost" || d.ends_with(".localhost")
+        }
+        url::Host::Ipv4(a) => private_ip(std::net::IpAddr::V4(*a)),
+        url::Host::Ipv6(a) => private_ip(std::net::IpAddr::V6(*a)),
+    }
+}
+
+/// [`private_host`] for an address (as a resolver answers).
+#[must_use]
+pub fn private_ip(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(a) => {
+            let [o1, o2, ..] = a.octets();
+            a.is_loopback()
+                || a.is_private()
+                || a.is_link_local()
+                || a.is_unspecified()
+                || a.is_broadcast()
+                || o1 == 0
+                || (o1 == 100 && (64..128).contains(&o2))
+        }
+        std::net::IpAddr::V6(a) => {
+            if let Some(v4) = a.to_ipv4_mapped() {
+                return private_ip(std::net::IpAddr::V4(v4));
+            }
+            let first = a.segments()[0];
+            a.is_loopback()
+                || a.is_unspecified()
+                || (first & 0xffc0) == 0xfe80
+                || (first & 0xfe00) == 0xfc00
+        }
+    }
 }
 
 /// The event types named, without repeats, in the documented order.
@@ -100,11 +173,13 @@ pub struct SubscriptionInput {
     pub active: bool,
     /// A note.
     pub description: Option<String>,
+    /// Receivers on private addresses are allowed (`WACLOUD_WEBHOOK_ALLOW_PRIVATE`).
+    pub allow_private: bool,
 }
 
 impl SubscriptionInput {
     fn check(&self) -> Result<Vec<EventType>, SubscriptionError> {
-        check_url(&self.url)?;
+        check_url(&self.url, self.allow_private)?;
         if let Some(d) = &self.description {
             if d.chars().count() > 500 || d.chars().any(char::is_control) {
                 return Err(SubscriptionError::InvalidDescription);
@@ -140,8 +215,7 @@ pub async fn create(
         id: new_id(),
         url: input.url,
         secret,
-        previous_secret: None,
-        previous_until: None,
+        previous: Vec::new(),
         events,
         bot: input.bot,
         active: input.active,
@@ -182,8 +256,9 @@ pub async fn update(
     Ok(s)
 }
 
-/// Signs with `secret` from now on; the old secret signs too for `grace` (Standard Webhooks:
-/// several signatures during a rotation).
+/// Signs with `secret` from now on; the old secret signs too for `grace`, and earlier ones
+/// until their own grace ends ([`Subscription::rotate`]; Standard Webhooks: several
+/// signatures during a rotation).
 ///
 /// # Errors
 /// [`StoreError::NotFound`] when there is no such subscription.
@@ -198,8 +273,7 @@ pub async fn rotate_secret(
         let mut s = r
             .get_subscription(&id)?
             .ok_or_else(|| StoreError::NotFound("no such subscription".into()))?;
-        s.previous_secret = Some(std::mem::replace(&mut s.secret, secret));
-        s.previous_until = Some(now + grace);
+        s.rotate(secret, grace, now);
         s.updated_at = now;
         r.put_subscription(&s)?;
         Ok(s)
@@ -237,7 +311,8 @@ pub async fn list(store: &dyn Store) -> Result<Vec<Subscription>, StoreError> {
     read(store, |r| r.list_subscriptions()).await
 }
 
-/// Subscription `id`'s deliveries (in `state`), newest first, at most `limit`.
+/// Subscription `id`'s deliveries (in `state`), newest first, at most `limit`, older than
+/// delivery `before` when given (the previous page's last).
 ///
 /// # Errors
 /// [`StoreError::NotFound`] when there is no such subscription.
@@ -245,13 +320,19 @@ pub async fn deliveries(
     store: &dyn Store,
     id: String,
     state: Option<OutboxState>,
+    before: Option<String>,
     limit: i64,
 ) -> Result<Vec<OutboxItem>, StoreError> {
     read(store, move |r| {
         if r.get_subscription(&id)?.is_none() {
             return Err(StoreError::NotFound("no such subscription".into()));
         }
-        r.outbox_items(&crate::outbox::subscription_consumer(&id), state, limit)
+        r.outbox_items(
+            &crate::outbox::subscription_consumer(&id),
+            state,
+            before.as_deref(),
+            limit,
+        )
     })
     .await
 }
@@ -303,19 +384,92 @@ mod tests {
 
     #[test]
     fn urls_and_events_are_checked() {
-        assert!(check_url("https://example.com/hook?x=1").is_ok());
-        assert!(check_url("http://127.0.0.1:8080").is_ok());
+        assert!(check_url("https://example.com/hook?x=1", false).is_ok());
+        assert!(check_url("HTTPS://Example.com/hook", false).is_ok());
+        assert!(check_url("Http://example.com:65535/", false).is_ok());
+        assert!(check_url("http://127.0.0.1:8080", true).is_ok());
         for bad in [
             "ftp://x",
             "https://",
             "https:///x",
+            "http:example.com",
+            "https:\\\\example.com",
+            "https://example.com\\@evil.com/",
             "https://a b",
             "https://a\0b",
             "example.com",
+            "http://[::1/",
+            "http://@/",
+            "http://example.com:0/",
+            "http://example.com:65536/",
+            "http://example.com:99999/",
+            "javascript://example.com/",
+            "file:///etc/passwd",
         ] {
-            assert_eq!(check_url(bad), Err(SubscriptionError::InvalidUrl), "{bad}");
+            assert_eq!(
+                check_url(bad, true),
+                Err(SubscriptionError::InvalidUrl),
+                "{bad}"
+            );
         }
-        assert!(check_url(&format!("https://a/{}", "x".repeat(MAX_URL))).is_err());
+        for userinfo in [
+            "http://user:pass@example.com/",
+            "https://user@example.com/",
+            "https://:pass@example.com/",
+        ] {
+            assert_eq!(
+                check_url(userinfo, true),
+                Err(SubscriptionError::UserInfo),
+                "{userinfo}"
+            );
+        }
+        assert!(check_url(&format!("https://a/{}", "x".repeat(MAX_URL)), true).is_err());
+    }
+
+    #[test]
+    fn private_targets_are_refused_unless_allowed() {
+        for private in [
+            "http://127.0.0.1:8080/",
+            "http://127.1/",
+            "http://2130706433/",
+            "http://0x7f000001/",
+            "http://localhost:9000/",
+            "http://LOCALHOST./",
+            "http://api.localhost/",
+            "http://0.0.0.0/",
+            "http://10.1.2.3/",
+            "http://172.16.0.1/",
+            "http://172.31.255.255/",
+            "http://192.168.1.1/",
+            "http://169.254.169.254/latest/meta-data/",
+            "http://100.64.0.1/",
+            "http://[::1]/",
+            "http://[::]/",
+            "http://[fe80::1]/",
+            "http://[fd00::1]/",
+            "http://[::ffff:127.0.0.1]/",
+            "http://[::ffff:169.254.169.254]/",
+        ] {
+            assert_eq!(
+                check_url(private, false),
+                Err(SubscriptionError::PrivateUrl),
+                "{private}"
+            );
+            assert_eq!(check_url(private, true), Ok(()), "{private}");
+        }
+        for public in [
+            "https://8.8.8.8/",
+            "https://172.32.0.1/",
+            "https://[2001:4860:4860::8888]/",
+            "https://hooks.example.com/",
+            "https://localhost.example.com/",
+        ] {
+            assert_eq!(check_url(public, false), Ok(()), "{public}");
+        }
+    }
+
+    #[test]
+    fn events_are_checked() {
         assert_eq!(
             parse_events(&[
                 "message.status".into(),

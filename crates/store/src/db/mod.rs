@@ -235,7 +235,18 @@ impl DbStore {
         };
         let handle = std::thread::Builder::new()
             .name("wacloud-db-writer".into())
-            .spawn(move || writer.run(Some(conn), rx))
+            .spawn(move || {
+                // Jobs' panics are caught one by one (`writer::run_job`); one that escapes is a
+                // bug in the writer itself, after which no write could ever succeed. Rather
+                // than live on answering 503 forever, the process exits non-zero so its
+                // supervisor starts it again (`/health` says `down` meanwhile).
+                let run = std::panic::AssertUnwindSafe(|| writer.run(Some(conn), rx));
+                if let Err(payload) = std::panic::catch_unwind(run) {
+                    let message = writer::panic_message(payload.as_ref());
+                    tracing::error!(panic = %message, "the database writer panicked; exiting");
+                    std::process::exit(70);
+                }
+            })
             .map_err(|e| StoreInitError::Connect(format!("cannot start the writer: {e}")))?;
         let listener = match &url {
             DatabaseUrl::Postgres(u) if opts.listen => Listener::start(u.clone(), changes.clone()),
@@ -269,6 +280,15 @@ impl DbStore {
 }
 
 impl Inner {
+    /// Whether the writer thread ended while the store still takes writes: nothing can be
+    /// written any more.
+    fn writer_stopped(&self) -> bool {
+        let open = self.tx.lock().is_ok_and(|tx| tx.is_some());
+        open && self.writer.lock().map_or(true, |h| {
+            h.as_ref().is_none_or(std::thread::JoinHandle::is_finished)
+        })
+    }
+
     fn stop(&self) {
         if let Ok(mut tx) = self.tx.lock() {
             tx.take();
@@ -368,6 +388,11 @@ impl Store for DbStore {
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
+        if self.inner.writer_stopped() {
+            return Err(StoreError::Unavailable(
+                "the database writer stopped".into(),
+            ));
+        }
         let inner = Arc::clone(&self.inner);
         // A health check answers within 2 s even when the pool would wait longer.
         let timeout = inner.timeout.min(Duration::from_secs(2));

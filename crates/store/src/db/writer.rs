@@ -2,6 +2,7 @@
 //! transaction (group commit), each job in its own savepoint, then publishes what they changed.
 
 use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -176,7 +177,7 @@ fn commit_batch(
         for job in jobs {
             let mut job = Some(job);
             let r = in_transaction(c, &mut changes, &mut |repos: &mut dyn Repos| {
-                job.take().map_or(Ok(()), |j| j(repos))
+                job.take().map_or(Ok(()), |j| run_job(j, repos))
             });
             results.push(r);
         }
@@ -235,6 +236,33 @@ where
     }
 }
 
+/// Runs one job, turning a panic into that job's own failure: its transaction (or savepoint)
+/// is rolled back like any failed job's and the writer goes on serving the others. Without
+/// this, one job's bug would end the writer thread and every later write would fail.
+fn run_job(job: Job, repos: &mut dyn Repos) -> Result<(), StoreError> {
+    // The job is consumed and the repos' only state is the connection, whose transaction the
+    // caller rolls back on `Err`, so nothing half-updated is observed after the unwind.
+    match std::panic::catch_unwind(AssertUnwindSafe(|| job(repos))) {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = panic_message(payload.as_ref());
+            tracing::error!(panic = %message, "a write job panicked; its transaction is rolled back");
+            Err(StoreError::Internal(format!(
+                "the write job panicked: {message}"
+            )))
+        }
+    }
+}
+
+/// The text of a panic's payload (`panic!("...")` gives a `&str` or a `String`).
+pub(super) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned())
+}
+
 /// A lone job: its own transaction, without the savepoint that keeps jobs of a batch apart
 /// (on SQLite a savepoint copies every page the job touches first into a sub-journal, a cost
 /// worth saving on the hot path). A failed job rolls the transaction back,
@@ -244,7 +272,7 @@ fn commit_one(conn: &mut DbConnection, job: Job) -> (Result<(), StoreError>, Cha
     let outcome = write_transaction::<(), TxError, _>(conn, |c| {
         {
             let mut repo = Repo::new(c, &mut changes);
-            job(&mut repo).map_err(TxError::Job)?;
+            run_job(job, &mut repo).map_err(TxError::Job)?;
         }
         publish(c, &mut changes)?;
         Ok(())

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use wacloud_core::outbox::{
     AttemptOutcome, EventType, Interest, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite,
-    StatusSubject, Subscription,
+    PreviousSecret, StatusSubject, Subscription,
 };
 use wacloud_core::ports::{OutboxRepos, Redeliver, StoreError};
 
@@ -93,6 +93,46 @@ struct SubRow {
     description: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    older_secrets: Option<String>,
+}
+
+/// The previous secrets from their columns: the newest in `previous_secret`/`previous_until`,
+/// the older ones in `older_secrets` (JSON, newest first, `until` in RFC 3339).
+fn previous_secrets(
+    newest: Option<String>,
+    newest_until: Option<NaiveDateTime>,
+    older: Option<&str>,
+) -> Vec<PreviousSecret> {
+    let mut out: Vec<PreviousSecret> = newest
+        .zip(newest_until)
+        .map(|(secret, until)| PreviousSecret {
+            secret,
+            until: from_db(until),
+        })
+        .into_iter()
+        .collect();
+    let older: Vec<serde_json::Value> = older
+        .and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default();
+    out.extend(older.iter().filter_map(|v| {
+        Some(PreviousSecret {
+            secret: v.get("secret")?.as_str()?.to_owned(),
+            until: DateTime::parse_from_rfc3339(v.get("until")?.as_str()?)
+                .ok()?
+                .with_timezone(&Utc),
+        })
+    }));
+    out
+}
+
+/// `older_secrets` for `previous` (all but its first), NULL for none.
+fn older_secrets_json(previous: &[PreviousSecret]) -> Option<String> {
+    let older: Vec<serde_json::Value> = previous
+        .iter()
+        .skip(1)
+        .map(|p| serde_json::json!({"secret": p.secret, "until": p.until.to_rfc3339()}))
+        .collect();
+    (!older.is_empty()).then(|| serde_json::Value::Array(older).to_string())
 }
 
 fn parse_events(json: &str) -> Vec<EventType> {
@@ -110,8 +150,11 @@ impl From<SubRow> for Subscription {
             id: r.id,
             url: r.url,
             secret: r.secret,
-            previous_secret: r.previous_secret,
-            previous_until: r.previous_until.map(from_db),
+            previous: previous_secrets(
+                r.previous_secret,
+                r.previous_until,
+                r.older_secrets.as_deref(),
+            ),
             bot: r.bot,
             active: r.active,
             description: r.description,
@@ -489,11 +532,13 @@ impl OutboxRepos for Repo<'_> {
     fn put_subscription(&mut self, sub: &Subscription) -> Result<(), StoreError> {
         let events: Vec<&str> = sub.events.iter().map(|e| e.as_str()).collect();
         let events = serde_json::to_string(&events).unwrap_or_else(|_| "[]".into());
+        let older = older_secrets_json(&sub.previous);
         let values = (
             s::url.eq(&sub.url),
             s::secret.eq(&sub.secret),
-            s::previous_secret.eq(&sub.previous_secret),
-            s::previous_until.eq(sub.previous_until.map(to_db)),
+            s::previous_secret.eq(sub.previous.first().map(|p| p.secret.as_str())),
+            s::previous_until.eq(sub.previous.first().map(|p| to_db(p.until))),
+            s::older_secrets.eq(&older),
             s::events.eq(&events),
             s::bot.eq(sub.bot),
             s::active.eq(sub.active),
@@ -567,6 +612,7 @@ impl OutboxRepos for Repo<'_> {
         &mut self,
         consumer: &str,
         state: Option<OutboxState>,
+        before: Option<&str>,
         limit: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
         let rows: Vec<ItemRow> = with_conn!(self.conn, |x| {
@@ -575,6 +621,9 @@ impl OutboxRepos for Repo<'_> {
                 .into_boxed();
             if let Some(st) = state {
                 q = q.filter(o::state.eq(st.as_str()));
+            }
+            if let Some(b) = before {
+                q = q.filter(o::id.lt(b));
             }
             q.order(o::id.desc())
                 .limit(limit)

@@ -348,3 +348,66 @@ async fn waiting_callers_take_turns_with_background_jobs() {
     };
     assert_eq!(order, want, "{order:?}");
 }
+
+/// A job that panics fails alone: what it wrote is rolled back, the writer keeps serving, and
+/// the store stays healthy — alone in its transaction and inside a batch of several jobs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_write_job_fails_alone_and_the_writer_goes_on() {
+    let db = TestDb::new();
+    let store = open(&db);
+    let panicked = write::<(), _>(&store, |r| {
+        r.insert_contact("c-panic", &who(1), Utc::now())?;
+        panic!("a bug in a write job");
+    })
+    .await;
+    match panicked {
+        Err(StoreError::Internal(e)) => assert!(e.contains("a bug in a write job"), "{e}"),
+        other => panic!("expected the job's own failure, got {other:?}"),
+    }
+    add_contact(&store, "c-after", 2)
+        .await
+        .expect("the writer serves the next job");
+    // Several jobs at once share a transaction: the panicking one is rolled back to its
+    // savepoint, the others commit.
+    let mut jobs = Vec::new();
+    for n in 0..20u32 {
+        let s = store.clone();
+        jobs.push(tokio::spawn(async move {
+            if n % 5 == 0 {
+                write::<(), _>(&s, move |r| {
+                    r.insert_contact(&format!("b-panic-{n}"), &who(100 + n), Utc::now())?;
+                    panic!("bug {n}")
+                })
+                .await
+            } else {
+                add_contact(&s, &format!("b-{n}"), 100 + n).await
+            }
+        }));
+    }
+    for (n, j) in jobs.into_iter().enumerate() {
+        let r = j.await.expect("task");
+        assert_eq!(r.is_ok(), n % 5 != 0, "job {n}: {r:?}");
+    }
+    let (gone, kept, after) = read(&store, |r| {
+        let mut gone = r.get_contact("c-panic")?.is_none();
+        for n in (0..20).step_by(5) {
+            gone &= r.get_contact(&format!("b-panic-{n}"))?.is_none();
+        }
+        let kept = (0..20u32)
+            .filter(|n| n % 5 != 0)
+            .map(|n| r.get_contact(&format!("b-{n}")).map(|c| c.is_some()))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .all(|k| k);
+        Ok((gone, kept, r.get_contact("c-after")?.is_some()))
+    })
+    .await
+    .expect("read");
+    assert!(gone, "a panicking job's writes were rolled back");
+    assert!(kept && after, "the other jobs committed");
+    store.ping().await.expect("the store is healthy");
+    assert!(
+        store.write_failure().is_none(),
+        "a job's bug is not a database failure"
+    );
+}

@@ -177,7 +177,7 @@ async fn finished_rows_are_pruned_with_their_attempts_and_events() {
     .await
     .expect("prune");
     assert_eq!(n, 2);
-    let left = read(&store, |r| r.outbox_items("rules", None, 10))
+    let left = read(&store, |r| r.outbox_items("rules", None, None, 10))
         .await
         .expect("read");
     assert!(left.is_empty());
@@ -198,8 +198,7 @@ async fn the_interest_names_active_subscriptions_and_automatic_replies() {
         id: id.to_owned(),
         url: "http://127.0.0.1:9/hook".to_owned(),
         secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw".to_owned(),
-        previous_secret: None,
-        previous_until: None,
+        previous: Vec::new(),
         events,
         bot: false,
         active,
@@ -250,4 +249,111 @@ async fn the_interest_names_active_subscriptions_and_automatic_replies() {
     .expect("stored");
     let got = read(&store, |r| r.outbox_interest()).await.expect("read");
     assert!(got.automations, "a welcome reply is an automation");
+}
+
+/// Every previous secret of a subscription (the newest in its own columns, older ones in
+/// `older_secrets`) comes back as written, each with its own end, and none after all expire.
+#[tokio::test]
+async fn a_subscriptions_previous_secrets_are_kept_each_with_its_end() {
+    use wacloud_core::outbox::Subscription;
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    // Whole seconds: timestamps are stored to the microsecond.
+    let t0 = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+    let mut sub = Subscription {
+        id: "s-rot".into(),
+        url: "https://example.com/hook".into(),
+        secret: "whsec_a".into(),
+        previous: Vec::new(),
+        events: vec![EventType::MessageReceived],
+        bot: false,
+        active: true,
+        description: None,
+        created_at: t0,
+        updated_at: t0,
+    };
+    let row = sub.clone();
+    write(&store, move |r| r.put_subscription(&row))
+        .await
+        .expect("create");
+    let got = read(&store, |r| r.get_subscription("s-rot"))
+        .await
+        .expect("read")
+        .expect("there");
+    assert!(got.previous.is_empty());
+    for (n, k) in ["whsec_b", "whsec_c", "whsec_d"].into_iter().enumerate() {
+        sub.rotate(
+            k.into(),
+            Duration::hours(2),
+            t0 + Duration::minutes(i64::try_from(n).expect("small")),
+        );
+    }
+    let row = sub.clone();
+    write(&store, move |r| r.put_subscription(&row))
+        .await
+        .expect("rotate");
+    let got = read(&store, |r| r.get_subscription("s-rot"))
+        .await
+        .expect("read")
+        .expect("there");
+    assert_eq!(got.previous, sub.previous);
+    assert_eq!(
+        got.signing_secrets(t0 + Duration::minutes(30)),
+        vec!["whsec_d", "whsec_c", "whsec_b", "whsec_a"]
+    );
+    // All expired: the next rotation keeps only the one it replaces.
+    sub.rotate(
+        "whsec_e".into(),
+        Duration::hours(1),
+        t0 + Duration::hours(3),
+    );
+    let row = sub.clone();
+    write(&store, move |r| r.put_subscription(&row))
+        .await
+        .expect("rotate again");
+    let got = read(&store, |r| r.list_subscriptions())
+        .await
+        .expect("list");
+    assert_eq!(got[0].previous.len(), 1);
+    assert_eq!(got[0].previous[0].secret, "whsec_d");
+}
+
+/// A consumer's rows page newest first: `before` the previous page's last id gives the next,
+/// older page, every row once.
+#[tokio::test]
+async fn outbox_items_page_newest_first_by_cursor() {
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    for n in 0..5 {
+        enqueue(&store, &format!("contact-{n}"), n).await;
+    }
+    let page = |before: Option<String>| {
+        let store = store.clone();
+        async move {
+            read(&store, move |r| {
+                r.outbox_items("subscription:s1", None, before.as_deref(), 2)
+            })
+            .await
+            .expect("page")
+        }
+    };
+    let mut seen = Vec::new();
+    let mut before = None;
+    loop {
+        let rows = page(before.clone()).await;
+        seen.extend(rows.iter().map(|i| i.payload.clone()));
+        if rows.len() < 2 {
+            break;
+        }
+        before = rows.last().map(|i| i.id.clone());
+    }
+    let ns: Vec<i64> = seen
+        .iter()
+        .map(|p| {
+            serde_json::from_str::<serde_json::Value>(p).expect("JSON")["data"]["n"]
+                .as_i64()
+                .expect("n")
+        })
+        .collect();
+    assert_eq!(ns, [4, 3, 2, 1, 0]);
 }

@@ -1,0 +1,1 @@
+ALTER TABLE whatsapp_subscriptions DROP COLUMN older_secrets;
