@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 use wacloud_core::outbox::{AttemptOutcome, EventType, Interest, OutboxAttempt, OutboxWrite};
-use wacloud_core::ports::{new_id, read, write, Redeliver};
+use wacloud_core::ports::{new_id, read, write, ClaimLeases, Redeliver};
 
 use crate::testdb::TestDb;
 use crate::{DbStore, StoreOptions};
@@ -15,6 +15,27 @@ fn interest() -> Interest {
         automations: true,
         subscriptions: vec![("s1".into(), vec![EventType::MessageReceived])],
     }
+}
+
+/// Subscription `s1` (the claim reads the consumers from the subscriptions).
+async fn subscribe(store: &DbStore) {
+    let now = Utc::now();
+    let sub = wacloud_core::outbox::Subscription {
+        id: "s1".into(),
+        url: "http://127.0.0.1:9/".into(),
+        secret: "whsec_eA==".into(),
+        previous_secret: None,
+        previous_until: None,
+        events: vec![EventType::MessageReceived],
+        bot: false,
+        active: true,
+        description: None,
+        created_at: now,
+        updated_at: now,
+    };
+    write(store, move |r| r.put_subscription(&sub))
+        .await
+        .expect("subscribe");
 }
 
 async fn enqueue(store: &DbStore, key: &str, n: i32) {
@@ -47,6 +68,7 @@ fn attempt(id: &str) -> OutboxAttempt {
 async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
     let db = TestDb::new();
     let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    subscribe(&store).await;
     for n in 0..3 {
         enqueue(&store, "contact-a", n).await;
     }
@@ -56,7 +78,7 @@ async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
         let store = store.clone();
         async move {
             write(&store, move |r| {
-                r.claim_outbox(owner, at, at + Duration::seconds(30), 100)
+                r.claim_outbox(owner, at, ClaimLeases::same(at + Duration::seconds(30)), 100)
             })
             .await
             .expect("claim")
@@ -158,10 +180,11 @@ async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
 async fn finished_rows_are_pruned_with_their_attempts_and_events() {
     let db = TestDb::new();
     let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    subscribe(&store).await;
     enqueue(&store, "contact-a", 1).await;
     let now = Utc::now();
     let items = write(&store, move |r| {
-        r.claim_outbox("w", now, now + Duration::seconds(9), 10)
+        r.claim_outbox("w", now, ClaimLeases::same(now + Duration::seconds(9)), 10)
     })
     .await
     .expect("claim");

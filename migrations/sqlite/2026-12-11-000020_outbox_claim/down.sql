@@ -1,0 +1,3 @@
+DROP INDEX whatsapp_outbox_chain;
+DROP INDEX whatsapp_outbox_ready;
+ALTER TABLE whatsapp_outbox DROP COLUMN blocked;
