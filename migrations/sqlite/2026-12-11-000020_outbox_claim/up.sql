@@ -11,3 +11,7 @@ ALTER TABLE whatsapp_outbox ADD COLUMN blocked BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX whatsapp_outbox_ready ON whatsapp_outbox (consumer, state, blocked, next_attempt_at, id);
 -- A chain's earliest undone row (the head check and the unblock after a finish).
 CREATE INDEX whatsapp_outbox_chain ON whatsapp_outbox (consumer, ordering_key, state, id);
+-- `batch.finished`: whether a batch still has an open item (pending, sending, unknown), and the
+-- batches with an item finished lately (the periodic check).
+CREATE INDEX whatsapp_queue_batch_state ON whatsapp_queue (batch_id, state);
+CREATE INDEX whatsapp_queue_finished ON whatsapp_queue (finished_at);

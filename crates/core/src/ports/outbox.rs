@@ -76,6 +76,20 @@ pub trait OutboxRepos {
     ) -> Result<bool, StoreError>;
     /// The active subscriptions' ids and event types (the [`Interest`](crate::outbox::Interest)).
     fn subscription_interest(&mut self) -> Result<Vec<(String, Vec<EventType>)>, StoreError>;
+    /// Writes `batch.finished` for batch `batch_id` when none of its items waits or is being
+    /// sent any more and a subscription wants the event: the event's id is derived from the
+    /// batch id and inserted only if absent, so whichever paths see the batch finish (two
+    /// instances at once included) it is written once. `true` when it was written now. The
+    /// queue's writes call it after an item reaches a final state.
+    fn emit_batch_finished(&mut self, batch_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    /// [`emit_batch_finished`](Self::emit_batch_finished) for every batch with an item that
+    /// reached a final state since `since` (the periodic check: two transactions finishing a
+    /// batch's last items at once each see the other's item open). How many were written.
+    fn emit_finished_batches(
+        &mut self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
     /// Inserts or replaces a subscription.
     fn put_subscription(&mut self, s: &Subscription) -> Result<(), StoreError>;
     /// The subscription `id`.

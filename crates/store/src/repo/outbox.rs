@@ -583,6 +583,22 @@ impl OutboxRepos for Repo<'_> {
             .collect())
     }
 
+    fn emit_batch_finished(
+        &mut self,
+        batch_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        super::batch_finished::emit(self.conn, batch_id, now).map_err(map_err)
+    }
+
+    fn emit_finished_batches(
+        &mut self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        super::batch_finished::emit_since(self.conn, since, now).map_err(map_err)
+    }
+
     fn put_subscription(&mut self, sub: &Subscription) -> Result<(), StoreError> {
         let events: Vec<&str> = sub.events.iter().map(|e| e.as_str()).collect();
         let events = serde_json::to_string(&events).unwrap_or_else(|_| "[]".into());

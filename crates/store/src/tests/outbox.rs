@@ -205,3 +205,90 @@ async fn finished_rows_are_pruned_with_their_attempts_and_events() {
         .expect("read");
     assert!(left.is_empty());
 }
+
+#[tokio::test]
+async fn rules_rows_have_their_own_short_lease_and_a_blocked_chain_leaves_the_window() {
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    subscribe(&store).await;
+    // A long chain for one contact, then one row for another.
+    for n in 0..30 {
+        enqueue(&store, "contact-long", n).await;
+    }
+    enqueue(&store, "contact-other", 99).await;
+    let now = Utc::now();
+    let claim = |owner: &'static str, at: chrono::DateTime<Utc>, limit: i64| {
+        let store = store.clone();
+        async move {
+            write(&store, move |r| {
+                let leases = ClaimLeases {
+                    rules: at + Duration::seconds(10),
+                    deliveries: at + Duration::seconds(60),
+                };
+                r.claim_outbox(owner, at, leases, limit)
+            })
+            .await
+            .expect("claim")
+        }
+    };
+    // A window of 2 per consumer: the first claim sees only the long chain's first rows.
+    let first = claim("w1", now, 1).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].ordering_key, "contact-long");
+    let second = claim("w1", now, 1).await;
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_eq!(second[0].ordering_key, "contact-long");
+    assert_ne!(second[0].consumer, first[0].consumer, "round robin");
+    // Rows found waiting behind their chain are flagged; the other contact comes next, for
+    // both consumers, however long the chain.
+    let mut other = Vec::new();
+    for _ in 0..40 {
+        other.extend(
+            claim("w1", now, 1)
+                .await
+                .into_iter()
+                .map(|i| (i.consumer, i.ordering_key)),
+        );
+        if other.len() == 2 {
+            break;
+        }
+    }
+    other.sort();
+    assert_eq!(
+        other,
+        [
+            ("rules".to_owned(), "contact-other".to_owned()),
+            ("subscription:s1".to_owned(), "contact-other".to_owned())
+        ]
+    );
+    // The rules row's lease is the short one: after it a crashed worker's rule row is taken
+    // over, while the delivery stays held.
+    let rules_head = [&first[0], &second[0]]
+        .into_iter()
+        .find(|i| i.consumer == "rules")
+        .expect("a rules row")
+        .clone();
+    assert_eq!(
+        rules_head.lease_until,
+        Some(now + Duration::seconds(10)),
+        "{rules_head:?}"
+    );
+    let over = claim("w2", now + Duration::seconds(11), 10).await;
+    let ids: Vec<&str> = over.iter().map(|i| i.id.as_str()).collect();
+    assert!(ids.contains(&rules_head.id.as_str()), "{over:?}");
+    assert!(over.iter().all(|i| i.consumer == "rules"), "{over:?}");
+    // The old holder cannot finish it; the new one can, and the chain's next row comes.
+    let (a, b) = (rules_head.id.clone(), rules_head.id.clone());
+    assert!(!write(&store, move |r| r.finish_outbox_item(&a, "w1", now))
+        .await
+        .expect("w"));
+    assert!(write(&store, move |r| r.finish_outbox_item(&b, "w2", now))
+        .await
+        .expect("w"));
+    let next = claim("w2", now + Duration::seconds(12), 10).await;
+    let long: Vec<_> = next
+        .iter()
+        .filter(|i| i.consumer == "rules" && i.ordering_key == "contact-long")
+        .collect();
+    assert_eq!(long.len(), 1, "{next:?}");
+}
