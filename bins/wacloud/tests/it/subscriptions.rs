@@ -527,7 +527,7 @@ async fn a_dead_receivers_backlog_starves_neither_rules_nor_other_subscriptions(
     app.wait_for(10, "failed attempts to the dead receiver", || async {
         let (_, v) = app
             .get(&format!(
-                "/api/whatsapp/subscriptions/{dead_id}/deliveries?state=pending"
+                "/api/whatsapp/subscriptions/{dead_id}/deliveries?state=pending&limit=200"
             ))
             .await;
         v["deliveries"]
