@@ -292,3 +292,126 @@ async fn rules_rows_have_their_own_short_lease_and_a_blocked_chain_leaves_the_wi
         .collect();
     assert_eq!(long.len(), 1, "{next:?}");
 }
+
+/// `batch.finished`: once per batch whichever path sees it finish. Two transactions finishing a
+/// batch's last items at once each see the other's item open and write nothing; that is
+/// simulated here by a subscription made after the items finished, so that only the periodic
+/// check (`emit_finished_batches`) can write it: once, and never again from any path.
+#[tokio::test]
+async fn batch_finished_is_written_once_by_the_write_paths_or_the_periodic_check() {
+    use wacloud_core::outbound::OutboundContent;
+    use wacloud_core::queue::{NewQueueItem, QueueOutcome, QueueState};
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    let item = |id: &str, batch: &str| NewQueueItem {
+        actor: None,
+        actor_name: None,
+        phone_number_id: None,
+        id: id.into(),
+        batch_id: Some(batch.into()),
+        recipient: format!("+1555000{id:0>4}"),
+        content: OutboundContent::Text {
+            body: "hi".into(),
+            preview_url: false,
+        },
+        due_at: Utc::now(),
+        created_at: Utc::now(),
+        allow_outside_window: true,
+        source: "bulk".into(),
+        retry_of: None,
+    };
+    let items = vec![
+        item("1", "b1"),
+        item("2", "b1"),
+        item("3", "b2"),
+        item("4", "b2"),
+    ];
+    write(&store, move |r| r.enqueue(&items))
+        .await
+        .expect("enqueue");
+    let start = Utc::now();
+    let finish = |id: &'static str| {
+        let store = store.clone();
+        async move {
+            write(&store, move |r| {
+                r.finish_queue_item(
+                    id,
+                    &QueueOutcome::Failed {
+                        error: "refused".into(),
+                        code: None,
+                        message_id: None,
+                    },
+                    Utc::now(),
+                    &[QueueState::Pending],
+                )
+            })
+            .await
+            .expect("finish")
+        }
+    };
+    // b1 finishes while nobody wants the event.
+    assert!(finish("1").await);
+    assert!(finish("2").await);
+    let now = Utc::now();
+    let sub = wacloud_core::outbox::Subscription {
+        id: "s2".into(),
+        url: "http://127.0.0.1:9/".into(),
+        secret: "whsec_eA==".into(),
+        previous_secret: None,
+        previous_until: None,
+        events: vec![EventType::BatchFinished],
+        bot: false,
+        active: true,
+        description: None,
+        created_at: now,
+        updated_at: now,
+    };
+    write(&store, move |r| r.put_subscription(&sub))
+        .await
+        .expect("subscribe");
+    let rows = |store: DbStore| async move {
+        read(&store, |r| r.outbox_items("subscription:s2", None, 100))
+            .await
+            .expect("rows")
+    };
+    // b2: the first item leaves it open; the second finishes it and writes the event.
+    assert!(finish("3").await);
+    assert!(rows(store.clone()).await.is_empty());
+    assert!(finish("4").await);
+    let after = rows(store.clone()).await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].event_id, "batch-finished-b2");
+    let body: serde_json::Value = serde_json::from_str(&after[0].payload).expect("json");
+    assert_eq!(body["type"], "batch.finished");
+    assert_eq!(body["data"]["total"], 2);
+    assert_eq!(
+        body["data"]["counts"],
+        json!({"sent": 0, "failed": 2, "cancelled": 0})
+    );
+    // The periodic check writes b1's (missed), and nothing more, however often it runs.
+    let swept = write(&store, move |r| {
+        r.emit_finished_batches(start, Utc::now())
+    })
+    .await
+    .expect("sweep");
+    assert_eq!(swept, 1);
+    let swept = write(&store, move |r| {
+        r.emit_finished_batches(start, Utc::now())
+    })
+    .await
+    .expect("sweep");
+    assert_eq!(swept, 0);
+    assert!(!write(&store, |r| r.emit_batch_finished("b1", Utc::now()))
+        .await
+        .expect("emit"));
+    assert!(!write(&store, |r| r.cancel_batch("b2", "stop", Utc::now()).map(|_| false))
+        .await
+        .expect("cancel"));
+    let ids: Vec<String> = rows(store.clone())
+        .await
+        .into_iter()
+        .map(|i| i.event_id)
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&"batch-finished-b1".to_owned()), "{ids:?}");
+}
