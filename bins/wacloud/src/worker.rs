@@ -442,7 +442,10 @@ async fn maintenance(state: &AppState, last_purge: &mut Option<Instant>) {
     .await
     {
         Ok(0) => {}
-        Ok(n) => tracing::info!(batches = n, "queue: batch.finished written by the periodic check"),
+        Ok(n) => tracing::info!(
+            batches = n,
+            "queue: batch.finished written by the periodic check"
+        ),
         Err(e) => tracing::debug!(error = %e, "queue: cannot check finished batches yet"),
     }
     if last_purge.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {

@@ -530,9 +530,11 @@ async fn a_dead_receivers_backlog_starves_neither_rules_nor_other_subscriptions(
                 "/api/whatsapp/subscriptions/{dead_id}/deliveries?state=pending&limit=200"
             ))
             .await;
-        v["deliveries"]
-            .as_array()
-            .and_then(|d| d.iter().find(|d| d["attempts"].as_i64() >= Some(1)).cloned())
+        v["deliveries"].as_array().and_then(|d| {
+            d.iter()
+                .find(|d| d["attempts"].as_i64() >= Some(1))
+                .cloned()
+        })
     })
     .await;
     let body = inbound_text(
@@ -648,7 +650,11 @@ async fn a_batch_finishing_sent_or_cancelled_is_one_batch_finished_event() {
         "{sent}"
     );
     let (_, b) = app.get(&format!("/api/whatsapp/batches/{sent_id}")).await;
-    assert_eq!(sent["data"]["created_at"].as_str().map(|s| &s[..19]), b["created_at"].as_str().map(|s| &s[..19]), "{b}");
+    assert_eq!(
+        sent["data"]["created_at"].as_str().map(|s| &s[..19]),
+        b["created_at"].as_str().map(|s| &s[..19]),
+        "{b}"
+    );
     assert!(sent["data"]["finished_at"].is_string(), "{sent}");
     let (_, cancelled) = find(&cancelled_id);
     assert_eq!(

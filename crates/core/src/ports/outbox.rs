@@ -81,7 +81,11 @@ pub trait OutboxRepos {
     /// batch id and inserted only if absent, so whichever paths see the batch finish (two
     /// instances at once included) it is written once. `true` when it was written now. The
     /// queue's writes call it after an item reaches a final state.
-    fn emit_batch_finished(&mut self, batch_id: &str, now: DateTime<Utc>) -> Result<bool, StoreError>;
+    fn emit_batch_finished(
+        &mut self,
+        batch_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
     /// [`emit_batch_finished`](Self::emit_batch_finished) for every batch with an item that
     /// reached a final state since `since` (the periodic check: two transactions finishing a
     /// batch's last items at once each see the other's item open). How many were written.

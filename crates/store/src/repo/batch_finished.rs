@@ -121,7 +121,11 @@ fn emit_to(
 }
 
 /// [`emit`] for the batch of queue item `item_id`, if it has one.
-pub fn emit_for_item(conn: &mut DbConnection, item_id: &str, now: DateTime<Utc>) -> QueryResult<bool> {
+pub fn emit_for_item(
+    conn: &mut DbConnection,
+    item_id: &str,
+    now: DateTime<Utc>,
+) -> QueryResult<bool> {
     let batch: Option<Option<String>> = with_conn!(conn, |x| q::whatsapp_queue
         .find(item_id)
         .select(q::batch_id)

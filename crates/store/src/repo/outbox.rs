@@ -12,10 +12,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use wacloud_core::outbox::{subscription_consumer, RULES};
 use wacloud_core::outbox::{
     AttemptOutcome, EventType, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite, Subscription,
 };
-use wacloud_core::outbox::{subscription_consumer, RULES};
 use wacloud_core::ports::{ClaimLeases, OutboxRepos, Redeliver, StoreError};
 
 use super::Repo;

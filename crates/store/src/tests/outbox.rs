@@ -78,7 +78,12 @@ async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
         let store = store.clone();
         async move {
             write(&store, move |r| {
-                r.claim_outbox(owner, at, ClaimLeases::same(at + Duration::seconds(30)), 100)
+                r.claim_outbox(
+                    owner,
+                    at,
+                    ClaimLeases::same(at + Duration::seconds(30)),
+                    100,
+                )
             })
             .await
             .expect("claim")
@@ -389,24 +394,22 @@ async fn batch_finished_is_written_once_by_the_write_paths_or_the_periodic_check
         json!({"sent": 0, "failed": 2, "cancelled": 0})
     );
     // The periodic check writes b1's (missed), and nothing more, however often it runs.
-    let swept = write(&store, move |r| {
-        r.emit_finished_batches(start, Utc::now())
-    })
-    .await
-    .expect("sweep");
+    let swept = write(&store, move |r| r.emit_finished_batches(start, Utc::now()))
+        .await
+        .expect("sweep");
     assert_eq!(swept, 1);
-    let swept = write(&store, move |r| {
-        r.emit_finished_batches(start, Utc::now())
-    })
-    .await
-    .expect("sweep");
+    let swept = write(&store, move |r| r.emit_finished_batches(start, Utc::now()))
+        .await
+        .expect("sweep");
     assert_eq!(swept, 0);
     assert!(!write(&store, |r| r.emit_batch_finished("b1", Utc::now()))
         .await
         .expect("emit"));
-    assert!(!write(&store, |r| r.cancel_batch("b2", "stop", Utc::now()).map(|_| false))
-        .await
-        .expect("cancel"));
+    assert!(!write(&store, |r| r
+        .cancel_batch("b2", "stop", Utc::now())
+        .map(|_| false))
+    .await
+    .expect("cancel"));
     let ids: Vec<String> = rows(store.clone())
         .await
         .into_iter()
