@@ -296,6 +296,36 @@ fn drop_orphans(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
+/// The rows of `waiting` (`(row, its head)`) whose head is `pending`.
+fn waiting_on_pending_heads(
+    conn: &mut DbConnection,
+    waiting: Vec<(String, String)>,
+) -> QueryResult<Vec<String>> {
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
+    let heads: Vec<&str> = waiting
+        .iter()
+        .map(|(_, h)| h.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut pending: HashSet<String> = HashSet::new();
+    for chunk in heads.chunks(500) {
+        let found: Vec<String> = with_conn!(conn, |x| o::whatsapp_outbox
+            .filter(o::id.eq_any(chunk))
+            .filter(o::state.eq("pending"))
+            .select(o::id)
+            .load(x))?;
+        pending.extend(found);
+    }
+    Ok(waiting
+        .into_iter()
+        .filter(|(_, h)| pending.contains(h))
+        .map(|(r, _)| r)
+        .collect())
+}
+
 fn claim(
     conn: &mut DbConnection,
     owner: &str,
@@ -337,16 +367,16 @@ fn claim(
             }
         }
         let heads = heads_of(conn, &all)?;
-        let mut blocked: Vec<String> = Vec::new();
+        // `(row, its chain's head)` for the rows that wait.
+        let mut blocked: Vec<(String, String)> = Vec::new();
         let mut rest_of_all = all.into_iter();
         for (_, len) in spans {
             let mut mine = Vec::with_capacity(len);
             for r in rest_of_all.by_ref().take(len) {
                 let head = heads.get(&(r.consumer.clone(), r.ordering_key.clone()));
-                if head.is_none_or(|h| *h == r.id) {
-                    mine.push(r);
-                } else {
-                    blocked.push(r.id);
+                match head {
+                    Some(h) if *h != r.id => blocked.push((r.id, h.clone())),
+                    _ => mine.push(r),
                 }
             }
             lists.push(mine.into_iter());
@@ -368,6 +398,13 @@ fn claim(
                 }
             });
         }
+        // Only rows whose head is `pending` (waiting out a back-off, or due and about to be
+        // claimed) are flagged: a head in flight (`leased`) usually finishes within moments,
+        // and flagging its followers would cost two writes each for nothing. If it fails, it
+        // is `pending` again and the next claim flags them.
+        let claiming: HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        blocked.retain(|(_, h)| !claiming.contains(h.as_str()));
+        let blocked = waiting_on_pending_heads(conn, blocked)?;
         for chunk in blocked.chunks(500) {
             with_conn!(conn, |x| diesel::update(
                 o::whatsapp_outbox.filter(o::id.eq_any(chunk))

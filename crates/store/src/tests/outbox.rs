@@ -244,23 +244,34 @@ async fn rules_rows_have_their_own_short_lease_and_a_blocked_chain_leaves_the_wi
     assert_eq!(second.len(), 1, "{second:?}");
     assert_eq!(second[0].ordering_key, "contact-long");
     assert_ne!(second[0].consumer, first[0].consumer, "round robin");
-    // Rows found waiting behind their chain are flagged; the other contact comes next, for
-    // both consumers, however long the chain.
+    // Both heads fail and wait out a back-off: the rows behind them are flagged as the claims
+    // find them, and the other contact comes next for both consumers, however long the chain.
+    let later = now + Duration::hours(1);
+    for head in [&first[0], &second[0]] {
+        let at = attempt(&head.id);
+        let owner = "w1";
+        assert!(write(&store, move |r| r.record_outbox_attempt(
+            owner,
+            &at,
+            &AttemptOutcome::Retry(later)
+        ))
+        .await
+        .expect("w"));
+    }
     let mut other = Vec::new();
     for _ in 0..40 {
-        other.extend(
-            claim("w1", now, 1)
-                .await
-                .into_iter()
-                .map(|i| (i.consumer, i.ordering_key)),
-        );
+        other.extend(claim("w1", now, 1).await);
         if other.len() == 2 {
             break;
         }
     }
-    other.sort();
+    let mut keys: Vec<(String, String)> = other
+        .iter()
+        .map(|i| (i.consumer.clone(), i.ordering_key.clone()))
+        .collect();
+    keys.sort();
     assert_eq!(
-        other,
+        keys,
         [
             ("rules".to_owned(), "contact-other".to_owned()),
             ("subscription:s1".to_owned(), "contact-other".to_owned())
@@ -268,34 +279,47 @@ async fn rules_rows_have_their_own_short_lease_and_a_blocked_chain_leaves_the_wi
     );
     // The rules row's lease is the short one: after it a crashed worker's rule row is taken
     // over, while the delivery stays held.
-    let rules_head = [&first[0], &second[0]]
-        .into_iter()
+    let rules_row = other
+        .iter()
         .find(|i| i.consumer == "rules")
         .expect("a rules row")
         .clone();
     assert_eq!(
-        rules_head.lease_until,
+        rules_row.lease_until,
         Some(now + Duration::seconds(10)),
-        "{rules_head:?}"
+        "{rules_row:?}"
     );
     let over = claim("w2", now + Duration::seconds(11), 10).await;
     let ids: Vec<&str> = over.iter().map(|i| i.id.as_str()).collect();
-    assert!(ids.contains(&rules_head.id.as_str()), "{over:?}");
-    assert!(over.iter().all(|i| i.consumer == "rules"), "{over:?}");
-    // The old holder cannot finish it; the new one can, and the chain's next row comes.
-    let (a, b) = (rules_head.id.clone(), rules_head.id.clone());
+    assert_eq!(ids, [rules_row.id.as_str()], "{over:?}");
+    // The old holder cannot finish it; the new one can.
+    let (a, b) = (rules_row.id.clone(), rules_row.id.clone());
     assert!(!write(&store, move |r| r.finish_outbox_item(&a, "w1", now))
         .await
         .expect("w"));
     assert!(write(&store, move |r| r.finish_outbox_item(&b, "w2", now))
         .await
         .expect("w"));
-    let next = claim("w2", now + Duration::seconds(12), 10).await;
+    // The long chain's head, due again, finishes: the flagged row behind it comes next.
+    let head = claim("w3", later + Duration::seconds(1), 10).await;
+    let rules_head: Vec<_> = head.iter().filter(|i| i.consumer == "rules").collect();
+    assert_eq!(rules_head.len(), 1, "{head:?}");
+    let h = rules_head[0].id.clone();
+    assert!(
+        write(&store, move |r| r.finish_outbox_item(&h, "w3", later))
+            .await
+            .expect("w")
+    );
+    let next = claim("w3", later + Duration::seconds(2), 10).await;
     let long: Vec<_> = next
         .iter()
         .filter(|i| i.consumer == "rules" && i.ordering_key == "contact-long")
         .collect();
     assert_eq!(long.len(), 1, "{next:?}");
+    let n = |i: &wacloud_core::outbox::OutboxItem| {
+        serde_json::from_str::<serde_json::Value>(&i.payload).expect("json")["data"]["n"].as_i64()
+    };
+    assert_eq!(n(long[0]), Some(1), "in order");
 }
 
 /// `batch.finished`: once per batch whichever path sees it finish. Two transactions finishing a
