@@ -1,8 +1,8 @@
 -- The outbox's claim (issue 21): each consumer's heads, not the oldest rows overall. Keep in
 -- step with the other backend's folder.
 --
--- `blocked`: the claim found an earlier undone (`pending`/`leased`) row of the same consumer
--- and ordering key; such a row stays out of the claim's candidates until that earlier row
+-- `blocked`: the claim found an earlier `pending` row (a head waiting out a back-off) of the
+-- same consumer and ordering key; such a row stays out of the claim's candidates until that earlier row
 -- finishes (`done`/`dead`), which clears the flag of the chain's next undone row, so that a
 -- long backlog behind one failing receiver or customer does not fill the claim's window.
 -- The periodic prune clears the flag of any chain head still carrying it.
