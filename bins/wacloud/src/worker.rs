@@ -432,6 +432,22 @@ async fn maintenance(state: &AppState, last_purge: &mut Option<Instant>) {
         ),
         Err(e) => tracing::warn!(error = %e, "queue: cannot settle unknown items"),
     }
+    // `batch.finished` for a batch whose last two items finished at once in two transactions,
+    // each seeing the other's item still open (the write paths write it otherwise).
+    let now = state.clock.now();
+    let since = now - ChronoDuration::minutes(2);
+    match write_background(state.store.as_ref(), move |r| {
+        r.emit_finished_batches(since, now)
+    })
+    .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            batches = n,
+            "queue: batch.finished written by the periodic check"
+        ),
+        Err(e) => tracing::debug!(error = %e, "queue: cannot check finished batches yet"),
+    }
     if last_purge.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
         *last_purge = Some(Instant::now());
         if let Err(e) = idempotency::purge(state.store.as_ref(), state.clock.now()).await {

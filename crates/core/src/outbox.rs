@@ -308,6 +308,42 @@ impl OutboxWrite {
     }
 }
 
+/// The id of a batch's `batch.finished` event: derived from the batch id, so that every path
+/// that sees the batch finish (and the periodic check) writes the same event, once.
+#[must_use]
+pub fn batch_finished_event_id(batch_id: &str) -> String {
+    format!("batch-finished-{batch_id}")
+}
+
+/// `batch.finished` for a batch none of whose items waits or is being sent any more
+/// (`summary.done`): `data` is `batch_id`, `total`, `counts` (items per final state: `sent`,
+/// `failed`, `cancelled`), `created_at` and `scheduled_at` (as `GET /batches/{id}` names
+/// them) and `finished_at` (when its last item reached a final state), RFC 3339 UTC. Its id is
+/// [`batch_finished_event_id`]; ordered by the batch id.
+#[must_use]
+pub fn batch_finished_event(
+    summary: &crate::queue::BatchSummary,
+    finished_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> OutboxEvent {
+    let n = |s: crate::queue::QueueState| summary.counts.get(s.as_str()).copied().unwrap_or(0);
+    let data = json!({
+        "batch_id": summary.batch_id,
+        "total": summary.total,
+        "counts": {
+            "sent": n(crate::queue::QueueState::Sent),
+            "failed": n(crate::queue::QueueState::Failed),
+            "cancelled": n(crate::queue::QueueState::Cancelled),
+        },
+        "created_at": summary.created_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "scheduled_at": summary.scheduled_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "finished_at": finished_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+    });
+    let mut e = OutboxEvent::new(EventType::BatchFinished, &data, None, now);
+    e.id = batch_finished_event_id(&summary.batch_id);
+    e
+}
+
 /// The `data` of `message.received`: our message id, Meta's `wamid`, the contact, the business
 /// number, the sender (`from`, E.164 with `+`; `user_id`, the BSUID),
 /// Meta's `type`, the text or summary, Meta's timestamp, the quoted `wamid`.

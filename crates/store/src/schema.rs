@@ -491,6 +491,7 @@ diesel::table! {
         redelivered -> Bool,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+        blocked -> Bool,
     }
 }
 

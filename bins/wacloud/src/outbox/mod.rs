@@ -17,11 +17,18 @@ use tokio::sync::{watch, Notify, Semaphore};
 use wacloud_core::outbox::{
     subscription_of, AttemptOutcome, OutboxAttempt, OutboxItem, RetryPolicy, Subscription, RULES,
 };
-use wacloud_core::ports::{new_id, read, write, write_background, Repos, Store, StoreError};
+use wacloud_core::ports::{
+    new_id, read, write, write_background, ClaimLeases, Repos, Store, StoreError,
+};
 use wacloud_core::usecases::automation::{self, RulesItem, RunReport};
 use wacloud_core::usecases::subscriptions as subs;
 
 use crate::state::AppState;
+
+/// How long a `rules` row is held: its run is one write job (automations and the fenced
+/// finish, committed together), normally milliseconds, so a worker that died mid-run hands the
+/// row over within seconds; a run that outlasts it is taken again and only one commits.
+pub const RULES_LEASE: Duration = Duration::from_secs(10);
 
 /// How often finished rows past their age are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(60);
@@ -159,6 +166,7 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
     });
     // Longer than any delivery can take, so that a row is never taken over while in flight.
     let lease = to_chrono(cfg.timeout * 2 + Duration::from_secs(30));
+    let rules_lease = to_chrono(RULES_LEASE);
     let slots = Arc::new(Semaphore::new(cfg.concurrency));
     let mut pruned: Option<Instant> = None;
     tracing::info!(owner = %ctx.owner, concurrency = cfg.concurrency, "outbox worker started");
@@ -185,7 +193,11 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
         let now = Utc::now();
         let owner = ctx.owner.clone();
         let claimed = write(ctx.store.as_ref(), move |r| {
-            r.claim_outbox(&owner, now, now + lease, limit)
+            let leases = ClaimLeases {
+                rules: now + rules_lease,
+                deliveries: now + lease,
+            };
+            r.claim_outbox(&owner, now, leases, limit)
         })
         .await;
         let items = match claimed {

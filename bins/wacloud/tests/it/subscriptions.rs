@@ -797,3 +797,194 @@ async fn deliveries_page_by_cursor() {
     assert_eq!(s, 400, "{v}");
     assert_eq!(v["error"]["field"], "before", "{v}");
 }
+
+/// A port nothing listens on (bound, then released).
+fn dead_url() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = l.local_addr().expect("addr").port();
+    drop(l);
+    format!("http://127.0.0.1:{port}/down")
+}
+
+/// The break-it repro in small: a subscription whose receiver is down holds a long chain of
+/// one customer's messages; a rule still answers another customer at once, and a second,
+/// live subscription still receives everything (each consumer claims its own share, and rows
+/// waiting behind their chain leave the claim's window).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_receivers_backlog_starves_neither_rules_nor_other_subscriptions() {
+    const BACKLOG: i64 = 150;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.webhooks.retry_base = Duration::from_millis(200);
+            s.webhooks.retry_cap = Duration::from_secs(2);
+            s.webhooks.max_age = Duration::from_secs(3600);
+            s.webhooks.poll = Duration::from_millis(20);
+            s.webhooks.concurrency = 4;
+        })
+        .spawn()
+        .await;
+    let (dead_id, _) = subscribe(&app, &dead_url(), &["message.received"]).await;
+    let (rx, url) = Receiver::start(true);
+    subscribe(&app, &url, &["message.received"]).await;
+    let (s, rule) = app
+        .post_json(
+            "/api/whatsapp/rules",
+            &json!({"name": "Ping", "conditions": {"keywords": ["ping"]},
+                    "actions": [{"type": "reply_text", "text": "pong"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{rule}");
+    let rule_id = rule["id"].as_str().expect("id").to_owned();
+    let pid = app.phone_number_id.clone();
+    let ts = chrono::Utc::now().timestamp() - 600;
+    for n in 0..BACKLOG {
+        let body = inbound_text(
+            &pid,
+            "15550007101",
+            &format!("wamid.flood.{n}"),
+            ts + n,
+            &format!("flood {n}"),
+            "F",
+        );
+        assert_eq!(app.deliver(&body).await.0, 200);
+    }
+    // The dead receiver's chain is blocked behind its first row.
+    app.wait_for(10, "failed attempts to the dead receiver", || async {
+        let (_, v) = app
+            .get(&format!(
+                "/api/whatsapp/subscriptions/{dead_id}/deliveries?state=pending&limit=200"
+            ))
+            .await;
+        v["deliveries"].as_array().and_then(|d| {
+            d.iter()
+                .find(|d| d["attempts"].as_i64() >= Some(1))
+                .cloned()
+        })
+    })
+    .await;
+    let body = inbound_text(
+        &pid,
+        "15550007102",
+        "wamid.ping.1",
+        chrono::Utc::now().timestamp(),
+        "ping",
+        "P",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let t0 = std::time::Instant::now();
+    let sent = app
+        .wait_for(10, "the rule's pong", || async {
+            let a: Vec<Value> = app
+                .conversation("+15550007102")
+                .await
+                .into_iter()
+                .filter(|m| m["automatic"] == true)
+                .collect();
+            (!a.is_empty()).then_some(a)
+        })
+        .await;
+    assert_eq!(sent[0]["message_text"], "pong");
+    println!("pong after {:?}", t0.elapsed());
+    let (_, r) = app.get(&format!("/api/whatsapp/rules/{rule_id}")).await;
+    assert_eq!(r["runs"].as_i64(), Some(1), "{r}");
+    // The live subscription got the whole flood, in order, and the ping.
+    app.wait_for(20, "everything at the live receiver", || async {
+        (rx.got.lock().expect("lock").len() >= usize::try_from(BACKLOG + 1).unwrap_or(0))
+            .then_some(())
+    })
+    .await;
+    let bodies = rx.bodies();
+    let flood: Vec<&str> = bodies
+        .iter()
+        .filter(|b| b["data"]["from"] == "+15550007101")
+        .map(|b| b["data"]["text"].as_str().expect("text"))
+        .collect();
+    let want: Vec<String> = (0..BACKLOG).map(|n| format!("flood {n}")).collect();
+    assert_eq!(flood, want);
+    assert!(bodies.iter().any(|b| b["data"]["text"] == "ping"));
+    // The dead receiver's chain still waits behind its head: one row attempted, none done.
+    let (_, v) = app
+        .get(&format!(
+            "/api/whatsapp/subscriptions/{dead_id}/deliveries?state=done"
+        ))
+        .await;
+    assert_eq!(v["deliveries"].as_array().map(Vec::len), Some(0), "{v}");
+}
+
+/// `batch.finished`: a batch sent through the sandbox gives one event with its counts once
+/// its last item is sent; a cancelled (scheduled) batch gives one too. Another item finishing
+/// later, or the periodic check, writes no second one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_finishing_sent_or_cancelled_is_one_batch_finished_event() {
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    subscribe(&app, &url, &["batch.finished"]).await;
+    let (s, accepted) = app
+        .send_bulk(&json!({
+            "recipients": ["+15550007201", "+15550007202", "+15550007203"],
+            "message_text": "Sale today",
+            "allow_outside_window": true
+        }))
+        .await;
+    assert_eq!(s, 202, "{accepted}");
+    let sent_id = accepted["batch_id"].as_str().expect("batch id").to_owned();
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let (s, accepted) = app
+        .send_bulk(&json!({
+            "recipients": ["+15550007204", "+15550007205"],
+            "message_text": "Sale tomorrow",
+            "allow_outside_window": true,
+            "scheduled_at": later
+        }))
+        .await;
+    assert_eq!(s, 202, "{accepted}");
+    let cancelled_id = accepted["batch_id"].as_str().expect("batch id").to_owned();
+    let r = app
+        .http
+        .post(app.url(&format!("/api/whatsapp/batches/{cancelled_id}/cancel")))
+        .send()
+        .await
+        .expect("cancel");
+    assert_eq!(r.status(), 200);
+    app.wait_for(20, "two batch.finished", || async {
+        (rx.got.lock().expect("lock").len() >= 2).then_some(())
+    })
+    .await;
+    // Past the queue's periodic check (each second) and more statuses: still two.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let got = rx.got.lock().expect("lock").clone();
+    assert_eq!(got.len(), 2, "{got:?}");
+    let find = |id: &str| -> (Got, Value) {
+        let g = got
+            .iter()
+            .find(|g| {
+                serde_json::from_slice::<Value>(&g.body).expect("JSON")["data"]["batch_id"] == id
+            })
+            .unwrap_or_else(|| panic!("no batch.finished for {id}: {got:?}"))
+            .clone();
+        let v = serde_json::from_slice(&g.body).expect("JSON");
+        (g, v)
+    };
+    let (g, sent) = find(&sent_id);
+    assert_eq!(g.id, format!("batch-finished-{sent_id}"));
+    assert_eq!(sent["type"], "batch.finished");
+    assert_eq!(sent["data"]["total"], 3, "{sent}");
+    assert_eq!(
+        sent["data"]["counts"],
+        json!({"sent": 3, "failed": 0, "cancelled": 0}),
+        "{sent}"
+    );
+    let (_, b) = app.get(&format!("/api/whatsapp/batches/{sent_id}")).await;
+    assert_eq!(
+        sent["data"]["created_at"].as_str().map(|s| &s[..19]),
+        b["created_at"].as_str().map(|s| &s[..19]),
+        "{b}"
+    );
+    assert!(sent["data"]["finished_at"].is_string(), "{sent}");
+    let (_, cancelled) = find(&cancelled_id);
+    assert_eq!(
+        cancelled["data"]["counts"],
+        json!({"sent": 0, "failed": 0, "cancelled": 2}),
+        "{cancelled}"
+    );
+}

@@ -20,19 +20,43 @@ pub enum Redeliver {
     NotDead,
 }
 
+/// How long a claim holds its rows: rule runs and webhook deliveries take very different times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClaimLeases {
+    /// Until when `rules` rows are held: a rule run is one write job, so a short lease lets
+    /// another worker take over soon after a crash (the run stays exactly once: it commits only
+    /// through `finish_outbox_item` on its lease).
+    pub rules: DateTime<Utc>,
+    /// Until when subscription rows are held: longer than any delivery can take.
+    pub deliveries: DateTime<Utc>,
+}
+
+impl ClaimLeases {
+    /// Both kinds of row held until `until`.
+    #[must_use]
+    pub const fn same(until: DateTime<Utc>) -> Self {
+        Self {
+            rules: until,
+            deliveries: until,
+        }
+    }
+}
+
 /// The repository methods of the outbox: rows written in the change's transaction, claimed
 /// under a lease, finished only while the lease is held.
 pub trait OutboxRepos {
     /// Writes events and their rows (set-based; nothing when `w` is empty).
     fn enqueue_outbox(&mut self, w: &OutboxWrite) -> Result<(), StoreError>;
-    /// Claims up to `limit` rows for `owner` until `lease_until`: rows whose lease lapsed, then
-    /// `pending` rows due at `now`, each only when no earlier row of its consumer and ordering
-    /// key is `pending` or `leased` (dead rows do not block). With their event bodies.
+    /// Claims up to `limit` rows for `owner` (each held until its kind's time in `leases`):
+    /// rows whose lease lapsed, then `pending` rows due at `now`, each only when no earlier row
+    /// of its consumer and ordering key is `pending` or `leased` (dead rows do not block),
+    /// shared round robin between the consumers that have due rows so that none waits behind
+    /// another's backlog. With their event bodies.
     fn claim_outbox(
         &mut self,
         owner: &str,
         now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
+        leases: ClaimLeases,
         limit: i64,
     ) -> Result<Vec<OutboxItem>, StoreError>;
     /// Marks row `id` `done`, only while `owner` holds its lease: `false` (nothing written)
@@ -64,6 +88,24 @@ pub trait OutboxRepos {
         &mut self,
         wamids: &[&str],
     ) -> Result<Vec<(String, StatusSubject)>, StoreError>;
+    /// Writes `batch.finished` for batch `batch_id` when none of its items waits or is being
+    /// sent any more and a subscription wants the event: the event's id is derived from the
+    /// batch id and inserted only if absent, so whichever paths see the batch finish (two
+    /// instances at once included) it is written once. `true` when it was written now. The
+    /// queue's writes call it after an item reaches a final state.
+    fn emit_batch_finished(
+        &mut self,
+        batch_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// [`emit_batch_finished`](Self::emit_batch_finished) for every batch with an item that
+    /// reached a final state since `since` (the periodic check: two transactions finishing a
+    /// batch's last items at once each see the other's item open). How many were written.
+    fn emit_finished_batches(
+        &mut self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
     /// Inserts or replaces a subscription.
     fn put_subscription(&mut self, s: &Subscription) -> Result<(), StoreError>;
     /// The subscription `id`.

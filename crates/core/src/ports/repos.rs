@@ -323,6 +323,8 @@ pub trait Repos:
     /// The item with this id, as the API shows it.
     fn queue_item_view(&mut self, id: &str) -> Result<Option<QueueItemView>, StoreError>;
     /// Applies `outcome` to the item if its state is one of `only_if`; returns whether it did.
+    /// When that ends the item's batch, writes `batch.finished` in the same transaction
+    /// ([`OutboxRepos::emit_batch_finished`](super::OutboxRepos::emit_batch_finished)).
     fn finish_queue_item(
         &mut self,
         id: &str,
@@ -362,7 +364,7 @@ pub trait Repos:
         limit: i64,
     ) -> Result<Vec<BatchItemOutcome>, StoreError>;
     /// Cancels every `pending` (also scheduled) and `unknown` item of a batch; `None` if no such
-    /// batch.
+    /// batch. Writes `batch.finished` when nothing of it is left in flight.
     fn cancel_batch(
         &mut self,
         batch_id: &str,

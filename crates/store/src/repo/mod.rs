@@ -5,6 +5,7 @@ mod account;
 mod auth;
 mod automation;
 mod batch;
+mod batch_finished;
 mod calls;
 mod coexistence;
 mod contact_list;
@@ -497,7 +498,11 @@ impl Repos for Repo<'_> {
         now: DateTime<Utc>,
         only_if: &[QueueState],
     ) -> Result<bool, StoreError> {
-        queue::finish(self.conn, id, outcome, now, only_if).map_err(map_err)
+        let done = queue::finish(self.conn, id, outcome, now, only_if).map_err(map_err)?;
+        if done {
+            batch_finished::emit_for_item(self.conn, id, now).map_err(map_err)?;
+        }
+        Ok(done)
     }
     fn batch_summary(
         &mut self,
@@ -536,7 +541,11 @@ impl Repos for Repo<'_> {
         reason: &str,
         now: DateTime<Utc>,
     ) -> Result<Option<BatchCancelled>, StoreError> {
-        queue::cancel_batch(self.conn, batch_id, reason, now).map_err(map_err)
+        let out = queue::cancel_batch(self.conn, batch_id, reason, now).map_err(map_err)?;
+        if out.is_some() {
+            batch_finished::emit(self.conn, batch_id, now).map_err(map_err)?;
+        }
+        Ok(out)
     }
     fn undecided_unknown_items(
         &mut self,

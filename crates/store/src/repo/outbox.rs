@@ -3,17 +3,21 @@
 //!
 //! Rows are claimed under leases as `whatsapp_queue`'s are (`repo/queue`); a row is taken only
 //! when it is the earliest undone row (`pending` or `leased`) of its consumer and ordering key,
-//! so a conversation's events reach a consumer in order.
+//! so a conversation's events reach a consumer in order. Each consumer gets its own window of
+//! candidates and a round-robin share of each claim; a row found waiting behind its chain is
+//! flagged `blocked` and left out of later windows until the row before it finishes
+//! (migration `2026-12-11-000020_outbox_claim`).
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use wacloud_core::outbox::{subscription_consumer, RULES};
 use wacloud_core::outbox::{
     AttemptOutcome, EventType, Interest, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite,
     PreviousSecret, StatusSubject, Subscription,
 };
-use wacloud_core::ports::{OutboxRepos, Redeliver, StoreError};
+use wacloud_core::ports::{ClaimLeases, OutboxRepos, Redeliver, StoreError};
 
 use super::Repo;
 use crate::conn::DbConnection;
@@ -189,11 +193,189 @@ fn with_payloads(conn: &mut DbConnection, rows: Vec<ItemRow>) -> QueryResult<Vec
         .collect())
 }
 
+/// How many candidates the claim reads per consumer for each row it wants: some of them may
+/// turn out to wait behind an earlier row of their chain (rows not yet seen by a claim).
+const WINDOW: i64 = 2;
+
+/// The consumers that can have rows: `rules` and every subscription.
+fn consumers(conn: &mut DbConnection) -> QueryResult<Vec<String>> {
+    let ids: Vec<String> = with_conn!(conn, |x| s::whatsapp_subscriptions
+        .order(s::id.asc())
+        .select(s::id)
+        .load(x))?;
+    let mut out = Vec::with_capacity(ids.len() + 1);
+    out.push(RULES.to_owned());
+    out.extend(ids.iter().map(|id| subscription_consumer(id)));
+    Ok(out)
+}
+
+/// `consumer`'s due `pending` rows not known to be blocked, soonest due first, at most `n`
+/// (locked, skipping rows another claim holds, on PostgreSQL).
+fn ready(
+    conn: &mut DbConnection,
+    consumer: &str,
+    t: NaiveDateTime,
+    n: i64,
+) -> QueryResult<Vec<ItemRow>> {
+    let q = || {
+        o::whatsapp_outbox
+            .filter(o::consumer.eq(consumer))
+            .filter(o::state.eq("pending"))
+            .filter(o::blocked.eq(false))
+            .filter(o::next_attempt_at.le(t))
+            .order((o::next_attempt_at.asc(), o::id.asc()))
+            .limit(n)
+    };
+    match conn {
+        DbConnection::Pg(x) => q()
+            .select(ItemRow::as_select())
+            .for_update()
+            .skip_locked()
+            .load(x),
+        DbConnection::Sqlite(x) => q().select(ItemRow::as_select()).load(x),
+    }
+}
+
+/// The earliest undone row of each `(consumer, ordering_key)` among `rows`' chains.
+fn heads_of(
+    conn: &mut DbConnection,
+    rows: &[ItemRow],
+) -> QueryResult<HashMap<(String, String), String>> {
+    let mut by_consumer: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for r in rows {
+        by_consumer
+            .entry(r.consumer.as_str())
+            .or_default()
+            .insert(r.ordering_key.as_str());
+    }
+    let mut heads = HashMap::new();
+    for (consumer, keys) in by_consumer {
+        let keys: Vec<&str> = keys.into_iter().collect();
+        for chunk in keys.chunks(500) {
+            let found: Vec<(String, Option<String>)> = with_conn!(conn, |x| o::whatsapp_outbox
+                .filter(o::consumer.eq(consumer))
+                .filter(o::ordering_key.eq_any(chunk))
+                .filter(o::state.eq_any(UNDONE))
+                .group_by(o::ordering_key)
+                .select((o::ordering_key, diesel::dsl::min(o::id)))
+                .load(x))?;
+            for (k, m) in found {
+                if let Some(m) = m {
+                    heads.insert((consumer.to_owned(), k), m);
+                }
+            }
+        }
+    }
+    Ok(heads)
+}
+
+/// After row `id` left the undone states: clears `blocked` on the next undone row of its chain
+/// so the claim sees it again. On PostgreSQL a claim that is marking that row blocked holds its
+/// lock, so this waits for it and clears the flag after it.
+fn unblock_next(conn: &mut DbConnection, consumer: &str, key: &str) -> QueryResult<()> {
+    let o2 = diesel::alias!(crate::schema::whatsapp_outbox as o2);
+    let next = o2
+        .filter(o2.field(o::consumer).eq(consumer))
+        .filter(o2.field(o::ordering_key).eq(key))
+        .filter(o2.field(o::state).eq_any(UNDONE))
+        .select(diesel::dsl::min(o2.field(o::id)))
+        .single_value();
+    with_conn!(conn, |x| diesel::update(
+        o::whatsapp_outbox
+            .filter(o::blocked.eq(true))
+            .filter(o::id.nullable().eq(next))
+    )
+    .set(o::blocked.eq(false))
+    .execute(x))?;
+    Ok(())
+}
+
+/// Clears `blocked` on every chain head that still carries it (a safety net for a finish that
+/// raced a claim in a way [`unblock_next`] does not cover); the periodic prune calls it.
+fn unblock_heads(conn: &mut DbConnection) -> QueryResult<usize> {
+    let chains: Vec<(String, String)> = with_conn!(conn, |x| o::whatsapp_outbox
+        .filter(o::blocked.eq(true))
+        .select((o::consumer, o::ordering_key))
+        .distinct()
+        .load(x))?;
+    let mut n = 0;
+    for (c, k) in chains {
+        let head: Option<String> = with_conn!(conn, |x| o::whatsapp_outbox
+            .filter(o::consumer.eq(&c))
+            .filter(o::ordering_key.eq(&k))
+            .filter(o::state.eq_any(UNDONE))
+            .select(diesel::dsl::min(o::id))
+            .get_result(x))?;
+        if let Some(head) = head {
+            n += with_conn!(conn, |x| diesel::update(
+                o::whatsapp_outbox.find(&head).filter(o::blocked.eq(true))
+            )
+            .set(o::blocked.eq(false))
+            .execute(x))?;
+        }
+    }
+    Ok(n)
+}
+
+/// Deletes the undone rows (and their attempts) of subscriptions that no longer exist: a row
+/// written while its subscription was being deleted. The claim only looks at the consumers
+/// that exist, so such a row would otherwise stay `pending` for ever.
+fn drop_orphans(conn: &mut DbConnection) -> QueryResult<()> {
+    let present: HashSet<String> = consumers(conn)?.into_iter().collect();
+    let found: Vec<String> = with_conn!(conn, |x| o::whatsapp_outbox
+        .filter(o::state.eq_any(UNDONE))
+        .select(o::consumer)
+        .distinct()
+        .load(x))?;
+    for c in found.iter().filter(|c| !present.contains(*c)) {
+        let mine = o::whatsapp_outbox.filter(o::consumer.eq(c)).select(o::id);
+        with_conn!(conn, |x| diesel::delete(
+            a::whatsapp_outbox_attempts.filter(a::outbox_id.eq_any(mine))
+        )
+        .execute(x))?;
+        with_conn!(conn, |x| diesel::delete(
+            o::whatsapp_outbox.filter(o::consumer.eq(c))
+        )
+        .execute(x))?;
+    }
+    Ok(())
+}
+
+/// The rows of `waiting` (`(row, its head)`) whose head is `pending`.
+fn waiting_on_pending_heads(
+    conn: &mut DbConnection,
+    waiting: Vec<(String, String)>,
+) -> QueryResult<Vec<String>> {
+    if waiting.is_empty() {
+        return Ok(Vec::new());
+    }
+    let heads: Vec<&str> = waiting
+        .iter()
+        .map(|(_, h)| h.as_str())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut pending: HashSet<String> = HashSet::new();
+    for chunk in heads.chunks(500) {
+        let found: Vec<String> = with_conn!(conn, |x| o::whatsapp_outbox
+            .filter(o::id.eq_any(chunk))
+            .filter(o::state.eq("pending"))
+            .select(o::id)
+            .load(x))?;
+        pending.extend(found);
+    }
+    Ok(waiting
+        .into_iter()
+        .filter(|(_, h)| pending.contains(h))
+        .map(|(r, _)| r)
+        .collect())
+}
+
 fn claim(
     conn: &mut DbConnection,
     owner: &str,
     now: DateTime<Utc>,
-    lease_until: DateTime<Utc>,
+    lease: ClaimLeases,
     limit: i64,
 ) -> QueryResult<Vec<OutboxItem>> {
     let t = to_db(now);
@@ -217,79 +399,93 @@ fn claim(
     };
     let rest = limit - i64::try_from(rows.len()).unwrap_or(limit);
     if rest > 0 {
-        // More candidates than wanted: some wait behind an earlier row of their chain. Known
-        // limit: when more than four times `rest` of the oldest due rows are all blocked (a long
-        // backlog behind one failing receiver), later heads wait until those chains move; a
-        // `NOT EXISTS` in the query instead measured far slower on PostgreSQL (67 against 933
-        // deliveries/s in `outbox_delivery_rate`).
-        let due = o::state.eq("pending").and(o::next_attempt_at.le(t));
-        let candidates: Vec<ItemRow> = match conn {
-            DbConnection::Pg(x) => o::whatsapp_outbox
-                .filter(due)
-                .order(o::id.asc())
-                .limit(rest.saturating_mul(4))
-                .select(ItemRow::as_select())
-                .for_update()
-                .skip_locked()
-                .load(x)?,
-            DbConnection::Sqlite(x) => o::whatsapp_outbox
-                .filter(due)
-                .order(o::id.asc())
-                .limit(rest.saturating_mul(4))
-                .select(ItemRow::as_select())
-                .load(x)?,
-        };
-        if !candidates.is_empty() {
-            let keys: Vec<&str> = candidates
-                .iter()
-                .map(|r| r.ordering_key.as_str())
-                .collect::<HashSet<_>>()
-                .into_iter()
-                .collect();
-            let mut heads: HashMap<(String, String), String> = HashMap::new();
-            for chunk in keys.chunks(500) {
-                let found: Vec<(String, String, Option<String>)> =
-                    with_conn!(conn, |x| o::whatsapp_outbox
-                        .filter(o::state.eq_any(UNDONE))
-                        .filter(o::ordering_key.eq_any(chunk))
-                        .group_by((o::consumer, o::ordering_key))
-                        .select((o::consumer, o::ordering_key, diesel::dsl::min(o::id)))
-                        .load(x))?;
-                for (c, k, m) in found {
-                    if let Some(m) = m {
-                        heads.insert((c, k), m);
-                    }
-                }
-            }
-            let mut taken = 0;
-            for r in candidates {
-                if taken >= rest {
-                    break;
-                }
-                let head = heads.get(&(r.consumer.clone(), r.ordering_key.clone()));
-                if head.is_none_or(|h| *h == r.id) {
-                    rows.push(r);
-                    taken += 1;
-                }
+        // Each consumer (the rules, each subscription) gets its own window of candidates and
+        // its share of the claim, so that one consumer's backlog never holds up another's.
+        let mut lists: Vec<std::vec::IntoIter<ItemRow>> = Vec::new();
+        let mut all: Vec<ItemRow> = Vec::new();
+        let mut spans = Vec::new();
+        for c in consumers(conn)? {
+            let found = ready(conn, &c, t, rest.saturating_mul(WINDOW))?;
+            if !found.is_empty() {
+                spans.push((all.len(), found.len()));
+                all.extend(found);
             }
         }
+        let heads = heads_of(conn, &all)?;
+        // `(row, its chain's head)` for the rows that wait.
+        let mut blocked: Vec<(String, String)> = Vec::new();
+        let mut rest_of_all = all.into_iter();
+        for (_, len) in spans {
+            let mut mine = Vec::with_capacity(len);
+            for r in rest_of_all.by_ref().take(len) {
+                let head = heads.get(&(r.consumer.clone(), r.ordering_key.clone()));
+                match head {
+                    Some(h) if *h != r.id => blocked.push((r.id, h.clone())),
+                    _ => mine.push(r),
+                }
+            }
+            lists.push(mine.into_iter());
+        }
+        // Round robin over the consumers until the claim is full.
+        let mut taken = 0;
+        while taken < rest && !lists.is_empty() {
+            lists.retain_mut(|l| {
+                if taken >= rest {
+                    return true;
+                }
+                match l.next() {
+                    Some(r) => {
+                        rows.push(r);
+                        taken += 1;
+                        true
+                    }
+                    None => false,
+                }
+            });
+        }
+        // Only rows whose head is `pending` (waiting out a back-off, or due and about to be
+        // claimed) are flagged: a head in flight (`leased`) usually finishes within moments,
+        // and flagging its followers would cost two writes each for nothing. If it fails, it
+        // is `pending` again and the next claim flags them.
+        let claiming: HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+        blocked.retain(|(_, h)| !claiming.contains(h.as_str()));
+        let blocked = waiting_on_pending_heads(conn, blocked)?;
+        for chunk in blocked.chunks(500) {
+            with_conn!(conn, |x| diesel::update(
+                o::whatsapp_outbox.filter(o::id.eq_any(chunk))
+            )
+            .set(o::blocked.eq(true))
+            .execute(x))?;
+        }
     }
-    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    if !ids.is_empty() {
+    for (rules, until) in [(true, lease.rules), (false, lease.deliveries)] {
+        let ids: Vec<&str> = rows
+            .iter()
+            .filter(|r| (r.consumer == RULES) == rules)
+            .map(|r| r.id.as_str())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
         with_conn!(conn, |x| diesel::update(
             o::whatsapp_outbox.filter(o::id.eq_any(&ids))
         )
         .set((
             o::state.eq("leased"),
             o::lease_owner.eq(owner),
-            o::lease_until.eq(to_db(lease_until)),
+            o::lease_until.eq(to_db(until)),
         ))
         .execute(x))?;
     }
     for r in &mut rows {
+        let until = if r.consumer == RULES {
+            lease.rules
+        } else {
+            lease.deliveries
+        };
         r.state = "leased".into();
         r.lease_owner = Some(owner.to_owned());
-        r.lease_until = Some(to_db(lease_until));
+        r.lease_until = Some(to_db(until));
     }
     with_payloads(conn, rows)
 }
@@ -350,10 +546,10 @@ impl OutboxRepos for Repo<'_> {
         &mut self,
         owner: &str,
         now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
+        leases: ClaimLeases,
         limit: i64,
     ) -> Result<Vec<OutboxItem>, StoreError> {
-        claim(self.conn, owner, now, lease_until, limit).map_err(map_err)
+        claim(self.conn, owner, now, leases, limit).map_err(map_err)
     }
 
     fn finish_outbox_item(
@@ -374,9 +570,15 @@ impl OutboxRepos for Repo<'_> {
             o::finished_at.eq(Some(to_db(now))),
             o::lease_until.eq(None::<NaiveDateTime>),
         ))
-        .execute(x))
+        .returning((o::consumer, o::ordering_key))
+        .get_result::<(String, String)>(x)
+        .optional())
         .map_err(map_err)?;
-        Ok(n > 0)
+        let Some((consumer, key)) = n else {
+            return Ok(false);
+        };
+        unblock_next(self.conn, &consumer, &key).map_err(map_err)?;
+        Ok(true)
     }
 
     fn record_outbox_attempt(
@@ -390,7 +592,7 @@ impl OutboxRepos for Repo<'_> {
             .find(&at.outbox_id)
             .filter(o::state.eq("leased"))
             .filter(o::lease_owner.eq(owner));
-        let n = match outcome {
+        let chain = match outcome {
             AttemptOutcome::Delivered => with_conn!(self.conn, |x| diesel::update(held)
                 .set((
                     o::state.eq("done"),
@@ -399,7 +601,9 @@ impl OutboxRepos for Repo<'_> {
                     o::lease_until.eq(None::<NaiveDateTime>),
                     o::last_error.eq(&at.error),
                 ))
-                .execute(x)),
+                .returning((o::consumer, o::ordering_key))
+                .get_result::<(String, String)>(x)
+                .optional()),
             AttemptOutcome::Retry(next) => with_conn!(self.conn, |x| diesel::update(held)
                 .set((
                     o::state.eq("pending"),
@@ -409,7 +613,9 @@ impl OutboxRepos for Repo<'_> {
                     o::lease_until.eq(None::<NaiveDateTime>),
                     o::last_error.eq(&at.error),
                 ))
-                .execute(x)),
+                .returning((o::consumer, o::ordering_key))
+                .get_result::<(String, String)>(x)
+                .optional()),
             AttemptOutcome::Dead => with_conn!(self.conn, |x| diesel::update(held)
                 .set((
                     o::state.eq("dead"),
@@ -419,11 +625,16 @@ impl OutboxRepos for Repo<'_> {
                     o::lease_until.eq(None::<NaiveDateTime>),
                     o::last_error.eq(&at.error),
                 ))
-                .execute(x)),
+                .returning((o::consumer, o::ordering_key))
+                .get_result::<(String, String)>(x)
+                .optional()),
         }
         .map_err(map_err)?;
-        if n == 0 {
+        let Some((consumer, key)) = chain else {
             return Ok(false);
+        };
+        if !matches!(outcome, AttemptOutcome::Retry(_)) {
+            unblock_next(self.conn, &consumer, &key).map_err(map_err)?;
         }
         with_conn!(self.conn, |x| diesel::insert_into(
             a::whatsapp_outbox_attempts
@@ -527,6 +738,22 @@ impl OutboxRepos for Repo<'_> {
             out.extend(rows.into_iter().filter_map(subject));
         }
         Ok(out)
+    }
+
+    fn emit_batch_finished(
+        &mut self,
+        batch_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        super::batch_finished::emit(self.conn, batch_id, now).map_err(map_err)
+    }
+
+    fn emit_finished_batches(
+        &mut self,
+        since: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        super::batch_finished::emit_since(self.conn, since, now).map_err(map_err)
     }
 
     fn put_subscription(&mut self, sub: &Subscription) -> Result<(), StoreError> {
@@ -732,6 +959,8 @@ impl OutboxRepos for Repo<'_> {
         .execute(x))
         .map_err(map_err)?;
         let n = with_conn!(self.conn, |x| diesel::delete(old()).execute(x)).map_err(map_err)?;
+        unblock_heads(self.conn).map_err(map_err)?;
+        drop_orphans(self.conn).map_err(map_err)?;
         let named = o::whatsapp_outbox.select(o::event_id);
         with_conn!(self.conn, |x| diesel::delete(
             ev::whatsapp_outbox_events

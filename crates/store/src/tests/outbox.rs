@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 use wacloud_core::outbox::{AttemptOutcome, EventType, Interest, OutboxAttempt, OutboxWrite};
-use wacloud_core::ports::{new_id, read, write, Redeliver};
+use wacloud_core::ports::{new_id, read, write, ClaimLeases, Redeliver};
 
 use crate::testdb::TestDb;
 use crate::{DbStore, StoreOptions};
@@ -15,6 +15,26 @@ fn interest() -> Interest {
         automations: true,
         subscriptions: vec![("s1".into(), vec![EventType::MessageReceived])],
     }
+}
+
+/// Subscription `s1` (the claim reads the consumers from the subscriptions).
+async fn subscribe(store: &DbStore) {
+    let now = Utc::now();
+    let sub = wacloud_core::outbox::Subscription {
+        id: "s1".into(),
+        url: "http://127.0.0.1:9/".into(),
+        secret: "whsec_eA==".into(),
+        previous: Vec::new(),
+        events: vec![EventType::MessageReceived],
+        bot: false,
+        active: true,
+        description: None,
+        created_at: now,
+        updated_at: now,
+    };
+    write(store, move |r| r.put_subscription(&sub))
+        .await
+        .expect("subscribe");
 }
 
 async fn enqueue(store: &DbStore, key: &str, n: i32) {
@@ -47,6 +67,7 @@ fn attempt(id: &str) -> OutboxAttempt {
 async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
     let db = TestDb::new();
     let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    subscribe(&store).await;
     for n in 0..3 {
         enqueue(&store, "contact-a", n).await;
     }
@@ -56,7 +77,12 @@ async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
         let store = store.clone();
         async move {
             write(&store, move |r| {
-                r.claim_outbox(owner, at, at + Duration::seconds(30), 100)
+                r.claim_outbox(
+                    owner,
+                    at,
+                    ClaimLeases::same(at + Duration::seconds(30)),
+                    100,
+                )
             })
             .await
             .expect("claim")
@@ -158,10 +184,11 @@ async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
 async fn finished_rows_are_pruned_with_their_attempts_and_events() {
     let db = TestDb::new();
     let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    subscribe(&store).await;
     enqueue(&store, "contact-a", 1).await;
     let now = Utc::now();
     let items = write(&store, move |r| {
-        r.claim_outbox("w", now, now + Duration::seconds(9), 10)
+        r.claim_outbox("w", now, ClaimLeases::same(now + Duration::seconds(9)), 10)
     })
     .await
     .expect("claim");
@@ -181,6 +208,239 @@ async fn finished_rows_are_pruned_with_their_attempts_and_events() {
         .await
         .expect("read");
     assert!(left.is_empty());
+}
+
+#[tokio::test]
+async fn rules_rows_have_their_own_short_lease_and_a_blocked_chain_leaves_the_window() {
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    subscribe(&store).await;
+    // A long chain for one contact, then one row for another.
+    for n in 0..30 {
+        enqueue(&store, "contact-long", n).await;
+    }
+    enqueue(&store, "contact-other", 99).await;
+    let now = Utc::now();
+    let claim = |owner: &'static str, at: chrono::DateTime<Utc>, limit: i64| {
+        let store = store.clone();
+        async move {
+            write(&store, move |r| {
+                let leases = ClaimLeases {
+                    rules: at + Duration::seconds(10),
+                    deliveries: at + Duration::seconds(60),
+                };
+                r.claim_outbox(owner, at, leases, limit)
+            })
+            .await
+            .expect("claim")
+        }
+    };
+    // A window of 2 per consumer: the first claim sees only the long chain's first rows.
+    let first = claim("w1", now, 1).await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].ordering_key, "contact-long");
+    let second = claim("w1", now, 1).await;
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert_eq!(second[0].ordering_key, "contact-long");
+    assert_ne!(second[0].consumer, first[0].consumer, "round robin");
+    // Both heads fail and wait out a back-off: the rows behind them are flagged as the claims
+    // find them, and the other contact comes next for both consumers, however long the chain.
+    let later = now + Duration::hours(1);
+    for head in [&first[0], &second[0]] {
+        let at = attempt(&head.id);
+        let owner = "w1";
+        assert!(write(&store, move |r| r.record_outbox_attempt(
+            owner,
+            &at,
+            &AttemptOutcome::Retry(later)
+        ))
+        .await
+        .expect("w"));
+    }
+    let mut other = Vec::new();
+    for _ in 0..40 {
+        other.extend(claim("w1", now, 1).await);
+        if other.len() == 2 {
+            break;
+        }
+    }
+    let mut keys: Vec<(String, String)> = other
+        .iter()
+        .map(|i| (i.consumer.clone(), i.ordering_key.clone()))
+        .collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            ("rules".to_owned(), "contact-other".to_owned()),
+            ("subscription:s1".to_owned(), "contact-other".to_owned())
+        ]
+    );
+    // The rules row's lease is the short one: after it a crashed worker's rule row is taken
+    // over, while the delivery stays held.
+    let rules_row = other
+        .iter()
+        .find(|i| i.consumer == "rules")
+        .expect("a rules row")
+        .clone();
+    assert_eq!(
+        rules_row.lease_until,
+        Some(now + Duration::seconds(10)),
+        "{rules_row:?}"
+    );
+    let over = claim("w2", now + Duration::seconds(11), 10).await;
+    let ids: Vec<&str> = over.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, [rules_row.id.as_str()], "{over:?}");
+    // The old holder cannot finish it; the new one can.
+    let (a, b) = (rules_row.id.clone(), rules_row.id.clone());
+    assert!(!write(&store, move |r| r.finish_outbox_item(&a, "w1", now))
+        .await
+        .expect("w"));
+    assert!(write(&store, move |r| r.finish_outbox_item(&b, "w2", now))
+        .await
+        .expect("w"));
+    // The long chain's head, due again, finishes: the flagged row behind it comes next.
+    let head = claim("w3", later + Duration::seconds(1), 10).await;
+    let rules_head: Vec<_> = head.iter().filter(|i| i.consumer == "rules").collect();
+    assert_eq!(rules_head.len(), 1, "{head:?}");
+    let h = rules_head[0].id.clone();
+    assert!(
+        write(&store, move |r| r.finish_outbox_item(&h, "w3", later))
+            .await
+            .expect("w")
+    );
+    let next = claim("w3", later + Duration::seconds(2), 10).await;
+    let long: Vec<_> = next
+        .iter()
+        .filter(|i| i.consumer == "rules" && i.ordering_key == "contact-long")
+        .collect();
+    assert_eq!(long.len(), 1, "{next:?}");
+    let n = |i: &wacloud_core::outbox::OutboxItem| {
+        serde_json::from_str::<serde_json::Value>(&i.payload).expect("json")["data"]["n"].as_i64()
+    };
+    assert_eq!(n(long[0]), Some(1), "in order");
+}
+
+/// `batch.finished`: once per batch whichever path sees it finish. Two transactions finishing a
+/// batch's last items at once each see the other's item open and write nothing; that is
+/// simulated here by a subscription made after the items finished, so that only the periodic
+/// check (`emit_finished_batches`) can write it: once, and never again from any path.
+#[tokio::test]
+async fn batch_finished_is_written_once_by_the_write_paths_or_the_periodic_check() {
+    use wacloud_core::outbound::OutboundContent;
+    use wacloud_core::queue::{NewQueueItem, QueueOutcome, QueueState};
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    let item = |id: &str, batch: &str| NewQueueItem {
+        actor: None,
+        actor_name: None,
+        phone_number_id: None,
+        id: id.into(),
+        batch_id: Some(batch.into()),
+        recipient: format!("+1555000{id:0>4}"),
+        content: OutboundContent::Text {
+            body: "hi".into(),
+            preview_url: false,
+        },
+        due_at: Utc::now(),
+        created_at: Utc::now(),
+        allow_outside_window: true,
+        source: "bulk".into(),
+        retry_of: None,
+    };
+    let items = vec![
+        item("1", "b1"),
+        item("2", "b1"),
+        item("3", "b2"),
+        item("4", "b2"),
+    ];
+    write(&store, move |r| r.enqueue(&items))
+        .await
+        .expect("enqueue");
+    let start = Utc::now();
+    let finish = |id: &'static str| {
+        let store = store.clone();
+        async move {
+            write(&store, move |r| {
+                r.finish_queue_item(
+                    id,
+                    &QueueOutcome::Failed {
+                        error: "refused".into(),
+                        code: None,
+                        message_id: None,
+                    },
+                    Utc::now(),
+                    &[QueueState::Pending],
+                )
+            })
+            .await
+            .expect("finish")
+        }
+    };
+    // b1 finishes while nobody wants the event.
+    assert!(finish("1").await);
+    assert!(finish("2").await);
+    let now = Utc::now();
+    let sub = wacloud_core::outbox::Subscription {
+        id: "s2".into(),
+        url: "http://127.0.0.1:9/".into(),
+        secret: "whsec_eA==".into(),
+        previous: Vec::new(),
+        events: vec![EventType::BatchFinished],
+        bot: false,
+        active: true,
+        description: None,
+        created_at: now,
+        updated_at: now,
+    };
+    write(&store, move |r| r.put_subscription(&sub))
+        .await
+        .expect("subscribe");
+    let rows = |store: DbStore| async move {
+        read(&store, |r| {
+            r.outbox_items("subscription:s2", None, None, 100)
+        })
+        .await
+        .expect("rows")
+    };
+    // b2: the first item leaves it open; the second finishes it and writes the event.
+    assert!(finish("3").await);
+    assert!(rows(store.clone()).await.is_empty());
+    assert!(finish("4").await);
+    let after = rows(store.clone()).await;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].event_id, "batch-finished-b2");
+    let body: serde_json::Value = serde_json::from_str(&after[0].payload).expect("json");
+    assert_eq!(body["type"], "batch.finished");
+    assert_eq!(body["data"]["total"], 2);
+    assert_eq!(
+        body["data"]["counts"],
+        json!({"sent": 0, "failed": 2, "cancelled": 0})
+    );
+    // The periodic check writes b1's (missed), and nothing more, however often it runs.
+    let swept = write(&store, move |r| r.emit_finished_batches(start, Utc::now()))
+        .await
+        .expect("sweep");
+    assert_eq!(swept, 1);
+    let swept = write(&store, move |r| r.emit_finished_batches(start, Utc::now()))
+        .await
+        .expect("sweep");
+    assert_eq!(swept, 0);
+    assert!(!write(&store, |r| r.emit_batch_finished("b1", Utc::now()))
+        .await
+        .expect("emit"));
+    assert!(!write(&store, |r| r
+        .cancel_batch("b2", "stop", Utc::now())
+        .map(|_| false))
+    .await
+    .expect("cancel"));
+    let ids: Vec<String> = rows(store.clone())
+        .await
+        .into_iter()
+        .map(|i| i.event_id)
+        .collect();
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    assert!(ids.contains(&"batch-finished-b1".to_owned()), "{ids:?}");
 }
 
 /// `outbox_interest` (read inside ingest transactions): the active subscriptions with their
