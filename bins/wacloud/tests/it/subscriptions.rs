@@ -262,12 +262,16 @@ async fn a_receiver_down_gets_everything_in_order_per_conversation_once_up() {
             .collect();
         assert_eq!(texts, ["0", "1", "2", "3"], "{who}");
     }
-    let (_, done) = app
-        .get(&format!(
-            "/api/whatsapp/subscriptions/{id}/deliveries?state=done"
-        ))
-        .await;
-    assert_eq!(done["deliveries"].as_array().map(Vec::len), Some(8));
+    // The receiver answers before the worker records the delivery done: wait for the records.
+    app.wait_for(10, "eight deliveries done", || async {
+        let (_, done) = app
+            .get(&format!(
+                "/api/whatsapp/subscriptions/{id}/deliveries?state=done"
+            ))
+            .await;
+        (done["deliveries"].as_array().map(Vec::len) == Some(8)).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
