@@ -992,3 +992,95 @@ async fn a_batch_finishing_sent_or_cancelled_is_one_batch_finished_event() {
         "{cancelled}"
     );
 }
+
+/// `conversation.assigned` and `conversation.resolved` reach a subscriber whoever acts: an
+/// operator taking a conversation (`PUT /contacts/{phone}/assignee`), and a rule assigning and
+/// resolving one; `actor` names who did it (`operator:<id>`, `rule:<id>`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_or_a_rule_assigning_or_resolving_is_one_event_each() {
+    use crate::auth::{call, team};
+    use reqwest::Method;
+    let app = app(60_000).await;
+    let (rx, url) = Receiver::start(true);
+    // Subscribed while the API is still open (no operator yet); then the team logs in.
+    subscribe(
+        &app,
+        &url,
+        &["conversation.assigned", "conversation.resolved"],
+    )
+    .await;
+    let (admin, agent, agent_id) = team(&app).await;
+    let (s, v, _) = call(
+        &app,
+        Method::POST,
+        "/api/whatsapp/rules",
+        Some(&admin),
+        Some(
+            json!({"name": "Urgent to Bo", "conditions": {"keywords": ["urgent"]},
+                    "actions": [{"type": "assign", "operator_id": agent_id},
+                                {"type": "set_status", "status": "resolved"}]}),
+        ),
+    )
+    .await;
+    assert_eq!(s, 201, "{v}");
+    let rule_id = v["id"].as_str().expect("rule id").to_owned();
+    let pid = app.phone_number_id.clone();
+    let body = inbound_text(
+        &pid,
+        "15550007301",
+        "wamid.asg.1",
+        1_700_000_000,
+        "hello",
+        "A",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    let (s, v, _) = call(
+        &app,
+        Method::PUT,
+        "/api/whatsapp/contacts/%2B15550007301/assignee",
+        Some(&agent),
+        Some(json!({"assignee_id": agent_id})),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let body = inbound_text(
+        &pid,
+        "15550007302",
+        "wamid.asg.2",
+        1_700_000_001,
+        "urgent please",
+        "B",
+    );
+    assert_eq!(app.deliver(&body).await.0, 200);
+    app.wait_for(15, "three events", || async {
+        (rx.got.lock().expect("lock").len() >= 3).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut got: Vec<(String, String, String)> = rx
+        .bodies()
+        .iter()
+        .map(|b| {
+            let d = &b["data"];
+            (
+                b["type"].as_str().expect("type").to_owned(),
+                d["actor"].as_str().expect("actor").to_owned(),
+                d["assignee_id"].as_str().unwrap_or("-").to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let by_op = format!("operator:{agent_id}");
+    let by_rule = format!("rule:{rule_id}");
+    let mut want = vec![
+        ("conversation.assigned".to_owned(), by_op, agent_id.clone()),
+        (
+            "conversation.assigned".to_owned(),
+            by_rule.clone(),
+            agent_id.clone(),
+        ),
+        ("conversation.resolved".to_owned(), by_rule, "-".to_owned()),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+}

@@ -20,7 +20,9 @@ use crate::automation::{
     RuleDraft, Skip,
 };
 use crate::contact::{Contact, ContactUpdate};
-use crate::conversation::{Assignee, Conversation, TimelineEntry, TimelineKind};
+use crate::conversation::{
+    Assignee, Conversation, ConversationStatus, TimelineEntry, TimelineKind,
+};
 use crate::error::CoreError;
 use crate::message::Direction;
 use crate::outbound::OutboundContent;
@@ -377,6 +379,19 @@ fn apply_action(
                 ..old.clone()
             };
             r.put_conversation(&new)?;
+            // Subscribers hear of a rule's assignment as of an operator's.
+            crate::usecases::subscriptions::emit(
+                r,
+                crate::outbox::EventType::ConversationAssigned,
+                &json!({
+                    "contact_id": c.id,
+                    "assignee_id": new.assignee.as_ref().map(|a| a.id.clone()),
+                    "actor": actor.tag(),
+                }),
+                Some(&c.id),
+                &c.id,
+                now,
+            )?;
             let d = details(json!({ "from": old.assignee, "to": new.assignee }));
             r.insert_timeline_entry(&timeline(
                 &c.id,
@@ -395,6 +410,18 @@ fn apply_action(
                 Err(e) => return Ok(Err(format!("set_status: {e}"))),
             };
             r.put_conversation(&new)?;
+            if new.status == ConversationStatus::Resolved
+                && old.status != ConversationStatus::Resolved
+            {
+                crate::usecases::subscriptions::emit(
+                    r,
+                    crate::outbox::EventType::ConversationResolved,
+                    &json!({ "contact_id": c.id, "actor": actor.tag() }),
+                    Some(&c.id),
+                    &c.id,
+                    now,
+                )?;
+            }
             let d = details(json!({ "from": old.status, "to": new.status, "snoozed_until": null }));
             r.insert_timeline_entry(&timeline(
                 &c.id,
