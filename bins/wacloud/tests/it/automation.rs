@@ -440,3 +440,38 @@ async fn automation_refusals_name_the_field() {
     let (s, _) = app.get("/api/whatsapp/rules/nope").await;
     assert_eq!(s, 404);
 }
+
+/// A rule's reply that Meta refuses for good (the sandbox answers 131026, "message
+/// undeliverable", as Meta's error codes reference lists it) counts as a failure of the rule,
+/// with Meta's reason as its last error; the run itself had succeeded (it only queued it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn automation_a_refused_reply_counts_as_a_failure_of_its_rule() {
+    let app = TestApp::spawn().await;
+    let wa = "15550002091";
+    let (s, rule) = app
+        .post_json(
+            "/api/whatsapp/rules",
+            &json!({"name": "Hours", "conditions": {"keywords": ["hours"]},
+                    "actions": [{"type": "reply_text", "text": "9 to 5"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{rule}");
+    let rule_id = rule["id"].as_str().expect("id").to_owned();
+    let (s, v) = app
+        .post_json(
+            "/sandbox/control",
+            &json!({"faults": [{"to": wa, "mode": "refuse", "code": 131_026, "times": 5}]}),
+        )
+        .await;
+    assert!(s < 300, "{s} {v}");
+    customer_writes(&app, wa, "wamid.auto.refused", now_ts(), "your hours?").await;
+    let r = app
+        .wait_for(20, "the rule's failure counted", || async {
+            let (_, r) = app.get(&format!("/api/whatsapp/rules/{rule_id}")).await;
+            (r["failures"].as_i64() == Some(1)).then_some(r)
+        })
+        .await;
+    assert_eq!(r["runs"].as_i64(), Some(1), "{r}");
+    let err = r["last_error"].as_str().unwrap_or_default();
+    assert!(err.starts_with("reply failed"), "{r}");
+}

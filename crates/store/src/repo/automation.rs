@@ -394,3 +394,38 @@ impl AutomationRepos for Repo<'_> {
         Ok(found.is_some())
     }
 }
+
+/// A rule's reply (a queue item whose `actor` is `rule:<id>`) that ended failed (Meta refused
+/// it, e.g. 132001 for a template it does not know, or a `failed` status came back) counts as a
+/// failure of that rule, with Meta's reason as its last error: the run itself only queued it.
+pub(super) fn count_reply_failure(
+    conn: &mut crate::conn::DbConnection,
+    queue_id: &str,
+    error: &str,
+) -> QueryResult<()> {
+    use crate::schema::whatsapp_queue::dsl as q;
+    let actor: Option<Option<String>> = with_conn!(conn, |x| q::whatsapp_queue
+        .filter(q::id.eq(queue_id))
+        .select(q::actor)
+        .first(x)
+        .optional())?;
+    let Some(rule_id) = actor
+        .flatten()
+        .and_then(|a| a.strip_prefix("rule:").map(str::to_owned))
+    else {
+        return Ok(());
+    };
+    let error: String = format!("reply failed: {error}")
+        .chars()
+        .take(MAX_ERROR_CHARS)
+        .collect();
+    with_conn!(conn, |x| diesel::update(
+        ru::whatsapp_rules.filter(ru::id.eq(&rule_id))
+    )
+    .set((
+        ru::failures.eq(ru::failures + 1),
+        ru::last_error.eq(Some(&error)),
+    ))
+    .execute(x))?;
+    Ok(())
+}

@@ -500,6 +500,9 @@ impl Repos for Repo<'_> {
     ) -> Result<bool, StoreError> {
         let done = queue::finish(self.conn, id, outcome, now, only_if).map_err(map_err)?;
         if done {
+            if let QueueOutcome::Failed { error, .. } = outcome {
+                automation::count_reply_failure(self.conn, id, error).map_err(map_err)?;
+            }
             batch_finished::emit_for_item(self.conn, id, now).map_err(map_err)?;
         }
         Ok(done)
