@@ -486,17 +486,20 @@ pub async fn deliveries(
                 .with("field", "limit"),
         );
     }
-    if let Some(b) = &q.before {
-        if check_id(b, "delivery").is_err() {
+    // Ids are UUIDs: any spelling of one (upper case, no hyphens) is the same cursor.
+    let before = match q.before.as_deref().map(uuid::Uuid::parse_str) {
+        None => None,
+        Some(Ok(u)) => Some(u.hyphenated().to_string()),
+        Some(Err(_)) => {
             return Err(ApiError::bad_request(
                 "invalid_query",
                 "before must be a delivery's id (the previous page's next_before)",
             )
             .with("field", "before"));
         }
-    }
+    };
     let deliveries: Vec<DeliveryView> =
-        subs::deliveries(state.store.as_ref(), id, st, q.before, limit)
+        subs::deliveries(state.store.as_ref(), id, st, before, limit)
             .await?
             .into_iter()
             .map(|i| DeliveryView::of(i, None))

@@ -797,9 +797,20 @@ async fn deliveries_page_by_cursor() {
     assert_eq!(page2.len(), 1, "{second}");
     assert!(second.get("next_before").is_none(), "{second}");
     assert!(page2[0]["id"].as_str() < Some(page1[1].as_str()));
-    let (s, v) = app.get(&format!("{list}?before=not%20an%20id")).await;
-    assert_eq!(s, 400, "{v}");
-    assert_eq!(v["error"]["field"], "before", "{v}");
+    // The same id spelt in upper case is the same cursor.
+    let (s, upper) = app
+        .get(&format!(
+            "{list}?limit=2&before={}",
+            page1[1].to_ascii_uppercase()
+        ))
+        .await;
+    assert_eq!(s, 200, "{upper}");
+    assert_eq!(upper["deliveries"], second["deliveries"]);
+    for junk in ["not%20an%20id", "xyz", "1"] {
+        let (s, v) = app.get(&format!("{list}?before={junk}")).await;
+        assert_eq!(s, 400, "{junk}: {v}");
+        assert_eq!(v["error"]["field"], "before", "{v}");
+    }
 }
 
 /// A port nothing listens on (bound, then released).

@@ -100,8 +100,9 @@ pub fn check_url(url: &str, allow_private: bool) -> Result<(), SubscriptionError
 
 /// Whether `host` is on this server's own network: `localhost` (and `*.localhost`, RFC 6761),
 /// or an address that is loopback, unspecified, link-local (169.254.0.0/16, fe80::/10),
-/// private (10/8, 172.16/12, 192.168/16, fc00::/7), shared (100.64/10) or broadcast; an
-/// IPv4-mapped IPv6 address by its IPv4 address.
+/// private (10/8, 172.16/12, 192.168/16, fc00::/7), shared (100.64/10), broadcast or
+/// multicast; an IPv6 address carrying an IPv4 one (mapped ::ffff:0:0/96, NAT64 64:ff9b::/96,
+/// IPv4-compatible ::/96) by its IPv4 address.
 #[must_use]
 pub fn private_host(host: &url::Host<&str>) -> bool {
     match host {
@@ -125,6 +126,7 @@ pub fn private_ip(ip: std::net::IpAddr) -> bool {
                 || a.is_link_local()
                 || a.is_unspecified()
                 || a.is_broadcast()
+                || a.is_multicast()
                 || o1 == 0
                 || (o1 == 100 && (64..128).contains(&o2))
         }
@@ -132,9 +134,18 @@ pub fn private_ip(ip: std::net::IpAddr) -> bool {
             if let Some(v4) = a.to_ipv4_mapped() {
                 return private_ip(std::net::IpAddr::V4(v4));
             }
-            let first = a.segments()[0];
+            let seg = a.segments();
+            // An IPv4 address inside the IPv6 one: the NAT64 prefix 64:ff9b::/96 (RFC 6052)
+            // and the deprecated IPv4-compatible ::/96 both reach it.
+            let o = a.octets();
+            let v4 = std::net::Ipv4Addr::new(o[12], o[13], o[14], o[15]);
+            if seg[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || (seg[..6] == [0; 6] && seg[6] != 0) {
+                return private_ip(std::net::IpAddr::V4(v4));
+            }
+            let first = seg[0];
             a.is_loopback()
                 || a.is_unspecified()
+                || a.is_multicast()
                 || (first & 0xffc0) == 0xfe80
                 || (first & 0xfe00) == 0xfc00
         }
@@ -449,6 +460,10 @@ mod tests {
             "http://[fd00::1]/",
             "http://[::ffff:127.0.0.1]/",
             "http://[::ffff:169.254.169.254]/",
+            "http://[64:ff9b::7f00:1]/",
+            "http://[::127.0.0.1]/",
+            "http://224.0.0.1/",
+            "http://[ff02::1]/",
         ] {
             assert_eq!(
                 check_url(private, false),
@@ -461,6 +476,7 @@ mod tests {
             "https://8.8.8.8/",
             "https://172.32.0.1/",
             "https://[2001:4860:4860::8888]/",
+            "https://[64:ff9b::808:808]/",
             "https://hooks.example.com/",
             "https://localhost.example.com/",
         ] {
