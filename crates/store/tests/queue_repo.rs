@@ -232,3 +232,48 @@ async fn an_idempotency_key_is_stored_once_with_its_answer() {
     assert_eq!(purged, 1);
     store.shutdown();
 }
+
+/// Cancelling a batch also cancels the items a worker claimed but has not begun (waiting for
+/// the pacer or their turn): that worker's `begin_queue_attempt` then finds them gone and does
+/// not send them. An item whose attempt began is in flight and stays so.
+#[tokio::test]
+async fn cancelling_a_batch_takes_claimed_items_not_yet_begun() {
+    let (_dir, store) = open();
+    write(&store, |r| {
+        r.enqueue(&[item("1", "b", 0), item("2", "b", 0), item("3", "b", 0)])
+    })
+    .await
+    .unwrap();
+    let now = Utc::now();
+    let claimed = write(&store, move |r| {
+        r.claim_queue_items("w1", now, now + Duration::seconds(30), 10)
+    })
+    .await
+    .unwrap();
+    assert_eq!(claimed.len(), 3);
+    assert!(
+        write(&store, move |r| r.begin_queue_attempt("1", "w1", "m1", now))
+            .await
+            .unwrap()
+    );
+    let c = write(&store, move |r| r.cancel_batch("b", "stop", now))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((c.cancelled, c.in_flight, c.already_final), (2, 1, 0));
+    for id in ["2", "3"] {
+        assert!(
+            !write(&store, move |r| r.begin_queue_attempt(id, "w1", "m", now))
+                .await
+                .unwrap(),
+            "item {id} was cancelled: its worker must not send it"
+        );
+    }
+    let s = read(&store, |r| r.batch_summary("b", &BatchQuery::default()))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.counts["cancelled"], 2);
+    assert_eq!(s.counts["sending"], 1);
+    store.shutdown();
+}

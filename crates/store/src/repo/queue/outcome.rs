@@ -198,10 +198,16 @@ pub fn cancel_batch(
     let t = to_db(now);
     fail_unsent_messages_of_pending(conn, None, Some(batch_id), reason, t)?;
     let cancellable = [QueueState::Pending.as_str(), QueueState::Unknown.as_str()];
+    // An item a worker holds but has not begun (waiting for the pacer or its turn) has not gone
+    // out: cancelled too. `begin_attempt` is fenced on `sending`, so that worker then does not
+    // send it; one whose attempt began is in flight and finishes.
+    let waiting = q::state
+        .eq(QueueState::Sending.as_str())
+        .and(q::attempt_started_at.is_null());
     let cancelled = with_conn!(conn, |x| diesel::update(
         q::whatsapp_queue
             .filter(q::batch_id.eq(batch_id))
-            .filter(q::state.eq_any(cancellable))
+            .filter(q::state.eq_any(cancellable).or(waiting))
     )
     .set((
         q::state.eq(QueueState::Cancelled.as_str()),
@@ -259,7 +265,11 @@ fn fail_unsent_messages_of_pending(
             .load(x))?,
         (None, Some(b)) => with_conn!(conn, |x| q::whatsapp_queue
             .filter(q::batch_id.eq(b))
-            .filter(q::state.eq(QueueState::Pending.as_str()))
+            .filter(
+                q::state.eq(QueueState::Pending.as_str()).or(q::state
+                    .eq(QueueState::Sending.as_str())
+                    .and(q::attempt_started_at.is_null())),
+            )
             .filter(q::message_id.is_not_null())
             .select(q::id)
             .load(x))?,
