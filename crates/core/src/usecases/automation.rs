@@ -380,16 +380,11 @@ fn apply_action(
             };
             r.put_conversation(&new)?;
             // Subscribers hear of a rule's assignment as of an operator's.
-            crate::usecases::subscriptions::emit(
+            crate::usecases::subscriptions::conversation_assigned(
                 r,
-                crate::outbox::EventType::ConversationAssigned,
-                &json!({
-                    "contact_id": c.id,
-                    "assignee_id": new.assignee.as_ref().map(|a| a.id.clone()),
-                    "actor": actor.tag(),
-                }),
-                Some(&c.id),
                 &c.id,
+                new.assignee.as_ref().map(|a| a.id.as_str()),
+                &actor.tag(),
                 now,
             )?;
             let d = details(json!({ "from": old.assignee, "to": new.assignee }));
@@ -413,14 +408,7 @@ fn apply_action(
             if new.status == ConversationStatus::Resolved
                 && old.status != ConversationStatus::Resolved
             {
-                crate::usecases::subscriptions::emit(
-                    r,
-                    crate::outbox::EventType::ConversationResolved,
-                    &json!({ "contact_id": c.id, "actor": actor.tag() }),
-                    Some(&c.id),
-                    &c.id,
-                    now,
-                )?;
+                crate::usecases::subscriptions::conversation_resolved(r, &c.id, &actor.tag(), now)?;
             }
             let d = details(json!({ "from": old.status, "to": new.status, "snoozed_until": null }));
             r.insert_timeline_entry(&timeline(

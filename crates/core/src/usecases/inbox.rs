@@ -205,12 +205,10 @@ pub async fn set_status(
         r.put_conversation(&new)?;
         if new.status == ConversationStatus::Resolved && old.status != ConversationStatus::Resolved
         {
-            crate::usecases::subscriptions::emit(
+            crate::usecases::subscriptions::conversation_resolved(
                 r,
-                crate::outbox::EventType::ConversationResolved,
-                &json!({ "contact_id": c.id, "actor": who.actor.tag() }),
-                Some(&c.id),
                 &c.id,
+                &who.actor.tag(),
                 who.now,
             )?;
         }
@@ -271,16 +269,11 @@ pub async fn assign(
             ..old.clone()
         };
         r.put_conversation(&new)?;
-        crate::usecases::subscriptions::emit(
+        crate::usecases::subscriptions::conversation_assigned(
             r,
-            crate::outbox::EventType::ConversationAssigned,
-            &json!({
-                "contact_id": c.id,
-                "assignee_id": new.assignee.as_ref().map(|a| a.id.clone()),
-                "actor": who.actor.tag(),
-            }),
-            Some(&c.id),
             &c.id,
+            new.assignee.as_ref().map(|a| a.id.as_str()),
+            &who.actor.tag(),
             who.now,
         )?;
         let details = json!({ "from": old.assignee, "to": new.assignee });

@@ -27,6 +27,48 @@ pub(crate) fn emit(
     r.enqueue_outbox(&w)
 }
 
+/// `conversation.assigned` for contact `contact_id` (`assignee_id` none: unassigned), made by
+/// `actor` (an actor tag: `operator:<id>`, `rule:<id>`, …), ordered by the contact.
+pub(crate) fn conversation_assigned(
+    r: &mut dyn Repos,
+    contact_id: &str,
+    assignee_id: Option<&str>,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let data = serde_json::json!({
+        "contact_id": contact_id,
+        "assignee_id": assignee_id,
+        "actor": actor,
+    });
+    emit(
+        r,
+        EventType::ConversationAssigned,
+        &data,
+        Some(contact_id),
+        contact_id,
+        now,
+    )
+}
+
+/// `conversation.resolved` for contact `contact_id`, made by `actor` (an actor tag).
+pub(crate) fn conversation_resolved(
+    r: &mut dyn Repos,
+    contact_id: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let data = serde_json::json!({ "contact_id": contact_id, "actor": actor });
+    emit(
+        r,
+        EventType::ConversationResolved,
+        &data,
+        Some(contact_id),
+        contact_id,
+        now,
+    )
+}
+
 /// Longest URL, in bytes.
 pub const MAX_URL: usize = 2048;
 
