@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{watch, Notify, Semaphore};
+use tokio::sync::{mpsc, watch, Notify, OwnedSemaphorePermit, Semaphore};
 use wacloud_core::outbox::{
     subscription_of, AttemptOutcome, OutboxAttempt, OutboxItem, RetryPolicy, Subscription, RULES,
 };
@@ -168,6 +168,8 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
     let lease = to_chrono(cfg.timeout * 2 + Duration::from_secs(30));
     let rules_lease = to_chrono(RULES_LEASE);
     let slots = Arc::new(Semaphore::new(cfg.concurrency));
+    let (finished, to_record) = mpsc::unbounded_channel();
+    tokio::spawn(record_finished(Arc::clone(&ctx), to_record));
     let mut pruned: Option<Instant> = None;
     tracing::info!(owner = %ctx.owner, concurrency = cfg.concurrency, "outbox worker started");
     loop {
@@ -242,10 +244,18 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
             };
             let ctx = Arc::clone(&ctx);
             let sub = subscription_of(&item.consumer).and_then(|id| subs.get(id).cloned());
+            let finished = finished.clone();
             tokio::spawn(async move {
-                handle(&ctx, item, sub).await;
-                drop(permit);
-                ctx.done.notify_one();
+                match handle(&ctx, item, sub).await {
+                    Some((attempt, outcome)) => {
+                        // The recorder outlives every sender; if it were gone the lease runs out.
+                        let _ = finished.send((attempt, outcome, permit));
+                    }
+                    None => {
+                        drop(permit);
+                        ctx.done.notify_one();
+                    }
+                }
             });
         }
         if !full {
@@ -278,7 +288,13 @@ async fn sleep_or_stop(stop: &mut watch::Receiver<bool>, pause: Duration, woken:
     }
 }
 
-async fn handle(ctx: &Ctx, item: OutboxItem, sub: Option<Arc<Subscription>>) {
+/// Runs a `rules` row, or delivers a subscription's row and answers its attempt and outcome
+/// for [`record_finished`] (`None` for a rules row: its run records itself).
+async fn handle(
+    ctx: &Ctx,
+    item: OutboxItem,
+    sub: Option<Arc<Subscription>>,
+) -> Option<(OutboxAttempt, AttemptOutcome)> {
     if item.consumer == RULES {
         match run_rules_item(ctx.store.as_ref(), item, &ctx.owner, Utc::now()).await {
             Ok(Some(report)) if report.queued > 0 => ctx.queue_wake.notify_one(),
@@ -287,7 +303,7 @@ async fn handle(ctx: &Ctx, item: OutboxItem, sub: Option<Arc<Subscription>>) {
                 tracing::warn!(error = %e, "outbox: a rule action failed; it is taken again later");
             }
         }
-        return;
+        return None;
     }
     let id = item.id.clone();
     let started = Utc::now();
@@ -321,15 +337,49 @@ async fn handle(ctx: &Ctx, item: OutboxItem, sub: Option<Arc<Subscription>>) {
         error,
         duration_ms: i64::try_from(t0.elapsed().as_millis()).unwrap_or(i64::MAX),
     };
-    let owner = ctx.owner.clone();
-    let recorded = write(ctx.store.as_ref(), move |r| {
-        r.record_outbox_attempt(&owner, &attempt, &outcome)
-    })
-    .await;
-    match recorded {
-        Ok(true) => {}
-        Ok(false) => tracing::debug!("outbox: lease lost before the attempt was recorded"),
-        Err(e) => tracing::warn!(error = %e, "outbox: cannot record a delivery attempt"),
+    Some((attempt, outcome))
+}
+
+/// A delivery's attempt and outcome waiting to be recorded, with the slot it holds until then.
+type Finished = (OutboxAttempt, AttemptOutcome, OwnedSemaphorePermit);
+
+/// Most attempts recorded in one write.
+const RECORD_BATCH: usize = 500;
+
+/// Records finished deliveries: whatever finished while the previous write was being committed
+/// goes in the next one (`record_outbox_attempts`), so that the store sees a few writes a
+/// second rather than one per delivery. Each slot is given back once its attempt is recorded
+/// (or the write failed: the row's lease then runs out and it is delivered again). Ends when
+/// every sender is gone.
+async fn record_finished(ctx: Arc<Ctx>, mut rx: mpsc::UnboundedReceiver<Finished>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < RECORD_BATCH {
+            match rx.try_recv() {
+                Ok(f) => batch.push(f),
+                Err(_) => break,
+            }
+        }
+        let (attempts, permits): (Vec<_>, Vec<_>) =
+            batch.into_iter().map(|(a, o, p)| ((a, o), p)).unzip();
+        let n = attempts.len();
+        let owner = ctx.owner.clone();
+        let recorded = write(ctx.store.as_ref(), move |r| {
+            r.record_outbox_attempts(&owner, &attempts)
+        })
+        .await;
+        match recorded {
+            Ok(k) if k == n => {}
+            Ok(k) => tracing::debug!(
+                lost = n - k,
+                "outbox: leases lost before their attempts were recorded"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, attempts = n, "outbox: cannot record delivery attempts")
+            }
+        }
+        drop(permits);
+        ctx.done.notify_one();
     }
 }
 

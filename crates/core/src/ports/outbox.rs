@@ -75,6 +75,14 @@ pub trait OutboxRepos {
         attempt: &OutboxAttempt,
         outcome: &AttemptOutcome,
     ) -> Result<bool, StoreError>;
+    /// [`record_outbox_attempt`](Self::record_outbox_attempt) for many attempts in one job
+    /// (the worker gathers the deliveries that finished meanwhile): each recorded only while
+    /// `owner` holds its row's lease. How many were recorded.
+    fn record_outbox_attempts(
+        &mut self,
+        owner: &str,
+        attempts: &[(OutboxAttempt, AttemptOutcome)],
+    ) -> Result<usize, StoreError>;
     /// The active subscriptions' ids and event types, ordered by id.
     fn subscription_interest(&mut self) -> Result<Vec<(String, Vec<EventType>)>, StoreError>;
     /// Who listens now ([`Interest`]): the active subscriptions with their event types and

@@ -490,6 +490,143 @@ fn claim(
     with_payloads(conn, rows)
 }
 
+/// Records `attempts` (each with its outcome) of rows `owner` holds: the delivered ones in one
+/// `UPDATE` (they are the common case), a retry or a death one by one, the attempt rows in a
+/// few multi-row `INSERT`s, and the next row of a finished chain unblocked only for consumers
+/// that have a blocked row at all. Rows whose lease `owner` lost get nothing written. How many
+/// were recorded.
+fn record_attempts(
+    conn: &mut DbConnection,
+    owner: &str,
+    attempts: &[(OutboxAttempt, AttemptOutcome)],
+) -> QueryResult<usize> {
+    let held = |ids: Vec<String>| {
+        o::whatsapp_outbox
+            .filter(o::id.eq_any(ids))
+            .filter(o::state.eq("leased"))
+            .filter(o::lease_owner.eq(owner.to_owned()))
+    };
+    // `(id, consumer, ordering_key)` of the rows recorded, and the chains that finished a row.
+    let mut recorded: HashSet<String> = HashSet::with_capacity(attempts.len());
+    let mut finished: Vec<(String, String)> = Vec::new();
+    let delivered: Vec<&OutboxAttempt> = attempts
+        .iter()
+        .filter(|(_, o)| matches!(o, AttemptOutcome::Delivered))
+        .map(|(a, _)| a)
+        .collect();
+    if let Some(last) = delivered.iter().map(|a| a.attempted_at).max() {
+        for chunk in delivered.chunks(500) {
+            let ids: Vec<String> = chunk.iter().map(|a| a.outbox_id.clone()).collect();
+            let rows: Vec<(String, String, String)> =
+                with_conn!(conn, |x| diesel::update(held(ids.clone()))
+                    .set((
+                        o::state.eq("done"),
+                        o::attempts.eq(o::attempts + 1),
+                        o::finished_at.eq(Some(to_db(last))),
+                        o::lease_until.eq(None::<NaiveDateTime>),
+                        o::last_error.eq(None::<String>),
+                    ))
+                    .returning((o::id, o::consumer, o::ordering_key))
+                    .get_results(x))?;
+            for (id, c, k) in rows {
+                recorded.insert(id);
+                finished.push((c, k));
+            }
+        }
+    }
+    for (at, outcome) in attempts {
+        let now = to_db(at.attempted_at);
+        let one = || held(vec![at.outbox_id.clone()]);
+        let chain = match outcome {
+            AttemptOutcome::Delivered => continue,
+            AttemptOutcome::Retry(next) => with_conn!(conn, |x| diesel::update(one())
+                .set((
+                    o::state.eq("pending"),
+                    o::attempts.eq(o::attempts + 1),
+                    o::next_attempt_at.eq(to_db(*next)),
+                    o::lease_owner.eq(None::<String>),
+                    o::lease_until.eq(None::<NaiveDateTime>),
+                    o::last_error.eq(&at.error),
+                ))
+                .returning((o::consumer, o::ordering_key))
+                .get_result::<(String, String)>(x)
+                .optional())?
+            .map(|c| (c, false)),
+            AttemptOutcome::Dead => with_conn!(conn, |x| diesel::update(one())
+                .set((
+                    o::state.eq("dead"),
+                    o::attempts.eq(o::attempts + 1),
+                    o::finished_at.eq(Some(now)),
+                    o::lease_owner.eq(None::<String>),
+                    o::lease_until.eq(None::<NaiveDateTime>),
+                    o::last_error.eq(&at.error),
+                ))
+                .returning((o::consumer, o::ordering_key))
+                .get_result::<(String, String)>(x)
+                .optional())?
+            .map(|c| (c, true)),
+        };
+        if let Some((c, ended)) = chain {
+            recorded.insert(at.outbox_id.clone());
+            if ended {
+                finished.push(c);
+            }
+        }
+    }
+    unblock_after(conn, finished)?;
+    let rows: Vec<_> = attempts
+        .iter()
+        .map(|(at, _)| at)
+        .filter(|at| recorded.contains(&at.outbox_id))
+        .map(|at| {
+            (
+                a::id.eq(&at.id),
+                a::outbox_id.eq(&at.outbox_id),
+                a::attempted_at.eq(to_db(at.attempted_at)),
+                a::status_code.eq(at.status_code),
+                a::error.eq(&at.error),
+                a::duration_ms.eq(at.duration_ms),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(100) {
+        with_conn!(conn, |x| diesel::insert_into(a::whatsapp_outbox_attempts)
+            .values(chunk)
+            .execute(x))?;
+    }
+    Ok(recorded.len())
+}
+
+/// [`unblock_next`] for each of `chains` (`(consumer, ordering_key)`) that finished a row, but
+/// only for the consumers with a blocked row at all (one indexed look each): in a healthy flow
+/// nothing is blocked and finishing costs no further statement.
+fn unblock_after(conn: &mut DbConnection, mut chains: Vec<(String, String)>) -> QueryResult<()> {
+    if chains.is_empty() {
+        return Ok(());
+    }
+    chains.sort_unstable();
+    chains.dedup();
+    let mut consumers: Vec<&str> = chains.iter().map(|(c, _)| c.as_str()).collect();
+    consumers.dedup();
+    let mut with_blocked: HashSet<String> = HashSet::new();
+    for c in consumers {
+        let any: Option<String> = with_conn!(conn, |x| o::whatsapp_outbox
+            .filter(o::consumer.eq(c))
+            .filter(o::state.eq("pending"))
+            .filter(o::blocked.eq(true))
+            .select(o::id)
+            .first(x)
+            .optional())?;
+        if any.is_some() {
+            with_blocked.insert(c.to_owned());
+        }
+    }
+    for (c, k) in chains.iter().filter(|(c, _)| with_blocked.contains(c)) {
+        unblock_next(conn, c, k)?;
+    }
+    Ok(())
+}
+
 impl OutboxRepos for Repo<'_> {
     fn enqueue_outbox(&mut self, w: &OutboxWrite) -> Result<(), StoreError> {
         if w.is_empty() {
@@ -587,69 +724,17 @@ impl OutboxRepos for Repo<'_> {
         at: &OutboxAttempt,
         outcome: &AttemptOutcome,
     ) -> Result<bool, StoreError> {
-        let now = to_db(at.attempted_at);
-        let held = o::whatsapp_outbox
-            .find(&at.outbox_id)
-            .filter(o::state.eq("leased"))
-            .filter(o::lease_owner.eq(owner));
-        let chain = match outcome {
-            AttemptOutcome::Delivered => with_conn!(self.conn, |x| diesel::update(held)
-                .set((
-                    o::state.eq("done"),
-                    o::attempts.eq(o::attempts + 1),
-                    o::finished_at.eq(Some(now)),
-                    o::lease_until.eq(None::<NaiveDateTime>),
-                    o::last_error.eq(&at.error),
-                ))
-                .returning((o::consumer, o::ordering_key))
-                .get_result::<(String, String)>(x)
-                .optional()),
-            AttemptOutcome::Retry(next) => with_conn!(self.conn, |x| diesel::update(held)
-                .set((
-                    o::state.eq("pending"),
-                    o::attempts.eq(o::attempts + 1),
-                    o::next_attempt_at.eq(to_db(*next)),
-                    o::lease_owner.eq(None::<String>),
-                    o::lease_until.eq(None::<NaiveDateTime>),
-                    o::last_error.eq(&at.error),
-                ))
-                .returning((o::consumer, o::ordering_key))
-                .get_result::<(String, String)>(x)
-                .optional()),
-            AttemptOutcome::Dead => with_conn!(self.conn, |x| diesel::update(held)
-                .set((
-                    o::state.eq("dead"),
-                    o::attempts.eq(o::attempts + 1),
-                    o::finished_at.eq(Some(now)),
-                    o::lease_owner.eq(None::<String>),
-                    o::lease_until.eq(None::<NaiveDateTime>),
-                    o::last_error.eq(&at.error),
-                ))
-                .returning((o::consumer, o::ordering_key))
-                .get_result::<(String, String)>(x)
-                .optional()),
-        }
-        .map_err(map_err)?;
-        let Some((consumer, key)) = chain else {
-            return Ok(false);
-        };
-        if !matches!(outcome, AttemptOutcome::Retry(_)) {
-            unblock_next(self.conn, &consumer, &key).map_err(map_err)?;
-        }
-        with_conn!(self.conn, |x| diesel::insert_into(
-            a::whatsapp_outbox_attempts
-        )
-        .values((
-            a::id.eq(&at.id),
-            a::outbox_id.eq(&at.outbox_id),
-            a::attempted_at.eq(now),
-            a::status_code.eq(at.status_code),
-            a::error.eq(&at.error),
-            a::duration_ms.eq(at.duration_ms),
-        ))
-        .execute(x))
-        .map_err(map_err)?;
-        Ok(true)
+        let done =
+            record_attempts(self.conn, owner, &[(at.clone(), outcome.clone())]).map_err(map_err)?;
+        Ok(done == 1)
+    }
+
+    fn record_outbox_attempts(
+        &mut self,
+        owner: &str,
+        attempts: &[(OutboxAttempt, AttemptOutcome)],
+    ) -> Result<usize, StoreError> {
+        record_attempts(self.conn, owner, attempts).map_err(map_err)
     }
 
     fn subscription_interest(&mut self) -> Result<Vec<(String, Vec<EventType>)>, StoreError> {

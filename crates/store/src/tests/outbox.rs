@@ -617,3 +617,111 @@ async fn outbox_items_page_newest_first_by_cursor() {
         .collect();
     assert_eq!(ns, [4, 3, 2, 1, 0]);
 }
+
+#[tokio::test]
+async fn many_attempts_recorded_at_once_each_get_their_outcome_and_a_lost_lease_nothing() {
+    use wacloud_core::outbox::{OutboxItem, OutboxState};
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    subscribe(&store).await;
+    for (key, n) in [("a", 0), ("a", 1), ("b", 2), ("c", 3)] {
+        enqueue(&store, key, n).await;
+    }
+    let now = Utc::now();
+    let claimed = write(&store, move |r| {
+        r.claim_outbox(
+            "w1",
+            now,
+            ClaimLeases::same(now + Duration::seconds(30)),
+            100,
+        )
+    })
+    .await
+    .expect("claim");
+    let n_of = |i: &OutboxItem| -> i64 {
+        serde_json::from_str::<serde_json::Value>(&i.payload).expect("json")["data"]["n"]
+            .as_i64()
+            .expect("n")
+    };
+    let mine: Vec<&OutboxItem> = claimed
+        .iter()
+        .filter(|i| i.consumer == "subscription:s1")
+        .collect();
+    let id_of = |n: i64| {
+        mine.iter()
+            .find(|i| n_of(i) == n)
+            .map(|i| i.id.clone())
+            .expect("claimed")
+    };
+    let (a0, b2, c3) = (id_of(0), id_of(2), id_of(3));
+    assert_eq!(mine.len(), 3, "one head per conversation: {mine:?}");
+    let later = now + Duration::seconds(60);
+    let ok = |id: &str| OutboxAttempt {
+        status_code: Some(204),
+        error: None,
+        ..attempt(id)
+    };
+    // `a`'s second row is not leased by w1: its attempt is not recorded.
+    let a1 = write(&store, |r| {
+        r.outbox_items("subscription:s1", None, None, 10)
+    })
+    .await
+    .expect("items")
+    .into_iter()
+    .find(|i| n_of(i) == 1)
+    .expect("a1")
+    .id;
+    let batch = vec![
+        (ok(&a0), AttemptOutcome::Delivered),
+        (attempt(&b2), AttemptOutcome::Retry(later)),
+        (attempt(&c3), AttemptOutcome::Dead),
+        (ok(&a1), AttemptOutcome::Delivered),
+    ];
+    let n = write(&store, move |r| r.record_outbox_attempts("w1", &batch))
+        .await
+        .expect("record");
+    assert_eq!(n, 3, "the row w1 does not hold is left alone");
+    let item = |id: String| {
+        let store = store.clone();
+        async move {
+            read(&store, move |r| r.outbox_item("subscription:s1", &id))
+                .await
+                .expect("item")
+                .expect("exists")
+        }
+    };
+    let (i, at) = item(a0).await;
+    assert_eq!((i.state, i.attempts, at.len()), (OutboxState::Done, 1, 1));
+    assert!(i.finished_at.is_some() && i.lease_until.is_none());
+    assert_eq!(at[0].status_code, Some(204));
+    let (i, at) = item(b2.clone()).await;
+    assert_eq!(
+        (i.state, i.attempts, at.len()),
+        (OutboxState::Pending, 1, 1)
+    );
+    assert_eq!(i.next_attempt_at.timestamp(), later.timestamp());
+    let (i, at) = item(c3).await;
+    assert_eq!((i.state, i.attempts, at.len()), (OutboxState::Dead, 1, 1));
+    let (i, at) = item(a1.clone()).await;
+    assert_eq!(
+        (i.state, i.attempts, at.len()),
+        (OutboxState::Pending, 0, 0)
+    );
+    // `a` moves on to its second row; `b` waits out its back-off; `c` is finished.
+    let next = write(&store, move |r| {
+        r.claim_outbox(
+            "w2",
+            now,
+            ClaimLeases::same(now + Duration::seconds(30)),
+            100,
+        )
+    })
+    .await
+    .expect("claim");
+    let ids: Vec<&str> = next
+        .iter()
+        .filter(|i| i.consumer == "subscription:s1")
+        .map(|i| i.id.as_str())
+        .collect();
+    assert_eq!(ids, [a1.as_str()]);
+}

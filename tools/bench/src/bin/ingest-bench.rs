@@ -52,6 +52,11 @@ struct Args {
     /// ingestion writes outbox rows and the server delivers them while it ingests.
     #[arg(long, value_delimiter = ',')]
     subscribe: Vec<String>,
+    /// With `--subscribe`: after the load, wait until the receiver has every delivery the
+    /// outbox holds and report the rate at which that backlog was delivered (no ingestion
+    /// competing): the outgoing webhook throughput.
+    #[arg(long)]
+    await_deliveries: bool,
 }
 
 fn parse_kv(s: &str) -> Result<(String, String), String> {
@@ -210,10 +215,29 @@ async fn run_mode(args: &Args, mode: &str) -> Outcome {
         .await
         .expect("stats json");
     if let Some(got) = &received {
-        eprintln!(
-            "{mode}: the receiver got {} webhook deliveries by the end of the drain",
-            got.load(Ordering::Relaxed)
-        );
+        let at_drain = got.load(Ordering::Relaxed);
+        eprintln!("{mode}: the receiver got {at_drain} webhook deliveries by the end of the drain");
+        if args.await_deliveries {
+            // The outbox's backlog, delivered with no ingestion competing: wait until the
+            // receiver's count stops growing for 3 s and time what came after the drain.
+            let t0 = Instant::now();
+            let (mut last, mut last_change) = (at_drain, Instant::now());
+            while last_change.elapsed() < Duration::from_secs(3)
+                && t0.elapsed() < Duration::from_secs(600)
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                let n = got.load(Ordering::Relaxed);
+                if n != last {
+                    (last, last_change) = (n, Instant::now());
+                }
+            }
+            let secs = last_change.duration_since(t0).as_secs_f64();
+            eprintln!(
+                "{mode}: the backlog: {} more deliveries in {secs:.2} s = {:.0} deliveries/s (total {last})",
+                last - at_drain,
+                (last - at_drain) as f64 / secs.max(1e-9)
+            );
+        }
     }
     drop(server);
     let hist = hist.lock().map(|h| h.clone()).expect("histogram");
