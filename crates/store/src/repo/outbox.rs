@@ -293,7 +293,12 @@ fn unblock_next(conn: &mut DbConnection, consumer: &str, key: &str) -> QueryResu
 /// Clears `blocked` on every chain head that still carries it (a safety net for a finish that
 /// raced a claim in a way [`unblock_next`] does not cover); the periodic prune calls it.
 fn unblock_heads(conn: &mut DbConnection) -> QueryResult<usize> {
+    // Only `pending` rows are ever flagged: each consumer's are found through
+    // `whatsapp_outbox_ready`.
+    let everyone = consumers(conn)?;
     let chains: Vec<(String, String)> = with_conn!(conn, |x| o::whatsapp_outbox
+        .filter(o::consumer.eq_any(&everyone))
+        .filter(o::state.eq("pending"))
         .filter(o::blocked.eq(true))
         .select((o::consumer, o::ordering_key))
         .distinct()
@@ -379,8 +384,11 @@ fn claim(
     limit: i64,
 ) -> QueryResult<Vec<OutboxItem>> {
     let t = to_db(now);
-    // A lapsed lease is the head of its chain already: take it back first.
-    let lapsed = o::state.eq("leased").and(o::lease_until.lt(t));
+    let everyone = consumers(conn)?;
+    // A lapsed lease is the head of its chain already: take it back first. The state is a
+    // literal so that the partial index `whatsapp_outbox_leased` serves the query.
+    let lapsed = diesel::dsl::sql::<diesel::sql_types::Bool>("whatsapp_outbox.state = 'leased'")
+        .and(o::lease_until.lt(t));
     let mut rows: Vec<ItemRow> = match conn {
         DbConnection::Pg(x) => o::whatsapp_outbox
             .filter(lapsed)
@@ -404,8 +412,8 @@ fn claim(
         let mut lists: Vec<std::vec::IntoIter<ItemRow>> = Vec::new();
         let mut all: Vec<ItemRow> = Vec::new();
         let mut spans = Vec::new();
-        for c in consumers(conn)? {
-            let found = ready(conn, &c, t, rest.saturating_mul(WINDOW))?;
+        for c in &everyone {
+            let found = ready(conn, c, t, rest.saturating_mul(WINDOW))?;
             if !found.is_empty() {
                 spans.push((all.len(), found.len()));
                 all.extend(found);
