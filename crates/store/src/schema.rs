@@ -492,6 +492,7 @@ diesel::table! {
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
         blocked -> Bool,
+        payload -> Nullable<Text>,
     }
 }
 

@@ -59,6 +59,8 @@ struct ItemRow {
     redelivered: bool,
     created_at: NaiveDateTime,
     finished_at: Option<NaiveDateTime>,
+    /// The body when this row alone delivers its event (no `whatsapp_outbox_events` row).
+    payload: Option<String>,
 }
 
 impl ItemRow {
@@ -182,12 +184,24 @@ fn payloads(conn: &mut DbConnection, event_ids: &[&str]) -> QueryResult<HashMap<
 }
 
 fn with_payloads(conn: &mut DbConnection, rows: Vec<ItemRow>) -> QueryResult<Vec<OutboxItem>> {
-    let ids: Vec<&str> = rows.iter().map(|r| r.event_id.as_str()).collect();
-    let bodies = payloads(conn, &ids)?;
+    let ids: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.payload.is_none())
+        .map(|r| r.event_id.as_str())
+        .collect();
+    let bodies = if ids.is_empty() {
+        HashMap::new()
+    } else {
+        payloads(conn, &ids)?
+    };
     Ok(rows
         .into_iter()
-        .map(|r| {
-            let body = bodies.get(&r.event_id).cloned().unwrap_or_default();
+        .map(|mut r| {
+            let body = r
+                .payload
+                .take()
+                .or_else(|| bodies.get(&r.event_id).cloned())
+                .unwrap_or_default();
             r.into_item(body)
         })
         .collect())
@@ -640,8 +654,21 @@ impl OutboxRepos for Repo<'_> {
         if w.is_empty() {
             return Ok(());
         }
+        // An event one consumer alone wants is one row: its body goes in that row.
+        let mut consumers_of: HashMap<&str, usize> = HashMap::with_capacity(w.events.len());
+        for i in &w.items {
+            *consumers_of.entry(i.event_id.as_str()).or_default() += 1;
+        }
+        let alone = |event_id: &str| consumers_of.get(event_id) == Some(&1);
+        let bodies: HashMap<&str, &str> = w
+            .events
+            .iter()
+            .filter(|e| alone(&e.id))
+            .map(|e| (e.id.as_str(), e.payload.as_str()))
+            .collect();
+        let shared: Vec<_> = w.events.iter().filter(|e| !alone(&e.id)).collect();
         // Chunked: SQLite limits the number of bound parameters per statement.
-        for chunk in w.events.chunks(200) {
+        for chunk in shared.chunks(200) {
             let rows: Vec<_> = chunk
                 .iter()
                 .map(|e| {
@@ -676,6 +703,7 @@ impl OutboxRepos for Repo<'_> {
                         o::next_attempt_at.eq(to_db(i.next_attempt_at)),
                         o::redelivered.eq(false),
                         o::created_at.eq(to_db(i.next_attempt_at)),
+                        o::payload.eq(bodies.get(i.event_id.as_str()).copied()),
                     )
                 })
                 .collect();
