@@ -360,10 +360,12 @@ fn drop_orphans(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// The rows of `waiting` (`(row, its head)`) whose head is `pending`.
+/// The rows of `waiting` (`(row, its head)`) whose head is `pending` and not due before `t`
+/// (waiting out a back-off).
 fn waiting_on_pending_heads(
     conn: &mut DbConnection,
     waiting: Vec<(String, String)>,
+    t: NaiveDateTime,
 ) -> QueryResult<Vec<String>> {
     if waiting.is_empty() {
         return Ok(Vec::new());
@@ -379,6 +381,7 @@ fn waiting_on_pending_heads(
         let found: Vec<String> = with_conn!(conn, |x| o::whatsapp_outbox
             .filter(o::id.eq_any(chunk))
             .filter(o::state.eq("pending"))
+            .filter(o::next_attempt_at.gt(t))
             .select(o::id)
             .load(x))?;
         pending.extend(found);
@@ -465,13 +468,14 @@ fn claim(
                 }
             });
         }
-        // Only rows whose head is `pending` (waiting out a back-off, or due and about to be
-        // claimed) are flagged: a head in flight (`leased`) usually finishes within moments,
-        // and flagging its followers would cost two writes each for nothing. If it fails, it
-        // is `pending` again and the next claim flags them.
+        // Only rows whose head waits out a back-off (`pending`, due later) are flagged: a
+        // head in flight (`leased`) usually finishes within moments, and a due head not taken
+        // by this claim is taken by one of the next; flagging their followers would cost two
+        // writes each for nothing (and an unblock after every finish of a long backlog). If
+        // such a head fails, it is due later and the next claim flags its followers.
         let claiming: HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         blocked.retain(|(_, h)| !claiming.contains(h.as_str()));
-        let blocked = waiting_on_pending_heads(conn, blocked)?;
+        let blocked = waiting_on_pending_heads(conn, blocked, t)?;
         for chunk in blocked.chunks(500) {
             with_conn!(conn, |x| diesel::update(
                 o::whatsapp_outbox.filter(o::id.eq_any(chunk))
