@@ -402,14 +402,16 @@ fn claim(
 ) -> QueryResult<Vec<OutboxItem>> {
     let t = to_db(now);
     let everyone = consumers(conn)?;
-    // A lapsed lease is the head of its chain already: take it back first. The state is a
-    // literal so that the partial index `whatsapp_outbox_leased` serves the query.
+    // A lapsed lease is the head of its chain already: take it back first, longest lapsed
+    // first. The state is a literal and the order the index's, so that the partial index
+    // `whatsapp_outbox_leased` serves the query (ordered by `id`, SQLite would rather walk the
+    // whole table in key order than sort the few rows).
     let lapsed = diesel::dsl::sql::<diesel::sql_types::Bool>("whatsapp_outbox.state = 'leased'")
         .and(o::lease_until.lt(t));
     let mut rows: Vec<ItemRow> = match conn {
         DbConnection::Pg(x) => o::whatsapp_outbox
             .filter(lapsed)
-            .order(o::id.asc())
+            .order(o::lease_until.asc())
             .limit(limit)
             .select(ItemRow::as_select())
             .for_update()
@@ -417,7 +419,7 @@ fn claim(
             .load(x)?,
         DbConnection::Sqlite(x) => o::whatsapp_outbox
             .filter(lapsed)
-            .order(o::id.asc())
+            .order(o::lease_until.asc())
             .limit(limit)
             .select(ItemRow::as_select())
             .load(x)?,
