@@ -2,14 +2,17 @@
 //! (`Repos::claim_outbox`; a conversation's rows one at a time, in order), runs rule actions
 //! ([`run_rules_item`]) and delivers outgoing webhooks ([`deliver`], signed as Standard Webhooks
 //! says: `sign.rs`), up to `WACLOUD_WEBHOOK_CONCURRENCY` at once, recording each attempt and
-//! its outcome in one write fenced on the lease. It also prunes finished rows after
+//! its outcome in one write fenced on the lease. A subscription has at most a quarter of those
+//! slots in flight and the subscriptions together all but one ([`Caps`]), so a receiver that
+//! hangs until the timeout slows only its own deliveries and rule actions always find a slot
+//! (given two slots or more). It also prunes finished rows after
 //! `WACLOUD_WEBHOOK_RETAIN_DAYS`. Who gets rows is not its concern: each write transaction that
 //! produces events reads that itself (`Repos::outbox_interest`).
 
 pub mod sign;
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -18,7 +21,7 @@ use wacloud_core::outbox::{
     subscription_of, AttemptOutcome, OutboxAttempt, OutboxItem, RetryPolicy, Subscription, RULES,
 };
 use wacloud_core::ports::{
-    new_id, read, write, write_background, ClaimLeases, Repos, Store, StoreError,
+    new_id, read, write, write_background, ClaimLeases, ClaimRoom, Repos, Store, StoreError,
 };
 use wacloud_core::usecases::automation::{self, RulesItem, RunReport};
 use wacloud_core::usecases::subscriptions as subs;
@@ -79,6 +82,44 @@ fn rules_message_id(payload: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// How many of the worker's slots (`WACLOUD_WEBHOOK_CONCURRENCY`) subscriptions may hold: each
+/// a quarter (at least one), all together every slot but one (when there are two or more), so
+/// that a receiver which accepts and never answers holds only its share for the timeout and
+/// `rules` rows (a few milliseconds each) always find a slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Caps {
+    each_subscription: i64,
+    subscriptions: i64,
+}
+
+impl Caps {
+    fn new(concurrency: usize) -> Self {
+        let n = i64::try_from(concurrency).unwrap_or(i64::MAX).max(1);
+        Self {
+            each_subscription: (n / 4).max(1),
+            subscriptions: if n >= 2 { n - 1 } else { 1 },
+        }
+    }
+
+    /// The next claim's room given what each consumer has in flight.
+    fn room(self, in_flight: &HashMap<String, i64>) -> ClaimRoom {
+        let mut busy = 0;
+        let mut consumers = HashMap::new();
+        for (c, n) in in_flight
+            .iter()
+            .filter(|(c, n)| c.as_str() != RULES && **n > 0)
+        {
+            busy += n;
+            consumers.insert(c.clone(), self.each_subscription - n);
+        }
+        ClaimRoom {
+            subscriptions: Some(self.subscriptions - busy),
+            each_subscription: Some(self.each_subscription),
+            consumers,
+        }
+    }
+}
+
 /// What the worker shares with its deliveries.
 struct Ctx {
     store: Arc<dyn Store>,
@@ -90,6 +131,22 @@ struct Ctx {
     queue_wake: Arc<Notify>,
     /// `WACLOUD_WEBHOOK_ALLOW_PRIVATE`.
     allow_private: bool,
+    /// Rows in flight per consumer (`rules`, `subscription:<id>`), for [`Caps::room`].
+    in_flight: Mutex<HashMap<String, i64>>,
+}
+
+impl Ctx {
+    fn count(&self, consumer: &str, by: i64) {
+        let mut m = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let n = m.entry(consumer.to_owned()).or_default();
+        *n += by;
+        if *n <= 0 {
+            m.remove(consumer);
+        }
+    }
 }
 
 /// The error of an attempt refused because the receiver is on a private address.
@@ -163,7 +220,9 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
             max_age: to_chrono(cfg.max_age),
         },
         done: Notify::new(),
+        in_flight: Mutex::new(HashMap::new()),
     });
+    let caps = Caps::new(cfg.concurrency);
     // Longer than any delivery can take, so that a row is never taken over while in flight.
     let lease = to_chrono(cfg.timeout * 2 + Duration::from_secs(30));
     let rules_lease = to_chrono(RULES_LEASE);
@@ -192,12 +251,17 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
         let limit = i64::try_from(slots.available_permits() + 1).unwrap_or(1);
         let now = Utc::now();
         let owner = ctx.owner.clone();
+        let room = caps.room(
+            &ctx.in_flight
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
         let claimed = write(ctx.store.as_ref(), move |r| {
             let leases = ClaimLeases {
                 rules: now + rules_lease,
                 deliveries: now + lease,
             };
-            r.claim_outbox(&owner, now, leases, limit)
+            r.claim_outbox(&owner, now, leases, limit, &room)
         })
         .await;
         let items = match claimed {
@@ -242,8 +306,11 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
             };
             let ctx = Arc::clone(&ctx);
             let sub = subscription_of(&item.consumer).and_then(|id| subs.get(id).cloned());
+            let consumer = item.consumer.clone();
+            ctx.count(&consumer, 1);
             tokio::spawn(async move {
                 handle(&ctx, item, sub).await;
+                ctx.count(&consumer, -1);
                 drop(permit);
                 ctx.done.notify_one();
             });
@@ -397,5 +464,36 @@ mod tests {
         assert!(private_literal("http://127.0.0.1:9/x"));
         assert!(private_literal("http://[::1]/"));
         assert!(!private_literal("https://hooks.example.com/"));
+    }
+
+    /// A subscription's room is its quarter of the slots less what it has in flight; the
+    /// subscriptions together keep one slot free; `rules` is never bounded by them.
+    #[test]
+    fn a_subscription_has_a_quarter_of_the_slots_and_rules_always_one() {
+        assert_eq!(
+            Caps::new(64),
+            Caps {
+                each_subscription: 16,
+                subscriptions: 63
+            }
+        );
+        assert_eq!(
+            Caps::new(1),
+            Caps {
+                each_subscription: 1,
+                subscriptions: 1
+            }
+        );
+        let caps = Caps::new(4);
+        let busy = HashMap::from([
+            ("subscription:a".to_owned(), 1),
+            ("subscription:b".to_owned(), 1),
+            (RULES.to_owned(), 2),
+        ]);
+        let room = caps.room(&busy);
+        assert_eq!(room.of("subscription:a"), 0);
+        assert_eq!(room.of("subscription:c"), 1);
+        assert_eq!(room.subscriptions, Some(1));
+        assert_eq!(room.of(RULES), i64::MAX);
     }
 }

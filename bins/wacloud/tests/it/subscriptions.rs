@@ -926,6 +926,121 @@ async fn a_dead_receivers_backlog_starves_neither_rules_nor_other_subscriptions(
     assert_eq!(v["deliveries"].as_array().map(Vec::len), Some(0), "{v}");
 }
 
+/// A receiver that accepts connections and never answers: how many are open now and at most.
+#[derive(Clone, Default)]
+struct Hung {
+    open: Arc<std::sync::atomic::AtomicUsize>,
+    most: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Hung {
+    /// Listens on a free port; each connection is read until the client closes it, never
+    /// answered.
+    async fn start() -> (Self, String) {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let h = Self::default();
+        let shared = h.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let now = shared.open.fetch_add(1, Ordering::SeqCst) + 1;
+                shared.most.fetch_max(now, Ordering::SeqCst);
+                let open = Arc::clone(&shared.open);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while matches!(sock.read(&mut buf).await, Ok(n) if n > 0) {}
+                    open.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        (h, format!("http://127.0.0.1:{port}/hook"))
+    }
+}
+
+/// The break-it finding in small: a subscription whose receiver accepts and never answers
+/// holds only its own share of the worker's slots (`WACLOUD_WEBHOOK_CONCURRENCY` 4: one), so
+/// a healthy subscription still receives a burst at once instead of waiting out the receiver
+/// timeout (5 s here). The hung one's events are many conversations, so that the
+/// per-conversation order alone would let all of them be in flight together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_receiver_holds_only_its_share_of_the_slots() {
+    const FIRST: usize = 8;
+    const N: usize = 24;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.webhooks.timeout = Duration::from_secs(5);
+            s.webhooks.retry_base = Duration::from_secs(60);
+            s.webhooks.retry_cap = Duration::from_secs(60);
+            s.webhooks.max_age = Duration::from_secs(3600);
+            s.webhooks.poll = Duration::from_millis(20);
+            s.webhooks.concurrency = 4;
+        })
+        .spawn()
+        .await;
+    let (hung, hung_url) = Hung::start().await;
+    subscribe(&app, &hung_url, &["message.received"]).await;
+    let (rx, url) = Receiver::start(true);
+    subscribe(&app, &url, &["message.received"]).await;
+    let pid = app.phone_number_id.clone();
+    let ts = chrono::Utc::now().timestamp() - 60;
+    let post = |n: usize| {
+        inbound_text(
+            &pid,
+            &format!("155500073{n:02}"),
+            &format!("wamid.hung.{n}"),
+            ts,
+            &format!("burst {n}"),
+            "H",
+        )
+    };
+    let received = || rx.got.lock().expect("lock").len();
+    // First some events, one conversation each: the healthy receiver has them at once; the
+    // hung one takes what slots it may (before the change: all four, for the whole timeout).
+    for n in 0..FIRST {
+        assert_eq!(app.deliver(&post(n)).await.0, 200);
+    }
+    app.wait_for(4, "the first events at the healthy receiver", || async {
+        (received() >= FIRST && hung.open.load(Ordering::SeqCst) >= 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Then a burst, while the hung receiver holds its slots.
+    let t0 = std::time::Instant::now();
+    for n in FIRST..N {
+        assert_eq!(app.deliver(&post(n)).await.0, 200);
+    }
+    let posted = t0.elapsed();
+    app.wait_for(10, "the whole burst at the healthy receiver", || async {
+        (received() >= N).then_some(())
+    })
+    .await;
+    let took = t0.elapsed();
+    println!(
+        "burst posted in {posted:?}; the healthy receiver had it all after {took:?}; {} connections to the hung one at most",
+        hung.most.load(Ordering::SeqCst)
+    );
+    assert!(
+        took < posted + Duration::from_secs(2),
+        "the healthy receiver waited for the hung one's timeout: {took:?} (posting took {posted:?})"
+    );
+    let mut texts: Vec<String> = rx
+        .bodies()
+        .iter()
+        .map(|b| b["data"]["text"].as_str().expect("text").to_owned())
+        .collect();
+    texts.sort();
+    let mut want: Vec<String> = (0..N).map(|n| format!("burst {n}")).collect();
+    want.sort();
+    assert_eq!(texts, want);
+    // One delivery to the hung receiver at a time (a second connection may open just before
+    // the reader sees the first one closed); before the change all four slots.
+    let most = hung.most.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&most), "{most} connections at once");
+}
+
 /// `batch.finished`: a batch sent through the sandbox gives one event with its counts once
 /// its last item is sent; a cancelled (scheduled) batch gives one too. Another item finishing
 /// later, or the periodic check, writes no second one.
