@@ -811,6 +811,16 @@ async fn deliveries_page_by_cursor() {
         assert_eq!(s, 400, "{junk}: {v}");
         assert_eq!(v["error"]["field"], "before", "{v}");
     }
+    // A limit that is not a number, empty or out of range: the same error, naming `limit`.
+    for junk in ["abc", "", "0", "201", "1.5", "-1"] {
+        let (s, v) = app.get(&format!("{list}?limit={junk}")).await;
+        assert_eq!(s, 400, "{junk}: {v}");
+        assert_eq!(
+            (v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+            (Some("invalid_limit"), Some("limit")),
+            "{junk}: {v}"
+        );
+    }
 }
 
 /// A port nothing listens on (bound, then released).
