@@ -441,6 +441,74 @@ async fn outbox_delivery_rate() {
     );
 }
 
+/// How evenly the outbox shares its slots between subscriptions: 21 subscriptions, each its
+/// own local receiver, 320 `message.received` events (one conversation each) for all of them
+/// written at once; prints when each receiver had all of its events. The break-it finding
+/// this follows: the oldest subscription finished in 13 s, a newer one in 24 s. A benchmark,
+/// not run by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: cargo nextest run -p wacloud --run-ignored only --no-capture -E 'test(outbox_shares_between_subscriptions)'"]
+async fn outbox_shares_between_subscriptions() {
+    use wacloud_core::outbox::{EventType, Interest, OutboxWrite};
+    const SUBS: usize = 21;
+    const N: usize = 320;
+    let app = TestApp::builder()
+        .with(|s| s.webhooks.poll = Duration::from_millis(10))
+        .spawn()
+        .await;
+    let mut receivers = Vec::new();
+    let mut subscriptions = Vec::new();
+    for _ in 0..SUBS {
+        let (rx, url) = Receiver::start(true);
+        let (id, _) = subscribe(&app, &url, &["message.received"]).await;
+        receivers.push(rx);
+        subscriptions.push((id, vec![EventType::MessageReceived]));
+    }
+    let interest = Interest {
+        automations: false,
+        subscriptions,
+    };
+    let mut w = OutboxWrite::default();
+    let now = chrono::Utc::now();
+    for i in 0..N {
+        let key = format!("contact-{i}");
+        w.push(
+            &interest,
+            EventType::MessageReceived,
+            &json!({ "n": i }),
+            Some(&key),
+            &key,
+            now,
+        );
+    }
+    let t0 = std::time::Instant::now();
+    wacloud_core::ports::write(&app.store, move |r| r.enqueue_outbox(&w))
+        .await
+        .expect("enqueue");
+    let mut done: Vec<Option<f64>> = vec![None; SUBS];
+    while done.iter().any(Option::is_none) {
+        assert!(t0.elapsed() < Duration::from_secs(300), "{done:?}");
+        for (i, rx) in receivers.iter().enumerate() {
+            if done[i].is_none() && rx.got.lock().expect("lock").len() >= N {
+                done[i] = Some(t0.elapsed().as_secs_f64());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let times: Vec<f64> = done.into_iter().flatten().collect();
+    let first = times.iter().copied().fold(f64::MAX, f64::min);
+    let last = times.iter().copied().fold(0.0, f64::max);
+    println!(
+        "outbox shares: {SUBS} subscriptions x {N} events; per subscription (oldest first) done after {}; first {first:.1} s, last {last:.1} s ({})",
+        times
+            .iter()
+            .map(|t| format!("{t:.1}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        std::env::var("WACLOUD_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_rotation_both_secrets_sign_until_the_grace_period_ends() {
     let app = app(60_000).await;
