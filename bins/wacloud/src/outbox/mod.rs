@@ -2,14 +2,18 @@
 //! (`Repos::claim_outbox`; a conversation's rows one at a time, in order), runs rule actions
 //! ([`run_rules_item`]) and delivers outgoing webhooks ([`deliver`], signed as Standard Webhooks
 //! says: `sign.rs`), up to `WACLOUD_WEBHOOK_CONCURRENCY` at once, recording each attempt and
-//! its outcome in one write fenced on the lease. It also prunes finished rows after
+//! its outcome in one write fenced on the lease. A subscription whose last delivery was not
+//! quick (or that has had none yet) has at most a quarter of those slots in flight, and the
+//! subscriptions together all but one ([`Caps`]), so a receiver that hangs until the timeout
+//! slows only its own deliveries and rule actions always find a slot (given two slots or
+//! more). It also prunes finished rows after
 //! `WACLOUD_WEBHOOK_RETAIN_DAYS`. Who gets rows is not its concern: each write transaction that
 //! produces events reads that itself (`Repos::outbox_interest`).
 
 pub mod sign;
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -18,7 +22,7 @@ use wacloud_core::outbox::{
     subscription_of, AttemptOutcome, OutboxAttempt, OutboxItem, RetryPolicy, Subscription, RULES,
 };
 use wacloud_core::ports::{
-    new_id, read, write, write_background, ClaimLeases, Repos, Store, StoreError,
+    new_id, read, write, write_background, ClaimLeases, ClaimRoom, Repos, Store, StoreError,
 };
 use wacloud_core::usecases::automation::{self, RulesItem, RunReport};
 use wacloud_core::usecases::subscriptions as subs;
@@ -79,6 +83,71 @@ fn rules_message_id(payload: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// A delivery that took less than this was quick: its subscription may use every slot the
+/// subscriptions have ([`Caps`]).
+const QUICK: Duration = Duration::from_secs(1);
+
+/// How many of the worker's slots (`WACLOUD_WEBHOOK_CONCURRENCY`) subscriptions may hold: all
+/// together every slot but one (when there are two or more), so that `rules` rows (a few
+/// milliseconds each) always find a slot; each a quarter (at least one) unless its last
+/// delivery was quick ([`QUICK`]), so that a receiver which accepts and never answers holds
+/// only its quarter for the timeout, while one that answers at once is not held back (a
+/// quarter of the slots would bound a single subscription's rate). A quick receiver that
+/// starts to hang can hold the subscriptions' slots once, for one timeout; its next deliveries
+/// are back to its quarter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Caps {
+    each_subscription: i64,
+    subscriptions: i64,
+}
+
+impl Caps {
+    fn new(concurrency: usize) -> Self {
+        let n = i64::try_from(concurrency).unwrap_or(i64::MAX).max(1);
+        Self {
+            each_subscription: (n / 4).max(1),
+            subscriptions: if n >= 2 { n - 1 } else { 1 },
+        }
+    }
+
+    /// The next claim's room given what the consumers have in flight and which
+    /// subscriptions' last delivery was quick.
+    fn room(self, f: &Flights) -> ClaimRoom {
+        let mut busy = 0;
+        let mut consumers = HashMap::new();
+        for c in &f.quick {
+            consumers.insert(c.clone(), self.subscriptions);
+        }
+        for (c, n) in f
+            .in_flight
+            .iter()
+            .filter(|(c, n)| c.as_str() != RULES && **n > 0)
+        {
+            busy += n;
+            let cap = if f.quick.contains(c) {
+                self.subscriptions
+            } else {
+                self.each_subscription
+            };
+            consumers.insert(c.clone(), cap - n);
+        }
+        ClaimRoom {
+            subscriptions: Some(self.subscriptions - busy),
+            each_subscription: Some(self.each_subscription),
+            consumers,
+        }
+    }
+}
+
+/// The worker's deliveries in flight, for [`Caps::room`].
+#[derive(Debug, Default)]
+struct Flights {
+    /// Rows in flight per consumer (`rules`, `subscription:<id>`).
+    in_flight: HashMap<String, i64>,
+    /// The subscriptions (consumer names) whose last delivery took less than [`QUICK`].
+    quick: HashSet<String>,
+}
+
 /// What the worker shares with its deliveries.
 struct Ctx {
     store: Arc<dyn Store>,
@@ -90,6 +159,43 @@ struct Ctx {
     queue_wake: Arc<Notify>,
     /// `WACLOUD_WEBHOOK_ALLOW_PRIVATE`.
     allow_private: bool,
+    /// What is in flight, for [`Caps::room`].
+    flights: Mutex<Flights>,
+}
+
+impl Ctx {
+    fn flights(&self) -> std::sync::MutexGuard<'_, Flights> {
+        self.flights
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn started(&self, consumer: &str) {
+        *self
+            .flights()
+            .in_flight
+            .entry(consumer.to_owned())
+            .or_default() += 1;
+    }
+
+    /// A row of `consumer` finished after `took`.
+    fn finished(&self, consumer: &str, took: Duration) {
+        let mut f = self.flights();
+        let gone = f.in_flight.get_mut(consumer).is_some_and(|n| {
+            *n -= 1;
+            *n <= 0
+        });
+        if gone {
+            f.in_flight.remove(consumer);
+        }
+        if consumer != RULES {
+            if took < QUICK {
+                f.quick.insert(consumer.to_owned());
+            } else {
+                f.quick.remove(consumer);
+            }
+        }
+    }
 }
 
 /// The error of an attempt refused because the receiver is on a private address.
@@ -163,7 +269,9 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
             max_age: to_chrono(cfg.max_age),
         },
         done: Notify::new(),
+        flights: Mutex::new(Flights::default()),
     });
+    let caps = Caps::new(cfg.concurrency);
     // Longer than any delivery can take, so that a row is never taken over while in flight.
     let lease = to_chrono(cfg.timeout * 2 + Duration::from_secs(30));
     let rules_lease = to_chrono(RULES_LEASE);
@@ -194,12 +302,13 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
         let limit = i64::try_from(slots.available_permits() + 1).unwrap_or(1);
         let now = Utc::now();
         let owner = ctx.owner.clone();
+        let room = caps.room(&ctx.flights());
         let claimed = write(ctx.store.as_ref(), move |r| {
             let leases = ClaimLeases {
                 rules: now + rules_lease,
                 deliveries: now + lease,
             };
-            r.claim_outbox(&owner, now, leases, limit)
+            r.claim_outbox(&owner, now, leases, limit, &room)
         })
         .await;
         let items = match claimed {
@@ -245,8 +354,13 @@ pub async fn run_outbox(state: AppState, mut stop: watch::Receiver<bool>) {
             let ctx = Arc::clone(&ctx);
             let sub = subscription_of(&item.consumer).and_then(|id| subs.get(id).cloned());
             let finished = finished.clone();
+            let consumer = item.consumer.clone();
+            ctx.started(&consumer);
             tokio::spawn(async move {
-                match handle(&ctx, item, sub).await {
+                let t0 = Instant::now();
+                let outcome = handle(&ctx, item, sub).await;
+                ctx.finished(&consumer, t0.elapsed());
+                match outcome {
                     Some((attempt, outcome)) => {
                         // The recorder outlives every sender; if it were gone the lease runs out.
                         let _ = finished.send((attempt, outcome, permit));
@@ -447,5 +561,43 @@ mod tests {
         assert!(private_literal("http://127.0.0.1:9/x"));
         assert!(private_literal("http://[::1]/"));
         assert!(!private_literal("https://hooks.example.com/"));
+    }
+
+    /// A subscription's room is its quarter of the slots (all the subscriptions' when its last
+    /// delivery was quick) less what it has in flight; the subscriptions together keep one
+    /// slot free; `rules` is never bounded by them.
+    #[test]
+    fn a_subscription_has_a_quarter_of_the_slots_and_rules_always_one() {
+        assert_eq!(
+            Caps::new(64),
+            Caps {
+                each_subscription: 16,
+                subscriptions: 63
+            }
+        );
+        assert_eq!(
+            Caps::new(1),
+            Caps {
+                each_subscription: 1,
+                subscriptions: 1
+            }
+        );
+        let caps = Caps::new(4);
+        let f = Flights {
+            in_flight: HashMap::from([
+                ("subscription:a".to_owned(), 1),
+                ("subscription:b".to_owned(), 1),
+                (RULES.to_owned(), 2),
+            ]),
+            quick: HashSet::from(["subscription:b".to_owned(), "subscription:d".to_owned()]),
+        };
+        let room = caps.room(&f);
+        assert_eq!(room.of("subscription:a"), 0);
+        assert_eq!(room.of("subscription:c"), 1);
+        // Quick: up to the subscriptions' three slots.
+        assert_eq!(room.of("subscription:b"), 2);
+        assert_eq!(room.of("subscription:d"), 3);
+        assert_eq!(room.subscriptions, Some(1));
+        assert_eq!(room.of(RULES), i64::MAX);
     }
 }

@@ -84,7 +84,7 @@ pub async fn get(
     request_body = RuleDraft,
     responses(
         (status = 201, description = "Created", body = Rule),
-        (status = 400, description = "`invalid_json`, `invalid_rule`, `invalid_condition`, `invalid_regex`, `invalid_action`, `invalid_template`, `unknown_template` (with `field`)", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_rule`, `invalid_condition`, `invalid_regex`, `invalid_action`, `invalid_template`, `unknown_template`, `unknown_operator`, `unknown_subscription` (`field`: `actions`), `unknown_number` (`conditions.phone_number_id`)", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
 )]
@@ -95,6 +95,7 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let draft = body.into_inner();
     draft.check().map_err(problem)?;
+    rule_number(&state, &draft)?;
     let rule =
         automation::put_rule(state.store.as_ref(), None, draft, change(&state, &req)).await?;
     Ok(HttpResponse::Created().json(rule))
@@ -113,7 +114,7 @@ pub async fn create(
     request_body = RuleDraft,
     responses(
         (status = 200, description = "The rule, after the change", body = Rule),
-        (status = 400, description = "`invalid_json`, `invalid_rule`, `invalid_condition`, `invalid_regex`, `invalid_action`, `invalid_template`, `unknown_template` (with `field`)", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_rule`, `invalid_condition`, `invalid_regex`, `invalid_action`, `invalid_template`, `unknown_template`, `unknown_operator`, `unknown_subscription` (`field`: `actions`), `unknown_number` (`conditions.phone_number_id`)", body = ErrorBody),
         (status = 404, description = "`not_found`: no such rule", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),
@@ -128,6 +129,7 @@ pub async fn update(
     check_id(&id, "rule")?;
     let draft = body.into_inner();
     draft.check().map_err(problem)?;
+    rule_number(&state, &draft)?;
     let rule =
         automation::put_rule(state.store.as_ref(), Some(id), draft, change(&state, &req)).await?;
     Ok(HttpResponse::Ok().json(rule))
@@ -157,6 +159,19 @@ pub async fn delete(
     check_id(&id, "rule")?;
     automation::delete_rule(state.store.as_ref(), id, change(&state, &req)).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A rule's `conditions.phone_number_id` must name one of this server's numbers: any other
+/// would never match, which the admin would learn only from a rule that never runs.
+fn rule_number(state: &AppState, draft: &RuleDraft) -> Result<(), ApiError> {
+    match &draft.conditions.phone_number_id {
+        Some(n) if !state.numbers.ours().contains(n) => Err(ApiError::bad_request(
+            "unknown_number",
+            format!("conditions.phone_number_id: {n:?} is not one of this server's numbers; GET /api/whatsapp/numbers lists them (phone_number_id)"),
+        )
+        .with("field", "conditions.phone_number_id")),
+        _ => Ok(()),
+    }
 }
 
 fn our_number(state: &AppState, phone_number_id: &str) -> Result<(), ApiError> {
@@ -209,7 +224,7 @@ pub async fn get_settings(
     request_body = AutomationSettings,
     responses(
         (status = 200, description = "The settings, after the change", body = AutomationSettings),
-        (status = 400, description = "`invalid_json`, `invalid_automation`, `invalid_template`, `invalid_time_zone`, `invalid_opening`, `too_many_openings`, `too_many_holidays` (with `field`)", body = ErrorBody),
+        (status = 400, description = "`invalid_json`, `invalid_automation`, `invalid_template`, `unknown_template`, `invalid_time_zone`, `invalid_opening`, `too_many_openings`, `too_many_holidays` (with `field`)", body = ErrorBody),
         (status = 404, description = "`not_found`: not one of this server's numbers", body = ErrorBody),
         (status = 503, description = "`database_unavailable`", body = ErrorBody),
     ),

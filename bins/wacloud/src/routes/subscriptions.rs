@@ -184,8 +184,10 @@ pub struct DeliveryList {
 pub struct DeliveryQuery {
     /// Only deliveries in this state: `pending`, `leased`, `done` or `dead`.
     pub state: Option<String>,
-    /// At most this many, 1–200 (default 50).
-    pub limit: Option<i64>,
+    /// At most this many, 1–200 (default 50). Read as text so that one that is not a number
+    /// is answered `invalid_limit` naming `limit`, like one out of range.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
+    pub limit: Option<String>,
     /// Only deliveries older than this one: the previous page's `next_before`.
     pub before: Option<String>,
 }
@@ -479,7 +481,10 @@ pub async fn deliveries(
             .with("field", "state")
         })?),
     };
-    let limit = q.limit.unwrap_or(50);
+    let limit = match q.limit.as_deref() {
+        None => 50,
+        Some(l) => l.parse::<i64>().unwrap_or(0),
+    };
     if !(1..=200).contains(&limit) {
         return Err(
             ApiError::bad_request("invalid_limit", "limit must be between 1 and 200")

@@ -241,8 +241,13 @@ async fn automation_away_outside_the_window_is_a_template_or_nothing() {
         automatic(&app, "15550002003").await.is_empty(),
         "no template: nothing"
     );
+    // A template wacloud knows (an unknown one is refused: `automation_refusals_name_the_field`).
+    let (s, v) = app
+        .post_json("/api/whatsapp/templates/sync", &json!({}))
+        .await;
+    assert_eq!(s, 200, "{v}");
     put(settings(
-        json!({"name": "away_notice", "language": "en_US"}),
+        json!({"name": "hello_world", "language": "en_US"}),
     ))
     .await;
     customer_writes(&app, "15550002004", "wamid.auto.old2", old, "hi").await;
@@ -377,11 +382,20 @@ async fn automation_refusals_name_the_field() {
         .post_json("/api/whatsapp/rules", &json!({"name": "x", "conditions": {"kinds": ["text"]}, "actions": [{"type": "explode"}]}))
         .await;
     assert_eq!(s, 400, "{v}");
-    // A message type Meta does not send, and a keyword with a NUL.
+    // A message type Meta does not send, and keywords with a NUL, a zero-width space or a
+    // line separator.
     for (conditions, field) in [
         (json!({"kinds": ["nonsense"]}), "conditions.kinds[0]"),
         (
             json!({"keywords": ["pri\u{0}ce"]}),
+            "conditions.keywords[0]",
+        ),
+        (
+            json!({"keywords": ["price", "pri\u{200B}ce"]}),
+            "conditions.keywords[1]",
+        ),
+        (
+            json!({"keywords": ["price\u{2028}list"]}),
             "conditions.keywords[0]",
         ),
     ] {
@@ -393,11 +407,92 @@ async fn automation_refusals_name_the_field() {
             .await;
         assert_eq!(s, 400, "{v}");
         assert_eq!(v["error"]["code"], "invalid_condition", "{v}");
+        assert_eq!(v["error"]["field"], field, "{v}");
         assert!(
             v["error"]["message"].as_str().unwrap_or("").contains(field),
             "{field}: {v}"
         );
     }
+    // What a rule names must exist when it is made, not fail each time it runs: an operator,
+    // a bot subscription, one of this server's numbers.
+    let pid = app.phone_number_id.clone();
+    for (conditions, action, code, field, path) in [
+        (
+            json!({"kinds": ["text"]}),
+            json!({"type": "assign", "operator_id": "no-such-operator"}),
+            "unknown_operator",
+            "actions",
+            "actions[0].operator_id",
+        ),
+        (
+            json!({"kinds": ["text"]}),
+            json!({"type": "hand_over", "subscription_id": "no-such-subscription"}),
+            "unknown_subscription",
+            "actions",
+            "actions[0].subscription_id",
+        ),
+        (
+            json!({"kinds": ["text"]}),
+            json!({"type": "hand_over", "subscription_id": "not-a-bot"}),
+            "unknown_subscription",
+            "actions",
+            "actions[0].subscription_id",
+        ),
+        (
+            json!({"phone_number_id": "999999"}),
+            json!({"type": "unassign"}),
+            "unknown_number",
+            "conditions.phone_number_id",
+            "conditions.phone_number_id",
+        ),
+    ] {
+        if action["subscription_id"] == "not-a-bot" {
+            bot_subscription(&app, "not-a-bot", false).await;
+        }
+        let (s, v) = app
+            .post_json(
+                "/api/whatsapp/rules",
+                &json!({"name": "x", "conditions": conditions, "actions": [action]}),
+            )
+            .await;
+        assert_eq!(s, 400, "{v}");
+        assert_eq!(
+            (v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+            (Some(code), Some(field)),
+            "{v}"
+        );
+        assert!(
+            v["error"]["message"].as_str().unwrap_or("").contains(path),
+            "{path}: {v}"
+        );
+    }
+    // The same with what exists: taken.
+    bot_subscription(&app, "a-bot", true).await;
+    let (s, v) = app
+        .post_json(
+            "/api/whatsapp/rules",
+            &json!({"name": "ok", "conditions": {"phone_number_id": pid},
+                    "actions": [{"type": "hand_over", "subscription_id": "a-bot"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{v}");
+    // A number's away template is checked as a rule's reply_template is.
+    let away = |name: &str| {
+        json!({"hours": {"time_zone": "UTC", "openings": []},
+               "away_template": {"name": name, "language": "en_US"}})
+    };
+    let (s, v) = app
+        .put_json(
+            &format!("/api/whatsapp/numbers/{pid}/automation"),
+            &away("no_such_template"),
+        )
+        .await;
+    assert_eq!(s, 400, "{v}");
+    assert_eq!(
+        (v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+        (Some("unknown_template"), Some("away_template")),
+        "{v}"
+    );
     // A reply with a template wacloud does not know would only fail at Meta (132001) later;
     // once the templates are synced it is taken.
     let rule = |name: &str| {
@@ -421,7 +516,13 @@ async fn automation_refusals_name_the_field() {
         .post_json("/api/whatsapp/rules", &rule("order_update"))
         .await;
     assert_eq!(s, 201, "{v}");
-    let pid = app.phone_number_id.clone();
+    let (s, v) = app
+        .put_json(
+            &format!("/api/whatsapp/numbers/{pid}/automation"),
+            &away("hello_world"),
+        )
+        .await;
+    assert_eq!(s, 200, "{v}");
     let (s, v) = app
         .put_json(
             &format!("/api/whatsapp/numbers/{pid}/automation"),

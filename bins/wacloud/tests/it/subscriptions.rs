@@ -441,6 +441,74 @@ async fn outbox_delivery_rate() {
     );
 }
 
+/// How evenly the outbox shares its slots between subscriptions: 21 subscriptions, each its
+/// own local receiver, 320 `message.received` events (one conversation each) for all of them
+/// written at once; prints when each receiver had all of its events. The break-it finding
+/// this follows: the oldest subscription finished in 13 s, a newer one in 24 s. A benchmark,
+/// not run by default.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: cargo nextest run -p wacloud --run-ignored only --no-capture -E 'test(outbox_shares_between_subscriptions)'"]
+async fn outbox_shares_between_subscriptions() {
+    use wacloud_core::outbox::{EventType, Interest, OutboxWrite};
+    const SUBS: usize = 21;
+    const N: usize = 320;
+    let app = TestApp::builder()
+        .with(|s| s.webhooks.poll = Duration::from_millis(10))
+        .spawn()
+        .await;
+    let mut receivers = Vec::new();
+    let mut subscriptions = Vec::new();
+    for _ in 0..SUBS {
+        let (rx, url) = Receiver::start(true);
+        let (id, _) = subscribe(&app, &url, &["message.received"]).await;
+        receivers.push(rx);
+        subscriptions.push((id, vec![EventType::MessageReceived]));
+    }
+    let interest = Interest {
+        automations: false,
+        subscriptions,
+    };
+    let mut w = OutboxWrite::default();
+    let now = chrono::Utc::now();
+    for i in 0..N {
+        let key = format!("contact-{i}");
+        w.push(
+            &interest,
+            EventType::MessageReceived,
+            &json!({ "n": i }),
+            Some(&key),
+            &key,
+            now,
+        );
+    }
+    let t0 = std::time::Instant::now();
+    wacloud_core::ports::write(&app.store, move |r| r.enqueue_outbox(&w))
+        .await
+        .expect("enqueue");
+    let mut done: Vec<Option<f64>> = vec![None; SUBS];
+    while done.iter().any(Option::is_none) {
+        assert!(t0.elapsed() < Duration::from_secs(300), "{done:?}");
+        for (i, rx) in receivers.iter().enumerate() {
+            if done[i].is_none() && rx.got.lock().expect("lock").len() >= N {
+                done[i] = Some(t0.elapsed().as_secs_f64());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let times: Vec<f64> = done.into_iter().flatten().collect();
+    let first = times.iter().copied().fold(f64::MAX, f64::min);
+    let last = times.iter().copied().fold(0.0, f64::max);
+    println!(
+        "outbox shares: {SUBS} subscriptions x {N} events; per subscription (oldest first) done after {}; first {first:.1} s, last {last:.1} s ({})",
+        times
+            .iter()
+            .map(|t| format!("{t:.1}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        std::env::var("WACLOUD_TEST_BACKEND").unwrap_or_else(|_| "sqlite".into())
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_rotation_both_secrets_sign_until_the_grace_period_ends() {
     let app = app(60_000).await;
@@ -811,6 +879,16 @@ async fn deliveries_page_by_cursor() {
         assert_eq!(s, 400, "{junk}: {v}");
         assert_eq!(v["error"]["field"], "before", "{v}");
     }
+    // A limit that is not a number, empty or out of range: the same error, naming `limit`.
+    for junk in ["abc", "", "0", "201", "1.5", "-1"] {
+        let (s, v) = app.get(&format!("{list}?limit={junk}")).await;
+        assert_eq!(s, 400, "{junk}: {v}");
+        assert_eq!(
+            (v["error"]["code"].as_str(), v["error"]["field"].as_str()),
+            (Some("invalid_limit"), Some("limit")),
+            "{junk}: {v}"
+        );
+    }
 }
 
 /// A port nothing listens on (bound, then released).
@@ -924,6 +1002,121 @@ async fn a_dead_receivers_backlog_starves_neither_rules_nor_other_subscriptions(
         ))
         .await;
     assert_eq!(v["deliveries"].as_array().map(Vec::len), Some(0), "{v}");
+}
+
+/// A receiver that accepts connections and never answers: how many are open now and at most.
+#[derive(Clone, Default)]
+struct Hung {
+    open: Arc<std::sync::atomic::AtomicUsize>,
+    most: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Hung {
+    /// Listens on a free port; each connection is read until the client closes it, never
+    /// answered.
+    async fn start() -> (Self, String) {
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let h = Self::default();
+        let shared = h.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let now = shared.open.fetch_add(1, Ordering::SeqCst) + 1;
+                shared.most.fetch_max(now, Ordering::SeqCst);
+                let open = Arc::clone(&shared.open);
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    while matches!(sock.read(&mut buf).await, Ok(n) if n > 0) {}
+                    open.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        (h, format!("http://127.0.0.1:{port}/hook"))
+    }
+}
+
+/// The break-it finding in small: a subscription whose receiver accepts and never answers
+/// holds only its own share of the worker's slots (`WACLOUD_WEBHOOK_CONCURRENCY` 4: one), so
+/// a healthy subscription still receives a burst at once instead of waiting out the receiver
+/// timeout (5 s here). The hung one's events are many conversations, so that the
+/// per-conversation order alone would let all of them be in flight together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hung_receiver_holds_only_its_share_of_the_slots() {
+    const FIRST: usize = 8;
+    const N: usize = 24;
+    let app = TestApp::builder()
+        .with(|s| {
+            s.webhooks.timeout = Duration::from_secs(5);
+            s.webhooks.retry_base = Duration::from_secs(60);
+            s.webhooks.retry_cap = Duration::from_secs(60);
+            s.webhooks.max_age = Duration::from_secs(3600);
+            s.webhooks.poll = Duration::from_millis(20);
+            s.webhooks.concurrency = 4;
+        })
+        .spawn()
+        .await;
+    let (hung, hung_url) = Hung::start().await;
+    subscribe(&app, &hung_url, &["message.received"]).await;
+    let (rx, url) = Receiver::start(true);
+    subscribe(&app, &url, &["message.received"]).await;
+    let pid = app.phone_number_id.clone();
+    let ts = chrono::Utc::now().timestamp() - 60;
+    let post = |n: usize| {
+        inbound_text(
+            &pid,
+            &format!("155500073{n:02}"),
+            &format!("wamid.hung.{n}"),
+            ts,
+            &format!("burst {n}"),
+            "H",
+        )
+    };
+    let received = || rx.got.lock().expect("lock").len();
+    // First some events, one conversation each: the healthy receiver has them at once; the
+    // hung one takes what slots it may (before the change: all four, for the whole timeout).
+    for n in 0..FIRST {
+        assert_eq!(app.deliver(&post(n)).await.0, 200);
+    }
+    app.wait_for(4, "the first events at the healthy receiver", || async {
+        (received() >= FIRST && hung.open.load(Ordering::SeqCst) >= 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Then a burst, while the hung receiver holds its slots.
+    let t0 = std::time::Instant::now();
+    for n in FIRST..N {
+        assert_eq!(app.deliver(&post(n)).await.0, 200);
+    }
+    let posted = t0.elapsed();
+    app.wait_for(10, "the whole burst at the healthy receiver", || async {
+        (received() >= N).then_some(())
+    })
+    .await;
+    let took = t0.elapsed();
+    println!(
+        "burst posted in {posted:?}; the healthy receiver had it all after {took:?}; {} connections to the hung one at most",
+        hung.most.load(Ordering::SeqCst)
+    );
+    assert!(
+        took < posted + Duration::from_secs(2),
+        "the healthy receiver waited for the hung one's timeout: {took:?} (posting took {posted:?})"
+    );
+    let mut texts: Vec<String> = rx
+        .bodies()
+        .iter()
+        .map(|b| b["data"]["text"].as_str().expect("text").to_owned())
+        .collect();
+    texts.sort();
+    let mut want: Vec<String> = (0..N).map(|n| format!("burst {n}")).collect();
+    want.sort();
+    assert_eq!(texts, want);
+    // One delivery to the hung receiver at a time (a second connection may open just before
+    // the reader sees the first one closed); before the change all four slots.
+    let most = hung.most.load(Ordering::SeqCst);
+    assert!((1..=2).contains(&most), "{most} connections at once");
 }
 
 /// `batch.finished`: a batch sent through the sandbox gives one event with its counts once

@@ -180,6 +180,28 @@ pub struct Rule {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A character a keyword must not hold: a control character, a line or paragraph separator
+/// (U+2028, U+2029), or one that is invisible and matches nothing a customer sees (zero-width
+/// space U+200B, word joiner U+2060, BOM U+FEFF, soft hyphen U+00AD, the direction marks and
+/// embeddings U+200E–U+200F, U+202A–U+202E, U+2066–U+2069). The zero-width (non-)joiners
+/// U+200C–U+200D stay: emoji sequences and Persian or Indic words need them.
+fn unseen(ch: char) -> bool {
+    ch.is_control()
+        || matches!(
+            ch,
+            '\u{00AD}'
+                | '\u{200B}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{FEFF}'
+        )
+}
+
 fn check_tag(tag: &str, path: &str) -> Result<(), AutomationProblem> {
     let n = tag.chars().count();
     if n == 0 || n > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
@@ -246,11 +268,11 @@ impl Conditions {
             let meaningful = k
                 .chars()
                 .any(|ch| ch.is_alphanumeric() || (!ch.is_ascii() && !ch.is_whitespace()));
-            if !meaningful || n > MAX_KEYWORD_CHARS || k.chars().any(char::is_control) {
+            if !meaningful || n > MAX_KEYWORD_CHARS || k.chars().any(unseen) {
                 let path = format!("conditions.keywords[{i}]");
                 return Err(c(
                     &path,
-                    format!("{path}: 1 to {MAX_KEYWORD_CHARS} characters with a letter, digit or emoji, and no control characters"),
+                    format!("{path}: 1 to {MAX_KEYWORD_CHARS} characters with a letter, digit or emoji, and no control, invisible or line-separator characters"),
                 ));
             }
         }
@@ -520,6 +542,29 @@ mod tests {
         Conditions {
             keywords: k.iter().map(|s| (*s).to_owned()).collect(),
             ..Conditions::default()
+        }
+    }
+
+    /// Invisible characters and line separators are refused like control characters; the
+    /// joiners emoji sequences and Persian words need are kept.
+    #[test]
+    fn keywords_with_invisible_characters_or_line_separators_are_refused() {
+        for bad in [
+            "pri\u{200B}ce",
+            "price\u{2028}",
+            "\u{FEFF}price",
+            "pri\u{0}ce",
+            "a\u{202E}b",
+        ] {
+            let e = keywords(&["ok", bad]).check().expect_err(bad);
+            assert_eq!(
+                (e.code, e.field.as_str()),
+                ("invalid_condition", "conditions.keywords[1]"),
+                "{bad:?}"
+            );
+        }
+        for good in ["👨\u{200D}👩\u{200D}👧", "می\u{200C}خواهم", "price"] {
+            assert!(keywords(&[good]).check().is_ok(), "{good:?}");
         }
     }
 

@@ -46,7 +46,7 @@ pub use ids::{new_id, retry_id};
 pub use inbox::{mentions_of, InboxRepos};
 pub use messenger::Messenger;
 pub use numbers::NumberRepos;
-pub use outbox::{ClaimLeases, OutboxRepos, Redeliver};
+pub use outbox::{ClaimLeases, ClaimRoom, OutboxRepos, Redeliver};
 pub use pacing::PacingRepos;
 pub use privacy::{ContactGroup, PrivacyRepos, TextsPruned};
 pub use reports::{ReportCursor, ReportRepos};

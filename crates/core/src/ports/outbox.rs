@@ -1,6 +1,8 @@
 //! [`OutboxRepos`]: the repository methods of the outbox and its subscriptions (issue 21).
 //! Every [`Repos`](super::Repos) has them.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
@@ -42,6 +44,35 @@ impl ClaimLeases {
     }
 }
 
+/// How many rows one claim may give each consumer, on top of its `limit`: the worker's
+/// per-consumer caps less what each consumer has in flight, so that a receiver that hangs holds
+/// only its own share of the slots. [`ClaimRoom::default`] bounds nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClaimRoom {
+    /// Rows of all subscriptions together (`None`: no bound); `rules` rows never count here.
+    pub subscriptions: Option<i64>,
+    /// Rows of each subscription not in `consumers` (`None`: no bound).
+    pub each_subscription: Option<i64>,
+    /// Rows of the consumers named (`rules`, `subscription:<id>`), overriding
+    /// `each_subscription`: a subscription with deliveries in flight has less room.
+    pub consumers: HashMap<String, i64>,
+}
+
+impl ClaimRoom {
+    /// The room of `consumer` (`i64::MAX`: no bound).
+    #[must_use]
+    pub fn of(&self, consumer: &str) -> i64 {
+        if let Some(n) = self.consumers.get(consumer) {
+            return (*n).max(0);
+        }
+        if consumer == crate::outbox::RULES {
+            i64::MAX
+        } else {
+            self.each_subscription.map_or(i64::MAX, |n| n.max(0))
+        }
+    }
+}
+
 /// The repository methods of the outbox: rows written in the change's transaction, claimed
 /// under a lease, finished only while the lease is held.
 pub trait OutboxRepos {
@@ -51,13 +82,16 @@ pub trait OutboxRepos {
     /// rows whose lease lapsed, then `pending` rows due at `now`, each only when no earlier row
     /// of its consumer and ordering key is `pending` or `leased` (dead rows do not block),
     /// shared round robin between the consumers that have due rows so that none waits behind
-    /// another's backlog. With their event bodies.
+    /// another's backlog, the consumer whose next row has been due longest first. No consumer
+    /// gets more rows than `room` gives it (lapsed rows included), nor all subscriptions
+    /// together more than `room.subscriptions`. With their event bodies.
     fn claim_outbox(
         &mut self,
         owner: &str,
         now: DateTime<Utc>,
         leases: ClaimLeases,
         limit: i64,
+        room: &ClaimRoom,
     ) -> Result<Vec<OutboxItem>, StoreError>;
     /// Marks row `id` `done`, only while `owner` holds its lease: `false` (nothing written)
     /// otherwise. Rule actions call it in the job that does their effects.

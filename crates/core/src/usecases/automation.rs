@@ -591,8 +591,10 @@ pub async fn rule(store: &dyn Store, id: String) -> Result<Rule, CoreError> {
 /// replaces one's definition (its counters stay).
 ///
 /// # Errors
-/// 400 with the field's path ([`RuleDraft::check`]), [`CoreError::NotFound`],
-/// [`CoreError::Store`].
+/// 400 with the field's path ([`RuleDraft::check`]); 400 (`field: actions`, the action's path
+/// in the message) `unknown_template` for a `reply_template` not stored, `unknown_operator`
+/// for an `assign` to no active operator, `unknown_subscription` for a `hand_over` to no
+/// active bot subscription; [`CoreError::NotFound`], [`CoreError::Store`].
 pub async fn put_rule(
     store: &dyn Store,
     id: Option<String>,
@@ -602,18 +604,40 @@ pub async fn put_rule(
     draft.check()?;
     write(store, move |r| {
         // A reply naming a template wacloud does not know would only fail at Meta (132001),
-        // after the customer wrote; refused here instead (`POST /templates/sync` first).
+        // after the customer wrote; refused here instead (`POST /templates/sync` first). So
+        // are an operator or a bot subscription that the rule could only fail to find.
         for (i, a) in draft.actions.iter().enumerate() {
-            if let Action::ReplyTemplate { name, language } = a {
-                if r.find_template(name, language)?.is_none() {
-                    return Ok(Err(CoreError::Invalid {
+            let refused = match a {
+                Action::ReplyTemplate { name, language } => {
+                    r.find_template(name, language)?.is_none().then(|| CoreError::Invalid {
                         code: "unknown_template",
                         message: format!(
                             "actions[{i}]: no template {name:?} in {language:?} is known; create it or sync the templates (POST /templates/sync) first"
                         ),
                         field: Some("actions"),
-                    }));
+                    })
                 }
+                Action::Assign { operator_id } => {
+                    let active = r.get_operator(operator_id)?.is_some_and(|o| o.is_active);
+                    (!active).then(|| CoreError::invalid(
+                        "unknown_operator",
+                        "actions",
+                        format!("actions[{i}].operator_id: no active operator has the id {operator_id:?} (GET /api/whatsapp/operators lists them)"),
+                    ))
+                }
+                Action::HandOver { subscription_id } => {
+                    check_bot(r, subscription_id)?.err().map(|e| {
+                        CoreError::invalid(
+                            "unknown_subscription",
+                            "actions",
+                            format!("actions[{i}].subscription_id: {e}"),
+                        )
+                    })
+                }
+                _ => None,
+            };
+            if let Some(e) = refused {
+                return Ok(Err(e));
             }
         }
         let existing = r.list_rules()?;
@@ -715,7 +739,8 @@ pub async fn settings(
 /// Replaces a number's automatic replies.
 ///
 /// # Errors
-/// 400 with the field's path ([`AutomationSettings::check`]), [`CoreError::Store`].
+/// 400 with the field's path ([`AutomationSettings::check`]), 400 `unknown_template`
+/// (`away_template`) for a template not stored (`POST /templates/sync`), [`CoreError::Store`].
 pub async fn put_settings(
     store: &dyn Store,
     phone_number_id: String,
@@ -724,14 +749,27 @@ pub async fn put_settings(
 ) -> Result<AutomationSettings, CoreError> {
     s.check()?;
     write(store, move |r| {
+        // As a rule's `reply_template`: a template wacloud does not know would only fail at
+        // Meta (132001) when a customer writes after hours.
+        if let Some(t) = &s.away_template {
+            if r.find_template(&t.name, &t.language)?.is_none() {
+                return Ok(Err(CoreError::invalid(
+                    "unknown_template",
+                    "away_template",
+                    format!(
+                        "away_template: no template {:?} in {:?} is known; create it or sync the templates (POST /templates/sync) first",
+                        t.name, t.language
+                    ),
+                )));
+            }
+        }
         r.put_automation_settings(&phone_number_id, &s, who.now, &who.actor.tag())?;
         r.insert_audit(&who.audit(
             "automation_changed",
             &phone_number_id,
             serde_json::to_value(&s).unwrap_or_default(),
         ))?;
-        Ok(s)
+        Ok(Ok(s))
     })
-    .await
-    .map_err(CoreError::from)
+    .await?
 }

@@ -4,9 +4,10 @@
 //! Rows are claimed under leases as `whatsapp_queue`'s are (`repo/queue`); a row is taken only
 //! when it is the earliest undone row (`pending` or `leased`) of its consumer and ordering key,
 //! so a conversation's events reach a consumer in order. Each consumer gets its own window of
-//! candidates and a round-robin share of each claim; a row found waiting behind its chain is
-//! flagged `blocked` and left out of later windows until the row before it finishes
-//! (migration `2026-12-11-000020_outbox_claim`).
+//! candidates and a round-robin share of each claim (the consumer whose next row has waited
+//! longest first; none past its room in the worker's `ClaimRoom`); a row found waiting behind
+//! its chain is flagged `blocked` and left out of later windows until the row before it
+//! finishes (migration `2026-12-11-000020_outbox_claim`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -17,7 +18,7 @@ use wacloud_core::outbox::{
     AttemptOutcome, EventType, Interest, OutboxAttempt, OutboxItem, OutboxState, OutboxWrite,
     PreviousSecret, StatusSubject, Subscription,
 };
-use wacloud_core::ports::{ClaimLeases, OutboxRepos, Redeliver, StoreError};
+use wacloud_core::ports::{ClaimLeases, ClaimRoom, OutboxRepos, Redeliver, StoreError};
 
 use super::Repo;
 use crate::conn::DbConnection;
@@ -393,15 +394,56 @@ fn waiting_on_pending_heads(
         .collect())
 }
 
+/// What is left of a claim's [`ClaimRoom`] as rows are taken.
+struct Budget<'a> {
+    room: &'a ClaimRoom,
+    taken: HashMap<String, i64>,
+    subscriptions: i64,
+}
+
+impl<'a> Budget<'a> {
+    fn new(room: &'a ClaimRoom) -> Self {
+        Self {
+            room,
+            taken: HashMap::new(),
+            subscriptions: room.subscriptions.unwrap_or(i64::MAX),
+        }
+    }
+
+    /// How many more rows `consumer` may be given.
+    fn left(&self, consumer: &str) -> i64 {
+        let own = self.room.of(consumer) - self.taken.get(consumer).copied().unwrap_or(0);
+        if consumer == RULES {
+            own
+        } else {
+            own.min(self.subscriptions)
+        }
+    }
+
+    /// Counts a row of `consumer` taken; `false` (nothing counted) when it has no room left.
+    fn take(&mut self, consumer: &str) -> bool {
+        if self.left(consumer) <= 0 {
+            return false;
+        }
+        *self.taken.entry(consumer.to_owned()).or_default() += 1;
+        if consumer != RULES {
+            self.subscriptions -= 1;
+        }
+        true
+    }
+}
+
 fn claim(
     conn: &mut DbConnection,
     owner: &str,
     now: DateTime<Utc>,
     lease: ClaimLeases,
     limit: i64,
+    room: &ClaimRoom,
 ) -> QueryResult<Vec<OutboxItem>> {
     let t = to_db(now);
     let everyone = consumers(conn)?;
+    let mut budget = Budget::new(room);
     // A lapsed lease is the head of its chain already: take it back first, longest lapsed
     // first. The state is a literal and the order the index's, so that the partial index
     // `whatsapp_outbox_leased` serves the query (ordered by `id`, SQLite would rather walk the
@@ -424,15 +466,21 @@ fn claim(
             .select(ItemRow::as_select())
             .load(x)?,
     };
+    rows.retain(|r| budget.take(&r.consumer));
     let rest = limit - i64::try_from(rows.len()).unwrap_or(limit);
     if rest > 0 {
-        // Each consumer (the rules, each subscription) gets its own window of candidates and
-        // its share of the claim, so that one consumer's backlog never holds up another's.
-        let mut lists: Vec<std::vec::IntoIter<ItemRow>> = Vec::new();
+        // Each consumer (the rules, each subscription) with room gets its own window of
+        // candidates and its share of the claim, so that one consumer's backlog never holds up
+        // another's.
+        let mut lists: Vec<Vec<ItemRow>> = Vec::new();
         let mut all: Vec<ItemRow> = Vec::new();
         let mut spans = Vec::new();
         for c in &everyone {
-            let found = ready(conn, c, t, rest.saturating_mul(WINDOW))?;
+            let want = rest.min(budget.left(c));
+            if want <= 0 {
+                continue;
+            }
+            let found = ready(conn, c, t, want.saturating_mul(WINDOW))?;
             if !found.is_empty() {
                 spans.push((all.len(), found.len()));
                 all.extend(found);
@@ -451,9 +499,18 @@ fn claim(
                     _ => mine.push(r),
                 }
             }
-            lists.push(mine.into_iter());
+            if !mine.is_empty() {
+                lists.push(mine);
+            }
         }
-        // Round robin over the consumers until the claim is full.
+        // The consumer whose next row has waited longest goes first: a fixed order (by
+        // consumer) would hand the first places of every small claim to the same consumers.
+        lists.sort_by(|a, b| {
+            (a[0].next_attempt_at, &a[0].id).cmp(&(b[0].next_attempt_at, &b[0].id))
+        });
+        let mut lists: Vec<std::vec::IntoIter<ItemRow>> =
+            lists.into_iter().map(Vec::into_iter).collect();
+        // Round robin over the consumers until the claim is full or none has room.
         let mut taken = 0;
         while taken < rest && !lists.is_empty() {
             lists.retain_mut(|l| {
@@ -461,12 +518,12 @@ fn claim(
                     return true;
                 }
                 match l.next() {
-                    Some(r) => {
+                    Some(r) if budget.take(&r.consumer) => {
                         rows.push(r);
                         taken += 1;
                         true
                     }
-                    None => false,
+                    _ => false,
                 }
             });
         }
@@ -727,8 +784,9 @@ impl OutboxRepos for Repo<'_> {
         now: DateTime<Utc>,
         leases: ClaimLeases,
         limit: i64,
+        room: &ClaimRoom,
     ) -> Result<Vec<OutboxItem>, StoreError> {
-        claim(self.conn, owner, now, leases, limit).map_err(map_err)
+        claim(self.conn, owner, now, leases, limit, room).map_err(map_err)
     }
 
     fn finish_outbox_item(

@@ -5,7 +5,7 @@
 use chrono::{Duration, Utc};
 use serde_json::json;
 use wacloud_core::outbox::{AttemptOutcome, EventType, Interest, OutboxAttempt, OutboxWrite};
-use wacloud_core::ports::{new_id, read, write, ClaimLeases, Redeliver};
+use wacloud_core::ports::{new_id, read, write, ClaimLeases, ClaimRoom, Redeliver};
 
 use crate::testdb::TestDb;
 use crate::{DbStore, StoreOptions};
@@ -82,6 +82,7 @@ async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
                     at,
                     ClaimLeases::same(at + Duration::seconds(30)),
                     100,
+                    &ClaimRoom::default(),
                 )
             })
             .await
@@ -188,7 +189,13 @@ async fn finished_rows_are_pruned_with_their_attempts_and_events() {
     enqueue(&store, "contact-a", 1).await;
     let now = Utc::now();
     let items = write(&store, move |r| {
-        r.claim_outbox("w", now, ClaimLeases::same(now + Duration::seconds(9)), 10)
+        r.claim_outbox(
+            "w",
+            now,
+            ClaimLeases::same(now + Duration::seconds(9)),
+            10,
+            &ClaimRoom::default(),
+        )
     })
     .await
     .expect("claim");
@@ -229,7 +236,7 @@ async fn rules_rows_have_their_own_short_lease_and_a_blocked_chain_leaves_the_wi
                     rules: at + Duration::seconds(10),
                     deliveries: at + Duration::seconds(60),
                 };
-                r.claim_outbox(owner, at, leases, limit)
+                r.claim_outbox(owner, at, leases, limit, &ClaimRoom::default())
             })
             .await
             .expect("claim")
@@ -618,6 +625,92 @@ async fn outbox_items_page_newest_first_by_cursor() {
     assert_eq!(ns, [4, 3, 2, 1, 0]);
 }
 
+/// A claim gives no consumer more than its room (`ClaimRoom`: the worker's in-flight caps),
+/// nor the subscriptions together more than theirs; and small claims alternate between the
+/// consumers, the one whose next row has been due longest first, rather than always starting
+/// with the same consumer.
+#[tokio::test]
+async fn a_claim_keeps_to_each_consumers_room_and_serves_the_longest_waiting_first() {
+    let db = TestDb::new();
+    let store = DbStore::open(db.url(), &StoreOptions::default()).expect("store");
+    subscribe(&store).await;
+    // Three conversations: one `rules` row and one `subscription:s1` row each.
+    for (n, key) in ["contact-a", "contact-b", "contact-c"].iter().enumerate() {
+        enqueue(&store, key, i32::try_from(n).expect("n")).await;
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let now = Utc::now();
+    let claim = |owner: &'static str, limit: i64, room: ClaimRoom| {
+        let store = store.clone();
+        async move {
+            write(&store, move |r| {
+                r.claim_outbox(
+                    owner,
+                    now,
+                    ClaimLeases::same(now + Duration::seconds(30)),
+                    limit,
+                    &room,
+                )
+            })
+            .await
+            .expect("claim")
+        }
+    };
+    let n_of = |i: &wacloud_core::outbox::OutboxItem| -> i64 {
+        serde_json::from_str::<serde_json::Value>(&i.payload).expect("json")["data"]["n"]
+            .as_i64()
+            .expect("n")
+    };
+    // One row at a time: the other consumer's oldest row comes next, not the same consumer's
+    // second.
+    let first = claim("w1", 1, ClaimRoom::default()).await;
+    let second = claim("w1", 1, ClaimRoom::default()).await;
+    let third = claim("w1", 1, ClaimRoom::default()).await;
+    let got: Vec<(String, i64)> = [&first, &second, &third]
+        .iter()
+        .map(|c| {
+            assert_eq!(c.len(), 1, "{c:?}");
+            (c[0].consumer.clone(), n_of(&c[0]))
+        })
+        .collect();
+    assert_ne!(got[0].0, got[1].0, "{got:?}");
+    assert_eq!(got[0].0, got[2].0, "{got:?}");
+    assert_eq!(
+        got.iter().map(|g| g.1).collect::<Vec<_>>(),
+        vec![0, 0, 1],
+        "{got:?}"
+    );
+    // With no room for s1: only `rules` rows.
+    let no_sub = ClaimRoom {
+        each_subscription: Some(0),
+        ..ClaimRoom::default()
+    };
+    let rules_only = claim("w2", 100, no_sub).await;
+    assert!(!rules_only.is_empty());
+    assert!(
+        rules_only.iter().all(|i| i.consumer == "rules"),
+        "{rules_only:?}"
+    );
+    // s1 at room 1 (a named consumer overrides each_subscription): one row of its two left.
+    let one = ClaimRoom {
+        subscriptions: Some(5),
+        each_subscription: Some(0),
+        consumers: [("subscription:s1".to_owned(), 1)].into_iter().collect(),
+    };
+    let got = claim("w3", 100, one).await;
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].consumer, "subscription:s1");
+    // The subscriptions' total bounds too.
+    let none_left = ClaimRoom {
+        subscriptions: Some(0),
+        ..ClaimRoom::default()
+    };
+    assert!(claim("w4", 100, none_left).await.is_empty());
+    // Six rows in all: whatever is left comes with no bounds.
+    let left = 6 - 3 - rules_only.len() - 1;
+    assert_eq!(claim("w5", 100, ClaimRoom::default()).await.len(), left);
+}
+
 #[tokio::test]
 async fn many_attempts_recorded_at_once_each_get_their_outcome_and_a_lost_lease_nothing() {
     use wacloud_core::outbox::{OutboxItem, OutboxState};
@@ -634,6 +727,7 @@ async fn many_attempts_recorded_at_once_each_get_their_outcome_and_a_lost_lease_
             now,
             ClaimLeases::same(now + Duration::seconds(30)),
             100,
+            &ClaimRoom::default(),
         )
     })
     .await
@@ -714,6 +808,7 @@ async fn many_attempts_recorded_at_once_each_get_their_outcome_and_a_lost_lease_
             now,
             ClaimLeases::same(now + Duration::seconds(30)),
             100,
+            &ClaimRoom::default(),
         )
     })
     .await
