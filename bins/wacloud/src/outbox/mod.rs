@@ -1,8 +1,9 @@
 //! The outbox worker (issue 21): claims due `whatsapp_outbox` rows under a lease
 //! (`Repos::claim_outbox`; a conversation's rows one at a time, in order), runs rule actions
 //! ([`run_rules_item`]) and delivers outgoing webhooks ([`deliver`], signed as Standard Webhooks
-//! says: `sign.rs`), up to `WACLOUD_WEBHOOK_CONCURRENCY` at once, recording each attempt and
-//! its outcome in one write fenced on the lease. A subscription whose last delivery was not
+//! says: `sign.rs`), up to `WACLOUD_WEBHOOK_CONCURRENCY` at once, recording the attempts and
+//! outcomes of the deliveries that finished meanwhile in one write, each fenced on its lease
+//! ([`record_finished`]). A subscription whose last delivery was not
 //! quick (or that has had none yet) has at most a quarter of those slots in flight, and the
 //! subscriptions together all but one ([`Caps`]), so a receiver that hangs until the timeout
 //! slows only its own deliveries and rule actions always find a slot (given two slots or

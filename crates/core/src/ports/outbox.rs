@@ -101,17 +101,10 @@ pub trait OutboxRepos {
         owner: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
-    /// Records `attempt` of row `attempt.outbox_id` and applies `outcome`, only while `owner`
-    /// holds the lease (`false`, nothing written, otherwise).
-    fn record_outbox_attempt(
-        &mut self,
-        owner: &str,
-        attempt: &OutboxAttempt,
-        outcome: &AttemptOutcome,
-    ) -> Result<bool, StoreError>;
-    /// [`record_outbox_attempt`](Self::record_outbox_attempt) for many attempts in one job
-    /// (the worker gathers the deliveries that finished meanwhile): each recorded only while
-    /// `owner` holds its row's lease. How many were recorded.
+    /// Records each attempt of `attempts` (of row `attempt.outbox_id`) and applies its outcome,
+    /// each only while `owner` holds that row's lease (nothing written for a row whose lease
+    /// it lost), in one job (the worker gathers the deliveries that finished meanwhile). How
+    /// many were recorded.
     fn record_outbox_attempts(
         &mut self,
         owner: &str,

@@ -591,7 +591,7 @@ fn record_attempts(
             .filter(o::state.eq("leased"))
             .filter(o::lease_owner.eq(owner.to_owned()))
     };
-    // `(id, consumer, ordering_key)` of the rows recorded, and the chains that finished a row.
+    // The ids of the rows recorded, and the `(consumer, ordering_key)` chains that finished a row.
     let mut recorded: HashSet<String> = HashSet::with_capacity(attempts.len());
     let mut finished: Vec<(String, String)> = Vec::new();
     let delivered: Vec<&OutboxAttempt> = attempts
@@ -816,17 +816,6 @@ impl OutboxRepos for Repo<'_> {
         };
         unblock_next(self.conn, &consumer, &key).map_err(map_err)?;
         Ok(true)
-    }
-
-    fn record_outbox_attempt(
-        &mut self,
-        owner: &str,
-        at: &OutboxAttempt,
-        outcome: &AttemptOutcome,
-    ) -> Result<bool, StoreError> {
-        let done =
-            record_attempts(self.conn, owner, &[(at.clone(), outcome.clone())]).map_err(map_err)?;
-        Ok(done == 1)
     }
 
     fn record_outbox_attempts(

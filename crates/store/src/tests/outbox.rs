@@ -122,13 +122,15 @@ async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
     // A failure makes it pending again (retry later): it still blocks the row behind it.
     let later = Utc::now() + Duration::seconds(60);
     let at = attempt(&head);
-    assert!(write(&store, move |r| r.record_outbox_attempt(
-        "w1",
-        &at,
-        &AttemptOutcome::Retry(later)
-    ))
-    .await
-    .expect("w"));
+    assert_eq!(
+        write(&store, move |r| r.record_outbox_attempts(
+            "w1",
+            &[(at, AttemptOutcome::Retry(later))]
+        ))
+        .await
+        .expect("w"),
+        1
+    );
     let sub_a = |items: &[wacloud_core::outbox::OutboxItem]| -> Vec<i64> {
         items
             .iter()
@@ -144,13 +146,13 @@ async fn rows_of_a_conversation_are_claimed_one_at_a_time_in_order() {
     let again = claim("w2", later + Duration::seconds(1)).await;
     assert_eq!(sub_a(&again), [0]);
     let at = attempt(&h2);
-    assert!(write(&store, move |r| r.record_outbox_attempt(
-        "w2",
-        &at,
-        &AttemptOutcome::Dead
-    ))
-    .await
-    .expect("w"));
+    assert_eq!(
+        write(&store, move |r| r
+            .record_outbox_attempts("w2", &[(at, AttemptOutcome::Dead)]))
+        .await
+        .expect("w"),
+        1
+    );
     // Dead rows do not block: the next one of a comes.
     let next = claim("w3", later + Duration::seconds(2)).await;
     assert_eq!(sub_a(&next), [1]);
@@ -256,13 +258,15 @@ async fn rules_rows_have_their_own_short_lease_and_a_blocked_chain_leaves_the_wi
     for head in [&first[0], &second[0]] {
         let at = attempt(&head.id);
         let owner = "w1";
-        assert!(write(&store, move |r| r.record_outbox_attempt(
-            owner,
-            &at,
-            &AttemptOutcome::Retry(later)
-        ))
-        .await
-        .expect("w"));
+        assert_eq!(
+            write(&store, move |r| r.record_outbox_attempts(
+                owner,
+                &[(at, AttemptOutcome::Retry(later))]
+            ))
+            .await
+            .expect("w"),
+            1
+        );
     }
     let mut other = Vec::new();
     for _ in 0..40 {
